@@ -1,0 +1,42 @@
+# bgfunds — `make demo` and `make test` work on a fresh machine with only Python 3.11.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+
+.PHONY: setup demo test dev lint lock clean
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## Run the whole Dagster job in-process on the bundled recorded sample corpus.
+demo: setup
+	$(BIN)/bgfunds demo
+
+## Run the test suite.
+test: setup
+	$(BIN)/python -m pytest
+
+## Open the same assets in the Dagster UI (http://127.0.0.1:3000).
+dev: setup
+	mkdir -p .dagster && cp dagster.yaml .dagster/dagster.yaml
+	DAGSTER_HOME=$(CURDIR)/.dagster $(BIN)/dagster dev -m pipelines.definitions
+
+lint: setup
+	$(BIN)/python -m pip install --quiet ruff==0.17.6
+	$(BIN)/ruff check .
+
+## Regenerate requirements.lock from the pins in pyproject.toml (needs the registry).
+lock:
+	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv
+	.lockvenv/bin/pip install --quiet -e '.[test]'
+	.lockvenv/bin/pip freeze --exclude-editable > requirements.lock
+	rm -rf .lockvenv
+
+clean:
+	rm -rf $(VENV) data .dagster .pytest_cache

@@ -1,0 +1,1 @@
+"""Data quality: Great Expectations suites built from the table metadata, and the gate that blocks publishing."""

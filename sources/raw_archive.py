@@ -1,0 +1,102 @@
+"""The raw archive: every response stored before it is parsed.
+
+Bodies are content-addressed (`objects/<sha256[:2]>/<sha256>`), written atomically and
+never modified; each fetch appends one line to `manifest.jsonl` with the URL, time,
+status, headers, hash, content type and size. Re-parsing reads only this archive, so
+every build can be re-run offline and every published fact traces back to its bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    url: str
+    fetched_at: str  # ISO 8601, UTC
+    status: int
+    sha256: str
+    content_type: str
+    bytes: int
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class RawArchive:
+    def __init__(self, root: Path | str):
+        self.root = Path(root)
+        self.objects = self.root / "objects"
+        self.manifest_path = self.root / "manifest.jsonl"
+
+    def store(
+        self, url: str, body: bytes, *, status: int, headers: dict[str, str], fetched_at: str
+    ) -> RawResponse:
+        """Write the body (if new) and append its manifest line; return the record."""
+        digest = hashlib.sha256(body).hexdigest()
+        path = self.path_for(digest)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write(path, body)
+        record = RawResponse(
+            url=url,
+            fetched_at=fetched_at,
+            status=status,
+            sha256=digest,
+            content_type=headers.get("Content-Type", headers.get("content-type", "")),
+            bytes=len(body),
+            headers=dict(headers),
+        )
+        self.root.mkdir(parents=True, exist_ok=True)
+        line = json.dumps(asdict(record), ensure_ascii=False) + "\n"
+        with open(self.manifest_path, "a", encoding="utf-8") as fh:
+            fh.write(line)
+            fh.flush()
+            os.fsync(fh.fileno())
+        return record
+
+    def path_for(self, sha256: str) -> Path:
+        return self.objects / sha256[:2] / sha256
+
+    def read(self, sha256: str) -> bytes:
+        body = self.path_for(sha256).read_bytes()
+        if hashlib.sha256(body).hexdigest() != sha256:
+            raise ValueError(f"{self.path_for(sha256)}: content does not match its sha256")
+        return body
+
+    def records(self) -> Iterator[RawResponse]:
+        """Every manifest line, oldest first; a torn last line (killed writer) is skipped."""
+        if not self.manifest_path.exists():
+            return
+        with open(self.manifest_path, encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    yield RawResponse(**json.loads(line))
+                except (json.JSONDecodeError, TypeError):
+                    continue
+
+    def latest(self) -> dict[str, RawResponse]:
+        """The most recent record per URL."""
+        latest: dict[str, RawResponse] = {}
+        for record in self.records():
+            latest[record.url] = record
+        return latest
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

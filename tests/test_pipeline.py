@@ -1,0 +1,136 @@
+"""End to end: the Dagster job in-process on the sample corpus, checked in the published files."""
+
+import hashlib
+import json
+import shutil
+from decimal import Decimal
+
+import duckdb
+import pandas as pd
+import pyarrow.parquet as pq
+
+from pipelines.cli import main, run_build
+from sources.recorded import SAMPLE_CORPUS
+from transforms.amounts import EUR_BGN_RATE
+
+SEED_CODE = "BG05SFOP001-2.009-0042-C01"
+CONTRACTED = ["10889.76", "10889.76", "8000.00", "7500.00"]
+REPORTED = ["10766.01", "7202.24", "11309.87", "7499.60"]
+
+
+def _eur(bgn: str) -> Decimal:
+    return (Decimal(bgn) / EUR_BGN_RATE).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+
+
+def test_summary_counts(sample_build):
+    _, summary = sample_build
+    assert summary.responses == 9
+    assert summary.pages_rejected == 1  # the WAF challenge
+    assert (summary.projects, summary.activities, summary.rows_rejected) == (3, 9, 2)
+    assert summary.checks == {"great_expectations_projects": True, "great_expectations_activities": True}
+
+
+def test_seed_000_activities_in_the_duckdb_warehouse(sample_build):
+    data_dir, _ = sample_build
+    con = duckdb.connect(str(data_dir / "publish" / "warehouse.duckdb"), read_only=True)
+    rows = con.execute(
+        "SELECT activity_no, amount_contracted, amount_reported, amount_contracted_bgn, amount_reported_eur,"
+        " is_over_reported, execution_rate, currency_original FROM activities WHERE project_code = ?"
+        " ORDER BY activity_no", [SEED_CODE]).fetchall()
+    assert [r[0] for r in rows] == [1, 2, 3, 4]
+    assert [r[1] for r in rows] == [Decimal(v) for v in CONTRACTED]
+    assert [r[2] for r in rows] == [Decimal(v) for v in REPORTED]
+    assert [r[3] for r in rows] == [Decimal(v) for v in CONTRACTED]  # BGN page: _bgn = original
+    assert [r[4] for r in rows] == [_eur(v) for v in REPORTED]
+    assert [r[4] for r in rows] == [Decimal("5504.57"), Decimal("3682.45"), Decimal("5782.64"), Decimal("3834.48")]
+    assert [r[5] for r in rows] == [False, False, True, False]  # third reported above contracted
+    assert abs(rows[2][6] - 11309.87 / 8000.00) < 1e-6
+    assert {r[7] for r in rows} == {"BGN"}
+
+
+def test_parquet_and_csv_carry_the_same_values(sample_build):
+    data_dir, _ = sample_build
+    publish = data_dir / "publish"
+    parquet = pq.read_table(publish / "activities.parquet")
+    assert parquet.schema.field("amount_reported_eur").type.scale == 2
+    assert pq.ParquetFile(publish / "activities.parquet").metadata.row_group(0).column(0).compression == "ZSTD"
+    raw = (publish / "activities.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM, so Excel shows Cyrillic
+    csv = pd.read_csv(publish / "activities.csv", encoding="utf-8-sig", dtype=str)
+    seed = csv[csv.project_code == SEED_CODE].sort_values("activity_no")
+    assert [Decimal(v) for v in seed.amount_contracted] == [Decimal(v) for v in CONTRACTED]
+    assert [Decimal(v) for v in seed.amount_reported_eur] == [_eur(v) for v in REPORTED]
+    assert seed.activity_name.iloc[2].startswith("Съвместни дейности между НПО")
+    assert list(seed.is_over_reported) == ["false", "false", "true", "false"]
+
+
+def test_eur_contract_keeps_eur_and_gains_bgn(sample_build):
+    data_dir, _ = sample_build
+    con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+    total, total_eur, total_bgn, paid_bgn, cur = con.execute(
+        "SELECT amount_total, amount_total_eur, amount_total_bgn, amount_paid_bgn, currency_original"
+        " FROM projects WHERE project_code = 'BG16FFPR003-1.001-0007-C01'").fetchone()
+    assert (total, total_eur, total_bgn, cur) == (Decimal("1113000.00"), Decimal("1113000.00"), Decimal("2176838.79"), "EUR")
+    assert paid_bgn == Decimal("435367.76")  # 222 600.00 EUR * 1.95583
+
+
+def test_projects_carry_codes_dates_and_provenance(sample_build):
+    data_dir, _ = sample_build
+    con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+    row = con.execute(
+        "SELECT programme_code, procedure_code, proposal_no, contract_no, code_flags, project_code_original,"
+        " start_date::VARCHAR, duration_months, amount_own_bgn, source_url, content_sha256"
+        " FROM projects WHERE isun_contract_id = '31337'").fetchone()
+    assert row[:4] == ("BG06RDNP001", "BG06RDNP001-7.007", "0051", "C01")
+    assert row[4] == "cyrillic_lookalike" and row[5].endswith("С01")
+    assert row[6:9] == ("2019-06-14", 36, Decimal("73578.61"))
+    body = (SAMPLE_CORPUS / "pages" / "PrintProject_contractId_31337_isHistoric_False.html").read_bytes()
+    assert row[10] == hashlib.sha256(body).hexdigest() and "contractId=31337" in row[9]
+    # Every archived body is there, content-addressed.
+    assert (data_dir / "raw" / "objects" / row[10][:2] / row[10]).read_bytes() == body
+
+
+def test_bad_rows_are_quarantined_with_reason_not_dropped(sample_build):
+    data_dir, _ = sample_build
+    con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+    rows = con.execute("SELECT table_name, record_key, rule, field, value, message FROM quarantine ORDER BY rule").fetchall()
+    assert [(r[0], r[2]) for r in rows] == [("activities", "amount_unparseable"), ("pages", "blocked_by_waf")]
+    assert rows[0][1] == "BG06RDNP001-7.007-0051-C01#3" and rows[0][3:5] == ("amount_contracted", "12 3O0,00")
+    assert "contractId=31337" in rows[0][5] and "'12 3O0,00'" in rows[0][5]
+    assert "contractId=55555" in rows[1][1]
+    # The WAF page's text never reached a data table.
+    assert con.execute("SELECT count(*) FROM projects WHERE isun_contract_id = '55555'").fetchone()[0] == 0
+
+
+def test_failed_quality_gate_keeps_the_last_good_release(sample_build, tmp_path):
+    data_dir = tmp_path / "data"
+    assert run_build(data_dir, SAMPLE_CORPUS).success
+    before = {p.name: p.read_bytes() for p in (data_dir / "publish").iterdir()}
+    warehouse_before = (data_dir / "warehouse.duckdb").read_bytes()
+
+    # A recording whose EU + national no longer equals the grant: parses, but fails the suite.
+    bad = tmp_path / "bad_corpus"
+    shutil.copytree(SAMPLE_CORPUS, bad)
+    page = bad / "pages" / "PrintProject_contractId_90210_isHistoric_False.html"
+    page.write_bytes(page.read_bytes().replace(b"<td>946 050.00</td>", b"<td>946 000.00</td>"))
+    manifest = json.loads((bad / "manifest.json").read_text())
+    for entry in manifest["responses"]:
+        if entry["file"].endswith(page.name):
+            entry["sha256"] = hashlib.sha256(page.read_bytes()).hexdigest()
+    (bad / "manifest.json").write_text(json.dumps(manifest))
+
+    summary = run_build(data_dir, bad)
+    assert not summary.success
+    assert summary.checks["great_expectations_projects"] is False
+    assert summary.checks["great_expectations_activities"] is True
+    assert summary.published == []
+    assert {p.name: p.read_bytes() for p in (data_dir / "publish").iterdir()} == before
+    assert (data_dir / "warehouse.duckdb").read_bytes() == warehouse_before
+
+
+def test_cli_demo_prints_where_the_outputs_are(tmp_path, capsys):
+    assert main(["build", "--data-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "projects:          3" in out
+    assert "rows rejected:     2" in out
+    assert str((tmp_path / "publish").resolve()) in out

@@ -1,0 +1,1 @@
+"""The warehouse: table metadata, DuckDB schema and loading, Parquet/CSV export."""

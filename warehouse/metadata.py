@@ -1,0 +1,140 @@
+"""The single source of truth for every published table and field.
+
+From these definitions come the DuckDB DDL, the column order of the Parquet and CSV
+files, and the quality suites. Each field has a DuckDB type, a unit where it has one,
+and a description in Bulgarian and English.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str  # DuckDB type
+    en: str
+    bg: str
+    unit: str | None = None
+    nullable: bool = True
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    en: str
+    bg: str
+    primary_key: tuple[str, ...]
+    fields: tuple[Field, ...]
+
+    @property
+    def columns(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+
+PROVENANCE = (
+    Field("source_url", "VARCHAR", "URL the row was read from", "Адрес, от който е прочетен редът", nullable=False),
+    Field("fetched_at", "TIMESTAMPTZ", "When that page was fetched (UTC)", "Кога е изтеглена страницата (UTC)", nullable=False),
+    Field("content_sha256", "VARCHAR", "SHA-256 of the archived page bytes", "SHA-256 на архивираната страница", nullable=False),
+)
+
+
+def _amount_fields(stem: str, en: str, bg: str) -> tuple[Field, ...]:
+    return (
+        Field(f"{stem}", "DECIMAL(18,2)", f"{en}, in the page's currency", f"{bg}, във валутата на страницата", "currency_original"),
+        Field(f"{stem}_bgn", "DECIMAL(18,2)", f"{en}, in BGN", f"{bg}, в лева", "BGN"),
+        Field(f"{stem}_eur", "DECIMAL(18,2)", f"{en}, in EUR (1 EUR = 1.95583 BGN)", f"{bg}, в евро (1 EUR = 1,95583 лв.)", "EUR"),
+    )
+
+
+PROJECTS = Table(
+    name="projects",
+    en="One row per ИСУН contract: codes, names, dates, status and financing.",
+    bg="Един ред за всеки договор в ИСУН: кодове, наименования, дати, статус и финансиране.",
+    primary_key=("project_code",),
+    fields=(
+        Field("project_code", "VARCHAR", "Contract code, normalised", "Номер на договора, нормализиран", nullable=False),
+        Field("project_code_original", "VARCHAR", "Contract code as printed on the page", "Номер на договора, както е изписан", nullable=False),
+        Field("code_flags", "VARCHAR", "Repairs made to the code (e.g. cyrillic_lookalike), ';'-separated", "Поправки в кода, разделени с ';'"),
+        Field("programme_code", "VARCHAR", "Programme code", "Код на програмата", nullable=False),
+        Field("procedure_code", "VARCHAR", "Procedure code", "Код на процедурата", nullable=False),
+        Field("proposal_no", "VARCHAR", "Project proposal number within the procedure", "Номер на проектното предложение"),
+        Field("contract_no", "VARCHAR", "Contract suffix (C01, C0001)", "Номер на договора (C01)"),
+        Field("isun_contract_id", "VARCHAR", "ИСУН contractId in the page URLs", "contractId на ИСУН в адресите"),
+        Field("programme_name", "VARCHAR", "Programme name", "Наименование на програмата"),
+        Field("procedure_name", "VARCHAR", "Procedure as printed", "Процедура"),
+        Field("project_name", "VARCHAR", "Project name", "Наименование на проекта", nullable=False),
+        Field("beneficiary_name", "VARCHAR", "Beneficiary", "Бенефициент"),
+        Field("beneficiary_eik", "VARCHAR", "Beneficiary's EIK/BULSTAT", "ЕИК/БУЛСТАТ на бенефициента"),
+        Field("contract_date", "DATE", "Date of the contract/order", "Дата на сключване на договора/заповедта"),
+        Field("start_date", "DATE", "Start date", "Дата на стартиране"),
+        Field("end_date", "DATE", "End date", "Дата на приключване"),
+        Field("duration_months", "INTEGER", "Duration", "Продължителност", "months"),
+        Field("status", "VARCHAR", "Implementation status", "Статус на изпълнение"),
+        Field("location", "VARCHAR", "Location as printed", "Местонахождение"),
+        Field("funding_source", "VARCHAR", "Fund (ЕСФ, ЕФРР, ...)", "Източник на финансиране"),
+        Field("currency_original", "VARCHAR", "Currency the page states (BGN or EUR)", "Валута, посочена на страницата", nullable=False),
+        *_amount_fields("amount_total", "Total project value", "Обща стойност на проекта"),
+        *_amount_fields("amount_grant", "Grant (БФП = EU + national)", "БФП"),
+        *_amount_fields("amount_eu", "EU financing", "Финансиране от ЕС"),
+        *_amount_fields("amount_national", "National financing", "Финансиране от НФ"),
+        *_amount_fields("amount_own", "Beneficiary's own financing", "Собствено финансиране"),
+        *_amount_fields("amount_paid", "Total actually paid", "Общо реално изплатени суми"),
+        Field("activities_count", "INTEGER", "Number of activities published", "Брой дейности", nullable=False),
+        Field("is_over_reported", "BOOLEAN", "Any activity reported above its contracted value", "Има дейност с отчетено над договореното", nullable=False),
+        *PROVENANCE,
+    ),
+)
+
+ACTIVITIES = Table(
+    name="activities",
+    en="One row per activity of a contract: contracted and reported amounts.",
+    bg="Един ред за всяка дейност по договор: договорена и отчетена стойност.",
+    primary_key=("project_code", "activity_no"),
+    fields=(
+        Field("project_code", "VARCHAR", "Contract code, normalised", "Номер на договора, нормализиран", nullable=False),
+        Field("activity_no", "INTEGER", "Position of the activity on the page, from 1", "Пореден номер на дейността", nullable=False),
+        Field("activity_name", "VARCHAR", "Activity name (text before the first ': ')", "Наименование на дейността", nullable=False),
+        Field("activity_description", "VARCHAR", "Activity description (text after the first ': ')", "Описание на дейността"),
+        Field("currency_original", "VARCHAR", "Currency the page states (BGN or EUR)", "Валута, посочена на страницата", nullable=False),
+        Field("amount_contracted_text", "VARCHAR", "Contracted value as printed", "Договорена стойност, както е изписана"),
+        *_amount_fields("amount_contracted", "Contracted value", "Договорена стойност"),
+        Field("amount_reported_text", "VARCHAR", "Reported value as printed", "Отчетена стойност, както е изписана"),
+        *_amount_fields("amount_reported", "Reported value", "Отчетена стойност"),
+        Field("is_over_reported", "BOOLEAN", "Reported above contracted (kept, not dropped; ИСУН explains such cases in a footnote)", "Отчетено над договореното", nullable=False),
+        Field("execution_rate", "DOUBLE", "Reported / contracted", "Отчетено / договорено", "ratio"),
+        *PROVENANCE,
+    ),
+)
+
+QUARANTINE = Table(
+    name="quarantine",
+    en="Rows and pages that failed a rule, with the rule, the field and the value; nothing is dropped silently.",
+    bg="Редове и страници, които не отговарят на правило, с правилото, полето и стойността.",
+    primary_key=(),
+    fields=(
+        Field("table_name", "VARCHAR", "Table the row was meant for (or 'pages')", "Таблица", nullable=False),
+        Field("record_key", "VARCHAR", "Key of the rejected record", "Ключ на записа"),
+        Field("rule", "VARCHAR", "Rule that failed", "Нарушено правило", nullable=False),
+        Field("field", "VARCHAR", "Field that failed", "Поле"),
+        Field("value", "VARCHAR", "Offending value as read", "Стойност"),
+        Field("message", "VARCHAR", "Explanation naming source, field and value", "Обяснение", nullable=False),
+        Field("source_url", "VARCHAR", "URL of the page", "Адрес на страницата"),
+        Field("fetched_at", "TIMESTAMPTZ", "When that page was fetched (UTC)", "Кога е изтеглена страницата"),
+        Field("content_sha256", "VARCHAR", "SHA-256 of the archived page bytes", "SHA-256 на архивираната страница"),
+    ),
+)
+
+PUBLISHED_TABLES: dict[str, Table] = {t.name: t for t in (PROJECTS, ACTIVITIES, QUARANTINE)}
+
+
+def create_table_sql(table: Table) -> str:
+    cols = ",\n  ".join(
+        f"{f.name} {f.type}{'' if f.nullable else ' NOT NULL'}" for f in table.fields
+    )
+    pk = f",\n  PRIMARY KEY ({', '.join(table.primary_key)})" if table.primary_key else ""
+    return f"CREATE TABLE {table.name} (\n  {cols}{pk}\n)"
