@@ -5,55 +5,89 @@ are never published.
 """
 
 
+import json
 from dataclasses import asdict
 
 import dagster as dg
 import pandas as pd
 
 from pipelines.resources import IsunPageSource, Settings
-from sources.isun import PageStructureError, parse_isun_html, parse_isun_text
+from sources.charset import decode_body
+from sources.isun import (
+    CONTRACT_TABS,
+    PageStructureError,
+    contract_id_and_tab,
+    parse_isun_html,
+    parse_isun_text,
+)
 from sources.raw_archive import RawResponse
 from sources.waf import block_reason
 from transforms.isun import IsunTables, build_isun_tables, quarantine_row
 from warehouse.duckdb_store import write_warehouse
 from warehouse.export import export_tables
-from warehouse.metadata import ACTIVITIES, PROJECTS, PUBLISHED_TABLES, QUARANTINE
+from warehouse.metadata import ACTIVITIES, PROJECTS, PUBLISHED_TABLES, QUARANTINE, RAW_RESPONSES
 
 
 @dg.asset(group_name="raw", description="ИСУН contract pages, stored in the raw archive before parsing.")
 def raw_isun__contract_pages(
     context: dg.AssetExecutionContext, settings: Settings, isun_pages: IsunPageSource
-) -> list[dict]:
-    records = isun_pages.fetch_into(settings.raw_archive, context.log)
+) -> dict:
+    records, summary = isun_pages.fetch_into(settings, context.log)
     context.add_output_metadata({
         "responses": len(records),
         "bytes": sum(r.bytes for r in records),
         "archive": str(settings.raw_archive.root.resolve()),
+        "summary": "\n".join(summary),
     })
-    return [asdict(r) for r in records]
+    return {"records": [asdict(r) for r in records], "summary": summary}
+
+
+def _rejection(record: RawResponse, body: bytes) -> dict | None:
+    """Why an archived response is not data (WAF page, HTTP error), as a quarantine row."""
+    reason = block_reason(body)
+    if reason:
+        return quarantine_row("pages", record.url, "blocked_by_waf", None, None,
+                              f"{record.url}: firewall page instead of content ({reason}); not parsed", record)
+    if record.status not in (200, 304):
+        return quarantine_row("pages", record.url, "http_status", "status", str(record.status),
+                              f"{record.url}: HTTP status {record.status}; not parsed", record)
+    return None
+
+
+def is_contract_page(url: str) -> bool:
+    contract_id, tab = contract_id_and_tab(url)
+    return contract_id is not None and tab in CONTRACT_TABS
 
 
 def parse_archived_pages(records: list[RawResponse], read_body) -> tuple[list, list[dict]]:
-    """Parse archived responses; WAF pages and unparseable pages go to quarantine, never to data."""
-    parsed, rejected = [], []
+    """Parse the newest usable response per URL.
+
+    A WAF page or an HTTP error never replaces an older good response; where a URL has
+    no good response at all, its newest one goes to quarantine with the reason.
+    """
+    by_url: dict[str, list[RawResponse]] = {}
     for record in records:
-        body = read_body(record.sha256)
-        reason = block_reason(body)
-        if reason:
-            rejected.append(quarantine_row(
-                "pages", record.url, "blocked_by_waf", None, None,
-                f"{record.url}: firewall page instead of content ({reason}); not parsed", record))
+        by_url.setdefault(record.url, []).append(record)
+    parsed, rejected = [], []
+    for url, versions in by_url.items():
+        chosen, first_rejection = None, None
+        for record in reversed(versions):
+            body = read_body(record.sha256)
+            rejection = _rejection(record, body)
+            if rejection is None:
+                chosen = (record, body)
+                break
+            first_rejection = first_rejection or rejection
+        if chosen is None:
+            rejected.append(first_rejection)
             continue
-        if record.status != 200:
-            rejected.append(quarantine_row(
-                "pages", record.url, "http_status", "status", str(record.status),
-                f"{record.url}: HTTP status {record.status}; not parsed", record))
-            continue
+        record, body = chosen
         try:
+            text = decode_body(body, record.content_type)
             if "text/plain" in record.content_type:
-                page = parse_isun_text(body.decode("utf-8"), record.url)
+                page = parse_isun_text(text, record.url)
             else:
-                page = parse_isun_html(body, record.url)
+                page = parse_isun_html(text, record.url)
         except PageStructureError as exc:
             rejected.append(quarantine_row("pages", record.url, "page_structure", None, None, str(exc), record))
             continue
@@ -61,12 +95,12 @@ def parse_archived_pages(records: list[RawResponse], read_body) -> tuple[list, l
     return parsed, rejected
 
 
-@dg.asset(group_name="core", description="Parsed and normalised ИСУН tables (intermediate).")
-def _core_isun__tables(
-    context: dg.AssetExecutionContext, settings: Settings, raw_isun__contract_pages: list[dict]
-) -> IsunTables:
+@dg.asset(group_name="core", deps=[raw_isun__contract_pages],
+          description="Parsed and normalised ИСУН tables (intermediate), from every archived contract page.")
+def _core_isun__tables(context: dg.AssetExecutionContext, settings: Settings) -> IsunTables:
+    # Everything archived so far, not only this run's fetches: unchanged contracts stay in.
     archive = settings.raw_archive
-    records = [RawResponse(**r) for r in raw_isun__contract_pages]
+    records = [r for r in archive.records() if is_contract_page(r.url)]
     parsed, rejected = parse_archived_pages(records, archive.read)
     tables = build_isun_tables(parsed, rejected)
     context.add_output_metadata({
@@ -105,10 +139,14 @@ def out_bgfunds__warehouse(
     core_isun__activities: pd.DataFrame,
     core_isun__quarantine: pd.DataFrame,
 ) -> str:
+    manifest = pd.DataFrame(
+        [{**asdict(r), "headers": json.dumps(r.headers, ensure_ascii=False)} for r in settings.raw_archive.records()],
+        columns=RAW_RESPONSES.columns)
     counts = write_warehouse(settings.warehouse_path, [
         (PROJECTS, core_isun__projects),
         (ACTIVITIES, core_isun__activities),
         (QUARANTINE, core_isun__quarantine),
+        (RAW_RESPONSES, manifest),
     ])
     context.add_output_metadata({"path": str(settings.warehouse_path.resolve()), **counts})
     return str(settings.warehouse_path)

@@ -10,7 +10,8 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.definitions import BUILD_JOB, build_defs
-from pipelines.resources import RecordedIsunPages, Settings
+from pipelines.resources import IsunPageSource, LiveIsunCrawler, RecordedIsunPages, Settings
+from sources.isun_crawl import ISUN_BASE_URL
 from sources.recorded import SAMPLE_CORPUS
 
 
@@ -26,14 +27,18 @@ class BuildSummary:
     checks: dict[str, bool] = field(default_factory=dict)
     published: list[str] = field(default_factory=list)
     warehouse: str | None = None
+    fetch_summary: list[str] = field(default_factory=list)
 
 
 def run_build(data_dir: Path | str = "data", corpus_dir: Path | str = SAMPLE_CORPUS,
-              log_level: str = "WARNING") -> BuildSummary:
-    """Run the whole build job in-process on a recording; never raises on a failed check."""
+              log_level: str = "WARNING", source: IsunPageSource | None = None) -> BuildSummary:
+    """Run the whole build job in-process; never raises on a failed check.
+
+    Pages come from `source` (a live crawler, say) or else from the recording `corpus_dir`.
+    """
     defs = build_defs({
         "settings": Settings(data_dir=str(data_dir)),
-        "isun_pages": RecordedIsunPages(corpus_dir=str(corpus_dir)),
+        "isun_pages": source or RecordedIsunPages(corpus_dir=str(corpus_dir)),
     })
     job = defs.resolve_job_def(BUILD_JOB)
     result = job.execute_in_process(
@@ -52,7 +57,8 @@ def run_build(data_dir: Path | str = "data", corpus_dir: Path | str = SAMPLE_COR
     raw = output("raw_isun__contract_pages")
     tables = output("_core_isun__tables")
     if raw is not None:
-        summary.responses = len(raw)
+        summary.responses = len(raw["records"])
+        summary.fetch_summary = raw["summary"]
     if tables is not None:
         summary.projects = len(tables.projects)
         summary.activities = len(tables.activities)
@@ -69,6 +75,8 @@ def print_summary(summary: BuildSummary, out=None) -> None:
     out = out or sys.stdout
     p = lambda s="": print(s, file=out)  # noqa: E731
     p("bgfunds build " + ("succeeded" if summary.success else "FAILED"))
+    for line in summary.fetch_summary:
+        p(f"  fetch: {line}")
     p(f"  pages read:        {summary.responses} ({summary.pages_rejected} rejected: WAF, HTTP error or unparseable)")
     p(f"  projects:          {summary.projects}")
     p(f"  activities:        {summary.activities} ({summary.over_reported} reported above contracted, flagged)")
@@ -92,14 +100,24 @@ def main(argv: list[str] | None = None) -> int:
     build = sub.add_parser("build", help="build from a recording (a directory with manifest.json)")
     build.add_argument("--corpus", default=str(SAMPLE_CORPUS))
     build.add_argument("--data-dir", default="data")
-    for p in (demo, build):
+    crawl = sub.add_parser("crawl", help="crawl ИСУН (or a mirror) politely, then build from the archive")
+    crawl.add_argument("--base-url", default=ISUN_BASE_URL, help=f"site or mirror to crawl (default {ISUN_BASE_URL})")
+    crawl.add_argument("--budget", type=int, default=2000, help="requests per run, listings included")
+    crawl.add_argument("--interval", type=float, default=None, help="seconds between requests (default 4)")
+    crawl.add_argument("--contact", default="opendata@bgfunds.example", help="contact address in the User-Agent")
+    crawl.add_argument("--data-dir", default="data")
+    for p in (demo, build, crawl):
         p.add_argument("--log-level", default="WARNING", help="Dagster log level (default WARNING)")
     args = parser.parse_args(argv)
 
-    corpus = SAMPLE_CORPUS if args.command == "demo" else Path(args.corpus)
+    source = None
+    corpus = SAMPLE_CORPUS if args.command != "build" else Path(args.corpus)
     if args.command == "demo":
         print(f"Building from the recorded sample corpus {corpus} (recorded pages, not live data)")
-    summary = run_build(args.data_dir, corpus, args.log_level)
+    if args.command == "crawl":
+        source = LiveIsunCrawler(base_url=args.base_url, requests_per_night=args.budget,
+                                 interval_seconds=args.interval, contact=args.contact, show_progress=True)
+    summary = run_build(args.data_dir, corpus, args.log_level, source=source)
     print_summary(summary)
     return 0 if summary.success else 1
 

@@ -2,30 +2,56 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
 
 from pipelines import assets, checks
-from pipelines.resources import RecordedIsunPages, Settings
+from pipelines.resources import LiveIsunCrawler, RecordedIsunPages, Settings
+from sources.isun_crawl import ISUN_BASE_URL
 
 BUILD_JOB = "isun_build"
+NIGHTLY_SCHEDULE = "nightly_refresh"
 
 
-def build_defs(resource_overrides: Mapping[str, Any] | None = None) -> dg.Definitions:
-    """Definitions with the default resources (sample corpus, ./data), overridable per key."""
-    resources: dict[str, Any] = {
-        "settings": Settings(),
-        "isun_pages": RecordedIsunPages(),
-    }
+def profile_resources(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """Resources chosen by settings, not code edits.
+
+    BGFUNDS_PROFILE=sample (default): replay the bundled recorded sample corpus.
+    BGFUNDS_PROFILE=live: crawl BGFUNDS_ISUN_BASE_URL (default https://2020.eufunds.bg)
+    within BGFUNDS_REQUESTS_PER_NIGHT requests, as BGFUNDS_CONTACT.
+    """
+    settings = Settings(data_dir=env.get("BGFUNDS_DATA_DIR", "data"))
+    if env.get("BGFUNDS_PROFILE", "sample") == "live":
+        source = LiveIsunCrawler(
+            base_url=env.get("BGFUNDS_ISUN_BASE_URL", ISUN_BASE_URL),
+            requests_per_night=int(env.get("BGFUNDS_REQUESTS_PER_NIGHT", "2000")),
+            contact=env.get("BGFUNDS_CONTACT", "opendata@bgfunds.example"),
+        )
+    else:
+        source = RecordedIsunPages()
+    return {"settings": settings, "isun_pages": source}
+
+
+def build_defs(resource_overrides: Mapping[str, Any] | None = None,
+               env: Mapping[str, str] = os.environ) -> dg.Definitions:
+    """Definitions with the profile's resources, overridable per key (tests, CLI)."""
+    resources = profile_resources(env)
     resources.update(resource_overrides or {})
+    live = env.get("BGFUNDS_PROFILE", "sample") == "live"
     all_assets = dg.load_assets_from_modules([assets])
     return dg.Definitions(
         assets=all_assets,
         asset_checks=dg.load_asset_checks_from_modules([checks]),
         jobs=[dg.define_asset_job(BUILD_JOB, selection=dg.AssetSelection.all(),
-                                  description="Parse, normalise, validate and publish ИСУН contracts.")],
+                                  description="Fetch, parse, normalise, validate and publish ИСУН contracts.")],
+        schedules=[dg.ScheduleDefinition(
+            name=NIGHTLY_SCHEDULE, job_name=BUILD_JOB, cron_schedule="30 1 * * *",
+            execution_timezone="Europe/Sofia",
+            default_status=dg.DefaultScheduleStatus.RUNNING if live else dg.DefaultScheduleStatus.STOPPED,
+            description="Nightly incremental refresh: listings, new/changed contracts and a rotating slice.")],
         resources=resources,
     )
 

@@ -1,7 +1,8 @@
 """Dagster resources: where data lives, and where ИСУН pages come from.
 
 `IsunPageSource` has a recorded implementation (replays a recording, such as the bundled
-sample corpus, into the raw archive); tests and the CLI swap implementations through
+sample corpus, into the raw archive) and a live one (the polite crawler, pointed at ИСУН
+or at a mirror); settings, tests and the CLI choose through
 `build_defs(resource_overrides=...)` rather than by editing code.
 """
 
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from sources.crawl_state import CrawlState
+from sources.isun_crawl import ISUN_BASE_URL, CrawlConfig, run_crawl
 from sources.raw_archive import RawArchive, RawResponse
 from sources.recorded import SAMPLE_CORPUS, replay_recording
 
@@ -35,11 +38,16 @@ class Settings(dg.ConfigurableResource):
     def publish_dir(self) -> Path:
         return self.root / "publish"
 
+    @property
+    def crawl_state_path(self) -> Path:
+        return self.root / "crawl_state.duckdb"
+
 
 class IsunPageSource(dg.ConfigurableResource):
     """Where ИСУН contract pages come from. Subclasses store every response in the archive."""
 
-    def fetch_into(self, archive: RawArchive, log) -> list[RawResponse]:  # pragma: no cover
+    def fetch_into(self, settings: Settings, log) -> tuple[list[RawResponse], list[str]]:  # pragma: no cover
+        """Store responses in `settings.raw_archive`; return them and summary lines."""
         raise NotImplementedError
 
 
@@ -48,7 +56,47 @@ class RecordedIsunPages(IsunPageSource):
 
     corpus_dir: str = str(SAMPLE_CORPUS)
 
-    def fetch_into(self, archive: RawArchive, log) -> list[RawResponse]:
-        records = replay_recording(self.corpus_dir, archive)
-        log.info(f"replayed {len(records)} recorded responses from {self.corpus_dir}")
-        return records
+    def fetch_into(self, settings: Settings, log) -> tuple[list[RawResponse], list[str]]:
+        records = replay_recording(self.corpus_dir, settings.raw_archive)
+        line = f"replayed {len(records)} recorded responses from {self.corpus_dir}"
+        log.info(line)
+        return records, [line]
+
+
+class LiveIsunCrawler(IsunPageSource):
+    """Crawls ИСУН (or a mirror at `base_url`) politely, within a request budget per run."""
+
+    base_url: str = ISUN_BASE_URL
+    requests_per_night: int = 2000
+    interval_seconds: float | None = None  # None: 4 s for 2020.eufunds.bg
+    contact: str = "opendata@bgfunds.example"
+    read_timeout_seconds: float = 30.0
+    backoff_base_seconds: float = 2.0
+    show_progress: bool = False
+
+    def fetch_into(self, settings: Settings, log) -> tuple[list[RawResponse], list[str]]:
+        config = CrawlConfig(base_url=self.base_url, requests_per_night=self.requests_per_night,
+                             interval_seconds=self.interval_seconds, contact=self.contact,
+                             read_timeout_seconds=self.read_timeout_seconds,
+                             backoff_base_seconds=self.backoff_base_seconds)
+        state = CrawlState(settings.crawl_state_path)
+        bar = None
+        if self.show_progress:
+            from tqdm import tqdm
+
+            bar = tqdm(unit="page", desc="contract pages")
+
+        def progress(done: int, total: int) -> None:
+            if bar is not None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+        try:
+            summary = run_crawl(config, settings.raw_archive, state, progress=progress)
+        finally:
+            state.close()
+            if bar is not None:
+                bar.close()
+        for line in summary.lines():
+            (log.warning if summary.stopped else log.info)(line)
+        return summary.records, summary.lines()

@@ -51,6 +51,8 @@ FINANCIAL_COLUMNS = {
     "Общо реално изплатени суми": "paid",
 }
 TOTAL_ROW_LABELS = {"Общо", "Общо:"}
+CONTRACT_TABS = frozenset({"BasicData", "Activities", "Participants", "FinancialInformation",
+                           "Indicators", "Procurements", "PrintProject"})
 NO_DATA_TEXT = "Няма"
 # "Всички суми са в български лева (BGN) /1 EUR = 1,95583 BGN" and its EUR counterpart.
 CURRENCY_NOTE = re.compile(r"Всички суми са в [^()]{0,40}\((BGN|EUR)\)")

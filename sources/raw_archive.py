@@ -52,12 +52,24 @@ class RawArchive:
             bytes=len(body),
             headers=dict(headers),
         )
+        self._append(record)
+        return record
+
+    def _append(self, record: RawResponse) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         line = json.dumps(asdict(record), ensure_ascii=False) + "\n"
         with open(self.manifest_path, "a", encoding="utf-8") as fh:
             fh.write(line)
             fh.flush()
             os.fsync(fh.fileno())
+
+    def store_not_modified(self, previous: RawResponse, *, fetched_at: str, headers: dict[str, str]) -> RawResponse:
+        """Record a 304: a manifest line that points at the unchanged body already archived."""
+        record = RawResponse(
+            url=previous.url, fetched_at=fetched_at, status=304, sha256=previous.sha256,
+            content_type=previous.content_type, bytes=previous.bytes, headers={**previous.headers, **headers},
+        )
+        self._append(record)
         return record
 
     def path_for(self, sha256: str) -> Path:

@@ -86,8 +86,11 @@ def test_projects_carry_codes_dates_and_provenance(sample_build):
     assert row[6:9] == ("2019-06-14", 36, Decimal("73578.61"))
     body = (SAMPLE_CORPUS / "pages" / "PrintProject_contractId_31337_isHistoric_False.html").read_bytes()
     assert row[10] == hashlib.sha256(body).hexdigest() and "contractId=31337" in row[9]
-    # Every archived body is there, content-addressed.
+    # Every archived body is there, content-addressed, and listed in the manifest table.
     assert (data_dir / "raw" / "objects" / row[10][:2] / row[10]).read_bytes() == body
+    manifest = con.execute("SELECT status, bytes, content_type, headers->>'Server' FROM raw_responses"
+                           " WHERE sha256 = ?", [row[10]]).fetchall()
+    assert manifest == [(200, len(body), "text/html; charset=utf-8", "Microsoft-IIS/10.0")]
 
 
 def test_bad_rows_are_quarantined_with_reason_not_dropped(sample_build):

@@ -129,6 +129,22 @@ QUARANTINE = Table(
     ),
 )
 
+RAW_RESPONSES = Table(
+    name="raw_responses",
+    en="The raw archive's manifest: every response fetched, before parsing (in the DuckDB file only).",
+    bg="Описът на суровия архив: всеки изтеглен отговор преди обработка (само във файла DuckDB).",
+    primary_key=(),
+    fields=(
+        Field("url", "VARCHAR", "URL fetched", "Изтеглен адрес", nullable=False),
+        Field("fetched_at", "TIMESTAMPTZ", "When (UTC)", "Кога (UTC)", nullable=False),
+        Field("status", "INTEGER", "HTTP status (304: unchanged, body is the archived one)", "HTTP статус", nullable=False),
+        Field("sha256", "VARCHAR", "SHA-256 of the body; its path is raw/objects/<first 2>/<sha256>", "SHA-256 на съдържанието", nullable=False),
+        Field("content_type", "VARCHAR", "Content-Type header", "Заглавка Content-Type"),
+        Field("bytes", "BIGINT", "Body size", "Размер", "bytes", nullable=False),
+        Field("headers", "JSON", "Response headers", "Заглавки на отговора"),
+    ),
+)
+
 PUBLISHED_TABLES: dict[str, Table] = {t.name: t for t in (PROJECTS, ACTIVITIES, QUARANTINE)}
 
 

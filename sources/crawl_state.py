@@ -1,0 +1,124 @@
+"""Crawl state in DuckDB (`data/crawl_state.duckdb`): known contracts, runs, and each run's queue.
+
+A run first writes its whole plan to `queue`; each item is marked done only after its
+response is in the raw archive. A killed run leaves its unfinished items behind, and the
+next run resumes them before planning anything new, so nothing is lost or fetched twice.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS crawl_contracts (
+  contract_id VARCHAR PRIMARY KEY,
+  first_seen_at TIMESTAMPTZ NOT NULL,
+  last_listed_at TIMESTAMPTZ NOT NULL,
+  listing_fingerprint VARCHAR,
+  fetched_fingerprint VARCHAR,
+  last_fetched_at TIMESTAMPTZ,
+  last_sha256 VARCHAR,
+  last_status INTEGER
+);
+CREATE TABLE IF NOT EXISTS crawl_runs (
+  run_id INTEGER PRIMARY KEY,
+  started_at TIMESTAMPTZ NOT NULL,
+  finished_at TIMESTAMPTZ,
+  status VARCHAR NOT NULL,  -- running | done | blocked
+  note VARCHAR
+);
+CREATE TABLE IF NOT EXISTS crawl_queue (
+  run_id INTEGER NOT NULL,
+  position INTEGER NOT NULL,
+  contract_id VARCHAR NOT NULL,
+  reason VARCHAR NOT NULL,  -- new | changed | rotation
+  done_at TIMESTAMPTZ,
+  outcome VARCHAR,          -- fetched | not_modified | error: ...
+  PRIMARY KEY (run_id, position)
+);
+"""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class CrawlState:
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect(str(self.path))
+        self.con.execute(SCHEMA)
+
+    def close(self) -> None:
+        self.con.close()
+
+    # runs
+    def unfinished_run(self) -> int | None:
+        row = self.con.execute(
+            "SELECT r.run_id FROM crawl_runs r WHERE r.status IN ('running', 'blocked') AND EXISTS ("
+            " SELECT 1 FROM crawl_queue q WHERE q.run_id = r.run_id AND q.done_at IS NULL)"
+            " ORDER BY r.run_id DESC LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def start_run(self) -> int:
+        run_id = self.con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM crawl_runs").fetchone()[0]
+        self.con.execute("INSERT INTO crawl_runs VALUES (?, ?, NULL, 'running', NULL)", [run_id, _now()])
+        return run_id
+
+    def set_run_status(self, run_id: int, status: str, note: str | None = None) -> None:
+        finished = _now() if status != "running" else None
+        self.con.execute("UPDATE crawl_runs SET status = ?, finished_at = ?, note = ? WHERE run_id = ?",
+                         [status, finished, note, run_id])
+
+    # contracts
+    def record_listing(self, contracts: dict[str, str]) -> None:
+        now = _now()
+        self.con.executemany(
+            "INSERT INTO crawl_contracts (contract_id, first_seen_at, last_listed_at, listing_fingerprint)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (contract_id) DO UPDATE SET"
+            " last_listed_at = excluded.last_listed_at, listing_fingerprint = excluded.listing_fingerprint",
+            [[cid, now, now, fp] for cid, fp in contracts.items()])
+
+    def plan(self, run_id: int, budget: int) -> list[tuple[str, str]]:
+        """Queue new, then changed, then the longest-unfetched rest, up to `budget` items."""
+        rows = self.con.execute(
+            """
+            SELECT contract_id,
+                   CASE WHEN last_fetched_at IS NULL THEN 'new'
+                        WHEN fetched_fingerprint IS DISTINCT FROM listing_fingerprint THEN 'changed'
+                        ELSE 'rotation' END AS reason
+            FROM crawl_contracts
+            ORDER BY CASE reason WHEN 'new' THEN 0 WHEN 'changed' THEN 1 ELSE 2 END,
+                     last_fetched_at NULLS FIRST, contract_id
+            LIMIT ?
+            """, [max(budget, 0)]).fetchall()
+        self.con.executemany("INSERT INTO crawl_queue VALUES (?, ?, ?, ?, NULL, NULL)",
+                             [[run_id, i, cid, reason] for i, (cid, reason) in enumerate(rows)])
+        return rows
+
+    def pending(self, run_id: int) -> list[tuple[int, str, str]]:
+        return self.con.execute(
+            "SELECT position, contract_id, reason FROM crawl_queue WHERE run_id = ? AND done_at IS NULL"
+            " ORDER BY position", [run_id]).fetchall()
+
+    def mark_done(self, run_id: int, position: int, contract_id: str, outcome: str,
+                  sha256: str | None = None, status: int | None = None) -> None:
+        now = _now()
+        self.con.execute("BEGIN")
+        self.con.execute("UPDATE crawl_queue SET done_at = ?, outcome = ? WHERE run_id = ? AND position = ?",
+                         [now, outcome, run_id, position])
+        if sha256 is not None:
+            self.con.execute(
+                "UPDATE crawl_contracts SET last_fetched_at = ?, last_sha256 = ?, last_status = ?,"
+                " fetched_fingerprint = listing_fingerprint WHERE contract_id = ?",
+                [now, sha256, status, contract_id])
+        self.con.execute("COMMIT")
+
+    def counts(self) -> dict[str, int]:
+        return dict(self.con.execute(
+            "SELECT 'contracts', count(*) FROM crawl_contracts UNION ALL"
+            " SELECT 'fetched', count(*) FROM crawl_contracts WHERE last_fetched_at IS NOT NULL").fetchall())
