@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: setup demo test dev lint lock clean
+.PHONY: setup demo test dev serve lint lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ test: setup
 dev: setup
 	mkdir -p .dagster && cp dagster.yaml .dagster/dagster.yaml
 	DAGSTER_HOME=$(CURDIR)/.dagster $(BIN)/dagster dev -m pipelines.definitions
+
+## Serve the latest release's catalogue page on http://127.0.0.1:8000/.
+serve: setup
+	$(BIN)/bgfunds serve
 
 lint: setup
 	$(BIN)/python -m pip install --quiet ruff==0.17.6

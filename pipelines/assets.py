@@ -23,9 +23,10 @@ from sources.isun import (
 from sources.raw_archive import RawResponse
 from sources.waf import block_reason
 from transforms.isun import IsunTables, build_isun_tables, quarantine_row
+from quality.suites import screen_isun_tables, validate_table
 from warehouse.duckdb_store import write_warehouse
-from warehouse.export import export_tables
-from warehouse.metadata import ACTIVITIES, PROJECTS, PUBLISHED_TABLES, QUARANTINE, RAW_RESPONSES
+from warehouse.metadata import ACTIVITIES, PROJECTS, QUARANTINE, RAW_RESPONSES
+from warehouse.release import build_release
 
 
 @dg.asset(group_name="raw", description="ИСУН contract pages, stored in the raw archive before parsing.")
@@ -103,6 +104,8 @@ def _core_isun__tables(context: dg.AssetExecutionContext, settings: Settings) ->
     records = [r for r in archive.records() if is_contract_page(r.url)]
     parsed, rejected = parse_archived_pages(records, archive.read)
     tables = build_isun_tables(parsed, rejected)
+    tables.projects, tables.activities, tables.quarantine = screen_isun_tables(
+        tables.projects, tables.activities, tables.quarantine, PROJECTS, ACTIVITIES)
     context.add_output_metadata({
         "pages_parsed": len(parsed),
         "pages_rejected": len(rejected),
@@ -152,13 +155,24 @@ def out_bgfunds__warehouse(
     return str(settings.warehouse_path)
 
 
-@dg.asset(group_name="out", description="Parquet (zstd) and CSV (UTF-8 with BOM) per table, plus the DuckDB file, in data/publish/.")
-def out_bgfunds__published(
-    context: dg.AssetExecutionContext, settings: Settings, out_bgfunds__warehouse: str
-) -> list[str]:
-    files = export_tables(out_bgfunds__warehouse, settings.publish_dir, list(PUBLISHED_TABLES.values()))
+@dg.asset(group_name="out", description="A validated, documented release in data/publish/releases/<date>/, "
+          "with data/publish/latest switched to it only when everything passed.")
+def out_bgfunds__release(
+    context: dg.AssetExecutionContext,
+    settings: Settings,
+    out_bgfunds__warehouse: str,
+    core_isun__projects: pd.DataFrame,
+    core_isun__activities: pd.DataFrame,
+) -> str:
+    quality = {"tables": {
+        "projects": validate_table(PROJECTS, core_isun__projects).as_dict(),
+        "activities": validate_table(ACTIVITIES, core_isun__activities,
+                                     {"project_code": core_isun__projects["project_code"].tolist()}).as_dict(),
+    }}
+    release = build_release(out_bgfunds__warehouse, settings.publish_dir, quality)
     context.add_output_metadata({
-        "directory": str(settings.publish_dir.resolve()),
-        "files": dg.MetadataValue.json({f.name: f.stat().st_size for f in files}),
+        "release": str(release.resolve()),
+        "latest": str((settings.publish_dir / "latest").resolve()),
+        "files": dg.MetadataValue.json({f.name: f.stat().st_size for f in sorted(release.iterdir())}),
     })
-    return [str(f) for f in files]
+    return str(release)

@@ -1,38 +1,59 @@
 """Blocking asset checks: the Great Expectations suites gate everything downstream.
 
-A failed check (severity ERROR) stops the warehouse and the published files from being
-rebuilt, so the last good release stays in place.
+Besides each table's suite: activity -> project integrity, and row counts that must not
+fall by more than `Settings.max_row_drop_share` since the last release. A failed check
+(severity ERROR) stops the warehouse and the release from being rebuilt, so `latest`
+keeps pointing at the last good release.
 """
 
+
+import json
 
 import dagster as dg
 import pandas as pd
 
 from pipelines.assets import core_isun__activities, core_isun__projects
-from quality.suites import validate_table
+from pipelines.resources import Settings
+from quality.suites import row_count_drops, validate_table
 from warehouse.metadata import ACTIVITIES, PROJECTS, Table
 
 
-def _result(table: Table, df: pd.DataFrame) -> dg.AssetCheckResult:
-    outcome = validate_table(table, df)
+def _previous_row_counts(settings: Settings, table: str) -> dict[str, int]:
+    report = settings.publish_dir / "latest" / "quality_report.json"
+    if not report.exists():
+        return {}
+    counts = json.loads(report.read_text(encoding="utf-8")).get("row_counts", {})
+    return {table: counts[table]} if table in counts else {}
+
+
+def _result(table: Table, df: pd.DataFrame, settings: Settings, value_sets=None) -> dg.AssetCheckResult:
+    outcome = validate_table(table, df, value_sets)
+    drops = row_count_drops(_previous_row_counts(settings, table.name), {table.name: len(df)},
+                            settings.max_row_drop_share)
     return dg.AssetCheckResult(
-        passed=outcome.success,
+        passed=outcome.success and not drops,
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={
+            "rows": len(df),
             "expectations_evaluated": outcome.evaluated,
             "expectations_failed": len(outcome.failures),
-            "failures": dg.MetadataValue.json([str(f) for f in outcome.failures]),
+            "failures": dg.MetadataValue.json([str(f) for f in outcome.failures] + drops),
         },
     )
 
 
 @dg.asset_check(asset=core_isun__projects, blocking=True,
-                description="Great Expectations suite bgfunds.projects (keys, codes, amounts, financing identities, dates).")
-def great_expectations_projects(core_isun__projects: pd.DataFrame) -> dg.AssetCheckResult:
-    return _result(PROJECTS, core_isun__projects)
+                description="Great Expectations suite bgfunds.projects (keys, codes, amounts, financing identities, "
+                            "dates) and row count against the last release.")
+def great_expectations_projects(core_isun__projects: pd.DataFrame, settings: Settings) -> dg.AssetCheckResult:
+    return _result(PROJECTS, core_isun__projects, settings)
 
 
 @dg.asset_check(asset=core_isun__activities, blocking=True,
-                description="Great Expectations suite bgfunds.activities (keys, codes, amounts >= 0, EUR = BGN / 1.95583).")
-def great_expectations_activities(core_isun__activities: pd.DataFrame) -> dg.AssetCheckResult:
-    return _result(ACTIVITIES, core_isun__activities)
+                additional_ins={"core_isun__projects": dg.AssetIn("core_isun__projects")},
+                description="Great Expectations suite bgfunds.activities (keys, codes, amounts >= 0, EUR = BGN / "
+                            "1.95583, every activity's project published) and row count against the last release.")
+def great_expectations_activities(core_isun__activities: pd.DataFrame, core_isun__projects: pd.DataFrame,
+                                  settings: Settings) -> dg.AssetCheckResult:
+    return _result(ACTIVITIES, core_isun__activities, settings,
+                   {"project_code": core_isun__projects["project_code"].tolist()})

@@ -10,7 +10,13 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.definitions import BUILD_JOB, build_defs
-from pipelines.resources import IsunPageSource, LiveIsunCrawler, RecordedIsunPages, Settings
+from pipelines.resources import (
+    ArchivedPagesOnly,
+    IsunPageSource,
+    LiveIsunCrawler,
+    RecordedIsunPages,
+    Settings,
+)
 from sources.isun_crawl import ISUN_BASE_URL
 from sources.recorded import SAMPLE_CORPUS
 
@@ -28,6 +34,7 @@ class BuildSummary:
     published: list[str] = field(default_factory=list)
     warehouse: str | None = None
     fetch_summary: list[str] = field(default_factory=list)
+    release: str | None = None
 
 
 def run_build(data_dir: Path | str = "data", corpus_dir: Path | str = SAMPLE_CORPUS,
@@ -66,7 +73,10 @@ def run_build(data_dir: Path | str = "data", corpus_dir: Path | str = SAMPLE_COR
         summary.rows_rejected = len(tables.quarantine)
         summary.pages_rejected = int((tables.quarantine["table_name"] == "pages").sum())
     summary.warehouse = output("out_bgfunds__warehouse")
-    summary.published = output("out_bgfunds__published") or []
+    release = output("out_bgfunds__release")
+    if release:
+        summary.release = release
+        summary.published = [str(p) for p in sorted(Path(release).iterdir())]
     summary.success = result.success and all(checks.values()) and bool(summary.published)
     return summary
 
@@ -83,13 +93,35 @@ def print_summary(summary: BuildSummary, out=None) -> None:
     p(f"  rows rejected:     {summary.rows_rejected} (table 'quarantine', with rule, field and value)")
     for name, passed in sorted(summary.checks.items()):
         p(f"  check {name}: {'passed' if passed else 'FAILED'}")
-    if summary.published:
+    if summary.release:
+        release = Path(summary.release).resolve()
         p(f"  warehouse:         {Path(summary.warehouse).resolve()}")
-        p(f"  published files:   {Path(summary.published[0]).resolve().parent}/")
-        for f in summary.published:
-            p(f"    {Path(f).name}")
+        p(f"  release:           {release}/")
+        p(f"  latest:            {release.parent.parent / 'latest'} -> releases/{release.name}")
+        p(f"  catalogue page:    {release / 'index.html'}  (bgfunds serve shows it on http://127.0.0.1:8000/)")
+        p("  files:             " + ", ".join(Path(f).name for f in summary.published))
     else:
-        p("  nothing published: the quality gate blocked it; the previous files in the publish directory are untouched")
+        p("  nothing published: a check or the release step failed; 'latest' still points at the last good release")
+
+
+def serve_latest(data_dir: Path, port: int) -> int:
+    """Serve data/publish/latest on 127.0.0.1 until interrupted."""
+    import functools
+    import http.server
+
+    root = (data_dir / "publish" / "latest").resolve()
+    if not (root / "index.html").exists():
+        print(f"no release to serve: {root} has no index.html; run 'bgfunds demo' or 'bgfunds publish' first",
+              file=sys.stderr)
+        return 2
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as httpd:
+        print(f"serving {root} on http://127.0.0.1:{httpd.server_address[1]}/ (Ctrl-C to stop)", flush=True)
+        try:
+            httpd.serve_forever()
+        except KeyboardInterrupt:
+            pass
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,20 +132,30 @@ def main(argv: list[str] | None = None) -> int:
     build = sub.add_parser("build", help="build from a recording (a directory with manifest.json)")
     build.add_argument("--corpus", default=str(SAMPLE_CORPUS))
     build.add_argument("--data-dir", default="data")
+    publish = sub.add_parser("publish", help="rebuild and release offline from the raw archive (no fetching)")
+    publish.add_argument("--data-dir", default="data")
+    serve = sub.add_parser("serve", help="serve the latest release's catalogue on 127.0.0.1")
+    serve.add_argument("--data-dir", default="data")
+    serve.add_argument("--port", type=int, default=8000)
     crawl = sub.add_parser("crawl", help="crawl ИСУН (or a mirror) politely, then build from the archive")
     crawl.add_argument("--base-url", default=ISUN_BASE_URL, help=f"site or mirror to crawl (default {ISUN_BASE_URL})")
     crawl.add_argument("--budget", type=int, default=2000, help="requests per run, listings included")
     crawl.add_argument("--interval", type=float, default=None, help="seconds between requests (default 4)")
     crawl.add_argument("--contact", default="opendata@bgfunds.example", help="contact address in the User-Agent")
     crawl.add_argument("--data-dir", default="data")
-    for p in (demo, build, crawl):
+    for p in (demo, build, crawl, publish):
         p.add_argument("--log-level", default="WARNING", help="Dagster log level (default WARNING)")
     args = parser.parse_args(argv)
+
+    if args.command == "serve":
+        return serve_latest(Path(args.data_dir), args.port)
 
     source = None
     corpus = SAMPLE_CORPUS if args.command != "build" else Path(args.corpus)
     if args.command == "demo":
         print(f"Building from the recorded sample corpus {corpus} (recorded pages, not live data)")
+    if args.command == "publish":
+        source = ArchivedPagesOnly()
     if args.command == "crawl":
         source = LiveIsunCrawler(base_url=args.base_url, requests_per_night=args.budget,
                                  interval_seconds=args.interval, contact=args.contact, show_progress=True)

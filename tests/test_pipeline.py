@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from pipelines.cli import main, run_build
+from tests.corpus_tools import Corpus
 from sources.recorded import SAMPLE_CORPUS
 from transforms.amounts import EUR_BGN_RATE
 
@@ -32,7 +33,7 @@ def test_summary_counts(sample_build):
 
 def test_seed_000_activities_in_the_duckdb_warehouse(sample_build):
     data_dir, _ = sample_build
-    con = duckdb.connect(str(data_dir / "publish" / "warehouse.duckdb"), read_only=True)
+    con = duckdb.connect(str(data_dir / "publish" / "latest" / "warehouse.duckdb"), read_only=True)
     rows = con.execute(
         "SELECT activity_no, amount_contracted, amount_reported, amount_contracted_bgn, amount_reported_eur,"
         " is_over_reported, execution_rate, currency_original FROM activities WHERE project_code = ?"
@@ -50,7 +51,7 @@ def test_seed_000_activities_in_the_duckdb_warehouse(sample_build):
 
 def test_parquet_and_csv_carry_the_same_values(sample_build):
     data_dir, _ = sample_build
-    publish = data_dir / "publish"
+    publish = data_dir / "publish" / "latest"
     parquet = pq.read_table(publish / "activities.parquet")
     assert parquet.schema.field("amount_reported_eur").type.scale == 2
     assert pq.ParquetFile(publish / "activities.parquet").metadata.row_group(0).column(0).compression == "ZSTD"
@@ -105,30 +106,58 @@ def test_bad_rows_are_quarantined_with_reason_not_dropped(sample_build):
     assert con.execute("SELECT count(*) FROM projects WHERE isun_contract_id = '55555'").fetchone()[0] == 0
 
 
-def test_failed_quality_gate_keeps_the_last_good_release(sample_build, tmp_path):
+def test_row_failing_a_financing_identity_is_quarantined_with_its_activities(tmp_path):
+    corpus = Corpus(tmp_path / "corpus").edit("contractId=90210", "<td>946 050.00</td>", "<td>946 000.00</td>")
+    summary = run_build(tmp_path / "data", corpus.dir)
+    assert summary.success and summary.projects == 2 and summary.activities == 6
+    con = duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True)
+    rows = con.execute("SELECT table_name, record_key, rule, value FROM quarantine"
+                       " WHERE record_key LIKE 'BG16FFPR003%' ORDER BY ALL").fetchall()
+    assert rows[0] == ("activities", "BG16FFPR003-1.001-0007-C01#1", "parent_row_quarantined", "BG16FFPR003-1.001-0007-C01")
+    assert len(rows) == 4
+    assert rows[3] == ("projects", "BG16FFPR003-1.001-0007-C01", "eu_plus_national_equals_grant", "50.0")
+
+
+def _snapshot(directory):
+    return {p.name: p.read_bytes() for p in directory.iterdir()}
+
+
+def test_failed_quality_gate_keeps_the_last_good_release(tmp_path):
     data_dir = tmp_path / "data"
     assert run_build(data_dir, SAMPLE_CORPUS).success
-    before = {p.name: p.read_bytes() for p in (data_dir / "publish").iterdir()}
+    latest = (data_dir / "publish" / "latest").resolve()
+    before = _snapshot(latest)
     warehouse_before = (data_dir / "warehouse.duckdb").read_bytes()
 
-    # A recording whose EU + national no longer equals the grant: parses, but fails the suite.
-    bad = tmp_path / "bad_corpus"
-    shutil.copytree(SAMPLE_CORPUS, bad)
-    page = bad / "pages" / "PrintProject_contractId_90210_isHistoric_False.html"
-    page.write_bytes(page.read_bytes().replace(b"<td>946 050.00</td>", b"<td>946 000.00</td>"))
-    manifest = json.loads((bad / "manifest.json").read_text())
-    for entry in manifest["responses"]:
-        if entry["file"].endswith(page.name):
-            entry["sha256"] = hashlib.sha256(page.read_bytes()).hexdigest()
-    (bad / "manifest.json").write_text(json.dumps(manifest))
-
-    summary = run_build(data_dir, bad)
+    # Two contracts claiming one project code: a table-level failure, so nothing is published.
+    corpus = Corpus(tmp_path / "dup").edit("contractId=31337", "BG06RDNP001-7.007-0051-С01", "BG16FFPR003-1.001-0007-C01")
+    summary = run_build(data_dir, corpus.dir)
     assert not summary.success
     assert summary.checks["great_expectations_projects"] is False
-    assert summary.checks["great_expectations_activities"] is True
-    assert summary.published == []
-    assert {p.name: p.read_bytes() for p in (data_dir / "publish").iterdir()} == before
+    assert summary.published == [] and summary.release is None
+    assert (data_dir / "publish" / "latest").resolve() == latest
+    assert _snapshot(latest) == before
     assert (data_dir / "warehouse.duckdb").read_bytes() == warehouse_before
+    assert sorted(p.name for p in (data_dir / "publish" / "releases").iterdir()) == [latest.name]
+    assert not [p for p in (data_dir / "publish").iterdir() if p.name.startswith(".staging")]
+
+
+def test_row_count_drop_blocks_the_release(tmp_path):
+    data_dir = tmp_path / "data"
+    assert run_build(data_dir, SAMPLE_CORPUS).success
+    corpus = Corpus(tmp_path / "fewer").drop("contractId=31337")  # 3 -> 2 projects: a third fewer
+    summary = run_build(data_dir, corpus.dir)
+    # The archive still holds the dropped contract's page from the first build, so it stays published.
+    assert summary.success and summary.projects == 3
+    fresh = tmp_path / "fresh"
+    assert run_build(fresh, SAMPLE_CORPUS).success
+    fresh_latest = (fresh / "publish" / "latest").resolve()
+    # Now simulate the page disappearing from the archive itself.
+    manifest = fresh / "raw" / "manifest.jsonl"
+    manifest.write_text("".join(l for l in manifest.read_text().splitlines(True) if "contractId=31337" not in l))
+    blocked = run_build(fresh, corpus.dir)
+    assert not blocked.success and blocked.checks["great_expectations_projects"] is False
+    assert blocked.release is None and (fresh / "publish" / "latest").resolve() == fresh_latest
 
 
 def test_cli_demo_prints_where_the_outputs_are(tmp_path, capsys):
@@ -136,4 +165,4 @@ def test_cli_demo_prints_where_the_outputs_are(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "projects:          3" in out
     assert "rows rejected:     2" in out
-    assert str((tmp_path / "publish").resolve()) in out
+    assert str((tmp_path / "publish" / "latest").resolve()) in out

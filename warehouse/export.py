@@ -1,6 +1,8 @@
 """Export warehouse tables for download: Parquet (zstd) and CSV that Excel opens correctly.
 
-CSV is UTF-8 with a byte-order mark, so Excel shows Cyrillic without an import wizard.
+CSV is UTF-8 with a byte-order mark, so Excel shows Cyrillic without an import wizard,
+and text cells that start with `=`, `+`, `-`, `@`, tab or CR get a leading apostrophe so
+a spreadsheet never runs them as formulas (numeric columns are left as numbers).
 Files are written to a temporary name and renamed, so a reader never sees half a file.
 """
 
@@ -11,16 +13,20 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from warehouse.metadata import Table
 
 UTF8_BOM = b"\xef\xbb\xbf"
+FORMULA_START = r"^[=+\-@\t\r]"
 
 
-def export_tables(warehouse_path: Path | str, out_dir: Path | str, tables: list[Table]) -> list[Path]:
-    """Write `<table>.parquet` and `<table>.csv` per table, plus a copy of the DuckDB file."""
+def export_tables(warehouse_path: Path | str, out_dir: Path | str, tables: list[Table],
+                  copy_db: bool = True) -> list[Path]:
+    """Write `<table>.parquet` and `<table>.csv` per table, plus (if asked) a copy of the DuckDB file."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -37,16 +43,28 @@ def export_tables(warehouse_path: Path | str, out_dir: Path | str, tables: list[
             written += [parquet_path, csv_path]
     finally:
         con.close()
-    db_copy = out_dir / Path(warehouse_path).name
-    _atomic(db_copy, lambda p: shutil.copyfile(warehouse_path, p))
-    written.append(db_copy)
+    if copy_db:
+        db_copy = out_dir / Path(warehouse_path).name
+        _atomic(db_copy, lambda p: shutil.copyfile(warehouse_path, p))
+        written.append(db_copy)
     return written
 
 
-def _write_csv(arrow, path: Path) -> None:
+def neutralise_formulas(table: pa.Table) -> pa.Table:
+    """Prefix text cells that a spreadsheet would read as a formula with an apostrophe."""
+    columns = []
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            risky = pc.fill_null(pc.match_substring_regex(column, FORMULA_START), False)
+            column = pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
+        columns.append(column)
+    return pa.Table.from_arrays(columns, schema=table.schema)
+
+
+def _write_csv(arrow: pa.Table, path: Path) -> None:
     with open(path, "wb") as fh:
         fh.write(UTF8_BOM)
-        pacsv.write_csv(arrow, fh, pacsv.WriteOptions(include_header=True))
+        pacsv.write_csv(neutralise_formulas(arrow), fh, pacsv.WriteOptions(include_header=True))
 
 
 def _atomic(path: Path, write) -> None:

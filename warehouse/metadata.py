@@ -145,7 +145,41 @@ RAW_RESPONSES = Table(
     ),
 )
 
+RELEASE_DATE = Field("release_id", "VARCHAR", "Release the snapshot belongs to (YYYY-MM-DD)", "Издание (ГГГГ-ММ-ДД)", nullable=False)
+
+HISTORY_PROJECTS = Table(
+    name="history_projects",
+    en="Each release's project status and amounts, so their trajectory over time is queryable.",
+    bg="Статус и суми на проектите във всяко издание, за да се проследи развитието им.",
+    primary_key=("release_id", "project_code"),
+    fields=(
+        RELEASE_DATE,
+        PROJECTS.field("project_code"),
+        PROJECTS.field("status"),
+        PROJECTS.field("currency_original"),
+        *(PROJECTS.field(f"amount_{stem}_{cur}") for stem in ("total", "grant", "paid") for cur in ("bgn", "eur")),
+        PROJECTS.field("is_over_reported"),
+    ),
+)
+
+HISTORY_ACTIVITIES = Table(
+    name="history_activities",
+    en="Each release's contracted and reported amounts per activity.",
+    bg="Договорени и отчетени суми по дейности във всяко издание.",
+    primary_key=("release_id", "project_code", "activity_no"),
+    fields=(
+        RELEASE_DATE,
+        ACTIVITIES.field("project_code"),
+        ACTIVITIES.field("activity_no"),
+        *(ACTIVITIES.field(f"amount_{stem}_{cur}") for stem in ("contracted", "reported") for cur in ("bgn", "eur")),
+        ACTIVITIES.field("is_over_reported"),
+    ),
+)
+
 PUBLISHED_TABLES: dict[str, Table] = {t.name: t for t in (PROJECTS, ACTIVITIES, QUARANTINE)}
+HISTORY_TABLES: dict[str, Table] = {t.name: t for t in (HISTORY_PROJECTS, HISTORY_ACTIVITIES)}
+# Foreign keys, for the Data Package and the integrity checks.
+FOREIGN_KEYS = {"activities": [("project_code", "projects", "project_code")]}
 
 
 def create_table_sql(table: Table) -> str:

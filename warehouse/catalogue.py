@@ -1,0 +1,216 @@
+"""Release metadata generated from `warehouse.metadata`: Frictionless Data Package, DCAT-AP
+(JSON-LD), the bilingual data dictionary, the quality report, and the static `index.html`.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from pathlib import Path
+
+from warehouse.metadata import FOREIGN_KEYS, Table
+
+PACKAGE_NAME = "bgfunds-isun"
+TITLE_BG = "Проекти, финансирани от ЕС в България (ИСУН 2020)"
+TITLE_EN = "EU-funded projects in Bulgaria (ИСУН 2020)"
+LICENSE = {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
+           "title": "Creative Commons Attribution 4.0"}
+SOURCE = {"title": "ИСУН 2020 public module", "path": "https://2020.eufunds.bg"}
+
+_FRICTIONLESS_TYPES = {"VARCHAR": "string", "INTEGER": "integer", "BIGINT": "integer", "DOUBLE": "number",
+                       "BOOLEAN": "boolean", "DATE": "date", "TIMESTAMPTZ": "datetime", "JSON": "string"}
+
+
+def frictionless_type(duckdb_type: str) -> str:
+    return "number" if duckdb_type.startswith("DECIMAL") else _FRICTIONLESS_TYPES[duckdb_type]
+
+
+def table_schema(table: Table) -> dict:
+    fields = []
+    for f in table.fields:
+        field = {"name": f.name, "type": frictionless_type(f.type), "title": f.bg,
+                 "description": f"{f.en} / {f.bg}"}
+        if field["type"] == "datetime":
+            field["format"] = "any"  # "2025-03-14 09:12:05Z" as Arrow writes it
+        if f.unit:
+            field["unit"] = f.unit
+        if not f.nullable:
+            field["constraints"] = {"required": True}
+        fields.append(field)
+    schema: dict = {"fields": fields, "missingValues": [""]}
+    if table.primary_key:
+        schema["primaryKey"] = list(table.primary_key)
+    if table.name in FOREIGN_KEYS:
+        schema["foreignKeys"] = [{"fields": [f], "reference": {"resource": res, "fields": [rf]}}
+                                 for f, res, rf in FOREIGN_KEYS[table.name]]
+    return schema
+
+
+def datapackage(release_id: str, tables: list[Table], files: dict[str, dict]) -> dict:
+    resources = []
+    for t in tables:
+        csv = files[f"{t.name}.csv"]
+        resources.append({
+            "name": t.name, "path": f"{t.name}.csv", "title": t.bg, "description": f"{t.en} / {t.bg}",
+            "format": "csv", "mediatype": "text/csv", "encoding": "utf-8-sig",
+            "bytes": csv["bytes"], "hash": f"sha256:{csv['sha256']}", "schema": table_schema(t),
+        })
+    return {"name": PACKAGE_NAME, "title": f"{TITLE_BG} / {TITLE_EN}", "version": release_id,
+            "licenses": [LICENSE], "sources": [SOURCE], "resources": resources}
+
+
+def validate_datapackage(path: Path) -> dict:
+    """Validate with the frictionless library: schema, types, keys and foreign keys."""
+    from frictionless import validate
+
+    report = validate(str(path))
+    errors = [f"{task.name}: {err.type}: {err.message}" for task in report.tasks for err in task.errors]
+    return {"valid": bool(report.valid), "errors": errors[:50], "error_count": len(errors)}
+
+
+def dcat(release_id: str, issued: str, files: dict[str, dict], base_url: str = "") -> dict:
+    distributions = []
+    for name, info in sorted(files.items()):
+        distributions.append({
+            "@type": "dcat:Distribution", "dct:title": name,
+            "dcat:downloadURL": {"@id": f"{base_url}{name}"}, "dcat:mediaType": info["mediatype"],
+            "dcat:byteSize": {"@value": str(info["bytes"]), "@type": "xsd:nonNegativeInteger"},
+            "spdx:checksum": {"@type": "spdx:Checksum", "spdx:algorithm": {"@id": "spdx:checksumAlgorithm_sha256"},
+                              "spdx:checksumValue": info["sha256"]},
+            "dct:license": {"@id": LICENSE["path"]},
+        })
+    return {
+        "@context": {"dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/",
+                     "spdx": "http://spdx.org/rdf/terms#", "xsd": "http://www.w3.org/2001/XMLSchema#",
+                     "foaf": "http://xmlns.com/foaf/0.1/"},
+        "@type": "dcat:Dataset", "@id": f"{base_url}#dataset",
+        "dct:identifier": f"{PACKAGE_NAME}/{release_id}",
+        "dct:title": [{"@value": TITLE_BG, "@language": "bg"}, {"@value": TITLE_EN, "@language": "en"}],
+        "dct:description": [{"@value": "Договори, дейности и суми от ИСУН 2020, нормализирани и проверени.", "@language": "bg"},
+                            {"@value": "Contracts, activities and amounts from ИСУН 2020, normalised and validated.", "@language": "en"}],
+        "dct:issued": {"@value": issued, "@type": "xsd:dateTime"},
+        "dct:modified": {"@value": issued, "@type": "xsd:dateTime"},
+        "owl:versionInfo": release_id,
+        "dct:publisher": {"@type": "foaf:Agent", "foaf:name": "bgfunds"},
+        "dct:spatial": {"@id": "http://publications.europa.eu/resource/authority/country/BGR"},
+        "dcat:theme": [{"@id": "http://publications.europa.eu/resource/authority/data-theme/ECON"},
+                       {"@id": "http://publications.europa.eu/resource/authority/data-theme/GOVE"}],
+        "dct:source": {"@id": SOURCE["path"]},
+        "dct:license": {"@id": LICENSE["path"]},
+        "dcat:distribution": distributions,
+    }
+
+
+def dictionary_rows(tables: list[Table]) -> list[dict]:
+    return [{"table": t.name, "field": f.name, "type": f.type, "unit": f.unit or "",
+             "primary_key": f.name in t.primary_key, "required": not f.nullable,
+             "description_bg": f.bg, "description_en": f.en} for t in tables for f in t.fields]
+
+
+def dictionary_markdown(tables: list[Table]) -> str:
+    lines = ["# Речник на данните / Data dictionary", ""]
+    for t in tables:
+        lines += [f"## {t.name}", "", f"{t.bg}  ", f"{t.en}", "",
+                  f"Ключ / primary key: {', '.join(t.primary_key) or '—'}", "",
+                  "| поле / field | тип / type | единица / unit | описание | description |",
+                  "| --- | --- | --- | --- | --- |"]
+        lines += [f"| {f.name} | {f.type} | {f.unit or ''} | {f.bg} | {f.en} |" for f in t.fields]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def quality_report_html(report: dict) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(name)}</td><td>{t['rows']}</td><td>{t['expectations_evaluated']}</td>"
+        f"<td class=\"{'ok' if t['success'] else 'bad'}\">{'passed' if t['success'] else 'FAILED'}</td></tr>"
+        for name, t in report["tables"].items())
+    q = "".join(f"<tr><td>{escape(k)}</td><td>{v}</td></tr>" for k, v in report["quarantine"]["by_table_rule"].items())
+    fr = report["frictionless"]
+    return f"""<!DOCTYPE html><html lang="bg"><head><meta charset="utf-8"><title>Quality report {escape(report['release_id'])}</title>
+<style>body{{font-family:sans-serif;margin:2em}}td,th{{border:1px solid #ccc;padding:4px 8px}}table{{border-collapse:collapse}}.ok{{color:#2e7d32}}.bad{{color:#c62828}}</style>
+</head><body><h1>Доклад за качеството / Quality report — {escape(report['release_id'])}</h1>
+<h2>Great Expectations</h2><table><tr><th>table</th><th>rows</th><th>expectations</th><th>result</th></tr>{rows}</table>
+<h2>Карантина / Quarantine: {report['quarantine']['total']} rows</h2><table><tr><th>table:rule</th><th>rows</th></tr>{q}</table>
+<h2>Frictionless Data Package</h2><p class="{'ok' if fr['valid'] else 'bad'}">{'valid' if fr['valid'] else 'INVALID'} ({fr['error_count']} errors)</p>
+</body></html>"""
+
+
+EXAMPLE_QUERIES = [
+    ("Усвояване по програми / Absorption by programme",
+     "SELECT programme_code, count(*) AS projects,\n       sum(amount_total_eur) AS contracted_eur,\n"
+     "       sum(amount_paid_eur) AS paid_eur,\n       round(sum(amount_paid_eur) / sum(amount_total_eur), 3) AS payment_rate\n"
+     "FROM 'projects.parquet' GROUP BY ALL ORDER BY contracted_eur DESC;"),
+    ("Дейности, отчетени над договореното / Activities reported above contracted",
+     "SELECT project_code, activity_no, activity_name, amount_contracted_eur, amount_reported_eur, execution_rate\n"
+     "FROM 'activities.parquet' WHERE is_over_reported ORDER BY execution_rate DESC;"),
+    ("Най-големи бенефициенти / Top beneficiaries",
+     "SELECT beneficiary_name, count(*) AS projects, sum(amount_total_eur) AS contracted_eur\n"
+     "FROM 'projects.parquet' GROUP BY ALL ORDER BY contracted_eur DESC LIMIT 20;"),
+    ("Развитие на изплатените суми / Paid amounts over releases",
+     "SELECT release_id, sum(amount_paid_eur) AS paid_eur FROM 'history_projects.parquet' GROUP BY ALL ORDER BY release_id;"),
+]
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def index_html(*, release_id: str, issued: str, tables: list[Table], files: dict[str, dict], counts: dict[str, int],
+               quality: dict, changelog: dict, charts: list[str], dictionary: list[dict]) -> str:
+    def link(name: str) -> str:
+        info = files[name]
+        return (f'<a href="{escape(name)}">{escape(name)}</a><br><small>{_size(info["bytes"])} · '
+                f'<code title="SHA-256">{info["sha256"][:16]}…</code></small>')
+
+    datasets = "".join(
+        f"<tr><td><b>{escape(t.name)}</b><br><small>{escape(t.bg)}<br>{escape(t.en)}</small></td>"
+        f"<td class=\"num\">{counts.get(t.name, 0):,}</td><td>{link(t.name + '.parquet')}</td><td>{link(t.name + '.csv')}</td></tr>"
+        for t in tables)
+    dict_rows = "".join(
+        f"<tr><td>{escape(r['table'])}</td><td><code>{escape(r['field'])}</code></td><td>{escape(r['type'])}</td>"
+        f"<td>{escape(r['unit'])}</td><td>{escape(r['description_bg'])}</td><td>{escape(r['description_en'])}</td></tr>"
+        for r in dictionary)
+    checks = "".join(
+        f"<li>{escape(name)}: <b class=\"{'ok' if t['success'] else 'bad'}\">{'passed' if t['success'] else 'FAILED'}</b> "
+        f"({t['expectations_evaluated']} expectations, {t['rows']:,} rows)</li>" for name, t in quality["tables"].items())
+    quarantine = "".join(f"<li>{escape(k)}: {v}</li>" for k, v in quality["quarantine"]["by_table_rule"].items())
+    queries = "".join(f"<h3>{escape(title)}</h3><pre>{escape(sql)}</pre>" for title, sql in EXAMPLE_QUERIES)
+    s = changelog["summary"]
+    other = "".join(f'<li><a href="{n}">{n}</a> <small>{_size(files[n]["bytes"])}</small></li>'
+                    for n in sorted(files) if not n.endswith((".parquet", ".csv")))
+    return f"""<!DOCTYPE html>
+<html lang="bg"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>bgfunds — {escape(release_id)}</title>
+<style>
+body{{font-family:system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:1em 2em;color:#222}}
+h1{{color:#1f5f99}} table{{border-collapse:collapse;width:100%;margin:1em 0}} td,th{{border:1px solid #ddd;padding:6px;vertical-align:top;text-align:left}}
+th{{background:#f3f6fa}} .num{{text-align:right}} .ok{{color:#2e7d32}} .bad{{color:#c62828}} pre{{background:#f6f8fa;padding:.8em;overflow:auto}}
+.charts{{display:flex;flex-direction:column;gap:1.5em}} small{{color:#555}}
+</style></head><body>
+<h1>{escape(TITLE_BG)}<br><small>{escape(TITLE_EN)}</small></h1>
+<p>Издание / release <b id="release-id">{escape(release_id)}</b>, {escape(issued)}. Източник / source: <a href="{SOURCE['path']}">{escape(SOURCE['title'])}</a>.
+Лиценз / licence: <a href="{LICENSE['path']}">{LICENSE['name']}</a>. Суми в евро при 1 EUR = 1,95583 лв. / Amounts in EUR at 1 EUR = 1.95583 BGN.</p>
+<h2 id="datasets">Набори от данни / Datasets</h2>
+<table><tr><th>таблица / table</th><th>редове / rows</th><th>Parquet (zstd)</th><th>CSV (UTF-8, BOM)</th></tr>{datasets}</table>
+<p>Цялата база / whole database: {link('warehouse.duckdb')}</p>
+<p>Метаданни / metadata:</p><ul>{other}</ul>
+<h2 id="quality">Качество / Quality</h2>
+<ul>{checks}<li>Frictionless Data Package: <b class="{'ok' if quality['frictionless']['valid'] else 'bad'}">{'valid' if quality['frictionless']['valid'] else 'INVALID'}</b></li></ul>
+<p>В карантина / quarantined: <b id="quarantine-total">{quality['quarantine']['total']}</b> rows</p><ul>{quarantine}</ul>
+<p>Промени / changes since the previous release: {s['added']} added, {s['removed']} removed, {s['projects_changed']} changed
+(<a href="changelog.md">changelog.md</a>).</p>
+<h2 id="charts">Усвояване / Absorption</h2><div class="charts">{''.join(charts)}</div>
+<h2 id="queries">Примерни заявки в DuckDB / Example DuckDB queries</h2>
+<p>Run in this folder with <code>duckdb</code> or <code>python -c "import duckdb; print(duckdb.sql(...))"</code>.</p>{queries}
+<h2 id="dictionary">Речник на данните / Data dictionary</h2>
+<table><tr><th>table</th><th>field</th><th>type</th><th>unit</th><th>описание</th><th>description</th></tr>{dict_rows}</table>
+</body></html>
+"""
+
+
+def write_json(path: Path, data) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")

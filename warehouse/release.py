@@ -1,0 +1,188 @@
+"""Releases: `data/publish/releases/<YYYY-MM-DD>/` and `data/publish/latest`, never half-written.
+
+A release is assembled in a hidden staging directory next to `releases/`, validated
+(Frictionless), checksummed, and only then renamed into place; `latest` is a symlink
+switched atomically (plus a `LATEST` file with the release id for tools without
+symlinks). Anything that fails removes the staging directory and leaves `latest` alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import mimetypes
+import os
+import shutil
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+
+from warehouse.catalogue import (
+    datapackage,
+    dcat,
+    dictionary_markdown,
+    dictionary_rows,
+    index_html,
+    quality_report_html,
+    validate_datapackage,
+    write_json,
+)
+from warehouse.changelog import changelog_markdown, compute_changelog
+from warehouse.charts import grouped_bar_chart
+from warehouse.export import export_tables
+from warehouse.metadata import (
+    HISTORY_ACTIVITIES,
+    HISTORY_PROJECTS,
+    HISTORY_TABLES,
+    PUBLISHED_TABLES,
+    Table,
+    create_table_sql,
+)
+
+MEDIA_TYPES = {".parquet": "application/vnd.apache.parquet", ".csv": "text/csv", ".duckdb": "application/x-duckdb",
+               ".json": "application/json", ".jsonld": "application/ld+json", ".md": "text/markdown",
+               ".html": "text/html"}
+
+
+class ReleaseError(RuntimeError):
+    pass
+
+
+def latest_release(publish_root: Path) -> Path | None:
+    link = publish_root / "latest"
+    return link.resolve() if link.exists() else None
+
+
+def _release_id(releases: Path, day: date) -> str:
+    base = day.isoformat()
+    if not (releases / base).exists():
+        return base
+    n = 2
+    while (releases / f"{base}.{n}").exists():
+        n += 1
+    return f"{base}.{n}"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _file_info(directory: Path) -> dict[str, dict]:
+    return {p.name: {"bytes": p.stat().st_size, "sha256": _sha256(p),
+                     "mediatype": MEDIA_TYPES.get(p.suffix, mimetypes.guess_type(p.name)[0] or "application/octet-stream")}
+            for p in sorted(directory.iterdir()) if p.is_file() and p.name != "SHA256SUMS"}
+
+
+def _add_history(con: duckdb.DuckDBPyConnection, release_id: str, previous: Path | None) -> None:
+    snapshots = {HISTORY_PROJECTS: "projects", HISTORY_ACTIVITIES: "activities"}
+    for table, source in snapshots.items():
+        con.execute(create_table_sql(table))
+        cols = ", ".join(table.columns)
+        prev = previous / f"{table.name}.parquet" if previous else None
+        if prev and prev.exists():
+            con.execute(f"INSERT INTO {table.name} SELECT {cols} FROM read_parquet(?) WHERE release_id <> ?",
+                        [str(prev), release_id])
+        current = ", ".join("?::VARCHAR AS release_id" if c == "release_id" else c for c in table.columns)
+        con.execute(f"INSERT INTO {table.name} SELECT {current} FROM {source}", [release_id])
+
+
+def _charts(con: duckdb.DuckDBPyConnection) -> list[str]:
+    by_programme = con.execute("""
+        SELECT p.programme_code, sum(p.amount_total_eur), sum(a.reported_eur), sum(p.amount_paid_eur)
+        FROM projects p LEFT JOIN (SELECT project_code, sum(amount_reported_eur) AS reported_eur
+                                   FROM activities GROUP BY ALL) a USING (project_code)
+        GROUP BY ALL ORDER BY 2 DESC NULLS LAST LIMIT 15""").fetchall()
+    by_district = con.execute(r"""
+        SELECT coalesce(regexp_extract(location, '([^,(]+)\s*\((BG\d{3})\)', 1), 'не е посочена / not stated') AS district,
+               sum(p.amount_total_eur), sum(a.reported_eur), sum(p.amount_paid_eur)
+        FROM projects p LEFT JOIN (SELECT project_code, sum(amount_reported_eur) AS reported_eur
+                                   FROM activities GROUP BY ALL) a USING (project_code)
+        GROUP BY ALL ORDER BY 2 DESC NULLS LAST LIMIT 28""").fetchall()
+
+    def rows(data):
+        return [(str(label).strip() or "не е посочена / not stated",
+                 {"contracted": float(c or 0), "reported": float(r or 0), "paid": float(p or 0)})
+                for label, c, r, p in data]
+
+    return [grouped_bar_chart("По програми / By programme", rows(by_programme)),
+            grouped_bar_chart("По области / By district", rows(by_district))]
+
+
+def build_release(warehouse_path: Path | str, publish_root: Path | str, quality: dict, *,
+                  release_date: date | None = None) -> Path:
+    """Assemble, validate and publish a release from a checked warehouse; return its directory."""
+    publish_root = Path(publish_root)
+    releases = publish_root / "releases"
+    releases.mkdir(parents=True, exist_ok=True)
+    release_id = _release_id(releases, release_date or datetime.now(UTC).date())
+    issued = datetime.now(UTC).isoformat(timespec="seconds")
+    previous = latest_release(publish_root)
+    staging = publish_root / f".staging-{release_id}-{uuid.uuid4().hex[:8]}"
+    tables: list[Table] = [*PUBLISHED_TABLES.values(), *HISTORY_TABLES.values()]
+    try:
+        staging.mkdir()
+        db = staging / "warehouse.duckdb"
+        shutil.copyfile(warehouse_path, db)
+        con = duckdb.connect(str(db))
+        try:
+            _add_history(con, release_id, previous)
+            counts = {t.name: con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0] for t in tables}
+            quarantine = con.execute(
+                "SELECT table_name || ':' || rule, count(*) FROM quarantine GROUP BY ALL ORDER BY ALL").fetchall()
+            charts = _charts(con)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        export_tables(db, staging, tables, copy_db=False)
+
+        changelog = compute_changelog(previous / "projects.parquet" if previous else None, staging / "projects.parquet")
+        write_json(staging / "changelog.json", changelog)
+        (staging / "changelog.md").write_text(
+            changelog_markdown(changelog, release_id, previous.name if previous else None), encoding="utf-8")
+        dictionary = dictionary_rows(tables)
+        with open(staging / "data_dictionary.csv", "w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(dictionary[0]))
+            writer.writeheader()
+            writer.writerows(dictionary)
+        (staging / "data_dictionary.md").write_text(dictionary_markdown(tables), encoding="utf-8")
+
+        write_json(staging / "datapackage.json", datapackage(release_id, tables, _file_info(staging)))
+        frictionless = validate_datapackage(staging / "datapackage.json")
+        report = {"release_id": release_id, "issued": issued, "tables": quality.get("tables", {}),
+                  "row_counts": counts,
+                  "quarantine": {"total": sum(n for _, n in quarantine), "by_table_rule": dict(quarantine)},
+                  "frictionless": frictionless, "previous_release": previous.name if previous else None}
+        write_json(staging / "quality_report.json", report)
+        (staging / "quality_report.html").write_text(quality_report_html(report), encoding="utf-8")
+        if not frictionless["valid"]:
+            raise ReleaseError(f"release {release_id}: the Data Package does not validate: {frictionless['errors'][:5]}")
+
+        write_json(staging / "dcat.jsonld", dcat(release_id, issued, _file_info(staging)))
+        (staging / "index.html").write_text(index_html(
+            release_id=release_id, issued=issued, tables=tables, files=_file_info(staging), counts=counts,
+            quality=report, changelog=changelog, charts=charts, dictionary=dictionary), encoding="utf-8")
+        (staging / "SHA256SUMS").write_text(
+            "".join(f"{info['sha256']}  {name}\n" for name, info in _file_info(staging).items()), encoding="utf-8")
+
+        final = releases / release_id
+        os.replace(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _point_latest(publish_root, release_id)
+    return final
+
+
+def _point_latest(publish_root: Path, release_id: str) -> None:
+    tmp = publish_root / f".latest-{uuid.uuid4().hex[:8]}"
+    os.symlink(Path("releases") / release_id, tmp)
+    os.replace(tmp, publish_root / "latest")
+    marker = publish_root / ".LATEST.tmp"
+    marker.write_text(release_id + "\n", encoding="utf-8")
+    os.replace(marker, publish_root / "LATEST")
