@@ -25,9 +25,9 @@ def _eur(bgn: str) -> Decimal:
 
 def test_summary_counts(sample_build):
     _, summary = sample_build
-    assert summary.responses == 9
+    assert summary.responses == 10
     assert summary.pages_rejected == 1  # the WAF challenge
-    assert (summary.projects, summary.activities, summary.rows_rejected) == (3, 9, 2)
+    assert (summary.projects, summary.activities, summary.rows_rejected) == (4, 19, 2)
     assert summary.checks == {"great_expectations_projects": True, "great_expectations_activities": True}
 
 
@@ -109,7 +109,7 @@ def test_bad_rows_are_quarantined_with_reason_not_dropped(sample_build):
 def test_row_failing_a_financing_identity_is_quarantined_with_its_activities(tmp_path):
     corpus = Corpus(tmp_path / "corpus").edit("contractId=90210", "<td>946 050.00</td>", "<td>946 000.00</td>")
     summary = run_build(tmp_path / "data", corpus.dir)
-    assert summary.success and summary.projects == 2 and summary.activities == 6
+    assert summary.success and summary.projects == 3 and summary.activities == 16
     con = duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True)
     rows = con.execute("SELECT table_name, record_key, rule, value FROM quarantine"
                        " WHERE record_key LIKE 'BG16FFPR003%' ORDER BY ALL").fetchall()
@@ -148,7 +148,7 @@ def test_row_count_drop_blocks_the_release(tmp_path):
     corpus = Corpus(tmp_path / "fewer").drop("contractId=31337")  # 3 -> 2 projects: a third fewer
     summary = run_build(data_dir, corpus.dir)
     # The archive still holds the dropped contract's page from the first build, so it stays published.
-    assert summary.success and summary.projects == 3
+    assert summary.success and summary.projects == 4
     fresh = tmp_path / "fresh"
     assert run_build(fresh, SAMPLE_CORPUS).success
     fresh_latest = (fresh / "publish" / "latest").resolve()
@@ -163,6 +163,6 @@ def test_row_count_drop_blocks_the_release(tmp_path):
 def test_cli_demo_prints_where_the_outputs_are(tmp_path, capsys):
     assert main(["build", "--data-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "projects:          3" in out
+    assert "projects:          4" in out
     assert "rows rejected:     2" in out
     assert str((tmp_path / "publish" / "latest").resolve()) in out

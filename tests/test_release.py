@@ -135,7 +135,7 @@ def test_quality_report_counts_quarantine(two_releases):
     report = json.loads((second / "quality_report.json").read_text())
     assert report["quarantine"] == {"total": 2, "by_table_rule": {"activities:amount_unparseable": 1,
                                                                    "pages:blocked_by_waf": 1}}
-    assert report["tables"]["projects"]["success"] and report["row_counts"]["projects"] == 4
+    assert report["tables"]["projects"]["success"] and report["row_counts"]["projects"] == 5
 
 
 @pytest.fixture
