@@ -5,8 +5,10 @@ are never published.
 """
 
 
+import hashlib
 import json
 from dataclasses import asdict
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -20,7 +22,7 @@ from sources.isun import (
     parse_isun_html,
     parse_isun_text,
 )
-from sources.raw_archive import RawResponse
+from sources.raw_archive import RawResponse, inputs_fingerprint
 from sources.waf import block_reason
 from transforms.isun import IsunTables, build_isun_tables, quarantine_row
 from quality.suites import screen_isun_tables, validate_table
@@ -96,12 +98,42 @@ def parse_archived_pages(records: list[RawResponse], read_body) -> tuple[list, l
     return parsed, rejected
 
 
-@dg.asset(group_name="core", deps=[raw_isun__contract_pages],
+CODE_PACKAGES = ("sources", "transforms", "quality", "warehouse")
+
+
+def code_version() -> str:
+    """A digest of the code that turns pages into releases: a change in it forces a rebuild."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for package in CODE_PACKAGES:
+        for path in sorted((root / package).rglob("*")):
+            if path.is_file() and path.suffix in {".py", ".csv", ".json"}:
+                digest.update(path.relative_to(root).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def build_fingerprint(records: list[RawResponse]) -> str:
+    return inputs_fingerprint(records, extra=code_version())
+
+
+def last_release_fingerprint(settings: Settings) -> str | None:
+    report = settings.publish_dir / "latest" / "quality_report.json"
+    if not report.exists():
+        return None
+    return json.loads(report.read_text(encoding="utf-8")).get("inputs_fingerprint")
+
+
+@dg.asset(group_name="core", deps=[raw_isun__contract_pages], output_required=False,
           description="Parsed and normalised ИСУН tables (intermediate), from every archived contract page.")
-def _core_isun__tables(context: dg.AssetExecutionContext, settings: Settings) -> IsunTables:
+def _core_isun__tables(context: dg.AssetExecutionContext, settings: Settings):
     # Everything archived so far, not only this run's fetches: unchanged contracts stay in.
     archive = settings.raw_archive
     records = [r for r in archive.records() if is_contract_page(r.url)]
+    fingerprint = build_fingerprint(records)
+    previous = last_release_fingerprint(settings)
+    if fingerprint == previous and not settings.force_rebuild:
+        context.log.info(f"inputs unchanged since the last release ({fingerprint[:12]}): nothing to rebuild")
+        return
     parsed, rejected = parse_archived_pages(records, archive.read)
     tables = build_isun_tables(parsed, rejected)
     tables.projects, tables.activities, tables.quarantine = screen_isun_tables(
@@ -112,8 +144,9 @@ def _core_isun__tables(context: dg.AssetExecutionContext, settings: Settings) ->
         "projects": len(tables.projects),
         "activities": len(tables.activities),
         "rows_quarantined": len(tables.quarantine),
+        "inputs_fingerprint": fingerprint,
     })
-    return tables
+    yield dg.Output(tables)
 
 
 @dg.asset(group_name="core", description=PROJECTS.en)
@@ -164,7 +197,8 @@ def out_bgfunds__release(
     core_isun__projects: pd.DataFrame,
     core_isun__activities: pd.DataFrame,
 ) -> str:
-    quality = {"tables": {
+    records = [r for r in settings.raw_archive.records() if is_contract_page(r.url)]
+    quality = {"inputs_fingerprint": build_fingerprint(records), "tables": {
         "projects": validate_table(PROJECTS, core_isun__projects).as_dict(),
         "activities": validate_table(ACTIVITIES, core_isun__activities,
                                      {"project_code": core_isun__projects["project_code"].tolist()}).as_dict(),

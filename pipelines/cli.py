@@ -35,16 +35,18 @@ class BuildSummary:
     warehouse: str | None = None
     fetch_summary: list[str] = field(default_factory=list)
     release: str | None = None
+    unchanged: bool = False
 
 
 def run_build(data_dir: Path | str = "data", corpus_dir: Path | str = SAMPLE_CORPUS,
-              log_level: str = "WARNING", source: IsunPageSource | None = None) -> BuildSummary:
+              log_level: str = "WARNING", source: IsunPageSource | None = None,
+              force_rebuild: bool = False) -> BuildSummary:
     """Run the whole build job in-process; never raises on a failed check.
 
     Pages come from `source` (a live crawler, say) or else from the recording `corpus_dir`.
     """
     defs = build_defs({
-        "settings": Settings(data_dir=str(data_dir)),
+        "settings": Settings(data_dir=str(data_dir), force_rebuild=force_rebuild),
         "isun_pages": source or RecordedIsunPages(corpus_dir=str(corpus_dir)),
     })
     job = defs.resolve_job_def(BUILD_JOB)
@@ -59,7 +61,12 @@ def run_build(data_dir: Path | str = "data", corpus_dir: Path | str = SAMPLE_COR
     executed = {step.step_key for step in result.get_step_success_events()}
 
     def output(node: str):
-        return result.output_for_node(node) if node in executed else None
+        if node not in executed:
+            return None
+        try:
+            return result.output_for_node(node)
+        except dg.DagsterInvariantViolationError:  # the step ran and chose not to produce output
+            return None
 
     raw = output("raw_isun__contract_pages")
     tables = output("_core_isun__tables")
@@ -77,7 +84,11 @@ def run_build(data_dir: Path | str = "data", corpus_dir: Path | str = SAMPLE_COR
     if release:
         summary.release = release
         summary.published = [str(p) for p in sorted(Path(release).iterdir())]
-    summary.success = result.success and all(checks.values()) and bool(summary.published)
+    summary.unchanged = result.success and raw is not None and tables is None
+    summary.success = result.success and all(checks.values()) and (bool(summary.published) or summary.unchanged)
+    if summary.unchanged:
+        latest = Path(data_dir) / "publish" / "latest"
+        summary.release = str(latest.resolve()) if latest.exists() else None
     return summary
 
 
@@ -87,13 +98,17 @@ def print_summary(summary: BuildSummary, out=None) -> None:
     p("bgfunds build " + ("succeeded" if summary.success else "FAILED"))
     for line in summary.fetch_summary:
         p(f"  fetch: {line}")
-    p(f"  pages read:        {summary.responses} ({summary.pages_rejected} rejected: WAF, HTTP error or unparseable)")
-    p(f"  projects:          {summary.projects}")
-    p(f"  activities:        {summary.activities} ({summary.over_reported} reported above contracted, flagged)")
-    p(f"  rows rejected:     {summary.rows_rejected} (table 'quarantine', with rule, field and value)")
+    if not summary.unchanged:
+        p(f"  pages read:        {summary.responses} ({summary.pages_rejected} rejected: WAF, HTTP error or unparseable)")
+        p(f"  projects:          {summary.projects}")
+        p(f"  activities:        {summary.activities} ({summary.over_reported} reported above contracted, flagged)")
+        p(f"  rows rejected:     {summary.rows_rejected} (table 'quarantine', with rule, field and value)")
     for name, passed in sorted(summary.checks.items()):
         p(f"  check {name}: {'passed' if passed else 'FAILED'}")
-    if summary.release:
+    if summary.unchanged:
+        p(f"  nothing changed since the last release (same archived pages, same code): kept {summary.release}")
+        p("  (pass --force to rebuild anyway)")
+    elif summary.release:
         release = Path(summary.release).resolve()
         p(f"  warehouse:         {Path(summary.warehouse).resolve()}")
         p(f"  release:           {release}/")
@@ -145,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     crawl.add_argument("--data-dir", default="data")
     for p in (demo, build, crawl, publish):
         p.add_argument("--log-level", default="WARNING", help="Dagster log level (default WARNING)")
+        p.add_argument("--force", action="store_true", help="rebuild even if nothing changed since the last release")
     args = parser.parse_args(argv)
 
     if args.command == "serve":
@@ -159,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "crawl":
         source = LiveIsunCrawler(base_url=args.base_url, requests_per_night=args.budget,
                                  interval_seconds=args.interval, contact=args.contact, show_progress=True)
-    summary = run_build(args.data_dir, corpus, args.log_level, source=source)
+    summary = run_build(args.data_dir, corpus, args.log_level, source=source, force_rebuild=args.force)
     print_summary(summary)
     return 0 if summary.success else 1
 

@@ -22,6 +22,7 @@ class Settings(dg.ConfigurableResource):
 
     data_dir: str = "data"
     max_row_drop_share: float = 0.2  # a table losing more rows than this since the last release blocks it
+    force_rebuild: bool = False  # rebuild and release even when the inputs equal the last release's
 
     @property
     def root(self) -> Path:

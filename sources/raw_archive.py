@@ -100,6 +100,21 @@ class RawArchive:
         return latest
 
 
+def inputs_fingerprint(records: list[RawResponse], extra: str = "") -> str:
+    """A digest of what a build reads: the newest 200/304 body per URL (plus `extra`, e.g. a code version).
+
+    Equal fingerprints mean a rebuild would read exactly the same bytes.
+    """
+    latest: dict[str, str] = {}
+    for record in records:
+        if record.status in (200, 304):
+            latest[record.url] = record.sha256
+    digest = hashlib.sha256(extra.encode())
+    for url in sorted(latest):
+        digest.update(f"{url}\t{latest[url]}\n".encode())
+    return digest.hexdigest()
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:

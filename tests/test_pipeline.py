@@ -3,6 +3,7 @@
 import hashlib
 import json
 import shutil
+from pathlib import Path
 from decimal import Decimal
 
 import duckdb
@@ -145,10 +146,12 @@ def test_failed_quality_gate_keeps_the_last_good_release(tmp_path):
 def test_row_count_drop_blocks_the_release(tmp_path):
     data_dir = tmp_path / "data"
     assert run_build(data_dir, SAMPLE_CORPUS).success
+    latest = (data_dir / "publish" / "latest").resolve()
     corpus = Corpus(tmp_path / "fewer").drop("contractId=31337")  # 3 -> 2 projects: a third fewer
     summary = run_build(data_dir, corpus.dir)
-    # The archive still holds the dropped contract's page from the first build, so it stays published.
-    assert summary.success and summary.projects == 4
+    # The archive still holds the dropped contract's page from the first build: nothing changed at all.
+    assert summary.success and summary.unchanged
+    assert (data_dir / "publish" / "latest").resolve() == latest
     fresh = tmp_path / "fresh"
     assert run_build(fresh, SAMPLE_CORPUS).success
     fresh_latest = (fresh / "publish" / "latest").resolve()
@@ -158,6 +161,18 @@ def test_row_count_drop_blocks_the_release(tmp_path):
     blocked = run_build(fresh, corpus.dir)
     assert not blocked.success and blocked.checks["great_expectations_projects"] is False
     assert blocked.release is None and (fresh / "publish" / "latest").resolve() == fresh_latest
+
+
+def test_unchanged_inputs_skip_the_rebuild_and_keep_latest(tmp_path, capsys):
+    data_dir = tmp_path / "data"
+    first = run_build(data_dir)
+    again = run_build(data_dir)
+    assert again.success and again.unchanged and again.release == first.release
+    assert sorted(p.name for p in (data_dir / "publish" / "releases").iterdir()) == [Path(first.release).name]
+    forced = run_build(data_dir, force_rebuild=True)
+    assert forced.success and not forced.unchanged and Path(forced.release).name.endswith(".2")
+    assert main(["demo", "--data-dir", str(data_dir)]) == 0
+    assert "nothing changed since the last release" in capsys.readouterr().out
 
 
 def test_cli_demo_prints_where_the_outputs_are(tmp_path, capsys):

@@ -155,6 +155,7 @@ def build_release(warehouse_path: Path | str, publish_root: Path | str, quality:
         write_json(staging / "datapackage.json", datapackage(release_id, tables, _file_info(staging)))
         frictionless = validate_datapackage(staging / "datapackage.json")
         report = {"release_id": release_id, "issued": issued, "tables": quality.get("tables", {}),
+                  "inputs_fingerprint": quality.get("inputs_fingerprint"),
                   "row_counts": counts,
                   "quarantine": {"total": sum(n for _, n in quarantine), "by_table_rule": dict(quarantine)},
                   "frictionless": frictionless, "previous_release": previous.name if previous else None}
