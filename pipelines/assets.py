@@ -27,7 +27,15 @@ from sources.waf import block_reason
 from transforms.isun import IsunTables, build_isun_tables, quarantine_row
 from quality.suites import screen_isun_tables, validate_table
 from warehouse.duckdb_store import write_warehouse
-from warehouse.metadata import ACTIVITIES, PROJECTS, QUARANTINE, RAW_RESPONSES
+from transforms.organisations import organisations_table
+from warehouse.metadata import (
+    ACTIVITIES,
+    ORGANISATIONS,
+    PROJECT_ORGANISATIONS,
+    PROJECTS,
+    QUARANTINE,
+    RAW_RESPONSES,
+)
 from warehouse.release import build_release
 
 
@@ -138,6 +146,7 @@ def _core_isun__tables(context: dg.AssetExecutionContext, settings: Settings):
     tables = build_isun_tables(parsed, rejected)
     tables.projects, tables.activities, tables.quarantine = screen_isun_tables(
         tables.projects, tables.activities, tables.quarantine, PROJECTS, ACTIVITIES)
+    tables.keep_projects(set(tables.projects["project_code"]))
     context.add_output_metadata({
         "pages_parsed": len(parsed),
         "pages_rejected": len(rejected),
@@ -167,6 +176,18 @@ def core_isun__quarantine(_core_isun__tables: IsunTables) -> dg.Output[pd.DataFr
     return dg.Output(df, metadata={"rows": len(df), "by_rule": df["rule"].value_counts().to_dict()})
 
 
+@dg.asset(group_name="core", description=PROJECT_ORGANISATIONS.en)
+def core_isun__project_organisations(_core_isun__tables: IsunTables) -> dg.Output[pd.DataFrame]:
+    df = _core_isun__tables.project_organisations
+    return dg.Output(df, metadata={"rows": len(df), "by_role": df["role"].value_counts().to_dict()})
+
+
+@dg.asset(group_name="core", description=ORGANISATIONS.en)
+def core_bgfunds__organisations(core_isun__project_organisations: pd.DataFrame) -> dg.Output[pd.DataFrame]:
+    df = organisations_table(core_isun__project_organisations)
+    return dg.Output(df, metadata={"rows": len(df), "with_eik": int(df["eik"].notna().sum())})
+
+
 @dg.asset(group_name="out", description="The DuckDB warehouse (data/warehouse.duckdb), written only after the checks pass.")
 def out_bgfunds__warehouse(
     context: dg.AssetExecutionContext,
@@ -174,6 +195,8 @@ def out_bgfunds__warehouse(
     core_isun__projects: pd.DataFrame,
     core_isun__activities: pd.DataFrame,
     core_isun__quarantine: pd.DataFrame,
+    core_isun__project_organisations: pd.DataFrame,
+    core_bgfunds__organisations: pd.DataFrame,
 ) -> str:
     manifest = pd.DataFrame(
         [{**asdict(r), "headers": json.dumps(r.headers, ensure_ascii=False)} for r in settings.raw_archive.records()],
@@ -182,6 +205,8 @@ def out_bgfunds__warehouse(
         (PROJECTS, core_isun__projects),
         (ACTIVITIES, core_isun__activities),
         (QUARANTINE, core_isun__quarantine),
+        (ORGANISATIONS, core_bgfunds__organisations),
+        (PROJECT_ORGANISATIONS, core_isun__project_organisations),
         (RAW_RESPONSES, manifest),
     ])
     context.add_output_metadata({"path": str(settings.warehouse_path.resolve()), **counts})

@@ -50,6 +50,18 @@ FINANCIAL_COLUMNS = {
     "Собствено съфинансиране от бенефициента": "own",
     "Общо реално изплатени суми": "paid",
 }
+PARTICIPANT_ROLES = {
+    "Бенефициент": "beneficiary",
+    "Партньори": "partner",
+    "Изпълнители": "contractor",
+    "Подизпълнители": "subcontractor",
+    "Членове на обединение": "consortium_member",
+}
+PARTICIPANT_COLUMNS = {
+    "Наименование на организацията": "name",
+    "ЕИК": "eik",
+    "Вид на организацията": "legal_type",
+}
 TOTAL_ROW_LABELS = {"Общо", "Общо:"}
 CONTRACT_TABS = frozenset({"BasicData", "Activities", "Participants", "FinancialInformation",
                            "Indicators", "Procurements", "PrintProject"})
@@ -79,6 +91,7 @@ class ParsedIsunPage:
     fields: dict[str, str] = field(default_factory=dict)
     activities: list[dict[str, str]] = field(default_factory=list)
     financial: dict[str, str] | None = None
+    participants: list[dict[str, str]] = field(default_factory=list)
     currency: str | None = None
     unknown_labels: list[str] = field(default_factory=list)
 
@@ -131,6 +144,12 @@ def parse_isun_html(body: bytes | str, url: str) -> ParsedIsunPage:
             page.activities = _activity_rows(header, cells, url)
         elif "Обща стойност на проекта" in header:
             page.financial = _financial_totals(header, cells, url)
+        elif "Наименование на организацията" in header:
+            heading = table.xpath("preceding::*[self::h3 or self::h4][1]")
+            role = PARTICIPANT_ROLES.get(_clean(heading[0].text_content()) if heading else "", "participant")
+            index = {PARTICIPANT_COLUMNS[h]: i for i, h in enumerate(header) if h in PARTICIPANT_COLUMNS}
+            page.participants += [{"role": role, **{k: row[i] for k, i in index.items()}}
+                                  for row in cells if len(row) >= len(header)]
 
     text = _clean(root.text_content())
     currency = CURRENCY_NOTE.search(text)

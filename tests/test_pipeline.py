@@ -181,3 +181,17 @@ def test_cli_demo_prints_where_the_outputs_are(tmp_path, capsys):
     assert "projects:          4" in out
     assert "rows rejected:     2" in out
     assert str((tmp_path / "publish" / "latest").resolve()) in out
+
+
+def test_organisations_have_stable_ids_and_roles(sample_build):
+    data_dir, _ = sample_build
+    con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+    roles = con.execute("SELECT role, organisation_id FROM project_organisations"
+                        " WHERE project_code = 'BG05SFOP001-2.009-0010-C01' ORDER BY role").fetchall()
+    assert roles == [("beneficiary", "eik:126574932"), ("partner", "eik:000903049")]
+    org = con.execute("SELECT name, legal_form, eik, projects, roles FROM organisations"
+                      " WHERE organisation_id = 'eik:126574932'").fetchone()
+    assert org == ("Съюз за възстановяване и развитие", "сдружение", "126574932", 1, "beneficiary")
+    # Every participant's organisation and project exists.
+    assert con.execute("SELECT count(*) FROM project_organisations po ANTI JOIN organisations o USING (organisation_id)"
+                       ).fetchone()[0] == 0

@@ -20,7 +20,8 @@ from sources.isun import ParsedIsunPage
 from sources.raw_archive import RawResponse
 from transforms.amounts import AmountError, parse_amount, to_bgn, to_eur
 from transforms.codes import CodeError, parse_code
-from warehouse.metadata import ACTIVITIES, PROJECTS, QUARANTINE
+from transforms.organisations import parse_organisation
+from warehouse.metadata import ACTIVITIES, PROJECT_ORGANISATIONS, PROJECTS, QUARANTINE
 
 PROJECT_AMOUNTS = ("total", "grant", "eu", "national", "own", "paid")
 _DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s*г\.?)?$")
@@ -37,6 +38,13 @@ class IsunTables:
     projects: pd.DataFrame
     activities: pd.DataFrame
     quarantine: pd.DataFrame
+    project_organisations: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=PROJECT_ORGANISATIONS.columns))
+
+    def keep_projects(self, codes: set[str]) -> None:
+        """Drop participants of projects that did not survive screening (their project row is in quarantine)."""
+        self.project_organisations = self.project_organisations[
+            self.project_organisations["project_code"].isin(codes)].reset_index(drop=True)
 
 
 @dataclass
@@ -82,7 +90,7 @@ def build_isun_tables(
         key = page.contract_id or page.url
         contracts.setdefault(key, _Contract(key)).pages.append((page, raw))
 
-    projects, activities = [], []
+    projects, activities, participants = [], [], []
     quarantine = list(page_quarantine or [])
     for contract in contracts.values():
         try:
@@ -102,12 +110,39 @@ def build_isun_tables(
         project["is_over_reported"] = any(a["is_over_reported"] for a in good_activities)
         projects.append(project)
         activities.extend(good_activities)
+        participants.extend(_participant_rows(contract, project))
 
     return IsunTables(
         projects=_frame(projects, PROJECTS.columns),
         activities=_frame(activities, ACTIVITIES.columns),
         quarantine=_frame(quarantine, QUARANTINE.columns),
+        project_organisations=_frame(participants, PROJECT_ORGANISATIONS.columns).drop_duplicates(
+            ["project_code", "role", "organisation_id"]).reset_index(drop=True),
     )
+
+
+def _participant_rows(contract: _Contract, project: dict) -> list[dict]:
+    """The beneficiary (from the basic data) and every listed participant, with organisation ids."""
+    rows = []
+    if project.get("beneficiary_name"):
+        org = parse_organisation(project["beneficiary_name"], project.get("beneficiary_eik"))
+        rows.append({"project_code": project["project_code"], "role": "beneficiary",
+                     "organisation_id": org.organisation_id, "name_as_published": project["beneficiary_name"],
+                     "eik": org.eik, "source_url": project["source_url"], "fetched_at": project["fetched_at"],
+                     "content_sha256": project["content_sha256"]})
+    page_with_participants = next(((p, r) for p, r in reversed(contract.pages) if p.participants), None)
+    if page_with_participants:
+        page, raw = page_with_participants
+        for item in page.participants:
+            if not item.get("name"):
+                continue
+            text = item["name"] if not item.get("legal_type") or item["legal_type"].lower() in item["name"].lower() \
+                else f"{item['legal_type']} {item['name']}"
+            org = parse_organisation(text, item.get("eik"))
+            rows.append({"project_code": project["project_code"], "role": item["role"],
+                         "organisation_id": org.organisation_id, "name_as_published": item["name"], "eik": org.eik,
+                         **_provenance(raw)})
+    return rows
 
 
 def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:

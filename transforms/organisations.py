@@ -13,6 +13,8 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 # Longest first, so "Народно читалище" wins over "читалище" and "ЕООД" over "ООД".
 LEGAL_FORMS = {
     "областна администрация": "областна администрация",
@@ -106,3 +108,18 @@ def parse_organisation(text: str, eik: str | None = None) -> Organisation:
         basis = "|".join([legal_form or "", _key(name), _key(town or "")])
         organisation_id = "org:" + hashlib.sha1(basis.encode("utf-8")).hexdigest()[:12]
     return Organisation(organisation_id, name, legal_form, town, eik_clean, original, tuple(flags))
+
+
+def organisations_table(project_organisations: pd.DataFrame) -> pd.DataFrame:
+    """One row per organisation id, from the participant rows of every contract."""
+    rows = []
+    for organisation_id, group in project_organisations.groupby("organisation_id", sort=True):
+        names = list(dict.fromkeys(group["name_as_published"]))
+        eik = next((e for e in group["eik"] if isinstance(e, str) and e), None)
+        org = parse_organisation(names[0], eik)
+        rows.append({"organisation_id": organisation_id, "name": org.name, "legal_form": org.legal_form,
+                     "town": org.town, "eik": org.eik, "names_seen": " | ".join(names),
+                     "projects": group["project_code"].nunique(),
+                     "roles": ";".join(sorted(set(group["role"])))})
+    return pd.DataFrame(rows, columns=["organisation_id", "name", "legal_form", "town", "eik", "names_seen",
+                                       "projects", "roles"])

@@ -129,6 +129,38 @@ QUARANTINE = Table(
     ),
 )
 
+PROJECT_ORGANISATIONS = Table(
+    name="project_organisations",
+    en="Who takes part in each contract: the beneficiary, partners, contractors.",
+    bg="Участници във всеки договор: бенефициент, партньори, изпълнители.",
+    primary_key=("project_code", "role", "organisation_id"),
+    fields=(
+        Field("project_code", "VARCHAR", "Contract code, normalised", "Номер на договора, нормализиран", nullable=False),
+        Field("role", "VARCHAR", "beneficiary, partner, contractor, subcontractor or consortium_member", "Роля", nullable=False),
+        Field("organisation_id", "VARCHAR", "Stable organisation id (eik:<EIK> or org:<hash>)", "Идентификатор на организацията", nullable=False),
+        Field("name_as_published", "VARCHAR", "The name as the page prints it", "Наименование, както е изписано", nullable=False),
+        Field("eik", "VARCHAR", "EIK/BULSTAT as published, if its check digit is valid", "ЕИК/БУЛСТАТ"),
+        *PROVENANCE,
+    ),
+)
+
+ORGANISATIONS = Table(
+    name="organisations",
+    en="One row per organisation across all contracts: legal form, clean name, town, EIK.",
+    bg="Един ред за всяка организация: правна форма, наименование, населено място, ЕИК.",
+    primary_key=("organisation_id",),
+    fields=(
+        Field("organisation_id", "VARCHAR", "Stable id: eik:<EIK> where a valid EIK is known, else org:<hash of form, name, town>", "Идентификатор", nullable=False),
+        Field("name", "VARCHAR", "Name without legal form, quotes or town", "Наименование без правна форма и кавички", nullable=False),
+        Field("legal_form", "VARCHAR", "община, сдружение, фондация, ЕООД, ООД, АД, ...", "Правна форма"),
+        Field("town", "VARCHAR", "Town written with the name (гр. Хасково)", "Населено място"),
+        Field("eik", "VARCHAR", "EIK/BULSTAT with a valid check digit", "ЕИК/БУЛСТАТ"),
+        Field("names_seen", "VARCHAR", "Every spelling seen, ' | '-separated", "Всички срещнати изписвания"),
+        Field("projects", "INTEGER", "Contracts it takes part in", "Брой договори", nullable=False),
+        Field("roles", "VARCHAR", "Roles it has had, ';'-separated", "Роли"),
+    ),
+)
+
 RAW_RESPONSES = Table(
     name="raw_responses",
     en="The raw archive's manifest: every response fetched, before parsing (in the DuckDB file only).",
@@ -176,10 +208,15 @@ HISTORY_ACTIVITIES = Table(
     ),
 )
 
-PUBLISHED_TABLES: dict[str, Table] = {t.name: t for t in (PROJECTS, ACTIVITIES, QUARANTINE)}
+PUBLISHED_TABLES: dict[str, Table] = {
+    t.name: t for t in (PROJECTS, ACTIVITIES, ORGANISATIONS, PROJECT_ORGANISATIONS, QUARANTINE)}
 HISTORY_TABLES: dict[str, Table] = {t.name: t for t in (HISTORY_PROJECTS, HISTORY_ACTIVITIES)}
 # Foreign keys, for the Data Package and the integrity checks.
-FOREIGN_KEYS = {"activities": [("project_code", "projects", "project_code")]}
+FOREIGN_KEYS = {
+    "activities": [("project_code", "projects", "project_code")],
+    "project_organisations": [("project_code", "projects", "project_code"),
+                              ("organisation_id", "organisations", "organisation_id")],
+}
 
 
 def create_table_sql(table: Table) -> str:
