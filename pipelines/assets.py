@@ -27,11 +27,13 @@ from sources.waf import block_reason
 from transforms.isun import IsunTables, build_isun_tables, quarantine_row
 from quality.suites import screen_isun_tables, validate_table
 from warehouse.duckdb_store import write_warehouse
+from transforms.isun_location import project_places_table
 from transforms.organisations import organisations_table
 from warehouse.metadata import (
     ACTIVITIES,
     ORGANISATIONS,
     PROJECT_ORGANISATIONS,
+    PROJECT_PLACES,
     PROJECTS,
     QUARANTINE,
     RAW_RESPONSES,
@@ -188,6 +190,12 @@ def core_bgfunds__organisations(core_isun__project_organisations: pd.DataFrame) 
     return dg.Output(df, metadata={"rows": len(df), "with_eik": int(df["eik"].notna().sum())})
 
 
+@dg.asset(group_name="core", description=PROJECT_PLACES.en)
+def core_isun__project_places(core_isun__projects: pd.DataFrame) -> dg.Output[pd.DataFrame]:
+    df = project_places_table(core_isun__projects)
+    return dg.Output(df, metadata={"rows": len(df), "by_level": df["level"].value_counts().to_dict()})
+
+
 @dg.asset(group_name="out", description="The DuckDB warehouse (data/warehouse.duckdb), written only after the checks pass.")
 def out_bgfunds__warehouse(
     context: dg.AssetExecutionContext,
@@ -197,6 +205,7 @@ def out_bgfunds__warehouse(
     core_isun__quarantine: pd.DataFrame,
     core_isun__project_organisations: pd.DataFrame,
     core_bgfunds__organisations: pd.DataFrame,
+    core_isun__project_places: pd.DataFrame,
 ) -> str:
     manifest = pd.DataFrame(
         [{**asdict(r), "headers": json.dumps(r.headers, ensure_ascii=False)} for r in settings.raw_archive.records()],
@@ -207,6 +216,7 @@ def out_bgfunds__warehouse(
         (QUARANTINE, core_isun__quarantine),
         (ORGANISATIONS, core_bgfunds__organisations),
         (PROJECT_ORGANISATIONS, core_isun__project_organisations),
+        (PROJECT_PLACES, core_isun__project_places),
         (RAW_RESPONSES, manifest),
     ])
     context.add_output_metadata({"path": str(settings.warehouse_path.resolve()), **counts})

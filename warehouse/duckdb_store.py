@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.metadata import Table, create_table_sql
+from warehouse.views import create_views
 
 
 def write_warehouse(path: Path | str, tables: list[tuple[Table, pd.DataFrame]]) -> dict[str, int]:
@@ -35,6 +36,8 @@ def write_warehouse(path: Path | str, tables: list[tuple[Table, pd.DataFrame]]) 
             con.execute(f"INSERT INTO {table.name} SELECT {select} FROM _incoming")
             con.unregister("_incoming")
             counts[table.name] = con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
+        if {"projects", "activities", "project_places"} <= set(counts):
+            create_views(con)
         con.execute("CHECKPOINT")
     finally:
         con.close()

@@ -161,6 +161,21 @@ ORGANISATIONS = Table(
     ),
 )
 
+PROJECT_PLACES = Table(
+    name="project_places",
+    en="Places each contract is located in, from ИСУН's location string; unresolved parts kept with level 'unresolved'.",
+    bg="Места на изпълнение на всеки договор; неразпознатите части са запазени с ниво 'unresolved'.",
+    primary_key=("project_code", "level", "text"),
+    fields=(
+        Field("project_code", "VARCHAR", "Contract code, normalised", "Номер на договора, нормализиран", nullable=False),
+        Field("level", "VARCHAR", "country, nuts1, region, district, municipality, settlement or unresolved", "Ниво", nullable=False),
+        Field("code", "VARCHAR", "NUTS code (BG314) for country to district; for a municipality its district's NUTS code and name (BG314:Левски)", "Код (NUTS)"),
+        Field("name", "VARCHAR", "Place name", "Наименование"),
+        Field("text", "VARCHAR", "The part of the location string it was read from", "Изходен текст", nullable=False),
+        *PROVENANCE,
+    ),
+)
+
 RAW_RESPONSES = Table(
     name="raw_responses",
     en="The raw archive's manifest: every response fetched, before parsing (in the DuckDB file only).",
@@ -209,11 +224,12 @@ HISTORY_ACTIVITIES = Table(
 )
 
 PUBLISHED_TABLES: dict[str, Table] = {
-    t.name: t for t in (PROJECTS, ACTIVITIES, ORGANISATIONS, PROJECT_ORGANISATIONS, QUARANTINE)}
+    t.name: t for t in (PROJECTS, ACTIVITIES, ORGANISATIONS, PROJECT_ORGANISATIONS, PROJECT_PLACES, QUARANTINE)}
 HISTORY_TABLES: dict[str, Table] = {t.name: t for t in (HISTORY_PROJECTS, HISTORY_ACTIVITIES)}
 # Foreign keys, for the Data Package and the integrity checks.
 FOREIGN_KEYS = {
     "activities": [("project_code", "projects", "project_code")],
+    "project_places": [("project_code", "projects", "project_code")],
     "project_organisations": [("project_code", "projects", "project_code"),
                               ("organisation_id", "organisations", "organisation_id")],
 }

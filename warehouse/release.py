@@ -93,25 +93,20 @@ def _add_history(con: duckdb.DuckDBPyConnection, release_id: str, previous: Path
 
 
 def _charts(con: duckdb.DuckDBPyConnection) -> list[str]:
-    by_programme = con.execute("""
-        SELECT p.programme_code, sum(p.amount_total_eur), sum(a.reported_eur), sum(p.amount_paid_eur)
-        FROM projects p LEFT JOIN (SELECT project_code, sum(amount_reported_eur) AS reported_eur
-                                   FROM activities GROUP BY ALL) a USING (project_code)
-        GROUP BY ALL ORDER BY 2 DESC NULLS LAST LIMIT 15""").fetchall()
-    by_district = con.execute(r"""
-        SELECT coalesce(regexp_extract(location, '([^,(]+)\s*\((BG\d{3})\)', 1), 'не е посочена / not stated') AS district,
-               sum(p.amount_total_eur), sum(a.reported_eur), sum(p.amount_paid_eur)
-        FROM projects p LEFT JOIN (SELECT project_code, sum(amount_reported_eur) AS reported_eur
-                                   FROM activities GROUP BY ALL) a USING (project_code)
-        GROUP BY ALL ORDER BY 2 DESC NULLS LAST LIMIT 28""").fetchall()
-
-    def rows(data):
-        return [(str(label).strip() or "не е посочена / not stated",
+    """Absorption charts from the warehouse's views."""
+    def rows(sql: str):
+        return [(str(label or "не е посочена / not stated"),
                  {"contracted": float(c or 0), "reported": float(r or 0), "paid": float(p or 0)})
-                for label, c, r, p in data]
+                for label, c, r, p in con.execute(sql).fetchall()]
 
-    return [grouped_bar_chart("По програми / By programme", rows(by_programme)),
-            grouped_bar_chart("По области / By district", rows(by_district))]
+    return [
+        grouped_bar_chart("По програми / By programme", rows(
+            "SELECT programme_code, contracted_eur, reported_eur, paid_eur FROM absorption_by_programme"
+            " ORDER BY contracted_eur DESC NULLS LAST LIMIT 15")),
+        grouped_bar_chart("По области / By district", rows(
+            "SELECT district_name || ' (' || district_code || ')', contracted_eur, reported_eur, paid_eur"
+            " FROM absorption_by_district ORDER BY contracted_eur DESC NULLS LAST LIMIT 28")),
+    ]
 
 
 def build_release(warehouse_path: Path | str, publish_root: Path | str, quality: dict, *,
