@@ -29,8 +29,10 @@ class RawResponse:
 
 
 class RawArchive:
-    def __init__(self, root: Path | str):
+    def __init__(self, root: Path | str, durable: bool = True):
+        """`durable=False` skips fsync (bulk loads you can redo, e.g. benchmark corpora)."""
         self.root = Path(root)
+        self.durable = durable
         self.objects = self.root / "objects"
         self.manifest_path = self.root / "manifest.jsonl"
 
@@ -42,7 +44,7 @@ class RawArchive:
         path = self.path_for(digest)
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(path, body)
+            _atomic_write(path, body, self.durable)
         record = RawResponse(
             url=url,
             fetched_at=fetched_at,
@@ -61,7 +63,8 @@ class RawArchive:
         with open(self.manifest_path, "a", encoding="utf-8") as fh:
             fh.write(line)
             fh.flush()
-            os.fsync(fh.fileno())
+            if self.durable:
+                os.fsync(fh.fileno())
 
     def store_not_modified(self, previous: RawResponse, *, fetched_at: str, headers: dict[str, str]) -> RawResponse:
         """Record a 304: a manifest line that points at the unchanged body already archived."""
@@ -115,13 +118,14 @@ def inputs_fingerprint(records: list[RawResponse], extra: str = "") -> str:
     return digest.hexdigest()
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def _atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -17,6 +17,18 @@ def test_2007_2013_code():
     assert (code.proposal_no, code.contract_no) == ("1097", "C0001")
 
 
+@pytest.mark.parametrize(("code", "programme"), [
+    ("BG05M9OP001-2.010-0165-C01", "BG05M9OP001"),  # ОП РЧР: a digit among the letters
+    ("BG16M1OP002-3.003-0001-C01", "BG16M1OP002"),
+    ("BG05M2OP001-1.001-0003-C01", "BG05M2OP001"),
+    ("BG14MFOP001-1.004-0012-C01", "BG14MFOP001"),
+    ("BG161PO003-1.1.01-0001-C0001", "BG161PO003"),
+])
+def test_programme_codes_with_digits_among_letters(code, programme):
+    parsed = parse_code(code)
+    assert parsed.programme_code == programme and parsed.code == code
+
+
 def test_2021_2027_procedure_code_is_not_a_project():
     code = parse_code("BG16FFPR003-1.001")
     assert code.procedure_code == "BG16FFPR003-1.001"

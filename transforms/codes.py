@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 _LOOKALIKES = str.maketrans("АВСЕНКМОРТХУасеоркх", "ABCEHKMOPTXYACEOPKX")
 _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 
-_PROGRAMME = r"BG\d{2,3}[A-Z]{2,6}\d{3}"
+# BG + 2–3 digits + letters/digits with at least one letter + 3 digits:
+# BG05SFOP001, BG05M9OP001, BG16M1OP002, BG051PO001, BG16FFPR003.
+_PROGRAMME = r"BG\d{2,3}(?=[A-Z0-9]*[A-Z])[A-Z0-9]{2,6}?\d{3}"
 CODE_PATTERN = re.compile(
     rf"^(?P<programme>{_PROGRAMME})(?P<d1>-?)(?P<axis>\d{{1,2}}(?:\.\d{{1,3}}){{1,2}})"
     rf"(?:(?P<d2>-?)(?P<proposal>\d{{3,5}})(?:(?P<d3>-?)(?P<contract>C\d{{2,4}}))?)?$"

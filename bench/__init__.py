@@ -1,0 +1,1 @@
+"""Benchmarks: a synthetic ИСУН corpus at any scale and the offline build timed per stage."""
