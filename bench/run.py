@@ -110,7 +110,7 @@ def run_scale(workdir: Path, n: int) -> dict:
     t = time.perf_counter()
     same = build_fingerprint([r for r in RawArchive(root).records() if is_contract_page(r.url)])
     unchanged = time.perf_counter() - t
-    assert same == quality["inputs_fingerprint"]
+    unchanged_detected = same == quality["inputs_fingerprint"]  # False only if the code changed mid-run
 
     sample = records[: min(NAIVE_SAMPLE, len(records))]
     t = time.perf_counter()
@@ -140,7 +140,7 @@ def run_scale(workdir: Path, n: int) -> dict:
         query_ms[name] = round(best * 1000, 1)
     con.close()
     return {"contracts": n, "activities": len(tables.activities), "stages": results, "full_seconds": round(full, 2),
-            "unchanged_seconds": round(unchanged, 3), "unchanged_share": round(unchanged / full, 4),
+            "unchanged_seconds": round(unchanged, 3), "unchanged_detected": unchanged_detected, "unchanged_share": round(unchanged / full, 4),
             "naive_sample": len(sample), "ours_sample_seconds": round(ours, 2),
             "naive_sample_seconds": round(naive, 2), "speedup_vs_naive": round(naive / ours, 1), "query_ms": query_ms}
 

@@ -139,6 +139,41 @@ def serve_latest(data_dir: Path, port: int) -> int:
     return 0
 
 
+def extract_command(paths: list[str], kind: str, data_dir: str, out=None) -> int:
+    """Print one JSON object per input; non-zero (and a message naming it) if any input is unreadable."""
+    import json
+
+    from sources.documents import DocumentError, html_to_text, read_document
+    from sources.extract import extract
+
+    out = out or sys.stdout
+    failed = 0
+    for path in paths:
+        try:
+            if path.startswith(("http://", "https://")):
+                from sources.http_client import CrawlPolicy, PoliteClient
+                from sources.raw_archive import RawArchive
+                from urllib.parse import urlparse
+
+                client = PoliteClient(CrawlPolicy(allowed_hosts=frozenset({urlparse(path).hostname or ""})),
+                                      RawArchive(Path(data_dir) / "raw"))
+                fetched = client.fetch(path)
+                text, fmt = read_document(Path(urlparse(path).path or "page"), fetched.body, fetched.record.content_type)
+            else:
+                text, fmt = read_document(path)
+            is_html = fmt == "html"
+            chosen_text = text if (kind == "isun" or (kind == "auto" and "list-item" in text)) else (
+                html_to_text(text) if is_html else text)
+            record = extract(chosen_text, kind, is_html=is_html and chosen_text is text, url=path)
+            record["source"] = path
+            record["format"] = fmt
+            print(json.dumps(record, ensure_ascii=False, default=str), file=out)
+        except Exception as exc:  # noqa: BLE001 - every failure is reported with the input's name
+            failed += 1
+            print(f"bgfunds extract: {path}: {exc}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bgfunds", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -152,6 +187,11 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="serve the latest release's catalogue on 127.0.0.1")
     serve.add_argument("--data-dir", default="data")
     serve.add_argument("--port", type=int, default=8000)
+    ext = sub.add_parser("extract", help="extract normalised project records from files or URLs, as JSON lines")
+    ext.add_argument("paths", nargs="+", metavar="PATH")
+    ext.add_argument("--kind", default="auto",
+                     choices=["auto", "isun", "municipal-news", "ngo-project", "ngo-event", "strategy"])
+    ext.add_argument("--data-dir", default="data", help="raw archive for URLs fetched")
     crawl = sub.add_parser("crawl", help="crawl ИСУН (or a mirror) politely, then build from the archive")
     crawl.add_argument("--base-url", default=ISUN_BASE_URL, help=f"site or mirror to crawl (default {ISUN_BASE_URL})")
     crawl.add_argument("--budget", type=int, default=2000, help="requests per run, listings included")
@@ -165,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "serve":
         return serve_latest(Path(args.data_dir), args.port)
+    if args.command == "extract":
+        return extract_command(args.paths, args.kind, args.data_dir)
 
     source = None
     corpus = SAMPLE_CORPUS if args.command != "build" else Path(args.corpus)

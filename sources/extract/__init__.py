@@ -1,0 +1,80 @@
+"""Extract normalised project records from any source kind: ИСУН pages, municipal news,
+NGO project pages, NGO portal events, municipal strategies. `extract(text, kind)` returns
+one record per document with the same normalised fields, null where not found, plus
+`flags` (repairs and doubts) and `spans` (where each field came from in the text).
+"""
+
+from __future__ import annotations
+
+import re
+
+from sources.extract import municipal_news, ngo_event, ngo_project, strategy
+from sources.extract.common import new_record, put
+from transforms.amounts import parse_amount, to_bgn, to_eur
+
+KINDS = ("isun", "municipal-news", "ngo-project", "ngo-event", "strategy")
+
+
+def detect_kind(text: str) -> str:
+    """Guess the kind from markers each kind carries; ties go to municipal news."""
+    head = text[:20000]
+    scores = {
+        "isun": 3 * bool(re.search(r"Договорена стойност\s+Отчетена стойност|Всички суми са в ", head))
+                + bool(re.search(r"div class=\"list-item\"|Номер на договора", head)),
+        "ngo-project": sum(bool(re.search(rf"(?m)^{lab}\b", head)) for lab in
+                           ("Референтен номер", "Водеща организация", "Териториален обхват", "Прогнозна стойност")),
+        "ngo-event": 2 * bool(re.search(r"Покана|форум|ще се проведе", head, re.I)) + bool(re.search(r"@", head))
+                     + bool(re.search(r"Процедура:", head)),
+        "strategy": 2 * bool(re.search(r"[Сс]тратеги", head)) + bool(re.search(r"Решение\s*№", head))
+                    + bool(re.search(r"Етапи|етап", head)) + bool(re.search(r"Общински\s+[Сс]ъвет", head)),
+        "municipal-news": 1 + bool(re.search(r"[Оо]бщата стойност на проекта", head))
+                          + bool(re.search(r"(?m)^\s*\d{1,2}\.\s+", head)),
+    }
+    return max(scores, key=lambda k: (scores[k], k == "municipal-news"))
+
+
+def _isun(text: str, is_html: bool, url: str) -> dict:
+    from sources.isun import parse_isun_html, parse_isun_text
+    from transforms.codes import CodeError, parse_code
+
+    page = parse_isun_html(text, url) if is_html else parse_isun_text(text, url)
+    record = new_record("isun")
+    f = page.fields
+    if f.get("project_code"):
+        try:
+            code = parse_code(f["project_code"])
+            put(record, "project_code", code.code)
+            record.update(procedure_code=code.procedure_code, programme_code=code.programme_code)
+            record["flags"] += list(code.flags)
+        except CodeError:
+            record["flags"].append("project_code_invalid")
+    record.update(title=f.get("project_name"), beneficiary=f.get("beneficiary_name"), currency=page.currency,
+                  duration_months=int(f["duration_months"]) if f.get("duration_months", "").isdigit() else None)
+    for key in ("start_date", "end_date"):
+        if re.match(r"^\d{2}\.\d{2}\.\d{4}$", f.get(key, "")):
+            d, m, y = f[key].split(".")
+            record[key] = f"{y}-{m}-{d}"
+    record["partners"] = [p["name"] for p in page.participants if p["role"] == "partner"] or None
+    if page.financial and page.currency:
+        for key, name in (("total", "amount_total"), ("eu", "amount_eu"), ("national", "amount_national")):
+            value = parse_amount(page.financial.get(key)) if page.financial.get(key) else None
+            record[name] = float(value) if value is not None else None
+        total = parse_amount(page.financial.get("total"))
+        record["amount_total_bgn"] = float(to_bgn(total, page.currency)) if total is not None else None
+        record["amount_total_eur"] = float(to_eur(total, page.currency)) if total is not None else None
+    record["activities"] = [a["activity_text"].partition(": ")[0] for a in page.activities] or None
+    return record
+
+
+def extract(text: str, kind: str = "auto", *, is_html: bool = False, url: str = "") -> dict:
+    chosen = detect_kind(text) if kind == "auto" else kind
+    if chosen not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; expected auto or one of {', '.join(KINDS)}")
+    if chosen == "isun":
+        return _isun(text, is_html, url)
+    module = {"municipal-news": municipal_news, "ngo-project": ngo_project, "ngo-event": ngo_event,
+              "strategy": strategy}[chosen]
+    record = module.extract(text)
+    if kind == "auto":
+        record["flags"].append("kind_detected")
+    return record
