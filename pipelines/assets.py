@@ -38,6 +38,16 @@ from warehouse.metadata import (
     QUARANTINE,
     RAW_RESPONSES,
 )
+from warehouse.metadata_documents import (
+    EVENTS,
+    LINKED_PROJECTS,
+    NEWS_MENTIONS,
+    NGO_PROJECTS,
+    PROJECT_CONFLICTS,
+    PROJECT_SOURCES,
+    STRATEGIES,
+    STRATEGY_MEASURES,
+)
 from warehouse.release import build_release
 
 
@@ -139,7 +149,7 @@ def _core_isun__tables(context: dg.AssetExecutionContext, settings: Settings):
     # Everything archived so far, not only this run's fetches: unchanged contracts stay in.
     archive = settings.raw_archive
     records = [r for r in archive.records() if is_contract_page(r.url)]
-    fingerprint = build_fingerprint(records)
+    fingerprint = build_fingerprint(list(archive.records()))  # documents count too
     previous = last_release_fingerprint(settings)
     if fingerprint == previous and not settings.force_rebuild:
         context.log.info(f"inputs unchanged since the last release ({fingerprint[:12]}): nothing to rebuild")
@@ -206,6 +216,14 @@ def out_bgfunds__warehouse(
     core_isun__project_organisations: pd.DataFrame,
     core_bgfunds__organisations: pd.DataFrame,
     core_isun__project_places: pd.DataFrame,
+    core_news__mentions: pd.DataFrame,
+    core_ngo__projects: pd.DataFrame,
+    core_events__events: pd.DataFrame,
+    core_strategies__strategies: pd.DataFrame,
+    core_strategies__measures: pd.DataFrame,
+    core_bgfunds__linked_projects: pd.DataFrame,
+    core_bgfunds__project_sources: pd.DataFrame,
+    core_bgfunds__project_conflicts: pd.DataFrame,
 ) -> str:
     manifest = pd.DataFrame(
         [{**asdict(r), "headers": json.dumps(r.headers, ensure_ascii=False)} for r in settings.raw_archive.records()],
@@ -217,13 +235,38 @@ def out_bgfunds__warehouse(
         (ORGANISATIONS, core_bgfunds__organisations),
         (PROJECT_ORGANISATIONS, core_isun__project_organisations),
         (PROJECT_PLACES, core_isun__project_places),
+        (NEWS_MENTIONS, core_news__mentions),
+        (NGO_PROJECTS, core_ngo__projects),
+        (EVENTS, core_events__events),
+        (STRATEGIES, core_strategies__strategies),
+        (STRATEGY_MEASURES, core_strategies__measures),
+        (LINKED_PROJECTS, core_bgfunds__linked_projects),
+        (PROJECT_SOURCES, core_bgfunds__project_sources),
+        (PROJECT_CONFLICTS, core_bgfunds__project_conflicts),
         (RAW_RESPONSES, manifest),
     ])
     context.add_output_metadata({"path": str(settings.warehouse_path.resolve()), **counts})
     return str(settings.warehouse_path)
 
 
-@dg.asset(group_name="out", description="A validated, documented release in data/publish/releases/<date>/, "
+# Every published table besides projects and activities, by the asset that builds it.
+OTHER_TABLE_ASSETS = {
+    "core_bgfunds__organisations": ORGANISATIONS,
+    "core_isun__project_organisations": PROJECT_ORGANISATIONS,
+    "core_isun__project_places": PROJECT_PLACES,
+    "core_news__mentions": NEWS_MENTIONS,
+    "core_ngo__projects": NGO_PROJECTS,
+    "core_events__events": EVENTS,
+    "core_strategies__strategies": STRATEGIES,
+    "core_strategies__measures": STRATEGY_MEASURES,
+    "core_bgfunds__linked_projects": LINKED_PROJECTS,
+    "core_bgfunds__project_sources": PROJECT_SOURCES,
+    "core_bgfunds__project_conflicts": PROJECT_CONFLICTS,
+}
+
+
+@dg.asset(group_name="out", ins={name: dg.AssetIn(name) for name in OTHER_TABLE_ASSETS},
+          description="A validated, documented release in data/publish/releases/<date>/, "
           "with data/publish/latest switched to it only when everything passed.")
 def out_bgfunds__release(
     context: dg.AssetExecutionContext,
@@ -231,12 +274,14 @@ def out_bgfunds__release(
     out_bgfunds__warehouse: str,
     core_isun__projects: pd.DataFrame,
     core_isun__activities: pd.DataFrame,
+    **other_tables: pd.DataFrame,
 ) -> str:
-    records = [r for r in settings.raw_archive.records() if is_contract_page(r.url)]
-    quality = {"inputs_fingerprint": build_fingerprint(records), "tables": {
+    quality = {"inputs_fingerprint": build_fingerprint(list(settings.raw_archive.records())), "tables": {
         "projects": validate_table(PROJECTS, core_isun__projects).as_dict(),
         "activities": validate_table(ACTIVITIES, core_isun__activities,
                                      {"project_code": core_isun__projects["project_code"].tolist()}).as_dict(),
+        **{table.name: validate_table(table, other_tables[name]).as_dict()
+           for name, table in OTHER_TABLE_ASSETS.items()},
     }}
     release = build_release(out_bgfunds__warehouse, settings.publish_dir, quality)
     context.add_output_metadata({

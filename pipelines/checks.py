@@ -12,10 +12,11 @@ import json
 import dagster as dg
 import pandas as pd
 
-from pipelines.assets import core_isun__activities, core_isun__projects
+from pipelines.assets import OTHER_TABLE_ASSETS, core_isun__activities, core_isun__projects
 from pipelines.resources import Settings
 from quality.suites import row_count_drops, validate_table
 from warehouse.metadata import ACTIVITIES, PROJECTS, Table
+
 
 
 def _previous_row_counts(settings: Settings, table: str) -> dict[str, int]:
@@ -57,3 +58,22 @@ def great_expectations_activities(core_isun__activities: pd.DataFrame, core_isun
                                   settings: Settings) -> dg.AssetCheckResult:
     return _result(ACTIVITIES, core_isun__activities, settings,
                    {"project_code": core_isun__projects["project_code"].tolist()})
+
+
+
+def _table_check(asset_name: str, table: Table) -> dg.AssetChecksDefinition:
+    """A blocking check of one published table against its suite generated from the metadata."""
+    spec = dg.AssetCheckSpec(
+        f"great_expectations_{table.name}", asset=asset_name, blocking=True,
+        description=f"Great Expectations suite bgfunds.{table.name} (keys unique and non-null, codes well-formed, "
+                    "amounts >= 0, EUR = BGN / 1.95583, dates in order) and row count against the last release.")
+
+    @dg.multi_asset_check(name=f"check_{table.name}", specs=[spec], ins={"df": dg.AssetIn(asset_name)})
+    def _check(df: pd.DataFrame, settings: Settings) -> dg.AssetCheckResult:
+        return _result(table, df, settings)
+
+    return _check
+
+
+TABLE_CHECKS = [_table_check(asset_name, table) for asset_name, table in OTHER_TABLE_ASSETS.items()]
+ALL_CHECKS = [great_expectations_projects, great_expectations_activities, *TABLE_CHECKS]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +38,10 @@ class BuildSummary:
     fetch_summary: list[str] = field(default_factory=list)
     release: str | None = None
     unchanged: bool = False
+    documents_by_kind: dict[str, int] = field(default_factory=dict)
+    linked_projects: int = 0
+    multi_source_projects: int = 0
+    conflicts: int = 0
 
 
 def run_build(data_dir: Path | str = "data", corpus_dir: Path | str = SAMPLE_CORPUS,
@@ -79,6 +85,15 @@ def run_build(data_dir: Path | str = "data", corpus_dir: Path | str = SAMPLE_COR
         summary.over_reported = int(tables.activities["is_over_reported"].sum())
         summary.rows_rejected = len(tables.quarantine)
         summary.pages_rejected = int((tables.quarantine["table_name"] == "pages").sum())
+    records = output("_core_documents__records")
+    if records is not None:
+        summary.documents_by_kind = dict(Counter(r["kind"] for r in records))
+    linked, conflicts = output("core_bgfunds__linked_projects"), output("core_bgfunds__project_conflicts")
+    if linked is not None:
+        summary.linked_projects = len(linked)
+        summary.multi_source_projects = int((linked["n_sources"] > 1).sum())
+    if conflicts is not None:
+        summary.conflicts = len(conflicts)
     summary.warehouse = output("out_bgfunds__warehouse")
     release = output("out_bgfunds__release")
     if release:
@@ -103,8 +118,14 @@ def print_summary(summary: BuildSummary, out=None) -> None:
         p(f"  projects:          {summary.projects}")
         p(f"  activities:        {summary.activities} ({summary.over_reported} reported above contracted, flagged)")
         p(f"  rows rejected:     {summary.rows_rejected} (table 'quarantine', with rule, field and value)")
-    for name, passed in sorted(summary.checks.items()):
-        p(f"  check {name}: {'passed' if passed else 'FAILED'}")
+        kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.documents_by_kind.items()))
+        p(f"  documents:         {sum(summary.documents_by_kind.values())} ({kinds})")
+        p(f"  linked projects:   {summary.linked_projects} ({summary.multi_source_projects} from several sources,"
+          f" {summary.conflicts} field conflicts in 'project_conflicts')")
+    failed = sorted(name for name, passed in summary.checks.items() if not passed)
+    if summary.checks:
+        p(f"  quality checks:    {len(summary.checks) - len(failed)} of {len(summary.checks)} passed"
+          + (f"; FAILED: {', '.join(failed)}" if failed else ""))
     if summary.unchanged:
         p(f"  nothing changed since the last release (same archived pages, same code): kept {summary.release}")
         p("  (pass --force to rebuild anyway)")
@@ -178,26 +199,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bgfunds", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="build everything from the bundled recorded sample corpus")
-    demo.add_argument("--data-dir", default="data")
+    demo.add_argument("--data-dir", default=os.environ.get("BGFUNDS_DATA_DIR", "data"))
     build = sub.add_parser("build", help="build from a recording (a directory with manifest.json)")
     build.add_argument("--corpus", default=str(SAMPLE_CORPUS))
-    build.add_argument("--data-dir", default="data")
+    build.add_argument("--data-dir", default=os.environ.get("BGFUNDS_DATA_DIR", "data"))
     publish = sub.add_parser("publish", help="rebuild and release offline from the raw archive (no fetching)")
-    publish.add_argument("--data-dir", default="data")
+    publish.add_argument("--data-dir", default=os.environ.get("BGFUNDS_DATA_DIR", "data"))
     serve = sub.add_parser("serve", help="serve the latest release's catalogue on 127.0.0.1")
-    serve.add_argument("--data-dir", default="data")
+    serve.add_argument("--data-dir", default=os.environ.get("BGFUNDS_DATA_DIR", "data"))
     serve.add_argument("--port", type=int, default=8000)
     ext = sub.add_parser("extract", help="extract normalised project records from files or URLs, as JSON lines")
     ext.add_argument("paths", nargs="+", metavar="PATH")
     ext.add_argument("--kind", default="auto",
                      choices=["auto", "isun", "municipal-news", "ngo-project", "ngo-event", "strategy"])
-    ext.add_argument("--data-dir", default="data", help="raw archive for URLs fetched")
+    ext.add_argument("--data-dir", default=os.environ.get("BGFUNDS_DATA_DIR", "data"), help="raw archive for URLs fetched")
     crawl = sub.add_parser("crawl", help="crawl ИСУН (or a mirror) politely, then build from the archive")
     crawl.add_argument("--base-url", default=ISUN_BASE_URL, help=f"site or mirror to crawl (default {ISUN_BASE_URL})")
     crawl.add_argument("--budget", type=int, default=2000, help="requests per run, listings included")
     crawl.add_argument("--interval", type=float, default=None, help="seconds between requests (default 4)")
     crawl.add_argument("--contact", default="opendata@bgfunds.example", help="contact address in the User-Agent")
-    crawl.add_argument("--data-dir", default="data")
+    crawl.add_argument("--data-dir", default=os.environ.get("BGFUNDS_DATA_DIR", "data"))
     for p in (demo, build, crawl, publish):
         p.add_argument("--log-level", default="WARNING", help="Dagster log level (default WARNING)")
         p.add_argument("--force", action="store_true", help="rebuild even if nothing changed since the last release")

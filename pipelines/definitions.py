@@ -8,8 +8,8 @@ from typing import Any
 
 import dagster as dg
 
-from pipelines import assets, checks
-from pipelines.resources import LiveIsunCrawler, RecordedIsunPages, Settings
+from pipelines import assets, checks, document_assets
+from pipelines.resources import LiveIsunCrawler, RecordedDocuments, RecordedIsunPages, Settings
 from sources.isun_crawl import ISUN_BASE_URL
 
 BUILD_JOB = "isun_build"
@@ -32,7 +32,7 @@ def profile_resources(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
         )
     else:
         source = RecordedIsunPages()
-    return {"settings": settings, "isun_pages": source}
+    return {"settings": settings, "isun_pages": source, "documents": RecordedDocuments()}
 
 
 def build_defs(resource_overrides: Mapping[str, Any] | None = None,
@@ -41,10 +41,10 @@ def build_defs(resource_overrides: Mapping[str, Any] | None = None,
     resources = profile_resources(env)
     resources.update(resource_overrides or {})
     live = env.get("BGFUNDS_PROFILE", "sample") == "live"
-    all_assets = dg.load_assets_from_modules([assets])
+    all_assets = dg.load_assets_from_modules([assets, document_assets])
     return dg.Definitions(
         assets=all_assets,
-        asset_checks=dg.load_asset_checks_from_modules([checks]),
+        asset_checks=checks.ALL_CHECKS,
         jobs=[dg.define_asset_job(BUILD_JOB, selection=dg.AssetSelection.all(),
                                   description="Fetch, parse, normalise, validate and publish ИСУН contracts.")],
         schedules=[dg.ScheduleDefinition(

@@ -14,7 +14,7 @@ import dagster as dg
 from sources.crawl_state import CrawlState
 from sources.isun_crawl import ISUN_BASE_URL, CrawlConfig, run_crawl
 from sources.raw_archive import RawArchive, RawResponse
-from sources.recorded import SAMPLE_CORPUS, replay_recording
+from sources.recorded import SAMPLE_CORPUS, SAMPLE_DOCUMENTS, replay_recording
 
 
 class Settings(dg.ConfigurableResource):
@@ -111,3 +111,14 @@ class LiveIsunCrawler(IsunPageSource):
         for line in summary.lines():
             (log.warning if summary.stopped else log.info)(line)
         return summary.records, summary.lines()
+
+
+class RecordedDocuments(dg.ConfigurableResource):
+    """Replays a recording of news, NGO, event and strategy documents into the raw archive."""
+
+    corpus_dir: str = str(SAMPLE_DOCUMENTS)
+
+    def fetch_into(self, settings: Settings, log) -> list[RawResponse]:
+        records = replay_recording(self.corpus_dir, settings.raw_archive)
+        log.info(f"replayed {len(records)} recorded documents from {self.corpus_dir}")
+        return records

@@ -99,7 +99,9 @@ def _derived_columns(table: Table, df: pd.DataFrame) -> pd.DataFrame:
             bgn, eur = df[f"{f.name[:-4]}_bgn"].astype("float64"), df[f.name].astype("float64")
             out[f"_check_{f.name}_rate"] = (bgn / RATE - eur).abs().round(6)
     if {"start_date", "end_date"} <= cols:
-        start, end = pd.to_datetime(df["start_date"]), pd.to_datetime(df["end_date"])
+        # ISO dates, or months ("2019-01") where a source gives only the month.
+        start = pd.to_datetime(df["start_date"], format="mixed")
+        end = pd.to_datetime(df["end_date"], format="mixed")
         out["_check_days_start_to_end"] = (end - start).dt.days.astype("float64")
     return out
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from sources.raw_archive import RawArchive, RawResponse
 
 SAMPLE_CORPUS = Path(__file__).resolve().parent.parent / "sample" / "isun"
+SAMPLE_DOCUMENTS = Path(__file__).resolve().parent.parent / "sample" / "documents"
 
 
 class RecordingError(ValueError):

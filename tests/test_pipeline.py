@@ -29,7 +29,7 @@ def test_summary_counts(sample_build):
     assert summary.responses == 10
     assert summary.pages_rejected == 1  # the WAF challenge
     assert (summary.projects, summary.activities, summary.rows_rejected) == (4, 19, 2)
-    assert summary.checks == {"great_expectations_projects": True, "great_expectations_activities": True}
+    assert summary.checks["great_expectations_projects"] and summary.checks["great_expectations_activities"]
 
 
 def test_seed_000_activities_in_the_duckdb_warehouse(sample_build):
@@ -195,3 +195,29 @@ def test_organisations_have_stable_ids_and_roles(sample_build):
     # Every participant's organisation and project exists.
     assert con.execute("SELECT count(*) FROM project_organisations po ANTI JOIN organisations o USING (organisation_id)"
                        ).fetchone()[0] == 0
+
+
+def test_documents_become_tables_and_seed_001_links_to_its_isun_contract(sample_build):
+    data_dir, summary = sample_build
+    assert summary.documents_by_kind == {"municipal-news": 1, "ngo-project": 1, "ngo-event": 1, "strategy": 1}
+    con = duckdb.connect(str(data_dir / "publish" / "latest" / "warehouse.duckdb"), read_only=True)
+    news = con.execute("SELECT project_code, amount_total, amount_eu, amount_national, currency, start_date,"
+                       " duration_months FROM news_mentions").fetchall()
+    assert news == [("BG05SFOP001-2.009-0010-C01", Decimal("88840.80"), Decimal("75514.68"), Decimal("13326.12"),
+                     "BGN", "2019-01-18", 18)]
+    ngo = con.execute("SELECT project_code, amount_total, start_date, end_date, district FROM ngo_projects").fetchone()
+    assert ngo == ("BG05SFOP001-2.009-0004", Decimal("67243.93"), "2019-01", "2020-01", "Видин")
+    decision = con.execute("SELECT decision_number, decision_date, period_start_year, period_end_year"
+                           " FROM strategies").fetchone()
+    assert decision[0] == "84" and str(decision[1]) == "2016-03-25" and decision[2:] == (2016, 2020)
+    assert con.execute("SELECT procedure_code FROM events").fetchone() == ("BG05SFOP001-2.025",)
+    # The municipal news page and the ИСУН contract of the same code are one project.
+    linked = con.execute("SELECT n_sources, source_kinds, amount_total_bgn, duration_months FROM linked_projects"
+                         " WHERE project_code = 'BG05SFOP001-2.009-0010-C01'").fetchone()
+    assert linked == (2, "isun;municipal-news", Decimal("88840.80"), 18)
+    sources = con.execute("SELECT DISTINCT source_kind FROM project_sources"
+                          " WHERE project_key = 'BG05SFOP001-2.009-0010-C01' ORDER BY 1").fetchall()
+    assert sources == [("isun",), ("municipal-news",)]
+    report = json.loads((data_dir / "publish" / "latest" / "quality_report.json").read_text(encoding="utf-8"))
+    assert {"news_mentions", "linked_projects", "project_conflicts", "organisations"} <= set(report["tables"])
+    assert len(summary.checks) == 13 and all(summary.checks.values())

@@ -71,13 +71,18 @@ def _values_equal(field: str, a, b) -> bool:
         return _norm_org(a) == _norm_org(b)
     if field == "title":
         return _norm_text(a) == _norm_text(b)
-    return str(pd.Timestamp(a).date() if field.endswith("_date") else a) == str(
-        pd.Timestamp(b).date() if field.endswith("_date") else b)
+    if field.endswith("_date"):
+        # A month-precision date ("2019-01") agrees with any day of that month.
+        x, y = str(_plain(a))[:10], str(_plain(b))[:10]
+        n = min(len(x), len(y))
+        return x[:n] == y[:n]
+    return str(a) == str(b)
 
 
 def _plain(value):
     if hasattr(value, "isoformat"):
-        return value.isoformat()[:10] if hasattr(value, "hour") and value.hour == 0 and value.minute == 0 else value.isoformat()
+        return value.isoformat()[:10] if not hasattr(value, "hour") or (value.hour == 0 and value.minute == 0) \
+            else value.isoformat()
     return value.item() if hasattr(value, "item") else value
 
 
@@ -86,6 +91,15 @@ def link_claims(claims: pd.DataFrame, threshold: float = 85.0) -> LinkResult:
     claims["project_key"] = claims["project_code"].where(claims["project_code"].notna(), None)
     claims["match_method"] = claims["project_code"].map(lambda c: "project_code" if isinstance(c, str) and c else None)
     claims["match_score"] = claims["match_method"].map(lambda m: 100.0 if m else None)
+
+    # A proposal-level code (BG05SFOP001-2.009-0004) names the contract that extends it (…-0004-C01).
+    contract_codes = sorted({c for c in claims["project_key"].dropna() if re.search(r"-C\d+$", c)})
+    for i in claims.index[claims["project_key"].notna()]:
+        code = claims.at[i, "project_key"]
+        if not re.search(r"-C\d+$", code):
+            extended = [c for c in contract_codes if c.startswith(code + "-")]
+            if len(extended) == 1:
+                claims.at[i, "project_key"], claims.at[i, "match_method"] = extended[0], "project_code_prefix"
 
     keyed = claims[claims["project_key"].notna()].copy()
     keyed["_rank"] = keyed["source_kind"].map(SOURCE_PRIORITY).fillna(9)

@@ -1,0 +1,99 @@
+"""Assets for the other source kinds: documents -> extracted records -> tables; and linking.
+
+Groups: `documents` (raw and records), `news`, `ngo`, `events`, `strategies`, `linking`.
+"""
+
+import dagster as dg
+import pandas as pd
+
+from pipelines.resources import RecordedDocuments, Settings
+from sources.documents import DocumentError, html_to_text, read_document
+from sources.extract import extract
+from sources.raw_archive import RawResponse
+from transforms.extracted_tables import claims_from_extracted, extracted_tables
+from transforms.linking import LinkResult, claims_from_isun, link_claims
+
+
+@dg.asset(group_name="documents", description="Municipal news, NGO pages, events and strategies, archived before parsing.")
+def raw_documents__pages(context: dg.AssetExecutionContext, settings: Settings, documents: RecordedDocuments) -> list[str]:
+    records = documents.fetch_into(settings, context.log)
+    context.add_output_metadata({"documents": len(records)})
+    return sorted({r.url for r in records})
+
+
+@dg.asset(group_name="documents", description="One extracted record per document, with spans, flags and provenance.")
+def _core_documents__records(context: dg.AssetExecutionContext, settings: Settings,
+                             raw_documents__pages: list[str]) -> list[dict]:
+    archive = settings.raw_archive
+    latest: dict[str, RawResponse] = {}
+    for record in archive.records():
+        if record.url in raw_documents__pages and record.status in (200, 304):
+            latest[record.url] = record
+    out, failed = [], 0
+    for url, raw in sorted(latest.items()):
+        try:
+            text, fmt = read_document(url.rsplit("/", 1)[-1], archive.read(raw.sha256), raw.content_type)
+        except DocumentError as exc:
+            failed += 1
+            context.log.warning(str(exc))
+            continue
+        record = extract(html_to_text(text) if fmt == "html" else text, "auto")
+        record.update(source_url=url, fetched_at=pd.Timestamp(raw.fetched_at), content_sha256=raw.sha256, format=fmt)
+        out.append(record)
+    context.add_output_metadata({"records": len(out), "unreadable": failed,
+                                 "by_kind": pd.Series([r["kind"] for r in out]).value_counts().to_dict()})
+    return out
+
+
+def _table(records: list[dict], name: str) -> dg.Output[pd.DataFrame]:
+    df = extracted_tables(records)[name]
+    return dg.Output(df, metadata={"rows": len(df)})
+
+
+@dg.asset(group_name="news", description="Projects announced on municipal news pages.")
+def core_news__mentions(_core_documents__records: list[dict]) -> dg.Output[pd.DataFrame]:
+    return _table(_core_documents__records, "news_mentions")
+
+
+@dg.asset(group_name="ngo", description="Projects described on NGO project pages.")
+def core_ngo__projects(_core_documents__records: list[dict]) -> dg.Output[pd.DataFrame]:
+    return _table(_core_documents__records, "ngo_projects")
+
+
+@dg.asset(group_name="events", description="Events under a procedure announced on NGO portals.")
+def core_events__events(_core_documents__records: list[dict]) -> dg.Output[pd.DataFrame]:
+    return _table(_core_documents__records, "events")
+
+
+@dg.asset(group_name="strategies", description="Municipal strategies and their adopting decisions.")
+def core_strategies__strategies(_core_documents__records: list[dict]) -> dg.Output[pd.DataFrame]:
+    return _table(_core_documents__records, "strategies")
+
+
+@dg.asset(group_name="strategies", description="Stages, partnership mechanisms and financing sources of strategies.")
+def core_strategies__measures(_core_documents__records: list[dict]) -> dg.Output[pd.DataFrame]:
+    return _table(_core_documents__records, "strategy_measures")
+
+
+@dg.asset(group_name="linking", description="ИСУН contracts and other sources' claims joined into one record per project.")
+def _core_bgfunds__links(core_isun__projects: pd.DataFrame, _core_documents__records: list[dict]) -> LinkResult:
+    claims = pd.concat([claims_from_isun(core_isun__projects), claims_from_extracted(_core_documents__records)],
+                       ignore_index=True)
+    return link_claims(claims)
+
+
+@dg.asset(group_name="linking", description="One record per project across sources.")
+def core_bgfunds__linked_projects(_core_bgfunds__links: LinkResult) -> dg.Output[pd.DataFrame]:
+    df = _core_bgfunds__links.linked_projects
+    return dg.Output(df, metadata={"rows": len(df), "multi_source": int((df["n_sources"] > 1).sum())})
+
+
+@dg.asset(group_name="linking", description="Every source's value of every field, with provenance.")
+def core_bgfunds__project_sources(_core_bgfunds__links: LinkResult) -> dg.Output[pd.DataFrame]:
+    return dg.Output(_core_bgfunds__links.project_sources, metadata={"rows": len(_core_bgfunds__links.project_sources)})
+
+
+@dg.asset(group_name="linking", description="Fields where linked sources disagree.")
+def core_bgfunds__project_conflicts(_core_bgfunds__links: LinkResult) -> dg.Output[pd.DataFrame]:
+    return dg.Output(_core_bgfunds__links.project_conflicts,
+                     metadata={"rows": len(_core_bgfunds__links.project_conflicts)})

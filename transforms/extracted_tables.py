@@ -1,0 +1,91 @@
+"""Extracted records (from `sources.extract`) to table rows, and to linking claims."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pandas as pd
+
+from transforms.amounts import to_bgn
+from transforms.linking import CLAIM_COLUMNS
+from warehouse.metadata_documents import EVENTS, NEWS_MENTIONS, NGO_PROJECTS, STRATEGIES, STRATEGY_MEASURES
+
+COMMON = ("kind", "project_code", "procedure_code", "programme_code", "title", "beneficiary", "amount_total",
+          "amount_eu", "amount_national", "currency", "amount_total_eur", "amount_total_bgn", "start_date",
+          "end_date", "duration_months", "district")
+TABLE_FOR_KIND = {"municipal-news": NEWS_MENTIONS, "ngo-project": NGO_PROJECTS, "ngo-event": EVENTS}
+
+
+def record_id(url: str) -> str:
+    return hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+def _joined(values) -> str | None:
+    return " | ".join(values) if values else None
+
+
+def extracted_tables(records: list[dict]) -> dict[str, pd.DataFrame]:
+    """`records` carry `source_url`, `fetched_at`, `content_sha256` besides the extracted fields."""
+    rows: dict[str, list[dict]] = {t.name: [] for t in (NEWS_MENTIONS, NGO_PROJECTS, EVENTS, STRATEGIES, STRATEGY_MEASURES)}
+    for r in records:
+        provenance = {k: r[k] for k in ("source_url", "fetched_at", "content_sha256")}
+        rid = record_id(r["source_url"])
+        if r["kind"] == "strategy":
+            decision = r.get("decision") or {}
+            rows["strategies"].append({
+                "record_id": rid, "municipality": r.get("municipality"), "title": r.get("title"),
+                "period_start_year": int(r["start_date"]) if r.get("start_date") else None,
+                "period_end_year": int(r["end_date"]) if r.get("end_date") else None,
+                "decision_number": decision.get("number"), "decision_date": decision.get("date"),
+                "protocol": decision.get("protocol"), "protocol_date": decision.get("protocol_date"),
+                "council": decision.get("council"), "sections": json.dumps(r.get("sections") or [], ensure_ascii=False),
+                "flags": ";".join(r["flags"]) or None, **provenance})
+            measures = [("stage", s["name"], s) for s in r.get("stages") or []]
+            measures += [("partnership_mechanism", m, {}) for m in r.get("partnership_mechanisms") or []]
+            measures += [("financing_source", m, {}) for m in r.get("financing_sources") or []]
+            counters: dict[str, int] = {}
+            for measure_type, text, stage in measures:
+                counters[measure_type] = counters.get(measure_type, 0) + 1
+                rows["strategy_measures"].append({
+                    "record_id": rid, "measure_type": measure_type, "position": counters[measure_type], "text": text,
+                    "period_start": stage.get("period_start"), "period_end": stage.get("period_end"),
+                    "period_text": stage.get("period_text"), **provenance})
+            continue
+        table = TABLE_FOR_KIND.get(r["kind"])
+        if table is None:
+            continue
+        known = set(COMMON) | {"partners", "municipalities", "activities", "flags", "spans", "source_url",
+                               "fetched_at", "content_sha256", "source", "format"}
+        row = {"record_id": rid, **{k: r.get(k) for k in COMMON}, "partners": _joined(r.get("partners")),
+               "municipalities": _joined(r.get("municipalities")),
+               "activities": json.dumps(r.get("activities"), ensure_ascii=False) if r.get("activities") else None,
+               "flags": ";".join(r["flags"]) or None, "spans": json.dumps(r["spans"], ensure_ascii=False),
+               "details": json.dumps({k: v for k, v in r.items() if k not in known}, ensure_ascii=False, default=str),
+               **provenance}
+        if table is EVENTS:
+            row.update({k: r.get(k) for k in ("event_title", "event_date", "event_time", "address", "email")})
+        rows[table.name].append(row)
+    tables = {t.name: t for t in (NEWS_MENTIONS, NGO_PROJECTS, EVENTS, STRATEGIES, STRATEGY_MEASURES)}
+    return {name: pd.DataFrame(rows[name], columns=tables[name].columns) for name in rows}
+
+
+def claims_from_extracted(records: list[dict]) -> pd.DataFrame:
+    """What news and NGO pages say about projects, as linking claims (amounts also in BGN)."""
+    claims = []
+    for r in records:
+        if r["kind"] not in {"municipal-news", "ngo-project"}:
+            continue
+        currency = r.get("currency")
+
+        def bgn(value):
+            return float(to_bgn(__import__("decimal").Decimal(str(value)), currency)) if value is not None and currency else None
+
+        claims.append({"source_kind": r["kind"], "source_url": r["source_url"], "fetched_at": r["fetched_at"],
+                       "content_sha256": r["content_sha256"], "project_code": r.get("project_code"),
+                       "title": r.get("title"), "beneficiary": r.get("beneficiary"),
+                       "amount_total_bgn": r.get("amount_total_bgn"), "amount_total_eur": r.get("amount_total_eur"),
+                       "amount_eu_bgn": bgn(r.get("amount_eu")), "amount_national_bgn": bgn(r.get("amount_national")),
+                       "start_date": r.get("start_date"), "end_date": r.get("end_date"),
+                       "duration_months": r.get("duration_months")})
+    return pd.DataFrame(claims, columns=CLAIM_COLUMNS)
