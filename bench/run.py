@@ -51,10 +51,9 @@ def run_scale(workdir: Path, n: int) -> dict:
     from bs4 import BeautifulSoup
 
     from bench.synthetic_corpus import generate
-    from pipelines.assets import build_fingerprint, is_contract_page, parse_archived_pages
+    from pipelines.assets import build_fingerprint, is_contract_page, parse_and_build_in_batches, parse_archived_pages
     from quality.suites import screen_isun_tables, validate_table
     from sources.raw_archive import RawArchive
-    from transforms.isun import build_isun_tables
     from transforms.isun_location import project_places_table
     from warehouse.duckdb_store import write_warehouse
     from transforms.organisations import organisations_table
@@ -66,6 +65,9 @@ def run_scale(workdir: Path, n: int) -> dict:
         PROJECTS,
         QUARANTINE,
     )
+    from transforms.programmes import programmes_table
+    from warehouse.metadata_documents import DOCUMENT_TABLES
+    from warehouse.metadata_reference import PROGRAMMES
     from warehouse.release import build_release
 
     root = workdir / f"corpus-{n}"
@@ -75,17 +77,24 @@ def run_scale(workdir: Path, n: int) -> dict:
     results: list[dict] = []
     records = [r for r in archive.records() if is_contract_page(r.url)]
 
-    parsed, rejected = _stage(results, "parse (lxml, label-keyed)", n, lambda: parse_archived_pages(records, archive.read))
+    tables = _stage(results, "parse + normalise (lxml, label-keyed; batches of 2,000 contracts)", n,
+                    lambda: parse_and_build_in_batches(records, archive.read))
 
-    def normalise():
-        tables = build_isun_tables(parsed, rejected)
+    def screen():
         tables.projects, tables.activities, tables.quarantine = screen_isun_tables(
             tables.projects, tables.activities, tables.quarantine, PROJECTS, ACTIVITIES)
         tables.keep_projects(set(tables.projects["project_code"]))
         return tables
 
-    tables = _stage(results, "normalise + row screening", n, normalise)
-    del parsed
+    tables = _stage(results, "row screening (GE row-level rules -> quarantine)", n, screen)
+
+    def link():
+        from transforms.extracted_tables import extracted_tables
+        from transforms.linking import claims_from_isun, link_claims
+
+        return link_claims(claims_from_isun(tables.projects)), extracted_tables([])
+
+    links, documents = _stage(results, "link (claims by code, fuzzy title + beneficiary)", n, link)
 
     def validate():
         return {"projects": validate_table(PROJECTS, tables.projects).as_dict(),
@@ -100,7 +109,12 @@ def run_scale(workdir: Path, n: int) -> dict:
             (PROJECTS, tables.projects), (ACTIVITIES, tables.activities), (QUARANTINE, tables.quarantine),
             (PROJECT_PLACES, project_places_table(tables.projects)),
             (PROJECT_ORGANISATIONS, tables.project_organisations),
-            (ORGANISATIONS, organisations_table(tables.project_organisations))])
+            (ORGANISATIONS, organisations_table(tables.project_organisations)),
+            *((DOCUMENT_TABLES[name], frame) for name, frame in documents.items()),
+            (DOCUMENT_TABLES["linked_projects"], links.linked_projects),
+            (DOCUMENT_TABLES["project_sources"], links.project_sources),
+            (DOCUMENT_TABLES["project_conflicts"], links.project_conflicts),
+            (PROGRAMMES, programmes_table()[PROGRAMMES.columns])])
         quality["inputs_fingerprint"] = build_fingerprint(records)
         return wh, build_release(out / "warehouse.duckdb", out / "publish", quality)
 

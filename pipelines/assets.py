@@ -48,7 +48,9 @@ from warehouse.metadata_documents import (
     STRATEGIES,
     STRATEGY_MEASURES,
 )
+from warehouse.metadata_reference import PROGRAMMES
 from warehouse.release import build_release
+from transforms.programmes import programmes_table
 
 
 @dg.asset(group_name="raw", description="ИСУН contract pages, stored in the raw archive before parsing.")
@@ -80,6 +82,28 @@ def _rejection(record: RawResponse, body: bytes) -> dict | None:
 def is_contract_page(url: str) -> bool:
     contract_id, tab = contract_id_and_tab(url)
     return contract_id is not None and tab in CONTRACT_TABS
+
+
+def parse_and_build_in_batches(records: list[RawResponse], read_body, batch_contracts: int = 2000) -> IsunTables:
+    """Parse and normalise `batch_contracts` contracts at a time, so the parsed pages of
+    only one batch are in memory; the typed tables of the batches are concatenated.
+
+    All tabs of a contract fall in the same batch, so merging tabs works as in one pass.
+    """
+    by_contract: dict[str, list[RawResponse]] = {}
+    for record in records:
+        by_contract.setdefault(contract_id_and_tab(record.url)[0] or record.url, []).append(record)
+    keys = list(by_contract)
+    parts: list[IsunTables] = []
+    for start in range(0, len(keys), batch_contracts):
+        batch = [r for key in keys[start:start + batch_contracts] for r in by_contract[key]]
+        parsed, rejected = parse_archived_pages(batch, read_body)
+        parts.append(build_isun_tables(parsed, rejected))
+        del parsed
+    if not parts:
+        return build_isun_tables([], [])
+    return IsunTables(**{name: pd.concat([getattr(t, name) for t in parts], ignore_index=True)
+                         for name in ("projects", "activities", "quarantine", "project_organisations")})
 
 
 def parse_archived_pages(records: list[RawResponse], read_body) -> tuple[list, list[dict]]:
@@ -154,14 +178,13 @@ def _core_isun__tables(context: dg.AssetExecutionContext, settings: Settings):
     if fingerprint == previous and not settings.force_rebuild:
         context.log.info(f"inputs unchanged since the last release ({fingerprint[:12]}): nothing to rebuild")
         return
-    parsed, rejected = parse_archived_pages(records, archive.read)
-    tables = build_isun_tables(parsed, rejected)
+    tables = parse_and_build_in_batches(records, archive.read)
     tables.projects, tables.activities, tables.quarantine = screen_isun_tables(
         tables.projects, tables.activities, tables.quarantine, PROJECTS, ACTIVITIES)
     tables.keep_projects(set(tables.projects["project_code"]))
     context.add_output_metadata({
-        "pages_parsed": len(parsed),
-        "pages_rejected": len(rejected),
+        "pages_read": len(records),
+        "pages_rejected": int((tables.quarantine["table_name"] == "pages").sum()),
         "projects": len(tables.projects),
         "activities": len(tables.activities),
         "rows_quarantined": len(tables.quarantine),
@@ -224,6 +247,7 @@ def out_bgfunds__warehouse(
     core_bgfunds__linked_projects: pd.DataFrame,
     core_bgfunds__project_sources: pd.DataFrame,
     core_bgfunds__project_conflicts: pd.DataFrame,
+    core_reference__programmes: pd.DataFrame,
 ) -> str:
     manifest = pd.DataFrame(
         [{**asdict(r), "headers": json.dumps(r.headers, ensure_ascii=False)} for r in settings.raw_archive.records()],
@@ -243,14 +267,22 @@ def out_bgfunds__warehouse(
         (LINKED_PROJECTS, core_bgfunds__linked_projects),
         (PROJECT_SOURCES, core_bgfunds__project_sources),
         (PROJECT_CONFLICTS, core_bgfunds__project_conflicts),
+        (PROGRAMMES, core_reference__programmes),
         (RAW_RESPONSES, manifest),
     ])
     context.add_output_metadata({"path": str(settings.warehouse_path.resolve()), **counts})
     return str(settings.warehouse_path)
 
 
+@dg.asset(group_name="reference", description=PROGRAMMES.en)
+def core_reference__programmes() -> dg.Output[pd.DataFrame]:
+    df = programmes_table()[PROGRAMMES.columns]
+    return dg.Output(df, metadata={"rows": len(df), "by_period": df["period"].value_counts().to_dict()})
+
+
 # Every published table besides projects and activities, by the asset that builds it.
 OTHER_TABLE_ASSETS = {
+    "core_reference__programmes": PROGRAMMES,
     "core_bgfunds__organisations": ORGANISATIONS,
     "core_isun__project_organisations": PROJECT_ORGANISATIONS,
     "core_isun__project_places": PROJECT_PLACES,
