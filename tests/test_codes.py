@@ -51,3 +51,18 @@ def test_missing_dashes_and_dash_variants_are_repaired_and_flagged():
 def test_non_codes_raise(text):
     with pytest.raises(CodeError):
         parse_code(text)
+
+
+def test_recovery_plan_codes():
+    code = parse_code("BG-RRP-2.004-0005-C01")
+    assert (code.programme_code, code.procedure_code, code.proposal_no, code.contract_no) == (
+        "BG-RRP", "BG-RRP-2.004", "0005", "C01")
+
+
+def test_every_registered_programme_code_is_understood_by_the_grammar():
+    from transforms.programmes import programme, programme_period, programmes_table
+
+    for row in programmes_table().itertuples():
+        parsed = parse_code(f"{row.programme_code}-1.001-0001-C01")
+        assert parsed.programme_code == row.programme_code and parsed.flags == ()
+        assert programme(parsed.programme_code)["period"] == row.period == programme_period(row.programme_code)

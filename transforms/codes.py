@@ -1,7 +1,9 @@
 """Project, procedure and programme codes of the 2007–13, 2014–20 and 2021–27 periods.
 
 `BG05SFOP001-2.009-0010-C01` = programme `BG05SFOP001` / procedure `BG05SFOP001-2.009` /
-proposal `0010` / contract `C01`; 2007–13 codes look like `BG051PO001-2.3.03-1097-C0001`.
+proposal `0010` / contract `C01`; 2007–13 codes look like `BG051PO001-2.3.03-1097-C0001`,
+Recovery Plan codes `BG-RRP-2.004-0005-C01`. Which programme a code names (its name,
+period and funds) is `transforms.programmes`.
 Real pages carry typos (Cyrillic look-alike letters, dash variants, missing dashes): they
 are normalised and every repair is reported as a flag, so nothing is silently rewritten.
 """
@@ -17,7 +19,8 @@ _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 
 # BG + 2–3 digits + letters/digits with at least one letter + 3 digits:
 # BG05SFOP001, BG05M9OP001, BG16M1OP002, BG051PO001, BG16FFPR003.
-_PROGRAMME = r"BG\d{2,3}(?=[A-Z0-9]*[A-Z])[A-Z0-9]{2,6}?\d{3}"
+# The Recovery and Resilience Plan's codes start with `BG-RRP` (BG-RRP-2.004-0005-C01).
+_PROGRAMME = r"(?:BG-RRP|BG\d{2,3}(?=[A-Z0-9]*[A-Z])[A-Z0-9]{2,6}?\d{3})"
 CODE_PATTERN = re.compile(
     rf"^(?P<programme>{_PROGRAMME})(?P<d1>-?)(?P<axis>\d{{1,2}}(?:\.\d{{1,3}}){{1,2}})"
     rf"(?:(?P<d2>-?)(?P<proposal>\d{{3,5}})(?:(?P<d3>-?)(?P<contract>C\d{{2,4}}))?)?$"

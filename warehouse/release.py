@@ -41,6 +41,7 @@ from warehouse.metadata import (
     create_table_sql,
 )
 from warehouse.metadata_documents import DOCUMENT_TABLES
+from warehouse.metadata_reference import REFERENCE_TABLES
 
 MEDIA_TYPES = {".parquet": "application/vnd.apache.parquet", ".csv": "text/csv", ".duckdb": "application/x-duckdb",
                ".json": "application/json", ".jsonld": "application/ld+json", ".md": "text/markdown",
@@ -120,7 +121,8 @@ def build_release(warehouse_path: Path | str, publish_root: Path | str, quality:
     issued = datetime.now(UTC).isoformat(timespec="seconds")
     previous = latest_release(publish_root)
     staging = publish_root / f".staging-{release_id}-{uuid.uuid4().hex[:8]}"
-    tables: list[Table] = [*PUBLISHED_TABLES.values(), *DOCUMENT_TABLES.values(), *HISTORY_TABLES.values()]
+    tables: list[Table] = [*PUBLISHED_TABLES.values(), *DOCUMENT_TABLES.values(), *REFERENCE_TABLES.values(),
+                          *HISTORY_TABLES.values()]
     try:
         staging.mkdir()
         db = staging / "warehouse.duckdb"

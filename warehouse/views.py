@@ -3,7 +3,8 @@ district, municipality and beneficiary.
 
 contracted = total project value (`amount_total_*`), reported = sum of the activities'
 reported amounts, paid = total actually paid; `execution_rate` = reported / contracted,
-`payment_rate` = paid / contracted; both in EUR and BGN. A project counted under several
+`payment_rate` = paid / contracted; both in EUR and BGN. Programme names, short names
+and periods come from the `programmes` reference table (`transforms/data/programmes.csv`). A project counted under several
 municipalities (a place list) is counted in full under each of them, so the per-place
 views must not be summed across places; the programme, procedure and beneficiary views can.
 """
@@ -34,9 +35,17 @@ VIEWS = {
                count(*) FILTER (WHERE is_over_reported) AS over_reported_activities
         FROM activities GROUP BY project_code""",
     "absorption_by_programme": f"""
-        SELECT p.programme_code, any_value(p.programme_name) AS programme_name, {_MEASURES}
+        SELECT p.programme_code, coalesce(any_value(p.programme_name), any_value(g.name_bg)) AS programme_name,
+               any_value(g.short_bg) AS programme_short_bg, any_value(g.name_en) AS programme_name_en,
+               any_value(g.period) AS period, {_MEASURES}
         FROM projects p LEFT JOIN activity_totals a USING (project_code)
+             LEFT JOIN programmes g USING (programme_code)
         GROUP BY p.programme_code""",
+    "absorption_by_period": f"""
+        SELECT coalesce(g.period, 'unknown') AS period, {_MEASURES}
+        FROM projects p LEFT JOIN activity_totals a USING (project_code)
+             LEFT JOIN programmes g USING (programme_code)
+        GROUP BY ALL""",
     "absorption_by_procedure": f"""
         SELECT p.procedure_code, p.programme_code, any_value(p.procedure_name) AS procedure_name, {_MEASURES}
         FROM projects p LEFT JOIN activity_totals a USING (project_code)
