@@ -52,7 +52,7 @@ def run_scale(workdir: Path, n: int) -> dict:
 
     from bench.synthetic_corpus import generate
     from pipelines.assets import build_fingerprint, is_contract_page, parse_and_build_in_batches, parse_archived_pages
-    from quality.suites import screen_isun_tables, validate_table
+    from quality.suites import validate_table
     from sources.raw_archive import RawArchive
     from transforms.isun_location import project_places_table
     from warehouse.duckdb_store import write_warehouse
@@ -77,16 +77,8 @@ def run_scale(workdir: Path, n: int) -> dict:
     results: list[dict] = []
     records = [r for r in archive.records() if is_contract_page(r.url)]
 
-    tables = _stage(results, "parse + normalise (lxml, label-keyed; batches of 2,000 contracts)", n,
+    tables = _stage(results, "parse + normalise + row screening (batches of 2,000 contracts)", n,
                     lambda: parse_and_build_in_batches(records, archive.read))
-
-    def screen():
-        tables.projects, tables.activities, tables.quarantine = screen_isun_tables(
-            tables.projects, tables.activities, tables.quarantine, PROJECTS, ACTIVITIES)
-        tables.keep_projects(set(tables.projects["project_code"]))
-        return tables
-
-    tables = _stage(results, "row screening (GE row-level rules -> quarantine)", n, screen)
 
     def link():
         from transforms.extracted_tables import extracted_tables

@@ -39,6 +39,7 @@ from warehouse.metadata import (
     RAW_RESPONSES,
 )
 from warehouse.metadata_documents import (
+    DOCUMENT_PLACES,
     EVENTS,
     LINKED_PROJECTS,
     NEWS_MENTIONS,
@@ -48,8 +49,9 @@ from warehouse.metadata_documents import (
     STRATEGIES,
     STRATEGY_MEASURES,
 )
-from warehouse.metadata_reference import PROGRAMMES
+from warehouse.metadata_reference import PLACES, PROGRAMMES
 from warehouse.release import build_release
+from transforms.gazetteer import places_table
 from transforms.programmes import programmes_table
 
 
@@ -84,11 +86,22 @@ def is_contract_page(url: str) -> bool:
     return contract_id is not None and tab in CONTRACT_TABS
 
 
-def parse_and_build_in_batches(records: list[RawResponse], read_body, batch_contracts: int = 2000) -> IsunTables:
-    """Parse and normalise `batch_contracts` contracts at a time, so the parsed pages of
-    only one batch are in memory; the typed tables of the batches are concatenated.
+def screen_tables(tables: IsunTables) -> IsunTables:
+    """Row-level quality rules: failing rows (and a failing project's activities and participants) to quarantine."""
+    tables.projects, tables.activities, tables.quarantine = screen_isun_tables(
+        tables.projects, tables.activities, tables.quarantine, PROJECTS, ACTIVITIES)
+    tables.keep_projects(set(tables.projects["project_code"]))
+    return tables
 
-    All tabs of a contract fall in the same batch, so merging tabs works as in one pass.
+
+def parse_and_build_in_batches(records: list[RawResponse], read_body, batch_contracts: int = 2000,
+                               screen: bool = True) -> IsunTables:
+    """Parse, normalise and screen `batch_contracts` contracts at a time, so the parsed
+    pages and intermediate rows of only one batch are in memory; the typed tables of the
+    batches are concatenated.
+
+    All tabs of a contract fall in the same batch, so merging tabs, and screening a
+    project together with its activities, work as in one pass.
     """
     by_contract: dict[str, list[RawResponse]] = {}
     for record in records:
@@ -98,8 +111,9 @@ def parse_and_build_in_batches(records: list[RawResponse], read_body, batch_cont
     for start in range(0, len(keys), batch_contracts):
         batch = [r for key in keys[start:start + batch_contracts] for r in by_contract[key]]
         parsed, rejected = parse_archived_pages(batch, read_body)
-        parts.append(build_isun_tables(parsed, rejected))
+        tables = build_isun_tables(parsed, rejected)
         del parsed
+        parts.append(screen_tables(tables) if screen else tables)
     if not parts:
         return build_isun_tables([], [])
     return IsunTables(**{name: pd.concat([getattr(t, name) for t in parts], ignore_index=True)
@@ -179,9 +193,6 @@ def _core_isun__tables(context: dg.AssetExecutionContext, settings: Settings):
         context.log.info(f"inputs unchanged since the last release ({fingerprint[:12]}): nothing to rebuild")
         return
     tables = parse_and_build_in_batches(records, archive.read)
-    tables.projects, tables.activities, tables.quarantine = screen_isun_tables(
-        tables.projects, tables.activities, tables.quarantine, PROJECTS, ACTIVITIES)
-    tables.keep_projects(set(tables.projects["project_code"]))
     context.add_output_metadata({
         "pages_read": len(records),
         "pages_rejected": int((tables.quarantine["table_name"] == "pages").sum()),
@@ -248,6 +259,8 @@ def out_bgfunds__warehouse(
     core_bgfunds__project_sources: pd.DataFrame,
     core_bgfunds__project_conflicts: pd.DataFrame,
     core_reference__programmes: pd.DataFrame,
+    core_reference__places: pd.DataFrame,
+    core_documents__places: pd.DataFrame,
 ) -> str:
     manifest = pd.DataFrame(
         [{**asdict(r), "headers": json.dumps(r.headers, ensure_ascii=False)} for r in settings.raw_archive.records()],
@@ -268,6 +281,8 @@ def out_bgfunds__warehouse(
         (PROJECT_SOURCES, core_bgfunds__project_sources),
         (PROJECT_CONFLICTS, core_bgfunds__project_conflicts),
         (PROGRAMMES, core_reference__programmes),
+        (PLACES, core_reference__places),
+        (DOCUMENT_PLACES, core_documents__places),
         (RAW_RESPONSES, manifest),
     ])
     context.add_output_metadata({"path": str(settings.warehouse_path.resolve()), **counts})
@@ -280,9 +295,17 @@ def core_reference__programmes() -> dg.Output[pd.DataFrame]:
     return dg.Output(df, metadata={"rows": len(df), "by_period": df["period"].value_counts().to_dict()})
 
 
+@dg.asset(group_name="reference", description=PLACES.en)
+def core_reference__places() -> dg.Output[pd.DataFrame]:
+    df = places_table()[PLACES.columns]
+    return dg.Output(df, metadata={"rows": len(df), "by_level": df["level"].value_counts().to_dict()})
+
+
 # Every published table besides projects and activities, by the asset that builds it.
 OTHER_TABLE_ASSETS = {
     "core_reference__programmes": PROGRAMMES,
+    "core_reference__places": PLACES,
+    "core_documents__places": DOCUMENT_PLACES,
     "core_bgfunds__organisations": ORGANISATIONS,
     "core_isun__project_organisations": PROJECT_ORGANISATIONS,
     "core_isun__project_places": PROJECT_PLACES,

@@ -75,6 +75,13 @@ def core_strategies__measures(_core_documents__records: list[dict]) -> dg.Output
     return _table(_core_documents__records, "strategy_measures")
 
 
+@dg.asset(group_name="places", description="Districts and municipalities each document names, resolved to the gazetteer.")
+def core_documents__places(_core_documents__records: list[dict]) -> dg.Output[pd.DataFrame]:
+    out = _table(_core_documents__records, "document_places")
+    out.metadata["unresolved"] = dg.MetadataValue.int(int((out.value["level"] == "unresolved").sum()))
+    return out
+
+
 @dg.asset(group_name="linking", description="ИСУН contracts and other sources' claims joined into one record per project.")
 def _core_bgfunds__links(core_isun__projects: pd.DataFrame, _core_documents__records: list[dict]) -> LinkResult:
     claims = pd.concat([claims_from_isun(core_isun__projects), claims_from_extracted(_core_documents__records)],

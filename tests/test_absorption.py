@@ -13,8 +13,16 @@ def test_isun_location_string_gives_its_places():
     assert [(p["level"], p["code"], p["name"]) for p in places] == [
         ("country", "BG", "България"), ("nuts1", "BG3", "Северна и Югоизточна България"),
         ("region", "BG31", "Северозападен"), ("district", "BG314", "Плевен"),
-        ("municipality", "BG314:Левски", "Левски"), ("settlement", None, "гр. Левски")]
+        ("municipality", "PVN16", "Левски"), ("settlement", "43236", "гр. Левски")]
+    assert {(p["nuts3"], p["lau_code"]) for p in places[-2:]} == {("BG314", "PVN16")}
     assert [p["level"] for p in isun_location_places("Черно море, крайбрежие")] == ["unresolved", "unresolved"]
+    # A municipality the district does not have is reported, not guessed.
+    odd = isun_location_places("България, Северозападен (BG31), Видин (BG311), Левски")
+    assert [(p["level"], p["name"], p["nuts3"]) for p in odd[-1:]] == [("unresolved", "Левски", "BG311")]
+    # A village is placed in its district; without a settlements list it gets no EKATTE code.
+    village = isun_location_places("България, Северозападен (BG31), Видин (BG311), Белоградчик, с. Бяла вода")
+    assert [(p["level"], p["code"], p["name"], p["lau_code"]) for p in village[-2:]] == [
+        ("municipality", "VID01", "Белоградчик", "VID01"), ("settlement", None, "с. Бяла вода", None)]
 
 
 def test_absorption_by_programme_and_district(sample_build):
@@ -29,8 +37,10 @@ def test_absorption_by_programme_and_district(sample_build):
                            " FROM absorption_by_district WHERE district_code = 'BG314'").fetchone()
     assert district[:3] == ("Плевен", Decimal("1113000.00"), Decimal("276654.51"))
     assert district[3] == round(276654.51 / 1113000, 4)
-    municipalities = dict(con.execute("SELECT municipality_name, projects FROM absorption_by_municipality").fetchall())
-    assert municipalities == {"Левски": 1, "Белоградчик": 1, "Стамболово": 1}
+    municipalities = con.execute("SELECT municipality_code, municipality_name, district_code, projects"
+                                 " FROM absorption_by_municipality ORDER BY 1").fetchall()
+    assert municipalities == [("HKV30", "Стамболово", "BG422", 1), ("PVN16", "Левски", "BG314", 1),
+                              ("VID01", "Белоградчик", "BG311", 1)]
     # The seed-000 contract says only "България": counted nowhere by district, kept in project_places.
     assert con.execute("SELECT level FROM project_places p JOIN projects USING (project_code)"
                        " WHERE isun_contract_id = '4711'").fetchall() == [("country",)]

@@ -167,7 +167,7 @@ def test_catalogue_page_in_headless_chromium(served, two_releases, tmp_path):
     assert CHROMIUM, "BGFUNDS_REQUIRE_BROWSER is set but chromium is not installed"
     flags = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,2600"]
+             f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,4000"]
     dom = subprocess.run([*flags, "--dump-dom", served], capture_output=True, text=True, timeout=120).stdout
     assert f'<b id="release-id">{second.name}</b>' in dom
     for text in ("projects.parquet", "history_projects.csv", "Frictionless Data Package", "По програми / By programme",
@@ -176,7 +176,7 @@ def test_catalogue_page_in_headless_chromium(served, two_releases, tmp_path):
     shot = tmp_path / "catalogue.png"
     subprocess.run([*flags, f"--screenshot={shot}", served], capture_output=True, timeout=120, check=True)
     image = Image.open(shot).convert("RGB")
-    assert image.size == (1200, 2600)
+    assert image.size == (1200, 4000)
     colours = {c for _, c in image.getcolors(maxcolors=1 << 20)}
     # The chart bars (contracted, reported, paid) were painted.
     assert {(0x1F, 0x5F, 0x99), (0xE0, 0x8A, 0x1E), (0x2E, 0x8B, 0x57)} <= colours

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 import pandas as pd
 
 from transforms.amounts import to_bgn
+from transforms.gazetteer import resolve_place
 from transforms.linking import CLAIM_COLUMNS
-from warehouse.metadata_documents import EVENTS, NEWS_MENTIONS, NGO_PROJECTS, STRATEGIES, STRATEGY_MEASURES
+from warehouse.metadata_documents import (
+    DOCUMENT_PLACES,
+    EVENTS,
+    NEWS_MENTIONS,
+    NGO_PROJECTS,
+    STRATEGIES,
+    STRATEGY_MEASURES,
+)
 
 COMMON = ("kind", "project_code", "procedure_code", "programme_code", "title", "beneficiary", "amount_total",
           "amount_eu", "amount_national", "currency", "amount_total_eur", "amount_total_bgn", "start_date",
@@ -27,10 +36,13 @@ def _joined(values) -> str | None:
 
 def extracted_tables(records: list[dict]) -> dict[str, pd.DataFrame]:
     """`records` carry `source_url`, `fetched_at`, `content_sha256` besides the extracted fields."""
-    rows: dict[str, list[dict]] = {t.name: [] for t in (NEWS_MENTIONS, NGO_PROJECTS, EVENTS, STRATEGIES, STRATEGY_MEASURES)}
+    built = (NEWS_MENTIONS, NGO_PROJECTS, EVENTS, STRATEGIES, STRATEGY_MEASURES, DOCUMENT_PLACES)
+    rows: dict[str, list[dict]] = {t.name: [] for t in built}
     for r in records:
         provenance = {k: r[k] for k in ("source_url", "fetched_at", "content_sha256")}
         rid = record_id(r["source_url"])
+        rows["document_places"] += [{"record_id": rid, "project_code": r.get("project_code"), **place, **provenance}
+                                    for place in document_places(r)]
         if r["kind"] == "strategy":
             decision = r.get("decision") or {}
             rows["strategies"].append({
@@ -66,8 +78,48 @@ def extracted_tables(records: list[dict]) -> dict[str, pd.DataFrame]:
         if table is EVENTS:
             row.update({k: r.get(k) for k in ("event_title", "event_date", "event_time", "address", "email")})
         rows[table.name].append(row)
-    tables = {t.name: t for t in (NEWS_MENTIONS, NGO_PROJECTS, EVENTS, STRATEGIES, STRATEGY_MEASURES)}
+    tables = {t.name: t for t in built}
     return {name: pd.DataFrame(rows[name], columns=tables[name].columns) for name in rows}
+
+
+_COUNTED = re.compile(r"^municipalities_(?:counted_not_named|of_district_not_listed):(?P<count>.+)$")
+
+
+def document_places(record: dict) -> list[dict]:
+    """The district and municipalities a document names, resolved against the gazetteer.
+
+    Names the gazetteer does not know, and places only counted ("четири общини"), are
+    kept with level `unresolved`.
+    """
+    out: list[dict] = []
+
+    def add(hit: dict, text: str) -> None:
+        level = hit["level"] if hit["level"] in {"district", "municipality"} and not hit["ambiguous"] else "unresolved"
+        code = {"district": hit["nuts3"], "municipality": hit["lau_code"]}.get(level)
+        if code and any(p["code"] == code for p in out):
+            return  # "Гулянци" and "Община Гулянци" are one place
+        out.append({"level": level, "code": code, "name": hit["name_bg"] or text,
+                    "nuts3": hit["nuts3"] if level != "unresolved" else None,
+                    "lau_code": hit["lau_code"] if level == "municipality" else None, "text": text})
+
+    district_nuts3 = None
+    if record.get("district"):
+        text = f"област {record['district']}"
+        hit = resolve_place(text, "district")
+        district_nuts3 = hit["nuts3"] if hit["level"] == "district" else None
+        add(hit, text)
+    names = list(record.get("municipalities") or [])
+    if record.get("kind") == "strategy" and record.get("municipality"):
+        names.append(record["municipality"])
+    for name in dict.fromkeys(names):
+        add(resolve_place(name, "municipality", nuts3=district_nuts3), name)
+    for flag in record.get("flags") or []:
+        m = _COUNTED.match(flag)
+        if m:
+            count = m.group("count")
+            out.append({"level": "unresolved", "code": None, "name": None, "nuts3": district_nuts3,
+                        "lau_code": None, "text": f"{count} общини" if not count.isdigit() else f"{count} municipalities"})
+    return out
 
 
 def claims_from_extracted(records: list[dict]) -> pd.DataFrame:

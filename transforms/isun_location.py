@@ -1,18 +1,28 @@
-"""Places in ИСУН's "Местонахождение" string, which carries its own NUTS codes.
+"""Places in ИСУН's "Местонахождение" string, resolved against the shipped gazetteer.
 
 `България, Северна и Югоизточна България (BG3), Северозападен (BG31), Плевен (BG314), Левски, гр.Левски`
--> country BG, NUTS1 BG3, region BG31, district BG314 Плевен, municipality Левски,
-settlement гр. Левски. Municipalities and settlements come without codes here; a
-gazetteer adds LAU/EKATTE codes. Parts that cannot be placed are kept as `unresolved`.
+-> country BG, NUTS1 BG3, region BG31, district BG314 Плевен, municipality Левски (LAU
+PVN16), settlement гр. Левски (EKATTE 43236). NUTS codes come from the string itself;
+municipalities and settlements get their LAU and EKATTE codes from `transforms.gazetteer`,
+within the district the string names. Parts that cannot be placed are kept with level
+`unresolved`, never dropped.
 """
 
 from __future__ import annotations
 
 import re
 
+from transforms.gazetteer import resolve_place
+
 _CODED = re.compile(r"^(?P<name>.+?)\s*\((?P<code>BG\d{0,3})\)$")
 _SETTLEMENT = re.compile(r"^(?P<kind>гр\.|с\.)\s*(?P<name>.+)$")
-_LEVELS = {2: "nuts1", 3: "nuts1", 4: "region", 5: "district"}
+_LEVELS = {2: "country", 3: "nuts1", 4: "region", 5: "district"}
+PLACE_COLUMNS = ["level", "code", "name", "nuts3", "lau_code", "ekatte", "text"]
+
+
+def _place(level: str, code, name, text, nuts3=None, lau_code=None, ekatte=None) -> dict:
+    return {"level": level, "code": code, "name": name, "nuts3": nuts3, "lau_code": lau_code, "ekatte": ekatte,
+            "text": text}
 
 
 def isun_location_places(location: str | None) -> list[dict]:
@@ -25,24 +35,28 @@ def isun_location_places(location: str | None) -> list[dict]:
         district = None
         for i, part in enumerate(parts):
             if i == 0 and part in {"България", "Bulgaria"}:
-                places.append({"level": "country", "code": "BG", "name": "България", "text": part})
+                places.append(_place("country", "BG", "България", part))
                 continue
             m = _CODED.match(part)
             if m:
                 code = m.group("code")
-                level = "nuts1" if len(code) == 3 else _LEVELS.get(len(code), "unresolved")
-                places.append({"level": level, "code": code, "name": m.group("name").strip(), "text": part})
+                level = _LEVELS.get(len(code), "unresolved")
+                places.append(_place(level, code, m.group("name").strip(), part,
+                                     nuts3=code if level == "district" else None))
                 if level == "district":
                     district = code
                 continue
-            s = _SETTLEMENT.match(part)
-            if s:
-                places.append({"level": "settlement", "code": None,
-                               "name": f"{s.group('kind')} {s.group('name').strip()}", "text": part})
-            elif district:
-                places.append({"level": "municipality", "code": f"{district}:{part}", "name": part, "text": part})
+            settlement = _SETTLEMENT.match(part)
+            hit = resolve_place(part, "settlement" if settlement else "municipality", nuts3=district)
+            if settlement:
+                name = f"{settlement.group('kind')} {settlement.group('name').strip()}"
+                places.append(_place("settlement", hit["ekatte"], name, part, nuts3=hit["nuts3"] or district,
+                                     lau_code=hit["lau_code"], ekatte=hit["ekatte"]))
+            elif hit["level"] == "municipality" and not hit["ambiguous"]:
+                places.append(_place("municipality", hit["lau_code"], hit["name_bg"], part, nuts3=hit["nuts3"],
+                                     lau_code=hit["lau_code"]))
             else:
-                places.append({"level": "unresolved", "code": None, "name": part, "text": part})
+                places.append(_place("unresolved", None, part, part, nuts3=district))
     return places
 
 
@@ -55,5 +69,5 @@ def project_places_table(projects) -> "pd.DataFrame":
         for place in isun_location_places(row.location):
             rows.append({"project_code": row.project_code, **place, "source_url": row.source_url,
                          "fetched_at": row.fetched_at, "content_sha256": row.content_sha256})
-    columns = ["project_code", "level", "code", "name", "text", "source_url", "fetched_at", "content_sha256"]
+    columns = ["project_code", *PLACE_COLUMNS, "source_url", "fetched_at", "content_sha256"]
     return pd.DataFrame(rows, columns=columns).drop_duplicates(["project_code", "level", "text"]).reset_index(drop=True)

@@ -163,14 +163,19 @@ ORGANISATIONS = Table(
 
 PROJECT_PLACES = Table(
     name="project_places",
-    en="Places each contract is located in, from ИСУН's location string; unresolved parts kept with level 'unresolved'.",
-    bg="Места на изпълнение на всеки договор; неразпознатите части са запазени с ниво 'unresolved'.",
+    en="Places each contract is located in, from ИСУН's location string, with NUTS, LAU and EKATTE codes from the "
+       "gazetteer; parts that cannot be placed are kept with level 'unresolved'.",
+    bg="Места на изпълнение на всеки договор с кодове NUTS, ЛАУ и ЕКАТТЕ; неразпознатите части са запазени с ниво 'unresolved'.",
     primary_key=("project_code", "level", "text"),
     fields=(
         Field("project_code", "VARCHAR", "Contract code, normalised", "Номер на договора, нормализиран", nullable=False),
         Field("level", "VARCHAR", "country, nuts1, region, district, municipality, settlement or unresolved", "Ниво", nullable=False),
-        Field("code", "VARCHAR", "NUTS code (BG314) for country to district; for a municipality its district's NUTS code and name (BG314:Левски)", "Код (NUTS)"),
+        Field("code", "VARCHAR", "The place's own code: NUTS (BG314) for country to district, LAU (PVN16) for a "
+              "municipality, EKATTE (43236) for a settlement", "Код (NUTS, ЛАУ или ЕКАТТЕ)"),
         Field("name", "VARCHAR", "Place name", "Наименование"),
+        Field("nuts3", "VARCHAR", "District (NUTS 3) the place is in", "Област (NUTS 3)"),
+        Field("lau_code", "VARCHAR", "Municipality (LAU, NSI code) the place is in", "Община (код ЛАУ)"),
+        Field("ekatte", "VARCHAR", "EKATTE code of a settlement", "Код по ЕКАТТЕ"),
         Field("text", "VARCHAR", "The part of the location string it was read from", "Изходен текст", nullable=False),
         *PROVENANCE,
     ),

@@ -111,5 +111,20 @@ PROJECT_CONFLICTS = Table("project_conflicts", "Fields where linked sources disa
                               Field("values", "JSON", "Each source's value and page", "Стойности", nullable=False),
                               Field("max_difference", "DOUBLE", "Largest difference between amounts", "Най-голяма разлика")))
 
-DOCUMENT_TABLES = {t.name: t for t in (NEWS_MENTIONS, NGO_PROJECTS, EVENTS, STRATEGIES, STRATEGY_MEASURES,
+DOCUMENT_PLACES = Table(
+    "document_places", "Districts and municipalities each document names, with NUTS and LAU codes from the gazetteer; "
+    "names it does not know and places only counted ('четири общини') kept with level 'unresolved'.",
+    "Области и общини, назовани във всеки документ, с кодове NUTS и ЛАУ; неразпознатите са запазени с ниво 'unresolved'.",
+    ("record_id", "level", "text"), (
+        RECORD_ID,
+        Field("project_code", "VARCHAR", "Project code the document names, if any", "Код на проекта"),
+        Field("level", "VARCHAR", "district, municipality or unresolved", "Ниво", nullable=False),
+        Field("code", "VARCHAR", "NUTS 3 code of a district, LAU code of a municipality", "Код (NUTS или ЛАУ)"),
+        Field("name", "VARCHAR", "Name in the gazetteer", "Наименование"),
+        Field("nuts3", "VARCHAR", "District (NUTS 3)", "Област (NUTS 3)"),
+        Field("lau_code", "VARCHAR", "Municipality (LAU)", "Община (ЛАУ)"),
+        Field("text", "VARCHAR", "As written in the document", "Както е написано", nullable=False),
+        *PROVENANCE))
+
+DOCUMENT_TABLES = {t.name: t for t in (NEWS_MENTIONS, NGO_PROJECTS, EVENTS, STRATEGIES, STRATEGY_MEASURES, DOCUMENT_PLACES,
                                        LINKED_PROJECTS, PROJECT_SOURCES, PROJECT_CONFLICTS)}

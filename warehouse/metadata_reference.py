@@ -27,4 +27,25 @@ PROGRAMMES = Table(
     ),
 )
 
-REFERENCE_TABLES = {t.name: t for t in (PROGRAMMES,)}
+PLACES = Table(
+    name="places",
+    en="Gazetteer: Bulgaria's 2 NUTS 1 areas, 6 planning regions, 28 districts and 265 municipalities with their "
+       "official codes (NUTS, LAU / NSI municipality code, EKATTE of the administrative centre).",
+    bg="Справочник: 2 района от ниво 1, 6 района за планиране, 28 области и 265 общини с официалните им кодове "
+       "(NUTS, ЛАУ / код на общината по НСИ, ЕКАТТЕ на административния център).",
+    primary_key=("code",),
+    fields=(
+        Field("code", "VARCHAR", "NUTS code for areas, regions and districts; LAU code for municipalities", "Код", nullable=False),
+        Field("level", "VARCHAR", "nuts1, region, district or municipality", "Ниво", nullable=False),
+        Field("name_bg", "VARCHAR", "Name in Bulgarian", "Наименование", nullable=False),
+        Field("name_en", "VARCHAR", "Name in English (Streamlined System transliteration for municipalities)", "Наименование на английски"),
+        Field("parent_code", "VARCHAR", "Code of the enclosing area", "Код на по-горното ниво"),
+        Field("nuts1", "VARCHAR", "NUTS 1", "NUTS 1"),
+        Field("nuts2", "VARCHAR", "Planning region (NUTS 2)", "Район за планиране (NUTS 2)"),
+        Field("nuts3", "VARCHAR", "District (NUTS 3)", "Област (NUTS 3)"),
+        Field("centre_bg", "VARCHAR", "Administrative centre of a municipality", "Административен център"),
+        Field("centre_ekatte", "VARCHAR", "EKATTE code of that centre", "ЕКАТТЕ на центъра"),
+    ),
+)
+
+REFERENCE_TABLES = {t.name: t for t in (PROGRAMMES, PLACES)}

@@ -63,8 +63,10 @@ VIEWS = {
         LEFT JOIN activity_totals a USING (project_code)
         GROUP BY pl.code""",
     "absorption_by_municipality": f"""
-        SELECT pl.code AS municipality_code, any_value(pl.name) AS municipality_name, {_MEASURES}
-        FROM projects p JOIN (SELECT DISTINCT project_code, code, name FROM project_places WHERE level = 'municipality') pl
+        SELECT pl.code AS municipality_code, any_value(pl.name) AS municipality_name,
+               any_value(pl.nuts3) AS district_code, {_MEASURES}
+        FROM projects p JOIN (SELECT DISTINCT project_code, code, name, nuts3 FROM project_places
+                              WHERE level = 'municipality') pl
              USING (project_code)
         LEFT JOIN activity_totals a USING (project_code)
         GROUP BY pl.code""",
