@@ -65,9 +65,10 @@ def run_scale(workdir: Path, n: int) -> dict:
         PROJECTS,
         QUARANTINE,
     )
+    from transforms.gazetteer import places_table
     from transforms.programmes import programmes_table
     from warehouse.metadata_documents import DOCUMENT_TABLES
-    from warehouse.metadata_reference import PROGRAMMES
+    from warehouse.metadata_reference import PLACES, PROGRAMMES
     from warehouse.release import build_release
 
     root = workdir / f"corpus-{n}"
@@ -106,7 +107,8 @@ def run_scale(workdir: Path, n: int) -> dict:
             (DOCUMENT_TABLES["linked_projects"], links.linked_projects),
             (DOCUMENT_TABLES["project_sources"], links.project_sources),
             (DOCUMENT_TABLES["project_conflicts"], links.project_conflicts),
-            (PROGRAMMES, programmes_table()[PROGRAMMES.columns])])
+            (PROGRAMMES, programmes_table()[PROGRAMMES.columns]),
+            (PLACES, places_table()[PLACES.columns])])
         quality["inputs_fingerprint"] = build_fingerprint(records)
         return wh, build_release(out / "warehouse.duckdb", out / "publish", quality)
 
