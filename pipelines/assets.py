@@ -240,67 +240,6 @@ def core_isun__project_places(core_isun__projects: pd.DataFrame) -> dg.Output[pd
     return dg.Output(df, metadata={"rows": len(df), "by_level": df["level"].value_counts().to_dict()})
 
 
-@dg.asset(group_name="out", description="The DuckDB warehouse (data/warehouse.duckdb), written only after the checks pass.")
-def out_bgfunds__warehouse(
-    context: dg.AssetExecutionContext,
-    settings: Settings,
-    core_isun__projects: pd.DataFrame,
-    core_isun__activities: pd.DataFrame,
-    core_isun__quarantine: pd.DataFrame,
-    core_isun__project_organisations: pd.DataFrame,
-    core_bgfunds__organisations: pd.DataFrame,
-    core_isun__project_places: pd.DataFrame,
-    core_news__mentions: pd.DataFrame,
-    core_ngo__projects: pd.DataFrame,
-    core_events__events: pd.DataFrame,
-    core_strategies__strategies: pd.DataFrame,
-    core_strategies__measures: pd.DataFrame,
-    core_bgfunds__linked_projects: pd.DataFrame,
-    core_bgfunds__project_sources: pd.DataFrame,
-    core_bgfunds__project_conflicts: pd.DataFrame,
-    core_reference__programmes: pd.DataFrame,
-    core_reference__places: pd.DataFrame,
-    core_documents__places: pd.DataFrame,
-) -> str:
-    manifest = pd.DataFrame(
-        [{**asdict(r), "headers": json.dumps(r.headers, ensure_ascii=False)} for r in settings.raw_archive.records()],
-        columns=RAW_RESPONSES.columns)
-    counts = write_warehouse(settings.warehouse_path, [
-        (PROJECTS, core_isun__projects),
-        (ACTIVITIES, core_isun__activities),
-        (QUARANTINE, core_isun__quarantine),
-        (ORGANISATIONS, core_bgfunds__organisations),
-        (PROJECT_ORGANISATIONS, core_isun__project_organisations),
-        (PROJECT_PLACES, core_isun__project_places),
-        (NEWS_MENTIONS, core_news__mentions),
-        (NGO_PROJECTS, core_ngo__projects),
-        (EVENTS, core_events__events),
-        (STRATEGIES, core_strategies__strategies),
-        (STRATEGY_MEASURES, core_strategies__measures),
-        (LINKED_PROJECTS, core_bgfunds__linked_projects),
-        (PROJECT_SOURCES, core_bgfunds__project_sources),
-        (PROJECT_CONFLICTS, core_bgfunds__project_conflicts),
-        (PROGRAMMES, core_reference__programmes),
-        (PLACES, core_reference__places),
-        (DOCUMENT_PLACES, core_documents__places),
-        (RAW_RESPONSES, manifest),
-    ])
-    context.add_output_metadata({"path": str(settings.warehouse_path.resolve()), **counts})
-    return str(settings.warehouse_path)
-
-
-@dg.asset(group_name="reference", description=PROGRAMMES.en)
-def core_reference__programmes() -> dg.Output[pd.DataFrame]:
-    df = programmes_table()[PROGRAMMES.columns]
-    return dg.Output(df, metadata={"rows": len(df), "by_period": df["period"].value_counts().to_dict()})
-
-
-@dg.asset(group_name="reference", description=PLACES.en)
-def core_reference__places() -> dg.Output[pd.DataFrame]:
-    df = places_table()[PLACES.columns]
-    return dg.Output(df, metadata={"rows": len(df), "by_level": df["level"].value_counts().to_dict()})
-
-
 # Every published table besides projects and activities, by the asset that builds it.
 OTHER_TABLE_ASSETS = {
     "core_reference__programmes": PROGRAMMES,
@@ -318,6 +257,33 @@ OTHER_TABLE_ASSETS = {
     "core_bgfunds__project_sources": PROJECT_SOURCES,
     "core_bgfunds__project_conflicts": PROJECT_CONFLICTS,
 }
+# Every table in the warehouse (besides the archive's manifest), by the asset that builds it.
+TABLE_ASSETS = {"core_isun__projects": PROJECTS, "core_isun__activities": ACTIVITIES,
+                "core_isun__quarantine": QUARANTINE, **OTHER_TABLE_ASSETS}
+
+
+@dg.asset(group_name="out", ins={name: dg.AssetIn(name) for name in TABLE_ASSETS},
+          description="The DuckDB warehouse (data/warehouse.duckdb), written only after the checks pass.")
+def out_bgfunds__warehouse(context: dg.AssetExecutionContext, settings: Settings, **tables: pd.DataFrame) -> str:
+    manifest = pd.DataFrame(
+        [{**asdict(r), "headers": json.dumps(r.headers, ensure_ascii=False)} for r in settings.raw_archive.records()],
+        columns=RAW_RESPONSES.columns)
+    counts = write_warehouse(settings.warehouse_path, [
+        *((table, tables[name]) for name, table in TABLE_ASSETS.items()), (RAW_RESPONSES, manifest)])
+    context.add_output_metadata({"path": str(settings.warehouse_path.resolve()), **counts})
+    return str(settings.warehouse_path)
+
+
+@dg.asset(group_name="reference", description=PROGRAMMES.en)
+def core_reference__programmes() -> dg.Output[pd.DataFrame]:
+    df = programmes_table()[PROGRAMMES.columns]
+    return dg.Output(df, metadata={"rows": len(df), "by_period": df["period"].value_counts().to_dict()})
+
+
+@dg.asset(group_name="reference", description=PLACES.en)
+def core_reference__places() -> dg.Output[pd.DataFrame]:
+    df = places_table()[PLACES.columns]
+    return dg.Output(df, metadata={"rows": len(df), "by_level": df["level"].value_counts().to_dict()})
 
 
 @dg.asset(group_name="out", ins={name: dg.AssetIn(name) for name in OTHER_TABLE_ASSETS},

@@ -36,15 +36,7 @@ def write_warehouse(path: Path | str, tables: list[tuple[Table, pd.DataFrame]]) 
             con.execute(f"INSERT INTO {table.name} SELECT {select} FROM _incoming")
             con.unregister("_incoming")
             counts[table.name] = con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
-        if {"projects", "activities", "project_places"} <= set(counts):
-            if "programmes" not in counts:  # reference data the views join to
-                from transforms.programmes import programmes_table
-                from warehouse.metadata_reference import PROGRAMMES
-
-                con.execute(create_table_sql(PROGRAMMES))
-                con.register("_incoming", programmes_table()[PROGRAMMES.columns])
-                con.execute("INSERT INTO programmes SELECT * FROM _incoming")
-                con.unregister("_incoming")
+        if {"projects", "activities", "project_places", "programmes"} <= set(counts):
             create_views(con)
         con.execute("CHECKPOINT")
     finally:
