@@ -19,7 +19,13 @@ from pipelines.cli import run_build
 from pipelines.resources import LiveIsunCrawler
 from sources.raw_archive import RawArchive
 from tests.fault_server import FaultServer
-from tests.isun_mirror import CONTRACT_IDS, CP1251_CONTRACT, build_mirror, contract_path, project_code
+from tests.isun_mirror import (
+    CONTRACT_IDS,
+    CP1251_CONTRACT,
+    build_mirror,
+    contract_path,
+    project_code,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 FAULTS = {

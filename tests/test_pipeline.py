@@ -2,17 +2,16 @@
 
 import hashlib
 import json
-import shutil
-from pathlib import Path
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 
 from pipelines.cli import main, run_build
-from tests.corpus_tools import Corpus
 from sources.recorded import SAMPLE_CORPUS
+from tests.corpus_tools import Corpus
 from transforms.amounts import EUR_BGN_RATE
 
 SEED_CODE = "BG05SFOP001-2.009-0042-C01"
@@ -157,7 +156,7 @@ def test_row_count_drop_blocks_the_release(tmp_path):
     fresh_latest = (fresh / "publish" / "latest").resolve()
     # Now simulate the page disappearing from the archive itself.
     manifest = fresh / "raw" / "manifest.jsonl"
-    manifest.write_text("".join(l for l in manifest.read_text().splitlines(True) if "contractId=31337" not in l))
+    manifest.write_text("".join(line for line in manifest.read_text().splitlines(True) if "contractId=31337" not in line))
     blocked = run_build(fresh, corpus.dir)
     assert not blocked.success and blocked.checks["great_expectations_projects"] is False
     assert blocked.release is None and (fresh / "publish" / "latest").resolve() == fresh_latest

@@ -130,7 +130,7 @@ def claims_from_extracted(records: list[dict]) -> pd.DataFrame:
             continue
         currency = r.get("currency")
 
-        def bgn(value):
+        def bgn(value, currency=currency):
             return float(to_bgn(__import__("decimal").Decimal(str(value)), currency)) if value is not None and currency else None
 
         claims.append({"source_kind": r["kind"], "source_url": r["source_url"], "fetched_at": r["fetched_at"],

@@ -21,7 +21,10 @@ import csv
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DATA = Path(__file__).parent / "data"
 
@@ -512,7 +515,7 @@ def _resolve(text, level_hint, nuts3):
     return _result(text)
 
 
-def places_table() -> "pd.DataFrame":
+def places_table() -> pd.DataFrame:
     """The gazetteer as one table (`places`): NUTS 1 areas, regions, districts, municipalities."""
     import pandas as pd
 

@@ -9,7 +9,6 @@ to quarantine with the rule, the field, the value and the page it came from.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal

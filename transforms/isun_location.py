@@ -11,8 +11,12 @@ within the district the string names. Parts that cannot be placed are kept with 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from transforms.gazetteer import resolve_place
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _CODED = re.compile(r"^(?P<name>.+?)\s*\((?P<code>BG\d{0,3})\)$")
 _SETTLEMENT = re.compile(r"^(?P<kind>гр\.|с\.)\s*(?P<name>.+)$")
@@ -60,7 +64,7 @@ def isun_location_places(location: str | None) -> list[dict]:
     return places
 
 
-def project_places_table(projects) -> "pd.DataFrame":
+def project_places_table(projects) -> pd.DataFrame:
     """`project_places` rows for every project's location, with the project's provenance."""
     import pandas as pd
 
