@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from warehouse.duckdb_store import connect
 from warehouse.metadata import PROJECTS
 
 PROVENANCE_FIELDS = {"source_url", "fetched_at", "content_sha256"}
@@ -24,23 +25,30 @@ def _value(v):
 
 
 def compute_changelog(previous: Path | None, current: Path) -> dict:
-    """Compare two `projects.parquet` files; with no previous release, every project is added."""
-    new = pd.read_parquet(current).set_index("project_code")
-    old = pd.read_parquet(previous).set_index("project_code") if previous and previous.exists() else new.iloc[0:0]
-    added = sorted(set(new.index) - set(old.index))
-    removed = sorted(set(old.index) - set(new.index))
-    common = sorted(set(new.index) & set(old.index))
-    changes = []
-    if common:
-        a, b = old.loc[common], new.loc[common]
+    """Compare two `projects.parquet` files; with no previous release, every project is added.
+
+    DuckDB joins the two files on the project code, so neither is loaded whole.
+    """
+    con = connect()
+    try:
+        new = f"read_parquet('{current}')"
+        old = f"read_parquet('{previous}')" if previous and previous.exists() else f"(SELECT * FROM {new} LIMIT 0)"
+        codes = lambda sql: [r[0] for r in con.execute(sql).fetchall()]  # noqa: E731
+        added = codes(f"SELECT project_code FROM {new} EXCEPT SELECT project_code FROM {old} ORDER BY 1")
+        removed = codes(f"SELECT project_code FROM {old} EXCEPT SELECT project_code FROM {new} ORDER BY 1")
+        old_columns = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {old}").fetchall()}
+        changes = []
         for column in COMPARED_FIELDS:
-            if column not in a.columns or column not in b.columns:
+            if column not in old_columns:
                 continue
-            left, right = a[column].astype(object), b[column].astype(object)
-            same = (left == right) | (left.isna() & right.isna())
-            for code in same.index[~same.to_numpy()]:
-                changes.append({"project_code": code, "field": column,
-                                "old": _value(left[code]), "new": _value(right[code])})
+            c = f'"{column}"'
+            rows = con.execute(f"SELECT project_code, a.{c}, b.{c} FROM {old} a JOIN {new} b USING (project_code) "
+                               f"WHERE a.{c} IS DISTINCT FROM b.{c} ORDER BY project_code").fetchall()
+            changes += [{"project_code": code, "field": column, "old": _value(a), "new": _value(b)}
+                        for code, a, b in rows]
+    finally:
+        con.close()
+    changes.sort(key=lambda c: (c["project_code"], COMPARED_FIELDS.index(c["field"])))
     return {"projects_added": added, "projects_removed": removed, "changed_fields": changes,
             "summary": {"added": len(added), "removed": len(removed),
                         "projects_changed": len({c["project_code"] for c in changes}),

@@ -1,24 +1,37 @@
-"""Load validated tables into a DuckDB file, atomically.
+"""Load validated tables into a DuckDB file, atomically; and DuckDB connections with bounded memory.
 
 The warehouse is built in a temporary file next to the target and moved into place
 only when every table has loaded, so readers never see a half-written warehouse and a
-failed build leaves the previous one untouched.
+failed build leaves the previous one untouched. Tables come from staged Parquet parts
+(`warehouse.staging`), read by DuckDB itself, or from small in-memory frames.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from warehouse.metadata import Table, create_table_sql
+from warehouse.staging import StagedTable, typed_select
 from warehouse.views import create_views
 
+# DuckDB's own buffers count towards the process's memory; past this it spills to disk.
+MEMORY_LIMIT = os.environ.get("BGFUNDS_DUCKDB_MEMORY_LIMIT", "1GB")
 
-def write_warehouse(path: Path | str, tables: list[tuple[Table, pd.DataFrame]]) -> dict[str, int]:
-    """Create `path` with one table per (metadata, frame); return row counts."""
+
+def connect(path: Path | str = ":memory:", read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection whose buffer pool stays under `MEMORY_LIMIT`, spilling to a temp directory."""
+    return duckdb.connect(str(path), read_only=read_only, config={
+        "memory_limit": MEMORY_LIMIT, "temp_directory": tempfile.gettempdir(),
+        "preserve_insertion_order": False})
+
+
+def write_warehouse(path: Path | str, tables: list[tuple[Table, StagedTable | pd.DataFrame]]) -> dict[str, int]:
+    """Create `path` with one table per (metadata, staged table or frame); return row counts."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
@@ -26,15 +39,16 @@ def write_warehouse(path: Path | str, tables: list[tuple[Table, pd.DataFrame]]) 
         if stale.exists():
             stale.unlink()
     counts: dict[str, int] = {}
-    con = duckdb.connect(str(tmp))
+    con = connect(tmp)
     try:
-        for table, frame in tables:
+        for table, source in tables:
             con.execute(create_table_sql(table))
-            select = ", ".join(f"CAST({_q(c)} AS {f.type}) AS {_q(c)}"
-                               for c, f in ((f.name, f) for f in table.fields))
-            con.register("_incoming", frame[table.columns])
-            con.execute(f"INSERT INTO {table.name} SELECT {select} FROM _incoming")
-            con.unregister("_incoming")
+            if isinstance(source, StagedTable):
+                con.execute(f"INSERT INTO {table.name} {typed_select(table, source.scan_sql())}")
+            else:
+                con.register("_incoming", source[table.columns])
+                con.execute(f"INSERT INTO {table.name} {typed_select(table, '_incoming')}")
+                con.unregister("_incoming")
             counts[table.name] = con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
         if {"projects", "activities", "project_places", "programmes"} <= set(counts):
             create_views(con)
@@ -43,7 +57,3 @@ def write_warehouse(path: Path | str, tables: list[tuple[Table, pd.DataFrame]]) 
         con.close()
     os.replace(tmp, path)
     return counts
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'

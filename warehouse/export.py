@@ -12,34 +12,47 @@ import os
 import shutil
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from warehouse.duckdb_store import connect
 from warehouse.metadata import Table
 
 UTF8_BOM = b"\xef\xbb\xbf"
 FORMULA_START = r"^[=+\-@\t\r]"
+BATCH_ROWS = 50_000
 
 
 def export_tables(warehouse_path: Path | str, out_dir: Path | str, tables: list[Table],
                   copy_db: bool = True) -> list[Path]:
-    """Write `<table>.parquet` and `<table>.csv` per table, plus (if asked) a copy of the DuckDB file."""
+    """Write `<table>.parquet` and `<table>.csv` per table, plus (if asked) a copy of the DuckDB file.
+
+    Rows stream from DuckDB in record batches (sorted by the key, spilling to disk if
+    need be) into both writers, so no table is ever whole in memory.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    con = duckdb.connect(str(warehouse_path), read_only=True)
+    con = connect(warehouse_path, read_only=True)
     try:
         for table in tables:
             cols = ", ".join(f'"{c}"' for c in table.columns)
             order = ", ".join(table.primary_key) or cols
-            arrow = con.sql(f"SELECT {cols} FROM {table.name} ORDER BY {order}").to_arrow_table()
-            parquet_path = out_dir / f"{table.name}.parquet"
-            _atomic(parquet_path, lambda p: pq.write_table(arrow, p, compression="zstd"))
-            csv_path = out_dir / f"{table.name}.csv"
-            _atomic(csv_path, lambda p: _write_csv(arrow, p))
+            parquet_path, csv_path = out_dir / f"{table.name}.parquet", out_dir / f"{table.name}.csv"
+            parquet_tmp, csv_tmp = (p.with_name(f".{p.name}.tmp") for p in (parquet_path, csv_path))
+            relation = con.sql(f"SELECT {cols} FROM {table.name} ORDER BY {order}")
+            with relation.to_arrow_reader(batch_size=BATCH_ROWS) as reader, \
+                    pq.ParquetWriter(parquet_tmp, reader.schema, compression="zstd") as parquet, \
+                    open(csv_tmp, "wb") as fh:
+                fh.write(UTF8_BOM)
+                with pacsv.CSVWriter(fh, reader.schema) as csv_writer:
+                    for batch in reader:
+                        parquet.write_batch(batch)
+                        csv_writer.write_table(neutralise_formulas(pa.Table.from_batches([batch])))
+            os.replace(parquet_tmp, parquet_path)
+            os.replace(csv_tmp, csv_path)
             written += [parquet_path, csv_path]
     finally:
         con.close()
@@ -54,17 +67,11 @@ def neutralise_formulas(table: pa.Table) -> pa.Table:
     """Prefix text cells that a spreadsheet would read as a formula with an apostrophe."""
     columns = []
     for column in table.columns:
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type) or pa.types.is_string_view(column.type):
             risky = pc.fill_null(pc.match_substring_regex(column, FORMULA_START), False)
             column = pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
         columns.append(column)
     return pa.Table.from_arrays(columns, schema=table.schema)
-
-
-def _write_csv(arrow: pa.Table, path: Path) -> None:
-    with open(path, "wb") as fh:
-        fh.write(UTF8_BOM)
-        pacsv.write_csv(neutralise_formulas(arrow), fh, pacsv.WriteOptions(include_header=True))
 
 
 def _atomic(path: Path, write) -> None:

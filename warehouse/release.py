@@ -31,6 +31,7 @@ from warehouse.catalogue import (
 )
 from warehouse.changelog import changelog_markdown, compute_changelog
 from warehouse.charts import grouped_bar_chart
+from warehouse.duckdb_store import connect
 from warehouse.export import export_tables
 from warehouse.metadata import (
     HISTORY_ACTIVITIES,
@@ -75,8 +76,20 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
+def _sha256_once(path: Path) -> str:
+    """`_sha256`, remembered per (path, size, mtime): the release lists its files four times."""
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _DIGESTS:
+        _DIGESTS[key] = _sha256(path)
+    return _DIGESTS[key]
+
+
 def _file_info(directory: Path) -> dict[str, dict]:
-    return {p.name: {"bytes": p.stat().st_size, "sha256": _sha256(p),
+    return {p.name: {"bytes": p.stat().st_size, "sha256": _sha256_once(p),
                      "mediatype": MEDIA_TYPES.get(p.suffix, mimetypes.guess_type(p.name)[0] or "application/octet-stream")}
             for p in sorted(directory.iterdir()) if p.is_file() and p.name != "SHA256SUMS"}
 
@@ -127,7 +140,7 @@ def build_release(warehouse_path: Path | str, publish_root: Path | str, quality:
         staging.mkdir()
         db = staging / "warehouse.duckdb"
         shutil.copyfile(warehouse_path, db)
-        con = duckdb.connect(str(db))
+        con = connect(db)
         try:
             _add_history(con, release_id, previous)
             counts = {t.name: con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0] for t in tables}

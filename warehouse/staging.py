@@ -1,0 +1,137 @@
+"""Tables between assets: Parquet files on disk, written a batch at a time, passed by reference.
+
+A `StagedTable` is a directory of Parquet parts typed by the table's metadata (the
+same casts as the warehouse), plus its row count. Assets hand these references to each
+other instead of DataFrames, so no step needs a whole table in memory: checks read the
+columns they test a batch at a time, DuckDB reads the parts straight into the warehouse,
+and a process (or a machine) can write its own parts without touching anyone else's.
+
+Each write goes to a fresh directory `<root>/<table>-<id>/`; the previous version of
+the table is removed only once the new one is complete, so a failed build leaves the
+last staged tables (and the warehouse and release built from them) intact.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow.dataset as pads
+
+from warehouse.metadata import Table
+
+BATCH_ROWS = 50_000
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def typed_select(table: Table, source: str) -> str:
+    """`SELECT` of the table's columns from `source`, each cast to its declared DuckDB type."""
+    casts = ", ".join(f"CAST({quote(f.name)} AS {f.type}) AS {quote(f.name)}" for f in table.fields)
+    return f"SELECT {casts} FROM {source}"
+
+
+@dataclass(frozen=True)
+class StagedTable:
+    """A table on disk: Parquet parts in `path`, `rows` rows in all."""
+
+    table: str
+    path: str
+    rows: int
+
+    @property
+    def parquet_glob(self) -> str:
+        return str(Path(self.path) / "*.parquet")
+
+    def scan_sql(self) -> str:
+        """A DuckDB table expression reading every part."""
+        return f"read_parquet('{self.parquet_glob}')"
+
+    def to_pandas(self, columns: list[str] | None = None) -> pd.DataFrame:
+        """The whole table (or some columns) as a DataFrame: for small tables and narrow reads."""
+        return pads.dataset(self.path, format="parquet").to_table(columns=columns).to_pandas()
+
+    def batches(self, columns: list[str] | None = None, rows: int = BATCH_ROWS) -> Iterator[pd.DataFrame]:
+        """The table as DataFrames of at most `rows` rows, read one at a time."""
+        scanner = pads.dataset(self.path, format="parquet").scanner(columns=columns, batch_size=rows)
+        for batch in scanner.to_batches():
+            if batch.num_rows:
+                yield batch.to_pandas()
+
+
+def write_part(table: Table, directory: Path | str, part_no: int, frame: pd.DataFrame,
+               con: duckdb.DuckDBPyConnection | None = None) -> int:
+    """Write `frame` as part `part_no` of a staged table, typed by the metadata; return its rows.
+
+    Empty frames write nothing. Several processes can fill one directory when each
+    writes its own part numbers (a batch's index, say).
+    """
+    if frame.empty:
+        return 0
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    part = directory / f"part-{part_no:06d}.parquet"
+    tmp = part.with_name(f".{part.name}.tmp")
+    own = con is None
+    con = con or duckdb.connect(config={"threads": 1})
+    try:
+        con.register("_incoming", frame[table.columns])
+        con.execute(f"COPY ({typed_select(table, '_incoming')}) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
+        con.unregister("_incoming")
+    finally:
+        if own:
+            con.close()
+    tmp.replace(part)
+    return len(frame)
+
+
+def finish(root: Path | str, table: Table, directory: Path | str) -> StagedTable:
+    """Close a staged table written part by part: give an empty table a part carrying its
+    schema, count the rows (from the Parquet footers) and make it the current version."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    if not any(directory.glob("*.parquet")):
+        con = duckdb.connect()
+        empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in table.columns})
+        con.register("_incoming", empty)
+        con.execute(f"COPY ({typed_select(table, '_incoming')}) TO '{directory / 'part-000000.parquet'}' "
+                    "(FORMAT parquet)")
+        con.close()
+    rows = pads.dataset(directory, format="parquet").count_rows()
+    return publish_version(root, table, directory, rows)
+
+
+def new_version_dir(root: Path | str, table: Table) -> Path:
+    return Path(root) / f"{table.name}-{uuid.uuid4().hex[:12]}"
+
+
+def publish_version(root: Path | str, table: Table, directory: Path, rows: int) -> StagedTable:
+    """Make `directory` the table's staged version and remove the older ones."""
+    for old in Path(root).glob(f"{table.name}-*"):
+        if old != directory and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+    return StagedTable(table.name, str(directory), rows)
+
+
+def stage_frame(root: Path | str, table: Table, frame: pd.DataFrame) -> StagedTable:
+    """Stage a table that is already in memory (reference data, document tables)."""
+    return stage_batches(root, table, (frame.iloc[i:i + BATCH_ROWS] for i in range(0, len(frame), BATCH_ROWS)))
+
+
+def stage_batches(root: Path | str, table: Table, frames) -> StagedTable:
+    """Stage a table produced a frame at a time (an iterator of DataFrames)."""
+    directory = new_version_dir(root, table)
+    con = duckdb.connect(config={"threads": 1})
+    try:
+        for part_no, frame in enumerate(frames):
+            write_part(table, directory, part_no, frame, con)
+    finally:
+        con.close()
+    return finish(root, table, directory)
