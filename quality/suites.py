@@ -145,10 +145,15 @@ def _run(table: Table, frame: pd.DataFrame, suite: gx.ExpectationSuite, result_f
     return batch.validate(suite, result_format=result_format)
 
 
-def validate_table(table: Table, df: pd.DataFrame, value_sets: dict[str, list] | None = None) -> ValidationOutcome:
-    """Run the table's whole suite on a DataFrame; the outcome lists every failed expectation."""
+def validate_table(table: Table, df: pd.DataFrame, value_sets: dict[str, list] | None = None,
+                   table_level: bool = True) -> ValidationOutcome:
+    """Run the table's suite on a DataFrame; the outcome lists every failed expectation.
+
+    `table_level=False` runs only the row-level rules (for one batch of a larger table;
+    `quality.staged` checks keys over the whole table)."""
     frame = _derived_columns(table, df)
-    result = _run(table, frame, build_suite(table, list(frame.columns), value_sets=value_sets), "SUMMARY")
+    suite = build_suite(table, list(frame.columns), value_sets=value_sets, table_level=table_level)
+    result = _run(table, frame, suite, "SUMMARY")
     failures = [
         Failure(
             expectation=r.expectation_config.type,

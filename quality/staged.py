@@ -1,0 +1,94 @@
+"""Validate a staged table without loading it whole.
+
+Row-level rules (required values, amounts >= 0, code formats, financing identities,
+EUR = BGN / 1.95583, dates in order) are the table's Great Expectations suite, run on
+one batch at a time and only on the columns the rules read. Rules that need the whole
+table at once (unique keys, every child row's parent exists) run as DuckDB SQL over
+the Parquet parts, which spills to disk rather than holding the table in memory. Both
+report in the same `ValidationOutcome`, so checks and the quality report read alike.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from quality.suites import CODE_REGEXES, Failure, ValidationOutcome, validate_table
+from warehouse.duckdb_store import connect
+from warehouse.metadata import Table
+from warehouse.staging import BATCH_ROWS, StagedTable, quote
+
+EXAMPLES = 5
+# Inputs of the cross-column rules in `quality.suites._derived_columns`.
+DERIVED_INPUTS = {"amount_total", "amount_grant", "amount_own", "amount_eu", "amount_national",
+                  "start_date", "end_date"}
+
+
+def row_rule_columns(table: Table) -> list[str]:
+    """The columns the row-level suite reads (so a batch never carries long free text it does not test)."""
+    wanted = []
+    for f in table.fields:
+        if (not f.nullable or f.type.startswith("DECIMAL") or f.name == "currency_original"
+                or f.name in CODE_REGEXES or f.name in DERIVED_INPUTS or f.name in table.primary_key):
+            wanted.append(f.name)
+    return wanted
+
+
+def _merge(outcomes: list[ValidationOutcome], table: Table, rows: int) -> tuple[int, list[Failure]]:
+    evaluated = max((o.evaluated for o in outcomes), default=0)
+    merged: dict[tuple[str, str | None], Failure] = {}
+    for outcome in outcomes:
+        for f in outcome.failures:
+            key = (f.expectation, f.column)
+            if key in merged:
+                merged[key].unexpected_count += f.unexpected_count
+                merged[key].examples = (merged[key].examples + f.examples)[:EXAMPLES]
+            else:
+                merged[key] = Failure(f.expectation, f.column, f.unexpected_count, list(f.examples[:EXAMPLES]))
+    return evaluated, list(merged.values())
+
+
+def key_duplicates(con: duckdb.DuckDBPyConnection, table: Table, staged: StagedTable) -> Failure | None:
+    if not table.primary_key:
+        return None
+    key = ", ".join(quote(c) for c in table.primary_key)
+    rows = con.execute(f"SELECT {key}, count(*) AS n FROM {staged.scan_sql()} GROUP BY ALL HAVING count(*) > 1"
+                       f" ORDER BY n DESC, {key}").fetchall()
+    if not rows:
+        return None
+    return Failure("unique_key (DuckDB)", ", ".join(table.primary_key), sum(r[-1] for r in rows),
+                   ["#".join(str(v) for v in r[:-1]) for r in rows[:EXAMPLES]])
+
+
+def missing_parents(con: duckdb.DuckDBPyConnection, column: str, child: StagedTable,
+                    parent: StagedTable) -> Failure | None:
+    c = quote(column)
+    rows = con.execute(f"SELECT c.{c}, count(*) FROM {child.scan_sql()} c WHERE c.{c} IS NOT NULL AND NOT EXISTS "
+                       f"(SELECT 1 FROM {parent.scan_sql()} p WHERE p.{c} = c.{c}) GROUP BY ALL ORDER BY ALL"
+                       ).fetchall()
+    if not rows:
+        return None
+    return Failure("parent_row_exists (DuckDB)", column, sum(r[1] for r in rows), [r[0] for r in rows[:EXAMPLES]])
+
+
+def validate_staged(table: Table, staged: StagedTable, parents: dict[str, StagedTable] | None = None,
+                    batch_rows: int = BATCH_ROWS) -> ValidationOutcome:
+    """The table's whole suite on a staged table: GE per batch, keys and parents in DuckDB.
+
+    `parents` maps a column to the staged table whose rows it must point at (activities'
+    `project_code` -> projects).
+    """
+    columns = row_rule_columns(table)
+    outcomes = [validate_table(table, batch, table_level=False)
+                for batch in staged.batches(columns=columns, rows=batch_rows)]
+    if not outcomes:  # an empty table: still report how many rules there are
+        outcomes = [validate_table(table, staged.to_pandas(columns=columns), table_level=False)]
+    evaluated, failures = _merge(outcomes, table, staged.rows)
+    con = connect()
+    try:
+        table_rules = [key_duplicates(con, table, staged)] if table.primary_key else []
+        table_rules += [missing_parents(con, column, staged, parent) for column, parent in (parents or {}).items()]
+    finally:
+        con.close()
+    evaluated += len(table_rules)
+    failures += [f for f in table_rules if f is not None]
+    return ValidationOutcome(table.name, not failures, evaluated, failures, rows=staged.rows)
