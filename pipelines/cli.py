@@ -13,7 +13,9 @@ import dagster as dg
 
 from pipelines.definitions import BUILD_JOB, build_defs
 from pipelines.resources import (
+    ArchivedDocumentsOnly,
     ArchivedPagesOnly,
+    DocumentSource,
     IsunPageSource,
     LiveIsunCrawler,
     RecordedIsunPages,
@@ -42,26 +44,45 @@ class BuildSummary:
     linked_projects: int = 0
     multi_source_projects: int = 0
     conflicts: int = 0
+    steps: dict[str, tuple[float, float]] = field(default_factory=dict)  # step -> (start, end), epoch seconds
+
+
+def step_times(instance: dg.DagsterInstance, run_id: str) -> dict[str, tuple[float, float]]:
+    """When each step of a run started and ended, from the run's event log."""
+    starts, ends = {}, {}
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type == dg.DagsterEventType.STEP_START:
+            starts[event.step_key] = entry.timestamp
+        elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE,
+                                  dg.DagsterEventType.STEP_SKIPPED):
+            ends[event.step_key] = entry.timestamp
+    return {key: (start, ends.get(key, start)) for key, start in starts.items()}
 
 
 def run_build(data_dir: Path | str = "data", corpus_dir: Path | str = SAMPLE_CORPUS,
               log_level: str = "WARNING", source: IsunPageSource | None = None,
-              force_rebuild: bool = False) -> BuildSummary:
+              force_rebuild: bool = False, documents: DocumentSource | None = None,
+              workers: int = 0) -> BuildSummary:
     """Run the whole build job in-process; never raises on a failed check.
 
-    Pages come from `source` (a live crawler, say) or else from the recording `corpus_dir`.
+    Pages come from `source` (a live crawler, say) or else from the recording `corpus_dir`;
+    documents from `documents` or else the bundled sample documents.
     """
-    defs = build_defs({
-        "settings": Settings(data_dir=str(data_dir), force_rebuild=force_rebuild),
-        "isun_pages": source or RecordedIsunPages(corpus_dir=str(corpus_dir)),
-    })
-    job = defs.resolve_job_def(BUILD_JOB)
+    overrides = {"settings": Settings(data_dir=str(data_dir), force_rebuild=force_rebuild, workers=workers),
+                 "isun_pages": source or RecordedIsunPages(corpus_dir=str(corpus_dir))}
+    if documents is not None:
+        overrides["documents"] = documents
+    job = build_defs(overrides).resolve_job_def(BUILD_JOB)
+    instance = dg.DagsterInstance.ephemeral()
     result = job.execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(),
+        instance=instance,
         raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
     )
-    summary = BuildSummary(success=result.success)
+    summary = BuildSummary(success=result.success, steps=step_times(instance, result.run_id))
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     summary.checks = checks
     executed = {step.step_key for step in result.get_step_success_events()}
@@ -80,20 +101,20 @@ def run_build(data_dir: Path | str = "data", corpus_dir: Path | str = SAMPLE_COR
         summary.responses = len(raw["records"])
         summary.fetch_summary = raw["summary"]
     if tables is not None:
-        summary.projects = len(tables.projects)
-        summary.activities = len(tables.activities)
-        summary.over_reported = int(tables.activities["is_over_reported"].sum())
-        summary.rows_rejected = len(tables.quarantine)
-        summary.pages_rejected = int((tables.quarantine["table_name"] == "pages").sum())
+        summary.projects = tables.projects.rows
+        summary.activities = tables.activities.rows
+        summary.over_reported = tables.over_reported
+        summary.rows_rejected = tables.quarantine.rows
+        summary.pages_rejected = tables.pages_rejected
     records = output("_core_documents__records")
     if records is not None:
         summary.documents_by_kind = dict(Counter(r["kind"] for r in records))
     linked, conflicts = output("core_bgfunds__linked_projects"), output("core_bgfunds__project_conflicts")
     if linked is not None:
-        summary.linked_projects = len(linked)
-        summary.multi_source_projects = int((linked["n_sources"] > 1).sum())
+        summary.linked_projects = linked.rows
+        summary.multi_source_projects = int((linked.to_pandas(["n_sources"])["n_sources"] > 1).sum())
     if conflicts is not None:
-        summary.conflicts = len(conflicts)
+        summary.conflicts = conflicts.rows
     summary.warehouse = output("out_bgfunds__warehouse")
     release = output("out_bgfunds__release")
     if release:
@@ -164,7 +185,7 @@ def extract_command(paths: list[str], kind: str, data_dir: str, out=None) -> int
     """Print one JSON object per input; non-zero (and a message naming it) if any input is unreadable."""
     import json
 
-    from sources.documents import DocumentError, html_to_text, read_document
+    from sources.documents import html_to_text, read_document
     from sources.extract import extract
 
     out = out or sys.stdout
@@ -172,9 +193,10 @@ def extract_command(paths: list[str], kind: str, data_dir: str, out=None) -> int
     for path in paths:
         try:
             if path.startswith(("http://", "https://")):
+                from urllib.parse import urlparse
+
                 from sources.http_client import CrawlPolicy, PoliteClient
                 from sources.raw_archive import RawArchive
-                from urllib.parse import urlparse
 
                 client = PoliteClient(CrawlPolicy(allowed_hosts=frozenset({urlparse(path).hostname or ""})),
                                       RawArchive(Path(data_dir) / "raw"))
@@ -233,12 +255,14 @@ def main(argv: list[str] | None = None) -> int:
     corpus = SAMPLE_CORPUS if args.command != "build" else Path(args.corpus)
     if args.command == "demo":
         print(f"Building from the recorded sample corpus {corpus} (recorded pages, not live data)")
+    documents = None
     if args.command == "publish":
-        source = ArchivedPagesOnly()
+        source, documents = ArchivedPagesOnly(), ArchivedDocumentsOnly()
     if args.command == "crawl":
         source = LiveIsunCrawler(base_url=args.base_url, requests_per_night=args.budget,
                                  interval_seconds=args.interval, contact=args.contact, show_progress=True)
-    summary = run_build(args.data_dir, corpus, args.log_level, source=source, force_rebuild=args.force)
+    summary = run_build(args.data_dir, corpus, args.log_level, source=source, force_rebuild=args.force,
+                        documents=documents)
     print_summary(summary)
     return 0 if summary.success else 1
 

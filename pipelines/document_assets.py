@@ -6,16 +6,23 @@ Groups: `documents` (raw and records), `news`, `ngo`, `events`, `strategies`, `l
 import dagster as dg
 import pandas as pd
 
-from pipelines.resources import RecordedDocuments, Settings
+from pipelines.resources import DocumentSource, Settings
 from sources.documents import DocumentError, html_to_text, read_document
 from sources.extract import extract
 from sources.raw_archive import RawResponse
 from transforms.extracted_tables import claims_from_extracted, extracted_tables
-from transforms.linking import LinkResult, claims_from_isun, link_claims
+from transforms.linking import ISUN_CLAIM_COLUMNS, LinkResult, claims_from_isun, link_claims
+from warehouse.metadata_documents import (
+    DOCUMENT_TABLES,
+    LINKED_PROJECTS,
+    PROJECT_CONFLICTS,
+    PROJECT_SOURCES,
+)
+from warehouse.staging import StagedTable, stage_frame
 
 
 @dg.asset(group_name="documents", description="Municipal news, NGO pages, events and strategies, archived before parsing.")
-def raw_documents__pages(context: dg.AssetExecutionContext, settings: Settings, documents: RecordedDocuments) -> list[str]:
+def raw_documents__pages(context: dg.AssetExecutionContext, settings: Settings, documents: DocumentSource) -> list[str]:
     records = documents.fetch_into(settings, context.log)
     context.add_output_metadata({"documents": len(records)})
     return sorted({r.url for r in records})
@@ -45,62 +52,68 @@ def _core_documents__records(context: dg.AssetExecutionContext, settings: Settin
     return out
 
 
-def _table(records: list[dict], name: str) -> dg.Output[pd.DataFrame]:
+def _table(settings: Settings, records: list[dict], name: str) -> dg.Output[StagedTable]:
     df = extracted_tables(records)[name]
-    return dg.Output(df, metadata={"rows": len(df)})
+    staged = stage_frame(settings.staging_dir, DOCUMENT_TABLES[name], df)
+    return dg.Output(staged, metadata={"rows": staged.rows})
 
 
 @dg.asset(group_name="news", description="Projects announced on municipal news pages.")
-def core_news__mentions(_core_documents__records: list[dict]) -> dg.Output[pd.DataFrame]:
-    return _table(_core_documents__records, "news_mentions")
+def core_news__mentions(settings: Settings, _core_documents__records: list[dict]) -> dg.Output[StagedTable]:
+    return _table(settings, _core_documents__records, "news_mentions")
 
 
 @dg.asset(group_name="ngo", description="Projects described on NGO project pages.")
-def core_ngo__projects(_core_documents__records: list[dict]) -> dg.Output[pd.DataFrame]:
-    return _table(_core_documents__records, "ngo_projects")
+def core_ngo__projects(settings: Settings, _core_documents__records: list[dict]) -> dg.Output[StagedTable]:
+    return _table(settings, _core_documents__records, "ngo_projects")
 
 
 @dg.asset(group_name="events", description="Events under a procedure announced on NGO portals.")
-def core_events__events(_core_documents__records: list[dict]) -> dg.Output[pd.DataFrame]:
-    return _table(_core_documents__records, "events")
+def core_events__events(settings: Settings, _core_documents__records: list[dict]) -> dg.Output[StagedTable]:
+    return _table(settings, _core_documents__records, "events")
 
 
 @dg.asset(group_name="strategies", description="Municipal strategies and their adopting decisions.")
-def core_strategies__strategies(_core_documents__records: list[dict]) -> dg.Output[pd.DataFrame]:
-    return _table(_core_documents__records, "strategies")
+def core_strategies__strategies(settings: Settings, _core_documents__records: list[dict]) -> dg.Output[StagedTable]:
+    return _table(settings, _core_documents__records, "strategies")
 
 
 @dg.asset(group_name="strategies", description="Stages, partnership mechanisms and financing sources of strategies.")
-def core_strategies__measures(_core_documents__records: list[dict]) -> dg.Output[pd.DataFrame]:
-    return _table(_core_documents__records, "strategy_measures")
+def core_strategies__measures(settings: Settings, _core_documents__records: list[dict]) -> dg.Output[StagedTable]:
+    return _table(settings, _core_documents__records, "strategy_measures")
 
 
 @dg.asset(group_name="places", description="Districts and municipalities each document names, resolved to the gazetteer.")
-def core_documents__places(_core_documents__records: list[dict]) -> dg.Output[pd.DataFrame]:
-    out = _table(_core_documents__records, "document_places")
-    out.metadata["unresolved"] = dg.MetadataValue.int(int((out.value["level"] == "unresolved").sum()))
+def core_documents__places(settings: Settings, _core_documents__records: list[dict]) -> dg.Output[StagedTable]:
+    out = _table(settings, _core_documents__records, "document_places")
+    out.metadata["unresolved"] = dg.MetadataValue.int(int((out.value.to_pandas(["level"])["level"] == "unresolved").sum()))
     return out
 
 
 @dg.asset(group_name="linking", description="ИСУН contracts and other sources' claims joined into one record per project.")
-def _core_bgfunds__links(core_isun__projects: pd.DataFrame, _core_documents__records: list[dict]) -> LinkResult:
-    claims = pd.concat([claims_from_isun(core_isun__projects), claims_from_extracted(_core_documents__records)],
+def _core_bgfunds__links(core_isun__projects: StagedTable, _core_documents__records: list[dict]) -> LinkResult:
+    # Linking compares every project with every other source, so it reads the projects'
+    # claim columns whole (narrow: codes, names, amounts, dates), not their free text.
+    projects = core_isun__projects.to_pandas(columns=ISUN_CLAIM_COLUMNS)
+    claims = pd.concat([claims_from_isun(projects), claims_from_extracted(_core_documents__records)],
                        ignore_index=True)
     return link_claims(claims)
 
 
 @dg.asset(group_name="linking", description="One record per project across sources.")
-def core_bgfunds__linked_projects(_core_bgfunds__links: LinkResult) -> dg.Output[pd.DataFrame]:
+def core_bgfunds__linked_projects(settings: Settings, _core_bgfunds__links: LinkResult) -> dg.Output[StagedTable]:
     df = _core_bgfunds__links.linked_projects
-    return dg.Output(df, metadata={"rows": len(df), "multi_source": int((df["n_sources"] > 1).sum())})
+    staged = stage_frame(settings.staging_dir, LINKED_PROJECTS, df)
+    return dg.Output(staged, metadata={"rows": staged.rows, "multi_source": int((df["n_sources"] > 1).sum())})
 
 
 @dg.asset(group_name="linking", description="Every source's value of every field, with provenance.")
-def core_bgfunds__project_sources(_core_bgfunds__links: LinkResult) -> dg.Output[pd.DataFrame]:
-    return dg.Output(_core_bgfunds__links.project_sources, metadata={"rows": len(_core_bgfunds__links.project_sources)})
+def core_bgfunds__project_sources(settings: Settings, _core_bgfunds__links: LinkResult) -> dg.Output[StagedTable]:
+    staged = stage_frame(settings.staging_dir, PROJECT_SOURCES, _core_bgfunds__links.project_sources)
+    return dg.Output(staged, metadata={"rows": staged.rows})
 
 
 @dg.asset(group_name="linking", description="Fields where linked sources disagree.")
-def core_bgfunds__project_conflicts(_core_bgfunds__links: LinkResult) -> dg.Output[pd.DataFrame]:
-    return dg.Output(_core_bgfunds__links.project_conflicts,
-                     metadata={"rows": len(_core_bgfunds__links.project_conflicts)})
+def core_bgfunds__project_conflicts(settings: Settings, _core_bgfunds__links: LinkResult) -> dg.Output[StagedTable]:
+    staged = stage_frame(settings.staging_dir, PROJECT_CONFLICTS, _core_bgfunds__links.project_conflicts)
+    return dg.Output(staged, metadata={"rows": staged.rows})

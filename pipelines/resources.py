@@ -7,7 +7,9 @@ or at a mirror); settings, tests and the CLI choose through
 """
 
 
+import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dagster as dg
 
@@ -23,6 +25,8 @@ class Settings(dg.ConfigurableResource):
     data_dir: str = "data"
     max_row_drop_share: float = 0.2  # a table losing more rows than this since the last release blocks it
     force_rebuild: bool = False  # rebuild and release even when the inputs equal the last release's
+    workers: int = 0  # processes that parse batches of contracts; 0: one per core
+    batch_contracts: int = 2000  # contracts per batch (all of a contract's tabs in one batch)
 
     @property
     def root(self) -> Path:
@@ -31,6 +35,15 @@ class Settings(dg.ConfigurableResource):
     @property
     def raw_archive(self) -> RawArchive:
         return RawArchive(self.root / "raw")
+
+    @property
+    def staging_dir(self) -> Path:
+        """Tables between assets, as Parquet parts (`warehouse.staging`)."""
+        return self.root / "staging"
+
+    @property
+    def worker_count(self) -> int:
+        return self.workers or os.cpu_count() or 1
 
     @property
     def warehouse_path(self) -> Path:
@@ -113,7 +126,24 @@ class LiveIsunCrawler(IsunPageSource):
         return summary.records, summary.lines()
 
 
-class RecordedDocuments(dg.ConfigurableResource):
+class DocumentSource(dg.ConfigurableResource):
+    """Where news, NGO, event and strategy documents come from; every response is archived."""
+
+    def fetch_into(self, settings: Settings, log) -> list[RawResponse]:  # pragma: no cover
+        raise NotImplementedError
+
+
+class ArchivedDocumentsOnly(DocumentSource):
+    """Fetches nothing: the documents are the raw archive's responses from hosts other than ИСУН's."""
+
+    def fetch_into(self, settings: Settings, log) -> list[RawResponse]:
+        isun_host = urlsplit(ISUN_BASE_URL).netloc
+        records = [r for r in settings.raw_archive.records() if urlsplit(r.url).netloc != isun_host]
+        log.info(f"offline: {len(records)} archived document responses, nothing fetched")
+        return records
+
+
+class RecordedDocuments(DocumentSource):
     """Replays a recording of news, NGO, event and strategy documents into the raw archive."""
 
     corpus_dir: str = str(SAMPLE_DOCUMENTS)

@@ -51,6 +51,12 @@ def title_similarity(a: str, b: str, **_) -> float:
     return 0.5 * fuzz.token_set_ratio(a, b) + 0.5 * fuzz.token_sort_ratio(a, b)
 
 
+# The projects' columns that `claims_from_isun` reads.
+ISUN_CLAIM_COLUMNS = ["source_url", "fetched_at", "content_sha256", "project_code", "project_name", "beneficiary_name",
+                      "amount_total_bgn", "amount_total_eur", "amount_eu_bgn", "amount_national_bgn", "start_date",
+                      "end_date", "duration_months"]
+
+
 def claims_from_isun(projects: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "source_kind": "isun",
