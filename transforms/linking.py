@@ -92,34 +92,42 @@ def _plain(value):
     return value.item() if hasattr(value, "item") else value
 
 
-def link_claims(claims: pd.DataFrame, threshold: float = 85.0) -> LinkResult:
-    claims = claims.reset_index(drop=True).copy()
-    claims["project_key"] = claims["project_code"].where(claims["project_code"].notna(), None)
-    claims["match_method"] = claims["project_code"].map(lambda c: "project_code" if isinstance(c, str) and c else None)
-    claims["match_score"] = claims["match_method"].map(lambda m: 100.0 if m else None)
+def _is_missing(value) -> bool:
+    return value is None or (not isinstance(value, str) and pd.isna(value))
 
-    # A proposal-level code (BG05SFOP001-2.009-0004) names the contract that extends it (…-0004-C01).
-    contract_codes = sorted({c for c in claims["project_key"].dropna() if re.search(r"-C\d+$", c)})
-    for i in claims.index[claims["project_key"].notna()]:
+
+def _extend_proposal_codes(claims: pd.DataFrame) -> None:
+    """A proposal-level code (BG05SFOP001-2.009-0004) names the contract that extends it (…-0004-C01)."""
+    keys = claims["project_key"]
+    is_contract = keys.notna() & keys.astype("string").str.contains(r"-C\d+$", regex=True, na=False)
+    proposals = claims.index[keys.notna() & ~is_contract]
+    if len(proposals) == 0:
+        return
+    contract_codes = sorted(set(keys[is_contract]))
+    for i in proposals:
         code = claims.at[i, "project_key"]
-        if not re.search(r"-C\d+$", code):
-            extended = [c for c in contract_codes if c.startswith(code + "-")]
-            if len(extended) == 1:
-                claims.at[i, "project_key"], claims.at[i, "match_method"] = extended[0], "project_code_prefix"
+        extended = [c for c in contract_codes if c.startswith(code + "-")]
+        if len(extended) == 1:
+            claims.at[i, "project_key"], claims.at[i, "match_method"] = extended[0], "project_code_prefix"
 
+
+def _match_uncoded(claims: pd.DataFrame, threshold: float) -> None:
+    """Give each claim without a code the best known project by title + beneficiary, or an `unmatched:` key."""
+    uncoded = claims.index[claims["project_key"].isna()]
+    if len(uncoded) == 0:
+        return
     keyed = claims[claims["project_key"].notna()].copy()
     keyed["_rank"] = keyed["source_kind"].map(SOURCE_PRIORITY).fillna(9)
-    representatives = keyed.sort_values("_rank").drop_duplicates("project_key")
-    choices = {row.project_key: _norm_text(row.title) for row in representatives.itertuples()}
-    beneficiaries = {row.project_key: _norm_org(row.beneficiary) for row in representatives.itertuples()}
-
-    for i in claims.index[claims["project_key"].isna()]:
+    representatives = keyed.sort_values("_rank", kind="stable").drop_duplicates("project_key")
+    choices = dict(zip(representatives["project_key"], representatives["title"].map(_norm_text), strict=True))
+    beneficiary_of = dict(zip(representatives["project_key"], representatives["beneficiary"], strict=True))
+    for i in uncoded:
         title = _norm_text(claims.at[i, "title"])
         best = process.extractOne(title, choices, scorer=title_similarity) if title and choices else None
         score = None
         if best:
             _, title_score, key = best
-            own, theirs = _norm_org(claims.at[i, "beneficiary"]), beneficiaries.get(key, "")
+            own, theirs = _norm_org(claims.at[i, "beneficiary"]), _norm_org(beneficiary_of.get(key))
             score = title_score if not (own and theirs) else 0.7 * title_score + 0.3 * fuzz.token_set_ratio(own, theirs)
         if best and score >= threshold:
             claims.at[i, "project_key"], claims.at[i, "match_method"] = best[2], "fuzzy_title_beneficiary"
@@ -129,21 +137,35 @@ def link_claims(claims: pd.DataFrame, threshold: float = 85.0) -> LinkResult:
             claims.at[i, "match_method"] = "unmatched"
         claims.at[i, "match_score"] = round(float(score), 1) if score is not None else None
 
-    sources = []
-    for row in claims.itertuples(index=False):
-        for field in CLAIM_FIELDS:
-            value = getattr(row, field)
-            if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":
-                continue
-            sources.append({"project_key": row.project_key, "source_kind": row.source_kind, "field": field,
-                            "value": str(_plain(value)), "source_url": row.source_url, "fetched_at": row.fetched_at,
-                            "content_sha256": row.content_sha256, "match_method": row.match_method,
-                            "match_score": row.match_score, "_raw": value})
-    project_sources = pd.DataFrame(sources, columns=["project_key", "source_kind", "field", "value", "source_url",
-                                                     "fetched_at", "content_sha256", "match_method", "match_score",
-                                                     "_raw"])
+
+SOURCE_COLUMNS = ["project_key", "source_kind", "field", "value", "source_url", "fetched_at", "content_sha256",
+                  "match_method", "match_score"]
+
+
+def _project_sources(claims: pd.DataFrame) -> pd.DataFrame:
+    """Every non-empty value of every claim, one row per (claim, field), in claim then field order."""
+    parts = []
+    for field_no, field in enumerate(CLAIM_FIELDS):
+        values = claims[field]
+        present = values.map(lambda v: not (_is_missing(v) or (isinstance(v, str) and v == "")))
+        part = claims.loc[present.astype(bool), ["project_key", "source_kind", "source_url", "fetched_at",
+                                                 "content_sha256", "match_method", "match_score"]].copy()
+        part["field"] = field
+        part["_raw"] = values[present.astype(bool)]
+        part["value"] = part["_raw"].map(lambda v: str(_plain(v)))
+        part["_claim"], part["_field_no"] = part.index, field_no
+        parts.append(part)
+    sources = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    sources = sources.sort_values(["_claim", "_field_no"], kind="stable").reset_index(drop=True)
+    return sources[[*SOURCE_COLUMNS, "_raw"]]
+
+
+def _project_conflicts(sources: pd.DataFrame) -> pd.DataFrame:
+    """Fields where the linked sources of a project disagree, with every value side by side."""
+    sizes = sources.groupby(["project_key", "field"], sort=False)["value"].transform("size")
+    shared = sources[sizes > 1]
     conflicts = []
-    for (key, field), group in project_sources.groupby(["project_key", "field"], sort=True):
+    for (key, field), group in shared.groupby(["project_key", "field"], sort=True):
         raws = list(group["_raw"])
         if all(_values_equal(field, raws[0], other) for other in raws[1:]):
             continue
@@ -155,19 +177,32 @@ def link_claims(claims: pd.DataFrame, threshold: float = 85.0) -> LinkResult:
             numbers = [float(v) for v in raws]
             entry["max_difference"] = round(max(numbers) - min(numbers), 2)
         conflicts.append(entry)
-    project_conflicts = pd.DataFrame(conflicts, columns=["project_key", "field", "n_sources", "values", "max_difference"])
-    project_sources = project_sources.drop(columns="_raw")
+    return pd.DataFrame(conflicts, columns=["project_key", "field", "n_sources", "values", "max_difference"])
 
-    claims["_rank"] = claims["source_kind"].map(SOURCE_PRIORITY).fillna(9)
-    linked = []
-    for key, group in claims.sort_values("_rank").groupby("project_key", sort=True):
-        first = {f: next((v for v in group[f] if v is not None and not (not isinstance(v, str) and pd.isna(v))), None)
-                 for f in CLAIM_FIELDS}
-        linked.append({"project_key": key,
-                       "project_code": key if not key.startswith("unmatched:") else None,
-                       **first,
-                       "source_kinds": ";".join(sorted(set(group["source_kind"]), key=lambda k: SOURCE_PRIORITY.get(k, 9))),
-                       "n_sources": len(group),
-                       "n_conflicting_fields": int((project_conflicts["project_key"] == key).sum())})
-    claims = claims.drop(columns="_rank")
-    return LinkResult(claims, pd.DataFrame(linked), project_sources, project_conflicts)
+
+def _linked_projects(claims: pd.DataFrame, conflicts: pd.DataFrame) -> pd.DataFrame:
+    """One row per project key: each field from the highest-priority source that has it."""
+    ranked = claims.assign(_rank=claims["source_kind"].map(SOURCE_PRIORITY).fillna(9))
+    ranked = ranked.sort_values("_rank", kind="stable")
+    grouped = ranked.groupby("project_key", sort=True)
+    linked = grouped[list(CLAIM_FIELDS)].first()
+    kinds = ranked.drop_duplicates(["project_key", "source_kind"]).groupby("project_key", sort=True)["source_kind"]
+    linked.insert(0, "project_code", [None if k.startswith("unmatched:") else k for k in linked.index])
+    linked["source_kinds"] = kinds.agg(";".join)
+    linked["n_sources"] = grouped.size()
+    n_conflicts = conflicts["project_key"].value_counts()
+    linked["n_conflicting_fields"] = n_conflicts.reindex(linked.index, fill_value=0).astype(int)
+    return linked.rename_axis("project_key").reset_index()
+
+
+def link_claims(claims: pd.DataFrame, threshold: float = 85.0) -> LinkResult:
+    claims = claims.reset_index(drop=True).copy()
+    claims["project_key"] = claims["project_code"].where(claims["project_code"].notna(), None)
+    claims["match_method"] = claims["project_code"].map(lambda c: "project_code" if isinstance(c, str) and c else None)
+    claims["match_score"] = claims["match_method"].map(lambda m: 100.0 if m else None)
+    _extend_proposal_codes(claims)
+    _match_uncoded(claims, threshold)
+    sources = _project_sources(claims)
+    project_conflicts = _project_conflicts(sources)
+    linked = _linked_projects(claims, project_conflicts)
+    return LinkResult(claims, linked, sources.drop(columns="_raw"), project_conflicts)
