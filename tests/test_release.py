@@ -102,6 +102,15 @@ def test_csv_neutralises_formulas_but_keeps_numbers(two_releases):
     assert csv.loc["4711", "amount_total"] == "37279.52"
 
 
+def test_csv_timestamps_are_utc_to_the_second_and_match_parquet(two_releases):
+    _, _, second = two_releases
+    csv = pd.read_csv(second / "projects.csv", encoding="utf-8-sig", dtype=str).set_index("project_code")
+    parquet = pd.read_parquet(second / "projects.parquet").set_index("project_code")
+    assert csv["fetched_at"].str.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z").all()
+    expected = parquet["fetched_at"].dt.tz_convert("UTC").dt.floor("s").dt.strftime("%Y-%m-%d %H:%M:%SZ")
+    assert (csv["fetched_at"] == expected.loc[csv.index]).all()
+
+
 def test_changelog_lists_added_and_changed_with_old_and_new(two_releases):
     _, _, second = two_releases
     log = json.loads((second / "changelog.json").read_text())

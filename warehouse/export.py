@@ -3,6 +3,8 @@
 CSV is UTF-8 with a byte-order mark, so Excel shows Cyrillic without an import wizard,
 and text cells that start with `=`, `+`, `-`, `@`, tab or CR get a leading apostrophe so
 a spreadsheet never runs them as formulas (numeric columns are left as numbers).
+Timestamps are written in UTC to the second as `2026-05-24 02:00:00Z`, which Excel
+reads as a date-time and ISO 8601 parsers accept; Parquet keeps them to the microsecond.
 Files are written to a temporary name and renamed, so a reader never sees half a file.
 """
 
@@ -47,10 +49,10 @@ def export_tables(warehouse_path: Path | str, out_dir: Path | str, tables: list[
                     pq.ParquetWriter(parquet_tmp, reader.schema, compression="zstd") as parquet, \
                     open(csv_tmp, "wb") as fh:
                 fh.write(UTF8_BOM)
-                with pacsv.CSVWriter(fh, reader.schema) as csv_writer:
+                with pacsv.CSVWriter(fh, csv_ready(reader.schema.empty_table()).schema) as csv_writer:
                     for batch in reader:
                         parquet.write_batch(batch)
-                        csv_writer.write_table(neutralise_formulas(pa.Table.from_batches([batch])))
+                        csv_writer.write_table(csv_ready(pa.Table.from_batches([batch])))
             os.replace(parquet_tmp, parquet_path)
             os.replace(csv_tmp, csv_path)
             written += [parquet_path, csv_path]
@@ -61,6 +63,16 @@ def export_tables(warehouse_path: Path | str, out_dir: Path | str, tables: list[
         _atomic(db_copy, lambda p: shutil.copyfile(warehouse_path, p))
         written.append(db_copy)
     return written
+
+
+def csv_ready(table: pa.Table) -> pa.Table:
+    """The table as it goes into CSV: formulas neutralised, timestamps as UTC text to the second."""
+    table = neutralise_formulas(table)
+    for i, field in enumerate(table.schema):
+        if pa.types.is_timestamp(field.type):
+            utc = pc.cast(table.column(i), pa.timestamp("s", tz="UTC"), safe=False)
+            table = table.set_column(i, field.name, pc.strftime(utc, format="%Y-%m-%d %H:%M:%SZ"))
+    return table
 
 
 def neutralise_formulas(table: pa.Table) -> pa.Table:
