@@ -6,9 +6,17 @@ one batch at a time and only on the columns the rules read. Rules that need the 
 table at once (unique keys, every child row's parent exists) run as DuckDB SQL over
 the Parquet parts, which spills to disk rather than holding the table in memory. Both
 report in the same `ValidationOutcome`, so checks and the quality report read alike.
+
+A staged table never changes once written (a new build writes a new version directory),
+so the outcome is kept next to its parts (`_validation-<parents>.json`): the release's
+quality report reads what the blocking check computed instead of validating again.
 """
 
 from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
 
 import duckdb
 
@@ -70,13 +78,36 @@ def missing_parents(con: duckdb.DuckDBPyConnection, column: str, child: StagedTa
     return Failure("parent_row_exists (DuckDB)", column, sum(r[1] for r in rows), [r[0] for r in rows[:EXAMPLES]])
 
 
+def _outcome_path(staged: StagedTable, parents: dict[str, StagedTable]):
+    basis = json.dumps(sorted((column, str(parent.path)) for column, parent in parents.items()))
+    return Path(staged.path) / f"_validation-{hashlib.sha1(basis.encode()).hexdigest()[:12]}.json"
+
+
+def _outcome_from_dict(d: dict) -> ValidationOutcome:
+    failures = [Failure(f["expectation"], f["column"], f["unexpected_count"], f["examples"])
+                for f in d["expectations_failed"]]
+    return ValidationOutcome(d["table"], d["success"], d["expectations_evaluated"], failures, rows=d["rows"])
+
+
 def validate_staged(table: Table, staged: StagedTable, parents: dict[str, StagedTable] | None = None,
                     batch_rows: int = BATCH_ROWS) -> ValidationOutcome:
     """The table's whole suite on a staged table: GE per batch, keys and parents in DuckDB.
 
     `parents` maps a column to the staged table whose rows it must point at (activities'
-    `project_code` -> projects).
+    `project_code` -> projects). The outcome is computed once per staged version.
     """
+    saved = _outcome_path(staged, parents or {})
+    if saved.exists():
+        return _outcome_from_dict(json.loads(saved.read_text(encoding="utf-8")))
+    outcome = _validate(table, staged, parents or {}, batch_rows)
+    tmp = saved.with_name(f".{saved.name}.tmp")
+    tmp.write_text(json.dumps(outcome.as_dict(), ensure_ascii=False), encoding="utf-8")
+    tmp.replace(saved)
+    return outcome
+
+
+def _validate(table: Table, staged: StagedTable, parents: dict[str, StagedTable],
+              batch_rows: int) -> ValidationOutcome:
     columns = row_rule_columns(table)
     outcomes = [validate_table(table, batch, table_level=False)
                 for batch in staged.batches(columns=columns, rows=batch_rows)]
@@ -86,7 +117,7 @@ def validate_staged(table: Table, staged: StagedTable, parents: dict[str, Staged
     con = connect()
     try:
         table_rules = [key_duplicates(con, table, staged)] if table.primary_key else []
-        table_rules += [missing_parents(con, column, staged, parent) for column, parent in (parents or {}).items()]
+        table_rules += [missing_parents(con, column, staged, parent) for column, parent in parents.items()]
     finally:
         con.close()
     evaluated += len(table_rules)
