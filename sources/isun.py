@@ -69,7 +69,6 @@ NO_DATA_TEXT = "Няма"
 # "Всички суми са в български лева (BGN) /1 EUR = 1,95583 BGN" and its EUR counterpart.
 CURRENCY_NOTE = re.compile(r"Всички суми са в [^()]{0,40}\((BGN|EUR)\)")
 
-_WS = re.compile(r"\s+")
 # An amount at the end of a plain-text activity line: 10 889.76, 1 062 400,00.
 _TEXT_AMOUNT = r"-?\d{1,3}(?:[ \u00a0]\d{3})*[.,]\d{2}"
 _TEXT_ACTIVITY_LINE = re.compile(rf"^(?P<text>.*?\S)\s+(?P<contracted>{_TEXT_AMOUNT})\s+(?P<reported>{_TEXT_AMOUNT})\s*$")
@@ -106,7 +105,8 @@ def contract_id_and_tab(url: str) -> tuple[str | None, str | None]:
 
 
 def _clean(text: str) -> str:
-    return _WS.sub(" ", text.replace("\u00a0", "\u00a0")).strip()
+    """Runs of whitespace (NBSP included) to one space, trimmed; str.split is regex `\\s+` at C speed."""
+    return " ".join(text.split())
 
 
 def parse_isun_html(body: bytes | str, url: str) -> ParsedIsunPage:

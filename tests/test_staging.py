@@ -1,0 +1,85 @@
+"""Staged tables: Parquet parts per batch, validated without loading them whole, built alike by one process or several."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipelines.isun_batches import is_contract_page, parse_and_build_in_batches, stage_isun_tables
+from quality.staged import validate_staged
+from sources.raw_archive import RawArchive
+from sources.recorded import SAMPLE_CORPUS, replay_recording
+from warehouse.metadata import ACTIVITIES, PROJECTS
+from warehouse.staging import stage_batches, stage_frame
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    archive = RawArchive(tmp_path_factory.mktemp("sample"))
+    replay_recording(SAMPLE_CORPUS, archive)
+    records = [r for r in archive.records() if is_contract_page(r.url)]
+    return archive, records, parse_and_build_in_batches(records, archive.read)
+
+
+def _sorted(df: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    return df.sort_values(key).reset_index(drop=True)
+
+
+def test_a_staged_table_round_trips_with_the_metadata_types(sample, tmp_path):
+    _, _, tables = sample
+    staged = stage_batches(tmp_path, ACTIVITIES, [tables.activities.iloc[:3], tables.activities.iloc[3:0],
+                                                  tables.activities.iloc[3:]])
+    assert staged.rows == len(tables.activities) and len(list(Path(staged.path).glob("*.parquet"))) == 2
+    back = _sorted(staged.to_pandas(), ["project_code", "activity_no"]).set_index(["project_code", "activity_no"])
+    assert float(back.loc[("BG05SFOP001-2.009-0042-C01", 1), "amount_contracted_bgn"]) == 10889.76
+    assert sum(len(b) for b in staged.batches(columns=["project_code"], rows=2)) == staged.rows
+    again = stage_frame(tmp_path, ACTIVITIES, tables.activities)  # a new version replaces the old one
+    assert not Path(staged.path).exists() and again.rows == staged.rows
+
+
+def test_staged_validation_passes_the_sample_and_names_duplicate_keys_and_orphans(sample, tmp_path):
+    _, _, tables = sample
+    projects = stage_frame(tmp_path / "good", PROJECTS, tables.projects)
+    activities = stage_frame(tmp_path / "good", ACTIVITIES, tables.activities)
+    good = validate_staged(ACTIVITIES, activities, {"project_code": projects})
+    assert good.success and good.rows == len(tables.activities)
+
+    # A project parsed twice and an activity whose project was never published.
+    doubled = pd.concat([tables.projects, tables.projects[tables.projects.project_code == "BG05SFOP001-2.009-0010-C01"]])
+    orphan = tables.activities[tables.activities.project_code == "BG06RDNP001-7.007-0051-C01"].head(1).assign(
+        project_code="BG06RDNP001-7.007-0099-C01")
+    bad_projects = stage_frame(tmp_path / "bad", PROJECTS, doubled)
+    bad_activities = stage_frame(tmp_path / "bad", ACTIVITIES, pd.concat([tables.activities, orphan]))
+    failures = {f.expectation: f for f in validate_staged(PROJECTS, bad_projects).failures}
+    assert failures["unique_key (DuckDB)"].examples == ["BG05SFOP001-2.009-0010-C01"]
+    outcome = validate_staged(ACTIVITIES, bad_activities, {"project_code": projects})
+    assert not outcome.success
+    assert [(f.expectation, f.column, f.unexpected_count, f.examples) for f in outcome.failures] == [
+        ("parent_row_exists (DuckDB)", "project_code", 1, ["BG06RDNP001-7.007-0099-C01"])]
+
+
+def test_a_staged_outcome_is_computed_once_and_read_back_alike(sample, tmp_path):
+    _, _, tables = sample
+    doubled = pd.concat([tables.projects, tables.projects.head(1)])
+    staged = stage_frame(tmp_path, PROJECTS, doubled)
+    first = validate_staged(PROJECTS, staged)
+    saved = list(Path(staged.path).glob("_validation-*.json"))
+    assert len(saved) == 1 and json.loads(saved[0].read_text())["success"] is False
+    second = validate_staged(PROJECTS, staged)
+    assert second.as_dict() == first.as_dict() and not second.success
+
+
+def test_a_process_pool_stages_the_same_rows_as_one_process(sample, tmp_path):
+    archive, records, tables = sample
+    inline = stage_isun_tables(records, archive.read, tmp_path / "inline", batch_contracts=1000, workers=1)
+    pooled = stage_isun_tables(records, archive.read, tmp_path / "pooled", batch_contracts=1, workers=2)
+    assert len(list(Path(pooled.projects.path).glob("*.parquet"))) == 4  # one part per contract
+    assert (pooled.pages_read, pooled.pages_rejected) == (inline.pages_read, inline.pages_rejected) == (
+        len(records), 1)
+    for name, key in (("projects", ["project_code"]), ("activities", ["project_code", "activity_no"]),
+                      ("project_organisations", ["project_code", "role", "organisation_id"])):
+        a, b = getattr(inline, name).to_pandas(), getattr(pooled, name).to_pandas()
+        pd.testing.assert_frame_equal(_sorted(a, key), _sorted(b, key))
+        assert len(a) == len(getattr(tables, name))
+    assert sorted(pooled.quarantine.to_pandas()["rule"]) == ["amount_unparseable", "blocked_by_waf"]
