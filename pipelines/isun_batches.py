@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from quality.suites import screen_isun_tables
 from sources.charset import decode_body
@@ -35,7 +36,7 @@ from warehouse.staging import StagedTable, finish, new_version_dir, write_part
 
 ISUN_TABLES = {"projects": PROJECTS, "activities": ACTIVITIES, "quarantine": QUARANTINE,
                "project_organisations": PROJECT_ORGANISATIONS}
-BATCH_CONTRACTS = 2000
+BATCH_CONTRACTS = 1000  # about 0.5 GiB per worker at peak (`make bench`)
 
 
 def is_contract_page(url: str) -> bool:
@@ -135,6 +136,12 @@ class BatchCounts:
     over_reported: int
 
 
+def _start_worker() -> None:
+    """A batch worker allocates Arrow memory from malloc, which hands it back between batches
+    (Arrow's default mimalloc pool keeps it, so a worker's footprint would ratchet up)."""
+    pa.set_memory_pool(pa.system_memory_pool())
+
+
 def _stage_batch(batch_no: int, records: list[RawResponse], read_body, directories: dict[str, str]) -> BatchCounts:
     """One batch, start to finish, writing part `batch_no` of each table (runs in a worker)."""
     tables = build_batch(records, read_body)
@@ -144,9 +151,11 @@ def _stage_batch(batch_no: int, records: list[RawResponse], read_body, directori
             write_part(table, directories[name], batch_no, getattr(tables, name), con)
     finally:
         con.close()
-    return BatchCounts(pages=len(records),
-                       pages_rejected=int((tables.quarantine["table_name"] == "pages").sum()),
-                       over_reported=int(tables.activities["is_over_reported"].sum()))
+    counts = BatchCounts(pages=len(records), pages_rejected=int((tables.quarantine["table_name"] == "pages").sum()),
+                         over_reported=int(tables.activities["is_over_reported"].sum()))
+    del tables
+    pa.default_memory_pool().release_unused()
+    return counts
 
 
 @dataclass(frozen=True)
@@ -171,7 +180,8 @@ def stage_isun_tables(records: list[RawResponse], read_body, staging_root: Path 
     counts: list[BatchCounts] = []
     if workers > 1 and len(batches) > 1:
         # spawn: a fresh interpreter per worker, never a fork of a threaded Dagster process
-        with ProcessPoolExecutor(min(workers, len(batches)), mp_context=multiprocessing.get_context("spawn")) as pool:
+        with ProcessPoolExecutor(min(workers, len(batches)), mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_start_worker) as pool:
             futures = [pool.submit(_stage_batch, i, batch, read_body, directories) for i, batch in enumerate(batches)]
             for i, future in enumerate(futures):
                 counts.append(future.result())

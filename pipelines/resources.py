@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import dagster as dg
 
+from pipelines.isun_batches import BATCH_CONTRACTS
 from sources.crawl_state import CrawlState
 from sources.isun_crawl import ISUN_BASE_URL, CrawlConfig, run_crawl
 from sources.raw_archive import RawArchive, RawResponse
@@ -26,7 +27,7 @@ class Settings(dg.ConfigurableResource):
     max_row_drop_share: float = 0.2  # a table losing more rows than this since the last release blocks it
     force_rebuild: bool = False  # rebuild and release even when the inputs equal the last release's
     workers: int = 0  # processes that parse batches of contracts; 0: one per core
-    batch_contracts: int = 2000  # contracts per batch (all of a contract's tabs in one batch)
+    batch_contracts: int = BATCH_CONTRACTS  # contracts per batch (all of a contract's tabs in one batch)
 
     @property
     def root(self) -> Path:
