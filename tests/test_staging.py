@@ -1,6 +1,7 @@
 """Staged tables: Parquet parts per batch, validated without loading them whole, built alike by one process or several."""
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -36,6 +37,17 @@ def test_a_staged_table_round_trips_with_the_metadata_types(sample, tmp_path):
     assert sum(len(b) for b in staged.batches(columns=["project_code"], rows=2)) == staged.rows
     again = stage_frame(tmp_path, ACTIVITIES, tables.activities)  # a new version replaces the old one
     assert not Path(staged.path).exists() and again.rows == staged.rows
+
+
+def test_amounts_held_as_decimals_stage_exactly_however_late_a_big_one_comes(sample, tmp_path):
+    _, _, tables = sample
+    row = tables.activities[tables.activities.project_code == "BG05SFOP001-2.009-0042-C01"].head(1)
+    rows = pd.concat([row] * 3000, ignore_index=True).assign(activity_no=range(1, 3001))
+    big = Decimal("1410522.18")  # BG06RDNP001-7.007-0051-C01 activity 1, far past DuckDB's type-sniffing sample
+    rows["amount_contracted_bgn"] = [Decimal("10889.76")] * 2999 + [big]
+    staged = stage_frame(tmp_path, ACTIVITIES, rows)
+    back = staged.to_pandas(columns=["activity_no", "amount_contracted_bgn"]).set_index("activity_no")
+    assert back.loc[3000, "amount_contracted_bgn"] == big and back.loc[1, "amount_contracted_bgn"] == Decimal("10889.76")
 
 
 def test_staged_validation_passes_the_sample_and_names_duplicate_keys_and_orphans(sample, tmp_path):

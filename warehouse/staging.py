@@ -66,6 +66,23 @@ class StagedTable:
                 yield batch.to_pandas()
 
 
+def _decimal_text(value) -> str | None:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    return str(value)
+
+
+def _with_exact_decimals(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """Amount columns held as Python objects (Decimal), as text for DuckDB to CAST exactly.
+
+    DuckDB types an object column from a sample of its first rows, so Decimals read as
+    DECIMAL(8,2) there fail on a bigger amount further down; text casts losslessly.
+    """
+    columns = {f.name: frame[f.name].map(_decimal_text) for f in table.fields
+               if f.type.startswith("DECIMAL") and frame[f.name].dtype == object}
+    return frame.assign(**columns) if columns else frame
+
+
 def write_part(table: Table, directory: Path | str, part_no: int, frame: pd.DataFrame,
                con: duckdb.DuckDBPyConnection | None = None) -> int:
     """Write `frame` as part `part_no` of a staged table, typed by the metadata; return its rows.
@@ -82,7 +99,7 @@ def write_part(table: Table, directory: Path | str, part_no: int, frame: pd.Data
     own = con is None
     con = con or duckdb.connect(config={"threads": 1})
     try:
-        con.register("_incoming", frame[table.columns])
+        con.register("_incoming", _with_exact_decimals(table, frame[table.columns]))
         con.execute(f"COPY ({typed_select(table, '_incoming')}) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
         con.unregister("_incoming")
     finally:
