@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pytest
 import requests
 
@@ -18,6 +19,8 @@ from pipelines.cli import run_build
 from tests.corpus_tools import Corpus
 from warehouse.catalogue import validate_datapackage
 from warehouse.changelog import compute_changelog
+from warehouse.export import export_order, key_ranges, sorted_batches
+from warehouse.metadata import ACTIVITIES, HISTORY_ACTIVITIES, QUARANTINE
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -111,6 +114,22 @@ def test_csv_timestamps_are_utc_to_the_second_and_match_parquet(two_releases):
     assert (csv["fetched_at"] == expected.loc[csv.index]).all()
 
 
+def test_rows_sorted_a_few_keys_at_a_time_equal_one_sort(two_releases):
+    _, _, second = two_releases
+    con = duckdb.connect(str(second / "warehouse.duckdb"), read_only=True)
+    for table in (ACTIVITIES, HISTORY_ACTIVITIES, QUARANTINE):
+        order = ", ".join(export_order(table))
+        whole = con.sql(f"SELECT {', '.join(table.columns)} FROM {table.name} ORDER BY {order}").to_arrow_table()
+        ranges = key_ranges(con, table, max_rows=3)
+        chunked = pa.Table.from_batches(list(sorted_batches(con, table, batch_rows=2, range_rows=3)), whole.schema)
+        assert ranges[-1] is None and chunked.equals(whole), table.name
+        if table is not QUARANTINE:  # two rows: one range
+            assert len(ranges) > 2
+    assert export_order(HISTORY_ACTIVITIES) == ["project_code", "activity_no", "release_id"]
+    first_rows = pd.read_csv(second / "activities.csv", encoding="utf-8-sig", nrows=2)
+    assert list(first_rows["project_code"]) == ["BG05SFOP001-2.009-0010-C01"] * 2 and list(first_rows["activity_no"]) == [1, 2]
+
+
 def test_changelog_lists_added_and_changed_with_old_and_new(two_releases):
     _, _, second = two_releases
     log = json.loads((second / "changelog.json").read_text())
@@ -137,6 +156,14 @@ def test_history_keeps_each_release(two_releases):
                        " WHERE project_code = 'BG16FFPR003-1.001-0007-C01' ORDER BY release_id").fetchall()
     assert [(r[0], float(r[1])) for r in rows] == [(first.name, 222600.0), (second.name, 445200.0)]
     assert con.execute("SELECT count(DISTINCT release_id) FROM history_activities").fetchone()[0] == 2
+    # Only changes are added: an untouched project keeps its one row from the first release...
+    assert con.execute("SELECT release_id FROM history_projects WHERE project_code = 'BG05SFOP001-2.009-0010-C01'"
+                       ).fetchall() == [(first.name,)]
+    # ...and the state as of a release is each key's latest row at or before it.
+    as_of = con.execute("SELECT project_code, amount_paid_eur FROM history_projects WHERE release_id <= ? QUALIFY "
+                        "row_number() OVER (PARTITION BY project_code ORDER BY release_id DESC) = 1 ORDER BY 1",
+                        [first.name]).fetchall()
+    assert len(as_of) == 4 and dict(as_of)["BG16FFPR003-1.001-0007-C01"] == 222600.0
 
 
 def test_quality_report_counts_quarantine(two_releases):

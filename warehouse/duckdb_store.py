@@ -20,7 +20,7 @@ from warehouse.staging import StagedTable, typed_select
 from warehouse.views import create_views
 
 # DuckDB's own buffers count towards the process's memory; past this it spills to disk.
-MEMORY_LIMIT = os.environ.get("BGFUNDS_DUCKDB_MEMORY_LIMIT", "1GB")
+MEMORY_LIMIT = os.environ.get("BGFUNDS_DUCKDB_MEMORY_LIMIT", "512MB")
 
 
 def connect(path: Path | str = ":memory:", read_only: bool = False) -> duckdb.DuckDBPyConnection:

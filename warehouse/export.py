@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -24,15 +25,59 @@ from warehouse.metadata import Table
 
 UTF8_BOM = b"\xef\xbb\xbf"
 FORMULA_START = r"^[=+\-@\t\r]"
-BATCH_ROWS = 50_000
+BATCH_ROWS = 10_000
+CHUNK_ROWS = 50_000  # rows sorted at once: about 200 MB of activities with their texts
+
+
+def export_order(table: Table) -> list[str]:
+    """Rows are published sorted by the primary key (all columns if none), with a history
+    table's `release_id` last so that one project's releases sit together."""
+    key = list(table.primary_key) or list(table.columns)
+    return [c for c in key if c != "release_id"] + [c for c in key if c == "release_id"]
+
+
+def key_ranges(con, table: Table, max_rows: int = CHUNK_ROWS) -> list[tuple | None]:
+    """Ranges (low, high) of the leading sort column holding about `max_rows` rows each,
+    then None for the rows where it is NULL: each range is sorted on its own, in memory."""
+    lead = f'"{export_order(table)[0]}"'
+    counts = con.execute(f"SELECT {lead}, count(*) FROM {table.name} WHERE {lead} IS NOT NULL GROUP BY 1 ORDER BY 1"
+                         ).fetchall()
+    ranges, low, rows, previous = [], None, 0, None
+    for value, n in counts:
+        if low is not None and rows + n > max_rows:
+            ranges.append((low, previous))
+            low, rows = None, 0
+        low = value if low is None else low
+        rows, previous = rows + n, value
+    if low is not None:
+        ranges.append((low, previous))
+    return [*ranges, None]
+
+
+def sorted_batches(con, table: Table, batch_rows: int = BATCH_ROWS,
+                   range_rows: int = CHUNK_ROWS) -> Iterator[pa.RecordBatch]:
+    """The table's rows in `export_order`, as Arrow record batches, one key range at a time.
+
+    DuckDB's ORDER BY over a whole wide table (300 000 activities with their texts) ran
+    out of a 1 GB buffer pool instead of spilling; sorting ranges of `CHUNK_ROWS` keeps the
+    sort small whatever the table's size, at the price of one filtered scan per range.
+    """
+    cols = ", ".join(f'"{c}"' for c in table.columns)
+    order = ", ".join(f'"{c}"' for c in export_order(table))
+    lead = f'"{export_order(table)[0]}"'
+    for key_range in key_ranges(con, table, range_rows):
+        where, params = (f"{lead} IS NULL", []) if key_range is None else (f"{lead} BETWEEN ? AND ?", list(key_range))
+        relation = con.sql(f"SELECT {cols} FROM {table.name} WHERE {where} ORDER BY {order}", params=params)
+        with relation.to_arrow_reader(batch_size=batch_rows) as reader:
+            yield from reader
 
 
 def export_tables(warehouse_path: Path | str, out_dir: Path | str, tables: list[Table],
                   copy_db: bool = True) -> list[Path]:
     """Write `<table>.parquet` and `<table>.csv` per table, plus (if asked) a copy of the DuckDB file.
 
-    Rows stream from DuckDB in record batches (sorted by the key, spilling to disk if
-    need be) into both writers, so no table is ever whole in memory.
+    Rows stream from DuckDB in record batches (`sorted_batches`) into both writers, so no
+    table is ever whole in memory.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -40,17 +85,14 @@ def export_tables(warehouse_path: Path | str, out_dir: Path | str, tables: list[
     con = connect(warehouse_path, read_only=True)
     try:
         for table in tables:
-            cols = ", ".join(f'"{c}"' for c in table.columns)
-            order = ", ".join(table.primary_key) or cols
             parquet_path, csv_path = out_dir / f"{table.name}.parquet", out_dir / f"{table.name}.csv"
             parquet_tmp, csv_tmp = (p.with_name(f".{p.name}.tmp") for p in (parquet_path, csv_path))
-            relation = con.sql(f"SELECT {cols} FROM {table.name} ORDER BY {order}")
-            with relation.to_arrow_reader(batch_size=BATCH_ROWS) as reader, \
-                    pq.ParquetWriter(parquet_tmp, reader.schema, compression="zstd") as parquet, \
-                    open(csv_tmp, "wb") as fh:
+            cols = ", ".join(f'"{c}"' for c in table.columns)
+            schema = con.sql(f"SELECT {cols} FROM {table.name} LIMIT 0").to_arrow_table().schema
+            with pq.ParquetWriter(parquet_tmp, schema, compression="zstd") as parquet, open(csv_tmp, "wb") as fh:
                 fh.write(UTF8_BOM)
-                with pacsv.CSVWriter(fh, csv_ready(reader.schema.empty_table()).schema) as csv_writer:
-                    for batch in reader:
+                with pacsv.CSVWriter(fh, csv_ready(schema.empty_table()).schema) as csv_writer:
+                    for batch in sorted_batches(con, table):
                         parquet.write_batch(batch)
                         csv_writer.write_table(csv_ready(pa.Table.from_batches([batch])))
             os.replace(parquet_tmp, parquet_path)

@@ -201,8 +201,10 @@ RELEASE_DATE = Field("release_id", "VARCHAR", "Release the snapshot belongs to (
 
 HISTORY_PROJECTS = Table(
     name="history_projects",
-    en="Each release's project status and amounts, so their trajectory over time is queryable.",
-    bg="Статус и суми на проектите във всяко издание, за да се проследи развитието им.",
+    en="Project status and amounts, a row whenever they change (and when a project first appears); "
+       "the state as of a release is each project's latest row at or before it.",
+    bg="Статус и суми на проектите, по ред при всяка промяна (и при първата поява на проекта); "
+       "състоянието към дадено издание е последният ред на проекта до него включително.",
     primary_key=("release_id", "project_code"),
     fields=(
         RELEASE_DATE,
@@ -216,8 +218,10 @@ HISTORY_PROJECTS = Table(
 
 HISTORY_ACTIVITIES = Table(
     name="history_activities",
-    en="Each release's contracted and reported amounts per activity.",
-    bg="Договорени и отчетени суми по дейности във всяко издание.",
+    en="Contracted and reported amounts per activity, a row whenever they change (and when an activity "
+       "first appears); the state as of a release is each activity's latest row at or before it.",
+    bg="Договорени и отчетени суми по дейности, по ред при всяка промяна (и при първата поява на дейността); "
+       "състоянието към дадено издание е последният ред на дейността до него включително.",
     primary_key=("release_id", "project_code", "activity_no"),
     fields=(
         RELEASE_DATE,

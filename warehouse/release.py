@@ -94,7 +94,17 @@ def _file_info(directory: Path) -> dict[str, dict]:
             for p in sorted(directory.iterdir()) if p.is_file() and p.name != "SHA256SUMS"}
 
 
+# Release ids sort by day, then by the `.N` suffix of a day's later releases (".10" after ".9").
+RELEASE_ORDER = "left(release_id, 10), coalesce(try_cast(split_part(release_id, '.', 2) AS INTEGER), 1)"
+
+
 def _add_history(con: duckdb.DuckDBPyConnection, release_id: str, previous: Path | None) -> None:
+    """Carry the history tables forward and add a row for each project or activity that is
+    new or whose tracked values changed since its latest history row.
+
+    History grows with what changes, not with the number of releases times the corpus:
+    the state as of release R is each key's latest row at or before R.
+    """
     snapshots = {HISTORY_PROJECTS: "projects", HISTORY_ACTIVITIES: "activities"}
     for table, source in snapshots.items():
         con.execute(create_table_sql(table))
@@ -103,8 +113,17 @@ def _add_history(con: duckdb.DuckDBPyConnection, release_id: str, previous: Path
         if prev and prev.exists():
             con.execute(f"INSERT INTO {table.name} SELECT {cols} FROM read_parquet(?) WHERE release_id <> ?",
                         [str(prev), release_id])
-        current = ", ".join("?::VARCHAR AS release_id" if c == "release_id" else c for c in table.columns)
-        con.execute(f"INSERT INTO {table.name} SELECT {current} FROM {source}", [release_id])
+        key = [c for c in table.primary_key if c != "release_id"]
+        tracked = [c for c in table.columns if c not in table.primary_key]
+        same = " AND ".join([*(f"l.{c} = s.{c}" for c in key), *(f"l.{c} IS NOT DISTINCT FROM s.{c}" for c in tracked)])
+        current = ", ".join("?::VARCHAR AS release_id" if c == "release_id" else f"s.{c}" for c in table.columns)
+        con.execute(f"""
+            INSERT INTO {table.name}
+            SELECT {current} FROM {source} s
+            WHERE NOT EXISTS (
+                SELECT 1 FROM (SELECT * FROM {table.name} QUALIFY row_number() OVER (
+                    PARTITION BY {', '.join(key)} ORDER BY {RELEASE_ORDER} DESC) = 1) l
+                WHERE {same})""", [release_id])
 
 
 def _charts(con: duckdb.DuckDBPyConnection) -> list[str]:
