@@ -244,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     for p in (demo, build, crawl, publish):
         p.add_argument("--log-level", default="WARNING", help="Dagster log level (default WARNING)")
         p.add_argument("--force", action="store_true", help="rebuild even if nothing changed since the last release")
+        p.add_argument("--workers", type=int, default=int(os.environ.get("BGFUNDS_WORKERS", "0")),
+                       help="processes parsing batches of contracts (default: one per core)")
     args = parser.parse_args(argv)
 
     if args.command == "serve":
@@ -262,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         source = LiveIsunCrawler(base_url=args.base_url, requests_per_night=args.budget,
                                  interval_seconds=args.interval, contact=args.contact, show_progress=True)
     summary = run_build(args.data_dir, corpus, args.log_level, source=source, force_rebuild=args.force,
-                        documents=documents)
+                        documents=documents, workers=args.workers)
     print_summary(summary)
     return 0 if summary.success else 1
 

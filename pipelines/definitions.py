@@ -23,7 +23,7 @@ def profile_resources(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
     BGFUNDS_PROFILE=live: crawl BGFUNDS_ISUN_BASE_URL (default https://2020.eufunds.bg)
     within BGFUNDS_REQUESTS_PER_NIGHT requests, as BGFUNDS_CONTACT.
     """
-    settings = Settings(data_dir=env.get("BGFUNDS_DATA_DIR", "data"))
+    settings = Settings(data_dir=env.get("BGFUNDS_DATA_DIR", "data"), workers=int(env.get("BGFUNDS_WORKERS", "0")))
     if env.get("BGFUNDS_PROFILE", "sample") == "live":
         source = LiveIsunCrawler(
             base_url=env.get("BGFUNDS_ISUN_BASE_URL", ISUN_BASE_URL),
