@@ -33,8 +33,9 @@ def _core_documents__records(context: dg.AssetExecutionContext, settings: Settin
                              raw_documents__pages: list[str]) -> list[dict]:
     archive = settings.raw_archive
     latest: dict[str, RawResponse] = {}
+    wanted = set(raw_documents__pages)
     for record in archive.records():
-        if record.url in raw_documents__pages and record.status in (200, 304):
+        if record.url in wanted and record.status in (200, 304):
             latest[record.url] = record
     out, failed = [], 0
     for url, raw in sorted(latest.items()):

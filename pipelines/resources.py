@@ -9,13 +9,12 @@ or at a mirror); settings, tests and the CLI choose through
 
 import os
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import dagster as dg
 
 from pipelines.isun_batches import BATCH_CONTRACTS
 from sources.crawl_state import CrawlState
-from sources.isun_crawl import ISUN_BASE_URL, CrawlConfig, run_crawl
+from sources.isun_crawl import ISUN_BASE_URL, CrawlConfig, is_isun_url, run_crawl
 from sources.raw_archive import RawArchive, RawResponse
 from sources.recorded import SAMPLE_CORPUS, SAMPLE_DOCUMENTS, replay_recording
 
@@ -135,11 +134,11 @@ class DocumentSource(dg.ConfigurableResource):
 
 
 class ArchivedDocumentsOnly(DocumentSource):
-    """Fetches nothing: the documents are the raw archive's responses from hosts other than ИСУН's."""
+    """Fetches nothing: the documents are the raw archive's responses that are not ИСУН pages
+    (ИСУН's or a mirror's: `sources.isun_crawl.is_isun_url`)."""
 
     def fetch_into(self, settings: Settings, log) -> list[RawResponse]:
-        isun_host = urlsplit(ISUN_BASE_URL).netloc
-        records = [r for r in settings.raw_archive.records() if urlsplit(r.url).netloc != isun_host]
+        records = [r for r in settings.raw_archive.records() if not is_isun_url(r.url)]
         log.info(f"offline: {len(records)} archived document responses, nothing fetched")
         return records
 

@@ -41,7 +41,7 @@ def row_rule_columns(table: Table) -> list[str]:
     return wanted
 
 
-def _merge(outcomes: list[ValidationOutcome], table: Table, rows: int) -> tuple[int, list[Failure]]:
+def _merge(outcomes: list[ValidationOutcome]) -> tuple[int, list[Failure]]:
     evaluated = max((o.evaluated for o in outcomes), default=0)
     merged: dict[tuple[str, str | None], Failure] = {}
     for outcome in outcomes:
@@ -113,7 +113,7 @@ def _validate(table: Table, staged: StagedTable, parents: dict[str, StagedTable]
                 for batch in staged.batches(columns=columns, rows=batch_rows)]
     if not outcomes:  # an empty table: still report how many rules there are
         outcomes = [validate_table(table, staged.to_pandas(columns=columns), table_level=False)]
-    evaluated, failures = _merge(outcomes, table, staged.rows)
+    evaluated, failures = _merge(outcomes)
     con = connect()
     try:
         table_rules = [key_duplicates(con, table, staged)] if table.primary_key else []

@@ -38,6 +38,14 @@ DEFAULT_LISTINGS = (
     "/bg/0/0/Project/Search",
 )
 CONTRACT_PAGE = "/bg/0/0/Project/PrintProject?contractId={contract_id}&isHistoric=False"
+# Paths of everything the crawler fetches from ИСУН (listings, exports, contract tabs), on
+# ИСУН itself or on a mirror of it.
+ISUN_PATH_PREFIXES = ("/bg/0/0/Project/", "/api/v1.0/opendata")
+
+
+def is_isun_url(url: str) -> bool:
+    """Whether `url` is an ИСУН page (by its path, so a mirror's pages count too)."""
+    return urlparse(url).path.startswith(ISUN_PATH_PREFIXES)
 
 
 def contract_page_url(base_url: str, contract_id: str) -> str:

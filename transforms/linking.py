@@ -92,10 +92,6 @@ def _plain(value):
     return value.item() if hasattr(value, "item") else value
 
 
-def _is_missing(value) -> bool:
-    return value is None or (not isinstance(value, str) and pd.isna(value))
-
-
 def _extend_proposal_codes(claims: pd.DataFrame) -> None:
     """A proposal-level code (BG05SFOP001-2.009-0004) names the contract that extends it (…-0004-C01)."""
     keys = claims["project_key"]
@@ -147,11 +143,11 @@ def _project_sources(claims: pd.DataFrame) -> pd.DataFrame:
     parts = []
     for field_no, field in enumerate(CLAIM_FIELDS):
         values = claims[field]
-        present = values.map(lambda v: not (_is_missing(v) or (isinstance(v, str) and v == "")))
-        part = claims.loc[present.astype(bool), ["project_key", "source_kind", "source_url", "fetched_at",
-                                                 "content_sha256", "match_method", "match_score"]].copy()
+        present = (values.notna() & values.ne("")).to_numpy(dtype=bool)
+        part = claims.loc[present, ["project_key", "source_kind", "source_url", "fetched_at",
+                                    "content_sha256", "match_method", "match_score"]].copy()
         part["field"] = field
-        part["_raw"] = values[present.astype(bool)]
+        part["_raw"] = values[present]
         part["value"] = part["_raw"].map(lambda v: str(_plain(v)))
         part["_claim"], part["_field_no"] = part.index, field_no
         parts.append(part)

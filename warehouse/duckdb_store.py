@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.metadata import Table, create_table_sql
-from warehouse.staging import StagedTable, typed_select
+from warehouse.staging import StagedTable, register_typed, typed_select
 from warehouse.views import create_views
 
 # DuckDB's own buffers count towards the process's memory; past this it spills to disk.
@@ -46,8 +46,7 @@ def write_warehouse(path: Path | str, tables: list[tuple[Table, StagedTable | pd
             if isinstance(source, StagedTable):
                 con.execute(f"INSERT INTO {table.name} {typed_select(table, source.scan_sql())}")
             else:
-                con.register("_incoming", source[table.columns])
-                con.execute(f"INSERT INTO {table.name} {typed_select(table, '_incoming')}")
+                con.execute(f"INSERT INTO {table.name} {register_typed(con, table, source)}")
                 con.unregister("_incoming")
             counts[table.name] = con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
         if {"projects", "activities", "project_places", "programmes"} <= set(counts):

@@ -76,22 +76,20 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-_DIGESTS: dict[tuple[str, int, int], str] = {}
-
-
-def _sha256_once(path: Path) -> str:
-    """`_sha256`, remembered per (path, size, mtime): the release lists its files four times."""
-    stat = path.stat()
-    key = (str(path), stat.st_size, stat.st_mtime_ns)
-    if key not in _DIGESTS:
-        _DIGESTS[key] = _sha256(path)
-    return _DIGESTS[key]
-
-
-def _file_info(directory: Path) -> dict[str, dict]:
-    return {p.name: {"bytes": p.stat().st_size, "sha256": _sha256_once(p),
-                     "mediatype": MEDIA_TYPES.get(p.suffix, mimetypes.guess_type(p.name)[0] or "application/octet-stream")}
-            for p in sorted(directory.iterdir()) if p.is_file() and p.name != "SHA256SUMS"}
+def _file_info(directory: Path, digests: dict[tuple[str, int, int], str]) -> dict[str, dict]:
+    """Size, checksum and media type of each file; `digests` (one per release) remembers
+    checksums by (name, size, mtime), since the release lists its files four times as it grows."""
+    info = {}
+    for p in sorted(directory.iterdir()):
+        if not p.is_file() or p.name == "SHA256SUMS":
+            continue
+        stat = p.stat()
+        key = (p.name, stat.st_size, stat.st_mtime_ns)
+        if key not in digests:
+            digests[key] = _sha256(p)
+        info[p.name] = {"bytes": stat.st_size, "sha256": digests[key],
+                        "mediatype": MEDIA_TYPES.get(p.suffix, mimetypes.guess_type(p.name)[0] or "application/octet-stream")}
+    return info
 
 
 # Release ids sort by day, then by the `.N` suffix of a day's later releases (".10" after ".9").
@@ -157,6 +155,7 @@ def build_release(warehouse_path: Path | str, publish_root: Path | str, quality:
                           *HISTORY_TABLES.values()]
     try:
         staging.mkdir()
+        digests: dict[tuple[str, int, int], str] = {}
         db = staging / "warehouse.duckdb"
         shutil.copyfile(warehouse_path, db)
         con = connect(db)
@@ -182,7 +181,7 @@ def build_release(warehouse_path: Path | str, publish_root: Path | str, quality:
             writer.writerows(dictionary)
         (staging / "data_dictionary.md").write_text(dictionary_markdown(tables), encoding="utf-8")
 
-        write_json(staging / "datapackage.json", datapackage(release_id, tables, _file_info(staging)))
+        write_json(staging / "datapackage.json", datapackage(release_id, tables, _file_info(staging, digests)))
         frictionless = validate_datapackage(staging / "datapackage.json")
         report = {"release_id": release_id, "issued": issued, "tables": quality.get("tables", {}),
                   "inputs_fingerprint": quality.get("inputs_fingerprint"),
@@ -194,12 +193,12 @@ def build_release(warehouse_path: Path | str, publish_root: Path | str, quality:
         if not frictionless["valid"]:
             raise ReleaseError(f"release {release_id}: the Data Package does not validate: {frictionless['errors'][:5]}")
 
-        write_json(staging / "dcat.jsonld", dcat(release_id, issued, _file_info(staging)))
+        write_json(staging / "dcat.jsonld", dcat(release_id, issued, _file_info(staging, digests)))
         (staging / "index.html").write_text(index_html(
-            release_id=release_id, issued=issued, tables=tables, files=_file_info(staging), counts=counts,
+            release_id=release_id, issued=issued, tables=tables, files=_file_info(staging, digests), counts=counts,
             quality=report, changelog=changelog, charts=charts, dictionary=dictionary), encoding="utf-8")
         (staging / "SHA256SUMS").write_text(
-            "".join(f"{info['sha256']}  {name}\n" for name, info in _file_info(staging).items()), encoding="utf-8")
+            "".join(f"{info['sha256']}  {name}\n" for name, info in _file_info(staging, digests).items()), encoding="utf-8")
 
         final = releases / release_id
         os.replace(staging, final)

@@ -83,6 +83,20 @@ def _with_exact_decimals(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**columns) if columns else frame
 
 
+def register_typed(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame) -> str:
+    """Register the table's columns of `frame` as `_incoming` and return the typed `SELECT` of them."""
+    con.register("_incoming", _with_exact_decimals(table, frame[table.columns]))
+    return typed_select(table, "_incoming")
+
+
+def _copy(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, path: Path) -> None:
+    """`frame` typed by the metadata, written as one Parquet file (via a temporary name)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    con.execute(f"COPY ({register_typed(con, table, frame)}) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
+    con.unregister("_incoming")
+    tmp.replace(path)
+
+
 def write_part(table: Table, directory: Path | str, part_no: int, frame: pd.DataFrame,
                con: duckdb.DuckDBPyConnection | None = None) -> int:
     """Write `frame` as part `part_no` of a staged table, typed by the metadata; return its rows.
@@ -94,18 +108,13 @@ def write_part(table: Table, directory: Path | str, part_no: int, frame: pd.Data
         return 0
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    part = directory / f"part-{part_no:06d}.parquet"
-    tmp = part.with_name(f".{part.name}.tmp")
     own = con is None
     con = con or duckdb.connect(config={"threads": 1})
     try:
-        con.register("_incoming", _with_exact_decimals(table, frame[table.columns]))
-        con.execute(f"COPY ({typed_select(table, '_incoming')}) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
-        con.unregister("_incoming")
+        _copy(con, table, frame, directory / f"part-{part_no:06d}.parquet")
     finally:
         if own:
             con.close()
-    tmp.replace(part)
     return len(frame)
 
 
@@ -116,11 +125,11 @@ def finish(root: Path | str, table: Table, directory: Path | str) -> StagedTable
     directory.mkdir(parents=True, exist_ok=True)
     if not any(directory.glob("*.parquet")):
         con = duckdb.connect()
-        empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in table.columns})
-        con.register("_incoming", empty)
-        con.execute(f"COPY ({typed_select(table, '_incoming')}) TO '{directory / 'part-000000.parquet'}' "
-                    "(FORMAT parquet)")
-        con.close()
+        try:
+            _copy(con, table, pd.DataFrame({c: pd.Series([], dtype=object) for c in table.columns}),
+                  directory / "part-000000.parquet")
+        finally:
+            con.close()
     rows = pads.dataset(directory, format="parquet").count_rows()
     return publish_version(root, table, directory, rows)
 

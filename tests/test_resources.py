@@ -1,0 +1,23 @@
+"""Offline resources: a rebuild from the archive alone tells ИСУН pages from documents by path."""
+
+import logging
+
+from pipelines.resources import ArchivedDocumentsOnly, Settings
+from sources.raw_archive import RawArchive
+from sources.recorded import SAMPLE_CORPUS, SAMPLE_DOCUMENTS, replay_recording
+
+
+def test_archived_documents_are_everything_but_isun_pages_even_from_a_mirror(tmp_path):
+    settings = Settings(data_dir=str(tmp_path))
+    archive = RawArchive(settings.root / "raw")
+    replay_recording(SAMPLE_CORPUS, archive)
+    documents = replay_recording(SAMPLE_DOCUMENTS, archive)
+    page = archive.read(next(r for r in archive.records() if "contractId=4711" in r.url).sha256)
+    archive.store("http://127.0.0.1:8765/bg/0/0/Project/BasicData?contractId=4711&isHistoric=False", page,
+                  status=200, headers={"Content-Type": "text/html; charset=utf-8"}, fetched_at="2026-11-25T00:00:00Z")
+    archive.store("http://127.0.0.1:8765/api/v1.0/opendata?page=1", b"[]", status=200,
+                  headers={"Content-Type": "application/json"}, fetched_at="2026-11-25T00:00:00Z")
+
+    found = ArchivedDocumentsOnly().fetch_into(settings, logging.getLogger("test"))
+    assert sorted(r.url for r in found) == sorted(r.url for r in documents)
+    assert "file:shared/seeds/001_bed355c73594888d.txt" in {r.url for r in found} and len(found) == 4
