@@ -192,7 +192,7 @@ def markdown(results: list[dict]) -> str:
         for s in r["stages"]:
             lines.append(f"| {r['contracts']:,} | {s['stage']} | {s['seconds']} | {s['pages_per_s_per_core']} | "
                          f"{s['peak_rss_mib']} |")
-        lines.append(f"| {r['contracts']:,} | **full build, {r['workers']} workers** | **{r['full_seconds']}** | "
+        lines.append(f"| {r['contracts']:,} | **full build, {r['workers']} worker{'s' if r['workers'] != 1 else ''}** | **{r['full_seconds']}** | "
                      f"{round(r['contracts'] / r['full_seconds'] / CORES, 1)} | **{r['peak_rss_mib']}** |")
     lines += ["", "| contracts | activities | parse vs naive (same pages) | nothing-changed run | "
               "absorption by municipality | top 20 beneficiaries |", "| ---: | ---: | --- | --- | ---: | ---: |"]

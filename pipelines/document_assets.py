@@ -3,6 +3,8 @@
 Groups: `documents` (raw and records), `news`, `ngo`, `events`, `strategies`, `linking`.
 """
 
+from dataclasses import dataclass
+
 import dagster as dg
 import pandas as pd
 
@@ -11,7 +13,7 @@ from sources.documents import DocumentError, html_to_text, read_document
 from sources.extract import extract
 from sources.raw_archive import RawResponse
 from transforms.extracted_tables import claims_from_extracted, extracted_tables
-from transforms.linking import ISUN_CLAIM_COLUMNS, LinkResult, claims_from_isun, link_claims
+from transforms.linking import ISUN_CLAIM_COLUMNS, claims_from_isun, link_claims
 from warehouse.metadata_documents import (
     DOCUMENT_TABLES,
     LINKED_PROJECTS,
@@ -91,30 +93,50 @@ def core_documents__places(settings: Settings, _core_documents__records: list[di
     return out
 
 
-@dg.asset(group_name="linking", description="ИСУН contracts and other sources' claims joined into one record per project.")
-def _core_bgfunds__links(core_isun__projects: StagedTable, _core_documents__records: list[dict]) -> LinkResult:
+@dataclass(frozen=True)
+class StagedLinks:
+    """The three tables of one linking pass, staged, and how many projects have several sources."""
+
+    linked_projects: StagedTable
+    project_sources: StagedTable
+    project_conflicts: StagedTable
+    multi_source: int
+
+
+@dg.asset(group_name="linking", description="ИСУН contracts and other sources' claims joined into one record per "
+          "project (intermediate): linked projects, every source's values and the conflicts, staged as Parquet.")
+def _core_bgfunds__links(settings: Settings, core_isun__projects: StagedTable,
+                         _core_documents__records: list[dict]) -> StagedLinks:
     # Linking compares every project with every other source, so it reads the projects'
     # claim columns whole (narrow: codes, names, amounts, dates), not their free text.
+    # Its tables are staged here rather than returned: Dagster keeps an in-process run's
+    # outputs until the run ends, and at 50 000 contracts these frames are ~300 MB.
     projects = core_isun__projects.to_pandas(columns=ISUN_CLAIM_COLUMNS)
     claims = pd.concat([claims_from_isun(projects), claims_from_extracted(_core_documents__records)],
                        ignore_index=True)
-    return link_claims(claims)
+    del projects
+    result = link_claims(claims)
+    del claims
+    root = settings.staging_dir
+    return StagedLinks(linked_projects=stage_frame(root, LINKED_PROJECTS, result.linked_projects),
+                       project_sources=stage_frame(root, PROJECT_SOURCES, result.project_sources),
+                       project_conflicts=stage_frame(root, PROJECT_CONFLICTS, result.project_conflicts),
+                       multi_source=int((result.linked_projects["n_sources"] > 1).sum()))
 
 
 @dg.asset(group_name="linking", description="One record per project across sources.")
-def core_bgfunds__linked_projects(settings: Settings, _core_bgfunds__links: LinkResult) -> dg.Output[StagedTable]:
-    df = _core_bgfunds__links.linked_projects
-    staged = stage_frame(settings.staging_dir, LINKED_PROJECTS, df)
-    return dg.Output(staged, metadata={"rows": staged.rows, "multi_source": int((df["n_sources"] > 1).sum())})
+def core_bgfunds__linked_projects(_core_bgfunds__links: StagedLinks) -> dg.Output[StagedTable]:
+    staged = _core_bgfunds__links.linked_projects
+    return dg.Output(staged, metadata={"rows": staged.rows, "multi_source": _core_bgfunds__links.multi_source})
 
 
 @dg.asset(group_name="linking", description="Every source's value of every field, with provenance.")
-def core_bgfunds__project_sources(settings: Settings, _core_bgfunds__links: LinkResult) -> dg.Output[StagedTable]:
-    staged = stage_frame(settings.staging_dir, PROJECT_SOURCES, _core_bgfunds__links.project_sources)
+def core_bgfunds__project_sources(_core_bgfunds__links: StagedLinks) -> dg.Output[StagedTable]:
+    staged = _core_bgfunds__links.project_sources
     return dg.Output(staged, metadata={"rows": staged.rows})
 
 
 @dg.asset(group_name="linking", description="Fields where linked sources disagree.")
-def core_bgfunds__project_conflicts(settings: Settings, _core_bgfunds__links: LinkResult) -> dg.Output[StagedTable]:
-    staged = stage_frame(settings.staging_dir, PROJECT_CONFLICTS, _core_bgfunds__links.project_conflicts)
+def core_bgfunds__project_conflicts(_core_bgfunds__links: StagedLinks) -> dg.Output[StagedTable]:
+    staged = _core_bgfunds__links.project_conflicts
     return dg.Output(staged, metadata={"rows": staged.rows})

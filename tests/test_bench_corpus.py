@@ -46,3 +46,20 @@ def test_batched_build_equals_one_pass_on_the_sample_and_a_synthetic_corpus(tmp_
                 assert len(a) == len(b) and a.astype(str).equals(b.astype(str)), (screen, name)
     # The sample: a WAF page and a garbled amount rejected while parsing; screening keeps all four projects.
     assert len(whole.quarantine) == 2 and len(batched.projects) == 4
+
+
+def test_bench_times_the_real_job_and_detects_a_quiet_night(tmp_path):
+    """`make bench`'s measurement at a tiny scale: the real job builds every generated contract, the
+    second run sees nothing changed, and every stage of the report was timed."""
+    from bench.run import STAGES, markdown, run_scale
+
+    facts = generate(60, tmp_path / "corpus-60")  # run_scale reuses a corpus already in its workdir
+    result = run_scale(tmp_path, 60, workers=1)
+    assert (result["contracts"], result["activities"]) == (60, facts.activities)
+    assert [s["stage"] for s in result["stages"]] == [name for name, _ in STAGES]
+    assert all(s["seconds"] > 0 and s["peak_rss_mib"] > 0 for s in result["stages"])
+    assert result["unchanged_detected"] and result["unchanged_seconds"] < result["full_seconds"]
+    assert result["naive_sample"] == 60 and result["speedup_vs_naive"] > 1
+    assert set(result["query_ms"]) == {"absorption by municipality", "top 20 beneficiaries"}
+    table = markdown([result])
+    assert "| 60 | **full build, 1 worker** |" in table and f"| 60 | {facts.activities:,} |" in table
