@@ -35,6 +35,7 @@ CORES = os.cpu_count() or 1
 DEFAULT_SCALES = "1000,10000,50000"
 # Stages of the report, by the Dagster steps in them (a step belongs to the first stage whose test it passes).
 STAGES = [
+    ("inputs fingerprint (the gate that skips a quiet night)", lambda s: s == "_core_bgfunds__inputs"),
     (f"parse + normalise + row screening (batches of {BATCH_CONTRACTS:,} contracts)", lambda s: s == "_core_isun__tables"),
     ("derive (organisations, places, documents, reference)", lambda s: s.startswith(("core_", "raw_", "_core_doc"))
      and "linked" not in s and "project_sources" not in s and "project_conflicts" not in s),

@@ -120,7 +120,7 @@ def run_build(data_dir: Path | str = "data", corpus_dir: Path | str = SAMPLE_COR
     if release:
         summary.release = release
         summary.published = [str(p) for p in sorted(Path(release).iterdir())]
-    summary.unchanged = result.success and raw is not None and tables is None
+    summary.unchanged = result.success and raw is not None and output("_core_bgfunds__inputs") is None
     summary.success = result.success and all(checks.values()) and (bool(summary.published) or summary.unchanged)
     if summary.unchanged:
         latest = Path(data_dir) / "publish" / "latest"

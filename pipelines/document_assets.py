@@ -30,7 +30,8 @@ def raw_documents__pages(context: dg.AssetExecutionContext, settings: Settings, 
     return sorted({r.url for r in records})
 
 
-@dg.asset(group_name="documents", description="One extracted record per document, with spans, flags and provenance.")
+@dg.asset(group_name="documents", deps=["_core_bgfunds__inputs"],
+          description="One extracted record per document, with spans, flags and provenance.")
 def _core_documents__records(context: dg.AssetExecutionContext, settings: Settings,
                              raw_documents__pages: list[str]) -> list[dict]:
     archive = settings.raw_archive
