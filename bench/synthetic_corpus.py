@@ -136,3 +136,21 @@ def generate(n_contracts: int, archive_root: Path | str, seed: int = 7) -> Corpu
         facts.bytes += len(data)
         facts.urls.append(url)
     return facts
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bench.synthetic_corpus", description=__doc__.splitlines()[0])
+    parser.add_argument("contracts", type=int, help="how many contracts (PrintProject pages)")
+    parser.add_argument("archive", help="raw archive directory to write (objects/ and manifest.jsonl)")
+    parser.add_argument("--seed", type=int, default=7, help="same seed, same bytes (default 7, as make bench)")
+    args = parser.parse_args(argv)
+    facts = generate(args.contracts, args.archive, seed=args.seed)
+    print(f"{facts.contracts:,} contracts ({facts.eur_pages:,} in EUR), {facts.activities:,} activities "
+          f"({facts.over_reported:,} reported above contracted), {facts.bytes / 2**20:,.1f} MiB in {args.archive}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

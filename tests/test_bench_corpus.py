@@ -63,3 +63,12 @@ def test_bench_times_the_real_job_and_detects_a_quiet_night(tmp_path):
     assert set(result["query_ms"]) == {"absorption by municipality", "top 20 beneficiaries"}
     table = markdown([result])
     assert "| 60 | **full build, 1 worker** |" in table and f"| 60 | {facts.activities:,} |" in table
+
+
+def test_corpus_command_writes_an_archive_of_that_many_pages(tmp_path, capsys):
+    from bench.synthetic_corpus import main
+
+    assert main(["30", str(tmp_path / "c"), "--seed", "3"]) == 0
+    records = list(RawArchive(tmp_path / "c").records())
+    assert len(records) == 30 and all("Project/PrintProject?contractId=" in r.url for r in records)
+    assert capsys.readouterr().out.startswith("30 contracts (")
