@@ -6,7 +6,9 @@ are never published.
 
 
 import hashlib
+import importlib.metadata
 import json
+import re
 from dataclasses import asdict
 from pathlib import Path
 
@@ -64,14 +66,32 @@ def raw_isun__contract_pages(
 CODE_PACKAGES = ("sources", "transforms", "quality", "warehouse", "pipelines")
 
 
+def library_versions() -> list[str]:
+    """`name==version` of each installed direct dependency of bgfunds (from its package metadata)."""
+    try:
+        requirements = importlib.metadata.requires("bgfunds") or []
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return []
+    names = sorted({re.split(r"[\s;=<>!~\[]", r, maxsplit=1)[0] for r in requirements if "extra ==" not in r})
+    versions = []
+    for name in names:
+        try:
+            versions.append(f"{name}=={importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            versions.append(f"{name} missing")
+    return versions
+
+
 def code_version() -> str:
-    """A digest of the code that turns pages into releases: a change in it forces a rebuild."""
+    """A digest of the code that turns pages into releases and of the libraries it runs on
+    (a new DuckDB or Great Expectations can change the output): a change forces a rebuild."""
     root = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()
     for package in CODE_PACKAGES:
         for path in sorted((root / package).rglob("*")):
             if path.is_file() and path.suffix in {".py", ".csv", ".json"}:
                 digest.update(path.relative_to(root).as_posix().encode() + path.read_bytes())
+    digest.update("\n".join(library_versions()).encode())
     return digest.hexdigest()
 
 
@@ -198,8 +218,12 @@ OTHER_TABLE_ASSETS = {
 # Every table in the warehouse (besides the archive's manifest), by the asset that builds it.
 TABLE_ASSETS = {"core_isun__projects": PROJECTS, "core_isun__activities": ACTIVITIES,
                 "core_isun__quarantine": QUARANTINE, **OTHER_TABLE_ASSETS}
-# Columns whose values must point at a row of another table (checked over the whole table).
-PARENTS = {"core_isun__activities": {"project_code": "core_isun__projects"}}
+# Columns whose values must point at a row of another table (checked over the whole table,
+# not only the first rows Frictionless reads). project_organisations -> organisations is not
+# here: organisations are derived from project_organisations, whose blocking check gates them.
+PARENTS = {"core_isun__activities": {"project_code": "core_isun__projects"},
+           "core_isun__project_places": {"project_code": "core_isun__projects"},
+           "core_isun__project_organisations": {"project_code": "core_isun__projects"}}
 
 
 def validate_tables(tables: dict[str, StagedTable]) -> dict[str, dict]:

@@ -183,10 +183,14 @@ def stage_isun_tables(records: list[RawResponse], read_body, staging_root: Path 
         with ProcessPoolExecutor(min(workers, len(batches)), mp_context=multiprocessing.get_context("spawn"),
                                  initializer=_start_worker) as pool:
             futures = [pool.submit(_stage_batch, i, batch, read_body, directories) for i, batch in enumerate(batches)]
-            for i, future in enumerate(futures):
-                counts.append(future.result())
-                if log:
-                    log.info(f"batch {i + 1}/{len(batches)} staged")
+            try:
+                for i, future in enumerate(futures):
+                    counts.append(future.result())
+                    if log:
+                        log.info(f"batch {i + 1}/{len(batches)} staged")
+            except BaseException:
+                pool.shutdown(cancel_futures=True)  # a failed batch fails the step now, not after all the others
+                raise
     else:
         for i, batch in enumerate(batches):
             counts.append(_stage_batch(i, batch, read_body, directories))

@@ -43,7 +43,10 @@ class Settings(dg.ConfigurableResource):
 
     @property
     def worker_count(self) -> int:
-        return self.workers or os.cpu_count() or 1
+        """`workers`, else one per CPU this process may run on (its affinity, not the host's count)."""
+        if self.workers:
+            return self.workers
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
     @property
     def warehouse_path(self) -> Path:

@@ -8,8 +8,9 @@ the Parquet parts, which spills to disk rather than holding the table in memory.
 report in the same `ValidationOutcome`, so checks and the quality report read alike.
 
 A staged table never changes once written (a new build writes a new version directory),
-so the outcome is kept next to its parts (`_validation-<parents>.json`): the release's
-quality report reads what the blocking check computed instead of validating again.
+so the outcome is kept next to its parts (`_validation-<digest>.json`, of the parents and
+the rules): the release's quality report reads what the blocking check computed instead
+of validating again.
 """
 
 from __future__ import annotations
@@ -78,8 +79,16 @@ def missing_parents(con: duckdb.DuckDBPyConnection, column: str, child: StagedTa
     return Failure("parent_row_exists (DuckDB)", column, sum(r[1] for r in rows), [r[0] for r in rows[:EXAMPLES]])
 
 
-def _outcome_path(staged: StagedTable, parents: dict[str, StagedTable]):
-    basis = json.dumps(sorted((column, str(parent.path)) for column, parent in parents.items()))
+def _rules_version(table: Table) -> str:
+    """The table's metadata and the code of its rules: a change to either validates again."""
+    digest = hashlib.sha1(repr(table).encode())
+    for module in (Path(__file__), Path(__file__).with_name("suites.py")):
+        digest.update(module.read_bytes())
+    return digest.hexdigest()
+
+
+def _outcome_path(table: Table, staged: StagedTable, parents: dict[str, StagedTable]):
+    basis = json.dumps([_rules_version(table), sorted((column, str(parent.path)) for column, parent in parents.items())])
     return Path(staged.path) / f"_validation-{hashlib.sha1(basis.encode()).hexdigest()[:12]}.json"
 
 
@@ -96,7 +105,7 @@ def validate_staged(table: Table, staged: StagedTable, parents: dict[str, Staged
     `parents` maps a column to the staged table whose rows it must point at (activities'
     `project_code` -> projects). The outcome is computed once per staged version.
     """
-    saved = _outcome_path(staged, parents or {})
+    saved = _outcome_path(table, staged, parents or {})
     if saved.exists():
         return _outcome_from_dict(json.loads(saved.read_text(encoding="utf-8")))
     outcome = _validate(table, staged, parents or {}, batch_rows)

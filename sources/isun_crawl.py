@@ -26,7 +26,7 @@ from sources.http_client import (
     HostBlockedError,
     PoliteClient,
 )
-from sources.isun_discovery import Listing, listing_from_html, listing_from_json, listing_from_xlsx
+from sources.isun_discovery import FOLLOW_PATH, Listing, listing_from_html, listing_from_json, listing_from_xlsx
 from sources.raw_archive import RawArchive, RawResponse
 
 log = logging.getLogger(__name__)
@@ -38,14 +38,17 @@ DEFAULT_LISTINGS = (
     "/bg/0/0/Project/Search",
 )
 CONTRACT_PAGE = "/bg/0/0/Project/PrintProject?contractId={contract_id}&isHistoric=False"
-# Paths of everything the crawler fetches from ИСУН (listings, exports, contract tabs), on
-# ИСУН itself or on a mirror of it.
-ISUN_PATH_PREFIXES = ("/bg/0/0/Project/", "/api/v1.0/opendata")
+# Paths of everything the crawler fetches from ИСУН (listings, exports, contract tabs,
+# organisation pages: the public module lives under /bg/0/0/ and /en/0/0/), on ИСУН itself
+# or on a mirror of it.
+ISUN_PATH_PREFIXES = ("/bg/0/0/", "/en/0/0/", "/api/v1.0/opendata")
 
 
 def is_isun_url(url: str) -> bool:
-    """Whether `url` is an ИСУН page (by its path, so a mirror's pages count too)."""
-    return urlparse(url).path.startswith(ISUN_PATH_PREFIXES)
+    """Whether `url` is an ИСУН page (by its path, so a mirror's pages count too), including
+    every listing the crawler follows (`sources.isun_discovery.FOLLOW_PATH`)."""
+    path = urlparse(url).path
+    return path.startswith(ISUN_PATH_PREFIXES) or bool(FOLLOW_PATH.search(path))
 
 
 def contract_page_url(base_url: str, contract_id: str) -> str:

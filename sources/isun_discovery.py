@@ -21,7 +21,7 @@ from sources.charset import decode_body
 
 _CONTRACT_ID_IN_URL = re.compile(r"contractId=([A-Za-z0-9-]+)", re.I)
 # Listing pages worth following from a listing: search results, organisations, their pages.
-_FOLLOW_PATH = re.compile(r"/Project/Search|/Company/|/Beneficiary/|/Project/ExportToExcel|/api/v1\.0/opendata", re.I)
+FOLLOW_PATH = re.compile(r"/Project/Search|/Company/|/Beneficiary/|/Project/ExportToExcel|/api/v1\.0/opendata", re.I)
 
 
 @dataclass
@@ -56,7 +56,7 @@ def listing_from_html(body: bytes, url: str, content_type: str | None = None) ->
             row = next(iter(a.xpath("ancestor::tr[1]")), a)
             cells = [" ".join(c.text_content().split()) for c in row.xpath("./td")] or [a.text_content().strip()]
             listing.contracts.setdefault(cid, _fingerprint(cells))
-        elif _FOLLOW_PATH.search(urlparse(href).path + "?" + urlparse(href).query) or "page=" in href.lower():
+        elif FOLLOW_PATH.search(urlparse(href).path + "?" + urlparse(href).query) or "page=" in href.lower():
             if href not in listing.links:
                 listing.links.append(href)
     return listing

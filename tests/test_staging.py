@@ -82,6 +82,38 @@ def test_a_staged_outcome_is_computed_once_and_read_back_alike(sample, tmp_path)
     assert second.as_dict() == first.as_dict() and not second.success
 
 
+def test_a_changed_rule_validates_again_instead_of_reading_the_old_outcome(sample, tmp_path):
+    import dataclasses
+
+    _, _, tables = sample
+    staged = stage_frame(tmp_path, PROJECTS, tables.projects)
+    assert validate_staged(PROJECTS, staged).success
+    # The same staged version, checked against metadata whose primary key now also names the
+    # beneficiary: a second outcome file, not the first one read back.
+    stricter = dataclasses.replace(PROJECTS, primary_key=("project_code", "beneficiary_name"))
+    validate_staged(stricter, staged)
+    assert len(list(Path(staged.path).glob("_validation-*.json"))) == 2
+
+
+def test_places_and_participants_must_point_at_published_projects_on_every_row(sample, tmp_path):
+    from pipelines.assets import PARENTS, TABLE_ASSETS
+    from transforms.isun_location import project_places_table
+
+    _, _, tables = sample
+    projects = stage_frame(tmp_path, PROJECTS, tables.projects)
+    places = project_places_table(tables.projects)
+    lost = places.head(1).assign(project_code="BG05SFOP001-2.009-0099-C01")  # a project that was never published
+    for asset, frame in (("core_isun__project_places", places),
+                         ("core_isun__project_organisations", tables.project_organisations)):
+        table = TABLE_ASSETS[asset]
+        assert PARENTS[asset] == {"project_code": "core_isun__projects"}
+        assert validate_staged(table, stage_frame(tmp_path, table, frame), {"project_code": projects}).success
+    bad = stage_frame(tmp_path, TABLE_ASSETS["core_isun__project_places"], pd.concat([places, lost]))
+    outcome = validate_staged(TABLE_ASSETS["core_isun__project_places"], bad, {"project_code": projects})
+    assert [(f.expectation, f.examples) for f in outcome.failures] == [
+        ("parent_row_exists (DuckDB)", ["BG05SFOP001-2.009-0099-C01"])]
+
+
 def test_a_process_pool_stages_the_same_rows_as_one_process(sample, tmp_path):
     archive, records, tables = sample
     inline = stage_isun_tables(records, archive.read, tmp_path / "inline", batch_contracts=1000, workers=1)
@@ -95,3 +127,18 @@ def test_a_process_pool_stages_the_same_rows_as_one_process(sample, tmp_path):
         pd.testing.assert_frame_equal(_sorted(a, key), _sorted(b, key))
         assert len(a) == len(getattr(tables, name))
     assert sorted(pooled.quarantine.to_pandas()["rule"]) == ["amount_unparseable", "blocked_by_waf"]
+
+
+def test_a_data_directory_with_an_apostrophe_in_its_name_still_works(sample, tmp_path):
+    from warehouse.changelog import compute_changelog
+    from warehouse.export import export_tables
+    from warehouse.duckdb_store import write_warehouse
+
+    _, _, tables = sample
+    root = tmp_path / "O'Neill's data"
+    projects = stage_frame(root, PROJECTS, tables.projects)
+    assert validate_staged(PROJECTS, projects).success
+    write_warehouse(root / "warehouse.duckdb", [(PROJECTS, projects)])
+    export_tables(root / "warehouse.duckdb", root / "out", [PROJECTS], copy_db=False)
+    changes = compute_changelog(None, root / "out" / "projects.parquet")
+    assert changes["summary"]["added"] == 4 and "BG05SFOP001-2.009-0010-C01" in changes["projects_added"]

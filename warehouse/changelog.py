@@ -9,6 +9,7 @@ import pandas as pd
 
 from warehouse.duckdb_store import connect
 from warehouse.metadata import PROJECTS
+from warehouse.staging import sql_string
 
 PROVENANCE_FIELDS = {"source_url", "fetched_at", "content_sha256"}
 COMPARED_FIELDS = [c for c in PROJECTS.columns if c not in PROVENANCE_FIELDS and c != "project_code"]
@@ -31,8 +32,8 @@ def compute_changelog(previous: Path | None, current: Path) -> dict:
     """
     con = connect()
     try:
-        new = f"read_parquet('{current}')"
-        old = f"read_parquet('{previous}')" if previous and previous.exists() else f"(SELECT * FROM {new} LIMIT 0)"
+        new = f"read_parquet({sql_string(current)})"
+        old = f"read_parquet({sql_string(previous)})" if previous and previous.exists() else f"(SELECT * FROM {new} LIMIT 0)"
         codes = lambda sql: [r[0] for r in con.execute(sql).fetchall()]  # noqa: E731
         added = codes(f"SELECT project_code FROM {new} EXCEPT SELECT project_code FROM {old} ORDER BY 1")
         removed = codes(f"SELECT project_code FROM {old} EXCEPT SELECT project_code FROM {new} ORDER BY 1")

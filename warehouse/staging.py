@@ -7,8 +7,12 @@ columns they test a batch at a time, DuckDB reads the parts straight into the wa
 and a process (or a machine) can write its own parts without touching anyone else's.
 
 Each write goes to a fresh directory `<root>/<table>-<id>/`; the previous version of
-the table is removed only once the new one is complete, so a failed build leaves the
-last staged tables (and the warehouse and release built from them) intact.
+the table is removed only once the new one is complete, so a build that fails while
+writing a table leaves its previous version. A build whose checks fail has already
+replaced the staged versions; what it leaves intact is the warehouse and the releases,
+which are separate files written only after the checks pass. Staging is one build's
+scratch space: two builds must not share a data directory at once (the nightly schedule
+and `dagster.yaml` allow one run at a time).
 """
 
 from __future__ import annotations
@@ -29,7 +33,13 @@ BATCH_ROWS = 50_000
 
 
 def quote(name: str) -> str:
+    """An SQL identifier."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def sql_string(text: str | Path) -> str:
+    """An SQL string literal (a path with an apostrophe in it stays one path)."""
+    return "'" + str(text).replace("'", "''") + "'"
 
 
 def typed_select(table: Table, source: str) -> str:
@@ -52,7 +62,7 @@ class StagedTable:
 
     def scan_sql(self) -> str:
         """A DuckDB table expression reading every part."""
-        return f"read_parquet('{self.parquet_glob}')"
+        return f"read_parquet({sql_string(self.parquet_glob)})"
 
     def to_pandas(self, columns: list[str] | None = None) -> pd.DataFrame:
         """The whole table (or some columns) as a DataFrame: for small tables and narrow reads."""
@@ -92,7 +102,7 @@ def register_typed(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataF
 def _copy(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, path: Path) -> None:
     """`frame` typed by the metadata, written as one Parquet file (via a temporary name)."""
     tmp = path.with_name(f".{path.name}.tmp")
-    con.execute(f"COPY ({register_typed(con, table, frame)}) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
+    con.execute(f"COPY ({register_typed(con, table, frame)}) TO {sql_string(tmp)} (FORMAT parquet, COMPRESSION zstd)")
     con.unregister("_incoming")
     tmp.replace(path)
 
