@@ -26,7 +26,13 @@ from sources.http_client import (
     HostBlockedError,
     PoliteClient,
 )
-from sources.isun_discovery import FOLLOW_PATH, Listing, listing_from_html, listing_from_json, listing_from_xlsx
+from sources.isun_discovery import (
+    FOLLOW_PATH,
+    Listing,
+    listing_from_html,
+    listing_from_json,
+    listing_from_xlsx,
+)
 from sources.raw_archive import RawArchive, RawResponse
 
 log = logging.getLogger(__name__)

@@ -217,3 +217,38 @@ def test_catalogue_page_in_headless_chromium(served, two_releases, tmp_path):
     # The chart bars (contracted, reported, paid) were painted.
     assert {(0x1F, 0x5F, 0x99), (0xE0, 0x8A, 0x1E), (0x2E, 0x8B, 0x57)} <= colours
     shutil.copyfile(shot, REPO / "data" / "catalogue.png") if (REPO / "data").is_dir() else None
+
+
+def test_history_marks_what_is_gone_and_what_comes_back(tmp_path):
+    """Three releases of the sample: an activity gone from the second and back in the third."""
+    from warehouse.duckdb_store import connect
+    from warehouse.metadata import PROJECTS, create_table_sql
+    from warehouse.release import _add_history
+
+    data = tmp_path / "data"
+    assert run_build(data).success
+    release = (data / "publish" / "latest").resolve()
+    gone = ("BG05SFOP001-2.009-0042-C01", 3)  # the seed 000 activity reported above contracted
+    previous = None
+    for release_id, without in (("2026-12-01", None), ("2026-12-02", gone), ("2026-12-03", None)):
+        con = connect(tmp_path / f"{release_id}.duckdb")
+        for table in (PROJECTS, ACTIVITIES):
+            con.execute(create_table_sql(table))
+            where = "WHERE NOT (project_code = ? AND activity_no = ?)" if table is ACTIVITIES and without else ""
+            con.execute(f"INSERT INTO {table.name} SELECT {', '.join(table.columns)} FROM read_parquet(?) {where}",
+                        [str(release / f"{table.name}.parquet"), *(without if where else [])])
+        _add_history(con, release_id, previous)
+        previous = tmp_path / release_id
+        previous.mkdir()
+        for table in ("history_projects", "history_activities"):
+            con.execute(f"COPY {table} TO '{previous / table}.parquet' (FORMAT parquet)")
+        con.close()
+    history = pd.read_parquet(previous / "history_activities.parquet")
+    trail = history[(history.project_code == gone[0]) & (history.activity_no == gone[1])].sort_values("release_id")
+    assert list(zip(trail.release_id, trail.is_removed, strict=True)) == [("2026-12-01", False), ("2026-12-02", True),
+                                                             ("2026-12-03", False)]
+    assert [float(v) for v in trail.amount_reported_bgn] == [11309.87] * 3  # the last known amount rides along
+    activities = pd.read_parquet(release / "activities.parquet")
+    assert len(history) == len(activities) + 2 and not history[history.project_code != gone[0]].is_removed.any()
+    projects = pd.read_parquet(previous / "history_projects.parquet")
+    assert len(projects) == 4 and not projects.is_removed.any()

@@ -131,8 +131,8 @@ def test_a_process_pool_stages_the_same_rows_as_one_process(sample, tmp_path):
 
 def test_a_data_directory_with_an_apostrophe_in_its_name_still_works(sample, tmp_path):
     from warehouse.changelog import compute_changelog
-    from warehouse.export import export_tables
     from warehouse.duckdb_store import write_warehouse
+    from warehouse.export import export_tables
 
     _, _, tables = sample
     root = tmp_path / "O'Neill's data"

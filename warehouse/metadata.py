@@ -198,13 +198,18 @@ RAW_RESPONSES = Table(
 )
 
 RELEASE_DATE = Field("release_id", "VARCHAR", "Release the snapshot belongs to (YYYY-MM-DD)", "Издание (ГГГГ-ММ-ДД)", nullable=False)
+IS_REMOVED = Field("is_removed", "BOOLEAN",
+                   "Gone from this release (its page no longer lists it, or it was quarantined); the other values "
+                   "are its last known ones", "Липсва в това издание (страницата вече не го съдържа или е под "
+                   "карантина); останалите стойности са последните известни", nullable=False)
 
 HISTORY_PROJECTS = Table(
     name="history_projects",
-    en="Project status and amounts, a row whenever they change (and when a project first appears); "
-       "the state as of a release is each project's latest row at or before it.",
-    bg="Статус и суми на проектите, по ред при всяка промяна (и при първата поява на проекта); "
-       "състоянието към дадено издание е последният ред на проекта до него включително.",
+    en="Project status and amounts, a row whenever they change, when a project first appears and when it is "
+       "gone (is_removed); the state as of a release is each project's latest row at or before it, unless removed.",
+    bg="Статус и суми на проектите, по ред при всяка промяна, при първата поява на проекта и когато изчезне "
+       "(is_removed); състоянието към дадено издание е последният ред на проекта до него включително, ако не е "
+       "премахнат.",
     primary_key=("release_id", "project_code"),
     fields=(
         RELEASE_DATE,
@@ -213,15 +218,18 @@ HISTORY_PROJECTS = Table(
         PROJECTS.field("currency_original"),
         *(PROJECTS.field(f"amount_{stem}_{cur}") for stem in ("total", "grant", "paid") for cur in ("bgn", "eur")),
         PROJECTS.field("is_over_reported"),
+        IS_REMOVED,
     ),
 )
 
 HISTORY_ACTIVITIES = Table(
     name="history_activities",
-    en="Contracted and reported amounts per activity, a row whenever they change (and when an activity "
-       "first appears); the state as of a release is each activity's latest row at or before it.",
-    bg="Договорени и отчетени суми по дейности, по ред при всяка промяна (и при първата поява на дейността); "
-       "състоянието към дадено издание е последният ред на дейността до него включително.",
+    en="Contracted and reported amounts per activity, a row whenever they change, when an activity first "
+       "appears and when it is gone (is_removed); the state as of a release is each activity's latest row at or "
+       "before it, unless removed.",
+    bg="Договорени и отчетени суми по дейности, по ред при всяка промяна, при първата поява на дейността и когато "
+       "изчезне (is_removed); състоянието към дадено издание е последният ред на дейността до него включително, "
+       "ако не е премахната.",
     primary_key=("release_id", "project_code", "activity_no"),
     fields=(
         RELEASE_DATE,
@@ -229,6 +237,7 @@ HISTORY_ACTIVITIES = Table(
         ACTIVITIES.field("activity_no"),
         *(ACTIVITIES.field(f"amount_{stem}_{cur}") for stem in ("contracted", "reported") for cur in ("bgn", "eur")),
         ACTIVITIES.field("is_over_reported"),
+        IS_REMOVED,
     ),
 )
 

@@ -92,36 +92,49 @@ def _file_info(directory: Path, digests: dict[tuple[str, int, int], str]) -> dic
     return info
 
 
-# Release ids sort by day, then by the `.N` suffix of a day's later releases (".10" after ".9").
-RELEASE_ORDER = "left(release_id, 10), coalesce(try_cast(split_part(release_id, '.', 2) AS INTEGER), 1)"
+# Newest release first: by day, then by the `.N` suffix of a day's later releases (".10" after
+# ".9"). Each term carries its own DESC: `ORDER BY day, n DESC` would put the oldest day first.
+RELEASE_ORDER_NEWEST_FIRST = ("left(release_id, 10) DESC, "
+                              "coalesce(try_cast(split_part(release_id, '.', 2) AS INTEGER), 1) DESC")
 
 
 def _add_history(con: duckdb.DuckDBPyConnection, release_id: str, previous: Path | None) -> None:
     """Carry the history tables forward and add a row for each project or activity that is
-    new or whose tracked values changed since its latest history row.
+    new, whose tracked values changed since its latest history row, or that is gone.
 
     History grows with what changes, not with the number of releases times the corpus:
-    the state as of release R is each key's latest row at or before R.
+    the state as of release R is each key's latest row at or before R, unless that row
+    says `is_removed` (a key gone from R keeps its last known values on that row).
     """
     snapshots = {HISTORY_PROJECTS: "projects", HISTORY_ACTIVITIES: "activities"}
     for table, source in snapshots.items():
         con.execute(create_table_sql(table))
-        cols = ", ".join(table.columns)
         prev = previous / f"{table.name}.parquet" if previous else None
         if prev and prev.exists():
-            con.execute(f"INSERT INTO {table.name} SELECT {cols} FROM read_parquet(?) WHERE release_id <> ?",
+            had = {r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(prev)]).fetchall()}
+            carried = ", ".join(c if c in had else f"FALSE AS {c}" for c in table.columns)  # releases before is_removed
+            con.execute(f"INSERT INTO {table.name} SELECT {carried} FROM read_parquet(?) WHERE release_id <> ?",
                         [str(prev), release_id])
         key = [c for c in table.primary_key if c != "release_id"]
-        tracked = [c for c in table.columns if c not in table.primary_key]
-        same = " AND ".join([*(f"l.{c} = s.{c}" for c in key), *(f"l.{c} IS NOT DISTINCT FROM s.{c}" for c in tracked)])
-        current = ", ".join("?::VARCHAR AS release_id" if c == "release_id" else f"s.{c}" for c in table.columns)
+        tracked = [c for c in table.columns if c not in table.primary_key and c != "is_removed"]
+        latest = (f"(SELECT * FROM {table.name} QUALIFY row_number() OVER (PARTITION BY {', '.join(key)} "
+                  f"ORDER BY {RELEASE_ORDER_NEWEST_FIRST}) = 1)")
+        same = " AND ".join([*(f"l.{c} = s.{c}" for c in key), *(f"l.{c} IS NOT DISTINCT FROM s.{c}" for c in tracked),
+                             "NOT l.is_removed"])
+        present = ", ".join("?::VARCHAR AS release_id" if c == "release_id" else "FALSE AS is_removed"
+                            if c == "is_removed" else f"s.{c}" for c in table.columns)
+        gone = ", ".join("?::VARCHAR AS release_id" if c == "release_id" else "TRUE AS is_removed"
+                         if c == "is_removed" else f"l.{c}" for c in table.columns)
+        in_source = " AND ".join(f"s.{c} = l.{c}" for c in key)
+        # Keys gone from this release first (judged on the history before this release's rows).
         con.execute(f"""
             INSERT INTO {table.name}
-            SELECT {current} FROM {source} s
-            WHERE NOT EXISTS (
-                SELECT 1 FROM (SELECT * FROM {table.name} QUALIFY row_number() OVER (
-                    PARTITION BY {', '.join(key)} ORDER BY {RELEASE_ORDER} DESC) = 1) l
-                WHERE {same})""", [release_id])
+            SELECT {gone} FROM {latest} l
+            WHERE NOT l.is_removed AND NOT EXISTS (SELECT 1 FROM {source} s WHERE {in_source})""", [release_id])
+        con.execute(f"""
+            INSERT INTO {table.name}
+            SELECT {present} FROM {source} s
+            WHERE NOT EXISTS (SELECT 1 FROM {latest} l WHERE {same})""", [release_id])
 
 
 def _charts(con: duckdb.DuckDBPyConnection) -> list[str]:
