@@ -162,11 +162,15 @@ def test_row_count_drop_blocks_the_release(tmp_path):
     assert blocked.release is None and (fresh / "publish" / "latest").resolve() == fresh_latest
 
 
-def test_unchanged_inputs_skip_the_rebuild_and_keep_latest(tmp_path, capsys):
+def test_unchanged_inputs_skip_the_rebuild_and_keep_latest(tmp_path, capsys, caplog):
     data_dir = tmp_path / "data"
     first = run_build(data_dir)
+    caplog.clear()
     again = run_build(data_dir)
     assert again.success and again.unchanged and again.release == first.release
+    # Nothing ran past the gate, and Dagster's "check emitted no result ... will proceed" is not shown.
+    assert set(again.steps) == {"raw_isun__contract_pages", "raw_documents__pages", "_core_bgfunds__inputs"}
+    assert not [r for r in caplog.records if "emitted no result" in r.getMessage()]
     assert sorted(p.name for p in (data_dir / "publish" / "releases").iterdir()) == [Path(first.release).name]
     forced = run_build(data_dir, force_rebuild=True)
     assert forced.success and not forced.unchanged and Path(forced.release).name.endswith(".2")
