@@ -15,6 +15,7 @@ of validating again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -79,12 +80,15 @@ def missing_parents(con: duckdb.DuckDBPyConnection, column: str, child: StagedTa
     return Failure("parent_row_exists (DuckDB)", column, sum(r[1] for r in rows), [r[0] for r in rows[:EXAMPLES]])
 
 
+@functools.cache
+def _rules_code() -> bytes:
+    """The code of the rules (this module and the suites), read once per process."""
+    return b"".join(p.read_bytes() for p in (Path(__file__), Path(__file__).with_name("suites.py")))
+
+
 def _rules_version(table: Table) -> str:
     """The table's metadata and the code of its rules: a change to either validates again."""
-    digest = hashlib.sha1(repr(table).encode())
-    for module in (Path(__file__), Path(__file__).with_name("suites.py")):
-        digest.update(module.read_bytes())
-    return digest.hexdigest()
+    return hashlib.sha1(repr(table).encode() + _rules_code()).hexdigest()
 
 
 def _outcome_path(table: Table, staged: StagedTable, parents: dict[str, StagedTable]):

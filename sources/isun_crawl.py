@@ -47,12 +47,13 @@ CONTRACT_PAGE = "/bg/0/0/Project/PrintProject?contractId={contract_id}&isHistori
 # Paths of everything the crawler fetches from ИСУН (listings, exports, contract tabs,
 # organisation pages: the public module lives under /bg/0/0/ and /en/0/0/), on ИСУН itself
 # or on a mirror of it.
-ISUN_PATH_PREFIXES = ("/bg/0/0/", "/en/0/0/", "/api/v1.0/opendata")
+ISUN_PATH_PREFIXES = ("/bg/0/0/", "/en/0/0/")
 
 
 def is_isun_url(url: str) -> bool:
-    """Whether `url` is an ИСУН page (by its path, so a mirror's pages count too), including
-    every listing the crawler follows (`sources.isun_discovery.FOLLOW_PATH`)."""
+    """Whether `url` is an ИСУН page (by its path, so a mirror's pages count too): the public
+    module's pages, and every listing the crawler follows (`sources.isun_discovery.FOLLOW_PATH`,
+    the open-data API among them)."""
     path = urlparse(url).path
     return path.startswith(ISUN_PATH_PREFIXES) or bool(FOLLOW_PATH.search(path))
 

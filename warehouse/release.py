@@ -98,6 +98,12 @@ RELEASE_ORDER_NEWEST_FIRST = ("left(release_id, 10) DESC, "
                               "coalesce(try_cast(split_part(release_id, '.', 2) AS INTEGER), 1) DESC")
 
 
+def _history_row(table: Table, alias: str, is_removed: bool) -> str:
+    """The select list of a history row for the release bound as `?`: `alias`'s values, `is_removed` set."""
+    return ", ".join("?::VARCHAR AS release_id" if c == "release_id" else f"{is_removed} AS is_removed"
+                     if c == "is_removed" else f"{alias}.{c}" for c in table.columns)
+
+
 def _add_history(con: duckdb.DuckDBPyConnection, release_id: str, previous: Path | None) -> None:
     """Carry the history tables forward and add a row for each project or activity that is
     new, whose tracked values changed since its latest history row, or that is gone.
@@ -121,19 +127,15 @@ def _add_history(con: duckdb.DuckDBPyConnection, release_id: str, previous: Path
                   f"ORDER BY {RELEASE_ORDER_NEWEST_FIRST}) = 1)")
         same = " AND ".join([*(f"l.{c} = s.{c}" for c in key), *(f"l.{c} IS NOT DISTINCT FROM s.{c}" for c in tracked),
                              "NOT l.is_removed"])
-        present = ", ".join("?::VARCHAR AS release_id" if c == "release_id" else "FALSE AS is_removed"
-                            if c == "is_removed" else f"s.{c}" for c in table.columns)
-        gone = ", ".join("?::VARCHAR AS release_id" if c == "release_id" else "TRUE AS is_removed"
-                         if c == "is_removed" else f"l.{c}" for c in table.columns)
         in_source = " AND ".join(f"s.{c} = l.{c}" for c in key)
         # Keys gone from this release first (judged on the history before this release's rows).
         con.execute(f"""
             INSERT INTO {table.name}
-            SELECT {gone} FROM {latest} l
+            SELECT {_history_row(table, 'l', True)} FROM {latest} l
             WHERE NOT l.is_removed AND NOT EXISTS (SELECT 1 FROM {source} s WHERE {in_source})""", [release_id])
         con.execute(f"""
             INSERT INTO {table.name}
-            SELECT {present} FROM {source} s
+            SELECT {_history_row(table, 's', False)} FROM {source} s
             WHERE NOT EXISTS (SELECT 1 FROM {latest} l WHERE {same})""", [release_id])
 
 
