@@ -27,8 +27,11 @@ from warehouse.duckdb_store import connect, write_warehouse
 from warehouse.metadata import (
     ACTIVITIES,
     ORGANISATIONS,
+    PROJECT_FINANCIAL_CORRECTIONS,
+    PROJECT_INDICATORS,
     PROJECT_ORGANISATIONS,
     PROJECT_PLACES,
+    PROJECT_PROCUREMENTS,
     PROJECTS,
     QUARANTINE,
     RAW_RESPONSES,
@@ -179,12 +182,30 @@ def core_isun__project_organisations(_core_isun__tables: StagedIsunTables) -> dg
     return dg.Output(staged, metadata=staged_metadata(staged, by_role=value_counts(staged, "role")))
 
 
+@dg.asset(group_name="core", description=PROJECT_INDICATORS.en)
+def core_isun__project_indicators(_core_isun__tables: StagedIsunTables) -> dg.Output[StagedTable]:
+    staged = _core_isun__tables.project_indicators
+    return dg.Output(staged, metadata=staged_metadata(staged))
+
+
+@dg.asset(group_name="core", description=PROJECT_PROCUREMENTS.en)
+def core_isun__project_procurements(_core_isun__tables: StagedIsunTables) -> dg.Output[StagedTable]:
+    staged = _core_isun__tables.project_procurements
+    return dg.Output(staged, metadata=staged_metadata(staged))
+
+
+@dg.asset(group_name="core", description=PROJECT_FINANCIAL_CORRECTIONS.en)
+def core_isun__project_financial_corrections(_core_isun__tables: StagedIsunTables) -> dg.Output[StagedTable]:
+    staged = _core_isun__tables.project_financial_corrections
+    return dg.Output(staged, metadata=staged_metadata(staged))
+
+
 @dg.asset(group_name="core", description=ORGANISATIONS.en)
 def core_bgfunds__organisations(settings: Settings, core_isun__project_organisations: StagedTable
                                 ) -> dg.Output[StagedTable]:
     # One row per organisation needs every participant row at once, but only these narrow columns.
     participants = core_isun__project_organisations.to_pandas(
-        columns=["organisation_id", "name_as_published", "eik", "project_code", "role"])
+        columns=["organisation_id", "is_natural_person", "name_as_published", "eik", "project_code", "role"])
     df = organisations_table(participants)
     staged = stage_frame(settings.staging_dir, ORGANISATIONS, df)
     return dg.Output(staged, metadata=staged_metadata(staged, with_eik=int(df["eik"].notna().sum())))
@@ -206,6 +227,9 @@ OTHER_TABLE_ASSETS = {
     "core_bgfunds__organisations": ORGANISATIONS,
     "core_isun__project_organisations": PROJECT_ORGANISATIONS,
     "core_isun__project_places": PROJECT_PLACES,
+    "core_isun__project_indicators": PROJECT_INDICATORS,
+    "core_isun__project_procurements": PROJECT_PROCUREMENTS,
+    "core_isun__project_financial_corrections": PROJECT_FINANCIAL_CORRECTIONS,
     "core_news__mentions": NEWS_MENTIONS,
     "core_ngo__projects": NGO_PROJECTS,
     "core_events__events": EVENTS,
@@ -223,7 +247,10 @@ TABLE_ASSETS = {"core_isun__projects": PROJECTS, "core_isun__activities": ACTIVI
 # here: organisations are derived from project_organisations, whose blocking check gates them.
 PARENTS = {"core_isun__activities": {"project_code": "core_isun__projects"},
            "core_isun__project_places": {"project_code": "core_isun__projects"},
-           "core_isun__project_organisations": {"project_code": "core_isun__projects"}}
+           "core_isun__project_organisations": {"project_code": "core_isun__projects"},
+           "core_isun__project_indicators": {"project_code": "core_isun__projects"},
+           "core_isun__project_procurements": {"project_code": "core_isun__projects"},
+           "core_isun__project_financial_corrections": {"project_code": "core_isun__projects"}}
 
 
 def validate_tables(tables: dict[str, StagedTable]) -> dict[str, dict]:

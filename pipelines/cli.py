@@ -205,7 +205,7 @@ def extract_command(paths: list[str], kind: str, data_dir: str, out=None) -> int
             else:
                 text, fmt = read_document(path)
             is_html = fmt == "html"
-            chosen_text = text if (kind == "isun" or (kind == "auto" and "list-item" in text)) else (
+            chosen_text = text if (kind == "isun" or (kind == "auto" and ("list-item" in text or "Номер от ИСУН" in text))) else (
                 html_to_text(text) if is_html else text)
             record = extract(chosen_text, kind, is_html=is_html and chosen_text is text, url=path)
             record["source"] = path

@@ -31,11 +31,21 @@ from sources.isun import (
 from sources.raw_archive import RawResponse
 from sources.waf import block_reason
 from transforms.isun import IsunTables, build_isun_tables, quarantine_row
-from warehouse.metadata import ACTIVITIES, PROJECT_ORGANISATIONS, PROJECTS, QUARANTINE
+from warehouse.metadata import (
+    ACTIVITIES,
+    PROJECT_FINANCIAL_CORRECTIONS,
+    PROJECT_INDICATORS,
+    PROJECT_ORGANISATIONS,
+    PROJECT_PROCUREMENTS,
+    PROJECTS,
+    QUARANTINE,
+)
 from warehouse.staging import StagedTable, finish, new_version_dir, write_part
 
 ISUN_TABLES = {"projects": PROJECTS, "activities": ACTIVITIES, "quarantine": QUARANTINE,
-               "project_organisations": PROJECT_ORGANISATIONS}
+               "project_organisations": PROJECT_ORGANISATIONS, "project_indicators": PROJECT_INDICATORS,
+               "project_procurements": PROJECT_PROCUREMENTS,
+               "project_financial_corrections": PROJECT_FINANCIAL_CORRECTIONS}
 BATCH_CONTRACTS = 1000  # about 0.5 GiB per worker at peak (`make bench`)
 
 
@@ -96,7 +106,9 @@ def screen_tables(tables: IsunTables) -> IsunTables:
     """Row-level quality rules: failing rows (and a failing project's activities and participants) to quarantine."""
     tables.projects, tables.activities, tables.quarantine = screen_isun_tables(
         tables.projects, tables.activities, tables.quarantine, PROJECTS, ACTIVITIES)
-    tables.keep_projects(set(tables.projects["project_code"]))
+    dropped = tables.keep_projects(set(tables.projects["project_code"]))
+    if not dropped.empty:
+        tables.quarantine = pd.concat([tables.quarantine, dropped], ignore_index=True)
     return tables
 
 
@@ -166,6 +178,9 @@ class StagedIsunTables:
     activities: StagedTable
     quarantine: StagedTable
     project_organisations: StagedTable
+    project_indicators: StagedTable
+    project_procurements: StagedTable
+    project_financial_corrections: StagedTable
     pages_read: int
     pages_rejected: int
     over_reported: int

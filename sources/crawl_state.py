@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS crawl_contracts (
   fetched_fingerprint VARCHAR,
   last_fetched_at TIMESTAMPTZ,
   last_sha256 VARCHAR,
-  last_status INTEGER
+  last_status INTEGER,
+  page_url VARCHAR          -- the listing's link to the contract (its /{lang}/{op}/{pr}/ path and isHistoric)
 );
 CREATE TABLE IF NOT EXISTS crawl_runs (
   run_id INTEGER PRIMARY KEY,
@@ -52,6 +53,7 @@ class CrawlState:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(str(self.path))
         self.con.execute(SCHEMA)
+        self.con.execute("ALTER TABLE crawl_contracts ADD COLUMN IF NOT EXISTS page_url VARCHAR")
 
     def close(self) -> None:
         self.con.close()
@@ -75,13 +77,20 @@ class CrawlState:
                          [status, finished, note, run_id])
 
     # contracts
-    def record_listing(self, contracts: dict[str, str]) -> None:
+    def record_listing(self, contracts: dict[str, str], links: dict[str, str] | None = None) -> None:
+        """Contract ids (decoded tokens) with their listing fingerprints and the link they were listed under."""
         now = _now()
+        links = links or {}
         self.con.executemany(
-            "INSERT INTO crawl_contracts (contract_id, first_seen_at, last_listed_at, listing_fingerprint)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT (contract_id) DO UPDATE SET"
-            " last_listed_at = excluded.last_listed_at, listing_fingerprint = excluded.listing_fingerprint",
-            [[cid, now, now, fp] for cid, fp in contracts.items()])
+            "INSERT INTO crawl_contracts (contract_id, first_seen_at, last_listed_at, listing_fingerprint, page_url)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (contract_id) DO UPDATE SET"
+            " last_listed_at = excluded.last_listed_at, listing_fingerprint = excluded.listing_fingerprint,"
+            " page_url = coalesce(excluded.page_url, crawl_contracts.page_url)",
+            [[cid, now, now, fp, links.get(cid)] for cid, fp in contracts.items()])
+
+    def page_url(self, contract_id: str) -> str | None:
+        row = self.con.execute("SELECT page_url FROM crawl_contracts WHERE contract_id = ?", [contract_id]).fetchone()
+        return row[0] if row else None
 
     def plan(self, run_id: int, budget: int) -> list[tuple[str, str]]:
         """Queue new, then changed, then the longest-unfetched rest, up to `budget` items."""

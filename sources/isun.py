@@ -1,81 +1,132 @@
-"""Parse ИСУН 2020 contract pages: the tab pages, PrintProject, and plain-text renderings.
+"""Parse the pages ИСУН 2020 renders for one contract: the six tabs and PrintProject.
 
-Everything is keyed on the Bulgarian labels the site prints (see
-`shared/isun_labels_bg_en.json`), never on positions, so a reordered page still parses
-and a renamed label fails loudly instead of shifting values into the wrong fields.
-The parser returns the page's text values untouched; typing and currency conversion
-happen in `transforms.isun`, where a bad value can be quarantined with its reason.
+Written from the public module's own Razor views (governmentbg/nims-ccu, `Views/Project/*.cshtml`;
+see `shared/isun_reference/`), not from an imagined layout:
+
+- tabs (BasicData, Activities, Participants, FinancialInformation, Indicators, Procurements):
+  `div.list-item > label` + the value after it; places as `strong` + `ul > li`; activities and
+  indicators as `table`s; participants as `table.chart-info` inside their role's list-item;
+  procurements as a list-item "Процедура N" followed by a `ul` of lots;
+- PrintProject: `h3` sections of `table` rows `td > strong` label / `td` value; activities,
+  participants, indicators and procurements as `ul > li` text "Label: value, Label: value";
+- the currency: a suffix after each financial amount (" BGN") and the page note
+  ("Всички суми са в български лева (BGN) /1 EUR = 1,95583 BGN").
+
+Every label keyed on is a `Texts.resx` entry of the site (`LABELS`, checked against
+`isun_labels_bg_en.json` by the tests). The parser returns the page's text values untouched;
+typing, currency and quarantine happen in `transforms.isun`.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote, urlparse
 
 import lxml.html
 
-# div.list-item labels -> field names (labels: Project_Details_* in isun_labels_bg_en.json).
+# The site's label keys (Texts.resx) and their Bulgarian text: the only labels this parser reads.
+LABELS = {
+    "Project_Details_Procedure": "Процедура",
+    "Project_Details_EUMISNumber": "Номер от ИСУН",
+    "Project_Details_ProjectName": "Наименование на проекта",
+    "Project_Details_Beneficiary": "Бенефициент",
+    "Project_Details_FinancingSource": "Източник на финансиране",
+    "Project_Details_ContractDate": "Дата на сключване на договора/заповедта",
+    "Project_Details_StartDate": "Дата на стартиране",
+    "Project_Details_EndDate": "Дата на приключване",
+    "Project_Details_BFPContractStatus": "Статус на изпълнение на договора/заповедта за БФП",
+    "Project_Details_ExecutionPlace": "Местонахождение",
+    "Project_Details_ShortProjectDescription": "Кратко описание на проекта",
+    "Project_Details_Activities": "Дейности",
+    "Project_Details_Activity": "Дейност",
+    "Project_Details_Activity_ContractedAmount": "Договорена стойност",
+    "Project_Details_Activity_ReportedAmount": "Отчетена стойност",
+    "Project_Details_Partners": "Партньори",
+    "Project_Details_Contractors": "Изпълнители",
+    "Project_Details_Subcontractors": "Подизпълнители",
+    "Project_Details_Members": "Членове на обединение",
+    "Project_Details_Partner": "Партньор",
+    "Project_Details_Contractor": "Изпълнител",
+    "Project_Details_Subcontractor": "Подизпълнител",
+    "Project_Details_Member": "Член на обединение",
+    "Project_Details_Partner_ContractedAmount": "Договорена стойност по проекта",
+    "Project_Details_Partner_ReportedAmount": "Отчетена стойност",
+    "Project_Details_Personal": "физическо лице",
+    "Project_Details_NonPersonal": "юридическо лице",
+    "Project_Details_ProjectTotalAmount": "Обща стойност на проекта",
+    "Project_Details_BFP": "БФП",
+    "Project_Details_ProjectSelfAmount": "Собствено финансиране",
+    "Project_Details_TotalPayed": "Общо реално изплатени суми",
+    "Project_Details_EuPercent": "Процент на съфинансиране от ЕС",
+    "Project_Details_FinancialCorrections": "Финансови корекции",
+    "Project_Details_FinancialCorrections_ImposingReason": "Основание за налагане на корекция",
+    "Project_Details_FinancialCorrections_ContractorName": "Договор с изпълнител",
+    "Project_Details_Indicators": "Индикатори",
+    "Project_Details_Procurements": "Тръжни процедури",
+    "Project_Details_Indicator": "Индикатор",
+    "Project_Details_Indicator_Unit": "Мерна единица",
+    "Project_Details_Indicator_BaseTotalValue": "Базова стойност",
+    "Project_Details_Indicator_TargetAmount": "Целева стойност",
+    "Project_Details_Indicator_CumulativeAmount": "Достигната стойност",
+    "Project_Details_Offer": "Процедура",
+    "Project_Details_Offer_ProcurementPlanName": "Предмет на предвидената процедура",
+    "Project_Details_Offer_Amount": "Прогнозна стойност",
+    "Project_Details_Offer_PositionName": "Обособена позиция",
+    "Project_Details_Offer_ContractorName": "Изпълнител",
+    "Project_Details_Offer_ContractTotalFundedValue": "Обща стойност на договора, финансирана по проекта",
+    "Project_Details_NoProcurements": "Няма намерени тръжни процедури",
+    "Project_Details_None": "Няма",
+    "Project_Details_Identification": "Идентификация",
+    "Project_Details_Description": "Описание",
+    "Project_Details_ParticipatingOrganizations": "Участващи организации",
+    "Project_Details_FinancialInformation": "Финансова информация",
+    "Global_NoteBGN": "Всички суми са в български лева (BGN) /1 EUR = 1,95583 BGN",
+}
+L = LABELS
+
+# Label -> field name, for the one-value rows of BasicData / PrintProject's identification.
 FIELD_LABELS = {
-    "Номер на договора/заповедта": "project_code",
-    "Номер на договора": "project_code",
-    "Номер от ИСУН": "isun_number",
-    "Наименование на проекта": "project_name",
-    "Програма": "programme_name",
-    "Оперативна програма": "programme_name",
-    "Процедура": "procedure_name",
-    "Бенефициент": "beneficiary_name",
-    "ЕИК": "beneficiary_eik",
-    "Дата на сключване на договора/заповедта": "contract_date",
-    "Дата на стартиране": "start_date",
-    "Дата на приключване": "end_date",
-    "Продължителност (месеци)": "duration_months",
-    "Статус на изпълнение на договора/заповедта за БФП": "status",
-    "Местонахождение": "location",
-    "Описание": "description",
-    "Кратко описание на проекта": "description",
+    L["Project_Details_EUMISNumber"]: "contract_code",
+    L["Project_Details_ProjectName"]: "project_name",
+    L["Project_Details_Beneficiary"]: "beneficiary",
+    L["Project_Details_FinancingSource"]: "financing_source",
+    L["Project_Details_ContractDate"]: "contract_date",
+    L["Project_Details_StartDate"]: "start_date",
+    L["Project_Details_EndDate"]: "end_date",
+    L["Project_Details_BFPContractStatus"]: "status",
+    L["Project_Details_ShortProjectDescription"]: "description",
 }
-ACTIVITY_COLUMNS = {
-    "Дейност": "activity_text",
-    "Договорена стойност": "contracted",
-    "Отчетена стойност": "reported",
-}
-FINANCIAL_COLUMNS = {
-    "Източник на финансиране": "funding_source",
-    "Обща стойност на проекта": "total",
-    "БФП": "grant",
-    "Финансиране от ЕС": "eu",
-    "Финансиране от НФ": "national",
-    "Собствено финансиране": "own",
-    "Собствено съфинансиране от бенефициента": "own",
-    "Общо реално изплатени суми": "paid",
+FINANCIAL_LABELS = {
+    L["Project_Details_ProjectTotalAmount"]: "total",
+    L["Project_Details_BFP"]: "grant",
+    L["Project_Details_ProjectSelfAmount"]: "own",
+    L["Project_Details_TotalPayed"]: "paid",
+    L["Project_Details_EuPercent"]: "eu_percent",
 }
 PARTICIPANT_ROLES = {
-    "Бенефициент": "beneficiary",
-    "Партньори": "partner",
-    "Изпълнители": "contractor",
-    "Подизпълнители": "subcontractor",
-    "Членове на обединение": "consortium_member",
+    L["Project_Details_Partners"]: ("partner", L["Project_Details_Partner"]),
+    L["Project_Details_Contractors"]: ("contractor", L["Project_Details_Contractor"]),
+    L["Project_Details_Subcontractors"]: ("subcontractor", L["Project_Details_Subcontractor"]),
+    L["Project_Details_Members"]: ("consortium_member", L["Project_Details_Member"]),
 }
-PARTICIPANT_COLUMNS = {
-    "Наименование на организацията": "name",
-    "ЕИК": "eik",
-    "Вид на организацията": "legal_type",
-}
-TOTAL_ROW_LABELS = {"Общо", "Общо:"}
 CONTRACT_TABS = frozenset({"BasicData", "Activities", "Participants", "FinancialInformation",
                            "Indicators", "Procurements", "PrintProject"})
-NO_DATA_TEXT = "Няма"
-# "Всички суми са в български лева (BGN) /1 EUR = 1,95583 BGN" and its EUR counterpart.
-CURRENCY_NOTE = re.compile(r"Всички суми са в [^()]{0,40}\((BGN|EUR)\)")
+NO_DATA_TEXT = L["Project_Details_None"]
 
-# An amount at the end of a plain-text activity line: 10 889.76, 1 062 400,00.
-_TEXT_AMOUNT = r"-?\d{1,3}(?:[ \u00a0]\d{3})*[.,]\d{2}"
-_TEXT_ACTIVITY_LINE = re.compile(rf"^(?P<text>.*?\S)\s+(?P<contracted>{_TEXT_AMOUNT})\s+(?P<reported>{_TEXT_AMOUNT})\s*$")
-_TEXT_ACTIVITY_HEADER = re.compile(r"^Дейност\s+Договорена стойност\s+Отчетена стойност\s*$")
-_TEXT_LABEL_LINE = re.compile(r"^(?P<label>[^:\n]{2,60}):\s*(?P<value>.+)$")
-# In the text rendering, these label lines are the site's search filters, not project facts.
-_TEXT_FILTER_LABELS = {"Програма", "Район за планиране"}
+# Decimal.cshtml: DecimalToStringDecimalPointSpace, "N" format of en-US with " " groups: 2 846 935.42, -1 000.00.
+AMOUNT = r"-?\d{1,3}(?:[ \u00a0]\d{3})*(?:[.,]\d+)?"
+_CURRENCY_WORDS = {"BGN": "BGN", "ЛВ": "BGN", "ЛВ.": "BGN", "ЛЕВА": "BGN", "ЛЕВ": "BGN",
+                   "EUR": "EUR", "ЕВРО": "EUR", "€": "EUR"}
+_SUFFIXED = re.compile(rf"^(?P<amount>{AMOUNT})?\s*(?P<unit>[^\d\s].*)?$")
+# The page note: "Всички суми са в <currency words>" up to "/" or the end of the sentence.
+_NOTE = re.compile(r"Всички суми са в(?:ъв)?\s+(?P<words>[^/.;\n]{1,60})", re.I)
+_NOTE_CURRENCY = re.compile(r"\b(BGN|EUR)\b|(лева|лв\.?|евро)|€", re.I)
+_OFFER_LABEL = re.compile(rf"^{L['Project_Details_Offer']}\s+(\d+)$")
+_INDICATOR_LABEL = re.compile(rf"^{L['Project_Details_Indicator']}\s+(\d+)$")
+
+
+_UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8")
 
 
 class PageStructureError(ValueError):
@@ -87,158 +138,463 @@ class ParsedIsunPage:
     url: str
     contract_id: str | None
     tab: str | None
+    is_historic: bool | None = None
     fields: dict[str, str] = field(default_factory=dict)
-    activities: list[dict[str, str]] = field(default_factory=list)
+    places: list[str] | None = None  # None: page has no place section; []: "Няма"
+    activities: list[dict[str, str]] | None = None
     financial: dict[str, str] | None = None
-    participants: list[dict[str, str]] = field(default_factory=list)
-    currency: str | None = None
+    corrections: list[dict[str, str]] | None = None
+    participants: list[dict[str, str | None]] | None = None
+    indicators: list[dict[str, str]] | None = None
+    procurements: list[dict[str, str | None]] | None = None
+    currencies: dict[str, str] = field(default_factory=dict)  # where -> BGN/EUR, every statement seen
     unknown_labels: list[str] = field(default_factory=list)
 
+    @property
+    def currency(self) -> str | None:
+        """The one currency the page states, or None (silent or contradictory)."""
+        stated = set(self.currencies.values())
+        return stated.pop() if len(stated) == 1 else None
+
+
+# --- ids and URLs -----------------------------------------------------------------------------
 
 def contract_id_and_tab(url: str) -> tuple[str | None, str | None]:
-    """`/bg/0/0/Project/Activities?contractId=4711&isHistoric=False` -> ("4711", "Activities")."""
+    """`/bg/0/0/Project/Activities?contractId=Zm9v%2Bbg%3D%3D&isHistoric=False` -> ("Zm9v+bg==", "Activities").
+
+    contractId is the site's encrypted Base64 token, URL-encoded in links; the id we keep is the
+    decoded token. A `+` left unencoded in a hand-typed URL decodes to a space, which Base64
+    never contains, so it is turned back into `+`.
+    """
     parsed = urlparse(url)
-    query = {k.lower(): v for k, v in parse_qs(parsed.query).items()}
-    contract_id = query.get("contractid", [None])[0]
+    query = {k.lower(): v for k, v in parse_qs(parsed.query, keep_blank_values=True).items()}
+    values = query.get("contractid")
+    contract_id = values[0].replace(" ", "+") if values and values[0] else None
     tab = parsed.path.rstrip("/").rsplit("/", 1)[-1] or None
     return contract_id, tab
 
 
-def _clean(text: str) -> str:
-    """Runs of whitespace (NBSP included) to one space, trimmed; str.split is regex `\\s+` at C speed."""
-    return " ".join(text.split())
+def is_historic_from_url(url: str) -> bool | None:
+    values = {k.lower(): v for k, v in parse_qs(urlparse(url).query).items()}.get("ishistoric")
+    return None if not values else values[0].strip().lower() == "true"
 
+
+def contract_tab_url(page_url: str, tab: str, contract_id: str, is_historic: bool | None = None) -> str:
+    """The URL of `tab` for a contract, on the same `/{lang}/{op}/{pr}/Project/` path as `page_url`."""
+    parsed = urlparse(page_url)
+    prefix = parsed.path.rsplit("/", 1)[0] if "/Project/" in parsed.path else "/bg/0/0/Project"
+    historic = is_historic if is_historic is not None else bool(is_historic_from_url(page_url))
+    return (f"{parsed.scheme}://{parsed.netloc}{prefix}/{tab}"
+            f"?contractId={quote(contract_id, safe='')}&isHistoric={'True' if historic else 'False'}")
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def _clean(text: str | None) -> str:
+    """Runs of whitespace (NBSP included) to one space, trimmed; str.split is regex `\\s+` at C speed."""
+    return " ".join((text or "").split())
+
+
+def _has_class(cls: str) -> str:
+    return f'contains(concat(" ", normalize-space(@class), " "), " {cls} ")'
+
+
+def currency_word(text: str | None) -> str | None:
+    """"BGN", "лв.", "евро", "€" ... -> "BGN"/"EUR"; None where the text names no currency."""
+    if not text:
+        return None
+    return _CURRENCY_WORDS.get(_clean(text).upper().rstrip("*").strip())
+
+
+def split_amount(text: str) -> tuple[str | None, str | None]:
+    """"2 846 935.42 BGN" -> ("2 846 935.42", "BGN text"); "85.00 %" -> ("85.00", "%")."""
+    m = _SUFFIXED.match(_clean(text))
+    if not m:
+        return _clean(text) or None, None
+    return m.group("amount"), (m.group("unit") or None)
+
+
+def note_currencies(text: str) -> list[str]:
+    """Currencies the page note states ("Всички суми са в ..."), in any wording; the
+    "/1 EUR = 1,95583 BGN" rate after the slash is not a statement of currency."""
+    found = []
+    for m in _NOTE.finditer(text):
+        words = m.group("words")
+        hits = {("BGN" if (c.group(1) or "").upper() == "BGN" or (c.group(2) or "").lower().startswith("л")
+                 else "EUR") for c in _NOTE_CURRENCY.finditer(words)}
+        found.extend(sorted(hits))
+    return found
+
+
+def _value_after_label(item, label_el) -> str:
+    """The text of a list-item after its label (the label's tail and every following child)."""
+    parts = [label_el.tail or ""]
+    seen = False
+    for child in item:
+        if child is label_el:
+            seen = True
+            continue
+        if seen:
+            parts.append(child.text_content() + (child.tail or ""))
+    return _clean(" ".join(parts))
+
+
+# --- the page ---------------------------------------------------------------------------------
 
 def parse_isun_html(body: bytes | str, url: str) -> ParsedIsunPage:
     """Parse any ИСУН contract tab or PrintProject page into label-keyed text values."""
-    root = lxml.html.fromstring(body)
+    if isinstance(body, str):
+        # Already decoded (sources.charset): parse it as UTF-8 whatever a stale <meta> or <?xml?> says.
+        body, parser = body.encode("utf-8"), _UTF8_PARSER
+    else:
+        parser = None
+    if not body.strip():
+        raise PageStructureError(f"{url}: empty page")
+    root = lxml.html.fromstring(body, parser=parser)
     contract_id, tab = contract_id_and_tab(url)
-    page = ParsedIsunPage(url=url, contract_id=contract_id, tab=tab)
+    page = ParsedIsunPage(url=url, contract_id=contract_id, tab=tab, is_historic=is_historic_from_url(url))
+    _parse_tab(root, page)
+    if root.xpath("//table//tr/td[1]/strong"):
+        _parse_print(root, page)
+    for i, words in enumerate(note_currencies(_clean(root.text_content()))):
+        page.currencies[f"note{i or ''}"] = words
+    _check_structure(page)
+    return page
 
-    for item in root.xpath('//div[contains(concat(" ", normalize-space(@class), " "), " list-item ")]'):
+
+def _check_structure(page: ParsedIsunPage) -> None:
+    """A page must carry what its tab always renders; otherwise the site changed under us."""
+    url, tab = page.url, page.tab
+    needs = {
+        "BasicData": ("contract_code", page.fields.get("contract_code")),
+        "PrintProject": ("contract_code", page.fields.get("contract_code")),
+        "Activities": ("activities", page.activities),
+        "FinancialInformation": ("financial", page.financial),
+        "Participants": ("participants", page.participants),
+        "Indicators": ("indicators", page.indicators),
+        "Procurements": ("procurements", page.procurements),
+    }
+    if tab in needs and needs[tab][1] is None:
+        what = needs[tab][0]
+        label = L["Project_Details_EUMISNumber"] if what == "contract_code" else what
+        raise PageStructureError(f"{url}: no '{label}' section on a {tab} page (the page's structure changed?)")
+    if tab == "PrintProject":
+        for what in ("activities", "financial", "participants"):
+            if getattr(page, what) is None:
+                raise PageStructureError(f"{url}: PrintProject has no {what} section")
+
+
+def _parse_tab(root, page: ParsedIsunPage) -> None:
+    for item in root.xpath(f"//div[{_has_class('list-item')}]"):
         labels = item.xpath("./label")
         if not labels:
             continue
         label = _clean(labels[0].text_content()).rstrip(":")
-        value = _clean(" ".join(
-            (child.text_content() + (child.tail or "")) if child is not labels[0] else (child.tail or "")
-            for child in item
-        ) + " " + (item.text or ""))
-        name = FIELD_LABELS.get(label)
-        if name is None:
+        value = _value_after_label(item, labels[0])
+        if label == L["Project_Details_Procedure"] and item.xpath("./a"):
+            link = item.xpath("./a")[0]
+            page.fields["procedure"] = _clean(link.text_content())
+            page.fields["procedure_url"] = link.get("href") or ""
+        elif (m := _OFFER_LABEL.match(label)):
+            page.procurements = page.procurements or []
+            page.procurements.extend(_tab_offer(int(m.group(1)), value, item))
+        elif label == L["Project_Details_NoProcurements"]:
+            page.procurements = page.procurements or []
+        elif label == L["Project_Details_Beneficiary"]:
+            page.fields["beneficiary"] = value
+            link = item.xpath("./a[@href]")
+            if link:
+                page.fields["beneficiary_url"] = link[0].get("href")
+        elif label == L["Project_Details_FinancingSource"]:
+            page.fields["financing_source"] = value
+        elif label in FIELD_LABELS:
+            pre = item.xpath(".//pre")
+            page.fields[FIELD_LABELS[label]] = _clean(pre[0].text_content()) if pre else value
+        elif label in FINANCIAL_LABELS:
+            page.financial = page.financial or {}
+            amount, unit = split_amount(value)
+            key = FINANCIAL_LABELS[label]
+            page.financial[key] = amount or ""
+            if key != "eu_percent" and (currency := currency_word(unit)):
+                page.currencies[key] = currency
+        elif label == L["Project_Details_ExecutionPlace"]:
+            page.places = [] if value == NO_DATA_TEXT else [value]
+        elif label == L["Project_Details_Activities"]:
+            page.activities = [] if value.startswith(NO_DATA_TEXT) else page.activities
+        elif label in PARTICIPANT_ROLES:
+            page.participants = page.participants or []
+            page.participants.extend(_tab_participants(item, *PARTICIPANT_ROLES[label]))
+        elif label == NO_DATA_TEXT:
+            # The "Няма" of the financial-corrections box, the indicators and the procurements tabs.
+            box = _clean("".join(item.xpath("ancestor::div[" + _has_class("project-info-box") + "][1]"
+                                            "//div[" + _has_class("head") + "]//text()")))
+            if box == L["Project_Details_FinancialCorrections"]:
+                page.corrections = []
+            elif box == L["Project_Details_Indicators"]:
+                page.indicators = []
+        else:
             page.unknown_labels.append(label)
-        elif value:
-            page.fields[name] = value
+
+    for strong in root.xpath(f"//div[{_has_class('content')}]/strong"):
+        label = _clean(strong.text_content())
+        following = strong.getnext()
+        if label == L["Project_Details_ExecutionPlace"] and following is not None and following.tag == "ul":
+            page.places = [_clean(li.text_content()) for li in following.xpath("./li")]
+        elif label == L["Project_Details_Activities"]:
+            table = strong.xpath("following-sibling::div[1]//table")
+            if table:
+                page.activities = _activity_table(table[0], page.url)
 
     for table in root.xpath("//table"):
-        header = [_clean(th.text_content()) for th in table.xpath("./thead/tr[1]/th|./thead/tr[1]/td")]
-        rows = table.xpath("./tbody/tr")
-        if not header:
-            all_rows = table.xpath(".//tr")
-            if not all_rows:
+        header = [_clean(th.text_content()) for th in table.xpath("./thead/tr[1]/th")]
+        if header[:1] == [L["Project_Details_Indicator"]]:
+            page.indicators = _indicator_table(table)
+        elif header[:1] == [L["Project_Details_FinancialCorrections_ImposingReason"]]:
+            page.corrections = _corrections_table(table)
+
+
+def _activity_table(table, url: str) -> list[dict[str, str]]:
+    header = [_clean(th.text_content()) for th in table.xpath("./thead/tr[1]/th")]
+    want = [L["Project_Details_Activity"], L["Project_Details_Activity_ContractedAmount"],
+            L["Project_Details_Activity_ReportedAmount"]]
+    if header != want:
+        raise PageStructureError(f"{url}: activities table header is {header}, expected {want}")
+    rows = []
+    for tr in table.xpath("./tbody/tr"):
+        cells = [_clean(td.text_content()) for td in tr.xpath("./td")]
+        if len(cells) == 3:
+            rows.append({"title": cells[0], "contracted": cells[1], "reported": cells[2]})
+    return rows
+
+
+def _tab_participants(item, role: str, singular: str) -> list[dict[str, str | None]]:
+    rows = []
+    for table in item.xpath(f".//table[{_has_class('chart-info')}]"):
+        head = _clean(table.xpath("string(./thead/tr[1]/th[1])"))
+        is_person = head.endswith(L["Project_Details_Personal"])
+        for tr in table.xpath("./tbody/tr"):
+            cells = tr.xpath("./td")
+            if not cells:
                 continue
-            header = [_clean(c.text_content()) for c in all_rows[0].xpath("./th|./td")]
-            rows = all_rows[1:]
-        cells = [[_clean(c.text_content()) for c in row.xpath("./td|./th")] for row in rows]
-        if {"Дейност", "Договорена стойност"} <= set(header):
-            page.activities = _activity_rows(header, cells, url)
-        elif "Обща стойност на проекта" in header:
-            page.financial = _financial_totals(header, cells, url)
-        elif "Наименование на организацията" in header:
-            heading = table.xpath("preceding::*[self::h3 or self::h4][1]")
-            role = PARTICIPANT_ROLES.get(_clean(heading[0].text_content()) if heading else "", "participant")
-            index = {PARTICIPANT_COLUMNS[h]: i for i, h in enumerate(header) if h in PARTICIPANT_COLUMNS}
-            page.participants += [{"role": role, **{k: row[i] for k, i in index.items()}}
-                                  for row in cells if len(row) >= len(header)]
-
-    text = _clean(root.text_content())
-    currency = CURRENCY_NOTE.search(text)
-    page.currency = currency.group(1) if currency else None
-
-    if tab in {"BasicData", "PrintProject"} and "project_name" not in page.fields:
-        raise PageStructureError(f"{url}: no 'Наименование на проекта' field (div.list-item > label) on a {tab} page")
-    if tab in {"Activities", "PrintProject"} and not page.activities and not _says_none(root, "Дейности"):
-        raise PageStructureError(f"{url}: no table with columns 'Дейност | Договорена стойност' on a {tab} page")
-    if tab in {"FinancialInformation", "PrintProject"} and page.financial is None:
-        raise PageStructureError(f"{url}: no table with column 'Обща стойност на проекта' on a {tab} page")
-    return page
+            link = cells[0].xpath(".//a[@href]")
+            rows.append({
+                "role": role,
+                "is_natural_person": "true" if is_person else "false",
+                "name": _clean(cells[0].text_content()),
+                "company_url": link[0].get("href") if link else None,
+                "contracted": _clean(cells[1].text_content()) if len(cells) > 1 else None,
+                "reported": _clean(cells[2].text_content()) if len(cells) > 2 else None,
+                "has_eik_prefix": "true",
+            })
+    return rows
 
 
-def _says_none(root, heading: str) -> bool:
-    """True where the section under `heading` explicitly says there is nothing ("Няма ...")."""
-    for h in root.xpath(f'//*[self::h3 or self::h4][normalize-space()="{heading}"]'):
-        sibling = h.getnext()
-        if sibling is not None and _clean(sibling.text_content()).startswith(NO_DATA_TEXT):
-            return True
-    return False
-
-
-def _activity_rows(header: list[str], cells: list[list[str]], url: str) -> list[dict[str, str]]:
-    index = {ACTIVITY_COLUMNS[h]: i for i, h in enumerate(header) if h in ACTIVITY_COLUMNS}
-    missing = {"activity_text", "contracted", "reported"} - set(index)
-    if missing:
-        raise PageStructureError(f"{url}: activities table lacks columns {sorted(missing)}; header was {header}")
-    activities = []
-    for row in cells:
-        if len(row) < len(header) or row[index["activity_text"]] in TOTAL_ROW_LABELS:
+def _indicator_table(table) -> list[dict[str, str]]:
+    rows = []
+    for tr in table.xpath("./tbody/tr"):
+        cells = [_clean(td.text_content()) for td in tr.xpath("./td")]
+        if len(cells) != 5:
             continue
-        activities.append({key: row[i] for key, i in index.items()})
-    return activities
+        m = re.match(r"^(\d+)\.\s*(.*)$", cells[0])
+        rows.append({"indicator_no": m.group(1) if m else str(len(rows) + 1),
+                     "name": m.group(2) if m else cells[0], "unit": cells[1],
+                     "base": cells[2], "target": cells[3], "reached": cells[4]})
+    return rows
 
 
-def _financial_totals(header: list[str], cells: list[list[str]], url: str) -> dict[str, str]:
-    index = {FINANCIAL_COLUMNS[h]: i for i, h in enumerate(header) if h in FINANCIAL_COLUMNS}
-    rows = [row for row in cells if len(row) >= len(header)]
-    if not rows:
-        raise PageStructureError(f"{url}: financial table has a header but no rows")
-    totals = [row for row in rows if row[0] in TOTAL_ROW_LABELS]
-    if totals:
-        chosen = totals[-1]
-    elif len(rows) == 1:
-        chosen = rows[0]
-    else:
-        # Several funding-source rows and no total row: keep them apart for the transform to sum.
-        return {key: " + ".join(row[i] for row in rows) for key, i in index.items()}
-    return {key: chosen[i] for key, i in index.items()}
+def _corrections_table(table) -> list[dict[str, str]]:
+    rows = []
+    for tr in table.xpath("./tbody/tr"):
+        cells = [_clean(td.text_content()) for td in tr.xpath("./td")]
+        if len(cells) == 6:
+            rows.append(dict(zip(("reason", "percent", "grant", "own", "total", "contract"), cells, strict=True)))
+    return rows
+
+
+def _offer_head(text: str) -> tuple[str | None, str | None]:
+    """"Предмет на предвидената процедура: X, Прогнозна стойност: 1 000.00" -> (X, "1 000.00")."""
+    m = re.match(rf"^{L['Project_Details_Offer_ProcurementPlanName']}:\s*(?P<subject>.*?),\s*"
+                 rf"{L['Project_Details_Offer_Amount']}:\s*(?P<amount>{AMOUNT})?\s*$", text)
+    return (m.group("subject"), m.group("amount")) if m else (text or None, None)
+
+
+def _position(no: int, offer: tuple, li) -> dict[str, str | None]:
+    texts = [_clean(d.text_content()) for d in li.xpath("./div")]
+    name = contractor = value = None
+    for t in texts:
+        head, _, rest = t.partition(":")
+        head, rest = head.strip(), rest.strip()
+        if head.startswith(L["Project_Details_Offer_PositionName"]):
+            name = rest
+        elif head == L["Project_Details_Offer_ContractorName"]:
+            contractor = rest or None
+        elif head == L["Project_Details_Offer_ContractTotalFundedValue"]:
+            value = rest or None
+    return {"offer_no": str(offer[0]), "subject": offer[1], "estimated": offer[2], "position_no": str(no),
+            "position_name": name, "contractor": contractor, "contract_value": value}
+
+
+def _offer_rows(offer_no: int, head_text: str, ul) -> list[dict[str, str | None]]:
+    subject, estimated = _offer_head(head_text)
+    offer = (offer_no, subject, estimated)
+    lis = ul.xpath("./li") if ul is not None else []
+    if not lis:
+        return [{"offer_no": str(offer_no), "subject": subject, "estimated": estimated, "position_no": None,
+                 "position_name": None, "contractor": None, "contract_value": None}]
+    return [_position(j, offer, li) for j, li in enumerate(lis, start=1)]
+
+
+def _tab_offer(offer_no: int, value: str, item) -> list[dict[str, str | None]]:
+    following = item.getnext()
+    return _offer_rows(offer_no, value, following if following is not None and following.tag == "ul" else None)
+
+
+# --- PrintProject -----------------------------------------------------------------------------
+
+# Amounts between labels are taken as text (a garbled one is quarantined by the transform, not lost with its page).
+_PRINT_ACTIVITY = re.compile(
+    rf"^{L['Project_Details_Activity']}:\s*(?P<title>.*),\s*{L['Project_Details_Activity_ContractedAmount']}:"
+    rf"\s*(?P<contracted>[^,]*?)\s*,\s*{L['Project_Details_Activity_ReportedAmount']}:\s*(?P<reported>[^,]*?)$")
+_PRINT_INDICATOR = re.compile(
+    rf"^(?P<name>.*),\s*{L['Project_Details_Indicator_Unit']}:\s*(?P<unit>.*?),\s*"
+    rf"{L['Project_Details_Indicator_BaseTotalValue']}:\s*(?P<base>[^,]*?)\s*,\s*"
+    rf"{L['Project_Details_Indicator_TargetAmount']}:\s*(?P<target>[^,]*?)\s*,\s*"
+    rf"{L['Project_Details_Indicator_CumulativeAmount']}:\s*(?P<reached>[^,]*?)$")
+
+
+def _print_participant(role: str, singular: str, text: str) -> dict[str, str | None] | None:
+    contracted_label = re.escape(L["Project_Details_Partner_ContractedAmount"]) + r"\*?"
+    reported_label = re.escape(L["Project_Details_Partner_ReportedAmount"]) + r"\**"
+    m = re.match(rf"^{singular}:\s*(?P<name>.*),\s*{contracted_label}:\s*(?P<contracted>[^,]*?)"
+                 rf"(?:\s*,\s*{reported_label}:\s*(?P<reported>[^,]*?))?$", text)
+    if not m:
+        return None
+    return {"role": role, "is_natural_person": None, "name": m.group("name"), "company_url": None,
+            "contracted": m.group("contracted"), "reported": m.group("reported"), "has_eik_prefix": "false"}
+
+
+def _parse_print(root, page: ParsedIsunPage) -> None:
+    for tr in root.xpath("//table/tr[td[1]/strong]|//table/tbody/tr[td[1]/strong]"):
+        cells = tr.xpath("./td")
+        if len(cells) < 2:
+            continue
+        label = _clean(cells[0].text_content())
+        cell = cells[1]
+        value = _clean(cell.text_content())
+        lis = cell.xpath("./ul/li")
+        if label in FIELD_LABELS:
+            pre = cell.xpath(".//pre")
+            page.fields[FIELD_LABELS[label]] = _clean(pre[0].text_content()) if pre else value
+        elif label == L["Project_Details_ExecutionPlace"]:
+            page.places = [_clean(li.text_content()) for li in lis] if lis else []
+        elif label == L["Project_Details_Activities"]:
+            page.activities = []
+            for li in lis:
+                text = _clean(li.text_content())
+                m = _PRINT_ACTIVITY.match(text)
+                if not m:
+                    raise PageStructureError(f"{page.url}: activity line not shaped "
+                                             f"'Дейност: …, Договорена стойност: …, Отчетена стойност: …': {text[:120]!r}")
+                page.activities.append({k: m.group(k) or "" for k in ("title", "contracted", "reported")})
+        elif label in PARTICIPANT_ROLES:
+            page.participants = page.participants or []
+            role, singular = PARTICIPANT_ROLES[label]
+            for li in lis:
+                text = _clean(li.text_content())
+                row = _print_participant(role, singular, text)
+                if row is None:
+                    raise PageStructureError(f"{page.url}: {label} line not shaped '{singular}: …, "
+                                             f"Договорена стойност по проекта*: …': {text[:120]!r}")
+                page.participants.append(row)
+        elif label in FINANCIAL_LABELS:
+            page.financial = page.financial or {}
+            amount, unit = split_amount(value)
+            key = FINANCIAL_LABELS[label]
+            page.financial[key] = amount or ""
+            if key != "eu_percent" and (currency := currency_word(unit)):
+                page.currencies[key] = currency
+        elif (m := _INDICATOR_LABEL.match(label)):
+            page.indicators = page.indicators or []
+            im = _PRINT_INDICATOR.match(value)
+            if not im:
+                raise PageStructureError(f"{page.url}: indicator line not shaped 'name, Мерна единица: …': "
+                                         f"{value[:120]!r}")
+            page.indicators.append({"indicator_no": m.group(1), **{k: im.group(k) or "" for k in
+                                                                    ("name", "unit", "base", "target", "reached")}})
+        elif (m := _OFFER_LABEL.match(label)):
+            page.procurements = page.procurements or []
+            head = _clean((cell.text or "") + " ".join(
+                (c.text_content() if c.tag != "ul" else "") + (c.tail or "") for c in cell))
+            ul = cell.xpath("./ul")
+            page.procurements.extend(_offer_rows(int(m.group(1)), head, ul[0] if ul else None))
+        else:
+            page.unknown_labels.append(label)
+    # Sections that say "Няма" in a single cell: indicators, procurements, corrections.
+    for h3 in root.xpath("//h3"):
+        heading = _clean(h3.text_content())
+        table = h3.getnext()
+        if table is None or table.tag != "table":
+            continue
+        first = table.xpath("./tr[1]/td[1]|./tbody/tr[1]/td[1]")
+        single = _clean(first[0].text_content()) if first else ""
+        if heading == L["Project_Details_Indicators"] and page.indicators is None and single == NO_DATA_TEXT:
+            page.indicators = []
+        elif heading == L["Project_Details_FinancialCorrections"]:
+            inner = table.xpath(".//table")
+            if inner:
+                page.corrections = _corrections_table(inner[0])
+            elif single.startswith(NO_DATA_TEXT):
+                page.corrections = []
+        elif heading == L["Project_Details_Procurements"] and page.procurements is None and \
+                single == L["Project_Details_NoProcurements"]:
+            page.procurements = []
+
+
+# --- plain-text renderings (seed 000 is the text of a real Activities tab) --------------------
+
+_TEXT_ACTIVITY_LINE = re.compile(rf"^(?P<title>.*?\S)\s+(?P<contracted>{AMOUNT})\s+(?P<reported>{AMOUNT})\s*$")
+_TEXT_ACTIVITY_HEADER = re.compile(
+    rf"^{L['Project_Details_Activity']}\s+{L['Project_Details_Activity_ContractedAmount']}\s+"
+    rf"{L['Project_Details_Activity_ReportedAmount']}\s*$")
+_TEXT_LABEL_LINE = re.compile(r"^(?P<label>[^:\n]{2,60}):\s*(?P<value>.+)$")
+_TEXT_DESCRIPTION_HEADING = "Описание"  # Project_Details_Description, the Activities tab's box heading
 
 
 def parse_isun_text(text: str, url: str) -> ParsedIsunPage:
     """Parse the plain-text rendering of an ИСУН contract page (like seed 000)."""
     contract_id, tab = contract_id_and_tab(url)
     page = ParsedIsunPage(url=url, contract_id=contract_id, tab=tab)
-    lines = [line.strip() for line in text.splitlines()]
-    in_activities = False
+    in_activities = in_description = False
     description: list[str] = []
-    in_description = False
-    for line in lines:
+    for line in (raw.strip() for raw in text.splitlines()):
         if _TEXT_ACTIVITY_HEADER.match(line):
             in_activities, in_description = True, False
+            page.activities = []
             continue
         if in_activities:
-            m = _TEXT_ACTIVITY_LINE.match(line)
-            if m:
-                page.activities.append({k: m.group(k).strip() for k in ("contracted", "reported")}
-                                       | {"activity_text": m.group("text").strip()})
+            if (m := _TEXT_ACTIVITY_LINE.match(line)):
+                page.activities.append({k: m.group(k).strip() for k in ("title", "contracted", "reported")})
                 continue
             if line == "":
                 continue
             in_activities = False
-        if line == "Описание":
+        if line == _TEXT_DESCRIPTION_HEADING:
             in_description = True
             continue
-        if line == "Дейности":
+        if line == L["Project_Details_Activities"]:
             in_description = False
             continue
         if in_description and line:
             description.append(line)
             continue
-        m = _TEXT_LABEL_LINE.match(line)
-        if m and m.group("label") in FIELD_LABELS and m.group("label") not in _TEXT_FILTER_LABELS:
+        # Only the contract's own labels; "Програма:" and "Район за планиране:" are the site's search filters.
+        if (m := _TEXT_LABEL_LINE.match(line)) and m.group("label") in FIELD_LABELS:
             page.fields[FIELD_LABELS[m.group("label")]] = _clean(m.group("value"))
     if description:
         page.fields["description"] = _clean(" ".join(description))
-    currency = CURRENCY_NOTE.search(_clean(text))
-    page.currency = currency.group(1) if currency else None
-    if not page.activities and "Дейност Договорена стойност Отчетена стойност" in _clean(text):
+    for i, words in enumerate(note_currencies(_clean(text))):
+        page.currencies[f"note{i or ''}"] = words
+    if not page.activities and _TEXT_ACTIVITY_HEADER.pattern and \
+            "Дейност Договорена стойност Отчетена стойност" in _clean(text):
         raise PageStructureError(f"{url}: activities header found but no line ends in two amounts")
     return page

@@ -2,18 +2,23 @@
 
 1. Resume: an earlier run that stopped (killed, or blocked by the WAF) with items left in
    its queue is finished first; no new plan is made until it is.
-2. Listings: the register export, the open-data API and search/organisation pages give
-   contract ids and row fingerprints; links to further listings on allowed hosts are
-   followed, links to other hosts never are.
+2. Listings: Project/Search result pages (`showRes=True`, with their encrypted pager) and
+   company pages give contract ids (encrypted tokens), row fingerprints and the link each
+   was listed under; links to further listings on allowed hosts are followed, links to other
+   hosts never are. The register export and the open-data API carry no page ids.
 3. Plan: new contracts, then changed ones (listing row differs from when last fetched),
    then a rotating slice of the rest, oldest first, up to the night's request budget.
-4. Fetch: one PrintProject page per contract (it holds all six tabs), conditionally.
+4. Fetch: `CONTRACT_PAGES` per contract, conditionally, on the path and `isHistoric` of the
+   link it was listed under. PrintProject holds every section but the procedure and the
+   participants' ЕИК and legal/natural status, which only BasicData and Participants print:
+   3 requests per contract.
 A WAF page stops the run for that host at once; what is left stays queued for next time.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlparse
@@ -26,28 +31,20 @@ from sources.http_client import (
     HostBlockedError,
     PoliteClient,
 )
-from sources.isun_discovery import (
-    FOLLOW_PATH,
-    Listing,
-    listing_from_html,
-    listing_from_json,
-    listing_from_xlsx,
-)
+from sources.isun import contract_tab_url
+from sources.isun_discovery import FOLLOW_PATH, Listing, listing_from_html
 from sources.raw_archive import RawArchive, RawResponse
 
 log = logging.getLogger(__name__)
 
 ISUN_BASE_URL = "https://2020.eufunds.bg"
-DEFAULT_LISTINGS = (
-    "/bg/0/0/Project/ExportToExcel",
-    "/api/v1.0/opendata",
-    "/bg/0/0/Project/Search",
-)
-CONTRACT_PAGE = "/bg/0/0/Project/PrintProject?contractId={contract_id}&isHistoric=False"
-# Paths of everything the crawler fetches from ИСУН (listings, exports, contract tabs,
-# organisation pages: the public module lives under /bg/0/0/ and /en/0/0/), on ИСУН itself
-# or on a mirror of it.
-ISUN_PATH_PREFIXES = ("/bg/0/0/", "/en/0/0/")
+DEFAULT_LISTINGS = ("/bg/0/0/Project/Search?showRes=True",)
+# Pages fetched per contract, in this order (see the module docstring for why these three).
+CONTRACT_PAGES = ("PrintProject", "BasicData", "Participants")
+# The public module's routes are /{lang}/{op}/{pr}/{controller}/{action}; /bg/0/0/ is only the default.
+ISUN_PATH = re.compile(r"^/(?:bg|en)/\d+/\d+/", re.I)
+# Bulk sources of the public module (no page ids; read as data by their own modules).
+BULK_PATH = re.compile(r"/Project/ExportToExcel|/api/v1\.0/opendata", re.I)
 
 
 def is_isun_url(url: str) -> bool:
@@ -55,11 +52,14 @@ def is_isun_url(url: str) -> bool:
     module's pages, and every listing the crawler follows (`sources.isun_discovery.FOLLOW_PATH`,
     the open-data API among them)."""
     path = urlparse(url).path
-    return path.startswith(ISUN_PATH_PREFIXES) or bool(FOLLOW_PATH.search(path))
+    return bool(ISUN_PATH.match(path) or FOLLOW_PATH.search(path) or BULK_PATH.search(path))
 
 
-def contract_page_url(base_url: str, contract_id: str) -> str:
-    return urljoin(base_url.rstrip("/") + "/", CONTRACT_PAGE.format(contract_id=contract_id).lstrip("/"))
+def contract_page_urls(base_url: str, contract_id: str, listed_url: str | None = None) -> list[str]:
+    """The URLs of `CONTRACT_PAGES` for a contract: on the path and isHistoric of the link it was
+    listed under, else on the default `/bg/0/0/` path with isHistoric=False; the id URL-encoded."""
+    page = listed_url or urljoin(base_url.rstrip("/") + "/", "bg/0/0/Project/BasicData")
+    return [contract_tab_url(page, tab, contract_id) for tab in CONTRACT_PAGES]
 
 
 @dataclass
@@ -67,7 +67,8 @@ class CrawlConfig:
     base_url: str = ISUN_BASE_URL
     listings: tuple[str, ...] = DEFAULT_LISTINGS
     requests_per_night: int = 2000
-    max_listing_pages: int = 200
+    # Project/Search lists 25 contracts a page: the whole register (~80 700) is ~3 230 pages.
+    max_listing_pages: int = 4000
     interval_seconds: float | None = None  # None: the policy's per-host default (4 s for ИСУН)
     contact: str = "opendata@bgfunds.example"
     extra_hosts: tuple[str, ...] = ()
@@ -112,11 +113,8 @@ class CrawlSummary:
 
 
 def _parse_listing(url: str, body: bytes, content_type: str) -> Listing:
-    path = urlparse(url).path.lower()
-    if body.startswith(b"PK\x03\x04"):
-        return listing_from_xlsx(body)
-    if "json" in content_type or path.startswith("/api/"):
-        return listing_from_json(body)
+    if body.startswith(b"PK\x03\x04") or "json" in (content_type or "") or BULK_PATH.search(urlparse(url).path):
+        return Listing()  # bulk data: no page ids in it
     return listing_from_html(body, url, content_type)
 
 
@@ -134,33 +132,37 @@ def run_crawl(
     try:
         if run_id is None:
             summary.run_id = run_id = state.start_run()
-            listed = _crawl_listings(config, client, summary)
-            state.record_listing(listed)
+            listed, links = _crawl_listings(config, client, summary)
+            state.record_listing(listed, links)
             summary.contracts_listed = len(listed)
             budget -= summary.listing_pages
-            state.plan(run_id, budget)
+            state.plan(run_id, budget // len(CONTRACT_PAGES))
         else:
             state.set_run_status(run_id, "running", "resumed")
             log.info("resuming crawl run %d", run_id)
         pending = state.pending(run_id)
         summary.planned = len(pending)
         for i, (position, contract_id, _reason) in enumerate(pending):
-            url = contract_page_url(config.base_url, contract_id)
-            try:
-                result = client.fetch(url)
-            except (FetchError, ForeignHostError) as exc:
-                summary.failed += 1
-                state.mark_done(run_id, position, contract_id, f"error: {exc}"[:500])
-                log.warning("%s", exc)
-                continue
-            summary.records.append(result.record)
-            if result.not_modified:
-                summary.not_modified += 1
-            else:
-                summary.fetched += 1
-            state.mark_done(run_id, position, contract_id,
-                            "not_modified" if result.not_modified else "fetched",
-                            sha256=result.record.sha256, status=result.record.status)
+            outcomes, last = [], None
+            for url in contract_page_urls(config.base_url, contract_id, state.page_url(contract_id)):
+                try:
+                    result = client.fetch(url)
+                except (FetchError, ForeignHostError) as exc:
+                    summary.failed += 1
+                    outcomes.append(f"error: {exc}")
+                    log.warning("%s", exc)
+                    continue
+                summary.records.append(result.record)
+                last = result.record
+                if result.not_modified:
+                    summary.not_modified += 1
+                    outcomes.append("not_modified")
+                else:
+                    summary.fetched += 1
+                    outcomes.append("fetched")
+            outcome = "fetched" if "fetched" in outcomes else (outcomes[0] if outcomes else "error")
+            state.mark_done(run_id, position, contract_id, outcome[:500],
+                            sha256=last.sha256 if last else None, status=last.status if last else None)
             if progress:
                 progress(i + 1, len(pending))
         state.set_run_status(run_id, "done")
@@ -174,9 +176,11 @@ def run_crawl(
     return summary
 
 
-def _crawl_listings(config: CrawlConfig, client: PoliteClient, summary: CrawlSummary) -> dict[str, str]:
+def _crawl_listings(config: CrawlConfig, client: PoliteClient, summary: CrawlSummary
+                    ) -> tuple[dict[str, str], dict[str, str]]:
     """Fetch listings breadth-first; HostBlockedError propagates and stops the run."""
     contracts: dict[str, str] = {}
+    links: dict[str, str] = {}
     queue = [urljoin(config.base_url.rstrip("/") + "/", p.lstrip("/")) for p in config.listings]
     seen: set[str] = set()
     while queue and summary.listing_pages < config.max_listing_pages:
@@ -188,9 +192,8 @@ def _crawl_listings(config: CrawlConfig, client: PoliteClient, summary: CrawlSum
             client.check_allowed(url)
         except ForeignHostError:
             continue  # counted in the client's stats; never requested
-        expect = "xlsx" if "exporttoexcel" in url.lower() else "html"
         try:
-            result = client.fetch(url, expect=expect)
+            result = client.fetch(url, expect="html")
         except FetchError as exc:
             log.warning("listing %s failed: %s", url, exc)
             continue
@@ -198,5 +201,6 @@ def _crawl_listings(config: CrawlConfig, client: PoliteClient, summary: CrawlSum
         listing = _parse_listing(url, result.body, result.record.content_type)
         for cid, fingerprint in listing.contracts.items():
             contracts.setdefault(cid, fingerprint)
+            links.setdefault(cid, listing.contract_links[cid])
         queue.extend(link for link in listing.links if link not in seen)
-    return contracts
+    return contracts, links

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+
+from bench.isun_sample import SAMPLE_CONTRACT_IDS
 
 from pipelines.cli import run_build
 from sources.recorded import SAMPLE_CORPUS
@@ -12,6 +15,9 @@ from sources.recorded import SAMPLE_CORPUS
 FIXTURES = Path(__file__).parent / "fixtures"
 SEEDS = FIXTURES / "seeds"
 SEED_000 = SEEDS / "000_5b4cec09bd580300.txt"
+# The sample corpus's contracts (bench/isun_sample.py): decoded contractId, and the query part of their URLs.
+SAMPLE_IDS = SAMPLE_CONTRACT_IDS
+SAMPLE_QUERY = {name: "contractId=" + quote(token, safe="") for name, token in SAMPLE_IDS.items()}
 
 
 @pytest.fixture(scope="session")

@@ -1,75 +1,127 @@
-"""A recorded ИСУН mirror for crawler tests: listings and contract pages built from the sample corpus."""
+"""A loopback ИСУН mirror for crawler tests, rendered from the site's templates (`bench.isun_render`).
+
+Thirteen contracts whose ids are encrypted Base64 tokens (several with `+`, `/`, `=`), listed
+on Project/Search result pages (`showRes=True`, 25 a page on the site, five here, with an
+encrypted `page` in the pager) and on a company page (`Company?uin=<enc>&uinType=…`), each
+served as the pages the crawler fetches (`CONTRACT_PAGES`). One search page also links to a
+contract on another host, which must never be requested; one contract is on the non-default
+path `/bg/583/0/` with isHistoric=True, and one is served in windows-1251.
+"""
 
 from __future__ import annotations
 
-import io
-import json
+from datetime import date
+from decimal import Decimal as D
 
-from openpyxl import Workbook
-
-from sources.recorded import SAMPLE_CORPUS
+from bench.isun_render import (
+    Contract,
+    Participant,
+    company_url,
+    contract_url,
+    encrypted_id,
+    render_company,
+    render_print,
+    render_search,
+    render_tab,
+    search_page_url,
+)
+from sources.isun_crawl import CONTRACT_PAGES
 from tests.fault_server import FaultServer, Route
 
-CONTRACT_IDS = [str(i) for i in range(1001, 1014)]
-TEMPLATE = (SAMPLE_CORPUS / "pages" / "PrintProject_contractId_90210_isHistoric_False.html").read_text("utf-8")
-TEMPLATE_CODE = "BG16FFPR003-1.001-0007-C01"
-CP1251_CONTRACT = "1007"
+CONTRACT_NOS = [str(i) for i in range(1001, 1014)]
+
+
+def _token(no: str) -> str:
+    """Tokens chosen so that `+`, `/` and `=` all occur (as in about a quarter of the site's ids)."""
+    return encrypted_id(f"mirror:{no}")
+
+
+CONTRACT_IDS = [_token(no) for no in CONTRACT_NOS]
+CP1251_CONTRACT = CONTRACT_IDS[6]
+HISTORIC_CONTRACT = CONTRACT_IDS[10]
+COMPANY_UIN = "000413878"
 
 
 def project_code(contract_id: str) -> str:
-    return f"BG16FFPR003-1.001-{contract_id}-C01"
+    no = CONTRACT_NOS[CONTRACT_IDS.index(contract_id)] if contract_id in CONTRACT_IDS else "0666"
+    return f"BG16FFPR003-1.001-{no}-C01"
 
 
-def contract_path(contract_id: str) -> str:
-    return f"/bg/0/0/Project/PrintProject?contractId={contract_id}&isHistoric=False"
+def contract(contract_id: str) -> Contract:
+    c = Contract(
+        contract_id=contract_id, reg_number=project_code(contract_id),
+        name="Енергийна ефективност на сградата на СУ „Христо Ботев“, гр. Левски",
+        procedure_code="BG16FFPR003-1.001", procedure_name="Интегрирани градски инвестиции",
+        beneficiary_uin=COMPANY_UIN, beneficiary_name="ОБЩИНА ЛЕВСКИ",
+        programme_name="Програма „Развитие на регионите“ 2021-2027", funds=["ЕФРР"],
+        is_historic=contract_id == HISTORIC_CONTRACT,
+        contract_date=date(2026, 1, 15), start_date=date(2026, 2, 1), end_date=date(2027, 7, 31),
+        places=["България, Северна и Югоизточна България (BG3), Северозападен (BG31), Плевен (BG314), Левски, "
+                "гр.Левски"],
+        description="Мерки за енергийна ефективност.",
+        activities=[("Строително-монтажни работи: топлоизолация", D("1062400.00"), D("254980.35")),
+                    ("Строителен надзор", D("38600.00"), D("9264.00"))],
+        contractors=[Participant("СТРОИТЕЛНА КОМПАНИЯ ЛЕВСКИ ЕООД", "201234563", D("1062400.00"), D("254980.35"))],
+        eu_amount=D("934850.00"), bg_amount=D("166150.00"), paid_eu=D("187000.00"), paid_bg=D("33000.00"),
+        currency="EUR")
+    return c
 
 
-def contract_body(contract_id: str) -> tuple[bytes, str]:
-    html = TEMPLATE.replace(TEMPLATE_CODE, project_code(contract_id)).replace(
-        "BG16FFPR003-1.001-0007", f"BG16FFPR003-1.001-{contract_id}")
+def contract_urls(contract_id: str) -> dict[str, str]:
+    """Tab -> path (as the crawler requests it) for each page the crawler fetches."""
+    c = contract(contract_id)
+    lang_path = "/bg/583/0/" if contract_id == HISTORIC_CONTRACT else "/bg/0/0/"
+    return {tab: contract_url(c, tab).replace("/bg/0/0/", lang_path) for tab in CONTRACT_PAGES}
+
+
+def contract_path(contract_id: str, tab: str = "PrintProject") -> str:
+    return contract_urls(contract_id)[tab]
+
+
+def contract_body(contract_id: str, tab: str = "PrintProject") -> tuple[bytes, str]:
+    c = contract(contract_id)
+    html = render_print(c) if tab == "PrintProject" else render_tab(c, tab)
     if contract_id == CP1251_CONTRACT:
         # Declared only in the HTTP header, as old pages often do.
-        html = html.replace('<meta charset="utf-8">\n', "")
+        html = html.replace('<meta charset="UTF-8">\n', "").replace(
+            '<meta http-equiv="content-type" content="text/html; charset=UTF-8">\n', "")
         return html.encode("cp1251"), "text/html; charset=windows-1251"
     return html.encode("utf-8"), "text/html; charset=utf-8"
 
 
-def _search_page(ids: list[str], extra_links: str) -> bytes:
-    rows = "\n".join(
-        f'<tr><td><a href="/bg/0/0/Project/BasicData?contractId={cid}&amp;isHistoric=False">'
-        f"{project_code(cid)}</a></td><td>Община Левски</td><td>1 113 000.00</td></tr>" for cid in ids)
-    return (f'<html><head><meta charset="utf-8"></head><body><table class="table"><thead><tr><th>Номер</th>'
-            f"<th>Бенефициент</th><th>Обща стойност</th></tr></thead><tbody>{rows}</tbody></table>{extra_links}"
-            "</body></html>").encode()
+def _listed(contract_ids: list[str]) -> list[Contract]:
+    out = []
+    for cid in contract_ids:
+        c = contract(cid)
+        out.append(c)
+    return out
 
 
-def export_xlsx(ids: list[str]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["Номер на договора", "Бенефициент", "Обща стойност"])
-    for cid in ids:
-        ws.append([project_code(cid), "Община Левски", 1113000.00])
-        cell = ws.cell(row=ws.max_row, column=1)
-        cell.hyperlink = f"https://2020.eufunds.bg/bg/0/0/Project/BasicData?contractId={cid}&isHistoric=False"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+def _search_html(contract_ids: list[str], page_no: int, page_count: int, extra: str = "") -> bytes:
+    html = render_search(_listed(contract_ids), page_no, page_count)
+    for cid in contract_ids:  # the historic contract is listed on its own /{op}/{pr}/ path
+        if cid == HISTORIC_CONTRACT:
+            html = html.replace(contract_url(contract(cid), "BasicData").replace("&", "&amp;"),
+                                contract_path(cid, "BasicData").replace("&", "&amp;"))
+    return html.replace("</body>", extra + "</body>").encode("utf-8")
+
+
+SEARCH_FIRST = search_page_url()
+SEARCH_PAGES = [search_page_url(encrypted_id(f"page::{n}")) for n in (1, 2, 3)]  # the pager's links
 
 
 def build_mirror(server: FaultServer, foreign_base_url: str) -> None:
     r = server.routes
-    r["/bg/0/0/Project/Search"] = Route(_search_page(
-        CONTRACT_IDS[0:5],
-        '<a href="/bg/0/0/Project/Search?page=2">2</a>'
-        f'<a href="{foreign_base_url}/bg/0/0/Project/BasicData?contractId=666&amp;isHistoric=False">elsewhere</a>'))
-    r["/bg/0/0/Project/Search?page=2"] = Route(_search_page(
-        CONTRACT_IDS[5:9], '<a href="/bg/0/0/Company/Index?uin=000413873">Община Левски</a>'))
-    r["/bg/0/0/Company/Index?uin=000413873"] = Route(_search_page([CONTRACT_IDS[9]], ""))
-    r["/api/v1.0/opendata"] = Route(
-        json.dumps([{"contractId": int(c), "projectCode": project_code(c)} for c in ("1011", "1012", "1001")]).encode(),
-        "application/json; charset=utf-8")
-    r["/bg/0/0/Project/ExportToExcel"] = Route(
-        export_xlsx(["1012", "1013"]), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    foreign = contract_url(contract(_token("666")), "BasicData", foreign_base_url)
+    r[SEARCH_FIRST] = r[SEARCH_PAGES[0]] = Route(
+        _search_html(CONTRACT_IDS[0:5], 1, 3, f'<a href="{foreign.replace("&", "&amp;")}">x</a>'))
+    r[SEARCH_PAGES[1]] = Route(_search_html(
+        CONTRACT_IDS[5:10], 2, 3, f'<a href="{company_url(COMPANY_UIN, "Beneficiary").replace("&", "&amp;")}">ОБЩИНА ЛЕВСКИ</a>'))
+    r[SEARCH_PAGES[2]] = Route(_search_html(CONTRACT_IDS[10:11], 3, 3))
+    # The company page lists the last two contracts (and one already seen on a search page).
+    company = render_company(COMPANY_UIN, "ОБЩИНА ЛЕВСКИ", _listed([CONTRACT_IDS[4], *CONTRACT_IDS[11:13]]))
+    r[company_url(COMPANY_UIN, "Beneficiary")] = Route(company.encode("utf-8"))
     for cid in CONTRACT_IDS:
-        body, ctype = contract_body(cid)
-        r[contract_path(cid)] = Route(body, ctype)
+        for tab in CONTRACT_PAGES:
+            body, ctype = contract_body(cid, tab)
+            r[contract_path(cid, tab)] = Route(body, ctype)

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import duckdb
 
+from tests.conftest import SAMPLE_IDS
 from transforms.isun_location import isun_location_places
 
 
@@ -43,4 +44,4 @@ def test_absorption_by_programme_and_district(sample_build):
                               ("VID01", "Белоградчик", "BG311", 1)]
     # The seed-000 contract says only "България": counted nowhere by district, kept in project_places.
     assert con.execute("SELECT level FROM project_places p JOIN projects USING (project_code)"
-                       " WHERE isun_contract_id = '4711'").fetchall() == [("country",)]
+                       " WHERE isun_contract_id = ?", [SAMPLE_IDS["seed000"]]).fetchall() == [("country",)]

@@ -12,13 +12,14 @@ def test_synthetic_corpus_is_deterministic_and_clean(tmp_path):
     facts = generate(40, tmp_path / "a", seed=3)
     again = generate(40, tmp_path / "b", seed=3)
     a = [r.sha256 for r in RawArchive(tmp_path / "a").records()]
-    assert a == [r.sha256 for r in RawArchive(tmp_path / "b").records()] and len(set(a)) == 40
-    assert facts.bytes == again.bytes and 8_000 * 40 < facts.bytes < 40_000 * 40
+    assert a == [r.sha256 for r in RawArchive(tmp_path / "b").records()] and len(set(a)) == 3 * 40
+    assert facts.bytes == again.bytes and 3 * 3_000 * 40 < facts.bytes < 3 * 40_000 * 40
 
     archive = RawArchive(tmp_path / "a")
     parsed, rejected = parse_archived_pages(list(archive.records()), archive.read)
     tables = build_isun_tables(parsed, rejected)
     assert (len(tables.projects), len(tables.activities), len(tables.quarantine)) == (40, facts.activities, 0)
+    assert tables.projects["procedure_name"].notna().all() and tables.projects["beneficiary_eik"].notna().all()
     assert int(tables.activities["is_over_reported"].sum()) == facts.over_reported
     assert int((tables.projects["currency_original"] == "EUR").sum()) == facts.eur_pages
     assert validate_table(PROJECTS, tables.projects).success
@@ -40,11 +41,12 @@ def test_batched_build_equals_one_pass_on_the_sample_and_a_synthetic_corpus(tmp_
             if screen:
                 one_pass = screen_tables(one_pass)
             batched = parse_and_build_in_batches(records, archive.read, batch_contracts=2, screen=screen)
-            for name in ("projects", "activities", "quarantine", "project_organisations"):
+            for name in ("projects", "activities", "quarantine", "project_organisations", "project_indicators",
+                         "project_procurements", "project_financial_corrections"):
                 a = getattr(one_pass, name).sort_values(list(getattr(one_pass, name).columns[:3])).reset_index(drop=True)
                 b = getattr(batched, name).sort_values(list(a.columns[:3])).reset_index(drop=True)
                 assert len(a) == len(b) and a.astype(str).equals(b.astype(str)), (screen, name)
-    # The sample: a WAF page and a garbled amount rejected while parsing; screening keeps all four projects.
+    # The sample: a WAF page and a garbled activity amount rejected; screening keeps all four projects.
     assert len(whole.quarantine) == 2 and len(batched.projects) == 4
 
 
@@ -59,7 +61,7 @@ def test_bench_times_the_real_job_and_detects_a_quiet_night(tmp_path):
     assert [s["stage"] for s in result["stages"]] == [name for name, _ in STAGES]
     assert all(s["seconds"] > 0 and s["peak_rss_mib"] > 0 for s in result["stages"])
     assert result["unchanged_detected"] and result["unchanged_seconds"] < result["full_seconds"]
-    assert result["naive_sample"] == 60 and result["speedup_vs_naive"] > 1
+    assert result["naive_sample"] == 3 * 60 and result["speedup_vs_naive"] > 1
     assert set(result["query_ms"]) == {"absorption by municipality", "top 20 beneficiaries"}
     table = markdown([result])
     assert "| 60 | **full build, 1 worker** |" in table and f"| 60 | {facts.activities:,} |" in table
@@ -70,5 +72,5 @@ def test_corpus_command_writes_an_archive_of_that_many_pages(tmp_path, capsys):
 
     assert main(["30", str(tmp_path / "c"), "--seed", "3"]) == 0
     records = list(RawArchive(tmp_path / "c").records())
-    assert len(records) == 30 and all("Project/PrintProject?contractId=" in r.url for r in records)
+    assert len(records) == 90 and sum("Project/PrintProject?contractId=" in r.url for r in records) == 30
     assert capsys.readouterr().out.startswith("30 contracts (")

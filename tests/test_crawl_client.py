@@ -15,15 +15,17 @@ from sources.http_client import (
 )
 from sources.raw_archive import RawArchive
 from tests.fault_server import FaultServer, Route
-from tests.isun_mirror import CP1251_CONTRACT, contract_body
+from tests.isun_mirror import CONTRACT_IDS, CP1251_CONTRACT, contract_body, contract_path
 
-PAGE = "/bg/0/0/Project/PrintProject?contractId=1001&isHistoric=False"
+CONTRACT = CONTRACT_IDS[0]
+PAGE = contract_path(CONTRACT)
+CONTRACT_QUERY = PAGE.split("?", 1)[1].split("&", 1)[0]  # contractId=<URL-encoded token>
 
 
 @pytest.fixture
 def server():
     with FaultServer(slow_seconds=1.0) as srv:
-        body, ctype = contract_body("1001")
+        body, ctype = contract_body(CONTRACT)
         srv.routes[PAGE] = Route(body, ctype)
         yield srv
 
@@ -50,7 +52,7 @@ def test_429_waits_at_least_retry_after(tmp_path, server):
     server.faults[PAGE] = ["429"]
     client = make_client(tmp_path, server)
     client.fetch(server.base_url + PAGE)
-    first, second = server.requests_for("contractId=1001")
+    first, second = server.requests_for(CONTRACT_QUERY)
     assert second.at - first.at >= 1.0  # Retry-After: 1, though our backoff would be ~0.01 s
 
 
@@ -69,7 +71,7 @@ def test_gives_up_after_max_retries_with_a_clear_error(tmp_path, server):
     client = make_client(tmp_path, server, max_retries=2)
     with pytest.raises(FetchError, match="HTTP 500 after 3 attempts"):
         client.fetch(server.base_url + PAGE)
-    assert len(server.requests_for("contractId=1001")) == 3
+    assert len(server.requests_for(CONTRACT_QUERY)) == 3
 
 
 def test_404_is_not_retried(tmp_path, server):
@@ -86,7 +88,7 @@ def test_waf_page_with_200_blocks_the_host_for_the_run(tmp_path, server):
         client.fetch(server.base_url + PAGE)
     with pytest.raises(HostBlockedError):
         client.fetch(server.base_url + PAGE)
-    assert len(server.requests_for("contractId=1001")) == 1  # the second call never left the client
+    assert len(server.requests_for(CONTRACT_QUERY)) == 1  # the second call never left the client
     assert client.stats.blocks == 1
 
 
@@ -115,7 +117,7 @@ def test_second_fetch_is_conditional_and_304_points_at_the_archived_body(tmp_pat
     first = client.fetch(server.base_url + PAGE)
     again = make_client(tmp_path, server).fetch(server.base_url + PAGE)  # a new run, same archive
     assert again.not_modified and again.body == first.body
-    last = server.requests_for("contractId=1001")[-1]
+    last = server.requests_for(CONTRACT_QUERY)[-1]
     assert last.headers["If-None-Match"] == server.routes[PAGE].etag
     assert last.headers["If-Modified-Since"] == server.routes[PAGE].last_modified
     assert [(r.status, r.sha256) for r in client.archive.records()] == [(200, first.record.sha256), (304, first.record.sha256)]
@@ -125,7 +127,7 @@ def test_rate_limit_spaces_requests_per_host(tmp_path, server):
     client = make_client(tmp_path, server, default_interval_seconds=0.3)
     for _ in range(3):
         client.fetch(server.base_url + PAGE, conditional=False)
-    times = [r.at for r in server.requests_for("contractId=1001")]
+    times = [r.at for r in server.requests_for(CONTRACT_QUERY)]
     assert all(b - a >= 0.29 for a, b in zip(times, times[1:], strict=False))
 
 

@@ -19,24 +19,36 @@ from pipelines.cli import run_build
 from pipelines.resources import LiveIsunCrawler
 from sources.raw_archive import RawArchive
 from tests.fault_server import FaultServer
+from urllib.parse import quote
+
+from sources.isun_crawl import CONTRACT_PAGES
 from tests.isun_mirror import (
     CONTRACT_IDS,
     CP1251_CONTRACT,
+    SEARCH_FIRST,
     build_mirror,
     contract_path,
     project_code,
 )
 
 REPO = Path(__file__).resolve().parent.parent
+# The crawler plans new contracts in contract-id order: the order their pages are fetched in.
+PLANNED = sorted(CONTRACT_IDS)
+WAF_CONTRACT = PLANNED[8]
 FAULTS = {
-    contract_path("1002"): ["500", "503"],
-    contract_path("1003"): ["429"],
-    contract_path("1004"): ["slow"],
-    contract_path("1005"): ["reset"],
-    contract_path("1006"): ["truncate"],
-    contract_path("1009"): ["waf"],
-    "/bg/0/0/Project/Search": ["500"],
+    contract_path(PLANNED[1]): ["500", "503"],
+    contract_path(PLANNED[2], "BasicData"): ["429"],
+    contract_path(PLANNED[3]): ["slow"],
+    contract_path(PLANNED[4], "Participants"): ["reset"],
+    contract_path(PLANNED[5]): ["truncate"],
+    contract_path(WAF_CONTRACT): ["waf"],
+    SEARCH_FIRST: ["500"],
 }
+LISTING_PAGES = 5  # search page 1 (twice: as the start and as the pager's link), pages 2 and 3, the company page
+
+
+def requests_for_contract(server: FaultServer, contract_id: str) -> list:
+    return server.requests_for("contractId=" + quote(contract_id, safe=""))
 
 
 def crawler(server: FaultServer, **kw) -> LiveIsunCrawler:
@@ -71,8 +83,8 @@ def test_faulty_nights_lose_nothing_and_the_quiet_night_is_conditional(tmp_path,
     night1 = run_build(tmp_path, source=crawler(server))
     assert night1.success
     assert any("STOPPED" in line and "javascript challenge" in line for line in night1.fetch_summary)
-    assert len(server.requests_for("contractId=1010")) == 0  # stopped: nothing after the block
-    assert set(warehouse_projects(tmp_path)) == {project_code(c) for c in CONTRACT_IDS[:8]}
+    assert len(requests_for_contract(server, PLANNED[9])) == 0  # stopped: nothing after the block
+    assert set(warehouse_projects(tmp_path)) == {project_code(c) for c in PLANNED[:8]}
 
     # Night 2: resumes the queue left behind, starting with the blocked contract.
     night2 = run_build(tmp_path, source=crawler(server))
@@ -89,7 +101,7 @@ def test_faulty_nights_lose_nothing_and_the_quiet_night_is_conditional(tmp_path,
             assert archive.read(record.sha256) == server.routes[path].body, path
     # The WAF page is in the raw archive (as evidence) but in no table.
     waf = [r for r in archive.records() if b"APM_DO_NOT_TOUCH" in archive.read(r.sha256)]
-    assert len(waf) == 1 and "contractId=1009" in waf[0].url
+    assert len(waf) == 1 and quote(WAF_CONTRACT, safe="") in waf[0].url
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
     assert con.execute("SELECT count(*) FROM projects WHERE content_sha256 = ?", [waf[0].sha256]).fetchone()[0] == 0
     con.close()
@@ -99,9 +111,10 @@ def test_faulty_nights_lose_nothing_and_the_quiet_night_is_conditional(tmp_path,
     night3 = run_build(tmp_path, source=crawler(server))
     assert night3.success
     quiet = server.log[before:]
-    assert len(quiet) == 5 + len(CONTRACT_IDS)  # five listing pages, thirteen contracts
+    pages = len(CONTRACT_PAGES) * len(CONTRACT_IDS)
+    assert len(quiet) == LISTING_PAGES + pages  # five listing pages, three pages of thirteen contracts
     assert all("If-None-Match" in r.headers for r in quiet)
-    assert "0 fetched, 13 unchanged (304)" in night3.fetch_summary[1]
+    assert f"0 fetched, {pages} unchanged (304)" in night3.fetch_summary[1]
 
     assert foreign.log == []  # the link to 127.0.0.2 was never followed
     total_requests = len(server.log)

@@ -37,12 +37,20 @@ def test_text_and_html_files(tmp_path, capsys):
 
 
 def test_isun_page_is_detected_and_normalised(capsys):
-    page = SAMPLE_CORPUS / "pages" / "PrintProject_contractId_90210_isHistoric_False.html"
+    page = SAMPLE_CORPUS / "pages" / "eur2026_PrintProject.html"
     code, [r], _ = run(capsys, page)
     assert code == 0 and r["kind"] == "isun"
     assert (r["project_code"], r["currency"], r["amount_total"], r["amount_total_bgn"]) == (
         "BG16FFPR003-1.001-0007-C01", "EUR", 1113000.0, 2176838.79)
+    # EU share derived as БФП × 85 %; the page states no split.
+    assert (r["amount_eu"], r["amount_national"]) == (946050.0, 166950.0)
     assert r["start_date"] == "2026-02-01" and r["duration_months"] == 18
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (SAMPLE_CORPUS / "pages").glob("*.html")))
+def test_extract_never_crashes_on_any_sample_isun_page(capsys, name):
+    code, records, _ = run(capsys, SAMPLE_CORPUS / "pages" / name)
+    assert code == 0 and len(records) == 1
 
 
 def test_docx(tmp_path, capsys):

@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from pipelines.cli import run_build
+from tests.conftest import SAMPLE_QUERY
 from tests.corpus_tools import Corpus
 from transforms.linking import CLAIM_COLUMNS, claims_from_isun, link_claims
 
@@ -64,9 +65,7 @@ def test_unrelated_claim_stays_apart(isun_projects):
 def test_conflicting_total_is_listed_with_both_values(tmp_path):
     # ИСУН after an annex shows a lower total than the municipality announced.
     corpus = (Corpus(tmp_path / "corpus")
-              .edit("contractId=7283", "<td>88 840.80</td><td>88 840.80</td><td>75 514.68</td>",
-                    "<td>88 739.61</td><td>88 739.61</td><td>75 428.67</td>")
-              .edit("contractId=7283", "<td>13 326.12</td>", "<td>13 310.94</td>"))
+              .edit("PrintProject?" + SAMPLE_QUERY["seed001"], "88 840.80</span> BGN", "88 739.61</span> BGN"))
     assert run_build(tmp_path / "data", corpus.dir).success
     import duckdb
     projects = duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True).execute(

@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 
 from pipelines.cli import main, run_build
 from sources.recorded import SAMPLE_CORPUS
+from tests.conftest import SAMPLE_IDS, SAMPLE_QUERY
 from tests.corpus_tools import Corpus
 from transforms.amounts import EUR_BGN_RATE
 
@@ -25,7 +26,7 @@ def _eur(bgn: str) -> Decimal:
 
 def test_summary_counts(sample_build):
     _, summary = sample_build
-    assert summary.responses == 10
+    assert summary.responses == 14
     assert summary.pages_rejected == 1  # the WAF challenge
     assert (summary.projects, summary.activities, summary.rows_rejected) == (4, 19, 2)
     assert summary.checks["great_expectations_projects"] and summary.checks["great_expectations_activities"]
@@ -81,12 +82,13 @@ def test_projects_carry_codes_dates_and_provenance(sample_build):
     row = con.execute(
         "SELECT programme_code, procedure_code, proposal_no, contract_no, code_flags, project_code_original,"
         " start_date::VARCHAR, duration_months, amount_own_bgn, source_url, content_sha256"
-        " FROM projects WHERE isun_contract_id = '31337'").fetchone()
+        " FROM projects WHERE isun_contract_id = ?", [SAMPLE_IDS["cyrillic"]]).fetchone()
     assert row[:4] == ("BG06RDNP001", "BG06RDNP001-7.007", "0051", "C01")
     assert row[4] == "cyrillic_lookalike" and row[5].endswith("С01")
     assert row[6:9] == ("2019-06-14", 36, Decimal("73578.61"))
-    body = (SAMPLE_CORPUS / "pages" / "PrintProject_contractId_31337_isHistoric_False.html").read_bytes()
-    assert row[10] == hashlib.sha256(body).hexdigest() and "contractId=31337" in row[9]
+    # The code is read from the newest page that prints it: BasicData, fetched after PrintProject.
+    body = (SAMPLE_CORPUS / "pages" / "cyrillic_BasicData.html").read_bytes()
+    assert row[10] == hashlib.sha256(body).hexdigest() and SAMPLE_QUERY["cyrillic"] in row[9]
     # Every archived body is there, content-addressed, and listed in the manifest table.
     assert (data_dir / "raw" / "objects" / row[10][:2] / row[10]).read_bytes() == body
     manifest = con.execute("SELECT status, bytes, content_type, headers->>'Server' FROM raw_responses"
@@ -99,23 +101,30 @@ def test_bad_rows_are_quarantined_with_reason_not_dropped(sample_build):
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
     rows = con.execute("SELECT table_name, record_key, rule, field, value, message FROM quarantine ORDER BY rule").fetchall()
     assert [(r[0], r[2]) for r in rows] == [("activities", "amount_unparseable"), ("pages", "blocked_by_waf")]
-    assert rows[0][1] == "BG06RDNP001-7.007-0051-C01#3" and rows[0][3:5] == ("amount_contracted", "12 3O0,00")
-    assert "contractId=31337" in rows[0][5] and "'12 3O0,00'" in rows[0][5]
-    assert "contractId=55555" in rows[1][1]
+    assert rows[0][1] == "BG06RDNP001-7.007-0051-C01#3" and rows[0][3:5] == ("amount_contracted", "12 3O0.00")
+    assert SAMPLE_QUERY["cyrillic"] in rows[0][5] and "'12 3O0.00'" in rows[0][5]
+    assert SAMPLE_QUERY["waf"] in rows[1][1]
     # The WAF page's text never reached a data table.
-    assert con.execute("SELECT count(*) FROM projects WHERE isun_contract_id = '55555'").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM projects WHERE isun_contract_id = ?", [SAMPLE_IDS["waf"]]
+                       ).fetchone()[0] == 0
 
 
 def test_row_failing_a_financing_identity_is_quarantined_with_its_activities(tmp_path):
-    corpus = Corpus(tmp_path / "corpus").edit("contractId=90210", "<td>946 050.00</td>", "<td>946 000.00</td>")
+    # The page's total no longer equals БФП + own financing (1 113 000.00 + 0.00).
+    corpus = Corpus(tmp_path / "corpus").edit(
+        SAMPLE_QUERY["eur"], '<td style="width: 65%;"><span class="no-wrap-white-space">1 113 000.00</span> EUR',
+        '<td style="width: 65%;"><span class="no-wrap-white-space">1 113 050.00</span> EUR')
     summary = run_build(tmp_path / "data", corpus.dir)
     assert summary.success and summary.projects == 3 and summary.activities == 16
     con = duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True)
     rows = con.execute("SELECT table_name, record_key, rule, value FROM quarantine"
                        " WHERE record_key LIKE 'BG16FFPR003%' ORDER BY ALL").fetchall()
     assert rows[0] == ("activities", "BG16FFPR003-1.001-0007-C01#1", "parent_row_quarantined", "BG16FFPR003-1.001-0007-C01")
-    assert len(rows) == 4
-    assert rows[3] == ("projects", "BG16FFPR003-1.001-0007-C01", "eu_plus_national_equals_grant", "50.0")
+    assert ("projects", "BG16FFPR003-1.001-0007-C01", "grant_plus_own_equals_total", "50.0") in rows
+    # Nothing of it is lost: its participants, indicator and procurement follow it into quarantine.
+    assert {r[0] for r in rows if r[2] == "parent_row_quarantined"} == {
+        "activities", "project_organisations", "project_indicators", "project_procurements"}
+    assert len(rows) == 3 + 1 + 2 + 1 + 1  # activities, the project, beneficiary + contractor, indicator, lot
 
 
 def _snapshot(directory):
@@ -130,7 +139,8 @@ def test_failed_quality_gate_keeps_the_last_good_release(tmp_path):
     warehouse_before = (data_dir / "warehouse.duckdb").read_bytes()
 
     # Two contracts claiming one project code: a table-level failure, so nothing is published.
-    corpus = Corpus(tmp_path / "dup").edit("contractId=31337", "BG06RDNP001-7.007-0051-С01", "BG16FFPR003-1.001-0007-C01")
+    corpus = Corpus(tmp_path / "dup").edit("BasicData?" + SAMPLE_QUERY["cyrillic"], "BG06RDNP001-7.007-0051-С01",
+                                           "BG16FFPR003-1.001-0007-C01")
     summary = run_build(data_dir, corpus.dir)
     assert not summary.success
     assert summary.checks["great_expectations_projects"] is False
@@ -146,7 +156,7 @@ def test_row_count_drop_blocks_the_release(tmp_path):
     data_dir = tmp_path / "data"
     assert run_build(data_dir, SAMPLE_CORPUS).success
     latest = (data_dir / "publish" / "latest").resolve()
-    corpus = Corpus(tmp_path / "fewer").drop("contractId=31337")  # 3 -> 2 projects: a third fewer
+    corpus = Corpus(tmp_path / "fewer").drop(SAMPLE_QUERY["cyrillic"])  # 4 -> 3 projects: a quarter fewer
     summary = run_build(data_dir, corpus.dir)
     # The archive still holds the dropped contract's page from the first build: nothing changed at all.
     assert summary.success and summary.unchanged
@@ -156,7 +166,8 @@ def test_row_count_drop_blocks_the_release(tmp_path):
     fresh_latest = (fresh / "publish" / "latest").resolve()
     # Now simulate the page disappearing from the archive itself.
     manifest = fresh / "raw" / "manifest.jsonl"
-    manifest.write_text("".join(line for line in manifest.read_text().splitlines(True) if "contractId=31337" not in line))
+    manifest.write_text("".join(line for line in manifest.read_text().splitlines(True)
+                                if SAMPLE_QUERY["cyrillic"] not in line))
     blocked = run_build(fresh, corpus.dir)
     assert not blocked.success and blocked.checks["great_expectations_projects"] is False
     assert blocked.release is None and (fresh / "publish" / "latest").resolve() == fresh_latest
@@ -223,4 +234,4 @@ def test_documents_become_tables_and_seed_001_links_to_its_isun_contract(sample_
     assert sources == [("isun",), ("municipal-news",)]
     report = json.loads((data_dir / "publish" / "latest" / "quality_report.json").read_text(encoding="utf-8"))
     assert {"news_mentions", "linked_projects", "project_conflicts", "organisations"} <= set(report["tables"])
-    assert len(summary.checks) == 16 and all(summary.checks.values())  # one per published table
+    assert len(summary.checks) == 19 and all(summary.checks.values())  # one per published table

@@ -3,6 +3,7 @@
 import pandas as pd
 import pytest
 
+from tests.conftest import SAMPLE_IDS
 from quality.suites import validate_table
 from warehouse.metadata import ACTIVITIES, PROJECTS
 
@@ -38,7 +39,7 @@ def test_negative_amount_bad_code_and_duplicate_key_fail(tables):
 
 def test_financing_identity_within_a_cent(tables):
     df = tables["projects"].copy()
-    row = df.index[df.isun_contract_id == "4711"][0]
+    row = df.index[df.isun_contract_id == SAMPLE_IDS["seed000"]][0]
     df.loc[row, "amount_eu"] = float(df.loc[row, "amount_eu"]) + 0.009  # within tolerance
     assert validate_table(PROJECTS, df).success
     df.loc[row, "amount_eu"] = float(df.loc[row, "amount_eu"]) + 0.05

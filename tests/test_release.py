@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from pipelines.cli import run_build
+from tests.conftest import SAMPLE_IDS, SAMPLE_QUERY
 from tests.corpus_tools import Corpus
 from warehouse.catalogue import validate_datapackage
 from warehouse.changelog import compute_changelog
@@ -35,9 +36,10 @@ def two_releases(tmp_path_factory):
     first = run_build(data)
     assert first.success
     corpus = (Corpus(root / "corpus")
-              .edit("contractId=90210", "<td>222 600.00</td></tr>", "<td>445 200.00</td></tr>")
-              .edit("BasicData?contractId=4711", "Фондация „Гражданска инициатива“", "=HYPERLINK(\"http://x\")")
-              .add_copy("contractId=90210", "90211", {"BG16FFPR003-1.001-0007": "BG16FFPR003-1.001-0008"}))
+              .edit(SAMPLE_QUERY["eur"], "222 600.00</span> EUR", "445 200.00</span> EUR")
+              .edit("BasicData?" + SAMPLE_QUERY["seed000"], "Фондация „Гражданска инициатива“",
+                    "=HYPERLINK(\"http://x\")")
+              .add_copy(SAMPLE_QUERY["eur"], "90211", {"BG16FFPR003-1.001-0007": "BG16FFPR003-1.001-0008"}))
     second = run_build(data, corpus.dir)
     assert second.success, second
     return data, Path(first.release), Path(second.release)
@@ -99,10 +101,11 @@ def test_a_broken_package_is_reported_invalid(two_releases, tmp_path):
 def test_csv_neutralises_formulas_but_keeps_numbers(two_releases):
     _, _, second = two_releases
     csv = pd.read_csv(second / "projects.csv", encoding="utf-8-sig", dtype=str).set_index("isun_contract_id")
-    assert csv.loc["4711", "beneficiary_name"] == "'=HYPERLINK(\"http://x\")"
+    seed = SAMPLE_IDS["seed000"]
+    assert csv.loc[seed, "beneficiary_name"] == "'=HYPERLINK(\"http://x\")"
     assert pd.read_parquet(second / "projects.parquet").set_index("isun_contract_id").loc[
-        "4711", "beneficiary_name"] == "=HYPERLINK(\"http://x\")"  # the data itself is untouched
-    assert csv.loc["4711", "amount_total"] == "37279.52"
+        seed, "beneficiary_name"] == "=HYPERLINK(\"http://x\")"  # the data itself is untouched
+    assert csv.loc[seed, "amount_total"] == "37279.52"
 
 
 def test_csv_timestamps_are_utc_to_the_second_and_match_parquet(two_releases):

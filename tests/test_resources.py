@@ -2,6 +2,7 @@
 
 import logging
 
+from tests.conftest import SAMPLE_QUERY
 from pipelines.resources import ArchivedDocumentsOnly, Settings
 from sources.raw_archive import RawArchive
 from sources.recorded import SAMPLE_CORPUS, SAMPLE_DOCUMENTS, replay_recording
@@ -12,13 +13,14 @@ def test_archived_documents_are_everything_but_isun_pages_even_from_a_mirror(tmp
     archive = RawArchive(settings.root / "raw")
     replay_recording(SAMPLE_CORPUS, archive)
     documents = replay_recording(SAMPLE_DOCUMENTS, archive)
-    page = archive.read(next(r for r in archive.records() if "contractId=4711" in r.url).sha256)
-    archive.store("http://127.0.0.1:8765/bg/0/0/Project/BasicData?contractId=4711&isHistoric=False", page,
+    query = SAMPLE_QUERY["seed000"]
+    page = archive.read(next(r for r in archive.records() if query in r.url).sha256)
+    archive.store(f"http://127.0.0.1:8765/bg/583/0/Project/BasicData?{query}&isHistoric=False", page,
                   status=200, headers={"Content-Type": "text/html; charset=utf-8"}, fetched_at="2026-11-25T00:00:00Z")
     archive.store("http://127.0.0.1:8765/api/v1.0/opendata?page=1", b"[]", status=200,
                   headers={"Content-Type": "application/json"}, fetched_at="2026-11-25T00:00:00Z")
     # Organisation listings the crawler follows are ИСУН pages too, never municipal news.
-    for url in ("http://127.0.0.1:8765/bg/0/0/Company/Index?uin=000413873",
+    for url in ("http://127.0.0.1:8765/bg/0/0/Company?uin=znKRv9UUvjn1j1XEJG98%2Fw%3D%3D&uinType=Bulstat",
                 "https://2020.eufunds.bg/en/0/0/Beneficiary/Details?id=17"):
         archive.store(url, b"<html><body><a href='/bg/0/0/Project/BasicData?contractId=4711'>x</a></body></html>",
                       status=200, headers={"Content-Type": "text/html; charset=utf-8"},

@@ -114,12 +114,18 @@ def organisations_table(project_organisations: pd.DataFrame) -> pd.DataFrame:
     """One row per organisation id, from the participant rows of every contract."""
     rows = []
     for organisation_id, group in project_organisations.groupby("organisation_id", sort=True):
-        names = list(dict.fromkeys(group["name_as_published"]))
+        if str(organisation_id).startswith("person:"):
+            # A natural person: ИСУН shows no identifier, and no name is published here.
+            rows.append({"organisation_id": organisation_id, "name": "физическо лице", "legal_form": None,
+                         "town": None, "eik": None, "is_natural_person": True, "names_seen": None,
+                         "projects": group["project_code"].nunique(), "roles": ";".join(sorted(set(group["role"])))})
+            continue
+        names = [n for n in dict.fromkeys(group["name_as_published"]) if isinstance(n, str) and n]
         eik = next((e for e in group["eik"] if isinstance(e, str) and e), None)
-        org = parse_organisation(names[0], eik)
+        org = parse_organisation(names[0] if names else "", eik)
         rows.append({"organisation_id": organisation_id, "name": org.name, "legal_form": org.legal_form,
-                     "town": org.town, "eik": org.eik, "names_seen": " | ".join(names),
+                     "town": org.town, "eik": org.eik, "is_natural_person": False, "names_seen": " | ".join(names),
                      "projects": group["project_code"].nunique(),
                      "roles": ";".join(sorted(set(group["role"])))})
-    return pd.DataFrame(rows, columns=["organisation_id", "name", "legal_form", "town", "eik", "names_seen",
-                                       "projects", "roles"])
+    return pd.DataFrame(rows, columns=["organisation_id", "name", "legal_form", "town", "eik", "is_natural_person",
+                                       "names_seen", "projects", "roles"])

@@ -20,7 +20,7 @@ def detect_kind(text: str) -> str:
     head = text[:20000]
     scores = {
         "isun": 3 * bool(re.search(r"Договорена стойност\s+Отчетена стойност|Всички суми са в ", head))
-                + bool(re.search(r"div class=\"list-item\"|Номер на договора", head)),
+                + bool(re.search(r"div class=\"list-item\"|Номер от ИСУН", head)),
         "ngo-project": sum(bool(re.search(rf"(?m)^{lab}\b", head)) for lab in
                            ("Референтен номер", "Водеща организация", "Териториален обхват", "Прогнозна стойност")),
         "ngo-event": 2 * bool(re.search(r"Покана|форум|ще се проведе", head, re.I)) + bool(re.search(r"@", head))
@@ -34,35 +34,44 @@ def detect_kind(text: str) -> str:
 
 
 def _isun(text: str, is_html: bool, url: str) -> dict:
-    from sources.isun import parse_isun_html, parse_isun_text
-    from transforms.codes import CodeError, parse_code
+    """An ИСУН contract page through the build's own parser and normaliser (`transforms.isun`):
+    what `bgfunds extract` prints is what the build would publish, and a page or value the build
+    would quarantine comes back as flags, never as a crash."""
+    import hashlib
 
-    page = parse_isun_html(text, url) if is_html else parse_isun_text(text, url)
+    from sources.isun import PageStructureError, parse_isun_html, parse_isun_text
+    from sources.raw_archive import RawResponse
+    from transforms.isun import build_isun_tables
+
     record = new_record("isun")
-    f = page.fields
-    if f.get("project_code"):
-        try:
-            code = parse_code(f["project_code"])
-            put(record, "project_code", code.code)
-            record.update(procedure_code=code.procedure_code, programme_code=code.programme_code)
-            record["flags"] += list(code.flags)
-        except CodeError:
-            record["flags"].append("project_code_invalid")
-    record.update(title=f.get("project_name"), beneficiary=f.get("beneficiary_name"), currency=page.currency,
-                  duration_months=int(f["duration_months"]) if f.get("duration_months", "").isdigit() else None)
+    try:
+        page = parse_isun_html(text, url) if is_html else parse_isun_text(text, url)
+    except PageStructureError as exc:
+        record["flags"].append(f"page_structure: {exc}")
+        return record
+    raw = RawResponse(url=url or "file:", fetched_at="1970-01-01T00:00:00Z", status=200,
+                      sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), content_type="text/html",
+                      bytes=len(text.encode("utf-8")))
+    tables = build_isun_tables([(page, raw)])
+    record["flags"] += [f"quarantined: {r.table_name}.{r.field or ''} {r.rule} ({r.value})"
+                        for r in tables.quarantine.itertuples()]
+    if tables.projects.empty:
+        record["activities"] = [a["title"].partition(": ")[0] for a in page.activities or []] or None
+        return record
+    p = tables.projects.iloc[0].to_dict()
+    put(record, "project_code", p["project_code"])
+    record["flags"] += [f for f in (p["code_flags"] or "").split(";") if f]
+    record.update(procedure_code=p["procedure_code"], programme_code=p["programme_code"], title=p["project_name"],
+                  beneficiary=p["beneficiary_name"], currency=p["currency_original"],
+                  duration_months=None if p["duration_months"] is None or p["duration_months"] != p["duration_months"]
+                  else int(p["duration_months"]))
     for key in ("start_date", "end_date"):
-        if re.match(r"^\d{2}\.\d{2}\.\d{4}$", f.get(key, "")):
-            d, m, y = f[key].split(".")
-            record[key] = f"{y}-{m}-{d}"
-    record["partners"] = [p["name"] for p in page.participants if p["role"] == "partner"] or None
-    if page.financial and page.currency:
-        for key, name in (("total", "amount_total"), ("eu", "amount_eu"), ("national", "amount_national")):
-            value = parse_amount(page.financial.get(key)) if page.financial.get(key) else None
-            record[name] = float(value) if value is not None else None
-        total = parse_amount(page.financial.get("total"))
-        record["amount_total_bgn"] = float(to_bgn(total, page.currency)) if total is not None else None
-        record["amount_total_eur"] = float(to_eur(total, page.currency)) if total is not None else None
-    record["activities"] = [a["activity_text"].partition(": ")[0] for a in page.activities] or None
+        record[key] = p[key].isoformat() if p[key] is not None and p[key] == p[key] else None
+    for key in ("amount_total", "amount_eu", "amount_national", "amount_total_bgn", "amount_total_eur"):
+        record[key] = None if p[key] is None or p[key] != p[key] else float(p[key])
+    partners = tables.project_organisations
+    record["partners"] = list(partners.loc[partners["role"] == "partner", "name_as_published"].dropna()) or None
+    record["activities"] = list(tables.activities["activity_name"]) or None
     return record
 
 
