@@ -78,3 +78,24 @@ def extract(text: str, kind: str = "auto", *, is_html: bool = False, url: str = 
     if kind == "auto":
         record["flags"].append("kind_detected")
     return record
+
+
+def extract_projects(text: str, kind: str = "auto", *, is_html: bool = False, url: str = "") -> list[dict]:
+    """One record per project the text speaks of, none where it names none.
+
+    ИСУН 2014–20 contract pages go to `sources.isun` (one project each); every other page goes to the
+    kind-independent rules in `sources.extract.facts`, whose records carry `evidence` (span and rule) for
+    every value and `candidates` where a field stayed null because its candidates conflict.
+    """
+    from sources.extract.facts import code_parts, extract_project_facts
+
+    chosen = detect_kind(text) if kind == "auto" else kind
+    if chosen not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; expected auto or one of {', '.join(KINDS)}")
+    if chosen == "isun":
+        return [_isun(text, is_html, url)]
+    records = extract_project_facts(text)
+    for record in records:
+        record["kind"] = chosen
+        record["programme_code"] = code_parts(record["project_code"] or record["procedure_code"] or "")[0]
+    return records
