@@ -190,12 +190,12 @@ _NOT_PROJECT_DATE = re.compile(r"(Дата\s+на\s+решение|Contract\s+da
 _EVENT_AFTER = re.compile(r"^\s*(г\.?|година)?\s*(\([^)]{0,15}\)\s*)?(от\s+\d{1,2}[:.]\d{2}|\d{1,2}[:.]\d{2}\s*ч|"
                           r"[^.]{0,80}(подписа|сключ|signed|бе\s+подписано|ще\s+се\s+проведе|ще\s+се\s+състои))", re.I)
 _START_AFTER = re.compile(r"^\s*(г\.?|година)?\s*,?\s*[^.]{0,120}?\b(стартира(ха)?|започна|започва)\s+"
-                          r"(изпълнение(то)?|реализацията|работа|дейностите)", re.I)
+                          r"(изпълнение(то)?|реализацията|работа|дейностите|проект)", re.I)
 _START_BEFORE = re.compile(r"((проект\w*|[Рр]еализацията|[Ии]зпълнението)[^.]{0,60}(стартира|започна|започва)\w*\s+(на|от)?"
                            r"|стартира\s+(на|от))\s*$", re.I)
 _RUNNING_FROM = re.compile(r"^\s*(г\.?|година)?\s*се\s+изпълнява\s+проект", re.I)
 _END_PHRASE = re.compile(r"(ще\s+приключи|приключва|да\s+приключ\w+|удълж\w+|краен\s+срок\s+за\s+изпълнение|"
-                         r"удълж\w+[^.]{0,40}?|срок(ът)?\s+(за|на)\s+изпълнение[^.]{0,60}|completed\s+no\s+later\s+than|no\s+later\s+than|until|"
+                         r"удълж\w+[^.]{0,40}?|срок(ът)?\s+(за|на)\s+изпълнение[^.\d]{0,60}|completed\s+no\s+later\s+than|no\s+later\s+than|until|"
                          r"will\s+end\s+on|ends\s+on)\s*(е\s+)?(на|до|през|в|:|[-–])?\s*(месец)?\s*$", re.I)
 _RANGE_SEP = re.compile(r"^\.?\s*(г\.?|година)?\s*(–|-|—|→|до|to)\s*")
 _DURATION_CONTEXT = re.compile(r"(продължителност\w*|срок(ът|а)?\s+(за|на)\s+(изпълнение|реализация)\w*|"
@@ -214,7 +214,7 @@ def _date_facts(text: str) -> list[Fact]:
         if i in used:
             continue
         before = _window_before(text, d.start, 120)
-        after = _window_after(text, d.end, 160)
+        after = re.sub(r"\b(гр|ул|бул|пл|с|г|инж|д-р)\.", r"\1,", _window_after(text, d.end, 160))
         nxt = dates[i + 1] if i + 1 < len(dates) else None
         sep = _RANGE_SEP.match(text[d.end: d.end + 12])
         if _START_LABEL.search(before):
@@ -233,7 +233,10 @@ def _date_facts(text: str) -> list[Fact]:
             facts.append(Fact("end_date", d.value, d.start, d.end, d.text, "end_phrase", list(d.flags)))
         elif _NOT_PROJECT_DATE.search(before) or _EVENT_AFTER.match(after):
             continue
-        elif _START_BEFORE.search(before) or _START_AFTER.match(after):
+        elif _START_BEFORE.search(before) or _START_AFTER.match(after) or (
+                re.search(r"(започна|стартира|започва)\w*\s+(на|от)\s*$", before)
+                and (re.match(r"^[^.]{0,80}(изпълнение|реализация|проект)", after)
+                     or re.search(r"проект|изпълнение", before))):
             facts.append(Fact("start_date", d.value, d.start, d.end, d.text, "start_phrase", list(d.flags)))
         elif re.search(r"\bот\s*$", before) and _RUNNING_FROM.match(after):
             facts.append(Fact("start_date", d.value, d.start, d.end, d.text, "running_since", list(d.flags)))
