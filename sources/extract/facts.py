@@ -271,7 +271,7 @@ def speaks_of_project(text: str, facts: list[Fact]) -> bool:
     """A project code, a quoted project title, or project words on a page that is not a call, programme or plan."""
     if any(f.field == "project_code" for f in facts) or _PROJECT_STRONG.search(text):
         return True
-    weak = len(_PROJECT_WEAK.findall(text))
+    weak = len(_PROJECT_WEAK.findall(re.sub(r"\d+\s+[Пп]роекта", "", text)))  # "15 проекта" is a count
     calls = len(_CALL.findall(text))
     return weak > 0 and calls == 0
 
