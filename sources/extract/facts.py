@@ -17,10 +17,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from transforms.amounts import round_cents, to_bgn, to_eur
 from transforms.codes import parse_code
-from transforms.text_values import find_all_dates, find_bare_number, find_codes, find_durations, find_money
+from transforms.text_values import (
+    find_all_dates,
+    find_bare_number,
+    find_codes,
+    find_durations,
+    find_money,
+)
 
 CORE_FIELDS = ("project_code", "procedure_code", "amount_total", "amount_eu", "duration_months", "start_date",
                "end_date")
@@ -334,8 +341,6 @@ def group_into_projects(text: str, facts: list[Fact]) -> list[dict]:
     records.append(current)
     for record in records:
         if record["amount_total"] is not None and record["currency"]:
-            from decimal import Decimal
-
             amount = Decimal(str(record["amount_total"]))
             record["amount_total_bgn"] = float(to_bgn(amount, record["currency"]))
             record["amount_total_eur"] = float(to_eur(amount, record["currency"]))
