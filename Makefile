@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: setup demo test bench dev serve lint lock clean
+.PHONY: setup demo test bench eval dev serve lint lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ test: setup
 ## Time the offline build at 1 000, 10 000 and 50 000 synthetic contracts (prints a table; not a test).
 bench: setup
 	$(BIN)/python -m bench.run --scales $${SCALES:-1000,10000,50000}
+
+## Score the free-text extractors on the hand-checked development set (prints a table; not a test).
+eval: setup
+	$(BIN)/python -m bench.eval_extraction
 
 ## Open the same assets in the Dagster UI (http://127.0.0.1:3000).
 dev: setup

@@ -181,12 +181,13 @@ def serve_latest(data_dir: Path, port: int) -> int:
     return 0
 
 
-def extract_command(paths: list[str], kind: str, data_dir: str, out=None) -> int:
-    """Print one JSON object per input; non-zero (and a message naming it) if any input is unreadable."""
+def extract_command(paths: list[str], kind: str, data_dir: str, out=None, per_project: bool = False) -> int:
+    """Print one JSON object per input (with `per_project`: one per project the input speaks of, none where it
+    names none); non-zero (and a message naming it) if any input is unreadable."""
     import json
 
     from sources.documents import html_to_text, read_document
-    from sources.extract import extract
+    from sources.extract import extract, extract_projects
 
     out = out or sys.stdout
     failed = 0
@@ -207,10 +208,12 @@ def extract_command(paths: list[str], kind: str, data_dir: str, out=None) -> int
             is_html = fmt == "html"
             chosen_text = text if (kind == "isun" or (kind == "auto" and ("list-item" in text or "Номер от ИСУН" in text))) else (
                 html_to_text(text) if is_html else text)
-            record = extract(chosen_text, kind, is_html=is_html and chosen_text is text, url=path)
-            record["source"] = path
-            record["format"] = fmt
-            print(json.dumps(record, ensure_ascii=False, default=str), file=out)
+            chosen = extract_projects if per_project else extract
+            found = chosen(chosen_text, kind, is_html=is_html and chosen_text is text, url=path)
+            for record in found if per_project else [found]:
+                record["source"] = path
+                record["format"] = fmt
+                print(json.dumps(record, ensure_ascii=False, default=str), file=out)
         except Exception as exc:  # noqa: BLE001 - every failure is reported with the input's name
             failed += 1
             print(f"bgfunds extract: {path}: {exc}", file=sys.stderr)
@@ -235,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     ext.add_argument("--kind", default="auto",
                      choices=["auto", "isun", "municipal-news", "ngo-project", "ngo-event", "strategy"])
     ext.add_argument("--data-dir", default=os.environ.get("BGFUNDS_DATA_DIR", "data"), help="raw archive for URLs fetched")
+    ext.add_argument("--per-project", action="store_true",
+                     help="one line per project the text speaks of (none where it names none), with evidence")
     crawl = sub.add_parser("crawl", help="crawl ИСУН (or a mirror) politely, then build from the archive")
     crawl.add_argument("--base-url", default=ISUN_BASE_URL, help=f"site or mirror to crawl (default {ISUN_BASE_URL})")
     crawl.add_argument("--budget", type=int, default=2000, help="requests per run, listings included")
@@ -251,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         return serve_latest(Path(args.data_dir), args.port)
     if args.command == "extract":
-        return extract_command(args.paths, args.kind, args.data_dir)
+        return extract_command(args.paths, args.kind, args.data_dir, per_project=args.per_project)
 
     source = None
     corpus = SAMPLE_CORPUS if args.command != "build" else Path(args.corpus)

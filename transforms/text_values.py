@@ -146,3 +146,131 @@ def find_time(text: str) -> Found | None:
     m = TIME_RE.search(text)
     return Found(f"{int(m['h']):02d}:{m['min']}", m.start(), m.end(), m.group(0)) if m else None
 
+
+
+# --- Wider finders for the project-facts extractor (sources.extract.facts) --------------------------------------
+# They add what real pages write besides the forms above: the currency before the number (`BGN 3 131 821 212`,
+# `€1.6M`, `EUR 8 000 000`), English scale words (`million`, `M`), a stray space before the decimals
+# (`2 406 118, 45 лв.`), a six-digit tail (`3 977489 лв.`), a missing currency after a "Total cost" label,
+# ISO and English dates (`2020-03-26`, `29 Jan, 2016`, `04/30/2016` where the order is unambiguous), a date
+# whose last dot is missing (`16.05 2019 г.`) and months without a day (`февруари 2019 г.` -> `2019-02`).
+
+_WIDE_NUMBER = (r"\d{1,3}(?:[ \u00a0]\d{3})+,[ \u00a0]\d{2}(?!\d)"          # 1 051 605, 90 (stray space)
+                r"|\d{1,3}[ \u00a0]\d{6}(?!\d)(?![ \u00a0]\d)"                            # 3 977489 (irregular grouping)
+                r"|\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?(?![\d,])"                  # 88,410.50
+                r"|\d{1,3}(?:[ \u00a0.\n]\d{3})+(?:[.,]\d{1,2})?"
+                r"|\d+(?:[.,]\d{1,2})?")
+_WIDE_SCALE = r"хил\.|хиляди|млн\.|милиона|милион|мил\.|млрд\.|милиарда|million|mio|M(?![a-zA-Z])|bn|billion|thousand"
+_WIDE_CURRENCY_AFTER = r"лв\.?|лева|BGN|евро|EUR|€|euros?|leva"
+_WIDE_CURRENCY_BEFORE = r"BGN|EUR|€"
+MONEY_AFTER_RE = re.compile(rf"(?<![\d.,])(?P<number>{_WIDE_NUMBER})\s*(?P<scale>{_WIDE_SCALE})?\s*"
+                            rf"(?P<currency>{_WIDE_CURRENCY_AFTER})(?![а-яa-z])", re.I)
+MONEY_BEFORE_RE = re.compile(rf"(?P<currency>{_WIDE_CURRENCY_BEFORE})\s?(?P<number>{_WIDE_NUMBER})"
+                             rf"(?:\s?(?P<scale>{_WIDE_SCALE}))?(?![\d])")
+WIDE_SCALES = {**SCALES, "мил.": 10**6, "million": 10**6, "mio": 10**6, "m": 10**6, "bn": 10**9, "billion": 10**9,
+               "thousand": 1000}
+ISO_DATE_RE = re.compile(r"(?<![\d.])(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)(?![\d])")
+EN_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+                                         "dec"), start=1)}
+EN_DATE_RE = re.compile(r"(?<!\d)(?P<d>\d{1,2})\s+(?P<month>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?\s+"
+                        r"(?P<y>(?:19|20)\d\d)(?!\d)")
+US_DATE_RE = re.compile(r"(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>(?:19|20)\d\d)(?![\d/])")
+SPACED_DATE_RE = re.compile(r"(?<![\d.])(?P<d>\d{1,2})\.(?P<m>\d{1,2})\s(?P<y>(?:19|20)\d\d)\s*г")
+MONTH_YEAR_RE = re.compile(r"(?<![\d\w])(?P<month>" + "|".join(MONTHS) + r")\s+(?P<y>(?:19|20)\d\d)(?:\s*г\.|\s*г\b|\s*година)?",
+                           re.I)
+
+
+def _wide_number(raw: str) -> tuple[object, list[str]]:
+    flags = []
+    text = raw.replace("\n", " ")
+    if re.fullmatch(r"\d{1,3}(?:[ \u00a0]\d{3})+,[ \u00a0]\d{2}", text):
+        flags.append("space_before_decimals")
+        text = re.sub(r",[ \u00a0]", ",", text)
+    elif re.fullmatch(r"\d{1,3}[ \u00a0]\d{6}", text):
+        flags.append("irregular_grouping")
+        text = text.replace(" ", "").replace("\u00a0", "")
+    elif re.fullmatch(r"\d{1,3}(?:\.\d{3})+,\d{1,2}", text) or re.fullmatch(r"\d{1,3}(?:\.\d{3}){2,}", text):
+        text = text.replace(".", "").replace(",", ".")  # 130.262.835,00 / 258.504.126
+    try:
+        return parse_amount(text), flags
+    except AmountError:
+        return None, flags
+
+
+def find_money(text: str) -> list[Found]:
+    """Amounts in every form the project pages use; value = (Decimal, currency or None), flags say what was read."""
+    found: list[Found] = []
+    taken: list[tuple[int, int]] = []
+    for regex in (MONEY_AFTER_RE, MONEY_BEFORE_RE):
+        for m in regex.finditer(text):
+            if any(s < m.end() and m.start() < e for s, e in taken):
+                continue
+            number, flags = _wide_number(m.group("number"))
+            if number is None:
+                continue
+            scale = (m.group("scale") or "").lower()
+            if scale:
+                digits = len(re.sub(r"\D", "", re.split(r"[.,]\d{1,2}$", m.group("number"))[0]))
+                if digits >= 4:
+                    flags.append("scale_word_ignored")
+                else:
+                    number = number * WIDE_SCALES[scale]
+                    flags.append("scaled")
+            word = m.group("currency")
+            currency = "BGN" if word.lower().startswith(("лв", "лева", "bgn", "leva")) else "EUR"
+            found.append(Found((number, currency), m.start(), m.end(), m.group(0), flags))
+            taken.append((m.start(), m.end()))
+    return sorted(found, key=lambda f: f.start)
+
+
+def find_bare_number(text: str) -> Found | None:
+    """The first number in `text` with no currency (a table cell after a label such as `Total cost`)."""
+    m = re.search(rf"(?<![\d.,])({_WIDE_NUMBER})(?![\d%])", text)
+    if not m:
+        return None
+    number, flags = _wide_number(m.group(1))
+    return Found((number, None), m.start(1), m.end(1), m.group(1), flags + ["currency_not_stated"]) if number else None
+
+
+def find_all_dates(text: str) -> list[Found]:
+    """Dates with a day (value `YYYY-MM-DD`) and months with a year only (value `YYYY-MM`), ordered by position."""
+    found = [Found(f.value.isoformat(), f.start, f.end, f.text) for f in find_dates(text)]
+    for regex, month_of in ((ISO_DATE_RE, int), (EN_DATE_RE, lambda m: EN_MONTHS[m[:3].lower()]),
+                            (SPACED_DATE_RE, int)):
+        for m in regex.finditer(text):
+            value = _date(int(m["y"]), month_of(m["m"] if "m" in m.groupdict() else m["month"]), int(m["d"]))
+            if value is not None:
+                found.append(Found(value.isoformat(), m.start(), m.end(), m.group(0)))
+    for m in US_DATE_RE.finditer(text):
+        if int(m["d"]) > 12 and (value := _date(int(m["y"]), int(m["m"]), int(m["d"]))) is not None:
+            found.append(Found(value.isoformat(), m.start(), m.end(), m.group(0), ["us_order"]))
+    for m in MONTH_YEAR_RE.finditer(text):
+        if any(f.start <= m.start() < f.end for f in found):
+            continue
+        before = text[max(0, m.start() - 4): m.start()]
+        if re.search(r"\d\s*$", before):
+            continue  # "22 ноември 2023" is a full date, found above
+        found.append(Found(f"{m['y']}-{MONTHS[m['month'].lower()]:02d}", m.start(), m.end(), m.group(0), ["month_only"]))
+    unique: dict[tuple[int, int], Found] = {}
+    for f in found:
+        unique.setdefault((f.start, f.end), f)
+    return sorted(unique.values(), key=lambda f: f.start)
+
+
+NUMBER_WORDS = {"един": 1, "една": 1, "два": 2, "две": 2, "три": 3, "четири": 4, "пет": 5, "шест": 6, "седем": 7,
+                "осем": 8, "девет": 9, "десет": 10, "дванадесет": 12, "осемнадесет": 18, "двадесет": 20,
+                "двадесет и четири": 24, "тридесет": 30, "тридесет и шест": 36,
+                "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "nine": 9, "twelve": 12,
+                "eighteen": 18, "twenty-four": 24, "thirty-six": 36}
+DURATION_WIDE_RE = re.compile(r"(?<![\d.,])(?P<n>\d{1,3}|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+                              + r")\s*-?\s*(?P<unit>месеца|месец|мес\.|години|година|months?|years?)(?![а-я])", re.I)
+
+
+def find_durations(text: str) -> list[Found]:
+    """`18 месеца`, `две години`, `24 months` -> months."""
+    out = []
+    for m in DURATION_WIDE_RE.finditer(text):
+        n = int(m["n"]) if m["n"].isdigit() else NUMBER_WORDS[m["n"].lower()]
+        months = n * 12 if m["unit"].lower().startswith(("год", "year")) else n
+        out.append(Found(months, m.start(), m.end(), m.group(0)))
+    return out

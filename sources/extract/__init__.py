@@ -15,18 +15,28 @@ from transforms.amounts import parse_amount, to_bgn, to_eur
 KINDS = ("isun", "municipal-news", "ngo-project", "ngo-event", "strategy")
 
 
+def _project_evidence(head: str) -> int:
+    """2 where the text states a project's facts (its code, value, EU share, dates, duration), else 0."""
+    from sources.extract.facts import _PROJECT_STRONG, find_facts
+
+    stated = {f.field for f in find_facts(head)} - {"procedure_code"}
+    return 2 * bool(stated or _PROJECT_STRONG.search(head))
+
+
 def detect_kind(text: str) -> str:
-    """Guess the kind from markers each kind carries; ties go to municipal news."""
+    """Guess the kind from what the text is, not from one word: a news item that speaks of a project stays news
+    even where it mentions a strategy or a press event; ties go to municipal news."""
     head = text[:20000]
+    project = _project_evidence(head)
     scores = {
         "isun": 3 * bool(re.search(r"Договорена стойност\s+Отчетена стойност|Всички суми са в ", head))
                 + bool(re.search(r"div class=\"list-item\"|Номер от ИСУН", head)),
         "ngo-project": sum(bool(re.search(rf"(?m)^{lab}\b", head)) for lab in
                            ("Референтен номер", "Водеща организация", "Териториален обхват", "Прогнозна стойност")),
         "ngo-event": 2 * bool(re.search(r"Покана|форум|ще се проведе", head, re.I)) + bool(re.search(r"@", head))
-                     + bool(re.search(r"Процедура:", head)),
+                     + bool(re.search(r"Процедура:", head)) - project // 2 * bool(not re.search(r"Покана|@", head)),
         "strategy": 2 * bool(re.search(r"[Сс]тратеги", head)) + bool(re.search(r"Решение\s*№", head))
-                    + bool(re.search(r"Етапи|етап", head)) + bool(re.search(r"Общински\s+[Сс]ъвет", head)),
+                    + bool(re.search(r"Етапи|етап", head)) + bool(re.search(r"Общински\s+[Сс]ъвет", head)) - project,
         "municipal-news": 1 + bool(re.search(r"[Оо]бщата стойност на проекта", head))
                           + bool(re.search(r"(?m)^\s*\d{1,2}\.\s+", head)),
     }
@@ -84,6 +94,85 @@ def extract(text: str, kind: str = "auto", *, is_html: bool = False, url: str = 
     module = {"municipal-news": municipal_news, "ngo-project": ngo_project, "ngo-event": ngo_event,
               "strategy": strategy}[chosen]
     record = module.extract(text)
+    if chosen != "strategy":
+        _add_project_facts(record, text)
     if kind == "auto":
         record["flags"].append("kind_detected")
     return record
+
+
+SCORED_FIELDS = ("project_code", "procedure_code", "amount_total", "amount_eu", "duration_months", "start_date",
+                 "end_date")
+# Fields where the news extractor's own guess is dropped unless the project-facts rules confirm it.
+_UNCONFIRMED_DROPPED = {"municipal-news": ("project_code", "procedure_code", "amount_total", "amount_eu",
+                                            "duration_months", "start_date", "end_date")}
+
+
+def _add_project_facts(record: dict, text: str) -> None:
+    """Give the per-document record the project facts (with evidence) of the project it is about.
+
+    The facts rules win where they found a value; where they left a field null because candidates conflict,
+    the field is null and the candidates are listed; a news item's own guesses that the rules do not confirm
+    are dropped (flag `<field>_unconfirmed`). `evidence` names the rule for every scored value.
+    """
+    from sources.extract.facts import extract_project_facts
+
+    projects = extract_project_facts(text)
+    match = next((p for p in projects if record.get("project_code") and p["project_code"] == record["project_code"]),
+                 projects[0] if projects else None)
+    evidence = {name: {**span, "rule": f"{record['kind']}_extractor"} for name, span in record["spans"].items()
+                if name in SCORED_FIELDS}
+    record["candidates"] = {}
+    if len(projects) > 1:
+        record["flags"].append(f"projects_on_page:{len(projects)}")
+        record["projects"] = projects
+    for name in SCORED_FIELDS:
+        value = match[name] if match else None
+        if value is not None:
+            record[name] = value
+            evidence[name] = match["evidence"][name]
+            record["spans"][name] = {k: match["evidence"][name][k] for k in ("start", "end", "text")}
+            if name == "amount_eu":
+                record["currency_eu"] = match["currency_eu"]
+            if name == "amount_total":
+                record["currency"] = match["currency"]
+                record["amount_total_bgn"], record["amount_total_eur"] = match["amount_total_bgn"], match["amount_total_eur"]
+        elif match and name in match["candidates"]:
+            record[name] = None
+            evidence.pop(name, None)
+            record["candidates"][name] = match["candidates"][name]
+        elif record.get(name) is not None and name in _UNCONFIRMED_DROPPED.get(record["kind"], ()):
+            record[name] = None
+            evidence.pop(name, None)
+            record["spans"].pop(name, None)
+            record["flags"].append(f"{name}_unconfirmed")
+            if name == "amount_total":
+                record["currency"] = record["amount_total_bgn"] = record["amount_total_eur"] = None
+            if name == "procedure_code":
+                record["programme_code"] = None
+    if record.get("procedure_code") and not record.get("programme_code"):
+        from sources.extract.facts import code_parts
+
+        record["programme_code"] = code_parts(record["procedure_code"])[0]
+    record["evidence"] = evidence
+
+
+def extract_projects(text: str, kind: str = "auto", *, is_html: bool = False, url: str = "") -> list[dict]:
+    """One record per project the text speaks of, none where it names none.
+
+    ИСУН 2014–20 contract pages go to `sources.isun` (one project each); every other page goes to the
+    kind-independent rules in `sources.extract.facts`, whose records carry `evidence` (span and rule) for
+    every value and `candidates` where a field stayed null because its candidates conflict.
+    """
+    from sources.extract.facts import code_parts, extract_project_facts
+
+    chosen = detect_kind(text) if kind == "auto" else kind
+    if chosen not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; expected auto or one of {', '.join(KINDS)}")
+    if chosen == "isun":
+        return [_isun(text, is_html, url)]
+    records = extract_project_facts(text)
+    for record in records:
+        record["kind"] = chosen
+        record["programme_code"] = code_parts(record["project_code"] or record["procedure_code"] or "")[0]
+    return records

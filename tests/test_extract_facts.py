@@ -1,0 +1,99 @@
+"""Project facts on real public pages from the development set (tests/data/extraction_devset, dev split only)."""
+
+import json
+
+from bench.eval_extraction import DEVSET, load, score
+from pipelines.cli import main
+from sources.extract import detect_kind, extract, extract_projects
+
+
+def page(number: str) -> str:
+    return (DEVSET / "pages" / f"{number}.txt").read_text(encoding="utf-8")
+
+
+def test_dev_set_meets_the_bar_and_invents_nothing():
+    table = score(load("dev"))
+    stated = sum(row["stated"] for row in table.values())
+    exact = sum(row["exact"] for row in table.values())
+    assert stated > 100 and exact / stated >= 0.95
+    assert all(row["invented"] == 0 and row["wrong"] == 0 for row in table.values()), table
+    assert all(row["exact"] / row["stated"] >= 0.9 for row in table.values()), table
+
+
+def test_several_projects_on_one_page_give_one_record_each():
+    text = page("047")
+    records = extract_projects(text)
+    assert [(r["amount_total"], r["currency"], r["duration_months"]) for r in records] == [
+        (914514.0, "BGN", 14), (521401.0, "BGN", 11)]
+    second = records[1]["evidence"]["amount_total"]
+    assert text[second["start"]: second["end"]] == second["text"] == "521 401 лв."
+    assert second["rule"] == "total_value_phrase"
+    assert all("38 769" not in json.dumps(r, ensure_ascii=False) for r in records)  # co-financing is not the total
+
+
+def test_pages_that_name_no_project_give_none():
+    assert extract_projects(page("001")) == []  # questions on a procedure (its code is not a project's)
+    assert extract_projects(page("062")) == []  # fifteen projects' joint value under a programme
+    assert extract_projects(page("093")) == []  # a plan
+
+
+def test_an_extension_is_an_end_date_not_a_duration():
+    [r] = extract_projects(page("035"))
+    assert (r["end_date"], r["duration_months"]) == ("2021-04-16", None)
+    assert r["evidence"]["end_date"]["rule"] == "end_phrase"
+
+
+def test_eu_share_comes_from_the_fund_phrase_and_the_national_part_is_left_out():
+    [r] = extract_projects(page("009"))
+    assert (r["amount_total"], r["amount_eu"], r["duration_months"]) == (926001.12, 787100.95, 24)
+    assert r["start_date"] is None  # the signing date is not the start
+
+
+def test_a_stray_space_before_the_decimals_is_read_and_flagged():
+    [r] = extract_projects(page("008"))
+    assert r["amount_total"] == 1051605.90 and "space_before_decimals" in r["evidence"]["amount_total"]["flags"]
+
+
+def test_range_with_a_missing_dot_and_a_labelled_share():
+    [r] = extract_projects(page("010"))
+    assert (r["start_date"], r["end_date"], r["duration_months"]) == ("2019-05-16", "2022-05-16", 36)
+    assert (r["amount_total"], r["amount_eu"]) == (1172008.85, 996207.51)
+
+
+def test_conflicting_procedure_codes_stay_null_and_are_listed():
+    [r] = extract_projects(page("106"))
+    assert r["project_code"] == "BG16RFOP001-1.008-0002-C01" and r["procedure_code"] is None
+    assert {c["value"] for c in r["candidates"]["procedure_code"]} == {"BG16RFOP001-1.008", "BG16RFOP001-1.001-039"}
+
+
+def test_a_procedure_named_after_the_word_is_not_a_project_code():
+    [r] = extract_projects(page("100"))
+    assert (r["project_code"], r["procedure_code"]) == (None, "BG16RFOP001-1.001-039")
+    assert (r["amount_total"], r["duration_months"]) == (20112716.49, 30)
+
+
+def test_english_project_record_with_a_period_and_the_eu_contribution():
+    [r] = extract_projects(page("067"))
+    assert (r["amount_total"], r["currency"], r["amount_eu"]) == (1900000.0, "EUR", 1600000.0)
+    assert (r["start_date"], r["end_date"]) == ("2020-03-26", "2023-12-26")
+    assert r["evidence"]["start_date"]["rule"] == "period_range"
+
+
+def test_a_ceremony_date_is_not_the_start():
+    [r] = extract_projects(page("051"))
+    assert r["project_code"] == "BG16RFOP001-1.023-0002-C01" and r["start_date"] is None
+
+
+def test_news_that_mentions_a_strategy_stays_news_and_gets_the_facts():
+    text = page("074")
+    assert detect_kind(text) == "municipal-news"
+    r = extract(text)
+    assert (r["amount_total"], r["end_date"]) == (89590.78, "2023-06-30")
+    assert r["evidence"]["end_date"]["rule"] == "end_phrase" and r["start_date"] is None
+
+
+def test_cli_per_project(capsys):
+    code = main(["extract", "--per-project", str(DEVSET / "pages" / "047.txt"), str(DEVSET / "pages" / "062.txt")])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 0 and [r["amount_total"] for r in lines] == [914514.0, 521401.0]
+    assert {r["source"] for r in lines} == {str(DEVSET / "pages" / "047.txt")}
