@@ -120,7 +120,8 @@ _CURRENCY_WORDS = {"BGN": "BGN", "ЛВ": "BGN", "ЛВ.": "BGN", "ЛЕВА": "BGN
                    "EUR": "EUR", "ЕВРО": "EUR", "€": "EUR"}
 _SUFFIXED = re.compile(rf"^(?P<amount>{AMOUNT})?\s*(?P<unit>[^\d\s].*)?$")
 # The page note: "Всички суми са в <currency words>" up to "/" or the end of the sentence.
-_NOTE = re.compile(r"Всички суми са в(?:ъв)?\s+(?P<words>[^/.;\n]{1,60})", re.I)
+_NOTE_START = L["Global_NoteBGN"].split(" български")[0]  # "Всички суми са в"
+_NOTE = re.compile(re.escape(_NOTE_START) + r"(?:ъв)?\s+(?P<words>[^/.;\n]{1,60})", re.I)
 _NOTE_CURRENCY = re.compile(r"\b(BGN|EUR)\b|(лева|лв\.?|евро)|€", re.I)
 _OFFER_LABEL = re.compile(rf"^{L['Project_Details_Offer']}\s+(\d+)$")
 _INDICATOR_LABEL = re.compile(rf"^{L['Project_Details_Indicator']}\s+(\d+)$")
@@ -557,7 +558,7 @@ _TEXT_ACTIVITY_HEADER = re.compile(
     rf"^{L['Project_Details_Activity']}\s+{L['Project_Details_Activity_ContractedAmount']}\s+"
     rf"{L['Project_Details_Activity_ReportedAmount']}\s*$")
 _TEXT_LABEL_LINE = re.compile(r"^(?P<label>[^:\n]{2,60}):\s*(?P<value>.+)$")
-_TEXT_DESCRIPTION_HEADING = "Описание"  # Project_Details_Description, the Activities tab's box heading
+_TEXT_DESCRIPTION_HEADING = L["Project_Details_Description"]  # the Activities tab's box heading
 
 
 def parse_isun_text(text: str, url: str) -> ParsedIsunPage:
@@ -594,7 +595,8 @@ def parse_isun_text(text: str, url: str) -> ParsedIsunPage:
         page.fields["description"] = _clean(" ".join(description))
     for i, words in enumerate(note_currencies(_clean(text))):
         page.currencies[f"note{i or ''}"] = words
-    if not page.activities and _TEXT_ACTIVITY_HEADER.pattern and \
-            "Дейност Договорена стойност Отчетена стойност" in _clean(text):
+    header = " ".join(L[k] for k in ("Project_Details_Activity", "Project_Details_Activity_ContractedAmount",
+                                     "Project_Details_Activity_ReportedAmount"))
+    if not page.activities and header in _clean(text):
         raise PageStructureError(f"{url}: activities header found but no line ends in two amounts")
     return page

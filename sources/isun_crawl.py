@@ -21,7 +21,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlparse
+from urllib.parse import quote, urljoin, urlparse
 
 from sources.crawl_state import CrawlState
 from sources.http_client import (
@@ -74,6 +74,15 @@ class CrawlConfig:
     extra_hosts: tuple[str, ...] = ()
     read_timeout_seconds: float = 30.0
     backoff_base_seconds: float = 2.0
+
+    # Programme ids (the `{op}` URL segment, as the open-data criteria list them): one search per
+    # programme (`prog=<id>`), so no single listing has to page through the whole register.
+    programme_ids: tuple[str, ...] = ()
+
+    def listing_paths(self) -> tuple[str, ...]:
+        if not self.programme_ids:
+            return self.listings
+        return tuple(f"/bg/0/0/Project/Search?prog={quote(str(p), safe='')}&showRes=True" for p in self.programme_ids)
 
     def policy(self) -> CrawlPolicy:
         host = urlparse(self.base_url).hostname or ""
@@ -181,7 +190,7 @@ def _crawl_listings(config: CrawlConfig, client: PoliteClient, summary: CrawlSum
     """Fetch listings breadth-first; HostBlockedError propagates and stops the run."""
     contracts: dict[str, str] = {}
     links: dict[str, str] = {}
-    queue = [urljoin(config.base_url.rstrip("/") + "/", p.lstrip("/")) for p in config.listings]
+    queue = [urljoin(config.base_url.rstrip("/") + "/", p.lstrip("/")) for p in config.listing_paths()]
     seen: set[str] = set()
     while queue and summary.listing_pages < config.max_listing_pages:
         url = queue.pop(0)

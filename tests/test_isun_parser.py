@@ -227,3 +227,23 @@ def test_text_rendering_of_seed_000_gives_four_activities_with_exact_amounts():
     assert page.currency == "BGN"
     assert "programme_name" not in page.fields
     assert page.fields["description"].startswith("Настоящият проект ще се реализира в четири общини")
+
+
+def test_listings_give_encrypted_ids_their_links_and_the_pager():
+    from bench.isun_render import render_company, render_search, search_page_url
+    from sources.isun_crawl import CrawlConfig
+    from sources.isun_discovery import listing_from_html, with_results_shown
+
+    contracts = [_full_contract(contract_id=encrypted_id(f"list:{i}")) for i in range(3)]
+    contracts[1].is_historic = True
+    url = BASE + search_page_url(prog="583")
+    listing = listing_from_html(render_search(contracts, 1, 3, prog="583").encode(), url)
+    assert list(listing.contracts) == [c.contract_id for c in contracts]
+    assert listing.contract_links[contracts[1].contract_id].endswith("&isHistoric=True")
+    assert len(listing.links) == 2 and all("showRes=True&page=" in link and "prog=583" in link for link in listing.links)
+    company = listing_from_html(render_company("000413878", "ОБЩИНА ЛЕВСКИ", contracts[:2]).encode(),
+                                f"{BASE}/bg/0/0/Company?uin=abc&uinType=Bulstat")
+    assert list(company.contracts) == [c.contract_id for c in contracts[:2]]
+    assert with_results_shown(f"{BASE}/bg/0/0/Project/Search?prog=5") == f"{BASE}/bg/0/0/Project/Search?prog=5&showRes=True"
+    assert CrawlConfig(programme_ids=("583", "5")).listing_paths() == (
+        "/bg/0/0/Project/Search?prog=583&showRes=True", "/bg/0/0/Project/Search?prog=5&showRes=True")

@@ -266,6 +266,10 @@ def _financing_source(text: str | None) -> tuple[str | None, str | None]:
 
 def _contract_rows(contract: _Contract) -> tuple[dict, dict[str, list[dict]]]:
     fields = _merged_fields(contract)
+    codes = {page.fields["contract_code"] for page, _ in contract.pages if page.fields.get("contract_code")}
+    if len(codes) > 1:
+        raise RowRejected("contract_code_conflict", "project_code", ";".join(sorted(codes)),
+                          f"contract {contract.key}: its pages print different 'Номер от ИСУН': {sorted(codes)}")
     code_source = _field_source(contract, "contract_code")
     if "contract_code" not in fields or code_source is None:
         raise RowRejected("project_code_missing", "project_code", None,
