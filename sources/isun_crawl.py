@@ -73,6 +73,9 @@ class CrawlConfig:
     extra_hosts: tuple[str, ...] = ()
     read_timeout_seconds: float = 30.0
     backoff_base_seconds: float = 2.0
+    # contract id -> a fingerprint of its bulk row (`sources.isun_bulk_crawl`): folded into the
+    # listing fingerprint, so a change seen in the bulk row queues the contract as changed.
+    row_fingerprints: dict[str, str] = field(default_factory=dict)
 
     def policy(self) -> CrawlPolicy:
         host = urlparse(self.base_url).hostname or ""
@@ -135,6 +138,8 @@ def run_crawl(
         if run_id is None:
             summary.run_id = run_id = state.start_run()
             listed = _crawl_listings(config, client, summary)
+            listed = {cid: f"{fp}+{config.row_fingerprints[cid]}" if cid in config.row_fingerprints else fp
+                      for cid, fp in listed.items()}
             state.record_listing(listed)
             summary.contracts_listed = len(listed)
             budget -= summary.listing_pages
