@@ -18,13 +18,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlparse
 
 import duckdb
 
 from sources.crawl_state import CrawlState
 from sources.http_client import FetchError, HostBlockedError, PoliteClient
 from sources.isun_crawl import CrawlConfig
+from sources.isun_discovery import FOLLOW_PATH
 from sources.isun_opendata import (
     DEFAULT_API_INTERVAL_SECONDS,
     DEFAULT_API_MAX_BYTES,
@@ -164,7 +165,8 @@ class NightPlan:
     api_calls: list[str]
     api_programmes_known: bool
     export_calls: list[str]
-    listing_pages: tuple[str, ...]
+    listings: tuple[str, ...]
+    listing_pages: int  # the configured listings and the pages they linked to last time
     contract_pages: dict[str, int]  # reason -> count
     contracts_known: int
     budget: int
@@ -176,7 +178,7 @@ class NightPlan:
 
     @property
     def requests(self) -> int:
-        return self.bulk_requests + len(self.listing_pages) + sum(self.contract_pages.values())
+        return self.bulk_requests + self.listing_pages + sum(self.contract_pages.values())
 
     def lines(self) -> list[str]:
         pages = sum(self.contract_pages.values())
@@ -187,8 +189,8 @@ class NightPlan:
                + f", {len(self.export_calls)} register export; {self.api_interval_seconds:.0f} s apart "
                f"(about {hours:.1f} h)"]
         out += [f"  {url}" for url in [*self.api_calls, *self.export_calls]]
-        out.append(f"listings: {len(self.listing_pages)} configured ({', '.join(self.listing_pages)}), "
-                   "plus the pages they link to")
+        out.append(f"listing pages: {self.listing_pages} ({', '.join(self.listings)} and the pages they linked to "
+                   "last time)")
         out.append(f"contract pages: {pages} of {self.contracts_known} known contracts "
                    f"(new {self.contract_pages.get('new', 0)}, changed {self.contract_pages.get('changed', 0)}, "
                    f"rotation {self.contract_pages.get('rotation', 0)})")
@@ -204,7 +206,11 @@ def night_plan(config: CrawlConfig, bulk: BulkConfig, archive: RawArchive, state
     api_calls = [api.criteria, *(url for _, url, _ in api.programmes)]
     export_calls = [export_url(config.base_url)] if bulk.fetch_export else []
     listings = page_listings(config)
-    remaining = max(config.requests_per_night - len(api_calls) - len(export_calls) - len(listings), 0)
+    # Listing pages: the configured ones and those they linked to last time (from the archive).
+    archived_listings = {r.url for r in archive.records()
+                         if FOLLOW_PATH.search(urlparse(r.url).path) and not is_bulk_url(r.url)}
+    listing_pages = min(max(len(listings), len(archived_listings)), config.max_listing_pages)
+    remaining = max(config.requests_per_night - len(api_calls) - len(export_calls) - listing_pages, 0)
     counts: dict[str, int] = {}
     known = 0
     if state_path.exists():
@@ -223,5 +229,5 @@ def night_plan(config: CrawlConfig, bulk: BulkConfig, archive: RawArchive, state
                     LIMIT ?) GROUP BY reason""", [remaining]).fetchall())
         finally:
             state.close()
-    return NightPlan(api_calls, api.programmes_known, export_calls, listings, counts, known,
+    return NightPlan(api_calls, api.programmes_known, export_calls, listings, listing_pages, counts, known,
                      config.requests_per_night, bulk.api_interval_seconds)

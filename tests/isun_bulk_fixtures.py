@@ -148,6 +148,45 @@ def export_row(programme: str, beneficiary: str, code: str, name: str, total, gr
             "amount_own": own, "amount_paid": paid, "duration_months": months, "status": status}
 
 
+# -- the loopback mirror -----------------------------------------------------------------------
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MIRROR_PROGRAMMES = [("8010862", "3", 'Програма "Развитие на регионите" 2021-2027'),
+                     ("4", "1", "Развитие на човешките ресурси 2014-2020")]
+
+
+def mirror_answers(contract_codes: list[str]) -> dict[tuple[str, str], bytes]:
+    """The mirror's two programmes: one with a project per crawled contract (by its proposal
+    code), one with two projects no page of the mirror shows."""
+    proposals = sorted({c.rsplit("-", 1)[0] for c in contract_codes})
+    regions = programme_body(
+        [project(p, "Енергийна ефективност на сградата на СУ „Христо Ботев“, гр. Левски", "l413",
+                 Decimal("1113000.00"), Decimal("222600.00"), fund="ЕФРР", start="2026-02-01", end="2027-07-31",
+                 status=RUNNING, places=(LEVSKI,)) for p in proposals],
+        [], [entity("l413", "000413878", "Община Левски", "Левски", "Плевен", "Левски")])
+    hrd = programme_body(
+        [project("BG05M9OP001-1.096-0014", "Детски кът Стамболово", "c9d0", Decimal("29656.25"), Decimal("29656.25")),
+         project("BG05M9OP001-2.002-0273", "Насърчаване на социалното включване", "c9d0", Decimal("255557.53"))],
+        [], [entity("c9d0", "000903985", "Община Стамболово", "Стамболово", "Хасково", "Стамболово")])
+    return {("8010862", "3"): regions, ("4", "1"): hrd}
+
+
+def add_bulk_routes(server, contract_codes: list[str]) -> None:
+    """Criteria, one answer per programme and the register export on a `tests.fault_server` mirror."""
+    from sources.isun_opendata import CRITERIA_PATH, Programme, programme_url
+    from sources.isun_register_export import EXPORT_PATH
+    from tests.fault_server import Route
+
+    json_type = "application/json; charset=utf-8"
+    server.routes[CRITERIA_PATH] = Route(criteria_body(MIRROR_PROGRAMMES), json_type)
+    for (pid, period), body in mirror_answers(contract_codes).items():
+        server.routes[programme_url("", Programme(pid, period, ""))] = Route(body, json_type)
+    server.routes[EXPORT_PATH] = Route(export_xlsx([
+        export_row("2021BG16FFPR003 Развитие на регионите", "000413878 Община Левски", c.rsplit("-", 1)[0],
+                   "Енергийна ефективност на сградата на СУ „Христо Ботев“, гр. Левски", 1113000.00, 1113000.00, 0,
+                   222600.00, 18, RUNNING, location=LEVSKI) for c in sorted(contract_codes)]), XLSX_TYPE)
+
+
 # -- the demo recording -----------------------------------------------------------------------
 
 LEVSKI = "България, Северна и Югоизточна България (BG3), Северозападен (BG31), Плевен (BG314), Левски, гр.Левски"

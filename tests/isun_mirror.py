@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import io
-import json
-
-from openpyxl import Workbook
-
 from sources.recorded import SAMPLE_CORPUS
 from tests.fault_server import FaultServer, Route
+from tests.isun_bulk_fixtures import add_bulk_routes
 
 CONTRACT_IDS = [str(i) for i in range(1001, 1014)]
 TEMPLATE = (SAMPLE_CORPUS / "pages" / "PrintProject_contractId_90210_isHistoric_False.html").read_text("utf-8")
@@ -43,19 +39,6 @@ def _search_page(ids: list[str], extra_links: str) -> bytes:
             "</body></html>").encode()
 
 
-def export_xlsx(ids: list[str]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["Номер на договора", "Бенефициент", "Обща стойност"])
-    for cid in ids:
-        ws.append([project_code(cid), "Община Левски", 1113000.00])
-        cell = ws.cell(row=ws.max_row, column=1)
-        cell.hyperlink = f"https://2020.eufunds.bg/bg/0/0/Project/BasicData?contractId={cid}&isHistoric=False"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
 def build_mirror(server: FaultServer, foreign_base_url: str) -> None:
     r = server.routes
     r["/bg/0/0/Project/Search"] = Route(_search_page(
@@ -64,12 +47,9 @@ def build_mirror(server: FaultServer, foreign_base_url: str) -> None:
         f'<a href="{foreign_base_url}/bg/0/0/Project/BasicData?contractId=666&amp;isHistoric=False">elsewhere</a>'))
     r["/bg/0/0/Project/Search?page=2"] = Route(_search_page(
         CONTRACT_IDS[5:9], '<a href="/bg/0/0/Company/Index?uin=000413873">Община Левски</a>'))
-    r["/bg/0/0/Company/Index?uin=000413873"] = Route(_search_page([CONTRACT_IDS[9]], ""))
-    r["/api/v1.0/opendata"] = Route(
-        json.dumps([{"contractId": int(c), "projectCode": project_code(c)} for c in ("1011", "1012", "1001")]).encode(),
-        "application/json; charset=utf-8")
-    r["/bg/0/0/Project/ExportToExcel"] = Route(
-        export_xlsx(["1012", "1013"]), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    r["/bg/0/0/Company/Index?uin=000413873"] = Route(_search_page(CONTRACT_IDS[9:], ""))
+    # The bulk sources in their real shapes: data about every project, no page ids.
+    add_bulk_routes(server, [project_code(c) for c in CONTRACT_IDS])
     for cid in CONTRACT_IDS:
         body, ctype = contract_body(cid)
         r[contract_path(cid)] = Route(body, ctype)
