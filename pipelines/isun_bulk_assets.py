@@ -132,7 +132,7 @@ def stage_bulk_tables(archive: RawArchive, root: Path | str, log=None) -> Staged
                  for p in parse_criteria(archive.read(criteria.sha256), criteria.url)}
     # Entities first (every programme's), so each project finds its beneficiary's ЕИК.
     entities: dict[str, dict] = {}
-    for url, record in sorted(answers.items()):
+    for _url, record in sorted(answers.items()):
         path = archive.path_for(record.sha256)
         for i, entity in enumerate(stream_items(path, "entities")):
             try:

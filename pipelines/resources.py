@@ -20,7 +20,7 @@ from sources.isun_bulk_crawl import BulkConfig, bulk_row_fingerprints, fetch_bul
 from sources.isun_crawl import ISUN_BASE_URL, CrawlConfig, is_isun_url, run_crawl
 from sources.isun_opendata import DEFAULT_API_INTERVAL_SECONDS, DEFAULT_API_MAX_BYTES
 from sources.raw_archive import RawArchive, RawResponse
-from sources.recorded import SAMPLE_BULK, SAMPLE_CORPUS, SAMPLE_DOCUMENTS, replay_recording
+from sources.recorded import SAMPLE_CORPUS, SAMPLE_DOCUMENTS, replay_recording
 
 
 class Settings(dg.ConfigurableResource):

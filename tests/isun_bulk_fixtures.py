@@ -101,7 +101,7 @@ def write_big_programme(path: Path, n_projects: int, seed_code: str = "BG16RFOP0
     """A programme answer of `n_projects` projects (one contractor contract each), written as a
     stream (never held whole), in the real shape with long names and descriptions; its size in bytes."""
     with open(path, "w", encoding="utf-8") as fh:
-        fh.write('{"generatedAt":"2026-11-25T03:10:00","totalProjects":%d,"projects":[' % n_projects)
+        fh.write(f'{{"generatedAt":"2026-11-25T03:10:00","totalProjects":{n_projects},"projects":[')
         for i in range(n_projects):
             p = project(f"{seed_code}-{i:05d}", f"Преодоляване на недостига на средства и липсата на ликвидност {i}",
                         f"E{i % 40000:06d}", Decimal(f"{5000 + i % 900000}.{i % 100:02d}"), Decimal(f"{i % 5000}.5"),

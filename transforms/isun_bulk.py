@@ -25,6 +25,7 @@ import hashlib
 import json
 import re
 from datetime import date
+from functools import lru_cache
 from decimal import Decimal
 
 import pandas as pd
@@ -124,9 +125,9 @@ def entity_row(entity: dict, provenance: dict) -> dict:
     uin = _text(entity.get("entityUin"))
     has_eik = is_eik(uin)
     municipality_text, district_text = _text(entity.get("entityMunicipality")), _text(entity.get("entityDistrict"))
-    district = resolve_place(district_text, "district") if district_text else None
+    district = _resolve(district_text, "district") if district_text else None
     district_nuts3 = district["nuts3"] if district and district["level"] == "district" else None
-    place = resolve_place(municipality_text, "municipality", nuts3=district_nuts3) if municipality_text else None
+    place = _resolve(municipality_text, "municipality", district_nuts3) if municipality_text else None
     municipality_code = place["lau_code"] if place and place["level"] == "municipality" and not place["ambiguous"] \
         else None
     nuts3 = place["nuts3"] if municipality_code else district_nuts3
@@ -199,10 +200,21 @@ def api_project_row(project: dict, programme: dict, entities: dict[str, dict], c
     return row
 
 
+@lru_cache(maxsize=20_000)
+def _places_of(location: str | None) -> tuple[dict, ...]:
+    # The same few thousand place strings recur across ~80 000 projects.
+    return tuple(isun_location_places(location))
+
+
+@lru_cache(maxsize=20_000)
+def _resolve(text: str, level: str, nuts3: str | None = None) -> dict:
+    return resolve_place(text, level, nuts3=nuts3)
+
+
 def api_place_rows(project_row: dict) -> list[dict]:
     """The gazetteer's places of one API project's `placeOfExecution` (as `project_places` does for pages)."""
     seen, out = set(), []
-    for place in isun_location_places(project_row["location"]):
+    for place in _places_of(project_row["location"]):
         key = (place["level"], place["text"])
         if key in seen:
             continue
