@@ -257,3 +257,31 @@ def test_a_crawl_publishes_every_contract_the_api_lists_joined_to_its_pages(tmp_
     assert "bulk: 3 open-data API calls, 1 register export; 240 s apart" in out
     assert "contract pages: 5 of 13 known contracts (new 5, changed 0, rotation 0)" in out
     assert "requests tonight: 12 of a budget of 12; every known contract page fetched once in 3 nights" in out
+
+
+def test_the_demo_states_its_coverage_and_reconciles_the_export_with_the_api(sample_build):
+    data_dir, summary = sample_build
+    assert summary.coverage == ("10 of 10 contracts in the open-data API published, 4 with page detail "
+                                "(25 of 29 programmes not fetched yet)")
+    latest = data_dir / "publish" / "latest"
+    assert summary.coverage in (latest / "quality_report.html").read_text("utf-8")
+    con = duckdb.connect(str(latest / "warehouse.duckdb"), read_only=True)
+    # The export's paid amount for …-0042 differs from the API's and the page's: one conflict, all values kept.
+    conflict = con.execute("SELECT project_key, field, max_difference, values FROM project_conflicts").fetchall()
+    assert [(k, f, d) for k, f, d, _ in conflict] == [("BG05SFOP001-2.009-0042-C01", "amount_paid_eur", 100.0)]
+    assert [v["source_kind"] for v in json.loads(conflict[0][3])] == ["isun", "isun-api", "isun-export"]
+    # The programme answered with HTML is not data; the farmer without ЕИК is not named anywhere.
+    assert con.execute("SELECT count(*) FROM isun_api_projects WHERE isun_programme_id = '8010785'").fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM isun_api_programmes WHERE fetched_at IS NULL").fetchone() == (25,)
+    farm = con.execute("SELECT project_name, beneficiary_name, beneficiary_eik, beneficiary_without_eik"
+                       " FROM isun_api_projects WHERE proposal_code = 'BG06RDNP001-4.001-0812'").fetchone()
+    assert farm == (None, None, None, True)
+    assert con.execute("SELECT count(*) FROM isun_export_projects WHERE project_name LIKE '%Георги%'"
+                       " OR beneficiary_name = 'Георги'").fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM isun_entities WHERE entity_type = 'without_eik' AND name IS NULL"
+                       " AND address IS NULL").fetchone() == (2,)
+    # The contractor contract key as published: <project>(<number>).
+    assert con.execute("SELECT proposal_code, contract_number, contractor_eik, amount_eur, amount_bgn"
+                       " FROM isun_api_contracts WHERE contract_key = 'BG05M9OP001-2.002-0273(ДД-17/15.10.2020)'"
+                       ).fetchone() == ("BG05M9OP001-2.002-0273", "ДД-17/15.10.2020", "204123456",
+                                        Decimal("12400.00"), Decimal("24252.29"))
