@@ -16,6 +16,7 @@ import dagster as dg
 import pandas as pd
 
 from pipelines.isun_batches import StagedIsunTables, is_contract_page, stage_isun_tables
+from pipelines.isun_bulk_assets import BULK_TABLE_ASSETS, StagedBulk, append_quarantine
 from pipelines.resources import IsunPageSource, Settings
 from quality.staged import validate_staged
 from sources.raw_archive import RawResponse, inputs_fingerprint
@@ -23,6 +24,7 @@ from transforms.gazetteer import places_table
 from transforms.isun_location import project_places_table
 from transforms.organisations import organisations_table
 from transforms.programmes import programmes_table
+from warehouse.coverage import coverage
 from warehouse.duckdb_store import connect, write_warehouse
 from warehouse.metadata import (
     ACTIVITIES,
@@ -171,8 +173,8 @@ def core_isun__activities(_core_isun__tables: StagedIsunTables) -> dg.Output[Sta
 
 
 @dg.asset(group_name="core", description=QUARANTINE.en)
-def core_isun__quarantine(_core_isun__tables: StagedIsunTables) -> dg.Output[StagedTable]:
-    staged = _core_isun__tables.quarantine
+def core_isun__quarantine(_core_isun__tables: StagedIsunTables, _core_isun__bulk: StagedBulk) -> dg.Output[StagedTable]:
+    staged = append_quarantine(_core_isun__tables.quarantine, _core_isun__bulk.quarantine)
     return dg.Output(staged, metadata=staged_metadata(staged, by_rule=value_counts(staged, "rule")))
 
 
@@ -238,6 +240,7 @@ OTHER_TABLE_ASSETS = {
     "core_bgfunds__linked_projects": LINKED_PROJECTS,
     "core_bgfunds__project_sources": PROJECT_SOURCES,
     "core_bgfunds__project_conflicts": PROJECT_CONFLICTS,
+    **BULK_TABLE_ASSETS,
 }
 # Every table in the warehouse (besides the archive's manifest), by the asset that builds it.
 TABLE_ASSETS = {"core_isun__projects": PROJECTS, "core_isun__activities": ACTIVITIES,
@@ -250,7 +253,8 @@ PARENTS = {"core_isun__activities": {"project_code": "core_isun__projects"},
            "core_isun__project_organisations": {"project_code": "core_isun__projects"},
            "core_isun__project_indicators": {"project_code": "core_isun__projects"},
            "core_isun__project_procurements": {"project_code": "core_isun__projects"},
-           "core_isun__project_financial_corrections": {"project_code": "core_isun__projects"}}
+           "core_isun__project_financial_corrections": {"project_code": "core_isun__projects"},
+           "core_isun__api_places": {"proposal_code": "core_isun__api_projects"}}
 
 
 def validate_tables(tables: dict[str, StagedTable]) -> dict[str, dict]:
@@ -292,11 +296,18 @@ def core_reference__places(settings: Settings) -> dg.Output[StagedTable]:
           "with data/publish/latest switched to it only when everything passed.")
 def out_bgfunds__release(context: dg.AssetExecutionContext, settings: Settings, out_bgfunds__warehouse: str,
                          _core_bgfunds__inputs: str, **tables: StagedTable) -> str:
-    quality = {"inputs_fingerprint": _core_bgfunds__inputs, "tables": validate_tables(tables)}
+    con = connect(out_bgfunds__warehouse, read_only=True)
+    try:
+        isun_coverage = coverage(con)
+    finally:
+        con.close()
+    quality = {"inputs_fingerprint": _core_bgfunds__inputs, "tables": validate_tables(tables),
+               "coverage": isun_coverage}
     release = build_release(out_bgfunds__warehouse, settings.publish_dir, quality)
     context.add_output_metadata({
         "release": str(release.resolve()),
         "latest": str((settings.publish_dir / "latest").resolve()),
         "files": dg.MetadataValue.json({f.name: f.stat().st_size for f in sorted(release.iterdir())}),
+        "coverage": isun_coverage["line"],
     })
     return str(release)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections import Counter
@@ -21,8 +22,10 @@ from pipelines.resources import (
     RecordedIsunPages,
     Settings,
 )
+from sources.isun_bulk_crawl import is_bulk_url
 from sources.isun_crawl import ISUN_BASE_URL
-from sources.recorded import SAMPLE_CORPUS
+from sources.isun_opendata import DEFAULT_API_INTERVAL_SECONDS
+from sources.recorded import SAMPLE_BULK, SAMPLE_CORPUS
 
 
 @dataclass
@@ -44,6 +47,7 @@ class BuildSummary:
     linked_projects: int = 0
     multi_source_projects: int = 0
     conflicts: int = 0
+    coverage: str | None = None
     steps: dict[str, tuple[float, float]] = field(default_factory=dict)  # step -> (start, end), epoch seconds
 
 
@@ -72,7 +76,9 @@ def run_build(data_dir: Path | str = "data", corpus_dir: Path | str = SAMPLE_COR
     documents from `documents` or else the bundled sample documents.
     """
     overrides = {"settings": Settings(data_dir=str(data_dir), force_rebuild=force_rebuild, workers=workers),
-                 "isun_pages": source or RecordedIsunPages(corpus_dir=str(corpus_dir))}
+                 "isun_pages": source or RecordedIsunPages(
+                     corpus_dir=str(corpus_dir),
+                     bulk_corpus_dir=str(SAMPLE_BULK) if Path(corpus_dir) == SAMPLE_CORPUS else "")}
     if documents is not None:
         overrides["documents"] = documents
     job = build_defs(overrides).resolve_job_def(BUILD_JOB)
@@ -98,7 +104,7 @@ def run_build(data_dir: Path | str = "data", corpus_dir: Path | str = SAMPLE_COR
     raw = output("raw_isun__contract_pages")
     tables = output("_core_isun__tables")
     if raw is not None:
-        summary.responses = len(raw["records"])
+        summary.responses = sum(1 for r in raw["records"] if not is_bulk_url(r["url"]))
         summary.fetch_summary = raw["summary"]
     if tables is not None:
         summary.projects = tables.projects.rows
@@ -121,6 +127,10 @@ def run_build(data_dir: Path | str = "data", corpus_dir: Path | str = SAMPLE_COR
         summary.release = release
         summary.published = [str(p) for p in sorted(Path(release).iterdir())]
     summary.unchanged = result.success and raw is not None and output("_core_bgfunds__inputs") is None
+    report = Path(summary.release or Path(data_dir) / "publish" / "latest") / "quality_report.json"
+    if summary.release or summary.unchanged:
+        if report.exists():
+            summary.coverage = (json.loads(report.read_text(encoding="utf-8")).get("coverage") or {}).get("line")
     summary.success = result.success and all(checks.values()) and (bool(summary.published) or summary.unchanged)
     if summary.unchanged:
         latest = Path(data_dir) / "publish" / "latest"
@@ -143,6 +153,8 @@ def print_summary(summary: BuildSummary, out=None) -> None:
         p(f"  documents:         {sum(summary.documents_by_kind.values())} ({kinds})")
         p(f"  linked projects:   {summary.linked_projects} ({summary.multi_source_projects} from several sources,"
           f" {summary.conflicts} field conflicts in 'project_conflicts')")
+    if summary.coverage:
+        p(f"  coverage:          {summary.coverage}")
     failed = sorted(name for name, passed in summary.checks.items() if not passed)
     if summary.checks:
         p(f"  quality checks:    {len(summary.checks) - len(failed)} of {len(summary.checks)} passed"
@@ -159,6 +171,23 @@ def print_summary(summary: BuildSummary, out=None) -> None:
         p("  files:             " + ", ".join(Path(f).name for f in summary.published))
     else:
         p("  nothing published: a check or the release step failed; 'latest' still points at the last good release")
+
+
+def print_plan(source: LiveIsunCrawler, data_dir: Path, out=None) -> int:
+    """`bgfunds crawl --plan`: tonight's fetches and request count, from the archive and the crawl state."""
+    from sources.isun_bulk_crawl import BulkConfig, night_plan, page_listings
+
+    settings = Settings(data_dir=str(data_dir))
+    config = source.crawl_config()
+    bulk = source.bulk_config() if source.bulk else BulkConfig(fetch_export=False, max_programme_calls=0)
+    if source.bulk:
+        config.listings = page_listings(config)
+    plan = night_plan(config, bulk, settings.raw_archive, settings.crawl_state_path)
+    if not source.bulk:
+        plan.api_calls = []
+    for line in plan.lines():
+        print(line, file=out or sys.stdout)
+    return 0
 
 
 def serve_latest(data_dir: Path, port: int) -> int:
@@ -246,6 +275,13 @@ def main(argv: list[str] | None = None) -> int:
     crawl.add_argument("--interval", type=float, default=None, help="seconds between requests (default 4)")
     crawl.add_argument("--contact", default="opendata@bgfunds.example", help="contact address in the User-Agent")
     crawl.add_argument("--data-dir", default=os.environ.get("BGFUNDS_DATA_DIR", "data"))
+    crawl.add_argument("--api-interval", type=float, default=DEFAULT_API_INTERVAL_SECONDS,
+                       help=f"seconds between open-data API calls (default {DEFAULT_API_INTERVAL_SECONDS:.0f})")
+    crawl.add_argument("--max-programme-calls", type=int, default=None,
+                       help="open-data programmes fetched per night, longest-unfetched first (default: all)")
+    crawl.add_argument("--no-bulk", action="store_true", help="skip the open-data API and the register export")
+    crawl.add_argument("--plan", action="store_true",
+                       help="print what tonight's crawl would fetch and its request count; fetch nothing")
     for p in (demo, build, crawl, publish):
         p.add_argument("--log-level", default="WARNING", help="Dagster log level (default WARNING)")
         p.add_argument("--force", action="store_true", help="rebuild even if nothing changed since the last release")
@@ -267,7 +303,11 @@ def main(argv: list[str] | None = None) -> int:
         source, documents = ArchivedPagesOnly(), ArchivedDocumentsOnly()
     if args.command == "crawl":
         source = LiveIsunCrawler(base_url=args.base_url, requests_per_night=args.budget,
-                                 interval_seconds=args.interval, contact=args.contact, show_progress=True)
+                                 interval_seconds=args.interval, contact=args.contact, show_progress=True,
+                                 bulk=not args.no_bulk, api_interval_seconds=args.api_interval,
+                                 max_programme_calls=args.max_programme_calls)
+        if args.plan:
+            return print_plan(source, Path(args.data_dir))
     summary = run_build(args.data_dir, corpus, args.log_level, source=source, force_rebuild=args.force,
                         documents=documents, workers=args.workers)
     print_summary(summary)

@@ -9,9 +9,10 @@ from typing import Any
 
 import dagster as dg
 
-from pipelines import assets, checks, document_assets
+from pipelines import assets, checks, document_assets, isun_bulk_assets
 from pipelines.resources import LiveIsunCrawler, RecordedDocuments, RecordedIsunPages, Settings
 from sources.isun_crawl import ISUN_BASE_URL
+from sources.recorded import SAMPLE_BULK
 
 BUILD_JOB = "isun_build"
 NIGHTLY_SCHEDULE = "nightly_refresh"
@@ -49,7 +50,7 @@ def profile_resources(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
             contact=env.get("BGFUNDS_CONTACT", "opendata@bgfunds.example"),
         )
     else:
-        source = RecordedIsunPages()
+        source = RecordedIsunPages(bulk_corpus_dir=str(SAMPLE_BULK))
     return {"settings": settings, "isun_pages": source, "documents": RecordedDocuments()}
 
 
@@ -59,7 +60,7 @@ def build_defs(resource_overrides: Mapping[str, Any] | None = None,
     resources = profile_resources(env)
     resources.update(resource_overrides or {})
     live = env.get("BGFUNDS_PROFILE", "sample") == "live"
-    all_assets = dg.load_assets_from_modules([assets, document_assets])
+    all_assets = dg.load_assets_from_modules([assets, document_assets, isun_bulk_assets])
     return dg.Definitions(
         assets=all_assets,
         asset_checks=checks.ALL_CHECKS,

@@ -13,6 +13,7 @@ from sources.documents import DocumentError, html_to_text, read_document
 from sources.extract import extract
 from sources.raw_archive import RawResponse
 from transforms.extracted_tables import claims_from_extracted, extracted_tables
+from transforms.isun_bulk import CLAIM_SOURCE_COLUMNS, claims_from_api, claims_from_export
 from transforms.linking import ISUN_CLAIM_COLUMNS, claims_from_isun, link_claims
 from warehouse.metadata_documents import (
     DOCUMENT_TABLES,
@@ -107,14 +108,20 @@ class StagedLinks:
 @dg.asset(group_name="linking", description="ИСУН contracts and other sources' claims joined into one record per "
           "project (intermediate): linked projects, every source's values and the conflicts, staged as Parquet.")
 def _core_bgfunds__links(settings: Settings, core_isun__projects: StagedTable,
-                         _core_documents__records: list[dict]) -> StagedLinks:
+                         _core_documents__records: list[dict], core_isun__api_projects: StagedTable,
+                         core_isun__export_projects: StagedTable) -> StagedLinks:
     # Linking compares every project with every other source, so it reads the projects'
     # claim columns whole (narrow: codes, names, amounts, dates), not their free text.
     # Its tables are staged here rather than returned: Dagster keeps an in-process run's
     # outputs until the run ends, and at 50 000 contracts these frames are ~300 MB.
     projects = core_isun__projects.to_pandas(columns=ISUN_CLAIM_COLUMNS)
-    claims = pd.concat([claims_from_isun(projects), claims_from_extracted(_core_documents__records)],
-                       ignore_index=True)
+    # The open-data API and the register export speak of every project by its proposal
+    # code; linking reconciles them row by row and joins them to the pages' contracts.
+    claims = pd.concat([
+        claims_from_isun(projects),
+        claims_from_api(core_isun__api_projects.to_pandas(columns=CLAIM_SOURCE_COLUMNS + ["start_date", "end_date"])),
+        claims_from_export(core_isun__export_projects.to_pandas(columns=CLAIM_SOURCE_COLUMNS)),
+        claims_from_extracted(_core_documents__records)], ignore_index=True)
     del projects
     result = link_claims(claims)
     del claims

@@ -8,13 +8,17 @@ or at a mirror); settings, tests and the CLI choose through
 
 
 import os
+import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 import dagster as dg
 
 from pipelines.isun_batches import BATCH_CONTRACTS
 from sources.crawl_state import CrawlState
+from sources.isun_bulk_crawl import BulkConfig, bulk_row_fingerprints, fetch_bulk, page_listings
 from sources.isun_crawl import ISUN_BASE_URL, CrawlConfig, is_isun_url, run_crawl
+from sources.isun_opendata import DEFAULT_API_INTERVAL_SECONDS, DEFAULT_API_MAX_BYTES
 from sources.raw_archive import RawArchive, RawResponse
 from sources.recorded import SAMPLE_CORPUS, SAMPLE_DOCUMENTS, replay_recording
 
@@ -79,15 +83,25 @@ class ArchivedPagesOnly(IsunPageSource):
 
 
 class RecordedIsunPages(IsunPageSource):
-    """Replays a recording (`manifest.json` + bodies) into the raw archive; no network."""
+    """Replays a recording (`manifest.json` + bodies) into the raw archive; no network.
+
+    `bulk_corpus_dir`, if set, is a recording of the open-data API and the register export
+    (the bundled `sample/isun_bulk`), replayed too."""
 
     corpus_dir: str = str(SAMPLE_CORPUS)
+    bulk_corpus_dir: str = ""
 
     def fetch_into(self, settings: Settings, log) -> tuple[list[RawResponse], list[str]]:
         records = replay_recording(self.corpus_dir, settings.raw_archive)
-        line = f"replayed {len(records)} recorded responses from {self.corpus_dir}"
-        log.info(line)
-        return records, [line]
+        lines = [f"replayed {len(records)} recorded responses from {self.corpus_dir}"]
+        if self.bulk_corpus_dir:
+            bulk = replay_recording(self.bulk_corpus_dir, settings.raw_archive)
+            records += bulk
+            lines.append(f"replayed {len(bulk)} recorded open-data API and register export responses "
+                         f"from {self.bulk_corpus_dir}")
+        for line in lines:
+            log.info(line)
+        return records, lines
 
 
 class LiveIsunCrawler(IsunPageSource):
@@ -100,12 +114,42 @@ class LiveIsunCrawler(IsunPageSource):
     read_timeout_seconds: float = 30.0
     backoff_base_seconds: float = 2.0
     show_progress: bool = False
+    # The bulk sources (open-data API, register export), fetched first every night as data.
+    bulk: bool = True
+    api_interval_seconds: float = DEFAULT_API_INTERVAL_SECONDS
+    api_max_bytes: int = DEFAULT_API_MAX_BYTES
+    max_programme_calls: int | None = None  # None: every programme the API lists
+
+    def crawl_config(self) -> CrawlConfig:
+        return CrawlConfig(base_url=self.base_url, requests_per_night=self.requests_per_night,
+                           interval_seconds=self.interval_seconds, contact=self.contact,
+                           read_timeout_seconds=self.read_timeout_seconds,
+                           backoff_base_seconds=self.backoff_base_seconds)
+
+    def bulk_config(self) -> BulkConfig:
+        return BulkConfig(api_interval_seconds=self.api_interval_seconds, api_max_bytes=self.api_max_bytes,
+                          max_programme_calls=self.max_programme_calls)
 
     def fetch_into(self, settings: Settings, log) -> tuple[list[RawResponse], list[str]]:
-        config = CrawlConfig(base_url=self.base_url, requests_per_night=self.requests_per_night,
-                             interval_seconds=self.interval_seconds, contact=self.contact,
-                             read_timeout_seconds=self.read_timeout_seconds,
-                             backoff_base_seconds=self.backoff_base_seconds)
+        config = self.crawl_config()
+        bulk_records: list[RawResponse] = []
+        bulk_lines: list[str] = []
+        if self.bulk:
+            night = fetch_bulk(config, self.bulk_config(), settings.raw_archive)
+            bulk_records, bulk_lines = night.records, night.lines()
+            for line in bulk_lines:
+                (log.warning if night.stopped else log.info)(line)
+            if night.stopped:
+                # Refused like a WAF page: no more requests to the host tonight; pages wait too.
+                line = "contract pages: none tonight, the host refused the bulk sources"
+                log.warning(line)
+                return bulk_records, [*bulk_lines, line]
+            config.listings = page_listings(config)
+            config.requests_per_night = max(config.requests_per_night - night.requests, 0)
+            config.row_fingerprints = bulk_row_fingerprints(settings.raw_archive, night.records,
+                                                            settings.warehouse_path)
+            if night.requests:
+                time.sleep(config.policy().interval_for(urlparse(config.base_url).hostname or ""))
         state = CrawlState(settings.crawl_state_path)
         bar = None
         if self.show_progress:
@@ -126,7 +170,7 @@ class LiveIsunCrawler(IsunPageSource):
                 bar.close()
         for line in summary.lines():
             (log.warning if summary.stopped else log.info)(line)
-        return summary.records, summary.lines()
+        return [*bulk_records, *summary.records], [*summary.lines(), *bulk_lines]
 
 
 class DocumentSource(dg.ConfigurableResource):

@@ -15,6 +15,7 @@ from sources.raw_archive import RawArchive, RawResponse
 
 SAMPLE_CORPUS = Path(__file__).resolve().parent.parent / "sample" / "isun"
 SAMPLE_DOCUMENTS = Path(__file__).resolve().parent.parent / "sample" / "documents"
+SAMPLE_BULK = Path(__file__).resolve().parent.parent / "sample" / "isun_bulk"
 
 
 class RecordingError(ValueError):

@@ -27,6 +27,7 @@ from bench.isun_render import (
 )
 from sources.isun_crawl import CONTRACT_PAGES
 from tests.fault_server import FaultServer, Route
+from tests.isun_bulk_fixtures import add_bulk_routes
 
 CONTRACT_NOS = [str(i) for i in range(1001, 1014)]
 
@@ -121,6 +122,8 @@ def build_mirror(server: FaultServer, foreign_base_url: str) -> None:
     # The company page lists the last two contracts (and one already seen on a search page).
     company = render_company(COMPANY_UIN, "ОБЩИНА ЛЕВСКИ", _listed([CONTRACT_IDS[4], *CONTRACT_IDS[11:13]]))
     r[company_url(COMPANY_UIN, "Beneficiary")] = Route(company.encode("utf-8"))
+    # The bulk sources in their real shapes: data about every project, no page ids.
+    add_bulk_routes(server, [project_code(c) for c in CONTRACT_IDS])
     for cid in CONTRACT_IDS:
         for tab in CONTRACT_PAGES:
             body, ctype = contract_body(cid, tab)

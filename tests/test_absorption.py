@@ -38,10 +38,12 @@ def test_absorption_by_programme_and_district(sample_build):
                            " FROM absorption_by_district WHERE district_code = 'BG314'").fetchone()
     assert district[:3] == ("Плевен", Decimal("1113000.00"), Decimal("276654.51"))
     assert district[3] == round(276654.51 / 1113000, 4)
-    municipalities = con.execute("SELECT municipality_code, municipality_name, district_code, projects"
-                                 " FROM absorption_by_municipality ORDER BY 1").fetchall()
-    assert municipalities == [("HKV30", "Стамболово", "BG422", 1), ("PVN16", "Левски", "BG314", 1),
-                              ("VID01", "Белоградчик", "BG311", 1)]
+    municipalities = con.execute("SELECT municipality_code, municipality_name, district_code, projects,"
+                                 " projects_with_pages FROM absorption_by_municipality ORDER BY 1").fetchall()
+    # Every project the open-data API places in Стамболово counts (7 in the demo recording: the
+    # news's contract, crawled, and six more known only from the API), not only the crawled one.
+    assert municipalities == [("HKV30", "Стамболово", "BG422", 7, 1), ("PVN16", "Левски", "BG314", 1, 1),
+                              ("VID01", "Белоградчик", "BG311", 1, 1)]
     # The seed-000 contract says only "България": counted nowhere by district, kept in project_places.
     assert con.execute("SELECT level FROM project_places p JOIN projects USING (project_code)"
                        " WHERE isun_contract_id = ?", [SAMPLE_IDS["seed000"]]).fetchall() == [("country",)]

@@ -53,7 +53,7 @@ def requests_for_contract(server: FaultServer, contract_id: str) -> list:
 
 def crawler(server: FaultServer, **kw) -> LiveIsunCrawler:
     settings = dict(base_url=server.base_url, interval_seconds=0.0, read_timeout_seconds=0.5,
-                    backoff_base_seconds=0.01, contact="tests@bgfunds.example")
+                    backoff_base_seconds=0.01, contact="tests@bgfunds.example", api_interval_seconds=0.0)
     settings.update(kw)
     return LiveIsunCrawler(**settings)
 
@@ -112,7 +112,8 @@ def test_faulty_nights_lose_nothing_and_the_quiet_night_is_conditional(tmp_path,
     assert night3.success
     quiet = server.log[before:]
     pages = len(CONTRACT_PAGES) * len(CONTRACT_IDS)
-    assert len(quiet) == LISTING_PAGES + pages  # five listing pages, three pages of thirteen contracts
+    # Five listing pages, the bulk sources (programme list, two programmes, the export), three pages of 13 contracts.
+    assert len(quiet) == LISTING_PAGES + 4 + pages
     assert all("If-None-Match" in r.headers for r in quiet)
     assert f"0 fetched, {pages} unchanged (304)" in night3.fetch_summary[1]
 
@@ -127,7 +128,7 @@ def test_killed_crawl_resumes_without_duplicates(tmp_path, mirror):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "pipelines.cli", "crawl", "--base-url", server.base_url,
-         "--interval", "0.3", "--data-dir", str(tmp_path), "--contact", "tests@bgfunds.example"],
+         "--interval", "0.3", "--api-interval", "0", "--data-dir", str(tmp_path), "--contact", "tests@bgfunds.example"],
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while len(server.requests_for("PrintProject")) < 4 and time.monotonic() < deadline:

@@ -228,10 +228,12 @@ def test_documents_become_tables_and_seed_001_links_to_its_isun_contract(sample_
     # The municipal news page and the ИСУН contract of the same code are one project.
     linked = con.execute("SELECT n_sources, source_kinds, amount_total_bgn, duration_months FROM linked_projects"
                          " WHERE project_code = 'BG05SFOP001-2.009-0010-C01'").fetchone()
-    assert linked == (2, "isun;municipal-news", Decimal("88840.80"), 18)
-    sources = con.execute("SELECT DISTINCT source_kind FROM project_sources"
+    # ... and so are the open-data API's and the register export's rows of its proposal (…-0010).
+    assert linked == (4, "isun;isun-api;isun-export;municipal-news", Decimal("88840.80"), 18)
+    sources = con.execute("SELECT DISTINCT source_kind, match_method FROM project_sources"
                           " WHERE project_key = 'BG05SFOP001-2.009-0010-C01' ORDER BY 1").fetchall()
-    assert sources == [("isun",), ("municipal-news",)]
+    assert sources == [("isun", "project_code"), ("isun-api", "project_code_prefix"),
+                       ("isun-export", "project_code_prefix"), ("municipal-news", "project_code")]
     report = json.loads((data_dir / "publish" / "latest" / "quality_report.json").read_text(encoding="utf-8"))
     assert {"news_mentions", "linked_projects", "project_conflicts", "organisations"} <= set(report["tables"])
-    assert len(summary.checks) == 19 and all(summary.checks.values())  # one per published table
+    assert len(summary.checks) == 25 and all(summary.checks.values())  # one per published table

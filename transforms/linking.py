@@ -20,9 +20,12 @@ from rapidfuzz import fuzz, process
 from transforms.organisations import parse_organisation
 
 CLAIM_FIELDS = ("title", "beneficiary", "amount_total_bgn", "amount_total_eur", "amount_eu_bgn",
-                "amount_national_bgn", "start_date", "end_date", "duration_months")
+                "amount_national_bgn", "start_date", "end_date", "duration_months", "amount_paid_eur", "status")
 AMOUNT_TOLERANCE = 0.01
-SOURCE_PRIORITY = {"isun": 0, "municipal-news": 1, "ngo-project": 2, "ngo-event": 3}
+# ИСУН's contract pages first, then its open-data API and register export (both keyed by the
+# proposal code, which links to the one page contract that extends it), then the others.
+SOURCE_PRIORITY = {"isun": 0, "isun-api": 1, "isun-export": 2, "municipal-news": 3, "ngo-project": 4,
+                   "ngo-event": 5}
 CLAIM_COLUMNS = ["source_kind", "source_url", "fetched_at", "content_sha256", "project_code", *CLAIM_FIELDS]
 
 
@@ -54,7 +57,7 @@ def title_similarity(a: str, b: str, **_) -> float:
 # The projects' columns that `claims_from_isun` reads.
 ISUN_CLAIM_COLUMNS = ["source_url", "fetched_at", "content_sha256", "project_code", "project_name", "beneficiary_name",
                       "amount_total_bgn", "amount_total_eur", "amount_eu_bgn", "amount_national_bgn", "start_date",
-                      "end_date", "duration_months"]
+                      "end_date", "duration_months", "amount_paid_eur", "status"]
 
 
 def claims_from_isun(projects: pd.DataFrame) -> pd.DataFrame:
@@ -66,7 +69,8 @@ def claims_from_isun(projects: pd.DataFrame) -> pd.DataFrame:
         "amount_total_bgn": projects["amount_total_bgn"], "amount_total_eur": projects["amount_total_eur"],
         "amount_eu_bgn": projects["amount_eu_bgn"], "amount_national_bgn": projects["amount_national_bgn"],
         "start_date": projects["start_date"], "end_date": projects["end_date"],
-        "duration_months": projects["duration_months"],
+        "duration_months": projects["duration_months"], "amount_paid_eur": projects["amount_paid_eur"],
+        "status": projects["status"],
     }, columns=CLAIM_COLUMNS)
 
 
@@ -99,10 +103,14 @@ def _extend_proposal_codes(claims: pd.DataFrame) -> None:
     proposals = claims.index[keys.notna() & ~is_contract]
     if len(proposals) == 0:
         return
-    contract_codes = sorted(set(keys[is_contract]))
+    # Contracts by the proposal they extend: one lookup per proposal claim (the open-data
+    # API and the export bring one for every project ИСУН has, ~80 000).
+    by_proposal: dict[str, list[str]] = {}
+    for code in sorted(set(keys[is_contract])):
+        by_proposal.setdefault(re.sub(r"-C\d+$", "", code), []).append(code)
     for i in proposals:
         code = claims.at[i, "project_key"]
-        extended = [c for c in contract_codes if c.startswith(code + "-")]
+        extended = by_proposal.get(code, [])
         if len(extended) == 1:
             claims.at[i, "project_key"], claims.at[i, "match_method"] = extended[0], "project_code_prefix"
 
@@ -158,8 +166,9 @@ def _project_sources(claims: pd.DataFrame) -> pd.DataFrame:
 
 def _project_conflicts(sources: pd.DataFrame) -> pd.DataFrame:
     """Fields where the linked sources of a project disagree, with every value side by side."""
-    sizes = sources.groupby(["project_key", "field"], sort=False)["value"].transform("size")
-    shared = sources[sizes > 1]
+    grouped = sources.groupby(["project_key", "field"], sort=False)["value"]
+    # Values written identically agree whatever the field: only the others are compared one by one.
+    shared = sources[(grouped.transform("size") > 1) & (grouped.transform("nunique") > 1)]
     conflicts = []
     for (key, field), group in shared.groupby(["project_key", "field"], sort=True):
         raws = list(group["_raw"])

@@ -131,6 +131,21 @@ def dictionary_markdown(tables: list[Table]) -> str:
     return "\n".join(lines)
 
 
+def _coverage_html(coverage: dict | None) -> str:
+    """The release's coverage of ИСУН (`warehouse.coverage`): a sentence, freshness, a row per programme."""
+    if not coverage:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(str(p['programme_id']))}/{escape(str(p['period_id']))}</td><td>{escape(p['name'] or '')}</td>"
+        f"<td>{'' if p['in_api'] is None else p['in_api']}</td><td>{p['in_release']}</td><td>{p['with_page_detail']}</td>"
+        f"<td>{escape(p['fetched_at'] or 'not fetched yet')}</td></tr>" for p in coverage["programmes"])
+    fresh = "".join(f"<li>{escape(k)}: {escape(str(v))}</li>" for k, v in coverage["freshness"].items())
+    return (f"<h2>Обхват / Coverage</h2><p>{escape(coverage['line'])}; register export: {coverage['export_rows']} "
+            f"rows, {coverage['export_rows_not_in_api']} not in the API</p><ul>{fresh}</ul>"
+            "<table><tr><th>programme</th><th>name</th><th>in the API</th><th>in the release</th>"
+            f"<th>with page detail</th><th>fetched</th></tr>{rows}</table>")
+
+
 def quality_report_html(report: dict) -> str:
     rows = "".join(
         f"<tr><td>{escape(name)}</td><td>{t['rows']}</td><td>{t['expectations_evaluated']}</td>"
@@ -138,12 +153,13 @@ def quality_report_html(report: dict) -> str:
         for name, t in report["tables"].items())
     q = "".join(f"<tr><td>{escape(k)}</td><td>{v}</td></tr>" for k, v in report["quarantine"]["by_table_rule"].items())
     fr = report["frictionless"]
+    coverage = _coverage_html(report.get("coverage"))
     return f"""<!DOCTYPE html><html lang="bg"><head><meta charset="utf-8"><title>Quality report {escape(report['release_id'])}</title>
 <style>body{{font-family:sans-serif;margin:2em}}td,th{{border:1px solid #ccc;padding:4px 8px}}table{{border-collapse:collapse}}.ok{{color:#2e7d32}}.bad{{color:#c62828}}</style>
 </head><body><h1>Доклад за качеството / Quality report — {escape(report['release_id'])}</h1>
 <h2>Great Expectations</h2><table><tr><th>table</th><th>rows</th><th>expectations</th><th>result</th></tr>{rows}</table>
 <h2>Карантина / Quarantine: {report['quarantine']['total']} rows</h2><table><tr><th>table:rule</th><th>rows</th></tr>{q}</table>
-<h2>Frictionless Data Package</h2><p class="{'ok' if fr['valid'] else 'bad'}">{'valid' if fr['valid'] else 'INVALID'} ({fr['error_count']} errors;
+{coverage}<h2>Frictionless Data Package</h2><p class="{'ok' if fr['valid'] else 'bad'}">{'valid' if fr['valid'] else 'INVALID'} ({fr['error_count']} errors;
 rows read per file: {escape(str(fr.get('rows_checked_per_resource', 'all')))})</p>
 </body></html>"""
 

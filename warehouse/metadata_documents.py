@@ -76,9 +76,10 @@ STRATEGY_MEASURES = Table("strategy_measures", "Stages, partnership mechanisms a
                               Field("period_text", "VARCHAR", "Stage period as written", "Период, както е изписан"),
                               *PROVENANCE))
 
-LINKED_PROJECTS = Table("linked_projects", "One record per project across ИСУН, municipal news and NGO pages.",
+LINKED_PROJECTS = Table("linked_projects", "One record per project across ИСУН (contract pages, open-data API, register "
+                        "export), municipal news and NGO pages.",
                         "Един запис за проект от всички източници.", ("project_key",), (
-                            Field("project_key", "VARCHAR", "Project code, or unmatched:<hash> for a claim with no match", "Ключ", nullable=False),
+                            Field("project_key", "VARCHAR", "Contract code (a proposal code where no single crawled contract extends it), or unmatched:<hash> for a claim with no match", "Ключ", nullable=False),
                             Field("project_code", "VARCHAR", "Project code", "Код на проекта"),
                             Field("title", "VARCHAR", "Title (ИСУН first)", "Наименование"),
                             Field("beneficiary", "VARCHAR", "Beneficiary (ИСУН first)", "Бенефициент"),
@@ -89,6 +90,8 @@ LINKED_PROJECTS = Table("linked_projects", "One record per project across ИСУ
                             Field("start_date", "VARCHAR", "Start (ИСУН first)", "Начало"),
                             Field("end_date", "VARCHAR", "End (ИСУН first)", "Край"),
                             Field("duration_months", "INTEGER", "Duration (ИСУН first)", "Продължителност", "months"),
+                            Field("amount_paid_eur", "DECIMAL(18,2)", "Actually paid (ИСУН first)", "Реално изплатени суми", "EUR"),
+                            Field("status", "VARCHAR", "Status (ИСУН first)", "Статус"),
                             Field("source_kinds", "VARCHAR", "Sources that speak of it, ';'-separated", "Източници", nullable=False),
                             Field("n_sources", "INTEGER", "Number of claims linked", "Брой източници", nullable=False),
                             Field("n_conflicting_fields", "INTEGER", "Fields where sources disagree", "Полета с разминаване", nullable=False)))

@@ -42,6 +42,7 @@ from warehouse.metadata import (
     create_table_sql,
 )
 from warehouse.metadata_documents import DOCUMENT_TABLES
+from warehouse.metadata_isun_bulk import BULK_TABLES
 from warehouse.metadata_reference import REFERENCE_TABLES
 
 MEDIA_TYPES = {".parquet": "application/vnd.apache.parquet", ".csv": "text/csv", ".duckdb": "application/x-duckdb",
@@ -166,7 +167,8 @@ def build_release(warehouse_path: Path | str, publish_root: Path | str, quality:
     issued = datetime.now(UTC).isoformat(timespec="seconds")
     previous = latest_release(publish_root)
     staging = publish_root / f".staging-{release_id}-{uuid.uuid4().hex[:8]}"
-    tables: list[Table] = [*PUBLISHED_TABLES.values(), *DOCUMENT_TABLES.values(), *REFERENCE_TABLES.values(),
+    tables: list[Table] = [*PUBLISHED_TABLES.values(), *BULK_TABLES.values(), *DOCUMENT_TABLES.values(),
+                          *REFERENCE_TABLES.values(),
                           *HISTORY_TABLES.values()]
     try:
         staging.mkdir()
@@ -200,7 +202,7 @@ def build_release(warehouse_path: Path | str, publish_root: Path | str, quality:
         frictionless = validate_datapackage(staging / "datapackage.json")
         report = {"release_id": release_id, "issued": issued, "tables": quality.get("tables", {}),
                   "inputs_fingerprint": quality.get("inputs_fingerprint"),
-                  "row_counts": counts,
+                  "row_counts": counts, "coverage": quality.get("coverage"),
                   "quarantine": {"total": sum(n for _, n in quarantine), "by_table_rule": dict(quarantine)},
                   "frictionless": frictionless, "previous_release": previous.name if previous else None}
         write_json(staging / "quality_report.json", report)

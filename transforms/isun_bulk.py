@@ -1,0 +1,333 @@
+"""Rows of ИСУН's bulk sources (the open-data API and the register export) as table rows.
+
+Pure functions over the dicts `sources.isun_opendata` and `sources.isun_register_export`
+yield, one row at a time, so a programme of tens of thousands of projects never has to
+be held whole:
+
+- `api_project_row`, `api_contract_row`, `entity_row`, `api_place_rows`: the API's projects
+  (keyed by the proposal code, i.e. the contract code without `-Cnn`), its contractor
+  contracts and its entities. The JSON states no currency; ИСУН has published amounts in
+  EUR since the changeover (2026-01-01), so an answer generated on or after it is read as
+  EUR and one generated before as BGN, and the basis is kept in `currency_basis`.
+- `export_row`: one row of the register export (amounts in EUR in 2026).
+- `claims_from_api`, `claims_from_export`: what each says about a project, for
+  `transforms.linking`, which reconciles them row by row (differences go to
+  `project_conflicts`) and with the contract pages, on the proposal code.
+
+Entities without a Bulgarian ЕИК (9 or 13 digits) are natural persons or cannot be told
+from them: their name, address and number are never published, nor the name and
+description of projects they are the beneficiary of (those often name the person).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import date
+from functools import lru_cache
+from decimal import Decimal
+
+import pandas as pd
+
+from transforms.amounts import AmountError, parse_amount, round_cents, to_bgn, to_eur
+from transforms.codes import CodeError, parse_code
+from transforms.gazetteer import resolve_place
+from transforms.isun_location import isun_location_places
+
+CHANGEOVER = "2026-01-01"
+_EIK = re.compile(r"^(\d{9}|\d{13})$")
+_CONTRACT_KEY = re.compile(r"^(?P<project>[^()]+?)\s*\((?P<number>.*)\)\s*$")
+_PERSONAL_ID = re.compile(r"(?<!\d)\d{10}(?!\d)")
+
+
+class BulkRowError(ValueError):
+    """A bulk row that cannot be read; the message names the source, the field and the value."""
+
+
+def api_currency(generated_at: str | None, fetched_at: str) -> tuple[str, str]:
+    """(currency, basis) for an API answer: EUR when generated (else fetched) on/after the changeover."""
+    when = (generated_at or fetched_at or "")[:10]
+    basis = "generatedAt" if generated_at else "fetched_at"
+    return ("EUR" if when >= CHANGEOVER else "BGN"), f"{basis} {when} vs changeover {CHANGEOVER}"
+
+
+def _date(value) -> date | None:
+    if value in (None, ""):
+        return None
+    text = str(value)[:10]
+    if text.startswith("0001-"):  # .NET's DateTime.MinValue: no date
+        return None
+    return date.fromisoformat(text)
+
+
+def _amount(value, field: str, source: str) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int | float):
+        return Decimal(str(value))
+    try:
+        return parse_amount(str(value))
+    except AmountError as exc:
+        raise BulkRowError(f"{source}: field {field} is {value!r}: not an amount") from exc
+
+
+def _amounts(stem: str, amount: Decimal | None, currency: str) -> dict:
+    return {stem: round_cents(amount) if amount is not None else None,
+            f"{stem}_eur": to_eur(amount, currency), f"{stem}_bgn": to_bgn(amount, currency)}
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    text = re.sub(r"\s+", " ", str(value)).strip()
+    return text or None
+
+
+def is_eik(uin) -> bool:
+    return bool(_EIK.match(str(uin or "").strip()))
+
+
+def _code_parts(code: str, field: str, source: str) -> dict:
+    try:
+        parsed = parse_code(code)
+    except CodeError as exc:
+        raise BulkRowError(f"{source}: field {field} is {code!r}: not a project code") from exc
+    if not parsed.is_project:
+        raise BulkRowError(f"{source}: field {field} is {code!r}: a procedure code, not a project's")
+    proposal = parsed.code if parsed.contract_no is None else parsed.code.rsplit("-", 1)[0]
+    return {"proposal_code": proposal, "programme_code": parsed.programme_code,
+            "procedure_code": parsed.procedure_code, "code_flags": ";".join(parsed.flags) or None}
+
+
+def api_row_fingerprint(project: dict) -> str:
+    """A short digest of an API project's status, amounts, dates and name: a change in it sends
+    the project's crawled contracts to the front of the page queue."""
+    def cents(value):
+        return str(round_cents(Decimal(str(value)))) if value not in (None, "") else None
+
+    paid = [a.get("value") for a in (project.get("actuallyPaidAmounts") or []) if a.get("value") is not None]
+    values = [_text(project.get("status")), cents(project.get("totalValue")),
+              cents(sum(Decimal(str(v)) for v in paid)) if paid else None,
+              str(project.get("initialDate") or "")[:10], str(project.get("endDate") or "")[:10],
+              str(project.get("durationInMonths")), _text(project.get("name"))]
+    return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def entity_row(entity: dict, provenance: dict) -> dict:
+    """One entity; without an ЕИК nothing personal is kept, only where it is (municipality, district)."""
+    source = provenance["source_url"]
+    entity_id = _text(entity.get("entityId"))
+    if not entity_id:
+        raise BulkRowError(f"{source}: entities[].entityId is {entity.get('entityId')!r}")
+    uin = _text(entity.get("entityUin"))
+    has_eik = is_eik(uin)
+    municipality_text, district_text = _text(entity.get("entityMunicipality")), _text(entity.get("entityDistrict"))
+    district = _resolve(district_text, "district") if district_text else None
+    district_nuts3 = district["nuts3"] if district and district["level"] == "district" else None
+    place = _resolve(municipality_text, "municipality", district_nuts3) if municipality_text else None
+    municipality_code = place["lau_code"] if place and place["level"] == "municipality" and not place["ambiguous"] \
+        else None
+    nuts3 = place["nuts3"] if municipality_code else district_nuts3
+    return {
+        "entity_id": entity_id,
+        "entity_type": "legal" if has_eik else "without_eik",
+        "eik": uin if has_eik else None,
+        "name": _text(entity.get("entityName")) if has_eik else None,
+        "address": _text(entity.get("entityAddress")) if has_eik else None,
+        "zip_code": _text(entity.get("entityZipCode")) if has_eik else None,
+        "city": _text(entity.get("entityCity")) if has_eik else None,
+        "municipality_text": municipality_text,
+        "district_text": district_text,
+        "municipality_code": municipality_code,
+        "district_code": nuts3,
+        **provenance,
+    }
+
+
+def api_project_row(project: dict, programme: dict, entities: dict[str, dict], currency: str, currency_basis: str,
+                    provenance: dict) -> dict:
+    """One API project. `entities`: entity_id -> entity row (for the beneficiary's ЕИК and name)."""
+    source = provenance["source_url"]
+    code = _text(project.get("id"))
+    if not code:
+        raise BulkRowError(f"{source}: projects[].id is {project.get('id')!r}")
+    parts = _code_parts(code, "projects[].id", source)
+    beneficiary_id = _text((project.get("projectBeneficiary") or {}).get("entityId"))
+    beneficiary = entities.get(beneficiary_id or "")
+    is_person = beneficiary is None or beneficiary["entity_type"] != "legal"
+    paid_values = [_amount(a.get("value"), "actuallyPaidAmounts[].value", source)
+                   for a in (project.get("actuallyPaidAmounts") or [])]
+    paid_values = [v for v in paid_values if v is not None]
+    places = [_text(p.get("municipality")) for p in (project.get("placeOfExecution") or [])]
+    places = [p for p in places if p]
+    start, end = _date(project.get("initialDate")), _date(project.get("endDate"))
+    row = {
+        **parts,
+        "project_code_original": code,
+        "isun_programme_id": programme["programme_id"],
+        "isun_period_id": programme["period_id"],
+        "programme_name": programme.get("name"),
+        "project_name": None if is_person else _text(project.get("name")),
+        "description": None if is_person else _text(project.get("description")),
+        "funding_source": _text(project.get("sourceofFunding")),
+        "beneficiary_entity_id": beneficiary_id,
+        "beneficiary_eik": None if is_person else beneficiary["eik"],
+        "beneficiary_name": None if is_person else beneficiary["name"],
+        "beneficiary_without_eik": is_person,
+        "partner_entity_ids": ";".join(p["entityId"] for p in (project.get("partners") or []) if p.get("entityId"))
+        or None,
+        "decision_date": _date(project.get("dateofDecisionforFunding")),
+        "start_date": start,
+        "end_date": end,
+        "duration_months": int(project["durationInMonths"]) if project.get("durationInMonths") not in (None, "")
+        else None,
+        "status": _text(project.get("status")),
+        "currency_original": currency,
+        "currency_basis": currency_basis,
+        **_amounts("amount_total", _amount(project.get("totalValue"), "totalValue", source), currency),
+        **_amounts("amount_beneficiary_funding", _amount(project.get("beneficiaryFunding"), "beneficiaryFunding",
+                                                         source), currency),
+        **_amounts("amount_paid", sum(paid_values, Decimal(0)) if paid_values else None, currency),
+        "paid_amounts_count": len(paid_values),
+        "location": "; ".join(places) or None,
+        "generated_at": programme.get("generated_at"),
+        **provenance,
+    }
+    row["row_fingerprint"] = api_row_fingerprint(project)
+    return row
+
+
+@lru_cache(maxsize=20_000)
+def _places_of(location: str | None) -> tuple[dict, ...]:
+    # The same few thousand place strings recur across ~80 000 projects.
+    return tuple(isun_location_places(location))
+
+
+@lru_cache(maxsize=20_000)
+def _resolve(text: str, level: str, nuts3: str | None = None) -> dict:
+    return resolve_place(text, level, nuts3=nuts3)
+
+
+def api_place_rows(project_row: dict) -> list[dict]:
+    """The gazetteer's places of one API project's `placeOfExecution` (as `project_places` does for pages)."""
+    seen, out = set(), []
+    for place in _places_of(project_row["location"]):
+        key = (place["level"], place["text"])
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append({"proposal_code": project_row["proposal_code"], **place,
+                    **{k: project_row[k] for k in ("source_url", "fetched_at", "content_sha256")}})
+    return out
+
+
+def api_contract_row(contract: dict, entities: dict[str, dict], currency: str, provenance: dict) -> dict:
+    """One contractor contract; `contractId` is `<project id>(<contract number>)`."""
+    source = provenance["source_url"]
+    key = _text(contract.get("contractId"))
+    if not key:
+        raise BulkRowError(f"{source}: contracts[].contractId is {contract.get('contractId')!r}")
+    m = _CONTRACT_KEY.match(key)
+    project_code = m.group("project") if m else key
+    parts = _code_parts(project_code, "contracts[].contractId", source)
+    contractor_id = _text(contract.get("entityId"))
+    contractor = entities.get(contractor_id or "")
+    has_eik = contractor is not None and contractor["entity_type"] == "legal"
+    subcontractors = [s.get("entityId") for s in (contract.get("subcontractEntities") or []) if s.get("entityId")]
+    return {
+        "contract_key": key,
+        "proposal_code": parts["proposal_code"],
+        "contract_number": _text(m.group("number")) if m else None,
+        "contractor_entity_id": contractor_id,
+        "contractor_entity_type": _text(contract.get("entityType")),
+        "contractor_eik": contractor["eik"] if has_eik else None,
+        "contractor_name": contractor["name"] if has_eik else None,
+        "signature_date": _date(contract.get("signatureDate")),
+        "start_date": _date(contract.get("initialDate")),
+        "end_date": _date(contract.get("endDate")),
+        "description": _text(contract.get("description")),
+        "currency_original": currency,
+        **_amounts("amount", _amount(contract.get("amount"), "contracts[].amount", source), currency),
+        "subcontractor_entity_ids": ";".join(subcontractors) or None,
+        **provenance,
+    }
+
+
+_BENEFICIARY = re.compile(r"^(?P<uin>\d+)\s+(?P<name>.+)$")
+
+
+def export_row(row: dict, currency: str, provenance: dict) -> dict:
+    """One register-export row, typed; the beneficiary cell is `<ЕИК> <name>`."""
+    source = f"{provenance['source_url']} row {row.get('row_no')}"
+    code = _text(row.get("proposal_code"))
+    if not code:
+        raise BulkRowError(f"{source}: column 'Номер на проектно предложение' is empty")
+    parts = _code_parts(code, "Номер на проектно предложение", source)
+    beneficiary = _text(row.get("beneficiary")) or ""
+    m = _BENEFICIARY.match(beneficiary)
+    eik = m.group("uin") if m and is_eik(m.group("uin")) else None
+    duration = row.get("duration_months")
+    try:
+        duration = int(Decimal(str(duration))) if duration not in (None, "") else None
+    except ArithmeticError as exc:
+        raise BulkRowError(f"{source}: column 'Продължителност (месеци)' is {duration!r}") from exc
+    out = {
+        **parts,
+        "project_code_original": code,
+        "programme_text": _text(row.get("programme")),
+        "beneficiary_eik": eik,
+        "beneficiary_name": _text(m.group("name")) if eik else None,
+        "beneficiary_without_eik": eik is None,
+        "organisation_type": _text(row.get("organisation_type")),
+        "organisation_kind": _text(row.get("organisation_kind")),
+        "organisation_form": _text(row.get("organisation_form")),
+        "seat": _text(row.get("seat")) if eik else None,
+        "location": _text(row.get("location")),
+        "project_name": _text(row.get("project_name")) if eik else None,
+        "currency_original": currency,
+        "duration_months": duration,
+        "status": _text(row.get("status")),
+        "row_no": row.get("row_no"),
+        **provenance,
+    }
+    for stem in ("amount_total", "amount_grant", "amount_own", "amount_paid"):
+        out.update(_amounts(stem, _amount(row.get(stem), stem, source), currency))
+    if out["project_name"] and _PERSONAL_ID.search(out["project_name"]):
+        out["project_name"] = _PERSONAL_ID.sub("**********", out["project_name"])
+    return out
+
+
+# -- claims for linking -----------------------------------------------------------------
+
+def _claims(df: pd.DataFrame, kind: str) -> pd.DataFrame:
+    from transforms.linking import CLAIM_COLUMNS
+
+    if df.empty:
+        return pd.DataFrame(columns=CLAIM_COLUMNS)
+    return pd.DataFrame({
+        "source_kind": kind, "source_url": df["source_url"], "fetched_at": df["fetched_at"],
+        "content_sha256": df["content_sha256"], "project_code": df["proposal_code"],
+        "title": df["project_name"], "beneficiary": df["beneficiary_name"],
+        "amount_total_bgn": df["amount_total_bgn"], "amount_total_eur": df["amount_total_eur"],
+        "amount_eu_bgn": None, "amount_national_bgn": None,
+        "start_date": df["start_date"] if "start_date" in df else None,
+        "end_date": df["end_date"] if "end_date" in df else None,
+        "duration_months": df["duration_months"], "amount_paid_eur": df["amount_paid_eur"],
+        "status": df["status"],
+    }, columns=CLAIM_COLUMNS)
+
+
+CLAIM_SOURCE_COLUMNS = ["source_url", "fetched_at", "content_sha256", "proposal_code", "project_name",
+                        "beneficiary_name", "amount_total_bgn", "amount_total_eur", "duration_months",
+                        "amount_paid_eur", "status"]
+
+
+def claims_from_api(projects: pd.DataFrame) -> pd.DataFrame:
+    return _claims(projects, "isun-api")
+
+
+def claims_from_export(rows: pd.DataFrame) -> pd.DataFrame:
+    return _claims(rows, "isun-export")

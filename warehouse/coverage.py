@@ -1,0 +1,70 @@
+"""How much of ИСУН a release covers, read from its warehouse: stated in every release.
+
+Per open-data programme: the projects the API announces (`totalProjects`), those published,
+and those with page-level detail (a crawled contract page whose code, minus `-Cnn`, is the
+project's proposal code); in all: "N of M contracts, K with page detail"; the register
+export against the API; and how fresh each source is (when its newest answer was fetched).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+PROPOSAL_OF_PAGE = r"regexp_replace(project_code, '-C\d+$', '')"
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def coverage(con: duckdb.DuckDBPyConnection) -> dict:
+    """The coverage section of the quality report (`line` is the build summary's sentence)."""
+    pages = f"(SELECT DISTINCT {PROPOSAL_OF_PAGE} AS proposal_code FROM projects)"
+    rows = con.execute(f"""
+        SELECT g.isun_programme_id, g.isun_period_id, g.programme_name, g.total_projects, g.projects_published,
+               (SELECT count(DISTINCT a.proposal_code) FROM isun_api_projects a JOIN {pages} p USING (proposal_code)
+                WHERE a.isun_programme_id = g.isun_programme_id AND a.isun_period_id = g.isun_period_id),
+               g.generated_at, g.fetched_at
+        FROM isun_api_programmes g ORDER BY g.total_projects DESC NULLS LAST, g.isun_programme_id""").fetchall()
+    programmes = [{"programme_id": r[0], "period_id": r[1], "name": r[2], "in_api": r[3], "in_release": r[4],
+                   "with_page_detail": r[5], "generated_at": r[6], "fetched_at": _iso(r[7])} for r in rows]
+    announced = sum(p["in_api"] or 0 for p in programmes)
+    published = con.execute("SELECT count(*) FROM isun_api_projects").fetchone()[0]
+    with_pages = con.execute(
+        f"SELECT count(DISTINCT proposal_code) FROM isun_api_projects JOIN {pages} USING (proposal_code)").fetchone()[0]
+    page_contracts, pages_only = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE {PROPOSAL_OF_PAGE} NOT IN "
+        "(SELECT proposal_code FROM isun_api_projects)) FROM projects").fetchone()
+    export_rows, export_not_in_api = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE proposal_code NOT IN (SELECT proposal_code FROM isun_api_projects))"
+        " FROM isun_export_projects").fetchone()
+    api_not_in_export = con.execute(
+        "SELECT count(DISTINCT proposal_code) FROM isun_api_projects"
+        " WHERE proposal_code NOT IN (SELECT proposal_code FROM isun_export_projects)").fetchone()[0]
+    fresh = con.execute("""
+        SELECT (SELECT min(fetched_at) FROM isun_api_programmes), (SELECT max(fetched_at) FROM isun_api_programmes),
+               (SELECT max(fetched_at) FROM isun_export_projects),
+               (SELECT min(fetched_at) FROM projects), (SELECT max(fetched_at) FROM projects)""").fetchone()
+    not_fetched = sum(1 for p in programmes if p["in_api"] is None)
+    line = f"{published} of {announced} contracts in the open-data API published, {with_pages} with page detail"
+    if not_fetched:
+        line += f" ({not_fetched} of {len(programmes)} programmes not fetched yet)"
+    if pages_only:
+        line += f"; {pages_only} crawled contracts not in the API"
+    return {
+        "line": line,
+        "contracts_in_api": announced,
+        "contracts_published": published,
+        "with_page_detail": with_pages,
+        "page_contracts": page_contracts,
+        "page_contracts_not_in_api": pages_only,
+        "programmes_listed": len(programmes),
+        "programmes_not_fetched": not_fetched,
+        "export_rows": export_rows,
+        "export_rows_not_in_api": export_not_in_api,
+        "api_projects_not_in_export": api_not_in_export,
+        "freshness": {"api_oldest_programme_fetched_at": _iso(fresh[0]), "api_newest_fetched_at": _iso(fresh[1]),
+                      "export_fetched_at": _iso(fresh[2]), "pages_oldest_fetched_at": _iso(fresh[3]),
+                      "pages_newest_fetched_at": _iso(fresh[4])},
+        "programmes": programmes,
+    }
