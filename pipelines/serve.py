@@ -91,10 +91,12 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None | str:
 
 class ReleaseHandler(BaseHTTPRequestHandler):
     server_version = "bgfunds"
-    sys_version = ""
     protocol_version = "HTTP/1.1"  # keep-alive: DuckDB makes many small range requests
     timeout = TIMEOUT_SECONDS
     publish_root: Path
+
+    def version_string(self) -> str:
+        return self.server_version
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
         if os.environ.get("BGFUNDS_SERVE_LOG"):
@@ -155,12 +157,15 @@ class ReleaseHandler(BaseHTTPRequestHandler):
             if self.command == "HEAD":
                 return
             fh.seek(first)
-            while length > 0:
-                block = fh.read(min(BLOCK, length))
-                if not block:
-                    break
-                self.wfile.write(block)
-                length -= len(block)
+            try:
+                while length > 0:
+                    block = fh.read(min(BLOCK, length))
+                    if not block:
+                        break
+                    self.wfile.write(block)
+                    length -= len(block)
+            except (BrokenPipeError, ConnectionResetError):  # the client went away (a browser, a reader done early)
+                self.close_connection = True
 
     def _refuse(self) -> None:
         self._error(HTTPStatus.METHOD_NOT_ALLOWED, {"Allow": "GET, HEAD"})
@@ -174,6 +179,13 @@ class ReleaseServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 256
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that hangs up or times out is routine; anything else is printed as usual."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
 
 def make_server(publish_root: Path | str, host: str = "127.0.0.1", port: int = 8000) -> ReleaseServer:

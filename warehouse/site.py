@@ -52,7 +52,8 @@ nav{margin-bottom:1em} #q{font-size:1.2em;width:100%;padding:.4em;box-sizing:bor
 #results li{margin:.3em 0} .kind{display:inline-block;min-width:7em;color:#555;font-size:.85em}
 .tiles{display:grid;grid-template-columns:repeat(8,1fr);gap:4px;margin:1em 0}
 .tile{display:block;padding:.5em;border-radius:4px;min-height:3.2em;color:#000;text-decoration:none;font-size:.85em}
-.tile:hover{outline:2px solid #1f5f99}
+.tile:hover{outline:2px solid #1f5f99} .tile small{color:inherit}
+td.num .bgn,td.num .eur{display:block} td.num .sep{display:none}
 """
 SEARCH_JS = r"""(function () {
   var input = document.getElementById('q'), out = document.getElementById('results');
@@ -112,7 +113,7 @@ def money(bgn, eur) -> str:
     """Both currencies, always: `88 840,80 лв. · 45 423,58 €`."""
     if bgn is None and eur is None:
         return "—"
-    return (f'<span class="bgn">{number_bg(bgn)}{NBSP}лв.</span> · '
+    return (f'<span class="bgn">{number_bg(bgn)}{NBSP}лв.</span><span class="sep"> · </span>'
             f'<span class="eur">{number_bg(eur)}{NBSP}€</span>')
 
 
@@ -415,7 +416,9 @@ class SiteBuilder:
 <h2>Разминавания / conflicts</h2>{_conflicts(conflicts.get(code, []))}
 <h2>Всички полета / every field</h2><table>{fields}</table>"""
             self.write(project_file(code), page(row.get("project_name") or code, body, 1, self.release_id))
-            self.index.append(["p", row.get("project_name") or code, f"{code} · {p.get('beneficiary_name') or ''}",
+            where = ", ".join(pl["name"] for pl in self.places.get(code, []) if pl["level"] == "municipality" and pl["name"])
+            self.index.append(["p", row.get("project_name") or code,
+                               f"{code} · {p.get('beneficiary_name') or ''}" + (f" · {where}" if where else ""),
                                project_file(code)])
 
     def _project_history(self) -> dict[str, str]:
@@ -534,7 +537,7 @@ def _sources_table(rows: list[dict]) -> str:
     value = {(r["field"], r["source_kind"]): r for r in rows}
     pages = {k: next(r["source_url"] for r in rows if r["source_kind"] == k) for k in kinds}
     head = "".join(f"<th>{escape(k)}<br><small>{_link(pages[k], 'страница / page')}</small></th>" for k in kinds)
-    body = "".join(f"<tr><th>{escape(FIELD_TITLES.get(f, f))}</th>" + "".join(
+    body = "".join(f"<tr><th>{escape(FIELD_TITLES.get(f, f))}<br><small><code>{escape(f)}</code></small></th>" + "".join(
         f"<td>{escape(str(value[(f, k)]['value'])) if (f, k) in value else '—'}</td>" for k in kinds) + "</tr>"
         for f in fields)
     return f'<table class="sources"><tr><th>поле / field</th>{head}</tr>{body}</table>'
