@@ -63,10 +63,11 @@ def test_datapackage_validates_and_describes_every_field(two_releases):
     activities = next(r for r in package["resources"] if r["name"] == "activities")
     assert activities["schema"]["foreignKeys"][0]["reference"] == {"resource": "projects", "fields": ["project_code"]}
     dictionary = pd.read_csv(second / "data_dictionary.csv", encoding="utf-8-sig")
-    assert len(dictionary) == sum(len(r["schema"]["fields"]) for r in package["resources"])
-    dcat = json.loads((second / "dcat.jsonld").read_text())
-    assert dcat["@type"] == "dcat:Dataset"
-    assert {d["dct:title"] for d in dcat["dcat:distribution"]} >= {"projects.parquet", "activities.csv", "warehouse.duckdb"}
+    assert len(dictionary) == sum(len(r["schema"]["fields"]) for r in package["resources"] if r["format"] == "csv")
+    dcat = json.loads((second / "dcat.jsonld").read_text())["@graph"][0]
+    assert dcat["@type"] == "dcat:Catalog" and dcat["dcat:dataset"]["@type"] == "dcat:Dataset"
+    assert {d["dct:title"] for d in dcat["dcat:dataset"]["dcat:distribution"]} >= {
+        "projects.parquet", "activities.csv", "warehouse.duckdb"}
 
 
 def test_a_broken_package_is_reported_invalid(two_releases, tmp_path):
@@ -186,7 +187,7 @@ def test_catalogue_page_in_headless_chromium(served, two_releases, tmp_path):
     assert CHROMIUM, "BGFUNDS_REQUIRE_BROWSER is set but chromium is not installed"
     flags = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,4000"]
+             f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,6000"]
     dom = subprocess.run([*flags, "--dump-dom", served], capture_output=True, text=True, timeout=120).stdout
     assert f'<b id="release-id">{second.name}</b>' in dom
     for text in ("projects.parquet", "history_projects.csv", "Frictionless Data Package", "По програми / By programme",
@@ -195,7 +196,7 @@ def test_catalogue_page_in_headless_chromium(served, two_releases, tmp_path):
     shot = tmp_path / "catalogue.png"
     subprocess.run([*flags, f"--screenshot={shot}", served], capture_output=True, timeout=120, check=True)
     image = Image.open(shot).convert("RGB")
-    assert image.size == (1200, 4000)
+    assert image.size == (1200, 6000)
     colours = {c for _, c in image.getcolors(maxcolors=1 << 20)}
     # The chart bars (contracted, reported, paid) were painted.
     assert {(0x1F, 0x5F, 0x99), (0xE0, 0x8A, 0x1E), (0x2E, 0x8B, 0x57)} <= colours
