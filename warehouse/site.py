@@ -275,6 +275,14 @@ class SiteBuilder:
             SELECT project_code, activity_no, activity_name, amount_contracted_bgn, amount_contracted_eur,
                    amount_reported_bgn, amount_reported_eur, execution_rate
             FROM activities WHERE is_over_reported ORDER BY project_code, activity_no""")
+        self.over_by_project = defaultdict(list)
+        for a in self.over_reported:
+            self.over_by_project[a["project_code"]].append(a)
+
+    def over_reported_of(self, projects: list[dict]) -> list[dict]:
+        """The over-reported activities of these projects (each project once)."""
+        codes = dict.fromkeys(p["project_code"] for p in projects)
+        return [a for code in sorted(codes) for a in self.over_by_project.get(code, [])]
 
     # -- pages --
     def municipality_pages(self) -> None:
@@ -290,8 +298,7 @@ class SiteBuilder:
             code, name = row["municipality_code"], row["municipality_name"]
             district = districts.get(row.get("district_code"), row.get("district_code") or "")
             projects = by_municipality.get(code, [])
-            codes = {p["project_code"] for p in projects}
-            over = [a for a in self.over_reported if a["project_code"] in codes]
+            over = self.over_reported_of(projects)
             feed = f"feeds/municipality/{slug(code)}.atom"
             body = f"""<h1 id="entity-name">Община {escape(name)}</h1>
 <p>Област <a href="../district/{slug(row.get('district_code'))}.html">{escape(district)}</a> · код ЛАУ {escape(code)}
@@ -331,8 +338,7 @@ class SiteBuilder:
         for row in _rows(self.con, "SELECT * FROM absorption_by_beneficiary"):
             key = row["beneficiary_key"]
             projects = by_key.get(key, [])
-            codes = {p["project_code"] for p in projects}
-            over = [a for a in self.over_reported if a["project_code"] in codes]
+            over = self.over_reported_of(projects)
             feed = f"feeds/beneficiary/{slug(key)}.atom"
             name = row.get("beneficiary_name") or key or "—"
             body = f"""<h1 id="entity-name">{escape(name)}</h1>
