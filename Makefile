@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
+DUCKDB1 = .venv-duckdb1
 
 .PHONY: setup demo test bench eval dev serve lint lock clean
 
@@ -12,7 +13,13 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
-setup: $(STAMP)
+# DuckDB 1.x beside the project's 2.x, only for the tests that open a release with both.
+$(DUCKDB1)/.installed: requirements-duckdb1.lock
+	$(PYTHON) -m venv $(DUCKDB1)
+	$(DUCKDB1)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-duckdb1.lock
+	touch $(DUCKDB1)/.installed
+
+setup: $(STAMP) $(DUCKDB1)/.installed
 
 ## Run the whole Dagster job in-process on the bundled recorded sample corpus.
 demo: setup
@@ -51,4 +58,4 @@ lock:
 	rm -rf .lockvenv
 
 clean:
-	rm -rf $(VENV) data .dagster .pytest_cache
+	rm -rf $(VENV) $(DUCKDB1) data .dagster .pytest_cache

@@ -50,7 +50,7 @@ from warehouse.metadata_documents import (
     STRATEGY_MEASURES,
 )
 from warehouse.metadata_reference import PLACES, PROGRAMMES
-from warehouse.release import build_release
+from warehouse.release import build_release, listed_contracts
 from warehouse.staging import StagedTable, stage_batches, stage_frame
 
 
@@ -303,7 +303,8 @@ def out_bgfunds__release(context: dg.AssetExecutionContext, settings: Settings, 
         con.close()
     quality = {"inputs_fingerprint": _core_bgfunds__inputs, "tables": validate_tables(tables),
                "coverage": isun_coverage}
-    release = build_release(out_bgfunds__warehouse, settings.publish_dir, quality)
+    release = build_release(out_bgfunds__warehouse, settings.publish_dir, quality,
+                            listed=listed_contracts(settings.crawl_state_path))
     context.add_output_metadata({
         "release": str(release.resolve()),
         "latest": str((settings.publish_dir / "latest").resolve()),

@@ -190,24 +190,11 @@ def print_plan(source: LiveIsunCrawler, data_dir: Path, out=None) -> int:
     return 0
 
 
-def serve_latest(data_dir: Path, port: int) -> int:
-    """Serve data/publish/latest on 127.0.0.1 until interrupted."""
-    import functools
-    import http.server
+def serve_latest(data_dir: Path, port: int, host: str = "127.0.0.1") -> int:
+    """Serve data/publish (`/` follows `latest`) until interrupted (`pipelines.serve`)."""
+    from pipelines.serve import serve
 
-    root = (data_dir / "publish" / "latest").resolve()
-    if not (root / "index.html").exists():
-        print(f"no release to serve: {root} has no index.html; run 'bgfunds demo' or 'bgfunds publish' first",
-              file=sys.stderr)
-        return 2
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as httpd:
-        print(f"serving {root} on http://127.0.0.1:{httpd.server_address[1]}/ (Ctrl-C to stop)", flush=True)
-        try:
-            httpd.serve_forever()
-        except KeyboardInterrupt:
-            pass
-    return 0
+    return serve(data_dir, host, port)
 
 
 def extract_command(paths: list[str], kind: str, data_dir: str, out=None, per_project: bool = False) -> int:
@@ -259,9 +246,10 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--data-dir", default=os.environ.get("BGFUNDS_DATA_DIR", "data"))
     publish = sub.add_parser("publish", help="rebuild and release offline from the raw archive (no fetching)")
     publish.add_argument("--data-dir", default=os.environ.get("BGFUNDS_DATA_DIR", "data"))
-    serve = sub.add_parser("serve", help="serve the latest release's catalogue on 127.0.0.1")
+    serve = sub.add_parser("serve", help="serve the releases over HTTP: / follows 'latest', /releases/<id>/ is fixed")
     serve.add_argument("--data-dir", default=os.environ.get("BGFUNDS_DATA_DIR", "data"))
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; 0.0.0.0 for all)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
     ext = sub.add_parser("extract", help="extract normalised project records from files or URLs, as JSON lines")
     ext.add_argument("paths", nargs="+", metavar="PATH")
     ext.add_argument("--kind", default="auto",
@@ -290,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "serve":
-        return serve_latest(Path(args.data_dir), args.port)
+        return serve_latest(Path(args.data_dir), args.port, args.host)
     if args.command == "extract":
         return extract_command(args.paths, args.kind, args.data_dir, per_project=args.per_project)
 

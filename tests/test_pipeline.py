@@ -128,7 +128,7 @@ def test_row_failing_a_financing_identity_is_quarantined_with_its_activities(tmp
 
 
 def _snapshot(directory):
-    return {p.name: p.read_bytes() for p in directory.iterdir()}
+    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in directory.rglob("*") if p.is_file()}
 
 
 def test_failed_quality_gate_keeps_the_last_good_release(tmp_path):

@@ -47,6 +47,7 @@ def table_schema(table: Table) -> dict:
 
 
 def datapackage(release_id: str, tables: list[Table], files: dict[str, dict]) -> dict:
+    """Each table twice: as CSV (`<table>`) and as Parquet (`<table>-parquet`), with one schema."""
     resources = []
     for t in tables:
         csv = files[f"{t.name}.csv"]
@@ -55,6 +56,17 @@ def datapackage(release_id: str, tables: list[Table], files: dict[str, dict]) ->
             "format": "csv", "mediatype": "text/csv", "encoding": "utf-8-sig",
             "bytes": csv["bytes"], "hash": f"sha256:{csv['sha256']}", "schema": table_schema(t),
         })
+    for t in tables:
+        parquet = files.get(f"{t.name}.parquet")
+        if parquet:
+            resources.append({
+                "name": f"{t.name}-parquet", "path": f"{t.name}.parquet", "title": t.bg,
+                "description": f"{t.en} / {t.bg} (Parquet)", "format": "parquet",
+                # No bytes/hash here: frictionless's Parquet reader does not count them (and
+                # would report a mismatch); SHA256SUMS and dcat.jsonld carry both.
+                "mediatype": "application/vnd.apache.parquet",
+                "schema": {k: v for k, v in table_schema(t).items() if k != "foreignKeys"},
+            })
     return {"name": PACKAGE_NAME, "title": f"{TITLE_BG} / {TITLE_EN}", "version": release_id,
             "licenses": [LICENSE], "sources": [SOURCE], "resources": resources}
 
@@ -70,13 +82,27 @@ FRICTIONLESS_ROWS = 10_000
 def validate_datapackage(path: Path, limit_rows: int | None = FRICTIONLESS_ROWS) -> dict:
     """Validate with the frictionless library: descriptor, schema, types, keys and foreign keys.
 
-    Reads the first `limit_rows` rows of each resource (None: all of them).
+    Reads the first `limit_rows` rows of each CSV resource (None: all of them). The Parquet
+    resources hold the same rows (one writer, `warehouse.export`); frictionless 5.21 reads
+    Parquet through pandas, where an empty integer cell becomes NaN and fails its type, so
+    for those the file's own schema is compared with the declared one (names and order)
+    instead.
     """
-    from frictionless import validate
+    import pyarrow.parquet as pq
+    from frictionless import Package
 
-    report = validate(str(path), limit_rows=limit_rows)
+    path = Path(path)
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    csv_only = {**descriptor, "resources": [r for r in descriptor["resources"] if r.get("format") != "parquet"]}
+    report = Package(csv_only, basepath=str(path.parent)).validate(limit_rows=limit_rows)
     errors = [f"{task.name}: {err.type}: {err.message}" for task in report.tasks for err in task.errors]
-    return {"valid": bool(report.valid), "errors": errors[:50], "error_count": len(errors),
+    for r in descriptor["resources"]:
+        if r.get("format") == "parquet":
+            names = pq.read_schema(path.parent / r["path"]).names
+            declared = [f["name"] for f in r["schema"]["fields"]]
+            if names != declared:
+                errors.append(f"{r['name']}: schema: the file's columns {names} are not the declared {declared}")
+    return {"valid": not errors, "errors": errors[:50], "error_count": len(errors),
             "rows_checked_per_resource": limit_rows or "all"}
 
 
@@ -175,8 +201,15 @@ EXAMPLE_QUERIES = [
     ("Най-големи бенефициенти / Top beneficiaries",
      "SELECT beneficiary_name, count(*) AS projects, sum(amount_total_eur) AS contracted_eur\n"
      "FROM 'projects.parquet' GROUP BY ALL ORDER BY contracted_eur DESC LIMIT 20;"),
-    ("Развитие на изплатените суми / Paid amounts over releases",
-     "SELECT release_id, sum(amount_paid_eur) AS paid_eur FROM 'history_projects.parquet' GROUP BY ALL ORDER BY release_id;"),
+    ("Развитие на изплатените суми / Paid amounts over releases (state as of each release)",
+     "-- history_projects keeps a row only when a project changes: the state as of a release is each project's\n"
+     "-- latest row at or before it (ready-made: 'totals_over_releases.parquet').\n"
+     "WITH r AS (SELECT DISTINCT release_id FROM 'history_projects.parquet'),\n"
+     "state AS (SELECT r.release_id AS as_of, h.* FROM r JOIN 'history_projects.parquet' h ON h.release_id <= r.release_id\n"
+     "          QUALIFY row_number() OVER (PARTITION BY r.release_id, h.project_code ORDER BY h.release_id DESC) = 1)\n"
+     "SELECT as_of AS release_id, count(*) FILTER (WHERE NOT is_removed) AS projects,\n"
+     "       sum(amount_paid_eur) FILTER (WHERE NOT is_removed) AS paid_eur\n"
+     "FROM state GROUP BY ALL ORDER BY release_id;"),
 ]
 
 
@@ -197,7 +230,8 @@ def index_html(*, release_id: str, issued: str, tables: list[Table], files: dict
 
     datasets = "".join(
         f"<tr><td><b>{escape(t.name)}</b><br><small>{escape(t.bg)}<br>{escape(t.en)}</small></td>"
-        f"<td class=\"num\">{counts.get(t.name, 0):,}</td><td>{link(t.name + '.parquet')}</td><td>{link(t.name + '.csv')}</td></tr>"
+        f"<td class=\"num\">{counts.get(t.name, 0):,}</td><td>{link(t.name + '.parquet')}</td><td>{link(t.name + '.csv')}</td>"
+        f"<td>{link(t.name + '.xlsx') if t.name + '.xlsx' in files else ''}</td></tr>"
         for t in tables)
     dict_rows = "".join(
         f"<tr><td>{escape(r['table'])}</td><td><code>{escape(r['field'])}</code></td><td>{escape(r['type'])}</td>"
@@ -210,7 +244,8 @@ def index_html(*, release_id: str, issued: str, tables: list[Table], files: dict
     queries = "".join(f"<h3>{escape(title)}</h3><pre>{escape(sql)}</pre>" for title, sql in EXAMPLE_QUERIES)
     s = changelog["summary"]
     other = "".join(f'<li><a href="{n}">{n}</a> <small>{_size(files[n]["bytes"])}</small></li>'
-                    for n in sorted(files) if not n.endswith((".parquet", ".csv")))
+                    for n in sorted(files) if not n.endswith((".parquet", ".csv", ".xlsx")))
+    coverage = quality.get("coverage", {}).get("line", "")
     return f"""<!DOCTYPE html>
 <html lang="bg"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>bgfunds — {escape(release_id)}</title>
@@ -223,8 +258,14 @@ th{{background:#f3f6fa}} .num{{text-align:right}} .ok{{color:#2e7d32}} .bad{{col
 <h1>{escape(TITLE_BG)}<br><small>{escape(TITLE_EN)}</small></h1>
 <p>Издание / release <b id="release-id">{escape(release_id)}</b>, {escape(issued)}. Източник / source: <a href="{SOURCE['path']}">{escape(SOURCE['title'])}</a>.
 Лиценз / licence: <a href="{LICENSE['path']}">{LICENSE['name']}</a>. Суми в евро при 1 EUR = 1,95583 лв. / Amounts in EUR at 1 EUR = 1.95583 BGN.</p>
+<p id="site-link" style="font-size:1.2em">➜ <a href="site/index.html"><b>Търсене по община, бенефициент, проект и програма</b>
+/ search by municipality, beneficiary, project and programme</a> (без SQL / no SQL needed)</p>
+<p id="coverage">{escape(coverage)}</p>
 <h2 id="datasets">Набори от данни / Datasets</h2>
-<table><tr><th>таблица / table</th><th>редове / rows</th><th>Parquet (zstd)</th><th>CSV (UTF-8, BOM)</th></tr>{datasets}</table>
+<p><small>CSV: for tools (comma-separated, point decimals, column names as in Parquet). For Excel open the XLSX:
+Bulgarian column titles, real numbers. / CSV е за програми; за Excel отворете XLSX: заглавия на български, числа като числа.
+absorption_by_municipality и absorption_by_district: проект на няколко места се отчита за всяко — не събирайте по места.</small></p>
+<table><tr><th>таблица / table</th><th>редове / rows</th><th>Parquet (zstd)</th><th>CSV (UTF-8, BOM)</th><th>Excel</th></tr>{datasets}</table>
 <p>Цялата база / whole database: {link('warehouse.duckdb')}</p>
 <p>Метаданни / metadata:</p><ul>{other}</ul>
 <h2 id="quality">Качество / Quality</h2>

@@ -20,8 +20,11 @@ from pathlib import Path
 import duckdb
 
 from warehouse.catalogue import (
+    LICENSE,
+    SOURCE,
+    TITLE_BG,
+    TITLE_EN,
     datapackage,
-    dcat,
     dictionary_markdown,
     dictionary_rows,
     index_html,
@@ -31,6 +34,8 @@ from warehouse.catalogue import (
 )
 from warehouse.changelog import changelog_markdown, compute_changelog
 from warehouse.charts import grouped_bar_chart
+from warehouse.dcat_ap import base_url as configured_base_url
+from warehouse.dcat_ap import dcat_ap
 from warehouse.duckdb_store import connect
 from warehouse.export import export_tables
 from warehouse.metadata import (
@@ -44,10 +49,18 @@ from warehouse.metadata import (
 from warehouse.metadata_documents import DOCUMENT_TABLES
 from warehouse.metadata_isun_bulk import BULK_TABLES
 from warehouse.metadata_reference import REFERENCE_TABLES
+from warehouse.site import build_site
+from warehouse.views import ABSORPTION_VIEWS, create_release_views, view_table
+from warehouse.xlsx import write_xlsx
 
 MEDIA_TYPES = {".parquet": "application/vnd.apache.parquet", ".csv": "text/csv", ".duckdb": "application/x-duckdb",
                ".json": "application/json", ".jsonld": "application/ld+json", ".md": "text/markdown",
-               ".html": "text/html"}
+               ".html": "text/html",
+               ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+# DuckDB files are written in this storage format, which DuckDB 1.0 and every later version read.
+DUCKDB_STORAGE_VERSION = "v1.0.0"
+# Tables people open in a spreadsheet get an XLSX too (besides every absorption view).
+XLSX_TABLES = ("projects",)
 
 
 class ReleaseError(RuntimeError):
@@ -77,18 +90,20 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _file_info(directory: Path, digests: dict[tuple[str, int, int], str]) -> dict[str, dict]:
-    """Size, checksum and media type of each file; `digests` (one per release) remembers
-    checksums by (name, size, mtime), since the release lists its files four times as it grows."""
+def _file_info(directory: Path, digests: dict[tuple[str, int, int], str], recursive: bool = False) -> dict[str, dict]:
+    """Size, checksum and media type of each file (with `recursive`, those in the site's folders
+    too, by relative path); `digests` (one per release) remembers checksums by (name, size,
+    mtime), since the release lists its files four times as it grows."""
     info = {}
-    for p in sorted(directory.iterdir()):
-        if not p.is_file() or p.name == "SHA256SUMS":
+    for p in sorted(directory.rglob("*") if recursive else directory.iterdir()):
+        if not p.is_file() or p.name == "SHA256SUMS" or p.name.startswith("."):
             continue
         stat = p.stat()
-        key = (p.name, stat.st_size, stat.st_mtime_ns)
+        name = p.relative_to(directory).as_posix()
+        key = (name, stat.st_size, stat.st_mtime_ns)
         if key not in digests:
             digests[key] = _sha256(p)
-        info[p.name] = {"bytes": stat.st_size, "sha256": digests[key],
+        info[name] = {"bytes": stat.st_size, "sha256": digests[key],
                         "mediatype": MEDIA_TYPES.get(p.suffix, mimetypes.guess_type(p.name)[0] or "application/octet-stream")}
     return info
 
@@ -157,14 +172,57 @@ def _charts(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
+def coverage_line(projects: int, listed_contracts: int | None) -> str:
+    """How much of ИСУН the release holds: its contracts of those ИСУН's listings name."""
+    if listed_contracts:
+        return (f"Покритие / coverage: {projects} договора в изданието от {listed_contracts}, изброени в ИСУН "
+                f"({100 * projects / listed_contracts:.1f} %). / {projects} of the {listed_contracts} contracts "
+                "ИСУН lists are in this release.")
+    return (f"Покритие / coverage: {projects} договора в изданието; списъците на ИСУН не са четени при това "
+            f"изграждане (записан корпус). / {projects} contracts; ИСУН's listings were not read in this build "
+            "(a recorded corpus).")
+
+
+def listed_contracts(crawl_state_path: Path) -> int | None:
+    """Contracts ИСУН's listings have named so far (the crawler's state), or None without a crawl."""
+    if not Path(crawl_state_path).exists():
+        return None
+    try:
+        con = duckdb.connect(str(crawl_state_path), read_only=True)
+        try:
+            return con.execute("SELECT count(*) FROM crawl_contracts").fetchone()[0] or None
+        finally:
+            con.close()
+    except duckdb.Error:
+        return None
+
+
+def _write_compatible(work: Path, target: Path) -> None:
+    """Copy the working DuckDB file into `target` in a storage format DuckDB 1.x reads too."""
+    con = connect(work)
+    try:
+        con.execute(f"ATTACH '{target}' AS compatible (STORAGE_VERSION '{DUCKDB_STORAGE_VERSION}')")
+        name = con.execute("SELECT current_database()").fetchone()[0]
+        con.execute(f'COPY FROM DATABASE "{name}" TO compatible')
+        con.execute("DETACH compatible")
+    finally:
+        con.close()
+
+
 def build_release(warehouse_path: Path | str, publish_root: Path | str, quality: dict, *,
-                  release_date: date | None = None) -> Path:
-    """Assemble, validate and publish a release from a checked warehouse; return its directory."""
+                  release_date: date | None = None, base_url: str | None = None,
+                  listed: int | None = None) -> Path:
+    """Assemble, validate and publish a release from a checked warehouse; return its directory.
+
+    `base_url` (default `BGFUNDS_BASE_URL` or http://127.0.0.1:8000/) makes the metadata's and
+    feeds' URLs absolute; `listed` is how many contracts ИСУН's listings name (the coverage line).
+    """
     publish_root = Path(publish_root)
     releases = publish_root / "releases"
     releases.mkdir(parents=True, exist_ok=True)
     release_id = _release_id(releases, release_date or datetime.now(UTC).date())
     issued = datetime.now(UTC).isoformat(timespec="seconds")
+    base = configured_base_url(base_url)
     previous = latest_release(publish_root)
     staging = publish_root / f".staging-{release_id}-{uuid.uuid4().hex[:8]}"
     tables: list[Table] = [*PUBLISHED_TABLES.values(), *BULK_TABLES.values(), *DOCUMENT_TABLES.values(),
@@ -173,19 +231,40 @@ def build_release(warehouse_path: Path | str, publish_root: Path | str, quality:
     try:
         staging.mkdir()
         digests: dict[tuple[str, int, int], str] = {}
-        db = staging / "warehouse.duckdb"
-        shutil.copyfile(warehouse_path, db)
-        con = connect(db)
+        work = staging / ".work.duckdb"
+        shutil.copyfile(warehouse_path, work)
+        con = connect(work)
         try:
             _add_history(con, release_id, previous)
+            create_release_views(con)
+            view_tables = [view_table(con, name) for name in (*ABSORPTION_VIEWS, "totals_over_releases")]
             counts = {t.name: con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0] for t in tables}
             quarantine = con.execute(
                 "SELECT table_name || ':' || rule, count(*) FROM quarantine GROUP BY ALL ORDER BY ALL").fetchall()
             charts = _charts(con)
+            api_coverage = quality.get("coverage") or {}
+            coverage = coverage_line(counts["projects"], listed)
+            if api_coverage.get("line"):
+                coverage += f" ИСУН open data: {api_coverage['line']}."
             con.execute("CHECKPOINT")
         finally:
             con.close()
+        db = staging / "warehouse.duckdb"
+        _write_compatible(work, db)
+        for leftover in (work, work.with_name(work.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        tables = [*tables, *view_tables]
         export_tables(db, staging, tables, copy_db=False)
+        con = connect(db, read_only=True)
+        try:
+            for t in view_tables:
+                counts[t.name] = con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0]
+            xlsx = [*view_tables, *(t for t in tables if t.name in XLSX_TABLES)]
+            for t in xlsx:
+                write_xlsx(con, t, staging / f"{t.name}.xlsx")
+            site = build_site(con, staging / "site", release_id, coverage, base, previous)
+        finally:
+            con.close()
 
         changelog = compute_changelog(previous / "projects.parquet" if previous else None, staging / "projects.parquet")
         write_json(staging / "changelog.json", changelog)
@@ -202,7 +281,10 @@ def build_release(warehouse_path: Path | str, publish_root: Path | str, quality:
         frictionless = validate_datapackage(staging / "datapackage.json")
         report = {"release_id": release_id, "issued": issued, "tables": quality.get("tables", {}),
                   "inputs_fingerprint": quality.get("inputs_fingerprint"),
-                  "row_counts": counts, "coverage": quality.get("coverage"),
+                  "row_counts": counts,
+                  "coverage": {**api_coverage, "projects": counts["projects"], "listed_by_isun": listed,
+                               "api_line": api_coverage.get("line"), "line": coverage},
+                  "site": site,
                   "quarantine": {"total": sum(n for _, n in quarantine), "by_table_rule": dict(quarantine)},
                   "frictionless": frictionless, "previous_release": previous.name if previous else None}
         write_json(staging / "quality_report.json", report)
@@ -210,12 +292,15 @@ def build_release(warehouse_path: Path | str, publish_root: Path | str, quality:
         if not frictionless["valid"]:
             raise ReleaseError(f"release {release_id}: the Data Package does not validate: {frictionless['errors'][:5]}")
 
-        write_json(staging / "dcat.jsonld", dcat(release_id, issued, _file_info(staging, digests)))
+        write_json(staging / "dcat.jsonld", dcat_ap(
+            release_id=release_id, issued=issued, files=_file_info(staging, digests), title_bg=TITLE_BG,
+            title_en=TITLE_EN, licence_url=LICENSE["path"], source_url=SOURCE["path"], base=base))
         (staging / "index.html").write_text(index_html(
             release_id=release_id, issued=issued, tables=tables, files=_file_info(staging, digests), counts=counts,
             quality=report, changelog=changelog, charts=charts, dictionary=dictionary), encoding="utf-8")
         (staging / "SHA256SUMS").write_text(
-            "".join(f"{info['sha256']}  {name}\n" for name, info in _file_info(staging, digests).items()), encoding="utf-8")
+            "".join(f"{info['sha256']}  {name}\n" for name, info in _file_info(staging, digests, recursive=True).items()),
+            encoding="utf-8")
 
         final = releases / release_id
         os.replace(staging, final)

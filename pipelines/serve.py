@@ -1,0 +1,214 @@
+"""`bgfunds serve`: the published releases over HTTP, read-only, on a threaded server.
+
+`/` is whatever `data/publish/latest` points at *when the request arrives* (a new release
+is served as soon as `latest` moves, without a restart); `/releases/<id>/…` is one fixed
+release. Files only, from inside the publish root: no directory listings, no symlinks
+out, no uploads. `Range: bytes=…` is answered with 206 and only the bytes asked for, so
+DuckDB's httpfs (or any HTTP client) reads one Parquet column without the whole file.
+Every response carries security headers; each connection has an idle timeout so a slow or
+silent client holds one thread for at most `TIMEOUT_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import mimetypes
+import os
+import posixpath
+import re
+import socket
+import sys
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+TIMEOUT_SECONDS = 15
+BLOCK = 1 << 16
+MEDIA_TYPES = {".parquet": "application/vnd.apache.parquet", ".csv": "text/csv; charset=utf-8",
+               ".duckdb": "application/octet-stream", ".jsonld": "application/ld+json",
+               ".json": "application/json", ".md": "text/markdown; charset=utf-8",
+               ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+               ".atom": "application/atom+xml", ".svg": "image/svg+xml",
+               ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+               ".ttl": "text/turtle; charset=utf-8", ".css": "text/css; charset=utf-8"}
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    # The site is static: its own scripts, styles and images only; nothing loaded from elsewhere.
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                               "img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+    "Cross-Origin-Resource-Policy": "cross-origin",  # data files may be read by notebooks on other origins
+    "Access-Control-Allow-Origin": "*",
+}
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def resolve(publish_root: Path, url_path: str) -> Path | None:
+    """The file a URL path names, or None if it is outside the publish root or not a file."""
+    parts = [p for p in posixpath.normpath(unquote(urlsplit(url_path).path)).split("/") if p not in ("", ".")]
+    if ".." in parts or any(p.startswith(".") for p in parts):
+        return None
+    if parts[:1] == ["releases"]:
+        base = publish_root / "releases"
+        parts = parts[1:]
+    else:
+        base = publish_root / "latest"
+    try:
+        base = base.resolve(strict=True)  # `latest` is read now, per request: it may have moved
+    except OSError:
+        return None
+    target = base.joinpath(*parts) if parts else base
+    if target.is_dir():
+        target = target / "index.html"
+    try:
+        real = target.resolve(strict=True)
+    except OSError:
+        return None
+    root = publish_root.resolve()
+    if not real.is_relative_to(root) or not real.is_file():
+        return None
+    return real
+
+
+def parse_range(header: str, size: int) -> tuple[int, int] | None | str:
+    """(first, last) byte of a single `bytes=` range; None to send the whole file (no or
+    unsupported header, e.g. several ranges); "unsatisfiable" for a range past the end."""
+    m = _RANGE.match(header.strip())
+    if not m or (not m.group(1) and not m.group(2)):
+        return None
+    first, last = m.group(1), m.group(2)
+    if not first:  # the last N bytes
+        n = int(last)
+        return (max(0, size - n), size - 1) if n and size else "unsatisfiable"
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    if start >= size or (last and int(last) < start):
+        return "unsatisfiable"
+    return start, end
+
+
+class ReleaseHandler(BaseHTTPRequestHandler):
+    server_version = "bgfunds"
+    protocol_version = "HTTP/1.1"  # keep-alive: DuckDB makes many small range requests
+    timeout = TIMEOUT_SECONDS
+    publish_root: Path
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
+        if os.environ.get("BGFUNDS_SERVE_LOG"):
+            super().log_message(format, *args)
+
+    def _headers(self, status: int, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        for name, value in {**SECURITY_HEADERS, **headers}.items():
+            self.send_header(name, value)
+        self.end_headers()
+
+    def _error(self, status: HTTPStatus, extra: dict[str, str] | None = None) -> None:
+        body = f"{status.value} {status.phrase}\n".encode()
+        self._headers(status, {"Content-Type": "text/plain; charset=utf-8", "Content-Length": str(len(body)),
+                               **(extra or {})})
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_HEAD(self) -> None:  # noqa: N802 - http.server's naming
+        self.do_GET()
+
+    def do_GET(self) -> None:  # noqa: N802
+        path = resolve(self.publish_root, self.path)
+        if path is None:
+            self._error(HTTPStatus.NOT_FOUND)
+            return
+        try:
+            fh = open(path, "rb")  # noqa: SIM115 - closed below
+        except OSError:
+            self._error(HTTPStatus.NOT_FOUND)
+            return
+        with fh:
+            stat = os.fstat(fh.fileno())
+            size = stat.st_size
+            etag = f'"{stat.st_ino:x}-{stat.st_size:x}-{stat.st_mtime_ns:x}"'
+            headers = {"Content-Type": MEDIA_TYPES.get(path.suffix, mimetypes.guess_type(path.name)[0]
+                                                       or "application/octet-stream"),
+                       "Accept-Ranges": "bytes", "ETag": etag,
+                       "Last-Modified": email.utils.formatdate(stat.st_mtime, usegmt=True),
+                       # `/` follows `latest`, so a cache must ask again; fixed releases never change.
+                       "Cache-Control": "public, max-age=31536000, immutable"
+                       if self.path.startswith("/releases/") else "no-cache"}
+            if self.headers.get("If-None-Match") == etag:
+                self._headers(HTTPStatus.NOT_MODIFIED, {k: v for k, v in headers.items() if k != "Content-Type"})
+                return
+            wanted = parse_range(self.headers.get("Range", ""), size) if self.headers.get("Range") else None
+            if wanted == "unsatisfiable":
+                self._error(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, {"Content-Range": f"bytes */{size}"})
+                return
+            if wanted is None:
+                first, last, status = 0, size - 1, HTTPStatus.OK
+            else:
+                first, last = wanted
+                status = HTTPStatus.PARTIAL_CONTENT
+                headers["Content-Range"] = f"bytes {first}-{last}/{size}"
+            length = max(0, last - first + 1)
+            self._headers(status, {**headers, "Content-Length": str(length)})
+            if self.command == "HEAD":
+                return
+            fh.seek(first)
+            try:
+                while length > 0:
+                    block = fh.read(min(BLOCK, length))
+                    if not block:
+                        break
+                    self.wfile.write(block)
+                    length -= len(block)
+            except (BrokenPipeError, ConnectionResetError):  # the client went away (a browser, a reader done early)
+                self.close_connection = True
+
+    def _refuse(self) -> None:
+        self._error(HTTPStatus.METHOD_NOT_ALLOWED, {"Allow": "GET, HEAD"})
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _refuse  # noqa: N815
+
+
+class ReleaseServer(ThreadingHTTPServer):
+    """One thread per connection (daemon threads), a deep accept queue, address reuse."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 256
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that hangs up or times out is routine; anything else is printed as usual."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
+
+def make_server(publish_root: Path | str, host: str = "127.0.0.1", port: int = 8000) -> ReleaseServer:
+    handler = type("Handler", (ReleaseHandler,), {"publish_root": Path(publish_root)})
+    server_class = type("ReleaseServer6", (ReleaseServer,), {"address_family": socket.AF_INET6}) if ":" in host \
+        else ReleaseServer
+    return server_class((host, port), handler)
+
+
+def serve(data_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
+    """Serve `data_dir/publish` until interrupted; `/` follows `latest`."""
+    publish_root = Path(data_dir) / "publish"
+    if not (publish_root / "latest" / "index.html").exists():
+        print(f"no release to serve: {publish_root / 'latest'} has no index.html; run 'bgfunds demo' or "
+              "'bgfunds publish' first", file=sys.stderr)
+        return 2
+    with make_server(publish_root, host, port) as httpd:
+        bound_host, bound_port = httpd.server_address[:2]
+        print(f"serving {publish_root / 'latest'} on http://{bound_host}:{bound_port}/ (follows 'latest'; "
+              "Ctrl-C to stop)", flush=True)
+        try:
+            httpd.serve_forever()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
