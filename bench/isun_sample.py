@@ -75,10 +75,11 @@ def euro_contract() -> Contract:
         contract_id=SAMPLE_CONTRACT_IDS["eur"], reg_number="BG16FFPR003-1.001-0007-C01",
         name="Енергийна ефективност на сградата на СУ „Христо Ботев“, гр. Левски",
         procedure_code="BG16FFPR003-1.001", procedure_name="Интегрирани градски инвестиции",
-        beneficiary_uin="000413878", beneficiary_name="ОБЩИНА ЛЕВСКИ",
+        beneficiary_uin="000413878", beneficiary_name="Община Левски",
         programme_name="Програма „Развитие на регионите“ 2021-2027", funds=["ЕФРР"], programme_id=583,
         contract_date=date(2026, 1, 15), start_date=date(2026, 2, 1), end_date=date(2027, 7, 31),
-        status="Сключен", places=["България, Северна и Югоизточна България (BG3), Северозападен (BG31), Плевен (BG314), "
+        status="В изпълнение (от дата на стартиране)",
+        places=["България, Северна и Югоизточна България (BG3), Северозападен (BG31), Плевен (BG314), "
                                   "Левски, гр.Левски"],
         description="Прилагане на мерки за енергийна ефективност в училищна сграда.",
         activities=[
@@ -104,7 +105,7 @@ def cyrillic_code_contract() -> Contract:
         contract_id=SAMPLE_CONTRACT_IDS["cyrillic"], reg_number="BG06RDNP001-7.007-0051-С01",
         name="Реконструкция на улична мрежа в с. Бяла вода",
         procedure_code="BG06RDNP001-7.007", procedure_name="Подмярка 7.2 Инвестиции в малка по мащаби инфраструктура",
-        beneficiary_uin="000303524", beneficiary_name="ОБЩИНА БЕЛОГРАДЧИК",
+        beneficiary_uin="000303524", beneficiary_name="Община Белоградчик",
         programme_name="Програма за развитие на селските райони 2014-2020", funds=["ЕЗФРСР"], programme_id=3,
         contract_date=date(2019, 6, 14), start_date=date(2019, 6, 14), end_date=date(2022, 6, 14),
         status="Приключен (към датата на приключване)",
@@ -157,7 +158,7 @@ def stambolovo_contract() -> Contract:
         description="Проектът цели повишаване на гражданското участие в процесите на формулиране, изпълнение и "
                     "мониторинг на местните политики в община Стамболово.",
         activities=[(t, D(a), D(r)) for t, a, r in activities],
-        partners=[Participant("ОБЩИНА СТАМБОЛОВО", "000903049", D("8000.00"), D("7850.00"))],
+        partners=[Participant("Община Стамболово", "000903049", D("8000.00"), D("7850.00"))],
         eu_amount=D("75514.68"), bg_amount=D("13326.12"), self_amount=D("0"),
         paid_eu=D("73195.54"), paid_bg=D("12916.86"), eu_percent=D("85.00"),
     )

@@ -14,7 +14,14 @@ from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
 
-from bench.isun_render import Contract, Participant, contract_url, encrypted_id, render_print, render_tab
+from bench.isun_render import (
+    Contract,
+    Participant,
+    contract_url,
+    encrypted_id,
+    render_print,
+    render_tab,
+)
 from sources.isun_crawl import CONTRACT_PAGES
 from sources.raw_archive import RawArchive
 

@@ -24,7 +24,7 @@ import duckdb
 
 from sources.crawl_state import CrawlState
 from sources.http_client import FetchError, HostBlockedError, PoliteClient
-from sources.isun_crawl import CrawlConfig
+from sources.isun_crawl import CONTRACT_PAGES, CrawlConfig
 from sources.isun_discovery import FOLLOW_PATH
 from sources.isun_opendata import (
     DEFAULT_API_INTERVAL_SECONDS,
@@ -167,7 +167,7 @@ class NightPlan:
     export_calls: list[str]
     listings: tuple[str, ...]
     listing_pages: int  # the configured listings and the pages they linked to last time
-    contract_pages: dict[str, int]  # reason -> count
+    contract_pages: dict[str, int]  # reason -> contracts (each costs `len(CONTRACT_PAGES)` requests)
     contracts_known: int
     budget: int
     api_interval_seconds: float
@@ -178,10 +178,10 @@ class NightPlan:
 
     @property
     def requests(self) -> int:
-        return self.bulk_requests + self.listing_pages + sum(self.contract_pages.values())
+        return self.bulk_requests + self.listing_pages + len(CONTRACT_PAGES) * sum(self.contract_pages.values())
 
     def lines(self) -> list[str]:
-        pages = sum(self.contract_pages.values())
+        pages = sum(self.contract_pages.values())  # contracts; 3 pages each
         hours = (len(self.api_calls) + len(self.export_calls)) * self.api_interval_seconds / 3600
         out = [f"bulk: {len(self.api_calls)} open-data API calls"
                + ("" if self.api_programmes_known else " (programme list not archived yet: criteria plus every "
@@ -191,7 +191,8 @@ class NightPlan:
         out += [f"  {url}" for url in [*self.api_calls, *self.export_calls]]
         out.append(f"listing pages: {self.listing_pages} ({', '.join(self.listings)} and the pages they linked to "
                    "last time)")
-        out.append(f"contract pages: {pages} of {self.contracts_known} known contracts "
+        out.append(f"contract pages: {len(CONTRACT_PAGES) * pages} ({', '.join(CONTRACT_PAGES)}) of {pages} "
+                   f"of {self.contracts_known} known contracts "
                    f"(new {self.contract_pages.get('new', 0)}, changed {self.contract_pages.get('changed', 0)}, "
                    f"rotation {self.contract_pages.get('rotation', 0)})")
         full = -(-self.contracts_known // max(pages, 1)) if self.contracts_known else 0
@@ -226,7 +227,7 @@ def night_plan(config: CrawlConfig, bulk: BulkConfig, archive: RawArchive, state
                     FROM crawl_contracts
                     ORDER BY CASE reason WHEN 'new' THEN 0 WHEN 'changed' THEN 1 ELSE 2 END,
                              last_fetched_at NULLS FIRST, contract_id
-                    LIMIT ?) GROUP BY reason""", [remaining]).fetchall())
+                    LIMIT ?) GROUP BY reason""", [remaining // len(CONTRACT_PAGES)]).fetchall())
         finally:
             state.close()
     return NightPlan(api_calls, api.programmes_known, export_calls, listings, listing_pages, counts, known,

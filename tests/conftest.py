@@ -8,7 +8,6 @@ from urllib.parse import quote
 import pytest
 
 from bench.isun_sample import SAMPLE_CONTRACT_IDS
-
 from pipelines.cli import run_build
 from sources.recorded import SAMPLE_CORPUS
 from tests.corpus_tools import Corpus

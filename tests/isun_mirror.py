@@ -53,7 +53,7 @@ def contract(contract_id: str) -> Contract:
         contract_id=contract_id, reg_number=project_code(contract_id),
         name="Енергийна ефективност на сградата на СУ „Христо Ботев“, гр. Левски",
         procedure_code="BG16FFPR003-1.001", procedure_name="Интегрирани градски инвестиции",
-        beneficiary_uin=COMPANY_UIN, beneficiary_name="ОБЩИНА ЛЕВСКИ",
+        beneficiary_uin=COMPANY_UIN, beneficiary_name="Община Левски",
         programme_name="Програма „Развитие на регионите“ 2021-2027", funds=["ЕФРР"],
         is_historic=contract_id == HISTORIC_CONTRACT,
         contract_date=date(2026, 1, 15), start_date=date(2026, 2, 1), end_date=date(2027, 7, 31),
@@ -120,7 +120,7 @@ def build_mirror(server: FaultServer, foreign_base_url: str) -> None:
         CONTRACT_IDS[5:10], 2, 3, f'<a href="{company_url(COMPANY_UIN, "Beneficiary").replace("&", "&amp;")}">ОБЩИНА ЛЕВСКИ</a>'))
     r[SEARCH_PAGES[2]] = Route(_search_html(CONTRACT_IDS[10:11], 3, 3))
     # The company page lists the last two contracts (and one already seen on a search page).
-    company = render_company(COMPANY_UIN, "ОБЩИНА ЛЕВСКИ", _listed([CONTRACT_IDS[4], *CONTRACT_IDS[11:13]]))
+    company = render_company(COMPANY_UIN, "Община Левски", _listed([CONTRACT_IDS[4], *CONTRACT_IDS[11:13]]))
     r[company_url(COMPANY_UIN, "Beneficiary")] = Route(company.encode("utf-8"))
     # The bulk sources in their real shapes: data about every project, no page ids.
     add_bulk_routes(server, [project_code(c) for c in CONTRACT_IDS])

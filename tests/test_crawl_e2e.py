@@ -11,17 +11,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import duckdb
 import pytest
 
 from pipelines.cli import run_build
 from pipelines.resources import LiveIsunCrawler
+from sources.isun_crawl import CONTRACT_PAGES
 from sources.raw_archive import RawArchive
 from tests.fault_server import FaultServer
-from urllib.parse import quote
-
-from sources.isun_crawl import CONTRACT_PAGES
 from tests.isun_mirror import (
     CONTRACT_IDS,
     CP1251_CONTRACT,

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from tests.conftest import SAMPLE_IDS
 from quality.suites import validate_table
+from tests.conftest import SAMPLE_IDS
 from warehouse.metadata import ACTIVITIES, PROJECTS
 
 

@@ -2,10 +2,10 @@
 
 import logging
 
-from tests.conftest import SAMPLE_QUERY
 from pipelines.resources import ArchivedDocumentsOnly, Settings
 from sources.raw_archive import RawArchive
 from sources.recorded import SAMPLE_CORPUS, SAMPLE_DOCUMENTS, replay_recording
+from tests.conftest import SAMPLE_QUERY
 
 
 def test_archived_documents_are_everything_but_isun_pages_even_from_a_mirror(tmp_path):

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from pipelines.serve import make_server
+from tests.conftest import SAMPLE_IDS
 from warehouse.catalogue import EXAMPLE_QUERIES
 from warehouse.dcat_ap import DEFAULT_BASE_URL, validate_dcat
 from warehouse.site import number_bg
@@ -55,11 +56,20 @@ def test_absorption_views_are_released_as_parquet_csv_and_xlsx(two_releases):
     municipality = dictionary[dictionary.table == "absorption_by_municipality"]
     assert len(municipality) and (second / "data_dictionary.md").read_text().count("не събирайте") == 2
     by_municipality = pd.read_parquet(second / "absorption_by_municipality.parquet").set_index("municipality_code")
-    assert float(by_municipality.loc[STAMBOLOVO, "contracted_bgn"]) == 88840.80
-    assert float(by_municipality.loc[STAMBOLOVO, "paid_eur"]) == 44028.57
+    # Every project the open-data API places in Стамболово counts (7 in the demo recording, the real register
+    # rows' totals); reported amounts exist only where pages were read (contract …-0010-C01).
+    con = duckdb.connect(str(second / "warehouse.duckdb"), read_only=True)
+    api = con.execute("SELECT count(*), sum(amount_total_bgn), sum(amount_paid_eur) FROM isun_api_projects WHERE "
+                      "proposal_code IN (SELECT proposal_code FROM isun_api_places WHERE lau_code = ?)",
+                      [STAMBOLOVO]).fetchone()
+    con.close()
+    assert api[0] == by_municipality.loc[STAMBOLOVO, "projects"] == 7
+    assert float(by_municipality.loc[STAMBOLOVO, "contracted_bgn"]) == float(api[1]) == 7999351.56
+    assert float(by_municipality.loc[STAMBOLOVO, "paid_eur"]) == float(api[2])
+    assert float(by_municipality.loc[STAMBOLOVO, "reported_bgn"]) == 88208.87  # the sum of …-0010-C01's activities
     report = json.loads((second / "quality_report.json").read_text())
-    assert report["coverage"]["projects"] == 5 and "5 договора" in report["coverage"]["line"]
-    assert escape(report["coverage"]["line"]) in (second / "index.html").read_text()
+    assert report["coverage"]["projects"] == 5 and "5 договора" in report["coverage"]["site_line"]
+    assert escape(report["coverage"]["site_line"]) in (second / "index.html").read_text()
 
 
 def test_xlsx_has_bulgarian_titles_real_numbers_and_no_formulas(two_releases):
@@ -70,9 +80,9 @@ def test_xlsx_has_bulgarian_titles_real_numbers_and_no_formulas(two_releases):
     titles, names = [c.value for c in sheet[1]], [c.value for c in sheet[2]]
     assert titles[names.index("amount_paid_eur")] == "Общо реално изплатени суми, в евро (1 EUR = 1,95583 лв.) (EUR)"
     rows = {r[names.index("isun_contract_id")].value: r for r in sheet.iter_rows(min_row=3)}
-    paid = rows["90210"][names.index("amount_paid_eur")]
+    paid = rows[SAMPLE_IDS["eur"]][names.index("amount_paid_eur")]
     assert paid.data_type == "n" and paid.value == 445200.0
-    formula = rows["4711"][names.index("beneficiary_name")]
+    formula = rows[SAMPLE_IDS["seed000"]][names.index("beneficiary_name")]
     assert formula.value == '=HYPERLINK("http://x")' and formula.data_type == "s"  # text, not a formula
 
 

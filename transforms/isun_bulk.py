@@ -25,8 +25,8 @@ import hashlib
 import json
 import re
 from datetime import date
-from functools import lru_cache
 from decimal import Decimal
+from functools import lru_cache
 
 import pandas as pd
 

@@ -245,7 +245,7 @@ def index_html(*, release_id: str, issued: str, tables: list[Table], files: dict
     s = changelog["summary"]
     other = "".join(f'<li><a href="{n}">{n}</a> <small>{_size(files[n]["bytes"])}</small></li>'
                     for n in sorted(files) if not n.endswith((".parquet", ".csv", ".xlsx")))
-    coverage = quality.get("coverage", {}).get("line", "")
+    coverage = quality.get("coverage", {}).get("site_line") or quality.get("coverage", {}).get("line", "")
     return f"""<!DOCTYPE html>
 <html lang="bg"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>bgfunds — {escape(release_id)}</title>
@@ -261,6 +261,7 @@ th{{background:#f3f6fa}} .num{{text-align:right}} .ok{{color:#2e7d32}} .bad{{col
 <p id="site-link" style="font-size:1.2em">➜ <a href="site/index.html"><b>Търсене по община, бенефициент, проект и програма</b>
 / search by municipality, beneficiary, project and programme</a> (без SQL / no SQL needed)</p>
 <p id="coverage">{escape(coverage)}</p>
+<h2 id="charts">Усвояване / Absorption</h2><div class="charts">{''.join(charts)}</div>
 <h2 id="datasets">Набори от данни / Datasets</h2>
 <p><small>CSV: for tools (comma-separated, point decimals, column names as in Parquet). For Excel open the XLSX:
 Bulgarian column titles, real numbers. / CSV е за програми; за Excel отворете XLSX: заглавия на български, числа като числа.
@@ -273,7 +274,6 @@ absorption_by_municipality и absorption_by_district: проект на няко
 <p>В карантина / quarantined: <b id="quarantine-total">{quality['quarantine']['total']}</b> rows</p><ul>{quarantine}</ul>
 <p>Промени / changes since the previous release: {s['added']} added, {s['removed']} removed, {s['projects_changed']} changed
 (<a href="changelog.md">changelog.md</a>).</p>
-<h2 id="charts">Усвояване / Absorption</h2><div class="charts">{''.join(charts)}</div>
 <h2 id="queries">Примерни заявки в DuckDB / Example DuckDB queries</h2>
 <p>Run in this folder with <code>duckdb</code> or <code>python -c "import duckdb; print(duckdb.sql(...))"</code>.</p>{queries}
 <h2 id="dictionary">Речник на данните / Data dictionary</h2>

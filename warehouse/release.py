@@ -283,7 +283,7 @@ def build_release(warehouse_path: Path | str, publish_root: Path | str, quality:
                   "inputs_fingerprint": quality.get("inputs_fingerprint"),
                   "row_counts": counts,
                   "coverage": {**api_coverage, "projects": counts["projects"], "listed_by_isun": listed,
-                               "api_line": api_coverage.get("line"), "line": coverage},
+                               "line": api_coverage.get("line") or coverage, "site_line": coverage},
                   "site": site,
                   "quarantine": {"total": sum(n for _, n in quarantine), "by_table_rule": dict(quarantine)},
                   "frictionless": frictionless, "previous_release": previous.name if previous else None}
