@@ -144,7 +144,8 @@ def _core_isun__tables(context: dg.AssetExecutionContext, settings: Settings,
     records = [r for r in all_records if is_contract_page(r.url)]
     del all_records
     staged = stage_isun_tables(records, archive.read, settings.staging_dir, batch_contracts=settings.batch_contracts,
-                               workers=settings.worker_count, log=context.log)
+                               workers=settings.worker_count, log=context.log,
+                               extra_quarantine=settings.rejected_inputs())
     return dg.Output(staged, metadata={
         "pages_read": staged.pages_read,
         "pages_rejected": staged.pages_rejected,

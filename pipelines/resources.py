@@ -7,6 +7,7 @@ or at a mirror); settings, tests and the CLI choose through
 """
 
 
+import json
 import os
 from pathlib import Path
 
@@ -60,6 +61,25 @@ class Settings(dg.ConfigurableResource):
     def crawl_state_path(self) -> Path:
         return self.root / "crawl_state.duckdb"
 
+    @property
+    def rejected_inputs_dir(self) -> Path:
+        """Recorded responses refused on replay (quarantine rows, one JSON file per source)."""
+        return self.root / "rejected_inputs"
+
+    def save_rejected_inputs(self, source: str, rows: list[dict]) -> None:
+        """Replace `source`'s refused inputs (each replay states them afresh)."""
+        self.rejected_inputs_dir.mkdir(parents=True, exist_ok=True)
+        path = self.rejected_inputs_dir / f"{source}.jsonl"
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        tmp.replace(path)
+
+    def rejected_inputs(self) -> list[dict]:
+        if not self.rejected_inputs_dir.is_dir():
+            return []
+        return [json.loads(line) for path in sorted(self.rejected_inputs_dir.glob("*.jsonl"))
+                for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
 
 class IsunPageSource(dg.ConfigurableResource):
     """Where ИСУН contract pages come from. Subclasses store every response in the archive."""
@@ -84,8 +104,14 @@ class RecordedIsunPages(IsunPageSource):
     corpus_dir: str = str(SAMPLE_CORPUS)
 
     def fetch_into(self, settings: Settings, log) -> tuple[list[RawResponse], list[str]]:
-        records = replay_recording(self.corpus_dir, settings.raw_archive)
+        rejected: list[dict] = []
+        records = replay_recording(self.corpus_dir, settings.raw_archive, rejected)
+        settings.save_rejected_inputs("isun_pages", rejected)
         line = f"replayed {len(records)} recorded responses from {self.corpus_dir}"
+        if rejected:
+            line += f"; {len(rejected)} manifest entries refused (quarantine, table 'inputs')"
+            for row in rejected:
+                log.warning(row["message"])
         log.info(line)
         return records, [line]
 
@@ -152,6 +178,11 @@ class RecordedDocuments(DocumentSource):
     corpus_dir: str = str(SAMPLE_DOCUMENTS)
 
     def fetch_into(self, settings: Settings, log) -> list[RawResponse]:
-        records = replay_recording(self.corpus_dir, settings.raw_archive)
-        log.info(f"replayed {len(records)} recorded documents from {self.corpus_dir}")
+        rejected: list[dict] = []
+        records = replay_recording(self.corpus_dir, settings.raw_archive, rejected)
+        settings.save_rejected_inputs("documents", rejected)
+        for row in rejected:
+            log.warning(row["message"])
+        log.info(f"replayed {len(records)} recorded documents from {self.corpus_dir}"
+                 + (f"; {len(rejected)} manifest entries refused" if rejected else ""))
         return records

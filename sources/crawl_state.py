@@ -76,12 +76,22 @@ class CrawlState:
 
     # contracts
     def record_listing(self, contracts: dict[str, str]) -> None:
-        now = _now()
-        self.con.executemany(
-            "INSERT INTO crawl_contracts (contract_id, first_seen_at, last_listed_at, listing_fingerprint)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT (contract_id) DO UPDATE SET"
-            " last_listed_at = excluded.last_listed_at, listing_fingerprint = excluded.listing_fingerprint",
-            [[cid, now, now, fp] for cid, fp in contracts.items()])
+        """Upsert every listed id in one statement (80 000 ids in well under a second)."""
+        if not contracts:
+            return
+        import pyarrow as pa
+
+        listed = pa.table({"contract_id": pa.array(list(contracts), pa.string()),
+                           "listing_fingerprint": pa.array(list(contracts.values()), pa.string())})
+        self.con.register("_listed", listed)
+        try:
+            self.con.execute(
+                "INSERT INTO crawl_contracts (contract_id, first_seen_at, last_listed_at, listing_fingerprint)"
+                " SELECT contract_id, ?, ?, listing_fingerprint FROM _listed ON CONFLICT (contract_id) DO UPDATE SET"
+                " last_listed_at = excluded.last_listed_at, listing_fingerprint = excluded.listing_fingerprint",
+                [_now(), _now()])
+        finally:
+            self.con.unregister("_listed")
 
     def plan(self, run_id: int, budget: int) -> list[tuple[str, str]]:
         """Queue new, then changed, then the longest-unfetched rest, up to `budget` items."""
@@ -96,8 +106,18 @@ class CrawlState:
                      last_fetched_at NULLS FIRST, contract_id
             LIMIT ?
             """, [max(budget, 0)]).fetchall()
-        self.con.executemany("INSERT INTO crawl_queue VALUES (?, ?, ?, ?, NULL, NULL)",
-                             [[run_id, i, cid, reason] for i, (cid, reason) in enumerate(rows)])
+        if rows:
+            import pyarrow as pa
+
+            queue = pa.table({"position": pa.array(range(len(rows)), pa.int32()),
+                              "contract_id": pa.array([cid for cid, _ in rows], pa.string()),
+                              "reason": pa.array([reason for _, reason in rows], pa.string())})
+            self.con.register("_planned", queue)
+            try:
+                self.con.execute("INSERT INTO crawl_queue SELECT ?, position, contract_id, reason, NULL, NULL"
+                                 " FROM _planned", [run_id])
+            finally:
+                self.con.unregister("_planned")
         return rows
 
     def pending(self, run_id: int) -> list[tuple[int, str, str]]:

@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlparse
 
 from sources.crawl_state import CrawlState
 from sources.http_client import (
+    BudgetExhaustedError,
     CrawlPolicy,
     FetchError,
     ForeignHostError,
@@ -77,7 +78,8 @@ class CrawlConfig:
     def policy(self) -> CrawlPolicy:
         host = urlparse(self.base_url).hostname or ""
         policy = CrawlPolicy(allowed_hosts=frozenset({host, *self.extra_hosts}), contact=self.contact,
-                             read_timeout=self.read_timeout_seconds, backoff_base_seconds=self.backoff_base_seconds)
+                             read_timeout=self.read_timeout_seconds, backoff_base_seconds=self.backoff_base_seconds,
+                             request_budget=self.requests_per_night)  # every request: listings, robots, retries
         if self.interval_seconds is not None:
             policy.min_interval_seconds = {h: self.interval_seconds for h in policy.allowed_hosts}
             policy.default_interval_seconds = self.interval_seconds
@@ -137,8 +139,8 @@ def run_crawl(
             listed = _crawl_listings(config, client, summary)
             state.record_listing(listed)
             summary.contracts_listed = len(listed)
-            budget -= summary.listing_pages
-            state.plan(run_id, budget)
+            left = client.budget_left
+            state.plan(run_id, left if left is not None else budget - summary.listing_pages)
         else:
             state.set_run_status(run_id, "running", "resumed")
             log.info("resuming crawl run %d", run_id)
@@ -164,6 +166,10 @@ def run_crawl(
             if progress:
                 progress(i + 1, len(pending))
         state.set_run_status(run_id, "done")
+    except BudgetExhaustedError as exc:  # retries and redirects spent it: the rest stays queued
+        summary.stopped = str(exc)
+        log.warning("crawl run %d stopped: %s; the rest of its queue is kept for the next run", run_id, exc)
+        state.set_run_status(run_id, "blocked", str(exc)[:500])
     except HostBlockedError as exc:
         summary.stopped = str(exc)
         log.error("crawl run %d stopped: %s", run_id, exc)
@@ -175,7 +181,11 @@ def run_crawl(
 
 
 def _crawl_listings(config: CrawlConfig, client: PoliteClient, summary: CrawlSummary) -> dict[str, str]:
-    """Fetch listings breadth-first; HostBlockedError propagates and stops the run."""
+    """Fetch listings breadth-first; HostBlockedError propagates and stops the run.
+
+    Any other failure of a listing (HTTP error, redirect off the allow-list, robots.txt,
+    unparseable body, the budget spent) only means that listing adds nothing new.
+    """
     contracts: dict[str, str] = {}
     queue = [urljoin(config.base_url.rstrip("/") + "/", p.lstrip("/")) for p in config.listings]
     seen: set[str] = set()
@@ -191,11 +201,18 @@ def _crawl_listings(config: CrawlConfig, client: PoliteClient, summary: CrawlSum
         expect = "xlsx" if "exporttoexcel" in url.lower() else "html"
         try:
             result = client.fetch(url, expect=expect)
-        except FetchError as exc:
+        except (FetchError, ForeignHostError) as exc:
             log.warning("listing %s failed: %s", url, exc)
             continue
+        except BudgetExhaustedError as exc:
+            log.warning("listings stopped at %s: %s", url, exc)
+            break
         summary.listing_pages += 1
-        listing = _parse_listing(url, result.body, result.record.content_type)
+        try:
+            listing = _parse_listing(url, result.body, result.record.content_type)
+        except Exception as exc:  # noqa: BLE001 - a listing we cannot read adds nothing; the night goes on
+            log.warning("listing %s unreadable, nothing taken from it: %s: %s", url, type(exc).__name__, exc)
+            continue
         for cid, fingerprint in listing.contracts.items():
             contracts.setdefault(cid, fingerprint)
         queue.extend(link for link in listing.links if link not in seen)
