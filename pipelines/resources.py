@@ -9,9 +9,11 @@ or at a mirror); settings, tests and the CLI choose through
 
 import json
 import os
+from contextlib import ExitStack
 from pathlib import Path
 
 import dagster as dg
+from pydantic import PrivateAttr
 
 from pipelines.isun_batches import BATCH_CONTRACTS
 from sources.crawl_state import CrawlState
@@ -28,6 +30,22 @@ class Settings(dg.ConfigurableResource):
     force_rebuild: bool = False  # rebuild and release even when the inputs equal the last release's
     workers: int = 0  # processes that parse batches of contracts; 0: one per core
     batch_contracts: int = BATCH_CONTRACTS  # contracts per batch (all of a contract's tabs in one batch)
+    lock_wait_seconds: float = 3600.0  # how long a run waits for another build of the same data dir
+
+    _lock: ExitStack | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context) -> None:
+        """Every run holds the data directory's build lock (`warehouse.data_lock`) from start to end."""
+        from warehouse.data_lock import data_dir_lock
+
+        self._lock = ExitStack()
+        self._lock.enter_context(data_dir_lock(self.root, self.lock_wait_seconds,
+                                               on_wait=lambda message: context.log.warning(message)))
+
+    def teardown_after_execution(self, context) -> None:
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
     @property
     def root(self) -> Path:
@@ -150,6 +168,13 @@ class LiveIsunCrawler(IsunPageSource):
             state.close()
             if bar is not None:
                 bar.close()
+        report = {"run_id": summary.run_id, "resumed": summary.resumed, "listing_pages": summary.listing_pages,
+                  "contracts_listed": summary.contracts_listed, "planned": summary.planned,
+                  "fetched": summary.fetched, "not_modified": summary.not_modified, "failed": summary.failed,
+                  "stopped": summary.stopped, "http": summary.http}
+        tmp = settings.root / ".last_crawl.json.tmp"
+        tmp.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp.replace(settings.root / "last_crawl.json")  # the CLI's run_status.json reads the requests from it
         for line in summary.lines():
             (log.warning if summary.stopped else log.info)(line)
         return summary.records, summary.lines()
