@@ -260,7 +260,7 @@ def serve_latest(data_dir: Path, port: int) -> int:
 
 
 # Fields of an extracted record that say nothing about a project.
-_RECORD_BOOKKEEPING = {"kind", "source", "format", "url", "source_url", "text_chars"}
+_RECORD_BOOKKEEPING = {"kind", "source", "format", "url", "source_url", "text_chars", "flags"}
 
 
 def _is_empty_record(record: dict) -> bool:
