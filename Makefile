@@ -24,6 +24,7 @@ test: setup
 
 ## Time the offline build at 1 000, 10 000 and 50 000 synthetic contracts (prints a table; not a test).
 bench: setup
+	$(BIN)/python -m bench.startup
 	$(BIN)/python -m bench.run --scales $${SCALES:-1000,10000,50000}
 
 DATA_DIR    ?= $(or $(BGFUNDS_DATA_DIR),data)
