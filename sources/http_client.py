@@ -27,7 +27,6 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
-import socket
 import time
 import urllib.robotparser
 import zlib
@@ -349,7 +348,7 @@ class PoliteClient:
                 break
             try:
                 chunk = raw.read1(64 * 1024)
-            except (socket.timeout, TimeoutError) as exc:
+            except TimeoutError as exc:
                 raise requests.Timeout(f"{url}: read timed out after {size} bytes") from exc
             except Exception as exc:  # http.client.IncompleteRead, a reset mid-body
                 raise TruncatedBodyError(f"{url}: body cut off after {size} bytes: {exc}") from exc

@@ -28,7 +28,7 @@ from sources.http_client import (
 from sources.isun_crawl import CrawlConfig, run_crawl
 from sources.raw_archive import RawArchive
 from tests.fault_server import FaultServer, Route
-from tests.isun_mirror import CONTRACT_IDS, build_mirror, contract_body, contract_path
+from tests.isun_mirror import build_mirror, contract_body, contract_path
 
 PAGE = contract_path("1001")
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -170,3 +169,32 @@ def test_untrusted_manifest_entries_are_quarantined_and_nothing_outside_is_read(
     assert not any("SECRET-OUTSIDE" in p.read_text(errors="replace") for p in release.glob("*.csv"))
     manifest = [json.loads(line) for line in (archive / "manifest.jsonl").read_text().splitlines()]
     assert not any("60009" in m["url"] or "60010" in m["url"] for m in manifest)
+
+
+def test_staged_columns_are_typed_by_the_metadata_not_by_the_first_rows(tmp_path):
+    """ИСУН dates (date objects) first, then a document's month-only "2019-01" and an amount
+    far larger than the first rows': all load, typed as the metadata says (the object
+    columns reach DuckDB as text and are CAST, so nothing depends on what it would infer)."""
+    from datetime import date
+    from decimal import Decimal
+
+    import pandas as pd
+
+    from warehouse.metadata_documents import LINKED_PROJECTS
+    from warehouse.staging import stage_frame
+
+    rows = [{"project_key": f"BG05SFOP001-2.009-{i:04d}-C01", "project_code": f"BG05SFOP001-2.009-{i:04d}-C01",
+             "start_date": date(2019, 1, 18), "end_date": date(2020, 1, 17), "amount_total_bgn": Decimal("10.50"),
+             "duration_months": 12, "source_kinds": "isun", "n_sources": 1, "n_conflicting_fields": 0}
+            for i in range(3000)]
+    rows.append({**rows[0], "project_key": "BG05SFOP001-2.009-0004", "project_code": "BG05SFOP001-2.009-0004",
+                 "start_date": "2019-01", "end_date": "2020-01", "amount_total_bgn": Decimal("1234567890123.45"),
+                 "source_kinds": "ngo"})
+    frame = pd.DataFrame(rows).reindex(columns=LINKED_PROJECTS.columns)
+    staged = stage_frame(tmp_path, LINKED_PROJECTS, frame)
+    con = duckdb.connect()
+    got = con.execute(f"SELECT start_date, end_date, amount_total_bgn, typeof(amount_total_bgn) FROM "
+                      f"{staged.scan_sql()} WHERE project_key IN ('BG05SFOP001-2.009-0004', "
+                      "'BG05SFOP001-2.009-0000-C01') ORDER BY project_key").fetchall()
+    assert got == [("2019-01-18", "2020-01-17", Decimal("10.50"), "DECIMAL(18,2)"),
+                   ("2019-01", "2020-01", Decimal("1234567890123.45"), "DECIMAL(18,2)")]

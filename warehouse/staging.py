@@ -11,8 +11,8 @@ the table is removed only once the new one is complete, so a build that fails wh
 writing a table leaves its previous version. A build whose checks fail has already
 replaced the staged versions; what it leaves intact is the warehouse and the releases,
 which are separate files written only after the checks pass. Staging is one build's
-scratch space: two builds must not share a data directory at once (the nightly schedule
-and `dagster.yaml` allow one run at a time).
+scratch space: two builds never share a data directory at once (every build holds the
+data directory's lock, `warehouse.data_lock`).
 """
 
 from __future__ import annotations
@@ -108,7 +108,8 @@ def _with_explicit_types(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
             continue
         if pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
             continue
-        columns[name] = column.map(lambda v, t=types.get(name, "VARCHAR"): _as_text(v, t)).astype(object)
+        sql_type = types.get(name, "VARCHAR")
+        columns[name] = column.map(lambda v, t=sql_type: _as_text(v, t)).astype(object)
     return frame.assign(**columns) if columns else frame
 
 
