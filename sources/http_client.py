@@ -289,6 +289,8 @@ class PoliteClient:
         except (requests.RequestException, FetchError, OSError) as exc:
             log.warning("robots.txt of %s unreadable (%s): not crawling it in this run", host, exc)
             return None
+        finally:
+            self._drop_connections()
         if status >= 500 or status == 429:
             log.warning("robots.txt of %s answered HTTP %d: not crawling it in this run", host, status)
             return None
@@ -307,24 +309,33 @@ class PoliteClient:
             self._check_robots(current, host)
             self._spend(host)
             deadline = self.clock() + self.policy.response_deadline_seconds
-            with self.session.get(current, headers={**headers, "Connection": "close"}, timeout=timeout,
-                                  stream=True, allow_redirects=False) as response:
-                if response.status_code in REDIRECT_STATUSES:
-                    location = response.headers.get("Location")
-                    if not location:
-                        raise RedirectError(f"{current}: HTTP {response.status_code} without a Location header")
-                    self.stats.redirects += 1
-                    target = urljoin(current, location)
-                    log.info("redirect %d: %s -> %s", response.status_code, current, target)
-                    if target in seen:
-                        raise RedirectError(f"{url}: redirect loop at {target}")
-                    seen.add(target)
-                    current, headers = target, {}
-                    continue
-                body = b"" if response.status_code == 304 else self._read_body(current, response, deadline)
+            try:
+                with self.session.get(current, headers={**headers, "Connection": "close"}, timeout=timeout,
+                                      stream=True, allow_redirects=False) as response:
+                    if response.status_code in REDIRECT_STATUSES:
+                        location = response.headers.get("Location")
+                        if not location:
+                            raise RedirectError(f"{current}: HTTP {response.status_code} without a Location header")
+                        self.stats.redirects += 1
+                        target = urljoin(current, location)
+                        log.info("redirect %d: %s -> %s", response.status_code, current, target)
+                        if target in seen:
+                            raise RedirectError(f"{url}: redirect loop at {target}")
+                        seen.add(target)
+                        current, headers = target, {}
+                        continue
+                    body = b"" if response.status_code == 304 else self._read_body(current, response, deadline)
+            finally:
+                self._drop_connections()
             self.stats.bytes += len(body)
             return response, body
         raise RedirectError(f"{url}: more than {self.policy.max_redirects} redirects")
+
+    def _drop_connections(self) -> None:
+        """Every request asks `Connection: close`: never hand a connection the server is closing
+        to the next request (a pooled one can look alive a moment longer, then fail)."""
+        for adapter in self.session.adapters.values():
+            adapter.close()
 
     def _read_body(self, url: str, response: requests.Response, deadline: float) -> bytes:
         """The whole body within the deadline and the size cap, exactly Content-Length bytes long."""
