@@ -7,7 +7,8 @@
 - robots.txt is read once per host and obeyed (a Disallow is a failed fetch, a Crawl-delay
   above our interval is kept); a 4xx robots.txt allows everything, a 5xx or unreachable
   one allows nothing for the run (RFC 9309).
-- Per-host minimum interval between requests (default 4 s for 2020.eufunds.bg).
+- Per-host minimum interval between requests (default 4 s for 2020.eufunds.bg), counted
+  from the end of the previous response, so the server sees at least that gap.
 - A request budget (`request_budget`): every request counts (robots.txt, redirects,
   retries, listings); the one that would exceed it is never sent (BudgetExhaustedError).
 - Timeouts per read and an overall deadline per response (a body trickling in byte by
@@ -291,6 +292,7 @@ class PoliteClient:
             return None
         finally:
             self._drop_connections()
+            self._last_request[host] = self.clock()
         if status >= 500 or status == 429:
             log.warning("robots.txt of %s answered HTTP %d: not crawling it in this run", host, status)
             return None
@@ -327,6 +329,7 @@ class PoliteClient:
                     body = b"" if response.status_code == 304 else self._read_body(current, response, deadline)
             finally:
                 self._drop_connections()
+                self._last_request[host] = self.clock()  # the interval runs from the end of this response
             self.stats.bytes += len(body)
             return response, body
         raise RedirectError(f"{url}: more than {self.policy.max_redirects} redirects")
