@@ -31,16 +31,23 @@ test: setup
 
 ## Time the offline build at 1 000, 10 000 and 50 000 synthetic contracts (prints a table; not a test).
 bench: setup
+	$(BIN)/python -m bench.startup
 	$(BIN)/python -m bench.run --scales $${SCALES:-1000,10000,50000}
 
 ## Score the free-text extractors on the hand-checked development set (prints a table; not a test).
 eval: setup
 	$(BIN)/python -m bench.eval_extraction
 
-## Open the same assets in the Dagster UI (http://127.0.0.1:3000).
+DATA_DIR    ?= $(or $(BGFUNDS_DATA_DIR),data)
+DAGSTER_PORT ?= 3000
+
+## Open the same assets in the Dagster UI (http://127.0.0.1:$(DAGSTER_PORT)), on the data dir's own
+## Dagster instance ($(DATA_DIR)/dagster): runs of `bgfunds demo|build|crawl|publish` show there too.
 dev: setup
-	mkdir -p .dagster && cp dagster.yaml .dagster/dagster.yaml
-	DAGSTER_HOME=$(CURDIR)/.dagster $(BIN)/dagster dev -m pipelines.definitions
+	mkdir -p $(DATA_DIR)/dagster
+	test -f $(DATA_DIR)/dagster/dagster.yaml || cp dagster.yaml $(DATA_DIR)/dagster/dagster.yaml
+	BGFUNDS_DATA_DIR=$(DATA_DIR) DAGSTER_HOME=$(abspath $(DATA_DIR))/dagster \
+	  $(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p $(DAGSTER_PORT)
 
 ## Serve the latest release's catalogue page on http://127.0.0.1:8000/.
 serve: setup

@@ -148,8 +148,11 @@ def _core_isun__tables(context: dg.AssetExecutionContext, settings: Settings,
     all_records = list(archive.records())
     records = [r for r in all_records if is_contract_page(r.url)]
     del all_records
+    context.log.info(f"parsing {len(records)} archived contract pages in batches of "
+                     f"{settings.batch_contracts} contracts, {settings.worker_count} worker(s)")
     staged = stage_isun_tables(records, archive.read, settings.staging_dir, batch_contracts=settings.batch_contracts,
-                               workers=settings.worker_count, log=context.log)
+                               workers=settings.worker_count, log=context.log,
+                               extra_quarantine=settings.rejected_inputs())
     return dg.Output(staged, metadata={
         "pages_read": staged.pages_read,
         "pages_rejected": staged.pages_rejected,
@@ -270,6 +273,7 @@ def out_bgfunds__warehouse(context: dg.AssetExecutionContext, settings: Settings
     manifest = pd.DataFrame(
         [{**asdict(r), "headers": json.dumps(r.headers, ensure_ascii=False)} for r in settings.raw_archive.records()],
         columns=RAW_RESPONSES.columns)
+    context.log.info(f"writing the warehouse {settings.warehouse_path} ({len(TABLE_ASSETS) + 1} tables)")
     counts = write_warehouse(settings.warehouse_path, [
         *((table, tables[name]) for name, table in TABLE_ASSETS.items()), (RAW_RESPONSES, manifest)])
     context.add_output_metadata({"path": str(settings.warehouse_path.resolve()), **counts})
@@ -303,8 +307,10 @@ def out_bgfunds__release(context: dg.AssetExecutionContext, settings: Settings, 
         con.close()
     quality = {"inputs_fingerprint": _core_bgfunds__inputs, "tables": validate_tables(tables),
                "coverage": isun_coverage}
+    context.log.info("assembling the release: history, exports, Data Package validation, checksums")
     release = build_release(out_bgfunds__warehouse, settings.publish_dir, quality,
                             listed=listed_contracts(settings.crawl_state_path))
+    context.log.info(f"released {release.name}; latest -> releases/{release.name}")
     context.add_output_metadata({
         "release": str(release.resolve()),
         "latest": str((settings.publish_dir / "latest").resolve()),

@@ -29,10 +29,16 @@ def _previous_row_counts(settings: Settings, table: str) -> dict[str, int]:
 
 
 def _result(table: Table, staged: StagedTable, settings: Settings,
-            parents: dict[str, StagedTable] | None = None) -> dg.AssetCheckResult:
+            parents: dict[str, StagedTable] | None = None, log=None) -> dg.AssetCheckResult:
     outcome = validate_staged(table, staged, parents)
     drops = row_count_drops(_previous_row_counts(settings, table.name), {table.name: staged.rows},
                             settings.max_row_drop_share)
+    if log is not None:
+        if outcome.success and not drops:
+            log.info(f"{table.name}: {staged.rows} rows, {outcome.evaluated} rules passed")
+        else:
+            for failure in [*map(str, outcome.failures), *drops]:
+                log.error(f"{table.name}: check FAILED: {failure}")
     return dg.AssetCheckResult(
         passed=outcome.success and not drops,
         severity=dg.AssetCheckSeverity.ERROR,
@@ -58,9 +64,10 @@ def _table_check(asset_name: str, table: Table, name: str | None = None,
                                                  for column, parent in parents.items()}}
 
     @dg.multi_asset_check(name=f"check_{table.name}", specs=[spec], ins=ins)
-    def _check(settings: Settings, staged: StagedTable, **parent_tables: StagedTable) -> dg.AssetCheckResult:
+    def _check(context: dg.AssetCheckExecutionContext, settings: Settings, staged: StagedTable,
+               **parent_tables: StagedTable) -> dg.AssetCheckResult:
         return _result(table, staged, settings,
-                       {column: parent_tables[f"parent_{column}"] for column in parents})
+                       {column: parent_tables[f"parent_{column}"] for column in parents}, log=context.log)
 
     return _check
 

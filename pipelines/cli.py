@@ -1,4 +1,13 @@
-"""The `bgfunds` command line: run the pipeline in-process and say what it produced."""
+"""The `bgfunds` command line: run the pipeline in-process and say what it produced.
+
+Heavy libraries (Dagster, Great Expectations, DuckDB) are imported only by the commands
+that use them, so `bgfunds --help` and `bgfunds extract FILE` start in a moment.
+
+Exit codes: 0 released (or nothing changed), 1 the build ran and published nothing (a
+failed step or quality check; `latest` is unchanged), 2 bad arguments, 3 another build
+holds the data directory, 4 an input or the data directory is unusable (or a guard
+refused), 130 interrupted. `extract`: 0 every input gave a record, 1 otherwise.
+"""
 
 from __future__ import annotations
 
@@ -6,37 +15,29 @@ import argparse
 import json
 import os
 import sys
-from collections import Counter
+import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
-import dagster as dg
-
-from pipelines.definitions import BUILD_JOB, build_defs
-from pipelines.resources import (
-    ArchivedDocumentsOnly,
-    ArchivedPagesOnly,
-    DocumentSource,
-    IsunPageSource,
-    LiveIsunCrawler,
-    RecordedIsunPages,
-    Settings,
-)
-from sources.isun_bulk_crawl import is_bulk_url
-from sources.isun_crawl import ISUN_BASE_URL
-from sources.isun_opendata import DEFAULT_API_INTERVAL_SECONDS
 from sources.recorded import SAMPLE_BULK, SAMPLE_CORPUS
+
+DEFAULT_BASE_URL = "https://2020.eufunds.bg"  # sources.isun_crawl.ISUN_BASE_URL (a test keeps them equal)
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_UNUSABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+PROFILE_MARKER = ".profile"  # "sample" or "live": what a data directory holds
 
 
 @dataclass
 class BuildSummary:
     success: bool
-    responses: int = 0
+    responses: int = 0  # responses this run fetched or replayed
+    pages_read: int = 0  # archived contract pages the build read (all of them, not only this run's)
     pages_rejected: int = 0
     projects: int = 0
     activities: int = 0
     over_reported: int = 0
     rows_rejected: int = 0
+    quarantine_by_rule: dict[str, int] = field(default_factory=dict)
     checks: dict[str, bool] = field(default_factory=dict)
     published: list[str] = field(default_factory=list)
     warehouse: str | None = None
@@ -47,12 +48,17 @@ class BuildSummary:
     linked_projects: int = 0
     multi_source_projects: int = 0
     conflicts: int = 0
-    coverage: str | None = None
+    coverage: str | None = None  # the release's coverage of ИСУН's open data (`warehouse.coverage`)
     steps: dict[str, tuple[float, float]] = field(default_factory=dict)  # step -> (start, end), epoch seconds
+    failures: list[str] = field(default_factory=list)  # one line per failed step: "step: Error: message"
+    traces: list[str] = field(default_factory=list)  # the full errors, for --debug
+    dagster_run_id: str | None = None
 
 
-def step_times(instance: dg.DagsterInstance, run_id: str) -> dict[str, tuple[float, float]]:
+def step_times(instance, run_id: str) -> dict[str, tuple[float, float]]:
     """When each step of a run started and ended, from the run's event log."""
+    import dagster as dg
+
     starts, ends = {}, {}
     for entry in instance.all_logs(run_id):
         event = entry.dagster_event
@@ -66,15 +72,62 @@ def step_times(instance: dg.DagsterInstance, run_id: str) -> dict[str, tuple[flo
     return {key: (start, ends.get(key, start)) for key, start in starts.items()}
 
 
+def dagster_home(data_dir: Path | str) -> Path:
+    """The Dagster instance of a data directory (`<data_dir>/dagster`): the CLI's runs and
+    `make dev`'s UI share it, so CLI runs show in the UI."""
+    home = Path(data_dir) / "dagster"
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        template = Path(__file__).resolve().parent.parent / "dagster.yaml"
+        config.write_text(template.read_text(encoding="utf-8") if template.exists() else
+                          "telemetry:\n  enabled: false\n", encoding="utf-8")
+    return home
+
+
+def _failures(result) -> tuple[list[str], list[str]]:
+    """One line per failed step (the innermost error's class and first line) and the full traces."""
+    from pipelines.progress import error_line, innermost
+
+    lines, traces = [], []
+    for event in result.all_events:
+        if not event.is_step_failure:
+            continue
+        error = innermost(event.step_failure_data.error)
+        lines.append(f"{event.step_key}: {error_line(error)}" if error else f"{event.step_key}: failed")
+        traces.append(event.step_failure_data.error.to_string())
+    return lines, traces
+
+
+def _quarantine_by_rule(staged) -> dict[str, int]:
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        return {f"{t}:{r}": n for t, r, n in con.execute(
+            f"SELECT table_name, rule, count(*) FROM {staged.scan_sql()} GROUP BY ALL ORDER BY ALL").fetchall()}
+    finally:
+        con.close()
+
+
 def run_build(data_dir: Path | str = "data", corpus_dir: Path | str = SAMPLE_CORPUS,
-              log_level: str = "WARNING", source: IsunPageSource | None = None,
-              force_rebuild: bool = False, documents: DocumentSource | None = None,
-              workers: int = 0) -> BuildSummary:
-    """Run the whole build job in-process; never raises on a failed check.
+              log_level: str | None = None, source=None,
+              force_rebuild: bool = False, documents=None,
+              workers: int = 0, progress: bool = False, persistent_instance: bool = False) -> BuildSummary:
+    """Run the whole build job in-process; never raises on a failed step or check.
 
     Pages come from `source` (a live crawler, say) or else from the recording `corpus_dir`;
-    documents from `documents` or else the bundled sample documents.
+    documents from `documents` or else the bundled sample documents. `progress` prints a
+    line per step and per message of the pipeline (stderr); `log_level` adds Dagster's own
+    console log at that level. `persistent_instance` records the run in the data
+    directory's Dagster instance (`dagster_home`), where `make dev`'s UI shows it.
     """
+    import dagster as dg
+
+    from pipelines.definitions import BUILD_JOB, build_defs
+    from pipelines.progress import PROGRESS_LOGGER
+    from pipelines.resources import RecordedIsunPages, Settings
+
     overrides = {"settings": Settings(data_dir=str(data_dir), force_rebuild=force_rebuild, workers=workers),
                  "isun_pages": source or RecordedIsunPages(
                      corpus_dir=str(corpus_dir),
@@ -82,13 +135,19 @@ def run_build(data_dir: Path | str = "data", corpus_dir: Path | str = SAMPLE_COR
     if documents is not None:
         overrides["documents"] = documents
     job = build_defs(overrides).resolve_job_def(BUILD_JOB)
-    instance = dg.DagsterInstance.ephemeral()
-    result = job.execute_in_process(
-        instance=instance,
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-    )
-    summary = BuildSummary(success=result.success, steps=step_times(instance, result.run_id))
+    loggers = {}
+    if progress:
+        loggers[PROGRESS_LOGGER] = {"config": {"log_level": "INFO"}}
+    if log_level or not progress:
+        loggers["console"] = {"config": {"log_level": (log_level or "WARNING").upper()}}
+    instance = (dg.DagsterInstance.from_config(str(dagster_home(data_dir))) if persistent_instance
+                else dg.DagsterInstance.ephemeral())
+    with instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False,
+                                        run_config={"loggers": loggers})
+        summary = BuildSummary(success=result.success, steps=step_times(instance, result.run_id),
+                               dagster_run_id=result.run_id)
+    summary.failures, summary.traces = _failures(result)
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     summary.checks = checks
     executed = {step.step_key for step in result.get_step_success_events()}
@@ -104,16 +163,22 @@ def run_build(data_dir: Path | str = "data", corpus_dir: Path | str = SAMPLE_COR
     raw = output("raw_isun__contract_pages")
     tables = output("_core_isun__tables")
     if raw is not None:
+        from sources.isun_bulk_crawl import is_bulk_url
+
         summary.responses = sum(1 for r in raw["records"] if not is_bulk_url(r["url"]))
         summary.fetch_summary = raw["summary"]
     if tables is not None:
+        summary.pages_read = tables.pages_read
         summary.projects = tables.projects.rows
         summary.activities = tables.activities.rows
         summary.over_reported = tables.over_reported
         summary.rows_rejected = tables.quarantine.rows
         summary.pages_rejected = tables.pages_rejected
+        summary.quarantine_by_rule = _quarantine_by_rule(tables.quarantine)
     records = output("_core_documents__records")
     if records is not None:
+        from collections import Counter
+
         summary.documents_by_kind = dict(Counter(r["kind"] for r in records))
     linked, conflicts = output("core_bgfunds__linked_projects"), output("core_bgfunds__project_conflicts")
     if linked is not None:
@@ -128,9 +193,8 @@ def run_build(data_dir: Path | str = "data", corpus_dir: Path | str = SAMPLE_COR
         summary.published = [str(p) for p in sorted(Path(release).iterdir())]
     summary.unchanged = result.success and raw is not None and output("_core_bgfunds__inputs") is None
     report = Path(summary.release or Path(data_dir) / "publish" / "latest") / "quality_report.json"
-    if summary.release or summary.unchanged:
-        if report.exists():
-            summary.coverage = (json.loads(report.read_text(encoding="utf-8")).get("coverage") or {}).get("line")
+    if (summary.release or summary.unchanged) and report.exists():
+        summary.coverage = (json.loads(report.read_text(encoding="utf-8")).get("coverage") or {}).get("line")
     summary.success = result.success and all(checks.values()) and (bool(summary.published) or summary.unchanged)
     if summary.unchanged:
         latest = Path(data_dir) / "publish" / "latest"
@@ -138,17 +202,20 @@ def run_build(data_dir: Path | str = "data", corpus_dir: Path | str = SAMPLE_COR
     return summary
 
 
-def print_summary(summary: BuildSummary, out=None) -> None:
+def print_summary(summary: BuildSummary, out=None, debug: bool = False) -> None:
     out = out or sys.stdout
     p = lambda s="": print(s, file=out)  # noqa: E731
     p("bgfunds build " + ("succeeded" if summary.success else "FAILED"))
     for line in summary.fetch_summary:
         p(f"  fetch: {line}")
     if not summary.unchanged:
-        p(f"  pages read:        {summary.responses} ({summary.pages_rejected} rejected: WAF, HTTP error or unparseable)")
+        p(f"  pages read:        {summary.pages_read} ({summary.pages_rejected} rejected: WAF, HTTP error, empty "
+          f"or unparseable; {summary.responses} fetched or replayed in this run)")
         p(f"  projects:          {summary.projects}")
         p(f"  activities:        {summary.activities} ({summary.over_reported} reported above contracted, flagged)")
         p(f"  rows rejected:     {summary.rows_rejected} (table 'quarantine', with rule, field and value)")
+        if summary.quarantine_by_rule:
+            p("  quarantined by rule: " + ", ".join(f"{k} {n}" for k, n in summary.quarantine_by_rule.items()))
         kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.documents_by_kind.items()))
         p(f"  documents:         {sum(summary.documents_by_kind.values())} ({kinds})")
         p(f"  linked projects:   {summary.linked_projects} ({summary.multi_source_projects} from several sources,"
@@ -159,6 +226,11 @@ def print_summary(summary: BuildSummary, out=None) -> None:
     if summary.checks:
         p(f"  quality checks:    {len(summary.checks) - len(failed)} of {len(summary.checks)} passed"
           + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+    for line in summary.failures:
+        p(f"  FAILED step {line}")
+    if debug:
+        for trace in summary.traces:
+            p(trace)
     if summary.unchanged:
         p(f"  nothing changed since the last release (same archived pages, same code): kept {summary.release}")
         p("  (pass --force to rebuild anyway)")
@@ -170,11 +242,16 @@ def print_summary(summary: BuildSummary, out=None) -> None:
         p(f"  catalogue page:    {release / 'index.html'}  (bgfunds serve shows it on http://127.0.0.1:8000/)")
         p("  files:             " + ", ".join(Path(f).name for f in summary.published))
     else:
-        p("  nothing published: a check or the release step failed; 'latest' still points at the last good release")
+        why = ("a step failed (above)" if summary.failures else
+               f"quality checks failed: {', '.join(failed)}" if failed else "the release step did not run")
+        p(f"  nothing published: {why}; 'latest' still points at the last good release")
+        if summary.failures and not debug:
+            p("  (run again with --debug for the full error)")
 
 
-def print_plan(source: LiveIsunCrawler, data_dir: Path, out=None) -> int:
+def print_plan(source, data_dir: Path, out=None) -> int:
     """`bgfunds crawl --plan`: tonight's fetches and request count, from the archive and the crawl state."""
+    from pipelines.resources import Settings
     from sources.isun_bulk_crawl import BulkConfig, night_plan, page_listings
 
     settings = Settings(data_dir=str(data_dir))
@@ -197,11 +274,18 @@ def serve_latest(data_dir: Path, port: int, host: str = "127.0.0.1") -> int:
     return serve(data_dir, host, port)
 
 
+# Fields of an extracted record that say nothing about a project.
+_RECORD_BOOKKEEPING = {"kind", "source", "format", "url", "source_url", "text_chars", "flags"}
+
+
+def _is_empty_record(record: dict) -> bool:
+    return not any(value not in (None, "", [], {}) for key, value in record.items() if key not in _RECORD_BOOKKEEPING)
+
+
 def extract_command(paths: list[str], kind: str, data_dir: str, out=None, per_project: bool = False) -> int:
     """Print one JSON object per input (with `per_project`: one per project the input speaks of, none where it
-    names none); non-zero (and a message naming it) if any input is unreadable."""
-    import json
-
+    names none); non-zero (and a message naming it) if any input is unreadable or gave nothing (a warning on
+    stderr says which and why)."""
     from sources.documents import html_to_text, read_document
     from sources.extract import extract, extract_projects
 
@@ -222,84 +306,321 @@ def extract_command(paths: list[str], kind: str, data_dir: str, out=None, per_pr
             else:
                 text, fmt = read_document(path)
             is_html = fmt == "html"
-            chosen_text = text if (kind == "isun" or (kind == "auto" and ("list-item" in text or "Номер от ИСУН" in text))) else (
+            is_isun_page = "list-item" in text or "Номер от ИСУН" in text
+            chosen_text = text if (kind == "isun" or (kind == "auto" and is_isun_page)) else (
                 html_to_text(text) if is_html else text)
-            chosen = extract_projects if per_project else extract
-            found = chosen(chosen_text, kind, is_html=is_html and chosen_text is text, url=path)
-            for record in found if per_project else [found]:
-                record["source"] = path
-                record["format"] = fmt
-                print(json.dumps(record, ensure_ascii=False, default=str), file=out)
+            if per_project:
+                for record in extract_projects(chosen_text, kind, is_html=is_html and chosen_text is text, url=path):
+                    record["source"], record["format"] = path, fmt
+                    print(json.dumps(record, ensure_ascii=False, default=str), file=out)
+                continue
+            record = extract(chosen_text, kind, is_html=is_html and chosen_text is text, url=path)
+            record["source"] = path
+            record["format"] = fmt
+            print(json.dumps(record, ensure_ascii=False, default=str), file=out)
+            if not chosen_text.strip():
+                failed += 1
+                print(f"bgfunds extract: warning: {path}: no text in this {fmt} input (scanned image, empty file?)",
+                      file=sys.stderr)
+            elif _is_empty_record(record):
+                failed += 1
+                print(f"bgfunds extract: warning: {path}: nothing extracted from {len(chosen_text)} characters of "
+                      f"{fmt} (kind {record.get('kind', kind)}); not a page this extractor knows?", file=sys.stderr)
         except Exception as exc:  # noqa: BLE001 - every failure is reported with the input's name
             failed += 1
             print(f"bgfunds extract: {path}: {exc}", file=sys.stderr)
     return 1 if failed else 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="bgfunds", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="build everything from the bundled recorded sample corpus")
-    demo.add_argument("--data-dir", default=os.environ.get("BGFUNDS_DATA_DIR", "data"))
-    build = sub.add_parser("build", help="build from a recording (a directory with manifest.json)")
-    build.add_argument("--corpus", default=str(SAMPLE_CORPUS))
-    build.add_argument("--data-dir", default=os.environ.get("BGFUNDS_DATA_DIR", "data"))
-    publish = sub.add_parser("publish", help="rebuild and release offline from the raw archive (no fetching)")
-    publish.add_argument("--data-dir", default=os.environ.get("BGFUNDS_DATA_DIR", "data"))
-    serve = sub.add_parser("serve", help="serve the releases over HTTP: / follows 'latest', /releases/<id>/ is fixed")
-    serve.add_argument("--data-dir", default=os.environ.get("BGFUNDS_DATA_DIR", "data"))
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; 0.0.0.0 for all)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
-    ext = sub.add_parser("extract", help="extract normalised project records from files or URLs, as JSON lines")
-    ext.add_argument("paths", nargs="+", metavar="PATH")
+# -- arguments ----------------------------------------------------------------------------
+
+def _count(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is below the minimum of {minimum}")
+        return value
+    return parse
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a number of seconds >= 0")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _count(0)(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a TCP port (0-65535)")
+    return value
+
+
+def _http_url(text: str) -> str:
+    from urllib.parse import urlparse
+
+    parts = urlparse(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http(s) URL with a host")
+    return text
+
+
+def _contact(text: str) -> str:
+    if "@" not in text or any(c.isspace() for c in text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an e-mail address")
+    return text
+
+
+def _corpus(text: str) -> str:
+    if not (Path(text) / "manifest.json").is_file():
+        raise argparse.ArgumentTypeError(f"{text}: not a recording (no manifest.json in it)")
+    return text
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"bgfunds {version('bgfunds')}"
+    except PackageNotFoundError:
+        return "bgfunds (not installed: run from a source tree)"
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    data_dir = os.environ.get("BGFUNDS_DATA_DIR", "data")
+    workers = os.environ.get("BGFUNDS_WORKERS", "0")
+    parser = argparse.ArgumentParser(prog="bgfunds", description=__doc__, formatter_class=_HelpFormatter)
+    parser.add_argument("--version", action="version", version=_version())
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", default=data_dir,
+                        help="where the raw archive, warehouse and releases live (env BGFUNDS_DATA_DIR)")
+    common.add_argument("--debug", action="store_true", help="print full error traces and Dagster's debug log")
+    building = argparse.ArgumentParser(add_help=False)
+    building.add_argument("--log-level", default=None, choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                          help="also show Dagster's own log at this level; unset: progress lines only")
+    building.add_argument("--force", action="store_true", help="rebuild even if nothing changed since the last release")
+    building.add_argument("--workers", type=_count(0), default=int(workers) if workers.isdigit() else 0,
+                          help="processes parsing batches of contracts; 0: one per core (env BGFUNDS_WORKERS)")
+    building.add_argument("--wait", type=_seconds, default=0.0,
+                          help="seconds to wait for another build of the same data dir before giving up")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, summary: str, details: str, parents) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=summary, description=f"{summary}.\n\n{details}", parents=parents,
+                              formatter_class=_HelpFormatter)
+
+    command("demo", "build everything from the bundled recorded sample corpus",
+            "Replays the sample recording (recorded pages, not live data) into the data dir and builds, checks and "
+            "releases it. Refuses a data dir that holds live (crawled) data.", [common, building])
+    build = command("build", "build from a recording (a directory with manifest.json)",
+                    "Replays the recording into the raw archive, then builds, checks and releases. Manifest entries "
+                    "that cannot be trusted go to quarantine.", [common, building])
+    build.add_argument("--corpus", type=_corpus, default=str(SAMPLE_CORPUS), help="the recording to replay")
+    command("publish", "rebuild and release offline from the raw archive (no fetching)",
+            "Reads only what the raw archive already holds.", [common, building])
+    serve = command("serve", "serve the releases over HTTP: / follows 'latest', /releases/<id>/ is fixed",
+                    "Serves <data-dir>/publish until interrupted, with Range requests (remote DuckDB reads "
+                    "only what it needs).", [common])
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 for all)")
+    serve.add_argument("--port", type=_port, default=8000, help="TCP port (0: any free port)")
+    ext = command("extract", "extract normalised project records from files or URLs, as JSON lines",
+                  "One JSON object per input on stdout; unreadable or empty inputs are named on stderr and make "
+                  "the exit code 1. Text files may be UTF-8, UTF-16 (with a BOM) or windows-1251.", [common])
+    ext.add_argument("paths", nargs="+", metavar="PATH", help="files (HTML, text, PDF, DOCX) or http(s) URLs")
     ext.add_argument("--kind", default="auto",
-                     choices=["auto", "isun", "municipal-news", "ngo-project", "ngo-event", "strategy"])
-    ext.add_argument("--data-dir", default=os.environ.get("BGFUNDS_DATA_DIR", "data"), help="raw archive for URLs fetched")
+                     choices=["auto", "isun", "municipal-news", "ngo-project", "ngo-event", "strategy"],
+                     help="what the inputs are; auto guesses per input")
     ext.add_argument("--per-project", action="store_true",
                      help="one line per project the text speaks of (none where it names none), with evidence")
-    crawl = sub.add_parser("crawl", help="crawl ИСУН (or a mirror) politely, then build from the archive")
-    crawl.add_argument("--base-url", default=ISUN_BASE_URL, help=f"site or mirror to crawl (default {ISUN_BASE_URL})")
-    crawl.add_argument("--budget", type=int, default=2000, help="requests per run, listings included")
-    crawl.add_argument("--interval", type=float, default=None, help="seconds between requests (default 4)")
-    crawl.add_argument("--contact", default="opendata@bgfunds.example", help="contact address in the User-Agent")
-    crawl.add_argument("--data-dir", default=os.environ.get("BGFUNDS_DATA_DIR", "data"))
-    crawl.add_argument("--api-interval", type=float, default=DEFAULT_API_INTERVAL_SECONDS,
-                       help=f"seconds between open-data API calls (default {DEFAULT_API_INTERVAL_SECONDS:.0f})")
-    crawl.add_argument("--max-programme-calls", type=int, default=None,
-                       help="open-data programmes fetched per night, longest-unfetched first (default: all)")
+    crawl = command("crawl", "crawl ИСУН (or a mirror) politely, then build from the archive",
+                    "Listings, then new, changed and a rotating slice of known contracts, within the request budget "
+                    "(every request counts: robots.txt, listings, redirects, retries). A firewall page or a long "
+                    "Retry-After stops the night for that host; what is left stays queued.", [common, building])
+    crawl.add_argument("--base-url", type=_http_url, default=DEFAULT_BASE_URL, help="site or mirror to crawl")
+    crawl.add_argument("--budget", type=_count(1), default=2000, help="requests per run, listings included")
+    crawl.add_argument("--interval", type=_seconds, default=None,
+                       help="seconds between requests to a host; unset: 4, or robots.txt's Crawl-delay if longer")
+    crawl.add_argument("--contact", type=_contact, default="opendata@bgfunds.example",
+                       help="contact address in the User-Agent")
+    crawl.add_argument("--api-interval", type=_seconds, default=240.0,
+                       help="seconds between open-data API calls (sources.isun_opendata.DEFAULT_API_INTERVAL_SECONDS)")
+    crawl.add_argument("--max-programme-calls", type=_count(0), default=None,
+                       help="open-data programmes fetched per night, longest-unfetched first (unset: all)")
     crawl.add_argument("--no-bulk", action="store_true", help="skip the open-data API and the register export")
     crawl.add_argument("--plan", action="store_true",
                        help="print what tonight's crawl would fetch and its request count; fetch nothing")
-    for p in (demo, build, crawl, publish):
-        p.add_argument("--log-level", default="WARNING", help="Dagster log level (default WARNING)")
-        p.add_argument("--force", action="store_true", help="rebuild even if nothing changed since the last release")
-        p.add_argument("--workers", type=int, default=int(os.environ.get("BGFUNDS_WORKERS", "0")),
-                       help="processes parsing batches of contracts (default: one per core)")
-    args = parser.parse_args(argv)
+    return parser
 
+
+# -- guards and status ----------------------------------------------------------------------
+
+class UnusableError(RuntimeError):
+    """The data directory or an input cannot be used; the message says which and why."""
+
+
+def check_writable(data_dir: Path) -> None:
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        probe = data_dir / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise UnusableError(f"data dir {data_dir}: cannot write there: {exc.strerror or exc}") from None
+
+
+def data_profile(data_dir: Path) -> str | None:
+    """'live' or 'sample': what the data directory holds (None: nothing yet)."""
+    marker = data_dir / PROFILE_MARKER
+    if marker.exists():
+        return marker.read_text(encoding="utf-8").strip() or None
+    if (data_dir / "crawl_state.duckdb").exists():
+        return "live"  # crawled before the marker existed
+    return None
+
+
+def guard_profile(data_dir: Path, wanted: str) -> None:
+    """Refuse the sample's fake contracts in a data directory that holds live data."""
+    held = data_profile(data_dir)
+    if wanted == "sample" and held == "live":
+        raise UnusableError(f"data dir {data_dir} holds live (crawled) data; the sample corpus would mix its "
+                            "made-up contracts into it. Use another --data-dir for the demo.")
+    if held is None or (held == "sample" and wanted == "live"):
+        (data_dir / PROFILE_MARKER).write_text(wanted + "\n", encoding="utf-8")
+
+
+def _last_crawl(data_dir: Path, since: float) -> dict:
+    path = data_dir / "last_crawl.json"
+    if path.exists() and path.stat().st_mtime >= since:
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            return {}
+    return {}
+
+
+def write_run_status(data_dir: Path, status: dict) -> Path | None:
+    """`<data_dir>/runs/<start>-<command>/run_status.json`, and a copy as `<data_dir>/run_status.json`."""
+    try:
+        run_dir = data_dir / "runs" / f"{status['started'].replace(':', '')}-{status['command']}"
+        run_dir.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(status, ensure_ascii=False, indent=1, default=str)
+        for path in (run_dir / "run_status.json", data_dir / "run_status.json"):
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(path)
+        return run_dir / "run_status.json"
+    except OSError:
+        return None
+
+
+def _status(args, started: float, outcome: str, exit_code: int, summary: BuildSummary | None = None,
+            error: str | None = None) -> dict:
+    when = lambda t: datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds")  # noqa: E731
+    status = {"command": args.command, "argv": sys.argv[1:], "started": when(started), "ended": when(time.time()),
+              "seconds": round(time.time() - started, 1), "outcome": outcome, "exit_code": exit_code,
+              "error": error}
+    if summary is not None:
+        status.update({
+            "counts": {"responses_this_run": summary.responses, "pages_read": summary.pages_read,
+                       "pages_rejected": summary.pages_rejected, "projects": summary.projects,
+                       "activities": summary.activities, "quarantined": summary.rows_rejected,
+                       "documents": sum(summary.documents_by_kind.values()),
+                       "linked_projects": summary.linked_projects},
+            "quarantine_by_rule": summary.quarantine_by_rule,
+            "checks": summary.checks, "failures": summary.failures, "release": summary.release,
+            "unchanged": summary.unchanged, "fetch": summary.fetch_summary, "dagster_run_id": summary.dagster_run_id,
+            "steps_seconds": {k: round(e - s, 2) for k, (s, e) in summary.steps.items()},
+        })
+    status["requests"] = _last_crawl(Path(args.data_dir), started).get("http", {})
+    return status
+
+
+def _build_command(args) -> int:
+    from warehouse.data_lock import DataDirLockedError, data_dir_lock
+
+    data_dir = Path(args.data_dir)
+    started = time.time()
+    summary = None
+    try:
+        check_writable(data_dir)
+        corpus = SAMPLE_CORPUS if args.command != "build" else Path(args.corpus)
+        if args.command in ("demo", "build") and corpus.resolve() == SAMPLE_CORPUS.resolve():
+            guard_profile(data_dir, "sample")
+        elif args.command == "crawl":
+            guard_profile(data_dir, "live")
+        with data_dir_lock(data_dir, args.wait, on_wait=lambda m: print(m, file=sys.stderr, flush=True)):
+            source = documents = None
+            if args.command == "demo":
+                print(f"Building from the recorded sample corpus {corpus} (recorded pages, not live data)")
+            if args.command == "publish":
+                from pipelines.resources import ArchivedDocumentsOnly, ArchivedPagesOnly
+
+                source, documents = ArchivedPagesOnly(), ArchivedDocumentsOnly()
+            if args.command == "crawl":
+                from pipelines.resources import LiveIsunCrawler
+
+                source = LiveIsunCrawler(base_url=args.base_url, requests_per_night=args.budget,
+                                         interval_seconds=args.interval, contact=args.contact, show_progress=True,
+                                         bulk=not args.no_bulk, api_interval_seconds=args.api_interval,
+                                         max_programme_calls=args.max_programme_calls)
+            summary = run_build(data_dir, corpus, "DEBUG" if args.debug else args.log_level, source=source,
+                                force_rebuild=args.force, documents=documents, workers=args.workers,
+                                progress=True, persistent_instance=True)
+    except DataDirLockedError as exc:
+        print(f"bgfunds {args.command}: {exc}", file=sys.stderr)
+        write_run_status(data_dir, _status(args, started, "locked", EXIT_LOCKED, error=str(exc)))
+        return EXIT_LOCKED
+    except UnusableError as exc:
+        print(f"bgfunds {args.command}: {exc}", file=sys.stderr)
+        if data_dir.is_dir() and os.access(data_dir, os.W_OK):
+            write_run_status(data_dir, _status(args, started, "refused", EXIT_UNUSABLE, error=str(exc)))
+        return EXIT_UNUSABLE
+    except KeyboardInterrupt:
+        print(f"bgfunds {args.command}: interrupted; 'latest' still points at the last good release", file=sys.stderr)
+        write_run_status(data_dir, _status(args, started, "interrupted", EXIT_INTERRUPTED, summary))
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - one line naming what failed; the trace with --debug
+        if args.debug:
+            raise
+        print(f"bgfunds {args.command}: {type(exc).__name__}: {exc} (run again with --debug for the trace)",
+              file=sys.stderr)
+        write_run_status(data_dir, _status(args, started, "failed", EXIT_FAILED, summary, error=str(exc)))
+        return EXIT_FAILED
+    print_summary(summary, debug=args.debug)
+    code = EXIT_OK if summary.success else EXIT_FAILED
+    outcome = "unchanged" if summary.unchanged else "released" if summary.success else "failed"
+    path = write_run_status(data_dir, _status(args, started, outcome, code, summary,
+                                              error="; ".join(summary.failures) or None))
+    if path:
+        print(f"  run status:        {path}")
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve_latest(Path(args.data_dir), args.port, args.host)
     if args.command == "extract":
         return extract_command(args.paths, args.kind, args.data_dir, per_project=args.per_project)
+    if args.command == "crawl" and args.plan:
+        from pipelines.resources import LiveIsunCrawler
 
-    source = None
-    corpus = SAMPLE_CORPUS if args.command != "build" else Path(args.corpus)
-    if args.command == "demo":
-        print(f"Building from the recorded sample corpus {corpus} (recorded pages, not live data)")
-    documents = None
-    if args.command == "publish":
-        source, documents = ArchivedPagesOnly(), ArchivedDocumentsOnly()
-    if args.command == "crawl":
-        source = LiveIsunCrawler(base_url=args.base_url, requests_per_night=args.budget,
-                                 interval_seconds=args.interval, contact=args.contact, show_progress=True,
-                                 bulk=not args.no_bulk, api_interval_seconds=args.api_interval,
-                                 max_programme_calls=args.max_programme_calls)
-        if args.plan:
-            return print_plan(source, Path(args.data_dir))
-    summary = run_build(args.data_dir, corpus, args.log_level, source=source, force_rebuild=args.force,
-                        documents=documents, workers=args.workers)
-    print_summary(summary)
-    return 0 if summary.success else 1
+        return print_plan(LiveIsunCrawler(base_url=args.base_url, requests_per_night=args.budget,
+                                          interval_seconds=args.interval, contact=args.contact,
+                                          bulk=not args.no_bulk, api_interval_seconds=args.api_interval,
+                                          max_programme_calls=args.max_programme_calls), Path(args.data_dir))
+    return _build_command(args)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from typing import Any
 import dagster as dg
 
 from pipelines import assets, checks, document_assets, isun_bulk_assets
+from pipelines.progress import PROGRESS_LOGGER, progress_logger
 from pipelines.resources import LiveIsunCrawler, RecordedDocuments, RecordedIsunPages, Settings
 from sources.isun_crawl import ISUN_BASE_URL
 from sources.recorded import SAMPLE_BULK
@@ -62,6 +63,11 @@ def build_defs(resource_overrides: Mapping[str, Any] | None = None,
     live = env.get("BGFUNDS_PROFILE", "sample") == "live"
     all_assets = dg.load_assets_from_modules([assets, document_assets, isun_bulk_assets])
     return dg.Definitions(
+        # One process per run: every step of a run shares the imports (Great Expectations
+        # alone takes seconds) and the data directory's build lock; batches of contracts
+        # still run in parallel inside their step (`pipelines.isun_batches`).
+        executor=dg.in_process_executor,
+        loggers={PROGRESS_LOGGER: progress_logger, "console": dg.colored_console_logger},
         assets=all_assets,
         asset_checks=checks.ALL_CHECKS,
         jobs=[dg.define_asset_job(BUILD_JOB, selection=dg.AssetSelection.all(),

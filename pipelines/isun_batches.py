@@ -10,9 +10,11 @@ run in a process pool (`workers`) the way Dagster would run partitions.
 from __future__ import annotations
 
 import multiprocessing
+import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import duckdb
@@ -28,7 +30,7 @@ from sources.isun import (
     parse_isun_html,
     parse_isun_text,
 )
-from sources.raw_archive import RawResponse
+from sources.raw_archive import RawResponse, by_fetched_at
 from sources.waf import block_reason
 from transforms.isun import IsunTables, build_isun_tables, quarantine_row
 from warehouse.metadata import (
@@ -47,6 +49,9 @@ ISUN_TABLES = {"projects": PROJECTS, "activities": ACTIVITIES, "quarantine": QUA
                "project_procurements": PROJECT_PROCUREMENTS,
                "project_financial_corrections": PROJECT_FINANCIAL_CORRECTIONS}
 BATCH_CONTRACTS = 1000  # about 0.5 GiB per worker at peak (`make bench`)
+# `<?xml version="1.0" encoding="..."?>` before an XHTML page: the bytes are decoded already,
+# and lxml refuses a str that still declares an encoding.
+_XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>", re.I)
 
 
 def is_contract_page(url: str) -> bool:
@@ -63,14 +68,18 @@ def _rejection(record: RawResponse, body: bytes) -> dict | None:
     if record.status not in (200, 304):
         return quarantine_row("pages", record.url, "http_status", "status", str(record.status),
                               f"{record.url}: HTTP status {record.status}; not parsed", record)
+    if not body.strip():
+        return quarantine_row("pages", record.url, "empty_body", "body", f"{len(body)} bytes",
+                              f"{record.url}: HTTP {record.status} with an empty body; not parsed", record)
     return None
 
 
 def parse_archived_pages(records: list[RawResponse], read_body) -> tuple[list, list[dict]]:
-    """Parse the newest usable response per URL.
+    """Parse the newest usable response per URL (newest by `fetched_at`, not by storage order).
 
-    A WAF page or an HTTP error never replaces an older good response; where a URL has
-    no good response at all, its newest one goes to quarantine with the reason.
+    A WAF page, an HTTP error or an empty body never replaces an older good response; where
+    a URL has no good response at all, its newest one goes to quarantine with the reason.
+    A page that fails to parse for any reason goes to quarantine; the batch goes on.
     """
     by_url: dict[str, list[RawResponse]] = {}
     for record in records:
@@ -78,7 +87,7 @@ def parse_archived_pages(records: list[RawResponse], read_body) -> tuple[list, l
     parsed, rejected = [], []
     for _url, versions in by_url.items():
         chosen, first_rejection = None, None
-        for record in reversed(versions):
+        for record in reversed(by_fetched_at(versions)):
             body = read_body(record.sha256)
             rejection = _rejection(record, body)
             if rejection is None:
@@ -90,7 +99,7 @@ def parse_archived_pages(records: list[RawResponse], read_body) -> tuple[list, l
             continue
         record, body = chosen
         try:
-            text = decode_body(body, record.content_type)
+            text = _XML_DECLARATION.sub("", decode_body(body, record.content_type), count=1)
             if "text/plain" in record.content_type:
                 page = parse_isun_text(text, record.url)
             else:
@@ -98,12 +107,56 @@ def parse_archived_pages(records: list[RawResponse], read_body) -> tuple[list, l
         except PageStructureError as exc:
             rejected.append(quarantine_row("pages", record.url, "page_structure", None, None, str(exc), record))
             continue
+        except Exception as exc:  # noqa: BLE001 - one unreadable page must not stop the night
+            rejected.append(quarantine_row("pages", record.url, "unparseable", "body", type(exc).__name__,
+                                           f"{record.url}: not parsed: {type(exc).__name__}: {exc}"[:1000], record))
+            continue
         parsed.append((page, record))
     return parsed, rejected
 
 
+def _fits(value, sql_type: str) -> bool:
+    """Whether a value fits a DECIMAL(p,s) column (a 17-digit amount does not fit DECIMAL(18,2))."""
+    m = re.match(r"DECIMAL\((\d+),\s*(\d+)\)", sql_type)
+    if not m or value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return True
+    try:
+        return abs(Decimal(str(value))) < Decimal(10) ** (int(m.group(1)) - int(m.group(2)))
+    except (InvalidOperation, ValueError):
+        return False
+
+
+def set_aside_oversized(table, frame: pd.DataFrame, key: Callable[[object], str]) -> tuple[pd.DataFrame, list[dict]]:
+    """Rows with an amount too large for its column's type, as quarantine rows (rule
+    `amount_out_of_range`), and the rest: one absurd number never stops a build."""
+    decimals = [f for f in table.fields if f.type.startswith("DECIMAL") and f.name in frame.columns]
+    if frame.empty or not decimals:
+        return frame, []
+    bad = pd.Series(False, index=frame.index)
+    rows = []
+    for f in decimals:
+        misfits = ~frame[f.name].map(lambda v, t=f.type: _fits(v, t)).astype(bool) & ~bad
+        for _, row in frame[misfits].iterrows():
+            text = row.get(f"{f.name}_text") if f"{f.name}_text" in frame.columns else None
+            value = str(text if isinstance(text, str) else row[f.name])
+            rows.append({"table_name": table.name, "record_key": key(row), "rule": "amount_out_of_range",
+                         "field": f.name, "value": value[:200],
+                         "message": f"{row.get('source_url')}: field {f.name} has value {value[:60]!r}, "
+                                    f"too large for {f.type}",
+                         "source_url": row.get("source_url"), "fetched_at": row.get("fetched_at"),
+                         "content_sha256": row.get("content_sha256")})
+        bad |= misfits
+    return frame[~bad].reset_index(drop=True), rows
+
+
 def screen_tables(tables: IsunTables) -> IsunTables:
     """Row-level quality rules: failing rows (and a failing project's activities and participants) to quarantine."""
+    tables.projects, oversized = set_aside_oversized(PROJECTS, tables.projects, lambda r: r["project_code"])
+    tables.activities, oversized_activities = set_aside_oversized(
+        ACTIVITIES, tables.activities, lambda r: f"{r['project_code']}#{r['activity_no']}")
+    if oversized or oversized_activities:
+        tables.quarantine = pd.concat([tables.quarantine, pd.DataFrame(oversized + oversized_activities,
+                                                                       columns=QUARANTINE.columns)], ignore_index=True)
     tables.projects, tables.activities, tables.quarantine = screen_isun_tables(
         tables.projects, tables.activities, tables.quarantine, PROJECTS, ACTIVITIES)
     dropped = tables.keep_projects(set(tables.projects["project_code"]))
@@ -170,6 +223,49 @@ def _stage_batch(batch_no: int, records: list[RawResponse], read_body, directori
     return counts
 
 
+def set_aside_duplicate_codes(directories: dict[str, str], part_no: int) -> int:
+    """Projects whose code appears under two or more contract ids (in any batches) go to
+    quarantine with their activities and participants (rule `duplicate_project_code`):
+    which contract the code really belongs to is for ИСУН to settle, and the rest of the
+    release goes out. Costs one GROUP BY over the staged projects when there are none."""
+    projects = Path(directories["projects"])
+    if not any(projects.glob("*.parquet")):
+        return 0
+    con = duckdb.connect(config={"threads": 1})
+    try:
+        scan = f"read_parquet({_sql_text(str(projects / '*.parquet'))})"
+        rows = con.execute(f"""
+            SELECT project_code, isun_contract_id, source_url, fetched_at, content_sha256,
+                   count(*) OVER (PARTITION BY project_code) AS n,
+                   string_agg(isun_contract_id, ', ') OVER (PARTITION BY project_code) AS ids
+            FROM {scan} QUALIFY count(*) OVER (PARTITION BY project_code) > 1
+            ORDER BY project_code, isun_contract_id""").fetchall()
+        if not rows:
+            return 0
+        codes = sorted({r[0] for r in rows})
+        con.execute("CREATE TEMP TABLE _dup_codes AS SELECT unnest(?::VARCHAR[]) AS project_code", [codes])
+        for name in ("projects", "activities", "project_organisations"):
+            for part in sorted(Path(directories[name]).glob("*.parquet")):
+                tmp = part.with_name(f".{part.name}.tmp")
+                con.execute(f"COPY (SELECT * FROM read_parquet({_sql_text(str(part))}) WHERE project_code NOT IN "
+                            f"(SELECT project_code FROM _dup_codes)) TO {_sql_text(str(tmp))} "
+                            "(FORMAT parquet, COMPRESSION zstd)")
+                tmp.replace(part)
+    finally:
+        con.close()
+    write_part(QUARANTINE, directories["quarantine"], part_no, pd.DataFrame([{
+        "table_name": "projects", "record_key": code, "rule": "duplicate_project_code", "field": "project_code",
+        "value": code, "message": f"{url}: project code {code} is published under {n} contract ids ({ids}); "
+                                  "none released until the source settles it",
+        "source_url": url, "fetched_at": fetched_at, "content_sha256": sha}
+        for code, _cid, url, fetched_at, sha, n, ids in rows], columns=QUARANTINE.columns))
+    return len(rows)
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 @dataclass(frozen=True)
 class StagedIsunTables:
     """The ИСУН tables of one build, staged, with what the build counted on the way."""
@@ -187,9 +283,11 @@ class StagedIsunTables:
 
 
 def stage_isun_tables(records: list[RawResponse], read_body, staging_root: Path | str, *,
-                      batch_contracts: int = BATCH_CONTRACTS, workers: int = 1, log=None) -> StagedIsunTables:
+                      batch_contracts: int = BATCH_CONTRACTS, workers: int = 1, log=None,
+                      extra_quarantine: list[dict] | None = None) -> StagedIsunTables:
     """Build every batch into Parquet parts under `staging_root`; `workers` > 1 runs batches
-    in that many processes (`read_body` must then pickle, e.g. `RawArchive.read`)."""
+    in that many processes (`read_body` must then pickle, e.g. `RawArchive.read`).
+    `extra_quarantine` (inputs refused before parsing) joins the quarantine table."""
     directories = {name: str(new_version_dir(staging_root, table)) for name, table in ISUN_TABLES.items()}
     batches = list(contract_batches(records, batch_contracts))
     counts: list[BatchCounts] = []
@@ -211,6 +309,13 @@ def stage_isun_tables(records: list[RawResponse], read_body, staging_root: Path 
             counts.append(_stage_batch(i, batch, read_body, directories))
             if log:
                 log.info(f"batch {i + 1}/{len(batches)} staged")
+    duplicates = set_aside_duplicate_codes(directories, len(batches) + 1)
+    if duplicates and log:
+        log.warning(f"{duplicates} project rows share a project code with another contract id: quarantined "
+                    "(rule duplicate_project_code)")
+    if extra_quarantine:
+        write_part(QUARANTINE, directories["quarantine"], len(batches),
+                   pd.DataFrame(extra_quarantine, columns=QUARANTINE.columns))
     staged = {name: finish(staging_root, table, directories[name]) for name, table in ISUN_TABLES.items()}
     return StagedIsunTables(**staged, pages_read=sum(c.pages for c in counts),
                             pages_rejected=sum(c.pages_rejected for c in counts),

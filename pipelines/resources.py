@@ -7,12 +7,15 @@ or at a mirror); settings, tests and the CLI choose through
 """
 
 
+import json
 import os
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlparse
 
 import dagster as dg
+from pydantic import PrivateAttr
 
 from pipelines.isun_batches import BATCH_CONTRACTS
 from sources.crawl_state import CrawlState
@@ -31,6 +34,22 @@ class Settings(dg.ConfigurableResource):
     force_rebuild: bool = False  # rebuild and release even when the inputs equal the last release's
     workers: int = 0  # processes that parse batches of contracts; 0: one per core
     batch_contracts: int = BATCH_CONTRACTS  # contracts per batch (all of a contract's tabs in one batch)
+    lock_wait_seconds: float = 3600.0  # how long a run waits for another build of the same data dir
+
+    _lock: ExitStack | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context) -> None:
+        """Every run holds the data directory's build lock (`warehouse.data_lock`) from start to end."""
+        from warehouse.data_lock import data_dir_lock
+
+        self._lock = ExitStack()
+        self._lock.enter_context(data_dir_lock(self.root, self.lock_wait_seconds,
+                                               on_wait=lambda message: context.log.warning(message)))
+
+    def teardown_after_execution(self, context) -> None:
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
     @property
     def root(self) -> Path:
@@ -64,6 +83,25 @@ class Settings(dg.ConfigurableResource):
     def crawl_state_path(self) -> Path:
         return self.root / "crawl_state.duckdb"
 
+    @property
+    def rejected_inputs_dir(self) -> Path:
+        """Recorded responses refused on replay (quarantine rows, one JSON file per source)."""
+        return self.root / "rejected_inputs"
+
+    def save_rejected_inputs(self, source: str, rows: list[dict]) -> None:
+        """Replace `source`'s refused inputs (each replay states them afresh)."""
+        self.rejected_inputs_dir.mkdir(parents=True, exist_ok=True)
+        path = self.rejected_inputs_dir / f"{source}.jsonl"
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        tmp.replace(path)
+
+    def rejected_inputs(self) -> list[dict]:
+        if not self.rejected_inputs_dir.is_dir():
+            return []
+        return [json.loads(line) for path in sorted(self.rejected_inputs_dir.glob("*.jsonl"))
+                for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
 
 class IsunPageSource(dg.ConfigurableResource):
     """Where ИСУН contract pages come from. Subclasses store every response in the archive."""
@@ -92,13 +130,19 @@ class RecordedIsunPages(IsunPageSource):
     bulk_corpus_dir: str = ""
 
     def fetch_into(self, settings: Settings, log) -> tuple[list[RawResponse], list[str]]:
-        records = replay_recording(self.corpus_dir, settings.raw_archive)
+        rejected: list[dict] = []
+        records = replay_recording(self.corpus_dir, settings.raw_archive, rejected)
         lines = [f"replayed {len(records)} recorded responses from {self.corpus_dir}"]
         if self.bulk_corpus_dir:
-            bulk = replay_recording(self.bulk_corpus_dir, settings.raw_archive)
+            bulk = replay_recording(self.bulk_corpus_dir, settings.raw_archive, rejected)
             records += bulk
             lines.append(f"replayed {len(bulk)} recorded open-data API and register export responses "
                          f"from {self.bulk_corpus_dir}")
+        settings.save_rejected_inputs("isun_pages", rejected)
+        if rejected:
+            lines[0] += f"; {len(rejected)} manifest entries refused (quarantine, table 'inputs')"
+            for row in rejected:
+                log.warning(row["message"])
         for line in lines:
             log.info(line)
         return records, lines
@@ -168,6 +212,13 @@ class LiveIsunCrawler(IsunPageSource):
             state.close()
             if bar is not None:
                 bar.close()
+        report = {"run_id": summary.run_id, "resumed": summary.resumed, "listing_pages": summary.listing_pages,
+                  "contracts_listed": summary.contracts_listed, "planned": summary.planned,
+                  "fetched": summary.fetched, "not_modified": summary.not_modified, "failed": summary.failed,
+                  "stopped": summary.stopped, "http": summary.http}
+        tmp = settings.root / ".last_crawl.json.tmp"
+        tmp.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp.replace(settings.root / "last_crawl.json")  # the CLI's run_status.json reads the requests from it
         for line in summary.lines():
             (log.warning if summary.stopped else log.info)(line)
         return [*bulk_records, *summary.records], [*summary.lines(), *bulk_lines]
@@ -196,6 +247,11 @@ class RecordedDocuments(DocumentSource):
     corpus_dir: str = str(SAMPLE_DOCUMENTS)
 
     def fetch_into(self, settings: Settings, log) -> list[RawResponse]:
-        records = replay_recording(self.corpus_dir, settings.raw_archive)
-        log.info(f"replayed {len(records)} recorded documents from {self.corpus_dir}")
+        rejected: list[dict] = []
+        records = replay_recording(self.corpus_dir, settings.raw_archive, rejected)
+        settings.save_rejected_inputs("documents", rejected)
+        for row in rejected:
+            log.warning(row["message"])
+        log.info(f"replayed {len(records)} recorded documents from {self.corpus_dir}"
+                 + (f"; {len(rejected)} manifest entries refused" if rejected else ""))
         return records

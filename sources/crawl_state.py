@@ -78,15 +78,27 @@ class CrawlState:
 
     # contracts
     def record_listing(self, contracts: dict[str, str], links: dict[str, str] | None = None) -> None:
-        """Contract ids (decoded tokens) with their listing fingerprints and the link they were listed under."""
-        now = _now()
+        """Upsert every listed id (the decoded token) with its listing fingerprint and the link it was listed
+        under, in one statement (80 000 ids in well under a second)."""
+        if not contracts:
+            return
+        import pyarrow as pa
+
         links = links or {}
-        self.con.executemany(
-            "INSERT INTO crawl_contracts (contract_id, first_seen_at, last_listed_at, listing_fingerprint, page_url)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (contract_id) DO UPDATE SET"
-            " last_listed_at = excluded.last_listed_at, listing_fingerprint = excluded.listing_fingerprint,"
-            " page_url = coalesce(excluded.page_url, crawl_contracts.page_url)",
-            [[cid, now, now, fp, links.get(cid)] for cid, fp in contracts.items()])
+        listed = pa.table({"contract_id": pa.array(list(contracts), pa.string()),
+                           "listing_fingerprint": pa.array(list(contracts.values()), pa.string()),
+                           "page_url": pa.array([links.get(cid) for cid in contracts], pa.string())})
+        self.con.register("_listed", listed)
+        try:
+            self.con.execute(
+                "INSERT INTO crawl_contracts (contract_id, first_seen_at, last_listed_at, listing_fingerprint, page_url)"
+                " SELECT contract_id, ?, ?, listing_fingerprint, page_url FROM _listed ON CONFLICT (contract_id)"
+                " DO UPDATE SET last_listed_at = excluded.last_listed_at,"
+                " listing_fingerprint = excluded.listing_fingerprint,"
+                " page_url = coalesce(excluded.page_url, crawl_contracts.page_url)",
+                [_now(), _now()])
+        finally:
+            self.con.unregister("_listed")
 
     def page_url(self, contract_id: str) -> str | None:
         row = self.con.execute("SELECT page_url FROM crawl_contracts WHERE contract_id = ?", [contract_id]).fetchone()
@@ -105,8 +117,18 @@ class CrawlState:
                      last_fetched_at NULLS FIRST, contract_id
             LIMIT ?
             """, [max(budget, 0)]).fetchall()
-        self.con.executemany("INSERT INTO crawl_queue VALUES (?, ?, ?, ?, NULL, NULL)",
-                             [[run_id, i, cid, reason] for i, (cid, reason) in enumerate(rows)])
+        if rows:
+            import pyarrow as pa
+
+            queue = pa.table({"position": pa.array(range(len(rows)), pa.int32()),
+                              "contract_id": pa.array([cid for cid, _ in rows], pa.string()),
+                              "reason": pa.array([reason for _, reason in rows], pa.string())})
+            self.con.register("_planned", queue)
+            try:
+                self.con.execute("INSERT INTO crawl_queue SELECT ?, position, contract_id, reason, NULL, NULL"
+                                 " FROM _planned", [run_id])
+            finally:
+                self.con.unregister("_planned")
         return rows
 
     def pending(self, run_id: int) -> list[tuple[int, str, str]]:

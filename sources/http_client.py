@@ -1,9 +1,21 @@
 """A polite HTTP client for public sites: allow-listed hosts, rate limits, retries, raw-first.
 
 - Only hosts on the allow-list are ever requested; a link elsewhere raises ForeignHostError.
-- Per-host minimum interval between requests (default 4 s for 2020.eufunds.bg).
-- Timeouts; retries with exponential backoff and full jitter only on 429, 5xx, timeouts,
-  connection resets and truncated bodies, honouring Retry-After.
+  Redirects are followed by hand: each hop is checked against the allow-list *before* it is
+  requested, waits its turn, counts against the budget, and a loop or a chain longer than
+  `max_redirects` is a failed fetch.
+- robots.txt is read once per host and obeyed (a Disallow is a failed fetch, a Crawl-delay
+  above our interval is kept); a 4xx robots.txt allows everything, a 5xx or unreachable
+  one allows nothing for the run (RFC 9309).
+- Per-host minimum interval between requests (default 4 s for 2020.eufunds.bg), counted
+  from the end of the previous response, so the server sees at least that gap.
+- A request budget (`request_budget`): every request counts (robots.txt, redirects,
+  retries, listings); the one that would exceed it is never sent (BudgetExhaustedError).
+- Timeouts per read and an overall deadline per response (a body trickling in byte by
+  byte fails the fetch); retries with exponential backoff and full jitter only on 429,
+  5xx, timeouts, connection resets and truncated bodies, honouring Retry-After; a
+  Retry-After beyond `max_retry_after_seconds` stops that host for the run.
+- A body shorter or longer than its Content-Length is a failed fetch, never archived.
 - Conditional GET from the validators (ETag, Last-Modified) of the archived response.
 - A response-size cap; an honest User-Agent with a contact address.
 - Every response is written to the raw archive before anyone parses it.
@@ -17,10 +29,12 @@ import email.utils
 import logging
 import random
 import time
+import urllib.robotparser
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 import requests
 
@@ -30,6 +44,7 @@ from sources.waf import BlockedError, block_reason
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 DEFAULT_INTERVALS = {"2020.eufunds.bg": 4.0}
 XLSX_SIGNATURE = b"PK\x03\x04"
 
@@ -50,6 +65,30 @@ class ResponseTooLargeError(FetchError):
     pass
 
 
+class TruncatedBodyError(FetchError):
+    """The body is shorter or longer than its Content-Length (retried; never archived)."""
+
+
+class DeadlineError(FetchError):
+    """The whole response took longer than `response_deadline_seconds` (a trickling body)."""
+
+
+class RedirectError(FetchError):
+    """A redirect loop, a chain longer than `max_redirects`, or a redirect without Location."""
+
+
+class RobotsDisallowedError(FetchError):
+    """robots.txt disallows the URL for our User-Agent: never requested."""
+
+
+class BudgetExhaustedError(RuntimeError):
+    """The run's request budget is spent: the request was not sent."""
+
+
+class HostDeferredError(HostBlockedError):
+    """The host asked us (Retry-After) to wait longer than we wait in one run: stay away until the next."""
+
+
 @dataclass
 class CrawlPolicy:
     allowed_hosts: frozenset[str]
@@ -63,6 +102,11 @@ class CrawlPolicy:
     backoff_max_seconds: float = 120.0
     max_response_bytes: int = 20 * 1024 * 1024
     user_agent_product: str = "bgfunds/0.1"
+    response_deadline_seconds: float = 120.0  # the whole response, headers to last byte
+    max_retry_after_seconds: float = 120.0  # longer: stop that host for the run
+    max_redirects: int = 5
+    request_budget: int | None = None  # every request of the run, None: unlimited
+    obey_robots: bool = True
 
     @property
     def user_agent(self) -> str:
@@ -81,6 +125,8 @@ class FetchStats:
     blocks: int = 0
     errors: int = 0
     refused_foreign: int = 0
+    redirects: int = 0
+    robots_disallowed: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -113,6 +159,7 @@ class PoliteClient:
         self.stats = FetchStats()
         self.blocked_hosts: dict[str, str] = {}
         self._last_request: dict[str, float] = {}
+        self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
         self._validators = {r.url: r for r in archive.latest().values() if r.status in (200, 304)}
 
     # -- public -------------------------------------------------------------------------
@@ -121,9 +168,18 @@ class PoliteClient:
         if host not in self.policy.allowed_hosts:
             self.stats.refused_foreign += 1
             raise ForeignHostError(f"{url}: host {host!r} is not on the allow-list {sorted(self.policy.allowed_hosts)}")
+        if urlparse(url).scheme not in ("http", "https"):
+            self.stats.refused_foreign += 1
+            raise ForeignHostError(f"{url}: scheme {urlparse(url).scheme!r} is not http(s)")
         if host in self.blocked_hosts:
             raise HostBlockedError(url, f"host blocked earlier in this run: {self.blocked_hosts[host]}")
         return host
+
+    @property
+    def budget_left(self) -> int | None:
+        if self.policy.request_budget is None:
+            return None
+        return max(self.policy.request_budget - self.stats.requests, 0)
 
     def fetch(self, url: str, *, expect: str = "html", conditional: bool = True) -> FetchResult:
         """GET url politely; store the response in the archive; raise on WAF pages or failure."""
@@ -131,18 +187,18 @@ class PoliteClient:
         headers = self._conditional_headers(url) if conditional else {}
         attempt = 0
         while True:
-            self._wait_turn(host)
             try:
                 response, body = self._get(url, headers)
-            except ResponseTooLargeError:
+            except (ResponseTooLargeError, DeadlineError, RedirectError, RobotsDisallowedError):
                 self.stats.errors += 1
                 raise
-            except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
+                    TruncatedBodyError, TimeoutError, ConnectionError) as exc:
                 if attempt >= self.policy.max_retries:
                     self.stats.errors += 1
                     raise FetchError(f"{url}: {type(exc).__name__} after {attempt + 1} attempts: {exc}") from exc
                 attempt += 1
-                self._backoff(url, attempt, None, type(exc).__name__)
+                self._backoff(url, host, attempt, None, type(exc).__name__)
                 continue
             if response.status_code in RETRY_STATUSES:
                 self._store(url, response, body)  # every response is archived, errors included
@@ -150,7 +206,7 @@ class PoliteClient:
                     self.stats.errors += 1
                     raise FetchError(f"{url}: HTTP {response.status_code} after {attempt + 1} attempts")
                 attempt += 1
-                self._backoff(url, attempt, response.headers.get("Retry-After"), f"HTTP {response.status_code}")
+                self._backoff(url, host, attempt, response.headers.get("Retry-After"), f"HTTP {response.status_code}")
                 continue
             break
 
@@ -191,43 +247,188 @@ class PoliteClient:
     def _wait_turn(self, host: str) -> None:
         last = self._last_request.get(host)
         if last is not None:
-            wait = last + self.policy.interval_for(host) - self.clock()
+            wait = last + self._interval(host) - self.clock()
             if wait > 0:
                 self.sleep(wait)
         self._last_request[host] = self.clock()
 
-    def _get(self, url: str, headers: dict[str, str]) -> tuple[requests.Response, bytes]:
+    def _interval(self, host: str) -> float:
+        interval = self.policy.interval_for(host)
+        robots = self._robots.get(host)
+        delay = robots.crawl_delay(self.policy.user_agent_product) if robots is not None else None
+        return max(interval, float(delay)) if delay else interval
+
+    def _spend(self, host: str) -> None:
+        """Wait for the host's turn and count one request against the budget (or refuse it)."""
+        if self.budget_left == 0:
+            raise BudgetExhaustedError(f"request budget of {self.policy.request_budget} spent")
+        self._wait_turn(host)
         self.stats.requests += 1
+
+    def _check_robots(self, url: str, host: str) -> None:
+        if not self.policy.obey_robots:
+            return
+        if host not in self._robots:
+            self._robots[host] = self._read_robots(url, host)
+        robots = self._robots[host]
+        if robots is None or not robots.can_fetch(self.policy.user_agent_product, url):
+            self.stats.robots_disallowed += 1
+            why = "robots.txt could not be read (5xx or unreachable): nothing allowed" if robots is None \
+                else "robots.txt disallows it"
+            raise RobotsDisallowedError(f"{url}: {why}")
+
+    def _read_robots(self, url: str, host: str) -> urllib.robotparser.RobotFileParser | None:
+        parts = urlparse(url)
+        robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
+        parser = urllib.robotparser.RobotFileParser(robots_url)
+        self._spend(host)
+        try:
+            with self.session.get(robots_url, timeout=(self.policy.connect_timeout, self.policy.read_timeout),
+                                  stream=True, allow_redirects=False) as response:
+                status = response.status_code
+                body = self._read_body(robots_url, response, self.clock() + self.policy.response_deadline_seconds)
+        except (requests.RequestException, FetchError, OSError) as exc:
+            log.warning("robots.txt of %s unreadable (%s): not crawling it in this run", host, exc)
+            return None
+        finally:
+            self._drop_connections()
+            self._last_request[host] = self.clock()
+        if status >= 500 or status == 429:
+            log.warning("robots.txt of %s answered HTTP %d: not crawling it in this run", host, status)
+            return None
+        if status >= 300:  # 3xx (not followed) and 4xx: no rules, everything allowed
+            parser.parse([])
+        else:
+            parser.parse(body.decode("utf-8", errors="replace").splitlines())
+        return parser
+
+    def _get(self, url: str, headers: dict[str, str]) -> tuple[requests.Response, bytes]:
+        """One GET, redirects followed by hand: each hop allow-listed, robots-checked and counted first."""
         timeout = (self.policy.connect_timeout, self.policy.read_timeout)
-        with self.session.get(url, headers=headers, timeout=timeout, stream=True, allow_redirects=True) as response:
-            for hop in [*response.history, response]:
-                self.check_allowed(hop.url)  # a redirect must not leave the allow-list
-            declared = response.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > self.policy.max_response_bytes:
-                raise ResponseTooLargeError(f"{url}: Content-Length {declared} exceeds cap {self.policy.max_response_bytes}")
-            chunks, size = [], 0
-            for chunk in response.iter_content(64 * 1024):
-                size += len(chunk)
-                if size > self.policy.max_response_bytes:
-                    raise ResponseTooLargeError(f"{url}: body exceeds cap {self.policy.max_response_bytes} bytes")
-                chunks.append(chunk)
-        body = b"".join(chunks)
-        self.stats.bytes += len(body)
-        return response, body
+        current, seen = url, {url}
+        for _hop in range(self.policy.max_redirects + 1):
+            host = self.check_allowed(current)  # before the request, never after
+            self._check_robots(current, host)
+            self._spend(host)
+            deadline = self.clock() + self.policy.response_deadline_seconds
+            try:
+                with self.session.get(current, headers={**headers, "Connection": "close"}, timeout=timeout,
+                                      stream=True, allow_redirects=False) as response:
+                    if response.status_code in REDIRECT_STATUSES:
+                        location = response.headers.get("Location")
+                        if not location:
+                            raise RedirectError(f"{current}: HTTP {response.status_code} without a Location header")
+                        self.stats.redirects += 1
+                        target = urljoin(current, location)
+                        log.info("redirect %d: %s -> %s", response.status_code, current, target)
+                        if target in seen:
+                            raise RedirectError(f"{url}: redirect loop at {target}")
+                        seen.add(target)
+                        current, headers = target, {}
+                        continue
+                    body = b"" if response.status_code == 304 else self._read_body(current, response, deadline)
+            finally:
+                self._drop_connections()
+                self._last_request[host] = self.clock()  # the interval runs from the end of this response
+            self.stats.bytes += len(body)
+            return response, body
+        raise RedirectError(f"{url}: more than {self.policy.max_redirects} redirects")
+
+    def _drop_connections(self) -> None:
+        """Every request asks `Connection: close`: never hand a connection the server is closing
+        to the next request (a pooled one can look alive a moment longer, then fail)."""
+        for adapter in self.session.adapters.values():
+            adapter.close()
+
+    def _read_body(self, url: str, response: requests.Response, deadline: float) -> bytes:
+        """The whole body within the deadline and the size cap, exactly Content-Length bytes long."""
+        declared_text = response.headers.get("Content-Length", "")
+        declared = int(declared_text) if declared_text.strip().isdigit() else None
+        if declared is not None and declared > self.policy.max_response_bytes:
+            raise ResponseTooLargeError(f"{url}: Content-Length {declared} exceeds cap {self.policy.max_response_bytes}")
+        raw = response.raw._fp  # http.client.HTTPResponse: read it ourselves, chunk by chunk
+        chunked = bool(getattr(raw, "chunked", False))
+        if declared is not None and not chunked:
+            raw.length = None  # read to the end of the connection (we sent Connection: close) to see extra bytes
+        chunks, size = [], 0
+        while True:
+            if self.clock() > deadline:
+                raise DeadlineError(f"{url}: response not complete after {self.policy.response_deadline_seconds:g} s "
+                                    f"({size} bytes so far)")
+            if declared is not None and not chunked and size >= declared:
+                extra = _extra_bytes(raw)
+                if extra:
+                    raise TruncatedBodyError(f"{url}: body longer than its Content-Length {declared}")
+                break
+            try:
+                chunk = raw.read1(64 * 1024)
+            except TimeoutError as exc:
+                raise requests.Timeout(f"{url}: read timed out after {size} bytes") from exc
+            except Exception as exc:  # http.client.IncompleteRead, a reset mid-body
+                raise TruncatedBodyError(f"{url}: body cut off after {size} bytes: {exc}") from exc
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > self.policy.max_response_bytes:
+                raise ResponseTooLargeError(f"{url}: body exceeds cap {self.policy.max_response_bytes} bytes")
+            chunks.append(chunk)
+        if declared is not None and not chunked and size != declared:
+            raise TruncatedBodyError(f"{url}: body of {size} bytes, Content-Length says {declared}")
+        return _decode_content(url, b"".join(chunks), response.headers.get("Content-Encoding", ""),
+                               self.policy.max_response_bytes)
 
     def _store(self, url: str, response: requests.Response, body: bytes) -> RawResponse:
-        return self.archive.store(url, body, status=response.status_code,
-                                  headers=dict(response.headers), fetched_at=_now())
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-encoding"}
+        return self.archive.store(url, body, status=response.status_code, headers=headers, fetched_at=_now())
 
-    def _backoff(self, url: str, attempt: int, retry_after: str | None, why: str) -> None:
+    def _backoff(self, url: str, host: str, attempt: int, retry_after: str | None, why: str) -> None:
         self.stats.retries += 1
         ceiling = min(self.policy.backoff_max_seconds, self.policy.backoff_base_seconds * 2 ** (attempt - 1))
         delay = self.rng.uniform(ceiling / 2, ceiling)  # jitter
         server_says = _retry_after_seconds(retry_after)
         if server_says is not None:
-            delay = max(delay, min(server_says, self.policy.backoff_max_seconds))
+            if server_says > self.policy.max_retry_after_seconds:
+                reason = (f"Retry-After {server_says:.0f} s exceeds our maximum of "
+                          f"{self.policy.max_retry_after_seconds:.0f} s: not requesting {host} again in this run")
+                self.blocked_hosts[host] = reason
+                log.warning("DEFERRED %s: %s", url, reason)
+                raise HostDeferredError(url, reason)
+            delay = max(delay, server_says)
         log.info("retry %d for %s after %s; waiting %.2f s", attempt, url, why, delay)
         self.sleep(delay)
+
+
+def _extra_bytes(raw) -> bytes:
+    """Bytes after the declared end of a body (a server that sent more than Content-Length);
+    waits briefly for the close our `Connection: close` asked for."""
+    sock = getattr(getattr(getattr(raw, "fp", None), "raw", None), "_sock", None)
+    if sock is None:
+        return b""
+    try:
+        sock.settimeout(0.2)
+        return raw.read1(1)
+    except (OSError, ValueError, AttributeError):  # timed out (kept alive, nothing more) or closed
+        return b""
+
+
+def _decode_content(url: str, body: bytes, encoding: str, cap: int) -> bytes:
+    """A gzip/deflate body decompressed, never beyond `cap` bytes (a compression bomb fails)."""
+    encoding = encoding.strip().lower()
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        return body
+    wbits = 16 + zlib.MAX_WBITS if "gzip" in encoding else zlib.MAX_WBITS
+    try:
+        decoder = zlib.decompressobj(wbits)
+        out = decoder.decompress(body, cap + 1)
+    except zlib.error:
+        if encoding == "deflate":  # raw deflate without the zlib header, as some servers send
+            decoder = zlib.decompressobj(-zlib.MAX_WBITS)
+            out = decoder.decompress(body, cap + 1)
+        else:
+            raise TruncatedBodyError(f"{url}: {encoding} body does not decompress") from None
+    if len(out) > cap or decoder.unconsumed_tail:
+        raise ResponseTooLargeError(f"{url}: decompressed body exceeds cap {cap} bytes")
+    return out
 
 
 def _retry_after_seconds(value: str | None) -> float | None:

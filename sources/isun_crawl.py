@@ -25,6 +25,7 @@ from urllib.parse import quote, urljoin, urlparse
 
 from sources.crawl_state import CrawlState
 from sources.http_client import (
+    BudgetExhaustedError,
     CrawlPolicy,
     FetchError,
     ForeignHostError,
@@ -91,7 +92,8 @@ class CrawlConfig:
     def policy(self) -> CrawlPolicy:
         host = urlparse(self.base_url).hostname or ""
         policy = CrawlPolicy(allowed_hosts=frozenset({host, *self.extra_hosts}), contact=self.contact,
-                             read_timeout=self.read_timeout_seconds, backoff_base_seconds=self.backoff_base_seconds)
+                             read_timeout=self.read_timeout_seconds, backoff_base_seconds=self.backoff_base_seconds,
+                             request_budget=self.requests_per_night)  # every request: listings, robots, retries
         if self.interval_seconds is not None:
             policy.min_interval_seconds = {h: self.interval_seconds for h in policy.allowed_hosts}
             policy.default_interval_seconds = self.interval_seconds
@@ -150,8 +152,9 @@ def run_crawl(
                       for cid, fp in listed.items()}
             state.record_listing(listed, links)
             summary.contracts_listed = len(listed)
-            budget -= summary.listing_pages
-            state.plan(run_id, budget // len(CONTRACT_PAGES))
+            left = client.budget_left
+            requests_left = left if left is not None else budget - summary.listing_pages
+            state.plan(run_id, requests_left // len(CONTRACT_PAGES))
         else:
             state.set_run_status(run_id, "running", "resumed")
             log.info("resuming crawl run %d", run_id)
@@ -181,6 +184,10 @@ def run_crawl(
             if progress:
                 progress(i + 1, len(pending))
         state.set_run_status(run_id, "done")
+    except BudgetExhaustedError as exc:  # retries and redirects spent it: the rest stays queued
+        summary.stopped = str(exc)
+        log.warning("crawl run %d stopped: %s; the rest of its queue is kept for the next run", run_id, exc)
+        state.set_run_status(run_id, "blocked", str(exc)[:500])
     except HostBlockedError as exc:
         summary.stopped = str(exc)
         log.error("crawl run %d stopped: %s", run_id, exc)
@@ -193,7 +200,11 @@ def run_crawl(
 
 def _crawl_listings(config: CrawlConfig, client: PoliteClient, summary: CrawlSummary
                     ) -> tuple[dict[str, str], dict[str, str]]:
-    """Fetch listings breadth-first; HostBlockedError propagates and stops the run."""
+    """Fetch listings breadth-first; HostBlockedError propagates and stops the run.
+
+    Any other failure of a listing (HTTP error, redirect off the allow-list, robots.txt,
+    unparseable body, the budget spent) only means that listing adds nothing new.
+    """
     contracts: dict[str, str] = {}
     links: dict[str, str] = {}
     queue = [urljoin(config.base_url.rstrip("/") + "/", p.lstrip("/")) for p in config.listing_paths()]
@@ -209,11 +220,18 @@ def _crawl_listings(config: CrawlConfig, client: PoliteClient, summary: CrawlSum
             continue  # counted in the client's stats; never requested
         try:
             result = client.fetch(url, expect="html")
-        except FetchError as exc:
+        except (FetchError, ForeignHostError) as exc:
             log.warning("listing %s failed: %s", url, exc)
             continue
+        except BudgetExhaustedError as exc:
+            log.warning("listings stopped at %s: %s", url, exc)
+            break
         summary.listing_pages += 1
-        listing = _parse_listing(url, result.body, result.record.content_type)
+        try:
+            listing = _parse_listing(url, result.body, result.record.content_type)
+        except Exception as exc:  # noqa: BLE001 - a listing we cannot read adds nothing; the night goes on
+            log.warning("listing %s unreadable, nothing taken from it: %s: %s", url, type(exc).__name__, exc)
+            continue
         for cid, fingerprint in listing.contracts.items():
             contracts.setdefault(cid, fingerprint)
             links.setdefault(cid, listing.contract_links[cid])

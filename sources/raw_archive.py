@@ -12,8 +12,9 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -96,11 +97,35 @@ class RawArchive:
                     continue
 
     def latest(self) -> dict[str, RawResponse]:
-        """The most recent record per URL."""
-        latest: dict[str, RawResponse] = {}
-        for record in self.records():
+        """The newest record per URL: the latest `fetched_at`, not the line stored last (a
+        replayed old recording never overrides a newer response); on a tie, the later line."""
+        return newest_per_url(self.records())
+
+
+def fetched_order(record: RawResponse) -> datetime:
+    """`fetched_at` as an aware datetime, for ordering (`Z`, offsets and naive UTC alike)."""
+    try:
+        when = datetime.fromisoformat(record.fetched_at.replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        return datetime.min.replace(tzinfo=UTC)  # an unreadable time is older than every readable one
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def by_fetched_at(records: Iterable[RawResponse]) -> list[RawResponse]:
+    """Oldest first by `fetched_at` (stable: equal times keep their stored order)."""
+    return sorted(records, key=fetched_order)
+
+
+def newest_per_url(records: Iterable[RawResponse], keep=lambda r: True) -> dict[str, RawResponse]:
+    """The newest record (by `fetched_at`, ties to the later one) per URL among those `keep` accepts."""
+    latest: dict[str, RawResponse] = {}
+    for record in records:
+        if not keep(record):
+            continue
+        held = latest.get(record.url)
+        if held is None or fetched_order(record) >= fetched_order(held):
             latest[record.url] = record
-        return latest
+    return latest
 
 
 def inputs_fingerprint(records: list[RawResponse], extra: str = "") -> str:
@@ -108,10 +133,7 @@ def inputs_fingerprint(records: list[RawResponse], extra: str = "") -> str:
 
     Equal fingerprints mean a rebuild would read exactly the same bytes.
     """
-    latest: dict[str, str] = {}
-    for record in records:
-        if record.status in (200, 304):
-            latest[record.url] = record.sha256
+    latest = {url: r.sha256 for url, r in newest_per_url(records, lambda r: r.status in (200, 304)).items()}
     digest = hashlib.sha256(extra.encode())
     for url in sorted(latest):
         digest.update(f"{url}\t{latest[url]}\n".encode())

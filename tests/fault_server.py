@@ -3,7 +3,10 @@
 Routes map a path-with-query to a body; faults are queued per route and consumed one per
 request: `500`, `503`, `429` (with Retry-After), `slow` (answers after the client's
 timeout), `reset` (TCP reset, no answer), `truncate` (Content-Length larger than what is
-sent), `waf` (F5 challenge with HTTP 200), `rejected` ("Request Rejected" with HTTP 200).
+sent), `waf` (F5 challenge with HTTP 200), `rejected` ("Request Rejected" with HTTP 200),
+`overlong` (more bytes than Content-Length says), `trickle` (the body one byte every
+`trickle_seconds`), `429-long` (Retry-After: 3600), `redirect:<location>` (a 302).
+`redirects` maps a path to a Location answered with 302 on every request (loops, chains).
 Every route has an ETag and Last-Modified and answers 304 to a matching conditional GET.
 Every request is logged with its headers, so tests can assert what was asked and when.
 """
@@ -49,7 +52,9 @@ class FaultServer:
     host: str = "127.0.0.1"
     slow_seconds: float = 1.5
     retry_after: str = "1"
+    trickle_seconds: float = 0.2
     routes: dict[str, Route] = field(default_factory=dict)
+    redirects: dict[str, str] = field(default_factory=dict)
     faults: dict[str, list[str]] = field(default_factory=dict)
     log: list[LoggedRequest] = field(default_factory=list)
 
@@ -76,6 +81,12 @@ class FaultServer:
                     return
                 if fault == "slow":
                     time.sleep(server.slow_seconds)
+                if fault and fault.startswith("redirect:"):
+                    return self._send(302, b"", "text/html", {"Location": fault.removeprefix("redirect:")})
+                if self.path in server.redirects:
+                    return self._send(302, b"", "text/html", {"Location": server.redirects[self.path]})
+                if fault == "429-long":
+                    return self._send(429, b"Too Many Requests", "text/plain", {"Retry-After": "3600"})
                 if fault in {"500", "503"}:
                     return self._send(int(fault), b"<html><body>Server Error</body></html>", "text/html")
                 if fault == "429":
@@ -89,6 +100,24 @@ class FaultServer:
                 if self.headers.get("If-None-Match") == route.etag:
                     return self._send(304, b"", None, {"ETag": route.etag})
                 extra = {"ETag": route.etag, "Last-Modified": route.last_modified}
+                if fault in {"overlong", "trickle"}:
+                    self.send_response(200)
+                    self.send_header("Content-Type", route.content_type)
+                    self.send_header("Content-Length", str(len(route.body) // 2 if fault == "overlong"
+                                                           else len(route.body)))
+                    self.end_headers()
+                    try:
+                        if fault == "overlong":
+                            self.wfile.write(route.body)
+                        else:
+                            for i in range(len(route.body)):
+                                self.wfile.write(route.body[i:i + 1])
+                                self.wfile.flush()
+                                time.sleep(server.trickle_seconds)
+                    except OSError:
+                        pass
+                    self.close_connection = True
+                    return
                 if fault == "truncate":
                     self.send_response(200)
                     self.send_header("Content-Type", route.content_type)

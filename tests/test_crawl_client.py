@@ -43,7 +43,7 @@ def test_retries_5xx_then_stores_the_exact_body(tmp_path, server):
     client = make_client(tmp_path, server)
     result = client.fetch(server.base_url + PAGE)
     assert result.body == server.routes[PAGE].body
-    assert client.stats.retries == 2 and client.stats.requests == 3
+    assert client.stats.retries == 2 and client.stats.requests == 4  # robots.txt, then 3 tries
     assert client.archive.read(result.record.sha256) == server.routes[PAGE].body
     assert [r.status for r in client.archive.records()] == [500, 503, 200]  # every response archived
 

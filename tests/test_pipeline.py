@@ -131,25 +131,23 @@ def _snapshot(directory):
     return {p.relative_to(directory).as_posix(): p.read_bytes() for p in directory.rglob("*") if p.is_file()}
 
 
-def test_failed_quality_gate_keeps_the_last_good_release(tmp_path):
+def test_one_code_under_two_contracts_is_quarantined_and_the_rest_released(tmp_path):
     data_dir = tmp_path / "data"
-    assert run_build(data_dir, SAMPLE_CORPUS).success
-    latest = (data_dir / "publish" / "latest").resolve()
-    before = _snapshot(latest)
-    warehouse_before = (data_dir / "warehouse.duckdb").read_bytes()
-
-    # Two contracts claiming one project code: a table-level failure, so nothing is published.
+    # Two contracts claiming one project code: which one owns it is for ИСУН to settle, so
+    # both go to quarantine (not a whole-table failure that would stop the night).
     corpus = Corpus(tmp_path / "dup").edit("BasicData?" + SAMPLE_QUERY["cyrillic"], "BG06RDNP001-7.007-0051-С01",
                                            "BG16FFPR003-1.001-0007-C01")
     summary = run_build(data_dir, corpus.dir)
-    assert not summary.success
-    assert summary.checks["great_expectations_projects"] is False
-    assert summary.published == [] and summary.release is None
-    assert (data_dir / "publish" / "latest").resolve() == latest
-    assert _snapshot(latest) == before
-    assert (data_dir / "warehouse.duckdb").read_bytes() == warehouse_before
-    assert sorted(p.name for p in (data_dir / "publish" / "releases").iterdir()) == [latest.name]
-    assert not [p for p in (data_dir / "publish").iterdir() if p.name.startswith(".staging")]
+    assert summary.success and summary.checks["great_expectations_projects"]
+    assert summary.projects == 2 and summary.quarantine_by_rule["projects:duplicate_project_code"] == 2
+    con = duckdb.connect(str(data_dir / "publish" / "latest" / "warehouse.duckdb"), read_only=True)
+    rows = con.execute("SELECT record_key, source_url FROM quarantine WHERE rule = 'duplicate_project_code'"
+                       " ORDER BY source_url").fetchall()
+    assert [r[0] for r in rows] == ["BG16FFPR003-1.001-0007-C01"] * 2
+    assert "contractId=31337" in rows[0][1] and "contractId=90210" in rows[1][1]
+    assert con.execute("SELECT count(*) FROM activities WHERE project_code = 'BG16FFPR003-1.001-0007-C01'"
+                       ).fetchone()[0] == 0
+    con.close()
 
 
 def test_row_count_drop_blocks_the_release(tmp_path):
@@ -168,9 +166,14 @@ def test_row_count_drop_blocks_the_release(tmp_path):
     manifest = fresh / "raw" / "manifest.jsonl"
     manifest.write_text("".join(line for line in manifest.read_text().splitlines(True)
                                 if SAMPLE_QUERY["cyrillic"] not in line))
+    before = _snapshot(fresh_latest)
+    warehouse_before = (fresh / "warehouse.duckdb").read_bytes()
     blocked = run_build(fresh, corpus.dir)
     assert not blocked.success and blocked.checks["great_expectations_projects"] is False
     assert blocked.release is None and (fresh / "publish" / "latest").resolve() == fresh_latest
+    assert _snapshot(fresh_latest) == before and (fresh / "warehouse.duckdb").read_bytes() == warehouse_before
+    assert sorted(p.name for p in (fresh / "publish" / "releases").iterdir()) == [fresh_latest.name]
+    assert not [p for p in (fresh / "publish").iterdir() if p.name.startswith(".staging")]
 
 
 def test_unchanged_inputs_skip_the_rebuild_and_keep_latest(tmp_path, capsys, caplog):

@@ -20,17 +20,25 @@ _GROUPED = re.compile(r"^-?\d{1,3}(?:\s\d{3})+(?:[.,]\d+)?$")
 _PLAIN = re.compile(r"^-?\d+(?:[.,]\d+)?$")
 _DOTTED_THOUSANDS = re.compile(r"^-?\d{1,3}(?:\.\d{3})+,\d+$")  # 1.234.567,89
 _COMMA_THOUSANDS = re.compile(r"^-?\d{1,3}(?:,\d{3})+\.\d+$")  # 1,234,567.89
+# One separator followed by exactly three digits: `1.234` is 1 234 or 1.234, and the page does not say.
+_AMBIGUOUS = re.compile(r"^-?[1-9]\d{0,2}[.,]\d{3}$")
 
 
 class AmountError(ValueError):
     """An amount's text could not be read as a number."""
 
 
-def parse_amount(text: str | None) -> Decimal | None:
+class AmbiguousAmountError(AmountError):
+    """`1.234` or `12,345`: a thousands separator or a decimal point, and nothing says which."""
+
+
+def parse_amount(text: str | None, *, ambiguous_ok: bool = False) -> Decimal | None:
     """Read `10 889.76`, `88 840,80 лв.`, `1\u00a0398\u00a0004,61` or `3 333 333 евро` as a Decimal.
 
     Empty text, `-` and `н/п` mean "no value" and give None. Anything else that is not
-    a number raises AmountError quoting the text.
+    a number raises AmountError quoting the text. `1.234` (one separator, three digits
+    after it) raises AmbiguousAmountError unless `ambiguous_ok` (then it is a decimal point,
+    as in "1.234 млн. лв." where the scale word settles it).
     """
     if text is None:
         return None
@@ -38,6 +46,8 @@ def parse_amount(text: str | None) -> Decimal | None:
     cleaned = _SPACES.sub(" ", cleaned).strip()
     if cleaned in {"", "-", "—", "н/п", "n/a"}:
         return None
+    if not ambiguous_ok and _AMBIGUOUS.match(cleaned):
+        raise AmbiguousAmountError(f"ambiguous amount: {text!r} (thousands separator or decimal point?)")
     if _DOTTED_THOUSANDS.match(cleaned):
         cleaned = cleaned.replace(".", "").replace(",", ".")
     elif _COMMA_THOUSANDS.match(cleaned):

@@ -59,7 +59,7 @@ def find_amounts(text: str) -> list[Found]:
     found = []
     for m in AMOUNT_RE.finditer(text):
         try:
-            number = parse_amount(m.group("number"))
+            number = parse_amount(m.group("number"), ambiguous_ok=bool(m.group("scale")))
         except AmountError:
             continue
         if number is None:

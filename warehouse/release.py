@@ -3,7 +3,10 @@
 A release is assembled in a hidden staging directory next to `releases/`, validated
 (Frictionless), checksummed, and only then renamed into place; `latest` is a symlink
 switched atomically (plus a `LATEST` file with the release id for tools without
-symlinks). Anything that fails removes the staging directory and leaves `latest` alone.
+symlinks). Anything that fails removes the staging directory and leaves `latest` alone;
+a build killed mid-release leaves one behind, which the next release removes (releases
+run under the data directory's build lock, `warehouse.data_lock`, so no other build can
+still be writing it).
 """
 
 from __future__ import annotations
@@ -209,6 +212,19 @@ def _write_compatible(work: Path, target: Path) -> None:
         con.close()
 
 
+def remove_leftovers(publish_root: Path) -> list[str]:
+    """Staging directories and temporary `latest` links left by a killed build; return their names."""
+    removed = []
+    for leftover in [*publish_root.glob(".staging-*"), *publish_root.glob(".latest-*"),
+                     *publish_root.glob(".LATEST.tmp")]:
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+        removed.append(leftover.name)
+    return removed
+
+
 def build_release(warehouse_path: Path | str, publish_root: Path | str, quality: dict, *,
                   release_date: date | None = None, base_url: str | None = None,
                   listed: int | None = None) -> Path:
@@ -220,6 +236,7 @@ def build_release(warehouse_path: Path | str, publish_root: Path | str, quality:
     publish_root = Path(publish_root)
     releases = publish_root / "releases"
     releases.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(publish_root)
     release_id = _release_id(releases, release_date or datetime.now(UTC).date())
     issued = datetime.now(UTC).isoformat(timespec="seconds")
     base = configured_base_url(base_url)

@@ -11,8 +11,8 @@ the table is removed only once the new one is complete, so a build that fails wh
 writing a table leaves its previous version. A build whose checks fail has already
 replaced the staged versions; what it leaves intact is the warehouse and the releases,
 which are separate files written only after the checks pass. Staging is one build's
-scratch space: two builds must not share a data directory at once (the nightly schedule
-and `dagster.yaml` allow one run at a time).
+scratch space: two builds never share a data directory at once (every build holds the
+data directory's lock, `warehouse.data_lock`).
 """
 
 from __future__ import annotations
@@ -76,26 +76,46 @@ class StagedTable:
                 yield batch.to_pandas()
 
 
-def _decimal_text(value) -> str | None:
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+def _as_text(value, sql_type: str) -> str | None:
+    """One value as the text DuckDB will CAST to `sql_type` (None for missing values)."""
+    if value is None or value is pd.NA or value is pd.NaT:
         return None
+    if hasattr(value, "item") and not hasattr(value, "isoformat"):  # numpy scalars
+        value = value.item()
+    if isinstance(value, float):
+        if value != value:
+            return None
+        if value.is_integer() and sql_type in ("INTEGER", "BIGINT", "SMALLINT"):
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return str(value)
 
 
-def _with_exact_decimals(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
-    """Amount columns held as Python objects (Decimal), as text for DuckDB to CAST exactly.
+def _with_explicit_types(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """Every object column as text, for DuckDB to CAST to the metadata's type.
 
-    DuckDB types an object column from a sample of its first rows, so Decimals read as
-    DECIMAL(8,2) there fail on a bigger amount further down; text casts losslessly.
+    DuckDB types an object column from a sample of its first rows: Decimals read as
+    DECIMAL(8,2) fail on a bigger amount further down, dates in a text column fail on a
+    month-only "2019-01" further down. Text has one type, and the CAST is the metadata's.
     """
-    columns = {f.name: frame[f.name].map(_decimal_text) for f in table.fields
-               if f.type.startswith("DECIMAL") and frame[f.name].dtype == object}
+    types = {f.name: f.type for f in table.fields}
+    columns = {}
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype != object:
+            continue
+        if pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
+            continue
+        sql_type = types.get(name, "VARCHAR")
+        columns[name] = column.map(lambda v, t=sql_type: _as_text(v, t)).astype(object)
     return frame.assign(**columns) if columns else frame
 
 
 def register_typed(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame) -> str:
     """Register the table's columns of `frame` as `_incoming` and return the typed `SELECT` of them."""
-    con.register("_incoming", _with_exact_decimals(table, frame[table.columns]))
+    con.register("_incoming", _with_explicit_types(table, frame[table.columns]))
     return typed_select(table, "_incoming")
 
 
