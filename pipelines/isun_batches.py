@@ -225,7 +225,8 @@ def _stage_batch(batch_no: int, records: list[RawResponse], read_body, directori
 
 def set_aside_duplicate_codes(directories: dict[str, str], part_no: int) -> int:
     """Projects whose code appears under two or more contract ids (in any batches) go to
-    quarantine with their activities and participants (rule `duplicate_project_code`):
+    quarantine (rule `duplicate_project_code`), and every row of theirs in the child tables
+    with them (rule `parent_row_quarantined`):
     which contract the code really belongs to is for ИСУН to settle, and the rest of the
     release goes out. Costs one GROUP BY over the staged projects when there are none."""
     projects = Path(directories["projects"])
@@ -244,7 +245,13 @@ def set_aside_duplicate_codes(directories: dict[str, str], part_no: int) -> int:
             return 0
         codes = sorted({r[0] for r in rows})
         con.execute("CREATE TEMP TABLE _dup_codes AS SELECT unnest(?::VARCHAR[]) AS project_code", [codes])
-        for name in ("projects", "activities", "project_organisations"):
+        children = []
+        for name in ("activities", *IsunTables.CHILD_TABLES):
+            for part in sorted(Path(directories[name]).glob("*.parquet")):
+                children += [(name, *row) for row in con.execute(
+                    f"SELECT project_code, source_url, fetched_at, content_sha256 FROM read_parquet("
+                    f"{_sql_text(str(part))}) WHERE project_code IN (SELECT project_code FROM _dup_codes)").fetchall()]
+        for name in ("projects", "activities", *IsunTables.CHILD_TABLES):
             for part in sorted(Path(directories[name]).glob("*.parquet")):
                 tmp = part.with_name(f".{part.name}.tmp")
                 con.execute(f"COPY (SELECT * FROM read_parquet({_sql_text(str(part))}) WHERE project_code NOT IN "
@@ -258,7 +265,11 @@ def set_aside_duplicate_codes(directories: dict[str, str], part_no: int) -> int:
         "value": code, "message": f"{url}: project code {code} is published under {n} contract ids ({ids}); "
                                   "none released until the source settles it",
         "source_url": url, "fetched_at": fetched_at, "content_sha256": sha}
-        for code, _cid, url, fetched_at, sha, n, ids in rows], columns=QUARANTINE.columns))
+        for code, _cid, url, fetched_at, sha, n, ids in rows] + [{
+        "table_name": name, "record_key": code, "rule": "parent_row_quarantined", "field": "project_code",
+        "value": code, "message": f"{url}: its project {code} is in quarantine (duplicate_project_code)",
+        "source_url": url, "fetched_at": fetched_at, "content_sha256": sha}
+        for name, code, url, fetched_at, sha in children], columns=QUARANTINE.columns))
     return len(rows)
 
 

@@ -171,6 +171,7 @@ class NightPlan:
     contracts_known: int
     budget: int
     api_interval_seconds: float
+    robots_requests: int = 0  # robots.txt, read once a night by each client (bulk sources, pages)
 
     @property
     def bulk_requests(self) -> int:
@@ -178,7 +179,8 @@ class NightPlan:
 
     @property
     def requests(self) -> int:
-        return self.bulk_requests + self.listing_pages + len(CONTRACT_PAGES) * sum(self.contract_pages.values())
+        return (self.robots_requests + self.bulk_requests + self.listing_pages
+                + len(CONTRACT_PAGES) * sum(self.contract_pages.values()))
 
     def lines(self) -> list[str]:
         pages = sum(self.contract_pages.values())  # contracts; 3 pages each
@@ -211,7 +213,8 @@ def night_plan(config: CrawlConfig, bulk: BulkConfig, archive: RawArchive, state
     archived_listings = {r.url for r in archive.records()
                          if FOLLOW_PATH.search(urlparse(r.url).path) and not is_bulk_url(r.url)}
     listing_pages = min(max(len(listings), len(archived_listings)), config.max_listing_pages)
-    remaining = max(config.requests_per_night - len(api_calls) - len(export_calls) - listing_pages, 0)
+    robots = 1 + bool(api_calls or export_calls)  # every request counts, robots.txt too (one per client)
+    remaining = max(config.requests_per_night - robots - len(api_calls) - len(export_calls) - listing_pages, 0)
     counts: dict[str, int] = {}
     known = 0
     if state_path.exists():
@@ -231,4 +234,4 @@ def night_plan(config: CrawlConfig, bulk: BulkConfig, archive: RawArchive, state
         finally:
             state.close()
     return NightPlan(api_calls, api.programmes_known, export_calls, listings, listing_pages, counts, known,
-                     config.requests_per_night, bulk.api_interval_seconds)
+                     config.requests_per_night, bulk.api_interval_seconds, robots)

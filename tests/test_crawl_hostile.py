@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from urllib.parse import quote
 
 import pytest
 
@@ -25,10 +26,11 @@ from sources.http_client import (
     RedirectError,
     RobotsDisallowedError,
 )
-from sources.isun_crawl import CrawlConfig, run_crawl
+from bench.isun_render import encrypted_id
+from sources.isun_crawl import CONTRACT_PAGES, CrawlConfig, run_crawl
 from sources.raw_archive import RawArchive
 from tests.fault_server import FaultServer, Route
-from tests.isun_mirror import build_mirror, contract_body, contract_path
+from tests.isun_mirror import SEARCH_FIRST, SEARCH_PAGES, build_mirror, contract_body, contract_path
 
 PAGE = contract_path("1001")
 
@@ -176,11 +178,11 @@ def test_budget_applies_to_listings_too(tmp_path, servers):
 def test_listing_redirected_off_the_allow_list_is_skipped_not_a_crash(tmp_path, servers):
     server, foreign = servers
     build_mirror(server, foreign.base_url)
-    server.faults["/bg/0/0/Project/Search"] = [f"redirect:{foreign.base_url}/bg/0/0/Project/Search"]
-    summary, counts = _crawl(tmp_path, server)
+    server.faults[SEARCH_FIRST] = [f"redirect:{foreign.base_url}{SEARCH_FIRST}"]
+    summary, counts = _crawl(tmp_path, server, listings=(SEARCH_FIRST, SEARCH_PAGES[1]))  # e.g. two programmes
     assert foreign.log == [] and summary.stopped is None
     assert counts["contracts"] >= 3  # the other listings still count
-    assert summary.fetched == counts["contracts"]
+    assert summary.fetched == len(CONTRACT_PAGES) * counts["contracts"]
 
 
 def test_every_listing_failing_means_nothing_new_not_a_crash(tmp_path, servers):
@@ -199,14 +201,17 @@ def test_every_listing_failing_means_nothing_new_not_a_crash(tmp_path, servers):
 
 def test_80000_listed_ids_are_recorded_in_seconds(tmp_path, servers):
     server, _ = servers
-    ids = [str(100000 + i) for i in range(80_000)]
-    server.routes["/api/v1.0/opendata"] = Route(
-        json.dumps([{"contractId": int(c), "projectCode": f"BG16FFPR003-1.001-{c}-C01"} for c in ids]).encode(),
-        "application/json; charset=utf-8")
+    # One search page listing 80 000 contracts (the whole register is ~80 700), as the site links them.
+    rows = "".join(f'<tr><td><a class="wait" href="/bg/0/0/Project/BasicData?contractId='
+                   f'{quote(encrypted_id(f"big:{i}"), safe="")}&amp;isHistoric=False">{i}</a></td></tr>'
+                   for i in range(80_000))
+    server.routes["/bg/0/0/Project/Search?showRes=True"] = Route(
+        f"<html><body><table class=\"chart-info\"><tbody>{rows}</tbody></table></body></html>".encode(),
+        "text/html; charset=utf-8")
     started = time.monotonic()
-    summary, counts = _crawl(tmp_path, server, requests_per_night=4, listings=("/api/v1.0/opendata",))
+    summary, counts = _crawl(tmp_path, server, requests_per_night=8, listings=("/bg/0/0/Project/Search?showRes=True",))
     elapsed = time.monotonic() - started
     assert summary.contracts_listed == 80_000 and counts["contracts"] == 80_000
-    assert summary.planned == 2  # the budget left after robots.txt and the listing
+    assert summary.planned == 2  # the 6 requests left after robots.txt and the listing: 2 contracts of 3 pages
     print(f"\n80 000 listed ids recorded and planned in {elapsed:.1f} s")
     assert elapsed < 60  # a bound against hanging, not a benchmark (was ~7 min)

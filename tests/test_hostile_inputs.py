@@ -17,11 +17,12 @@ import duckdb
 import pytest
 
 from pipelines.cli import run_build
+from tests.conftest import SAMPLE_IDS, SAMPLE_QUERY
 from tests.corpus_tools import Corpus
 
-TEMPLATE = "contractId=90210"
+TEMPLATE = SAMPLE_QUERY["eur"]  # the EUR contract's PrintProject
 TEMPLATE_CODE = "BG16FFPR003-1.001-0007-C01"
-CURRENT_TITLE_7283 = "contractId=7283"
+CURRENT_TITLE_7283 = "PrintProject?" + SAMPLE_QUERY["seed001"]
 
 
 def _code(n: int) -> str:
@@ -146,7 +147,8 @@ def test_empty_pages_are_quarantined_and_never_replace_a_good_one(hostile_build)
     rows = con.execute("SELECT record_key, value FROM quarantine WHERE rule = 'empty_body'").fetchall()
     assert rows == [("https://2020.eufunds.bg/bg/0/0/Project/PrintProject?contractId=60007&isHistoric=False",
                      "0 bytes")]
-    assert con.execute("SELECT count(*) FROM projects WHERE isun_contract_id = '7283'").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM projects WHERE isun_contract_id = ?", [SAMPLE_IDS["seed001"]]
+                       ).fetchone()[0] == 1
 
 
 def test_newest_fetched_at_wins_not_the_last_stored(hostile_build):

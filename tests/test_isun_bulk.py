@@ -64,6 +64,9 @@ class Clock:
         self.now += seconds
 
 
+ROBOTS = "/robots.txt"  # every client reads it first (sources.http_client); not a bulk call
+
+
 def api_client(tmp_path, clock: Clock, interval: float = 240.0) -> PoliteClient:
     base = CrawlPolicy(allowed_hosts=frozenset({"127.0.0.1"}), backoff_base_seconds=0.01, read_timeout=2.0,
                        connect_timeout=2.0, contact="tests@bgfunds.example")
@@ -83,14 +86,14 @@ def api():
 def test_criteria_then_one_call_per_programme_spaced_apart(tmp_path, api):
     clock = Clock()
     night = fetch_open_data(api_client(tmp_path, clock), api.base_url)
-    assert [r.path for r in api.log] == [CRITERIA_PATH] + [
+    assert [r.path for r in api.log if r.path != ROBOTS] == [CRITERIA_PATH] + [
         f"/api/v1.0/opendata?ProgrammeId={pid}&ProgrammePeriodId={period}" for pid, period, _ in THREE]
     assert night.programmes_listed == 3 and len(night.fetched) == 3 and night.stopped is None
     # Each call waits for the API's interval after the one before (the fake clock does not move otherwise).
-    assert clock.slept == [240.0, 240.0, 240.0]
+    assert clock.slept == [240.0] * 4  # robots.txt first, then the criteria and each programme, 240 s apart
     # Raw first: every answer is in the archive, byte for byte.
     archive = RawArchive(tmp_path / "raw")
-    assert [archive.read(r.sha256) for r in night.records] == [api.routes[r.path].body for r in api.log]
+    assert [archive.read(r.sha256) for r in night.records] == [api.routes[r.path].body for r in api.log if r.path != ROBOTS]
 
 
 def test_html_refusal_mid_way_stops_the_night_and_the_next_night_starts_with_what_is_left(tmp_path, api):
@@ -100,7 +103,7 @@ def test_html_refusal_mid_way_stops_the_night_and_the_next_night_starts_with_wha
     clock = Clock()
     night1 = fetch_open_data(api_client(tmp_path, clock), api.base_url)
     assert "HTML instead of JSON" in night1.stopped
-    assert [r.path for r in api.log][-1] == second  # nothing asked after the refusal
+    assert [r.path for r in api.log if r.path != ROBOTS][-1] == second  # nothing asked after the refusal
     assert len(night1.fetched) == 1
     assert [u.removeprefix(api.base_url) for u in night1.left_for_next_night] == [
         second, programme_url("", Programme("8010862", "3", ""))]
@@ -113,7 +116,7 @@ def test_html_refusal_mid_way_stops_the_night_and_the_next_night_starts_with_wha
     night2 = fetch_open_data(api_client(tmp_path, Clock()), api.base_url)
     assert night2.stopped is None
     # The never-fetched programmes first, the one fetched last night last.
-    assert [r.path for r in api.log[before:]][1:] == [
+    assert [r.path for r in api.log[before:] if r.path != ROBOTS][1:] == [
         second, programme_url("", Programme("8010862", "3", "")), programme_url("", Programme("4", "1", ""))]
 
 
@@ -225,11 +228,12 @@ def test_a_crawl_publishes_every_contract_the_api_lists_joined_to_its_pages(tmp_
     with FaultServer() as server, FaultServer(host="127.0.0.2") as foreign:
         build_mirror(server, foreign.base_url)
         crawler = LiveIsunCrawler(base_url=server.base_url, interval_seconds=0.0, api_interval_seconds=0.0,
-                                  read_timeout_seconds=2.0, contact="tests@bgfunds.example", requests_per_night=24)
+                                  read_timeout_seconds=2.0, contact="tests@bgfunds.example", requests_per_night=26)
         summary = run_build(tmp_path, source=crawler)
         assert summary.success
-        # Within the budget: 4 bulk requests, then 5 listing pages, 3 pages of each of 5 contracts.
-        assert len(server.log) == 24
+        # Within the budget: robots.txt and 4 bulk requests, then robots.txt, 5 listing pages and 3 pages of each
+        # of 5 contracts (every request counts, each client reads robots.txt once).
+        assert len(server.log) == 26 and [r.path for r in server.log].count("/robots.txt") == 2
         # The mirror's API: 13 projects with pages (one per contract), 2 without.
         assert summary.coverage == "15 of 15 contracts in the open-data API published, 5 with page detail"
         con = duckdb.connect(str(tmp_path / "publish" / "latest" / "warehouse.duckdb"), read_only=True)
@@ -251,14 +255,14 @@ def test_a_crawl_publishes_every_contract_the_api_lists_joined_to_its_pages(tmp_
         # The plan for the next night, printed without a single request.
         before = len(server.log)
         assert main(["crawl", "--plan", "--base-url", server.base_url, "--data-dir", str(tmp_path),
-                     "--budget", "24"]) == 0
+                     "--budget", "26"]) == 0
         assert len(server.log) == before
     out = capsys.readouterr().out
     assert "bulk: 3 open-data API calls, 1 register export; 240 s apart" in out
     # 24 - 4 bulk - 5 listing pages = 15 requests: 5 contracts of 3 pages (the 8 not fetched yet first).
     assert ("contract pages: 15 (PrintProject, BasicData, Participants) of 5 of 13 known contracts "
             "(new 5, changed 0, rotation 0)") in out
-    assert "requests tonight: 24 of a budget of 24; every known contract page fetched once in 3 nights" in out
+    assert "requests tonight: 26 of a budget of 26; every known contract page fetched once in 3 nights" in out
 
 
 def test_the_demo_states_its_coverage_and_reconciles_the_export_with_the_api(sample_build):

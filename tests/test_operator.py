@@ -31,7 +31,7 @@ def test_demo_reports_progress_writes_run_status_and_cleans_leftovers(tmp_path, 
     assert not leftover.exists()
     assert "_core_isun__tables: batch 1/1 staged" in err and "check_projects: projects: 4 rows" in err
     assert "out_bgfunds__release: released" in err and "Traceback" not in err
-    assert "pages read:        10 (1 rejected" in out
+    assert "pages read:        14 (1 rejected" in out
     status = json.loads((data / "run_status.json").read_text(encoding="utf-8"))
     assert (status["command"], status["outcome"], status["exit_code"]) == ("demo", "released", 0)
     assert status["counts"]["projects"] == 4 and status["counts"]["quarantined"] == 2
@@ -174,3 +174,11 @@ def test_oversized_input_is_refused(tmp_path):
 
 def test_sample_corpus_path_is_the_bundled_one():
     assert (SAMPLE_CORPUS / "manifest.json").exists()
+
+
+def test_crawl_defaults_agree_with_the_modules_that_use_them():
+    from pipelines.cli import build_parser
+    from sources.isun_opendata import DEFAULT_API_INTERVAL_SECONDS
+
+    args = build_parser().parse_args(["crawl", "--plan"])
+    assert args.api_interval == DEFAULT_API_INTERVAL_SECONDS and args.plan and not args.no_bulk

@@ -135,8 +135,10 @@ def test_one_code_under_two_contracts_is_quarantined_and_the_rest_released(tmp_p
     data_dir = tmp_path / "data"
     # Two contracts claiming one project code: which one owns it is for ИСУН to settle, so
     # both go to quarantine (not a whole-table failure that would stop the night).
-    corpus = Corpus(tmp_path / "dup").edit("BasicData?" + SAMPLE_QUERY["cyrillic"], "BG06RDNP001-7.007-0051-С01",
-                                           "BG16FFPR003-1.001-0007-C01")
+    corpus = Corpus(tmp_path / "dup")
+    for tab in ("PrintProject", "BasicData"):  # every page of the contract prints the other contract's code
+        corpus.edit(f"{tab}?" + SAMPLE_QUERY["cyrillic"], "BG06RDNP001-7.007-0051-С01", "BG16FFPR003-1.001-0007-C01")
+    corpus.edit("BasicData?" + SAMPLE_QUERY["cyrillic"], "BG06RDNP001-7.007 Подмярка", "BG16FFPR003-1.001 Подмярка")
     summary = run_build(data_dir, corpus.dir)
     assert summary.success and summary.checks["great_expectations_projects"]
     assert summary.projects == 2 and summary.quarantine_by_rule["projects:duplicate_project_code"] == 2
@@ -144,9 +146,14 @@ def test_one_code_under_two_contracts_is_quarantined_and_the_rest_released(tmp_p
     rows = con.execute("SELECT record_key, source_url FROM quarantine WHERE rule = 'duplicate_project_code'"
                        " ORDER BY source_url").fetchall()
     assert [r[0] for r in rows] == ["BG16FFPR003-1.001-0007-C01"] * 2
-    assert "contractId=31337" in rows[0][1] and "contractId=90210" in rows[1][1]
+    assert {SAMPLE_QUERY["cyrillic"] in rows[0][1] or SAMPLE_QUERY["cyrillic"] in rows[1][1],
+            SAMPLE_QUERY["eur"] in rows[0][1] or SAMPLE_QUERY["eur"] in rows[1][1]} == {True}
     assert con.execute("SELECT count(*) FROM activities WHERE project_code = 'BG16FFPR003-1.001-0007-C01'"
                        ).fetchone()[0] == 0
+    # Their activities, participants, indicators and lots follow them into quarantine, not into thin air.
+    held = dict(con.execute("SELECT table_name, count(*) FROM quarantine WHERE rule = 'parent_row_quarantined'"
+                            " AND record_key = 'BG16FFPR003-1.001-0007-C01' GROUP BY ALL").fetchall())
+    assert held["activities"] == 3 + 2 and held["project_indicators"] == 1 and held["project_procurements"] == 1
     con.close()
 
 
