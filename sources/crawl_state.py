@@ -24,6 +24,11 @@ CREATE TABLE IF NOT EXISTS crawl_contracts (
   last_status INTEGER,
   page_url VARCHAR          -- the listing's link to the contract (its /{lang}/{op}/{pr}/ path and isHistoric)
 );
+CREATE TABLE IF NOT EXISTS crawl_listing_pages (
+  url VARCHAR PRIMARY KEY,  -- a listing page (search results, a company page) as linked
+  first_seen_at TIMESTAMPTZ NOT NULL,
+  last_fetched_at TIMESTAMPTZ
+);
 CREATE TABLE IF NOT EXISTS crawl_runs (
   run_id INTEGER PRIMARY KEY,
   started_at TIMESTAMPTZ NOT NULL,
@@ -99,6 +104,24 @@ class CrawlState:
                 [_now(), _now()])
         finally:
             self.con.unregister("_listed")
+
+    # listing pages: the frontier of discovery, carried from night to night
+    def add_listing_pages(self, urls: list[str]) -> None:
+        if urls:
+            now = _now()
+            self.con.executemany("INSERT INTO crawl_listing_pages VALUES (?, ?, NULL) ON CONFLICT (url) DO NOTHING",
+                                 [[u, now] for u in dict.fromkeys(urls)])
+
+    def listing_frontier(self, limit: int) -> list[str]:
+        """Listing pages never fetched first, then the longest unfetched: where discovery goes on tonight."""
+        return [r[0] for r in self.con.execute(
+            "SELECT url FROM crawl_listing_pages ORDER BY last_fetched_at NULLS FIRST, first_seen_at, url LIMIT ?",
+            [max(limit, 0)]).fetchall()]
+
+    def mark_listing_fetched(self, url: str) -> None:
+        now = _now()
+        self.con.execute("INSERT INTO crawl_listing_pages VALUES (?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
+                         " last_fetched_at = excluded.last_fetched_at", [url, now, now])
 
     def page_url(self, contract_id: str) -> str | None:
         row = self.con.execute("SELECT page_url FROM crawl_contracts WHERE contract_id = ?", [contract_id]).fetchone()

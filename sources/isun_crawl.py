@@ -147,7 +147,7 @@ def run_crawl(
     try:
         if run_id is None:
             summary.run_id = run_id = state.start_run()
-            listed, links = _crawl_listings(config, client, summary)
+            listed, links = _crawl_listings(config, client, summary, state)
             listed = {cid: f"{fp}+{config.row_fingerprints[cid]}" if cid in config.row_fingerprints else fp
                       for cid, fp in listed.items()}
             state.record_listing(listed, links)
@@ -198,9 +198,14 @@ def run_crawl(
     return summary
 
 
-def _crawl_listings(config: CrawlConfig, client: PoliteClient, summary: CrawlSummary
-                    ) -> tuple[dict[str, str], dict[str, str]]:
+def _crawl_listings(config: CrawlConfig, client: PoliteClient, summary: CrawlSummary,
+                    state: CrawlState | None = None) -> tuple[dict[str, str], dict[str, str]]:
     """Fetch listings breadth-first; HostBlockedError propagates and stops the run.
+
+    The configured listings come first, then the listing pages found on earlier nights that were
+    never fetched or are the longest unfetched (`state`'s frontier), then the links found tonight.
+    With at most `max_listing_pages` a night, discovery of the whole register (~3 230 search
+    pages) goes on over several nights instead of starting over each night.
 
     Any other failure of a listing (HTTP error, redirect off the allow-list, robots.txt,
     unparseable body, the budget spent) only means that listing adds nothing new.
@@ -208,6 +213,8 @@ def _crawl_listings(config: CrawlConfig, client: PoliteClient, summary: CrawlSum
     contracts: dict[str, str] = {}
     links: dict[str, str] = {}
     queue = [urljoin(config.base_url.rstrip("/") + "/", p.lstrip("/")) for p in config.listing_paths()]
+    if state is not None:
+        queue += [u for u in state.listing_frontier(config.max_listing_pages) if u not in queue]
     seen: set[str] = set()
     while queue and summary.listing_pages < config.max_listing_pages:
         url = queue.pop(0)
@@ -227,6 +234,8 @@ def _crawl_listings(config: CrawlConfig, client: PoliteClient, summary: CrawlSum
             log.warning("listings stopped at %s: %s", url, exc)
             break
         summary.listing_pages += 1
+        if state is not None:
+            state.mark_listing_fetched(url)
         try:
             listing = _parse_listing(url, result.body, result.record.content_type)
         except Exception as exc:  # noqa: BLE001 - a listing we cannot read adds nothing; the night goes on
@@ -235,5 +244,12 @@ def _crawl_listings(config: CrawlConfig, client: PoliteClient, summary: CrawlSum
         for cid, fingerprint in listing.contracts.items():
             contracts.setdefault(cid, fingerprint)
             links.setdefault(cid, listing.contract_links[cid])
-        queue.extend(link for link in listing.links if link not in seen)
+        found = [link for link in listing.links if link not in seen]
+        if state is not None:
+            state.add_listing_pages([link for link in found if _same_host(link, config.base_url)])
+        queue.extend(found)
     return contracts, links
+
+
+def _same_host(url: str, base_url: str) -> bool:
+    return urlparse(url).hostname == urlparse(base_url).hostname

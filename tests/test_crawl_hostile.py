@@ -215,3 +215,18 @@ def test_80000_listed_ids_are_recorded_in_seconds(tmp_path, servers):
     assert summary.planned == 2  # the 6 requests left after robots.txt and the listing: 2 contracts of 3 pages
     print(f"\n80 000 listed ids recorded and planned in {elapsed:.1f} s")
     assert elapsed < 60  # a bound against hanging, not a benchmark (was ~7 min)
+
+
+def test_discovery_goes_on_over_nights_when_the_listings_exceed_a_nights_cap(tmp_path, servers):
+    """At most 2 listing pages a night: the pages found but not fetched wait in the crawl state,
+    so over three nights every search page and the company page are read and all 13 contracts listed."""
+    server, foreign = servers
+    build_mirror(server, foreign.base_url)
+    listed_by_night, listing_pages = [], []
+    for night in range(3):
+        summary, counts = _crawl(tmp_path, server, max_listing_pages=2, requests_per_night=3 + 2)
+        listed_by_night.append(counts["contracts"])
+        listing_pages.append(summary.listing_pages)
+    assert listing_pages == [2, 2, 2]
+    assert listed_by_night[0] < listed_by_night[1] < listed_by_night[2] == 13
+    assert foreign.log == []
