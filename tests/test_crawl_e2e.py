@@ -90,6 +90,11 @@ def test_faulty_nights_lose_nothing_and_the_quiet_night_is_conditional(tmp_path,
     assert night2.success and "(resumed)" in night2.fetch_summary[0]
     projects = warehouse_projects(tmp_path)
     assert set(projects) == {project_code(c) for c in CONTRACT_IDS}  # nothing lost
+    # Every contract, ids with '+', '/' and '=' among them, was fetched by its URL-encoded token.
+    assert {"+", "/", "="} <= set("".join(CONTRACT_IDS))
+    fetched = {r.url.removeprefix(server.base_url) for r in RawArchive(tmp_path / "raw").records() if r.status == 200}
+    assert all(contract_path(c, tab) in fetched for c in CONTRACT_IDS for tab in CONTRACT_PAGES
+               if c != WAF_CONTRACT or tab != "PrintProject")
     assert projects[project_code(CP1251_CONTRACT)] == "Енергийна ефективност на сградата на СУ „Христо Ботев“, гр. Левски"
 
     # Nothing corrupted: every archived 200 body of a contract page is byte-identical to what was served.
