@@ -10,7 +10,6 @@ import re
 
 from sources.extract import municipal_news, ngo_event, ngo_project, strategy
 from sources.extract.common import new_record, put
-from transforms.amounts import parse_amount, to_bgn, to_eur
 
 KINDS = ("isun", "municipal-news", "ngo-project", "ngo-event", "strategy")
 
