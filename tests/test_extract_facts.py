@@ -119,3 +119,23 @@ def test_cli_per_project(capsys):
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert code == 0 and [r["amount_total"] for r in lines] == [914514.0, 521401.0]
     assert {r["source"] for r in lines} == {str(DEVSET / "pages" / "047.txt")}
+
+
+def test_a_page_with_two_projects_gives_two_table_rows_and_two_linking_claims():
+    import pandas as pd
+
+    from transforms.extracted_tables import claims_from_extracted, extracted_tables
+
+    [url] = [p["url"] for p in load("dev") if p["page"] == "047"]
+    record = extract(page("047"), "municipal-news")
+    record.update(source_url=url, fetched_at=pd.Timestamp("2026-11-27", tz="UTC"), content_sha256="0" * 64,
+                  format="text")
+    news = extracted_tables([record])["news_mentions"]
+    assert list(news["project_ordinal"]) == [1, 2] and news["record_id"].nunique() == 1
+    assert [float(v) for v in news["amount_total"]] == [914514.0, 521401.0]
+    assert list(news["duration_months"]) == [14, 11]
+    second = json.loads(news["details"].iloc[1])["evidence"]["amount_total"]
+    assert (second["text"], second["rule"]) == ("521 401 лв.", "total_value_phrase")
+    assert "project_2_of:2" in news["flags"].iloc[1]
+    claims = claims_from_extracted([record])
+    assert list(claims["amount_total_bgn"]) == [914514.0, 521401.0]
