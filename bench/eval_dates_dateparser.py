@@ -1,12 +1,12 @@
-"""Measure `dateparser` (a candidate library, not a dependency) against the hand-written date finders
-(`transforms.text_values.find_all_dates`) on the development set's dev split. A script, not a test; it needs
-dateparser installed next to the project (e.g. `pip install --target /tmp/dp dateparser==1.5.0` and
-`PYTHONPATH=/tmp/dp`).
+"""Measure `dateparser` (a candidate library, not a dependency) against the hand-written date
+finders (`transforms.text_values.find_all_dates`) on the development set's dev split.
 
-It prints, per finder: how many of the start and end dates the dev pages state are among the dates it finds,
-how many dates it finds in all, how many of those come from a span without a digit (a weekday, "днес", a
-month name alone: values dateparser completes from today's date, i.e. invented), and the start_date/end_date
-rows of `make eval` with that finder in place of ours.
+A script, not a test; it needs dateparser installed next to the project (e.g.
+`pip install --target /tmp/dp dateparser==1.5.0` and `PYTHONPATH=/tmp/dp`). It prints, per
+finder: how many of the start and end dates the dev pages state are among the dates it finds,
+how many dates it finds in all, how many of those come from a span without a digit (a weekday,
+"днес", a month name alone: values dateparser completes from today's date, i.e. invented), and
+the start_date/end_date rows of `make eval` with that finder in place of ours.
 """
 
 from __future__ import annotations
@@ -58,10 +58,11 @@ def measure(name: str, finder) -> None:
         table = score(pages)
     finally:
         facts.find_all_dates = saved
-    rows = " ".join(f"{k}: {t['exact']}/{t['stated']} exact, {t['wrong']} wrong, {t['invented']} invented"
-                    for k, t in table.items() if k in ("start_date", "end_date"))
-    print(f"{name:<34} stated dates found {hit}/{stated}; dates found {total}, of them without a digit {no_digit}; "
-          f"make eval with it: {rows}")
+    rows = " ".join(f"{k}: {t['exact']}/{t['stated']} exact, {t['wrong']} wrong, "
+                    f"{t['invented']} invented" for k, t in table.items()
+                    if k in ("start_date", "end_date"))
+    print(f"{name:<34} stated dates found {hit}/{stated}; dates found {total}, "
+          f"of them without a digit {no_digit}; make eval with it: {rows}")
 
 
 def main() -> int:
@@ -74,7 +75,8 @@ def main() -> int:
     measure("hand-written find_all_dates", find_all_dates)
     measure("dateparser search_dates (default)", dateparser_finder({}))
     measure("dateparser, day+month+year needed",
-            dateparser_finder({"REQUIRE_PARTS": ["day", "month", "year"], "PREFER_DATES_FROM": "past"}))
+            dateparser_finder({"REQUIRE_PARTS": ["day", "month", "year"],
+                               "PREFER_DATES_FROM": "past"}))
     measure("dateparser, as above + DMY order",
             dateparser_finder({"REQUIRE_PARTS": ["day", "month", "year"], "DATE_ORDER": "DMY"}))
     return 0
