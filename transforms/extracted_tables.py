@@ -8,6 +8,7 @@ import re
 
 import pandas as pd
 
+from sources.extract import project_rows
 from transforms.amounts import to_bgn
 from transforms.gazetteer import resolve_place
 from transforms.linking import CLAIM_COLUMNS
@@ -68,16 +69,22 @@ def extracted_tables(records: list[dict]) -> dict[str, pd.DataFrame]:
         if table is None:
             continue
         known = set(COMMON) | {"partners", "municipalities", "activities", "flags", "spans", "source_url",
-                               "fetched_at", "content_sha256", "source", "format"}
-        row = {"record_id": rid, **{k: r.get(k) for k in COMMON}, "partners": _joined(r.get("partners")),
-               "municipalities": _joined(r.get("municipalities")),
-               "activities": json.dumps(r.get("activities"), ensure_ascii=False) if r.get("activities") else None,
-               "flags": ";".join(r["flags"]) or None, "spans": json.dumps(r["spans"], ensure_ascii=False),
-               "details": json.dumps({k: v for k, v in r.items() if k not in known}, ensure_ascii=False, default=str),
-               **provenance}
-        if table is EVENTS:
-            row.update({k: r.get(k) for k in ("event_title", "event_date", "event_time", "address", "email")})
-        rows[table.name].append(row)
+                               "fetched_at", "content_sha256", "source", "format", "projects", "project_index",
+                               "project_ordinal"}
+        # news and NGO pages: one row per project the page speaks of (`project_ordinal` in text order)
+        for p in [r] if table is EVENTS else project_rows(r):
+            row = {"record_id": rid, **{k: p.get(k) for k in COMMON}, "partners": _joined(p.get("partners")),
+                   "municipalities": _joined(p.get("municipalities")),
+                   "activities": json.dumps(p.get("activities"), ensure_ascii=False) if p.get("activities") else None,
+                   "flags": ";".join(p["flags"]) or None, "spans": json.dumps(p["spans"], ensure_ascii=False),
+                   "details": json.dumps({k: v for k, v in p.items() if k not in known}, ensure_ascii=False,
+                                         default=str),
+                   **provenance}
+            if table is EVENTS:
+                row.update({k: r.get(k) for k in ("event_title", "event_date", "event_time", "address", "email")})
+            else:
+                row["project_ordinal"] = p["project_ordinal"]
+            rows[table.name].append(row)
     tables = {t.name: t for t in built}
     return {name: pd.DataFrame(rows[name], columns=tables[name].columns) for name in rows}
 
@@ -125,9 +132,8 @@ def document_places(record: dict) -> list[dict]:
 def claims_from_extracted(records: list[dict]) -> pd.DataFrame:
     """What news and NGO pages say about projects, as linking claims (amounts also in BGN)."""
     claims = []
-    for r in records:
-        if r["kind"] not in {"municipal-news", "ngo-project"}:
-            continue
+    for r in (p for record in records if record["kind"] in {"municipal-news", "ngo-project"}
+              for p in project_rows(record)):
         currency = r.get("currency")
 
         def bgn(value, currency=currency):

@@ -36,10 +36,18 @@ _COMMON = (
     Field("details", "JSON", "Kind-specific fields (objectives, target groups, publications, ...)", "Други полета"),
 )
 
-NEWS_MENTIONS = Table("news_mentions", "Projects announced on municipal news pages.",
-                      "Проекти, обявени в новини на общини.", ("record_id",), (*_COMMON, *PROVENANCE))
-NGO_PROJECTS = Table("ngo_projects", "Projects described on NGO project pages.",
-                     "Проекти, описани на страници на НПО.", ("record_id",), (*_COMMON, *PROVENANCE))
+# A page that speaks of several projects gives one row per project (`sources.extract.facts`).
+PROJECT_ORDINAL = Field("project_ordinal", "INTEGER",
+                        "Which project of the page, 1, 2, ... in the order the text gives them",
+                        "Пореден номер на проекта в документа", nullable=False)
+NEWS_MENTIONS = Table("news_mentions",
+                      "Projects announced on municipal news pages, one row per project a page speaks of.",
+                      "Проекти, обявени в новини на общини (по един ред за всеки проект).",
+                      ("record_id", "project_ordinal"), (RECORD_ID, PROJECT_ORDINAL, *_COMMON[1:], *PROVENANCE))
+NGO_PROJECTS = Table("ngo_projects",
+                     "Projects described on NGO project pages, one row per project a page speaks of.",
+                     "Проекти, описани на страници на НПО (по един ред за всеки проект).",
+                     ("record_id", "project_ordinal"), (RECORD_ID, PROJECT_ORDINAL, *_COMMON[1:], *PROVENANCE))
 EVENTS = Table("events", "Events announced under a procedure on NGO portals.",
                "Събития по процедури, обявени на портали на НПО.", ("record_id",), (
                    *_COMMON,

@@ -125,6 +125,7 @@ def _add_project_facts(record: dict, text: str) -> None:
     if len(projects) > 1:
         record["flags"].append(f"projects_on_page:{len(projects)}")
         record["projects"] = projects
+        record["project_index"] = projects.index(match)
     for name in SCORED_FIELDS:
         value = match[name] if match else None
         if value is not None:
@@ -154,6 +155,35 @@ def _add_project_facts(record: dict, text: str) -> None:
 
         record["programme_code"] = code_parts(record["procedure_code"])[0]
     record["evidence"] = evidence
+
+
+_PAGE_LEVEL = ("kind", "municipalities", "district", "source_url", "fetched_at", "content_sha256", "format", "source")
+
+
+def project_rows(record: dict) -> list[dict]:
+    """The rows a per-document record gives the build's tables: itself where the page speaks of at most one project;
+    else one per project in text order, the record itself standing for the project it is about (its title, beneficiary,
+    partners) and the others carrying their own facts, evidence and candidates plus the page's places and provenance.
+    Each row gets `project_ordinal` (1, 2, ...)."""
+    from sources.extract.facts import code_parts
+
+    projects = record.get("projects") or []
+    if len(projects) < 2:
+        return [{**record, "project_ordinal": 1}]
+    rows = []
+    for i, project in enumerate(projects):
+        if i == record.get("project_index", 0):
+            rows.append({**record, "project_ordinal": i + 1})
+            continue
+        row = {k: record[k] for k in _PAGE_LEVEL if k in record}
+        row.update({k: project[k] for k in (*SCORED_FIELDS, "currency", "currency_eu", "amount_total_bgn",
+                                            "amount_total_eur", "evidence", "candidates")})
+        code = project["project_code"] or project["procedure_code"] or ""
+        row.update(project_ordinal=i + 1, programme_code=code_parts(code)[0],
+                   spans={f: {k: e[k] for k in ("start", "end", "text")} for f, e in project["evidence"].items()},
+                   flags=[*project["flags"], f"project_{i + 1}_of:{len(projects)}"])
+        rows.append(row)
+    return rows
 
 
 def extract_projects(text: str, kind: str = "auto", *, is_html: bool = False, url: str = "") -> list[dict]:

@@ -144,6 +144,10 @@ _TOTAL_STRONG = re.compile(
     r"(Проектът|проектът|[Пп]роект(ът)?\s+[„\"“][^”“\"]{3,200}[”“\"])[^.]{0,80}?\s(е|възлиза)\s+на\s+(обща\s+)?стойност|"
     r"[Ии]нвестицията\s+е\s+на\s+стойност|worth)[^.\d]{0,60}$", re.I)
 _TOTAL_WEAK = re.compile(r"(на\s+(обща\s+)?стойност|^\s*Стойност|\bСтойност\s+|възлиза\s+на|е\s+в\s+размер\s+на)[^.\d]{0,20}$")
+# "Средствата - 653 544 лева ...", "Средствата по проекта са ...": the sentence opens with the project's money and the
+# amount follows at once (a share - ЕС, БФП, own funds - is set aside before this rule is asked).
+_TOTAL_FUNDS_SENTENCE = re.compile(r"^\s*(Средствата|Сумата)(\s+(по|за)\s+(проекта|него|обекта))?"
+                                   r"\s*(са|е|възлизат\s+на|в\s+размер\s+на|[-–—:])\s*$")
 _PROJECT_WORD = re.compile(r"проект|project|инвестици|договор", re.I)
 
 
@@ -169,7 +173,8 @@ def _money_facts(text: str) -> list[Fact]:
             continue
         if _TOTAL_STRONG.search(before):
             facts.append(Fact("amount_total", value, m.start, m.end, m.text, "total_label", list(m.flags), currency))
-        elif _TOTAL_WEAK.search(before) and _PROJECT_WORD.search(text[max(0, m.start - 300): m.start]):
+        elif (_TOTAL_WEAK.search(before) or _TOTAL_FUNDS_SENTENCE.search(before)) \
+                and _PROJECT_WORD.search(text[max(0, m.start - 300): m.start]):
             facts.append(Fact("amount_total", value, m.start, m.end, m.text, "total_value_phrase", list(m.flags),
                               currency))
     for m in re.finditer(r"Total (project )?cost\s*\|?\s*", text):
@@ -263,7 +268,7 @@ def _duration_facts(text: str) -> list[Fact]:
 # --- does the text speak of a project? ----------------------------------------------------------------------------
 
 _PROJECT_STRONG = re.compile(
-    r"([Пп]роект(ът|а)?\s*(№\s*)?[„\"“«]|[Пп]роект\s+с\s+наименование|Наименование(\s+на\s+проекта)?\s*:|"
+    r"([Пп]р?оект(ът|а)?\s*:?\s*(№\s*)?[„\"“«]|[Пп]роект\s+с\s+наименование|Наименование(\s+на\s+проекта)?\s*:|"
     r"[Пп]роект(ът)?\s+(е|възлиза)\s+на\s+(обща\s+)?стойност|стойност(та)?\s+на\s+проекта|обща(та)?\s+стойност\s+на\s+проекта|"
     r"Total\s+(project\s+)?cost|The\s+project\s+[\"“]|the\s+project\s+\"|Номер\s+на\s+проект|ПРОЕКТ\s+[A-ZА-Я„\"]|"
     r"[Пп]родължителност(та)?\s+на\s+проекта|[Сс]рок(ът|а)?\s+(за|на)\s+изпълнение\s+на\s+проекта|"
@@ -275,7 +280,8 @@ _CALL = re.compile(r"(кандидатстване|кандидатите|доп
 
 
 def speaks_of_project(text: str, facts: list[Fact]) -> bool:
-    """A project code, a quoted project title, or project words on a page that is not a call, programme or plan."""
+    """A project code, a quoted project title (also after "проект:" and the common misspelling "поект"), or project
+    words on a page that is not a call, programme or plan."""
     if any(f.field == "project_code" for f in facts) or _PROJECT_STRONG.search(text):
         return True
     weak = len(_PROJECT_WEAK.findall(re.sub(r"\d+\s+[Пп]роекта", "", text)))  # "15 проекта" is a count
@@ -305,17 +311,58 @@ def _set(record: dict, fact: Fact) -> None:
     record["flags"] += [f for f in fact.flags if f not in record["flags"]]
 
 
+# "Този сайт е създаден в изпълнение на Административен договор № ...": a funding notice names the project that paid
+# for the site or document, not the project the page reports on.
+_FUNDING_NOTICE = re.compile(r"(?<![^\s„\"“(])(Т(ози|ази|ова)\s+(уеб\s*|интернет\s+)?"
+                             r"(сайт|страница|публикация|документ|материал|брошура|видеоклип)\w*|This\s+(website|publication|document))[^.\n]{0,80}?\s"
+                             r"(е|is|was|has\s+been)\s+(създаден|изготвен|разработен|осъществен|публикуван|финансиран|"
+                             r"created|produced|funded)\w*[^\n]*")
+
+
+def _funding_notices(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _FUNDING_NOTICE.finditer(text)]
+
+
 def group_into_projects(text: str, facts: list[Fact]) -> list[dict]:
     """Walk the facts in text order; a second, different value for a field opens a new project where project words
-    stand between the two (else the field is in conflict: null, both candidates listed)."""
+    stand between the two (else the field is in conflict: null, both candidates listed). The facts of a funding
+    notice ("Този сайт е създаден в изпълнение на договор № ...") open a project of their own after the page's facts."""
     records: list[dict] = []
     current = _new_record()
     last_end = 0
     conflicted: set[str] = set()
+    notices = _funding_notices(text)
+    current_in_notice: tuple[int, int] | None = None
     for fact in sorted(facts, key=lambda f: (f.start, f.field != "project_code")):
+        notice = next((n for n in notices if n[0] <= fact.start < n[1]), None)
+        if notice is not None and notice != current_in_notice and any(current[f] is not None for f in CORE_FIELDS) \
+                and current["project_code"] is None:
+            records.append(current)
+            current = _new_record()
+            conflicted = set()
+        if notice is not None:
+            current_in_notice = notice
         held = current[fact.field]
         if fact.field in conflicted:
             current["candidates"][fact.field].append({"value": fact.value, **fact.evidence()})
+            continue
+        rules = {current["evidence"][fact.field]["rule"], fact.rule} if held is not None else set()
+        if held != fact.value and fact.field == "procedure_code" \
+                and rules == {"procedure_of_project_code", "procedure_after_word"}:
+            # "в рамките на процедура BG16RFOP001-1.001-039" states the procedure; the one read off the contract code
+            # (BG16RFOP001-1.008-0002-C01) is an inference: the stated one wins, the other is listed as a candidate.
+            if fact.rule == "procedure_after_word":
+                derived = {"value": held, **current["evidence"][fact.field]}
+                current[fact.field] = fact.value
+                current["evidence"][fact.field] = fact.evidence()
+            else:
+                derived = {"value": fact.value, **fact.evidence()}
+            listed = current["candidates"].setdefault(fact.field, [])
+            if all(c["value"] != derived["value"] for c in listed):
+                listed.append(derived)
+            if "procedure_code_stated_over_derived" not in current["flags"]:
+                current["flags"].append("procedure_code_stated_over_derived")
+            last_end = max(last_end, fact.end)
             continue
         if held is not None and held != fact.value:
             between = text[last_end: fact.start]
