@@ -346,24 +346,6 @@ def group_into_projects(text: str, facts: list[Fact]) -> list[dict]:
         if fact.field in conflicted:
             current["candidates"][fact.field].append({"value": fact.value, **fact.evidence()})
             continue
-        rules = {current["evidence"][fact.field]["rule"], fact.rule} if held is not None else set()
-        if held != fact.value and fact.field == "procedure_code" \
-                and rules == {"procedure_of_project_code", "procedure_after_word"}:
-            # "в рамките на процедура BG16RFOP001-1.001-039" states the procedure; the one read off the contract code
-            # (BG16RFOP001-1.008-0002-C01) is an inference: the stated one wins, the other is listed as a candidate.
-            if fact.rule == "procedure_after_word":
-                derived = {"value": held, **current["evidence"][fact.field]}
-                current[fact.field] = fact.value
-                current["evidence"][fact.field] = fact.evidence()
-            else:
-                derived = {"value": fact.value, **fact.evidence()}
-            listed = current["candidates"].setdefault(fact.field, [])
-            if all(c["value"] != derived["value"] for c in listed):
-                listed.append(derived)
-            if "procedure_code_stated_over_derived" not in current["flags"]:
-                current["flags"].append("procedure_code_stated_over_derived")
-            last_end = max(last_end, fact.end)
-            continue
         if held is not None and held != fact.value:
             between = text[last_end: fact.start]
             different_code = fact.field == "project_code"
