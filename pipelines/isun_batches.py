@@ -48,7 +48,7 @@ ISUN_TABLES = {"projects": PROJECTS, "activities": ACTIVITIES, "quarantine": QUA
                "project_organisations": PROJECT_ORGANISATIONS, "project_indicators": PROJECT_INDICATORS,
                "project_procurements": PROJECT_PROCUREMENTS,
                "project_financial_corrections": PROJECT_FINANCIAL_CORRECTIONS}
-BATCH_CONTRACTS = 1000  # about 0.5 GiB per worker at peak (`make bench`)
+BATCH_CONTRACTS = 500  # 1 500 pages (3 a contract); about 0.5 GiB per worker at peak (`make bench`)
 # `<?xml version="1.0" encoding="..."?>` before an XHTML page: the bytes are decoded already,
 # and lxml refuses a str that still declares an encoding.
 _XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>", re.I)

@@ -230,3 +230,21 @@ def test_a_newcomer_finds_stambolovo_and_its_totals_in_chromium(site_server, two
     offline = dom((second / "site" / "index.html").as_uri() + "?q=%D0%BB%D0%B5%D0%B2%D1%81%D0%BA%D0%B8")  # "левски"
     assert 'href="municipality/PVN16.html">Община Левски</a>' in offline
     print(f"screenshots: {shots}")
+
+
+def test_project_pages_written_a_range_at_a_time_are_the_same_pages(two_releases, tmp_path, monkeypatch):
+    """The site writes project pages a range of codes at a time (bounded memory); one project per range
+    gives byte-identical pages."""
+    import warehouse.site as site
+
+    _, _, second = two_releases
+    con = duckdb.connect(str(second / "warehouse.duckdb"), read_only=True)
+    try:
+        site.build_site(con, tmp_path / "whole", second.name, "c", DEFAULT_BASE_URL)
+        monkeypatch.setattr(site, "PROJECT_CHUNK", 1)
+        site.build_site(con, tmp_path / "ranges", second.name, "c", DEFAULT_BASE_URL)
+    finally:
+        con.close()
+    whole = sorted((tmp_path / "whole" / "project").iterdir())
+    assert len(whole) == 5
+    assert [p.read_bytes() for p in whole] == [(tmp_path / "ranges" / "project" / p.name).read_bytes() for p in whole]

@@ -142,6 +142,8 @@ def _columns(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
         return []
 
 
+PROJECT_CHUNK = 2000  # project pages written per range of codes (memory stays one range's)
+
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
     cur = con.execute(sql, params or [])
     names = [d[0] for d in cur.description]
@@ -379,21 +381,33 @@ class SiteBuilder:
             self.index.append(["g", name, code, f"programme/{slug(code)}.html"])
 
     def project_pages(self) -> None:
+        """A page per project, written a range of project codes at a time (`PROJECT_CHUNK`), so the
+        activities, sources and history held in memory are one chunk's, not the whole release's."""
+        codes = [r[0] for r in self.con.execute("SELECT project_code FROM projects ORDER BY project_code").fetchall()]
+        for start in range(0, len(codes), PROJECT_CHUNK):
+            self._project_pages(codes[start], codes[min(start + PROJECT_CHUNK, len(codes)) - 1])
+
+    def _project_pages(self, first: str, last: str) -> None:
         con = self.con
         pcols = _columns(con, "projects")
+        span = [first, last]
         activities = defaultdict(list)
         for a in _rows(con, "SELECT project_code, activity_no, activity_name, amount_contracted_bgn, amount_contracted_eur, "
-                            "amount_reported_bgn, amount_reported_eur, is_over_reported FROM activities ORDER BY ALL"):
+                            "amount_reported_bgn, amount_reported_eur, is_over_reported FROM activities "
+                            "WHERE project_code BETWEEN ? AND ? ORDER BY ALL", span):
             activities[a["project_code"]].append(a)
         sources, conflicts = defaultdict(list), defaultdict(list)
         if _columns(con, "project_sources"):
-            for r in _rows(con, "SELECT project_key, source_kind, field, value, source_url FROM project_sources ORDER BY ALL"):
+            for r in _rows(con, "SELECT project_key, source_kind, field, value, source_url FROM project_sources "
+                                "WHERE project_key BETWEEN ? AND ? ORDER BY ALL", span):
                 sources[r["project_key"]].append(r)
         if _columns(con, "project_conflicts"):
-            for r in _rows(con, "SELECT project_key, field, \"values\"::VARCHAR AS vals FROM project_conflicts ORDER BY ALL"):
+            for r in _rows(con, "SELECT project_key, field, \"values\"::VARCHAR AS vals FROM project_conflicts "
+                                "WHERE project_key BETWEEN ? AND ? ORDER BY ALL", span):
                 conflicts[r["project_key"]].append(r)
-        history = self._project_history()
-        for row in _rows(con, f"SELECT {', '.join(pcols)} FROM projects ORDER BY project_code"):
+        history = self._project_history(first, last)
+        for row in _rows(con, f"SELECT {', '.join(pcols)} FROM projects WHERE project_code BETWEEN ? AND ? "
+                              "ORDER BY project_code", span):
             code = row["project_code"]
             p = self.by_code[code]
             fields = "".join(f"<tr><th>{escape(FIELD_TITLES.get(k, k))}<br><small><code>{escape(k)}</code></small></th>"
@@ -427,8 +441,8 @@ class SiteBuilder:
                                f"{code} · {p.get('beneficiary_name') or ''}" + (f" · {where}" if where else ""),
                                project_file(code)])
 
-    def _project_history(self) -> dict[str, str]:
-        """Per project: its amounts as of every release since it appeared (chart and table)."""
+    def _project_history(self, first: str, last: str) -> dict[str, str]:
+        """Per project from `first` to `last`: its amounts as of every release since it appeared (chart and table)."""
         con = self.con
         if not _columns(con, "history_projects"):
             return {}
@@ -437,10 +451,12 @@ class SiteBuilder:
         reported = defaultdict(dict)  # code -> release -> (bgn, eur), state as of the release
         if _columns(con, "history_activities"):
             for r in _rows(con, "SELECT release_id, project_code, activity_no, amount_reported_bgn, amount_reported_eur, "
-                                f"is_removed FROM history_activities ORDER BY project_code, {release_order_key('release_id')}"):
+                                "is_removed FROM history_activities WHERE project_code BETWEEN ? AND ? "
+                                f"ORDER BY project_code, {release_order_key('release_id')}", [first, last]):
                 reported[r["project_code"]].setdefault("_rows", []).append(r)
         out, position = {}, {r: i for i, r in enumerate(releases)}
-        rows = _rows(con, "SELECT * FROM history_projects ORDER BY project_code, " + release_order_key("release_id"))
+        rows = _rows(con, "SELECT * FROM history_projects WHERE project_code BETWEEN ? AND ? ORDER BY project_code, "
+                          + release_order_key("release_id"), [first, last])
         by_code = defaultdict(list)
         for r in rows:
             by_code[r["project_code"]].append(r)
