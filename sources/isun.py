@@ -240,6 +240,21 @@ def _value_after_label(item, label_el) -> str:
     return _clean(" ".join(parts))
 
 
+def _field_text(element, value: str) -> str:
+    """A field's text: the description's `<pre>` (TextAreaPre.cshtml) where there is one, else the value."""
+    pre = element.xpath(".//pre")
+    return _clean(pre[0].text_content()) if pre else value
+
+
+def _put_financial(page: ParsedIsunPage, key: str, value: str) -> None:
+    """One of FinancialInformation's five items: "2 846 935.42 BGN" -> the amount, and its currency noted."""
+    amount, unit = split_amount(value)
+    page.financial = page.financial or {}
+    page.financial[key] = amount or ""
+    if key != "eu_percent" and (currency := currency_word(unit)):
+        page.currencies[key] = currency
+
+
 # --- the page ---------------------------------------------------------------------------------
 
 def parse_isun_html(body: bytes | str, url: str) -> ParsedIsunPage:
@@ -309,15 +324,9 @@ def _parse_tab(root, page: ParsedIsunPage) -> None:
         elif label == L["Project_Details_FinancingSource"]:
             page.fields["financing_source"] = value
         elif label in FIELD_LABELS:
-            pre = item.xpath(".//pre")
-            page.fields[FIELD_LABELS[label]] = _clean(pre[0].text_content()) if pre else value
+            page.fields[FIELD_LABELS[label]] = _field_text(item, value)
         elif label in FINANCIAL_LABELS:
-            page.financial = page.financial or {}
-            amount, unit = split_amount(value)
-            key = FINANCIAL_LABELS[label]
-            page.financial[key] = amount or ""
-            if key != "eu_percent" and (currency := currency_word(unit)):
-                page.currencies[key] = currency
+            _put_financial(page, FINANCIAL_LABELS[label], value)
         elif label == L["Project_Details_ExecutionPlace"]:
             page.places = [] if value == NO_DATA_TEXT else [value]
         elif label == L["Project_Details_Activities"]:
@@ -484,8 +493,7 @@ def _parse_print(root, page: ParsedIsunPage) -> None:
         value = _clean(cell.text_content())
         lis = cell.xpath("./ul/li")
         if label in FIELD_LABELS:
-            pre = cell.xpath(".//pre")
-            page.fields[FIELD_LABELS[label]] = _clean(pre[0].text_content()) if pre else value
+            page.fields[FIELD_LABELS[label]] = _field_text(cell, value)
         elif label == L["Project_Details_ExecutionPlace"]:
             page.places = [_clean(li.text_content()) for li in lis] if lis else []
         elif label == L["Project_Details_Activities"]:
@@ -508,12 +516,7 @@ def _parse_print(root, page: ParsedIsunPage) -> None:
                                              f"Договорена стойност по проекта*: …': {text[:120]!r}")
                 page.participants.append(row)
         elif label in FINANCIAL_LABELS:
-            page.financial = page.financial or {}
-            amount, unit = split_amount(value)
-            key = FINANCIAL_LABELS[label]
-            page.financial[key] = amount or ""
-            if key != "eu_percent" and (currency := currency_word(unit)):
-                page.currencies[key] = currency
+            _put_financial(page, FINANCIAL_LABELS[label], value)
         elif (m := _INDICATOR_LABEL.match(label)):
             page.indicators = page.indicators or []
             im = _PRINT_INDICATOR.match(value)
