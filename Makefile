@@ -53,9 +53,10 @@ dev: setup
 serve: setup
 	$(BIN)/bgfunds serve
 
+## Lint and format check with the repo's own ruff config (pyproject.toml); .ci/run runs it before the tests.
 lint: setup
-	$(BIN)/python -m pip install --quiet ruff==0.17.6
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 ## Regenerate requirements.lock from the pins in pyproject.toml (needs the registry).
 lock:

@@ -58,11 +58,15 @@ def measure(name: str, finder) -> None:
         table = score(pages)
     finally:
         facts.find_all_dates = saved
-    rows = " ".join(f"{k}: {t['exact']}/{t['stated']} exact, {t['wrong']} wrong, "
-                    f"{t['invented']} invented" for k, t in table.items()
-                    if k in ("start_date", "end_date"))
-    print(f"{name:<34} stated dates found {hit}/{stated}; dates found {total}, "
-          f"of them without a digit {no_digit}; make eval with it: {rows}")
+    rows = " ".join(
+        f"{k}: {t['exact']}/{t['stated']} exact, {t['wrong']} wrong, {t['invented']} invented"
+        for k, t in table.items()
+        if k in ("start_date", "end_date")
+    )
+    print(
+        f"{name:<34} stated dates found {hit}/{stated}; dates found {total}, "
+        f"of them without a digit {no_digit}; make eval with it: {rows}"
+    )
 
 
 def main() -> int:
@@ -74,11 +78,14 @@ def main() -> int:
     print(f"dev split, dateparser {dateparser.__version__}")
     measure("hand-written find_all_dates", find_all_dates)
     measure("dateparser search_dates (default)", dateparser_finder({}))
-    measure("dateparser, day+month+year needed",
-            dateparser_finder({"REQUIRE_PARTS": ["day", "month", "year"],
-                               "PREFER_DATES_FROM": "past"}))
-    measure("dateparser, as above + DMY order",
-            dateparser_finder({"REQUIRE_PARTS": ["day", "month", "year"], "DATE_ORDER": "DMY"}))
+    measure(
+        "dateparser, day+month+year needed",
+        dateparser_finder({"REQUIRE_PARTS": ["day", "month", "year"], "PREFER_DATES_FROM": "past"}),
+    )
+    measure(
+        "dateparser, as above + DMY order",
+        dateparser_finder({"REQUIRE_PARTS": ["day", "month", "year"], "DATE_ORDER": "DMY"}),
+    )
     return 0
 
 

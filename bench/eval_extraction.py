@@ -21,11 +21,23 @@ import json
 from pathlib import Path
 
 DEVSET = Path(__file__).resolve().parent.parent / "tests" / "data" / "extraction_devset"
-FIELDS = ("project_code", "procedure_code", "amount_total", "amount_eu", "duration_months", "start_date", "end_date")
+FIELDS = (
+    "project_code",
+    "procedure_code",
+    "amount_total",
+    "amount_eu",
+    "duration_months",
+    "start_date",
+    "end_date",
+)
 
 
 def load(split: str) -> list[dict]:
-    pages = [json.loads(line) for line in (DEVSET / "facts.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    pages = [
+        json.loads(line)
+        for line in (DEVSET / "facts.jsonl").read_text(encoding="utf-8").splitlines()
+        if line
+    ]
     return [p for p in pages if split == "all" or p["split"] == split]
 
 
@@ -33,7 +45,11 @@ def predicted_value(record: dict, field: str):
     """A record's value for a scored field; amounts as [value, currency] like the facts file."""
     if field in ("amount_total", "amount_eu"):
         value = record.get(field)
-        currency = record.get("currency") if field == "amount_total" else record.get("currency_eu", record.get("currency"))
+        currency = (
+            record.get("currency")
+            if field == "amount_total"
+            else record.get("currency_eu", record.get("currency"))
+        )
         return None if value is None else [round(float(value), 2), currency]
     return record.get(field)
 
@@ -53,8 +69,15 @@ def pair(gold: list[dict], predicted: list[dict]) -> list[tuple[dict | None, dic
         for key in ("project_code", "amount_total", "procedure_code"):
             if g.get(key) is None:
                 continue
-            match = next((i for i in left if predicted_value(predicted[i], key) is not None
-                          and same(key, g[key], predicted_value(predicted[i], key))), None)
+            match = next(
+                (
+                    i
+                    for i in left
+                    if predicted_value(predicted[i], key) is not None
+                    and same(key, g[key], predicted_value(predicted[i], key))
+                ),
+                None,
+            )
             if match is not None:
                 break
         pairs.append((g, match))
@@ -69,42 +92,62 @@ def pair(gold: list[dict], predicted: list[dict]) -> list[tuple[dict | None, dic
     return out
 
 
-def score(pages: list[dict], per_document: bool = False, show: bool = False) -> dict[str, dict[str, int]]:
+def score(
+    pages: list[dict], per_document: bool = False, show: bool = False
+) -> dict[str, dict[str, int]]:
     from sources import extract as extractors
 
     table = {f: {"stated": 0, "exact": 0, "missed": 0, "wrong": 0, "invented": 0} for f in FIELDS}
     for page in pages:
         text = (DEVSET / "pages" / f"{page['page']}.txt").read_text(encoding="utf-8")
-        predicted = [extractors.extract(text, "auto")] if per_document else extractors.extract_projects(text)
+        predicted = (
+            [extractors.extract(text, "auto")]
+            if per_document
+            else extractors.extract_projects(text)
+        )
         for gold, got in pair(page["projects"], predicted):
             for field in FIELDS:
                 want = gold.get(field) if gold else None
                 have = predicted_value(got, field) if got else None
                 if want is not None:
                     table[field]["stated"] += 1
-                    outcome = "missed" if have is None else "exact" if same(field, want, have) else "wrong"
+                    outcome = (
+                        "missed"
+                        if have is None
+                        else "exact"
+                        if same(field, want, have)
+                        else "wrong"
+                    )
                 elif have is not None:
                     outcome = "invented"
                 else:
                     continue
                 table[field][outcome] += 1
                 if show and outcome != "exact":
-                    print(f"  {page['page']} {field}: {outcome} (text: {want!r}, extracted: {have!r})")
+                    print(
+                        f"  {page['page']} {field}: {outcome} (text: {want!r}, extracted: {have!r})"
+                    )
     return table
 
 
 def print_table(title: str, table: dict[str, dict[str, int]]) -> None:
     print(f"\n{title}")
-    print(f"{'field':<16}{'stated':>7}{'exact':>7}{'missed':>7}{'wrong':>7}{'invented':>9}{'exact %':>9}")
+    print(
+        f"{'field':<16}{'stated':>7}{'exact':>7}{'missed':>7}{'wrong':>7}{'invented':>9}{'exact %':>9}"
+    )
     total = {k: 0 for k in ("stated", "exact", "missed", "wrong", "invented")}
     for field, row in table.items():
         for k in total:
             total[k] += row[k]
         share = f"{100 * row['exact'] / row['stated']:.0f}" if row["stated"] else "-"
-        print(f"{field:<16}{row['stated']:>7}{row['exact']:>7}{row['missed']:>7}{row['wrong']:>7}{row['invented']:>9}{share:>9}")
+        print(
+            f"{field:<16}{row['stated']:>7}{row['exact']:>7}{row['missed']:>7}{row['wrong']:>7}{row['invented']:>9}{share:>9}"
+        )
     share = f"{100 * total['exact'] / total['stated']:.1f}" if total["stated"] else "-"
-    print(f"{'overall':<16}{total['stated']:>7}{total['exact']:>7}{total['missed']:>7}{total['wrong']:>7}"
-          f"{total['invented']:>9}{share:>9}")
+    print(
+        f"{'overall':<16}{total['stated']:>7}{total['exact']:>7}{total['missed']:>7}{total['wrong']:>7}"
+        f"{total['invented']:>9}{share:>9}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,8 +162,10 @@ def main(argv: list[str] | None = None) -> int:
         kinds: dict[str, int] = {}
         for p in pages:
             kinds[p["kind"]] = kinds.get(p["kind"], 0) + 1
-        title = (f"{split}: {len(pages)} pages, {sum(len(p['projects']) for p in pages)} projects stated"
-                 f" ({', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))})")
+        title = (
+            f"{split}: {len(pages)} pages, {sum(len(p['projects']) for p in pages)} projects stated"
+            f" ({', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))})"
+        )
         print_table(title, score(pages, args.per_document, args.show))
     return 0
 

@@ -77,8 +77,12 @@ def serve(files: dict[str, Path]) -> http.server.ThreadingHTTPServer:
 def peak_mib(code: str, *args: str) -> tuple[float, float, str]:
     """(peak RSS MiB, seconds, stdout) of `python -c code args` in a fresh process."""
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT, stdout=subprocess.PIPE,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     out = proc.stdout.read().decode()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -97,16 +101,30 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
             big = tmp / "programme.json"
-            mib = write_big_programme(big, size) / 1024 ** 2
+            mib = write_big_programme(big, size) / 1024**2
             criteria = tmp / "criteria.json"
-            criteria.write_bytes(criteria_body([("5", "1", "Иновации и конкурентоспособност 2014-2020")]))
-            server = serve({"/api/v1.0/opendata/criteria": criteria,
-                            "/api/v1.0/opendata?ProgrammeId=5&ProgrammePeriodId=1": big})
+            criteria.write_bytes(
+                criteria_body([("5", "1", "Иновации и конкурентоспособност 2014-2020")])
+            )
+            server = serve(
+                {
+                    "/api/v1.0/opendata/criteria": criteria,
+                    "/api/v1.0/opendata?ProgrammeId=5&ProgrammePeriodId=1": big,
+                }
+            )
             base = f"http://127.0.0.1:{server.server_address[1]}"
             try:
-                rows = [("fetch (PoliteClient -> raw archive)", *peak_mib(FETCH, base, str(tmp / "raw"))[:2]),
-                        ("stage (streamed -> Parquet parts)", *peak_mib(STAGE, str(tmp / "raw"), str(tmp / "st"))[:2]),
-                        ("naive json.load of the answer", *peak_mib(NAIVE, str(big))[:2])]
+                rows = [
+                    (
+                        "fetch (PoliteClient -> raw archive)",
+                        *peak_mib(FETCH, base, str(tmp / "raw"))[:2],
+                    ),
+                    (
+                        "stage (streamed -> Parquet parts)",
+                        *peak_mib(STAGE, str(tmp / "raw"), str(tmp / "st"))[:2],
+                    ),
+                    ("naive json.load of the answer", *peak_mib(NAIVE, str(big))[:2]),
+                ]
             finally:
                 server.shutdown()
             for step, peak, seconds in rows:

@@ -35,13 +35,31 @@ CORES = os.cpu_count() or 1
 DEFAULT_SCALES = "1000,10000,50000"
 # Stages of the report, by the Dagster steps in them (a step belongs to the first stage whose test it passes).
 STAGES = [
-    ("inputs fingerprint (the gate that skips a quiet night)", lambda s: s == "_core_bgfunds__inputs"),
-    (f"parse + normalise + row screening (batches of {BATCH_CONTRACTS:,} contracts)", lambda s: s == "_core_isun__tables"),
-    ("derive (organisations, places, documents, reference)", lambda s: s.startswith(("core_", "raw_", "_core_doc"))
-     and "linked" not in s and "project_sources" not in s and "project_conflicts" not in s),
-    ("link (claims by code, fuzzy title + beneficiary)", lambda s: s.startswith(("_core_bgfunds__links",
-                                                                                "core_bgfunds__"))),
-    ("validate (a blocking check per table: GE per batch, keys in DuckDB)", lambda s: s.startswith("check_")),
+    (
+        "inputs fingerprint (the gate that skips a quiet night)",
+        lambda s: s == "_core_bgfunds__inputs",
+    ),
+    (
+        f"parse + normalise + row screening (batches of {BATCH_CONTRACTS:,} contracts)",
+        lambda s: s == "_core_isun__tables",
+    ),
+    (
+        "derive (organisations, places, documents, reference)",
+        lambda s: (
+            s.startswith(("core_", "raw_", "_core_doc"))
+            and "linked" not in s
+            and "project_sources" not in s
+            and "project_conflicts" not in s
+        ),
+    ),
+    (
+        "link (claims by code, fuzzy title + beneficiary)",
+        lambda s: s.startswith(("_core_bgfunds__links", "core_bgfunds__")),
+    ),
+    (
+        "validate (a blocking check per table: GE per batch, keys in DuckDB)",
+        lambda s: s.startswith("check_"),
+    ),
     ("warehouse (DuckDB from the staged Parquet)", lambda s: s == "out_bgfunds__warehouse"),
     ("release (Parquet, CSV, Data Package, catalogue)", lambda s: s == "out_bgfunds__release"),
 ]
@@ -54,7 +72,9 @@ def _rss_tree_kib(pid: int) -> int:
         p = stack.pop()
         try:
             status = Path(f"/proc/{p}/status").read_text()
-            total += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+            total += next(
+                int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")
+            )
             for task in Path(f"/proc/{p}/task").iterdir():
                 stack += [int(c) for c in (task / "children").read_text().split()]
         except (FileNotFoundError, ProcessLookupError, StopIteration):
@@ -82,8 +102,11 @@ class RssSampler(threading.Thread):
 
     def peak_mib(self, windows: list[tuple[float, float]], own: bool = False) -> float:
         """Peak over the windows: of the whole tree, or (`own`) of the build process alone."""
-        inside = [sample[2 if own else 1] for sample in self.samples
-                  if any(a - self.interval <= sample[0] <= b + self.interval for a, b in windows)]
+        inside = [
+            sample[2 if own else 1]
+            for sample in self.samples
+            if any(a - self.interval <= sample[0] <= b + self.interval for a, b in windows)
+        ]
         return round(max(inside, default=0) / 1024, 1)
 
 
@@ -96,10 +119,15 @@ def _stages(steps: dict[str, tuple[float, float]], sampler: RssSampler, pages: i
     out = []
     for name, windows in grouped.items():
         seconds = sum(b - a for a, b in windows)
-        out.append({"stage": name, "seconds": round(seconds, 2),
-                    "pages_per_s_per_core": round(pages / seconds / CORES, 1) if seconds else None,
-                    "peak_rss_mib": sampler.peak_mib(windows),
-                    "peak_rss_mib_build_process": sampler.peak_mib(windows, own=True)})
+        out.append(
+            {
+                "stage": name,
+                "seconds": round(seconds, 2),
+                "pages_per_s_per_core": round(pages / seconds / CORES, 1) if seconds else None,
+                "peak_rss_mib": sampler.peak_mib(windows),
+                "peak_rss_mib_build_process": sampler.peak_mib(windows, own=True),
+            }
+        )
     return out
 
 
@@ -121,11 +149,18 @@ def run_scale(workdir: Path, n: int, workers: int) -> dict:
     data = workdir / f"out-{n}"
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True)
-    (data / "raw").symlink_to(corpus.resolve())  # the pipeline reads <data>/raw; the corpus is not copied
+    (data / "raw").symlink_to(
+        corpus.resolve()
+    )  # the pipeline reads <data>/raw; the corpus is not copied
 
     def build(force: bool):
-        return run_build(data, source=ArchivedPagesOnly(), documents=ArchivedDocumentsOnly(),
-                         force_rebuild=force, workers=workers)
+        return run_build(
+            data,
+            source=ArchivedPagesOnly(),
+            documents=ArchivedDocumentsOnly(),
+            force_rebuild=force,
+            workers=workers,
+        )
 
     sampler = RssSampler()
     sampler.start()
@@ -150,7 +185,11 @@ def run_scale(workdir: Path, n: int, workers: int) -> dict:
     for record in sample:
         text = archive.read(record.sha256).decode("utf-8")
         soup = BeautifulSoup(text, "html.parser")
-        {d.label.get_text(strip=True): d.get_text(" ", strip=True) for d in soup.select("div.list-item") if d.label}
+        {
+            d.label.get_text(strip=True): d.get_text(" ", strip=True)
+            for d in soup.select("div.list-item")
+            if d.label
+        }
         try:
             pd.read_html(io.StringIO(text), flavor="lxml")
         except ValueError:  # "No tables found": BasicData has none
@@ -161,7 +200,7 @@ def run_scale(workdir: Path, n: int, workers: int) -> dict:
     queries = {
         "absorption by municipality": "SELECT * FROM absorption_by_municipality ORDER BY contracted_eur DESC",
         "top 20 beneficiaries": "SELECT beneficiary_name, projects, contracted_eur FROM absorption_by_beneficiary"
-                                " ORDER BY contracted_eur DESC LIMIT 20",
+        " ORDER BY contracted_eur DESC LIMIT 20",
     }
     query_ms = {}
     for name, sql in queries.items():
@@ -172,48 +211,90 @@ def run_scale(workdir: Path, n: int, workers: int) -> dict:
             best = min(best, time.perf_counter() - t)
         query_ms[name] = round(best * 1000, 1)
     con.close()
-    return {"contracts": n, "activities": summary.activities, "workers": workers, "stages": stages,
-            "full_seconds": round(full, 2), "peak_rss_mib": round(max(s[1] for s in sampler.samples) / 1024, 1),
-            "unchanged_seconds": round(unchanged, 2), "unchanged_detected": again.unchanged,
-            "unchanged_share": round(unchanged / full, 4),
-            "naive_sample": len(sample), "ours_sample_seconds": round(ours, 2),
-            "naive_sample_seconds": round(naive, 2), "speedup_vs_naive": round(naive / ours, 1), "query_ms": query_ms}
+    return {
+        "contracts": n,
+        "activities": summary.activities,
+        "workers": workers,
+        "stages": stages,
+        "full_seconds": round(full, 2),
+        "peak_rss_mib": round(max(s[1] for s in sampler.samples) / 1024, 1),
+        "unchanged_seconds": round(unchanged, 2),
+        "unchanged_detected": again.unchanged,
+        "unchanged_share": round(unchanged / full, 4),
+        "naive_sample": len(sample),
+        "ours_sample_seconds": round(ours, 2),
+        "naive_sample_seconds": round(naive, 2),
+        "speedup_vs_naive": round(naive / ours, 1),
+        "query_ms": query_ms,
+    }
 
 
 def _machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor())
-    mem = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-               if line.startswith("MemTotal")) / 1024 / 1024
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = (
+        next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+        / 1024
+        / 1024
+    )
     return f"{model}, {CORES} cores, {mem:.0f} GiB, Python {platform.python_version()}"
 
 
 def markdown(results: list[dict]) -> str:
-    lines = [f"Measured {datetime.now(UTC):%Y-%m-%d} on {_machine()}; the Dagster job `isun_build`, offline.", "",
-             "| contracts | stage | seconds | contracts/s/core (3 pages each) | peak RSS MiB (process tree) |",
-             "| ---: | --- | ---: | ---: | ---: |"]
+    lines = [
+        f"Measured {datetime.now(UTC):%Y-%m-%d} on {_machine()}; the Dagster job `isun_build`, offline.",
+        "",
+        "| contracts | stage | seconds | contracts/s/core (3 pages each) | peak RSS MiB (process tree) |",
+        "| ---: | --- | ---: | ---: | ---: |",
+    ]
     for r in results:
         for s in r["stages"]:
-            lines.append(f"| {r['contracts']:,} | {s['stage']} | {s['seconds']} | {s['pages_per_s_per_core']} | "
-                         f"{s['peak_rss_mib']} |")
-        lines.append(f"| {r['contracts']:,} | **full build, {r['workers']} worker{'s' if r['workers'] != 1 else ''}** | **{r['full_seconds']}** | "
-                     f"{round(r['contracts'] / r['full_seconds'] / CORES, 1)} | **{r['peak_rss_mib']}** |")
-    lines += ["", "| contracts | activities | parse vs naive (same pages) | nothing-changed run | "
-              "absorption by municipality | top 20 beneficiaries |", "| ---: | ---: | --- | --- | ---: | ---: |"]
+            lines.append(
+                f"| {r['contracts']:,} | {s['stage']} | {s['seconds']} | {s['pages_per_s_per_core']} | "
+                f"{s['peak_rss_mib']} |"
+            )
+        lines.append(
+            f"| {r['contracts']:,} | **full build, {r['workers']} worker{'s' if r['workers'] != 1 else ''}** "
+            f"| **{r['full_seconds']}** | "
+            f"{round(r['contracts'] / r['full_seconds'] / CORES, 1)} | **{r['peak_rss_mib']}** |"
+        )
+    lines += [
+        "",
+        "| contracts | activities | parse vs naive (same pages) | nothing-changed run | "
+        "absorption by municipality | top 20 beneficiaries |",
+        "| ---: | ---: | --- | --- | ---: | ---: |",
+    ]
     for r in results:
-        lines.append(f"| {r['contracts']:,} | {r['activities']:,} | {r['speedup_vs_naive']}× ({r['naive_sample_seconds']}"
-                     f" s naive vs {r['ours_sample_seconds']} s, {r['naive_sample']} pages) | {r['unchanged_seconds']} s"
-                     f" ({r['unchanged_share']:.2%} of full{'' if r['unchanged_detected'] else ', NOT detected'}) | "
-                     f"{r['query_ms']['absorption by municipality']} ms | {r['query_ms']['top 20 beneficiaries']} ms |")
+        lines.append(
+            f"| {r['contracts']:,} | {r['activities']:,} | {r['speedup_vs_naive']}× ({r['naive_sample_seconds']}"
+            f" s naive vs {r['ours_sample_seconds']} s, {r['naive_sample']} pages) | {r['unchanged_seconds']} s"
+            f" ({r['unchanged_share']:.2%} of full{'' if r['unchanged_detected'] else ', NOT detected'}) | "
+            f"{r['query_ms']['absorption by municipality']} ms | {r['query_ms']['top 20 beneficiaries']} ms |"
+        )
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scales", default=DEFAULT_SCALES)
-    parser.add_argument("--workers", type=int, default=CORES, help="batch workers (default: one per core)")
-    parser.add_argument("--workdir", default=None, help="where corpora and outputs go (kept between runs)")
+    parser.add_argument(
+        "--workers", type=int, default=CORES, help="batch workers (default: one per core)"
+    )
+    parser.add_argument(
+        "--workdir", default=None, help="where corpora and outputs go (kept between runs)"
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     workdir = Path(args.workdir or Path(tempfile.gettempdir()) / "bgfunds-bench")
@@ -224,12 +305,28 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for n in (int(x) for x in args.scales.split(",")):
         print(f"… {n:,} contracts", file=sys.stderr, flush=True)
-        proc = subprocess.run([sys.executable, "-m", "bench.run", "--one", str(n), "--workdir", str(workdir),
-                               "--workers", str(args.workers)], stdout=subprocess.PIPE, text=True, check=True)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bench.run",
+                "--one",
+                str(n),
+                "--workdir",
+                str(workdir),
+                "--workers",
+                str(args.workers),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            check=True,
+        )
         results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
         print(markdown(results[-1:]), flush=True)
     table = markdown(results)
-    if args.scales == DEFAULT_SCALES:  # a quick run at other scales never overwrites the committed table
+    if (
+        args.scales == DEFAULT_SCALES
+    ):  # a quick run at other scales never overwrites the committed table
         Path(__file__).with_name("results.md").write_text(table, encoding="utf-8")
     print(table)
     return 0

@@ -28,19 +28,39 @@ def _paths(release: Path) -> list[tuple[str, dict[str, str]]]:
     site = release / "site"
     pages = sorted(p.relative_to(release).as_posix() for p in site.rglob("*.html"))[:20]
     parquet = next(iter(sorted(release.glob("*.parquet"))), None)
-    paths: list[tuple[str, dict[str, str]]] = [("/", {}), ("/site/index.html", {}), ("/site/search-index.js", {}),
-                                                ("/projects.csv", {})]
+    paths: list[tuple[str, dict[str, str]]] = [
+        ("/", {}),
+        ("/site/index.html", {}),
+        ("/site/search-index.js", {}),
+        ("/projects.csv", {}),
+    ]
     paths += [(f"/{p}", {}) for p in pages]
     if parquet:
-        paths += [(f"/{parquet.name}", {"Range": "bytes=-8"}), (f"/{parquet.name}", {"Range": "bytes=0-4095"})]
+        paths += [
+            (f"/{parquet.name}", {"Range": "bytes=-8"}),
+            (f"/{parquet.name}", {"Range": "bytes=0-4095"}),
+        ]
     return paths
 
 
 def run(data_dir: Path, requests: int, concurrency: int) -> dict:
     release = (data_dir / "publish" / "latest").resolve()
     paths = _paths(release)
-    proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "serve", "--data-dir", str(data_dir), "--port", "0"],
-                            cwd=REPO, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pipelines.cli",
+            "serve",
+            "--data-dir",
+            str(data_dir),
+            "--port",
+            "0",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline()
         port = int(line.split("http://127.0.0.1:", 1)[1].split("/", 1)[0])
@@ -90,15 +110,25 @@ def run(data_dir: Path, requests: int, concurrency: int) -> dict:
     def pct(p: float) -> float:
         return ordered[min(len(ordered) - 1, int(round(p / 100 * len(ordered))) - 1)] * 1000
 
-    return {"requests": len(latencies), "concurrency": concurrency, "errors": len(errors),
-            "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99), "max_ms": ordered[-1] * 1000,
-            "mean_ms": statistics.mean(latencies) * 1000, "requests_per_s": len(latencies) / wall,
-            "distinct_paths": len(paths)}
+    return {
+        "requests": len(latencies),
+        "concurrency": concurrency,
+        "errors": len(errors),
+        "p50_ms": pct(50),
+        "p95_ms": pct(95),
+        "p99_ms": pct(99),
+        "max_ms": ordered[-1] * 1000,
+        "mean_ms": statistics.mean(latencies) * 1000,
+        "requests_per_s": len(latencies) / wall,
+        "distinct_paths": len(paths),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", help="a data dir with a release (default: build the sample into a temp dir)")
+    parser.add_argument(
+        "--data-dir", help="a data dir with a release (default: build the sample into a temp dir)"
+    )
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=50)
     args = parser.parse_args(argv)
@@ -112,11 +142,15 @@ def main(argv: list[str] | None = None) -> int:
                 print("the sample build failed", file=sys.stderr)
                 return 1
         result = run(data_dir, args.requests, args.concurrency)
-    print(f"bgfunds serve: {result['requests']} requests, {result['concurrency']} concurrent, "
-          f"{result['distinct_paths']} paths, {result['errors']} errors")
-    print(f"  p50 {result['p50_ms']:.1f} ms · p95 {result['p95_ms']:.1f} ms · p99 {result['p99_ms']:.1f} ms · "
-          f"max {result['max_ms']:.1f} ms · {result['requests_per_s']:.0f} requests/s "
-          f"(target: p99 < 200 ms)")
+    print(
+        f"bgfunds serve: {result['requests']} requests, {result['concurrency']} concurrent, "
+        f"{result['distinct_paths']} paths, {result['errors']} errors"
+    )
+    print(
+        f"  p50 {result['p50_ms']:.1f} ms · p95 {result['p95_ms']:.1f} ms · p99 {result['p99_ms']:.1f} ms · "
+        f"max {result['max_ms']:.1f} ms · {result['requests_per_s']:.0f} requests/s "
+        f"(target: p99 < 200 ms)"
+    )
     return 0
 
 

@@ -18,36 +18,50 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_NEWS = ROOT / "sample" / "documents" / "001_bed355c73594888d.txt"
-SAMPLE_ISUN = ROOT / "sample" / "isun" / "pages" / "PrintProject_contractId_90210_isHistoric_False.html"
+SAMPLE_ISUN = (
+    ROOT / "sample" / "isun" / "pages" / "PrintProject_contractId_90210_isHistoric_False.html"
+)
 
 
 def _bgfunds() -> list[str]:
     script = Path(sys.executable).with_name("bgfunds")
-    return [str(script)] if script.exists() else [shutil.which("bgfunds") or sys.executable, "-m", "pipelines.cli"]
+    return (
+        [str(script)]
+        if script.exists()
+        else [shutil.which("bgfunds") or sys.executable, "-m", "pipelines.cli"]
+    )
 
 
 def time_command(argv: list[str], runs: int) -> list[float]:
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(
+            argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+        )
         times.append(time.perf_counter() - started)
     return times
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
     cli = _bgfunds()
-    cases = [("bgfunds --help", [*cli, "--help"], 1.0),
-             ("bgfunds extract NEWS.txt", [*cli, "extract", str(SAMPLE_NEWS)], 2.0),
-             ("bgfunds extract ISUN.html", [*cli, "extract", str(SAMPLE_ISUN)], 2.0)]
+    cases = [
+        ("bgfunds --help", [*cli, "--help"], 1.0),
+        ("bgfunds extract NEWS.txt", [*cli, "extract", str(SAMPLE_NEWS)], 2.0),
+        ("bgfunds extract ISUN.html", [*cli, "extract", str(SAMPLE_ISUN)], 2.0),
+    ]
     print(f"{'command':<28} {'fastest s':>10} {'median s':>10} {'target s':>9}")
     for name, command, target in cases:
         times = time_command(command, args.runs)
-        print(f"{name:<28} {min(times):>10.2f} {statistics.median(times):>10.2f} {target:>9.1f}"
-              + ("" if statistics.median(times) < target else "  OVER"))
+        print(
+            f"{name:<28} {min(times):>10.2f} {statistics.median(times):>10.2f} {target:>9.1f}"
+            + ("" if statistics.median(times) < target else "  OVER")
+        )
     return 0
 
 

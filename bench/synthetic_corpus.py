@@ -30,23 +30,71 @@ PROGRAMMES = [
     ("BG05M9OP001", "2.010", "Оперативна програма „Развитие на човешките ресурси“", "ЕСФ", "C01"),
     ("BG16RFOP001", "1.003", "Оперативна програма „Региони в растеж“", "ЕФРР", "C01"),
     ("BG06RDNP001", "7.007", "Програма за развитие на селските райони", "ЕЗФРСР", "C01"),
-    ("BG051PO001", "2.3.03", "Оперативна програма „Развитие на човешките ресурси“ 2007-2013", "ЕСФ", "C0001"),
+    (
+        "BG051PO001",
+        "2.3.03",
+        "Оперативна програма „Развитие на човешките ресурси“ 2007-2013",
+        "ЕСФ",
+        "C0001",
+    ),
     ("BG16FFPR003", "1.001", "Програма „Развитие на регионите“ 2021-2027", "ЕФРР", "C01"),
 ]
 PLACES = [
-    ("Северна и Югоизточна България (BG3)", "Северозападен (BG31)", "Видин (BG311)", ["Видин", "Белоградчик", "Брегово", "Кула"]),
-    ("Северна и Югоизточна България (BG3)", "Северозападен (BG31)", "Плевен (BG314)", ["Левски", "Плевен", "Белене"]),
-    ("Северна и Югоизточна България (BG3)", "Северен централен (BG32)", "Русе (BG323)", ["Русе", "Бяла", "Ветово"]),
-    ("Северна и Югоизточна България (BG3)", "Североизточен (BG33)", "Варна (BG331)", ["Варна", "Провадия", "Аксаково"]),
-    ("Северна и Югоизточна България (BG3)", "Югоизточен (BG34)", "Бургас (BG341)", ["Бургас", "Несебър", "Созопол"]),
-    ("Югозападна и Южна централна България (BG4)", "Югозападен (BG41)", "София (столица) (BG411)", ["Столична"]),
-    ("Югозападна и Южна централна България (BG4)", "Южен централен (BG42)", "Пловдив (BG421)", ["Пловдив", "Асеновград", "Карлово"]),
-    ("Югозападна и Южна централна България (BG4)", "Южен централен (BG42)", "Хасково (BG422)", ["Хасково", "Стамболово", "Димитровград"]),
+    (
+        "Северна и Югоизточна България (BG3)",
+        "Северозападен (BG31)",
+        "Видин (BG311)",
+        ["Видин", "Белоградчик", "Брегово", "Кула"],
+    ),
+    (
+        "Северна и Югоизточна България (BG3)",
+        "Северозападен (BG31)",
+        "Плевен (BG314)",
+        ["Левски", "Плевен", "Белене"],
+    ),
+    (
+        "Северна и Югоизточна България (BG3)",
+        "Северен централен (BG32)",
+        "Русе (BG323)",
+        ["Русе", "Бяла", "Ветово"],
+    ),
+    (
+        "Северна и Югоизточна България (BG3)",
+        "Североизточен (BG33)",
+        "Варна (BG331)",
+        ["Варна", "Провадия", "Аксаково"],
+    ),
+    (
+        "Северна и Югоизточна България (BG3)",
+        "Югоизточен (BG34)",
+        "Бургас (BG341)",
+        ["Бургас", "Несебър", "Созопол"],
+    ),
+    (
+        "Югозападна и Южна централна България (BG4)",
+        "Югозападен (BG41)",
+        "София (столица) (BG411)",
+        ["Столична"],
+    ),
+    (
+        "Югозападна и Южна централна България (BG4)",
+        "Южен централен (BG42)",
+        "Пловдив (BG421)",
+        ["Пловдив", "Асеновград", "Карлово"],
+    ),
+    (
+        "Югозападна и Южна централна България (BG4)",
+        "Южен централен (BG42)",
+        "Хасково (BG422)",
+        ["Хасково", "Стамболово", "Димитровград"],
+    ),
 ]
 FORMS = ["Община", "Сдружение", "Фондация", "ЕООД", "ООД", "АД"]
-WORDS = ("гражданско участие социални услуги мониторинг политики община общност обучение информационна кампания "
-         "енергийна ефективност ремонт сграда училище детска градина инфраструктура улична мрежа водопровод "
-         "заетост младежи работни места иновации предприятие оборудване дигитализация администрация").split()
+WORDS = (
+    "гражданско участие социални услуги мониторинг политики община общност обучение информационна кампания "
+    "енергийна ефективност ремонт сграда училище детска градина инфраструктура улична мрежа водопровод "
+    "заетост младежи работни места иновации предприятие оборудване дигитализация администрация"
+).split()
 
 
 def _eik(rng: random.Random) -> str:
@@ -77,8 +125,11 @@ def _contract(rng: random.Random, cid: int, facts: CorpusFacts) -> tuple[Contrac
     nuts1, region, district, municipalities = rng.choice(PLACES)
     municipality = rng.choice(municipalities)
     form = rng.choice(FORMS)
-    beneficiary = (f"ОБЩИНА {municipality.upper()}" if form == "Община"
-                   else f"{form} „{rng.choice(WORDS).capitalize()} {rng.choice(WORDS)} {cid % 97}“")
+    beneficiary = (
+        f"ОБЩИНА {municipality.upper()}"
+        if form == "Община"
+        else f"{form} „{rng.choice(WORDS).capitalize()} {rng.choice(WORDS)} {cid % 97}“"
+    )
     n_act = rng.randint(1, 12)
     acts, total = [], 0
     for _ in range(n_act):
@@ -86,8 +137,13 @@ def _contract(rng: random.Random, cid: int, facts: CorpusFacts) -> tuple[Contrac
         over = rng.random() < 0.04
         reported = contracted + rng.randint(1, 5_000_00) if over else rng.randint(0, contracted)
         facts.over_reported += over
-        acts.append((f"{_sentence(rng, 6)[:-1]}: {' '.join(_sentence(rng, 14) for _ in range(rng.randint(3, 25)))}",
-                     D(contracted) / 100, D(reported) / 100))
+        acts.append(
+            (
+                f"{_sentence(rng, 6)[:-1]}: {' '.join(_sentence(rng, 14) for _ in range(rng.randint(3, 25)))}",
+                D(contracted) / 100,
+                D(reported) / 100,
+            )
+        )
         total += contracted
     own = total * rng.choice([0, 0, 0, 5, 10]) // 100
     grant = total - own
@@ -96,29 +152,68 @@ def _contract(rng: random.Random, cid: int, facts: CorpusFacts) -> tuple[Contrac
     start_year = rng.randint(2027, 2028) if eur else rng.randint(2016, 2024)
     people = []
     if rng.random() < 0.3:
-        people.append(Participant(f"ОБЩИНА {rng.choice(municipalities).upper()}", _eik(rng),
-                                  D(rng.randint(1_000_00, 50_000_00)) / 100, D(rng.randint(0, 1_000_00)) / 100))
+        people.append(
+            Participant(
+                f"ОБЩИНА {rng.choice(municipalities).upper()}",
+                _eik(rng),
+                D(rng.randint(1_000_00, 50_000_00)) / 100,
+                D(rng.randint(0, 1_000_00)) / 100,
+            )
+        )
     if rng.random() < 0.05:
-        people.append(Participant(rng.choice(["Иван", "Мария", "Георги"]), None, D(rng.randint(1_000_00, 9_000_00)) / 100))
-    contractors = [Participant(f"{rng.choice(WORDS).upper()} ЕООД", _eik(rng), D(rng.randint(5_000_00, 90_000_00)) / 100,
-                               D(rng.randint(0, 5_000_00)) / 100)] if rng.random() < 0.5 else []
+        people.append(
+            Participant(
+                rng.choice(["Иван", "Мария", "Георги"]),
+                None,
+                D(rng.randint(1_000_00, 9_000_00)) / 100,
+            )
+        )
+    contractors = (
+        [
+            Participant(
+                f"{rng.choice(WORDS).upper()} ЕООД",
+                _eik(rng),
+                D(rng.randint(5_000_00, 90_000_00)) / 100,
+                D(rng.randint(0, 5_000_00)) / 100,
+            )
+        ]
+        if rng.random() < 0.5
+        else []
+    )
     c = Contract(
-        contract_id=encrypted_id(f"bench:{cid}"), reg_number=f"{code}-{axis}-{cid - 100000:05d}-{contract_no}",
-        name=_sentence(rng, 10), procedure_code=f"{code}-{axis}", procedure_name=_sentence(rng, 6),
-        beneficiary_uin=_eik(rng), beneficiary_name=beneficiary, programme_name=programme, funds=[fund],
-        contract_date=date(start_year, 1, 15), start_date=date(start_year, 2, 1), end_date=date(start_year + 1, 7, 31),
+        contract_id=encrypted_id(f"bench:{cid}"),
+        reg_number=f"{code}-{axis}-{cid - 100000:05d}-{contract_no}",
+        name=_sentence(rng, 10),
+        procedure_code=f"{code}-{axis}",
+        procedure_name=_sentence(rng, 6),
+        beneficiary_uin=_eik(rng),
+        beneficiary_name=beneficiary,
+        programme_name=programme,
+        funds=[fund],
+        contract_date=date(start_year, 1, 15),
+        start_date=date(start_year, 2, 1),
+        end_date=date(start_year + 1, 7, 31),
         status="В изпълнение (от дата на стартиране)",
         places=[f"България, {nuts1}, {region}, {district}, {municipality}, гр.{municipality}"],
-        description=" ".join(_sentence(rng, 14) for _ in range(rng.randint(2, 8))), activities=acts,
-        partners=people, contractors=contractors,
-        eu_amount=D(eu) / 100, bg_amount=D(grant - eu) / 100, self_amount=D(own) / 100,
-        paid_eu=D(paid * 85 // 100) / 100, paid_bg=D(paid - paid * 85 // 100) / 100, eu_percent=D("85.00"),
+        description=" ".join(_sentence(rng, 14) for _ in range(rng.randint(2, 8))),
+        activities=acts,
+        partners=people,
+        contractors=contractors,
+        eu_amount=D(eu) / 100,
+        bg_amount=D(grant - eu) / 100,
+        self_amount=D(own) / 100,
+        paid_eu=D(paid * 85 // 100) / 100,
+        paid_bg=D(paid - paid * 85 // 100) / 100,
+        eu_percent=D("85.00"),
         indicators=[(_sentence(rng, 8), "брой", D(0), D(10), D(rng.randint(0, 10)))],
-        currency="EUR" if eur else "BGN")
+        currency="EUR" if eur else "BGN",
+    )
     facts.contracts += 1
     facts.eur_pages += eur
     facts.activities += n_act
-    fetched_at = f"{2026 if eur else 2025}-{rng.randint(1, 9):02d}-{rng.randint(1, 28):02d}T02:00:00Z"
+    fetched_at = (
+        f"{2026 if eur else 2025}-{rng.randint(1, 9):02d}-{rng.randint(1, 28):02d}T02:00:00Z"
+    )
     return c, fetched_at
 
 
@@ -131,10 +226,17 @@ def generate(n_contracts: int, archive_root: Path | str, seed: int = 7) -> Corpu
     for i in range(n_contracts):
         contract, fetched_at = _contract(rng, 100000 + i, facts)
         for tab in CONTRACT_PAGES:
-            data = (render_print(contract) if tab == "PrintProject" else render_tab(contract, tab)).encode("utf-8")
+            data = (
+                render_print(contract) if tab == "PrintProject" else render_tab(contract, tab)
+            ).encode("utf-8")
             url = contract_url(contract, tab, "https://2020.eufunds.bg")
-            archive.store(url, data, status=200, headers={"Content-Type": "text/html; charset=utf-8"},
-                          fetched_at=fetched_at)
+            archive.store(
+                url,
+                data,
+                status=200,
+                headers={"Content-Type": "text/html; charset=utf-8"},
+                fetched_at=fetched_at,
+            )
             facts.bytes += len(data)
             facts.urls.append(url)
     return facts
@@ -143,14 +245,22 @@ def generate(n_contracts: int, archive_root: Path | str, seed: int = 7) -> Corpu
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m bench.synthetic_corpus", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.synthetic_corpus", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("contracts", type=int, help="how many contracts (3 pages each)")
-    parser.add_argument("archive", help="raw archive directory to write (objects/ and manifest.jsonl)")
-    parser.add_argument("--seed", type=int, default=7, help="same seed, same bytes (default 7, as make bench)")
+    parser.add_argument(
+        "archive", help="raw archive directory to write (objects/ and manifest.jsonl)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=7, help="same seed, same bytes (default 7, as make bench)"
+    )
     args = parser.parse_args(argv)
     facts = generate(args.contracts, args.archive, seed=args.seed)
-    print(f"{facts.contracts:,} contracts ({facts.eur_pages:,} in EUR), {facts.activities:,} activities "
-          f"({facts.over_reported:,} reported above contracted), {facts.bytes / 2**20:,.1f} MiB in {args.archive}")
+    print(
+        f"{facts.contracts:,} contracts ({facts.eur_pages:,} in EUR), {facts.activities:,} activities "
+        f"({facts.over_reported:,} reported above contracted), {facts.bytes / 2**20:,.1f} MiB in {args.archive}"
+    )
     return 0
 
 

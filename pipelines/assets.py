@@ -4,7 +4,6 @@ Names follow the layers raw_ / core_ / out_, with a leading `_` for intermediate
 are never published.
 """
 
-
 import hashlib
 import importlib.metadata
 import json
@@ -54,17 +53,21 @@ from warehouse.release import build_release, listed_contracts
 from warehouse.staging import StagedTable, stage_batches, stage_frame
 
 
-@dg.asset(group_name="raw", description="ИСУН contract pages, stored in the raw archive before parsing.")
+@dg.asset(
+    group_name="raw", description="ИСУН contract pages, stored in the raw archive before parsing."
+)
 def raw_isun__contract_pages(
     context: dg.AssetExecutionContext, settings: Settings, isun_pages: IsunPageSource
 ) -> dict:
     records, summary = isun_pages.fetch_into(settings, context.log)
-    context.add_output_metadata({
-        "responses": len(records),
-        "bytes": sum(r.bytes for r in records),
-        "archive": str(settings.raw_archive.root.resolve()),
-        "summary": "\n".join(summary),
-    })
+    context.add_output_metadata(
+        {
+            "responses": len(records),
+            "bytes": sum(r.bytes for r in records),
+            "archive": str(settings.raw_archive.root.resolve()),
+            "summary": "\n".join(summary),
+        }
+    )
     return {"records": [asdict(r) for r in records], "summary": summary}
 
 
@@ -75,9 +78,13 @@ def library_versions() -> list[str]:
     """`name==version` of each installed direct dependency of bgfunds (from its package metadata)."""
     try:
         requirements = importlib.metadata.requires("bgfunds") or []
-    except importlib.metadata.PackageNotFoundError:  # run from a source tree that was never installed
+    except (
+        importlib.metadata.PackageNotFoundError
+    ):  # run from a source tree that was never installed
         return []
-    names = sorted({re.split(r"[\s;=<>!~\[]", r, maxsplit=1)[0] for r in requirements if "extra ==" not in r})
+    names = sorted(
+        {re.split(r"[\s;=<>!~\[]", r, maxsplit=1)[0] for r in requirements if "extra ==" not in r}
+    )
     versions = []
     for name in names:
         try:
@@ -118,49 +125,75 @@ def staged_metadata(staged: StagedTable, **extra) -> dict:
 def value_counts(staged: StagedTable, column: str) -> dict:
     con = connect()
     try:
-        return dict(con.execute(f'SELECT "{column}", count(*) FROM {staged.scan_sql()} GROUP BY ALL ORDER BY ALL'
-                                ).fetchall())
+        return dict(
+            con.execute(
+                f'SELECT "{column}", count(*) FROM {staged.scan_sql()} GROUP BY ALL ORDER BY ALL'
+            ).fetchall()
+        )
     finally:
         con.close()
 
 
-@dg.asset(group_name="core", deps=[raw_isun__contract_pages, "raw_documents__pages"], output_required=False,
-          description="The fingerprint of what a build reads (newest good response per archived URL, and the "
-                      "code): when it equals the last release's, nothing downstream runs and latest stays.")
+@dg.asset(
+    group_name="core",
+    deps=[raw_isun__contract_pages, "raw_documents__pages"],
+    output_required=False,
+    description="The fingerprint of what a build reads (newest good response per archived URL, and the "
+    "code): when it equals the last release's, nothing downstream runs and latest stays.",
+)
 def _core_bgfunds__inputs(context: dg.AssetExecutionContext, settings: Settings):
     # The gate sits before every parse, extraction and reference table, so a quiet night
     # costs one pass over the archive's manifest, not a run of the checks.
     fingerprint = build_fingerprint(list(settings.raw_archive.records()))
     previous = last_release_fingerprint(settings)
     if fingerprint == previous and not settings.force_rebuild:
-        context.log.info(f"inputs unchanged since the last release ({fingerprint[:12]}): nothing to rebuild")
+        context.log.info(
+            f"inputs unchanged since the last release ({fingerprint[:12]}): nothing to rebuild"
+        )
         return
-    yield dg.Output(fingerprint, metadata={"inputs_fingerprint": fingerprint, "previous_release": previous or ""})
+    yield dg.Output(
+        fingerprint,
+        metadata={"inputs_fingerprint": fingerprint, "previous_release": previous or ""},
+    )
 
 
-@dg.asset(group_name="core",
-          description="Parsed, normalised and screened ИСУН tables (intermediate), staged as Parquet parts, "
-                      "from every archived contract page, a batch of contracts at a time.")
-def _core_isun__tables(context: dg.AssetExecutionContext, settings: Settings,
-                       _core_bgfunds__inputs: str) -> dg.Output[StagedIsunTables]:
+@dg.asset(
+    group_name="core",
+    description="Parsed, normalised and screened ИСУН tables (intermediate), staged as Parquet parts, "
+    "from every archived contract page, a batch of contracts at a time.",
+)
+def _core_isun__tables(
+    context: dg.AssetExecutionContext, settings: Settings, _core_bgfunds__inputs: str
+) -> dg.Output[StagedIsunTables]:
     # Everything archived so far, not only this run's fetches: unchanged contracts stay in.
     archive = settings.raw_archive
     all_records = list(archive.records())
     records = [r for r in all_records if is_contract_page(r.url)]
     del all_records
-    context.log.info(f"parsing {len(records)} archived contract pages in batches of "
-                     f"{settings.batch_contracts} contracts, {settings.worker_count} worker(s)")
-    staged = stage_isun_tables(records, archive.read, settings.staging_dir, batch_contracts=settings.batch_contracts,
-                               workers=settings.worker_count, log=context.log,
-                               extra_quarantine=settings.rejected_inputs())
-    return dg.Output(staged, metadata={
-        "pages_read": staged.pages_read,
-        "pages_rejected": staged.pages_rejected,
-        "projects": staged.projects.rows,
-        "activities": staged.activities.rows,
-        "rows_quarantined": staged.quarantine.rows,
-        "workers": settings.worker_count,
-    })
+    context.log.info(
+        f"parsing {len(records)} archived contract pages in batches of "
+        f"{settings.batch_contracts} contracts, {settings.worker_count} worker(s)"
+    )
+    staged = stage_isun_tables(
+        records,
+        archive.read,
+        settings.staging_dir,
+        batch_contracts=settings.batch_contracts,
+        workers=settings.worker_count,
+        log=context.log,
+        extra_quarantine=settings.rejected_inputs(),
+    )
+    return dg.Output(
+        staged,
+        metadata={
+            "pages_read": staged.pages_read,
+            "pages_rejected": staged.pages_rejected,
+            "projects": staged.projects.rows,
+            "activities": staged.activities.rows,
+            "rows_quarantined": staged.quarantine.rows,
+            "workers": settings.worker_count,
+        },
+    )
 
 
 @dg.asset(group_name="core", description=PROJECTS.en)
@@ -172,17 +205,23 @@ def core_isun__projects(_core_isun__tables: StagedIsunTables) -> dg.Output[Stage
 @dg.asset(group_name="core", description=ACTIVITIES.en)
 def core_isun__activities(_core_isun__tables: StagedIsunTables) -> dg.Output[StagedTable]:
     staged = _core_isun__tables.activities
-    return dg.Output(staged, metadata=staged_metadata(staged, over_reported=_core_isun__tables.over_reported))
+    return dg.Output(
+        staged, metadata=staged_metadata(staged, over_reported=_core_isun__tables.over_reported)
+    )
 
 
 @dg.asset(group_name="core", description=QUARANTINE.en)
-def core_isun__quarantine(_core_isun__tables: StagedIsunTables, _core_isun__bulk: StagedBulk) -> dg.Output[StagedTable]:
+def core_isun__quarantine(
+    _core_isun__tables: StagedIsunTables, _core_isun__bulk: StagedBulk
+) -> dg.Output[StagedTable]:
     staged = append_quarantine(_core_isun__tables.quarantine, _core_isun__bulk.quarantine)
     return dg.Output(staged, metadata=staged_metadata(staged, by_rule=value_counts(staged, "rule")))
 
 
 @dg.asset(group_name="core", description=PROJECT_ORGANISATIONS.en)
-def core_isun__project_organisations(_core_isun__tables: StagedIsunTables) -> dg.Output[StagedTable]:
+def core_isun__project_organisations(
+    _core_isun__tables: StagedIsunTables,
+) -> dg.Output[StagedTable]:
     staged = _core_isun__tables.project_organisations
     return dg.Output(staged, metadata=staged_metadata(staged, by_role=value_counts(staged, "role")))
 
@@ -200,28 +239,48 @@ def core_isun__project_procurements(_core_isun__tables: StagedIsunTables) -> dg.
 
 
 @dg.asset(group_name="core", description=PROJECT_FINANCIAL_CORRECTIONS.en)
-def core_isun__project_financial_corrections(_core_isun__tables: StagedIsunTables) -> dg.Output[StagedTable]:
+def core_isun__project_financial_corrections(
+    _core_isun__tables: StagedIsunTables,
+) -> dg.Output[StagedTable]:
     staged = _core_isun__tables.project_financial_corrections
     return dg.Output(staged, metadata=staged_metadata(staged))
 
 
 @dg.asset(group_name="core", description=ORGANISATIONS.en)
-def core_bgfunds__organisations(settings: Settings, core_isun__project_organisations: StagedTable
-                                ) -> dg.Output[StagedTable]:
+def core_bgfunds__organisations(
+    settings: Settings, core_isun__project_organisations: StagedTable
+) -> dg.Output[StagedTable]:
     # One row per organisation needs every participant row at once, but only these narrow columns.
     participants = core_isun__project_organisations.to_pandas(
-        columns=["organisation_id", "is_natural_person", "name_as_published", "eik", "project_code", "role"])
+        columns=[
+            "organisation_id",
+            "is_natural_person",
+            "name_as_published",
+            "eik",
+            "project_code",
+            "role",
+        ]
+    )
     df = organisations_table(participants)
     staged = stage_frame(settings.staging_dir, ORGANISATIONS, df)
-    return dg.Output(staged, metadata=staged_metadata(staged, with_eik=int(df["eik"].notna().sum())))
+    return dg.Output(
+        staged, metadata=staged_metadata(staged, with_eik=int(df["eik"].notna().sum()))
+    )
 
 
 @dg.asset(group_name="core", description=PROJECT_PLACES.en)
-def core_isun__project_places(settings: Settings, core_isun__projects: StagedTable) -> dg.Output[StagedTable]:
+def core_isun__project_places(
+    settings: Settings, core_isun__projects: StagedTable
+) -> dg.Output[StagedTable]:
     batches = core_isun__projects.batches(
-        columns=["project_code", "location", "source_url", "fetched_at", "content_sha256"])
-    staged = stage_batches(settings.staging_dir, PROJECT_PLACES, (project_places_table(b) for b in batches))
-    return dg.Output(staged, metadata=staged_metadata(staged, by_level=value_counts(staged, "level")))
+        columns=["project_code", "location", "source_url", "fetched_at", "content_sha256"]
+    )
+    staged = stage_batches(
+        settings.staging_dir, PROJECT_PLACES, (project_places_table(b) for b in batches)
+    )
+    return dg.Output(
+        staged, metadata=staged_metadata(staged, by_level=value_counts(staged, "level"))
+    )
 
 
 # Every published table besides projects and activities, by the asset that builds it.
@@ -246,36 +305,64 @@ OTHER_TABLE_ASSETS = {
     **BULK_TABLE_ASSETS,
 }
 # Every table in the warehouse (besides the archive's manifest), by the asset that builds it.
-TABLE_ASSETS = {"core_isun__projects": PROJECTS, "core_isun__activities": ACTIVITIES,
-                "core_isun__quarantine": QUARANTINE, **OTHER_TABLE_ASSETS}
+TABLE_ASSETS = {
+    "core_isun__projects": PROJECTS,
+    "core_isun__activities": ACTIVITIES,
+    "core_isun__quarantine": QUARANTINE,
+    **OTHER_TABLE_ASSETS,
+}
 # Columns whose values must point at a row of another table (checked over the whole table,
 # not only the first rows Frictionless reads). project_organisations -> organisations is not
 # here: organisations are derived from project_organisations, whose blocking check gates them.
-PARENTS = {"core_isun__activities": {"project_code": "core_isun__projects"},
-           "core_isun__project_places": {"project_code": "core_isun__projects"},
-           "core_isun__project_organisations": {"project_code": "core_isun__projects"},
-           "core_isun__project_indicators": {"project_code": "core_isun__projects"},
-           "core_isun__project_procurements": {"project_code": "core_isun__projects"},
-           "core_isun__project_financial_corrections": {"project_code": "core_isun__projects"},
-           "core_isun__api_places": {"proposal_code": "core_isun__api_projects"}}
+PARENTS = {
+    "core_isun__activities": {"project_code": "core_isun__projects"},
+    "core_isun__project_places": {"project_code": "core_isun__projects"},
+    "core_isun__project_organisations": {"project_code": "core_isun__projects"},
+    "core_isun__project_indicators": {"project_code": "core_isun__projects"},
+    "core_isun__project_procurements": {"project_code": "core_isun__projects"},
+    "core_isun__project_financial_corrections": {"project_code": "core_isun__projects"},
+    "core_isun__api_places": {"proposal_code": "core_isun__api_projects"},
+}
 
 
 def validate_tables(tables: dict[str, StagedTable]) -> dict[str, dict]:
     """Every table's suite (`quality.staged`), keyed by table name: the release's quality report."""
-    return {table.name: validate_staged(table, tables[name], {column: tables[parent] for column, parent
-                                                             in PARENTS.get(name, {}).items()}).as_dict()
-            for name, table in TABLE_ASSETS.items() if name != "core_isun__quarantine"}
+    return {
+        table.name: validate_staged(
+            table,
+            tables[name],
+            {column: tables[parent] for column, parent in PARENTS.get(name, {}).items()},
+        ).as_dict()
+        for name, table in TABLE_ASSETS.items()
+        if name != "core_isun__quarantine"
+    }
 
 
-@dg.asset(group_name="out", ins={name: dg.AssetIn(name) for name in TABLE_ASSETS},
-          description="The DuckDB warehouse (data/warehouse.duckdb), written only after the checks pass.")
-def out_bgfunds__warehouse(context: dg.AssetExecutionContext, settings: Settings, **tables: StagedTable) -> str:
+@dg.asset(
+    group_name="out",
+    ins={name: dg.AssetIn(name) for name in TABLE_ASSETS},
+    description="The DuckDB warehouse (data/warehouse.duckdb), written only after the checks pass.",
+)
+def out_bgfunds__warehouse(
+    context: dg.AssetExecutionContext, settings: Settings, **tables: StagedTable
+) -> str:
     manifest = pd.DataFrame(
-        [{**asdict(r), "headers": json.dumps(r.headers, ensure_ascii=False)} for r in settings.raw_archive.records()],
-        columns=RAW_RESPONSES.columns)
-    context.log.info(f"writing the warehouse {settings.warehouse_path} ({len(TABLE_ASSETS) + 1} tables)")
-    counts = write_warehouse(settings.warehouse_path, [
-        *((table, tables[name]) for name, table in TABLE_ASSETS.items()), (RAW_RESPONSES, manifest)])
+        [
+            {**asdict(r), "headers": json.dumps(r.headers, ensure_ascii=False)}
+            for r in settings.raw_archive.records()
+        ],
+        columns=RAW_RESPONSES.columns,
+    )
+    context.log.info(
+        f"writing the warehouse {settings.warehouse_path} ({len(TABLE_ASSETS) + 1} tables)"
+    )
+    counts = write_warehouse(
+        settings.warehouse_path,
+        [
+            *((table, tables[name]) for name, table in TABLE_ASSETS.items()),
+            (RAW_RESPONSES, manifest),
+        ],
+    )
     context.add_output_metadata({"path": str(settings.warehouse_path.resolve()), **counts})
     return str(settings.warehouse_path)
 
@@ -284,37 +371,62 @@ def out_bgfunds__warehouse(context: dg.AssetExecutionContext, settings: Settings
 def core_reference__programmes(settings: Settings) -> dg.Output[StagedTable]:
     df = programmes_table()[PROGRAMMES.columns]
     staged = stage_frame(settings.staging_dir, PROGRAMMES, df)
-    return dg.Output(staged, metadata=staged_metadata(staged, by_period=df["period"].value_counts().to_dict()))
+    return dg.Output(
+        staged, metadata=staged_metadata(staged, by_period=df["period"].value_counts().to_dict())
+    )
 
 
 @dg.asset(group_name="reference", deps=[_core_bgfunds__inputs], description=PLACES.en)
 def core_reference__places(settings: Settings) -> dg.Output[StagedTable]:
     df = places_table()[PLACES.columns]
     staged = stage_frame(settings.staging_dir, PLACES, df)
-    return dg.Output(staged, metadata=staged_metadata(staged, by_level=df["level"].value_counts().to_dict()))
+    return dg.Output(
+        staged, metadata=staged_metadata(staged, by_level=df["level"].value_counts().to_dict())
+    )
 
 
-@dg.asset(group_name="out", ins={"_core_bgfunds__inputs": dg.AssetIn("_core_bgfunds__inputs"),
-                                 **{name: dg.AssetIn(name) for name in TABLE_ASSETS if name != "core_isun__quarantine"}},
-          description="A validated, documented release in data/publish/releases/<date>/, "
-          "with data/publish/latest switched to it only when everything passed.")
-def out_bgfunds__release(context: dg.AssetExecutionContext, settings: Settings, out_bgfunds__warehouse: str,
-                         _core_bgfunds__inputs: str, **tables: StagedTable) -> str:
+@dg.asset(
+    group_name="out",
+    ins={
+        "_core_bgfunds__inputs": dg.AssetIn("_core_bgfunds__inputs"),
+        **{name: dg.AssetIn(name) for name in TABLE_ASSETS if name != "core_isun__quarantine"},
+    },
+    description="A validated, documented release in data/publish/releases/<date>/, "
+    "with data/publish/latest switched to it only when everything passed.",
+)
+def out_bgfunds__release(
+    context: dg.AssetExecutionContext,
+    settings: Settings,
+    out_bgfunds__warehouse: str,
+    _core_bgfunds__inputs: str,
+    **tables: StagedTable,
+) -> str:
     con = connect(out_bgfunds__warehouse, read_only=True)
     try:
         isun_coverage = coverage(con)
     finally:
         con.close()
-    quality = {"inputs_fingerprint": _core_bgfunds__inputs, "tables": validate_tables(tables),
-               "coverage": isun_coverage}
+    quality = {
+        "inputs_fingerprint": _core_bgfunds__inputs,
+        "tables": validate_tables(tables),
+        "coverage": isun_coverage,
+    }
     context.log.info("assembling the release: history, exports, Data Package validation, checksums")
-    release = build_release(out_bgfunds__warehouse, settings.publish_dir, quality,
-                            listed=listed_contracts(settings.crawl_state_path))
+    release = build_release(
+        out_bgfunds__warehouse,
+        settings.publish_dir,
+        quality,
+        listed=listed_contracts(settings.crawl_state_path),
+    )
     context.log.info(f"released {release.name}; latest -> releases/{release.name}")
-    context.add_output_metadata({
-        "release": str(release.resolve()),
-        "latest": str((settings.publish_dir / "latest").resolve()),
-        "files": dg.MetadataValue.json({f.name: f.stat().st_size for f in sorted(release.iterdir())}),
-        "coverage": isun_coverage["line"],
-    })
+    context.add_output_metadata(
+        {
+            "release": str(release.resolve()),
+            "latest": str((settings.publish_dir / "latest").resolve()),
+            "files": dg.MetadataValue.json(
+                {f.name: f.stat().st_size for f in sorted(release.iterdir())}
+            ),
+            "coverage": isun_coverage["line"],
+        }
+    )
     return str(release)

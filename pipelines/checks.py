@@ -7,7 +7,6 @@ release. A failed check (severity ERROR) stops the warehouse and the release fro
 rebuilt, so `latest` keeps pointing at the last good release.
 """
 
-
 import json
 
 import dagster as dg
@@ -28,11 +27,19 @@ def _previous_row_counts(settings: Settings, table: str) -> dict[str, int]:
     return {table: counts[table]} if table in counts else {}
 
 
-def _result(table: Table, staged: StagedTable, settings: Settings,
-            parents: dict[str, StagedTable] | None = None, log=None) -> dg.AssetCheckResult:
+def _result(
+    table: Table,
+    staged: StagedTable,
+    settings: Settings,
+    parents: dict[str, StagedTable] | None = None,
+    log=None,
+) -> dg.AssetCheckResult:
     outcome = validate_staged(table, staged, parents)
-    drops = row_count_drops(_previous_row_counts(settings, table.name), {table.name: staged.rows},
-                            settings.max_row_drop_share)
+    drops = row_count_drops(
+        _previous_row_counts(settings, table.name),
+        {table.name: staged.rows},
+        settings.max_row_drop_share,
+    )
     if log is not None:
         if outcome.success and not drops:
             log.info(f"{table.name}: {staged.rows} rows, {outcome.evaluated} rules passed")
@@ -51,34 +58,56 @@ def _result(table: Table, staged: StagedTable, settings: Settings,
     )
 
 
-def _table_check(asset_name: str, table: Table, name: str | None = None,
-                 description: str | None = None) -> dg.AssetChecksDefinition:
+def _table_check(
+    asset_name: str, table: Table, name: str | None = None, description: str | None = None
+) -> dg.AssetChecksDefinition:
     """A blocking check of one published table against its suite generated from the metadata."""
     parents = PARENTS.get(asset_name, {})
     spec = dg.AssetCheckSpec(
-        name or f"great_expectations_{table.name}", asset=asset_name, blocking=True,
+        name or f"great_expectations_{table.name}",
+        asset=asset_name,
+        blocking=True,
         additional_deps=sorted(set(parents.values())),
-        description=description or f"Great Expectations suite bgfunds.{table.name} (keys unique and non-null, codes "
-        "well-formed, amounts >= 0, EUR = BGN / 1.95583, dates in order) and row count against the last release.")
-    ins = {"staged": dg.AssetIn(asset_name), **{f"parent_{column}": dg.AssetIn(parent)
-                                                 for column, parent in parents.items()}}
+        description=description
+        or f"Great Expectations suite bgfunds.{table.name} (keys unique and non-null, codes "
+        "well-formed, amounts >= 0, EUR = BGN / 1.95583, dates in order) and row count against the last release.",
+    )
+    ins = {
+        "staged": dg.AssetIn(asset_name),
+        **{f"parent_{column}": dg.AssetIn(parent) for column, parent in parents.items()},
+    }
 
     @dg.multi_asset_check(name=f"check_{table.name}", specs=[spec], ins=ins)
-    def _check(context: dg.AssetCheckExecutionContext, settings: Settings, staged: StagedTable,
-               **parent_tables: StagedTable) -> dg.AssetCheckResult:
-        return _result(table, staged, settings,
-                       {column: parent_tables[f"parent_{column}"] for column in parents}, log=context.log)
+    def _check(
+        context: dg.AssetCheckExecutionContext,
+        settings: Settings,
+        staged: StagedTable,
+        **parent_tables: StagedTable,
+    ) -> dg.AssetCheckResult:
+        return _result(
+            table,
+            staged,
+            settings,
+            {column: parent_tables[f"parent_{column}"] for column in parents},
+            log=context.log,
+        )
 
     return _check
 
 
 great_expectations_projects = _table_check(
-    "core_isun__projects", PROJECTS, "great_expectations_projects",
+    "core_isun__projects",
+    PROJECTS,
+    "great_expectations_projects",
     "Great Expectations suite bgfunds.projects (keys, codes, amounts, financing identities, dates) and row count "
-    "against the last release.")
+    "against the last release.",
+)
 great_expectations_activities = _table_check(
-    "core_isun__activities", ACTIVITIES, "great_expectations_activities",
+    "core_isun__activities",
+    ACTIVITIES,
+    "great_expectations_activities",
     "Great Expectations suite bgfunds.activities (keys, codes, amounts >= 0, EUR = BGN / 1.95583, every "
-    "activity's project published) and row count against the last release.")
+    "activity's project published) and row count against the last release.",
+)
 TABLE_CHECKS = [_table_check(asset_name, table) for asset_name, table in OTHER_TABLE_ASSETS.items()]
 ALL_CHECKS = [great_expectations_projects, great_expectations_activities, *TABLE_CHECKS]

@@ -22,7 +22,9 @@ from pathlib import Path
 
 from sources.recorded import SAMPLE_BULK, SAMPLE_CORPUS
 
-DEFAULT_BASE_URL = "https://2020.eufunds.bg"  # sources.isun_crawl.ISUN_BASE_URL (a test keeps them equal)
+DEFAULT_BASE_URL = (
+    "https://2020.eufunds.bg"  # sources.isun_crawl.ISUN_BASE_URL (a test keeps them equal)
+)
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_UNUSABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 PROFILE_MARKER = ".profile"  # "sample" or "live": what a data directory holds
 
@@ -49,8 +51,12 @@ class BuildSummary:
     multi_source_projects: int = 0
     conflicts: int = 0
     coverage: str | None = None  # the release's coverage of ИСУН's open data (`warehouse.coverage`)
-    steps: dict[str, tuple[float, float]] = field(default_factory=dict)  # step -> (start, end), epoch seconds
-    failures: list[str] = field(default_factory=list)  # one line per failed step: "step: Error: message"
+    steps: dict[str, tuple[float, float]] = field(
+        default_factory=dict
+    )  # step -> (start, end), epoch seconds
+    failures: list[str] = field(
+        default_factory=list
+    )  # one line per failed step: "step: Error: message"
     traces: list[str] = field(default_factory=list)  # the full errors, for --debug
     dagster_run_id: str | None = None
 
@@ -66,8 +72,11 @@ def step_times(instance, run_id: str) -> dict[str, tuple[float, float]]:
             continue
         if event.event_type == dg.DagsterEventType.STEP_START:
             starts[event.step_key] = entry.timestamp
-        elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE,
-                                  dg.DagsterEventType.STEP_SKIPPED):
+        elif event.event_type in (
+            dg.DagsterEventType.STEP_SUCCESS,
+            dg.DagsterEventType.STEP_FAILURE,
+            dg.DagsterEventType.STEP_SKIPPED,
+        ):
             ends[event.step_key] = entry.timestamp
     return {key: (start, ends.get(key, start)) for key, start in starts.items()}
 
@@ -80,8 +89,12 @@ def dagster_home(data_dir: Path | str) -> Path:
     config = home / "dagster.yaml"
     if not config.exists():
         template = Path(__file__).resolve().parent.parent / "dagster.yaml"
-        config.write_text(template.read_text(encoding="utf-8") if template.exists() else
-                          "telemetry:\n  enabled: false\n", encoding="utf-8")
+        config.write_text(
+            template.read_text(encoding="utf-8")
+            if template.exists()
+            else "telemetry:\n  enabled: false\n",
+            encoding="utf-8",
+        )
     return home
 
 
@@ -94,7 +107,9 @@ def _failures(result) -> tuple[list[str], list[str]]:
         if not event.is_step_failure:
             continue
         error = innermost(event.step_failure_data.error)
-        lines.append(f"{event.step_key}: {error_line(error)}" if error else f"{event.step_key}: failed")
+        lines.append(
+            f"{event.step_key}: {error_line(error)}" if error else f"{event.step_key}: failed"
+        )
         traces.append(event.step_failure_data.error.to_string())
     return lines, traces
 
@@ -104,16 +119,27 @@ def _quarantine_by_rule(staged) -> dict[str, int]:
 
     con = duckdb.connect()
     try:
-        return {f"{t}:{r}": n for t, r, n in con.execute(
-            f"SELECT table_name, rule, count(*) FROM {staged.scan_sql()} GROUP BY ALL ORDER BY ALL").fetchall()}
+        return {
+            f"{t}:{r}": n
+            for t, r, n in con.execute(
+                f"SELECT table_name, rule, count(*) FROM {staged.scan_sql()} GROUP BY ALL ORDER BY ALL"
+            ).fetchall()
+        }
     finally:
         con.close()
 
 
-def run_build(data_dir: Path | str = "data", corpus_dir: Path | str = SAMPLE_CORPUS,
-              log_level: str | None = None, source=None,
-              force_rebuild: bool = False, documents=None,
-              workers: int = 0, progress: bool = False, persistent_instance: bool = False) -> BuildSummary:
+def run_build(
+    data_dir: Path | str = "data",
+    corpus_dir: Path | str = SAMPLE_CORPUS,
+    log_level: str | None = None,
+    source=None,
+    force_rebuild: bool = False,
+    documents=None,
+    workers: int = 0,
+    progress: bool = False,
+    persistent_instance: bool = False,
+) -> BuildSummary:
     """Run the whole build job in-process; never raises on a failed step or check.
 
     Pages come from `source` (a live crawler, say) or else from the recording `corpus_dir`;
@@ -128,10 +154,14 @@ def run_build(data_dir: Path | str = "data", corpus_dir: Path | str = SAMPLE_COR
     from pipelines.progress import PROGRESS_LOGGER
     from pipelines.resources import RecordedIsunPages, Settings
 
-    overrides = {"settings": Settings(data_dir=str(data_dir), force_rebuild=force_rebuild, workers=workers),
-                 "isun_pages": source or RecordedIsunPages(
-                     corpus_dir=str(corpus_dir),
-                     bulk_corpus_dir=str(SAMPLE_BULK) if Path(corpus_dir) == SAMPLE_CORPUS else "")}
+    overrides = {
+        "settings": Settings(data_dir=str(data_dir), force_rebuild=force_rebuild, workers=workers),
+        "isun_pages": source
+        or RecordedIsunPages(
+            corpus_dir=str(corpus_dir),
+            bulk_corpus_dir=str(SAMPLE_BULK) if Path(corpus_dir) == SAMPLE_CORPUS else "",
+        ),
+    }
     if documents is not None:
         overrides["documents"] = documents
     job = build_defs(overrides).resolve_job_def(BUILD_JOB)
@@ -140,13 +170,20 @@ def run_build(data_dir: Path | str = "data", corpus_dir: Path | str = SAMPLE_COR
         loggers[PROGRESS_LOGGER] = {"config": {"log_level": "INFO"}}
     if log_level or not progress:
         loggers["console"] = {"config": {"log_level": (log_level or "WARNING").upper()}}
-    instance = (dg.DagsterInstance.from_config(str(dagster_home(data_dir))) if persistent_instance
-                else dg.DagsterInstance.ephemeral())
+    instance = (
+        dg.DagsterInstance.from_config(str(dagster_home(data_dir)))
+        if persistent_instance
+        else dg.DagsterInstance.ephemeral()
+    )
     with instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False,
-                                        run_config={"loggers": loggers})
-        summary = BuildSummary(success=result.success, steps=step_times(instance, result.run_id),
-                               dagster_run_id=result.run_id)
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config={"loggers": loggers}
+        )
+        summary = BuildSummary(
+            success=result.success,
+            steps=step_times(instance, result.run_id),
+            dagster_run_id=result.run_id,
+        )
     summary.failures, summary.traces = _failures(result)
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     summary.checks = checks
@@ -180,10 +217,15 @@ def run_build(data_dir: Path | str = "data", corpus_dir: Path | str = SAMPLE_COR
         from collections import Counter
 
         summary.documents_by_kind = dict(Counter(r["kind"] for r in records))
-    linked, conflicts = output("core_bgfunds__linked_projects"), output("core_bgfunds__project_conflicts")
+    linked, conflicts = (
+        output("core_bgfunds__linked_projects"),
+        output("core_bgfunds__project_conflicts"),
+    )
     if linked is not None:
         summary.linked_projects = linked.rows
-        summary.multi_source_projects = int((linked.to_pandas(["n_sources"])["n_sources"] > 1).sum())
+        summary.multi_source_projects = int(
+            (linked.to_pandas(["n_sources"])["n_sources"] > 1).sum()
+        )
     if conflicts is not None:
         summary.conflicts = conflicts.rows
     summary.warehouse = output("out_bgfunds__warehouse")
@@ -191,11 +233,17 @@ def run_build(data_dir: Path | str = "data", corpus_dir: Path | str = SAMPLE_COR
     if release:
         summary.release = release
         summary.published = [str(p) for p in sorted(Path(release).iterdir())]
-    summary.unchanged = result.success and raw is not None and output("_core_bgfunds__inputs") is None
+    summary.unchanged = (
+        result.success and raw is not None and output("_core_bgfunds__inputs") is None
+    )
     report = Path(summary.release or Path(data_dir) / "publish" / "latest") / "quality_report.json"
     if (summary.release or summary.unchanged) and report.exists():
-        summary.coverage = (json.loads(report.read_text(encoding="utf-8")).get("coverage") or {}).get("line")
-    summary.success = result.success and all(checks.values()) and (bool(summary.published) or summary.unchanged)
+        summary.coverage = (
+            json.loads(report.read_text(encoding="utf-8")).get("coverage") or {}
+        ).get("line")
+    summary.success = (
+        result.success and all(checks.values()) and (bool(summary.published) or summary.unchanged)
+    )
     if summary.unchanged:
         latest = Path(data_dir) / "publish" / "latest"
         summary.release = str(latest.resolve()) if latest.exists() else None
@@ -209,41 +257,63 @@ def print_summary(summary: BuildSummary, out=None, debug: bool = False) -> None:
     for line in summary.fetch_summary:
         p(f"  fetch: {line}")
     if not summary.unchanged:
-        p(f"  pages read:        {summary.pages_read} ({summary.pages_rejected} rejected: WAF, HTTP error, empty "
-          f"or unparseable; {summary.responses} fetched or replayed in this run)")
+        p(
+            f"  pages read:        {summary.pages_read} ({summary.pages_rejected} rejected: WAF, HTTP error, empty "
+            f"or unparseable; {summary.responses} fetched or replayed in this run)"
+        )
         p(f"  projects:          {summary.projects}")
-        p(f"  activities:        {summary.activities} ({summary.over_reported} reported above contracted, flagged)")
-        p(f"  rows rejected:     {summary.rows_rejected} (table 'quarantine', with rule, field and value)")
+        p(
+            f"  activities:        {summary.activities} ({summary.over_reported} reported above contracted, flagged)"
+        )
+        p(
+            f"  rows rejected:     {summary.rows_rejected} (table 'quarantine', with rule, field and value)"
+        )
         if summary.quarantine_by_rule:
-            p("  quarantined by rule: " + ", ".join(f"{k} {n}" for k, n in summary.quarantine_by_rule.items()))
+            p(
+                "  quarantined by rule: "
+                + ", ".join(f"{k} {n}" for k, n in summary.quarantine_by_rule.items())
+            )
         kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.documents_by_kind.items()))
         p(f"  documents:         {sum(summary.documents_by_kind.values())} ({kinds})")
-        p(f"  linked projects:   {summary.linked_projects} ({summary.multi_source_projects} from several sources,"
-          f" {summary.conflicts} field conflicts in 'project_conflicts')")
+        p(
+            f"  linked projects:   {summary.linked_projects} ({summary.multi_source_projects} from several sources,"
+            f" {summary.conflicts} field conflicts in 'project_conflicts')"
+        )
     if summary.coverage:
         p(f"  coverage:          {summary.coverage}")
     failed = sorted(name for name, passed in summary.checks.items() if not passed)
     if summary.checks:
-        p(f"  quality checks:    {len(summary.checks) - len(failed)} of {len(summary.checks)} passed"
-          + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+        p(
+            f"  quality checks:    {len(summary.checks) - len(failed)} of {len(summary.checks)} passed"
+            + (f"; FAILED: {', '.join(failed)}" if failed else "")
+        )
     for line in summary.failures:
         p(f"  FAILED step {line}")
     if debug:
         for trace in summary.traces:
             p(trace)
     if summary.unchanged:
-        p(f"  nothing changed since the last release (same archived pages, same code): kept {summary.release}")
+        p(
+            f"  nothing changed since the last release (same archived pages, same code): kept {summary.release}"
+        )
         p("  (pass --force to rebuild anyway)")
     elif summary.release:
         release = Path(summary.release).resolve()
         p(f"  warehouse:         {Path(summary.warehouse).resolve()}")
         p(f"  release:           {release}/")
         p(f"  latest:            {release.parent.parent / 'latest'} -> releases/{release.name}")
-        p(f"  catalogue page:    {release / 'index.html'}  (bgfunds serve shows it on http://127.0.0.1:8000/)")
+        p(
+            f"  catalogue page:    {release / 'index.html'}  (bgfunds serve shows it on http://127.0.0.1:8000/)"
+        )
         p("  files:             " + ", ".join(Path(f).name for f in summary.published))
     else:
-        why = ("a step failed (above)" if summary.failures else
-               f"quality checks failed: {', '.join(failed)}" if failed else "the release step did not run")
+        why = (
+            "a step failed (above)"
+            if summary.failures
+            else f"quality checks failed: {', '.join(failed)}"
+            if failed
+            else "the release step did not run"
+        )
         p(f"  nothing published: {why}; 'latest' still points at the last good release")
         if summary.failures and not debug:
             p("  (run again with --debug for the full error)")
@@ -256,7 +326,11 @@ def print_plan(source, data_dir: Path, out=None) -> int:
 
     settings = Settings(data_dir=str(data_dir))
     config = source.crawl_config()
-    bulk = source.bulk_config() if source.bulk else BulkConfig(fetch_export=False, max_programme_calls=0)
+    bulk = (
+        source.bulk_config()
+        if source.bulk
+        else BulkConfig(fetch_export=False, max_programme_calls=0)
+    )
     if source.bulk:
         config.listings = page_listings(config)
     plan = night_plan(config, bulk, settings.raw_archive, settings.crawl_state_path)
@@ -279,10 +353,16 @@ _RECORD_BOOKKEEPING = {"kind", "source", "format", "url", "source_url", "text_ch
 
 
 def _is_empty_record(record: dict) -> bool:
-    return not any(value not in (None, "", [], {}) for key, value in record.items() if key not in _RECORD_BOOKKEEPING)
+    return not any(
+        value not in (None, "", [], {})
+        for key, value in record.items()
+        if key not in _RECORD_BOOKKEEPING
+    )
 
 
-def extract_command(paths: list[str], kind: str, data_dir: str, out=None, per_project: bool = False) -> int:
+def extract_command(
+    paths: list[str], kind: str, data_dir: str, out=None, per_project: bool = False
+) -> int:
     """Print one JSON object per input (with `per_project`: one per project the input speaks of, none where it
     names none); non-zero (and a message naming it) if any input is unreadable or gave nothing (a warning on
     stderr says which and why)."""
@@ -299,18 +379,27 @@ def extract_command(paths: list[str], kind: str, data_dir: str, out=None, per_pr
                 from sources.http_client import CrawlPolicy, PoliteClient
                 from sources.raw_archive import RawArchive
 
-                client = PoliteClient(CrawlPolicy(allowed_hosts=frozenset({urlparse(path).hostname or ""})),
-                                      RawArchive(Path(data_dir) / "raw"))
+                client = PoliteClient(
+                    CrawlPolicy(allowed_hosts=frozenset({urlparse(path).hostname or ""})),
+                    RawArchive(Path(data_dir) / "raw"),
+                )
                 fetched = client.fetch(path)
-                text, fmt = read_document(Path(urlparse(path).path or "page"), fetched.body, fetched.record.content_type)
+                text, fmt = read_document(
+                    Path(urlparse(path).path or "page"), fetched.body, fetched.record.content_type
+                )
             else:
                 text, fmt = read_document(path)
             is_html = fmt == "html"
             is_isun_page = "list-item" in text or "Номер от ИСУН" in text
-            chosen_text = text if (kind == "isun" or (kind == "auto" and is_isun_page)) else (
-                html_to_text(text) if is_html else text)
+            chosen_text = (
+                text
+                if (kind == "isun" or (kind == "auto" and is_isun_page))
+                else (html_to_text(text) if is_html else text)
+            )
             if per_project:
-                for record in extract_projects(chosen_text, kind, is_html=is_html and chosen_text is text, url=path):
+                for record in extract_projects(
+                    chosen_text, kind, is_html=is_html and chosen_text is text, url=path
+                ):
                     record["source"], record["format"] = path, fmt
                     print(json.dumps(record, ensure_ascii=False, default=str), file=out)
                 continue
@@ -320,12 +409,17 @@ def extract_command(paths: list[str], kind: str, data_dir: str, out=None, per_pr
             print(json.dumps(record, ensure_ascii=False, default=str), file=out)
             if not chosen_text.strip():
                 failed += 1
-                print(f"bgfunds extract: warning: {path}: no text in this {fmt} input (scanned image, empty file?)",
-                      file=sys.stderr)
+                print(
+                    f"bgfunds extract: warning: {path}: no text in this {fmt} input (scanned image, empty file?)",
+                    file=sys.stderr,
+                )
             elif _is_empty_record(record):
                 failed += 1
-                print(f"bgfunds extract: warning: {path}: nothing extracted from {len(chosen_text)} characters of "
-                      f"{fmt} (kind {record.get('kind', kind)}); not a page this extractor knows?", file=sys.stderr)
+                print(
+                    f"bgfunds extract: warning: {path}: nothing extracted from {len(chosen_text)} characters of "
+                    f"{fmt} (kind {record.get('kind', kind)}); not a page this extractor knows?",
+                    file=sys.stderr,
+                )
         except Exception as exc:  # noqa: BLE001 - every failure is reported with the input's name
             failed += 1
             print(f"bgfunds extract: {path}: {exc}", file=sys.stderr)
@@ -333,6 +427,7 @@ def extract_command(paths: list[str], kind: str, data_dir: str, out=None, per_pr
 
 
 # -- arguments ----------------------------------------------------------------------------
+
 
 def _count(minimum: int):
     def parse(text: str) -> int:
@@ -343,6 +438,7 @@ def _count(minimum: int):
         if value < minimum:
             raise argparse.ArgumentTypeError(f"{value} is below the minimum of {minimum}")
         return value
+
     return parse
 
 
@@ -400,70 +496,158 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescrip
 def build_parser() -> argparse.ArgumentParser:
     data_dir = os.environ.get("BGFUNDS_DATA_DIR", "data")
     workers = os.environ.get("BGFUNDS_WORKERS", "0")
-    parser = argparse.ArgumentParser(prog="bgfunds", description=__doc__, formatter_class=_HelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="bgfunds", description=__doc__, formatter_class=_HelpFormatter
+    )
     parser.add_argument("--version", action="version", version=_version())
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", default=data_dir,
-                        help="where the raw archive, warehouse and releases live (env BGFUNDS_DATA_DIR)")
-    common.add_argument("--debug", action="store_true", help="print full error traces and Dagster's debug log")
+    common.add_argument(
+        "--data-dir",
+        default=data_dir,
+        help="where the raw archive, warehouse and releases live (env BGFUNDS_DATA_DIR)",
+    )
+    common.add_argument(
+        "--debug", action="store_true", help="print full error traces and Dagster's debug log"
+    )
     building = argparse.ArgumentParser(add_help=False)
-    building.add_argument("--log-level", default=None, choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-                          help="also show Dagster's own log at this level; unset: progress lines only")
-    building.add_argument("--force", action="store_true", help="rebuild even if nothing changed since the last release")
-    building.add_argument("--workers", type=_count(0), default=int(workers) if workers.isdigit() else 0,
-                          help="processes parsing batches of contracts; 0: one per core (env BGFUNDS_WORKERS)")
-    building.add_argument("--wait", type=_seconds, default=0.0,
-                          help="seconds to wait for another build of the same data dir before giving up")
+    building.add_argument(
+        "--log-level",
+        default=None,
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="also show Dagster's own log at this level; unset: progress lines only",
+    )
+    building.add_argument(
+        "--force",
+        action="store_true",
+        help="rebuild even if nothing changed since the last release",
+    )
+    building.add_argument(
+        "--workers",
+        type=_count(0),
+        default=int(workers) if workers.isdigit() else 0,
+        help="processes parsing batches of contracts; 0: one per core (env BGFUNDS_WORKERS)",
+    )
+    building.add_argument(
+        "--wait",
+        type=_seconds,
+        default=0.0,
+        help="seconds to wait for another build of the same data dir before giving up",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, summary: str, details: str, parents) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=summary, description=f"{summary}.\n\n{details}", parents=parents,
-                              formatter_class=_HelpFormatter)
+        return sub.add_parser(
+            name,
+            help=summary,
+            description=f"{summary}.\n\n{details}",
+            parents=parents,
+            formatter_class=_HelpFormatter,
+        )
 
-    command("demo", "build everything from the bundled recorded sample corpus",
-            "Replays the sample recording (recorded pages, not live data) into the data dir and builds, checks and "
-            "releases it. Refuses a data dir that holds live (crawled) data.", [common, building])
-    build = command("build", "build from a recording (a directory with manifest.json)",
-                    "Replays the recording into the raw archive, then builds, checks and releases. Manifest entries "
-                    "that cannot be trusted go to quarantine.", [common, building])
-    build.add_argument("--corpus", type=_corpus, default=str(SAMPLE_CORPUS), help="the recording to replay")
-    command("publish", "rebuild and release offline from the raw archive (no fetching)",
-            "Reads only what the raw archive already holds.", [common, building])
-    serve = command("serve", "serve the releases over HTTP: / follows 'latest', /releases/<id>/ is fixed",
-                    "Serves <data-dir>/publish until interrupted, with Range requests (remote DuckDB reads "
-                    "only what it needs).", [common])
+    command(
+        "demo",
+        "build everything from the bundled recorded sample corpus",
+        "Replays the sample recording (recorded pages, not live data) into the data dir and builds, checks and "
+        "releases it. Refuses a data dir that holds live (crawled) data.",
+        [common, building],
+    )
+    build = command(
+        "build",
+        "build from a recording (a directory with manifest.json)",
+        "Replays the recording into the raw archive, then builds, checks and releases. Manifest entries "
+        "that cannot be trusted go to quarantine.",
+        [common, building],
+    )
+    build.add_argument(
+        "--corpus", type=_corpus, default=str(SAMPLE_CORPUS), help="the recording to replay"
+    )
+    command(
+        "publish",
+        "rebuild and release offline from the raw archive (no fetching)",
+        "Reads only what the raw archive already holds.",
+        [common, building],
+    )
+    serve = command(
+        "serve",
+        "serve the releases over HTTP: / follows 'latest', /releases/<id>/ is fixed",
+        "Serves <data-dir>/publish until interrupted, with Range requests (remote DuckDB reads "
+        "only what it needs).",
+        [common],
+    )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 for all)")
     serve.add_argument("--port", type=_port, default=8000, help="TCP port (0: any free port)")
-    ext = command("extract", "extract normalised project records from files or URLs, as JSON lines",
-                  "One JSON object per input on stdout; unreadable or empty inputs are named on stderr and make "
-                  "the exit code 1. Text files may be UTF-8, UTF-16 (with a BOM) or windows-1251.", [common])
-    ext.add_argument("paths", nargs="+", metavar="PATH", help="files (HTML, text, PDF, DOCX) or http(s) URLs")
-    ext.add_argument("--kind", default="auto",
-                     choices=["auto", "isun", "municipal-news", "ngo-project", "ngo-event", "strategy"],
-                     help="what the inputs are; auto guesses per input")
-    ext.add_argument("--per-project", action="store_true",
-                     help="one line per project the text speaks of (none where it names none), with evidence")
-    crawl = command("crawl", "crawl ИСУН (or a mirror) politely, then build from the archive",
-                    "Listings, then new, changed and a rotating slice of known contracts, within the request budget "
-                    "(every request counts: robots.txt, listings, redirects, retries). A firewall page or a long "
-                    "Retry-After stops the night for that host; what is left stays queued.", [common, building])
-    crawl.add_argument("--base-url", type=_http_url, default=DEFAULT_BASE_URL, help="site or mirror to crawl")
-    crawl.add_argument("--budget", type=_count(1), default=2000, help="requests per run, listings included")
-    crawl.add_argument("--interval", type=_seconds, default=None,
-                       help="seconds between requests to a host; unset: 4, or robots.txt's Crawl-delay if longer")
-    crawl.add_argument("--contact", type=_contact, default="opendata@bgfunds.example",
-                       help="contact address in the User-Agent")
-    crawl.add_argument("--api-interval", type=_seconds, default=240.0,
-                       help="seconds between open-data API calls (sources.isun_opendata.DEFAULT_API_INTERVAL_SECONDS)")
-    crawl.add_argument("--max-programme-calls", type=_count(0), default=None,
-                       help="open-data programmes fetched per night, longest-unfetched first (unset: all)")
-    crawl.add_argument("--no-bulk", action="store_true", help="skip the open-data API and the register export")
-    crawl.add_argument("--plan", action="store_true",
-                       help="print what tonight's crawl would fetch and its request count; fetch nothing")
+    ext = command(
+        "extract",
+        "extract normalised project records from files or URLs, as JSON lines",
+        "One JSON object per input on stdout; unreadable or empty inputs are named on stderr and make "
+        "the exit code 1. Text files may be UTF-8, UTF-16 (with a BOM) or windows-1251.",
+        [common],
+    )
+    ext.add_argument(
+        "paths", nargs="+", metavar="PATH", help="files (HTML, text, PDF, DOCX) or http(s) URLs"
+    )
+    ext.add_argument(
+        "--kind",
+        default="auto",
+        choices=["auto", "isun", "municipal-news", "ngo-project", "ngo-event", "strategy"],
+        help="what the inputs are; auto guesses per input",
+    )
+    ext.add_argument(
+        "--per-project",
+        action="store_true",
+        help="one line per project the text speaks of (none where it names none), with evidence",
+    )
+    crawl = command(
+        "crawl",
+        "crawl ИСУН (or a mirror) politely, then build from the archive",
+        "Listings, then new, changed and a rotating slice of known contracts, within the request budget "
+        "(every request counts: robots.txt, listings, redirects, retries). A firewall page or a long "
+        "Retry-After stops the night for that host; what is left stays queued.",
+        [common, building],
+    )
+    crawl.add_argument(
+        "--base-url", type=_http_url, default=DEFAULT_BASE_URL, help="site or mirror to crawl"
+    )
+    crawl.add_argument(
+        "--budget", type=_count(1), default=2000, help="requests per run, listings included"
+    )
+    crawl.add_argument(
+        "--interval",
+        type=_seconds,
+        default=None,
+        help="seconds between requests to a host; unset: 4, or robots.txt's Crawl-delay if longer",
+    )
+    crawl.add_argument(
+        "--contact",
+        type=_contact,
+        default="opendata@bgfunds.example",
+        help="contact address in the User-Agent",
+    )
+    crawl.add_argument(
+        "--api-interval",
+        type=_seconds,
+        default=240.0,
+        help="seconds between open-data API calls (sources.isun_opendata.DEFAULT_API_INTERVAL_SECONDS)",
+    )
+    crawl.add_argument(
+        "--max-programme-calls",
+        type=_count(0),
+        default=None,
+        help="open-data programmes fetched per night, longest-unfetched first (unset: all)",
+    )
+    crawl.add_argument(
+        "--no-bulk", action="store_true", help="skip the open-data API and the register export"
+    )
+    crawl.add_argument(
+        "--plan",
+        action="store_true",
+        help="print what tonight's crawl would fetch and its request count; fetch nothing",
+    )
     return parser
 
 
 # -- guards and status ----------------------------------------------------------------------
+
 
 class UnusableError(RuntimeError):
     """The data directory or an input cannot be used; the message says which and why."""
@@ -476,7 +660,9 @@ def check_writable(data_dir: Path) -> None:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise UnusableError(f"data dir {data_dir}: cannot write there: {exc.strerror or exc}") from None
+        raise UnusableError(
+            f"data dir {data_dir}: cannot write there: {exc.strerror or exc}"
+        ) from None
 
 
 def data_profile(data_dir: Path) -> str | None:
@@ -493,8 +679,10 @@ def guard_profile(data_dir: Path, wanted: str) -> None:
     """Refuse the sample's fake contracts in a data directory that holds live data."""
     held = data_profile(data_dir)
     if wanted == "sample" and held == "live":
-        raise UnusableError(f"data dir {data_dir} holds live (crawled) data; the sample corpus would mix its "
-                            "made-up contracts into it. Use another --data-dir for the demo.")
+        raise UnusableError(
+            f"data dir {data_dir} holds live (crawled) data; the sample corpus would mix its "
+            "made-up contracts into it. Use another --data-dir for the demo."
+        )
     if held is None or (held == "sample" and wanted == "live"):
         (data_dir / PROFILE_MARKER).write_text(wanted + "\n", encoding="utf-8")
 
@@ -524,24 +712,48 @@ def write_run_status(data_dir: Path, status: dict) -> Path | None:
         return None
 
 
-def _status(args, started: float, outcome: str, exit_code: int, summary: BuildSummary | None = None,
-            error: str | None = None) -> dict:
+def _status(
+    args,
+    started: float,
+    outcome: str,
+    exit_code: int,
+    summary: BuildSummary | None = None,
+    error: str | None = None,
+) -> dict:
     when = lambda t: datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds")  # noqa: E731
-    status = {"command": args.command, "argv": sys.argv[1:], "started": when(started), "ended": when(time.time()),
-              "seconds": round(time.time() - started, 1), "outcome": outcome, "exit_code": exit_code,
-              "error": error}
+    status = {
+        "command": args.command,
+        "argv": sys.argv[1:],
+        "started": when(started),
+        "ended": when(time.time()),
+        "seconds": round(time.time() - started, 1),
+        "outcome": outcome,
+        "exit_code": exit_code,
+        "error": error,
+    }
     if summary is not None:
-        status.update({
-            "counts": {"responses_this_run": summary.responses, "pages_read": summary.pages_read,
-                       "pages_rejected": summary.pages_rejected, "projects": summary.projects,
-                       "activities": summary.activities, "quarantined": summary.rows_rejected,
-                       "documents": sum(summary.documents_by_kind.values()),
-                       "linked_projects": summary.linked_projects},
-            "quarantine_by_rule": summary.quarantine_by_rule,
-            "checks": summary.checks, "failures": summary.failures, "release": summary.release,
-            "unchanged": summary.unchanged, "fetch": summary.fetch_summary, "dagster_run_id": summary.dagster_run_id,
-            "steps_seconds": {k: round(e - s, 2) for k, (s, e) in summary.steps.items()},
-        })
+        status.update(
+            {
+                "counts": {
+                    "responses_this_run": summary.responses,
+                    "pages_read": summary.pages_read,
+                    "pages_rejected": summary.pages_rejected,
+                    "projects": summary.projects,
+                    "activities": summary.activities,
+                    "quarantined": summary.rows_rejected,
+                    "documents": sum(summary.documents_by_kind.values()),
+                    "linked_projects": summary.linked_projects,
+                },
+                "quarantine_by_rule": summary.quarantine_by_rule,
+                "checks": summary.checks,
+                "failures": summary.failures,
+                "release": summary.release,
+                "unchanged": summary.unchanged,
+                "fetch": summary.fetch_summary,
+                "dagster_run_id": summary.dagster_run_id,
+                "steps_seconds": {k: round(e - s, 2) for k, (s, e) in summary.steps.items()},
+            }
+        )
     status["requests"] = _last_crawl(Path(args.data_dir), started).get("http", {})
     return status
 
@@ -559,10 +771,14 @@ def _build_command(args) -> int:
             guard_profile(data_dir, "sample")
         elif args.command == "crawl":
             guard_profile(data_dir, "live")
-        with data_dir_lock(data_dir, args.wait, on_wait=lambda m: print(m, file=sys.stderr, flush=True)):
+        with data_dir_lock(
+            data_dir, args.wait, on_wait=lambda m: print(m, file=sys.stderr, flush=True)
+        ):
             source = documents = None
             if args.command == "demo":
-                print(f"Building from the recorded sample corpus {corpus} (recorded pages, not live data)")
+                print(
+                    f"Building from the recorded sample corpus {corpus} (recorded pages, not live data)"
+                )
             if args.command == "publish":
                 from pipelines.resources import ArchivedDocumentsOnly, ArchivedPagesOnly
 
@@ -570,13 +786,27 @@ def _build_command(args) -> int:
             if args.command == "crawl":
                 from pipelines.resources import LiveIsunCrawler
 
-                source = LiveIsunCrawler(base_url=args.base_url, requests_per_night=args.budget,
-                                         interval_seconds=args.interval, contact=args.contact, show_progress=True,
-                                         bulk=not args.no_bulk, api_interval_seconds=args.api_interval,
-                                         max_programme_calls=args.max_programme_calls)
-            summary = run_build(data_dir, corpus, "DEBUG" if args.debug else args.log_level, source=source,
-                                force_rebuild=args.force, documents=documents, workers=args.workers,
-                                progress=True, persistent_instance=True)
+                source = LiveIsunCrawler(
+                    base_url=args.base_url,
+                    requests_per_night=args.budget,
+                    interval_seconds=args.interval,
+                    contact=args.contact,
+                    show_progress=True,
+                    bulk=not args.no_bulk,
+                    api_interval_seconds=args.api_interval,
+                    max_programme_calls=args.max_programme_calls,
+                )
+            summary = run_build(
+                data_dir,
+                corpus,
+                "DEBUG" if args.debug else args.log_level,
+                source=source,
+                force_rebuild=args.force,
+                documents=documents,
+                workers=args.workers,
+                progress=True,
+                persistent_instance=True,
+            )
     except DataDirLockedError as exc:
         print(f"bgfunds {args.command}: {exc}", file=sys.stderr)
         write_run_status(data_dir, _status(args, started, "locked", EXIT_LOCKED, error=str(exc)))
@@ -584,24 +814,35 @@ def _build_command(args) -> int:
     except UnusableError as exc:
         print(f"bgfunds {args.command}: {exc}", file=sys.stderr)
         if data_dir.is_dir() and os.access(data_dir, os.W_OK):
-            write_run_status(data_dir, _status(args, started, "refused", EXIT_UNUSABLE, error=str(exc)))
+            write_run_status(
+                data_dir, _status(args, started, "refused", EXIT_UNUSABLE, error=str(exc))
+            )
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
-        print(f"bgfunds {args.command}: interrupted; 'latest' still points at the last good release", file=sys.stderr)
+        print(
+            f"bgfunds {args.command}: interrupted; 'latest' still points at the last good release",
+            file=sys.stderr,
+        )
         write_run_status(data_dir, _status(args, started, "interrupted", EXIT_INTERRUPTED, summary))
         return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - one line naming what failed; the trace with --debug
         if args.debug:
             raise
-        print(f"bgfunds {args.command}: {type(exc).__name__}: {exc} (run again with --debug for the trace)",
-              file=sys.stderr)
-        write_run_status(data_dir, _status(args, started, "failed", EXIT_FAILED, summary, error=str(exc)))
+        print(
+            f"bgfunds {args.command}: {type(exc).__name__}: {exc} (run again with --debug for the trace)",
+            file=sys.stderr,
+        )
+        write_run_status(
+            data_dir, _status(args, started, "failed", EXIT_FAILED, summary, error=str(exc))
+        )
         return EXIT_FAILED
     print_summary(summary, debug=args.debug)
     code = EXIT_OK if summary.success else EXIT_FAILED
     outcome = "unchanged" if summary.unchanged else "released" if summary.success else "failed"
-    path = write_run_status(data_dir, _status(args, started, outcome, code, summary,
-                                              error="; ".join(summary.failures) or None))
+    path = write_run_status(
+        data_dir,
+        _status(args, started, outcome, code, summary, error="; ".join(summary.failures) or None),
+    )
     if path:
         print(f"  run status:        {path}")
     return code
@@ -616,10 +857,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "crawl" and args.plan:
         from pipelines.resources import LiveIsunCrawler
 
-        return print_plan(LiveIsunCrawler(base_url=args.base_url, requests_per_night=args.budget,
-                                          interval_seconds=args.interval, contact=args.contact,
-                                          bulk=not args.no_bulk, api_interval_seconds=args.api_interval,
-                                          max_programme_calls=args.max_programme_calls), Path(args.data_dir))
+        return print_plan(
+            LiveIsunCrawler(
+                base_url=args.base_url,
+                requests_per_night=args.budget,
+                interval_seconds=args.interval,
+                contact=args.contact,
+                bulk=not args.no_bulk,
+                api_interval_seconds=args.api_interval,
+                max_programme_calls=args.max_programme_calls,
+            ),
+            Path(args.data_dir),
+        )
     return _build_command(args)
 
 

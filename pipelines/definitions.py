@@ -43,7 +43,9 @@ def profile_resources(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
     BGFUNDS_PROFILE=live: crawl BGFUNDS_ISUN_BASE_URL (default https://2020.eufunds.bg)
     within BGFUNDS_REQUESTS_PER_NIGHT requests, as BGFUNDS_CONTACT.
     """
-    settings = Settings(data_dir=env.get("BGFUNDS_DATA_DIR", "data"), workers=int(env.get("BGFUNDS_WORKERS", "0")))
+    settings = Settings(
+        data_dir=env.get("BGFUNDS_DATA_DIR", "data"), workers=int(env.get("BGFUNDS_WORKERS", "0"))
+    )
     if env.get("BGFUNDS_PROFILE", "sample") == "live":
         source = LiveIsunCrawler(
             base_url=env.get("BGFUNDS_ISUN_BASE_URL", ISUN_BASE_URL),
@@ -55,8 +57,9 @@ def profile_resources(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
     return {"settings": settings, "isun_pages": source, "documents": RecordedDocuments()}
 
 
-def build_defs(resource_overrides: Mapping[str, Any] | None = None,
-               env: Mapping[str, str] = os.environ) -> dg.Definitions:
+def build_defs(
+    resource_overrides: Mapping[str, Any] | None = None, env: Mapping[str, str] = os.environ
+) -> dg.Definitions:
     """Definitions with the profile's resources, overridable per key (tests, CLI)."""
     resources = profile_resources(env)
     resources.update(resource_overrides or {})
@@ -70,13 +73,25 @@ def build_defs(resource_overrides: Mapping[str, Any] | None = None,
         loggers={PROGRESS_LOGGER: progress_logger, "console": dg.colored_console_logger},
         assets=all_assets,
         asset_checks=checks.ALL_CHECKS,
-        jobs=[dg.define_asset_job(BUILD_JOB, selection=dg.AssetSelection.all(),
-                                  description="Fetch, parse, normalise, validate and publish ИСУН contracts.")],
-        schedules=[dg.ScheduleDefinition(
-            name=NIGHTLY_SCHEDULE, job_name=BUILD_JOB, cron_schedule="30 1 * * *",
-            execution_timezone="Europe/Sofia",
-            default_status=dg.DefaultScheduleStatus.RUNNING if live else dg.DefaultScheduleStatus.STOPPED,
-            description="Nightly incremental refresh: listings, new/changed contracts and a rotating slice.")],
+        jobs=[
+            dg.define_asset_job(
+                BUILD_JOB,
+                selection=dg.AssetSelection.all(),
+                description="Fetch, parse, normalise, validate and publish ИСУН contracts.",
+            )
+        ],
+        schedules=[
+            dg.ScheduleDefinition(
+                name=NIGHTLY_SCHEDULE,
+                job_name=BUILD_JOB,
+                cron_schedule="30 1 * * *",
+                execution_timezone="Europe/Sofia",
+                default_status=dg.DefaultScheduleStatus.RUNNING
+                if live
+                else dg.DefaultScheduleStatus.STOPPED,
+                description="Nightly incremental refresh: listings, new/changed contracts and a rotating slice.",
+            )
+        ],
         resources=resources,
     )
 

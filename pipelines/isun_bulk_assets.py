@@ -7,7 +7,6 @@ cannot be read go to `quarantine` (with the field and value); an export whose he
 changed fails the asset loudly (`ExportHeaderError`), stopping the release.
 """
 
-
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,7 +60,9 @@ class StagedBulk:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def newest_bulk_responses(archive: RawArchive) -> tuple[RawResponse | None, dict[str, RawResponse], RawResponse | None]:
+def newest_bulk_responses(
+    archive: RawArchive,
+) -> tuple[RawResponse | None, dict[str, RawResponse], RawResponse | None]:
     """(criteria, {programme URL: answer}, export): the newest good answer of each.
 
     An HTML answer (the rate limit) or a WAF page is never data: the previous good answer
@@ -88,12 +89,23 @@ def newest_bulk_responses(archive: RawArchive) -> tuple[RawResponse | None, dict
 
 
 def _provenance(record: RawResponse) -> dict:
-    return {"source_url": record.url, "fetched_at": pd.Timestamp(record.fetched_at), "content_sha256": record.sha256}
+    return {
+        "source_url": record.url,
+        "fetched_at": pd.Timestamp(record.fetched_at),
+        "content_sha256": record.sha256,
+    }
 
 
 def _quarantine_row(table: str, key, exc: Exception, record: RawResponse) -> dict:
-    return {"table_name": table, "record_key": key, "rule": "bulk_row_unreadable", "field": None,
-            "value": None, "message": str(exc)[:1000], **_provenance(record)}
+    return {
+        "table_name": table,
+        "record_key": key,
+        "rule": "bulk_row_unreadable",
+        "field": None,
+        "value": None,
+        "message": str(exc)[:1000],
+        **_provenance(record),
+    }
 
 
 class _Writer:
@@ -112,8 +124,12 @@ class _Writer:
 
     def flush(self) -> None:
         if self.rows:
-            write_part(self.table, self.directory, self.parts,
-                       pd.DataFrame(self.rows, columns=self.table.columns))
+            write_part(
+                self.table,
+                self.directory,
+                self.parts,
+                pd.DataFrame(self.rows, columns=self.table.columns),
+            )
             self.parts += 1
             self.rows = []
 
@@ -128,8 +144,10 @@ def stage_bulk_tables(archive: RawArchive, root: Path | str, log=None) -> Staged
     quarantine: list[dict] = []
     names: dict[tuple[str, str], str] = {}
     if criteria is not None:
-        names = {(p.programme_id, p.period_id): p.name
-                 for p in parse_criteria(archive.read(criteria.sha256), criteria.url)}
+        names = {
+            (p.programme_id, p.period_id): p.name
+            for p in parse_criteria(archive.read(criteria.sha256), criteria.url)
+        }
     # Entities first (every programme's), so each project finds its beneficiary's ЕИК.
     entities: dict[str, dict] = {}
     for _url, record in sorted(answers.items()):
@@ -138,7 +156,9 @@ def stage_bulk_tables(archive: RawArchive, root: Path | str, log=None) -> Staged
             try:
                 row = entity_row(entity, _provenance(record))
             except BulkRowError as exc:
-                quarantine.append(_quarantine_row(ISUN_ENTITIES.name, f"entities[{i}]", exc, record))
+                quarantine.append(
+                    _quarantine_row(ISUN_ENTITIES.name, f"entities[{i}]", exc, record)
+                )
                 continue
             entities.setdefault(row["entity_id"], row)
     projects_out, places_out = _Writer(root, ISUN_API_PROJECTS), _Writer(root, ISUN_API_PLACES)
@@ -153,14 +173,22 @@ def stage_bulk_tables(archive: RawArchive, root: Path | str, log=None) -> Staged
         path = archive.path_for(record.sha256)
         header = stream_header(path)
         currency, basis = api_currency(header.get("generatedAt"), record.fetched_at)
-        programme = {"programme_id": programme_id, "period_id": period_id,
-                     "name": names.get((programme_id, period_id)), "generated_at": header.get("generatedAt")}
+        programme = {
+            "programme_id": programme_id,
+            "period_id": period_id,
+            "name": names.get((programme_id, period_id)),
+            "generated_at": header.get("generatedAt"),
+        }
         published = 0
         for i, project in enumerate(stream_items(path, "projects")):
             try:
-                row = api_project_row(project, programme, entities, currency, basis, _provenance(record))
+                row = api_project_row(
+                    project, programme, entities, currency, basis, _provenance(record)
+                )
             except BulkRowError as exc:
-                quarantine.append(_quarantine_row(ISUN_API_PROJECTS.name, f"projects[{i}]", exc, record))
+                quarantine.append(
+                    _quarantine_row(ISUN_API_PROJECTS.name, f"projects[{i}]", exc, record)
+                )
                 continue
             positions[row["proposal_code"]] += 1
             row["position"] = positions[row["proposal_code"]]
@@ -175,7 +203,9 @@ def stage_bulk_tables(archive: RawArchive, root: Path | str, log=None) -> Staged
             try:
                 row = api_contract_row(contract, entities, currency, _provenance(record))
             except BulkRowError as exc:
-                quarantine.append(_quarantine_row(ISUN_API_CONTRACTS.name, f"contracts[{i}]", exc, record))
+                quarantine.append(
+                    _quarantine_row(ISUN_API_CONTRACTS.name, f"contracts[{i}]", exc, record)
+                )
                 continue
             key = (row["contract_key"], row["contractor_entity_id"])
             if row["contractor_entity_id"] is None or key in contract_keys:
@@ -184,22 +214,39 @@ def stage_bulk_tables(archive: RawArchive, root: Path | str, log=None) -> Staged
             contract_keys.add(key)
             contracts_out.add(row)
         total = header.get("totalProjects")
-        programme_rows.append({"isun_programme_id": programme_id, "isun_period_id": period_id,
-                               "programme_name": programme["name"],
-                               "total_projects": int(total) if total is not None else None,
-                               "projects_published": published, "generated_at": header.get("generatedAt"),
-                               **_provenance(record)})
+        programme_rows.append(
+            {
+                "isun_programme_id": programme_id,
+                "isun_period_id": period_id,
+                "programme_name": programme["name"],
+                "total_projects": int(total) if total is not None else None,
+                "projects_published": published,
+                "generated_at": header.get("generatedAt"),
+                **_provenance(record),
+            }
+        )
         if log:
-            log.info(f"open-data programme {programme_id}/{period_id}: {published} projects "
-                     f"(announced {total}), currency {currency}")
+            log.info(
+                f"open-data programme {programme_id}/{period_id}: {published} projects "
+                f"(announced {total}), currency {currency}"
+            )
     # Programmes listed but never fetched yet: rows with no counts, so coverage names them.
     fetched = {(r["isun_programme_id"], r["isun_period_id"]) for r in programme_rows}
     for (programme_id, period_id), name in sorted(names.items()):
         if (programme_id, period_id) not in fetched:
-            programme_rows.append({"isun_programme_id": programme_id, "isun_period_id": period_id,
-                                   "programme_name": name, "total_projects": None, "projects_published": 0,
-                                   "generated_at": None, "source_url": None, "fetched_at": None,
-                                   "content_sha256": None})
+            programme_rows.append(
+                {
+                    "isun_programme_id": programme_id,
+                    "isun_period_id": period_id,
+                    "programme_name": name,
+                    "total_projects": None,
+                    "projects_published": 0,
+                    "generated_at": None,
+                    "source_url": None,
+                    "fetched_at": None,
+                    "content_sha256": None,
+                }
+            )
     entities_df = pd.DataFrame(list(entities.values()), columns=ISUN_ENTITIES.columns)
     del entities
     export_out = _Writer(root, ISUN_EXPORT_PROJECTS)
@@ -207,23 +254,40 @@ def stage_bulk_tables(archive: RawArchive, root: Path | str, log=None) -> Staged
         export_positions: Counter = Counter()
         for raw in read_export(archive.path_for(export.sha256), export.url):
             try:
-                row = export_row(raw, "EUR" if export.fetched_at[:10] >= "2026-01-01" else "BGN",
-                                 _provenance(export))
+                row = export_row(
+                    raw,
+                    "EUR" if export.fetched_at[:10] >= "2026-01-01" else "BGN",
+                    _provenance(export),
+                )
             except BulkRowError as exc:
-                quarantine.append(_quarantine_row(ISUN_EXPORT_PROJECTS.name, f"row {raw.get('row_no')}", exc, export))
+                quarantine.append(
+                    _quarantine_row(
+                        ISUN_EXPORT_PROJECTS.name, f"row {raw.get('row_no')}", exc, export
+                    )
+                )
                 continue
             export_positions[row["proposal_code"]] += 1
             row["position"] = export_positions[row["proposal_code"]]
             export_out.add(row)
     bulk = StagedBulk(
-        projects=projects_out.finish(), places=places_out.finish(), contracts=contracts_out.finish(),
+        projects=projects_out.finish(),
+        places=places_out.finish(),
+        contracts=contracts_out.finish(),
         entities=stage_frame(root, ISUN_ENTITIES, entities_df),
-        programmes=stage_frame(root, ISUN_API_PROGRAMMES, pd.DataFrame(programme_rows,
-                                                                       columns=ISUN_API_PROGRAMMES.columns)),
+        programmes=stage_frame(
+            root,
+            ISUN_API_PROGRAMMES,
+            pd.DataFrame(programme_rows, columns=ISUN_API_PROGRAMMES.columns),
+        ),
         export=export_out.finish(),
-        quarantine=pd.DataFrame(quarantine, columns=QUARANTINE.columns))
-    bulk.counts = {"api_answers": len(answers), "export": int(export is not None),
-                   "duplicate_contract_rows": duplicates, "rows_quarantined": len(quarantine)}
+        quarantine=pd.DataFrame(quarantine, columns=QUARANTINE.columns),
+    )
+    bulk.counts = {
+        "api_answers": len(answers),
+        "export": int(export is not None),
+        "duplicate_contract_rows": duplicates,
+        "rows_quarantined": len(quarantine),
+    }
     return bulk
 
 
@@ -235,13 +299,24 @@ def append_quarantine(staged: StagedTable, rows: pd.DataFrame) -> StagedTable:
     return StagedTable(staged.table, staged.path, staged.rows + len(rows))
 
 
-@dg.asset(group_name="core",
-          description="ИСУН's open-data API answers and register export, streamed from the raw archive into "
-                      "staged tables (intermediate).")
-def _core_isun__bulk(context: dg.AssetExecutionContext, settings: Settings, _core_bgfunds__inputs: str) -> StagedBulk:
+@dg.asset(
+    group_name="core",
+    description="ИСУН's open-data API answers and register export, streamed from the raw archive into "
+    "staged tables (intermediate).",
+)
+def _core_isun__bulk(
+    context: dg.AssetExecutionContext, settings: Settings, _core_bgfunds__inputs: str
+) -> StagedBulk:
     bulk = stage_bulk_tables(settings.raw_archive, settings.staging_dir, context.log)
-    context.add_output_metadata({**bulk.counts, "projects": bulk.projects.rows, "contracts": bulk.contracts.rows,
-                                 "entities": bulk.entities.rows, "export_rows": bulk.export.rows})
+    context.add_output_metadata(
+        {
+            **bulk.counts,
+            "projects": bulk.projects.rows,
+            "contracts": bulk.contracts.rows,
+            "entities": bulk.entities.rows,
+            "export_rows": bulk.export.rows,
+        }
+    )
     return bulk
 
 
@@ -256,10 +331,16 @@ def _table_asset(name: str, attribute: str, description: str):
 
 core_isun__api_projects = _table_asset("core_isun__api_projects", "projects", ISUN_API_PROJECTS.en)
 core_isun__api_places = _table_asset("core_isun__api_places", "places", ISUN_API_PLACES.en)
-core_isun__api_contracts = _table_asset("core_isun__api_contracts", "contracts", ISUN_API_CONTRACTS.en)
+core_isun__api_contracts = _table_asset(
+    "core_isun__api_contracts", "contracts", ISUN_API_CONTRACTS.en
+)
 core_isun__entities = _table_asset("core_isun__entities", "entities", ISUN_ENTITIES.en)
-core_isun__api_programmes = _table_asset("core_isun__api_programmes", "programmes", ISUN_API_PROGRAMMES.en)
-core_isun__export_projects = _table_asset("core_isun__export_projects", "export", ISUN_EXPORT_PROJECTS.en)
+core_isun__api_programmes = _table_asset(
+    "core_isun__api_programmes", "programmes", ISUN_API_PROGRAMMES.en
+)
+core_isun__export_projects = _table_asset(
+    "core_isun__export_projects", "export", ISUN_EXPORT_PROJECTS.en
+)
 
 BULK_TABLE_ASSETS = {
     "core_isun__api_projects": ISUN_API_PROJECTS,

@@ -37,8 +37,12 @@ def error_line(error) -> str:
 
 def innermost(error):
     """The user's error inside Dagster's wrappers."""
-    while error is not None and error.cause is not None and error.cls_name in (
-            "DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionError"):
+    while (
+        error is not None
+        and error.cause is not None
+        and error.cls_name
+        in ("DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionError")
+    ):
         error = error.cause
     return error
 
@@ -72,11 +76,15 @@ class _Format(logging.Formatter):
         return f"{stamp} {getattr(record, 'bgfunds_line', record.getMessage())}"
 
 
-@dg.logger(config_schema={"log_level": dg.Field(str, is_required=False, default_value="INFO")},
-           description="One line per message of the pipeline's code and per failed step, on stderr.")
+@dg.logger(
+    config_schema={"log_level": dg.Field(str, is_required=False, default_value="INFO")},
+    description="One line per message of the pipeline's code and per failed step, on stderr.",
+)
 def progress_logger(init_context) -> logging.Logger:
     level = logging.getLevelName(init_context.logger_config["log_level"].upper())
-    logger = logging.Logger(PROGRESS_LOGGER, level=min(level, logging.DEBUG))  # Dagster logs step starts at DEBUG
+    logger = logging.Logger(
+        PROGRESS_LOGGER, level=min(level, logging.DEBUG)
+    )  # Dagster logs step starts at DEBUG
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(_OurMessages())
     handler.setFormatter(_Format())

@@ -6,7 +6,6 @@ or at a mirror); settings, tests and the CLI choose through
 `build_defs(resource_overrides=...)` rather than by editing code.
 """
 
-
 import json
 import os
 import time
@@ -30,10 +29,14 @@ class Settings(dg.ConfigurableResource):
     """Paths of the build; relative paths are taken from the working directory."""
 
     data_dir: str = "data"
-    max_row_drop_share: float = 0.2  # a table losing more rows than this since the last release blocks it
+    max_row_drop_share: float = (
+        0.2  # a table losing more rows than this since the last release blocks it
+    )
     force_rebuild: bool = False  # rebuild and release even when the inputs equal the last release's
     workers: int = 0  # processes that parse batches of contracts; 0: one per core
-    batch_contracts: int = BATCH_CONTRACTS  # contracts per batch (all of a contract's tabs in one batch)
+    batch_contracts: int = (
+        BATCH_CONTRACTS  # contracts per batch (all of a contract's tabs in one batch)
+    )
     lock_wait_seconds: float = 3600.0  # how long a run waits for another build of the same data dir
 
     _lock: ExitStack | None = PrivateAttr(default=None)
@@ -43,8 +46,13 @@ class Settings(dg.ConfigurableResource):
         from warehouse.data_lock import data_dir_lock
 
         self._lock = ExitStack()
-        self._lock.enter_context(data_dir_lock(self.root, self.lock_wait_seconds,
-                                               on_wait=lambda message: context.log.warning(message)))
+        self._lock.enter_context(
+            data_dir_lock(
+                self.root,
+                self.lock_wait_seconds,
+                on_wait=lambda message: context.log.warning(message),
+            )
+        )
 
     def teardown_after_execution(self, context) -> None:
         if self._lock is not None:
@@ -69,7 +77,11 @@ class Settings(dg.ConfigurableResource):
         """`workers`, else one per CPU this process may run on (its affinity, not the host's count)."""
         if self.workers:
             return self.workers
-        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        return (
+            len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
+            else os.cpu_count() or 1
+        )
 
     @property
     def warehouse_path(self) -> Path:
@@ -93,20 +105,28 @@ class Settings(dg.ConfigurableResource):
         self.rejected_inputs_dir.mkdir(parents=True, exist_ok=True)
         path = self.rejected_inputs_dir / f"{source}.jsonl"
         tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        tmp.write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+        )
         tmp.replace(path)
 
     def rejected_inputs(self) -> list[dict]:
         if not self.rejected_inputs_dir.is_dir():
             return []
-        return [json.loads(line) for path in sorted(self.rejected_inputs_dir.glob("*.jsonl"))
-                for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return [
+            json.loads(line)
+            for path in sorted(self.rejected_inputs_dir.glob("*.jsonl"))
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
 
 
 class IsunPageSource(dg.ConfigurableResource):
     """Where ИСУН contract pages come from. Subclasses store every response in the archive."""
 
-    def fetch_into(self, settings: Settings, log) -> tuple[list[RawResponse], list[str]]:  # pragma: no cover
+    def fetch_into(
+        self, settings: Settings, log
+    ) -> tuple[list[RawResponse], list[str]]:  # pragma: no cover
         """Store responses in `settings.raw_archive`; return them and summary lines."""
         raise NotImplementedError
 
@@ -115,7 +135,9 @@ class ArchivedPagesOnly(IsunPageSource):
     """Fetches nothing: the build re-runs offline from what the raw archive already holds."""
 
     def fetch_into(self, settings: Settings, log) -> tuple[list[RawResponse], list[str]]:
-        line = f"offline: rebuilding from the raw archive {settings.raw_archive.root} without fetching"
+        line = (
+            f"offline: rebuilding from the raw archive {settings.raw_archive.root} without fetching"
+        )
         log.info(line)
         return [], [line]
 
@@ -136,8 +158,10 @@ class RecordedIsunPages(IsunPageSource):
         if self.bulk_corpus_dir:
             bulk = replay_recording(self.bulk_corpus_dir, settings.raw_archive, rejected)
             records += bulk
-            lines.append(f"replayed {len(bulk)} recorded open-data API and register export responses "
-                         f"from {self.bulk_corpus_dir}")
+            lines.append(
+                f"replayed {len(bulk)} recorded open-data API and register export responses "
+                f"from {self.bulk_corpus_dir}"
+            )
         settings.save_rejected_inputs("isun_pages", rejected)
         if rejected:
             lines[0] += f"; {len(rejected)} manifest entries refused (quarantine, table 'inputs')"
@@ -165,14 +189,21 @@ class LiveIsunCrawler(IsunPageSource):
     max_programme_calls: int | None = None  # None: every programme the API lists
 
     def crawl_config(self) -> CrawlConfig:
-        return CrawlConfig(base_url=self.base_url, requests_per_night=self.requests_per_night,
-                           interval_seconds=self.interval_seconds, contact=self.contact,
-                           read_timeout_seconds=self.read_timeout_seconds,
-                           backoff_base_seconds=self.backoff_base_seconds)
+        return CrawlConfig(
+            base_url=self.base_url,
+            requests_per_night=self.requests_per_night,
+            interval_seconds=self.interval_seconds,
+            contact=self.contact,
+            read_timeout_seconds=self.read_timeout_seconds,
+            backoff_base_seconds=self.backoff_base_seconds,
+        )
 
     def bulk_config(self) -> BulkConfig:
-        return BulkConfig(api_interval_seconds=self.api_interval_seconds, api_max_bytes=self.api_max_bytes,
-                          max_programme_calls=self.max_programme_calls)
+        return BulkConfig(
+            api_interval_seconds=self.api_interval_seconds,
+            api_max_bytes=self.api_max_bytes,
+            max_programme_calls=self.max_programme_calls,
+        )
 
     def fetch_into(self, settings: Settings, log) -> tuple[list[RawResponse], list[str]]:
         config = self.crawl_config()
@@ -190,8 +221,9 @@ class LiveIsunCrawler(IsunPageSource):
                 return bulk_records, [*bulk_lines, line]
             config.listings = page_listings(config)
             config.requests_per_night = max(config.requests_per_night - night.requests, 0)
-            config.row_fingerprints = bulk_row_fingerprints(settings.raw_archive, night.records,
-                                                            settings.warehouse_path)
+            config.row_fingerprints = bulk_row_fingerprints(
+                settings.raw_archive, night.records, settings.warehouse_path
+            )
             if night.requests:
                 time.sleep(config.policy().interval_for(urlparse(config.base_url).hostname or ""))
         state = CrawlState(settings.crawl_state_path)
@@ -212,13 +244,23 @@ class LiveIsunCrawler(IsunPageSource):
             state.close()
             if bar is not None:
                 bar.close()
-        report = {"run_id": summary.run_id, "resumed": summary.resumed, "listing_pages": summary.listing_pages,
-                  "contracts_listed": summary.contracts_listed, "planned": summary.planned,
-                  "fetched": summary.fetched, "not_modified": summary.not_modified, "failed": summary.failed,
-                  "stopped": summary.stopped, "http": summary.http}
+        report = {
+            "run_id": summary.run_id,
+            "resumed": summary.resumed,
+            "listing_pages": summary.listing_pages,
+            "contracts_listed": summary.contracts_listed,
+            "planned": summary.planned,
+            "fetched": summary.fetched,
+            "not_modified": summary.not_modified,
+            "failed": summary.failed,
+            "stopped": summary.stopped,
+            "http": summary.http,
+        }
         tmp = settings.root / ".last_crawl.json.tmp"
         tmp.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-        tmp.replace(settings.root / "last_crawl.json")  # the CLI's run_status.json reads the requests from it
+        tmp.replace(
+            settings.root / "last_crawl.json"
+        )  # the CLI's run_status.json reads the requests from it
         for line in summary.lines():
             (log.warning if summary.stopped else log.info)(line)
         return [*bulk_records, *summary.records], [*summary.lines(), *bulk_lines]
@@ -252,6 +294,8 @@ class RecordedDocuments(DocumentSource):
         settings.save_rejected_inputs("documents", rejected)
         for row in rejected:
             log.warning(row["message"])
-        log.info(f"replayed {len(records)} recorded documents from {self.corpus_dir}"
-                 + (f"; {len(rejected)} manifest entries refused" if rejected else ""))
+        log.info(
+            f"replayed {len(records)} recorded documents from {self.corpus_dir}"
+            + (f"; {len(rejected)} manifest entries refused" if rejected else "")
+        )
         return records

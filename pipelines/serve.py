@@ -25,20 +25,28 @@ from urllib.parse import unquote, urlsplit
 
 TIMEOUT_SECONDS = 15
 BLOCK = 1 << 16
-MEDIA_TYPES = {".parquet": "application/vnd.apache.parquet", ".csv": "text/csv; charset=utf-8",
-               ".duckdb": "application/octet-stream", ".jsonld": "application/ld+json",
-               ".json": "application/json", ".md": "text/markdown; charset=utf-8",
-               ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-               ".atom": "application/atom+xml", ".svg": "image/svg+xml",
-               ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-               ".ttl": "text/turtle; charset=utf-8", ".css": "text/css; charset=utf-8"}
+MEDIA_TYPES = {
+    ".parquet": "application/vnd.apache.parquet",
+    ".csv": "text/csv; charset=utf-8",
+    ".duckdb": "application/octet-stream",
+    ".jsonld": "application/ld+json",
+    ".json": "application/json",
+    ".md": "text/markdown; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".atom": "application/atom+xml",
+    ".svg": "image/svg+xml",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".ttl": "text/turtle; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+}
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
     # The site is static: its own scripts, styles and images only; nothing loaded from elsewhere.
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                               "img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+    "img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'",
     "Cross-Origin-Resource-Policy": "cross-origin",  # data files may be read by notebooks on other origins
     "Access-Control-Allow-Origin": "*",
 }
@@ -47,7 +55,11 @@ _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 def resolve(publish_root: Path, url_path: str) -> Path | None:
     """The file a URL path names, or None if it is outside the publish root or not a file."""
-    parts = [p for p in posixpath.normpath(unquote(urlsplit(url_path).path)).split("/") if p not in ("", ".")]
+    parts = [
+        p
+        for p in posixpath.normpath(unquote(urlsplit(url_path).path)).split("/")
+        if p not in ("", ".")
+    ]
     if ".." in parts or any(p.startswith(".") for p in parts):
         return None
     if parts[:1] == ["releases"]:
@@ -110,8 +122,14 @@ class ReleaseHandler(BaseHTTPRequestHandler):
 
     def _error(self, status: HTTPStatus, extra: dict[str, str] | None = None) -> None:
         body = f"{status.value} {status.phrase}\n".encode()
-        self._headers(status, {"Content-Type": "text/plain; charset=utf-8", "Content-Length": str(len(body)),
-                               **(extra or {})})
+        self._headers(
+            status,
+            {
+                "Content-Type": "text/plain; charset=utf-8",
+                "Content-Length": str(len(body)),
+                **(extra or {}),
+            },
+        )
         if self.command != "HEAD":
             self.wfile.write(body)
 
@@ -132,19 +150,33 @@ class ReleaseHandler(BaseHTTPRequestHandler):
             stat = os.fstat(fh.fileno())
             size = stat.st_size
             etag = f'"{stat.st_ino:x}-{stat.st_size:x}-{stat.st_mtime_ns:x}"'
-            headers = {"Content-Type": MEDIA_TYPES.get(path.suffix, mimetypes.guess_type(path.name)[0]
-                                                       or "application/octet-stream"),
-                       "Accept-Ranges": "bytes", "ETag": etag,
-                       "Last-Modified": email.utils.formatdate(stat.st_mtime, usegmt=True),
-                       # `/` follows `latest`, so a cache must ask again; fixed releases never change.
-                       "Cache-Control": "public, max-age=31536000, immutable"
-                       if self.path.startswith("/releases/") else "no-cache"}
+            headers = {
+                "Content-Type": MEDIA_TYPES.get(
+                    path.suffix, mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                ),
+                "Accept-Ranges": "bytes",
+                "ETag": etag,
+                "Last-Modified": email.utils.formatdate(stat.st_mtime, usegmt=True),
+                # `/` follows `latest`, so a cache must ask again; fixed releases never change.
+                "Cache-Control": "public, max-age=31536000, immutable"
+                if self.path.startswith("/releases/")
+                else "no-cache",
+            }
             if self.headers.get("If-None-Match") == etag:
-                self._headers(HTTPStatus.NOT_MODIFIED, {k: v for k, v in headers.items() if k != "Content-Type"})
+                self._headers(
+                    HTTPStatus.NOT_MODIFIED,
+                    {k: v for k, v in headers.items() if k != "Content-Type"},
+                )
                 return
-            wanted = parse_range(self.headers.get("Range", ""), size) if self.headers.get("Range") else None
+            wanted = (
+                parse_range(self.headers.get("Range", ""), size)
+                if self.headers.get("Range")
+                else None
+            )
             if wanted == "unsatisfiable":
-                self._error(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, {"Content-Range": f"bytes */{size}"})
+                self._error(
+                    HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, {"Content-Range": f"bytes */{size}"}
+                )
                 return
             if wanted is None:
                 first, last, status = 0, size - 1, HTTPStatus.OK
@@ -164,7 +196,10 @@ class ReleaseHandler(BaseHTTPRequestHandler):
                         break
                     self.wfile.write(block)
                     length -= len(block)
-            except (BrokenPipeError, ConnectionResetError):  # the client went away (a browser, a reader done early)
+            except (
+                BrokenPipeError,
+                ConnectionResetError,
+            ):  # the client went away (a browser, a reader done early)
                 self.close_connection = True
 
     def _refuse(self) -> None:
@@ -188,10 +223,15 @@ class ReleaseServer(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-def make_server(publish_root: Path | str, host: str = "127.0.0.1", port: int = 8000) -> ReleaseServer:
+def make_server(
+    publish_root: Path | str, host: str = "127.0.0.1", port: int = 8000
+) -> ReleaseServer:
     handler = type("Handler", (ReleaseHandler,), {"publish_root": Path(publish_root)})
-    server_class = type("ReleaseServer6", (ReleaseServer,), {"address_family": socket.AF_INET6}) if ":" in host \
+    server_class = (
+        type("ReleaseServer6", (ReleaseServer,), {"address_family": socket.AF_INET6})
+        if ":" in host
         else ReleaseServer
+    )
     return server_class((host, port), handler)
 
 
@@ -199,16 +239,21 @@ def serve(data_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
     """Serve `data_dir/publish` until interrupted; `/` follows `latest`."""
     publish_root = Path(data_dir) / "publish"
     if not (publish_root / "latest" / "index.html").exists():
-        print(f"no release to serve: {publish_root / 'latest'} has no index.html; run 'bgfunds demo' or "
-              "'bgfunds publish' first", file=sys.stderr)
+        print(
+            f"no release to serve: {publish_root / 'latest'} has no index.html; run 'bgfunds demo' or "
+            "'bgfunds publish' first",
+            file=sys.stderr,
+        )
         return 2
     with make_server(publish_root, host, port) as httpd:
         bound_host, bound_port = httpd.server_address[:2]
-        print(f"serving {publish_root / 'latest'} on http://{bound_host}:{bound_port}/ (follows 'latest'; "
-              "Ctrl-C to stop)", flush=True)
+        print(
+            f"serving {publish_root / 'latest'} on http://{bound_host}:{bound_port}/ (follows 'latest'; "
+            "Ctrl-C to stop)",
+            flush=True,
+        )
         try:
             httpd.serve_forever()
         except KeyboardInterrupt:
             pass
     return 0
-

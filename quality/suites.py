@@ -34,8 +34,11 @@ from great_expectations.data_context.types.base import (  # noqa: E402
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
 TOLERANCE = 0.01
 RATE = float(EUR_BGN_RATE)
-CODE_REGEXES = {"project_code": PROJECT_CODE_REGEX, "procedure_code": PROCEDURE_CODE_REGEX,
-                "programme_code": PROGRAMME_CODE_REGEX}
+CODE_REGEXES = {
+    "project_code": PROJECT_CODE_REGEX,
+    "procedure_code": PROCEDURE_CODE_REGEX,
+    "programme_code": PROGRAMME_CODE_REGEX,
+}
 # Rule names used in quarantine for the derived checks.
 RULE_NAMES = {
     "_check_grant_plus_own_minus_total": "grant_plus_own_equals_total",
@@ -64,10 +67,15 @@ class ValidationOutcome:
     rows: int = 0
 
     def as_dict(self) -> dict:
-        return {"table": self.table, "success": self.success, "rows": self.rows,
-                "expectations_evaluated": self.evaluated,
-                "expectations_failed": [f.__dict__ | {"examples": [str(e) for e in f.examples[:5]]}
-                                        for f in self.failures]}
+        return {
+            "table": self.table,
+            "success": self.success,
+            "rows": self.rows,
+            "expectations_evaluated": self.evaluated,
+            "expectations_failed": [
+                f.__dict__ | {"examples": [str(e) for e in f.examples[:5]]} for f in self.failures
+            ],
+        }
 
 
 @lru_cache(maxsize=1)
@@ -91,9 +99,13 @@ def _derived_columns(table: Table, df: pd.DataFrame) -> pd.DataFrame:
         return gap.where(frame.notna().all(axis=1))
 
     if {"amount_total", "amount_grant", "amount_own"} <= cols:
-        out["_check_grant_plus_own_minus_total"] = mismatch("amount_total", ["amount_grant", "amount_own"])
+        out["_check_grant_plus_own_minus_total"] = mismatch(
+            "amount_total", ["amount_grant", "amount_own"]
+        )
     if {"amount_grant", "amount_eu", "amount_national"} <= cols:
-        out["_check_eu_plus_national_minus_grant"] = mismatch("amount_grant", ["amount_eu", "amount_national"])
+        out["_check_eu_plus_national_minus_grant"] = mismatch(
+            "amount_grant", ["amount_eu", "amount_national"]
+        )
     for f in table.fields:
         if f.name.endswith("_eur") and f"{f.name[:-4]}_bgn" in cols:
             bgn, eur = df[f"{f.name[:-4]}_bgn"].astype("float64"), df[f.name].astype("float64")
@@ -106,8 +118,14 @@ def _derived_columns(table: Table, df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def build_suite(table: Table, columns: list[str], *, row_level: bool = True, table_level: bool = True,
-                value_sets: dict[str, list] | None = None) -> gx.ExpectationSuite:
+def build_suite(
+    table: Table,
+    columns: list[str],
+    *,
+    row_level: bool = True,
+    table_level: bool = True,
+    value_sets: dict[str, list] | None = None,
+) -> gx.ExpectationSuite:
     _context()  # suites need an active context
     E = gx.expectations
     suite = gx.ExpectationSuite(name=f"bgfunds.{table.name}")
@@ -140,13 +158,21 @@ def build_suite(table: Table, columns: list[str], *, row_level: bool = True, tab
 
 def _run(table: Table, frame: pd.DataFrame, suite: gx.ExpectationSuite, result_format: str):
     context = _context()
-    asset = context.data_sources.add_or_update_pandas("bgfunds").add_dataframe_asset(f"{table.name}_{id(frame)}")
-    batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(batch_parameters={"dataframe": frame})
+    asset = context.data_sources.add_or_update_pandas("bgfunds").add_dataframe_asset(
+        f"{table.name}_{id(frame)}"
+    )
+    batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(
+        batch_parameters={"dataframe": frame}
+    )
     return batch.validate(suite, result_format=result_format)
 
 
-def validate_table(table: Table, df: pd.DataFrame, value_sets: dict[str, list] | None = None,
-                   table_level: bool = True) -> ValidationOutcome:
+def validate_table(
+    table: Table,
+    df: pd.DataFrame,
+    value_sets: dict[str, list] | None = None,
+    table_level: bool = True,
+) -> ValidationOutcome:
     """Run the table's suite on a DataFrame; the outcome lists every failed expectation.
 
     `table_level=False` runs only the row-level rules (for one batch of a larger table;
@@ -157,18 +183,22 @@ def validate_table(table: Table, df: pd.DataFrame, value_sets: dict[str, list] |
     failures = [
         Failure(
             expectation=r.expectation_config.type,
-            column=r.expectation_config.kwargs.get("column") or str(r.expectation_config.kwargs.get("column_list")),
+            column=r.expectation_config.kwargs.get("column")
+            or str(r.expectation_config.kwargs.get("column_list")),
             unexpected_count=int(r.result.get("unexpected_count") or 0),
             examples=list(r.result.get("partial_unexpected_list") or []),
         )
         for r in result.results
         if not r.success
     ]
-    return ValidationOutcome(table.name, bool(result.success), len(result.results), failures, rows=len(df))
+    return ValidationOutcome(
+        table.name, bool(result.success), len(result.results), failures, rows=len(df)
+    )
 
 
-def screen_table(table: Table, df: pd.DataFrame, value_sets: dict[str, list] | None = None
-                 ) -> tuple[pd.DataFrame, list[dict]]:
+def screen_table(
+    table: Table, df: pd.DataFrame, value_sets: dict[str, list] | None = None
+) -> tuple[pd.DataFrame, list[dict]]:
     """Split off the rows that fail a row-level expectation: (kept rows, quarantine rows)."""
     if df.empty:
         return df, []
@@ -192,7 +222,7 @@ def screen_table(table: Table, df: pd.DataFrame, value_sets: dict[str, list] | N
                 "field": column,
                 "value": _plain(frame.at[idx, column]),
                 "message": f"{frame.at[idx, 'source_url']}: {table.name} row fails {rule}: "
-                           f"field {column} has value {_plain(frame.at[idx, column])!r}",
+                f"field {column} has value {_plain(frame.at[idx, column])!r}",
                 "source_url": frame.at[idx, "source_url"],
                 "fetched_at": frame.at[idx, "fetched_at"],
                 "content_sha256": frame.at[idx, "content_sha256"],
@@ -222,18 +252,27 @@ def _rule_name(expectation: str, column: str, value_sets: dict) -> str:
     }.get(expectation, expectation)
 
 
-def row_count_drops(previous: dict[str, int], current: dict[str, int], max_drop_share: float) -> list[str]:
+def row_count_drops(
+    previous: dict[str, int], current: dict[str, int], max_drop_share: float
+) -> list[str]:
     """Tables whose row count fell by more than `max_drop_share` since the last release."""
     problems = []
     for name, before in previous.items():
         after = current.get(name, 0)
         if before > 0 and (before - after) / before > max_drop_share:
-            problems.append(f"{name}: {before} -> {after} rows (more than {max_drop_share:.0%} fewer)")
+            problems.append(
+                f"{name}: {before} -> {after} rows (more than {max_drop_share:.0%} fewer)"
+            )
     return problems
 
 
-def screen_isun_tables(projects: pd.DataFrame, activities: pd.DataFrame, quarantine: pd.DataFrame,
-                       projects_table: Table, activities_table: Table) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def screen_isun_tables(
+    projects: pd.DataFrame,
+    activities: pd.DataFrame,
+    quarantine: pd.DataFrame,
+    projects_table: Table,
+    activities_table: Table,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Row-level screening before publishing: failing rows move to quarantine with their rule.
 
     A project that fails takes its activities with it (rule `parent_row_quarantined`), so
@@ -243,16 +282,26 @@ def screen_isun_tables(projects: pd.DataFrame, activities: pd.DataFrame, quarant
     codes = set(kept_projects["project_code"])
     orphaned = activities[~activities["project_code"].isin(codes)]
     for row in orphaned.itertuples(index=False):
-        rejected.append({
-            "table_name": activities_table.name, "record_key": f"{row.project_code}#{row.activity_no}",
-            "rule": "parent_row_quarantined", "field": "project_code", "value": row.project_code,
-            "message": f"{row.source_url}: activity {row.activity_no} of {row.project_code} set aside "
-                       "because its project was quarantined",
-            "source_url": row.source_url, "fetched_at": row.fetched_at, "content_sha256": row.content_sha256,
-        })
+        rejected.append(
+            {
+                "table_name": activities_table.name,
+                "record_key": f"{row.project_code}#{row.activity_no}",
+                "rule": "parent_row_quarantined",
+                "field": "project_code",
+                "value": row.project_code,
+                "message": f"{row.source_url}: activity {row.activity_no} of {row.project_code} set aside "
+                "because its project was quarantined",
+                "source_url": row.source_url,
+                "fetched_at": row.fetched_at,
+                "content_sha256": row.content_sha256,
+            }
+        )
     kept_activities, rejected_activities = screen_table(
-        activities_table, activities[activities["project_code"].isin(codes)])
+        activities_table, activities[activities["project_code"].isin(codes)]
+    )
     rejected += rejected_activities
     if rejected:
-        quarantine = pd.concat([quarantine, pd.DataFrame(rejected, columns=quarantine.columns)], ignore_index=True)
+        quarantine = pd.concat(
+            [quarantine, pd.DataFrame(rejected, columns=quarantine.columns)], ignore_index=True
+        )
     return kept_projects, kept_activities, quarantine

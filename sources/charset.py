@@ -26,8 +26,13 @@ def _known(name: str | None) -> str | None:
         return None
 
 
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
-         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 def _bomless_utf16(body: bytes) -> str | None:
@@ -48,7 +53,9 @@ def detect_charset(body: bytes, content_type: str | None = None) -> str:
     for bom, name in _BOMS:
         if body.startswith(bom):
             return name
-    declared = _known(m.group(1)) if content_type and (m := _HEADER_CHARSET.search(content_type)) else None
+    declared = (
+        _known(m.group(1)) if content_type and (m := _HEADER_CHARSET.search(content_type)) else None
+    )
     if declared:
         return declared
     meta = _META_CHARSET.search(body[:4096])

@@ -68,21 +68,30 @@ class CrawlState:
         row = self.con.execute(
             "SELECT r.run_id FROM crawl_runs r WHERE r.status IN ('running', 'blocked') AND EXISTS ("
             " SELECT 1 FROM crawl_queue q WHERE q.run_id = r.run_id AND q.done_at IS NULL)"
-            " ORDER BY r.run_id DESC LIMIT 1").fetchone()
+            " ORDER BY r.run_id DESC LIMIT 1"
+        ).fetchone()
         return row[0] if row else None
 
     def start_run(self) -> int:
-        run_id = self.con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM crawl_runs").fetchone()[0]
-        self.con.execute("INSERT INTO crawl_runs VALUES (?, ?, NULL, 'running', NULL)", [run_id, _now()])
+        run_id = self.con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM crawl_runs").fetchone()[
+            0
+        ]
+        self.con.execute(
+            "INSERT INTO crawl_runs VALUES (?, ?, NULL, 'running', NULL)", [run_id, _now()]
+        )
         return run_id
 
     def set_run_status(self, run_id: int, status: str, note: str | None = None) -> None:
         finished = _now() if status != "running" else None
-        self.con.execute("UPDATE crawl_runs SET status = ?, finished_at = ?, note = ? WHERE run_id = ?",
-                         [status, finished, note, run_id])
+        self.con.execute(
+            "UPDATE crawl_runs SET status = ?, finished_at = ?, note = ? WHERE run_id = ?",
+            [status, finished, note, run_id],
+        )
 
     # contracts
-    def record_listing(self, contracts: dict[str, str], links: dict[str, str] | None = None) -> None:
+    def record_listing(
+        self, contracts: dict[str, str], links: dict[str, str] | None = None
+    ) -> None:
         """Upsert every listed id (the decoded token) with its listing fingerprint and the link it was listed
         under, in one statement (80 000 ids in well under a second)."""
         if not contracts:
@@ -90,18 +99,24 @@ class CrawlState:
         import pyarrow as pa
 
         links = links or {}
-        listed = pa.table({"contract_id": pa.array(list(contracts), pa.string()),
-                           "listing_fingerprint": pa.array(list(contracts.values()), pa.string()),
-                           "page_url": pa.array([links.get(cid) for cid in contracts], pa.string())})
+        listed = pa.table(
+            {
+                "contract_id": pa.array(list(contracts), pa.string()),
+                "listing_fingerprint": pa.array(list(contracts.values()), pa.string()),
+                "page_url": pa.array([links.get(cid) for cid in contracts], pa.string()),
+            }
+        )
         self.con.register("_listed", listed)
         try:
             self.con.execute(
-                "INSERT INTO crawl_contracts (contract_id, first_seen_at, last_listed_at, listing_fingerprint, page_url)"
+                "INSERT INTO crawl_contracts (contract_id, first_seen_at, last_listed_at, "
+                "listing_fingerprint, page_url)"
                 " SELECT contract_id, ?, ?, listing_fingerprint, page_url FROM _listed ON CONFLICT (contract_id)"
                 " DO UPDATE SET last_listed_at = excluded.last_listed_at,"
                 " listing_fingerprint = excluded.listing_fingerprint,"
                 " page_url = coalesce(excluded.page_url, crawl_contracts.page_url)",
-                [_now(), _now()])
+                [_now(), _now()],
+            )
         finally:
             self.con.unregister("_listed")
 
@@ -109,22 +124,33 @@ class CrawlState:
     def add_listing_pages(self, urls: list[str]) -> None:
         if urls:
             now = _now()
-            self.con.executemany("INSERT INTO crawl_listing_pages VALUES (?, ?, NULL) ON CONFLICT (url) DO NOTHING",
-                                 [[u, now] for u in dict.fromkeys(urls)])
+            self.con.executemany(
+                "INSERT INTO crawl_listing_pages VALUES (?, ?, NULL) ON CONFLICT (url) DO NOTHING",
+                [[u, now] for u in dict.fromkeys(urls)],
+            )
 
     def listing_frontier(self, limit: int) -> list[str]:
         """Listing pages never fetched first, then the longest unfetched: where discovery goes on tonight."""
-        return [r[0] for r in self.con.execute(
-            "SELECT url FROM crawl_listing_pages ORDER BY last_fetched_at NULLS FIRST, first_seen_at, url LIMIT ?",
-            [max(limit, 0)]).fetchall()]
+        return [
+            r[0]
+            for r in self.con.execute(
+                "SELECT url FROM crawl_listing_pages ORDER BY last_fetched_at NULLS FIRST, first_seen_at, url LIMIT ?",
+                [max(limit, 0)],
+            ).fetchall()
+        ]
 
     def mark_listing_fetched(self, url: str) -> None:
         now = _now()
-        self.con.execute("INSERT INTO crawl_listing_pages VALUES (?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
-                         " last_fetched_at = excluded.last_fetched_at", [url, now, now])
+        self.con.execute(
+            "INSERT INTO crawl_listing_pages VALUES (?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
+            " last_fetched_at = excluded.last_fetched_at",
+            [url, now, now],
+        )
 
     def page_url(self, contract_id: str) -> str | None:
-        row = self.con.execute("SELECT page_url FROM crawl_contracts WHERE contract_id = ?", [contract_id]).fetchone()
+        row = self.con.execute(
+            "SELECT page_url FROM crawl_contracts WHERE contract_id = ?", [contract_id]
+        ).fetchone()
         return row[0] if row else None
 
     def plan(self, run_id: int, budget: int) -> list[tuple[str, str]]:
@@ -139,17 +165,26 @@ class CrawlState:
             ORDER BY CASE reason WHEN 'new' THEN 0 WHEN 'changed' THEN 1 ELSE 2 END,
                      last_fetched_at NULLS FIRST, contract_id
             LIMIT ?
-            """, [max(budget, 0)]).fetchall()
+            """,
+            [max(budget, 0)],
+        ).fetchall()
         if rows:
             import pyarrow as pa
 
-            queue = pa.table({"position": pa.array(range(len(rows)), pa.int32()),
-                              "contract_id": pa.array([cid for cid, _ in rows], pa.string()),
-                              "reason": pa.array([reason for _, reason in rows], pa.string())})
+            queue = pa.table(
+                {
+                    "position": pa.array(range(len(rows)), pa.int32()),
+                    "contract_id": pa.array([cid for cid, _ in rows], pa.string()),
+                    "reason": pa.array([reason for _, reason in rows], pa.string()),
+                }
+            )
             self.con.register("_planned", queue)
             try:
-                self.con.execute("INSERT INTO crawl_queue SELECT ?, position, contract_id, reason, NULL, NULL"
-                                 " FROM _planned", [run_id])
+                self.con.execute(
+                    "INSERT INTO crawl_queue SELECT ?, position, contract_id, reason, NULL, NULL"
+                    " FROM _planned",
+                    [run_id],
+                )
             finally:
                 self.con.unregister("_planned")
         return rows
@@ -157,22 +192,37 @@ class CrawlState:
     def pending(self, run_id: int) -> list[tuple[int, str, str]]:
         return self.con.execute(
             "SELECT position, contract_id, reason FROM crawl_queue WHERE run_id = ? AND done_at IS NULL"
-            " ORDER BY position", [run_id]).fetchall()
+            " ORDER BY position",
+            [run_id],
+        ).fetchall()
 
-    def mark_done(self, run_id: int, position: int, contract_id: str, outcome: str,
-                  sha256: str | None = None, status: int | None = None) -> None:
+    def mark_done(
+        self,
+        run_id: int,
+        position: int,
+        contract_id: str,
+        outcome: str,
+        sha256: str | None = None,
+        status: int | None = None,
+    ) -> None:
         now = _now()
         self.con.execute("BEGIN")
-        self.con.execute("UPDATE crawl_queue SET done_at = ?, outcome = ? WHERE run_id = ? AND position = ?",
-                         [now, outcome, run_id, position])
+        self.con.execute(
+            "UPDATE crawl_queue SET done_at = ?, outcome = ? WHERE run_id = ? AND position = ?",
+            [now, outcome, run_id, position],
+        )
         if sha256 is not None:
             self.con.execute(
                 "UPDATE crawl_contracts SET last_fetched_at = ?, last_sha256 = ?, last_status = ?,"
                 " fetched_fingerprint = listing_fingerprint WHERE contract_id = ?",
-                [now, sha256, status, contract_id])
+                [now, sha256, status, contract_id],
+            )
         self.con.execute("COMMIT")
 
     def counts(self) -> dict[str, int]:
-        return dict(self.con.execute(
-            "SELECT 'contracts', count(*) FROM crawl_contracts UNION ALL"
-            " SELECT 'fetched', count(*) FROM crawl_contracts WHERE last_fetched_at IS NOT NULL").fetchall())
+        return dict(
+            self.con.execute(
+                "SELECT 'contracts', count(*) FROM crawl_contracts UNION ALL"
+                " SELECT 'fetched', count(*) FROM crawl_contracts WHERE last_fetched_at IS NOT NULL"
+            ).fetchall()
+        )

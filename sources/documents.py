@@ -26,8 +26,27 @@ import lxml.html
 
 from sources.charset import decode_body
 
-_BLOCKS = {"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "br", "section", "article", "table", "ul", "ol",
-           "dt", "dd", "label"}
+_BLOCKS = {
+    "p",
+    "div",
+    "li",
+    "tr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "br",
+    "section",
+    "article",
+    "table",
+    "ul",
+    "ol",
+    "dt",
+    "dd",
+    "label",
+}
 
 
 class DocumentError(ValueError):
@@ -92,7 +111,15 @@ def _too_deep(html: str) -> bool:
     for m in re.finditer(r"<(/?)([a-zA-Z][\w-]*)[^>]*?(/?)>", html):
         if m.group(1):
             depth = max(depth - 1, 0)
-        elif not m.group(3) and m.group(2).lower() not in {"br", "img", "hr", "meta", "link", "input", "wbr"}:
+        elif not m.group(3) and m.group(2).lower() not in {
+            "br",
+            "img",
+            "hr",
+            "meta",
+            "link",
+            "input",
+            "wbr",
+        }:
             depth += 1
             deepest = max(deepest, depth)
             if deepest > _LXML_MAX_DEPTH - 10:
@@ -126,12 +153,18 @@ def _check_docx_zip(path: Path, data: bytes, limits: ReadLimits) -> None:
         raise DocumentError(f"{path}: not a readable DOCX: {exc}") from exc
     total = sum(i.file_size for i in infos)
     if total > limits.max_docx_uncompressed_bytes:
-        raise DocumentError(f"{path}: DOCX would inflate to {total} bytes (limit "
-                            f"{limits.max_docx_uncompressed_bytes}): refused as a possible zip bomb")
+        raise DocumentError(
+            f"{path}: DOCX would inflate to {total} bytes (limit "
+            f"{limits.max_docx_uncompressed_bytes}): refused as a possible zip bomb"
+        )
     for info in infos:
-        if info.file_size > 1024 * 1024 and info.file_size > limits.max_docx_ratio * max(info.compress_size, 1):
-            raise DocumentError(f"{path}: DOCX part {info.filename} inflates {info.compress_size} bytes to "
-                                f"{info.file_size}: refused as a possible zip bomb")
+        if info.file_size > 1024 * 1024 and info.file_size > limits.max_docx_ratio * max(
+            info.compress_size, 1
+        ):
+            raise DocumentError(
+                f"{path}: DOCX part {info.filename} inflates {info.compress_size} bytes to "
+                f"{info.file_size}: refused as a possible zip bomb"
+            )
 
 
 def _read_pdf(path: Path, data: bytes, limits: ReadLimits) -> str:
@@ -147,8 +180,10 @@ def _read_pdf(path: Path, data: bytes, limits: ReadLimits) -> str:
         texts, chars = [], 0
         for number, page in enumerate(pages, 1):
             if time.monotonic() > deadline:
-                raise DocumentError(f"{path}: PDF text extraction took over {limits.max_pdf_seconds:g} s "
-                                    f"(stopped at page {number} of {len(pages)})")
+                raise DocumentError(
+                    f"{path}: PDF text extraction took over {limits.max_pdf_seconds:g} s "
+                    f"(stopped at page {number} of {len(pages)})"
+                )
             text = page.extract_text() or ""
             chars += len(text)
             if chars > limits.max_text_chars:
@@ -161,8 +196,12 @@ def _read_pdf(path: Path, data: bytes, limits: ReadLimits) -> str:
         raise DocumentError(f"{path}: not a readable PDF: {exc}") from exc
 
 
-def read_document(path: Path | str, data: bytes | None = None, content_type: str | None = None,
-                  limits: ReadLimits = LIMITS) -> tuple[str, str]:
+def read_document(
+    path: Path | str,
+    data: bytes | None = None,
+    content_type: str | None = None,
+    limits: ReadLimits = LIMITS,
+) -> tuple[str, str]:
     """(text, format) for a file or for fetched bytes; format is html, text, pdf or docx."""
     path = Path(path)
     try:
@@ -193,7 +232,9 @@ def read_document(path: Path | str, data: bytes | None = None, content_type: str
         return "\n".join(lines), "docx"
     from sources.charset import detect_charset
 
-    if b"\x00" in data[:4096] and not detect_charset(data, content_type).startswith(("utf-16", "utf-32")):
+    if b"\x00" in data[:4096] and not detect_charset(data, content_type).startswith(
+        ("utf-16", "utf-32")
+    ):
         raise DocumentError(f"{path}: binary content that is not PDF or DOCX")
     text = decode_body(data, content_type)
     if suffix in {".html", ".htm"} or re.search(r"<(html|body|div|p)\b", text[:2000], re.I):

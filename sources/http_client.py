@@ -167,12 +167,16 @@ class PoliteClient:
         host = (urlparse(url).hostname or "").lower()
         if host not in self.policy.allowed_hosts:
             self.stats.refused_foreign += 1
-            raise ForeignHostError(f"{url}: host {host!r} is not on the allow-list {sorted(self.policy.allowed_hosts)}")
+            raise ForeignHostError(
+                f"{url}: host {host!r} is not on the allow-list {sorted(self.policy.allowed_hosts)}"
+            )
         if urlparse(url).scheme not in ("http", "https"):
             self.stats.refused_foreign += 1
             raise ForeignHostError(f"{url}: scheme {urlparse(url).scheme!r} is not http(s)")
         if host in self.blocked_hosts:
-            raise HostBlockedError(url, f"host blocked earlier in this run: {self.blocked_hosts[host]}")
+            raise HostBlockedError(
+                url, f"host blocked earlier in this run: {self.blocked_hosts[host]}"
+            )
         return host
 
     @property
@@ -192,11 +196,19 @@ class PoliteClient:
             except (ResponseTooLargeError, DeadlineError, RedirectError, RobotsDisallowedError):
                 self.stats.errors += 1
                 raise
-            except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
-                    TruncatedBodyError, TimeoutError, ConnectionError) as exc:
+            except (
+                requests.Timeout,
+                requests.ConnectionError,
+                requests.exceptions.ChunkedEncodingError,
+                TruncatedBodyError,
+                TimeoutError,
+                ConnectionError,
+            ) as exc:
                 if attempt >= self.policy.max_retries:
                     self.stats.errors += 1
-                    raise FetchError(f"{url}: {type(exc).__name__} after {attempt + 1} attempts: {exc}") from exc
+                    raise FetchError(
+                        f"{url}: {type(exc).__name__} after {attempt + 1} attempts: {exc}"
+                    ) from exc
                 attempt += 1
                 self._backoff(url, host, attempt, None, type(exc).__name__)
                 continue
@@ -204,26 +216,46 @@ class PoliteClient:
                 self._store(url, response, body)  # every response is archived, errors included
                 if attempt >= self.policy.max_retries:
                     self.stats.errors += 1
-                    raise FetchError(f"{url}: HTTP {response.status_code} after {attempt + 1} attempts")
+                    raise FetchError(
+                        f"{url}: HTTP {response.status_code} after {attempt + 1} attempts"
+                    )
                 attempt += 1
-                self._backoff(url, host, attempt, response.headers.get("Retry-After"), f"HTTP {response.status_code}")
+                self._backoff(
+                    url,
+                    host,
+                    attempt,
+                    response.headers.get("Retry-After"),
+                    f"HTTP {response.status_code}",
+                )
                 continue
             break
 
         if response.status_code == 304:
             self.stats.not_modified += 1
             previous = self._validators[url]
-            record = self.archive.store_not_modified(previous, fetched_at=_now(), headers=dict(response.headers))
+            record = self.archive.store_not_modified(
+                previous, fetched_at=_now(), headers=dict(response.headers)
+            )
             return FetchResult(url, record, self.archive.read(previous.sha256), not_modified=True)
 
         record = self._store(url, response, body)  # raw first, even a WAF page (it is evidence)
         reason = block_reason(body) if response.status_code == 200 else None
-        if reason is None and expect == "xlsx" and response.status_code == 200 and not body.startswith(XLSX_SIGNATURE):
+        if (
+            reason is None
+            and expect == "xlsx"
+            and response.status_code == 200
+            and not body.startswith(XLSX_SIGNATURE)
+        ):
             reason = "an XLSX export came back without the PK signature"
         if reason:
             self.stats.blocks += 1
             self.blocked_hosts[host] = reason
-            log.warning("BLOCKED %s: %s; backing off and not requesting %s again in this run", url, reason, host)
+            log.warning(
+                "BLOCKED %s: %s; backing off and not requesting %s again in this run",
+                url,
+                reason,
+                host,
+            )
             raise HostBlockedError(url, reason)
         if response.status_code != 200:
             self.stats.errors += 1
@@ -273,8 +305,11 @@ class PoliteClient:
         robots = self._robots[host]
         if robots is None or not robots.can_fetch(self.policy.user_agent_product, url):
             self.stats.robots_disallowed += 1
-            why = "robots.txt could not be read (5xx or unreachable): nothing allowed" if robots is None \
+            why = (
+                "robots.txt could not be read (5xx or unreachable): nothing allowed"
+                if robots is None
                 else "robots.txt disallows it"
+            )
             raise RobotsDisallowedError(f"{url}: {why}")
 
     def _read_robots(self, url: str, host: str) -> urllib.robotparser.RobotFileParser | None:
@@ -283,10 +318,16 @@ class PoliteClient:
         parser = urllib.robotparser.RobotFileParser(robots_url)
         self._spend(host)
         try:
-            with self.session.get(robots_url, timeout=(self.policy.connect_timeout, self.policy.read_timeout),
-                                  stream=True, allow_redirects=False) as response:
+            with self.session.get(
+                robots_url,
+                timeout=(self.policy.connect_timeout, self.policy.read_timeout),
+                stream=True,
+                allow_redirects=False,
+            ) as response:
                 status = response.status_code
-                body = self._read_body(robots_url, response, self.clock() + self.policy.response_deadline_seconds)
+                body = self._read_body(
+                    robots_url, response, self.clock() + self.policy.response_deadline_seconds
+                )
         except (requests.RequestException, FetchError, OSError) as exc:
             log.warning("robots.txt of %s unreadable (%s): not crawling it in this run", host, exc)
             return None
@@ -294,7 +335,9 @@ class PoliteClient:
             self._drop_connections()
             self._last_request[host] = self.clock()
         if status >= 500 or status == 429:
-            log.warning("robots.txt of %s answered HTTP %d: not crawling it in this run", host, status)
+            log.warning(
+                "robots.txt of %s answered HTTP %d: not crawling it in this run", host, status
+            )
             return None
         if status >= 300:  # 3xx (not followed) and 4xx: no rules, everything allowed
             parser.parse([])
@@ -312,12 +355,19 @@ class PoliteClient:
             self._spend(host)
             deadline = self.clock() + self.policy.response_deadline_seconds
             try:
-                with self.session.get(current, headers={**headers, "Connection": "close"}, timeout=timeout,
-                                      stream=True, allow_redirects=False) as response:
+                with self.session.get(
+                    current,
+                    headers={**headers, "Connection": "close"},
+                    timeout=timeout,
+                    stream=True,
+                    allow_redirects=False,
+                ) as response:
                     if response.status_code in REDIRECT_STATUSES:
                         location = response.headers.get("Location")
                         if not location:
-                            raise RedirectError(f"{current}: HTTP {response.status_code} without a Location header")
+                            raise RedirectError(
+                                f"{current}: HTTP {response.status_code} without a Location header"
+                            )
                         self.stats.redirects += 1
                         target = urljoin(current, location)
                         log.info("redirect %d: %s -> %s", response.status_code, current, target)
@@ -326,10 +376,16 @@ class PoliteClient:
                         seen.add(target)
                         current, headers = target, {}
                         continue
-                    body = b"" if response.status_code == 304 else self._read_body(current, response, deadline)
+                    body = (
+                        b""
+                        if response.status_code == 304
+                        else self._read_body(current, response, deadline)
+                    )
             finally:
                 self._drop_connections()
-                self._last_request[host] = self.clock()  # the interval runs from the end of this response
+                self._last_request[host] = (
+                    self.clock()
+                )  # the interval runs from the end of this response
             self.stats.bytes += len(body)
             return response, body
         raise RedirectError(f"{url}: more than {self.policy.max_redirects} redirects")
@@ -345,7 +401,9 @@ class PoliteClient:
         declared_text = response.headers.get("Content-Length", "")
         declared = int(declared_text) if declared_text.strip().isdigit() else None
         if declared is not None and declared > self.policy.max_response_bytes:
-            raise ResponseTooLargeError(f"{url}: Content-Length {declared} exceeds cap {self.policy.max_response_bytes}")
+            raise ResponseTooLargeError(
+                f"{url}: Content-Length {declared} exceeds cap {self.policy.max_response_bytes}"
+            )
         raw = response.raw._fp  # http.client.HTTPResponse: read it ourselves, chunk by chunk
         chunked = bool(getattr(raw, "chunked", False))
         if declared is not None and not chunked:
@@ -353,12 +411,16 @@ class PoliteClient:
         chunks, size = [], 0
         while True:
             if self.clock() > deadline:
-                raise DeadlineError(f"{url}: response not complete after {self.policy.response_deadline_seconds:g} s "
-                                    f"({size} bytes so far)")
+                raise DeadlineError(
+                    f"{url}: response not complete after {self.policy.response_deadline_seconds:g} s "
+                    f"({size} bytes so far)"
+                )
             if declared is not None and not chunked and size >= declared:
                 extra = _extra_bytes(raw)
                 if extra:
-                    raise TruncatedBodyError(f"{url}: body longer than its Content-Length {declared}")
+                    raise TruncatedBodyError(
+                        f"{url}: body longer than its Content-Length {declared}"
+                    )
                 break
             try:
                 chunk = raw.read1(64 * 1024)
@@ -370,26 +432,40 @@ class PoliteClient:
                 break
             size += len(chunk)
             if size > self.policy.max_response_bytes:
-                raise ResponseTooLargeError(f"{url}: body exceeds cap {self.policy.max_response_bytes} bytes")
+                raise ResponseTooLargeError(
+                    f"{url}: body exceeds cap {self.policy.max_response_bytes} bytes"
+                )
             chunks.append(chunk)
         if declared is not None and not chunked and size != declared:
             raise TruncatedBodyError(f"{url}: body of {size} bytes, Content-Length says {declared}")
-        return _decode_content(url, b"".join(chunks), response.headers.get("Content-Encoding", ""),
-                               self.policy.max_response_bytes)
+        return _decode_content(
+            url,
+            b"".join(chunks),
+            response.headers.get("Content-Encoding", ""),
+            self.policy.max_response_bytes,
+        )
 
     def _store(self, url: str, response: requests.Response, body: bytes) -> RawResponse:
         headers = {k: v for k, v in response.headers.items() if k.lower() != "content-encoding"}
-        return self.archive.store(url, body, status=response.status_code, headers=headers, fetched_at=_now())
+        return self.archive.store(
+            url, body, status=response.status_code, headers=headers, fetched_at=_now()
+        )
 
-    def _backoff(self, url: str, host: str, attempt: int, retry_after: str | None, why: str) -> None:
+    def _backoff(
+        self, url: str, host: str, attempt: int, retry_after: str | None, why: str
+    ) -> None:
         self.stats.retries += 1
-        ceiling = min(self.policy.backoff_max_seconds, self.policy.backoff_base_seconds * 2 ** (attempt - 1))
+        ceiling = min(
+            self.policy.backoff_max_seconds, self.policy.backoff_base_seconds * 2 ** (attempt - 1)
+        )
         delay = self.rng.uniform(ceiling / 2, ceiling)  # jitter
         server_says = _retry_after_seconds(retry_after)
         if server_says is not None:
             if server_says > self.policy.max_retry_after_seconds:
-                reason = (f"Retry-After {server_says:.0f} s exceeds our maximum of "
-                          f"{self.policy.max_retry_after_seconds:.0f} s: not requesting {host} again in this run")
+                reason = (
+                    f"Retry-After {server_says:.0f} s exceeds our maximum of "
+                    f"{self.policy.max_retry_after_seconds:.0f} s: not requesting {host} again in this run"
+                )
                 self.blocked_hosts[host] = reason
                 log.warning("DEFERRED %s: %s", url, reason)
                 raise HostDeferredError(url, reason)

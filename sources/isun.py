@@ -110,14 +110,31 @@ PARTICIPANT_ROLES = {
     L["Project_Details_Subcontractors"]: ("subcontractor", L["Project_Details_Subcontractor"]),
     L["Project_Details_Members"]: ("consortium_member", L["Project_Details_Member"]),
 }
-CONTRACT_TABS = frozenset({"BasicData", "Activities", "Participants", "FinancialInformation",
-                           "Indicators", "Procurements", "PrintProject"})
+CONTRACT_TABS = frozenset(
+    {
+        "BasicData",
+        "Activities",
+        "Participants",
+        "FinancialInformation",
+        "Indicators",
+        "Procurements",
+        "PrintProject",
+    }
+)
 NO_DATA_TEXT = L["Project_Details_None"]
 
 # Decimal.cshtml: DecimalToStringDecimalPointSpace, "N" format of en-US with " " groups: 2 846 935.42, -1 000.00.
 AMOUNT = r"-?\d{1,3}(?:[ \u00a0]\d{3})*(?:[.,]\d+)?"
-_CURRENCY_WORDS = {"BGN": "BGN", "ЛВ": "BGN", "ЛВ.": "BGN", "ЛЕВА": "BGN", "ЛЕВ": "BGN",
-                   "EUR": "EUR", "ЕВРО": "EUR", "€": "EUR"}
+_CURRENCY_WORDS = {
+    "BGN": "BGN",
+    "ЛВ": "BGN",
+    "ЛВ.": "BGN",
+    "ЛЕВА": "BGN",
+    "ЛЕВ": "BGN",
+    "EUR": "EUR",
+    "ЕВРО": "EUR",
+    "€": "EUR",
+}
 _SUFFIXED = re.compile(rf"^(?P<amount>{AMOUNT})?\s*(?P<unit>[^\d\s].*)?$")
 # The page note: "Всички суми са в <currency words>" up to "/" or the end of the sentence.
 _NOTE_START = L["Global_NoteBGN"].split(" български")[0]  # "Всички суми са в"
@@ -148,7 +165,9 @@ class ParsedIsunPage:
     participants: list[dict[str, str | None]] | None = None
     indicators: list[dict[str, str]] | None = None
     procurements: list[dict[str, str | None]] | None = None
-    currencies: dict[str, str] = field(default_factory=dict)  # where -> BGN/EUR, every statement seen
+    currencies: dict[str, str] = field(
+        default_factory=dict
+    )  # where -> BGN/EUR, every statement seen
     unknown_labels: list[str] = field(default_factory=list)
 
     @property
@@ -159,6 +178,7 @@ class ParsedIsunPage:
 
 
 # --- ids and URLs -----------------------------------------------------------------------------
+
 
 def contract_id_and_tab(url: str) -> tuple[str | None, str | None]:
     """`/bg/0/0/Project/Activities?contractId=Zm9v%2Bbg%3D%3D&isHistoric=False` -> ("Zm9v+bg==", "Activities").
@@ -180,16 +200,21 @@ def is_historic_from_url(url: str) -> bool | None:
     return None if not values else values[0].strip().lower() == "true"
 
 
-def contract_tab_url(page_url: str, tab: str, contract_id: str, is_historic: bool | None = None) -> str:
+def contract_tab_url(
+    page_url: str, tab: str, contract_id: str, is_historic: bool | None = None
+) -> str:
     """The URL of `tab` for a contract, on the same `/{lang}/{op}/{pr}/Project/` path as `page_url`."""
     parsed = urlparse(page_url)
     prefix = parsed.path.rsplit("/", 1)[0] if "/Project/" in parsed.path else "/bg/0/0/Project"
     historic = is_historic if is_historic is not None else bool(is_historic_from_url(page_url))
-    return (f"{parsed.scheme}://{parsed.netloc}{prefix}/{tab}"
-            f"?contractId={quote(contract_id, safe='')}&isHistoric={'True' if historic else 'False'}")
+    return (
+        f"{parsed.scheme}://{parsed.netloc}{prefix}/{tab}"
+        f"?contractId={quote(contract_id, safe='')}&isHistoric={'True' if historic else 'False'}"
+    )
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
 
 def _clean(text: str | None) -> str:
     """Runs of whitespace (NBSP included) to one space, trimmed; str.split is regex `\\s+` at C speed."""
@@ -201,14 +226,14 @@ def _has_class(cls: str) -> str:
 
 
 def currency_word(text: str | None) -> str | None:
-    """"BGN", "лв.", "евро", "€" ... -> "BGN"/"EUR"; None where the text names no currency."""
+    """ "BGN", "лв.", "евро", "€" ... -> "BGN"/"EUR"; None where the text names no currency."""
     if not text:
         return None
     return _CURRENCY_WORDS.get(_clean(text).upper().rstrip("*").strip())
 
 
 def split_amount(text: str) -> tuple[str | None, str | None]:
-    """"2 846 935.42 BGN" -> ("2 846 935.42", "BGN text"); "85.00 %" -> ("85.00", "%")."""
+    """ "2 846 935.42 BGN" -> ("2 846 935.42", "BGN text"); "85.00 %" -> ("85.00", "%")."""
     m = _SUFFIXED.match(_clean(text))
     if not m:
         return _clean(text) or None, None
@@ -221,8 +246,14 @@ def note_currencies(text: str) -> list[str]:
     found = []
     for m in _NOTE.finditer(text):
         words = m.group("words")
-        hits = {("BGN" if (c.group(1) or "").upper() == "BGN" or (c.group(2) or "").lower().startswith("л")
-                 else "EUR") for c in _NOTE_CURRENCY.finditer(words)}
+        hits = {
+            (
+                "BGN"
+                if (c.group(1) or "").upper() == "BGN" or (c.group(2) or "").lower().startswith("л")
+                else "EUR"
+            )
+            for c in _NOTE_CURRENCY.finditer(words)
+        }
         found.extend(sorted(hits))
     return found
 
@@ -257,6 +288,7 @@ def _put_financial(page: ParsedIsunPage, key: str, value: str) -> None:
 
 # --- the page ---------------------------------------------------------------------------------
 
+
 def parse_isun_html(body: bytes | str, url: str) -> ParsedIsunPage:
     """Parse any ИСУН contract tab or PrintProject page into label-keyed text values."""
     if isinstance(body, str):
@@ -268,7 +300,9 @@ def parse_isun_html(body: bytes | str, url: str) -> ParsedIsunPage:
         raise PageStructureError(f"{url}: empty page")
     root = lxml.html.fromstring(body, parser=parser)
     contract_id, tab = contract_id_and_tab(url)
-    page = ParsedIsunPage(url=url, contract_id=contract_id, tab=tab, is_historic=is_historic_from_url(url))
+    page = ParsedIsunPage(
+        url=url, contract_id=contract_id, tab=tab, is_historic=is_historic_from_url(url)
+    )
     _parse_tab(root, page)
     if root.xpath("//table//tr/td[1]/strong"):
         _parse_print(root, page)
@@ -293,7 +327,9 @@ def _check_structure(page: ParsedIsunPage) -> None:
     if tab in needs and needs[tab][1] is None:
         what = needs[tab][0]
         label = L["Project_Details_EUMISNumber"] if what == "contract_code" else what
-        raise PageStructureError(f"{url}: no '{label}' section on a {tab} page (the page's structure changed?)")
+        raise PageStructureError(
+            f"{url}: no '{label}' section on a {tab} page (the page's structure changed?)"
+        )
     if tab == "PrintProject":
         for what in ("activities", "financial", "participants"):
             if getattr(page, what) is None:
@@ -311,7 +347,7 @@ def _parse_tab(root, page: ParsedIsunPage) -> None:
             link = item.xpath("./a")[0]
             page.fields["procedure"] = _clean(link.text_content())
             page.fields["procedure_url"] = link.get("href") or ""
-        elif (m := _OFFER_LABEL.match(label)):
+        elif m := _OFFER_LABEL.match(label):
             page.procurements = page.procurements or []
             page.procurements.extend(_tab_offer(int(m.group(1)), value, item))
         elif label == L["Project_Details_NoProcurements"]:
@@ -336,8 +372,14 @@ def _parse_tab(root, page: ParsedIsunPage) -> None:
             page.participants.extend(_tab_participants(item, *PARTICIPANT_ROLES[label]))
         elif label == NO_DATA_TEXT:
             # The "Няма" of the financial-corrections box, the indicators and the procurements tabs.
-            box = _clean("".join(item.xpath("ancestor::div[" + _has_class("project-info-box") + "][1]"
-                                            "//div[" + _has_class("head") + "]//text()")))
+            box = _clean(
+                "".join(
+                    item.xpath(
+                        "ancestor::div[" + _has_class("project-info-box") + "][1]"
+                        "//div[" + _has_class("head") + "]//text()"
+                    )
+                )
+            )
             if box == L["Project_Details_FinancialCorrections"]:
                 page.corrections = []
             elif box == L["Project_Details_Indicators"]:
@@ -348,7 +390,11 @@ def _parse_tab(root, page: ParsedIsunPage) -> None:
     for strong in root.xpath(f"//div[{_has_class('content')}]/strong"):
         label = _clean(strong.text_content())
         following = strong.getnext()
-        if label == L["Project_Details_ExecutionPlace"] and following is not None and following.tag == "ul":
+        if (
+            label == L["Project_Details_ExecutionPlace"]
+            and following is not None
+            and following.tag == "ul"
+        ):
             page.places = [_clean(li.text_content()) for li in following.xpath("./li")]
         elif label == L["Project_Details_Activities"]:
             table = strong.xpath("following-sibling::div[1]//table")
@@ -365,8 +411,11 @@ def _parse_tab(root, page: ParsedIsunPage) -> None:
 
 def _activity_table(table, url: str) -> list[dict[str, str]]:
     header = [_clean(th.text_content()) for th in table.xpath("./thead/tr[1]/th")]
-    want = [L["Project_Details_Activity"], L["Project_Details_Activity_ContractedAmount"],
-            L["Project_Details_Activity_ReportedAmount"]]
+    want = [
+        L["Project_Details_Activity"],
+        L["Project_Details_Activity_ContractedAmount"],
+        L["Project_Details_Activity_ReportedAmount"],
+    ]
     if header != want:
         raise PageStructureError(f"{url}: activities table header is {header}, expected {want}")
     rows = []
@@ -387,15 +436,17 @@ def _tab_participants(item, role: str, singular: str) -> list[dict[str, str | No
             if not cells:
                 continue
             link = cells[0].xpath(".//a[@href]")
-            rows.append({
-                "role": role,
-                "is_natural_person": "true" if is_person else "false",
-                "name": _clean(cells[0].text_content()),
-                "company_url": link[0].get("href") if link else None,
-                "contracted": _clean(cells[1].text_content()) if len(cells) > 1 else None,
-                "reported": _clean(cells[2].text_content()) if len(cells) > 2 else None,
-                "has_eik_prefix": "true",
-            })
+            rows.append(
+                {
+                    "role": role,
+                    "is_natural_person": "true" if is_person else "false",
+                    "name": _clean(cells[0].text_content()),
+                    "company_url": link[0].get("href") if link else None,
+                    "contracted": _clean(cells[1].text_content()) if len(cells) > 1 else None,
+                    "reported": _clean(cells[2].text_content()) if len(cells) > 2 else None,
+                    "has_eik_prefix": "true",
+                }
+            )
     return rows
 
 
@@ -406,9 +457,16 @@ def _indicator_table(table) -> list[dict[str, str]]:
         if len(cells) != 5:
             continue
         m = re.match(r"^(\d+)\.\s*(.*)$", cells[0])
-        rows.append({"indicator_no": m.group(1) if m else str(len(rows) + 1),
-                     "name": m.group(2) if m else cells[0], "unit": cells[1],
-                     "base": cells[2], "target": cells[3], "reached": cells[4]})
+        rows.append(
+            {
+                "indicator_no": m.group(1) if m else str(len(rows) + 1),
+                "name": m.group(2) if m else cells[0],
+                "unit": cells[1],
+                "base": cells[2],
+                "target": cells[3],
+                "reached": cells[4],
+            }
+        )
     return rows
 
 
@@ -417,14 +475,25 @@ def _corrections_table(table) -> list[dict[str, str]]:
     for tr in table.xpath("./tbody/tr"):
         cells = [_clean(td.text_content()) for td in tr.xpath("./td")]
         if len(cells) == 6:
-            rows.append(dict(zip(("reason", "percent", "grant", "own", "total", "contract"), cells, strict=True)))
+            rows.append(
+                dict(
+                    zip(
+                        ("reason", "percent", "grant", "own", "total", "contract"),
+                        cells,
+                        strict=True,
+                    )
+                )
+            )
     return rows
 
 
 def _offer_head(text: str) -> tuple[str | None, str | None]:
-    """"Предмет на предвидената процедура: X, Прогнозна стойност: 1 000.00" -> (X, "1 000.00")."""
-    m = re.match(rf"^{L['Project_Details_Offer_ProcurementPlanName']}:\s*(?P<subject>.*?),\s*"
-                 rf"{L['Project_Details_Offer_Amount']}:\s*(?P<amount>{AMOUNT})?\s*$", text)
+    """ "Предмет на предвидената процедура: X, Прогнозна стойност: 1 000.00" -> (X, "1 000.00")."""
+    m = re.match(
+        rf"^{L['Project_Details_Offer_ProcurementPlanName']}:\s*(?P<subject>.*?),\s*"
+        rf"{L['Project_Details_Offer_Amount']}:\s*(?P<amount>{AMOUNT})?\s*$",
+        text,
+    )
     return (m.group("subject"), m.group("amount")) if m else (text or None, None)
 
 
@@ -440,8 +509,15 @@ def _position(no: int, offer: tuple, li) -> dict[str, str | None]:
             contractor = rest or None
         elif head == L["Project_Details_Offer_ContractTotalFundedValue"]:
             value = rest or None
-    return {"offer_no": str(offer[0]), "subject": offer[1], "estimated": offer[2], "position_no": str(no),
-            "position_name": name, "contractor": contractor, "contract_value": value}
+    return {
+        "offer_no": str(offer[0]),
+        "subject": offer[1],
+        "estimated": offer[2],
+        "position_no": str(no),
+        "position_name": name,
+        "contractor": contractor,
+        "contract_value": value,
+    }
 
 
 def _offer_rows(offer_no: int, head_text: str, ul) -> list[dict[str, str | None]]:
@@ -449,14 +525,25 @@ def _offer_rows(offer_no: int, head_text: str, ul) -> list[dict[str, str | None]
     offer = (offer_no, subject, estimated)
     lis = ul.xpath("./li") if ul is not None else []
     if not lis:
-        return [{"offer_no": str(offer_no), "subject": subject, "estimated": estimated, "position_no": None,
-                 "position_name": None, "contractor": None, "contract_value": None}]
+        return [
+            {
+                "offer_no": str(offer_no),
+                "subject": subject,
+                "estimated": estimated,
+                "position_no": None,
+                "position_name": None,
+                "contractor": None,
+                "contract_value": None,
+            }
+        ]
     return [_position(j, offer, li) for j, li in enumerate(lis, start=1)]
 
 
 def _tab_offer(offer_no: int, value: str, item) -> list[dict[str, str | None]]:
     following = item.getnext()
-    return _offer_rows(offer_no, value, following if following is not None and following.tag == "ul" else None)
+    return _offer_rows(
+        offer_no, value, following if following is not None and following.tag == "ul" else None
+    )
 
 
 # --- PrintProject -----------------------------------------------------------------------------
@@ -464,23 +551,35 @@ def _tab_offer(offer_no: int, value: str, item) -> list[dict[str, str | None]]:
 # Amounts between labels are taken as text (a garbled one is quarantined by the transform, not lost with its page).
 _PRINT_ACTIVITY = re.compile(
     rf"^{L['Project_Details_Activity']}:\s*(?P<title>.*),\s*{L['Project_Details_Activity_ContractedAmount']}:"
-    rf"\s*(?P<contracted>[^,]*?)\s*,\s*{L['Project_Details_Activity_ReportedAmount']}:\s*(?P<reported>[^,]*?)$")
+    rf"\s*(?P<contracted>[^,]*?)\s*,\s*{L['Project_Details_Activity_ReportedAmount']}:\s*(?P<reported>[^,]*?)$"
+)
 _PRINT_INDICATOR = re.compile(
     rf"^(?P<name>.*),\s*{L['Project_Details_Indicator_Unit']}:\s*(?P<unit>.*?),\s*"
     rf"{L['Project_Details_Indicator_BaseTotalValue']}:\s*(?P<base>[^,]*?)\s*,\s*"
     rf"{L['Project_Details_Indicator_TargetAmount']}:\s*(?P<target>[^,]*?)\s*,\s*"
-    rf"{L['Project_Details_Indicator_CumulativeAmount']}:\s*(?P<reached>[^,]*?)$")
+    rf"{L['Project_Details_Indicator_CumulativeAmount']}:\s*(?P<reached>[^,]*?)$"
+)
 
 
 def _print_participant(role: str, singular: str, text: str) -> dict[str, str | None] | None:
     contracted_label = re.escape(L["Project_Details_Partner_ContractedAmount"]) + r"\*?"
     reported_label = re.escape(L["Project_Details_Partner_ReportedAmount"]) + r"\**"
-    m = re.match(rf"^{singular}:\s*(?P<name>.*),\s*{contracted_label}:\s*(?P<contracted>[^,]*?)"
-                 rf"(?:\s*,\s*{reported_label}:\s*(?P<reported>[^,]*?))?$", text)
+    m = re.match(
+        rf"^{singular}:\s*(?P<name>.*),\s*{contracted_label}:\s*(?P<contracted>[^,]*?)"
+        rf"(?:\s*,\s*{reported_label}:\s*(?P<reported>[^,]*?))?$",
+        text,
+    )
     if not m:
         return None
-    return {"role": role, "is_natural_person": None, "name": m.group("name"), "company_url": None,
-            "contracted": m.group("contracted"), "reported": m.group("reported"), "has_eik_prefix": "false"}
+    return {
+        "role": role,
+        "is_natural_person": None,
+        "name": m.group("name"),
+        "company_url": None,
+        "contracted": m.group("contracted"),
+        "reported": m.group("reported"),
+        "has_eik_prefix": "false",
+    }
 
 
 def _parse_print(root, page: ParsedIsunPage) -> None:
@@ -502,9 +601,13 @@ def _parse_print(root, page: ParsedIsunPage) -> None:
                 text = _clean(li.text_content())
                 m = _PRINT_ACTIVITY.match(text)
                 if not m:
-                    raise PageStructureError(f"{page.url}: activity line not shaped "
-                                             f"'Дейност: …, Договорена стойност: …, Отчетена стойност: …': {text[:120]!r}")
-                page.activities.append({k: m.group(k) or "" for k in ("title", "contracted", "reported")})
+                    raise PageStructureError(
+                        f"{page.url}: activity line not shaped "
+                        f"'Дейност: …, Договорена стойност: …, Отчетена стойност: …': {text[:120]!r}"
+                    )
+                page.activities.append(
+                    {k: m.group(k) or "" for k in ("title", "contracted", "reported")}
+                )
         elif label in PARTICIPANT_ROLES:
             page.participants = page.participants or []
             role, singular = PARTICIPANT_ROLES[label]
@@ -512,23 +615,35 @@ def _parse_print(root, page: ParsedIsunPage) -> None:
                 text = _clean(li.text_content())
                 row = _print_participant(role, singular, text)
                 if row is None:
-                    raise PageStructureError(f"{page.url}: {label} line not shaped '{singular}: …, "
-                                             f"Договорена стойност по проекта*: …': {text[:120]!r}")
+                    raise PageStructureError(
+                        f"{page.url}: {label} line not shaped '{singular}: …, "
+                        f"Договорена стойност по проекта*: …': {text[:120]!r}"
+                    )
                 page.participants.append(row)
         elif label in FINANCIAL_LABELS:
             _put_financial(page, FINANCIAL_LABELS[label], value)
-        elif (m := _INDICATOR_LABEL.match(label)):
+        elif m := _INDICATOR_LABEL.match(label):
             page.indicators = page.indicators or []
             im = _PRINT_INDICATOR.match(value)
             if not im:
-                raise PageStructureError(f"{page.url}: indicator line not shaped 'name, Мерна единица: …': "
-                                         f"{value[:120]!r}")
-            page.indicators.append({"indicator_no": m.group(1), **{k: im.group(k) or "" for k in
-                                                                    ("name", "unit", "base", "target", "reached")}})
-        elif (m := _OFFER_LABEL.match(label)):
+                raise PageStructureError(
+                    f"{page.url}: indicator line not shaped 'name, Мерна единица: …': "
+                    f"{value[:120]!r}"
+                )
+            page.indicators.append(
+                {
+                    "indicator_no": m.group(1),
+                    **{k: im.group(k) or "" for k in ("name", "unit", "base", "target", "reached")},
+                }
+            )
+        elif m := _OFFER_LABEL.match(label):
             page.procurements = page.procurements or []
-            head = _clean((cell.text or "") + " ".join(
-                (c.text_content() if c.tag != "ul" else "") + (c.tail or "") for c in cell))
+            head = _clean(
+                (cell.text or "")
+                + " ".join(
+                    (c.text_content() if c.tag != "ul" else "") + (c.tail or "") for c in cell
+                )
+            )
             ul = cell.xpath("./ul")
             page.procurements.extend(_offer_rows(int(m.group(1)), head, ul[0] if ul else None))
         else:
@@ -541,7 +656,11 @@ def _parse_print(root, page: ParsedIsunPage) -> None:
             continue
         first = table.xpath("./tr[1]/td[1]|./tbody/tr[1]/td[1]")
         single = _clean(first[0].text_content()) if first else ""
-        if heading == L["Project_Details_Indicators"] and page.indicators is None and single == NO_DATA_TEXT:
+        if (
+            heading == L["Project_Details_Indicators"]
+            and page.indicators is None
+            and single == NO_DATA_TEXT
+        ):
             page.indicators = []
         elif heading == L["Project_Details_FinancialCorrections"]:
             inner = table.xpath(".//table")
@@ -549,17 +668,23 @@ def _parse_print(root, page: ParsedIsunPage) -> None:
                 page.corrections = _corrections_table(inner[0])
             elif single.startswith(NO_DATA_TEXT):
                 page.corrections = []
-        elif heading == L["Project_Details_Procurements"] and page.procurements is None and \
-                single == L["Project_Details_NoProcurements"]:
+        elif (
+            heading == L["Project_Details_Procurements"]
+            and page.procurements is None
+            and single == L["Project_Details_NoProcurements"]
+        ):
             page.procurements = []
 
 
 # --- plain-text renderings (seed 000 is the text of a real Activities tab) --------------------
 
-_TEXT_ACTIVITY_LINE = re.compile(rf"^(?P<title>.*?\S)\s+(?P<contracted>{AMOUNT})\s+(?P<reported>{AMOUNT})\s*$")
+_TEXT_ACTIVITY_LINE = re.compile(
+    rf"^(?P<title>.*?\S)\s+(?P<contracted>{AMOUNT})\s+(?P<reported>{AMOUNT})\s*$"
+)
 _TEXT_ACTIVITY_HEADER = re.compile(
     rf"^{L['Project_Details_Activity']}\s+{L['Project_Details_Activity_ContractedAmount']}\s+"
-    rf"{L['Project_Details_Activity_ReportedAmount']}\s*$")
+    rf"{L['Project_Details_Activity_ReportedAmount']}\s*$"
+)
 _TEXT_LABEL_LINE = re.compile(r"^(?P<label>[^:\n]{2,60}):\s*(?P<value>.+)$")
 _TEXT_DESCRIPTION_HEADING = L["Project_Details_Description"]  # the Activities tab's box heading
 
@@ -576,8 +701,10 @@ def parse_isun_text(text: str, url: str) -> ParsedIsunPage:
             page.activities = []
             continue
         if in_activities:
-            if (m := _TEXT_ACTIVITY_LINE.match(line)):
-                page.activities.append({k: m.group(k).strip() for k in ("title", "contracted", "reported")})
+            if m := _TEXT_ACTIVITY_LINE.match(line):
+                page.activities.append(
+                    {k: m.group(k).strip() for k in ("title", "contracted", "reported")}
+                )
                 continue
             if line == "":
                 continue
@@ -598,8 +725,14 @@ def parse_isun_text(text: str, url: str) -> ParsedIsunPage:
         page.fields["description"] = _clean(" ".join(description))
     for i, words in enumerate(note_currencies(_clean(text))):
         page.currencies[f"note{i or ''}"] = words
-    header = " ".join(L[k] for k in ("Project_Details_Activity", "Project_Details_Activity_ContractedAmount",
-                                     "Project_Details_Activity_ReportedAmount"))
+    header = " ".join(
+        L[k]
+        for k in (
+            "Project_Details_Activity",
+            "Project_Details_Activity_ContractedAmount",
+            "Project_Details_Activity_ReportedAmount",
+        )
+    )
     if not page.activities and header in _clean(text):
         raise PageStructureError(f"{url}: activities header found but no line ends in two amounts")
     return page

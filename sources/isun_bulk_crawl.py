@@ -42,7 +42,10 @@ from sources.raw_archive import RawArchive, RawResponse
 
 log = logging.getLogger(__name__)
 
-BULK_LISTINGS = ("/api/v1.0/opendata", EXPORT_PATH)  # fetched here as data, never as listings of page ids
+BULK_LISTINGS = (
+    "/api/v1.0/opendata",
+    EXPORT_PATH,
+)  # fetched here as data, never as listings of page ids
 
 
 @dataclass
@@ -62,8 +65,11 @@ class BulkNight:
     records: list[RawResponse] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        out = [*self.api.lines()[:1], f"register export: {self.export}",
-               f"bulk requests: {self.requests}"]
+        out = [
+            *self.api.lines()[:1],
+            f"register export: {self.export}",
+            f"bulk requests: {self.requests}",
+        ]
         if self.stopped:
             out.append(f"STOPPED: {self.stopped}")
         return out
@@ -83,11 +89,13 @@ def page_listings(config: CrawlConfig) -> tuple[str, ...]:
     return tuple(p for p in config.listings if p.split("?", 1)[0].rstrip("/") not in BULK_LISTINGS)
 
 
-def fetch_bulk(config: CrawlConfig, bulk: BulkConfig, archive: RawArchive,
-               client: PoliteClient | None = None) -> BulkNight:
+def fetch_bulk(
+    config: CrawlConfig, bulk: BulkConfig, archive: RawArchive, client: PoliteClient | None = None
+) -> BulkNight:
     """The API, then the export, each response archived before anything reads it."""
-    client = client or PoliteClient(api_policy(config.policy(), bulk.api_interval_seconds, bulk.api_max_bytes),
-                                    archive)
+    client = client or PoliteClient(
+        api_policy(config.policy(), bulk.api_interval_seconds, bulk.api_max_bytes), archive
+    )
     night = BulkNight()
     night.api = fetch_open_data(client, config.base_url, bulk.max_programme_calls)
     night.records.extend(night.api.records)
@@ -96,7 +104,11 @@ def fetch_bulk(config: CrawlConfig, bulk: BulkConfig, archive: RawArchive,
         try:
             result = client.fetch(export_url(config.base_url), expect="xlsx")
             night.records.append(result.record)
-            night.export = "unchanged (304)" if result.not_modified else f"fetched, {result.record.bytes} bytes"
+            night.export = (
+                "unchanged (304)"
+                if result.not_modified
+                else f"fetched, {result.record.bytes} bytes"
+            )
         except HostBlockedError as exc:
             night.stopped = str(exc)
             night.export = "refused"
@@ -114,21 +126,30 @@ def _last_release_fingerprints(warehouse_path: Path) -> tuple[dict[str, str], di
     con = duckdb.connect(str(warehouse_path), read_only=True)
     try:
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        fingerprints = dict(con.execute(
-            "SELECT proposal_code, min(row_fingerprint) FROM isun_api_projects GROUP BY 1").fetchall()) \
-            if "isun_api_projects" in tables else {}
+        fingerprints = (
+            dict(
+                con.execute(
+                    "SELECT proposal_code, min(row_fingerprint) FROM isun_api_projects GROUP BY 1"
+                ).fetchall()
+            )
+            if "isun_api_projects" in tables
+            else {}
+        )
         contracts: dict[str, list[str]] = {}
         if "projects" in tables:
             for proposal, contract_id in con.execute(
-                    r"SELECT regexp_replace(project_code, '-C\d+$', ''), isun_contract_id FROM projects"
-                    " WHERE isun_contract_id IS NOT NULL").fetchall():
+                r"SELECT regexp_replace(project_code, '-C\d+$', ''), isun_contract_id FROM projects"
+                " WHERE isun_contract_id IS NOT NULL"
+            ).fetchall():
                 contracts.setdefault(proposal, []).append(contract_id)
         return fingerprints, contracts
     finally:
         con.close()
 
 
-def bulk_row_fingerprints(archive: RawArchive, records: list[RawResponse], warehouse_path: Path) -> dict[str, str]:
+def bulk_row_fingerprints(
+    archive: RawArchive, records: list[RawResponse], warehouse_path: Path
+) -> dict[str, str]:
     """contract id -> the API row fingerprint of its proposal, for the crawl's listing fingerprints.
 
     Computed from tonight's API answers (streamed), for the contracts the last release joined
@@ -153,12 +174,17 @@ def bulk_row_fingerprints(archive: RawArchive, records: list[RawResponse], wareh
                 changed.add(proposal)
             for contract_id in contracts[proposal]:
                 out[contract_id] = value
-    log.info("bulk rows: %d crawled contracts have an API row; %d of their proposals changed since the last "
-             "release", len(out), len(changed))
+    log.info(
+        "bulk rows: %d crawled contracts have an API row; %d of their proposals changed since the last "
+        "release",
+        len(out),
+        len(changed),
+    )
     return out
 
 
 # -- the plan, without fetching ---------------------------------------------------------------
+
 
 @dataclass
 class NightPlan:
@@ -167,7 +193,9 @@ class NightPlan:
     export_calls: list[str]
     listings: tuple[str, ...]
     listing_pages: int  # the configured listings and the pages they linked to last time
-    contract_pages: dict[str, int]  # reason -> contracts (each costs `len(CONTRACT_PAGES)` requests)
+    contract_pages: dict[
+        str, int
+    ]  # reason -> contracts (each costs `len(CONTRACT_PAGES)` requests)
     contracts_known: int
     budget: int
     api_interval_seconds: float
@@ -179,50 +207,75 @@ class NightPlan:
 
     @property
     def requests(self) -> int:
-        return (self.robots_requests + self.bulk_requests + self.listing_pages
-                + len(CONTRACT_PAGES) * sum(self.contract_pages.values()))
+        return (
+            self.robots_requests
+            + self.bulk_requests
+            + self.listing_pages
+            + len(CONTRACT_PAGES) * sum(self.contract_pages.values())
+        )
 
     def lines(self) -> list[str]:
         pages = sum(self.contract_pages.values())  # contracts; 3 pages each
         hours = (len(self.api_calls) + len(self.export_calls)) * self.api_interval_seconds / 3600
-        out = [f"bulk: {len(self.api_calls)} open-data API calls"
-               + ("" if self.api_programmes_known else " (programme list not archived yet: criteria plus every "
-                  "programme it lists)")
-               + f", {len(self.export_calls)} register export; {self.api_interval_seconds:.0f} s apart "
-               f"(about {hours:.1f} h)"]
+        out = [
+            f"bulk: {len(self.api_calls)} open-data API calls"
+            + (
+                ""
+                if self.api_programmes_known
+                else " (programme list not archived yet: criteria plus every programme it lists)"
+            )
+            + f", {len(self.export_calls)} register export; {self.api_interval_seconds:.0f} s apart "
+            f"(about {hours:.1f} h)"
+        ]
         out += [f"  {url}" for url in [*self.api_calls, *self.export_calls]]
-        out.append(f"listing pages: {self.listing_pages} ({', '.join(self.listings)} and the pages they linked to "
-                   "last time)")
-        out.append(f"contract pages: {len(CONTRACT_PAGES) * pages} ({', '.join(CONTRACT_PAGES)}) of {pages} "
-                   f"of {self.contracts_known} known contracts "
-                   f"(new {self.contract_pages.get('new', 0)}, changed {self.contract_pages.get('changed', 0)}, "
-                   f"rotation {self.contract_pages.get('rotation', 0)})")
+        out.append(
+            f"listing pages: {self.listing_pages} ({', '.join(self.listings)} and the pages they linked to "
+            "last time)"
+        )
+        out.append(
+            f"contract pages: {len(CONTRACT_PAGES) * pages} ({', '.join(CONTRACT_PAGES)}) of {pages} "
+            f"of {self.contracts_known} known contracts "
+            f"(new {self.contract_pages.get('new', 0)}, changed {self.contract_pages.get('changed', 0)}, "
+            f"rotation {self.contract_pages.get('rotation', 0)})"
+        )
         full = -(-self.contracts_known // max(pages, 1)) if self.contracts_known else 0
-        out.append(f"requests tonight: {self.requests} of a budget of {self.budget}"
-                   + (f"; every known contract page fetched once in {full} nights" if full else ""))
+        out.append(
+            f"requests tonight: {self.requests} of a budget of {self.budget}"
+            + (f"; every known contract page fetched once in {full} nights" if full else "")
+        )
         return out
 
 
-def night_plan(config: CrawlConfig, bulk: BulkConfig, archive: RawArchive, state_path: Path) -> NightPlan:
+def night_plan(
+    config: CrawlConfig, bulk: BulkConfig, archive: RawArchive, state_path: Path
+) -> NightPlan:
     """What the next crawl will fetch, from the raw archive and the crawl state; nothing is requested."""
     api = plan_night(archive, config.base_url, bulk.max_programme_calls)
     api_calls = [api.criteria, *(url for _, url, _ in api.programmes)]
     export_calls = [export_url(config.base_url)] if bulk.fetch_export else []
     listings = page_listings(config)
     # Listing pages: the configured ones and those they linked to last time (from the archive).
-    archived_listings = {r.url for r in archive.records()
-                         if FOLLOW_PATH.search(urlparse(r.url).path) and not is_bulk_url(r.url)}
+    archived_listings = {
+        r.url
+        for r in archive.records()
+        if FOLLOW_PATH.search(urlparse(r.url).path) and not is_bulk_url(r.url)
+    }
     listing_pages = min(max(len(listings), len(archived_listings)), config.max_listing_pages)
-    robots = 1 + bool(api_calls or export_calls)  # every request counts, robots.txt too (one per client)
-    remaining = max(config.requests_per_night - robots - len(api_calls) - len(export_calls) - listing_pages, 0)
+    robots = 1 + bool(
+        api_calls or export_calls
+    )  # every request counts, robots.txt too (one per client)
+    remaining = max(
+        config.requests_per_night - robots - len(api_calls) - len(export_calls) - listing_pages, 0
+    )
     counts: dict[str, int] = {}
     known = 0
     if state_path.exists():
         state = CrawlState(state_path)
         try:
             known = state.counts().get("contracts", 0)
-            counts = dict(state.con.execute(
-                """
+            counts = dict(
+                state.con.execute(
+                    """
                 SELECT reason, count(*) FROM (
                     SELECT CASE WHEN last_fetched_at IS NULL THEN 'new'
                                 WHEN fetched_fingerprint IS DISTINCT FROM listing_fingerprint THEN 'changed'
@@ -230,8 +283,21 @@ def night_plan(config: CrawlConfig, bulk: BulkConfig, archive: RawArchive, state
                     FROM crawl_contracts
                     ORDER BY CASE reason WHEN 'new' THEN 0 WHEN 'changed' THEN 1 ELSE 2 END,
                              last_fetched_at NULLS FIRST, contract_id
-                    LIMIT ?) GROUP BY reason""", [remaining // len(CONTRACT_PAGES)]).fetchall())
+                    LIMIT ?) GROUP BY reason""",
+                    [remaining // len(CONTRACT_PAGES)],
+                ).fetchall()
+            )
         finally:
             state.close()
-    return NightPlan(api_calls, api.programmes_known, export_calls, listings, listing_pages, counts, known,
-                     config.requests_per_night, bulk.api_interval_seconds, robots)
+    return NightPlan(
+        api_calls,
+        api.programmes_known,
+        export_calls,
+        listings,
+        listing_pages,
+        counts,
+        known,
+        config.requests_per_night,
+        bulk.api_interval_seconds,
+        robots,
+    )

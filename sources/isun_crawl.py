@@ -87,13 +87,20 @@ class CrawlConfig:
     def listing_paths(self) -> tuple[str, ...]:
         if not self.programme_ids:
             return self.listings
-        return tuple(f"/bg/0/0/Project/Search?prog={quote(str(p), safe='')}&showRes=True" for p in self.programme_ids)
+        return tuple(
+            f"/bg/0/0/Project/Search?prog={quote(str(p), safe='')}&showRes=True"
+            for p in self.programme_ids
+        )
 
     def policy(self) -> CrawlPolicy:
         host = urlparse(self.base_url).hostname or ""
-        policy = CrawlPolicy(allowed_hosts=frozenset({host, *self.extra_hosts}), contact=self.contact,
-                             read_timeout=self.read_timeout_seconds, backoff_base_seconds=self.backoff_base_seconds,
-                             request_budget=self.requests_per_night)  # every request: listings, robots, retries
+        policy = CrawlPolicy(
+            allowed_hosts=frozenset({host, *self.extra_hosts}),
+            contact=self.contact,
+            read_timeout=self.read_timeout_seconds,
+            backoff_base_seconds=self.backoff_base_seconds,
+            request_budget=self.requests_per_night,
+        )  # every request: listings, robots, retries
         if self.interval_seconds is not None:
             policy.min_interval_seconds = {h: self.interval_seconds for h in policy.allowed_hosts}
             policy.default_interval_seconds = self.interval_seconds
@@ -122,13 +129,18 @@ class CrawlSummary:
             f"{self.listing_pages} listing pages, {self.contracts_listed} contracts listed, {self.planned} queued",
             f"contract pages: {self.fetched} fetched, {self.not_modified} unchanged (304), {self.failed} failed",
             f"requests {h.get('requests', 0)}, bytes {h.get('bytes', 0)}, 304s {h.get('not_modified', 0)}, "
-            f"retries {h.get('retries', 0)}, blocks {h.get('blocks', 0)}, foreign links skipped {self.foreign_links_skipped}",
+            f"retries {h.get('retries', 0)}, blocks {h.get('blocks', 0)}, foreign links skipped "
+            f"{self.foreign_links_skipped}",
             *([f"STOPPED: {self.stopped}"] if self.stopped else []),
         ]
 
 
 def _parse_listing(url: str, body: bytes, content_type: str) -> Listing:
-    if body.startswith(b"PK\x03\x04") or "json" in (content_type or "") or BULK_PATH.search(urlparse(url).path):
+    if (
+        body.startswith(b"PK\x03\x04")
+        or "json" in (content_type or "")
+        or BULK_PATH.search(urlparse(url).path)
+    ):
         return Listing()  # bulk data: no page ids in it
     return listing_from_html(body, url, content_type)
 
@@ -148,8 +160,12 @@ def run_crawl(
         if run_id is None:
             summary.run_id = run_id = state.start_run()
             listed, links = _crawl_listings(config, client, summary, state)
-            listed = {cid: f"{fp}+{config.row_fingerprints[cid]}" if cid in config.row_fingerprints else fp
-                      for cid, fp in listed.items()}
+            listed = {
+                cid: f"{fp}+{config.row_fingerprints[cid]}"
+                if cid in config.row_fingerprints
+                else fp
+                for cid, fp in listed.items()
+            }
             state.record_listing(listed, links)
             summary.contracts_listed = len(listed)
             left = client.budget_left
@@ -162,7 +178,9 @@ def run_crawl(
         summary.planned = len(pending)
         for i, (position, contract_id, _reason) in enumerate(pending):
             outcomes, last = [], None
-            for url in contract_page_urls(config.base_url, contract_id, state.page_url(contract_id)):
+            for url in contract_page_urls(
+                config.base_url, contract_id, state.page_url(contract_id)
+            ):
                 try:
                     result = client.fetch(url)
                 except (FetchError, ForeignHostError) as exc:
@@ -179,14 +197,22 @@ def run_crawl(
                     summary.fetched += 1
                     outcomes.append("fetched")
             outcome = "fetched" if "fetched" in outcomes else (outcomes[0] if outcomes else "error")
-            state.mark_done(run_id, position, contract_id, outcome[:500],
-                            sha256=last.sha256 if last else None, status=last.status if last else None)
+            state.mark_done(
+                run_id,
+                position,
+                contract_id,
+                outcome[:500],
+                sha256=last.sha256 if last else None,
+                status=last.status if last else None,
+            )
             if progress:
                 progress(i + 1, len(pending))
         state.set_run_status(run_id, "done")
     except BudgetExhaustedError as exc:  # retries and redirects spent it: the rest stays queued
         summary.stopped = str(exc)
-        log.warning("crawl run %d stopped: %s; the rest of its queue is kept for the next run", run_id, exc)
+        log.warning(
+            "crawl run %d stopped: %s; the rest of its queue is kept for the next run", run_id, exc
+        )
         state.set_run_status(run_id, "blocked", str(exc)[:500])
     except HostBlockedError as exc:
         summary.stopped = str(exc)
@@ -198,8 +224,12 @@ def run_crawl(
     return summary
 
 
-def _crawl_listings(config: CrawlConfig, client: PoliteClient, summary: CrawlSummary,
-                    state: CrawlState | None = None) -> tuple[dict[str, str], dict[str, str]]:
+def _crawl_listings(
+    config: CrawlConfig,
+    client: PoliteClient,
+    summary: CrawlSummary,
+    state: CrawlState | None = None,
+) -> tuple[dict[str, str], dict[str, str]]:
     """Fetch listings breadth-first; HostBlockedError propagates and stops the run.
 
     The configured listings come first, then the listing pages found on earlier nights that were
@@ -212,7 +242,9 @@ def _crawl_listings(config: CrawlConfig, client: PoliteClient, summary: CrawlSum
     """
     contracts: dict[str, str] = {}
     links: dict[str, str] = {}
-    queue = [urljoin(config.base_url.rstrip("/") + "/", p.lstrip("/")) for p in config.listing_paths()]
+    queue = [
+        urljoin(config.base_url.rstrip("/") + "/", p.lstrip("/")) for p in config.listing_paths()
+    ]
     if state is not None:
         queue += [u for u in state.listing_frontier(config.max_listing_pages) if u not in queue]
     seen: set[str] = set()
@@ -239,7 +271,9 @@ def _crawl_listings(config: CrawlConfig, client: PoliteClient, summary: CrawlSum
         try:
             listing = _parse_listing(url, result.body, result.record.content_type)
         except Exception as exc:  # noqa: BLE001 - a listing we cannot read adds nothing; the night goes on
-            log.warning("listing %s unreadable, nothing taken from it: %s: %s", url, type(exc).__name__, exc)
+            log.warning(
+                "listing %s unreadable, nothing taken from it: %s: %s", url, type(exc).__name__, exc
+            )
             continue
         for cid, fingerprint in listing.contracts.items():
             contracts.setdefault(cid, fingerprint)

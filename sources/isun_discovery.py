@@ -30,13 +30,19 @@ FOLLOW_PATH = re.compile(r"/Project/Search$|/Company(?:/Index)?$|/Beneficiary(?:
 
 @dataclass
 class Listing:
-    contracts: dict[str, str] = field(default_factory=dict)  # contract_id (decoded) -> row fingerprint
-    contract_links: dict[str, str] = field(default_factory=dict)  # contract_id -> absolute link it was listed under
+    contracts: dict[str, str] = field(
+        default_factory=dict
+    )  # contract_id (decoded) -> row fingerprint
+    contract_links: dict[str, str] = field(
+        default_factory=dict
+    )  # contract_id -> absolute link it was listed under
     links: list[str] = field(default_factory=list)  # further listing pages, absolute, any host
 
 
 def _fingerprint(parts) -> str:
-    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return hashlib.sha256(
+        json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str).encode()
+    ).hexdigest()[:16]
 
 
 def contract_id_from_url(url: str) -> str | None:
@@ -72,7 +78,9 @@ def listing_from_html(body: bytes, url: str, content_type: str | None = None) ->
         cid = contract_id_from_url(href) if "/project/" in parsed.path.lower() else None
         if cid:
             row = next(iter(a.xpath("ancestor::tr[1]")), a)
-            cells = [" ".join(c.text_content().split()) for c in row.xpath("./td")] or [a.text_content().strip()]
+            cells = [" ".join(c.text_content().split()) for c in row.xpath("./td")] or [
+                a.text_content().strip()
+            ]
             listing.contracts.setdefault(cid, _fingerprint(cells))
             listing.contract_links.setdefault(cid, href)
         elif FOLLOW_PATH.search(parsed.path):

@@ -55,7 +55,9 @@ def criteria_url(base_url: str) -> str:
 
 
 def programme_url(base_url: str, programme: Programme) -> str:
-    query = urlencode({"ProgrammeId": programme.programme_id, "ProgrammePeriodId": programme.period_id})
+    query = urlencode(
+        {"ProgrammeId": programme.programme_id, "ProgrammePeriodId": programme.period_id}
+    )
     return urljoin(base_url.rstrip("/") + "/", API_PATH.lstrip("/")) + "?" + query
 
 
@@ -95,11 +97,14 @@ def parse_criteria(body: bytes, source: str = "criteria") -> list[Programme]:
         for key in ("id", "programmePeriodId"):
             if item.get(key) in (None, ""):
                 raise ValueError(f"{source}: programmes[{i}].{key} is {item.get(key)!r}")
-        programmes.append(Programme(str(item["id"]), str(item["programmePeriodId"]), str(item.get("name") or "")))
+        programmes.append(
+            Programme(str(item["id"]), str(item["programmePeriodId"]), str(item.get("name") or ""))
+        )
     return programmes
 
 
 # -- reading an archived answer as a stream ---------------------------------------------
+
 
 def stream_items(path: Path | str, array: str) -> Iterator[dict]:
     """Each element of the top-level array `array` ("projects", "contracts", "entities"),
@@ -120,6 +125,7 @@ def stream_header(path: Path | str) -> dict:
 
 # -- the night's calls --------------------------------------------------------------------
 
+
 @dataclass
 class OpenDataPlan:
     """What a night asks the API for, in order: the programme list, then the programmes
@@ -127,7 +133,9 @@ class OpenDataPlan:
 
     criteria: str
     programmes: list[tuple[Programme, str, str | None]]  # (programme, url, last good fetch or None)
-    programmes_known: bool  # False: no archived programme list yet, so the night's calls follow the live one
+    programmes_known: (
+        bool  # False: no archived programme list yet, so the night's calls follow the live one
+    )
 
     @property
     def requests(self) -> int:
@@ -138,7 +146,10 @@ def last_good_fetches(archive: RawArchive) -> dict[str, RawResponse]:
     """The newest archived JSON answer (200, or 304 to one) per API URL."""
     good: dict[str, RawResponse] = {}
     for record in archive.records():
-        if (is_criteria_url(record.url) or programme_of_url(record.url)) and record.status in (200, 304):
+        if (is_criteria_url(record.url) or programme_of_url(record.url)) and record.status in (
+            200,
+            304,
+        ):
             if record.status == 304 or "html" not in (record.content_type or "").lower():
                 good[record.url] = record
     return good
@@ -154,24 +165,29 @@ def archived_programmes(archive: RawArchive, base_url: str) -> list[Programme] |
         return None
 
 
-def order_programmes(programmes: list[Programme], base_url: str, good: dict[str, RawResponse],
-                     max_calls: int | None) -> list[tuple[Programme, str, str | None]]:
+def order_programmes(
+    programmes: list[Programme], base_url: str, good: dict[str, RawResponse], max_calls: int | None
+) -> list[tuple[Programme, str, str | None]]:
     rows = []
     for p in programmes:
         url = programme_url(base_url, p)
         last = good[url].fetched_at if url in good else None
         rows.append((p, url, last))
     rows.sort(key=lambda r: (r[2] is not None, r[2] or "", r[0].programme_id))
-    return rows if max_calls is None else rows[:max(max_calls, 0)]
+    return rows if max_calls is None else rows[: max(max_calls, 0)]
 
 
-def plan_night(archive: RawArchive, base_url: str, max_programme_calls: int | None = None) -> OpenDataPlan:
+def plan_night(
+    archive: RawArchive, base_url: str, max_programme_calls: int | None = None
+) -> OpenDataPlan:
     """The night's API calls from what the archive holds, without fetching anything."""
     programmes = archived_programmes(archive, base_url)
     good = last_good_fetches(archive)
-    return OpenDataPlan(criteria_url(base_url),
-                        order_programmes(programmes or [], base_url, good, max_programme_calls),
-                        programmes_known=programmes is not None)
+    return OpenDataPlan(
+        criteria_url(base_url),
+        order_programmes(programmes or [], base_url, good, max_programme_calls),
+        programmes_known=programmes is not None,
+    )
 
 
 @dataclass
@@ -189,25 +205,38 @@ class OpenDataNight:
         return len(self.records)
 
     def lines(self) -> list[str]:
-        out = [f"open-data API: {self.programmes_listed} programmes listed, {len(self.fetched)} fetched, "
-               f"{len(self.not_modified)} unchanged (304), {len(self.failed)} failed, "
-               f"{len(self.left_for_next_night)} left for the next night"]
+        out = [
+            f"open-data API: {self.programmes_listed} programmes listed, {len(self.fetched)} fetched, "
+            f"{len(self.not_modified)} unchanged (304), {len(self.failed)} failed, "
+            f"{len(self.left_for_next_night)} left for the next night"
+        ]
         if self.stopped:
             out.append(f"STOPPED: {self.stopped}")
         return out
 
 
-def api_policy(base_policy: CrawlPolicy, interval_seconds: float = DEFAULT_API_INTERVAL_SECONDS,
-               max_bytes: int = DEFAULT_API_MAX_BYTES, read_timeout: float | None = None) -> CrawlPolicy:
+def api_policy(
+    base_policy: CrawlPolicy,
+    interval_seconds: float = DEFAULT_API_INTERVAL_SECONDS,
+    max_bytes: int = DEFAULT_API_MAX_BYTES,
+    read_timeout: float | None = None,
+) -> CrawlPolicy:
     """The crawl's policy with the API's spacing between calls and a body cap sized for big programmes."""
     return CrawlPolicy(
-        allowed_hosts=base_policy.allowed_hosts, contact=base_policy.contact,
+        allowed_hosts=base_policy.allowed_hosts,
+        contact=base_policy.contact,
         min_interval_seconds={h: interval_seconds for h in base_policy.allowed_hosts},
-        default_interval_seconds=interval_seconds, connect_timeout=base_policy.connect_timeout,
-        read_timeout=read_timeout if read_timeout is not None else max(base_policy.read_timeout, 300.0),
-        max_retries=base_policy.max_retries, backoff_base_seconds=base_policy.backoff_base_seconds,
-        backoff_max_seconds=base_policy.backoff_max_seconds, max_response_bytes=max_bytes,
-        user_agent_product=base_policy.user_agent_product)
+        default_interval_seconds=interval_seconds,
+        connect_timeout=base_policy.connect_timeout,
+        read_timeout=read_timeout
+        if read_timeout is not None
+        else max(base_policy.read_timeout, 300.0),
+        max_retries=base_policy.max_retries,
+        backoff_base_seconds=base_policy.backoff_base_seconds,
+        backoff_max_seconds=base_policy.backoff_max_seconds,
+        max_response_bytes=max_bytes,
+        user_agent_product=base_policy.user_agent_product,
+    )
 
 
 def fetch_json(client: PoliteClient, url: str):
@@ -224,8 +253,12 @@ def fetch_json(client: PoliteClient, url: str):
     return result
 
 
-def fetch_open_data(client: PoliteClient, base_url: str, max_programme_calls: int | None = None,
-                    progress: Callable[[int, int], None] | None = None) -> OpenDataNight:
+def fetch_open_data(
+    client: PoliteClient,
+    base_url: str,
+    max_programme_calls: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> OpenDataNight:
     """The programme list, then the programmes fetched longest ago; stops at the first refusal."""
     night = OpenDataNight()
     try:
@@ -233,9 +266,12 @@ def fetch_open_data(client: PoliteClient, base_url: str, max_programme_calls: in
         night.records.append(criteria.record)
         programmes = parse_criteria(criteria.body, criteria.url)
         night.programmes_listed = len(programmes)
-        planned = order_programmes(programmes, base_url, last_good_fetches(client.archive), max_programme_calls)
-        night.left_for_next_night = [url for _, url, _ in
-                                     order_programmes(programmes, base_url, {}, None)[len(planned):]]
+        planned = order_programmes(
+            programmes, base_url, last_good_fetches(client.archive), max_programme_calls
+        )
+        night.left_for_next_night = [
+            url for _, url, _ in order_programmes(programmes, base_url, {}, None)[len(planned) :]
+        ]
         for i, (_programme, url, _last) in enumerate(planned):
             try:
                 result = fetch_json(client, url)
@@ -244,7 +280,9 @@ def fetch_open_data(client: PoliteClient, base_url: str, max_programme_calls: in
                 log.warning("%s", exc)
                 continue
             except HostBlockedError:
-                night.left_for_next_night = [u for _, u, _ in planned[i:]] + night.left_for_next_night
+                night.left_for_next_night = [
+                    u for _, u, _ in planned[i:]
+                ] + night.left_for_next_night
                 raise
             night.records.append(result.record)
             (night.not_modified if result.not_modified else night.fetched).append(url)

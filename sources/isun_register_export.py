@@ -68,11 +68,13 @@ def find_header(rows: list[tuple], source: str) -> tuple[int, dict[str, int]]:
             unknown = [c for c in cells if c and c not in EXPORT_COLUMNS]
             raise ExportHeaderError(
                 f"{source}: header row {i + 1} lacks {missing}; it has unknown columns {unknown}: "
-                "the register export's columns changed, not reading it")
+                "the register export's columns changed, not reading it"
+            )
         return i, {EXPORT_COLUMNS[name]: cells.index(name) for name in EXPORT_COLUMNS}
     raise ExportHeaderError(
         f"{source}: no header row with {list(REQUIRED)} in the first {_HEADER_SCAN_ROWS} rows: "
-        "the register export's columns changed (or this is not the export), not reading it")
+        "the register export's columns changed (or this is not the export), not reading it"
+    )
 
 
 def read_export(path: Path | str, source: str | None = None) -> Iterator[dict]:
@@ -91,7 +93,7 @@ def read_export(path: Path | str, source: str | None = None) -> Iterator[dict]:
             if len(head) >= _HEADER_SCAN_ROWS:
                 break
         header_at, columns = find_header(head, source)
-        pending = head[header_at + 1:]
+        pending = head[header_at + 1 :]
 
         def remaining():
             yield from pending

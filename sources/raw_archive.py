@@ -67,11 +67,18 @@ class RawArchive:
             if self.durable:
                 os.fsync(fh.fileno())
 
-    def store_not_modified(self, previous: RawResponse, *, fetched_at: str, headers: dict[str, str]) -> RawResponse:
+    def store_not_modified(
+        self, previous: RawResponse, *, fetched_at: str, headers: dict[str, str]
+    ) -> RawResponse:
         """Record a 304: a manifest line that points at the unchanged body already archived."""
         record = RawResponse(
-            url=previous.url, fetched_at=fetched_at, status=304, sha256=previous.sha256,
-            content_type=previous.content_type, bytes=previous.bytes, headers={**previous.headers, **headers},
+            url=previous.url,
+            fetched_at=fetched_at,
+            status=304,
+            sha256=previous.sha256,
+            content_type=previous.content_type,
+            bytes=previous.bytes,
+            headers={**previous.headers, **headers},
         )
         self._append(record)
         return record
@@ -107,7 +114,9 @@ def fetched_order(record: RawResponse) -> datetime:
     try:
         when = datetime.fromisoformat(record.fetched_at.replace("Z", "+00:00"))
     except (AttributeError, ValueError):
-        return datetime.min.replace(tzinfo=UTC)  # an unreadable time is older than every readable one
+        return datetime.min.replace(
+            tzinfo=UTC
+        )  # an unreadable time is older than every readable one
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
@@ -133,7 +142,10 @@ def inputs_fingerprint(records: list[RawResponse], extra: str = "") -> str:
 
     Equal fingerprints mean a rebuild would read exactly the same bytes.
     """
-    latest = {url: r.sha256 for url, r in newest_per_url(records, lambda r: r.status in (200, 304)).items()}
+    latest = {
+        url: r.sha256
+        for url, r in newest_per_url(records, lambda r: r.status in (200, 304)).items()
+    }
     digest = hashlib.sha256(extra.encode())
     for url in sorted(latest):
         digest.update(f"{url}\t{latest[url]}\n".encode())

@@ -28,7 +28,11 @@ def _entry_problem(i: int, entry, corpus_dir: Path) -> tuple[str, str, str | Non
         return "manifest_entry", f"responses[{i}]", type(entry).__name__
     for name in ("url", "file", "fetched_at"):
         if not isinstance(entry.get(name), str) or not entry[name].strip():
-            return "manifest_entry", name, None if entry.get(name) is None else str(entry[name])[:200]
+            return (
+                "manifest_entry",
+                name,
+                None if entry.get(name) is None else str(entry[name])[:200],
+            )
     file = entry["file"]
     if Path(file).is_absolute() or not _inside(corpus_dir / file, corpus_dir):
         return "path_outside_recording", "file", file[:200]
@@ -49,8 +53,9 @@ def _inside(path: Path, folder: Path) -> bool:
     return True
 
 
-def replay_recording(corpus_dir: Path | str, archive: RawArchive,
-                     rejected: list[dict] | None = None) -> list[RawResponse]:
+def replay_recording(
+    corpus_dir: Path | str, archive: RawArchive, rejected: list[dict] | None = None
+) -> list[RawResponse]:
     """Store every response of the recording in `archive`; return the records stored.
 
     An entry that cannot be trusted (no url, file or fetched_at; a file outside the
@@ -75,28 +80,64 @@ def replay_recording(corpus_dir: Path | str, archive: RawArchive,
         message = f"{manifest_path}: responses[{i}].{field_name} = {value!r}: {why}; not replayed"
         if rejected is None:
             raise RecordingError(message)
-        url = entry.get("url") if isinstance(entry, dict) and isinstance(entry.get("url"), str) else None
-        rejected.append({"table_name": "inputs", "record_key": f"{manifest_path}#responses[{i}]", "rule": rule,
-                         "field": field_name, "value": value, "message": message, "source_url": url,
-                         "fetched_at": None, "content_sha256": None})
+        url = (
+            entry.get("url")
+            if isinstance(entry, dict) and isinstance(entry.get("url"), str)
+            else None
+        )
+        rejected.append(
+            {
+                "table_name": "inputs",
+                "record_key": f"{manifest_path}#responses[{i}]",
+                "rule": rule,
+                "field": field_name,
+                "value": value,
+                "message": message,
+                "source_url": url,
+                "fetched_at": None,
+                "content_sha256": None,
+            }
+        )
 
     records = []
     for i, entry in enumerate(responses):
         problem = _entry_problem(i, entry, corpus_dir)
         if problem:
             rule, field_name, value = problem
-            reject(i, entry, rule, field_name, value,
-                   "outside the recording's folder" if rule == "path_outside_recording" else "missing or invalid")
+            reject(
+                i,
+                entry,
+                rule,
+                field_name,
+                value,
+                "outside the recording's folder"
+                if rule == "path_outside_recording"
+                else "missing or invalid",
+            )
             continue
         body_path = corpus_dir / entry["file"]
         try:
             body = body_path.read_bytes()
         except OSError as exc:
-            reject(i, entry, "missing_body", "file", entry["file"], f"cannot read the body: {exc.strerror or exc}")
+            reject(
+                i,
+                entry,
+                "missing_body",
+                "file",
+                entry["file"],
+                f"cannot read the body: {exc.strerror or exc}",
+            )
             continue
         actual = hashlib.sha256(body).hexdigest()
         if entry.get("sha256") and entry["sha256"] != actual:
-            reject(i, entry, "sha256_mismatch", "sha256", str(entry["sha256"]), f"{body_path.name} hashes to {actual}")
+            reject(
+                i,
+                entry,
+                "sha256_mismatch",
+                "sha256",
+                str(entry["sha256"]),
+                f"{body_path.name} hashes to {actual}",
+            )
             continue
         records.append(
             archive.store(

@@ -37,11 +37,18 @@ def two_releases(tmp_path_factory):
     data = root / "data"
     first = run_build(data)
     assert first.success
-    corpus = (Corpus(root / "corpus")
-              .edit(SAMPLE_QUERY["eur"], "222 600.00</span> EUR", "445 200.00</span> EUR")
-              .edit("BasicData?" + SAMPLE_QUERY["seed000"], "Фондация „Гражданска инициатива“",
-                    "=HYPERLINK(\"http://x\")")
-              .add_copy(SAMPLE_QUERY["eur"], "90211", {"BG16FFPR003-1.001-0007": "BG16FFPR003-1.001-0008"}))
+    corpus = (
+        Corpus(root / "corpus")
+        .edit(SAMPLE_QUERY["eur"], "222 600.00</span> EUR", "445 200.00</span> EUR")
+        .edit(
+            "BasicData?" + SAMPLE_QUERY["seed000"],
+            "Фондация „Гражданска инициатива“",
+            '=HYPERLINK("http://x")',
+        )
+        .add_copy(
+            SAMPLE_QUERY["eur"], "90211", {"BG16FFPR003-1.001-0007": "BG16FFPR003-1.001-0008"}
+        )
+    )
     second = run_build(data, corpus.dir)
     assert second.success, second
     return data, Path(first.release), Path(second.release)

@@ -20,7 +20,9 @@ class Corpus:
         return json.loads(self.manifest_path.read_text(encoding="utf-8"))
 
     def _save(self, manifest: dict) -> None:
-        self.manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        self.manifest_path.write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
 
     def page(self, fragment: str) -> Path:
         entry = next(e for e in self._manifest()["responses"] if fragment in e["url"])
@@ -47,10 +49,15 @@ class Corpus:
         (self.dir / "pages" / name).write_text(text, encoding="utf-8")
         manifest = self._manifest()
         template = next(e for e in manifest["responses"] if fragment in e["url"])
-        manifest["responses"].append({**template, "file": f"pages/{name}",
-                                      "url": template["url"].split("contractId=")[0]
-                                      + f"contractId={new_contract_id}&isHistoric=False",
-                                      "sha256": hashlib.sha256(text.encode()).hexdigest()})
+        manifest["responses"].append(
+            {
+                **template,
+                "file": f"pages/{name}",
+                "url": template["url"].split("contractId=")[0]
+                + f"contractId={new_contract_id}&isHistoric=False",
+                "sha256": hashlib.sha256(text.encode()).hexdigest(),
+            }
+        )
         self._save(manifest)
         return self
 

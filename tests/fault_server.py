@@ -22,10 +22,14 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-WAF_BODY = (b'<html><head><script>window.TSPD_101="x";</script><script src="/TSPD/08a2?type=9"></script>'
-            b'</head><body><input type="hidden" name="APM_DO_NOT_TOUCH" value="1"></body></html>')
-REJECTED_BODY = (b"<html><head><title>Request Rejected</title></head><body>The requested URL was rejected. "
-                 b"Please consult with your administrator.<br>Your support ID is: 123</body></html>")
+WAF_BODY = (
+    b'<html><head><script>window.TSPD_101="x";</script><script src="/TSPD/08a2?type=9"></script>'
+    b'</head><body><input type="hidden" name="APM_DO_NOT_TOUCH" value="1"></body></html>'
+)
+REJECTED_BODY = (
+    b"<html><head><title>Request Rejected</title></head><body>The requested URL was rejected. "
+    b"Please consult with your administrator.<br>Your support ID is: 123</body></html>"
+)
 
 
 @dataclass
@@ -72,25 +76,39 @@ class FaultServer:
                 with server._lock:
                     queue = server.faults.get(self.path, [])
                     fault = queue.pop(0) if queue else None
-                    server.log.append(LoggedRequest(time.monotonic(), self.path, dict(self.headers), fault))
+                    server.log.append(
+                        LoggedRequest(time.monotonic(), self.path, dict(self.headers), fault)
+                    )
                 route = server.routes.get(self.path)
                 if fault == "reset":
-                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
                     self.connection.close()
                     self.close_connection = True
                     return
                 if fault == "slow":
                     time.sleep(server.slow_seconds)
                 if fault and fault.startswith("redirect:"):
-                    return self._send(302, b"", "text/html", {"Location": fault.removeprefix("redirect:")})
+                    return self._send(
+                        302, b"", "text/html", {"Location": fault.removeprefix("redirect:")}
+                    )
                 if self.path in server.redirects:
-                    return self._send(302, b"", "text/html", {"Location": server.redirects[self.path]})
+                    return self._send(
+                        302, b"", "text/html", {"Location": server.redirects[self.path]}
+                    )
                 if fault == "429-long":
-                    return self._send(429, b"Too Many Requests", "text/plain", {"Retry-After": "3600"})
+                    return self._send(
+                        429, b"Too Many Requests", "text/plain", {"Retry-After": "3600"}
+                    )
                 if fault in {"500", "503"}:
-                    return self._send(int(fault), b"<html><body>Server Error</body></html>", "text/html")
+                    return self._send(
+                        int(fault), b"<html><body>Server Error</body></html>", "text/html"
+                    )
                 if fault == "429":
-                    return self._send(429, b"Too Many Requests", "text/plain", {"Retry-After": server.retry_after})
+                    return self._send(
+                        429, b"Too Many Requests", "text/plain", {"Retry-After": server.retry_after}
+                    )
                 if fault == "waf":
                     return self._send(200, WAF_BODY, "text/html")
                 if fault == "rejected":
@@ -103,15 +121,17 @@ class FaultServer:
                 if fault in {"overlong", "trickle"}:
                     self.send_response(200)
                     self.send_header("Content-Type", route.content_type)
-                    self.send_header("Content-Length", str(len(route.body) // 2 if fault == "overlong"
-                                                           else len(route.body)))
+                    self.send_header(
+                        "Content-Length",
+                        str(len(route.body) // 2 if fault == "overlong" else len(route.body)),
+                    )
                     self.end_headers()
                     try:
                         if fault == "overlong":
                             self.wfile.write(route.body)
                         else:
                             for i in range(len(route.body)):
-                                self.wfile.write(route.body[i:i + 1])
+                                self.wfile.write(route.body[i : i + 1])
                                 self.wfile.flush()
                                 time.sleep(server.trickle_seconds)
                     except OSError:

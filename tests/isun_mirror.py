@@ -50,21 +50,39 @@ def project_code(contract_id: str) -> str:
 
 def contract(contract_id: str) -> Contract:
     c = Contract(
-        contract_id=contract_id, reg_number=project_code(contract_id),
+        contract_id=contract_id,
+        reg_number=project_code(contract_id),
         name="Енергийна ефективност на сградата на СУ „Христо Ботев“, гр. Левски",
-        procedure_code="BG16FFPR003-1.001", procedure_name="Интегрирани градски инвестиции",
-        beneficiary_uin=COMPANY_UIN, beneficiary_name="Община Левски",
-        programme_name="Програма „Развитие на регионите“ 2021-2027", funds=["ЕФРР"],
+        procedure_code="BG16FFPR003-1.001",
+        procedure_name="Интегрирани градски инвестиции",
+        beneficiary_uin=COMPANY_UIN,
+        beneficiary_name="Община Левски",
+        programme_name="Програма „Развитие на регионите“ 2021-2027",
+        funds=["ЕФРР"],
         is_historic=contract_id == HISTORIC_CONTRACT,
-        contract_date=date(2026, 1, 15), start_date=date(2026, 2, 1), end_date=date(2027, 7, 31),
-        places=["България, Северна и Югоизточна България (BG3), Северозападен (BG31), Плевен (BG314), Левски, "
-                "гр.Левски"],
+        contract_date=date(2026, 1, 15),
+        start_date=date(2026, 2, 1),
+        end_date=date(2027, 7, 31),
+        places=[
+            "България, Северна и Югоизточна България (BG3), Северозападен (BG31), Плевен (BG314), Левски, "
+            "гр.Левски"
+        ],
         description="Мерки за енергийна ефективност.",
-        activities=[("Строително-монтажни работи: топлоизолация", D("1062400.00"), D("254980.35")),
-                    ("Строителен надзор", D("38600.00"), D("9264.00"))],
-        contractors=[Participant("СТРОИТЕЛНА КОМПАНИЯ ЛЕВСКИ ЕООД", "201234563", D("1062400.00"), D("254980.35"))],
-        eu_amount=D("934850.00"), bg_amount=D("166150.00"), paid_eu=D("187000.00"), paid_bg=D("33000.00"),
-        currency="EUR")
+        activities=[
+            ("Строително-монтажни работи: топлоизолация", D("1062400.00"), D("254980.35")),
+            ("Строителен надзор", D("38600.00"), D("9264.00")),
+        ],
+        contractors=[
+            Participant(
+                "СТРОИТЕЛНА КОМПАНИЯ ЛЕВСКИ ЕООД", "201234563", D("1062400.00"), D("254980.35")
+            )
+        ],
+        eu_amount=D("934850.00"),
+        bg_amount=D("166150.00"),
+        paid_eu=D("187000.00"),
+        paid_bg=D("33000.00"),
+        currency="EUR",
+    )
     return c
 
 
@@ -85,7 +103,8 @@ def contract_body(contract_id: str, tab: str = "PrintProject") -> tuple[bytes, s
     if contract_id == CP1251_CONTRACT:
         # Declared only in the HTTP header, as old pages often do.
         html = html.replace('<meta charset="UTF-8">\n', "").replace(
-            '<meta http-equiv="content-type" content="text/html; charset=UTF-8">\n', "")
+            '<meta http-equiv="content-type" content="text/html; charset=UTF-8">\n', ""
+        )
         return html.encode("cp1251"), "text/html; charset=windows-1251"
     return html.encode("utf-8"), "text/html; charset=utf-8"
 
@@ -102,8 +121,10 @@ def _search_html(contract_ids: list[str], page_no: int, page_count: int, extra: 
     html = render_search(_listed(contract_ids), page_no, page_count)
     for cid in contract_ids:  # the historic contract is listed on its own /{op}/{pr}/ path
         if cid == HISTORIC_CONTRACT:
-            html = html.replace(contract_url(contract(cid), "BasicData").replace("&", "&amp;"),
-                                contract_path(cid, "BasicData").replace("&", "&amp;"))
+            html = html.replace(
+                contract_url(contract(cid), "BasicData").replace("&", "&amp;"),
+                contract_path(cid, "BasicData").replace("&", "&amp;"),
+            )
     return html.replace("</body>", extra + "</body>").encode("utf-8")
 
 
@@ -115,12 +136,21 @@ def build_mirror(server: FaultServer, foreign_base_url: str) -> None:
     r = server.routes
     foreign = contract_url(contract(_token("666")), "BasicData", foreign_base_url)
     r[SEARCH_FIRST] = r[SEARCH_PAGES[0]] = Route(
-        _search_html(CONTRACT_IDS[0:5], 1, 3, f'<a href="{foreign.replace("&", "&amp;")}">x</a>'))
-    r[SEARCH_PAGES[1]] = Route(_search_html(
-        CONTRACT_IDS[5:10], 2, 3, f'<a href="{company_url(COMPANY_UIN, "Beneficiary").replace("&", "&amp;")}">ОБЩИНА ЛЕВСКИ</a>'))
+        _search_html(CONTRACT_IDS[0:5], 1, 3, f'<a href="{foreign.replace("&", "&amp;")}">x</a>')
+    )
+    r[SEARCH_PAGES[1]] = Route(
+        _search_html(
+            CONTRACT_IDS[5:10],
+            2,
+            3,
+            f'<a href="{company_url(COMPANY_UIN, "Beneficiary").replace("&", "&amp;")}">ОБЩИНА ЛЕВСКИ</a>',
+        )
+    )
     r[SEARCH_PAGES[2]] = Route(_search_html(CONTRACT_IDS[10:11], 3, 3))
     # The company page lists the last two contracts (and one already seen on a search page).
-    company = render_company(COMPANY_UIN, "Община Левски", _listed([CONTRACT_IDS[4], *CONTRACT_IDS[11:13]]))
+    company = render_company(
+        COMPANY_UIN, "Община Левски", _listed([CONTRACT_IDS[4], *CONTRACT_IDS[11:13]])
+    )
     r[company_url(COMPANY_UIN, "Beneficiary")] = Route(company.encode("utf-8"))
     # The bulk sources in their real shapes: data about every project, no page ids.
     add_bulk_routes(server, [project_code(c) for c in CONTRACT_IDS])

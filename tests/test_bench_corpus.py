@@ -18,8 +18,15 @@ def test_synthetic_corpus_is_deterministic_and_clean(tmp_path):
     archive = RawArchive(tmp_path / "a")
     parsed, rejected = parse_archived_pages(list(archive.records()), archive.read)
     tables = build_isun_tables(parsed, rejected)
-    assert (len(tables.projects), len(tables.activities), len(tables.quarantine)) == (40, facts.activities, 0)
-    assert tables.projects["procedure_name"].notna().all() and tables.projects["beneficiary_eik"].notna().all()
+    assert (len(tables.projects), len(tables.activities), len(tables.quarantine)) == (
+        40,
+        facts.activities,
+        0,
+    )
+    assert (
+        tables.projects["procedure_name"].notna().all()
+        and tables.projects["beneficiary_eik"].notna().all()
+    )
     assert int(tables.activities["is_over_reported"].sum()) == facts.over_reported
     assert int((tables.projects["currency_original"] == "EUR").sum()) == facts.eur_pages
     assert validate_table(PROJECTS, tables.projects).success
@@ -32,7 +39,9 @@ def test_batched_build_equals_one_pass_on_the_sample_and_a_synthetic_corpus(tmp_
 
     generate(25, tmp_path / "synthetic", seed=5)
     sample = RawArchive(tmp_path / "sample")
-    replay_recording(SAMPLE_CORPUS, sample)  # several tabs per contract, a WAF page, a quarantined row
+    replay_recording(
+        SAMPLE_CORPUS, sample
+    )  # several tabs per contract, a WAF page, a quarantined row
     for archive in (RawArchive(tmp_path / "synthetic"), sample):
         records = [r for r in archive.records() if is_contract_page(r.url)]
         whole = build_isun_tables(*parse_archived_pages(records, archive.read))
@@ -40,10 +49,23 @@ def test_batched_build_equals_one_pass_on_the_sample_and_a_synthetic_corpus(tmp_
             one_pass = build_isun_tables(*parse_archived_pages(records, archive.read))
             if screen:
                 one_pass = screen_tables(one_pass)
-            batched = parse_and_build_in_batches(records, archive.read, batch_contracts=2, screen=screen)
-            for name in ("projects", "activities", "quarantine", "project_organisations", "project_indicators",
-                         "project_procurements", "project_financial_corrections"):
-                a = getattr(one_pass, name).sort_values(list(getattr(one_pass, name).columns[:3])).reset_index(drop=True)
+            batched = parse_and_build_in_batches(
+                records, archive.read, batch_contracts=2, screen=screen
+            )
+            for name in (
+                "projects",
+                "activities",
+                "quarantine",
+                "project_organisations",
+                "project_indicators",
+                "project_procurements",
+                "project_financial_corrections",
+            ):
+                a = (
+                    getattr(one_pass, name)
+                    .sort_values(list(getattr(one_pass, name).columns[:3]))
+                    .reset_index(drop=True)
+                )
                 b = getattr(batched, name).sort_values(list(a.columns[:3])).reset_index(drop=True)
                 assert len(a) == len(b) and a.astype(str).equals(b.astype(str)), (screen, name)
     # The sample: a WAF page and a garbled activity amount rejected; screening keeps all four projects.
@@ -64,7 +86,9 @@ def test_bench_times_the_real_job_and_detects_a_quiet_night(tmp_path):
     assert result["naive_sample"] == 3 * 60 and result["speedup_vs_naive"] > 1
     assert set(result["query_ms"]) == {"absorption by municipality", "top 20 beneficiaries"}
     table = markdown([result])
-    assert "| 60 | **full build, 1 worker** |" in table and f"| 60 | {facts.activities:,} |" in table
+    assert (
+        "| 60 | **full build, 1 worker** |" in table and f"| 60 | {facts.activities:,} |" in table
+    )
 
 
 def test_corpus_command_writes_an_archive_of_that_many_pages(tmp_path, capsys):
@@ -72,5 +96,8 @@ def test_corpus_command_writes_an_archive_of_that_many_pages(tmp_path, capsys):
 
     assert main(["30", str(tmp_path / "c"), "--seed", "3"]) == 0
     records = list(RawArchive(tmp_path / "c").records())
-    assert len(records) == 90 and sum("Project/PrintProject?contractId=" in r.url for r in records) == 30
+    assert (
+        len(records) == 90
+        and sum("Project/PrintProject?contractId=" in r.url for r in records) == 30
+    )
     assert capsys.readouterr().out.startswith("30 contracts (")

@@ -31,9 +31,16 @@ def server():
 
 
 def make_client(tmp_path, server, **policy):
-    settings = dict(allowed_hosts=frozenset({"127.0.0.1"}), min_interval_seconds={}, default_interval_seconds=0.0,
-                    backoff_base_seconds=0.01, backoff_max_seconds=2.0, read_timeout=0.5, connect_timeout=0.5,
-                    contact="tests@bgfunds.example")
+    settings = dict(
+        allowed_hosts=frozenset({"127.0.0.1"}),
+        min_interval_seconds={},
+        default_interval_seconds=0.0,
+        backoff_base_seconds=0.01,
+        backoff_max_seconds=2.0,
+        read_timeout=0.5,
+        connect_timeout=0.5,
+        contact="tests@bgfunds.example",
+    )
     settings.update(policy)
     return PoliteClient(CrawlPolicy(**settings), RawArchive(tmp_path / "raw"))
 
@@ -45,7 +52,11 @@ def test_retries_5xx_then_stores_the_exact_body(tmp_path, server):
     assert result.body == server.routes[PAGE].body
     assert client.stats.retries == 2 and client.stats.requests == 4  # robots.txt, then 3 tries
     assert client.archive.read(result.record.sha256) == server.routes[PAGE].body
-    assert [r.status for r in client.archive.records()] == [500, 503, 200]  # every response archived
+    assert [r.status for r in client.archive.records()] == [
+        500,
+        503,
+        200,
+    ]  # every response archived
 
 
 def test_429_waits_at_least_retry_after(tmp_path, server):
@@ -61,9 +72,14 @@ def test_timeouts_resets_and_truncated_bodies_are_retried_never_stored(tmp_path,
     server.faults[PAGE] = [fault]
     client = make_client(tmp_path, server)
     result = client.fetch(server.base_url + PAGE)
-    assert hashlib.sha256(result.body).hexdigest() == hashlib.sha256(server.routes[PAGE].body).hexdigest()
+    assert (
+        hashlib.sha256(result.body).hexdigest()
+        == hashlib.sha256(server.routes[PAGE].body).hexdigest()
+    )
     assert client.stats.retries == 1
-    assert [r.sha256 for r in client.archive.records()] == [result.record.sha256]  # no partial body archived
+    assert [r.sha256 for r in client.archive.records()] == [
+        result.record.sha256
+    ]  # no partial body archived
 
 
 def test_gives_up_after_max_retries_with_a_clear_error(tmp_path, server):
@@ -101,7 +117,9 @@ def test_request_rejected_page_blocks_too(tmp_path, server):
 def test_export_without_pk_signature_is_not_data(tmp_path, server):
     server.routes["/bg/0/0/Project/ExportToExcel"] = Route(b"<html><body>Error</body></html>")
     with pytest.raises(HostBlockedError, match="PK signature"):
-        make_client(tmp_path, server).fetch(server.base_url + "/bg/0/0/Project/ExportToExcel", expect="xlsx")
+        make_client(tmp_path, server).fetch(
+            server.base_url + "/bg/0/0/Project/ExportToExcel", expect="xlsx"
+        )
 
 
 def test_foreign_host_is_never_requested(tmp_path, server):
@@ -120,7 +138,10 @@ def test_second_fetch_is_conditional_and_304_points_at_the_archived_body(tmp_pat
     last = server.requests_for(CONTRACT_QUERY)[-1]
     assert last.headers["If-None-Match"] == server.routes[PAGE].etag
     assert last.headers["If-Modified-Since"] == server.routes[PAGE].last_modified
-    assert [(r.status, r.sha256) for r in client.archive.records()] == [(200, first.record.sha256), (304, first.record.sha256)]
+    assert [(r.status, r.sha256) for r in client.archive.records()] == [
+        (200, first.record.sha256),
+        (304, first.record.sha256),
+    ]
 
 
 def test_rate_limit_spaces_requests_per_host(tmp_path, server):
@@ -133,7 +154,10 @@ def test_rate_limit_spaces_requests_per_host(tmp_path, server):
 
 def test_user_agent_is_honest(tmp_path, server):
     make_client(tmp_path, server).fetch(server.base_url + PAGE)
-    assert server.log[0].headers["User-Agent"] == "bgfunds/0.1 (open-data crawler; +mailto:tests@bgfunds.example)"
+    assert (
+        server.log[0].headers["User-Agent"]
+        == "bgfunds/0.1 (open-data crawler; +mailto:tests@bgfunds.example)"
+    )
 
 
 def test_size_cap(tmp_path, server):
@@ -148,4 +172,6 @@ def test_windows_1251_page_decodes_from_the_header_charset(tmp_path, server):
     assert b"<meta charset" not in result.body
     text = decode_body(result.body, result.record.content_type)
     assert "Енергийна ефективност на сградата на СУ „Христо Ботев“" in text
-    assert "Енергийна ефективност на сградата на СУ „Христо Ботев“" in decode_body(result.body, None)  # no header
+    assert "Енергийна ефективност на сградата на СУ „Христо Ботев“" in decode_body(
+        result.body, None
+    )  # no header

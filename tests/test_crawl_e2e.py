@@ -51,8 +51,14 @@ def requests_for_contract(server: FaultServer, contract_id: str) -> list:
 
 
 def crawler(server: FaultServer, **kw) -> LiveIsunCrawler:
-    settings = dict(base_url=server.base_url, interval_seconds=0.0, read_timeout_seconds=0.5,
-                    backoff_base_seconds=0.01, contact="tests@bgfunds.example", api_interval_seconds=0.0)
+    settings = dict(
+        base_url=server.base_url,
+        interval_seconds=0.0,
+        read_timeout_seconds=0.5,
+        backoff_base_seconds=0.01,
+        contact="tests@bgfunds.example",
+        api_interval_seconds=0.0,
+    )
     settings.update(kw)
     return LiveIsunCrawler(**settings)
 
@@ -81,7 +87,9 @@ def test_faulty_nights_lose_nothing_and_the_quiet_night_is_conditional(tmp_path,
     # Night 1: every fault recovered by retries, until the WAF challenge stops the run.
     night1 = run_build(tmp_path, source=crawler(server))
     assert night1.success
-    assert any("STOPPED" in line and "javascript challenge" in line for line in night1.fetch_summary)
+    assert any(
+        "STOPPED" in line and "javascript challenge" in line for line in night1.fetch_summary
+    )
     assert len(requests_for_contract(server, PLANNED[9])) == 0  # stopped: nothing after the block
     assert set(warehouse_projects(tmp_path)) == {project_code(c) for c in PLANNED[:8]}
 
@@ -92,22 +100,42 @@ def test_faulty_nights_lose_nothing_and_the_quiet_night_is_conditional(tmp_path,
     assert set(projects) == {project_code(c) for c in CONTRACT_IDS}  # nothing lost
     # Every contract, ids with '+', '/' and '=' among them, was fetched by its URL-encoded token.
     assert {"+", "/", "="} <= set("".join(CONTRACT_IDS))
-    fetched = {r.url.removeprefix(server.base_url) for r in RawArchive(tmp_path / "raw").records() if r.status == 200}
-    assert all(contract_path(c, tab) in fetched for c in CONTRACT_IDS for tab in CONTRACT_PAGES
-               if c != WAF_CONTRACT or tab != "PrintProject")
-    assert projects[project_code(CP1251_CONTRACT)] == "Енергийна ефективност на сградата на СУ „Христо Ботев“, гр. Левски"
+    fetched = {
+        r.url.removeprefix(server.base_url)
+        for r in RawArchive(tmp_path / "raw").records()
+        if r.status == 200
+    }
+    assert all(
+        contract_path(c, tab) in fetched
+        for c in CONTRACT_IDS
+        for tab in CONTRACT_PAGES
+        if c != WAF_CONTRACT or tab != "PrintProject"
+    )
+    assert (
+        projects[project_code(CP1251_CONTRACT)]
+        == "Енергийна ефективност на сградата на СУ „Христо Ботев“, гр. Левски"
+    )
 
     # Nothing corrupted: every archived 200 body of a contract page is byte-identical to what was served.
     archive = RawArchive(tmp_path / "raw")
     for record in archive.records():
         path = record.url.removeprefix(server.base_url)
-        if record.status == 200 and path in server.routes and b"TSPD" not in archive.read(record.sha256):
+        if (
+            record.status == 200
+            and path in server.routes
+            and b"TSPD" not in archive.read(record.sha256)
+        ):
             assert archive.read(record.sha256) == server.routes[path].body, path
     # The WAF page is in the raw archive (as evidence) but in no table.
     waf = [r for r in archive.records() if b"APM_DO_NOT_TOUCH" in archive.read(r.sha256)]
     assert len(waf) == 1 and quote(WAF_CONTRACT, safe="") in waf[0].url
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
-    assert con.execute("SELECT count(*) FROM projects WHERE content_sha256 = ?", [waf[0].sha256]).fetchone()[0] == 0
+    assert (
+        con.execute(
+            "SELECT count(*) FROM projects WHERE content_sha256 = ?", [waf[0].sha256]
+        ).fetchone()[0]
+        == 0
+    )
     con.close()
 
     # Night 3: nothing changed -> only conditional requests, all answered 304.
@@ -125,17 +153,37 @@ def test_faulty_nights_lose_nothing_and_the_quiet_night_is_conditional(tmp_path,
 
     assert foreign.log == []  # the link to 127.0.0.2 was never followed
     total_requests = len(server.log)
-    print(f"\nfault test: {total_requests} requests, {faults_injected} faults injected, "
-          f"{len(CONTRACT_IDS) - len(projects)} records lost")
+    print(
+        f"\nfault test: {total_requests} requests, {faults_injected} faults injected, "
+        f"{len(CONTRACT_IDS) - len(projects)} records lost"
+    )
 
 
 def test_killed_crawl_resumes_without_duplicates(tmp_path, mirror):
     server, _ = mirror
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pipelines.cli", "crawl", "--base-url", server.base_url,
-         "--interval", "0.3", "--api-interval", "0", "--data-dir", str(tmp_path), "--contact", "tests@bgfunds.example"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "pipelines.cli",
+            "crawl",
+            "--base-url",
+            server.base_url,
+            "--interval",
+            "0.3",
+            "--api-interval",
+            "0",
+            "--data-dir",
+            str(tmp_path),
+            "--contact",
+            "tests@bgfunds.example",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while len(server.requests_for("PrintProject")) < 4 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -151,6 +199,10 @@ def test_killed_crawl_resumes_without_duplicates(tmp_path, mirror):
     full_fetches = [r.url for r in archive.records() if r.status == 200 and "PrintProject" in r.url]
     assert sorted(full_fetches) == sorted(set(full_fetches))  # each contract page downloaded once
     state = duckdb.connect(str(tmp_path / "crawl_state.duckdb"), read_only=True)
-    assert state.execute("SELECT count(*), count(DISTINCT contract_id) FROM crawl_contracts").fetchone() == (13, 13)
-    assert state.execute("SELECT count(*) FROM crawl_queue WHERE done_at IS NULL").fetchone()[0] == 0
+    assert state.execute(
+        "SELECT count(*), count(DISTINCT contract_id) FROM crawl_contracts"
+    ).fetchone() == (13, 13)
+    assert (
+        state.execute("SELECT count(*) FROM crawl_queue WHERE done_at IS NULL").fetchone()[0] == 0
+    )
     assert state.execute("SELECT count(DISTINCT run_id) FROM crawl_queue").fetchone()[0] == 1

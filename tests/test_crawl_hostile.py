@@ -7,12 +7,12 @@ takes at most a few seconds.
 
 from __future__ import annotations
 
-import json
 import time
 from urllib.parse import quote
 
 import pytest
 
+from bench.isun_render import encrypted_id
 from sources.crawl_state import CrawlState
 from sources.http_client import (
     BudgetExhaustedError,
@@ -26,7 +26,6 @@ from sources.http_client import (
     RedirectError,
     RobotsDisallowedError,
 )
-from bench.isun_render import encrypted_id
 from sources.isun_crawl import CONTRACT_PAGES, CrawlConfig, run_crawl
 from sources.raw_archive import RawArchive
 from tests.fault_server import FaultServer, Route
@@ -45,9 +44,16 @@ def servers():
 
 
 def client_for(tmp_path, **policy) -> PoliteClient:
-    settings = dict(allowed_hosts=frozenset({"127.0.0.1"}), min_interval_seconds={}, default_interval_seconds=0.0,
-                    backoff_base_seconds=0.01, backoff_max_seconds=2.0, read_timeout=0.5, connect_timeout=0.5,
-                    contact="tests@bgfunds.example")
+    settings = dict(
+        allowed_hosts=frozenset({"127.0.0.1"}),
+        min_interval_seconds={},
+        default_interval_seconds=0.0,
+        backoff_base_seconds=0.01,
+        backoff_max_seconds=2.0,
+        read_timeout=0.5,
+        connect_timeout=0.5,
+        contact="tests@bgfunds.example",
+    )
     settings.update(policy)
     return PoliteClient(CrawlPolicy(**settings), RawArchive(tmp_path / "raw"))
 
@@ -96,7 +102,9 @@ def test_redirect_chain_longer_than_the_maximum_fails(tmp_path, servers):
 
 def test_robots_txt_is_obeyed(tmp_path, servers):
     server, _ = servers
-    server.routes["/robots.txt"] = Route(b"User-agent: *\nDisallow: /bg/0/0/Project/PrintProject\n", "text/plain")
+    server.routes["/robots.txt"] = Route(
+        b"User-agent: *\nDisallow: /bg/0/0/Project/PrintProject\n", "text/plain"
+    )
     client = client_for(tmp_path)
     with pytest.raises(RobotsDisallowedError):
         client.fetch(server.base_url + PAGE)
@@ -125,7 +133,9 @@ def test_body_longer_or_shorter_than_content_length_is_never_archived(tmp_path, 
 
 def test_trickling_body_hits_the_overall_deadline(tmp_path, servers):
     server, _ = servers
-    server.trickle_seconds = 0.05  # each byte well inside the read timeout, the whole far beyond the deadline
+    server.trickle_seconds = (
+        0.05  # each byte well inside the read timeout, the whole far beyond the deadline
+    )
     server.faults[PAGE] = ["trickle"]
     client = client_for(tmp_path, response_deadline_seconds=1.0)
     started = time.monotonic()
@@ -157,12 +167,19 @@ def test_budget_counts_every_request(tmp_path, servers):
 
 
 def _crawl(tmp_path, server, **config):
-    settings = dict(base_url=server.base_url, interval_seconds=0.0, read_timeout_seconds=0.5,
-                    backoff_base_seconds=0.01, contact="tests@bgfunds.example")
+    settings = dict(
+        base_url=server.base_url,
+        interval_seconds=0.0,
+        read_timeout_seconds=0.5,
+        backoff_base_seconds=0.01,
+        contact="tests@bgfunds.example",
+    )
     settings.update(config)
     state = CrawlState(tmp_path / "crawl_state.duckdb")
     try:
-        return run_crawl(CrawlConfig(**settings), RawArchive(tmp_path / "raw"), state), state.counts()
+        return run_crawl(
+            CrawlConfig(**settings), RawArchive(tmp_path / "raw"), state
+        ), state.counts()
     finally:
         state.close()
 
@@ -179,7 +196,9 @@ def test_listing_redirected_off_the_allow_list_is_skipped_not_a_crash(tmp_path, 
     server, foreign = servers
     build_mirror(server, foreign.base_url)
     server.faults[SEARCH_FIRST] = [f"redirect:{foreign.base_url}{SEARCH_FIRST}"]
-    summary, counts = _crawl(tmp_path, server, listings=(SEARCH_FIRST, SEARCH_PAGES[1]))  # e.g. two programmes
+    summary, counts = _crawl(
+        tmp_path, server, listings=(SEARCH_FIRST, SEARCH_PAGES[1])
+    )  # e.g. two programmes
     assert foreign.log == [] and summary.stopped is None
     assert counts["contracts"] >= 3  # the other listings still count
     assert summary.fetched == len(CONTRACT_PAGES) * counts["contracts"]
@@ -202,17 +221,24 @@ def test_every_listing_failing_means_nothing_new_not_a_crash(tmp_path, servers):
 def test_80000_listed_ids_are_recorded_in_seconds(tmp_path, servers):
     server, _ = servers
     # One search page listing 80 000 contracts (the whole register is ~80 700), as the site links them.
-    rows = "".join(f'<tr><td><a class="wait" href="/bg/0/0/Project/BasicData?contractId='
-                   f'{quote(encrypted_id(f"big:{i}"), safe="")}&amp;isHistoric=False">{i}</a></td></tr>'
-                   for i in range(80_000))
+    rows = "".join(
+        f'<tr><td><a class="wait" href="/bg/0/0/Project/BasicData?contractId='
+        f'{quote(encrypted_id(f"big:{i}"), safe="")}&amp;isHistoric=False">{i}</a></td></tr>'
+        for i in range(80_000)
+    )
     server.routes["/bg/0/0/Project/Search?showRes=True"] = Route(
-        f"<html><body><table class=\"chart-info\"><tbody>{rows}</tbody></table></body></html>".encode(),
-        "text/html; charset=utf-8")
+        f'<html><body><table class="chart-info"><tbody>{rows}</tbody></table></body></html>'.encode(),
+        "text/html; charset=utf-8",
+    )
     started = time.monotonic()
-    summary, counts = _crawl(tmp_path, server, requests_per_night=8, listings=("/bg/0/0/Project/Search?showRes=True",))
+    summary, counts = _crawl(
+        tmp_path, server, requests_per_night=8, listings=("/bg/0/0/Project/Search?showRes=True",)
+    )
     elapsed = time.monotonic() - started
     assert summary.contracts_listed == 80_000 and counts["contracts"] == 80_000
-    assert summary.planned == 2  # the 6 requests left after robots.txt and the listing: 2 contracts of 3 pages
+    assert (
+        summary.planned == 2
+    )  # the 6 requests left after robots.txt and the listing: 2 contracts of 3 pages
     print(f"\n80 000 listed ids recorded and planned in {elapsed:.1f} s")
     assert elapsed < 60  # a bound against hanging, not a benchmark (was ~7 min)
 
@@ -223,7 +249,7 @@ def test_discovery_goes_on_over_nights_when_the_listings_exceed_a_nights_cap(tmp
     server, foreign = servers
     build_mirror(server, foreign.base_url)
     listed_by_night, listing_pages = [], []
-    for night in range(3):
+    for _night in range(3):
         summary, counts = _crawl(tmp_path, server, max_listing_pages=2, requests_per_night=3 + 2)
         listed_by_night.append(counts["contracts"])
         listing_pages.append(summary.listing_pages)

@@ -25,17 +25,24 @@ def test_demo_reports_progress_writes_run_status_and_cleans_leftovers(tmp_path, 
     data = tmp_path / "data"
     leftover = data / "publish" / ".staging-2026-01-01-deadbeef"
     leftover.mkdir(parents=True)
-    (leftover / "warehouse.duckdb").write_bytes(b"\0" * 1024)  # a release-sized leftover of a killed build
+    (leftover / "warehouse.duckdb").write_bytes(
+        b"\0" * 1024
+    )  # a release-sized leftover of a killed build
     assert main(["demo", "--data-dir", str(data)]) == 0
     out, err = capsys.readouterr()
     assert not leftover.exists()
-    assert "_core_isun__tables: batch 1/1 staged" in err and "check_projects: projects: 4 rows" in err
+    assert (
+        "_core_isun__tables: batch 1/1 staged" in err and "check_projects: projects: 4 rows" in err
+    )
     assert "out_bgfunds__release: released" in err and "Traceback" not in err
     assert "pages read:        14 (1 rejected" in out
     status = json.loads((data / "run_status.json").read_text(encoding="utf-8"))
     assert (status["command"], status["outcome"], status["exit_code"]) == ("demo", "released", 0)
     assert status["counts"]["projects"] == 4 and status["counts"]["quarantined"] == 2
-    assert status["quarantine_by_rule"] == {"activities:amount_unparseable": 1, "pages:blocked_by_waf": 1}
+    assert status["quarantine_by_rule"] == {
+        "activities:amount_unparseable": 1,
+        "pages:blocked_by_waf": 1,
+    }
     assert status["started"] <= status["ended"] and status["release"]
     assert len(list((data / "runs").glob("*-demo/run_status.json"))) == 1
     # The run is in the data dir's own Dagster instance, which `make dev`'s UI opens.
@@ -51,9 +58,16 @@ def test_demo_reports_progress_writes_run_status_and_cleans_leftovers(tmp_path, 
 def test_a_second_build_of_the_same_data_dir_is_refused_naming_the_first(tmp_path, capsys):
     data = tmp_path / "data"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from warehouse.data_lock import data_dir_lock\n"
-         f"with data_dir_lock({str(data)!r}):\n    print('held', flush=True); time.sleep(30)"],
-        cwd=REPO, stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from warehouse.data_lock import data_dir_lock\n"
+            f"with data_dir_lock({str(data)!r}):\n    print('held', flush=True); time.sleep(30)",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         started = time.monotonic()
@@ -75,11 +89,17 @@ def test_a_failing_step_is_one_line_naming_it_and_exit_1(tmp_path, capsys):
     assert main(["build", "--corpus", str(corpus), "--data-dir", str(tmp_path / "data")]) == 1
     out, err = capsys.readouterr()
     line = next(line for line in out.splitlines() if "FAILED step" in line)
-    assert line.strip() == (f"FAILED step raw_isun__contract_pages: RecordingError: {corpus / 'manifest.json'}: "
-                            "field 'responses' is missing or not a list")
+    assert line.strip() == (
+        f"FAILED step raw_isun__contract_pages: RecordingError: {corpus / 'manifest.json'}: "
+        "field 'responses' is missing or not a list"
+    )
     assert "Traceback" not in out + err and "--debug" in out
     status = json.loads((tmp_path / "data" / "run_status.json").read_text())
-    assert status["outcome"] == "failed" and status["exit_code"] == 1 and "RecordingError" in status["error"]
+    assert (
+        status["outcome"] == "failed"
+        and status["exit_code"] == 1
+        and "RecordingError" in status["error"]
+    )
 
 
 def test_unwritable_data_dir_is_one_line_and_exit_4(tmp_path, capsys):
@@ -90,11 +110,19 @@ def test_unwritable_data_dir_is_one_line_and_exit_4(tmp_path, capsys):
     assert err.count("\n") == 1 and "cannot write there" in err
 
 
-@pytest.mark.parametrize("argv", [
-    ["crawl", "--budget", "-5"], ["crawl", "--budget", "many"], ["crawl", "--interval", "-1"],
-    ["crawl", "--base-url", "ftp://example.org"], ["crawl", "--contact", "nobody"],
-    ["serve", "--port", "70000"], ["build", "--corpus", "/nonexistent"], ["demo", "--workers", "-2"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["crawl", "--budget", "-5"],
+        ["crawl", "--budget", "many"],
+        ["crawl", "--interval", "-1"],
+        ["crawl", "--base-url", "ftp://example.org"],
+        ["crawl", "--contact", "nobody"],
+        ["serve", "--port", "70000"],
+        ["build", "--corpus", "/nonexistent"],
+        ["demo", "--workers", "-2"],
+    ],
+)
 def test_bad_arguments_are_refused(argv, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
@@ -106,7 +134,9 @@ def test_version_and_help_with_descriptions_and_defaults(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["--version"])
     assert exit_info.value.code == 0 and capsys.readouterr().out.startswith("bgfunds ")
-    crawl = " ".join(build_parser()._subparsers._group_actions[0].choices["crawl"].format_help().split())
+    crawl = " ".join(
+        build_parser()._subparsers._group_actions[0].choices["crawl"].format_help().split()
+    )
     assert "requests per run, listings included (default: 2000)" in crawl
     assert "Listings, then new, changed" in crawl and f"(default: {DEFAULT_BASE_URL})" in crawl
 
@@ -118,7 +148,9 @@ def test_default_base_url_is_the_crawlers():
 
 
 def test_extract_decodes_utf16_and_warns_on_empty_results(tmp_path, capsys):
-    seed = next((REPO / "tests" / "fixtures" / "seeds").glob("001_*.txt")).read_text(encoding="utf-8")
+    seed = next((REPO / "tests" / "fixtures" / "seeds").glob("001_*.txt")).read_text(
+        encoding="utf-8"
+    )
     utf16 = tmp_path / "news-utf16.txt"
     utf16.write_bytes(seed.encode("utf-16"))
     empty = tmp_path / "empty.txt"
@@ -130,13 +162,21 @@ def test_extract_decodes_utf16_and_warns_on_empty_results(tmp_path, capsys):
     records = [json.loads(line) for line in out.splitlines()]
     assert code == 1 and len(records) == 3
     assert records[0]["project_code"] == "BG05SFOP001-2.009-0010-C01"
-    assert f"warning: {empty}: no text" in err and f"warning: {garbage}: nothing extracted from 3500 characters" in err
+    assert (
+        f"warning: {empty}: no text" in err
+        and f"warning: {garbage}: nothing extracted from 3500 characters" in err
+    )
     assert str(utf16) not in err
 
 
 def test_deeply_nested_html_keeps_its_text():
-    html = ("<html><body>" + "<div>" * 3000 + "<p>Проект BG05SFOP001-2.009-0010-C01</p>" + "</div>" * 3000
-            + "<script>var x = 1;</script></body></html>")
+    html = (
+        "<html><body>"
+        + "<div>" * 3000
+        + "<p>Проект BG05SFOP001-2.009-0010-C01</p>"
+        + "</div>" * 3000
+        + "<script>var x = 1;</script></body></html>"
+    )
     text = html_to_text(html)
     assert "Проект BG05SFOP001-2.009-0010-C01" in text and "var x" not in text
 

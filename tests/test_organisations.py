@@ -6,8 +6,12 @@ from transforms.organisations import is_valid_eik, parse_organisation
 @pytest.mark.parametrize(
     ("text", "name", "form", "town"),
     [
-        ("Сдружение „Съюз за възстановяване и развитие” – гр. Хасково", "Съюз за възстановяване и развитие",
-         "сдружение", "Хасково"),  # seed 001
+        (
+            "Сдружение „Съюз за възстановяване и развитие” – гр. Хасково",
+            "Съюз за възстановяване и развитие",
+            "сдружение",
+            "Хасково",
+        ),  # seed 001
         ("Община Стамболово", "Стамболово", "община", None),
         ("Фондация „Гражданска инициатива“", "Гражданска инициатива", "фондация", None),
         ("„Екопроект“ ЕООД", "Екопроект", "ЕООД", None),
@@ -35,4 +39,8 @@ def test_eik_checksum():
     org = parse_organisation("Община Левски", eik="831641791")
     assert org.organisation_id == "eik:831641791" and org.eik == "831641791"
     bad = parse_organisation("Община Левски", eik="000413873")
-    assert bad.eik is None and bad.flags == ("eik_checksum_invalid",) and bad.organisation_id.startswith("org:")
+    assert (
+        bad.eik is None
+        and bad.flags == ("eik_checksum_invalid",)
+        and bad.organisation_id.startswith("org:")
+    )

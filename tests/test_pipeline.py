@@ -29,7 +29,10 @@ def test_summary_counts(sample_build):
     assert summary.responses == 14
     assert summary.pages_rejected == 1  # the WAF challenge
     assert (summary.projects, summary.activities, summary.rows_rejected) == (4, 19, 2)
-    assert summary.checks["great_expectations_projects"] and summary.checks["great_expectations_activities"]
+    assert (
+        summary.checks["great_expectations_projects"]
+        and summary.checks["great_expectations_activities"]
+    )
 
 
 def test_seed_000_activities_in_the_duckdb_warehouse(sample_build):
@@ -38,13 +41,20 @@ def test_seed_000_activities_in_the_duckdb_warehouse(sample_build):
     rows = con.execute(
         "SELECT activity_no, amount_contracted, amount_reported, amount_contracted_bgn, amount_reported_eur,"
         " is_over_reported, execution_rate, currency_original FROM activities WHERE project_code = ?"
-        " ORDER BY activity_no", [SEED_CODE]).fetchall()
+        " ORDER BY activity_no",
+        [SEED_CODE],
+    ).fetchall()
     assert [r[0] for r in rows] == [1, 2, 3, 4]
     assert [r[1] for r in rows] == [Decimal(v) for v in CONTRACTED]
     assert [r[2] for r in rows] == [Decimal(v) for v in REPORTED]
     assert [r[3] for r in rows] == [Decimal(v) for v in CONTRACTED]  # BGN page: _bgn = original
     assert [r[4] for r in rows] == [_eur(v) for v in REPORTED]
-    assert [r[4] for r in rows] == [Decimal("5504.57"), Decimal("3682.45"), Decimal("5782.64"), Decimal("3834.48")]
+    assert [r[4] for r in rows] == [
+        Decimal("5504.57"),
+        Decimal("3682.45"),
+        Decimal("5782.64"),
+        Decimal("3834.48"),
+    ]
     assert [r[5] for r in rows] == [False, False, True, False]  # third reported above contracted
     assert abs(rows[2][6] - 11309.87 / 8000.00) < 1e-6
     assert {r[7] for r in rows} == {"BGN"}
@@ -55,7 +65,10 @@ def test_parquet_and_csv_carry_the_same_values(sample_build):
     publish = data_dir / "publish" / "latest"
     parquet = pq.read_table(publish / "activities.parquet")
     assert parquet.schema.field("amount_reported_eur").type.scale == 2
-    assert pq.ParquetFile(publish / "activities.parquet").metadata.row_group(0).column(0).compression == "ZSTD"
+    assert (
+        pq.ParquetFile(publish / "activities.parquet").metadata.row_group(0).column(0).compression
+        == "ZSTD"
+    )
     raw = (publish / "activities.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM, so Excel shows Cyrillic
     csv = pd.read_csv(publish / "activities.csv", encoding="utf-8-sig", dtype=str)
@@ -71,8 +84,14 @@ def test_eur_contract_keeps_eur_and_gains_bgn(sample_build):
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
     total, total_eur, total_bgn, paid_bgn, cur = con.execute(
         "SELECT amount_total, amount_total_eur, amount_total_bgn, amount_paid_bgn, currency_original"
-        " FROM projects WHERE project_code = 'BG16FFPR003-1.001-0007-C01'").fetchone()
-    assert (total, total_eur, total_bgn, cur) == (Decimal("1113000.00"), Decimal("1113000.00"), Decimal("2176838.79"), "EUR")
+        " FROM projects WHERE project_code = 'BG16FFPR003-1.001-0007-C01'"
+    ).fetchone()
+    assert (total, total_eur, total_bgn, cur) == (
+        Decimal("1113000.00"),
+        Decimal("1113000.00"),
+        Decimal("2176838.79"),
+        "EUR",
+    )
     assert paid_bgn == Decimal("435367.76")  # 222 600.00 EUR * 1.95583
 
 
@@ -82,7 +101,9 @@ def test_projects_carry_codes_dates_and_provenance(sample_build):
     row = con.execute(
         "SELECT programme_code, procedure_code, proposal_no, contract_no, code_flags, project_code_original,"
         " start_date::VARCHAR, duration_months, amount_own_bgn, source_url, content_sha256"
-        " FROM projects WHERE isun_contract_id = ?", [SAMPLE_IDS["cyrillic"]]).fetchone()
+        " FROM projects WHERE isun_contract_id = ?",
+        [SAMPLE_IDS["cyrillic"]],
+    ).fetchone()
     assert row[:4] == ("BG06RDNP001", "BG06RDNP001-7.007", "0051", "C01")
     assert row[4] == "cyrillic_lookalike" and row[5].endswith("С01")
     assert row[6:9] == ("2019-06-14", 36, Decimal("73578.61"))
@@ -91,44 +112,78 @@ def test_projects_carry_codes_dates_and_provenance(sample_build):
     assert row[10] == hashlib.sha256(body).hexdigest() and SAMPLE_QUERY["cyrillic"] in row[9]
     # Every archived body is there, content-addressed, and listed in the manifest table.
     assert (data_dir / "raw" / "objects" / row[10][:2] / row[10]).read_bytes() == body
-    manifest = con.execute("SELECT status, bytes, content_type, headers->>'Server' FROM raw_responses"
-                           " WHERE sha256 = ?", [row[10]]).fetchall()
+    manifest = con.execute(
+        "SELECT status, bytes, content_type, headers->>'Server' FROM raw_responses"
+        " WHERE sha256 = ?",
+        [row[10]],
+    ).fetchall()
     assert manifest == [(200, len(body), "text/html; charset=utf-8", "Microsoft-IIS/10.0")]
 
 
 def test_bad_rows_are_quarantined_with_reason_not_dropped(sample_build):
     data_dir, _ = sample_build
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
-    rows = con.execute("SELECT table_name, record_key, rule, field, value, message FROM quarantine ORDER BY rule").fetchall()
-    assert [(r[0], r[2]) for r in rows] == [("activities", "amount_unparseable"), ("pages", "blocked_by_waf")]
-    assert rows[0][1] == "BG06RDNP001-7.007-0051-C01#3" and rows[0][3:5] == ("amount_contracted", "12 3O0.00")
+    rows = con.execute(
+        "SELECT table_name, record_key, rule, field, value, message FROM quarantine ORDER BY rule"
+    ).fetchall()
+    assert [(r[0], r[2]) for r in rows] == [
+        ("activities", "amount_unparseable"),
+        ("pages", "blocked_by_waf"),
+    ]
+    assert rows[0][1] == "BG06RDNP001-7.007-0051-C01#3" and rows[0][3:5] == (
+        "amount_contracted",
+        "12 3O0.00",
+    )
     assert SAMPLE_QUERY["cyrillic"] in rows[0][5] and "'12 3O0.00'" in rows[0][5]
     assert SAMPLE_QUERY["waf"] in rows[1][1]
     # The WAF page's text never reached a data table.
-    assert con.execute("SELECT count(*) FROM projects WHERE isun_contract_id = ?", [SAMPLE_IDS["waf"]]
-                       ).fetchone()[0] == 0
+    assert (
+        con.execute(
+            "SELECT count(*) FROM projects WHERE isun_contract_id = ?", [SAMPLE_IDS["waf"]]
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_row_failing_a_financing_identity_is_quarantined_with_its_activities(tmp_path):
     # The page's total no longer equals БФП + own financing (1 113 000.00 + 0.00).
     corpus = Corpus(tmp_path / "corpus").edit(
-        SAMPLE_QUERY["eur"], '<td style="width: 65%;"><span class="no-wrap-white-space">1 113 000.00</span> EUR',
-        '<td style="width: 65%;"><span class="no-wrap-white-space">1 113 050.00</span> EUR')
+        SAMPLE_QUERY["eur"],
+        '<td style="width: 65%;"><span class="no-wrap-white-space">1 113 000.00</span> EUR',
+        '<td style="width: 65%;"><span class="no-wrap-white-space">1 113 050.00</span> EUR',
+    )
     summary = run_build(tmp_path / "data", corpus.dir)
     assert summary.success and summary.projects == 3 and summary.activities == 16
     con = duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True)
-    rows = con.execute("SELECT table_name, record_key, rule, value FROM quarantine"
-                       " WHERE record_key LIKE 'BG16FFPR003%' ORDER BY ALL").fetchall()
-    assert rows[0] == ("activities", "BG16FFPR003-1.001-0007-C01#1", "parent_row_quarantined", "BG16FFPR003-1.001-0007-C01")
+    rows = con.execute(
+        "SELECT table_name, record_key, rule, value FROM quarantine"
+        " WHERE record_key LIKE 'BG16FFPR003%' ORDER BY ALL"
+    ).fetchall()
+    assert rows[0] == (
+        "activities",
+        "BG16FFPR003-1.001-0007-C01#1",
+        "parent_row_quarantined",
+        "BG16FFPR003-1.001-0007-C01",
+    )
     assert ("projects", "BG16FFPR003-1.001-0007-C01", "grant_plus_own_equals_total", "50.0") in rows
     # Nothing of it is lost: its participants, indicator and procurement follow it into quarantine.
     assert {r[0] for r in rows if r[2] == "parent_row_quarantined"} == {
-        "activities", "project_organisations", "project_indicators", "project_procurements"}
-    assert len(rows) == 3 + 1 + 2 + 1 + 1  # activities, the project, beneficiary + contractor, indicator, lot
+        "activities",
+        "project_organisations",
+        "project_indicators",
+        "project_procurements",
+    }
+    assert (
+        len(rows) == 3 + 1 + 2 + 1 + 1
+    )  # activities, the project, beneficiary + contractor, indicator, lot
 
 
 def _snapshot(directory):
-    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in directory.rglob("*") if p.is_file()}
+    return {
+        p.relative_to(directory).as_posix(): p.read_bytes()
+        for p in directory.rglob("*")
+        if p.is_file()
+    }
 
 
 def test_one_code_under_two_contracts_is_quarantined_and_the_rest_released(tmp_path):
@@ -136,24 +191,53 @@ def test_one_code_under_two_contracts_is_quarantined_and_the_rest_released(tmp_p
     # Two contracts claiming one project code: which one owns it is for ИСУН to settle, so
     # both go to quarantine (not a whole-table failure that would stop the night).
     corpus = Corpus(tmp_path / "dup")
-    for tab in ("PrintProject", "BasicData"):  # every page of the contract prints the other contract's code
-        corpus.edit(f"{tab}?" + SAMPLE_QUERY["cyrillic"], "BG06RDNP001-7.007-0051-С01", "BG16FFPR003-1.001-0007-C01")
-    corpus.edit("BasicData?" + SAMPLE_QUERY["cyrillic"], "BG06RDNP001-7.007 Подмярка", "BG16FFPR003-1.001 Подмярка")
+    for tab in (
+        "PrintProject",
+        "BasicData",
+    ):  # every page of the contract prints the other contract's code
+        corpus.edit(
+            f"{tab}?" + SAMPLE_QUERY["cyrillic"],
+            "BG06RDNP001-7.007-0051-С01",
+            "BG16FFPR003-1.001-0007-C01",
+        )
+    corpus.edit(
+        "BasicData?" + SAMPLE_QUERY["cyrillic"],
+        "BG06RDNP001-7.007 Подмярка",
+        "BG16FFPR003-1.001 Подмярка",
+    )
     summary = run_build(data_dir, corpus.dir)
     assert summary.success and summary.checks["great_expectations_projects"]
-    assert summary.projects == 2 and summary.quarantine_by_rule["projects:duplicate_project_code"] == 2
+    assert (
+        summary.projects == 2 and summary.quarantine_by_rule["projects:duplicate_project_code"] == 2
+    )
     con = duckdb.connect(str(data_dir / "publish" / "latest" / "warehouse.duckdb"), read_only=True)
-    rows = con.execute("SELECT record_key, source_url FROM quarantine WHERE rule = 'duplicate_project_code'"
-                       " ORDER BY source_url").fetchall()
+    rows = con.execute(
+        "SELECT record_key, source_url FROM quarantine WHERE rule = 'duplicate_project_code'"
+        " ORDER BY source_url"
+    ).fetchall()
     assert [r[0] for r in rows] == ["BG16FFPR003-1.001-0007-C01"] * 2
-    assert {SAMPLE_QUERY["cyrillic"] in rows[0][1] or SAMPLE_QUERY["cyrillic"] in rows[1][1],
-            SAMPLE_QUERY["eur"] in rows[0][1] or SAMPLE_QUERY["eur"] in rows[1][1]} == {True}
-    assert con.execute("SELECT count(*) FROM activities WHERE project_code = 'BG16FFPR003-1.001-0007-C01'"
-                       ).fetchone()[0] == 0
+    assert {
+        SAMPLE_QUERY["cyrillic"] in rows[0][1] or SAMPLE_QUERY["cyrillic"] in rows[1][1],
+        SAMPLE_QUERY["eur"] in rows[0][1] or SAMPLE_QUERY["eur"] in rows[1][1],
+    } == {True}
+    assert (
+        con.execute(
+            "SELECT count(*) FROM activities WHERE project_code = 'BG16FFPR003-1.001-0007-C01'"
+        ).fetchone()[0]
+        == 0
+    )
     # Their activities, participants, indicators and lots follow them into quarantine, not into thin air.
-    held = dict(con.execute("SELECT table_name, count(*) FROM quarantine WHERE rule = 'parent_row_quarantined'"
-                            " AND record_key = 'BG16FFPR003-1.001-0007-C01' GROUP BY ALL").fetchall())
-    assert held["activities"] == 3 + 2 and held["project_indicators"] == 1 and held["project_procurements"] == 1
+    held = dict(
+        con.execute(
+            "SELECT table_name, count(*) FROM quarantine WHERE rule = 'parent_row_quarantined'"
+            " AND record_key = 'BG16FFPR003-1.001-0007-C01' GROUP BY ALL"
+        ).fetchall()
+    )
+    assert (
+        held["activities"] == 3 + 2
+        and held["project_indicators"] == 1
+        and held["project_procurements"] == 1
+    )
     con.close()
 
 
@@ -161,7 +245,9 @@ def test_row_count_drop_blocks_the_release(tmp_path):
     data_dir = tmp_path / "data"
     assert run_build(data_dir, SAMPLE_CORPUS).success
     latest = (data_dir / "publish" / "latest").resolve()
-    corpus = Corpus(tmp_path / "fewer").drop(SAMPLE_QUERY["cyrillic"])  # 4 -> 3 projects: a quarter fewer
+    corpus = Corpus(tmp_path / "fewer").drop(
+        SAMPLE_QUERY["cyrillic"]
+    )  # 4 -> 3 projects: a quarter fewer
     summary = run_build(data_dir, corpus.dir)
     # The archive still holds the dropped contract's page from the first build: nothing changed at all.
     assert summary.success and summary.unchanged
@@ -171,14 +257,22 @@ def test_row_count_drop_blocks_the_release(tmp_path):
     fresh_latest = (fresh / "publish" / "latest").resolve()
     # Now simulate the page disappearing from the archive itself.
     manifest = fresh / "raw" / "manifest.jsonl"
-    manifest.write_text("".join(line for line in manifest.read_text().splitlines(True)
-                                if SAMPLE_QUERY["cyrillic"] not in line))
+    manifest.write_text(
+        "".join(
+            line
+            for line in manifest.read_text().splitlines(True)
+            if SAMPLE_QUERY["cyrillic"] not in line
+        )
+    )
     before = _snapshot(fresh_latest)
     warehouse_before = (fresh / "warehouse.duckdb").read_bytes()
     blocked = run_build(fresh, corpus.dir)
     assert not blocked.success and blocked.checks["great_expectations_projects"] is False
     assert blocked.release is None and (fresh / "publish" / "latest").resolve() == fresh_latest
-    assert _snapshot(fresh_latest) == before and (fresh / "warehouse.duckdb").read_bytes() == warehouse_before
+    assert (
+        _snapshot(fresh_latest) == before
+        and (fresh / "warehouse.duckdb").read_bytes() == warehouse_before
+    )
     assert sorted(p.name for p in (fresh / "publish" / "releases").iterdir()) == [fresh_latest.name]
     assert not [p for p in (fresh / "publish").iterdir() if p.name.startswith(".staging")]
 
@@ -190,9 +284,15 @@ def test_unchanged_inputs_skip_the_rebuild_and_keep_latest(tmp_path, capsys, cap
     again = run_build(data_dir)
     assert again.success and again.unchanged and again.release == first.release
     # Nothing ran past the gate, and Dagster's "check emitted no result ... will proceed" is not shown.
-    assert set(again.steps) == {"raw_isun__contract_pages", "raw_documents__pages", "_core_bgfunds__inputs"}
+    assert set(again.steps) == {
+        "raw_isun__contract_pages",
+        "raw_documents__pages",
+        "_core_bgfunds__inputs",
+    }
     assert not [r for r in caplog.records if "emitted no result" in r.getMessage()]
-    assert sorted(p.name for p in (data_dir / "publish" / "releases").iterdir()) == [Path(first.release).name]
+    assert sorted(p.name for p in (data_dir / "publish" / "releases").iterdir()) == [
+        Path(first.release).name
+    ]
     forced = run_build(data_dir, force_rebuild=True)
     assert forced.success and not forced.unchanged and Path(forced.release).name.endswith(".2")
     assert main(["demo", "--data-dir", str(data_dir)]) == 0
@@ -210,40 +310,79 @@ def test_cli_demo_prints_where_the_outputs_are(tmp_path, capsys):
 def test_organisations_have_stable_ids_and_roles(sample_build):
     data_dir, _ = sample_build
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
-    roles = con.execute("SELECT role, organisation_id FROM project_organisations"
-                        " WHERE project_code = 'BG05SFOP001-2.009-0010-C01' ORDER BY role").fetchall()
+    roles = con.execute(
+        "SELECT role, organisation_id FROM project_organisations"
+        " WHERE project_code = 'BG05SFOP001-2.009-0010-C01' ORDER BY role"
+    ).fetchall()
     assert roles == [("beneficiary", "eik:126574932"), ("partner", "eik:000903049")]
-    org = con.execute("SELECT name, legal_form, eik, projects, roles FROM organisations"
-                      " WHERE organisation_id = 'eik:126574932'").fetchone()
+    org = con.execute(
+        "SELECT name, legal_form, eik, projects, roles FROM organisations"
+        " WHERE organisation_id = 'eik:126574932'"
+    ).fetchone()
     assert org == ("Съюз за възстановяване и развитие", "сдружение", "126574932", 1, "beneficiary")
     # Every participant's organisation and project exists.
-    assert con.execute("SELECT count(*) FROM project_organisations po ANTI JOIN organisations o USING (organisation_id)"
-                       ).fetchone()[0] == 0
+    assert (
+        con.execute(
+            "SELECT count(*) FROM project_organisations po ANTI JOIN organisations o USING (organisation_id)"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_documents_become_tables_and_seed_001_links_to_its_isun_contract(sample_build):
     data_dir, summary = sample_build
-    assert summary.documents_by_kind == {"municipal-news": 1, "ngo-project": 1, "ngo-event": 1, "strategy": 1}
+    assert summary.documents_by_kind == {
+        "municipal-news": 1,
+        "ngo-project": 1,
+        "ngo-event": 1,
+        "strategy": 1,
+    }
     con = duckdb.connect(str(data_dir / "publish" / "latest" / "warehouse.duckdb"), read_only=True)
-    news = con.execute("SELECT project_code, amount_total, amount_eu, amount_national, currency, start_date,"
-                       " duration_months FROM news_mentions").fetchall()
-    assert news == [("BG05SFOP001-2.009-0010-C01", Decimal("88840.80"), Decimal("75514.68"), Decimal("13326.12"),
-                     "BGN", "2019-01-18", 18)]
-    ngo = con.execute("SELECT project_code, amount_total, start_date, end_date, district FROM ngo_projects").fetchone()
+    news = con.execute(
+        "SELECT project_code, amount_total, amount_eu, amount_national, currency, start_date,"
+        " duration_months FROM news_mentions"
+    ).fetchall()
+    assert news == [
+        (
+            "BG05SFOP001-2.009-0010-C01",
+            Decimal("88840.80"),
+            Decimal("75514.68"),
+            Decimal("13326.12"),
+            "BGN",
+            "2019-01-18",
+            18,
+        )
+    ]
+    ngo = con.execute(
+        "SELECT project_code, amount_total, start_date, end_date, district FROM ngo_projects"
+    ).fetchone()
     assert ngo == ("BG05SFOP001-2.009-0004", Decimal("67243.93"), "2019-01", "2020-01", "Видин")
-    decision = con.execute("SELECT decision_number, decision_date, period_start_year, period_end_year"
-                           " FROM strategies").fetchone()
+    decision = con.execute(
+        "SELECT decision_number, decision_date, period_start_year, period_end_year FROM strategies"
+    ).fetchone()
     assert decision[0] == "84" and str(decision[1]) == "2016-03-25" and decision[2:] == (2016, 2020)
     assert con.execute("SELECT procedure_code FROM events").fetchone() == ("BG05SFOP001-2.025",)
     # The municipal news page and the ИСУН contract of the same code are one project.
-    linked = con.execute("SELECT n_sources, source_kinds, amount_total_bgn, duration_months FROM linked_projects"
-                         " WHERE project_code = 'BG05SFOP001-2.009-0010-C01'").fetchone()
+    linked = con.execute(
+        "SELECT n_sources, source_kinds, amount_total_bgn, duration_months FROM linked_projects"
+        " WHERE project_code = 'BG05SFOP001-2.009-0010-C01'"
+    ).fetchone()
     # ... and so are the open-data API's and the register export's rows of its proposal (…-0010).
     assert linked == (4, "isun;isun-api;isun-export;municipal-news", Decimal("88840.80"), 18)
-    sources = con.execute("SELECT DISTINCT source_kind, match_method FROM project_sources"
-                          " WHERE project_key = 'BG05SFOP001-2.009-0010-C01' ORDER BY 1").fetchall()
-    assert sources == [("isun", "project_code"), ("isun-api", "project_code_prefix"),
-                       ("isun-export", "project_code_prefix"), ("municipal-news", "project_code")]
-    report = json.loads((data_dir / "publish" / "latest" / "quality_report.json").read_text(encoding="utf-8"))
-    assert {"news_mentions", "linked_projects", "project_conflicts", "organisations"} <= set(report["tables"])
+    sources = con.execute(
+        "SELECT DISTINCT source_kind, match_method FROM project_sources"
+        " WHERE project_key = 'BG05SFOP001-2.009-0010-C01' ORDER BY 1"
+    ).fetchall()
+    assert sources == [
+        ("isun", "project_code"),
+        ("isun-api", "project_code_prefix"),
+        ("isun-export", "project_code_prefix"),
+        ("municipal-news", "project_code"),
+    ]
+    report = json.loads(
+        (data_dir / "publish" / "latest" / "quality_report.json").read_text(encoding="utf-8")
+    )
+    assert {"news_mentions", "linked_projects", "project_conflicts", "organisations"} <= set(
+        report["tables"]
+    )
     assert len(summary.checks) == 25 and all(summary.checks.values())  # one per published table

@@ -78,13 +78,40 @@ def test_codes_fit_the_project_code_grammar():
 
 
 MAIN = {
-    "2007-2013": {"BG051PO001", "BG051PO002", "BG161PO001", "BG161PO002", "BG161PO003",
-                  "BG161PO004", "BG161PO005"},
-    "2014-2020": {"BG05M9OP001", "BG05M2OP001", "BG05SFOP001", "BG16RFOP001", "BG16RFOP002",
-                  "BG16M1OP001", "BG16M1OP002", "BG05FMOP001", "BG14MFOP001", "BG06RDNP001"},
-    "2021-2027": {"BG16FFPR001", "BG16FFPR002", "BG16FFPR003", "BG16RFPR001", "BG16RFPR002",
-                  "BG05SFPR001", "BG05SFPR002", "BG05SFPR003", "BG16RFTA001", "BG14MFPR001",
-                  "BG-RRP"},
+    "2007-2013": {
+        "BG051PO001",
+        "BG051PO002",
+        "BG161PO001",
+        "BG161PO002",
+        "BG161PO003",
+        "BG161PO004",
+        "BG161PO005",
+    },
+    "2014-2020": {
+        "BG05M9OP001",
+        "BG05M2OP001",
+        "BG05SFOP001",
+        "BG16RFOP001",
+        "BG16RFOP002",
+        "BG16M1OP001",
+        "BG16M1OP002",
+        "BG05FMOP001",
+        "BG14MFOP001",
+        "BG06RDNP001",
+    },
+    "2021-2027": {
+        "BG16FFPR001",
+        "BG16FFPR002",
+        "BG16FFPR003",
+        "BG16RFPR001",
+        "BG16RFPR002",
+        "BG05SFPR001",
+        "BG05SFPR002",
+        "BG05SFPR003",
+        "BG16RFTA001",
+        "BG14MFPR001",
+        "BG-RRP",
+    },
 }
 
 
@@ -105,7 +132,7 @@ def test_period_of_known_codes_comes_from_the_registry():
 @pytest.mark.parametrize(
     ("code", "period"),
     [
-        ("BG051PO009", "2007-2013"),   # unknown, 2007–13 shape
+        ("BG051PO009", "2007-2013"),  # unknown, 2007–13 shape
         ("BG161PO009", "2007-2013"),
         ("BG05M9OP009", "2014-2020"),  # unknown, two-digit fund code + OP
         ("BG06RDNP002", "2014-2020"),

@@ -11,6 +11,7 @@ from warehouse.metadata import ACTIVITIES, PROJECTS
 @pytest.fixture(scope="module")
 def tables(sample_build):
     import duckdb
+
     data_dir, _ = sample_build
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
     return {name: con.execute(f"SELECT * FROM {name}").df() for name in ("projects", "activities")}
@@ -32,9 +33,11 @@ def test_negative_amount_bad_code_and_duplicate_key_fail(tables):
     df = pd.concat([df, df.iloc[[5]]], ignore_index=True)
     outcome = validate_table(ACTIVITIES, df)
     assert not outcome.success
-    assert {("expect_column_values_to_be_between", "amount_reported"),
-            ("expect_column_values_to_match_regex", "project_code"),
-            ("expect_compound_columns_to_be_unique", "['project_code', 'activity_no']")} <= _failed(outcome)
+    assert {
+        ("expect_column_values_to_be_between", "amount_reported"),
+        ("expect_column_values_to_match_regex", "project_code"),
+        ("expect_compound_columns_to_be_unique", "['project_code', 'activity_no']"),
+    } <= _failed(outcome)
 
 
 def test_financing_identity_within_a_cent(tables):
@@ -44,7 +47,8 @@ def test_financing_identity_within_a_cent(tables):
     assert validate_table(PROJECTS, df).success
     df.loc[row, "amount_eu"] = float(df.loc[row, "amount_eu"]) + 0.05
     assert ("expect_column_values_to_be_between", "_check_eu_plus_national_minus_grant") in _failed(
-        validate_table(PROJECTS, df))
+        validate_table(PROJECTS, df)
+    )
 
 
 def test_end_before_start_and_wrong_eur_fail(tables):

@@ -23,8 +23,10 @@ from pipelines.serve import ReleaseHandler, make_server, parse_range
 
 REPO = Path(__file__).resolve().parent.parent
 DUCKDB1 = Path(os.environ.get("BGFUNDS_DUCKDB1_PYTHON", REPO / ".venv-duckdb1" / "bin" / "python"))
-needs_duckdb1 = pytest.mark.skipif(not DUCKDB1.exists() and not os.environ.get("CI"),
-                                   reason="no DuckDB 1.x environment: run `make setup`")
+needs_duckdb1 = pytest.mark.skipif(
+    not DUCKDB1.exists() and not os.environ.get("CI"),
+    reason="no DuckDB 1.x environment: run `make setup`",
+)
 
 
 def _release(root: Path, release_id: str, text: str) -> Path:
@@ -70,17 +72,32 @@ def test_parse_range():
 def test_range_requests_get_only_the_bytes_asked_for(server):
     url, _, data = server
     whole = requests.get(url + "blob.bin", timeout=5)
-    assert whole.status_code == 200 and whole.content == data and whole.headers["Accept-Ranges"] == "bytes"
+    assert (
+        whole.status_code == 200
+        and whole.content == data
+        and whole.headers["Accept-Ranges"] == "bytes"
+    )
     part = requests.get(url + "blob.bin", headers={"Range": "bytes=1000-1999"}, timeout=5)
     assert part.status_code == 206 and part.content == data[1000:2000]
-    assert part.headers["Content-Range"] == f"bytes 1000-1999/{len(data)}" and part.headers["Content-Length"] == "1000"
-    tail = requests.get(url + "blob.bin", headers={"Range": "bytes=-8"}, timeout=5)  # how Parquet readers start
+    assert (
+        part.headers["Content-Range"] == f"bytes 1000-1999/{len(data)}"
+        and part.headers["Content-Length"] == "1000"
+    )
+    tail = requests.get(
+        url + "blob.bin", headers={"Range": "bytes=-8"}, timeout=5
+    )  # how Parquet readers start
     assert tail.status_code == 206 and tail.content == data[-8:]
     beyond = requests.get(url + "blob.bin", headers={"Range": f"bytes={len(data)}-"}, timeout=5)
     assert beyond.status_code == 416 and beyond.headers["Content-Range"] == f"bytes */{len(data)}"
     head = requests.head(url + "blob.bin", timeout=5)
-    assert head.status_code == 200 and head.headers["Content-Length"] == str(len(data)) and not head.content
-    again = requests.get(url + "blob.bin", headers={"If-None-Match": whole.headers["ETag"]}, timeout=5)
+    assert (
+        head.status_code == 200
+        and head.headers["Content-Length"] == str(len(data))
+        and not head.content
+    )
+    again = requests.get(
+        url + "blob.bin", headers={"If-None-Match": whole.headers["ETag"]}, timeout=5
+    )
     assert again.status_code == 304
 
 
@@ -97,16 +114,27 @@ def test_latest_moves_without_a_restart_and_fixed_releases_stay(server):
 
 def test_only_files_inside_the_publish_root_and_only_reads(server):
     url, _, _ = server
-    for path in ("../secret.txt", "%2e%2e/secret.txt", "releases/../../secret.txt", ".latest-tmp", "releases/",
-                 "nothing.html"):
+    for path in (
+        "../secret.txt",
+        "%2e%2e/secret.txt",
+        "releases/../../secret.txt",
+        ".latest-tmp",
+        "releases/",
+        "nothing.html",
+    ):
         assert requests.get(url + path, timeout=5).status_code == 404, path
-    with socket.create_connection((url.split("//")[1].split(":")[0], int(url.rsplit(":", 1)[1].strip("/")))) as s:
+    with socket.create_connection(
+        (url.split("//")[1].split(":")[0], int(url.rsplit(":", 1)[1].strip("/")))
+    ) as s:
         s.sendall(b"GET /../../secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         assert b" 404 " in s.recv(200)
     assert requests.post(url, data=b"x", timeout=5).status_code == 405
     headers = requests.get(url, timeout=5).headers
     assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
-    assert "default-src 'self'" in headers["Content-Security-Policy"] and headers["Server"] == "bgfunds"
+    assert (
+        "default-src 'self'" in headers["Content-Security-Policy"]
+        and headers["Server"] == "bgfunds"
+    )
 
 
 def test_an_idle_connection_is_dropped_after_the_timeout(server, monkeypatch):
@@ -124,15 +152,26 @@ def test_an_idle_connection_is_dropped_after_the_timeout(server, monkeypatch):
 @needs_duckdb1
 def test_the_release_warehouse_opens_in_duckdb_1_and_2(two_releases):
     _, _, second = two_releases
-    query = ("SELECT municipality_code, contracted_bgn, paid_eur FROM absorption_by_municipality "
-             "ORDER BY 1")
-    expected = duckdb.connect(str(second / "warehouse.duckdb"), read_only=True).execute(query).fetchall()
+    query = (
+        "SELECT municipality_code, contracted_bgn, paid_eur FROM absorption_by_municipality "
+        "ORDER BY 1"
+    )
+    expected = (
+        duckdb.connect(str(second / "warehouse.duckdb"), read_only=True).execute(query).fetchall()
+    )
     assert duckdb.__version__.startswith("2.")
-    script = ("import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
-              f"print(duckdb.__version__); print(c.execute({query!r}).fetchall()); "
-              "print(c.execute('SELECT count(*) FROM totals_over_releases').fetchone()[0])")
-    out = subprocess.run([str(DUCKDB1), "-c", script, str(second / "warehouse.duckdb")], capture_output=True,
-                         text=True, timeout=120, check=True).stdout.splitlines()
+    script = (
+        "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
+        f"print(duckdb.__version__); print(c.execute({query!r}).fetchall()); "
+        "print(c.execute('SELECT count(*) FROM totals_over_releases').fetchone()[0])"
+    )
+    out = subprocess.run(
+        [str(DUCKDB1), "-c", script, str(second / "warehouse.duckdb")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout.splitlines()
     assert out[0].startswith("1.") and out[1] == repr(expected) and out[2] == "2"
 
 
@@ -149,7 +188,9 @@ def test_duckdb_httpfs_reads_one_column_without_fetching_the_whole_file(tmp_path
                           FROM range(200000) t(i))
                     TO '{release / "wide.parquet"}' (FORMAT parquet, ROW_GROUP_SIZE 50000)""")
     size = (release / "wide.parquet").stat().st_size
-    expected = con.execute(f"SELECT sum(amount_eur) FROM '{release / 'wide.parquet'}'").fetchone()[0]
+    expected = con.execute(f"SELECT sum(amount_eur) FROM '{release / 'wide.parquet'}'").fetchone()[
+        0
+    ]
     served: list[tuple[str, str | None, int]] = []
 
     class Recording(ReleaseHandler):
@@ -165,19 +206,26 @@ def test_duckdb_httpfs_reads_one_column_without_fetching_the_whole_file(tmp_path
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{srv.server_address[1]}/wide.parquet"
-        script = ("import duckdb, duckdb_ext, pathlib, sys\n"
-                  "c = duckdb.connect()\n"
-                  "c.execute('SET autoinstall_known_extensions = false')\n"
-                  "c.execute('SET extension_directory = ?', [str(pathlib.Path(list(duckdb_ext.__path__)[0]) / 'extensions')])\n"
-                  "c.execute('LOAD httpfs')\n"
-                  "print(c.execute('SELECT sum(amount_eur) FROM read_parquet(?)', [sys.argv[1]]).fetchone()[0])\n")
-        out = subprocess.run([str(DUCKDB1), "-c", script, url], capture_output=True, text=True, timeout=120)
+        script = (
+            "import duckdb, duckdb_ext, pathlib, sys\n"
+            "c = duckdb.connect()\n"
+            "c.execute('SET autoinstall_known_extensions = false')\n"
+            "c.execute('SET extension_directory = ?', "
+            "[str(pathlib.Path(list(duckdb_ext.__path__)[0]) / 'extensions')])\n"
+            "c.execute('LOAD httpfs')\n"
+            "print(c.execute('SELECT sum(amount_eur) FROM read_parquet(?)', [sys.argv[1]]).fetchone()[0])\n"
+        )
+        out = subprocess.run(
+            [str(DUCKDB1), "-c", script, url], capture_output=True, text=True, timeout=120
+        )
         assert out.returncode == 0, out.stderr
     finally:
         srv.shutdown()
         srv.server_close()
     assert out.stdout.strip() == str(expected)
     fetched = sum(n for path, _, n in served if path.endswith("wide.parquet"))
-    assert served and all(r is not None for _, r, _ in served), served  # every GET was a Range request
+    assert served and all(r is not None for _, r, _ in served), (
+        served
+    )  # every GET was a Range request
     assert size > 5_000_000 and fetched < size / 4, (fetched, size, served)
     print(f"httpfs read {fetched} of {size} bytes in {len(served)} range requests")

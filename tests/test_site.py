@@ -48,25 +48,35 @@ def test_absorption_views_are_released_as_parquet_csv_and_xlsx(two_releases):
         csv = pd.read_csv(second / f"{name}.csv", encoding="utf-8-sig")
         assert len(parquet) == len(csv) > 0, name
         amounts = [c for c in parquet.columns if c.startswith(("contracted", "reported", "paid"))]
-        assert amounts and all(c.endswith(("_eur", "_bgn")) for c in amounts), name  # the currency is in the name
+        assert amounts and all(c.endswith(("_eur", "_bgn")) for c in amounts), (
+            name
+        )  # the currency is in the name
         sheet = load_workbook(second / f"{name}.xlsx", read_only=True).active
         rows = list(sheet.iter_rows(values_only=True))
         assert list(rows[1]) == list(parquet.columns) and len(rows) == len(parquet) + 2
         assert set(dictionary[dictionary.table == name].field) == set(parquet.columns)
     municipality = dictionary[dictionary.table == "absorption_by_municipality"]
-    assert len(municipality) and (second / "data_dictionary.md").read_text().count("не събирайте") == 2
-    by_municipality = pd.read_parquet(second / "absorption_by_municipality.parquet").set_index("municipality_code")
+    assert (
+        len(municipality) and (second / "data_dictionary.md").read_text().count("не събирайте") == 2
+    )
+    by_municipality = pd.read_parquet(second / "absorption_by_municipality.parquet").set_index(
+        "municipality_code"
+    )
     # Every project the open-data API places in Стамболово counts (7 in the demo recording, the real register
     # rows' totals); reported amounts exist only where pages were read (contract …-0010-C01).
     con = duckdb.connect(str(second / "warehouse.duckdb"), read_only=True)
-    api = con.execute("SELECT count(*), sum(amount_total_bgn), sum(amount_paid_eur) FROM isun_api_projects WHERE "
-                      "proposal_code IN (SELECT proposal_code FROM isun_api_places WHERE lau_code = ?)",
-                      [STAMBOLOVO]).fetchone()
+    api = con.execute(
+        "SELECT count(*), sum(amount_total_bgn), sum(amount_paid_eur) FROM isun_api_projects WHERE "
+        "proposal_code IN (SELECT proposal_code FROM isun_api_places WHERE lau_code = ?)",
+        [STAMBOLOVO],
+    ).fetchone()
     con.close()
     assert api[0] == by_municipality.loc[STAMBOLOVO, "projects"] == 7
     assert float(by_municipality.loc[STAMBOLOVO, "contracted_bgn"]) == float(api[1]) == 7999351.56
     assert float(by_municipality.loc[STAMBOLOVO, "paid_eur"]) == float(api[2])
-    assert float(by_municipality.loc[STAMBOLOVO, "reported_bgn"]) == 88208.87  # the sum of …-0010-C01's activities
+    assert (
+        float(by_municipality.loc[STAMBOLOVO, "reported_bgn"]) == 88208.87
+    )  # the sum of …-0010-C01's activities
     report = json.loads((second / "quality_report.json").read_text())
     assert report["coverage"]["projects"] == 5 and "5 договора" in report["coverage"]["site_line"]
     assert escape(report["coverage"]["site_line"]) in (second / "index.html").read_text()
@@ -78,12 +88,17 @@ def test_xlsx_has_bulgarian_titles_real_numbers_and_no_formulas(two_releases):
     _, _, second = two_releases
     sheet = load_workbook(second / "projects.xlsx").active
     titles, names = [c.value for c in sheet[1]], [c.value for c in sheet[2]]
-    assert titles[names.index("amount_paid_eur")] == "Общо реално изплатени суми, в евро (1 EUR = 1,95583 лв.) (EUR)"
+    assert (
+        titles[names.index("amount_paid_eur")]
+        == "Общо реално изплатени суми, в евро (1 EUR = 1,95583 лв.) (EUR)"
+    )
     rows = {r[names.index("isun_contract_id")].value: r for r in sheet.iter_rows(min_row=3)}
     paid = rows[SAMPLE_IDS["eur"]][names.index("amount_paid_eur")]
     assert paid.data_type == "n" and paid.value == 445200.0
     formula = rows[SAMPLE_IDS["seed000"]][names.index("beneficiary_name")]
-    assert formula.value == '=HYPERLINK("http://x")' and formula.data_type == "s"  # text, not a formula
+    assert (
+        formula.value == '=HYPERLINK("http://x")' and formula.data_type == "s"
+    )  # text, not a formula
 
 
 def test_totals_over_releases_are_the_state_as_of_each_release(two_releases):
@@ -94,10 +109,17 @@ def test_totals_over_releases_are_the_state_as_of_each_release(two_releases):
     for release in (first, second):
         projects = pd.read_parquet(release / "projects.parquet")
         assert trend.loc[release.name, "projects"] == len(projects)
-        for total, column in (("paid_eur", "amount_paid_eur"), ("contracted_bgn", "amount_total_bgn")):
-            assert float(trend.loc[release.name, total]) == pytest.approx(float(projects[column].sum())), total
+        for total, column in (
+            ("paid_eur", "amount_paid_eur"),
+            ("contracted_bgn", "amount_total_bgn"),
+        ):
+            assert float(trend.loc[release.name, total]) == pytest.approx(
+                float(projects[column].sum())
+            ), total
         activities = pd.read_parquet(release / "activities.parquet")
-        assert float(trend.loc[release.name, "reported_eur"]) == pytest.approx(float(activities.amount_reported_eur.sum()))
+        assert float(trend.loc[release.name, "reported_eur"]) == pytest.approx(
+            float(activities.amount_reported_eur.sum())
+        )
     # The naive sum over the history (rows that changed) is what the old catalogue showed: wrong.
     history = pd.read_parquet(second / "history_projects.parquet")
     naive = float(history[history.release_id == second.name].amount_paid_eur.sum())
@@ -105,12 +127,18 @@ def test_totals_over_releases_are_the_state_as_of_each_release(two_releases):
     # The catalogue's example query (state as of each release over the Parquet files) agrees.
     sql = next(q for title, q in EXAMPLE_QUERIES if "over releases" in title)
     con = duckdb.connect()
-    rows = dict((r[0], float(r[2])) for r in con.execute(sql.replace("'history_projects.parquet'",
-                                                                     f"'{second / 'history_projects.parquet'}'")).fetchall())
+    rows = dict(
+        (r[0], float(r[2]))
+        for r in con.execute(
+            sql.replace("'history_projects.parquet'", f"'{second / 'history_projects.parquet'}'")
+        ).fetchall()
+    )
     assert rows == pytest.approx({k: float(v) for k, v in trend.paid_eur.items()})
     # An unchanged project keeps its amount in both states; the changed one moves.
     site = (second / "site" / "project" / "BG05SFOP001-2.009-0010-C01.html").read_text()
-    assert site.count(f"{number_bg(44028.57)}\u00a0€") >= 3  # the cards, and the history row of each release
+    assert (
+        site.count(f"{number_bg(44028.57)}\u00a0€") >= 3
+    )  # the cards, and the history row of each release
     changed = (second / "site" / "project" / "BG16FFPR003-1.001-0007-C01.html").read_text()
     assert f"{number_bg(222600)}\u00a0€" in changed and f"{number_bg(445200)}\u00a0€" in changed
 
@@ -126,15 +154,22 @@ def test_feeds_are_valid_atom_with_what_changed(two_releases):
         assert not parsed.bozo, (path, parsed.get("bozo_exception"))
         assert parsed.version == "atom10" and parsed.feed.title.startswith("bgfunds: ")
         assert parsed.feed.id.startswith(DEFAULT_BASE_URL)
-    levski = feedparser.parse((second / "site" / "feeds" / "municipality" / "PVN16.atom").read_bytes())
+    levski = feedparser.parse(
+        (second / "site" / "feeds" / "municipality" / "PVN16.atom").read_bytes()
+    )
     entries = {(e.id.split(":")[2], e.id.split(":")[3], e.tags[0].term) for e in levski.entries}
     assert (second.name, "BG16FFPR003-1.001-0007-C01", "amounts") in entries
     assert (second.name, "BG16FFPR003-1.001-0008-C01", "new") in entries
     assert (first.name, "BG16FFPR003-1.001-0007-C01", "new") in entries
     amounts = next(e for e in levski.entries if e.tags[0].term == "amounts")
     assert "222" in amounts.summary and "445" in amounts.summary
-    assert amounts.link == f"{DEFAULT_BASE_URL}releases/{second.name}/site/project/BG16FFPR003-1.001-0007-C01.html"
-    stambolovo = feedparser.parse((second / "site" / "feeds" / "municipality" / f"{STAMBOLOVO}.atom").read_bytes())
+    assert (
+        amounts.link
+        == f"{DEFAULT_BASE_URL}releases/{second.name}/site/project/BG16FFPR003-1.001-0007-C01.html"
+    )
+    stambolovo = feedparser.parse(
+        (second / "site" / "feeds" / "municipality" / f"{STAMBOLOVO}.atom").read_bytes()
+    )
     assert [e.tags[0].term for e in stambolovo.entries] == ["new"]  # unchanged since it appeared
     page = (second / "site" / "municipality" / "PVN16.html").read_text()
     assert 'href="../feeds/municipality/PVN16.atom"' in page
@@ -148,7 +183,9 @@ def test_dcat_ap_passes_the_official_shacl_shapes(two_releases, tmp_path):
     dataset = graph["@graph"][0]["dcat:dataset"]
     urls = [d["dcat:accessURL"]["@id"] for d in dataset["dcat:distribution"]]
     assert all(u.startswith(f"{DEFAULT_BASE_URL}releases/{second.name}/") for u in urls)
-    assert {"projects.parquet", "absorption_by_municipality.xlsx", "warehouse.duckdb"} <= {u.rsplit("/", 1)[1] for u in urls}
+    assert {"projects.parquet", "absorption_by_municipality.xlsx", "warehouse.duckdb"} <= {
+        u.rsplit("/", 1)[1] for u in urls
+    }
     # The shapes do catch what the old file got wrong: a distribution without accessURL, a literal media type.
     del dataset["dcat:distribution"][0]["dcat:accessURL"]
     dataset["dcat:distribution"][1]["dcat:mediaType"] = "text/csv"
@@ -162,12 +199,22 @@ def test_dcat_base_url_is_configurable(tmp_path):
     from warehouse.dcat_ap import dcat_ap
 
     files = {"projects.csv": {"bytes": 3, "sha256": "0" * 64, "mediatype": "text/csv"}}
-    doc = dcat_ap(release_id="2026-12-01", issued="2026-12-01T02:00:00+00:00", files=files, title_bg="т",
-                  title_en="t", licence_url="https://creativecommons.org/licenses/by/4.0/",
-                  source_url="https://2020.eufunds.bg", base="https://data.example.org/bgfunds")
+    doc = dcat_ap(
+        release_id="2026-12-01",
+        issued="2026-12-01T02:00:00+00:00",
+        files=files,
+        title_bg="т",
+        title_en="t",
+        licence_url="https://creativecommons.org/licenses/by/4.0/",
+        source_url="https://2020.eufunds.bg",
+        base="https://data.example.org/bgfunds",
+    )
     (tmp_path / "d.jsonld").write_text(json.dumps(doc))
     distribution = doc["@graph"][0]["dcat:dataset"]["dcat:distribution"][0]
-    assert distribution["dcat:downloadURL"]["@id"] == "https://data.example.org/bgfunds/releases/2026-12-01/projects.csv"
+    assert (
+        distribution["dcat:downloadURL"]["@id"]
+        == "https://data.example.org/bgfunds/releases/2026-12-01/projects.csv"
+    )
     assert validate_dcat(tmp_path / "d.jsonld")["conforms"]
 
 
@@ -175,14 +222,21 @@ def test_datapackage_lists_parquet_resources_too(two_releases):
     _, _, second = two_releases
     package = json.loads((second / "datapackage.json").read_text())
     names = {r["name"]: r for r in package["resources"]}
-    assert names["projects-parquet"]["path"] == "projects.parquet" and names["projects-parquet"]["format"] == "parquet"
+    assert (
+        names["projects-parquet"]["path"] == "projects.parquet"
+        and names["projects-parquet"]["format"] == "parquet"
+    )
     assert names["absorption_by_municipality"]["schema"]["primaryKey"] == ["municipality_code"]
     assert names["projects-parquet"]["schema"]["fields"] == names["projects"]["schema"]["fields"]
 
 
-@pytest.mark.skipif(CHROMIUM is None and not os.environ.get("BGFUNDS_REQUIRE_BROWSER"),
-                    reason="Debian's chromium is not installed (CI installs it and sets BGFUNDS_REQUIRE_BROWSER)")
-def test_a_newcomer_finds_stambolovo_and_its_totals_in_chromium(site_server, two_releases, tmp_path_factory):
+@pytest.mark.skipif(
+    CHROMIUM is None and not os.environ.get("BGFUNDS_REQUIRE_BROWSER"),
+    reason="Debian's chromium is not installed (CI installs it and sets BGFUNDS_REQUIRE_BROWSER)",
+)
+def test_a_newcomer_finds_stambolovo_and_its_totals_in_chromium(
+    site_server, two_releases, tmp_path_factory
+):
     """Search finds the municipality, its page shows the right totals in BGN and EUR, with the
     project located there; the same works from file:// with no server. Screenshots stay in the
     test run's temporary directory."""
@@ -191,32 +245,55 @@ def test_a_newcomer_finds_stambolovo_and_its_totals_in_chromium(site_server, two
     assert CHROMIUM, "BGFUNDS_REQUIRE_BROWSER is set but chromium is not installed"
     _, _, second = two_releases
     shots = tmp_path_factory.mktemp("screenshots")
-    flags = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={shots / 'profile'}", "--window-size=1200,1800"]
+    flags = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={shots / 'profile'}",
+        "--window-size=1200,1800",
+    ]
 
     def dom(url: str) -> str:
-        out = subprocess.run([*flags, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
+        out = subprocess.run(
+            [*flags, "--dump-dom", url], capture_output=True, text=True, timeout=120
+        ).stdout
         return out.replace("&nbsp;", "\u00a0")  # Chromium writes the no-break spaces as entities
 
     def shot(url: str, name: str) -> Path:
         path = shots / name
-        subprocess.run([*flags, f"--screenshot={path}", url], capture_output=True, timeout=120, check=True)
+        subprocess.run(
+            [*flags, f"--screenshot={path}", url], capture_output=True, timeout=120, check=True
+        )
         assert Image.open(path).size == (1200, 1800)
         return path
 
-    search = f"{site_server}site/index.html?q=%D1%81%D1%82%D0%B0%D0%BC%D0%B1%D0%BE%D0%BB"  # "стамбол"
+    search = (
+        f"{site_server}site/index.html?q=%D1%81%D1%82%D0%B0%D0%BC%D0%B1%D0%BE%D0%BB"  # "стамбол"
+    )
     found = dom(search)
     assert f'href="municipality/{STAMBOLOVO}.html">Община Стамболово</a>' in found
-    assert 'href="project/BG05SFOP001-2.009-0010-C01.html"' in found  # the project located there, too
+    assert (
+        'href="project/BG05SFOP001-2.009-0010-C01.html"' in found
+    )  # the project located there, too
     by_eik = dom(f"{site_server}site/index.html?q=000413878")
     assert 'href="beneficiary/000413878.html">Община Левски</a>' in by_eik
     shot(search, "search-stambolovo.png")
 
     page = dom(f"{site_server}site/municipality/{STAMBOLOVO}.html")
-    row = duckdb.connect(str(second / "warehouse.duckdb"), read_only=True).execute(
-        "SELECT contracted_bgn, contracted_eur, reported_bgn, reported_eur, paid_bgn, paid_eur "
-        f"FROM absorption_by_municipality WHERE municipality_code = '{STAMBOLOVO}'").fetchone()
+    row = (
+        duckdb.connect(str(second / "warehouse.duckdb"), read_only=True)
+        .execute(
+            "SELECT contracted_bgn, contracted_eur, reported_bgn, reported_eur, paid_bgn, paid_eur "
+            f"FROM absorption_by_municipality WHERE municipality_code = '{STAMBOLOVO}'"
+        )
+        .fetchone()
+    )
     for value, currency in zip(row, ["лв.", "€"] * 3, strict=True):
         assert f"{number_bg(value)}\u00a0{currency}" in page, value
     assert "88\u00a0840,80\u00a0лв." in page and "44\u00a0028,57\u00a0€" in page
@@ -227,12 +304,16 @@ def test_a_newcomer_finds_stambolovo_and_its_totals_in_chromium(site_server, two
     assert "Към всяко издание" in dom(project)
     shot(project, "project-history.png")
 
-    offline = dom((second / "site" / "index.html").as_uri() + "?q=%D0%BB%D0%B5%D0%B2%D1%81%D0%BA%D0%B8")  # "левски"
+    offline = dom(
+        (second / "site" / "index.html").as_uri() + "?q=%D0%BB%D0%B5%D0%B2%D1%81%D0%BA%D0%B8"
+    )  # "левски"
     assert 'href="municipality/PVN16.html">Община Левски</a>' in offline
     print(f"screenshots: {shots}")
 
 
-def test_project_pages_written_a_range_at_a_time_are_the_same_pages(two_releases, tmp_path, monkeypatch):
+def test_project_pages_written_a_range_at_a_time_are_the_same_pages(
+    two_releases, tmp_path, monkeypatch
+):
     """The site writes project pages a range of codes at a time (bounded memory); one project per range
     gives byte-identical pages."""
     import warehouse.site as site
@@ -247,4 +328,6 @@ def test_project_pages_written_a_range_at_a_time_are_the_same_pages(two_releases
         con.close()
     whole = sorted((tmp_path / "whole" / "project").iterdir())
     assert len(whole) == 5
-    assert [p.read_bytes() for p in whole] == [(tmp_path / "ranges" / "project" / p.name).read_bytes() for p in whole]
+    assert [p.read_bytes() for p in whole] == [
+        (tmp_path / "ranges" / "project" / p.name).read_bytes() for p in whole
+    ]

@@ -1,4 +1,5 @@
-"""Staged tables: Parquet parts per batch, validated without loading them whole, built alike by one process or several."""
+"""Staged tables: Parquet parts per batch, validated without loading them whole,
+built alike by one process or several."""
 
 import json
 from decimal import Decimal
@@ -29,13 +30,23 @@ def _sorted(df: pd.DataFrame, key: list[str]) -> pd.DataFrame:
 
 def test_a_staged_table_round_trips_with_the_metadata_types(sample, tmp_path):
     _, _, tables = sample
-    staged = stage_batches(tmp_path, ACTIVITIES, [tables.activities.iloc[:3], tables.activities.iloc[3:0],
-                                                  tables.activities.iloc[3:]])
-    assert staged.rows == len(tables.activities) and len(list(Path(staged.path).glob("*.parquet"))) == 2
-    back = _sorted(staged.to_pandas(), ["project_code", "activity_no"]).set_index(["project_code", "activity_no"])
+    staged = stage_batches(
+        tmp_path,
+        ACTIVITIES,
+        [tables.activities.iloc[:3], tables.activities.iloc[3:0], tables.activities.iloc[3:]],
+    )
+    assert (
+        staged.rows == len(tables.activities)
+        and len(list(Path(staged.path).glob("*.parquet"))) == 2
+    )
+    back = _sorted(staged.to_pandas(), ["project_code", "activity_no"]).set_index(
+        ["project_code", "activity_no"]
+    )
     assert float(back.loc[("BG05SFOP001-2.009-0042-C01", 1), "amount_contracted_bgn"]) == 10889.76
     assert sum(len(b) for b in staged.batches(columns=["project_code"], rows=2)) == staged.rows
-    again = stage_frame(tmp_path, ACTIVITIES, tables.activities)  # a new version replaces the old one
+    again = stage_frame(
+        tmp_path, ACTIVITIES, tables.activities
+    )  # a new version replaces the old one
     assert not Path(staged.path).exists() and again.rows == staged.rows
 
 
@@ -43,11 +54,17 @@ def test_amounts_held_as_decimals_stage_exactly_however_late_a_big_one_comes(sam
     _, _, tables = sample
     row = tables.activities[tables.activities.project_code == "BG05SFOP001-2.009-0042-C01"].head(1)
     rows = pd.concat([row] * 3000, ignore_index=True).assign(activity_no=range(1, 3001))
-    big = Decimal("1410522.18")  # BG06RDNP001-7.007-0051-C01 activity 1, far past DuckDB's type-sniffing sample
+    big = Decimal(
+        "1410522.18"
+    )  # BG06RDNP001-7.007-0051-C01 activity 1, far past DuckDB's type-sniffing sample
     rows["amount_contracted_bgn"] = [Decimal("10889.76")] * 2999 + [big]
     staged = stage_frame(tmp_path, ACTIVITIES, rows)
-    back = staged.to_pandas(columns=["activity_no", "amount_contracted_bgn"]).set_index("activity_no")
-    assert back.loc[3000, "amount_contracted_bgn"] == big and back.loc[1, "amount_contracted_bgn"] == Decimal("10889.76")
+    back = staged.to_pandas(columns=["activity_no", "amount_contracted_bgn"]).set_index(
+        "activity_no"
+    )
+    assert back.loc[3000, "amount_contracted_bgn"] == big and back.loc[
+        1, "amount_contracted_bgn"
+    ] == Decimal("10889.76")
 
 
 def test_staged_validation_passes_the_sample_and_names_duplicate_keys_and_orphans(sample, tmp_path):
@@ -58,17 +75,28 @@ def test_staged_validation_passes_the_sample_and_names_duplicate_keys_and_orphan
     assert good.success and good.rows == len(tables.activities)
 
     # A project parsed twice and an activity whose project was never published.
-    doubled = pd.concat([tables.projects, tables.projects[tables.projects.project_code == "BG05SFOP001-2.009-0010-C01"]])
-    orphan = tables.activities[tables.activities.project_code == "BG06RDNP001-7.007-0051-C01"].head(1).assign(
-        project_code="BG06RDNP001-7.007-0099-C01")
+    doubled = pd.concat(
+        [
+            tables.projects,
+            tables.projects[tables.projects.project_code == "BG05SFOP001-2.009-0010-C01"],
+        ]
+    )
+    orphan = (
+        tables.activities[tables.activities.project_code == "BG06RDNP001-7.007-0051-C01"]
+        .head(1)
+        .assign(project_code="BG06RDNP001-7.007-0099-C01")
+    )
     bad_projects = stage_frame(tmp_path / "bad", PROJECTS, doubled)
-    bad_activities = stage_frame(tmp_path / "bad", ACTIVITIES, pd.concat([tables.activities, orphan]))
+    bad_activities = stage_frame(
+        tmp_path / "bad", ACTIVITIES, pd.concat([tables.activities, orphan])
+    )
     failures = {f.expectation: f for f in validate_staged(PROJECTS, bad_projects).failures}
     assert failures["unique_key (DuckDB)"].examples == ["BG05SFOP001-2.009-0010-C01"]
     outcome = validate_staged(ACTIVITIES, bad_activities, {"project_code": projects})
     assert not outcome.success
-    assert [(f.expectation, f.column, f.unexpected_count, f.examples) for f in outcome.failures] == [
-        ("parent_row_exists (DuckDB)", "project_code", 1, ["BG06RDNP001-7.007-0099-C01"])]
+    assert [
+        (f.expectation, f.column, f.unexpected_count, f.examples) for f in outcome.failures
+    ] == [("parent_row_exists (DuckDB)", "project_code", 1, ["BG06RDNP001-7.007-0099-C01"])]
 
 
 def test_a_staged_outcome_is_computed_once_and_read_back_alike(sample, tmp_path):
@@ -102,27 +130,48 @@ def test_places_and_participants_must_point_at_published_projects_on_every_row(s
     _, _, tables = sample
     projects = stage_frame(tmp_path, PROJECTS, tables.projects)
     places = project_places_table(tables.projects)
-    lost = places.head(1).assign(project_code="BG05SFOP001-2.009-0099-C01")  # a project that was never published
-    for asset, frame in (("core_isun__project_places", places),
-                         ("core_isun__project_organisations", tables.project_organisations)):
+    lost = places.head(1).assign(
+        project_code="BG05SFOP001-2.009-0099-C01"
+    )  # a project that was never published
+    for asset, frame in (
+        ("core_isun__project_places", places),
+        ("core_isun__project_organisations", tables.project_organisations),
+    ):
         table = TABLE_ASSETS[asset]
         assert PARENTS[asset] == {"project_code": "core_isun__projects"}
-        assert validate_staged(table, stage_frame(tmp_path, table, frame), {"project_code": projects}).success
-    bad = stage_frame(tmp_path, TABLE_ASSETS["core_isun__project_places"], pd.concat([places, lost]))
-    outcome = validate_staged(TABLE_ASSETS["core_isun__project_places"], bad, {"project_code": projects})
+        assert validate_staged(
+            table, stage_frame(tmp_path, table, frame), {"project_code": projects}
+        ).success
+    bad = stage_frame(
+        tmp_path, TABLE_ASSETS["core_isun__project_places"], pd.concat([places, lost])
+    )
+    outcome = validate_staged(
+        TABLE_ASSETS["core_isun__project_places"], bad, {"project_code": projects}
+    )
     assert [(f.expectation, f.examples) for f in outcome.failures] == [
-        ("parent_row_exists (DuckDB)", ["BG05SFOP001-2.009-0099-C01"])]
+        ("parent_row_exists (DuckDB)", ["BG05SFOP001-2.009-0099-C01"])
+    ]
 
 
 def test_a_process_pool_stages_the_same_rows_as_one_process(sample, tmp_path):
     archive, records, tables = sample
-    inline = stage_isun_tables(records, archive.read, tmp_path / "inline", batch_contracts=1000, workers=1)
-    pooled = stage_isun_tables(records, archive.read, tmp_path / "pooled", batch_contracts=1, workers=2)
+    inline = stage_isun_tables(
+        records, archive.read, tmp_path / "inline", batch_contracts=1000, workers=1
+    )
+    pooled = stage_isun_tables(
+        records, archive.read, tmp_path / "pooled", batch_contracts=1, workers=2
+    )
     assert len(list(Path(pooled.projects.path).glob("*.parquet"))) == 4  # one part per contract
-    assert (pooled.pages_read, pooled.pages_rejected) == (inline.pages_read, inline.pages_rejected) == (
-        len(records), 1)
-    for name, key in (("projects", ["project_code"]), ("activities", ["project_code", "activity_no"]),
-                      ("project_organisations", ["project_code", "role", "organisation_id"])):
+    assert (
+        (pooled.pages_read, pooled.pages_rejected)
+        == (inline.pages_read, inline.pages_rejected)
+        == (len(records), 1)
+    )
+    for name, key in (
+        ("projects", ["project_code"]),
+        ("activities", ["project_code", "activity_no"]),
+        ("project_organisations", ["project_code", "role", "organisation_id"]),
+    ):
         a, b = getattr(inline, name).to_pandas(), getattr(pooled, name).to_pandas()
         pd.testing.assert_frame_equal(_sorted(a, key), _sorted(b, key))
         assert len(a) == len(getattr(tables, name))
@@ -141,4 +190,7 @@ def test_a_data_directory_with_an_apostrophe_in_its_name_still_works(sample, tmp
     write_warehouse(root / "warehouse.duckdb", [(PROJECTS, projects)])
     export_tables(root / "warehouse.duckdb", root / "out", [PROJECTS], copy_db=False)
     changes = compute_changelog(None, root / "out" / "projects.parquet")
-    assert changes["summary"]["added"] == 4 and "BG05SFOP001-2.009-0010-C01" in changes["projects_added"]
+    assert (
+        changes["summary"]["added"] == 4
+        and "BG05SFOP001-2.009-0010-C01" in changes["projects_added"]
+    )

@@ -47,7 +47,9 @@ def parse_amount(text: str | None, *, ambiguous_ok: bool = False) -> Decimal | N
     if cleaned in {"", "-", "—", "н/п", "n/a"}:
         return None
     if not ambiguous_ok and _AMBIGUOUS.match(cleaned):
-        raise AmbiguousAmountError(f"ambiguous amount: {text!r} (thousands separator or decimal point?)")
+        raise AmbiguousAmountError(
+            f"ambiguous amount: {text!r} (thousands separator or decimal point?)"
+        )
     if _DOTTED_THOUSANDS.match(cleaned):
         cleaned = cleaned.replace(".", "").replace(",", ".")
     elif _COMMA_THOUSANDS.match(cleaned):

@@ -21,9 +21,24 @@ from warehouse.metadata_documents import (
     STRATEGY_MEASURES,
 )
 
-COMMON = ("kind", "project_code", "procedure_code", "programme_code", "title", "beneficiary", "amount_total",
-          "amount_eu", "amount_national", "currency", "amount_total_eur", "amount_total_bgn", "start_date",
-          "end_date", "duration_months", "district")
+COMMON = (
+    "kind",
+    "project_code",
+    "procedure_code",
+    "programme_code",
+    "title",
+    "beneficiary",
+    "amount_total",
+    "amount_eu",
+    "amount_national",
+    "currency",
+    "amount_total_eur",
+    "amount_total_bgn",
+    "start_date",
+    "end_date",
+    "duration_months",
+    "district",
+)
 TABLE_FOR_KIND = {"municipal-news": NEWS_MENTIONS, "ngo-project": NGO_PROJECTS, "ngo-event": EVENTS}
 
 
@@ -42,46 +57,92 @@ def extracted_tables(records: list[dict]) -> dict[str, pd.DataFrame]:
     for r in records:
         provenance = {k: r[k] for k in ("source_url", "fetched_at", "content_sha256")}
         rid = record_id(r["source_url"])
-        rows["document_places"] += [{"record_id": rid, "project_code": r.get("project_code"), **place, **provenance}
-                                    for place in document_places(r)]
+        rows["document_places"] += [
+            {"record_id": rid, "project_code": r.get("project_code"), **place, **provenance}
+            for place in document_places(r)
+        ]
         if r["kind"] == "strategy":
             decision = r.get("decision") or {}
-            rows["strategies"].append({
-                "record_id": rid, "municipality": r.get("municipality"), "title": r.get("title"),
-                "period_start_year": int(r["start_date"]) if r.get("start_date") else None,
-                "period_end_year": int(r["end_date"]) if r.get("end_date") else None,
-                "decision_number": decision.get("number"), "decision_date": decision.get("date"),
-                "protocol": decision.get("protocol"), "protocol_date": decision.get("protocol_date"),
-                "council": decision.get("council"), "sections": json.dumps(r.get("sections") or [], ensure_ascii=False),
-                "flags": ";".join(r["flags"]) or None, **provenance})
+            rows["strategies"].append(
+                {
+                    "record_id": rid,
+                    "municipality": r.get("municipality"),
+                    "title": r.get("title"),
+                    "period_start_year": int(r["start_date"]) if r.get("start_date") else None,
+                    "period_end_year": int(r["end_date"]) if r.get("end_date") else None,
+                    "decision_number": decision.get("number"),
+                    "decision_date": decision.get("date"),
+                    "protocol": decision.get("protocol"),
+                    "protocol_date": decision.get("protocol_date"),
+                    "council": decision.get("council"),
+                    "sections": json.dumps(r.get("sections") or [], ensure_ascii=False),
+                    "flags": ";".join(r["flags"]) or None,
+                    **provenance,
+                }
+            )
             measures = [("stage", s["name"], s) for s in r.get("stages") or []]
-            measures += [("partnership_mechanism", m, {}) for m in r.get("partnership_mechanisms") or []]
+            measures += [
+                ("partnership_mechanism", m, {}) for m in r.get("partnership_mechanisms") or []
+            ]
             measures += [("financing_source", m, {}) for m in r.get("financing_sources") or []]
             counters: dict[str, int] = {}
             for measure_type, text, stage in measures:
                 counters[measure_type] = counters.get(measure_type, 0) + 1
-                rows["strategy_measures"].append({
-                    "record_id": rid, "measure_type": measure_type, "position": counters[measure_type], "text": text,
-                    "period_start": stage.get("period_start"), "period_end": stage.get("period_end"),
-                    "period_text": stage.get("period_text"), **provenance})
+                rows["strategy_measures"].append(
+                    {
+                        "record_id": rid,
+                        "measure_type": measure_type,
+                        "position": counters[measure_type],
+                        "text": text,
+                        "period_start": stage.get("period_start"),
+                        "period_end": stage.get("period_end"),
+                        "period_text": stage.get("period_text"),
+                        **provenance,
+                    }
+                )
             continue
         table = TABLE_FOR_KIND.get(r["kind"])
         if table is None:
             continue
-        known = set(COMMON) | {"partners", "municipalities", "activities", "flags", "spans", "source_url",
-                               "fetched_at", "content_sha256", "source", "format", "projects", "project_index",
-                               "project_ordinal"}
+        known = set(COMMON) | {
+            "partners",
+            "municipalities",
+            "activities",
+            "flags",
+            "spans",
+            "source_url",
+            "fetched_at",
+            "content_sha256",
+            "source",
+            "format",
+            "projects",
+            "project_index",
+            "project_ordinal",
+        }
         # news and NGO pages: one row per project the page speaks of (`project_ordinal` in text order)
         for p in [r] if table is EVENTS else project_rows(r):
-            row = {"record_id": rid, **{k: p.get(k) for k in COMMON}, "partners": _joined(p.get("partners")),
-                   "municipalities": _joined(p.get("municipalities")),
-                   "activities": json.dumps(p.get("activities"), ensure_ascii=False) if p.get("activities") else None,
-                   "flags": ";".join(p["flags"]) or None, "spans": json.dumps(p["spans"], ensure_ascii=False),
-                   "details": json.dumps({k: v for k, v in p.items() if k not in known}, ensure_ascii=False,
-                                         default=str),
-                   **provenance}
+            row = {
+                "record_id": rid,
+                **{k: p.get(k) for k in COMMON},
+                "partners": _joined(p.get("partners")),
+                "municipalities": _joined(p.get("municipalities")),
+                "activities": json.dumps(p.get("activities"), ensure_ascii=False)
+                if p.get("activities")
+                else None,
+                "flags": ";".join(p["flags"]) or None,
+                "spans": json.dumps(p["spans"], ensure_ascii=False),
+                "details": json.dumps(
+                    {k: v for k, v in p.items() if k not in known}, ensure_ascii=False, default=str
+                ),
+                **provenance,
+            }
             if table is EVENTS:
-                row.update({k: r.get(k) for k in ("event_title", "event_date", "event_time", "address", "email")})
+                row.update(
+                    {
+                        k: r.get(k)
+                        for k in ("event_title", "event_date", "event_time", "address", "email")
+                    }
+                )
             else:
                 row["project_ordinal"] = p["project_ordinal"]
             rows[table.name].append(row)
@@ -89,7 +150,9 @@ def extracted_tables(records: list[dict]) -> dict[str, pd.DataFrame]:
     return {name: pd.DataFrame(rows[name], columns=tables[name].columns) for name in rows}
 
 
-_COUNTED = re.compile(r"^municipalities_(?:counted_not_named|of_district_not_listed):(?P<count>.+)$")
+_COUNTED = re.compile(
+    r"^municipalities_(?:counted_not_named|of_district_not_listed):(?P<count>.+)$"
+)
 
 
 def document_places(record: dict) -> list[dict]:
@@ -101,13 +164,24 @@ def document_places(record: dict) -> list[dict]:
     out: list[dict] = []
 
     def add(hit: dict, text: str) -> None:
-        level = hit["level"] if hit["level"] in {"district", "municipality"} and not hit["ambiguous"] else "unresolved"
+        level = (
+            hit["level"]
+            if hit["level"] in {"district", "municipality"} and not hit["ambiguous"]
+            else "unresolved"
+        )
         code = {"district": hit["nuts3"], "municipality": hit["lau_code"]}.get(level)
         if code and any(p["code"] == code for p in out):
             return  # "Гулянци" and "Община Гулянци" are one place
-        out.append({"level": level, "code": code, "name": hit["name_bg"] or text,
-                    "nuts3": hit["nuts3"] if level != "unresolved" else None,
-                    "lau_code": hit["lau_code"] if level == "municipality" else None, "text": text})
+        out.append(
+            {
+                "level": level,
+                "code": code,
+                "name": hit["name_bg"] or text,
+                "nuts3": hit["nuts3"] if level != "unresolved" else None,
+                "lau_code": hit["lau_code"] if level == "municipality" else None,
+                "text": text,
+            }
+        )
 
     district_nuts3 = None
     if record.get("district"):
@@ -124,26 +198,53 @@ def document_places(record: dict) -> list[dict]:
         m = _COUNTED.match(flag)
         if m:
             count = m.group("count")
-            out.append({"level": "unresolved", "code": None, "name": None, "nuts3": district_nuts3,
-                        "lau_code": None, "text": f"{count} общини" if not count.isdigit() else f"{count} municipalities"})
+            out.append(
+                {
+                    "level": "unresolved",
+                    "code": None,
+                    "name": None,
+                    "nuts3": district_nuts3,
+                    "lau_code": None,
+                    "text": f"{count} общини" if not count.isdigit() else f"{count} municipalities",
+                }
+            )
     return out
 
 
 def claims_from_extracted(records: list[dict]) -> pd.DataFrame:
     """What news and NGO pages say about projects, as linking claims (amounts also in BGN)."""
     claims = []
-    for r in (p for record in records if record["kind"] in {"municipal-news", "ngo-project"}
-              for p in project_rows(record)):
+    for r in (
+        p
+        for record in records
+        if record["kind"] in {"municipal-news", "ngo-project"}
+        for p in project_rows(record)
+    ):
         currency = r.get("currency")
 
         def bgn(value, currency=currency):
-            return float(to_bgn(__import__("decimal").Decimal(str(value)), currency)) if value is not None and currency else None
+            return (
+                float(to_bgn(__import__("decimal").Decimal(str(value)), currency))
+                if value is not None and currency
+                else None
+            )
 
-        claims.append({"source_kind": r["kind"], "source_url": r["source_url"], "fetched_at": r["fetched_at"],
-                       "content_sha256": r["content_sha256"], "project_code": r.get("project_code"),
-                       "title": r.get("title"), "beneficiary": r.get("beneficiary"),
-                       "amount_total_bgn": r.get("amount_total_bgn"), "amount_total_eur": r.get("amount_total_eur"),
-                       "amount_eu_bgn": bgn(r.get("amount_eu")), "amount_national_bgn": bgn(r.get("amount_national")),
-                       "start_date": r.get("start_date"), "end_date": r.get("end_date"),
-                       "duration_months": r.get("duration_months")})
+        claims.append(
+            {
+                "source_kind": r["kind"],
+                "source_url": r["source_url"],
+                "fetched_at": r["fetched_at"],
+                "content_sha256": r["content_sha256"],
+                "project_code": r.get("project_code"),
+                "title": r.get("title"),
+                "beneficiary": r.get("beneficiary"),
+                "amount_total_bgn": r.get("amount_total_bgn"),
+                "amount_total_eur": r.get("amount_total_eur"),
+                "amount_eu_bgn": bgn(r.get("amount_eu")),
+                "amount_national_bgn": bgn(r.get("amount_national")),
+                "start_date": r.get("start_date"),
+                "end_date": r.get("end_date"),
+                "duration_months": r.get("duration_months"),
+            }
+        )
     return pd.DataFrame(claims, columns=CLAIM_COLUMNS)

@@ -523,25 +523,76 @@ def places_table() -> pd.DataFrame:
     for r in regions():
         if r["nuts1"] not in seen_nuts1:
             seen_nuts1.add(r["nuts1"])
-            rows.append({"code": r["nuts1"], "level": "nuts1", "name_bg": r["nuts1_bg"], "parent_code": "BG",
-                         "nuts1": r["nuts1"]})
-        rows.append({"code": r["nuts2"], "level": "region", "name_bg": r["region_bg"], "name_en": r["region_en"],
-                     "parent_code": r["nuts1"], "nuts1": r["nuts1"], "nuts2": r["nuts2"]})
+            rows.append(
+                {
+                    "code": r["nuts1"],
+                    "level": "nuts1",
+                    "name_bg": r["nuts1_bg"],
+                    "parent_code": "BG",
+                    "nuts1": r["nuts1"],
+                }
+            )
+        rows.append(
+            {
+                "code": r["nuts2"],
+                "level": "region",
+                "name_bg": r["region_bg"],
+                "name_en": r["region_en"],
+                "parent_code": r["nuts1"],
+                "nuts1": r["nuts1"],
+                "nuts2": r["nuts2"],
+            }
+        )
     nuts1_of = {r["nuts2"]: r["nuts1"] for r in regions()}
     for d in districts():
-        same_name = next((m["municipality_en"] for m in municipalities()
-                          if m["nuts3"] == d["nuts3"] and m["municipality_bg"] == d["district_bg"]), None)
+        same_name = next(
+            (
+                m["municipality_en"]
+                for m in municipalities()
+                if m["nuts3"] == d["nuts3"] and m["municipality_bg"] == d["district_bg"]
+            ),
+            None,
+        )
         name_en = {"BG411": "Sofia (capital)", "BG412": "Sofia"}.get(d["nuts3"], same_name)
-        rows.append({"code": d["nuts3"], "level": "district", "name_bg": d["district_bg"], "name_en": name_en,
-                     "parent_code": d["region_nuts2"], "nuts1": nuts1_of[d["region_nuts2"]],
-                     "nuts2": d["region_nuts2"], "nuts3": d["nuts3"]})
+        rows.append(
+            {
+                "code": d["nuts3"],
+                "level": "district",
+                "name_bg": d["district_bg"],
+                "name_en": name_en,
+                "parent_code": d["region_nuts2"],
+                "nuts1": nuts1_of[d["region_nuts2"]],
+                "nuts2": d["region_nuts2"],
+                "nuts3": d["nuts3"],
+            }
+        )
     region_of = {d["nuts3"]: d["region_nuts2"] for d in districts()}
     for m in municipalities():
         nuts2 = region_of[m["nuts3"]]
-        rows.append({"code": m["lau_code"], "level": "municipality", "name_bg": m["municipality_bg"],
-                     "name_en": m["municipality_en"], "parent_code": m["nuts3"], "nuts1": nuts1_of[nuts2],
-                     "nuts2": nuts2, "nuts3": m["nuts3"], "centre_bg": m["centre_bg"],
-                     "centre_ekatte": m["centre_ekatte"]})
-    columns = ["code", "level", "name_bg", "name_en", "parent_code", "nuts1", "nuts2", "nuts3", "centre_bg",
-               "centre_ekatte"]
+        rows.append(
+            {
+                "code": m["lau_code"],
+                "level": "municipality",
+                "name_bg": m["municipality_bg"],
+                "name_en": m["municipality_en"],
+                "parent_code": m["nuts3"],
+                "nuts1": nuts1_of[nuts2],
+                "nuts2": nuts2,
+                "nuts3": m["nuts3"],
+                "centre_bg": m["centre_bg"],
+                "centre_ekatte": m["centre_ekatte"],
+            }
+        )
+    columns = [
+        "code",
+        "level",
+        "name_bg",
+        "name_en",
+        "parent_code",
+        "nuts1",
+        "nuts2",
+        "nuts3",
+        "centre_bg",
+        "centre_ekatte",
+    ]
     return pd.DataFrame(rows, columns=columns)

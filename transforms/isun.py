@@ -48,15 +48,24 @@ class IsunTables:
     activities: pd.DataFrame
     quarantine: pd.DataFrame
     project_organisations: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=PROJECT_ORGANISATIONS.columns))
-    project_indicators: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PROJECT_INDICATORS.columns))
+        default_factory=lambda: pd.DataFrame(columns=PROJECT_ORGANISATIONS.columns)
+    )
+    project_indicators: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=PROJECT_INDICATORS.columns)
+    )
     project_procurements: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=PROJECT_PROCUREMENTS.columns))
+        default_factory=lambda: pd.DataFrame(columns=PROJECT_PROCUREMENTS.columns)
+    )
     project_financial_corrections: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=PROJECT_FINANCIAL_CORRECTIONS.columns))
+        default_factory=lambda: pd.DataFrame(columns=PROJECT_FINANCIAL_CORRECTIONS.columns)
+    )
 
-    CHILD_TABLES = ("project_organisations", "project_indicators", "project_procurements",
-                    "project_financial_corrections")
+    CHILD_TABLES = (
+        "project_organisations",
+        "project_indicators",
+        "project_procurements",
+        "project_financial_corrections",
+    )
 
     def keep_projects(self, codes: set[str]) -> pd.DataFrame:
         """Move the child rows of projects that did not survive screening out of their tables; returns them
@@ -66,11 +75,19 @@ class IsunTables:
             frame = getattr(self, name)
             keep = frame["project_code"].isin(codes)
             for row in frame[~keep].itertuples(index=False):
-                moved.append({"table_name": name, "record_key": row.project_code, "rule": "parent_row_quarantined",
-                              "field": "project_code", "value": row.project_code,
-                              "message": f"{row.source_url}: its project {row.project_code} is in quarantine",
-                              "source_url": row.source_url, "fetched_at": row.fetched_at,
-                              "content_sha256": row.content_sha256})
+                moved.append(
+                    {
+                        "table_name": name,
+                        "record_key": row.project_code,
+                        "rule": "parent_row_quarantined",
+                        "field": "project_code",
+                        "value": row.project_code,
+                        "message": f"{row.source_url}: its project {row.project_code} is in quarantine",
+                        "source_url": row.source_url,
+                        "fetched_at": row.fetched_at,
+                        "content_sha256": row.content_sha256,
+                    }
+                )
             setattr(self, name, frame[keep].reset_index(drop=True))
         return pd.DataFrame(moved, columns=QUARANTINE.columns)
 
@@ -93,8 +110,13 @@ def parse_bg_date(text: str | None) -> date | None:
 
 
 def quarantine_row(
-    table_name: str, record_key: str | None, rule: str, field_name: str | None, value: str | None,
-    message: str, source: RawResponse | None,
+    table_name: str,
+    record_key: str | None,
+    rule: str,
+    field_name: str | None,
+    value: str | None,
+    message: str,
+    source: RawResponse | None,
 ) -> dict:
     return {
         "table_name": table_name,
@@ -109,7 +131,6 @@ def quarantine_row(
     }
 
 
-
 def build_isun_tables(
     pages: list[tuple[ParsedIsunPage, RawResponse]], page_quarantine: list[dict] | None = None
 ) -> IsunTables:
@@ -119,15 +140,20 @@ def build_isun_tables(
         key = page.contract_id or page.url
         contracts.setdefault(key, _Contract(key)).pages.append((page, raw))
 
-    out: dict[str, list[dict]] = {name: [] for name in ("projects", "activities", *IsunTables.CHILD_TABLES)}
+    out: dict[str, list[dict]] = {
+        name: [] for name in ("projects", "activities", *IsunTables.CHILD_TABLES)
+    }
     quarantine = list(page_quarantine or [])
     for contract in contracts.values():
         try:
             project, children = _contract_rows(contract)
         except RowRejected as rej:
             source = _field_source(contract, rej.field) or contract.pages[0][1]
-            quarantine.append(quarantine_row(
-                "projects", contract.key, rej.rule, rej.field, rej.value, str(rej), source))
+            quarantine.append(
+                quarantine_row(
+                    "projects", contract.key, rej.rule, rej.field, rej.value, str(rej), source
+                )
+            )
             continue
         for table, rows in children.items():
             for item in rows:
@@ -144,12 +170,14 @@ def build_isun_tables(
         projects=_frame(out["projects"], PROJECTS.columns),
         activities=_frame(out["activities"], ACTIVITIES.columns),
         quarantine=_frame(quarantine, QUARANTINE.columns),
-        project_organisations=_frame(out["project_organisations"], PROJECT_ORGANISATIONS.columns).drop_duplicates(
-            ["project_code", "role", "organisation_id"]).reset_index(drop=True),
+        project_organisations=_frame(out["project_organisations"], PROJECT_ORGANISATIONS.columns)
+        .drop_duplicates(["project_code", "role", "organisation_id"])
+        .reset_index(drop=True),
         project_indicators=_frame(out["project_indicators"], PROJECT_INDICATORS.columns),
         project_procurements=_frame(out["project_procurements"], PROJECT_PROCUREMENTS.columns),
-        project_financial_corrections=_frame(out["project_financial_corrections"],
-                                             PROJECT_FINANCIAL_CORRECTIONS.columns),
+        project_financial_corrections=_frame(
+            out["project_financial_corrections"], PROJECT_FINANCIAL_CORRECTIONS.columns
+        ),
     )
 
 
@@ -169,7 +197,11 @@ def _latest(contract: _Contract, attribute: str) -> tuple[object, RawResponse] |
 
     A tab page is preferred to PrintProject for participants: only the tab prints their ЕИК and
     tells natural persons from legal entities."""
-    candidates = [(getattr(p, attribute), r, p.tab) for p, r in contract.pages if getattr(p, attribute) is not None]
+    candidates = [
+        (getattr(p, attribute), r, p.tab)
+        for p, r in contract.pages
+        if getattr(p, attribute) is not None
+    ]
     if not candidates:
         return None
     if attribute == "participants":
@@ -181,7 +213,9 @@ def _latest(contract: _Contract, attribute: str) -> tuple[object, RawResponse] |
 
 def _field_source(contract: _Contract, field_name: str | None) -> RawResponse | None:
     for page, raw in reversed(contract.pages):
-        if field_name in page.fields or ((field_name or "").startswith("amount_") and page.financial):
+        if field_name in page.fields or (
+            (field_name or "").startswith("amount_") and page.financial
+        ):
             return raw
     return None
 
@@ -193,13 +227,23 @@ def _contract_currency(contract: _Contract) -> str:
         for where, currency in page.currencies.items():
             stated.setdefault(currency, set()).add(f"{raw.url} ({where})")
     if not stated:
-        raise RowRejected("currency_missing", "currency_original", None,
-                          f"{contract.pages[0][1].url}: no page of contract {contract.key} states its currency "
-                          "(no note 'Всички суми са в …' and no currency after an amount); never assumed")
+        raise RowRejected(
+            "currency_missing",
+            "currency_original",
+            None,
+            f"{contract.pages[0][1].url}: no page of contract {contract.key} states its currency "
+            "(no note 'Всички суми са в …' and no currency after an amount); never assumed",
+        )
     if len(stated) > 1:
-        detail = "; ".join(f"{c} in {', '.join(sorted(w))[:160]}" for c, w in sorted(stated.items()))
-        raise RowRejected("currency_conflict", "currency_original", ";".join(sorted(stated)),
-                          f"contract {contract.key}: its pages state different currencies: {detail}")
+        detail = "; ".join(
+            f"{c} in {', '.join(sorted(w))[:160]}" for c, w in sorted(stated.items())
+        )
+        raise RowRejected(
+            "currency_conflict",
+            "currency_original",
+            ";".join(sorted(stated)),
+            f"contract {contract.key}: its pages state different currencies: {detail}",
+        )
     return next(iter(stated))
 
 
@@ -207,20 +251,29 @@ def _amount(text: str | None, field_name: str, url: str) -> Decimal | None:
     try:
         value = parse_amount(text)
     except AmountError:
-        raise RowRejected("amount_unparseable", field_name, text,
-                          f"{url}: field {field_name} has value {text!r}, which is not an amount") from None
+        raise RowRejected(
+            "amount_unparseable",
+            field_name,
+            text,
+            f"{url}: field {field_name} has value {text!r}, which is not an amount",
+        ) from None
     if value is not None and value < 0:
-        raise RowRejected("amount_negative", field_name, text, f"{url}: field {field_name} is negative: {text!r}")
+        raise RowRejected(
+            "amount_negative", field_name, text, f"{url}: field {field_name} is negative: {text!r}"
+        )
     return value
 
 
 def _money_fields(stem: str, value: Decimal | None, currency: str) -> dict:
-    return {stem: _money(value), f"{stem}_bgn": _money(to_bgn(value, currency)),
-            f"{stem}_eur": _money(to_eur(value, currency))}
+    return {
+        stem: _money(value),
+        f"{stem}_bgn": _money(to_bgn(value, currency)),
+        f"{stem}_eur": _money(to_eur(value, currency)),
+    }
 
 
 def split_uin(text: str | None) -> tuple[str | None, str | None]:
-    """"000024 ОБЩИНА СТАМБОЛОВО" -> ("000024", "ОБЩИНА СТАМБОЛОВО"): ИСУН prints "{Uin} {Name}" for
+    """ "000024 ОБЩИНА СТАМБОЛОВО" -> ("000024", "ОБЩИНА СТАМБОЛОВО"): ИСУН prints "{Uin} {Name}" for
     legal entities (CompanyVO.TransFullName); a first word without a digit is part of the name."""
     if not text:
         return None, None
@@ -238,7 +291,9 @@ def months_between(start: date | None, end: date | None) -> int | None:
     return months + 1 if end.day > start.day else months
 
 
-def _procedure(fields: dict[str, str], code_procedure: str, url: str) -> tuple[str | None, str | None]:
+def _procedure(
+    fields: dict[str, str], code_procedure: str, url: str
+) -> tuple[str | None, str | None]:
     """BasicData's link text "{ProcedureCode} {ProcedureName}"; its code must be the contract code's."""
     text = fields.get("procedure")
     if not text:
@@ -249,13 +304,17 @@ def _procedure(fields: dict[str, str], code_procedure: str, url: str) -> tuple[s
     except CodeError:
         return None, text
     if linked != code_procedure:
-        raise RowRejected("procedure_code_conflict", "procedure_code", first,
-                          f"{url}: procedure link says {first!r}, the contract code says {code_procedure!r}")
+        raise RowRejected(
+            "procedure_code_conflict",
+            "procedure_code",
+            first,
+            f"{url}: procedure link says {first!r}, the contract code says {code_procedure!r}",
+        )
     return linked, name.strip() or None
 
 
 def _financing_source(text: str | None) -> tuple[str | None, str | None]:
-    """"ЕСФ, ЕФРР ==> Оперативна програма …" -> ("ЕСФ, ЕФРР", "Оперативна програма …")."""
+    """ "ЕСФ, ЕФРР ==> Оперативна програма …" -> ("ЕСФ, ЕФРР", "Оперативна програма …")."""
     if not text:
         return None, None
     funds, arrow, programme = text.partition("==>")
@@ -266,24 +325,44 @@ def _financing_source(text: str | None) -> tuple[str | None, str | None]:
 
 def _contract_rows(contract: _Contract) -> tuple[dict, dict[str, list[dict]]]:
     fields = _merged_fields(contract)
-    codes = {page.fields["contract_code"] for page, _ in contract.pages if page.fields.get("contract_code")}
+    codes = {
+        page.fields["contract_code"]
+        for page, _ in contract.pages
+        if page.fields.get("contract_code")
+    }
     if len(codes) > 1:
-        raise RowRejected("contract_code_conflict", "project_code", ";".join(sorted(codes)),
-                          f"contract {contract.key}: its pages print different 'Номер от ИСУН': {sorted(codes)}")
+        raise RowRejected(
+            "contract_code_conflict",
+            "project_code",
+            ";".join(sorted(codes)),
+            f"contract {contract.key}: its pages print different 'Номер от ИСУН': {sorted(codes)}",
+        )
     code_source = _field_source(contract, "contract_code")
     if "contract_code" not in fields or code_source is None:
-        raise RowRejected("project_code_missing", "project_code", None,
-                          f"{contract.pages[0][1].url}: contract {contract.key} has no 'Номер от ИСУН' on any page")
+        raise RowRejected(
+            "project_code_missing",
+            "project_code",
+            None,
+            f"{contract.pages[0][1].url}: contract {contract.key} has no 'Номер от ИСУН' on any page",
+        )
     try:
         code = parse_code(fields["contract_code"])
     except CodeError:
-        raise RowRejected("project_code_invalid", "project_code", fields["contract_code"],
-                          f"{code_source.url}: field 'Номер от ИСУН' has value {fields['contract_code']!r}, "
-                          "which is not a contract code") from None
+        raise RowRejected(
+            "project_code_invalid",
+            "project_code",
+            fields["contract_code"],
+            f"{code_source.url}: field 'Номер от ИСУН' has value {fields['contract_code']!r}, "
+            "which is not a contract code",
+        ) from None
     if not code.is_project:
-        raise RowRejected("project_code_invalid", "project_code", fields["contract_code"],
-                          f"{code_source.url}: 'Номер от ИСУН' {fields['contract_code']!r} is a procedure code, "
-                          "not a contract")
+        raise RowRejected(
+            "project_code_invalid",
+            "project_code",
+            fields["contract_code"],
+            f"{code_source.url}: 'Номер от ИСУН' {fields['contract_code']!r} is a procedure code, "
+            "not a contract",
+        )
     currency = _contract_currency(contract)
     procedure_code, procedure_name = _procedure(fields, code.procedure_code, code_source.url)
     funds, programme_name = _financing_source(fields.get("financing_source"))
@@ -301,8 +380,12 @@ def _contract_rows(contract: _Contract) -> tuple[dict, dict[str, list[dict]]]:
         "procedure_code": procedure_code or code.procedure_code,
         "proposal_no": code.proposal_no,
         "contract_no": code.contract_no,
-        "isun_contract_id": contract.key if not contract.key.startswith(("http", "file:")) else None,
-        "is_historic": next((p.is_historic for p, _ in reversed(contract.pages) if p.is_historic is not None), None),
+        "isun_contract_id": contract.key
+        if not contract.key.startswith(("http", "file:"))
+        else None,
+        "is_historic": next(
+            (p.is_historic for p, _ in reversed(contract.pages) if p.is_historic is not None), None
+        ),
         "programme_name": programme_name,
         "funds": funds,
         "procedure_name": procedure_name,
@@ -316,34 +399,64 @@ def _contract_rows(contract: _Contract) -> tuple[dict, dict[str, list[dict]]]:
         "currency_original": currency,
     }
     if not row["project_name"]:
-        raise RowRejected("required_field_missing", "project_name", None,
-                          f"{code_source.url}: contract {contract.key} has no 'Наименование на проекта'")
+        raise RowRejected(
+            "required_field_missing",
+            "project_name",
+            None,
+            f"{code_source.url}: contract {contract.key} has no 'Наименование на проекта'",
+        )
     for name in ("contract_date", "start_date", "end_date"):
         try:
             row[name] = parse_bg_date(fields.get(name))
         except ValueError:
-            raise RowRejected("date_unparseable", name, fields.get(name),
-                              f"{code_source.url}: field {name} has value {fields.get(name)!r}, "
-                              "which is not a date dd.mm.yyyy") from None
+            raise RowRejected(
+                "date_unparseable",
+                name,
+                fields.get(name),
+                f"{code_source.url}: field {name} has value {fields.get(name)!r}, "
+                "which is not a date dd.mm.yyyy",
+            ) from None
     row["duration_months"] = months_between(row["start_date"], row["end_date"])
     row.update(_financial_fields(contract, currency, code_source.url))
     row.update(_provenance(code_source))
 
     pc = code.code
     children = {
-        "activities": _section_rows(contract, "activities", "activities", pc,
-                                    lambda i, item, raw: _activity_row(pc, i, item, currency, raw)),
+        "activities": _section_rows(
+            contract,
+            "activities",
+            "activities",
+            pc,
+            lambda i, item, raw: _activity_row(pc, i, item, currency, raw),
+        ),
         "project_organisations": _participant_rows(contract, row, currency),
-        "project_indicators": _section_rows(contract, "indicators", "project_indicators", pc,
-                                            lambda i, item, raw: _indicator_row(pc, item, raw)),
-        "project_procurements": _section_rows(contract, "procurements", "project_procurements", pc,
-                                              lambda i, item, raw: _procurement_row(pc, item, currency, raw)),
+        "project_indicators": _section_rows(
+            contract,
+            "indicators",
+            "project_indicators",
+            pc,
+            lambda i, item, raw: _indicator_row(pc, item, raw),
+        ),
+        "project_procurements": _section_rows(
+            contract,
+            "procurements",
+            "project_procurements",
+            pc,
+            lambda i, item, raw: _procurement_row(pc, item, currency, raw),
+        ),
         "project_financial_corrections": _section_rows(
-            contract, "corrections", "project_financial_corrections", pc,
-            lambda i, item, raw: _correction_row(pc, i, item, currency, raw)),
+            contract,
+            "corrections",
+            "project_financial_corrections",
+            pc,
+            lambda i, item, raw: _correction_row(pc, i, item, currency, raw),
+        ),
     }
-    row["corrections_count"] = sum(1 for r in children["project_financial_corrections"] if "rule" not in r) \
-        if _latest(contract, "corrections") else None
+    row["corrections_count"] = (
+        sum(1 for r in children["project_financial_corrections"] if "rule" not in r)
+        if _latest(contract, "corrections")
+        else None
+    )
     return row, children
 
 
@@ -358,11 +471,19 @@ def _financial_fields(contract: _Contract, currency: str, fallback_url: str) -> 
     try:
         percent = parse_amount(percent_text.replace("%", "")) if percent_text else None
     except AmountError:
-        raise RowRejected("percent_unparseable", "eu_cofinancing_percent", percent_text,
-                          f"{url}: 'Процент на съфинансиране от ЕС' has value {percent_text!r}") from None
+        raise RowRejected(
+            "percent_unparseable",
+            "eu_cofinancing_percent",
+            percent_text,
+            f"{url}: 'Процент на съфинансиране от ЕС' has value {percent_text!r}",
+        ) from None
     if percent is not None and not (0 <= percent <= 100):
-        raise RowRejected("percent_out_of_range", "eu_cofinancing_percent", percent_text,
-                          f"{url}: EU co-financing {percent_text!r} is not between 0 and 100 %")
+        raise RowRejected(
+            "percent_out_of_range",
+            "eu_cofinancing_percent",
+            percent_text,
+            f"{url}: EU co-financing {percent_text!r} is not between 0 and 100 %",
+        )
     out["eu_cofinancing_percent"] = float(percent) if percent is not None else None
     grant = values["grant"]
     # ИСУН publishes no EU/national split of a contract: derived, and named so in the dictionary.
@@ -373,7 +494,9 @@ def _financial_fields(contract: _Contract, currency: str, fallback_url: str) -> 
     return out
 
 
-def _section_rows(contract: _Contract, attribute: str, table: str, project_code: str, build) -> list[dict]:
+def _section_rows(
+    contract: _Contract, attribute: str, table: str, project_code: str, build
+) -> list[dict]:
     """Rows of one section of the newest page that has it; a bad row goes to quarantine alone."""
     found = _latest(contract, attribute)
     if not found:
@@ -384,15 +507,26 @@ def _section_rows(contract: _Contract, attribute: str, table: str, project_code:
         try:
             rows.append(build(no, item, raw))
         except RowRejected as rej:
-            rows.append(quarantine_row(table, f"{project_code}#{no}", rej.rule, rej.field, rej.value, str(rej), raw))
+            rows.append(
+                quarantine_row(
+                    table, f"{project_code}#{no}", rej.rule, rej.field, rej.value, str(rej), raw
+                )
+            )
     return rows
 
 
-def _activity_row(project_code: str, no: int, item: dict[str, str], currency: str, raw: RawResponse) -> dict:
+def _activity_row(
+    project_code: str, no: int, item: dict[str, str], currency: str, raw: RawResponse
+) -> dict:
     title = item["title"]
     name, _, description = title.partition(": ")
     if not name.strip():
-        raise RowRejected("required_field_missing", "activity_name", title, f"{raw.url}: activity {no} has no name")
+        raise RowRejected(
+            "required_field_missing",
+            "activity_name",
+            title,
+            f"{raw.url}: activity {no} has no name",
+        )
     contracted = _amount(item.get("contracted"), "amount_contracted", raw.url)
     reported = _amount(item.get("reported"), "amount_reported", raw.url)
     return {
@@ -406,8 +540,12 @@ def _activity_row(project_code: str, no: int, item: dict[str, str], currency: st
         **_money_fields("amount_contracted", contracted, currency),
         "amount_reported_text": item.get("reported") or None,
         **_money_fields("amount_reported", reported, currency),
-        "is_over_reported": bool(contracted is not None and reported is not None and reported > contracted),
-        "execution_rate": (float(round(reported / contracted, 6)) if contracted and reported is not None else None),
+        "is_over_reported": bool(
+            contracted is not None and reported is not None and reported > contracted
+        ),
+        "execution_rate": (
+            float(round(reported / contracted, 6)) if contracted and reported is not None else None
+        ),
         **_provenance(raw),
     }
 
@@ -418,10 +556,20 @@ def _participant_rows(contract: _Contract, project: dict, currency: str) -> list
     rows = []
     if project.get("beneficiary_name"):
         org = parse_organisation(project["beneficiary_name"], project.get("beneficiary_eik"))
-        rows.append({"project_code": pc, "role": "beneficiary", "organisation_id": org.organisation_id,
-                     "is_natural_person": False, "name_as_published": project["beneficiary_name"], "eik": org.eik,
-                     "currency_original": currency, "source_url": project["source_url"],
-                     "fetched_at": project["fetched_at"], "content_sha256": project["content_sha256"]})
+        rows.append(
+            {
+                "project_code": pc,
+                "role": "beneficiary",
+                "organisation_id": org.organisation_id,
+                "is_natural_person": False,
+                "name_as_published": project["beneficiary_name"],
+                "eik": org.eik,
+                "currency_original": currency,
+                "source_url": project["source_url"],
+                "fetched_at": project["fetched_at"],
+                "content_sha256": project["content_sha256"],
+            }
+        )
     found = _latest(contract, "participants")
     if not found:
         return rows
@@ -431,8 +579,17 @@ def _participant_rows(contract: _Contract, project: dict, currency: str) -> list
             contracted = _amount(item.get("contracted"), "amount_contracted", raw.url)
             reported = _amount(item.get("reported"), "amount_reported", raw.url)
         except RowRejected as rej:
-            rows.append(quarantine_row("project_organisations", f"{pc}#{item['role']}#{no}", rej.rule, rej.field,
-                                       rej.value, str(rej), raw))
+            rows.append(
+                quarantine_row(
+                    "project_organisations",
+                    f"{pc}#{item['role']}#{no}",
+                    rej.rule,
+                    rej.field,
+                    rej.value,
+                    str(rej),
+                    raw,
+                )
+            )
             continue
         is_person = item.get("is_natural_person") == "true"
         if item.get("has_eik_prefix") == "true" and not is_person:
@@ -445,11 +602,22 @@ def _participant_rows(contract: _Contract, project: dict, currency: str) -> list
         else:
             org = parse_organisation(name or "", uin if uin and is_valid_eik(uin) else None)
             organisation_id, eik = org.organisation_id, org.eik
-        rows.append({"project_code": pc, "role": item["role"], "organisation_id": organisation_id,
-                     "is_natural_person": is_person if item.get("is_natural_person") is not None else None,
-                     "name_as_published": name, "eik": eik, "currency_original": currency,
-                     **_money_fields("amount_contracted", contracted, currency),
-                     **_money_fields("amount_reported", reported, currency), **_provenance(raw)})
+        rows.append(
+            {
+                "project_code": pc,
+                "role": item["role"],
+                "organisation_id": organisation_id,
+                "is_natural_person": is_person
+                if item.get("is_natural_person") is not None
+                else None,
+                "name_as_published": name,
+                "eik": eik,
+                "currency_original": currency,
+                **_money_fields("amount_contracted", contracted, currency),
+                **_money_fields("amount_reported", reported, currency),
+                **_provenance(raw),
+            }
+        )
     return rows
 
 
@@ -457,8 +625,12 @@ def _decimal(text: str | None, field_name: str, url: str) -> float | None:
     try:
         value = parse_amount(text)
     except AmountError:
-        raise RowRejected("number_unparseable", field_name, text,
-                          f"{url}: field {field_name} has value {text!r}, which is not a number") from None
+        raise RowRejected(
+            "number_unparseable",
+            field_name,
+            text,
+            f"{url}: field {field_name} has value {text!r}, which is not a number",
+        ) from None
     return None if value is None else float(value)
 
 
@@ -466,30 +638,57 @@ def _indicator_row(project_code: str, item: dict[str, str], raw: RawResponse) ->
     base = _decimal(item.get("base"), "base_value", raw.url)
     target = _decimal(item.get("target"), "target_value", raw.url)
     reached = _decimal(item.get("reached"), "reached_value", raw.url)
-    return {"project_code": project_code, "indicator_no": int(item["indicator_no"]), "indicator_name": item["name"],
-            "unit": item.get("unit") or None, "base_value": base, "target_value": target, "reached_value": reached,
-            "is_target_reached": (reached >= target) if reached is not None and target is not None else None,
-            **_provenance(raw)}
+    return {
+        "project_code": project_code,
+        "indicator_no": int(item["indicator_no"]),
+        "indicator_name": item["name"],
+        "unit": item.get("unit") or None,
+        "base_value": base,
+        "target_value": target,
+        "reached_value": reached,
+        "is_target_reached": (reached >= target)
+        if reached is not None and target is not None
+        else None,
+        **_provenance(raw),
+    }
 
 
 def _procurement_row(project_code: str, item: dict, currency: str, raw: RawResponse) -> dict:
     estimated = _amount(item.get("estimated"), "amount_estimated", raw.url)
     funded = _amount(item.get("contract_value"), "amount_contract_funded", raw.url)
-    return {"project_code": project_code, "procurement_no": int(item["offer_no"]), "subject": item.get("subject"),
-            "currency_original": currency, **_money_fields("amount_estimated", estimated, currency),
-            "lot_no": int(item["position_no"]) if item.get("position_no") else 0,
-            "lot_name": item.get("position_name"), "contractor_name": item.get("contractor"),
-            **_money_fields("amount_contract_funded", funded, currency), **_provenance(raw)}
+    return {
+        "project_code": project_code,
+        "procurement_no": int(item["offer_no"]),
+        "subject": item.get("subject"),
+        "currency_original": currency,
+        **_money_fields("amount_estimated", estimated, currency),
+        "lot_no": int(item["position_no"]) if item.get("position_no") else 0,
+        "lot_name": item.get("position_name"),
+        "contractor_name": item.get("contractor"),
+        **_money_fields("amount_contract_funded", funded, currency),
+        **_provenance(raw),
+    }
 
 
-def _correction_row(project_code: str, no: int, item: dict, currency: str, raw: RawResponse) -> dict:
-    return {"project_code": project_code, "correction_no": no, "reason": item.get("reason") or None,
-            "correction_percent": _decimal(item.get("percent"), "correction_percent", raw.url),
-            "currency_original": currency,
-            **_money_fields("amount_grant", _amount(item.get("grant"), "amount_grant", raw.url), currency),
-            **_money_fields("amount_own", _amount(item.get("own"), "amount_own", raw.url), currency),
-            **_money_fields("amount_total", _amount(item.get("total"), "amount_total", raw.url), currency),
-            "contractor_contract": item.get("contract") or None, **_provenance(raw)}
+def _correction_row(
+    project_code: str, no: int, item: dict, currency: str, raw: RawResponse
+) -> dict:
+    return {
+        "project_code": project_code,
+        "correction_no": no,
+        "reason": item.get("reason") or None,
+        "correction_percent": _decimal(item.get("percent"), "correction_percent", raw.url),
+        "currency_original": currency,
+        **_money_fields(
+            "amount_grant", _amount(item.get("grant"), "amount_grant", raw.url), currency
+        ),
+        **_money_fields("amount_own", _amount(item.get("own"), "amount_own", raw.url), currency),
+        **_money_fields(
+            "amount_total", _amount(item.get("total"), "amount_total", raw.url), currency
+        ),
+        "contractor_contract": item.get("contract") or None,
+        **_provenance(raw),
+    }
 
 
 def _money(value: Decimal | None) -> float | None:
@@ -498,7 +697,11 @@ def _money(value: Decimal | None) -> float | None:
 
 
 def _provenance(raw: RawResponse) -> dict:
-    return {"source_url": raw.url, "fetched_at": _timestamp(raw.fetched_at), "content_sha256": raw.sha256}
+    return {
+        "source_url": raw.url,
+        "fetched_at": _timestamp(raw.fetched_at),
+        "content_sha256": raw.sha256,
+    }
 
 
 def _timestamp(iso: str) -> datetime:

@@ -75,8 +75,11 @@ def _amount(value, field: str, source: str) -> Decimal | None:
 
 
 def _amounts(stem: str, amount: Decimal | None, currency: str) -> dict:
-    return {stem: round_cents(amount) if amount is not None else None,
-            f"{stem}_eur": to_eur(amount, currency), f"{stem}_bgn": to_bgn(amount, currency)}
+    return {
+        stem: round_cents(amount) if amount is not None else None,
+        f"{stem}_eur": to_eur(amount, currency),
+        f"{stem}_bgn": to_bgn(amount, currency),
+    }
 
 
 def _text(value) -> str | None:
@@ -96,23 +99,39 @@ def _code_parts(code: str, field: str, source: str) -> dict:
     except CodeError as exc:
         raise BulkRowError(f"{source}: field {field} is {code!r}: not a project code") from exc
     if not parsed.is_project:
-        raise BulkRowError(f"{source}: field {field} is {code!r}: a procedure code, not a project's")
+        raise BulkRowError(
+            f"{source}: field {field} is {code!r}: a procedure code, not a project's"
+        )
     proposal = parsed.code if parsed.contract_no is None else parsed.code.rsplit("-", 1)[0]
-    return {"proposal_code": proposal, "programme_code": parsed.programme_code,
-            "procedure_code": parsed.procedure_code, "code_flags": ";".join(parsed.flags) or None}
+    return {
+        "proposal_code": proposal,
+        "programme_code": parsed.programme_code,
+        "procedure_code": parsed.procedure_code,
+        "code_flags": ";".join(parsed.flags) or None,
+    }
 
 
 def api_row_fingerprint(project: dict) -> str:
     """A short digest of an API project's status, amounts, dates and name: a change in it sends
     the project's crawled contracts to the front of the page queue."""
+
     def cents(value):
         return str(round_cents(Decimal(str(value)))) if value not in (None, "") else None
 
-    paid = [a.get("value") for a in (project.get("actuallyPaidAmounts") or []) if a.get("value") is not None]
-    values = [_text(project.get("status")), cents(project.get("totalValue")),
-              cents(sum(Decimal(str(v)) for v in paid)) if paid else None,
-              str(project.get("initialDate") or "")[:10], str(project.get("endDate") or "")[:10],
-              str(project.get("durationInMonths")), _text(project.get("name"))]
+    paid = [
+        a.get("value")
+        for a in (project.get("actuallyPaidAmounts") or [])
+        if a.get("value") is not None
+    ]
+    values = [
+        _text(project.get("status")),
+        cents(project.get("totalValue")),
+        cents(sum(Decimal(str(v)) for v in paid)) if paid else None,
+        str(project.get("initialDate") or "")[:10],
+        str(project.get("endDate") or "")[:10],
+        str(project.get("durationInMonths")),
+        _text(project.get("name")),
+    ]
     return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
@@ -124,12 +143,20 @@ def entity_row(entity: dict, provenance: dict) -> dict:
         raise BulkRowError(f"{source}: entities[].entityId is {entity.get('entityId')!r}")
     uin = _text(entity.get("entityUin"))
     has_eik = is_eik(uin)
-    municipality_text, district_text = _text(entity.get("entityMunicipality")), _text(entity.get("entityDistrict"))
+    municipality_text, district_text = (
+        _text(entity.get("entityMunicipality")),
+        _text(entity.get("entityDistrict")),
+    )
     district = _resolve(district_text, "district") if district_text else None
     district_nuts3 = district["nuts3"] if district and district["level"] == "district" else None
-    place = _resolve(municipality_text, "municipality", district_nuts3) if municipality_text else None
-    municipality_code = place["lau_code"] if place and place["level"] == "municipality" and not place["ambiguous"] \
+    place = (
+        _resolve(municipality_text, "municipality", district_nuts3) if municipality_text else None
+    )
+    municipality_code = (
+        place["lau_code"]
+        if place and place["level"] == "municipality" and not place["ambiguous"]
         else None
+    )
     nuts3 = place["nuts3"] if municipality_code else district_nuts3
     return {
         "entity_id": entity_id,
@@ -147,8 +174,14 @@ def entity_row(entity: dict, provenance: dict) -> dict:
     }
 
 
-def api_project_row(project: dict, programme: dict, entities: dict[str, dict], currency: str, currency_basis: str,
-                    provenance: dict) -> dict:
+def api_project_row(
+    project: dict,
+    programme: dict,
+    entities: dict[str, dict],
+    currency: str,
+    currency_basis: str,
+    provenance: dict,
+) -> dict:
     """One API project. `entities`: entity_id -> entity row (for the beneficiary's ЕИК and name)."""
     source = provenance["source_url"]
     code = _text(project.get("id"))
@@ -158,8 +191,10 @@ def api_project_row(project: dict, programme: dict, entities: dict[str, dict], c
     beneficiary_id = _text((project.get("projectBeneficiary") or {}).get("entityId"))
     beneficiary = entities.get(beneficiary_id or "")
     is_person = beneficiary is None or beneficiary["entity_type"] != "legal"
-    paid_values = [_amount(a.get("value"), "actuallyPaidAmounts[].value", source)
-                   for a in (project.get("actuallyPaidAmounts") or [])]
+    paid_values = [
+        _amount(a.get("value"), "actuallyPaidAmounts[].value", source)
+        for a in (project.get("actuallyPaidAmounts") or [])
+    ]
     paid_values = [v for v in paid_values if v is not None]
     places = [_text(p.get("municipality")) for p in (project.get("placeOfExecution") or [])]
     places = [p for p in places if p]
@@ -177,19 +212,27 @@ def api_project_row(project: dict, programme: dict, entities: dict[str, dict], c
         "beneficiary_eik": None if is_person else beneficiary["eik"],
         "beneficiary_name": None if is_person else beneficiary["name"],
         "beneficiary_without_eik": is_person,
-        "partner_entity_ids": ";".join(p["entityId"] for p in (project.get("partners") or []) if p.get("entityId"))
+        "partner_entity_ids": ";".join(
+            p["entityId"] for p in (project.get("partners") or []) if p.get("entityId")
+        )
         or None,
         "decision_date": _date(project.get("dateofDecisionforFunding")),
         "start_date": start,
         "end_date": end,
-        "duration_months": int(project["durationInMonths"]) if project.get("durationInMonths") not in (None, "")
+        "duration_months": int(project["durationInMonths"])
+        if project.get("durationInMonths") not in (None, "")
         else None,
         "status": _text(project.get("status")),
         "currency_original": currency,
         "currency_basis": currency_basis,
-        **_amounts("amount_total", _amount(project.get("totalValue"), "totalValue", source), currency),
-        **_amounts("amount_beneficiary_funding", _amount(project.get("beneficiaryFunding"), "beneficiaryFunding",
-                                                         source), currency),
+        **_amounts(
+            "amount_total", _amount(project.get("totalValue"), "totalValue", source), currency
+        ),
+        **_amounts(
+            "amount_beneficiary_funding",
+            _amount(project.get("beneficiaryFunding"), "beneficiaryFunding", source),
+            currency,
+        ),
         **_amounts("amount_paid", sum(paid_values, Decimal(0)) if paid_values else None, currency),
         "paid_amounts_count": len(paid_values),
         "location": "; ".join(places) or None,
@@ -219,12 +262,19 @@ def api_place_rows(project_row: dict) -> list[dict]:
         if key in seen:
             continue
         seen.add(key)
-        out.append({"proposal_code": project_row["proposal_code"], **place,
-                    **{k: project_row[k] for k in ("source_url", "fetched_at", "content_sha256")}})
+        out.append(
+            {
+                "proposal_code": project_row["proposal_code"],
+                **place,
+                **{k: project_row[k] for k in ("source_url", "fetched_at", "content_sha256")},
+            }
+        )
     return out
 
 
-def api_contract_row(contract: dict, entities: dict[str, dict], currency: str, provenance: dict) -> dict:
+def api_contract_row(
+    contract: dict, entities: dict[str, dict], currency: str, provenance: dict
+) -> dict:
     """One contractor contract; `contractId` is `<project id>(<contract number>)`."""
     source = provenance["source_url"]
     key = _text(contract.get("contractId"))
@@ -236,7 +286,9 @@ def api_contract_row(contract: dict, entities: dict[str, dict], currency: str, p
     contractor_id = _text(contract.get("entityId"))
     contractor = entities.get(contractor_id or "")
     has_eik = contractor is not None and contractor["entity_type"] == "legal"
-    subcontractors = [s.get("entityId") for s in (contract.get("subcontractEntities") or []) if s.get("entityId")]
+    subcontractors = [
+        s.get("entityId") for s in (contract.get("subcontractEntities") or []) if s.get("entityId")
+    ]
     return {
         "contract_key": key,
         "proposal_code": parts["proposal_code"],
@@ -250,7 +302,9 @@ def api_contract_row(contract: dict, entities: dict[str, dict], currency: str, p
         "end_date": _date(contract.get("endDate")),
         "description": _text(contract.get("description")),
         "currency_original": currency,
-        **_amounts("amount", _amount(contract.get("amount"), "contracts[].amount", source), currency),
+        **_amounts(
+            "amount", _amount(contract.get("amount"), "contracts[].amount", source), currency
+        ),
         "subcontractor_entity_ids": ";".join(subcontractors) or None,
         **provenance,
     }
@@ -302,27 +356,48 @@ def export_row(row: dict, currency: str, provenance: dict) -> dict:
 
 # -- claims for linking -----------------------------------------------------------------
 
+
 def _claims(df: pd.DataFrame, kind: str) -> pd.DataFrame:
     from transforms.linking import CLAIM_COLUMNS
 
     if df.empty:
         return pd.DataFrame(columns=CLAIM_COLUMNS)
-    return pd.DataFrame({
-        "source_kind": kind, "source_url": df["source_url"], "fetched_at": df["fetched_at"],
-        "content_sha256": df["content_sha256"], "project_code": df["proposal_code"],
-        "title": df["project_name"], "beneficiary": df["beneficiary_name"],
-        "amount_total_bgn": df["amount_total_bgn"], "amount_total_eur": df["amount_total_eur"],
-        "amount_eu_bgn": None, "amount_national_bgn": None,
-        "start_date": df["start_date"] if "start_date" in df else None,
-        "end_date": df["end_date"] if "end_date" in df else None,
-        "duration_months": df["duration_months"], "amount_paid_eur": df["amount_paid_eur"],
-        "status": df["status"],
-    }, columns=CLAIM_COLUMNS)
+    return pd.DataFrame(
+        {
+            "source_kind": kind,
+            "source_url": df["source_url"],
+            "fetched_at": df["fetched_at"],
+            "content_sha256": df["content_sha256"],
+            "project_code": df["proposal_code"],
+            "title": df["project_name"],
+            "beneficiary": df["beneficiary_name"],
+            "amount_total_bgn": df["amount_total_bgn"],
+            "amount_total_eur": df["amount_total_eur"],
+            "amount_eu_bgn": None,
+            "amount_national_bgn": None,
+            "start_date": df["start_date"] if "start_date" in df else None,
+            "end_date": df["end_date"] if "end_date" in df else None,
+            "duration_months": df["duration_months"],
+            "amount_paid_eur": df["amount_paid_eur"],
+            "status": df["status"],
+        },
+        columns=CLAIM_COLUMNS,
+    )
 
 
-CLAIM_SOURCE_COLUMNS = ["source_url", "fetched_at", "content_sha256", "proposal_code", "project_name",
-                        "beneficiary_name", "amount_total_bgn", "amount_total_eur", "duration_months",
-                        "amount_paid_eur", "status"]
+CLAIM_SOURCE_COLUMNS = [
+    "source_url",
+    "fetched_at",
+    "content_sha256",
+    "proposal_code",
+    "project_name",
+    "beneficiary_name",
+    "amount_total_bgn",
+    "amount_total_eur",
+    "duration_months",
+    "amount_paid_eur",
+    "status",
+]
 
 
 def claims_from_api(projects: pd.DataFrame) -> pd.DataFrame:

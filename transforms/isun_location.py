@@ -25,8 +25,15 @@ PLACE_COLUMNS = ["level", "code", "name", "nuts3", "lau_code", "ekatte", "text"]
 
 
 def _place(level: str, code, name, text, nuts3=None, lau_code=None, ekatte=None) -> dict:
-    return {"level": level, "code": code, "name": name, "nuts3": nuts3, "lau_code": lau_code, "ekatte": ekatte,
-            "text": text}
+    return {
+        "level": level,
+        "code": code,
+        "name": name,
+        "nuts3": nuts3,
+        "lau_code": lau_code,
+        "ekatte": ekatte,
+        "text": text,
+    }
 
 
 def isun_location_places(location: str | None) -> list[dict]:
@@ -45,20 +52,46 @@ def isun_location_places(location: str | None) -> list[dict]:
             if m:
                 code = m.group("code")
                 level = _LEVELS.get(len(code), "unresolved")
-                places.append(_place(level, code, m.group("name").strip(), part,
-                                     nuts3=code if level == "district" else None))
+                places.append(
+                    _place(
+                        level,
+                        code,
+                        m.group("name").strip(),
+                        part,
+                        nuts3=code if level == "district" else None,
+                    )
+                )
                 if level == "district":
                     district = code
                 continue
             settlement = _SETTLEMENT.match(part)
-            hit = resolve_place(part, "settlement" if settlement else "municipality", nuts3=district)
+            hit = resolve_place(
+                part, "settlement" if settlement else "municipality", nuts3=district
+            )
             if settlement:
                 name = f"{settlement.group('kind')} {settlement.group('name').strip()}"
-                places.append(_place("settlement", hit["ekatte"], name, part, nuts3=hit["nuts3"] or district,
-                                     lau_code=hit["lau_code"], ekatte=hit["ekatte"]))
+                places.append(
+                    _place(
+                        "settlement",
+                        hit["ekatte"],
+                        name,
+                        part,
+                        nuts3=hit["nuts3"] or district,
+                        lau_code=hit["lau_code"],
+                        ekatte=hit["ekatte"],
+                    )
+                )
             elif hit["level"] == "municipality" and not hit["ambiguous"]:
-                places.append(_place("municipality", hit["lau_code"], hit["name_bg"], part, nuts3=hit["nuts3"],
-                                     lau_code=hit["lau_code"]))
+                places.append(
+                    _place(
+                        "municipality",
+                        hit["lau_code"],
+                        hit["name_bg"],
+                        part,
+                        nuts3=hit["nuts3"],
+                        lau_code=hit["lau_code"],
+                    )
+                )
             else:
                 places.append(_place("unresolved", None, part, part, nuts3=district))
     return places
@@ -71,7 +104,18 @@ def project_places_table(projects) -> pd.DataFrame:
     rows = []
     for row in projects.itertuples(index=False):
         for place in isun_location_places(row.location):
-            rows.append({"project_code": row.project_code, **place, "source_url": row.source_url,
-                         "fetched_at": row.fetched_at, "content_sha256": row.content_sha256})
+            rows.append(
+                {
+                    "project_code": row.project_code,
+                    **place,
+                    "source_url": row.source_url,
+                    "fetched_at": row.fetched_at,
+                    "content_sha256": row.content_sha256,
+                }
+            )
     columns = ["project_code", *PLACE_COLUMNS, "source_url", "fetched_at", "content_sha256"]
-    return pd.DataFrame(rows, columns=columns).drop_duplicates(["project_code", "level", "text"]).reset_index(drop=True)
+    return (
+        pd.DataFrame(rows, columns=columns)
+        .drop_duplicates(["project_code", "level", "text"])
+        .reset_index(drop=True)
+    )

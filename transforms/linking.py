@@ -19,14 +19,38 @@ from rapidfuzz import fuzz, process
 
 from transforms.organisations import parse_organisation
 
-CLAIM_FIELDS = ("title", "beneficiary", "amount_total_bgn", "amount_total_eur", "amount_eu_bgn",
-                "amount_national_bgn", "start_date", "end_date", "duration_months", "amount_paid_eur", "status")
+CLAIM_FIELDS = (
+    "title",
+    "beneficiary",
+    "amount_total_bgn",
+    "amount_total_eur",
+    "amount_eu_bgn",
+    "amount_national_bgn",
+    "start_date",
+    "end_date",
+    "duration_months",
+    "amount_paid_eur",
+    "status",
+)
 AMOUNT_TOLERANCE = 0.01
 # ИСУН's contract pages first, then its open-data API and register export (both keyed by the
 # proposal code, which links to the one page contract that extends it), then the others.
-SOURCE_PRIORITY = {"isun": 0, "isun-api": 1, "isun-export": 2, "municipal-news": 3, "ngo-project": 4,
-                   "ngo-event": 5}
-CLAIM_COLUMNS = ["source_kind", "source_url", "fetched_at", "content_sha256", "project_code", *CLAIM_FIELDS]
+SOURCE_PRIORITY = {
+    "isun": 0,
+    "isun-api": 1,
+    "isun-export": 2,
+    "municipal-news": 3,
+    "ngo-project": 4,
+    "ngo-event": 5,
+}
+CLAIM_COLUMNS = [
+    "source_kind",
+    "source_url",
+    "fetched_at",
+    "content_sha256",
+    "project_code",
+    *CLAIM_FIELDS,
+]
 
 
 @dataclass
@@ -55,23 +79,47 @@ def title_similarity(a: str, b: str, **_) -> float:
 
 
 # The projects' columns that `claims_from_isun` reads.
-ISUN_CLAIM_COLUMNS = ["source_url", "fetched_at", "content_sha256", "project_code", "project_name", "beneficiary_name",
-                      "amount_total_bgn", "amount_total_eur", "amount_eu_bgn", "amount_national_bgn", "start_date",
-                      "end_date", "duration_months", "amount_paid_eur", "status"]
+ISUN_CLAIM_COLUMNS = [
+    "source_url",
+    "fetched_at",
+    "content_sha256",
+    "project_code",
+    "project_name",
+    "beneficiary_name",
+    "amount_total_bgn",
+    "amount_total_eur",
+    "amount_eu_bgn",
+    "amount_national_bgn",
+    "start_date",
+    "end_date",
+    "duration_months",
+    "amount_paid_eur",
+    "status",
+]
 
 
 def claims_from_isun(projects: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "source_kind": "isun",
-        "source_url": projects["source_url"], "fetched_at": projects["fetched_at"],
-        "content_sha256": projects["content_sha256"], "project_code": projects["project_code"],
-        "title": projects["project_name"], "beneficiary": projects["beneficiary_name"],
-        "amount_total_bgn": projects["amount_total_bgn"], "amount_total_eur": projects["amount_total_eur"],
-        "amount_eu_bgn": projects["amount_eu_bgn"], "amount_national_bgn": projects["amount_national_bgn"],
-        "start_date": projects["start_date"], "end_date": projects["end_date"],
-        "duration_months": projects["duration_months"], "amount_paid_eur": projects["amount_paid_eur"],
-        "status": projects["status"],
-    }, columns=CLAIM_COLUMNS)
+    return pd.DataFrame(
+        {
+            "source_kind": "isun",
+            "source_url": projects["source_url"],
+            "fetched_at": projects["fetched_at"],
+            "content_sha256": projects["content_sha256"],
+            "project_code": projects["project_code"],
+            "title": projects["project_name"],
+            "beneficiary": projects["beneficiary_name"],
+            "amount_total_bgn": projects["amount_total_bgn"],
+            "amount_total_eur": projects["amount_total_eur"],
+            "amount_eu_bgn": projects["amount_eu_bgn"],
+            "amount_national_bgn": projects["amount_national_bgn"],
+            "start_date": projects["start_date"],
+            "end_date": projects["end_date"],
+            "duration_months": projects["duration_months"],
+            "amount_paid_eur": projects["amount_paid_eur"],
+            "status": projects["status"],
+        },
+        columns=CLAIM_COLUMNS,
+    )
 
 
 def _values_equal(field: str, a, b) -> bool:
@@ -91,8 +139,11 @@ def _values_equal(field: str, a, b) -> bool:
 
 def _plain(value):
     if hasattr(value, "isoformat"):
-        return value.isoformat()[:10] if not hasattr(value, "hour") or (value.hour == 0 and value.minute == 0) \
+        return (
+            value.isoformat()[:10]
+            if not hasattr(value, "hour") or (value.hour == 0 and value.minute == 0)
             else value.isoformat()
+        )
     return value.item() if hasattr(value, "item") else value
 
 
@@ -112,7 +163,10 @@ def _extend_proposal_codes(claims: pd.DataFrame) -> None:
         code = claims.at[i, "project_key"]
         extended = by_proposal.get(code, [])
         if len(extended) == 1:
-            claims.at[i, "project_key"], claims.at[i, "match_method"] = extended[0], "project_code_prefix"
+            claims.at[i, "project_key"], claims.at[i, "match_method"] = (
+                extended[0],
+                "project_code_prefix",
+            )
 
 
 def _match_uncoded(claims: pd.DataFrame, threshold: float) -> None:
@@ -123,27 +177,53 @@ def _match_uncoded(claims: pd.DataFrame, threshold: float) -> None:
     keyed = claims[claims["project_key"].notna()].copy()
     keyed["_rank"] = keyed["source_kind"].map(SOURCE_PRIORITY).fillna(9)
     representatives = keyed.sort_values("_rank", kind="stable").drop_duplicates("project_key")
-    choices = dict(zip(representatives["project_key"], representatives["title"].map(_norm_text), strict=True))
-    beneficiary_of = dict(zip(representatives["project_key"], representatives["beneficiary"], strict=True))
+    choices = dict(
+        zip(representatives["project_key"], representatives["title"].map(_norm_text), strict=True)
+    )
+    beneficiary_of = dict(
+        zip(representatives["project_key"], representatives["beneficiary"], strict=True)
+    )
     for i in uncoded:
         title = _norm_text(claims.at[i, "title"])
-        best = process.extractOne(title, choices, scorer=title_similarity) if title and choices else None
+        best = (
+            process.extractOne(title, choices, scorer=title_similarity)
+            if title and choices
+            else None
+        )
         score = None
         if best:
             _, title_score, key = best
             own, theirs = _norm_org(claims.at[i, "beneficiary"]), _norm_org(beneficiary_of.get(key))
-            score = title_score if not (own and theirs) else 0.7 * title_score + 0.3 * fuzz.token_set_ratio(own, theirs)
+            score = (
+                title_score
+                if not (own and theirs)
+                else 0.7 * title_score + 0.3 * fuzz.token_set_ratio(own, theirs)
+            )
         if best and score >= threshold:
-            claims.at[i, "project_key"], claims.at[i, "match_method"] = best[2], "fuzzy_title_beneficiary"
+            claims.at[i, "project_key"], claims.at[i, "match_method"] = (
+                best[2],
+                "fuzzy_title_beneficiary",
+            )
         else:
             basis = f"{title}|{_norm_org(claims.at[i, 'beneficiary'])}"
-            claims.at[i, "project_key"] = "unmatched:" + hashlib.sha1(basis.encode()).hexdigest()[:12]
+            claims.at[i, "project_key"] = (
+                "unmatched:" + hashlib.sha1(basis.encode()).hexdigest()[:12]
+            )
             claims.at[i, "match_method"] = "unmatched"
         claims.at[i, "match_score"] = round(float(score), 1) if score is not None else None
 
 
-SOURCE_COLUMNS = ["project_key", "source_kind", "field", "value", "source_url", "fetched_at", "content_sha256",
-                  "match_method", "match_score"]
+SOURCE_COLUMNS = [
+    "project_key",
+    "source_kind",
+    "field",
+    "value",
+    "source_url",
+    "fetched_at",
+    "content_sha256",
+    "match_method",
+    "match_score",
+]
 
 
 def _project_sources(claims: pd.DataFrame) -> pd.DataFrame:
@@ -152,8 +232,18 @@ def _project_sources(claims: pd.DataFrame) -> pd.DataFrame:
     for field_no, field in enumerate(CLAIM_FIELDS):
         values = claims[field]
         present = (values.notna() & values.ne("")).to_numpy(dtype=bool)
-        part = claims.loc[present, ["project_key", "source_kind", "source_url", "fetched_at",
-                                    "content_sha256", "match_method", "match_score"]].copy()
+        part = claims.loc[
+            present,
+            [
+                "project_key",
+                "source_kind",
+                "source_url",
+                "fetched_at",
+                "content_sha256",
+                "match_method",
+                "match_score",
+            ],
+        ].copy()
         part["field"] = field
         part["_raw"] = values[present]
         part["value"] = part["_raw"].map(lambda v: str(_plain(v)))
@@ -174,15 +264,26 @@ def _project_conflicts(sources: pd.DataFrame) -> pd.DataFrame:
         raws = list(group["_raw"])
         if all(_values_equal(field, raws[0], other) for other in raws[1:]):
             continue
-        entry = {"project_key": key, "field": field, "n_sources": len(group),
-                 "values": json.dumps([{"source_kind": r.source_kind, "source_url": r.source_url, "value": r.value}
-                                       for r in group.itertuples()], ensure_ascii=False),
-                 "max_difference": None}
+        entry = {
+            "project_key": key,
+            "field": field,
+            "n_sources": len(group),
+            "values": json.dumps(
+                [
+                    {"source_kind": r.source_kind, "source_url": r.source_url, "value": r.value}
+                    for r in group.itertuples()
+                ],
+                ensure_ascii=False,
+            ),
+            "max_difference": None,
+        }
         if field.startswith("amount_"):
             numbers = [float(v) for v in raws]
             entry["max_difference"] = round(max(numbers) - min(numbers), 2)
         conflicts.append(entry)
-    return pd.DataFrame(conflicts, columns=["project_key", "field", "n_sources", "values", "max_difference"])
+    return pd.DataFrame(
+        conflicts, columns=["project_key", "field", "n_sources", "values", "max_difference"]
+    )
 
 
 def _linked_projects(claims: pd.DataFrame, conflicts: pd.DataFrame) -> pd.DataFrame:
@@ -191,8 +292,12 @@ def _linked_projects(claims: pd.DataFrame, conflicts: pd.DataFrame) -> pd.DataFr
     ranked = ranked.sort_values("_rank", kind="stable")
     grouped = ranked.groupby("project_key", sort=True)
     linked = grouped[list(CLAIM_FIELDS)].first()
-    kinds = ranked.drop_duplicates(["project_key", "source_kind"]).groupby("project_key", sort=True)["source_kind"]
-    linked.insert(0, "project_code", [None if k.startswith("unmatched:") else k for k in linked.index])
+    kinds = ranked.drop_duplicates(["project_key", "source_kind"]).groupby(
+        "project_key", sort=True
+    )["source_kind"]
+    linked.insert(
+        0, "project_code", [None if k.startswith("unmatched:") else k for k in linked.index]
+    )
     linked["source_kinds"] = kinds.agg(";".join)
     linked["n_sources"] = grouped.size()
     n_conflicts = conflicts["project_key"].value_counts()
@@ -203,7 +308,9 @@ def _linked_projects(claims: pd.DataFrame, conflicts: pd.DataFrame) -> pd.DataFr
 def link_claims(claims: pd.DataFrame, threshold: float = 85.0) -> LinkResult:
     claims = claims.reset_index(drop=True).copy()
     claims["project_key"] = claims["project_code"].where(claims["project_code"].notna(), None)
-    claims["match_method"] = claims["project_code"].map(lambda c: "project_code" if isinstance(c, str) and c else None)
+    claims["match_method"] = claims["project_code"].map(
+        lambda c: "project_code" if isinstance(c, str) and c else None
+    )
     claims["match_score"] = claims["match_method"].map(lambda m: 100.0 if m else None)
     _extend_proposal_codes(claims)
     _match_uncoded(claims, threshold)

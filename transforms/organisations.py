@@ -94,8 +94,12 @@ def parse_organisation(text: str, eik: str | None = None) -> Organisation:
     m = _FORM_AT_START.match(s) or _FORM_AT_END.search(s)
     if m:
         matched = m.group(1)
-        legal_form = LEGAL_FORMS.get(matched) or LEGAL_FORMS.get(matched.lower()) or LEGAL_FORMS.get(matched.upper())
-        s = (s[: m.start()] + s[m.end():]).strip()
+        legal_form = (
+            LEGAL_FORMS.get(matched)
+            or LEGAL_FORMS.get(matched.lower())
+            or LEGAL_FORMS.get(matched.upper())
+        )
+        s = (s[: m.start()] + s[m.end() :]).strip()
     name = _QUOTES.sub("", s).strip(" ,–—-")
     name = re.sub(r"\s+", " ", name)
     eik_clean = re.sub(r"\D", "", eik) if eik else None
@@ -116,16 +120,47 @@ def organisations_table(project_organisations: pd.DataFrame) -> pd.DataFrame:
     for organisation_id, group in project_organisations.groupby("organisation_id", sort=True):
         if str(organisation_id).startswith("person:"):
             # A natural person: ИСУН shows no identifier, and no name is published here.
-            rows.append({"organisation_id": organisation_id, "name": "физическо лице", "legal_form": None,
-                         "town": None, "eik": None, "is_natural_person": True, "names_seen": None,
-                         "projects": group["project_code"].nunique(), "roles": ";".join(sorted(set(group["role"])))})
+            rows.append(
+                {
+                    "organisation_id": organisation_id,
+                    "name": "физическо лице",
+                    "legal_form": None,
+                    "town": None,
+                    "eik": None,
+                    "is_natural_person": True,
+                    "names_seen": None,
+                    "projects": group["project_code"].nunique(),
+                    "roles": ";".join(sorted(set(group["role"]))),
+                }
+            )
             continue
         names = [n for n in dict.fromkeys(group["name_as_published"]) if isinstance(n, str) and n]
         eik = next((e for e in group["eik"] if isinstance(e, str) and e), None)
         org = parse_organisation(names[0] if names else "", eik)
-        rows.append({"organisation_id": organisation_id, "name": org.name, "legal_form": org.legal_form,
-                     "town": org.town, "eik": org.eik, "is_natural_person": False, "names_seen": " | ".join(names),
-                     "projects": group["project_code"].nunique(),
-                     "roles": ";".join(sorted(set(group["role"])))})
-    return pd.DataFrame(rows, columns=["organisation_id", "name", "legal_form", "town", "eik", "is_natural_person",
-                                       "names_seen", "projects", "roles"])
+        rows.append(
+            {
+                "organisation_id": organisation_id,
+                "name": org.name,
+                "legal_form": org.legal_form,
+                "town": org.town,
+                "eik": org.eik,
+                "is_natural_person": False,
+                "names_seen": " | ".join(names),
+                "projects": group["project_code"].nunique(),
+                "roles": ";".join(sorted(set(group["role"]))),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "organisation_id",
+            "name",
+            "legal_form",
+            "town",
+            "eik",
+            "is_natural_person",
+            "names_seen",
+            "projects",
+            "roles",
+        ],
+    )

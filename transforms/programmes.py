@@ -24,7 +24,14 @@ import pandas as pd
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "programmes.csv"
 COLUMNS = (
-    "programme_code", "name_bg", "name_en", "short_bg", "period", "funds", "verified", "source",
+    "programme_code",
+    "name_bg",
+    "name_en",
+    "short_bg",
+    "period",
+    "funds",
+    "verified",
+    "source",
 )
 PERIODS = ("2007-2013", "2014-2020", "2021-2027")
 

@@ -16,26 +16,58 @@ from datetime import date
 from transforms.amounts import AmountError, parse_amount
 from transforms.codes import CodeError, ParsedCode, parse_code
 
-MONTHS = {"януари": 1, "февруари": 2, "март": 3, "април": 4, "май": 5, "юни": 6, "юли": 7, "август": 8,
-          "септември": 9, "октомври": 10, "ноември": 11, "декември": 12}
+MONTHS = {
+    "януари": 1,
+    "февруари": 2,
+    "март": 3,
+    "април": 4,
+    "май": 5,
+    "юни": 6,
+    "юли": 7,
+    "август": 8,
+    "септември": 9,
+    "октомври": 10,
+    "ноември": 11,
+    "декември": 12,
+}
 # Thousands separated by space, NBSP, dot, or a line break where a PDF wrapped the number.
 _NUMBER = r"\d{1,3}(?:[ \u00a0.\n]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
 _SCALE = r"хил\.|хиляди|млн\.|милиона|милион|млрд\.|милиарда"
 _CURRENCY = r"лв\.?|лева|BGN|евро|EUR|€"
-AMOUNT_RE = re.compile(rf"(?<![\d.,])(?P<number>{_NUMBER})\s*(?P<scale>{_SCALE})?\s*(?P<currency>{_CURRENCY})(?![а-яa-z])",
-                       re.I)
+AMOUNT_RE = re.compile(
+    rf"(?<![\d.,])(?P<number>{_NUMBER})\s*(?P<scale>{_SCALE})?\s*(?P<currency>{_CURRENCY})(?![а-яa-z])",
+    re.I,
+)
 DATE_RE = re.compile(r"(?<!\d)(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})(?:\s*г\.|\s*г\b)?")
-DATE_WORDS_RE = re.compile(r"(?<!\d)(?P<d>\d{1,2})\s+(?P<month>" + "|".join(MONTHS) + r")\s+(?P<y>\d{4})(?:\s*г\.|\s*г\b)?", re.I)
-MONTH_PERIOD_RE = re.compile(r"(?P<m1>\d{1,2})/(?P<y1>\d{4})\s*[-–—]\s*(?P<m2>\d{1,2})/(?P<y2>\d{4})")
-YEAR_PERIOD_RE = re.compile(r"(?<!\d)(?P<y1>(?:19|20)\d\d)\s*(?:г\.)?\s*[-–—]\s*(?P<y2>(?:19|20)\d\d)(?!\d)")
+DATE_WORDS_RE = re.compile(
+    r"(?<!\d)(?P<d>\d{1,2})\s+(?P<month>"
+    + "|".join(MONTHS)
+    + r")\s+(?P<y>\d{4})(?:\s*г\.|\s*г\b)?",
+    re.I,
+)
+MONTH_PERIOD_RE = re.compile(
+    r"(?P<m1>\d{1,2})/(?P<y1>\d{4})\s*[-–—]\s*(?P<m2>\d{1,2})/(?P<y2>\d{4})"
+)
+YEAR_PERIOD_RE = re.compile(
+    r"(?<!\d)(?P<y1>(?:19|20)\d\d)\s*(?:г\.)?\s*[-–—]\s*(?P<y2>(?:19|20)\d\d)(?!\d)"
+)
 DURATION_RE = re.compile(r"(?<!\d)(?P<n>\d{1,3})\s*(?:-?\s*)(?:месеца|месец|мес\.)", re.I)
-CODE_RE = re.compile(r"[BВ][GГ]\s?\d{2,3}[A-ZА-Я0-9]{2,8}\s?[-–—]?\s?\d{1,2}(?:\.\d{1,3}){1,2}"
-                     r"(?:\s?[-–—]\s?\d{3,5}(?:\s?[-–—]?\s?[CС]\d{2,4})?)?")
+CODE_RE = re.compile(
+    r"[BВ][GГ]\s?\d{2,3}[A-ZА-Я0-9]{2,8}\s?[-–—]?\s?\d{1,2}(?:\.\d{1,3}){1,2}"
+    r"(?:\s?[-–—]\s?\d{3,5}(?:\s?[-–—]?\s?[CС]\d{2,4})?)?"
+)
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 TIME_RE = re.compile(r"(?<!\d)(?P<h>[01]?\d|2[0-3])[:.](?P<min>[0-5]\d)\s*(?:ч\.|часа)?")
 
-SCALES = {"хил.": 1000, "хиляди": 1000, "млн.": 10**6, "милион": 10**6, "милиона": 10**6,
-          "млрд.": 10**9, "милиарда": 10**9}
+SCALES = {
+    "хил.": 1000,
+    "хиляди": 1000,
+    "млн.": 10**6,
+    "милион": 10**6,
+    "милиона": 10**6,
+    "млрд.": 10**9,
+    "милиарда": 10**9,
+}
 
 
 @dataclass
@@ -67,12 +99,18 @@ def find_amounts(text: str) -> list[Found]:
         flags = []
         scale = (m.group("scale") or "").lower()
         if scale:
-            digits_before_decimal = len(re.sub(r"\D", "", re.split(r"[.,]\d{1,2}$", m.group("number"))[0]))
+            digits_before_decimal = len(
+                re.sub(r"\D", "", re.split(r"[.,]\d{1,2}$", m.group("number"))[0])
+            )
             if digits_before_decimal >= 4:  # "88 840 000 млн." — the number is already in full
                 flags.append("scale_word_ignored")
             else:
                 number = number * SCALES[scale]
-        found.append(Found((number, currency_code(m.group("currency"))), m.start(), m.end(), m.group(0), flags))
+        found.append(
+            Found(
+                (number, currency_code(m.group("currency"))), m.start(), m.end(), m.group(0), flags
+            )
+        )
     return found
 
 
@@ -99,7 +137,12 @@ def find_month_period(text: str) -> Found | None:
     m = MONTH_PERIOD_RE.search(text)
     if not m or not (1 <= int(m["m1"]) <= 12 and 1 <= int(m["m2"]) <= 12):
         return None
-    return Found((f"{m['y1']}-{int(m['m1']):02d}", f"{m['y2']}-{int(m['m2']):02d}"), m.start(), m.end(), m.group(0))
+    return Found(
+        (f"{m['y1']}-{int(m['m1']):02d}", f"{m['y2']}-{int(m['m2']):02d}"),
+        m.start(),
+        m.end(),
+        m.group(0),
+    )
 
 
 def months_between(start: str, end: str) -> int:
@@ -108,8 +151,11 @@ def months_between(start: str, end: str) -> int:
 
 
 def find_year_periods(text: str) -> list[Found]:
-    return [Found((int(m["y1"]), int(m["y2"])), m.start(), m.end(), m.group(0))
-            for m in YEAR_PERIOD_RE.finditer(text) if int(m["y1"]) <= int(m["y2"])]
+    return [
+        Found((int(m["y1"]), int(m["y2"])), m.start(), m.end(), m.group(0))
+        for m in YEAR_PERIOD_RE.finditer(text)
+        if int(m["y1"]) <= int(m["y2"])
+    ]
 
 
 def find_duration(text: str) -> Found | None:
@@ -119,7 +165,9 @@ def find_duration(text: str) -> Found | None:
         return Found(int(m["n"]), m.start(), m.end(), m.group(0))
     phrase = re.search(r"[Пп]родължителност\w*[^.\n]{0,40}?(\d{1,2}\.\d{1,2}\.\d{4})", text)
     if phrase:
-        return Found(None, phrase.start(1), phrase.end(1), phrase.group(1), ["date_instead_of_duration"])
+        return Found(
+            None, phrase.start(1), phrase.end(1), phrase.group(1), ["date_instead_of_duration"]
+        )
     return None
 
 
@@ -129,11 +177,16 @@ def find_codes(text: str) -> list[Found]:
     for m in CODE_RE.finditer(text):
         raw = m.group(0).rstrip(" -–—")
         try:
-            parsed: ParsedCode = parse_code(raw.replace("В", "B", 1) if raw.startswith("В") else raw)
+            parsed: ParsedCode = parse_code(
+                raw.replace("В", "B", 1) if raw.startswith("В") else raw
+            )
         except CodeError:
             continue
-        flags = list(parsed.flags) + (["cyrillic_lookalike"] if raw.startswith("В") and "cyrillic_lookalike"
-                                      not in parsed.flags else [])
+        flags = list(parsed.flags) + (
+            ["cyrillic_lookalike"]
+            if raw.startswith("В") and "cyrillic_lookalike" not in parsed.flags
+            else []
+        )
         found.append(Found(parsed, m.start(), m.start() + len(raw), raw, flags))
     return found
 
@@ -147,7 +200,6 @@ def find_time(text: str) -> Found | None:
     return Found(f"{int(m['h']):02d}:{m['min']}", m.start(), m.end(), m.group(0)) if m else None
 
 
-
 # --- Wider finders for the project-facts extractor (sources.extract.facts) --------------------------------------
 # They add what real pages write besides the forms above: the currency before the number (`BGN 3 131 821 212`,
 # `€1.6M`, `EUR 8 000 000`), English scale words (`million`, `M`), a stray space before the decimals
@@ -155,29 +207,55 @@ def find_time(text: str) -> Found | None:
 # ISO and English dates (`2020-03-26`, `29 Jan, 2016`, `04/30/2016` where the order is unambiguous), a date
 # whose last dot is missing (`16.05 2019 г.`) and months without a day (`февруари 2019 г.` -> `2019-02`).
 
-_WIDE_NUMBER = (r"\d{1,3}(?:[ \u00a0]\d{3})+,[ \u00a0]\d{2}(?!\d)"          # 1 051 605, 90 (stray space)
-                r"|\d{1,3}[ \u00a0]\d{6}(?!\d)(?![ \u00a0]\d)"                            # 3 977489 (irregular grouping)
-                r"|\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?(?![\d,])"                  # 88,410.50
-                r"|\d{1,3}(?:[ \u00a0.\n]\d{3})+(?:[.,]\d{1,2})?"
-                r"|\d+(?:[.,]\d{1,2})?")
+_WIDE_NUMBER = (
+    r"\d{1,3}(?:[ \u00a0]\d{3})+,[ \u00a0]\d{2}(?!\d)"  # 1 051 605, 90 (stray space)
+    r"|\d{1,3}[ \u00a0]\d{6}(?!\d)(?![ \u00a0]\d)"  # 3 977489 (irregular grouping)
+    r"|\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?(?![\d,])"  # 88,410.50
+    r"|\d{1,3}(?:[ \u00a0.\n]\d{3})+(?:[.,]\d{1,2})?"
+    r"|\d+(?:[.,]\d{1,2})?"
+)
 _WIDE_SCALE = r"хил\.|хиляди|млн\.|милиона|милион|мил\.|млрд\.|милиарда|million|mio|M(?![a-zA-Z])|bn|billion|thousand"
 _WIDE_CURRENCY_AFTER = r"лв\.?|лева|BGN|евро|EUR|€|euros?|leva"
 _WIDE_CURRENCY_BEFORE = r"BGN|EUR|€"
-MONEY_AFTER_RE = re.compile(rf"(?<![\d.,])(?P<number>{_WIDE_NUMBER})\s*(?P<scale>{_WIDE_SCALE})?\s*"
-                            rf"(?P<currency>{_WIDE_CURRENCY_AFTER})(?![а-яa-z])", re.I)
-MONEY_BEFORE_RE = re.compile(rf"(?P<currency>{_WIDE_CURRENCY_BEFORE})\s?(?P<number>{_WIDE_NUMBER})"
-                             rf"(?:\s?(?P<scale>{_WIDE_SCALE}))?(?![\d])")
-WIDE_SCALES = {**SCALES, "мил.": 10**6, "million": 10**6, "mio": 10**6, "m": 10**6, "bn": 10**9, "billion": 10**9,
-               "thousand": 1000}
+MONEY_AFTER_RE = re.compile(
+    rf"(?<![\d.,])(?P<number>{_WIDE_NUMBER})\s*(?P<scale>{_WIDE_SCALE})?\s*"
+    rf"(?P<currency>{_WIDE_CURRENCY_AFTER})(?![а-яa-z])",
+    re.I,
+)
+MONEY_BEFORE_RE = re.compile(
+    rf"(?P<currency>{_WIDE_CURRENCY_BEFORE})\s?(?P<number>{_WIDE_NUMBER})"
+    rf"(?:\s?(?P<scale>{_WIDE_SCALE}))?(?![\d])"
+)
+WIDE_SCALES = {
+    **SCALES,
+    "мил.": 10**6,
+    "million": 10**6,
+    "mio": 10**6,
+    "m": 10**6,
+    "bn": 10**9,
+    "billion": 10**9,
+    "thousand": 1000,
+}
 ISO_DATE_RE = re.compile(r"(?<![\d.])(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)(?![\d])")
-EN_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
-                                         "dec"), start=1)}
-EN_DATE_RE = re.compile(r"(?<!\d)(?P<d>\d{1,2})\s+(?P<month>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?\s+"
-                        r"(?P<y>(?:19|20)\d\d)(?!\d)")
+EN_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+        start=1,
+    )
+}
+EN_DATE_RE = re.compile(
+    r"(?<!\d)(?P<d>\d{1,2})\s+(?P<month>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?\s+"
+    r"(?P<y>(?:19|20)\d\d)(?!\d)"
+)
 US_DATE_RE = re.compile(r"(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>(?:19|20)\d\d)(?![\d/])")
 SPACED_DATE_RE = re.compile(r"(?<![\d.])(?P<d>\d{1,2})\.(?P<m>\d{1,2})\s(?P<y>(?:19|20)\d\d)\s*г")
-MONTH_YEAR_RE = re.compile(r"(?<![\d\w])(?P<month>" + "|".join(MONTHS) + r")\s+(?P<y>(?:19|20)\d\d)(?:\s*г\.|\s*г\b|\s*година)?",
-                           re.I)
+MONTH_YEAR_RE = re.compile(
+    r"(?<![\d\w])(?P<month>"
+    + "|".join(MONTHS)
+    + r")\s+(?P<y>(?:19|20)\d\d)(?:\s*г\.|\s*г\b|\s*година)?",
+    re.I,
+)
 
 
 def _wide_number(raw: str) -> tuple[object, list[str]]:
@@ -189,7 +267,9 @@ def _wide_number(raw: str) -> tuple[object, list[str]]:
     elif re.fullmatch(r"\d{1,3}[ \u00a0]\d{6}", text):
         flags.append("irregular_grouping")
         text = text.replace(" ", "").replace("\u00a0", "")
-    elif re.fullmatch(r"\d{1,3}(?:\.\d{3})+,\d{1,2}", text) or re.fullmatch(r"\d{1,3}(?:\.\d{3}){2,}", text):
+    elif re.fullmatch(r"\d{1,3}(?:\.\d{3})+,\d{1,2}", text) or re.fullmatch(
+        r"\d{1,3}(?:\.\d{3}){2,}", text
+    ):
         text = text.replace(".", "").replace(",", ".")  # 130.262.835,00 / 258.504.126
     try:
         return parse_amount(text), flags
@@ -229,16 +309,25 @@ def find_bare_number(text: str) -> Found | None:
     if not m:
         return None
     number, flags = _wide_number(m.group(1))
-    return Found((number, None), m.start(1), m.end(1), m.group(1), flags + ["currency_not_stated"]) if number else None
+    return (
+        Found((number, None), m.start(1), m.end(1), m.group(1), flags + ["currency_not_stated"])
+        if number
+        else None
+    )
 
 
 def find_all_dates(text: str) -> list[Found]:
     """Dates with a day (value `YYYY-MM-DD`) and months with a year only (value `YYYY-MM`), ordered by position."""
     found = [Found(f.value.isoformat(), f.start, f.end, f.text) for f in find_dates(text)]
-    for regex, month_of in ((ISO_DATE_RE, int), (EN_DATE_RE, lambda m: EN_MONTHS[m[:3].lower()]),
-                            (SPACED_DATE_RE, int)):
+    for regex, month_of in (
+        (ISO_DATE_RE, int),
+        (EN_DATE_RE, lambda m: EN_MONTHS[m[:3].lower()]),
+        (SPACED_DATE_RE, int),
+    ):
         for m in regex.finditer(text):
-            value = _date(int(m["y"]), month_of(m["m"] if "m" in m.groupdict() else m["month"]), int(m["d"]))
+            value = _date(
+                int(m["y"]), month_of(m["m"] if "m" in m.groupdict() else m["month"]), int(m["d"])
+            )
             if value is not None:
                 found.append(Found(value.isoformat(), m.start(), m.end(), m.group(0)))
     for m in US_DATE_RE.finditer(text):
@@ -247,23 +336,61 @@ def find_all_dates(text: str) -> list[Found]:
     for m in MONTH_YEAR_RE.finditer(text):
         if any(f.start <= m.start() < f.end for f in found):
             continue
-        before = text[max(0, m.start() - 4): m.start()]
+        before = text[max(0, m.start() - 4) : m.start()]
         if re.search(r"\d\s*$", before):
             continue  # "22 ноември 2023" is a full date, found above
-        found.append(Found(f"{m['y']}-{MONTHS[m['month'].lower()]:02d}", m.start(), m.end(), m.group(0), ["month_only"]))
+        found.append(
+            Found(
+                f"{m['y']}-{MONTHS[m['month'].lower()]:02d}",
+                m.start(),
+                m.end(),
+                m.group(0),
+                ["month_only"],
+            )
+        )
     unique: dict[tuple[int, int], Found] = {}
     for f in found:
         unique.setdefault((f.start, f.end), f)
     return sorted(unique.values(), key=lambda f: f.start)
 
 
-NUMBER_WORDS = {"един": 1, "една": 1, "два": 2, "две": 2, "три": 3, "четири": 4, "пет": 5, "шест": 6, "седем": 7,
-                "осем": 8, "девет": 9, "десет": 10, "дванадесет": 12, "осемнадесет": 18, "двадесет": 20,
-                "двадесет и четири": 24, "тридесет": 30, "тридесет и шест": 36,
-                "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "nine": 9, "twelve": 12,
-                "eighteen": 18, "twenty-four": 24, "thirty-six": 36}
-DURATION_WIDE_RE = re.compile(r"(?<![\d.,])(?P<n>\d{1,3}|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
-                              + r")\s*-?\s*(?P<unit>месеца|месец|мес\.|години|година|months?|years?)(?![а-я])", re.I)
+NUMBER_WORDS = {
+    "един": 1,
+    "една": 1,
+    "два": 2,
+    "две": 2,
+    "три": 3,
+    "четири": 4,
+    "пет": 5,
+    "шест": 6,
+    "седем": 7,
+    "осем": 8,
+    "девет": 9,
+    "десет": 10,
+    "дванадесет": 12,
+    "осемнадесет": 18,
+    "двадесет": 20,
+    "двадесет и четири": 24,
+    "тридесет": 30,
+    "тридесет и шест": 36,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "nine": 9,
+    "twelve": 12,
+    "eighteen": 18,
+    "twenty-four": 24,
+    "thirty-six": 36,
+}
+DURATION_WIDE_RE = re.compile(
+    r"(?<![\d.,])(?P<n>\d{1,3}|"
+    + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+    + r")\s*-?\s*(?P<unit>месеца|месец|мес\.|години|година|months?|years?)(?![а-я])",
+    re.I,
+)
 
 
 def find_durations(text: str) -> list[Found]:

@@ -12,7 +12,9 @@ from warehouse.metadata import PROJECTS
 from warehouse.staging import sql_string
 
 PROVENANCE_FIELDS = {"source_url", "fetched_at", "content_sha256"}
-COMPARED_FIELDS = [c for c in PROJECTS.columns if c not in PROVENANCE_FIELDS and c != "project_code"]
+COMPARED_FIELDS = [
+    c for c in PROJECTS.columns if c not in PROVENANCE_FIELDS and c != "project_code"
+]
 
 
 def _value(v):
@@ -33,39 +35,75 @@ def compute_changelog(previous: Path | None, current: Path) -> dict:
     con = connect()
     try:
         new = f"read_parquet({sql_string(current)})"
-        old = f"read_parquet({sql_string(previous)})" if previous and previous.exists() else f"(SELECT * FROM {new} LIMIT 0)"
+        old = (
+            f"read_parquet({sql_string(previous)})"
+            if previous and previous.exists()
+            else f"(SELECT * FROM {new} LIMIT 0)"
+        )
         codes = lambda sql: [r[0] for r in con.execute(sql).fetchall()]  # noqa: E731
-        added = codes(f"SELECT project_code FROM {new} EXCEPT SELECT project_code FROM {old} ORDER BY 1")
-        removed = codes(f"SELECT project_code FROM {old} EXCEPT SELECT project_code FROM {new} ORDER BY 1")
+        added = codes(
+            f"SELECT project_code FROM {new} EXCEPT SELECT project_code FROM {old} ORDER BY 1"
+        )
+        removed = codes(
+            f"SELECT project_code FROM {old} EXCEPT SELECT project_code FROM {new} ORDER BY 1"
+        )
         old_columns = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {old}").fetchall()}
         changes = []
         for column in COMPARED_FIELDS:
             if column not in old_columns:
                 continue
             c = f'"{column}"'
-            rows = con.execute(f"SELECT project_code, a.{c}, b.{c} FROM {old} a JOIN {new} b USING (project_code) "
-                               f"WHERE a.{c} IS DISTINCT FROM b.{c} ORDER BY project_code").fetchall()
-            changes += [{"project_code": code, "field": column, "old": _value(a), "new": _value(b)}
-                        for code, a, b in rows]
+            rows = con.execute(
+                f"SELECT project_code, a.{c}, b.{c} FROM {old} a JOIN {new} b USING (project_code) "
+                f"WHERE a.{c} IS DISTINCT FROM b.{c} ORDER BY project_code"
+            ).fetchall()
+            changes += [
+                {"project_code": code, "field": column, "old": _value(a), "new": _value(b)}
+                for code, a, b in rows
+            ]
     finally:
         con.close()
     changes.sort(key=lambda c: (c["project_code"], COMPARED_FIELDS.index(c["field"])))
-    return {"projects_added": added, "projects_removed": removed, "changed_fields": changes,
-            "summary": {"added": len(added), "removed": len(removed),
-                        "projects_changed": len({c["project_code"] for c in changes}),
-                        "fields_changed": len(changes)}}
+    return {
+        "projects_added": added,
+        "projects_removed": removed,
+        "changed_fields": changes,
+        "summary": {
+            "added": len(added),
+            "removed": len(removed),
+            "projects_changed": len({c["project_code"] for c in changes}),
+            "fields_changed": len(changes),
+        },
+    }
 
 
 def changelog_markdown(changelog: dict, release_id: str, previous_id: str | None) -> str:
     s = changelog["summary"]
-    lines = [f"# Changelog {release_id}", "",
-             f"Compared with {previous_id}." if previous_id else "First release.", "",
-             f"- projects added: {s['added']}", f"- projects removed: {s['removed']}",
-             f"- projects changed: {s['projects_changed']} ({s['fields_changed']} fields)", ""]
-    for title, codes in (("Added", changelog["projects_added"]), ("Removed", changelog["projects_removed"])):
+    lines = [
+        f"# Changelog {release_id}",
+        "",
+        f"Compared with {previous_id}." if previous_id else "First release.",
+        "",
+        f"- projects added: {s['added']}",
+        f"- projects removed: {s['removed']}",
+        f"- projects changed: {s['projects_changed']} ({s['fields_changed']} fields)",
+        "",
+    ]
+    for title, codes in (
+        ("Added", changelog["projects_added"]),
+        ("Removed", changelog["projects_removed"]),
+    ):
         if codes:
             lines += [f"## {title}", "", *[f"- {c}" for c in codes], ""]
     if changelog["changed_fields"]:
-        lines += ["## Changed", "", "| project_code | field | old | new |", "| --- | --- | --- | --- |"]
-        lines += [f"| {c['project_code']} | {c['field']} | {c['old']} | {c['new']} |" for c in changelog["changed_fields"]]
+        lines += [
+            "## Changed",
+            "",
+            "| project_code | field | old | new |",
+            "| --- | --- | --- | --- |",
+        ]
+        lines += [
+            f"| {c['project_code']} | {c['field']} | {c['old']} | {c['new']} |"
+            for c in changelog["changed_fields"]
+        ]
     return "\n".join(lines) + "\n"

@@ -26,21 +26,36 @@ def coverage(con: duckdb.DuckDBPyConnection) -> dict:
                 WHERE a.isun_programme_id = g.isun_programme_id AND a.isun_period_id = g.isun_period_id),
                g.generated_at, g.fetched_at
         FROM isun_api_programmes g ORDER BY g.total_projects DESC NULLS LAST, g.isun_programme_id""").fetchall()
-    programmes = [{"programme_id": r[0], "period_id": r[1], "name": r[2], "in_api": r[3], "in_release": r[4],
-                   "with_page_detail": r[5], "generated_at": r[6], "fetched_at": _iso(r[7])} for r in rows]
+    programmes = [
+        {
+            "programme_id": r[0],
+            "period_id": r[1],
+            "name": r[2],
+            "in_api": r[3],
+            "in_release": r[4],
+            "with_page_detail": r[5],
+            "generated_at": r[6],
+            "fetched_at": _iso(r[7]),
+        }
+        for r in rows
+    ]
     announced = sum(p["in_api"] or 0 for p in programmes)
     published = con.execute("SELECT count(*) FROM isun_api_projects").fetchone()[0]
     with_pages = con.execute(
-        f"SELECT count(DISTINCT proposal_code) FROM isun_api_projects JOIN {pages} USING (proposal_code)").fetchone()[0]
+        f"SELECT count(DISTINCT proposal_code) FROM isun_api_projects JOIN {pages} USING (proposal_code)"
+    ).fetchone()[0]
     page_contracts, pages_only = con.execute(
         f"SELECT count(*), count(*) FILTER (WHERE {PROPOSAL_OF_PAGE} NOT IN "
-        "(SELECT proposal_code FROM isun_api_projects)) FROM projects").fetchone()
+        "(SELECT proposal_code FROM isun_api_projects)) FROM projects"
+    ).fetchone()
     export_rows, export_not_in_api = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE proposal_code NOT IN (SELECT proposal_code FROM isun_api_projects))"
-        " FROM isun_export_projects").fetchone()
+        " FROM isun_export_projects"
+    ).fetchone()
     api_not_in_export = con.execute(
         "SELECT count(DISTINCT proposal_code) FROM isun_api_projects"
-        " WHERE proposal_code NOT IN (SELECT proposal_code FROM isun_export_projects)").fetchone()[0]
+        " WHERE proposal_code NOT IN (SELECT proposal_code FROM isun_export_projects)"
+    ).fetchone()[0]
     fresh = con.execute("""
         SELECT (SELECT min(fetched_at) FROM isun_api_programmes), (SELECT max(fetched_at) FROM isun_api_programmes),
                (SELECT max(fetched_at) FROM isun_export_projects),
@@ -63,8 +78,12 @@ def coverage(con: duckdb.DuckDBPyConnection) -> dict:
         "export_rows": export_rows,
         "export_rows_not_in_api": export_not_in_api,
         "api_projects_not_in_export": api_not_in_export,
-        "freshness": {"api_oldest_programme_fetched_at": _iso(fresh[0]), "api_newest_fetched_at": _iso(fresh[1]),
-                      "export_fetched_at": _iso(fresh[2]), "pages_oldest_fetched_at": _iso(fresh[3]),
-                      "pages_newest_fetched_at": _iso(fresh[4])},
+        "freshness": {
+            "api_oldest_programme_fetched_at": _iso(fresh[0]),
+            "api_newest_fetched_at": _iso(fresh[1]),
+            "export_fetched_at": _iso(fresh[2]),
+            "pages_oldest_fetched_at": _iso(fresh[3]),
+            "pages_newest_fetched_at": _iso(fresh[4]),
+        },
         "programmes": programmes,
     }

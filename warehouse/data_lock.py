@@ -36,8 +36,9 @@ def _holder(path: Path) -> str:
 
 
 @contextmanager
-def data_dir_lock(data_dir: Path | str, wait_seconds: float = 0.0,
-                  on_wait: Callable[[str], None] | None = None) -> Iterator[Path]:
+def data_dir_lock(
+    data_dir: Path | str, wait_seconds: float = 0.0, on_wait: Callable[[str], None] | None = None
+) -> Iterator[Path]:
     """Hold the build lock of `data_dir`; wait up to `wait_seconds` for another build to finish,
     then raise DataDirLockedError naming it."""
     root = Path(data_dir)
@@ -62,15 +63,25 @@ def data_dir_lock(data_dir: Path | str, wait_seconds: float = 0.0,
             except BlockingIOError:
                 holder = _holder(path)
                 if time.monotonic() >= deadline:
-                    raise DataDirLockedError(f"{root}: another build is writing this data directory: {holder}; "
-                                             "try again when it has finished") from None
+                    raise DataDirLockedError(
+                        f"{root}: another build is writing this data directory: {holder}; "
+                        "try again when it has finished"
+                    ) from None
                 if on_wait and not told:
                     on_wait(f"{root}: waiting for the build of {holder} to finish")
                     told = True
                 time.sleep(0.2)
         os.ftruncate(fd, 0)
-        os.write(fd, json.dumps({"pid": os.getpid(), "started": datetime.now(UTC).isoformat(timespec="seconds"),
-                                 "command": " ".join(sys.argv)[:300]}).encode())
+        os.write(
+            fd,
+            json.dumps(
+                {
+                    "pid": os.getpid(),
+                    "started": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "command": " ".join(sys.argv)[:300],
+                }
+            ).encode(),
+        )
         _held[key] = 1
         try:
             yield path

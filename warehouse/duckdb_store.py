@@ -25,12 +25,20 @@ MEMORY_LIMIT = os.environ.get("BGFUNDS_DUCKDB_MEMORY_LIMIT", "512MB")
 
 def connect(path: Path | str = ":memory:", read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A connection whose buffer pool stays under `MEMORY_LIMIT`, spilling to a temp directory."""
-    return duckdb.connect(str(path), read_only=read_only, config={
-        "memory_limit": MEMORY_LIMIT, "temp_directory": tempfile.gettempdir(),
-        "preserve_insertion_order": False})
+    return duckdb.connect(
+        str(path),
+        read_only=read_only,
+        config={
+            "memory_limit": MEMORY_LIMIT,
+            "temp_directory": tempfile.gettempdir(),
+            "preserve_insertion_order": False,
+        },
+    )
 
 
-def write_warehouse(path: Path | str, tables: list[tuple[Table, StagedTable | pd.DataFrame]]) -> dict[str, int]:
+def write_warehouse(
+    path: Path | str, tables: list[tuple[Table, StagedTable | pd.DataFrame]]
+) -> dict[str, int]:
     """Create `path` with one table per (metadata, staged table or frame); return row counts."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -40,8 +40,9 @@ def key_ranges(con, table: Table, max_rows: int = CHUNK_ROWS) -> list[tuple | No
     """Ranges (low, high) of the leading sort column holding about `max_rows` rows each,
     then None for the rows where it is NULL: each range is sorted on its own, in memory."""
     lead = f'"{export_order(table)[0]}"'
-    counts = con.execute(f"SELECT {lead}, count(*) FROM {table.name} WHERE {lead} IS NOT NULL GROUP BY 1 ORDER BY 1"
-                         ).fetchall()
+    counts = con.execute(
+        f"SELECT {lead}, count(*) FROM {table.name} WHERE {lead} IS NOT NULL GROUP BY 1 ORDER BY 1"
+    ).fetchall()
     ranges, low, rows, previous = [], None, 0, None
     for value, n in counts:
         if low is not None and rows + n > max_rows:
@@ -54,8 +55,9 @@ def key_ranges(con, table: Table, max_rows: int = CHUNK_ROWS) -> list[tuple | No
     return [*ranges, None]
 
 
-def sorted_batches(con, table: Table, batch_rows: int = BATCH_ROWS,
-                   range_rows: int = CHUNK_ROWS) -> Iterator[pa.RecordBatch]:
+def sorted_batches(
+    con, table: Table, batch_rows: int = BATCH_ROWS, range_rows: int = CHUNK_ROWS
+) -> Iterator[pa.RecordBatch]:
     """The table's rows in `export_order`, as Arrow record batches, one key range at a time.
 
     DuckDB's ORDER BY over a whole wide table (300 000 activities with their texts) ran
@@ -66,14 +68,21 @@ def sorted_batches(con, table: Table, batch_rows: int = BATCH_ROWS,
     order = ", ".join(f'"{c}"' for c in export_order(table))
     lead = f'"{export_order(table)[0]}"'
     for key_range in key_ranges(con, table, range_rows):
-        where, params = (f"{lead} IS NULL", []) if key_range is None else (f"{lead} BETWEEN ? AND ?", list(key_range))
-        relation = con.sql(f"SELECT {cols} FROM {table.name} WHERE {where} ORDER BY {order}", params=params)
+        where, params = (
+            (f"{lead} IS NULL", [])
+            if key_range is None
+            else (f"{lead} BETWEEN ? AND ?", list(key_range))
+        )
+        relation = con.sql(
+            f"SELECT {cols} FROM {table.name} WHERE {where} ORDER BY {order}", params=params
+        )
         with relation.to_arrow_reader(batch_size=batch_rows) as reader:
             yield from reader
 
 
-def export_tables(warehouse_path: Path | str, out_dir: Path | str, tables: list[Table],
-                  copy_db: bool = True) -> list[Path]:
+def export_tables(
+    warehouse_path: Path | str, out_dir: Path | str, tables: list[Table], copy_db: bool = True
+) -> list[Path]:
     """Write `<table>.parquet` and `<table>.csv` per table, plus (if asked) a copy of the DuckDB file.
 
     Rows stream from DuckDB in record batches (`sorted_batches`) into both writers, so no
@@ -85,11 +94,17 @@ def export_tables(warehouse_path: Path | str, out_dir: Path | str, tables: list[
     con = connect(warehouse_path, read_only=True)
     try:
         for table in tables:
-            parquet_path, csv_path = out_dir / f"{table.name}.parquet", out_dir / f"{table.name}.csv"
+            parquet_path, csv_path = (
+                out_dir / f"{table.name}.parquet",
+                out_dir / f"{table.name}.csv",
+            )
             parquet_tmp, csv_tmp = (p.with_name(f".{p.name}.tmp") for p in (parquet_path, csv_path))
             cols = ", ".join(f'"{c}"' for c in table.columns)
             schema = con.sql(f"SELECT {cols} FROM {table.name} LIMIT 0").to_arrow_table().schema
-            with pq.ParquetWriter(parquet_tmp, schema, compression="zstd") as parquet, open(csv_tmp, "wb") as fh:
+            with (
+                pq.ParquetWriter(parquet_tmp, schema, compression="zstd") as parquet,
+                open(csv_tmp, "wb") as fh,
+            ):
                 fh.write(UTF8_BOM)
                 with pacsv.CSVWriter(fh, csv_ready(schema.empty_table()).schema) as csv_writer:
                     for batch in sorted_batches(con, table):
@@ -121,7 +136,11 @@ def neutralise_formulas(table: pa.Table) -> pa.Table:
     """Prefix text cells that a spreadsheet would read as a formula with an apostrophe."""
     columns = []
     for column in table.columns:
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type) or pa.types.is_string_view(column.type):
+        if (
+            pa.types.is_string(column.type)
+            or pa.types.is_large_string(column.type)
+            or pa.types.is_string_view(column.type)
+        ):
             risky = pc.fill_null(pc.match_substring_regex(column, FORMULA_START), False)
             column = pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
         columns.append(column)

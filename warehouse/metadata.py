@@ -37,17 +37,47 @@ class Table:
 
 
 PROVENANCE = (
-    Field("source_url", "VARCHAR", "URL the row was read from", "Адрес, от който е прочетен редът", nullable=False),
-    Field("fetched_at", "TIMESTAMPTZ", "When that page was fetched (UTC)", "Кога е изтеглена страницата (UTC)", nullable=False),
-    Field("content_sha256", "VARCHAR", "SHA-256 of the archived page bytes", "SHA-256 на архивираната страница", nullable=False),
+    Field(
+        "source_url",
+        "VARCHAR",
+        "URL the row was read from",
+        "Адрес, от който е прочетен редът",
+        nullable=False,
+    ),
+    Field(
+        "fetched_at",
+        "TIMESTAMPTZ",
+        "When that page was fetched (UTC)",
+        "Кога е изтеглена страницата (UTC)",
+        nullable=False,
+    ),
+    Field(
+        "content_sha256",
+        "VARCHAR",
+        "SHA-256 of the archived page bytes",
+        "SHA-256 на архивираната страница",
+        nullable=False,
+    ),
 )
 
 
 def _amount_fields(stem: str, en: str, bg: str) -> tuple[Field, ...]:
     return (
-        Field(f"{stem}", "DECIMAL(18,2)", f"{en}, in the page's currency", f"{bg}, във валутата на страницата", "currency_original"),
+        Field(
+            f"{stem}",
+            "DECIMAL(18,2)",
+            f"{en}, in the page's currency",
+            f"{bg}, във валутата на страницата",
+            "currency_original",
+        ),
         Field(f"{stem}_bgn", "DECIMAL(18,2)", f"{en}, in BGN", f"{bg}, в лева", "BGN"),
-        Field(f"{stem}_eur", "DECIMAL(18,2)", f"{en}, in EUR (1 EUR = 1.95583 BGN)", f"{bg}, в евро (1 EUR = 1,95583 лв.)", "EUR"),
+        Field(
+            f"{stem}_eur",
+            "DECIMAL(18,2)",
+            f"{en}, in EUR (1 EUR = 1.95583 BGN)",
+            f"{bg}, в евро (1 EUR = 1,95583 лв.)",
+            "EUR",
+        ),
     )
 
 
@@ -57,41 +87,174 @@ PROJECTS = Table(
     bg="Един ред за всеки договор в ИСУН: кодове, наименования, дати, статус и финансиране.",
     primary_key=("project_code",),
     fields=(
-        Field("project_code", "VARCHAR", "Contract code ('Номер от ИСУН', with -Cnn), normalised", "Номер от ИСУН, нормализиран", nullable=False),
-        Field("project_code_original", "VARCHAR", "Contract code as printed on the page", "Номер от ИСУН, както е изписан", nullable=False),
-        Field("code_flags", "VARCHAR", "Repairs made to the code (e.g. cyrillic_lookalike), ';'-separated", "Поправки в кода, разделени с ';'"),
-        Field("proposal_code", "VARCHAR", "Project proposal code: the contract code without -Cnn (the key of the open-data API and the register export)", "Код на проектното предложение (без -Cnn)", nullable=False),
+        Field(
+            "project_code",
+            "VARCHAR",
+            "Contract code ('Номер от ИСУН', with -Cnn), normalised",
+            "Номер от ИСУН, нормализиран",
+            nullable=False,
+        ),
+        Field(
+            "project_code_original",
+            "VARCHAR",
+            "Contract code as printed on the page",
+            "Номер от ИСУН, както е изписан",
+            nullable=False,
+        ),
+        Field(
+            "code_flags",
+            "VARCHAR",
+            "Repairs made to the code (e.g. cyrillic_lookalike), ';'-separated",
+            "Поправки в кода, разделени с ';'",
+        ),
+        Field(
+            "proposal_code",
+            "VARCHAR",
+            "Project proposal code: the contract code without -Cnn (the key of the open-data "
+            "API and the register export)",
+            "Код на проектното предложение (без -Cnn)",
+            nullable=False,
+        ),
         Field("programme_code", "VARCHAR", "Programme code", "Код на програмата", nullable=False),
-        Field("procedure_code", "VARCHAR", "Procedure code (from the contract code; BasicData's procedure link must agree)", "Код на процедурата", nullable=False),
-        Field("proposal_no", "VARCHAR", "Project proposal number within the procedure", "Номер на проектното предложение"),
+        Field(
+            "procedure_code",
+            "VARCHAR",
+            "Procedure code (from the contract code; BasicData's procedure link must agree)",
+            "Код на процедурата",
+            nullable=False,
+        ),
+        Field(
+            "proposal_no",
+            "VARCHAR",
+            "Project proposal number within the procedure",
+            "Номер на проектното предложение",
+        ),
         Field("contract_no", "VARCHAR", "Contract suffix (C01, C0001)", "Номер на договора (C01)"),
-        Field("isun_contract_id", "VARCHAR", "ИСУН's contractId (an encrypted token, URL-decoded) in the page URLs", "contractId на ИСУН (шифрован) в адресите"),
-        Field("is_historic", "BOOLEAN", "The pages were read with isHistoric=True", "Страниците са с isHistoric=True"),
-        Field("programme_name", "VARCHAR", "Programme, from 'Източник на финансиране' (after '==>')", "Програма (от „Източник на финансиране“)"),
-        Field("funds", "VARCHAR", "Funds, from 'Източник на финансиране' (before '==>'), ', '-separated", "Фондове (от „Източник на финансиране“)"),
-        Field("procedure_name", "VARCHAR", "Procedure name, from BasicData's procedure link", "Наименование на процедурата"),
+        Field(
+            "isun_contract_id",
+            "VARCHAR",
+            "ИСУН's contractId (an encrypted token, URL-decoded) in the page URLs",
+            "contractId на ИСУН (шифрован) в адресите",
+        ),
+        Field(
+            "is_historic",
+            "BOOLEAN",
+            "The pages were read with isHistoric=True",
+            "Страниците са с isHistoric=True",
+        ),
+        Field(
+            "programme_name",
+            "VARCHAR",
+            "Programme, from 'Източник на финансиране' (after '==>')",
+            "Програма (от „Източник на финансиране“)",
+        ),
+        Field(
+            "funds",
+            "VARCHAR",
+            "Funds, from 'Източник на финансиране' (before '==>'), ', '-separated",
+            "Фондове (от „Източник на финансиране“)",
+        ),
+        Field(
+            "procedure_name",
+            "VARCHAR",
+            "Procedure name, from BasicData's procedure link",
+            "Наименование на процедурата",
+        ),
         Field("project_name", "VARCHAR", "Project name", "Наименование на проекта", nullable=False),
-        Field("description", "VARCHAR", "Brief description ('Кратко описание на проекта')", "Кратко описание на проекта"),
-        Field("beneficiary_name", "VARCHAR", "Beneficiary's name (the page prints '{ЕИК} {name}'; the ЕИК is split off)", "Бенефициент (наименование)"),
-        Field("beneficiary_uin", "VARCHAR", "Beneficiary's identifier as printed before its name", "Идентификатор на бенефициента, както е изписан"),
-        Field("beneficiary_eik", "VARCHAR", "Beneficiary's EIK/BULSTAT, only if its check digit is valid", "ЕИК/БУЛСТАТ на бенефициента (с валидна контролна цифра)"),
-        Field("contract_date", "DATE", "Date of the contract/order", "Дата на сключване на договора/заповедта"),
+        Field(
+            "description",
+            "VARCHAR",
+            "Brief description ('Кратко описание на проекта')",
+            "Кратко описание на проекта",
+        ),
+        Field(
+            "beneficiary_name",
+            "VARCHAR",
+            "Beneficiary's name (the page prints '{ЕИК} {name}'; the ЕИК is split off)",
+            "Бенефициент (наименование)",
+        ),
+        Field(
+            "beneficiary_uin",
+            "VARCHAR",
+            "Beneficiary's identifier as printed before its name",
+            "Идентификатор на бенефициента, както е изписан",
+        ),
+        Field(
+            "beneficiary_eik",
+            "VARCHAR",
+            "Beneficiary's EIK/BULSTAT, only if its check digit is valid",
+            "ЕИК/БУЛСТАТ на бенефициента (с валидна контролна цифра)",
+        ),
+        Field(
+            "contract_date",
+            "DATE",
+            "Date of the contract/order",
+            "Дата на сключване на договора/заповедта",
+        ),
         Field("start_date", "DATE", "Start date", "Дата на стартиране"),
         Field("end_date", "DATE", "End date", "Дата на приключване"),
-        Field("duration_months", "INTEGER", "Duration derived from start and end date with ИСУН's own rule (DataUtils.GetMonthsDuration)", "Продължителност, изчислена от датите по правилото на ИСУН", "months"),
+        Field(
+            "duration_months",
+            "INTEGER",
+            "Duration derived from start and end date with ИСУН's own rule (DataUtils.GetMonthsDuration)",
+            "Продължителност, изчислена от датите по правилото на ИСУН",
+            "months",
+        ),
         Field("status", "VARCHAR", "Implementation status", "Статус на изпълнение"),
-        Field("location", "VARCHAR", "Places of performance as printed, ';'-separated", "Местонахождение"),
-        Field("currency_original", "VARCHAR", "Currency the page states (BGN or EUR)", "Валута, посочена на страницата", nullable=False),
+        Field(
+            "location",
+            "VARCHAR",
+            "Places of performance as printed, ';'-separated",
+            "Местонахождение",
+        ),
+        Field(
+            "currency_original",
+            "VARCHAR",
+            "Currency the page states (BGN or EUR)",
+            "Валута, посочена на страницата",
+            nullable=False,
+        ),
         *_amount_fields("amount_total", "Total project value", "Обща стойност на проекта"),
         *_amount_fields("amount_grant", "Grant (БФП)", "БФП"),
-        Field("eu_cofinancing_percent", "DECIMAL(9,4)", "EU co-financing percentage of the procedure ('Процент на съфинансиране от ЕС')", "Процент на съфинансиране от ЕС", "percent"),
-        *_amount_fields("amount_eu", "EU share of the grant: DERIVED as БФП × EU co-financing % (ИСУН does not publish it)", "Дял на ЕС от БФП: ИЗЧИСЛЕН като БФП × процента на съфинансиране от ЕС"),
-        *_amount_fields("amount_national", "National share of the grant: DERIVED as БФП − the derived EU share", "Национален дял от БФП: ИЗЧИСЛЕН като БФП − дела на ЕС"),
+        Field(
+            "eu_cofinancing_percent",
+            "DECIMAL(9,4)",
+            "EU co-financing percentage of the procedure ('Процент на съфинансиране от ЕС')",
+            "Процент на съфинансиране от ЕС",
+            "percent",
+        ),
+        *_amount_fields(
+            "amount_eu",
+            "EU share of the grant: DERIVED as БФП × EU co-financing % (ИСУН does not publish it)",
+            "Дял на ЕС от БФП: ИЗЧИСЛЕН като БФП × процента на съфинансиране от ЕС",
+        ),
+        *_amount_fields(
+            "amount_national",
+            "National share of the grant: DERIVED as БФП − the derived EU share",
+            "Национален дял от БФП: ИЗЧИСЛЕН като БФП − дела на ЕС",
+        ),
         *_amount_fields("amount_own", "Beneficiary's own financing", "Собствено финансиране"),
         *_amount_fields("amount_paid", "Total actually paid", "Общо реално изплатени суми"),
-        Field("corrections_count", "INTEGER", "Financial corrections imposed", "Брой финансови корекции"),
-        Field("activities_count", "INTEGER", "Number of activities published", "Брой дейности", nullable=False),
-        Field("is_over_reported", "BOOLEAN", "Any activity reported above its contracted value", "Има дейност с отчетено над договореното", nullable=False),
+        Field(
+            "corrections_count",
+            "INTEGER",
+            "Financial corrections imposed",
+            "Брой финансови корекции",
+        ),
+        Field(
+            "activities_count",
+            "INTEGER",
+            "Number of activities published",
+            "Брой дейности",
+            nullable=False,
+        ),
+        Field(
+            "is_over_reported",
+            "BOOLEAN",
+            "Any activity reported above its contracted value",
+            "Има дейност с отчетено над договореното",
+            nullable=False,
+        ),
         *PROVENANCE,
     ),
 )
@@ -102,18 +265,71 @@ ACTIVITIES = Table(
     bg="Един ред за всяка дейност по договор: договорена и отчетена стойност.",
     primary_key=("project_code", "activity_no"),
     fields=(
-        Field("project_code", "VARCHAR", "Contract code, normalised", "Номер на договора, нормализиран", nullable=False),
-        Field("activity_no", "INTEGER", "Position of the activity on the page, from 1", "Пореден номер на дейността", nullable=False),
-        Field("activity_title", "VARCHAR", "The activity as the page prints it ('Дейност')", "Дейност, както е изписана", nullable=False),
-        Field("activity_name", "VARCHAR", "Activity name (the title before its first ': ')", "Наименование на дейността", nullable=False),
-        Field("activity_description", "VARCHAR", "Activity description (the title after its first ': ')", "Описание на дейността"),
-        Field("currency_original", "VARCHAR", "Currency the page states (BGN or EUR)", "Валута, посочена на страницата", nullable=False),
-        Field("amount_contracted_text", "VARCHAR", "Contracted value as printed", "Договорена стойност, както е изписана"),
+        Field(
+            "project_code",
+            "VARCHAR",
+            "Contract code, normalised",
+            "Номер на договора, нормализиран",
+            nullable=False,
+        ),
+        Field(
+            "activity_no",
+            "INTEGER",
+            "Position of the activity on the page, from 1",
+            "Пореден номер на дейността",
+            nullable=False,
+        ),
+        Field(
+            "activity_title",
+            "VARCHAR",
+            "The activity as the page prints it ('Дейност')",
+            "Дейност, както е изписана",
+            nullable=False,
+        ),
+        Field(
+            "activity_name",
+            "VARCHAR",
+            "Activity name (the title before its first ': ')",
+            "Наименование на дейността",
+            nullable=False,
+        ),
+        Field(
+            "activity_description",
+            "VARCHAR",
+            "Activity description (the title after its first ': ')",
+            "Описание на дейността",
+        ),
+        Field(
+            "currency_original",
+            "VARCHAR",
+            "Currency the page states (BGN or EUR)",
+            "Валута, посочена на страницата",
+            nullable=False,
+        ),
+        Field(
+            "amount_contracted_text",
+            "VARCHAR",
+            "Contracted value as printed",
+            "Договорена стойност, както е изписана",
+        ),
         *_amount_fields("amount_contracted", "Contracted value", "Договорена стойност"),
-        Field("amount_reported_text", "VARCHAR", "Reported value as printed", "Отчетена стойност, както е изписана"),
+        Field(
+            "amount_reported_text",
+            "VARCHAR",
+            "Reported value as printed",
+            "Отчетена стойност, както е изписана",
+        ),
         *_amount_fields("amount_reported", "Reported value", "Отчетена стойност"),
-        Field("is_over_reported", "BOOLEAN", "Reported above contracted (kept, not dropped; ИСУН explains such cases in a footnote)", "Отчетено над договореното", nullable=False),
-        Field("execution_rate", "DOUBLE", "Reported / contracted", "Отчетено / договорено", "ratio"),
+        Field(
+            "is_over_reported",
+            "BOOLEAN",
+            "Reported above contracted (kept, not dropped; ИСУН explains such cases in a footnote)",
+            "Отчетено над договореното",
+            nullable=False,
+        ),
+        Field(
+            "execution_rate", "DOUBLE", "Reported / contracted", "Отчетено / договорено", "ratio"
+        ),
         *PROVENANCE,
     ),
 )
@@ -124,15 +340,37 @@ QUARANTINE = Table(
     bg="Редове и страници, които не отговарят на правило, с правилото, полето и стойността.",
     primary_key=(),
     fields=(
-        Field("table_name", "VARCHAR", "Table the row was meant for (or 'pages')", "Таблица", nullable=False),
+        Field(
+            "table_name",
+            "VARCHAR",
+            "Table the row was meant for (or 'pages')",
+            "Таблица",
+            nullable=False,
+        ),
         Field("record_key", "VARCHAR", "Key of the rejected record", "Ключ на записа"),
         Field("rule", "VARCHAR", "Rule that failed", "Нарушено правило", nullable=False),
         Field("field", "VARCHAR", "Field that failed", "Поле"),
         Field("value", "VARCHAR", "Offending value as read", "Стойност"),
-        Field("message", "VARCHAR", "Explanation naming source, field and value", "Обяснение", nullable=False),
+        Field(
+            "message",
+            "VARCHAR",
+            "Explanation naming source, field and value",
+            "Обяснение",
+            nullable=False,
+        ),
         Field("source_url", "VARCHAR", "URL of the page", "Адрес на страницата"),
-        Field("fetched_at", "TIMESTAMPTZ", "When that page was fetched (UTC)", "Кога е изтеглена страницата"),
-        Field("content_sha256", "VARCHAR", "SHA-256 of the archived page bytes", "SHA-256 на архивираната страница"),
+        Field(
+            "fetched_at",
+            "TIMESTAMPTZ",
+            "When that page was fetched (UTC)",
+            "Кога е изтеглена страницата",
+        ),
+        Field(
+            "content_sha256",
+            "VARCHAR",
+            "SHA-256 of the archived page bytes",
+            "SHA-256 на архивираната страница",
+        ),
     ),
 )
 
@@ -142,15 +380,58 @@ PROJECT_ORGANISATIONS = Table(
     bg="Участници във всеки договор: бенефициент, партньори, изпълнители.",
     primary_key=("project_code", "role", "organisation_id"),
     fields=(
-        Field("project_code", "VARCHAR", "Contract code, normalised", "Номер на договора, нормализиран", nullable=False),
-        Field("role", "VARCHAR", "beneficiary, partner, contractor, subcontractor or consortium_member", "Роля", nullable=False),
-        Field("organisation_id", "VARCHAR", "Stable organisation id (eik:<EIK> or org:<hash>); person:<hash> for a natural person", "Идентификатор на организацията", nullable=False),
-        Field("is_natural_person", "BOOLEAN", "A natural person (ИСУН: 'физическо лице'); no name or identifier is published for them here", "Физическо лице (без име и идентификатор)"),
-        Field("name_as_published", "VARCHAR", "The name as the page prints it, without the ЕИК before it; null for natural persons", "Наименование, както е изписано (без ЕИК)"),
-        Field("eik", "VARCHAR", "EIK/BULSTAT as published, if its check digit is valid", "ЕИК/БУЛСТАТ"),
-        Field("currency_original", "VARCHAR", "Currency the page states (BGN or EUR)", "Валута, посочена на страницата"),
-        *_amount_fields("amount_contracted", "Contracted amount of this participant ('Договорена стойност по проекта')", "Договорена стойност по проекта"),
-        *_amount_fields("amount_reported", "Reported amount of this participant ('Отчетена стойност'; partners and contractors only)", "Отчетена стойност"),
+        Field(
+            "project_code",
+            "VARCHAR",
+            "Contract code, normalised",
+            "Номер на договора, нормализиран",
+            nullable=False,
+        ),
+        Field(
+            "role",
+            "VARCHAR",
+            "beneficiary, partner, contractor, subcontractor or consortium_member",
+            "Роля",
+            nullable=False,
+        ),
+        Field(
+            "organisation_id",
+            "VARCHAR",
+            "Stable organisation id (eik:<EIK> or org:<hash>); person:<hash> for a natural person",
+            "Идентификатор на организацията",
+            nullable=False,
+        ),
+        Field(
+            "is_natural_person",
+            "BOOLEAN",
+            "A natural person (ИСУН: 'физическо лице'); no name or identifier is published for them here",
+            "Физическо лице (без име и идентификатор)",
+        ),
+        Field(
+            "name_as_published",
+            "VARCHAR",
+            "The name as the page prints it, without the ЕИК before it; null for natural persons",
+            "Наименование, както е изписано (без ЕИК)",
+        ),
+        Field(
+            "eik", "VARCHAR", "EIK/BULSTAT as published, if its check digit is valid", "ЕИК/БУЛСТАТ"
+        ),
+        Field(
+            "currency_original",
+            "VARCHAR",
+            "Currency the page states (BGN or EUR)",
+            "Валута, посочена на страницата",
+        ),
+        *_amount_fields(
+            "amount_contracted",
+            "Contracted amount of this participant ('Договорена стойност по проекта')",
+            "Договорена стойност по проекта",
+        ),
+        *_amount_fields(
+            "amount_reported",
+            "Reported amount of this participant ('Отчетена стойност'; partners and contractors only)",
+            "Отчетена стойност",
+        ),
         *PROVENANCE,
     ),
 )
@@ -161,13 +442,37 @@ ORGANISATIONS = Table(
     bg="Един ред за всяка организация: правна форма, наименование, населено място, ЕИК.",
     primary_key=("organisation_id",),
     fields=(
-        Field("organisation_id", "VARCHAR", "Stable id: eik:<EIK> where a valid EIK is known, else org:<hash of form, name, town>", "Идентификатор", nullable=False),
-        Field("name", "VARCHAR", "Name without legal form, quotes or town ('физическо лице' for a natural person)", "Наименование без правна форма и кавички", nullable=False),
-        Field("legal_form", "VARCHAR", "община, сдружение, фондация, ЕООД, ООД, АД, ...", "Правна форма"),
+        Field(
+            "organisation_id",
+            "VARCHAR",
+            "Stable id: eik:<EIK> where a valid EIK is known, else org:<hash of form, name, town>",
+            "Идентификатор",
+            nullable=False,
+        ),
+        Field(
+            "name",
+            "VARCHAR",
+            "Name without legal form, quotes or town ('физическо лице' for a natural person)",
+            "Наименование без правна форма и кавички",
+            nullable=False,
+        ),
+        Field(
+            "legal_form",
+            "VARCHAR",
+            "община, сдружение, фондация, ЕООД, ООД, АД, ...",
+            "Правна форма",
+        ),
         Field("town", "VARCHAR", "Town written with the name (гр. Хасково)", "Населено място"),
         Field("eik", "VARCHAR", "EIK/BULSTAT with a valid check digit", "ЕИК/БУЛСТАТ"),
-        Field("names_seen", "VARCHAR", "Every spelling seen, ' | '-separated", "Всички срещнати изписвания"),
-        Field("is_natural_person", "BOOLEAN", "A natural person (no name published)", "Физическо лице"),
+        Field(
+            "names_seen",
+            "VARCHAR",
+            "Every spelling seen, ' | '-separated",
+            "Всички срещнати изписвания",
+        ),
+        Field(
+            "is_natural_person", "BOOLEAN", "A natural person (no name published)", "Физическо лице"
+        ),
         Field("projects", "INTEGER", "Contracts it takes part in", "Брой договори", nullable=False),
         Field("roles", "VARCHAR", "Roles it has had, ';'-separated", "Роли"),
     ),
@@ -176,19 +481,49 @@ ORGANISATIONS = Table(
 PROJECT_PLACES = Table(
     name="project_places",
     en="Places each contract is located in, from ИСУН's location string, with NUTS, LAU and EKATTE codes from the "
-       "gazetteer; parts that cannot be placed are kept with level 'unresolved'.",
-    bg="Места на изпълнение на всеки договор с кодове NUTS, ЛАУ и ЕКАТТЕ; неразпознатите части са запазени с ниво 'unresolved'.",
+    "gazetteer; parts that cannot be placed are kept with level "
+    "'unresolved'.",
+    bg="Места на изпълнение на всеки договор с кодове NUTS, ЛАУ и ЕКАТТЕ; "
+    "неразпознатите части са запазени с ниво 'unresolved'.",
     primary_key=("project_code", "level", "text"),
     fields=(
-        Field("project_code", "VARCHAR", "Contract code, normalised", "Номер на договора, нормализиран", nullable=False),
-        Field("level", "VARCHAR", "country, nuts1, region, district, municipality, settlement or unresolved", "Ниво", nullable=False),
-        Field("code", "VARCHAR", "The place's own code: NUTS (BG314) for country to district, LAU (PVN16) for a "
-              "municipality, EKATTE (43236) for a settlement", "Код (NUTS, ЛАУ или ЕКАТТЕ)"),
+        Field(
+            "project_code",
+            "VARCHAR",
+            "Contract code, normalised",
+            "Номер на договора, нормализиран",
+            nullable=False,
+        ),
+        Field(
+            "level",
+            "VARCHAR",
+            "country, nuts1, region, district, municipality, settlement or unresolved",
+            "Ниво",
+            nullable=False,
+        ),
+        Field(
+            "code",
+            "VARCHAR",
+            "The place's own code: NUTS (BG314) for country to district, LAU (PVN16) for a "
+            "municipality, EKATTE (43236) for a settlement",
+            "Код (NUTS, ЛАУ или ЕКАТТЕ)",
+        ),
         Field("name", "VARCHAR", "Place name", "Наименование"),
         Field("nuts3", "VARCHAR", "District (NUTS 3) the place is in", "Област (NUTS 3)"),
-        Field("lau_code", "VARCHAR", "Municipality (LAU, NSI code) the place is in", "Община (код ЛАУ)"),
+        Field(
+            "lau_code",
+            "VARCHAR",
+            "Municipality (LAU, NSI code) the place is in",
+            "Община (код ЛАУ)",
+        ),
         Field("ekatte", "VARCHAR", "EKATTE code of a settlement", "Код по ЕКАТТЕ"),
-        Field("text", "VARCHAR", "The part of the location string it was read from", "Изходен текст", nullable=False),
+        Field(
+            "text",
+            "VARCHAR",
+            "The part of the location string it was read from",
+            "Изходен текст",
+            nullable=False,
+        ),
         *PROVENANCE,
     ),
 )
@@ -199,14 +534,37 @@ PROJECT_INDICATORS = Table(
     bg="Индикатори по всеки договор: мерна единица, базова, целева и достигната стойност.",
     primary_key=("project_code", "indicator_no"),
     fields=(
-        Field("project_code", "VARCHAR", "Contract code, normalised", "Номер от ИСУН, нормализиран", nullable=False),
-        Field("indicator_no", "INTEGER", "Number of the indicator on the page, from 1", "Пореден номер", nullable=False),
+        Field(
+            "project_code",
+            "VARCHAR",
+            "Contract code, normalised",
+            "Номер от ИСУН, нормализиран",
+            nullable=False,
+        ),
+        Field(
+            "indicator_no",
+            "INTEGER",
+            "Number of the indicator on the page, from 1",
+            "Пореден номер",
+            nullable=False,
+        ),
         Field("indicator_name", "VARCHAR", "Indicator", "Индикатор", nullable=False),
         Field("unit", "VARCHAR", "Measure unit", "Мерна единица"),
         Field("base_value", "DECIMAL(20,2)", "Base value", "Базова стойност", "unit"),
         Field("target_value", "DECIMAL(20,2)", "Target value", "Целева стойност", "unit"),
-        Field("reached_value", "DECIMAL(20,2)", "Reached value (cumulative)", "Достигната стойност", "unit"),
-        Field("is_target_reached", "BOOLEAN", "Reached value ≥ target value", "Достигната ≥ целева стойност"),
+        Field(
+            "reached_value",
+            "DECIMAL(20,2)",
+            "Reached value (cumulative)",
+            "Достигната стойност",
+            "unit",
+        ),
+        Field(
+            "is_target_reached",
+            "BOOLEAN",
+            "Reached value ≥ target value",
+            "Достигната ≥ целева стойност",
+        ),
         *PROVENANCE,
     ),
 )
@@ -214,19 +572,51 @@ PROJECT_INDICATORS = Table(
 PROJECT_PROCUREMENTS = Table(
     name="project_procurements",
     en="Procurements of each contract (tab 'Тръжни процедури'): one row per lot (обособена позиция), or one per "
-       "procurement without lots.",
+    "procurement without lots.",
     bg="Тръжни процедури по всеки договор: по ред за всяка обособена позиция.",
     primary_key=("project_code", "procurement_no", "lot_no"),
     fields=(
-        Field("project_code", "VARCHAR", "Contract code, normalised", "Номер от ИСУН, нормализиран", nullable=False),
-        Field("procurement_no", "INTEGER", "Number of the procurement on the page, from 1", "Пореден номер на процедурата", nullable=False),
-        Field("subject", "VARCHAR", "Subject of the procurement", "Предмет на предвидената процедура"),
-        Field("currency_original", "VARCHAR", "Currency the page states (BGN or EUR)", "Валута", nullable=False),
-        *_amount_fields("amount_estimated", "Estimated value of the procurement", "Прогнозна стойност"),
-        Field("lot_no", "INTEGER", "Number of the lot, from 1; 0 for a procurement without lots", "Обособена позиция (0: без позиции)", nullable=False),
+        Field(
+            "project_code",
+            "VARCHAR",
+            "Contract code, normalised",
+            "Номер от ИСУН, нормализиран",
+            nullable=False,
+        ),
+        Field(
+            "procurement_no",
+            "INTEGER",
+            "Number of the procurement on the page, from 1",
+            "Пореден номер на процедурата",
+            nullable=False,
+        ),
+        Field(
+            "subject", "VARCHAR", "Subject of the procurement", "Предмет на предвидената процедура"
+        ),
+        Field(
+            "currency_original",
+            "VARCHAR",
+            "Currency the page states (BGN or EUR)",
+            "Валута",
+            nullable=False,
+        ),
+        *_amount_fields(
+            "amount_estimated", "Estimated value of the procurement", "Прогнозна стойност"
+        ),
+        Field(
+            "lot_no",
+            "INTEGER",
+            "Number of the lot, from 1; 0 for a procurement without lots",
+            "Обособена позиция (0: без позиции)",
+            nullable=False,
+        ),
         Field("lot_name", "VARCHAR", "Lot", "Обособена позиция"),
         Field("contractor_name", "VARCHAR", "Contractor of the lot", "Изпълнител"),
-        *_amount_fields("amount_contract_funded", "Contract total funded by the project", "Обща стойност на договора, финансирана по проекта"),
+        *_amount_fields(
+            "amount_contract_funded",
+            "Contract total funded by the project",
+            "Обща стойност на договора, финансирана по проекта",
+        ),
         *PROVENANCE,
     ),
 )
@@ -234,19 +624,52 @@ PROJECT_PROCUREMENTS = Table(
 PROJECT_FINANCIAL_CORRECTIONS = Table(
     name="project_financial_corrections",
     en="Financial corrections imposed on each contract: reason, percentage and amounts (maximum imposed; zero total "
-       "= cancelled by a court).",
+    "= cancelled by a court).",
     bg="Финансови корекции по всеки договор: основание, процент и стойности.",
     primary_key=("project_code", "correction_no"),
     fields=(
-        Field("project_code", "VARCHAR", "Contract code, normalised", "Номер от ИСУН, нормализиран", nullable=False),
-        Field("correction_no", "INTEGER", "Position on the page, from 1", "Пореден номер", nullable=False),
-        Field("reason", "VARCHAR", "Reason for the correction", "Основание за налагане на корекция"),
-        Field("correction_percent", "DECIMAL(9,2)", "% of the imposed correction", "% на наложената финансова корекция", "percent"),
-        Field("currency_original", "VARCHAR", "Currency the page states (BGN or EUR)", "Валута", nullable=False),
+        Field(
+            "project_code",
+            "VARCHAR",
+            "Contract code, normalised",
+            "Номер от ИСУН, нормализиран",
+            nullable=False,
+        ),
+        Field(
+            "correction_no",
+            "INTEGER",
+            "Position on the page, from 1",
+            "Пореден номер",
+            nullable=False,
+        ),
+        Field(
+            "reason", "VARCHAR", "Reason for the correction", "Основание за налагане на корекция"
+        ),
+        Field(
+            "correction_percent",
+            "DECIMAL(9,2)",
+            "% of the imposed correction",
+            "% на наложената финансова корекция",
+            "percent",
+        ),
+        Field(
+            "currency_original",
+            "VARCHAR",
+            "Currency the page states (BGN or EUR)",
+            "Валута",
+            nullable=False,
+        ),
         *_amount_fields("amount_grant", "Correction of the grant (БФП)", "Корекция на БФП"),
-        *_amount_fields("amount_own", "Correction of own financing", "Корекция на собственото финансиране"),
+        *_amount_fields(
+            "amount_own", "Correction of own financing", "Корекция на собственото финансиране"
+        ),
         *_amount_fields("amount_total", "Correction in total", "Корекция общо"),
-        Field("contractor_contract", "VARCHAR", "Contract with a contractor it concerns (empty: project level)", "Договор с изпълнител"),
+        Field(
+            "contractor_contract",
+            "VARCHAR",
+            "Contract with a contractor it concerns (empty: project level)",
+            "Договор с изпълнител",
+        ),
         *PROVENANCE,
     ),
 )
@@ -259,34 +682,61 @@ RAW_RESPONSES = Table(
     fields=(
         Field("url", "VARCHAR", "URL fetched", "Изтеглен адрес", nullable=False),
         Field("fetched_at", "TIMESTAMPTZ", "When (UTC)", "Кога (UTC)", nullable=False),
-        Field("status", "INTEGER", "HTTP status (304: unchanged, body is the archived one)", "HTTP статус", nullable=False),
-        Field("sha256", "VARCHAR", "SHA-256 of the body; its path is raw/objects/<first 2>/<sha256>", "SHA-256 на съдържанието", nullable=False),
+        Field(
+            "status",
+            "INTEGER",
+            "HTTP status (304: unchanged, body is the archived one)",
+            "HTTP статус",
+            nullable=False,
+        ),
+        Field(
+            "sha256",
+            "VARCHAR",
+            "SHA-256 of the body; its path is raw/objects/<first 2>/<sha256>",
+            "SHA-256 на съдържанието",
+            nullable=False,
+        ),
         Field("content_type", "VARCHAR", "Content-Type header", "Заглавка Content-Type"),
         Field("bytes", "BIGINT", "Body size", "Размер", "bytes", nullable=False),
         Field("headers", "JSON", "Response headers", "Заглавки на отговора"),
     ),
 )
 
-RELEASE_DATE = Field("release_id", "VARCHAR", "Release the snapshot belongs to (YYYY-MM-DD)", "Издание (ГГГГ-ММ-ДД)", nullable=False)
-IS_REMOVED = Field("is_removed", "BOOLEAN",
-                   "Gone from this release (its page no longer lists it, or it was quarantined); the other values "
-                   "are its last known ones", "Липсва в това издание (страницата вече не го съдържа или е под "
-                   "карантина); останалите стойности са последните известни", nullable=False)
+RELEASE_DATE = Field(
+    "release_id",
+    "VARCHAR",
+    "Release the snapshot belongs to (YYYY-MM-DD)",
+    "Издание (ГГГГ-ММ-ДД)",
+    nullable=False,
+)
+IS_REMOVED = Field(
+    "is_removed",
+    "BOOLEAN",
+    "Gone from this release (its page no longer lists it, or it was quarantined); the other values "
+    "are its last known ones",
+    "Липсва в това издание (страницата вече не го съдържа или е под "
+    "карантина); останалите стойности са последните известни",
+    nullable=False,
+)
 
 HISTORY_PROJECTS = Table(
     name="history_projects",
     en="Project status and amounts, a row whenever they change, when a project first appears and when it is "
-       "gone (is_removed); the state as of a release is each project's latest row at or before it, unless removed.",
+    "gone (is_removed); the state as of a release is each project's latest row at or before it, unless removed.",
     bg="Статус и суми на проектите, по ред при всяка промяна, при първата поява на проекта и когато изчезне "
-       "(is_removed); състоянието към дадено издание е последният ред на проекта до него включително, ако не е "
-       "премахнат.",
+    "(is_removed); състоянието към дадено издание е последният ред на проекта до него включително, ако не е "
+    "премахнат.",
     primary_key=("release_id", "project_code"),
     fields=(
         RELEASE_DATE,
         PROJECTS.field("project_code"),
         PROJECTS.field("status"),
         PROJECTS.field("currency_original"),
-        *(PROJECTS.field(f"amount_{stem}_{cur}") for stem in ("total", "grant", "paid") for cur in ("bgn", "eur")),
+        *(
+            PROJECTS.field(f"amount_{stem}_{cur}")
+            for stem in ("total", "grant", "paid")
+            for cur in ("bgn", "eur")
+        ),
         PROJECTS.field("is_over_reported"),
         IS_REMOVED,
     ),
@@ -295,25 +745,40 @@ HISTORY_PROJECTS = Table(
 HISTORY_ACTIVITIES = Table(
     name="history_activities",
     en="Contracted and reported amounts per activity, a row whenever they change, when an activity first "
-       "appears and when it is gone (is_removed); the state as of a release is each activity's latest row at or "
-       "before it, unless removed.",
+    "appears and when it is gone (is_removed); the state as of a release is each activity's latest row at or "
+    "before it, unless removed.",
     bg="Договорени и отчетени суми по дейности, по ред при всяка промяна, при първата поява на дейността и когато "
-       "изчезне (is_removed); състоянието към дадено издание е последният ред на дейността до него включително, "
-       "ако не е премахната.",
+    "изчезне (is_removed); състоянието към дадено издание е последният ред на дейността до него включително, "
+    "ако не е премахната.",
     primary_key=("release_id", "project_code", "activity_no"),
     fields=(
         RELEASE_DATE,
         ACTIVITIES.field("project_code"),
         ACTIVITIES.field("activity_no"),
-        *(ACTIVITIES.field(f"amount_{stem}_{cur}") for stem in ("contracted", "reported") for cur in ("bgn", "eur")),
+        *(
+            ACTIVITIES.field(f"amount_{stem}_{cur}")
+            for stem in ("contracted", "reported")
+            for cur in ("bgn", "eur")
+        ),
         ACTIVITIES.field("is_over_reported"),
         IS_REMOVED,
     ),
 )
 
 PUBLISHED_TABLES: dict[str, Table] = {
-    t.name: t for t in (PROJECTS, ACTIVITIES, ORGANISATIONS, PROJECT_ORGANISATIONS, PROJECT_PLACES,
-                        PROJECT_INDICATORS, PROJECT_PROCUREMENTS, PROJECT_FINANCIAL_CORRECTIONS, QUARANTINE)}
+    t.name: t
+    for t in (
+        PROJECTS,
+        ACTIVITIES,
+        ORGANISATIONS,
+        PROJECT_ORGANISATIONS,
+        PROJECT_PLACES,
+        PROJECT_INDICATORS,
+        PROJECT_PROCUREMENTS,
+        PROJECT_FINANCIAL_CORRECTIONS,
+        QUARANTINE,
+    )
+}
 HISTORY_TABLES: dict[str, Table] = {t.name: t for t in (HISTORY_PROJECTS, HISTORY_ACTIVITIES)}
 # Foreign keys, for the Data Package and the integrity checks.
 FOREIGN_KEYS = {
@@ -322,8 +787,10 @@ FOREIGN_KEYS = {
     "project_indicators": [("project_code", "projects", "project_code")],
     "project_procurements": [("project_code", "projects", "project_code")],
     "project_financial_corrections": [("project_code", "projects", "project_code")],
-    "project_organisations": [("project_code", "projects", "project_code"),
-                              ("organisation_id", "organisations", "organisation_id")],
+    "project_organisations": [
+        ("project_code", "projects", "project_code"),
+        ("organisation_id", "organisations", "organisation_id"),
+    ],
 }
 
 

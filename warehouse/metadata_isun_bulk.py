@@ -13,58 +13,167 @@ from warehouse.metadata import PROVENANCE, Field, Table
 
 def _amounts(stem: str, en: str, bg: str) -> tuple[Field, ...]:
     return (
-        Field(stem, "DECIMAL(18,2)", f"{en}, as stated (currency in currency_original)",
-              f"{bg}, както е посочена (валута в currency_original)", "currency_original"),
+        Field(
+            stem,
+            "DECIMAL(18,2)",
+            f"{en}, as stated (currency in currency_original)",
+            f"{bg}, както е посочена (валута в currency_original)",
+            "currency_original",
+        ),
         Field(f"{stem}_eur", "DECIMAL(18,2)", f"{en}, in EUR", f"{bg}, в евро", "EUR"),
-        Field(f"{stem}_bgn", "DECIMAL(18,2)", f"{en}, in BGN (1 EUR = 1.95583 BGN, half-up to stotinki)",
-              f"{bg}, в лева (1 EUR = 1,95583 лв.)", "BGN"),
+        Field(
+            f"{stem}_bgn",
+            "DECIMAL(18,2)",
+            f"{en}, in BGN (1 EUR = 1.95583 BGN, half-up to stotinki)",
+            f"{bg}, в лева (1 EUR = 1,95583 лв.)",
+            "BGN",
+        ),
     )
 
 
 _CODES = (
-    Field("proposal_code", "VARCHAR", "Proposal code: the contract code without -Cnn (BG05SFOP001-2.009-0010)",
-          "Номер на проектното предложение (номерът на договора без -Cnn)", nullable=False),
+    Field(
+        "proposal_code",
+        "VARCHAR",
+        "Proposal code: the contract code without -Cnn (BG05SFOP001-2.009-0010)",
+        "Номер на проектното предложение (номерът на договора без -Cnn)",
+        nullable=False,
+    ),
     Field("programme_code", "VARCHAR", "Programme code", "Код на програмата", nullable=False),
     Field("procedure_code", "VARCHAR", "Procedure code", "Код на процедурата", nullable=False),
     Field("code_flags", "VARCHAR", "Repairs made to the code, ';'-separated", "Поправки в кода"),
-    Field("project_code_original", "VARCHAR", "Code as published", "Кодът, както е публикуван", nullable=False),
+    Field(
+        "project_code_original",
+        "VARCHAR",
+        "Code as published",
+        "Кодът, както е публикуван",
+        nullable=False,
+    ),
 )
 
 ISUN_API_PROJECTS = Table(
     name="isun_api_projects",
     en="Every project ИСУН's open-data API lists (one row per proposal code): programme, fund, dates, status, "
-       "total and paid amounts. The backbone of coverage: pages add detail for the contracts crawled.",
+    "total and paid amounts. The backbone of coverage: pages add detail for the contracts crawled.",
     bg="Всички проекти от отворените данни на ИСУН (по номер на проектно предложение): програма, фонд, дати, "
-       "статус, обща стойност и изплатени суми.",
+    "статус, обща стойност и изплатени суми.",
     primary_key=("proposal_code", "position"),
     fields=(
         *_CODES,
-        Field("position", "INTEGER", "1 for the first project with this code in the API, 2 for a second one, ...", "Пореден номер", nullable=False),
-        Field("isun_programme_id", "VARCHAR", "ИСУН programme id (ProgrammeId in the API call)", "Идентификатор на програмата в ИСУН", nullable=False),
-        Field("isun_period_id", "VARCHAR", "ИСУН programme period id", "Идентификатор на програмния период", nullable=False),
-        Field("programme_name", "VARCHAR", "Programme name in the API's list", "Наименование на програмата"),
-        Field("project_name", "VARCHAR", "Project name (withheld when the beneficiary has no ЕИК)", "Наименование на проекта"),
-        Field("description", "VARCHAR", "Project description (withheld when the beneficiary has no ЕИК)", "Описание"),
+        Field(
+            "position",
+            "INTEGER",
+            "1 for the first project with this code in the API, 2 for a second one, ...",
+            "Пореден номер",
+            nullable=False,
+        ),
+        Field(
+            "isun_programme_id",
+            "VARCHAR",
+            "ИСУН programme id (ProgrammeId in the API call)",
+            "Идентификатор на програмата в ИСУН",
+            nullable=False,
+        ),
+        Field(
+            "isun_period_id",
+            "VARCHAR",
+            "ИСУН programme period id",
+            "Идентификатор на програмния период",
+            nullable=False,
+        ),
+        Field(
+            "programme_name",
+            "VARCHAR",
+            "Programme name in the API's list",
+            "Наименование на програмата",
+        ),
+        Field(
+            "project_name",
+            "VARCHAR",
+            "Project name (withheld when the beneficiary has no ЕИК)",
+            "Наименование на проекта",
+        ),
+        Field(
+            "description",
+            "VARCHAR",
+            "Project description (withheld when the beneficiary has no ЕИК)",
+            "Описание",
+        ),
         Field("funding_source", "VARCHAR", "Fund (sourceofFunding)", "Източник на финансиране"),
-        Field("beneficiary_entity_id", "VARCHAR", "The API's hashed entity id of the beneficiary", "Идентификатор на бенефициента"),
-        Field("beneficiary_eik", "VARCHAR", "Beneficiary's ЕИК where published", "ЕИК на бенефициента"),
+        Field(
+            "beneficiary_entity_id",
+            "VARCHAR",
+            "The API's hashed entity id of the beneficiary",
+            "Идентификатор на бенефициента",
+        ),
+        Field(
+            "beneficiary_eik", "VARCHAR", "Beneficiary's ЕИК where published", "ЕИК на бенефициента"
+        ),
         Field("beneficiary_name", "VARCHAR", "Beneficiary (legal entities only)", "Бенефициент"),
-        Field("beneficiary_without_eik", "BOOLEAN", "Beneficiary has no ЕИК (natural person or unknown): nothing personal published", "Бенефициент без ЕИК", nullable=False),
+        Field(
+            "beneficiary_without_eik",
+            "BOOLEAN",
+            "Beneficiary has no ЕИК (natural person or unknown): nothing personal published",
+            "Бенефициент без ЕИК",
+            nullable=False,
+        ),
         Field("partner_entity_ids", "VARCHAR", "Partners' entity ids, ';'-separated", "Партньори"),
-        Field("decision_date", "DATE", "Date of the funding decision", "Дата на решението за финансиране"),
+        Field(
+            "decision_date",
+            "DATE",
+            "Date of the funding decision",
+            "Дата на решението за финансиране",
+        ),
         Field("start_date", "DATE", "Start date", "Начална дата"),
         Field("end_date", "DATE", "End date", "Крайна дата"),
         Field("duration_months", "INTEGER", "Duration", "Продължителност", "months"),
         Field("status", "VARCHAR", "Status", "Статус"),
-        Field("currency_original", "VARCHAR", "Currency of the amounts (the JSON states none: EUR from 2026-01-01)", "Валута", nullable=False),
-        Field("currency_basis", "VARCHAR", "Why that currency: the answer's date against the changeover", "Основание за валутата", nullable=False),
+        Field(
+            "currency_original",
+            "VARCHAR",
+            "Currency of the amounts (the JSON states none: EUR from 2026-01-01)",
+            "Валута",
+            nullable=False,
+        ),
+        Field(
+            "currency_basis",
+            "VARCHAR",
+            "Why that currency: the answer's date against the changeover",
+            "Основание за валутата",
+            nullable=False,
+        ),
         *_amounts("amount_total", "Total value", "Обща стойност"),
-        *_amounts("amount_beneficiary_funding", "BeneficiaryFunding as the API names it", "BeneficiaryFunding"),
-        *_amounts("amount_paid", "Actually paid (sum of actuallyPaidAmounts)", "Реално изплатени суми"),
-        Field("paid_amounts_count", "INTEGER", "Number of paid amounts summed", "Брой изплатени суми", nullable=False),
-        Field("location", "VARCHAR", "Places of execution as published, '; '-separated", "Място на изпълнение"),
-        Field("generated_at", "VARCHAR", "generatedAt of the API answer", "Кога е генериран отговорът"),
-        Field("row_fingerprint", "VARCHAR", "Digest of status, amounts, dates and name: a change queues the contract's pages", "Отпечатък на реда", nullable=False),
+        *_amounts(
+            "amount_beneficiary_funding",
+            "BeneficiaryFunding as the API names it",
+            "BeneficiaryFunding",
+        ),
+        *_amounts(
+            "amount_paid", "Actually paid (sum of actuallyPaidAmounts)", "Реално изплатени суми"
+        ),
+        Field(
+            "paid_amounts_count",
+            "INTEGER",
+            "Number of paid amounts summed",
+            "Брой изплатени суми",
+            nullable=False,
+        ),
+        Field(
+            "location",
+            "VARCHAR",
+            "Places of execution as published, '; '-separated",
+            "Място на изпълнение",
+        ),
+        Field(
+            "generated_at", "VARCHAR", "generatedAt of the API answer", "Кога е генериран отговорът"
+        ),
+        Field(
+            "row_fingerprint",
+            "VARCHAR",
+            "Digest of status, amounts, dates and name: a change queues the contract's pages",
+            "Отпечатък на реда",
+            nullable=False,
+        ),
         *PROVENANCE,
     ),
 )
@@ -75,9 +184,26 @@ ISUN_API_PLACES = Table(
     bg="Места на изпълнение на всеки проект от отворените данни, с кодове NUTS, ЛАУ и ЕКАТТЕ.",
     primary_key=("proposal_code", "level", "text"),
     fields=(
-        Field("proposal_code", "VARCHAR", "Proposal code", "Номер на проектното предложение", nullable=False),
-        Field("level", "VARCHAR", "country, nuts1, region, district, municipality, settlement or unresolved", "Ниво", nullable=False),
-        Field("code", "VARCHAR", "NUTS code, LAU code of a municipality, EKATTE of a settlement", "Код"),
+        Field(
+            "proposal_code",
+            "VARCHAR",
+            "Proposal code",
+            "Номер на проектното предложение",
+            nullable=False,
+        ),
+        Field(
+            "level",
+            "VARCHAR",
+            "country, nuts1, region, district, municipality, settlement or unresolved",
+            "Ниво",
+            nullable=False,
+        ),
+        Field(
+            "code",
+            "VARCHAR",
+            "NUTS code, LAU code of a municipality, EKATTE of a settlement",
+            "Код",
+        ),
         Field("name", "VARCHAR", "Name", "Наименование"),
         Field("nuts3", "VARCHAR", "District (NUTS 3)", "Област (NUTS 3)"),
         Field("lau_code", "VARCHAR", "Municipality (LAU)", "Община (ЛАУ)"),
@@ -93,12 +219,37 @@ ISUN_API_CONTRACTS = Table(
     bg="Договори на бенефициентите с изпълнители, от отворените данни на ИСУН.",
     primary_key=("contract_key", "contractor_entity_id"),
     fields=(
-        Field("contract_key", "VARCHAR", "contractId as published: <project id>(<contract number>)", "Ключ на договора", nullable=False),
-        Field("proposal_code", "VARCHAR", "Proposal code of the project", "Номер на проектното предложение", nullable=False),
-        Field("contract_number", "VARCHAR", "Contract number and date as written in the key", "Номер на договора"),
-        Field("contractor_entity_id", "VARCHAR", "The API's hashed entity id of the contractor", "Идентификатор на изпълнителя", nullable=False),
+        Field(
+            "contract_key",
+            "VARCHAR",
+            "contractId as published: <project id>(<contract number>)",
+            "Ключ на договора",
+            nullable=False,
+        ),
+        Field(
+            "proposal_code",
+            "VARCHAR",
+            "Proposal code of the project",
+            "Номер на проектното предложение",
+            nullable=False,
+        ),
+        Field(
+            "contract_number",
+            "VARCHAR",
+            "Contract number and date as written in the key",
+            "Номер на договора",
+        ),
+        Field(
+            "contractor_entity_id",
+            "VARCHAR",
+            "The API's hashed entity id of the contractor",
+            "Идентификатор на изпълнителя",
+            nullable=False,
+        ),
         Field("contractor_entity_type", "VARCHAR", "entityType as published", "Вид на изпълнителя"),
-        Field("contractor_eik", "VARCHAR", "Contractor's ЕИК where published", "ЕИК на изпълнителя"),
+        Field(
+            "contractor_eik", "VARCHAR", "Contractor's ЕИК where published", "ЕИК на изпълнителя"
+        ),
         Field("contractor_name", "VARCHAR", "Contractor (legal entities only)", "Изпълнител"),
         Field("signature_date", "DATE", "Signature date", "Дата на подписване"),
         Field("start_date", "DATE", "Start date", "Начална дата"),
@@ -106,7 +257,12 @@ ISUN_API_CONTRACTS = Table(
         Field("description", "VARCHAR", "Subject", "Предмет"),
         Field("currency_original", "VARCHAR", "Currency of the amount", "Валута", nullable=False),
         *_amounts("amount", "Contract amount", "Стойност на договора"),
-        Field("subcontractor_entity_ids", "VARCHAR", "Subcontractors' entity ids, ';'-separated", "Подизпълнители"),
+        Field(
+            "subcontractor_entity_ids",
+            "VARCHAR",
+            "Subcontractors' entity ids, ';'-separated",
+            "Подизпълнители",
+        ),
         *PROVENANCE,
     ),
 )
@@ -114,12 +270,14 @@ ISUN_API_CONTRACTS = Table(
 ISUN_ENTITIES = Table(
     name="isun_entities",
     en="Beneficiaries, partners and contractors in the open-data API. Without an ЕИК (natural persons, or "
-       "entities that cannot be told from them) no name, address or number is published.",
+    "entities that cannot be told from them) no name, address or number is published.",
     bg="Бенефициенти, партньори и изпълнители от отворените данни. Без ЕИК (физически лица) не се публикуват "
-       "име, адрес и номер.",
+    "име, адрес и номер.",
     primary_key=("entity_id",),
     fields=(
-        Field("entity_id", "VARCHAR", "The API's hashed entity id", "Идентификатор", nullable=False),
+        Field(
+            "entity_id", "VARCHAR", "The API's hashed entity id", "Идентификатор", nullable=False
+        ),
         Field("entity_type", "VARCHAR", "legal (has an ЕИК) or without_eik", "Вид", nullable=False),
         Field("eik", "VARCHAR", "ЕИК/БУЛСТАТ (9 or 13 digits)", "ЕИК/БУЛСТАТ"),
         Field("name", "VARCHAR", "Name (legal entities only)", "Наименование"),
@@ -128,8 +286,12 @@ ISUN_ENTITIES = Table(
         Field("city", "VARCHAR", "Town (legal entities only)", "Населено място"),
         Field("municipality_text", "VARCHAR", "Municipality as published", "Община"),
         Field("district_text", "VARCHAR", "District as published", "Област"),
-        Field("municipality_code", "VARCHAR", "Municipality (LAU), from the gazetteer", "Община (ЛАУ)"),
-        Field("district_code", "VARCHAR", "District (NUTS 3), from the gazetteer", "Област (NUTS 3)"),
+        Field(
+            "municipality_code", "VARCHAR", "Municipality (LAU), from the gazetteer", "Община (ЛАУ)"
+        ),
+        Field(
+            "district_code", "VARCHAR", "District (NUTS 3), from the gazetteer", "Област (NUTS 3)"
+        ),
         *PROVENANCE,
     ),
 )
@@ -140,14 +302,42 @@ ISUN_API_PROGRAMMES = Table(
     bg="Програмите в отворените данни: обявени и публикувани проекти и кога са изтеглени.",
     primary_key=("isun_programme_id", "isun_period_id"),
     fields=(
-        Field("isun_programme_id", "VARCHAR", "ИСУН programme id", "Идентификатор на програмата", nullable=False),
-        Field("isun_period_id", "VARCHAR", "ИСУН programme period id", "Програмен период", nullable=False),
+        Field(
+            "isun_programme_id",
+            "VARCHAR",
+            "ИСУН programme id",
+            "Идентификатор на програмата",
+            nullable=False,
+        ),
+        Field(
+            "isun_period_id",
+            "VARCHAR",
+            "ИСУН programme period id",
+            "Програмен период",
+            nullable=False,
+        ),
         Field("programme_name", "VARCHAR", "Name in the API's list", "Наименование"),
-        Field("total_projects", "INTEGER", "totalProjects the answer announces (null: not fetched yet)", "Обявени проекти"),
-        Field("projects_published", "INTEGER", "Projects of it in isun_api_projects", "Публикувани проекти", nullable=False),
+        Field(
+            "total_projects",
+            "INTEGER",
+            "totalProjects the answer announces (null: not fetched yet)",
+            "Обявени проекти",
+        ),
+        Field(
+            "projects_published",
+            "INTEGER",
+            "Projects of it in isun_api_projects",
+            "Публикувани проекти",
+            nullable=False,
+        ),
         Field("generated_at", "VARCHAR", "generatedAt of the answer", "Генериран на"),
         Field("source_url", "VARCHAR", "API call", "Заявка"),
-        Field("fetched_at", "TIMESTAMPTZ", "When fetched (UTC; null: not fetched yet)", "Кога е изтеглен"),
+        Field(
+            "fetched_at",
+            "TIMESTAMPTZ",
+            "When fetched (UTC; null: not fetched yet)",
+            "Кога е изтеглен",
+        ),
         Field("content_sha256", "VARCHAR", "SHA-256 of the archived answer", "SHA-256"),
     ),
 )
@@ -159,17 +349,31 @@ ISUN_EXPORT_PROJECTS = Table(
     primary_key=("proposal_code", "position"),
     fields=(
         *_CODES,
-        Field("position", "INTEGER", "1 for the first row of this proposal code, 2 for the next, ...", "Пореден номер", nullable=False),
+        Field(
+            "position",
+            "INTEGER",
+            "1 for the first row of this proposal code, 2 for the next, ...",
+            "Пореден номер",
+            nullable=False,
+        ),
         Field("programme_text", "VARCHAR", "Програма, as written", "Програма"),
         Field("beneficiary_eik", "VARCHAR", "Beneficiary's ЕИК", "ЕИК на бенефициента"),
         Field("beneficiary_name", "VARCHAR", "Beneficiary (with an ЕИК only)", "Бенефициент"),
-        Field("beneficiary_without_eik", "BOOLEAN", "No ЕИК in the beneficiary cell: nothing personal published", "Без ЕИК", nullable=False),
+        Field(
+            "beneficiary_without_eik",
+            "BOOLEAN",
+            "No ЕИК in the beneficiary cell: nothing personal published",
+            "Без ЕИК",
+            nullable=False,
+        ),
         Field("organisation_type", "VARCHAR", "Тип на организацията", "Тип на организацията"),
         Field("organisation_kind", "VARCHAR", "Вид на организацията", "Вид на организацията"),
         Field("organisation_form", "VARCHAR", "Форма на организацията", "Форма на организацията"),
         Field("seat", "VARCHAR", "Seat (with an ЕИК only)", "Седалище"),
         Field("location", "VARCHAR", "Location as written", "Местонахождение"),
-        Field("project_name", "VARCHAR", "Project name (with an ЕИК only)", "Наименование на проекта"),
+        Field(
+            "project_name", "VARCHAR", "Project name (with an ЕИК only)", "Наименование на проекта"
+        ),
         Field("currency_original", "VARCHAR", "Currency of the amounts", "Валута", nullable=False),
         *_amounts("amount_total", "Total value", "Обща стойност"),
         *_amounts("amount_grant", "Grant (БФП)", "БФП"),
@@ -182,5 +386,14 @@ ISUN_EXPORT_PROJECTS = Table(
     ),
 )
 
-BULK_TABLES: dict[str, Table] = {t.name: t for t in (
-    ISUN_API_PROJECTS, ISUN_API_PLACES, ISUN_API_CONTRACTS, ISUN_ENTITIES, ISUN_API_PROGRAMMES, ISUN_EXPORT_PROJECTS)}
+BULK_TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        ISUN_API_PROJECTS,
+        ISUN_API_PLACES,
+        ISUN_API_CONTRACTS,
+        ISUN_ENTITIES,
+        ISUN_API_PROGRAMMES,
+        ISUN_EXPORT_PROJECTS,
+    )
+}

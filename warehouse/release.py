@@ -56,10 +56,16 @@ from warehouse.site import build_site
 from warehouse.views import ABSORPTION_VIEWS, create_release_views, view_table
 from warehouse.xlsx import write_xlsx
 
-MEDIA_TYPES = {".parquet": "application/vnd.apache.parquet", ".csv": "text/csv", ".duckdb": "application/x-duckdb",
-               ".json": "application/json", ".jsonld": "application/ld+json", ".md": "text/markdown",
-               ".html": "text/html",
-               ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+MEDIA_TYPES = {
+    ".parquet": "application/vnd.apache.parquet",
+    ".csv": "text/csv",
+    ".duckdb": "application/x-duckdb",
+    ".json": "application/json",
+    ".jsonld": "application/ld+json",
+    ".md": "text/markdown",
+    ".html": "text/html",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 # DuckDB files are written in this storage format, which DuckDB 1.0 and every later version read.
 DUCKDB_STORAGE_VERSION = "v1.0.0"
 # Tables people open in a spreadsheet get an XLSX too (besides every absorption view).
@@ -93,7 +99,9 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _file_info(directory: Path, digests: dict[tuple[str, int, int], str], recursive: bool = False) -> dict[str, dict]:
+def _file_info(
+    directory: Path, digests: dict[tuple[str, int, int], str], recursive: bool = False
+) -> dict[str, dict]:
     """Size, checksum and media type of each file (with `recursive`, those in the site's folders
     too, by relative path); `digests` (one per release) remembers checksums by (name, size,
     mtime), since the release lists its files four times as it grows."""
@@ -106,21 +114,34 @@ def _file_info(directory: Path, digests: dict[tuple[str, int, int], str], recurs
         key = (name, stat.st_size, stat.st_mtime_ns)
         if key not in digests:
             digests[key] = _sha256(p)
-        info[name] = {"bytes": stat.st_size, "sha256": digests[key],
-                        "mediatype": MEDIA_TYPES.get(p.suffix, mimetypes.guess_type(p.name)[0] or "application/octet-stream")}
+        info[name] = {
+            "bytes": stat.st_size,
+            "sha256": digests[key],
+            "mediatype": MEDIA_TYPES.get(
+                p.suffix, mimetypes.guess_type(p.name)[0] or "application/octet-stream"
+            ),
+        }
     return info
 
 
 # Newest release first: by day, then by the `.N` suffix of a day's later releases (".10" after
 # ".9"). Each term carries its own DESC: `ORDER BY day, n DESC` would put the oldest day first.
-RELEASE_ORDER_NEWEST_FIRST = ("left(release_id, 10) DESC, "
-                              "coalesce(try_cast(split_part(release_id, '.', 2) AS INTEGER), 1) DESC")
+RELEASE_ORDER_NEWEST_FIRST = (
+    "left(release_id, 10) DESC, "
+    "coalesce(try_cast(split_part(release_id, '.', 2) AS INTEGER), 1) DESC"
+)
 
 
 def _history_row(table: Table, alias: str, is_removed: bool) -> str:
     """The select list of a history row for the release bound as `?`: `alias`'s values, `is_removed` set."""
-    return ", ".join("?::VARCHAR AS release_id" if c == "release_id" else f"{is_removed} AS is_removed"
-                     if c == "is_removed" else f"{alias}.{c}" for c in table.columns)
+    return ", ".join(
+        "?::VARCHAR AS release_id"
+        if c == "release_id"
+        else f"{is_removed} AS is_removed"
+        if c == "is_removed"
+        else f"{alias}.{c}"
+        for c in table.columns
+    )
 
 
 def _add_history(con: duckdb.DuckDBPyConnection, release_id: str, previous: Path | None) -> None:
@@ -136,54 +157,93 @@ def _add_history(con: duckdb.DuckDBPyConnection, release_id: str, previous: Path
         con.execute(create_table_sql(table))
         prev = previous / f"{table.name}.parquet" if previous else None
         if prev and prev.exists():
-            had = {r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(prev)]).fetchall()}
-            carried = ", ".join(c if c in had else f"FALSE AS {c}" for c in table.columns)  # releases before is_removed
-            con.execute(f"INSERT INTO {table.name} SELECT {carried} FROM read_parquet(?) WHERE release_id <> ?",
-                        [str(prev), release_id])
+            had = {
+                r[0]
+                for r in con.execute(
+                    "DESCRIBE SELECT * FROM read_parquet(?)", [str(prev)]
+                ).fetchall()
+            }
+            carried = ", ".join(
+                c if c in had else f"FALSE AS {c}" for c in table.columns
+            )  # releases before is_removed
+            con.execute(
+                f"INSERT INTO {table.name} SELECT {carried} FROM read_parquet(?) WHERE release_id <> ?",
+                [str(prev), release_id],
+            )
         key = [c for c in table.primary_key if c != "release_id"]
         tracked = [c for c in table.columns if c not in table.primary_key and c != "is_removed"]
-        latest = (f"(SELECT * FROM {table.name} QUALIFY row_number() OVER (PARTITION BY {', '.join(key)} "
-                  f"ORDER BY {RELEASE_ORDER_NEWEST_FIRST}) = 1)")
-        same = " AND ".join([*(f"l.{c} = s.{c}" for c in key), *(f"l.{c} IS NOT DISTINCT FROM s.{c}" for c in tracked),
-                             "NOT l.is_removed"])
+        latest = (
+            f"(SELECT * FROM {table.name} QUALIFY row_number() OVER (PARTITION BY {', '.join(key)} "
+            f"ORDER BY {RELEASE_ORDER_NEWEST_FIRST}) = 1)"
+        )
+        same = " AND ".join(
+            [
+                *(f"l.{c} = s.{c}" for c in key),
+                *(f"l.{c} IS NOT DISTINCT FROM s.{c}" for c in tracked),
+                "NOT l.is_removed",
+            ]
+        )
         in_source = " AND ".join(f"s.{c} = l.{c}" for c in key)
         # Keys gone from this release first (judged on the history before this release's rows).
-        con.execute(f"""
+        con.execute(
+            f"""
             INSERT INTO {table.name}
-            SELECT {_history_row(table, 'l', True)} FROM {latest} l
-            WHERE NOT l.is_removed AND NOT EXISTS (SELECT 1 FROM {source} s WHERE {in_source})""", [release_id])
-        con.execute(f"""
+            SELECT {_history_row(table, "l", True)} FROM {latest} l
+            WHERE NOT l.is_removed AND NOT EXISTS (SELECT 1 FROM {source} s WHERE {in_source})""",
+            [release_id],
+        )
+        con.execute(
+            f"""
             INSERT INTO {table.name}
-            SELECT {_history_row(table, 's', False)} FROM {source} s
-            WHERE NOT EXISTS (SELECT 1 FROM {latest} l WHERE {same})""", [release_id])
+            SELECT {_history_row(table, "s", False)} FROM {source} s
+            WHERE NOT EXISTS (SELECT 1 FROM {latest} l WHERE {same})""",
+            [release_id],
+        )
 
 
 def _charts(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Absorption charts from the warehouse's views."""
+
     def rows(sql: str):
-        return [(str(label or "не е посочена / not stated"),
-                 {"contracted": float(c or 0), "reported": float(r or 0), "paid": float(p or 0)})
-                for label, c, r, p in con.execute(sql).fetchall()]
+        return [
+            (
+                str(label or "не е посочена / not stated"),
+                {"contracted": float(c or 0), "reported": float(r or 0), "paid": float(p or 0)},
+            )
+            for label, c, r, p in con.execute(sql).fetchall()
+        ]
 
     return [
-        grouped_bar_chart("По програми / By programme", rows(
-            "SELECT programme_code, contracted_eur, reported_eur, paid_eur FROM absorption_by_programme"
-            " ORDER BY contracted_eur DESC NULLS LAST LIMIT 15")),
-        grouped_bar_chart("По области / By district", rows(
-            "SELECT district_name || ' (' || district_code || ')', contracted_eur, reported_eur, paid_eur"
-            " FROM absorption_by_district ORDER BY contracted_eur DESC NULLS LAST LIMIT 28")),
+        grouped_bar_chart(
+            "По програми / By programme",
+            rows(
+                "SELECT programme_code, contracted_eur, reported_eur, paid_eur FROM absorption_by_programme"
+                " ORDER BY contracted_eur DESC NULLS LAST LIMIT 15"
+            ),
+        ),
+        grouped_bar_chart(
+            "По области / By district",
+            rows(
+                "SELECT district_name || ' (' || district_code || ')', contracted_eur, reported_eur, paid_eur"
+                " FROM absorption_by_district ORDER BY contracted_eur DESC NULLS LAST LIMIT 28"
+            ),
+        ),
     ]
 
 
 def coverage_line(projects: int, listed_contracts: int | None) -> str:
     """How much of ИСУН the release holds: its contracts of those ИСУН's listings name."""
     if listed_contracts:
-        return (f"Покритие / coverage: {projects} договора в изданието от {listed_contracts}, изброени в ИСУН "
-                f"({100 * projects / listed_contracts:.1f} %). / {projects} of the {listed_contracts} contracts "
-                "ИСУН lists are in this release.")
-    return (f"Покритие / coverage: {projects} договора в изданието; списъците на ИСУН не са четени при това "
-            f"изграждане (записан корпус). / {projects} contracts; ИСУН's listings were not read in this build "
-            "(a recorded corpus).")
+        return (
+            f"Покритие / coverage: {projects} договора в изданието от {listed_contracts}, изброени в ИСУН "
+            f"({100 * projects / listed_contracts:.1f} %). / {projects} of the {listed_contracts} contracts "
+            "ИСУН lists are in this release."
+        )
+    return (
+        f"Покритие / coverage: {projects} договора в изданието; списъците на ИСУН не са четени при това "
+        f"изграждане (записан корпус). / {projects} contracts; ИСУН's listings were not read in this build "
+        "(a recorded corpus)."
+    )
 
 
 def listed_contracts(crawl_state_path: Path) -> int | None:
@@ -215,8 +275,11 @@ def _write_compatible(work: Path, target: Path) -> None:
 def remove_leftovers(publish_root: Path) -> list[str]:
     """Staging directories and temporary `latest` links left by a killed build; return their names."""
     removed = []
-    for leftover in [*publish_root.glob(".staging-*"), *publish_root.glob(".latest-*"),
-                     *publish_root.glob(".LATEST.tmp")]:
+    for leftover in [
+        *publish_root.glob(".staging-*"),
+        *publish_root.glob(".latest-*"),
+        *publish_root.glob(".LATEST.tmp"),
+    ]:
         if leftover.is_dir() and not leftover.is_symlink():
             shutil.rmtree(leftover, ignore_errors=True)
         else:
@@ -225,9 +288,15 @@ def remove_leftovers(publish_root: Path) -> list[str]:
     return removed
 
 
-def build_release(warehouse_path: Path | str, publish_root: Path | str, quality: dict, *,
-                  release_date: date | None = None, base_url: str | None = None,
-                  listed: int | None = None) -> Path:
+def build_release(
+    warehouse_path: Path | str,
+    publish_root: Path | str,
+    quality: dict,
+    *,
+    release_date: date | None = None,
+    base_url: str | None = None,
+    listed: int | None = None,
+) -> Path:
     """Assemble, validate and publish a release from a checked warehouse; return its directory.
 
     `base_url` (default `BGFUNDS_BASE_URL` or http://127.0.0.1:8000/) makes the metadata's and
@@ -242,9 +311,13 @@ def build_release(warehouse_path: Path | str, publish_root: Path | str, quality:
     base = configured_base_url(base_url)
     previous = latest_release(publish_root)
     staging = publish_root / f".staging-{release_id}-{uuid.uuid4().hex[:8]}"
-    tables: list[Table] = [*PUBLISHED_TABLES.values(), *BULK_TABLES.values(), *DOCUMENT_TABLES.values(),
-                          *REFERENCE_TABLES.values(),
-                          *HISTORY_TABLES.values()]
+    tables: list[Table] = [
+        *PUBLISHED_TABLES.values(),
+        *BULK_TABLES.values(),
+        *DOCUMENT_TABLES.values(),
+        *REFERENCE_TABLES.values(),
+        *HISTORY_TABLES.values(),
+    ]
     try:
         staging.mkdir()
         digests: dict[tuple[str, int, int], str] = {}
@@ -254,10 +327,15 @@ def build_release(warehouse_path: Path | str, publish_root: Path | str, quality:
         try:
             _add_history(con, release_id, previous)
             create_release_views(con)
-            view_tables = [view_table(con, name) for name in (*ABSORPTION_VIEWS, "totals_over_releases")]
-            counts = {t.name: con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0] for t in tables}
+            view_tables = [
+                view_table(con, name) for name in (*ABSORPTION_VIEWS, "totals_over_releases")
+            ]
+            counts = {
+                t.name: con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0] for t in tables
+            }
             quarantine = con.execute(
-                "SELECT table_name || ':' || rule, count(*) FROM quarantine GROUP BY ALL ORDER BY ALL").fetchall()
+                "SELECT table_name || ':' || rule, count(*) FROM quarantine GROUP BY ALL ORDER BY ALL"
+            ).fetchall()
             charts = _charts(con)
             api_coverage = quality.get("coverage") or {}
             coverage = coverage_line(counts["projects"], listed)
@@ -283,10 +361,14 @@ def build_release(warehouse_path: Path | str, publish_root: Path | str, quality:
         finally:
             con.close()
 
-        changelog = compute_changelog(previous / "projects.parquet" if previous else None, staging / "projects.parquet")
+        changelog = compute_changelog(
+            previous / "projects.parquet" if previous else None, staging / "projects.parquet"
+        )
         write_json(staging / "changelog.json", changelog)
         (staging / "changelog.md").write_text(
-            changelog_markdown(changelog, release_id, previous.name if previous else None), encoding="utf-8")
+            changelog_markdown(changelog, release_id, previous.name if previous else None),
+            encoding="utf-8",
+        )
         dictionary = dictionary_rows(tables)
         with open(staging / "data_dictionary.csv", "w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=list(dictionary[0]))
@@ -294,30 +376,73 @@ def build_release(warehouse_path: Path | str, publish_root: Path | str, quality:
             writer.writerows(dictionary)
         (staging / "data_dictionary.md").write_text(dictionary_markdown(tables), encoding="utf-8")
 
-        write_json(staging / "datapackage.json", datapackage(release_id, tables, _file_info(staging, digests)))
+        write_json(
+            staging / "datapackage.json",
+            datapackage(release_id, tables, _file_info(staging, digests)),
+        )
         frictionless = validate_datapackage(staging / "datapackage.json")
-        report = {"release_id": release_id, "issued": issued, "tables": quality.get("tables", {}),
-                  "inputs_fingerprint": quality.get("inputs_fingerprint"),
-                  "row_counts": counts,
-                  "coverage": {**api_coverage, "projects": counts["projects"], "listed_by_isun": listed,
-                               "line": api_coverage.get("line") or coverage, "site_line": coverage},
-                  "site": site,
-                  "quarantine": {"total": sum(n for _, n in quarantine), "by_table_rule": dict(quarantine)},
-                  "frictionless": frictionless, "previous_release": previous.name if previous else None}
+        report = {
+            "release_id": release_id,
+            "issued": issued,
+            "tables": quality.get("tables", {}),
+            "inputs_fingerprint": quality.get("inputs_fingerprint"),
+            "row_counts": counts,
+            "coverage": {
+                **api_coverage,
+                "projects": counts["projects"],
+                "listed_by_isun": listed,
+                "line": api_coverage.get("line") or coverage,
+                "site_line": coverage,
+            },
+            "site": site,
+            "quarantine": {
+                "total": sum(n for _, n in quarantine),
+                "by_table_rule": dict(quarantine),
+            },
+            "frictionless": frictionless,
+            "previous_release": previous.name if previous else None,
+        }
         write_json(staging / "quality_report.json", report)
         (staging / "quality_report.html").write_text(quality_report_html(report), encoding="utf-8")
         if not frictionless["valid"]:
-            raise ReleaseError(f"release {release_id}: the Data Package does not validate: {frictionless['errors'][:5]}")
+            raise ReleaseError(
+                f"release {release_id}: the Data Package does not validate: {frictionless['errors'][:5]}"
+            )
 
-        write_json(staging / "dcat.jsonld", dcat_ap(
-            release_id=release_id, issued=issued, files=_file_info(staging, digests), title_bg=TITLE_BG,
-            title_en=TITLE_EN, licence_url=LICENSE["path"], source_url=SOURCE["path"], base=base))
-        (staging / "index.html").write_text(index_html(
-            release_id=release_id, issued=issued, tables=tables, files=_file_info(staging, digests), counts=counts,
-            quality=report, changelog=changelog, charts=charts, dictionary=dictionary), encoding="utf-8")
+        write_json(
+            staging / "dcat.jsonld",
+            dcat_ap(
+                release_id=release_id,
+                issued=issued,
+                files=_file_info(staging, digests),
+                title_bg=TITLE_BG,
+                title_en=TITLE_EN,
+                licence_url=LICENSE["path"],
+                source_url=SOURCE["path"],
+                base=base,
+            ),
+        )
+        (staging / "index.html").write_text(
+            index_html(
+                release_id=release_id,
+                issued=issued,
+                tables=tables,
+                files=_file_info(staging, digests),
+                counts=counts,
+                quality=report,
+                changelog=changelog,
+                charts=charts,
+                dictionary=dictionary,
+            ),
+            encoding="utf-8",
+        )
         (staging / "SHA256SUMS").write_text(
-            "".join(f"{info['sha256']}  {name}\n" for name, info in _file_info(staging, digests, recursive=True).items()),
-            encoding="utf-8")
+            "".join(
+                f"{info['sha256']}  {name}\n"
+                for name, info in _file_info(staging, digests, recursive=True).items()
+            ),
+            encoding="utf-8",
+        )
 
         final = releases / release_id
         os.replace(staging, final)

@@ -68,9 +68,13 @@ class StagedTable:
         """The whole table (or some columns) as a DataFrame: for small tables and narrow reads."""
         return pads.dataset(self.path, format="parquet").to_table(columns=columns).to_pandas()
 
-    def batches(self, columns: list[str] | None = None, rows: int = BATCH_ROWS) -> Iterator[pd.DataFrame]:
+    def batches(
+        self, columns: list[str] | None = None, rows: int = BATCH_ROWS
+    ) -> Iterator[pd.DataFrame]:
         """The table as DataFrames of at most `rows` rows, read one at a time."""
-        scanner = pads.dataset(self.path, format="parquet").scanner(columns=columns, batch_size=rows)
+        scanner = pads.dataset(self.path, format="parquet").scanner(
+            columns=columns, batch_size=rows
+        )
         for batch in scanner.to_batches():
             if batch.num_rows:
                 yield batch.to_pandas()
@@ -122,13 +126,20 @@ def register_typed(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataF
 def _copy(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, path: Path) -> None:
     """`frame` typed by the metadata, written as one Parquet file (via a temporary name)."""
     tmp = path.with_name(f".{path.name}.tmp")
-    con.execute(f"COPY ({register_typed(con, table, frame)}) TO {sql_string(tmp)} (FORMAT parquet, COMPRESSION zstd)")
+    con.execute(
+        f"COPY ({register_typed(con, table, frame)}) TO {sql_string(tmp)} (FORMAT parquet, COMPRESSION zstd)"
+    )
     con.unregister("_incoming")
     tmp.replace(path)
 
 
-def write_part(table: Table, directory: Path | str, part_no: int, frame: pd.DataFrame,
-               con: duckdb.DuckDBPyConnection | None = None) -> int:
+def write_part(
+    table: Table,
+    directory: Path | str,
+    part_no: int,
+    frame: pd.DataFrame,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> int:
     """Write `frame` as part `part_no` of a staged table, typed by the metadata; return its rows.
 
     Empty frames write nothing. Several processes can fill one directory when each
@@ -156,8 +167,12 @@ def finish(root: Path | str, table: Table, directory: Path | str) -> StagedTable
     if not any(directory.glob("*.parquet")):
         con = duckdb.connect()
         try:
-            _copy(con, table, pd.DataFrame({c: pd.Series([], dtype=object) for c in table.columns}),
-                  directory / "part-000000.parquet")
+            _copy(
+                con,
+                table,
+                pd.DataFrame({c: pd.Series([], dtype=object) for c in table.columns}),
+                directory / "part-000000.parquet",
+            )
         finally:
             con.close()
     rows = pads.dataset(directory, format="parquet").count_rows()
@@ -178,7 +193,9 @@ def publish_version(root: Path | str, table: Table, directory: Path, rows: int) 
 
 def stage_frame(root: Path | str, table: Table, frame: pd.DataFrame) -> StagedTable:
     """Stage a table that is already in memory (reference data, document tables)."""
-    return stage_batches(root, table, (frame.iloc[i:i + BATCH_ROWS] for i in range(0, len(frame), BATCH_ROWS)))
+    return stage_batches(
+        root, table, (frame.iloc[i : i + BATCH_ROWS] for i in range(0, len(frame), BATCH_ROWS))
+    )
 
 
 def stage_batches(root: Path | str, table: Table, frames) -> StagedTable:

@@ -8,7 +8,8 @@ proposal code, where there are any) and per crawled contract the API does not li
 contracted = total project value (`amount_total_*`), reported = sum of the activities'
 reported amounts, paid = total actually paid; `execution_rate` = reported / contracted,
 `payment_rate` = paid / contracted; both in EUR and BGN. Programme names, short names
-and periods come from the `programmes` reference table (`transforms/data/programmes.csv`). A project counted under several
+and periods come from the `programmes` reference table (`transforms/data/programmes.csv`).
+A project counted under several
 municipalities (a place list) is counted in full under each of them, so the per-place
 views must not be summed across places; the programme, procedure and beneficiary views can.
 """
@@ -132,49 +133,92 @@ def create_views(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 # --- Views published as files (Parquet, CSV, XLSX) and documented in the data dictionary ---
 
-ABSORPTION_VIEWS = ("absorption_by_programme", "absorption_by_period", "absorption_by_procedure",
-                    "absorption_by_beneficiary", "absorption_by_district", "absorption_by_municipality")
-PER_PLACE_CAVEAT_EN = ("A project located in several places is counted in full under each of them: "
-                       "do not sum these rows across places.")
-PER_PLACE_CAVEAT_BG = ("Проект, изпълняван на няколко места, се отчита изцяло за всяко от тях: "
-                       "не събирайте редовете за различни места.")
+ABSORPTION_VIEWS = (
+    "absorption_by_programme",
+    "absorption_by_period",
+    "absorption_by_procedure",
+    "absorption_by_beneficiary",
+    "absorption_by_district",
+    "absorption_by_municipality",
+)
+PER_PLACE_CAVEAT_EN = (
+    "A project located in several places is counted in full under each of them: "
+    "do not sum these rows across places."
+)
+PER_PLACE_CAVEAT_BG = (
+    "Проект, изпълняван на няколко места, се отчита изцяло за всяко от тях: "
+    "не събирайте редовете за различни места."
+)
 VIEW_DOCS = {
-    "absorption_by_programme": ("Contracted, reported and paid per programme.", "Договорено, отчетено и изплатено по програми."),
-    "absorption_by_period": ("Contracted, reported and paid per programming period.", "Договорено, отчетено и изплатено по програмни периоди."),
-    "absorption_by_procedure": ("Contracted, reported and paid per procedure.", "Договорено, отчетено и изплатено по процедури."),
-    "absorption_by_beneficiary": ("Contracted, reported and paid per beneficiary (by EIK, else name).",
-                                  "Договорено, отчетено и изплатено по бенефициенти (по ЕИК, иначе по наименование)."),
-    "absorption_by_district": (f"Contracted, reported and paid per district. {PER_PLACE_CAVEAT_EN}",
-                               f"Договорено, отчетено и изплатено по области. {PER_PLACE_CAVEAT_BG}"),
-    "absorption_by_municipality": (f"Contracted, reported and paid per municipality. {PER_PLACE_CAVEAT_EN}",
-                                   f"Договорено, отчетено и изплатено по общини. {PER_PLACE_CAVEAT_BG}"),
-    "totals_over_releases": ("Totals as of each release, from the state of every project and activity as of that "
-                             "release (history tables), not from the rows that changed in it.",
-                             "Общи суми към всяко издание, от състоянието на всеки проект и дейност към него."),
+    "absorption_by_programme": (
+        "Contracted, reported and paid per programme.",
+        "Договорено, отчетено и изплатено по програми.",
+    ),
+    "absorption_by_period": (
+        "Contracted, reported and paid per programming period.",
+        "Договорено, отчетено и изплатено по програмни периоди.",
+    ),
+    "absorption_by_procedure": (
+        "Contracted, reported and paid per procedure.",
+        "Договорено, отчетено и изплатено по процедури.",
+    ),
+    "absorption_by_beneficiary": (
+        "Contracted, reported and paid per beneficiary (by EIK, else name).",
+        "Договорено, отчетено и изплатено по бенефициенти (по ЕИК, иначе по наименование).",
+    ),
+    "absorption_by_district": (
+        f"Contracted, reported and paid per district. {PER_PLACE_CAVEAT_EN}",
+        f"Договорено, отчетено и изплатено по области. {PER_PLACE_CAVEAT_BG}",
+    ),
+    "absorption_by_municipality": (
+        f"Contracted, reported and paid per municipality. {PER_PLACE_CAVEAT_EN}",
+        f"Договорено, отчетено и изплатено по общини. {PER_PLACE_CAVEAT_BG}",
+    ),
+    "totals_over_releases": (
+        "Totals as of each release, from the state of every project and activity as of that "
+        "release (history tables), not from the rows that changed in it.",
+        "Общи суми към всяко издание, от състоянието на всеки проект и дейност към него.",
+    ),
 }
-VIEW_KEYS = {"absorption_by_programme": ("programme_code",), "absorption_by_period": ("period",),
-             "absorption_by_procedure": ("procedure_code", "programme_code"),
-             "absorption_by_beneficiary": ("beneficiary_key",), "absorption_by_district": ("district_code",),
-             "absorption_by_municipality": ("municipality_code",), "totals_over_releases": ("release_id",)}
+VIEW_KEYS = {
+    "absorption_by_programme": ("programme_code",),
+    "absorption_by_period": ("period",),
+    "absorption_by_procedure": ("procedure_code", "programme_code"),
+    "absorption_by_beneficiary": ("beneficiary_key",),
+    "absorption_by_district": ("district_code",),
+    "absorption_by_municipality": ("municipality_code",),
+    "totals_over_releases": ("release_id",),
+}
 # Column descriptions by name (en, bg); a column not listed here is described by its name.
 COLUMN_DOCS = {
-    "programme_code": ("Programme code", "Код на програмата"), "programme_name": ("Programme name", "Програма"),
+    "programme_code": ("Programme code", "Код на програмата"),
+    "programme_name": ("Programme name", "Програма"),
     "programme_short_bg": ("Programme short name", "Кратко име на програмата"),
     "programme_name_en": ("Programme name in English", "Програма (на английски)"),
-    "period": ("Programming period", "Програмен период"), "procedure_code": ("Procedure code", "Код на процедурата"),
-    "procedure_name": ("Procedure", "Процедура"), "beneficiary_key": ("EIK, else the name", "ЕИК, иначе наименование"),
-    "beneficiary_name": ("Beneficiary", "Бенефициент"), "beneficiary_eik": ("Beneficiary's EIK/BULSTAT", "ЕИК/БУЛСТАТ"),
-    "district_code": ("District (NUTS 3)", "Област (NUTS 3)"), "district_name": ("District", "Област"),
-    "municipality_code": ("Municipality (LAU)", "Община (ЛАУ)"), "municipality_name": ("Municipality", "Община"),
-    "release_id": ("Release", "Издание"), "projects": ("Contracts", "Брой договори"),
+    "period": ("Programming period", "Програмен период"),
+    "procedure_code": ("Procedure code", "Код на процедурата"),
+    "procedure_name": ("Procedure", "Процедура"),
+    "beneficiary_key": ("EIK, else the name", "ЕИК, иначе наименование"),
+    "beneficiary_name": ("Beneficiary", "Бенефициент"),
+    "beneficiary_eik": ("Beneficiary's EIK/BULSTAT", "ЕИК/БУЛСТАТ"),
+    "district_code": ("District (NUTS 3)", "Област (NUTS 3)"),
+    "district_name": ("District", "Област"),
+    "municipality_code": ("Municipality (LAU)", "Община (ЛАУ)"),
+    "municipality_name": ("Municipality", "Община"),
+    "release_id": ("Release", "Издание"),
+    "projects": ("Contracts", "Брой договори"),
     "contracted_eur": ("Contracted (total project value), EUR", "Договорено (обща стойност), евро"),
     "contracted_bgn": ("Contracted (total project value), BGN", "Договорено (обща стойност), лева"),
     "reported_eur": ("Reported by the activities, EUR", "Отчетено по дейностите, евро"),
     "reported_bgn": ("Reported by the activities, BGN", "Отчетено по дейностите, лева"),
-    "paid_eur": ("Actually paid, EUR", "Реално изплатено, евро"), "paid_bgn": ("Actually paid, BGN", "Реално изплатено, лева"),
+    "paid_eur": ("Actually paid, EUR", "Реално изплатено, евро"),
+    "paid_bgn": ("Actually paid, BGN", "Реално изплатено, лева"),
     "execution_rate": ("Reported / contracted", "Отчетено / договорено"),
     "payment_rate": ("Paid / contracted", "Изплатено / договорено"),
-    "over_reported_activities": ("Activities reported above contracted", "Дейности, отчетени над договореното"),
+    "over_reported_activities": (
+        "Activities reported above contracted",
+        "Дейности, отчетени над договореното",
+    ),
     "projects_removed": ("Contracts gone by this release", "Договори, изчезнали до това издание"),
 }
 
@@ -187,19 +231,36 @@ def view_table(con: duckdb.DuckDBPyConnection, name: str):
     fields = []
     for column, duckdb_type, *_ in con.execute(f"DESCRIBE {name}").fetchall():
         en, bg = COLUMN_DOCS.get(column, (column, column))
-        unit = ("EUR" if column.endswith("_eur") else "BGN" if column.endswith("_bgn")
-                else "ratio" if column.endswith("_rate") else None)
+        unit = (
+            "EUR"
+            if column.endswith("_eur")
+            else "BGN"
+            if column.endswith("_bgn")
+            else "ratio"
+            if column.endswith("_rate")
+            else None
+        )
         base = duckdb_type.split("(")[0]
-        kind = duckdb_type if base == "DECIMAL" else {"HUGEINT": "BIGINT", "UBIGINT": "BIGINT", "INT": "INTEGER",
-                                                      "FLOAT": "DOUBLE"}.get(base, base)
-        fields.append(Field(column, kind, en, bg, unit, nullable=column not in VIEW_KEYS.get(name, ())))
+        kind = (
+            duckdb_type
+            if base == "DECIMAL"
+            else {
+                "HUGEINT": "BIGINT",
+                "UBIGINT": "BIGINT",
+                "INT": "INTEGER",
+                "FLOAT": "DOUBLE",
+            }.get(base, base)
+        )
+        fields.append(
+            Field(column, kind, en, bg, unit, nullable=column not in VIEW_KEYS.get(name, ()))
+        )
     en, bg = VIEW_DOCS.get(name, (name, name))
     return Table(name, en, bg, VIEW_KEYS.get(name, ()), tuple(fields))
 
 
 def release_order_key(column: str) -> str:
     """A sortable text for a release id: `2026-05-24.10` after `2026-05-24.9`, the day's first release as `.0001`."""
-    return (f"(left({column}, 10) || '.' || lpad(coalesce(nullif(split_part({column}, '.', 2), ''), '1'), 4, '0'))")
+    return f"(left({column}, 10) || '.' || lpad(coalesce(nullif(split_part({column}, '.', 2), ''), '1'), 4, '0'))"
 
 
 def _state_as_of(history: str, key: str) -> str:
@@ -209,9 +270,9 @@ def _state_as_of(history: str, key: str) -> str:
 
 
 TOTALS_OVER_RELEASES = f"""
-    WITH releases AS (SELECT DISTINCT release_id, {release_order_key('release_id')} AS k FROM history_projects),
-    p AS ({_state_as_of('history_projects', 'h.project_code')}),
-    a AS ({_state_as_of('history_activities', 'h.project_code, h.activity_no')}),
+    WITH releases AS (SELECT DISTINCT release_id, {release_order_key("release_id")} AS k FROM history_projects),
+    p AS ({_state_as_of("history_projects", "h.project_code")}),
+    a AS ({_state_as_of("history_activities", "h.project_code, h.activity_no")}),
     pt AS (SELECT as_of,
                   count(*) FILTER (WHERE NOT is_removed) AS projects,
                   count(*) FILTER (WHERE is_removed) AS projects_removed,
@@ -227,7 +288,7 @@ TOTALS_OVER_RELEASES = f"""
     SELECT pt.as_of AS release_id, projects, projects_removed, contracted_eur, reported_eur, paid_eur,
            contracted_bgn, reported_bgn, paid_bgn, coalesce(over_reported_activities, 0) AS over_reported_activities
     FROM pt LEFT JOIN acts USING (as_of)
-    ORDER BY {release_order_key('pt.as_of')}"""
+    ORDER BY {release_order_key("pt.as_of")}"""
 
 
 def create_release_views(con: duckdb.DuckDBPyConnection) -> list[str]:

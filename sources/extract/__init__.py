@@ -28,16 +28,30 @@ def detect_kind(text: str) -> str:
     head = text[:20000]
     project = _project_evidence(head)
     scores = {
-        "isun": 3 * bool(re.search(r"Договорена стойност\s+Отчетена стойност|Всички суми са в ", head))
-                + bool(re.search(r"div class=\"list-item\"|Номер от ИСУН", head)),
-        "ngo-project": sum(bool(re.search(rf"(?m)^{lab}\b", head)) for lab in
-                           ("Референтен номер", "Водеща организация", "Териториален обхват", "Прогнозна стойност")),
-        "ngo-event": 2 * bool(re.search(r"Покана|форум|ще се проведе", head, re.I)) + bool(re.search(r"@", head))
-                     + bool(re.search(r"Процедура:", head)) - project // 2 * bool(not re.search(r"Покана|@", head)),
-        "strategy": 2 * bool(re.search(r"[Сс]тратеги", head)) + bool(re.search(r"Решение\s*№", head))
-                    + bool(re.search(r"Етапи|етап", head)) + bool(re.search(r"Общински\s+[Сс]ъвет", head)) - project,
-        "municipal-news": 1 + bool(re.search(r"[Оо]бщата стойност на проекта", head))
-                          + bool(re.search(r"(?m)^\s*\d{1,2}\.\s+", head)),
+        "isun": 3
+        * bool(re.search(r"Договорена стойност\s+Отчетена стойност|Всички суми са в ", head))
+        + bool(re.search(r"div class=\"list-item\"|Номер от ИСУН", head)),
+        "ngo-project": sum(
+            bool(re.search(rf"(?m)^{lab}\b", head))
+            for lab in (
+                "Референтен номер",
+                "Водеща организация",
+                "Териториален обхват",
+                "Прогнозна стойност",
+            )
+        ),
+        "ngo-event": 2 * bool(re.search(r"Покана|форум|ще се проведе", head, re.I))
+        + bool(re.search(r"@", head))
+        + bool(re.search(r"Процедура:", head))
+        - project // 2 * bool(not re.search(r"Покана|@", head)),
+        "strategy": 2 * bool(re.search(r"[Сс]тратеги", head))
+        + bool(re.search(r"Решение\s*№", head))
+        + bool(re.search(r"Етапи|етап", head))
+        + bool(re.search(r"Общински\s+[Сс]ъвет", head))
+        - project,
+        "municipal-news": 1
+        + bool(re.search(r"[Оо]бщата стойност на проекта", head))
+        + bool(re.search(r"(?m)^\s*\d{1,2}\.\s+", head)),
     }
     return max(scores, key=lambda k: (scores[k], k == "municipal-news"))
 
@@ -58,28 +72,51 @@ def _isun(text: str, is_html: bool, url: str) -> dict:
     except PageStructureError as exc:
         record["flags"].append(f"page_structure: {exc}")
         return record
-    raw = RawResponse(url=url or "file:", fetched_at="1970-01-01T00:00:00Z", status=200,
-                      sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), content_type="text/html",
-                      bytes=len(text.encode("utf-8")))
+    raw = RawResponse(
+        url=url or "file:",
+        fetched_at="1970-01-01T00:00:00Z",
+        status=200,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        content_type="text/html",
+        bytes=len(text.encode("utf-8")),
+    )
     tables = build_isun_tables([(page, raw)])
-    record["flags"] += [f"quarantined: {r.table_name}.{r.field or ''} {r.rule} ({r.value})"
-                        for r in tables.quarantine.itertuples()]
+    record["flags"] += [
+        f"quarantined: {r.table_name}.{r.field or ''} {r.rule} ({r.value})"
+        for r in tables.quarantine.itertuples()
+    ]
     if tables.projects.empty:
-        record["activities"] = [a["title"].partition(": ")[0] for a in page.activities or []] or None
+        record["activities"] = [
+            a["title"].partition(": ")[0] for a in page.activities or []
+        ] or None
         return record
     p = tables.projects.iloc[0].to_dict()
     put(record, "project_code", p["project_code"])
     record["flags"] += [f for f in (p["code_flags"] or "").split(";") if f]
-    record.update(procedure_code=p["procedure_code"], programme_code=p["programme_code"], title=p["project_name"],
-                  beneficiary=p["beneficiary_name"], currency=p["currency_original"],
-                  duration_months=None if p["duration_months"] is None or p["duration_months"] != p["duration_months"]
-                  else int(p["duration_months"]))
+    record.update(
+        procedure_code=p["procedure_code"],
+        programme_code=p["programme_code"],
+        title=p["project_name"],
+        beneficiary=p["beneficiary_name"],
+        currency=p["currency_original"],
+        duration_months=None
+        if p["duration_months"] is None or p["duration_months"] != p["duration_months"]
+        else int(p["duration_months"]),
+    )
     for key in ("start_date", "end_date"):
         record[key] = p[key].isoformat() if p[key] is not None and p[key] == p[key] else None
-    for key in ("amount_total", "amount_eu", "amount_national", "amount_total_bgn", "amount_total_eur"):
+    for key in (
+        "amount_total",
+        "amount_eu",
+        "amount_national",
+        "amount_total_bgn",
+        "amount_total_eur",
+    ):
         record[key] = None if p[key] is None or p[key] != p[key] else float(p[key])
     partners = tables.project_organisations
-    record["partners"] = list(partners.loc[partners["role"] == "partner", "name_as_published"].dropna()) or None
+    record["partners"] = (
+        list(partners.loc[partners["role"] == "partner", "name_as_published"].dropna()) or None
+    )
     record["activities"] = list(tables.activities["activity_name"]) or None
     return record
 
@@ -90,8 +127,12 @@ def extract(text: str, kind: str = "auto", *, is_html: bool = False, url: str = 
         raise ValueError(f"unknown kind {kind!r}; expected auto or one of {', '.join(KINDS)}")
     if chosen == "isun":
         return _isun(text, is_html, url)
-    module = {"municipal-news": municipal_news, "ngo-project": ngo_project, "ngo-event": ngo_event,
-              "strategy": strategy}[chosen]
+    module = {
+        "municipal-news": municipal_news,
+        "ngo-project": ngo_project,
+        "ngo-event": ngo_event,
+        "strategy": strategy,
+    }[chosen]
     record = module.extract(text)
     if chosen != "strategy":
         _add_project_facts(record, text)
@@ -100,11 +141,27 @@ def extract(text: str, kind: str = "auto", *, is_html: bool = False, url: str = 
     return record
 
 
-SCORED_FIELDS = ("project_code", "procedure_code", "amount_total", "amount_eu", "duration_months", "start_date",
-                 "end_date")
+SCORED_FIELDS = (
+    "project_code",
+    "procedure_code",
+    "amount_total",
+    "amount_eu",
+    "duration_months",
+    "start_date",
+    "end_date",
+)
 # Fields where the news extractor's own guess is dropped unless the project-facts rules confirm it.
-_UNCONFIRMED_DROPPED = {"municipal-news": ("project_code", "procedure_code", "amount_total", "amount_eu",
-                                            "duration_months", "start_date", "end_date")}
+_UNCONFIRMED_DROPPED = {
+    "municipal-news": (
+        "project_code",
+        "procedure_code",
+        "amount_total",
+        "amount_eu",
+        "duration_months",
+        "start_date",
+        "end_date",
+    )
+}
 
 
 def _add_project_facts(record: dict, text: str) -> None:
@@ -117,10 +174,19 @@ def _add_project_facts(record: dict, text: str) -> None:
     from sources.extract.facts import extract_project_facts
 
     projects = extract_project_facts(text)
-    match = next((p for p in projects if record.get("project_code") and p["project_code"] == record["project_code"]),
-                 projects[0] if projects else None)
-    evidence = {name: {**span, "rule": f"{record['kind']}_extractor"} for name, span in record["spans"].items()
-                if name in SCORED_FIELDS}
+    match = next(
+        (
+            p
+            for p in projects
+            if record.get("project_code") and p["project_code"] == record["project_code"]
+        ),
+        projects[0] if projects else None,
+    )
+    evidence = {
+        name: {**span, "rule": f"{record['kind']}_extractor"}
+        for name, span in record["spans"].items()
+        if name in SCORED_FIELDS
+    }
     record["candidates"] = {}
     if len(projects) > 1:
         record["flags"].append(f"projects_on_page:{len(projects)}")
@@ -131,12 +197,17 @@ def _add_project_facts(record: dict, text: str) -> None:
         if value is not None:
             record[name] = value
             evidence[name] = match["evidence"][name]
-            record["spans"][name] = {k: match["evidence"][name][k] for k in ("start", "end", "text")}
+            record["spans"][name] = {
+                k: match["evidence"][name][k] for k in ("start", "end", "text")
+            }
             if name == "amount_eu":
                 record["currency_eu"] = match["currency_eu"]
             if name == "amount_total":
                 record["currency"] = match["currency"]
-                record["amount_total_bgn"], record["amount_total_eur"] = match["amount_total_bgn"], match["amount_total_eur"]
+                record["amount_total_bgn"], record["amount_total_eur"] = (
+                    match["amount_total_bgn"],
+                    match["amount_total_eur"],
+                )
         elif match and name in match["candidates"]:
             record[name] = None
             evidence.pop(name, None)
@@ -157,7 +228,16 @@ def _add_project_facts(record: dict, text: str) -> None:
     record["evidence"] = evidence
 
 
-_PAGE_LEVEL = ("kind", "municipalities", "district", "source_url", "fetched_at", "content_sha256", "format", "source")
+_PAGE_LEVEL = (
+    "kind",
+    "municipalities",
+    "district",
+    "source_url",
+    "fetched_at",
+    "content_sha256",
+    "format",
+    "source",
+)
 
 
 def project_rows(record: dict) -> list[dict]:
@@ -176,17 +256,37 @@ def project_rows(record: dict) -> list[dict]:
             rows.append({**record, "project_ordinal": i + 1})
             continue
         row = {k: record[k] for k in _PAGE_LEVEL if k in record}
-        row.update({k: project[k] for k in (*SCORED_FIELDS, "currency", "currency_eu", "amount_total_bgn",
-                                            "amount_total_eur", "evidence", "candidates")})
+        row.update(
+            {
+                k: project[k]
+                for k in (
+                    *SCORED_FIELDS,
+                    "currency",
+                    "currency_eu",
+                    "amount_total_bgn",
+                    "amount_total_eur",
+                    "evidence",
+                    "candidates",
+                )
+            }
+        )
         code = project["project_code"] or project["procedure_code"] or ""
-        row.update(project_ordinal=i + 1, programme_code=code_parts(code)[0],
-                   spans={f: {k: e[k] for k in ("start", "end", "text")} for f, e in project["evidence"].items()},
-                   flags=[*project["flags"], f"project_{i + 1}_of:{len(projects)}"])
+        row.update(
+            project_ordinal=i + 1,
+            programme_code=code_parts(code)[0],
+            spans={
+                f: {k: e[k] for k in ("start", "end", "text")}
+                for f, e in project["evidence"].items()
+            },
+            flags=[*project["flags"], f"project_{i + 1}_of:{len(projects)}"],
+        )
         rows.append(row)
     return rows
 
 
-def extract_projects(text: str, kind: str = "auto", *, is_html: bool = False, url: str = "") -> list[dict]:
+def extract_projects(
+    text: str, kind: str = "auto", *, is_html: bool = False, url: str = ""
+) -> list[dict]:
     """One record per project the text speaks of, none where it names none.
 
     ИСУН 2014–20 contract pages go to `sources.isun` (one project each); every other page goes to the
@@ -203,5 +303,7 @@ def extract_projects(text: str, kind: str = "auto", *, is_html: bool = False, ur
     records = extract_project_facts(text)
     for record in records:
         record["kind"] = chosen
-        record["programme_code"] = code_parts(record["project_code"] or record["procedure_code"] or "")[0]
+        record["programme_code"] = code_parts(
+            record["project_code"] or record["procedure_code"] or ""
+        )[0]
     return records

@@ -10,9 +10,27 @@ from pathlib import Path
 from transforms.amounts import round_cents, to_bgn, to_eur
 from transforms.text_values import Found, find_amounts, find_codes
 
-FIELDS = ("kind", "project_code", "procedure_code", "programme_code", "title", "beneficiary", "partners",
-          "amount_total", "amount_eu", "amount_national", "currency", "amount_total_eur", "amount_total_bgn",
-          "start_date", "end_date", "duration_months", "municipalities", "district", "activities")
+FIELDS = (
+    "kind",
+    "project_code",
+    "procedure_code",
+    "programme_code",
+    "title",
+    "beneficiary",
+    "partners",
+    "amount_total",
+    "amount_eu",
+    "amount_national",
+    "currency",
+    "amount_total_eur",
+    "amount_total_bgn",
+    "start_date",
+    "end_date",
+    "duration_months",
+    "municipalities",
+    "district",
+    "activities",
+)
 DATA = Path(__file__).resolve().parent.parent.parent / "transforms" / "data"
 
 
@@ -22,7 +40,13 @@ def new_record(kind: str) -> dict:
     return record
 
 
-def put(record: dict, name: str, value, found: Found | None = None, span: tuple[int, int, str] | None = None) -> None:
+def put(
+    record: dict,
+    name: str,
+    value,
+    found: Found | None = None,
+    span: tuple[int, int, str] | None = None,
+) -> None:
     """Set a field with the span of text it came from, and collect the finding's flags."""
     record[name] = value
     if found is not None:
@@ -45,8 +69,13 @@ def put_codes(record: dict, text: str) -> None:
 
 
 _EU = re.compile(r"^\W{0,3}(?:от\s+)?(?:европейско|ЕС\b|Европейския|европейски|от ЕС)", re.I)
-_NATIONAL = re.compile(r"^\W{0,3}(?:от\s+)?(?:национално|национален|републиканския|националния)", re.I)
-_TOTAL = re.compile(r"(?:обща(?:та)?\s+стойност|прогнозна\s+стойност|общ(?:ият)?\s+бюджет|бюджет(?:ът)?|на\s+стойност)", re.I)
+_NATIONAL = re.compile(
+    r"^\W{0,3}(?:от\s+)?(?:национално|национален|републиканския|националния)", re.I
+)
+_TOTAL = re.compile(
+    r"(?:обща(?:та)?\s+стойност|прогнозна\s+стойност|общ(?:ият)?\s+бюджет|бюджет(?:ът)?|на\s+стойност)",
+    re.I,
+)
 
 
 def put_money(record: dict, text: str) -> None:
@@ -58,7 +87,7 @@ def put_money(record: dict, text: str) -> None:
     candidates = [a for a in amounts if anchor and 0 <= a.start - anchor.end() <= 120] or []
     total = candidates[0] if candidates else None
     for a in amounts:
-        after = text[a.end: a.end + 40]
+        after = text[a.end : a.end + 40]
         if _EU.search(after) and record["amount_eu"] is None:
             put(record, "amount_eu", float(round_cents(a.value[0])), a)
         elif _NATIONAL.search(after) and record["amount_national"] is None:
@@ -95,13 +124,24 @@ def put_places(record: dict, text: str) -> None:
     m = re.search(rf"област(?:та)?\s+({_NAME})", text)
     if m and m.group(1) in districts():
         put(record, "district", m.group(1), span=(m.start(), m.end(), m.group(0)))
-        stated = re.search(r"\(вкл\.\s*(?:всички\s+)?(\d+)[-‑]?т?е?\s+съставни\s+общини\)", text[m.end(): m.end() + 60])
+        stated = re.search(
+            r"\(вкл\.\s*(?:всички\s+)?(\d+)[-‑]?т?е?\s+съставни\s+общини\)",
+            text[m.end() : m.end() + 60],
+        )
         if stated:
             listed = municipalities_by_district().get(districts()[m.group(1)])
             count = int(stated.group(1))
             if listed and len(listed) == count:
-                put(record, "municipalities", sorted(listed), span=(m.start(), m.end() + stated.end(),
-                                                                   text[m.start(): m.end() + stated.end()]))
+                put(
+                    record,
+                    "municipalities",
+                    sorted(listed),
+                    span=(
+                        m.start(),
+                        m.end() + stated.end(),
+                        text[m.start() : m.end() + stated.end()],
+                    ),
+                )
             else:
                 record["flags"].append(f"municipalities_of_district_not_listed:{count}")
         return

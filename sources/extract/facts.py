@@ -29,8 +29,15 @@ from transforms.text_values import (
     find_money,
 )
 
-CORE_FIELDS = ("project_code", "procedure_code", "amount_total", "amount_eu", "duration_months", "start_date",
-               "end_date")
+CORE_FIELDS = (
+    "project_code",
+    "procedure_code",
+    "amount_total",
+    "amount_eu",
+    "duration_months",
+    "start_date",
+    "end_date",
+)
 
 
 @dataclass
@@ -59,19 +66,26 @@ def _window_before(text: str, pos: int, size: int = 160, stop_at: int = 0) -> st
     """The words before `pos` back to the sentence start (a full stop before a capital), at most `size` chars."""
     start = max(stop_at, pos - size)
     chunk = text[start:pos]
-    cuts = [m.end() for m in re.finditer(r"(?<![0-9]\.)(?<!\bг\.)(?<!\bлв\.)(?<!\bч\.)[.!?;]\s+(?=[А-ЯA-Z„\"“])|\n\s*\n",
-                                         chunk)]
-    return _flat(chunk[cuts[-1]:] if cuts else chunk)
+    cuts = [
+        m.end()
+        for m in re.finditer(
+            r"(?<![0-9]\.)(?<!\bг\.)(?<!\bлв\.)(?<!\bч\.)[.!?;]\s+(?=[А-ЯA-Z„\"“])|\n\s*\n", chunk
+        )
+    ]
+    return _flat(chunk[cuts[-1] :] if cuts else chunk)
 
 
 def _window_after(text: str, pos: int, size: int = 120) -> str:
-    return _flat(text[pos: pos + size])
+    return _flat(text[pos : pos + size])
 
 
 # --- codes ----------------------------------------------------------------------------------------------------------
 
-_PROCEDURE_CONTEXT = re.compile(r"(процедур\w*|схем\w*|бюджетна линия|budget line|покана)\W{0,6}(№|No\.?|рег\. ?№)?\W{0,3}"
-                                r"([„“\"][^”“\"]{0,200}[”“\"]\s*,?\s*)?$", re.I)
+_PROCEDURE_CONTEXT = re.compile(
+    r"(процедур\w*|схем\w*|бюджетна линия|budget line|покана)\W{0,6}(№|No\.?|рег\. ?№)?\W{0,3}"
+    r"([„“\"][^”“\"]{0,200}[”“\"]\s*,?\s*)?$",
+    re.I,
+)
 _OLD_CODE = re.compile(r"BG\s?\d{3}\s?[PР][OО]\d{3}\s?/\s?[\d.\-/ ]*\d")
 _INTERREG_CODE = re.compile(r"\b(CB\d{3}\.\d{1,2}\.\d{1,2}\.\d{3})\b")
 
@@ -83,8 +97,13 @@ def _code_facts(text: str) -> list[Fact]:
         raw = m.group(0)
         value = re.sub(r"\s+", "", raw).replace("Р", "P").replace("О", "O")
         before = _window_before(text, m.start(), 60)
-        role = "procedure_code" if _PROCEDURE_CONTEXT.search(before) else "project_code" if re.search(
-            r"(договор|проект)\w*[^.]{0,60}$", before, re.I) else None
+        role = (
+            "procedure_code"
+            if _PROCEDURE_CONTEXT.search(before)
+            else "project_code"
+            if re.search(r"(договор|проект)\w*[^.]{0,60}$", before, re.I)
+            else None
+        )
         taken.append((m.start(), m.end()))
         if role:
             facts.append(Fact(role, value, m.start(), m.end(), raw, f"{role}_2007_13_form"))
@@ -93,61 +112,127 @@ def _code_facts(text: str) -> list[Fact]:
             continue
         parsed = found.value
         before = _window_before(text, found.start, 260)
-        tail = re.match(r"-S\d{1,2}\b", text[found.end: found.end + 5])
+        tail = re.match(r"-S\d{1,2}\b", text[found.end : found.end + 5])
         if _PROCEDURE_CONTEXT.search(before):
             # "по процедура BG16RFOP001-1.001-039": a procedure, even where the number looks like a proposal's.
             value = parsed.code + (tail.group(0) if tail else "")
-            facts.append(Fact("procedure_code", value, found.start, found.end, found.text, "procedure_after_word",
-                              list(found.flags)))
+            facts.append(
+                Fact(
+                    "procedure_code",
+                    value,
+                    found.start,
+                    found.end,
+                    found.text,
+                    "procedure_after_word",
+                    list(found.flags),
+                )
+            )
         elif parsed.is_project:
-            facts.append(Fact("project_code", parsed.code, found.start, found.end, found.text, "project_code",
-                              list(found.flags)))
-            facts.append(Fact("procedure_code", parsed.procedure_code, found.start, found.end, found.text,
-                              "procedure_of_project_code", list(found.flags)))
-        elif not re.match(r"-Q\d", text[found.end: found.end + 3]):
+            facts.append(
+                Fact(
+                    "project_code",
+                    parsed.code,
+                    found.start,
+                    found.end,
+                    found.text,
+                    "project_code",
+                    list(found.flags),
+                )
+            )
+            facts.append(
+                Fact(
+                    "procedure_code",
+                    parsed.procedure_code,
+                    found.start,
+                    found.end,
+                    found.text,
+                    "procedure_of_project_code",
+                    list(found.flags),
+                )
+            )
+        elif not re.match(r"-Q\d", text[found.end : found.end + 3]):
             value = parsed.code + (tail.group(0) if tail else "")
-            facts.append(Fact("procedure_code", value, found.start, found.end, found.text, "procedure_code",
-                              list(found.flags)))
+            facts.append(
+                Fact(
+                    "procedure_code",
+                    value,
+                    found.start,
+                    found.end,
+                    found.text,
+                    "procedure_code",
+                    list(found.flags),
+                )
+            )
     for m in _INTERREG_CODE.finditer(text):
-        if re.search(r"проект\w*\W{0,5}$|project\W{0,5}$", _window_before(text, m.start(), 30), re.I):
-            facts.append(Fact("project_code", m.group(1), m.start(1), m.end(1), m.group(1), "interreg_project_code"))
+        if re.search(
+            r"проект\w*\W{0,5}$|project\W{0,5}$", _window_before(text, m.start(), 30), re.I
+        ):
+            facts.append(
+                Fact(
+                    "project_code",
+                    m.group(1),
+                    m.start(1),
+                    m.end(1),
+                    m.group(1),
+                    "interreg_project_code",
+                )
+            )
     return facts
 
 
 # --- money ----------------------------------------------------------------------------------------------------------
 
-_APPROXIMATE = re.compile(r"(около|близо|над|почти|приблизително|малко над|до|между|from|around|about|over|up to|"
-                          r"nearly|almost|approximately|more than|less than|under)\s*$", re.I)
+_APPROXIMATE = re.compile(
+    r"(около|близо|над|почти|приблизително|малко над|до|между|from|around|about|over|up to|"
+    r"nearly|almost|approximately|more than|less than|under)\s*$",
+    re.I,
+)
 _RANGE_AFTER = re.compile(r"^\s*(и|до|to|and|[-–—])\s*(\d|BGN|EUR|€)", re.I)
-_EU_BEFORE = re.compile(r"(ЕФРР|ЕСФ|ЕЗФРСР|[Кк]охезионния фонд|Европейския фонд за регионално развитие|"
-                        r"Европейския социален фонд|Европейския земеделски фонд\w*|Европейския съюз|\bЕС\b|EU budget|"
-                        r"EU contributes|EU contribution|ERDF contribution)(?:\s*(?:на ЕС|е|са|възлиза на|в размер на|[–:-]))*\s*$")
-_EU_AFTER = re.compile(r"^\W{0,3}(?:лв\.?\s*)?(?:е\s+)?(?:финансиране\s+)?(?:/?предоставени\s+)?(?:от\s+|по линия на\s+)?"
-                       r"(ЕФРР|ЕСФ|ЕЗФРСР|[Кк]охезионния фонд|Европейския фонд за регионално развитие|"
-                       r"Европейския социален фонд|Европейския съюз|ЕС\b|европейско\b|европейско финансиране|EU\b)", re.I)
+_EU_BEFORE = re.compile(
+    r"(ЕФРР|ЕСФ|ЕЗФРСР|[Кк]охезионния фонд|Европейския фонд за регионално развитие|"
+    r"Европейския социален фонд|Европейския земеделски фонд\w*|Европейския съюз|\bЕС\b|EU budget|"
+    r"EU contributes|EU contribution|ERDF contribution)(?:\s*(?:на ЕС|е|са|възлиза на|в размер на|[–:-]))*\s*$"
+)
+_EU_AFTER = re.compile(
+    r"^\W{0,3}(?:лв\.?\s*)?(?:е\s+)?(?:финансиране\s+)?(?:/?предоставени\s+)?(?:от\s+|по линия на\s+)?"
+    r"(ЕФРР|ЕСФ|ЕЗФРСР|[Кк]охезионния фонд|Европейския фонд за регионално развитие|"
+    r"Европейския социален фонд|Европейския съюз|ЕС\b|европейско\b|европейско финансиране|EU\b)",
+    re.I,
+)
 _NOT_PROJECT_MONEY = re.compile(
     r"(безвъзмездн\w*\s+(финансов\w*\s+)?помощ|\bБФП\b|\bGrant\b|собствен\w*\s+(принос|финансиране|средства|участие)|"
     r"Self finance|съфинансиране(то)?\s+(е|от)|национално\w* съфинансиране|Total paid|участието на общ|"
     r"Одобрени за финансиране|стойността на финансирането|финансирането на|отпуснат|процедурата|програмата|"
     r"по програма|бюджет\w* на (програмата|процедурата|схемата|мярката|общината|организацията)|"
-    r"[Ии]нвестиционн\w* програм|общата им стойност|общата сума|[Оо]бщият размер на (средствата|безвъзмездната|наличния)|"
+    r"[Ии]нвестиционн\w* програм|общата им стойност|общата сума|[Оо]бщият размер на "
+    r"(средствата|безвъзмездната|наличния)|"
     r"заделени|разпредели|транш|приоритетна ос|Priority axis|Programme budget|Budget:|максималн|минималн|"
     r"the total amount|total budget \(|call\b|допълнителен трансфер|годишен бюджет|ще получи|получава|"
-    r"усвоени|[Оо]бщо\s+\d|\d+\s+проект\w*\s+на|за ремонтите|Поръчката|обществена поръчка)", re.I)
-_NOT_PROJECT_MONEY_AFTER = re.compile(r"^[^\S\n]{0,2}[,:)/]?[^\S\n]{0,2}(безвъзмездн|БФП|собствен|национално съфинансиране|"
-                                      r"от (държавния|националния|общинския) бюджет|от общината|за (целия|периода)|"
-                                      r"(са )?(предвидени|заделени) за)")
+    r"усвоени|[Оо]бщо\s+\d|\d+\s+проект\w*\s+на|за ремонтите|Поръчката|обществена поръчка)",
+    re.I,
+)
+_NOT_PROJECT_MONEY_AFTER = re.compile(
+    r"^[^\S\n]{0,2}[,:)/]?[^\S\n]{0,2}(безвъзмездн|БФП|собствен|национално съфинансиране|"
+    r"от (държавния|националния|общинския) бюджет|от общината|за (целия|периода)|"
+    r"(са )?(предвидени|заделени) за)"
+)
 _TOTAL_STRONG = re.compile(
     r"(обща(та)?\s+(му\s+)?стойност|стойност(та)?\s+на\s+(проекта|инвестицията)|общ(ият)?\s+(му\s+)?бюджет|"
     r"бюджет(ът)?\s+на\s+проекта|[Сс]ума\s+на\s+проекта|общ(ият)?\s+размер\s+на\s+проекта|Цялата\s+стойност|"
     r"Предвиденият\s+финансов\s+ресурс|Total\s+(project\s+)?cost|total\s+(budget|value)\s+of\s+the\s+project|"
     r"(Проектът|проектът|[Пп]роект(ът)?\s+[„\"“][^”“\"]{3,200}[”“\"])[^.]{0,80}?\s(е|възлиза)\s+на\s+(обща\s+)?стойност|"
-    r"[Ии]нвестицията\s+е\s+на\s+стойност|worth)[^.\d]{0,60}$", re.I)
-_TOTAL_WEAK = re.compile(r"(на\s+(обща\s+)?стойност|^\s*Стойност|\bСтойност\s+|възлиза\s+на|е\s+в\s+размер\s+на)[^.\d]{0,20}$")
+    r"[Ии]нвестицията\s+е\s+на\s+стойност|worth)[^.\d]{0,60}$",
+    re.I,
+)
+_TOTAL_WEAK = re.compile(
+    r"(на\s+(обща\s+)?стойност|^\s*Стойност|\bСтойност\s+|възлиза\s+на|е\s+в\s+размер\s+на)[^.\d]{0,20}$"
+)
 # "Средствата - 653 544 лева ...", "Средствата по проекта са ...": the sentence opens with the project's money and the
 # amount follows at once (a share - ЕС, БФП, own funds - is set aside before this rule is asked).
-_TOTAL_FUNDS_SENTENCE = re.compile(r"^\s*(Средствата|Сумата)(\s+(по|за)\s+(проекта|него|обекта))?"
-                                   r"\s*(са|е|възлизат\s+на|в\s+размер\s+на|[-–—:])\s*$")
+_TOTAL_FUNDS_SENTENCE = re.compile(
+    r"^\s*(Средствата|Сумата)(\s+(по|за)\s+(проекта|него|обекта))?"
+    r"\s*(са|е|възлизат\s+на|в\s+размер\s+на|[-–—:])\s*$"
+)
 _PROJECT_WORD = re.compile(r"проект|project|инвестици|договор", re.I)
 
 
@@ -159,62 +244,136 @@ def _money_facts(text: str) -> list[Fact]:
         before = _window_before(text, m.start, 170, stop_at=previous_end)
         near = _window_before(text, m.start, 30, stop_at=previous_end)
         after = _window_after(text, m.end, 90)
-        raw_after = text[m.end: m.end + 90]
+        raw_after = text[m.end : m.end + 90]
         previous_end = m.end
         amount, currency = m.value
-        if _APPROXIMATE.search(near) or _RANGE_AFTER.match(after) or re.search(r"\d\s*[-–]\s*$", near):
+        if (
+            _APPROXIMATE.search(near)
+            or _RANGE_AFTER.match(after)
+            or re.search(r"\d\s*[-–]\s*$", near)
+        ):
             continue
         value = float(round_cents(amount))
         if _EU_AFTER.match(after) or _EU_BEFORE.search(before):
             if not re.search(r"(над|over|above)\s*$", near):
-                facts.append(Fact("amount_eu", value, m.start, m.end, m.text, "eu_share_phrase", list(m.flags), currency))
+                facts.append(
+                    Fact(
+                        "amount_eu",
+                        value,
+                        m.start,
+                        m.end,
+                        m.text,
+                        "eu_share_phrase",
+                        list(m.flags),
+                        currency,
+                    )
+                )
             continue
         if _NOT_PROJECT_MONEY.search(before) or _NOT_PROJECT_MONEY_AFTER.match(raw_after):
             continue
         if _TOTAL_STRONG.search(before):
-            facts.append(Fact("amount_total", value, m.start, m.end, m.text, "total_label", list(m.flags), currency))
-        elif (_TOTAL_WEAK.search(before) or _TOTAL_FUNDS_SENTENCE.search(before)) \
-                and _PROJECT_WORD.search(text[max(0, m.start - 300): m.start]):
-            facts.append(Fact("amount_total", value, m.start, m.end, m.text, "total_value_phrase", list(m.flags),
-                              currency))
+            facts.append(
+                Fact(
+                    "amount_total",
+                    value,
+                    m.start,
+                    m.end,
+                    m.text,
+                    "total_label",
+                    list(m.flags),
+                    currency,
+                )
+            )
+        elif (
+            _TOTAL_WEAK.search(before) or _TOTAL_FUNDS_SENTENCE.search(before)
+        ) and _PROJECT_WORD.search(text[max(0, m.start - 300) : m.start]):
+            facts.append(
+                Fact(
+                    "amount_total",
+                    value,
+                    m.start,
+                    m.end,
+                    m.text,
+                    "total_value_phrase",
+                    list(m.flags),
+                    currency,
+                )
+            )
     for m in re.finditer(r"Total (project )?cost\s*\|?\s*", text):
         if any(f.start >= m.end() and f.start - m.end() < 3 for f in facts):
             continue
-        bare = find_bare_number(text[m.end(): m.end() + 40])
+        bare = find_bare_number(text[m.end() : m.end() + 40])
         if bare and bare.start == 0 and bare.value[0] is not None:
             start = m.end() + bare.start
-            facts.append(Fact("amount_total", float(round_cents(bare.value[0])), start, m.end() + bare.end, bare.text,
-                              "total_label_no_currency", list(bare.flags), None))
+            facts.append(
+                Fact(
+                    "amount_total",
+                    float(round_cents(bare.value[0])),
+                    start,
+                    m.end() + bare.end,
+                    bare.text,
+                    "total_label_no_currency",
+                    list(bare.flags),
+                    None,
+                )
+            )
     return facts
 
 
 # --- dates and duration -------------------------------------------------------------------------------------------
 
-_START_LABEL = re.compile(r"(Начална\s+дата(\s+на\s+изпълнение(\s+на\s+проекта)?)?|Start\s+date|Дата\s+на\s+стартиране|"
-                          r"Дата\s+на\s+започване)\s*[:|]?\s*$", re.I)
-_END_LABEL = re.compile(r"(Дата\s+на\s+приключване|Крайна\s+дата(\s+на\s+изпълнение(\s+на\s+проекта)?)?|End\s+date|"
-                        r"Край\s+на\s+проекта|Дата\s+на\s+завършване)\s*[:|]?\s*$", re.I)
-_NOT_PROJECT_DATE = re.compile(r"(Дата\s+на\s+решение|Contract\s+date|contract|подпис\w*|сключ\w*|ще\s+се\s+проведе|"
-                               r"ще\s+се\s+състои|пресконференция|церемония|първа\s+копка|публикуван\w*|"
-                               r"[Кк]ра[ейн]\w*\s+срок\s+за\s+(подаване|кандидатстване)|deadline|кандидатстване|"
-                               r"заседание|Решение|Протокол|Актуално\s+към|от\s+дата|Договор\s*№?\s*[\w\-./]*\s*/\s*|"
-                               r"/\s*)$", re.I)
-_EVENT_AFTER = re.compile(r"^\s*(г\.?|година)?\s*(\([^)]{0,15}\)\s*)?(от\s+\d{1,2}[:.]\d{2}|\d{1,2}[:.]\d{2}\s*ч|"
-                          r"[^.]{0,80}(подписа|сключ|signed|бе\s+подписано|ще\s+се\s+проведе|ще\s+се\s+състои))", re.I)
-_START_AFTER = re.compile(r"^\s*(г\.?|година)?\s*,?\s*[^.]{0,120}?\b(стартира(ха)?|започна|започва)\s+"
-                          r"(изпълнение(то)?|реализацията|работа|дейностите|проект)", re.I)
-_START_BEFORE = re.compile(r"((проект\w*|[Рр]еализацията|[Ии]зпълнението)[^.]{0,60}(стартира|започна|започва)\w*\s+(на|от)?"
-                           r"|стартира\s+(на|от))\s*$", re.I)
+_START_LABEL = re.compile(
+    r"(Начална\s+дата(\s+на\s+изпълнение(\s+на\s+проекта)?)?|Start\s+date|Дата\s+на\s+стартиране|"
+    r"Дата\s+на\s+започване)\s*[:|]?\s*$",
+    re.I,
+)
+_END_LABEL = re.compile(
+    r"(Дата\s+на\s+приключване|Крайна\s+дата(\s+на\s+изпълнение(\s+на\s+проекта)?)?|End\s+date|"
+    r"Край\s+на\s+проекта|Дата\s+на\s+завършване)\s*[:|]?\s*$",
+    re.I,
+)
+_NOT_PROJECT_DATE = re.compile(
+    r"(Дата\s+на\s+решение|Contract\s+date|contract|подпис\w*|сключ\w*|ще\s+се\s+проведе|"
+    r"ще\s+се\s+състои|пресконференция|церемония|първа\s+копка|публикуван\w*|"
+    r"[Кк]ра[ейн]\w*\s+срок\s+за\s+(подаване|кандидатстване)|deadline|кандидатстване|"
+    r"заседание|Решение|Протокол|Актуално\s+към|от\s+дата|Договор\s*№?\s*[\w\-./]*\s*/\s*|"
+    r"/\s*)$",
+    re.I,
+)
+_EVENT_AFTER = re.compile(
+    r"^\s*(г\.?|година)?\s*(\([^)]{0,15}\)\s*)?(от\s+\d{1,2}[:.]\d{2}|\d{1,2}[:.]\d{2}\s*ч|"
+    r"[^.]{0,80}(подписа|сключ|signed|бе\s+подписано|ще\s+се\s+проведе|ще\s+се\s+състои))",
+    re.I,
+)
+_START_AFTER = re.compile(
+    r"^\s*(г\.?|година)?\s*,?\s*[^.]{0,120}?\b(стартира(ха)?|започна|започва)\s+"
+    r"(изпълнение(то)?|реализацията|работа|дейностите|проект)",
+    re.I,
+)
+_START_BEFORE = re.compile(
+    r"((проект\w*|[Рр]еализацията|[Ии]зпълнението)[^.]{0,60}(стартира|започна|започва)\w*\s+(на|от)?"
+    r"|стартира\s+(на|от))\s*$",
+    re.I,
+)
 _RUNNING_FROM = re.compile(r"^\s*(г\.?|година)?\s*се\s+изпълнява\s+проект", re.I)
-_END_PHRASE = re.compile(r"(ще\s+приключи|приключва|да\s+приключ\w+|удълж\w+|краен\s+срок\s+за\s+изпълнение|"
-                         r"удълж\w+[^.]{0,40}?|срок(ът)?\s+(за|на)\s+изпълнение[^.\d]{0,60}|completed\s+no\s+later\s+than|no\s+later\s+than|until|"
-                         r"will\s+end\s+on|ends\s+on)\s*(е\s+)?(на|до|през|в|:|[-–])?\s*(месец)?\s*$", re.I)
+_END_PHRASE = re.compile(
+    r"(ще\s+приключи|приключва|да\s+приключ\w+|удълж\w+|краен\s+срок\s+за\s+изпълнение|"
+    r"удълж\w+[^.]{0,40}?|срок(ът)?\s+(за|на)\s+изпълнение[^.\d]{0,60}|completed\s+no\s+later\s+than|no\s+later\s+than|until|"
+    r"will\s+end\s+on|ends\s+on)\s*(е\s+)?(на|до|през|в|:|[-–])?\s*(месец)?\s*$",
+    re.I,
+)
 _RANGE_SEP = re.compile(r"^\.?\s*(г\.?|година)?\s*(–|-|—|→|до|to)\s*")
-_DURATION_CONTEXT = re.compile(r"(продължителност\w*|срок(ът|а)?\s+(за|на)\s+(изпълнение|реализация)\w*|"
-                               r"период(ът)?\s+на\s+изпълнение|ще\s+продължи|duration|within\s+a\s+period\s+of|"
-                               r"изпълнението\s+на\s+проекта\s+е)[^.\d]{0,60}$", re.I)
-_NOT_DURATION = re.compile(r"(удължава|удължен|удължаване|удължаването|extension|максимал|maximum|не\s+повече\s+от|"
-                           r"\bдо\s*$|up\s+to|обучителн|компенсацията|устойчивост)", re.I)
+_DURATION_CONTEXT = re.compile(
+    r"(продължителност\w*|срок(ът|а)?\s+(за|на)\s+(изпълнение|реализация)\w*|"
+    r"период(ът)?\s+на\s+изпълнение|ще\s+продължи|duration|within\s+a\s+period\s+of|"
+    r"изпълнението\s+на\s+проекта\s+е)[^.\d]{0,60}$",
+    re.I,
+)
+_NOT_DURATION = re.compile(
+    r"(удължава|удължен|удължаване|удължаването|extension|максимал|maximum|не\s+повече\s+от|"
+    r"\bдо\s*$|up\s+to|обучителн|компенсацията|устойчивост)",
+    re.I,
+)
 _DURATION_LABEL_DATE = re.compile(r"[Пп]родължителност\w*(\s+на\s+проекта)?\s*[:–—-]?\s*$")
 
 
@@ -228,30 +387,62 @@ def _date_facts(text: str) -> list[Fact]:
         before = _window_before(text, d.start, 120)
         after = re.sub(r"\b(гр|ул|бул|пл|с|г|инж|д-р)\.", r"\1,", _window_after(text, d.end, 160))
         nxt = dates[i + 1] if i + 1 < len(dates) else None
-        sep = _RANGE_SEP.match(text[d.end: d.end + 12])
+        sep = _RANGE_SEP.match(text[d.end : d.end + 12])
         if _START_LABEL.search(before):
-            facts.append(Fact("start_date", d.value, d.start, d.end, d.text, "start_label", list(d.flags)))
+            facts.append(
+                Fact("start_date", d.value, d.start, d.end, d.text, "start_label", list(d.flags))
+            )
         elif _END_LABEL.search(before):
-            facts.append(Fact("end_date", d.value, d.start, d.end, d.text, "end_label", list(d.flags)))
+            facts.append(
+                Fact("end_date", d.value, d.start, d.end, d.text, "end_label", list(d.flags))
+            )
         elif _DURATION_LABEL_DATE.search(before):
-            facts.append(Fact("end_date", d.value, d.start, d.end, d.text, "date_after_duration_label", list(d.flags)))
-        elif sep and nxt and nxt.start == d.end + sep.end() and not _NOT_PROJECT_DATE.search(before) \
-                and d.value < nxt.value:
-            span = (d.start, nxt.end, text[d.start: nxt.end])
+            facts.append(
+                Fact(
+                    "end_date",
+                    d.value,
+                    d.start,
+                    d.end,
+                    d.text,
+                    "date_after_duration_label",
+                    list(d.flags),
+                )
+            )
+        elif (
+            sep
+            and nxt
+            and nxt.start == d.end + sep.end()
+            and not _NOT_PROJECT_DATE.search(before)
+            and d.value < nxt.value
+        ):
+            span = (d.start, nxt.end, text[d.start : nxt.end])
             facts.append(Fact("start_date", d.value, *span, "period_range", list(d.flags)))
             facts.append(Fact("end_date", nxt.value, *span, "period_range", list(nxt.flags)))
             used.add(i + 1)
         elif _END_PHRASE.search(before) and not _NOT_PROJECT_DATE.search(before):
-            facts.append(Fact("end_date", d.value, d.start, d.end, d.text, "end_phrase", list(d.flags)))
+            facts.append(
+                Fact("end_date", d.value, d.start, d.end, d.text, "end_phrase", list(d.flags))
+            )
         elif _NOT_PROJECT_DATE.search(before) or _EVENT_AFTER.match(after):
             continue
-        elif _START_BEFORE.search(before) or _START_AFTER.match(after) or (
+        elif (
+            _START_BEFORE.search(before)
+            or _START_AFTER.match(after)
+            or (
                 re.search(r"(започна|стартира|започва)\w*\s+(на|от)\s*$", before)
-                and (re.match(r"^[^.]{0,80}(изпълнение|реализация|проект)", after)
-                     or re.search(r"проект|изпълнение", before))):
-            facts.append(Fact("start_date", d.value, d.start, d.end, d.text, "start_phrase", list(d.flags)))
+                and (
+                    re.match(r"^[^.]{0,80}(изпълнение|реализация|проект)", after)
+                    or re.search(r"проект|изпълнение", before)
+                )
+            )
+        ):
+            facts.append(
+                Fact("start_date", d.value, d.start, d.end, d.text, "start_phrase", list(d.flags))
+            )
         elif re.search(r"\bот\s*$", before) and _RUNNING_FROM.match(after):
-            facts.append(Fact("start_date", d.value, d.start, d.end, d.text, "running_since", list(d.flags)))
+            facts.append(
+                Fact("start_date", d.value, d.start, d.end, d.text, "running_since", list(d.flags))
+            )
     return facts
 
 
@@ -259,9 +450,14 @@ def _duration_facts(text: str) -> list[Fact]:
     facts = []
     for d in find_durations(text):
         before = _window_before(text, d.start, 100)
-        if _DURATION_CONTEXT.search(before) and not _NOT_DURATION.search(before) \
-                and not re.match(r"^\s*(след|от\s+датата)", text[d.end: d.end + 20]):
-            facts.append(Fact("duration_months", d.value, d.start, d.end, d.text, "duration_phrase"))
+        if (
+            _DURATION_CONTEXT.search(before)
+            and not _NOT_DURATION.search(before)
+            and not re.match(r"^\s*(след|от\s+датата)", text[d.end : d.end + 20])
+        ):
+            facts.append(
+                Fact("duration_months", d.value, d.start, d.end, d.text, "duration_phrase")
+            )
     return facts
 
 
@@ -272,11 +468,16 @@ _PROJECT_STRONG = re.compile(
     r"[Пп]роект(ът)?\s+(е|възлиза)\s+на\s+(обща\s+)?стойност|стойност(та)?\s+на\s+проекта|обща(та)?\s+стойност\s+на\s+проекта|"
     r"Total\s+(project\s+)?cost|The\s+project\s+[\"“]|the\s+project\s+\"|Номер\s+на\s+проект|ПРОЕКТ\s+[A-ZА-Я„\"]|"
     r"[Пп]родължителност(та)?\s+на\s+проекта|[Сс]рок(ът|а)?\s+(за|на)\s+изпълнение\s+на\s+проекта|"
-    r"The\s+project\s+duration|total\s+budget\s+of\s+the\s+project|Total\s+project\s+cost)")
-_PROJECT_WEAK = re.compile(r"\b([Пп]роект(ът|а)?|[Пп]роектното\s+предложение|Целият\s+проект|[Tt]he\s+project)\b")
-_CALL = re.compile(r"(кандидатстване|кандидатите|допустими\s+кандидати|[Пп]окана|[Cc]all\s+for\s+proposals|eligible|"
-                   r"[Кк]ра[ейн]\w*\s+срок\s+за\s+(подаване|кандидатстване)|проектни\s+предложения|прием\s+на\s+проекти|"
-                   r"План\s+за\s+интегрирано\s+развитие|ПИРО|програмен\s+период|Programme\s+budget|Priority\s+axis)")
+    r"The\s+project\s+duration|total\s+budget\s+of\s+the\s+project|Total\s+project\s+cost)"
+)
+_PROJECT_WEAK = re.compile(
+    r"\b([Пп]роект(ът|а)?|[Пп]роектното\s+предложение|Целият\s+проект|[Tt]he\s+project)\b"
+)
+_CALL = re.compile(
+    r"(кандидатстване|кандидатите|допустими\s+кандидати|[Пп]окана|[Cc]all\s+for\s+proposals|eligible|"
+    r"[Кк]ра[ейн]\w*\s+срок\s+за\s+(подаване|кандидатстване)|проектни\s+предложения|прием\s+на\s+проекти|"
+    r"План\s+за\s+интегрирано\s+развитие|ПИРО|програмен\s+период|Programme\s+budget|Priority\s+axis)"
+)
 
 
 def speaks_of_project(text: str, facts: list[Fact]) -> bool:
@@ -284,20 +485,31 @@ def speaks_of_project(text: str, facts: list[Fact]) -> bool:
     words on a page that is not a call, programme or plan."""
     if any(f.field == "project_code" for f in facts) or _PROJECT_STRONG.search(text):
         return True
-    weak = len(_PROJECT_WEAK.findall(re.sub(r"\d+\s+[Пп]роекта", "", text)))  # "15 проекта" is a count
+    weak = len(
+        _PROJECT_WEAK.findall(re.sub(r"\d+\s+[Пп]роекта", "", text))
+    )  # "15 проекта" is a count
     calls = len(_CALL.findall(text))
     return weak > 0 and calls == 0
 
 
 # --- one record per project ---------------------------------------------------------------------------------------
 
-_NEW_PROJECT = re.compile(r"проект|project|[Вв]торият|[Ее]диният|още\s+един|също\s+спечели|[Пп]ървият", re.I)
+_NEW_PROJECT = re.compile(
+    r"проект|project|[Вв]торият|[Ее]диният|още\s+един|също\s+спечели|[Пп]ървият", re.I
+)
 
 
 def _new_record() -> dict:
     record = {name: None for name in CORE_FIELDS}
-    record.update(currency=None, currency_eu=None, amount_total_bgn=None, amount_total_eur=None, evidence={},
-                  candidates={}, flags=[])
+    record.update(
+        currency=None,
+        currency_eu=None,
+        amount_total_bgn=None,
+        amount_total_eur=None,
+        evidence={},
+        candidates={},
+        flags=[],
+    )
     return record
 
 
@@ -313,10 +525,12 @@ def _set(record: dict, fact: Fact) -> None:
 
 # "Този сайт е създаден в изпълнение на Административен договор № ...": a funding notice names the project that paid
 # for the site or document, not the project the page reports on.
-_FUNDING_NOTICE = re.compile(r"(?<![^\s„\"“(])(Т(ози|ази|ова)\s+(уеб\s*|интернет\s+)?"
-                             r"(сайт|страница|публикация|документ|материал|брошура|видеоклип)\w*|This\s+(website|publication|document))[^.\n]{0,80}?\s"
-                             r"(е|is|was|has\s+been)\s+(създаден|изготвен|разработен|осъществен|публикуван|финансиран|"
-                             r"created|produced|funded)\w*[^\n]*")
+_FUNDING_NOTICE = re.compile(
+    r"(?<![^\s„\"“(])(Т(ози|ази|ова)\s+(уеб\s*|интернет\s+)?"
+    r"(сайт|страница|публикация|документ|материал|брошура|видеоклип)\w*|This\s+(website|publication|document))[^.\n]{0,80}?\s"
+    r"(е|is|was|has\s+been)\s+(създаден|изготвен|разработен|осъществен|публикуван|финансиран|"
+    r"created|produced|funded)\w*[^\n]*"
+)
 
 
 def _funding_notices(text: str) -> list[tuple[int, int]]:
@@ -335,8 +549,12 @@ def group_into_projects(text: str, facts: list[Fact]) -> list[dict]:
     current_in_notice: tuple[int, int] | None = None
     for fact in sorted(facts, key=lambda f: (f.start, f.field != "project_code")):
         notice = next((n for n in notices if n[0] <= fact.start < n[1]), None)
-        if notice is not None and notice != current_in_notice and any(current[f] is not None for f in CORE_FIELDS) \
-                and current["project_code"] is None:
+        if (
+            notice is not None
+            and notice != current_in_notice
+            and any(current[f] is not None for f in CORE_FIELDS)
+            and current["project_code"] is None
+        ):
             records.append(current)
             current = _new_record()
             conflicted = set()
@@ -347,17 +565,25 @@ def group_into_projects(text: str, facts: list[Fact]) -> list[dict]:
             current["candidates"][fact.field].append({"value": fact.value, **fact.evidence()})
             continue
         if held is not None and held != fact.value:
-            between = text[last_end: fact.start]
+            between = text[last_end : fact.start]
             different_code = fact.field == "project_code"
-            derived = fact.rule == "procedure_of_project_code" and current["project_code"] is not None
-            if different_code or (not derived and _NEW_PROJECT.search(between) and fact.field != "procedure_code") \
-                    or (derived and fact.field == "procedure_code" and current["project_code"] != held):
+            derived = (
+                fact.rule == "procedure_of_project_code" and current["project_code"] is not None
+            )
+            if (
+                different_code
+                or (not derived and _NEW_PROJECT.search(between) and fact.field != "procedure_code")
+                or (derived and fact.field == "procedure_code" and current["project_code"] != held)
+            ):
                 records.append(current)
                 current = _new_record()
                 conflicted = set()
             else:
                 first = current["evidence"].pop(fact.field)
-                current["candidates"][fact.field] = [{"value": held, **first}, {"value": fact.value, **fact.evidence()}]
+                current["candidates"][fact.field] = [
+                    {"value": held, **first},
+                    {"value": fact.value, **fact.evidence()},
+                ]
                 current[fact.field] = None
                 if fact.field == "amount_total":
                     current["currency"] = None

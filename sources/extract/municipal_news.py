@@ -8,9 +8,13 @@ from sources.extract.common import new_record, put, put_codes, put_money, put_pl
 from transforms.text_values import find_dates, find_duration
 
 _QUOTED = re.compile(r"[„\"“«]([^„“”\"«»]{10,400})[”“\"»]")
-_BENEFICIARY = re.compile(r"бенефициент(?:а|ът)?\s+((?:Сдружение|Фондация|Община|Читалище|Народно читалище|[А-Я][\w\-]*)"
-                          r"[^,.;]*?(?:[„\"“][^”“\"]+[”“\"])?(?:\s*[–-]\s*гр\.\s*[А-Я][а-я]+)?)(?=,|\s+започна|\s+стартира|\.)")
-_PARTNER = re.compile(r"((?:Община|Сдружение|Фондация)\s+[„\"“]?[А-Я][^,;]{2,80}?)\s*,?\s+като\s+партньор")
+_BENEFICIARY = re.compile(
+    r"бенефициент(?:а|ът)?\s+((?:Сдружение|Фондация|Община|Читалище|Народно читалище|[А-Я][\w\-]*)"
+    r"[^,.;]*?(?:[„\"“][^”“\"]+[”“\"])?(?:\s*[–-]\s*гр\.\s*[А-Я][а-я]+)?)(?=,|\s+започна|\s+стартира|\.)"
+)
+_PARTNER = re.compile(
+    r"((?:Община|Сдружение|Фондация)\s+[„\"“]?[А-Я][^,;]{2,80}?)\s*,?\s+като\s+партньор"
+)
 _PROGRAMME = re.compile(r"((?:Оперативна\s+)?[Пп]рограма\s+[„\"“][^”“\"]+[”“\"])")
 _START = re.compile(r"(започна|стартира|стартираха|начало)", re.I)
 
@@ -40,8 +44,12 @@ def extract(text: str) -> dict:
         put(record, "beneficiary", m.group(1).strip(), span=(m.start(1), m.end(1), m.group(1)))
     partners = [m for m in _PARTNER.finditer(text)]
     if partners:
-        put(record, "partners", [m.group(1).strip() for m in partners],
-            span=(partners[0].start(1), partners[-1].end(1), partners[0].group(1)))
+        put(
+            record,
+            "partners",
+            [m.group(1).strip() for m in partners],
+            span=(partners[0].start(1), partners[-1].end(1), partners[0].group(1)),
+        )
     put_money(record, text)
     if start := _start_date(text):
         put(record, "start_date", start.value.isoformat(), start)

@@ -7,10 +7,26 @@ import re
 from sources.extract.common import new_record, put, put_codes, put_money, put_places
 from transforms.text_values import find_duration, find_month_period, months_between
 
-LABELS = ["Референтен номер", "Водеща организация", "Партньори", "Териториален обхват", "Продължителност",
-          "Цели на проекта", "Основни дейности и очаквани резултати", "Целева група", "Прогнозна стойност на проекта",
-          "Стойност на проекта", "Обща стойност", "Публикации", "Донор", "Бенефициент", "Период"]
-_LABEL_LINE = re.compile(r"(?m)^(?P<label>" + "|".join(re.escape(lab) for lab in LABELS) + r")\s*:?\s*(?P<value>.*)$")
+LABELS = [
+    "Референтен номер",
+    "Водеща организация",
+    "Партньори",
+    "Териториален обхват",
+    "Продължителност",
+    "Цели на проекта",
+    "Основни дейности и очаквани резултати",
+    "Целева група",
+    "Прогнозна стойност на проекта",
+    "Стойност на проекта",
+    "Обща стойност",
+    "Публикации",
+    "Донор",
+    "Бенефициент",
+    "Период",
+]
+_LABEL_LINE = re.compile(
+    r"(?m)^(?P<label>" + "|".join(re.escape(lab) for lab in LABELS) + r")\s*:?\s*(?P<value>.*)$"
+)
 
 
 def _blocks(text: str) -> dict[str, tuple[int, str]]:
@@ -18,7 +34,7 @@ def _blocks(text: str) -> dict[str, tuple[int, str]]:
     blocks = {}
     for i, m in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-        blocks.setdefault(m["label"], (m.start("value"), text[m.start("value"): end].strip()))
+        blocks.setdefault(m["label"], (m.start("value"), text[m.start("value") : end].strip()))
     return blocks
 
 
@@ -43,8 +59,12 @@ def extract(text: str) -> dict:
     if "Партньори" in blocks:
         start, value = blocks["Партньори"]
         first = value.splitlines()[0].strip()
-        put(record, "partners", [p.strip() for p in re.split(r";|,\s*(?=[А-Я„\"])", first) if p.strip()],
-            span=(start, start + len(first), first))
+        put(
+            record,
+            "partners",
+            [p.strip() for p in re.split(r";|,\s*(?=[А-Я„\"])", first) if p.strip()],
+            span=(start, start + len(first), first),
+        )
     if "Териториален обхват" in blocks:
         start, value = blocks["Териториален обхват"]
         put_places(record, value.splitlines()[0])
@@ -52,23 +72,53 @@ def extract(text: str) -> dict:
             if key in record["spans"]:
                 record["spans"][key]["start"] += start
                 record["spans"][key]["end"] += start
-    period_text = (blocks.get("Продължителност") or blocks.get("Период") or (0, ""))
+    period_text = blocks.get("Продължителност") or blocks.get("Период") or (0, "")
     if period := find_month_period(period_text[1]):
-        put(record, "start_date", period.value[0], span=(period_text[0] + period.start, period_text[0] + period.end, period.text))
-        put(record, "end_date", period.value[1], span=(period_text[0] + period.start, period_text[0] + period.end, period.text))
+        put(
+            record,
+            "start_date",
+            period.value[0],
+            span=(period_text[0] + period.start, period_text[0] + period.end, period.text),
+        )
+        put(
+            record,
+            "end_date",
+            period.value[1],
+            span=(period_text[0] + period.start, period_text[0] + period.end, period.text),
+        )
     if duration := find_duration(period_text[1]):
         if duration.value is not None:
-            put(record, "duration_months", duration.value,
-                span=(period_text[0] + duration.start, period_text[0] + duration.end, duration.text))
+            put(
+                record,
+                "duration_months",
+                duration.value,
+                span=(
+                    period_text[0] + duration.start,
+                    period_text[0] + duration.end,
+                    duration.text,
+                ),
+            )
         else:
             record["flags"] += duration.flags
-    if record["start_date"] and record["end_date"] and record["duration_months"] and \
-            months_between(record["start_date"], record["end_date"]) != record["duration_months"]:
+    if (
+        record["start_date"]
+        and record["end_date"]
+        and record["duration_months"]
+        and months_between(record["start_date"], record["end_date"]) != record["duration_months"]
+    ):
         record["flags"].append("period_and_duration_disagree")
-    money = next((blocks[k] for k in ("Прогнозна стойност на проекта", "Стойност на проекта", "Обща стойност")
-                  if k in blocks), None)
+    money = next(
+        (
+            blocks[k]
+            for k in ("Прогнозна стойност на проекта", "Стойност на проекта", "Обща стойност")
+            if k in blocks
+        ),
+        None,
+    )
     if money:
-        put_money(record, "Обща стойност " + re.split(r"\n\s*\n", money[1])[0])  # a wrapped line (PDF) stays one
+        put_money(
+            record, "Обща стойност " + re.split(r"\n\s*\n", money[1])[0]
+        )  # a wrapped line (PDF) stays one
         for key, span in record["spans"].items():
             if key.startswith("amount") or key == "currency":
                 span["start"] += money[0] - len("Обща стойност ")
@@ -81,7 +131,11 @@ def extract(text: str) -> dict:
         first = blocks["Основни дейности и очаквани резултати"][1].splitlines()[0]
         record["activities"] = [a.strip() for a in first.split(";") if a.strip()]
     if "Публикации" in blocks:
-        record["publications"] = [line.strip() for line in blocks["Публикации"][1].splitlines() if line.strip()]
+        record["publications"] = [
+            line.strip() for line in blocks["Публикации"][1].splitlines() if line.strip()
+        ]
     if "Донор" in blocks:
-        record["programme"] = next((line.strip() for line in blocks["Донор"][1].splitlines() if line.strip()), None)
+        record["programme"] = next(
+            (line.strip() for line in blocks["Донор"][1].splitlines() if line.strip()), None
+        )
     return record

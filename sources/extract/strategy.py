@@ -8,22 +8,29 @@ from sources.extract.common import new_record, put
 from transforms.text_values import find_year_periods
 
 # Two-word names: a capitalised second word (Стара Загора) or one of the lower-case ones (Ново село, Долни чифлик).
-_MUNICIPALITY = re.compile(r"[Оо]бщина\s+([А-Я][а-я]+(?: (?:[А-Я][а-я]+|село|чифлик|баня|поле|извор|дъбник))?)\b")
+_MUNICIPALITY = re.compile(
+    r"[Оо]бщина\s+([А-Я][а-я]+(?: (?:[А-Я][а-я]+|село|чифлик|баня|поле|извор|дъбник))?)\b"
+)
 _SECTION = re.compile(r"(?m)^\s*(\d{1,2}(?:\.\d{1,2})*)\.?\s+([А-Я][^\n]{3,120}?)\s*$")
 _BULLET = re.compile(r"(?m)^\s*[•▪\-–]\s+(.+?)\s*$")  # noqa: RUF001
 _DECISION = re.compile(r"Решение\s*№\s*(\d+)\s*(?:/|от)\s*(\d{1,2}\.\d{1,2}\.\d{4})")
 _PROTOCOL = re.compile(r"Протокол\s*№\s*(\d+)\s*(?:/|от)\s*(\d{1,2}\.\d{1,2}\.\d{4})")
 _COUNCIL = re.compile(r"(Общински\s+[Сс]ъвет\s*[-–]?\s*[А-Я][а-я]+)")
-_STAGE = re.compile(r"(Подготвителен\s+етап|Първи\s+етап|Втори\s+етап|Трети\s+етап|Оценка\s+и\s+препланиране|"
-                    r"Финална\s+оценка|Заключителен\s+етап)", re.I)
-_STAGE_PERIOD = re.compile(r"((?:Първото|Второто|Третото|Четвърто(?:то)?)\s+тримесечие\s+на\s+(\d{4})\s*г?\.?|"
-                           r"(\d{4})\s*[-–—]\s*(\d{4})|(?<!\d)(\d{4})(?!\d))")
+_STAGE = re.compile(
+    r"(Подготвителен\s+етап|Първи\s+етап|Втори\s+етап|Трети\s+етап|Оценка\s+и\s+препланиране|"
+    r"Финална\s+оценка|Заключителен\s+етап)",
+    re.I,
+)
+_STAGE_PERIOD = re.compile(
+    r"((?:Първото|Второто|Третото|Четвърто(?:то)?)\s+тримесечие\s+на\s+(\d{4})\s*г?\.?|"
+    r"(\d{4})\s*[-–—]\s*(\d{4})|(?<!\d)(\d{4})(?!\d))"
+)
 
 
 def _bullets_after(text: str, heading: str) -> list[str]:
     """The bullet list under the first occurrence of `heading` that has one (page titles repeat headings)."""
     for m in re.finditer(heading, text):
-        tail = text[m.end():]
+        tail = text[m.end() :]
         nxt = _SECTION.search(tail, 1)
         block = tail[: nxt.start()] if nxt else tail
         bullets = [re.sub(r"\s+", " ", b).rstrip(";.") for b in _BULLET.findall(block)]
@@ -48,17 +55,23 @@ def extract(text: str) -> dict:
     stages_at = re.search(r"Етапи в изпълнението", text)
     stages = []
     if stages_at:
-        tail = text[stages_at.end():]
+        tail = text[stages_at.end() :]
         found = list(_STAGE.finditer(tail))
         for i, s in enumerate(found):
-            window = tail[s.end(): found[i + 1].start() if i + 1 < len(found) else len(tail)][:160]
+            window = tail[s.end() : found[i + 1].start() if i + 1 < len(found) else len(tail)][:160]
             window = re.split(r"Решение|[Пп]риета|Настоящата", window)[0]
             p = _STAGE_PERIOD.search(window)
-            if p is None:  # the period may stand just before the stage's name (table cells read in order)
-                before = tail[found[i - 1].end() if i else 0: s.start()]
+            if (
+                p is None
+            ):  # the period may stand just before the stage's name (table cells read in order)
+                before = tail[found[i - 1].end() if i else 0 : s.start()]
                 p = next(iter(reversed(list(_STAGE_PERIOD.finditer(before[-40:])))), None)
-            stage = {"name": re.sub(r"\s+", " ", s.group(1)).capitalize(), "period_start": None, "period_end": None,
-                     "period_text": None}
+            stage = {
+                "name": re.sub(r"\s+", " ", s.group(1)).capitalize(),
+                "period_start": None,
+                "period_end": None,
+                "period_text": None,
+            }
             if p:
                 stage["period_text"] = re.sub(r"\s+", " ", p.group(1))
                 if p.group(2):
@@ -78,8 +91,14 @@ def extract(text: str) -> dict:
     if m := _COUNCIL.search(text):
         decision["council"] = re.sub(r"\s+", " ", m.group(1))
     record["decision"] = decision or None
-    record["title"] = next((line.strip() for line in text.splitlines()
-                            if re.match(r"\s*(Общинска\s+)?[Сс]тратегия\b", line) and len(line) < 200), None)
+    record["title"] = next(
+        (
+            line.strip()
+            for line in text.splitlines()
+            if re.match(r"\s*(Общинска\s+)?[Сс]тратегия\b", line) and len(line) < 200
+        ),
+        None,
+    )
     return record
 
 
