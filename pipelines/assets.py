@@ -15,7 +15,7 @@ import dagster as dg
 import pandas as pd
 
 from pipelines.isun_batches import StagedIsunTables, is_contract_page, stage_isun_tables
-from pipelines.isun_bulk_assets import BULK_TABLE_ASSETS, StagedBulk, append_quarantine
+from pipelines.isun_bulk_assets import StagedBulk, append_quarantine
 from pipelines.resources import IsunPageSource, Settings
 from quality.staged import validate_staged
 from sources.raw_archive import RawResponse, inputs_fingerprint
@@ -36,17 +36,8 @@ from warehouse.metadata import (
     PROJECTS,
     QUARANTINE,
     RAW_RESPONSES,
-)
-from warehouse.metadata_documents import (
-    DOCUMENT_PLACES,
-    EVENTS,
-    LINKED_PROJECTS,
-    NEWS_MENTIONS,
-    NGO_PROJECTS,
-    PROJECT_CONFLICTS,
-    PROJECT_SOURCES,
-    STRATEGIES,
-    STRATEGY_MEASURES,
+    parent_assets,
+    tables_by_asset,
 )
 from warehouse.metadata_reference import PLACES, PROGRAMMES
 from warehouse.release import build_release, listed_contracts
@@ -283,45 +274,16 @@ def core_isun__project_places(
     )
 
 
-# Every published table besides projects and activities, by the asset that builds it.
+# Every table in the warehouse (besides the archive's manifest), by the asset that builds
+# it, and the tables each table's foreign keys point at: all from the registry.
+TABLE_ASSETS = tables_by_asset()
 OTHER_TABLE_ASSETS = {
-    "core_reference__programmes": PROGRAMMES,
-    "core_reference__places": PLACES,
-    "core_documents__places": DOCUMENT_PLACES,
-    "core_bgfunds__organisations": ORGANISATIONS,
-    "core_isun__project_organisations": PROJECT_ORGANISATIONS,
-    "core_isun__project_places": PROJECT_PLACES,
-    "core_isun__project_indicators": PROJECT_INDICATORS,
-    "core_isun__project_procurements": PROJECT_PROCUREMENTS,
-    "core_isun__project_financial_corrections": PROJECT_FINANCIAL_CORRECTIONS,
-    "core_news__mentions": NEWS_MENTIONS,
-    "core_ngo__projects": NGO_PROJECTS,
-    "core_events__events": EVENTS,
-    "core_strategies__strategies": STRATEGIES,
-    "core_strategies__measures": STRATEGY_MEASURES,
-    "core_bgfunds__linked_projects": LINKED_PROJECTS,
-    "core_bgfunds__project_sources": PROJECT_SOURCES,
-    "core_bgfunds__project_conflicts": PROJECT_CONFLICTS,
-    **BULK_TABLE_ASSETS,
+    name: table
+    for name, table in TABLE_ASSETS.items()
+    if name not in ("core_isun__projects", "core_isun__activities", "core_isun__quarantine")
 }
-# Every table in the warehouse (besides the archive's manifest), by the asset that builds it.
-TABLE_ASSETS = {
-    "core_isun__projects": PROJECTS,
-    "core_isun__activities": ACTIVITIES,
-    "core_isun__quarantine": QUARANTINE,
-    **OTHER_TABLE_ASSETS,
-}
-# Columns whose values must point at a row of another table (checked over the whole table,
-# not only the first rows Frictionless reads). project_organisations -> organisations is not
-# here: organisations are derived from project_organisations, whose blocking check gates them.
 PARENTS = {
-    "core_isun__activities": {"project_code": "core_isun__projects"},
-    "core_isun__project_places": {"project_code": "core_isun__projects"},
-    "core_isun__project_organisations": {"project_code": "core_isun__projects"},
-    "core_isun__project_indicators": {"project_code": "core_isun__projects"},
-    "core_isun__project_procurements": {"project_code": "core_isun__projects"},
-    "core_isun__project_financial_corrections": {"project_code": "core_isun__projects"},
-    "core_isun__api_places": {"proposal_code": "core_isun__api_projects"},
+    name: parent_assets(table) for name, table in TABLE_ASSETS.items() if parent_assets(table)
 }
 
 

@@ -341,12 +341,3 @@ core_isun__api_programmes = _table_asset(
 core_isun__export_projects = _table_asset(
     "core_isun__export_projects", "export", ISUN_EXPORT_PROJECTS.en
 )
-
-BULK_TABLE_ASSETS = {
-    "core_isun__api_projects": ISUN_API_PROJECTS,
-    "core_isun__api_places": ISUN_API_PLACES,
-    "core_isun__api_contracts": ISUN_API_CONTRACTS,
-    "core_isun__entities": ISUN_ENTITIES,
-    "core_isun__api_programmes": ISUN_API_PROGRAMMES,
-    "core_isun__export_projects": ISUN_EXPORT_PROJECTS,
-}

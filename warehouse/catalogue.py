@@ -8,7 +8,7 @@ import json
 from html import escape
 from pathlib import Path
 
-from warehouse.metadata import FOREIGN_KEYS, Table
+from warehouse.metadata import Table
 
 PACKAGE_NAME = "bgfunds-isun"
 TITLE_BG = "Проекти, финансирани от ЕС в България (ИСУН 2020)"
@@ -57,10 +57,13 @@ def table_schema(table: Table) -> dict:
     schema: dict = {"fields": fields, "missingValues": [""]}
     if table.primary_key:
         schema["primaryKey"] = list(table.primary_key)
-    if table.name in FOREIGN_KEYS:
+    if table.foreign_keys:
         schema["foreignKeys"] = [
-            {"fields": [f], "reference": {"resource": res, "fields": [rf]}}
-            for f, res, rf in FOREIGN_KEYS[table.name]
+            {
+                "fields": [fk.column],
+                "reference": {"resource": fk.parent, "fields": [fk.parent_column]},
+            }
+            for fk in table.foreign_keys
         ]
     return schema
 

@@ -1,8 +1,11 @@
-"""The single source of truth for every published table and field.
+"""The single source of truth for every published table and field: the table registry.
 
-From these definitions come the DuckDB DDL, the column order of the Parquet and CSV
-files, and the quality suites. Each field has a DuckDB type, a unit where it has one,
-and a description in Bulgarian and English.
+Each table declares its fields (DuckDB type, unit, description in Bulgarian and
+English), its primary key, its foreign keys and the Dagster asset that produces it.
+From these come the DuckDB DDL, the column order of the Parquet and CSV files, the
+Data Package, the dictionary, the quality suites and checks, the warehouse's inputs
+and the release. `TABLES` lists every table the warehouse holds (defined here and in
+`metadata_documents`, `metadata_isun_bulk` and `metadata_reference`).
 """
 
 from __future__ import annotations
@@ -21,12 +24,27 @@ class Field:
 
 
 @dataclass(frozen=True)
+class ForeignKey:
+    """`column` points at `parent_column` of table `parent`.
+
+    `checked=False` where the parent is derived from this very table (organisations from
+    project_organisations), so the row-level check would only restate the derivation."""
+
+    column: str
+    parent: str
+    parent_column: str
+    checked: bool = True
+
+
+@dataclass(frozen=True)
 class Table:
     name: str
     en: str
     bg: str
     primary_key: tuple[str, ...]
     fields: tuple[Field, ...]
+    asset: str | None = None  # the Dagster asset that produces it; None: not in the warehouse build
+    foreign_keys: tuple[ForeignKey, ...] = ()
 
     @property
     def columns(self) -> list[str]:
@@ -257,6 +275,7 @@ PROJECTS = Table(
         ),
         *PROVENANCE,
     ),
+    asset="core_isun__projects",
 )
 
 ACTIVITIES = Table(
@@ -332,6 +351,8 @@ ACTIVITIES = Table(
         ),
         *PROVENANCE,
     ),
+    asset="core_isun__activities",
+    foreign_keys=(ForeignKey("project_code", "projects", "project_code"),),
 )
 
 QUARANTINE = Table(
@@ -372,6 +393,7 @@ QUARANTINE = Table(
             "SHA-256 на архивираната страница",
         ),
     ),
+    asset="core_isun__quarantine",
 )
 
 PROJECT_ORGANISATIONS = Table(
@@ -434,6 +456,11 @@ PROJECT_ORGANISATIONS = Table(
         ),
         *PROVENANCE,
     ),
+    asset="core_isun__project_organisations",
+    foreign_keys=(
+        ForeignKey("project_code", "projects", "project_code"),
+        ForeignKey("organisation_id", "organisations", "organisation_id", checked=False),
+    ),
 )
 
 ORGANISATIONS = Table(
@@ -476,6 +503,7 @@ ORGANISATIONS = Table(
         Field("projects", "INTEGER", "Contracts it takes part in", "Брой договори", nullable=False),
         Field("roles", "VARCHAR", "Roles it has had, ';'-separated", "Роли"),
     ),
+    asset="core_bgfunds__organisations",
 )
 
 PROJECT_PLACES = Table(
@@ -526,6 +554,8 @@ PROJECT_PLACES = Table(
         ),
         *PROVENANCE,
     ),
+    asset="core_isun__project_places",
+    foreign_keys=(ForeignKey("project_code", "projects", "project_code"),),
 )
 
 PROJECT_INDICATORS = Table(
@@ -567,6 +597,8 @@ PROJECT_INDICATORS = Table(
         ),
         *PROVENANCE,
     ),
+    asset="core_isun__project_indicators",
+    foreign_keys=(ForeignKey("project_code", "projects", "project_code"),),
 )
 
 PROJECT_PROCUREMENTS = Table(
@@ -619,6 +651,8 @@ PROJECT_PROCUREMENTS = Table(
         ),
         *PROVENANCE,
     ),
+    asset="core_isun__project_procurements",
+    foreign_keys=(ForeignKey("project_code", "projects", "project_code"),),
 )
 
 PROJECT_FINANCIAL_CORRECTIONS = Table(
@@ -672,6 +706,8 @@ PROJECT_FINANCIAL_CORRECTIONS = Table(
         ),
         *PROVENANCE,
     ),
+    asset="core_isun__project_financial_corrections",
+    foreign_keys=(ForeignKey("project_code", "projects", "project_code"),),
 )
 
 RAW_RESPONSES = Table(
@@ -780,18 +816,6 @@ PUBLISHED_TABLES: dict[str, Table] = {
     )
 }
 HISTORY_TABLES: dict[str, Table] = {t.name: t for t in (HISTORY_PROJECTS, HISTORY_ACTIVITIES)}
-# Foreign keys, for the Data Package and the integrity checks.
-FOREIGN_KEYS = {
-    "activities": [("project_code", "projects", "project_code")],
-    "project_places": [("project_code", "projects", "project_code")],
-    "project_indicators": [("project_code", "projects", "project_code")],
-    "project_procurements": [("project_code", "projects", "project_code")],
-    "project_financial_corrections": [("project_code", "projects", "project_code")],
-    "project_organisations": [
-        ("project_code", "projects", "project_code"),
-        ("organisation_id", "organisations", "organisation_id"),
-    ],
-}
 
 
 def create_table_sql(table: Table) -> str:
@@ -800,3 +824,28 @@ def create_table_sql(table: Table) -> str:
     )
     pk = f",\n  PRIMARY KEY ({', '.join(table.primary_key)})" if table.primary_key else ""
     return f"CREATE TABLE {table.name} (\n  {cols}{pk}\n)"
+
+
+# The registry: every table the build produces, wherever it is defined. The other
+# metadata modules import `Field` and `Table` from here, so they are read after them.
+from warehouse.metadata_documents import DOCUMENT_TABLES  # noqa: E402
+from warehouse.metadata_isun_bulk import BULK_TABLES  # noqa: E402
+from warehouse.metadata_reference import REFERENCE_TABLES  # noqa: E402
+
+TABLES: dict[str, Table] = {
+    **PUBLISHED_TABLES,
+    **BULK_TABLES,
+    **DOCUMENT_TABLES,
+    **REFERENCE_TABLES,
+}
+
+
+def tables_by_asset(tables: dict[str, Table] | None = None) -> dict[str, Table]:
+    """Each table by the Dagster asset that produces it."""
+    return {t.asset: t for t in (tables or TABLES).values() if t.asset}
+
+
+def parent_assets(table: Table, tables: dict[str, Table] | None = None) -> dict[str, str]:
+    """Column -> the asset of the table its checked foreign key points at."""
+    tables = tables or TABLES
+    return {fk.column: tables[fk.parent].asset for fk in table.foreign_keys if fk.checked}

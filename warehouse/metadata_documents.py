@@ -106,6 +106,7 @@ NEWS_MENTIONS = Table(
     "Проекти, обявени в новини на общини (по един ред за всеки проект).",
     ("record_id", "project_ordinal"),
     (RECORD_ID, PROJECT_ORDINAL, *_COMMON[1:], *PROVENANCE),
+    asset="core_news__mentions",
 )
 NGO_PROJECTS = Table(
     "ngo_projects",
@@ -113,6 +114,7 @@ NGO_PROJECTS = Table(
     "Проекти, описани на страници на НПО (по един ред за всеки проект).",
     ("record_id", "project_ordinal"),
     (RECORD_ID, PROJECT_ORDINAL, *_COMMON[1:], *PROVENANCE),
+    asset="core_ngo__projects",
 )
 EVENTS = Table(
     "events",
@@ -128,6 +130,7 @@ EVENTS = Table(
         Field("email", "VARCHAR", "Contact e-mail", "Електронна поща"),
         *PROVENANCE,
     ),
+    asset="core_events__events",
 )
 STRATEGIES = Table(
     "strategies",
@@ -149,6 +152,7 @@ STRATEGIES = Table(
         Field("flags", "VARCHAR", "Doubts, ';'-separated", "Бележки"),
         *PROVENANCE,
     ),
+    asset="core_strategies__strategies",
 )
 STRATEGY_MEASURES = Table(
     "strategy_measures",
@@ -173,6 +177,7 @@ STRATEGY_MEASURES = Table(
         Field("period_text", "VARCHAR", "Stage period as written", "Период, както е изписан"),
         *PROVENANCE,
     ),
+    asset="core_strategies__measures",
 )
 
 LINKED_PROJECTS = Table(
@@ -236,6 +241,7 @@ LINKED_PROJECTS = Table(
             nullable=False,
         ),
     ),
+    asset="core_bgfunds__linked_projects",
 )
 PROJECT_SOURCES = Table(
     "project_sources",
@@ -259,6 +265,7 @@ PROJECT_SOURCES = Table(
         ),
         Field("match_score", "DOUBLE", "Match score 0–100", "Оценка на съвпадението"),
     ),
+    asset="core_bgfunds__project_sources",
 )
 PROJECT_CONFLICTS = Table(
     "project_conflicts",
@@ -274,6 +281,7 @@ PROJECT_CONFLICTS = Table(
             "max_difference", "DOUBLE", "Largest difference between amounts", "Най-голяма разлика"
         ),
     ),
+    asset="core_bgfunds__project_conflicts",
 )
 
 DOCUMENT_PLACES = Table(
@@ -302,6 +310,7 @@ DOCUMENT_PLACES = Table(
         Field("text", "VARCHAR", "As written in the document", "Както е написано", nullable=False),
         *PROVENANCE,
     ),
+    asset="core_documents__places",
 )
 
 DOCUMENT_TABLES = {

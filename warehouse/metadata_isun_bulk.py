@@ -8,7 +8,7 @@ dictionary and the quality suites come from here in the same way. Rows are built
 
 from __future__ import annotations
 
-from warehouse.metadata import PROVENANCE, Field, Table
+from warehouse.metadata import PROVENANCE, Field, ForeignKey, Table
 
 
 def _amounts(stem: str, en: str, bg: str) -> tuple[Field, ...]:
@@ -176,6 +176,7 @@ ISUN_API_PROJECTS = Table(
         ),
         *PROVENANCE,
     ),
+    asset="core_isun__api_projects",
 )
 
 ISUN_API_PLACES = Table(
@@ -211,6 +212,8 @@ ISUN_API_PLACES = Table(
         Field("text", "VARCHAR", "As published", "Както е публикувано", nullable=False),
         *PROVENANCE,
     ),
+    asset="core_isun__api_places",
+    foreign_keys=(ForeignKey("proposal_code", "isun_api_projects", "proposal_code"),),
 )
 
 ISUN_API_CONTRACTS = Table(
@@ -265,6 +268,7 @@ ISUN_API_CONTRACTS = Table(
         ),
         *PROVENANCE,
     ),
+    asset="core_isun__api_contracts",
 )
 
 ISUN_ENTITIES = Table(
@@ -294,6 +298,7 @@ ISUN_ENTITIES = Table(
         ),
         *PROVENANCE,
     ),
+    asset="core_isun__entities",
 )
 
 ISUN_API_PROGRAMMES = Table(
@@ -340,6 +345,7 @@ ISUN_API_PROGRAMMES = Table(
         ),
         Field("content_sha256", "VARCHAR", "SHA-256 of the archived answer", "SHA-256"),
     ),
+    asset="core_isun__api_programmes",
 )
 
 ISUN_EXPORT_PROJECTS = Table(
@@ -384,6 +390,7 @@ ISUN_EXPORT_PROJECTS = Table(
         Field("row_no", "INTEGER", "Row number in the sheet", "Ред в таблицата", nullable=False),
         *PROVENANCE,
     ),
+    asset="core_isun__export_projects",
 )
 
 BULK_TABLES: dict[str, Table] = {

@@ -52,6 +52,7 @@ PROGRAMMES = Table(
         ),
         Field("source", "VARCHAR", "Where the code was seen", "Къде е видян кодът"),
     ),
+    asset="core_reference__programmes",
 )
 
 PLACES = Table(
@@ -91,6 +92,7 @@ PLACES = Table(
         ),
         Field("centre_ekatte", "VARCHAR", "EKATTE code of that centre", "ЕКАТТЕ на центъра"),
     ),
+    asset="core_reference__places",
 )
 
 REFERENCE_TABLES = {t.name: t for t in (PROGRAMMES, PLACES)}
