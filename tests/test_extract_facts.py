@@ -106,15 +106,17 @@ def test_range_with_a_missing_dot_and_a_labelled_share():
     assert (r["amount_total"], r["amount_eu"]) == (1172008.85, 996207.51)
 
 
-def test_a_stated_procedure_against_the_one_read_off_the_contract_code_stays_null_with_both_listed():
+def test_a_stated_procedure_wins_over_the_one_read_off_the_contract_code_which_stays_listed():
     # "... договор ... № BG16RFOP001-1.008-0002-C01 ... в рамките на процедура “...”, BG16RFOP001-1.001-039":
-    # one of the two is a misprint, and which one the text does not say: never a guess.
+    # the text states the procedure (ОПРР's own number for the integrated urban plans); the
+    # contract code only implies ИСУН's. The stated one is the value, the implied one a
+    # listed candidate, and the record says so.
     [r] = extract_projects(page("106"))
-    assert r["project_code"] == "BG16RFOP001-1.008-0002-C01" and r["procedure_code"] is None
-    assert sorted(c["value"] for c in r["candidates"]["procedure_code"]) == [
-        "BG16RFOP001-1.001-039",
-        "BG16RFOP001-1.008",
-    ]
+    assert r["project_code"] == "BG16RFOP001-1.008-0002-C01"
+    assert r["procedure_code"] == "BG16RFOP001-1.001-039"
+    assert r["evidence"]["procedure_code"]["rule"] == "procedure_after_word"
+    assert [c["value"] for c in r["candidates"]["procedure_code"]] == ["BG16RFOP001-1.008"]
+    assert "procedure_code_stated_over_derived" in r["flags"]
     # the same contract reported without a stated procedure keeps the code's own procedure
     [other] = extract_projects(page("105"))
     assert (other["project_code"], other["procedure_code"]) == (
@@ -185,3 +187,11 @@ def test_a_page_with_two_projects_gives_two_table_rows_and_two_linking_claims():
     assert "project_2_of:2" in news["flags"].iloc[1]
     claims = claims_from_extracted([record])
     assert list(claims["amount_total_bgn"]) == [914514.0, 521401.0]
+
+
+def test_the_value_of_several_projects_together_is_not_a_projects_total():
+    # "По Оперативна програма ... има проекти на обща приблизителна стойност ... 1 638 566,19 лв."
+    # (a mayor's yearly report, held-out page 061): a sum over projects, not one project's total.
+    text = page("061")
+    assert "проекти на обща приблизителна стойност на този етап 1 638 566,19 лв." in text
+    assert all(r["amount_total"] is None for r in extract_projects(text))

@@ -4,7 +4,7 @@ Each table declares its fields (DuckDB type, unit, description in Bulgarian and
 English), its primary key, its foreign keys and the Dagster asset that produces it.
 From these come the DuckDB DDL, the column order of the Parquet and CSV files, the
 Data Package, the dictionary, the quality suites and checks, the warehouse's inputs
-and the release. `TABLES` lists every table the warehouse holds (defined here and in
+and the release. `registry()` gives every table the warehouse holds (defined here and in
 `metadata_documents`, `metadata_isun_bulk` and `metadata_reference`).
 """
 
@@ -826,26 +826,24 @@ def create_table_sql(table: Table) -> str:
     return f"CREATE TABLE {table.name} (\n  {cols}{pk}\n)"
 
 
-# The registry: every table the build produces, wherever it is defined. The other
-# metadata modules import `Field` and `Table` from here, so they are read after them.
-from warehouse.metadata_documents import DOCUMENT_TABLES  # noqa: E402
-from warehouse.metadata_isun_bulk import BULK_TABLES  # noqa: E402
-from warehouse.metadata_reference import REFERENCE_TABLES  # noqa: E402
+def registry() -> dict[str, Table]:
+    """Every table the build produces, by name, wherever it is defined.
 
-TABLES: dict[str, Table] = {
-    **PUBLISHED_TABLES,
-    **BULK_TABLES,
-    **DOCUMENT_TABLES,
-    **REFERENCE_TABLES,
-}
+    A function, not a constant: the other metadata modules import `Field` and `Table`
+    from here, so they can only be read once this module is."""
+    from warehouse.metadata_documents import DOCUMENT_TABLES
+    from warehouse.metadata_isun_bulk import BULK_TABLES
+    from warehouse.metadata_reference import REFERENCE_TABLES
+
+    return {**PUBLISHED_TABLES, **BULK_TABLES, **DOCUMENT_TABLES, **REFERENCE_TABLES}
 
 
 def tables_by_asset(tables: dict[str, Table] | None = None) -> dict[str, Table]:
     """Each table by the Dagster asset that produces it."""
-    return {t.asset: t for t in (tables or TABLES).values() if t.asset}
+    return {t.asset: t for t in (tables or registry()).values() if t.asset}
 
 
 def parent_assets(table: Table, tables: dict[str, Table] | None = None) -> dict[str, str]:
     """Column -> the asset of the table its checked foreign key points at."""
-    tables = tables or TABLES
+    tables = tables or registry()
     return {fk.column: tables[fk.parent].asset for fk in table.foreign_keys if fk.checked}

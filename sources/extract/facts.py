@@ -208,7 +208,9 @@ _NOT_PROJECT_MONEY = re.compile(
     r"(средствата|безвъзмездната|наличния)|"
     r"заделени|разпредели|транш|приоритетна ос|Priority axis|Programme budget|Budget:|максималн|минималн|"
     r"the total amount|total budget \(|call\b|допълнителен трансфер|годишен бюджет|ще получи|получава|"
-    r"усвоени|[Оо]бщо\s+\d|\d+\s+проект\w*\s+на|за ремонтите|Поръчката|обществена поръчка)",
+    r"усвоени|[Оо]бщо\s+\d|\d+\s+проект\w*\s+на|за ремонтите|Поръчката|обществена поръчка|"
+    # "проекти на обща стойност ...": the sum of several projects, not one project's total
+    r"\bпроекти(те)?\s+(на|с|за)\s+(обща\s+)?(приблизителна\s+)?стойност|\bprojects\s+(worth|with\s+a\s+total))",
     re.I,
 )
 _NOT_PROJECT_MONEY_AFTER = re.compile(
@@ -537,6 +539,33 @@ def _funding_notices(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _FUNDING_NOTICE.finditer(text)]
 
 
+def _stated_procedure_wins(current: dict, fact: Fact) -> bool:
+    """Settle a procedure stated after the word against the one read off the contract code.
+
+    "в рамките на процедура ..., BG16RFOP001-1.001-039" states the procedure; the one read off
+    the contract code (BG16RFOP001-1.008-0002-C01) is an inference. The stated one is kept,
+    the other listed as a candidate and the record flagged, so a reader sees both. Returns
+    False where the two facts are not that pair (an ordinary conflict)."""
+    held = current["procedure_code"]
+    if fact.field != "procedure_code" or held is None or held == fact.value:
+        return False
+    rules = {current["evidence"]["procedure_code"]["rule"], fact.rule}
+    if rules != {"procedure_of_project_code", "procedure_after_word"}:
+        return False
+    if fact.rule == "procedure_after_word":
+        derived = {"value": held, **current["evidence"]["procedure_code"]}
+        current["procedure_code"] = fact.value
+        current["evidence"]["procedure_code"] = fact.evidence()
+    else:
+        derived = {"value": fact.value, **fact.evidence()}
+    listed = current["candidates"].setdefault("procedure_code", [])
+    if all(c["value"] != derived["value"] for c in listed):
+        listed.append(derived)
+    if "procedure_code_stated_over_derived" not in current["flags"]:
+        current["flags"].append("procedure_code_stated_over_derived")
+    return True
+
+
 def group_into_projects(text: str, facts: list[Fact]) -> list[dict]:
     """Walk the facts in text order; a second, different value for a field opens a new project where project words
     stand between the two (else the field is in conflict: null, both candidates listed). The facts of a funding
@@ -563,6 +592,9 @@ def group_into_projects(text: str, facts: list[Fact]) -> list[dict]:
         held = current[fact.field]
         if fact.field in conflicted:
             current["candidates"][fact.field].append({"value": fact.value, **fact.evidence()})
+            continue
+        if _stated_procedure_wins(current, fact):
+            last_end = max(last_end, fact.end)
             continue
         if held is not None and held != fact.value:
             between = text[last_end : fact.start]
