@@ -195,3 +195,62 @@ def test_the_value_of_several_projects_together_is_not_a_projects_total():
     text = page("061")
     assert "проекти на обща приблизителна стойност на този етап 1 638 566,19 лв." in text
     assert all(r["amount_total"] is None for r in extract_projects(text))
+
+
+# Failure classes first seen on the blind `unseen` split (pages 123-174); these pages are no
+# longer blind for the rules below.
+
+
+def test_a_recovery_plan_contract_named_twice_is_one_project_with_its_facts():
+    # "Договор № BG-RRP-1.007-0020-C01 ... Срок за изпълнение на Инвестицията: 35 месеца,
+    # 04.12.2023 – 31.05.2026 г." (the code appears with and without its -C01)
+    [r] = extract_projects(page("124"))
+    assert (r["project_code"], r["procedure_code"]) == ("BG-RRP-1.007-0020-C01", "BG-RRP-1.007")
+    assert (r["amount_total"], r["currency"], r["duration_months"]) == (4953016.32, "BGN", 35)
+    assert (r["start_date"], r["end_date"]) == ("2023-12-04", "2026-05-31")
+
+
+def test_a_misprinted_programme_code_joins_the_project_it_misprints():
+    # "BG05M0OP001-2.018-0014 / 9" beside "BG05M9OP001 -2.018-0014-С01"; English amounts with
+    # the currency first and a comma after them: "becomes BGN 966,399.46, of which BGN
+    # 821,439.54 is European co-financing"
+    [r] = extract_projects(page("145"))
+    assert (r["project_code"], r["procedure_code"]) == (
+        "BG05M9OP001-2.018-0014-C01",
+        "BG05M9OP001-2.018",
+    )
+    assert "project_code_misprint" in r["flags"]
+    assert (r["amount_total"], r["amount_eu"], r["currency"]) == (966399.46, 821439.54, "BGN")
+
+
+def test_a_partners_eu_share_is_not_the_projects():
+    # "Бюджетът на Министерството на туризма е 176 471 евро, от които 150 000 евро от ЕФРР"
+    [r] = extract_projects(page("167"))
+    assert (r["amount_total"], r["currency"], r["amount_eu"]) == (352942.0, "EUR", None)
+
+
+def test_an_extensions_period_gives_the_new_end_only():
+    # "удължаване срока на договора ..., считано от 01.02.2026 г. до 30.09.2026 г."
+    [r] = extract_projects(page("142"))
+    assert (r["start_date"], r["end_date"]) == (None, "2026-09-30")
+    assert r["evidence"]["end_date"]["rule"] == "extended_end"
+
+
+def test_a_draft_call_page_names_no_project():
+    assert "Draft calls" in page("165")
+    assert extract_projects(page("165")) == []
+
+
+def test_until_the_end_of_a_year_is_that_years_last_day():
+    # "Продължителността на проекта е до края на 2019 г."
+    [r] = extract_projects(page("168"))
+    assert r["end_date"] == "2019-12-31"
+    assert r["evidence"]["end_date"]["rule"] == "until_end_of_year"
+
+
+def test_eu_share_phrases_of_which_are_european():
+    # "като 27 858 лева от тях са европейско финансиране"; ", а стойността 19 558,00 лв."
+    [r] = extract_projects(page("143"))
+    assert (r["amount_total"], r["amount_eu"]) == (30953.0, 27858.0)
+    [r] = extract_projects(page("132"))
+    assert (r["amount_total"], r["duration_months"]) == (19558.0, 24)

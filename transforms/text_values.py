@@ -53,7 +53,7 @@ YEAR_PERIOD_RE = re.compile(
 )
 DURATION_RE = re.compile(r"(?<!\d)(?P<n>\d{1,3})\s*(?:-?\s*)(?:месеца|месец|мес\.)", re.I)
 CODE_RE = re.compile(
-    r"[BВ][GГ]\s?\d{2,3}[A-ZА-Я0-9]{2,8}\s?[-–—]?\s?\d{1,2}(?:\.\d{1,3}){1,2}"
+    r"[BВ][GГ](?:\s?\d{2,3}[A-ZА-Я0-9]{2,8}|-RRP)\s?[-–—]?\s?\d{1,2}(?:\.\d{1,3}){1,2}"
     r"(?:\s?[-–—]\s?\d{3,5}(?:\s?[-–—]?\s?[CС]\d{2,4})?)?"
 )
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -210,7 +210,7 @@ def find_time(text: str) -> Found | None:
 _WIDE_NUMBER = (
     r"\d{1,3}(?:[ \u00a0]\d{3})+,[ \u00a0]\d{2}(?!\d)"  # 1 051 605, 90 (stray space)
     r"|\d{1,3}[ \u00a0]\d{6}(?!\d)(?![ \u00a0]\d)"  # 3 977489 (irregular grouping)
-    r"|\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?(?![\d,])"  # 88,410.50
+    r"|\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?(?!\d|,\d)"  # 88,410.50 (a comma and a space after it end a clause)
     r"|\d{1,3}(?:[ \u00a0.\n]\d{3})+(?:[.,]\d{1,2})?"
     r"|\d+(?:[.,]\d{1,2})?"
 )

@@ -191,12 +191,16 @@ _RANGE_AFTER = re.compile(r"^\s*(и|до|to|and|[-–—])\s*(\d|BGN|EUR|€)", 
 _EU_BEFORE = re.compile(
     r"(ЕФРР|ЕСФ|ЕЗФРСР|[Кк]охезионния фонд|Европейския фонд за регионално развитие|"
     r"Европейския социален фонд|Европейския земеделски фонд\w*|Европейския съюз|\bЕС\b|EU budget|"
-    r"EU contributes|EU contribution|ERDF contribution)(?:\s*(?:на ЕС|е|са|възлиза на|в размер на|[–:-]))*\s*$"
+    r"EU contributes|EU contribution|ERDF contribution|"
+    r"European\s+[Ff]und\s+for\s+Regional\s+Development|European\s+Regional\s+Development\s+Fund)"
+    r"(?:\s*(?:на ЕС|е|са|възлиза на|в размер на|is|amounts\s+to|[–:-]))*\s*$"
 )
 _EU_AFTER = re.compile(
-    r"^\W{0,3}(?:лв\.?\s*)?(?:е\s+)?(?:финансиране\s+)?(?:/?предоставени\s+)?(?:от\s+|по линия на\s+)?"
+    r"^\W{0,3}(?:лв\.?\s*)?(?:от\s+тях\s+)?(?:е\s+|са\s+|is\s+)?(?:финансиране\s+)?(?:/?предоставени\s+)?"
+    r"(?:от\s+|по линия на\s+)?"
     r"(ЕФРР|ЕСФ|ЕЗФРСР|[Кк]охезионния фонд|Европейския фонд за регионално развитие|"
-    r"Европейския социален фонд|Европейския съюз|ЕС\b|европейско\b|европейско финансиране|EU\b)",
+    r"Европейския социален фонд|Европейския съюз|ЕС\b|европейско\b|европейско финансиране|EU\b|"
+    r"European\s+(?:co-?financing|funding|contribution|Union))",
     re.I,
 )
 _NOT_PROJECT_MONEY = re.compile(
@@ -227,7 +231,8 @@ _TOTAL_STRONG = re.compile(
     re.I,
 )
 _TOTAL_WEAK = re.compile(
-    r"(на\s+(обща\s+)?стойност|^\s*Стойност|\bСтойност\s+|възлиза\s+на|е\s+в\s+размер\s+на)[^.\d]{0,20}$"
+    r"(на\s+(обща\s+)?стойност|^\s*Стойност|\bСтойност\s+|възлиза\s+на|е\s+в\s+размер\s+на|"
+    r"[,\s](а|и)\s+стойността(\s+му)?(\s+е)?\s*)[^.\d]{0,20}$"
 )
 # "Средствата - 653 544 лева ...", "Средствата по проекта са ...": the sentence opens with the project's money and the
 # amount follows at once (a share - ЕС, БФП, own funds - is set aside before this rule is asked).
@@ -257,7 +262,9 @@ def _money_facts(text: str) -> list[Fact]:
             continue
         value = float(round_cents(amount))
         if _EU_AFTER.match(after) or _EU_BEFORE.search(before):
-            if not re.search(r"(над|over|above)\s*$", near):
+            if not re.search(r"(над|over|above)\s*$", near) and not _OTHERS_BUDGET.search(
+                _sentence_before(text, m.start)
+            ):
                 facts.append(
                     Fact(
                         "amount_eu",
@@ -271,9 +278,13 @@ def _money_facts(text: str) -> list[Fact]:
                     )
                 )
             continue
-        if _NOT_PROJECT_MONEY.search(before) or _NOT_PROJECT_MONEY_AFTER.match(raw_after):
+        # A total's own label ("е на обща стойност от") answers for its clause: a procedure or a
+        # grant named further back in the sentence does not make the amount theirs.
+        label = _TOTAL_STRONG.search(before)
+        zone = before[max(0, label.start() - 40) :] if label else before
+        if _NOT_PROJECT_MONEY.search(zone) or _NOT_PROJECT_MONEY_AFTER.match(raw_after):
             continue
-        if _TOTAL_STRONG.search(before):
+        if label:
             facts.append(
                 Fact(
                     "amount_total",
@@ -353,8 +364,8 @@ _START_AFTER = re.compile(
     re.I,
 )
 _START_BEFORE = re.compile(
-    r"((проект\w*|[Рр]еализацията|[Ии]зпълнението)[^.]{0,60}(стартира|започна|започва)\w*\s+(на|от)?"
-    r"|стартира\s+(на|от))\s*$",
+    r"((проект\w*|[Рр]еализацията|[Ии]зпълнението)[^.]{0,60}(стартира|започна|започва)\w*\s+(на|от|през)?"
+    r"|стартира\s+(на|от|през))\s*$",
     re.I,
 )
 _RUNNING_FROM = re.compile(r"^\s*(г\.?|година)?\s*се\s+изпълнява\s+проект", re.I)
@@ -377,6 +388,22 @@ _NOT_DURATION = re.compile(
     re.I,
 )
 _DURATION_LABEL_DATE = re.compile(r"[Пп]родължителност\w*(\s+на\s+проекта)?\s*[:–—-]?\s*$")
+
+
+_EXTENSION = re.compile(r"удълж\w*|extension|extended", re.I)
+# "Бюджетът на Министерството на туризма е 176 471 евро, от които 150 000 евро от ЕФРР": a
+# partner's or another body's budget, so its EU share is not the project's.
+_OTHERS_BUDGET = re.compile(
+    r"[Бб]юджет(ът|а)?\s+на\s+(?!проекта|инвестицията|project)\w+|(?<!the\s)[Pp]artner'?s\s+budget"
+)
+
+
+def _sentence_before(text: str, position: int, limit: int = 300) -> str:
+    """The text from the start of the sentence holding `position` up to it."""
+    start = max(0, position - limit)
+    window = text[start:position]
+    cut = max(window.rfind(". "), window.rfind(".\n"), window.rfind("\n\n"))
+    return window[cut + 1 :] if cut >= 0 else window
 
 
 def _date_facts(text: str) -> list[Fact]:
@@ -418,8 +445,13 @@ def _date_facts(text: str) -> list[Fact]:
             and d.value < nxt.value
         ):
             span = (d.start, nxt.end, text[d.start : nxt.end])
-            facts.append(Fact("start_date", d.value, *span, "period_range", list(d.flags)))
-            facts.append(Fact("end_date", nxt.value, *span, "period_range", list(nxt.flags)))
+            if _EXTENSION.search(_sentence_before(text, d.start)):
+                # "удължаване срока на договора ..., считано от 01.02.2026 г. до 30.09.2026 г.":
+                # the extension's period; only its end is the project's (new) end.
+                facts.append(Fact("end_date", nxt.value, *span, "extended_end", list(nxt.flags)))
+            else:
+                facts.append(Fact("start_date", d.value, *span, "period_range", list(d.flags)))
+                facts.append(Fact("end_date", nxt.value, *span, "period_range", list(nxt.flags)))
             used.add(i + 1)
         elif _END_PHRASE.search(before) and not _NOT_PROJECT_DATE.search(before):
             facts.append(
@@ -478,7 +510,10 @@ _PROJECT_WEAK = re.compile(
 _CALL = re.compile(
     r"(кандидатстване|кандидатите|допустими\s+кандидати|[Пп]окана|[Cc]all\s+for\s+proposals|eligible|"
     r"[Кк]ра[ейн]\w*\s+срок\s+за\s+(подаване|кандидатстване)|проектни\s+предложения|прием\s+на\s+проекти|"
-    r"План\s+за\s+интегрирано\s+развитие|ПИРО|програмен\s+период|Programme\s+budget|Priority\s+axis)"
+    r"План\s+за\s+интегрирано\s+развитие|ПИРО|програмен\s+период|Programme\s+budget|Priority\s+axis|"
+    # a draft call, a public consultation on a draft ("проект на ПРР 2021-2027" is a draft, not a project)
+    r"[Dd]raft\s+calls?|[Пп]роекти\s+на\s+покани|обществен\w*\s+консултаци|Дата\s+на\s+откриване|"
+    r"проект\w*\s+на\s+(ПРР|[Пп]рограма|[Нн]аредба|[Зз]акон|[Сс]тратеги|[Пп]лан|[Рр]ешение))"
 )
 
 
@@ -566,6 +601,95 @@ def _stated_procedure_wins(current: dict, fact: Fact) -> bool:
     return True
 
 
+def _proposal_of(code: str) -> str:
+    """The project a code names: the contract code without its contract number (-C01)."""
+    return re.sub(r"-[CС]\d{1,4}$", "", code)
+
+
+def _absorb(into: dict, other: dict) -> None:
+    """Fold a second record of the same project into the first: a value one of them lacks is
+    taken, a value both hold alike is kept, two different values are a conflict (null, both
+    listed) unless one is a procedure stated after the word against one read off a code."""
+    if len(other["project_code"]) > len(
+        into["project_code"]
+    ):  # the contract form (-C01) names it best
+        into["project_code"] = other["project_code"]
+        into["evidence"]["project_code"] = other["evidence"]["project_code"]
+    for name in CORE_FIELDS[1:]:
+        mine, theirs = into[name], other[name]
+        rules = {
+            into["evidence"].get(name, {}).get("rule"),
+            other["evidence"].get(name, {}).get("rule"),
+        }
+        if theirs is None or mine == theirs:
+            pass
+        elif name == "procedure_code" and rules == {"procedure_of_project_code"}:
+            # both read off codes of this one project (one a misprint): the kept code's own
+            if parse_code(into["project_code"]).procedure_code == theirs:
+                into[name], into["evidence"][name] = theirs, other["evidence"][name]
+        elif mine is None and name not in into["candidates"]:
+            into[name] = theirs
+            into["evidence"][name] = other["evidence"][name]
+            if name in ("amount_total", "amount_eu"):
+                key = "currency" if name == "amount_total" else "currency_eu"
+                into[key] = other[key]
+        elif mine is not None and {
+            into["evidence"][name]["rule"],
+            other["evidence"][name]["rule"],
+        } == {
+            "procedure_of_project_code",
+            "procedure_after_word",
+        }:
+            if other["evidence"][name]["rule"] == "procedure_after_word":
+                into[name], into["evidence"][name] = theirs, other["evidence"][name]
+        else:
+            listed = into["candidates"].setdefault(name, [])
+            if mine is not None:
+                listed.append({"value": mine, **into["evidence"].pop(name)})
+                into[name] = None
+                into["flags"].append(f"{name}_conflict")
+            listed.append({"value": theirs, **other["evidence"][name]})
+        for candidate in other["candidates"].get(name, []):
+            into["candidates"].setdefault(name, []).append(candidate)
+    into["flags"] += [f for f in other["flags"] if f not in into["flags"]]
+
+
+def _misprint_of(proposal: str, seen: dict[str, dict]) -> dict | None:
+    """The record of a code this one differs from by one character of the programme only
+    ("BG05M0OP001-2.018-0014" beside "BG05M9OP001-2.018-0014-C01"): a misprint of it."""
+    programme, _, rest = proposal.partition("-")
+    if not programme.startswith("BG"):
+        return None
+    for other, record in seen.items():
+        other_programme, _, other_rest = other.partition("-")
+        if rest == other_rest and len(programme) == len(other_programme):
+            if sum(a != b for a, b in zip(programme, other_programme, strict=True)) == 1:
+                return record
+    return None
+
+
+def _merge_records_of_one_project(records: list[dict]) -> list[dict]:
+    """A project named twice on a page — by its proposal code and its contract code
+    ("BG-RRP-1.007-0020" and "BG-RRP-1.007-0020-C01"), or by the same code again after other
+    facts — is one project: its records become one, where the project is first named."""
+    merged: list[dict] = []
+    first_of: dict[str, dict] = {}
+    for record in records:
+        code = record["project_code"]
+        same = code is not None and (
+            first_of.get(_proposal_of(code)) or _misprint_of(_proposal_of(code), first_of)
+        )
+        if same:
+            if _proposal_of(code) not in first_of and "project_code_misprint" not in same["flags"]:
+                same["flags"].append("project_code_misprint")
+            _absorb(same, record)
+            continue
+        if code is not None:
+            first_of[_proposal_of(code)] = record
+        merged.append(record)
+    return merged
+
+
 def group_into_projects(text: str, facts: list[Fact]) -> list[dict]:
     """Walk the facts in text order; a second, different value for a field opens a new project where project words
     stand between the two (else the field is in conflict: null, both candidates listed). The facts of a funding
@@ -626,6 +750,7 @@ def group_into_projects(text: str, facts: list[Fact]) -> list[dict]:
             _set(current, fact)
         last_end = max(last_end, fact.end)
     records.append(current)
+    records = _merge_records_of_one_project(records)
     for record in records:
         if record["amount_total"] is not None and record["currency"]:
             amount = Decimal(str(record["amount_total"]))
@@ -634,8 +759,35 @@ def group_into_projects(text: str, facts: list[Fact]) -> list[dict]:
     return records
 
 
+# "Продължителността на проекта е до края на 2019 г.": the project ends on the year's last day.
+_UNTIL_YEAR_END = re.compile(
+    r"(?P<cue>(проект\w*|[Пп]родължителност\w*|[Сс]рок\w*|изпълнение\w*)[^.\d]{0,60}?)"
+    r"\b(до|until)\s+(края|the\s+end)\s+(на|of)\s+(?P<year>(19|20)\d{2})(?!\d)"
+)
+
+
+def _year_end_facts(text: str) -> list[Fact]:
+    return [
+        Fact(
+            "end_date",
+            f"{m.group('year')}-12-31",
+            m.end("cue"),
+            m.end(),
+            text[m.end("cue") : m.end()],
+            "until_end_of_year",
+        )
+        for m in _UNTIL_YEAR_END.finditer(text)
+    ]
+
+
 def find_facts(text: str) -> list[Fact]:
-    return _code_facts(text) + _money_facts(text) + _date_facts(text) + _duration_facts(text)
+    return (
+        _code_facts(text)
+        + _money_facts(text)
+        + _date_facts(text)
+        + _year_end_facts(text)
+        + _duration_facts(text)
+    )
 
 
 def extract_project_facts(text: str) -> list[dict]:
