@@ -254,3 +254,35 @@ def test_eu_share_phrases_of_which_are_european():
     assert (r["amount_total"], r["amount_eu"]) == (30953.0, 27858.0)
     [r] = extract_projects(page("132"))
     assert (r["amount_total"], r["duration_months"]) == (19558.0, 24)
+
+
+# Classes first seen on the blind `unseen2` split (pages 175-218), no longer blind for these rules.
+
+
+def test_thousands_written_k_are_thousands():
+    # "€452k" and "€385k" were read as 452 and 385: a wrong value, the worst outcome
+    [r] = extract_projects(page("207"))
+    assert (r["amount_total"], r["amount_eu"], r["currency"]) == (452000.0, 385000.0, "EUR")
+
+
+def test_a_value_alone_under_its_question_takes_the_question_as_label():
+    # "What’s the budget?\n\n299.325,66 euro, out of which 254.426,81 euro ERDF" on a page
+    # that also says "eligible" once
+    [r] = extract_projects(page("192"))
+    assert (r["amount_total"], r["amount_eu"], r["currency"]) == (299325.66, 254426.81, "EUR")
+    assert (r["start_date"], r["end_date"], r["duration_months"]) == (
+        "2017-06-20",
+        "2018-10-19",
+        16,
+    )
+
+
+def test_latin_lookalike_letters_in_cyrillic_words_are_read_as_cyrillic():
+    # "Cрoкът зa изпълнeниeтo e 36 мeceцa." (Latin C, o, a, e, c typed into Cyrillic words)
+    text = page("205")
+    assert "Cрoкът зa изпълнeниeтo e 36 мeceцa" in text
+    [r] = extract_projects(text)
+    assert r["duration_months"] == 36
+    assert (
+        r["evidence"]["duration_months"]["text"] == "36 мeceцa"
+    )  # the snippet as the page writes it

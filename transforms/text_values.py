@@ -214,7 +214,10 @@ _WIDE_NUMBER = (
     r"|\d{1,3}(?:[ \u00a0.\n]\d{3})+(?:[.,]\d{1,2})?"
     r"|\d+(?:[.,]\d{1,2})?"
 )
-_WIDE_SCALE = r"хил\.|хиляди|млн\.|милиона|милион|мил\.|млрд\.|милиарда|million|mio|M(?![a-zA-Z])|bn|billion|thousand"
+_WIDE_SCALE = (
+    r"хил\.|хиляди|млн\.|милиона|милион|мил\.|млрд\.|милиарда|million|mio|M(?![a-zA-Z])|bn|billion|"
+    r"thousand|k(?![a-zA-Z])"
+)
 _WIDE_CURRENCY_AFTER = r"лв\.?|лева|BGN|евро|EUR|€|euros?|leva"
 _WIDE_CURRENCY_BEFORE = r"BGN|EUR|€"
 MONEY_AFTER_RE = re.compile(
@@ -235,6 +238,7 @@ WIDE_SCALES = {
     "bn": 10**9,
     "billion": 10**9,
     "thousand": 1000,
+    "k": 1000,  # "€452k"
 }
 ISO_DATE_RE = re.compile(r"(?<![\d.])(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)(?![\d])")
 EN_MONTHS = {

@@ -72,7 +72,16 @@ def _window_before(text: str, pos: int, size: int = 160, stop_at: int = 0) -> st
             r"(?<![0-9]\.)(?<!\bг\.)(?<!\bлв\.)(?<!\bч\.)[.!?;]\s+(?=[А-ЯA-Z„\"“])|\n\s*\n", chunk
         )
     ]
-    return _flat(chunk[cuts[-1] :] if cuts else chunk)
+    if not cuts:
+        return _flat(chunk)
+    own = chunk[cuts[-1] :]
+    if not own.strip():
+        # a value alone in its paragraph ("What's the budget?\n\n299.325,66 euro"): a short
+        # paragraph just before it is its label
+        label = chunk[cuts[-2] if len(cuts) > 1 else 0 : cuts[-1]].strip()
+        if 0 < len(label) <= 80:
+            return _flat(label + " ")
+    return _flat(own)
 
 
 def _window_after(text: str, pos: int, size: int = 120) -> str:
@@ -200,7 +209,7 @@ _EU_AFTER = re.compile(
     r"(?:от\s+|по линия на\s+)?"
     r"(ЕФРР|ЕСФ|ЕЗФРСР|[Кк]охезионния фонд|Европейския фонд за регионално развитие|"
     r"Европейския социален фонд|Европейския съюз|ЕС\b|европейско\b|европейско финансиране|EU\b|"
-    r"European\s+(?:co-?financing|funding|contribution|Union))",
+    r"European\s+(?:co-?financing|funding|contribution|Union)|ERDF\b|ESF\b|Cohesion\s+Fund)",
     re.I,
 )
 _NOT_PROJECT_MONEY = re.compile(
@@ -227,7 +236,7 @@ _TOTAL_STRONG = re.compile(
     r"бюджет(ът)?\s+на\s+проекта|[Сс]ума\s+на\s+проекта|общ(ият)?\s+размер\s+на\s+проекта|Цялата\s+стойност|"
     r"Предвиденият\s+финансов\s+ресурс|Total\s+(project\s+)?cost|total\s+(budget|value)\s+of\s+the\s+project|"
     r"(Проектът|проектът|[Пп]роект(ът)?\s+[„\"“][^”“\"]{3,200}[”“\"])[^.]{0,80}?\s(е|възлиза)\s+на\s+(обща\s+)?стойност|"
-    r"[Ии]нвестицията\s+е\s+на\s+стойност|worth)[^.\d]{0,60}$",
+    r"[Ии]нвестицията\s+е\s+на\s+стойност|worth|What[’']s\s+the\s+budget\?)[^.\d]{0,60}$",
     re.I,
 )
 _TOTAL_WEAK = re.compile(
@@ -379,6 +388,7 @@ _RANGE_SEP = re.compile(r"^\.?\s*(г\.?|година)?\s*(–|-|—|→|до|to)
 _DURATION_CONTEXT = re.compile(
     r"(продължителност\w*|срок(ът|а)?\s+(за|на)\s+(изпълнение|реализация)\w*|"
     r"период(ът)?\s+на\s+изпълнение|ще\s+продължи|duration|within\s+a\s+period\s+of|"
+    r"(проект\w*|той|тя)[^.\d]{0,40}(реализиран|изпълнен)\w*\s+за|"
     r"изпълнението\s+на\s+проекта\s+е)[^.\d]{0,60}$",
     re.I,
 )
@@ -526,7 +536,9 @@ def speaks_of_project(text: str, facts: list[Fact]) -> bool:
         _PROJECT_WEAK.findall(re.sub(r"\d+\s+[Пп]роекта", "", text))
     )  # "15 проекта" is a count
     calls = len(_CALL.findall(text))
-    return weak > 0 and calls == 0
+    # a word of a call ("eligible costs") on a page that labels a project's own facts
+    labelled = sum(f.rule in ("start_label", "end_label", "total_label") for f in facts)
+    return weak > 0 and (calls == 0 or (labelled >= 2 and weak > 2 * calls))
 
 
 # --- one record per project ---------------------------------------------------------------------------------------
@@ -780,23 +792,45 @@ def _year_end_facts(text: str) -> list[Fact]:
     ]
 
 
+# Latin letters that look like Cyrillic ones, as typed into Cyrillic words ("Cрoкът зa
+# изпълнeниeтo e 36 мeceцa"): read as the Cyrillic letters they stand for.
+_LOOKALIKES = str.maketrans("aeopcxyAEOPCXBHKMT", "аеорсхуАЕОРСХВНКМТ")
+# (a word with digits is a code, which `transforms.codes` repairs the other way round)
+_MIXED_WORD = re.compile(
+    r"\b(?!\w*\d)(?=\w*[а-яА-Я])(?=\w*[a-zA-Z])\w+\b"
+    r"|(?<=[а-яА-Я] )[aeopcxyAEOPCX]{1,2}(?= [а-яА-Я0-9])"
+)
+
+
+def cyrillic_words(text: str) -> str:
+    """`text` with the look-alike Latin letters of mixed-script words made Cyrillic (same length,
+    so every offset still points at the original)."""
+    return _MIXED_WORD.sub(lambda m: m.group(0).translate(_LOOKALIKES), text)
+
+
 def find_facts(text: str) -> list[Fact]:
-    return (
-        _code_facts(text)
-        + _money_facts(text)
-        + _date_facts(text)
-        + _year_end_facts(text)
-        + _duration_facts(text)
+    """Every candidate fact, with offsets into `text` and the snippet as `text` writes it."""
+    read = cyrillic_words(text)
+    facts = (
+        _code_facts(read)
+        + _money_facts(read)
+        + _date_facts(read)
+        + _year_end_facts(read)
+        + _duration_facts(read)
     )
+    if read != text:
+        for fact in facts:
+            fact.text = text[fact.start : fact.end]
+    return facts
 
 
 def extract_project_facts(text: str) -> list[dict]:
     """One record per project the text speaks of (none where it names none), with evidence for every value."""
     facts = find_facts(text)
-    if not speaks_of_project(text, facts):
+    read = cyrillic_words(text)  # same offsets; the words the rules look for, whatever the script
+    if not speaks_of_project(read, facts):
         return []
-    records = group_into_projects(text, facts)
-    return records
+    return group_into_projects(read, facts)
 
 
 def code_parts(code: str) -> tuple[str | None, str | None]:
