@@ -20,10 +20,11 @@ typing, currency and quarantine happen in `transforms.isun`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from urllib.parse import parse_qs, quote, urlparse
 
 import lxml.html
+
+from records.isun_page import ParsedIsunPage
 
 # The site's label keys (Texts.resx) and their Bulgarian text: the only labels this parser reads.
 LABELS = {
@@ -149,32 +150,6 @@ _UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8")
 
 class PageStructureError(ValueError):
     """The page is not shaped like the ИСУН page we expect (the site probably changed)."""
-
-
-@dataclass
-class ParsedIsunPage:
-    url: str
-    contract_id: str | None
-    tab: str | None
-    is_historic: bool | None = None
-    fields: dict[str, str] = field(default_factory=dict)
-    places: list[str] | None = None  # None: page has no place section; []: "Няма"
-    activities: list[dict[str, str]] | None = None
-    financial: dict[str, str] | None = None
-    corrections: list[dict[str, str]] | None = None
-    participants: list[dict[str, str | None]] | None = None
-    indicators: list[dict[str, str]] | None = None
-    procurements: list[dict[str, str | None]] | None = None
-    currencies: dict[str, str] = field(
-        default_factory=dict
-    )  # where -> BGN/EUR, every statement seen
-    unknown_labels: list[str] = field(default_factory=list)
-
-    @property
-    def currency(self) -> str | None:
-        """The one currency the page states, or None (silent or contradictory)."""
-        stated = set(self.currencies.values())
-        return stated.pop() if len(stated) == 1 else None
 
 
 # --- ids and URLs -----------------------------------------------------------------------------

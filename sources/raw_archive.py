@@ -13,20 +13,11 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-
-@dataclass(frozen=True)
-class RawResponse:
-    url: str
-    fetched_at: str  # ISO 8601, UTC
-    status: int
-    sha256: str
-    content_type: str
-    bytes: int
-    headers: dict[str, str] = field(default_factory=dict)
+from records.raw import RawResponse
 
 
 class RawArchive:

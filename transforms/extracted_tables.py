@@ -8,8 +8,9 @@ import re
 
 import pandas as pd
 
-from sources.extract import project_rows
+from records.extracted import SCORED_FIELDS
 from transforms.amounts import to_bgn
+from transforms.codes import parse_code
 from transforms.gazetteer import resolve_place
 from transforms.linking import CLAIM_COLUMNS
 from warehouse.metadata_documents import (
@@ -40,6 +41,68 @@ COMMON = (
     "district",
 )
 TABLE_FOR_KIND = {"municipal-news": NEWS_MENTIONS, "ngo-project": NGO_PROJECTS, "ngo-event": EVENTS}
+
+
+_PAGE_LEVEL = (
+    "kind",
+    "municipalities",
+    "district",
+    "source_url",
+    "fetched_at",
+    "content_sha256",
+    "format",
+    "source",
+)
+
+
+def project_rows(record: dict) -> list[dict]:
+    """The rows a per-document record gives the build's tables: itself where the page speaks of at most one project;
+    else one per project in text order, the record itself standing for the project it is about (its title, beneficiary,
+    partners) and the others carrying their own facts, evidence and candidates plus the page's places and provenance.
+    Each row gets `project_ordinal` (1, 2, ...)."""
+    projects = record.get("projects") or []
+    if len(projects) < 2:
+        return [{**record, "project_ordinal": 1}]
+    rows = []
+    for i, project in enumerate(projects):
+        if i == record.get("project_index", 0):
+            rows.append({**record, "project_ordinal": i + 1})
+            continue
+        row = {k: record[k] for k in _PAGE_LEVEL if k in record}
+        row.update(
+            {
+                k: project[k]
+                for k in (
+                    *SCORED_FIELDS,
+                    "currency",
+                    "currency_eu",
+                    "amount_total_bgn",
+                    "amount_total_eur",
+                    "evidence",
+                    "candidates",
+                )
+            }
+        )
+        code = project["project_code"] or project["procedure_code"] or ""
+        row.update(
+            project_ordinal=i + 1,
+            programme_code=_programme_of(code),
+            spans={
+                f: {k: e[k] for k in ("start", "end", "text")}
+                for f, e in project["evidence"].items()
+            },
+            flags=[*project["flags"], f"project_{i + 1}_of:{len(projects)}"],
+        )
+        rows.append(row)
+    return rows
+
+
+def _programme_of(code: str) -> str | None:
+    """The programme of a project or procedure code in the 2014–20/2021–27 form (None for other forms)."""
+    try:
+        return parse_code(code).programme_code
+    except ValueError:
+        return None
 
 
 def record_id(url: str) -> str:

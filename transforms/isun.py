@@ -16,8 +16,8 @@ from decimal import Decimal
 
 import pandas as pd
 
-from sources.isun import ParsedIsunPage
-from sources.raw_archive import RawResponse
+from records.isun_page import ParsedIsunPage
+from records.raw import RawResponse
 from transforms.amounts import AmountError, parse_amount, round_cents, to_bgn, to_eur
 from transforms.codes import CodeError, parse_code
 from transforms.organisations import is_valid_eik, parse_organisation

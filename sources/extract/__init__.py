@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from records.extracted import SCORED_FIELDS
 from sources.extract import municipal_news, ngo_event, ngo_project, strategy
 from sources.extract.common import new_record, put
 
@@ -141,15 +142,6 @@ def extract(text: str, kind: str = "auto", *, is_html: bool = False, url: str = 
     return record
 
 
-SCORED_FIELDS = (
-    "project_code",
-    "procedure_code",
-    "amount_total",
-    "amount_eu",
-    "duration_months",
-    "start_date",
-    "end_date",
-)
 # Fields where the news extractor's own guess is dropped unless the project-facts rules confirm it.
 _UNCONFIRMED_DROPPED = {
     "municipal-news": (
@@ -226,62 +218,6 @@ def _add_project_facts(record: dict, text: str) -> None:
 
         record["programme_code"] = code_parts(record["procedure_code"])[0]
     record["evidence"] = evidence
-
-
-_PAGE_LEVEL = (
-    "kind",
-    "municipalities",
-    "district",
-    "source_url",
-    "fetched_at",
-    "content_sha256",
-    "format",
-    "source",
-)
-
-
-def project_rows(record: dict) -> list[dict]:
-    """The rows a per-document record gives the build's tables: itself where the page speaks of at most one project;
-    else one per project in text order, the record itself standing for the project it is about (its title, beneficiary,
-    partners) and the others carrying their own facts, evidence and candidates plus the page's places and provenance.
-    Each row gets `project_ordinal` (1, 2, ...)."""
-    from sources.extract.facts import code_parts
-
-    projects = record.get("projects") or []
-    if len(projects) < 2:
-        return [{**record, "project_ordinal": 1}]
-    rows = []
-    for i, project in enumerate(projects):
-        if i == record.get("project_index", 0):
-            rows.append({**record, "project_ordinal": i + 1})
-            continue
-        row = {k: record[k] for k in _PAGE_LEVEL if k in record}
-        row.update(
-            {
-                k: project[k]
-                for k in (
-                    *SCORED_FIELDS,
-                    "currency",
-                    "currency_eu",
-                    "amount_total_bgn",
-                    "amount_total_eur",
-                    "evidence",
-                    "candidates",
-                )
-            }
-        )
-        code = project["project_code"] or project["procedure_code"] or ""
-        row.update(
-            project_ordinal=i + 1,
-            programme_code=code_parts(code)[0],
-            spans={
-                f: {k: e[k] for k in ("start", "end", "text")}
-                for f, e in project["evidence"].items()
-            },
-            flags=[*project["flags"], f"project_{i + 1}_of:{len(projects)}"],
-        )
-        rows.append(row)
-    return rows
 
 
 def extract_projects(
