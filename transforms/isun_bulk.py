@@ -30,6 +30,7 @@ from functools import lru_cache
 
 import pandas as pd
 
+from records.raw import RawResponse
 from transforms.amounts import AmountError, parse_amount, round_cents, to_bgn, to_eur
 from transforms.codes import CodeError, parse_code
 from transforms.gazetteer import resolve_place
@@ -406,3 +407,63 @@ def claims_from_api(projects: pd.DataFrame) -> pd.DataFrame:
 
 def claims_from_export(rows: pd.DataFrame) -> pd.DataFrame:
     return _claims(rows, "isun-export")
+
+
+def provenance(record: RawResponse) -> dict:
+    """The provenance columns of every row read from one archived answer."""
+    return {
+        "source_url": record.url,
+        "fetched_at": pd.Timestamp(record.fetched_at),
+        "content_sha256": record.sha256,
+    }
+
+
+def bulk_quarantine_row(table: str, key, exc: Exception, record: RawResponse) -> dict:
+    """A bulk row that could not be read, as a quarantine row (rule `bulk_row_unreadable`)."""
+    return {
+        "table_name": table,
+        "record_key": key,
+        "rule": "bulk_row_unreadable",
+        "field": None,
+        "value": None,
+        "message": str(exc)[:1000],
+        **provenance(record),
+    }
+
+
+def export_currency(fetched_at: str) -> str:
+    """The register export's currency: euro from 2026-01-01 (the day Bulgaria changed over)."""
+    return "EUR" if fetched_at[:10] >= "2026-01-01" else "BGN"
+
+
+def programme_row(programme: dict, total, published: int, record: RawResponse) -> dict:
+    """One programme's `isun_api_programmes` row: announced and published project counts."""
+    return {
+        "isun_programme_id": programme["programme_id"],
+        "isun_period_id": programme["period_id"],
+        "programme_name": programme["name"],
+        "total_projects": int(total) if total is not None else None,
+        "projects_published": published,
+        "generated_at": programme["generated_at"],
+        **provenance(record),
+    }
+
+
+def unfetched_programme_rows(names: dict[tuple[str, str], str], fetched_rows: list[dict]) -> list:
+    """Programmes listed but never fetched yet: rows with no counts, so coverage names them."""
+    fetched = {(r["isun_programme_id"], r["isun_period_id"]) for r in fetched_rows}
+    return [
+        {
+            "isun_programme_id": programme_id,
+            "isun_period_id": period_id,
+            "programme_name": name,
+            "total_projects": None,
+            "projects_published": 0,
+            "generated_at": None,
+            "source_url": None,
+            "fetched_at": None,
+            "content_sha256": None,
+        }
+        for (programme_id, period_id), name in sorted(names.items())
+        if (programme_id, period_id) not in fetched
+    ]
