@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from records.raw import RawResponse
+from transforms.dates import parse_timestamp
 
 
 class RawArchive:
@@ -103,7 +104,7 @@ class RawArchive:
 def fetched_order(record: RawResponse) -> datetime:
     """`fetched_at` as an aware datetime, for ordering (`Z`, offsets and naive UTC alike)."""
     try:
-        when = datetime.fromisoformat(record.fetched_at.replace("Z", "+00:00"))
+        when = parse_timestamp(record.fetched_at)
     except (AttributeError, ValueError):
         return datetime.min.replace(
             tzinfo=UTC

@@ -9,9 +9,8 @@ to quarantine with the rule, the field, the value and the page it came from.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pandas as pd
@@ -20,6 +19,7 @@ from records.isun_page import ParsedIsunPage
 from records.raw import RawResponse
 from transforms.amounts import AmountError, parse_amount, round_cents, to_bgn, to_eur
 from transforms.codes import CodeError, parse_code
+from transforms.dates import parse_date, parse_timestamp
 from transforms.organisations import is_valid_eik, parse_organisation
 from warehouse.metadata import (
     ACTIVITIES,
@@ -33,7 +33,6 @@ from warehouse.metadata import (
 
 PAGE_AMOUNTS = ("total", "grant", "own", "paid")  # what FinancialInformation prints
 NO_DATA_TEXT = "Няма"
-_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s*г\.?)?$")
 
 
 class RowRejected(ValueError):
@@ -98,17 +97,6 @@ class _Contract:
     pages: list[tuple[ParsedIsunPage, RawResponse]] = field(default_factory=list)
 
 
-def parse_bg_date(text: str | None) -> date | None:
-    """`18.01.2019` (optionally followed by `г.`) -> date(2019, 1, 18)."""
-    if text is None or not text.strip():
-        return None
-    m = _DATE.match(text.strip())
-    if not m:
-        raise ValueError(f"not a date dd.mm.yyyy: {text!r}")
-    day, month, year = (int(g) for g in m.groups())
-    return date(year, month, day)
-
-
 def quarantine_row(
     table_name: str,
     record_key: str | None,
@@ -126,7 +114,7 @@ def quarantine_row(
         "value": value,
         "message": message,
         "source_url": source.url if source else None,
-        "fetched_at": _timestamp(source.fetched_at) if source else None,
+        "fetched_at": parse_timestamp(source.fetched_at) if source else None,
         "content_sha256": source.sha256 if source else None,
     }
 
@@ -407,7 +395,7 @@ def _contract_rows(contract: _Contract) -> tuple[dict, dict[str, list[dict]]]:
         )
     for name in ("contract_date", "start_date", "end_date"):
         try:
-            row[name] = parse_bg_date(fields.get(name))
+            row[name] = parse_date(fields.get(name))
         except ValueError:
             raise RowRejected(
                 "date_unparseable",
@@ -699,10 +687,6 @@ def _money(value: Decimal | None) -> float | None:
 def _provenance(raw: RawResponse) -> dict:
     return {
         "source_url": raw.url,
-        "fetched_at": _timestamp(raw.fetched_at),
+        "fetched_at": parse_timestamp(raw.fetched_at),
         "content_sha256": raw.sha256,
     }
-
-
-def _timestamp(iso: str) -> datetime:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00"))

@@ -33,6 +33,7 @@ import pandas as pd
 from records.raw import RawResponse
 from transforms.amounts import AmountError, parse_amount, round_cents, to_bgn, to_eur
 from transforms.codes import CodeError, parse_code
+from transforms.dates import parse_date
 from transforms.gazetteer import resolve_place
 from transforms.isun_location import isun_location_places
 
@@ -54,12 +55,8 @@ def api_currency(generated_at: str | None, fetched_at: str) -> tuple[str, str]:
 
 
 def _date(value) -> date | None:
-    if value in (None, ""):
-        return None
-    text = str(value)[:10]
-    if text.startswith("0001-"):  # .NET's DateTime.MinValue: no date
-        return None
-    return date.fromisoformat(text)
+    """An API or export date (`2019-01-18T00:00:00`; .NET's `0001-01-01` is no date)."""
+    return None if value in (None, "") else parse_date(str(value)[:10])
 
 
 def _amount(value, field: str, source: str) -> Decimal | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from sources.extract.common import new_record, put
+from transforms.dates import parse_date
 from transforms.text_values import find_year_periods
 
 # Two-word names: a capitalised second word (Стара Загора) or one of the lower-case ones (Ново село, Долни чифлик).
@@ -103,5 +104,4 @@ def extract(text: str) -> dict:
 
 
 def _iso(d: str) -> str:
-    day, month, year = d.split(".")
-    return f"{year}-{int(month):02d}-{int(day):02d}"
+    return parse_date(d).isoformat()
