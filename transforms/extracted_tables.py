@@ -113,6 +113,99 @@ def _joined(values) -> str | None:
     return " | ".join(values) if values else None
 
 
+_KNOWN = set(COMMON) | {
+    "partners",
+    "municipalities",
+    "activities",
+    "flags",
+    "spans",
+    "source_url",
+    "fetched_at",
+    "content_sha256",
+    "source",
+    "format",
+    "projects",
+    "project_index",
+    "project_ordinal",
+}
+
+
+def _strategy_row(r: dict, rid: str, provenance: dict) -> dict:
+    decision = r.get("decision") or {}
+    return {
+        "record_id": rid,
+        "municipality": r.get("municipality"),
+        "title": r.get("title"),
+        "period_start_year": int(r["start_date"]) if r.get("start_date") else None,
+        "period_end_year": int(r["end_date"]) if r.get("end_date") else None,
+        "decision_number": decision.get("number"),
+        "decision_date": decision.get("date"),
+        "protocol": decision.get("protocol"),
+        "protocol_date": decision.get("protocol_date"),
+        "council": decision.get("council"),
+        "sections": json.dumps(r.get("sections") or [], ensure_ascii=False),
+        "flags": ";".join(r["flags"]) or None,
+        **provenance,
+    }
+
+
+def _strategy_measure_rows(r: dict, rid: str, provenance: dict) -> list[dict]:
+    """A strategy's stages, partnership mechanisms and financing sources, numbered per type."""
+    measures = [("stage", s["name"], s) for s in r.get("stages") or []]
+    measures += [("partnership_mechanism", m, {}) for m in r.get("partnership_mechanisms") or []]
+    measures += [("financing_source", m, {}) for m in r.get("financing_sources") or []]
+    counters: dict[str, int] = {}
+    rows = []
+    for measure_type, text, stage in measures:
+        counters[measure_type] = counters.get(measure_type, 0) + 1
+        rows.append(
+            {
+                "record_id": rid,
+                "measure_type": measure_type,
+                "position": counters[measure_type],
+                "text": text,
+                "period_start": stage.get("period_start"),
+                "period_end": stage.get("period_end"),
+                "period_text": stage.get("period_text"),
+                **provenance,
+            }
+        )
+    return rows
+
+
+def _document_rows(r: dict, table, rid: str, provenance: dict) -> list[dict]:
+    """News and NGO pages: one row per project the page speaks of (`project_ordinal` in text
+    order); an event page: one row."""
+    rows = []
+    for p in [r] if table is EVENTS else project_rows(r):
+        row = {
+            "record_id": rid,
+            **{k: p.get(k) for k in COMMON},
+            "partners": _joined(p.get("partners")),
+            "municipalities": _joined(p.get("municipalities")),
+            "activities": json.dumps(p.get("activities"), ensure_ascii=False)
+            if p.get("activities")
+            else None,
+            "flags": ";".join(p["flags"]) or None,
+            "spans": json.dumps(p["spans"], ensure_ascii=False),
+            "details": json.dumps(
+                {k: v for k, v in p.items() if k not in _KNOWN}, ensure_ascii=False, default=str
+            ),
+            **provenance,
+        }
+        if table is EVENTS:
+            row.update(
+                {
+                    k: r.get(k)
+                    for k in ("event_title", "event_date", "event_time", "address", "email")
+                }
+            )
+        else:
+            row["project_ordinal"] = p["project_ordinal"]
+        rows.append(row)
+    return rows
+
+
 def extracted_tables(records: list[dict]) -> dict[str, pd.DataFrame]:
     """`records` carry `source_url`, `fetched_at`, `content_sha256` besides the extracted fields."""
     built = (NEWS_MENTIONS, NGO_PROJECTS, EVENTS, STRATEGIES, STRATEGY_MEASURES, DOCUMENT_PLACES)
@@ -125,90 +218,10 @@ def extracted_tables(records: list[dict]) -> dict[str, pd.DataFrame]:
             for place in document_places(r)
         ]
         if r["kind"] == "strategy":
-            decision = r.get("decision") or {}
-            rows["strategies"].append(
-                {
-                    "record_id": rid,
-                    "municipality": r.get("municipality"),
-                    "title": r.get("title"),
-                    "period_start_year": int(r["start_date"]) if r.get("start_date") else None,
-                    "period_end_year": int(r["end_date"]) if r.get("end_date") else None,
-                    "decision_number": decision.get("number"),
-                    "decision_date": decision.get("date"),
-                    "protocol": decision.get("protocol"),
-                    "protocol_date": decision.get("protocol_date"),
-                    "council": decision.get("council"),
-                    "sections": json.dumps(r.get("sections") or [], ensure_ascii=False),
-                    "flags": ";".join(r["flags"]) or None,
-                    **provenance,
-                }
-            )
-            measures = [("stage", s["name"], s) for s in r.get("stages") or []]
-            measures += [
-                ("partnership_mechanism", m, {}) for m in r.get("partnership_mechanisms") or []
-            ]
-            measures += [("financing_source", m, {}) for m in r.get("financing_sources") or []]
-            counters: dict[str, int] = {}
-            for measure_type, text, stage in measures:
-                counters[measure_type] = counters.get(measure_type, 0) + 1
-                rows["strategy_measures"].append(
-                    {
-                        "record_id": rid,
-                        "measure_type": measure_type,
-                        "position": counters[measure_type],
-                        "text": text,
-                        "period_start": stage.get("period_start"),
-                        "period_end": stage.get("period_end"),
-                        "period_text": stage.get("period_text"),
-                        **provenance,
-                    }
-                )
-            continue
-        table = TABLE_FOR_KIND.get(r["kind"])
-        if table is None:
-            continue
-        known = set(COMMON) | {
-            "partners",
-            "municipalities",
-            "activities",
-            "flags",
-            "spans",
-            "source_url",
-            "fetched_at",
-            "content_sha256",
-            "source",
-            "format",
-            "projects",
-            "project_index",
-            "project_ordinal",
-        }
-        # news and NGO pages: one row per project the page speaks of (`project_ordinal` in text order)
-        for p in [r] if table is EVENTS else project_rows(r):
-            row = {
-                "record_id": rid,
-                **{k: p.get(k) for k in COMMON},
-                "partners": _joined(p.get("partners")),
-                "municipalities": _joined(p.get("municipalities")),
-                "activities": json.dumps(p.get("activities"), ensure_ascii=False)
-                if p.get("activities")
-                else None,
-                "flags": ";".join(p["flags"]) or None,
-                "spans": json.dumps(p["spans"], ensure_ascii=False),
-                "details": json.dumps(
-                    {k: v for k, v in p.items() if k not in known}, ensure_ascii=False, default=str
-                ),
-                **provenance,
-            }
-            if table is EVENTS:
-                row.update(
-                    {
-                        k: r.get(k)
-                        for k in ("event_title", "event_date", "event_time", "address", "email")
-                    }
-                )
-            else:
-                row["project_ordinal"] = p["project_ordinal"]
-            rows[table.name].append(row)
+            rows["strategies"].append(_strategy_row(r, rid, provenance))
+            rows["strategy_measures"] += _strategy_measure_rows(r, rid, provenance)
+        elif (table := TABLE_FOR_KIND.get(r["kind"])) is not None:
+            rows[table.name] += _document_rows(r, table, rid, provenance)
     tables = {t.name: t for t in built}
     return {name: pd.DataFrame(rows[name], columns=tables[name].columns) for name in rows}
 

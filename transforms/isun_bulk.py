@@ -172,6 +172,37 @@ def entity_row(entity: dict, provenance: dict) -> dict:
     }
 
 
+def _api_beneficiary(project: dict, entities: dict[str, dict]) -> dict:
+    """The beneficiary's fields; a natural person (or an unknown entity) keeps no name or ЕИК."""
+    beneficiary_id = _text((project.get("projectBeneficiary") or {}).get("entityId"))
+    beneficiary = entities.get(beneficiary_id or "")
+    is_person = beneficiary is None or beneficiary["entity_type"] != "legal"
+    return {
+        "project_name": None if is_person else _text(project.get("name")),
+        "description": None if is_person else _text(project.get("description")),
+        "beneficiary_entity_id": beneficiary_id,
+        "beneficiary_eik": None if is_person else beneficiary["eik"],
+        "beneficiary_name": None if is_person else beneficiary["name"],
+        "beneficiary_without_eik": is_person,
+    }
+
+
+def _api_money(project: dict, paid_values: list[Decimal], currency: str, source: str) -> dict:
+    """Total, beneficiary funding and the sum of paid amounts, each in its currency, BGN and EUR."""
+    return {
+        **_amounts(
+            "amount_total", _amount(project.get("totalValue"), "totalValue", source), currency
+        ),
+        **_amounts(
+            "amount_beneficiary_funding",
+            _amount(project.get("beneficiaryFunding"), "beneficiaryFunding", source),
+            currency,
+        ),
+        **_amounts("amount_paid", sum(paid_values, Decimal(0)) if paid_values else None, currency),
+        "paid_amounts_count": len(paid_values),
+    }
+
+
 def api_project_row(
     project: dict,
     programme: dict,
@@ -186,9 +217,6 @@ def api_project_row(
     if not code:
         raise BulkRowError(f"{source}: projects[].id is {project.get('id')!r}")
     parts = _code_parts(code, "projects[].id", source)
-    beneficiary_id = _text((project.get("projectBeneficiary") or {}).get("entityId"))
-    beneficiary = entities.get(beneficiary_id or "")
-    is_person = beneficiary is None or beneficiary["entity_type"] != "legal"
     paid_values = [
         _amount(a.get("value"), "actuallyPaidAmounts[].value", source)
         for a in (project.get("actuallyPaidAmounts") or [])
@@ -203,13 +231,8 @@ def api_project_row(
         "isun_programme_id": programme["programme_id"],
         "isun_period_id": programme["period_id"],
         "programme_name": programme.get("name"),
-        "project_name": None if is_person else _text(project.get("name")),
-        "description": None if is_person else _text(project.get("description")),
+        **_api_beneficiary(project, entities),
         "funding_source": _text(project.get("sourceofFunding")),
-        "beneficiary_entity_id": beneficiary_id,
-        "beneficiary_eik": None if is_person else beneficiary["eik"],
-        "beneficiary_name": None if is_person else beneficiary["name"],
-        "beneficiary_without_eik": is_person,
         "partner_entity_ids": ";".join(
             p["entityId"] for p in (project.get("partners") or []) if p.get("entityId")
         )
@@ -223,16 +246,7 @@ def api_project_row(
         "status": _text(project.get("status")),
         "currency_original": currency,
         "currency_basis": currency_basis,
-        **_amounts(
-            "amount_total", _amount(project.get("totalValue"), "totalValue", source), currency
-        ),
-        **_amounts(
-            "amount_beneficiary_funding",
-            _amount(project.get("beneficiaryFunding"), "beneficiaryFunding", source),
-            currency,
-        ),
-        **_amounts("amount_paid", sum(paid_values, Decimal(0)) if paid_values else None, currency),
-        "paid_amounts_count": len(paid_values),
+        **_api_money(project, paid_values, currency, source),
         "location": "; ".join(places) or None,
         "generated_at": programme.get("generated_at"),
         **provenance,
