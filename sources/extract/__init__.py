@@ -63,8 +63,8 @@ def _isun(text: str, is_html: bool, url: str) -> dict:
     would quarantine comes back as flags, never as a crash."""
     import hashlib
 
+    from records.raw import RawResponse
     from sources.isun import PageStructureError, parse_isun_html, parse_isun_text
-    from sources.raw_archive import RawResponse
     from transforms.isun import build_isun_tables
 
     record = new_record("isun")
@@ -91,6 +91,16 @@ def _isun(text: str, is_html: bool, url: str) -> dict:
             a["title"].partition(": ")[0] for a in page.activities or []
         ] or None
         return record
+    _put_isun_project(record, tables)
+    return record
+
+
+def _missing(value) -> bool:
+    return value is None or value != value  # None, NaN or NaT
+
+
+def _put_isun_project(record: dict, tables) -> None:
+    """The one project row of a normalised ИСУН page, as an extracted record's fields."""
     p = tables.projects.iloc[0].to_dict()
     put(record, "project_code", p["project_code"])
     record["flags"] += [f for f in (p["code_flags"] or "").split(";") if f]
@@ -100,12 +110,10 @@ def _isun(text: str, is_html: bool, url: str) -> dict:
         title=p["project_name"],
         beneficiary=p["beneficiary_name"],
         currency=p["currency_original"],
-        duration_months=None
-        if p["duration_months"] is None or p["duration_months"] != p["duration_months"]
-        else int(p["duration_months"]),
+        duration_months=None if _missing(p["duration_months"]) else int(p["duration_months"]),
     )
     for key in ("start_date", "end_date"):
-        record[key] = p[key].isoformat() if p[key] is not None and p[key] == p[key] else None
+        record[key] = None if _missing(p[key]) else p[key].isoformat()
     for key in (
         "amount_total",
         "amount_eu",
@@ -113,13 +121,12 @@ def _isun(text: str, is_html: bool, url: str) -> dict:
         "amount_total_bgn",
         "amount_total_eur",
     ):
-        record[key] = None if p[key] is None or p[key] != p[key] else float(p[key])
+        record[key] = None if _missing(p[key]) else float(p[key])
     partners = tables.project_organisations
     record["partners"] = (
         list(partners.loc[partners["role"] == "partner", "name_as_published"].dropna()) or None
     )
     record["activities"] = list(tables.activities["activity_name"]) or None
-    return record
 
 
 def extract(text: str, kind: str = "auto", *, is_html: bool = False, url: str = "") -> dict:
@@ -185,39 +192,43 @@ def _add_project_facts(record: dict, text: str) -> None:
         record["projects"] = projects
         record["project_index"] = projects.index(match)
     for name in SCORED_FIELDS:
-        value = match[name] if match else None
-        if value is not None:
-            record[name] = value
-            evidence[name] = match["evidence"][name]
-            record["spans"][name] = {
-                k: match["evidence"][name][k] for k in ("start", "end", "text")
-            }
-            if name == "amount_eu":
-                record["currency_eu"] = match["currency_eu"]
-            if name == "amount_total":
-                record["currency"] = match["currency"]
-                record["amount_total_bgn"], record["amount_total_eur"] = (
-                    match["amount_total_bgn"],
-                    match["amount_total_eur"],
-                )
-        elif match and name in match["candidates"]:
-            record[name] = None
-            evidence.pop(name, None)
-            record["candidates"][name] = match["candidates"][name]
-        elif record.get(name) is not None and name in _UNCONFIRMED_DROPPED.get(record["kind"], ()):
-            record[name] = None
-            evidence.pop(name, None)
-            record["spans"].pop(name, None)
-            record["flags"].append(f"{name}_unconfirmed")
-            if name == "amount_total":
-                record["currency"] = record["amount_total_bgn"] = record["amount_total_eur"] = None
-            if name == "procedure_code":
-                record["programme_code"] = None
+        _take_fact(record, name, match, evidence)
     if record.get("procedure_code") and not record.get("programme_code"):
         from sources.extract.facts import code_parts
 
         record["programme_code"] = code_parts(record["procedure_code"])[0]
     record["evidence"] = evidence
+
+
+def _take_fact(record: dict, name: str, match: dict | None, evidence: dict) -> None:
+    """One scored field: the facts rules' value where they found one, null with the candidates
+    where theirs conflict, and a news extractor's own guess dropped where they do not confirm it."""
+    value = match[name] if match else None
+    if value is not None:
+        record[name] = value
+        evidence[name] = match["evidence"][name]
+        record["spans"][name] = {k: match["evidence"][name][k] for k in ("start", "end", "text")}
+        if name == "amount_eu":
+            record["currency_eu"] = match["currency_eu"]
+        if name == "amount_total":
+            record["currency"] = match["currency"]
+            record["amount_total_bgn"], record["amount_total_eur"] = (
+                match["amount_total_bgn"],
+                match["amount_total_eur"],
+            )
+    elif match and name in match["candidates"]:
+        record[name] = None
+        evidence.pop(name, None)
+        record["candidates"][name] = match["candidates"][name]
+    elif record.get(name) is not None and name in _UNCONFIRMED_DROPPED.get(record["kind"], ()):
+        record[name] = None
+        evidence.pop(name, None)
+        record["spans"].pop(name, None)
+        record["flags"].append(f"{name}_unconfirmed")
+        if name == "amount_total":
+            record["currency"] = record["amount_total_bgn"] = record["amount_total_eur"] = None
+        if name == "procedure_code":
+            record["programme_code"] = None
 
 
 def extract_projects(
