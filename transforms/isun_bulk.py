@@ -54,9 +54,14 @@ def api_currency(generated_at: str | None, fetched_at: str) -> tuple[str, str]:
     return ("EUR" if when >= CHANGEOVER else "BGN"), f"{basis} {when} vs changeover {CHANGEOVER}"
 
 
-def _date(value) -> date | None:
-    """An API or export date (`2019-01-18T00:00:00`; .NET's `0001-01-01` is no date)."""
-    return None if value in (None, "") else parse_date(str(value)[:10])
+def _date(value, field: str, source: str) -> date | None:
+    """An API date (`2019-01-18T00:00:00`; .NET's `0001-01-01` is no date), else BulkRowError."""
+    if value in (None, ""):
+        return None
+    try:
+        return parse_date(str(value)[:10])
+    except ValueError as exc:
+        raise BulkRowError(f"{source}: field {field} is {value!r}: not a date") from exc
 
 
 def _amount(value, field: str, source: str) -> Decimal | None:
@@ -224,7 +229,8 @@ def api_project_row(
     paid_values = [v for v in paid_values if v is not None]
     places = [_text(p.get("municipality")) for p in (project.get("placeOfExecution") or [])]
     places = [p for p in places if p]
-    start, end = _date(project.get("initialDate")), _date(project.get("endDate"))
+    start = _date(project.get("initialDate"), "projects[].initialDate", source)
+    end = _date(project.get("endDate"), "projects[].endDate", source)
     row = {
         **parts,
         "project_code_original": code,
@@ -237,7 +243,9 @@ def api_project_row(
             p["entityId"] for p in (project.get("partners") or []) if p.get("entityId")
         )
         or None,
-        "decision_date": _date(project.get("dateofDecisionforFunding")),
+        "decision_date": _date(
+            project.get("dateofDecisionforFunding"), "projects[].dateofDecisionforFunding", source
+        ),
         "start_date": start,
         "end_date": end,
         "duration_months": int(project["durationInMonths"])
@@ -309,9 +317,9 @@ def api_contract_row(
         "contractor_entity_type": _text(contract.get("entityType")),
         "contractor_eik": contractor["eik"] if has_eik else None,
         "contractor_name": contractor["name"] if has_eik else None,
-        "signature_date": _date(contract.get("signatureDate")),
-        "start_date": _date(contract.get("initialDate")),
-        "end_date": _date(contract.get("endDate")),
+        "signature_date": _date(contract.get("signatureDate"), "contracts[].signatureDate", source),
+        "start_date": _date(contract.get("initialDate"), "contracts[].initialDate", source),
+        "end_date": _date(contract.get("endDate"), "contracts[].endDate", source),
         "description": _text(contract.get("description")),
         "currency_original": currency,
         **_amounts(
