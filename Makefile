@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 DUCKDB1 = .venv-duckdb1
 
-.PHONY: setup demo test bench eval dev serve lint lock clean
+.PHONY: setup demo test unit bench eval dev serve lint lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,9 +25,13 @@ setup: $(STAMP) $(DUCKDB1)/.installed
 demo: setup
 	$(BIN)/bgfunds demo
 
-## Run the test suite.
+## Run the test suite: unit and integration tests.
 test: setup
 	$(BIN)/python -m pytest
+
+## Run the unit tests only (seconds; no Dagster run, server, browser, subprocess or sample build).
+unit: setup
+	$(BIN)/python -m pytest -m unit -q
 
 ## Time the offline build at 1 000, 10 000 and 50 000 synthetic contracts (prints a table; not a test).
 bench: setup

@@ -28,7 +28,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipelines.isun_batches import BATCH_CONTRACTS
+from warehouse.isun_staging import BATCH_CONTRACTS
 
 NAIVE_SAMPLE = 1000
 CORES = os.cpu_count() or 1
@@ -139,8 +139,8 @@ def run_scale(workdir: Path, n: int, workers: int) -> dict:
 
     from bench.synthetic_corpus import generate
     from pipelines.cli import run_build
-    from pipelines.isun_batches import is_contract_page, parse_archived_pages
     from pipelines.resources import ArchivedDocumentsOnly, ArchivedPagesOnly
+    from sources.isun_pages import is_contract_page, parse_archived_pages
     from sources.raw_archive import RawArchive
 
     corpus = workdir / f"corpus-{n}"

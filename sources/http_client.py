@@ -140,6 +140,26 @@ class FetchResult:
     not_modified: bool
 
 
+_RETRIED_ERRORS = (
+    requests.Timeout,
+    requests.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    TruncatedBodyError,
+    TimeoutError,
+    ConnectionError,
+)
+
+
+def _not_data_reason(status: int, body: bytes, expect: str) -> str | None:
+    """Why a 200 answer is not data (a WAF page, an XLSX without its signature), else None."""
+    if status != 200:
+        return None
+    reason = block_reason(body)
+    if reason is None and expect == "xlsx" and not body.startswith(XLSX_SIGNATURE):
+        reason = "an XLSX export came back without the PK signature"
+    return reason
+
+
 class PoliteClient:
     def __init__(
         self,
@@ -189,47 +209,7 @@ class PoliteClient:
         """GET url politely; store the response in the archive; raise on WAF pages or failure."""
         host = self.check_allowed(url)
         headers = self._conditional_headers(url) if conditional else {}
-        attempt = 0
-        while True:
-            try:
-                response, body = self._get(url, headers)
-            except (ResponseTooLargeError, DeadlineError, RedirectError, RobotsDisallowedError):
-                self.stats.errors += 1
-                raise
-            except (
-                requests.Timeout,
-                requests.ConnectionError,
-                requests.exceptions.ChunkedEncodingError,
-                TruncatedBodyError,
-                TimeoutError,
-                ConnectionError,
-            ) as exc:
-                if attempt >= self.policy.max_retries:
-                    self.stats.errors += 1
-                    raise FetchError(
-                        f"{url}: {type(exc).__name__} after {attempt + 1} attempts: {exc}"
-                    ) from exc
-                attempt += 1
-                self._backoff(url, host, attempt, None, type(exc).__name__)
-                continue
-            if response.status_code in RETRY_STATUSES:
-                self._store(url, response, body)  # every response is archived, errors included
-                if attempt >= self.policy.max_retries:
-                    self.stats.errors += 1
-                    raise FetchError(
-                        f"{url}: HTTP {response.status_code} after {attempt + 1} attempts"
-                    )
-                attempt += 1
-                self._backoff(
-                    url,
-                    host,
-                    attempt,
-                    response.headers.get("Retry-After"),
-                    f"HTTP {response.status_code}",
-                )
-                continue
-            break
-
+        response, body = self._get_with_retries(url, host, headers)
         if response.status_code == 304:
             self.stats.not_modified += 1
             previous = self._validators[url]
@@ -239,14 +219,7 @@ class PoliteClient:
             return FetchResult(url, record, self.archive.read(previous.sha256), not_modified=True)
 
         record = self._store(url, response, body)  # raw first, even a WAF page (it is evidence)
-        reason = block_reason(body) if response.status_code == 200 else None
-        if (
-            reason is None
-            and expect == "xlsx"
-            and response.status_code == 200
-            and not body.startswith(XLSX_SIGNATURE)
-        ):
-            reason = "an XLSX export came back without the PK signature"
+        reason = _not_data_reason(response.status_code, body, expect)
         if reason:
             self.stats.blocks += 1
             self.blocked_hosts[host] = reason
@@ -262,6 +235,40 @@ class PoliteClient:
             raise FetchError(f"{url}: HTTP {response.status_code}")
         self._validators[url] = record
         return FetchResult(url, record, body, not_modified=False)
+
+    def _get_with_retries(self, url: str, host: str, headers: dict[str, str]):
+        """(response, body) of the first answer that is not retried: timeouts, dropped
+        connections and RETRY_STATUSES back off and retry up to `max_retries` times."""
+        attempt = 0
+        while True:
+            try:
+                response, body = self._get(url, headers)
+            except (ResponseTooLargeError, DeadlineError, RedirectError, RobotsDisallowedError):
+                self.stats.errors += 1
+                raise
+            except _RETRIED_ERRORS as exc:
+                if attempt >= self.policy.max_retries:
+                    self.stats.errors += 1
+                    raise FetchError(
+                        f"{url}: {type(exc).__name__} after {attempt + 1} attempts: {exc}"
+                    ) from exc
+                attempt += 1
+                self._backoff(url, host, attempt, None, type(exc).__name__)
+                continue
+            if response.status_code not in RETRY_STATUSES:
+                return response, body
+            self._store(url, response, body)  # every response is archived, errors included
+            if attempt >= self.policy.max_retries:
+                self.stats.errors += 1
+                raise FetchError(f"{url}: HTTP {response.status_code} after {attempt + 1} attempts")
+            attempt += 1
+            self._backoff(
+                url,
+                host,
+                attempt,
+                response.headers.get("Retry-After"),
+                f"HTTP {response.status_code}",
+            )
 
     # -- internals ----------------------------------------------------------------------
     def _conditional_headers(self, url: str) -> dict[str, str]:

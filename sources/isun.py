@@ -20,10 +20,11 @@ typing, currency and quarantine happen in `transforms.isun`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from urllib.parse import parse_qs, quote, urlparse
 
 import lxml.html
+
+from records.isun_page import ParsedIsunPage
 
 # The site's label keys (Texts.resx) and their Bulgarian text: the only labels this parser reads.
 LABELS = {
@@ -149,32 +150,6 @@ _UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8")
 
 class PageStructureError(ValueError):
     """The page is not shaped like the ИСУН page we expect (the site probably changed)."""
-
-
-@dataclass
-class ParsedIsunPage:
-    url: str
-    contract_id: str | None
-    tab: str | None
-    is_historic: bool | None = None
-    fields: dict[str, str] = field(default_factory=dict)
-    places: list[str] | None = None  # None: page has no place section; []: "Няма"
-    activities: list[dict[str, str]] | None = None
-    financial: dict[str, str] | None = None
-    corrections: list[dict[str, str]] | None = None
-    participants: list[dict[str, str | None]] | None = None
-    indicators: list[dict[str, str]] | None = None
-    procurements: list[dict[str, str | None]] | None = None
-    currencies: dict[str, str] = field(
-        default_factory=dict
-    )  # where -> BGN/EUR, every statement seen
-    unknown_labels: list[str] = field(default_factory=list)
-
-    @property
-    def currency(self) -> str | None:
-        """The one currency the page states, or None (silent or contradictory)."""
-        stated = set(self.currencies.values())
-        return stated.pop() if len(stated) == 1 else None
 
 
 # --- ids and URLs -----------------------------------------------------------------------------
@@ -337,56 +312,70 @@ def _check_structure(page: ParsedIsunPage) -> None:
 
 
 def _parse_tab(root, page: ParsedIsunPage) -> None:
+    """A tab page: its labelled list items, its titled content sections, its tables."""
     for item in root.xpath(f"//div[{_has_class('list-item')}]"):
         labels = item.xpath("./label")
-        if not labels:
-            continue
-        label = _clean(labels[0].text_content()).rstrip(":")
-        value = _value_after_label(item, labels[0])
-        if label == L["Project_Details_Procedure"] and item.xpath("./a"):
-            link = item.xpath("./a")[0]
-            page.fields["procedure"] = _clean(link.text_content())
-            page.fields["procedure_url"] = link.get("href") or ""
-        elif m := _OFFER_LABEL.match(label):
-            page.procurements = page.procurements or []
-            page.procurements.extend(_tab_offer(int(m.group(1)), value, item))
-        elif label == L["Project_Details_NoProcurements"]:
-            page.procurements = page.procurements or []
-        elif label == L["Project_Details_Beneficiary"]:
-            page.fields["beneficiary"] = value
-            link = item.xpath("./a[@href]")
-            if link:
-                page.fields["beneficiary_url"] = link[0].get("href")
-        elif label == L["Project_Details_FinancingSource"]:
-            page.fields["financing_source"] = value
-        elif label in FIELD_LABELS:
-            page.fields[FIELD_LABELS[label]] = _field_text(item, value)
-        elif label in FINANCIAL_LABELS:
-            _put_financial(page, FINANCIAL_LABELS[label], value)
-        elif label == L["Project_Details_ExecutionPlace"]:
-            page.places = [] if value == NO_DATA_TEXT else [value]
-        elif label == L["Project_Details_Activities"]:
-            page.activities = [] if value.startswith(NO_DATA_TEXT) else page.activities
-        elif label in PARTICIPANT_ROLES:
-            page.participants = page.participants or []
-            page.participants.extend(_tab_participants(item, *PARTICIPANT_ROLES[label]))
-        elif label == NO_DATA_TEXT:
-            # The "Няма" of the financial-corrections box, the indicators and the procurements tabs.
-            box = _clean(
-                "".join(
-                    item.xpath(
-                        "ancestor::div[" + _has_class("project-info-box") + "][1]"
-                        "//div[" + _has_class("head") + "]//text()"
-                    )
-                )
-            )
-            if box == L["Project_Details_FinancialCorrections"]:
-                page.corrections = []
-            elif box == L["Project_Details_Indicators"]:
-                page.indicators = []
-        else:
-            page.unknown_labels.append(label)
+        if labels:
+            _tab_item(item, labels[0], page)
+    _tab_sections(root, page)
+    _tab_tables(root, page)
 
+
+def _tab_item(item, label_el, page: ParsedIsunPage) -> None:
+    """One `label: value` list item of a tab, into the page's fields or sections."""
+    label = _clean(label_el.text_content()).rstrip(":")
+    value = _value_after_label(item, label_el)
+    if label == L["Project_Details_Procedure"] and item.xpath("./a"):
+        link = item.xpath("./a")[0]
+        page.fields["procedure"] = _clean(link.text_content())
+        page.fields["procedure_url"] = link.get("href") or ""
+    elif m := _OFFER_LABEL.match(label):
+        page.procurements = page.procurements or []
+        page.procurements.extend(_tab_offer(int(m.group(1)), value, item))
+    elif label == L["Project_Details_NoProcurements"]:
+        page.procurements = page.procurements or []
+    elif label == L["Project_Details_Beneficiary"]:
+        page.fields["beneficiary"] = value
+        link = item.xpath("./a[@href]")
+        if link:
+            page.fields["beneficiary_url"] = link[0].get("href")
+    elif label == L["Project_Details_FinancingSource"]:
+        page.fields["financing_source"] = value
+    elif label in FIELD_LABELS:
+        page.fields[FIELD_LABELS[label]] = _field_text(item, value)
+    elif label in FINANCIAL_LABELS:
+        _put_financial(page, FINANCIAL_LABELS[label], value)
+    elif label == L["Project_Details_ExecutionPlace"]:
+        page.places = [] if value == NO_DATA_TEXT else [value]
+    elif label == L["Project_Details_Activities"]:
+        page.activities = [] if value.startswith(NO_DATA_TEXT) else page.activities
+    elif label in PARTICIPANT_ROLES:
+        page.participants = page.participants or []
+        page.participants.extend(_tab_participants(item, *PARTICIPANT_ROLES[label]))
+    elif label == NO_DATA_TEXT:
+        _tab_none_box(item, page)
+    else:
+        page.unknown_labels.append(label)
+
+
+def _tab_none_box(item, page: ParsedIsunPage) -> None:
+    """The "Няма" of the financial-corrections box, the indicators and the procurements tabs."""
+    box = _clean(
+        "".join(
+            item.xpath(
+                "ancestor::div[" + _has_class("project-info-box") + "][1]"
+                "//div[" + _has_class("head") + "]//text()"
+            )
+        )
+    )
+    if box == L["Project_Details_FinancialCorrections"]:
+        page.corrections = []
+    elif box == L["Project_Details_Indicators"]:
+        page.indicators = []
+
+
+def _tab_sections(root, page: ParsedIsunPage) -> None:
+    """Sections under a bold title: the places list and the activities table."""
     for strong in root.xpath(f"//div[{_has_class('content')}]/strong"):
         label = _clean(strong.text_content())
         following = strong.getnext()
@@ -401,6 +390,9 @@ def _parse_tab(root, page: ParsedIsunPage) -> None:
             if table:
                 page.activities = _activity_table(table[0], page.url)
 
+
+def _tab_tables(root, page: ParsedIsunPage) -> None:
+    """Tables known by their first header: indicators and financial corrections."""
     for table in root.xpath("//table"):
         header = [_clean(th.text_content()) for th in table.xpath("./thead/tr[1]/th")]
         if header[:1] == [L["Project_Details_Indicator"]]:
@@ -583,72 +575,81 @@ def _print_participant(role: str, singular: str, text: str) -> dict[str, str | N
 
 
 def _parse_print(root, page: ParsedIsunPage) -> None:
+    """The PrintProject view: one table row per label, then the sections that say "Няма"."""
     for tr in root.xpath("//table/tr[td[1]/strong]|//table/tbody/tr[td[1]/strong]"):
         cells = tr.xpath("./td")
-        if len(cells) < 2:
-            continue
-        label = _clean(cells[0].text_content())
-        cell = cells[1]
-        value = _clean(cell.text_content())
-        lis = cell.xpath("./ul/li")
-        if label in FIELD_LABELS:
-            page.fields[FIELD_LABELS[label]] = _field_text(cell, value)
-        elif label == L["Project_Details_ExecutionPlace"]:
-            page.places = [_clean(li.text_content()) for li in lis] if lis else []
-        elif label == L["Project_Details_Activities"]:
-            page.activities = []
-            for li in lis:
-                text = _clean(li.text_content())
-                m = _PRINT_ACTIVITY.match(text)
-                if not m:
-                    raise PageStructureError(
-                        f"{page.url}: activity line not shaped "
-                        f"'Дейност: …, Договорена стойност: …, Отчетена стойност: …': {text[:120]!r}"
-                    )
-                page.activities.append(
-                    {k: m.group(k) or "" for k in ("title", "contracted", "reported")}
-                )
-        elif label in PARTICIPANT_ROLES:
-            page.participants = page.participants or []
-            role, singular = PARTICIPANT_ROLES[label]
-            for li in lis:
-                text = _clean(li.text_content())
-                row = _print_participant(role, singular, text)
-                if row is None:
-                    raise PageStructureError(
-                        f"{page.url}: {label} line not shaped '{singular}: …, "
-                        f"Договорена стойност по проекта*: …': {text[:120]!r}"
-                    )
-                page.participants.append(row)
-        elif label in FINANCIAL_LABELS:
-            _put_financial(page, FINANCIAL_LABELS[label], value)
-        elif m := _INDICATOR_LABEL.match(label):
-            page.indicators = page.indicators or []
-            im = _PRINT_INDICATOR.match(value)
-            if not im:
-                raise PageStructureError(
-                    f"{page.url}: indicator line not shaped 'name, Мерна единица: …': "
-                    f"{value[:120]!r}"
-                )
-            page.indicators.append(
-                {
-                    "indicator_no": m.group(1),
-                    **{k: im.group(k) or "" for k in ("name", "unit", "base", "target", "reached")},
-                }
-            )
-        elif m := _OFFER_LABEL.match(label):
-            page.procurements = page.procurements or []
-            head = _clean(
-                (cell.text or "")
-                + " ".join(
-                    (c.text_content() if c.tag != "ul" else "") + (c.tail or "") for c in cell
-                )
-            )
-            ul = cell.xpath("./ul")
-            page.procurements.extend(_offer_rows(int(m.group(1)), head, ul[0] if ul else None))
-        else:
-            page.unknown_labels.append(label)
-    # Sections that say "Няма" in a single cell: indicators, procurements, corrections.
+        if len(cells) >= 2:
+            _print_row(_clean(cells[0].text_content()), cells[1], page)
+    _print_empty_sections(root, page)
+
+
+def _print_row(label: str, cell, page: ParsedIsunPage) -> None:
+    """One `label | value` row of PrintProject, into the page's fields or sections."""
+    value = _clean(cell.text_content())
+    lis = cell.xpath("./ul/li")
+    if label in FIELD_LABELS:
+        page.fields[FIELD_LABELS[label]] = _field_text(cell, value)
+    elif label == L["Project_Details_ExecutionPlace"]:
+        page.places = [_clean(li.text_content()) for li in lis] if lis else []
+    elif label == L["Project_Details_Activities"]:
+        page.activities = [_print_activity(page.url, li) for li in lis]
+    elif label in PARTICIPANT_ROLES:
+        page.participants = page.participants or []
+        page.participants.extend(_print_participant_line(page.url, label, li) for li in lis)
+    elif label in FINANCIAL_LABELS:
+        _put_financial(page, FINANCIAL_LABELS[label], value)
+    elif m := _INDICATOR_LABEL.match(label):
+        page.indicators = page.indicators or []
+        page.indicators.append(_print_indicator(page.url, m.group(1), value))
+    elif m := _OFFER_LABEL.match(label):
+        page.procurements = page.procurements or []
+        head = _clean(
+            (cell.text or "")
+            + " ".join((c.text_content() if c.tag != "ul" else "") + (c.tail or "") for c in cell)
+        )
+        ul = cell.xpath("./ul")
+        page.procurements.extend(_offer_rows(int(m.group(1)), head, ul[0] if ul else None))
+    else:
+        page.unknown_labels.append(label)
+
+
+def _print_activity(url: str, li) -> dict[str, str]:
+    text = _clean(li.text_content())
+    m = _PRINT_ACTIVITY.match(text)
+    if not m:
+        raise PageStructureError(
+            f"{url}: activity line not shaped "
+            f"'Дейност: …, Договорена стойност: …, Отчетена стойност: …': {text[:120]!r}"
+        )
+    return {k: m.group(k) or "" for k in ("title", "contracted", "reported")}
+
+
+def _print_participant_line(url: str, label: str, li) -> dict[str, str | None]:
+    role, singular = PARTICIPANT_ROLES[label]
+    text = _clean(li.text_content())
+    row = _print_participant(role, singular, text)
+    if row is None:
+        raise PageStructureError(
+            f"{url}: {label} line not shaped '{singular}: …, "
+            f"Договорена стойност по проекта*: …': {text[:120]!r}"
+        )
+    return row
+
+
+def _print_indicator(url: str, indicator_no: str, value: str) -> dict[str, str]:
+    im = _PRINT_INDICATOR.match(value)
+    if not im:
+        raise PageStructureError(
+            f"{url}: indicator line not shaped 'name, Мерна единица: …': {value[:120]!r}"
+        )
+    return {
+        "indicator_no": indicator_no,
+        **{k: im.group(k) or "" for k in ("name", "unit", "base", "target", "reached")},
+    }
+
+
+def _print_empty_sections(root, page: ParsedIsunPage) -> None:
+    """Sections that say "Няма" in a single cell: indicators, procurements, corrections."""
     for h3 in root.xpath("//h3"):
         heading = _clean(h3.text_content())
         table = h3.getnext()

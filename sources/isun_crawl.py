@@ -155,48 +155,17 @@ def run_crawl(
     client = client or PoliteClient(config.policy(), archive)
     run_id = state.unfinished_run()
     summary = CrawlSummary(run_id=run_id or 0, resumed=run_id is not None)
-    budget = config.requests_per_night
     try:
         if run_id is None:
             summary.run_id = run_id = state.start_run()
-            listed, links = _crawl_listings(config, client, summary, state)
-            listed = {
-                cid: f"{fp}+{config.row_fingerprints[cid]}"
-                if cid in config.row_fingerprints
-                else fp
-                for cid, fp in listed.items()
-            }
-            state.record_listing(listed, links)
-            summary.contracts_listed = len(listed)
-            left = client.budget_left
-            requests_left = left if left is not None else budget - summary.listing_pages
-            state.plan(run_id, requests_left // len(CONTRACT_PAGES))
+            _list_and_plan(config, client, summary, state, run_id)
         else:
             state.set_run_status(run_id, "running", "resumed")
             log.info("resuming crawl run %d", run_id)
         pending = state.pending(run_id)
         summary.planned = len(pending)
         for i, (position, contract_id, _reason) in enumerate(pending):
-            outcomes, last = [], None
-            for url in contract_page_urls(
-                config.base_url, contract_id, state.page_url(contract_id)
-            ):
-                try:
-                    result = client.fetch(url)
-                except (FetchError, ForeignHostError) as exc:
-                    summary.failed += 1
-                    outcomes.append(f"error: {exc}")
-                    log.warning("%s", exc)
-                    continue
-                summary.records.append(result.record)
-                last = result.record
-                if result.not_modified:
-                    summary.not_modified += 1
-                    outcomes.append("not_modified")
-                else:
-                    summary.fetched += 1
-                    outcomes.append("fetched")
-            outcome = "fetched" if "fetched" in outcomes else (outcomes[0] if outcomes else "error")
+            outcome, last = _fetch_contract(config, client, state, summary, contract_id)
             state.mark_done(
                 run_id,
                 position,
@@ -222,6 +191,52 @@ def run_crawl(
         summary.http = client.stats.as_dict()
         summary.foreign_links_skipped = client.stats.refused_foreign
     return summary
+
+
+def _list_and_plan(
+    config: CrawlConfig, client: PoliteClient, summary: CrawlSummary, state: CrawlState, run_id
+) -> None:
+    """A new run: read the listings, record what they list, and queue as many contracts as
+    the night's request budget has pages for."""
+    listed, links = _crawl_listings(config, client, summary, state)
+    listed = {
+        cid: f"{fp}+{config.row_fingerprints[cid]}" if cid in config.row_fingerprints else fp
+        for cid, fp in listed.items()
+    }
+    state.record_listing(listed, links)
+    summary.contracts_listed = len(listed)
+    left = client.budget_left
+    requests_left = left if left is not None else config.requests_per_night - summary.listing_pages
+    state.plan(run_id, requests_left // len(CONTRACT_PAGES))
+
+
+def _fetch_contract(
+    config: CrawlConfig,
+    client: PoliteClient,
+    state: CrawlState,
+    summary: CrawlSummary,
+    contract_id: str,
+) -> tuple[str, RawResponse | None]:
+    """Every page of one contract; (outcome, the last record archived)."""
+    outcomes, last = [], None
+    for url in contract_page_urls(config.base_url, contract_id, state.page_url(contract_id)):
+        try:
+            result = client.fetch(url)
+        except (FetchError, ForeignHostError) as exc:
+            summary.failed += 1
+            outcomes.append(f"error: {exc}")
+            log.warning("%s", exc)
+            continue
+        summary.records.append(result.record)
+        last = result.record
+        if result.not_modified:
+            summary.not_modified += 1
+            outcomes.append("not_modified")
+        else:
+            summary.fetched += 1
+            outcomes.append("fetched")
+    outcome = "fetched" if "fetched" in outcomes else (outcomes[0] if outcomes else "error")
+    return outcome, last
 
 
 def _crawl_listings(

@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlparse
 import ijson
 
 from sources.http_client import CrawlPolicy, FetchError, HostBlockedError, PoliteClient
+from sources.isun_register_export import is_export_url
 from sources.raw_archive import RawArchive, RawResponse
 
 log = logging.getLogger(__name__)
@@ -295,3 +296,31 @@ def fetch_open_data(
         night.stopped = str(exc)
         log.error("open-data API programme list failed: %s", exc)
     return night
+
+
+def newest_bulk_responses(
+    archive: RawArchive,
+) -> tuple[RawResponse | None, dict[str, RawResponse], RawResponse | None]:
+    """(criteria, {programme URL: answer}, export): the newest good answer of each.
+
+    An HTML answer (the rate limit) or a WAF page is never data: the previous good answer
+    of that URL stays in use.
+    """
+    criteria, programmes, export = None, {}, None
+    for record in archive.records():
+        if record.status not in (200, 304):
+            continue
+        if is_criteria_url(record.url) or programme_of_url(record.url):
+            with open(archive.path_for(record.sha256), "rb") as fh:
+                if not_json_reason(fh.read(512), record.content_type):
+                    continue
+            if is_criteria_url(record.url):
+                criteria = record
+            else:
+                programmes[record.url] = record
+        elif is_export_url(record.url):
+            with open(archive.path_for(record.sha256), "rb") as fh:
+                if fh.read(4) != b"PK\x03\x04":
+                    continue
+            export = record
+    return criteria, programmes, export

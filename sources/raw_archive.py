@@ -11,22 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-
-@dataclass(frozen=True)
-class RawResponse:
-    url: str
-    fetched_at: str  # ISO 8601, UTC
-    status: int
-    sha256: str
-    content_type: str
-    bytes: int
-    headers: dict[str, str] = field(default_factory=dict)
+from records.raw import RawResponse
+from shared.atomic import atomic_write
+from transforms.dates import parse_timestamp
 
 
 class RawArchive:
@@ -112,7 +104,7 @@ class RawArchive:
 def fetched_order(record: RawResponse) -> datetime:
     """`fetched_at` as an aware datetime, for ordering (`Z`, offsets and naive UTC alike)."""
     try:
-        when = datetime.fromisoformat(record.fetched_at.replace("Z", "+00:00"))
+        when = parse_timestamp(record.fetched_at)
     except (AttributeError, ValueError):
         return datetime.min.replace(
             tzinfo=UTC
@@ -153,15 +145,4 @@ def inputs_fingerprint(records: list[RawResponse], extra: str = "") -> str:
 
 
 def _atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            if durable:
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, data, durable=durable, unique=True)

@@ -53,6 +53,63 @@ def _inside(path: Path, folder: Path) -> bool:
     return True
 
 
+def _manifest_responses(manifest_path: Path) -> list:
+    """The manifest's `responses` list, else RecordingError naming the file and field."""
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise RecordingError(f"{manifest_path}: no manifest.json in the recording") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RecordingError(f"{manifest_path}: not JSON: {exc}") from exc
+    responses = manifest.get("responses") if isinstance(manifest, dict) else None
+    if not isinstance(responses, list):
+        raise RecordingError(f"{manifest_path}: field 'responses' is missing or not a list")
+    return responses
+
+
+def _entry_body(i: int, entry, corpus_dir: Path) -> tuple[bytes | None, tuple | None]:
+    """The entry's body, or (rule, field, value, why) saying why it cannot be trusted."""
+    problem = _entry_problem(i, entry, corpus_dir)
+    if problem:
+        rule, field_name, value = problem
+        why = (
+            "outside the recording's folder"
+            if rule == "path_outside_recording"
+            else "missing or invalid"
+        )
+        return None, (rule, field_name, value, why)
+    body_path = corpus_dir / entry["file"]
+    try:
+        body = body_path.read_bytes()
+    except OSError as exc:
+        why = f"cannot read the body: {exc.strerror or exc}"
+        return None, ("missing_body", "file", entry["file"], why)
+    actual = hashlib.sha256(body).hexdigest()
+    if entry.get("sha256") and entry["sha256"] != actual:
+        why = f"{body_path.name} hashes to {actual}"
+        return None, ("sha256_mismatch", "sha256", str(entry["sha256"]), why)
+    return body, None
+
+
+def _rejected_entry(manifest_path: Path, i: int, entry, problem: tuple) -> dict:
+    """An untrusted manifest entry as a quarantine row (table `inputs`)."""
+    rule, field_name, value, why = problem
+    url = (
+        entry.get("url") if isinstance(entry, dict) and isinstance(entry.get("url"), str) else None
+    )
+    return {
+        "table_name": "inputs",
+        "record_key": f"{manifest_path}#responses[{i}]",
+        "rule": rule,
+        "field": field_name,
+        "value": value,
+        "message": f"{manifest_path}: responses[{i}].{field_name} = {value!r}: {why}; not replayed",
+        "source_url": url,
+        "fetched_at": None,
+        "content_sha256": None,
+    }
+
+
 def replay_recording(
     corpus_dir: Path | str, archive: RawArchive, rejected: list[dict] | None = None
 ) -> list[RawResponse]:
@@ -66,78 +123,14 @@ def replay_recording(
     """
     corpus_dir = Path(corpus_dir)
     manifest_path = corpus_dir / "manifest.json"
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise RecordingError(f"{manifest_path}: no manifest.json in the recording") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise RecordingError(f"{manifest_path}: not JSON: {exc}") from exc
-    responses = manifest.get("responses") if isinstance(manifest, dict) else None
-    if not isinstance(responses, list):
-        raise RecordingError(f"{manifest_path}: field 'responses' is missing or not a list")
-
-    def reject(i: int, entry, rule: str, field_name: str, value: str | None, why: str) -> None:
-        message = f"{manifest_path}: responses[{i}].{field_name} = {value!r}: {why}; not replayed"
-        if rejected is None:
-            raise RecordingError(message)
-        url = (
-            entry.get("url")
-            if isinstance(entry, dict) and isinstance(entry.get("url"), str)
-            else None
-        )
-        rejected.append(
-            {
-                "table_name": "inputs",
-                "record_key": f"{manifest_path}#responses[{i}]",
-                "rule": rule,
-                "field": field_name,
-                "value": value,
-                "message": message,
-                "source_url": url,
-                "fetched_at": None,
-                "content_sha256": None,
-            }
-        )
-
     records = []
-    for i, entry in enumerate(responses):
-        problem = _entry_problem(i, entry, corpus_dir)
+    for i, entry in enumerate(_manifest_responses(manifest_path)):
+        body, problem = _entry_body(i, entry, corpus_dir)
         if problem:
-            rule, field_name, value = problem
-            reject(
-                i,
-                entry,
-                rule,
-                field_name,
-                value,
-                "outside the recording's folder"
-                if rule == "path_outside_recording"
-                else "missing or invalid",
-            )
-            continue
-        body_path = corpus_dir / entry["file"]
-        try:
-            body = body_path.read_bytes()
-        except OSError as exc:
-            reject(
-                i,
-                entry,
-                "missing_body",
-                "file",
-                entry["file"],
-                f"cannot read the body: {exc.strerror or exc}",
-            )
-            continue
-        actual = hashlib.sha256(body).hexdigest()
-        if entry.get("sha256") and entry["sha256"] != actual:
-            reject(
-                i,
-                entry,
-                "sha256_mismatch",
-                "sha256",
-                str(entry["sha256"]),
-                f"{body_path.name} hashes to {actual}",
-            )
+            row = _rejected_entry(manifest_path, i, entry, problem)
+            if rejected is None:
+                raise RecordingError(row["message"])
+            rejected.append(row)
             continue
         records.append(
             archive.store(

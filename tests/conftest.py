@@ -52,3 +52,41 @@ def two_releases(tmp_path_factory):
     second = run_build(data, corpus.dir)
     assert second.success, second
     return data, Path(first.release), Path(second.release)
+
+
+# --- unit and integration tests, marked apart (`make unit` runs the unit ones in seconds) ----------
+# Integration: anything that runs Dagster, a loopback server, a browser, a subprocess, a process
+# pool or the full sample build. A test is integration when its module is listed here, when it
+# asks for a fixture listed here, or when its body calls one of INTEGRATION_CALLS; else unit.
+INTEGRATION_MODULES = {
+    "test_absorption",  # the sample build
+    "test_bench_corpus",  # the Dagster job on a synthetic corpus
+    "test_crawl_client",  # loopback fault server
+    "test_crawl_e2e",  # loopback ИСУН mirror, then the Dagster job
+    "test_crawl_hostile",  # loopback fault servers
+    "test_extract_cli",  # the CLI, Chromium-printed PDFs
+    "test_hostile_inputs",  # the Dagster job on a hostile recording
+    "test_operator",  # the CLI and the Dagster instance
+    "test_pipeline",  # the sample build
+    "test_release",  # releases built by the Dagster job
+    "test_serve",  # loopback HTTP server, DuckDB 1 in a subprocess
+    "test_site",  # the sample build, headless Chromium
+}
+INTEGRATION_FIXTURES = {"sample_build", "two_releases", "isun_projects", "api"}
+INTEGRATION_CALLS = {"run_build", "main", "FaultServer", "IsunMirror", "subprocess"}
+INTEGRATION_TESTS = {"test_a_process_pool_stages_the_same_rows_as_one_process"}  # spawns workers
+
+
+def _is_integration(item: pytest.Item) -> bool:
+    code = getattr(getattr(item, "function", None), "__code__", None)
+    return (
+        item.path.stem in INTEGRATION_MODULES
+        or bool(INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())))
+        or bool(code is not None and INTEGRATION_CALLS & set(code.co_names))
+        or getattr(item, "originalname", item.name) in INTEGRATION_TESTS
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        item.add_marker(pytest.mark.integration if _is_integration(item) else pytest.mark.unit)

@@ -1,8 +1,8 @@
 """The synthetic corpus is deterministic, parses, and passes the quality suites as generated."""
 
 from bench.synthetic_corpus import generate
-from pipelines.isun_batches import parse_archived_pages
 from quality.suites import validate_table
+from sources.isun_pages import parse_archived_pages
 from sources.raw_archive import RawArchive
 from transforms.isun import build_isun_tables
 from warehouse.metadata import ACTIVITIES, PROJECTS
@@ -34,7 +34,8 @@ def test_synthetic_corpus_is_deterministic_and_clean(tmp_path):
 
 
 def test_batched_build_equals_one_pass_on_the_sample_and_a_synthetic_corpus(tmp_path):
-    from pipelines.isun_batches import is_contract_page, parse_and_build_in_batches, screen_tables
+    from pipelines.isun_batches import parse_and_build_in_batches, screen_tables
+    from sources.isun_pages import is_contract_page
     from sources.recorded import SAMPLE_CORPUS, replay_recording
 
     generate(25, tmp_path / "synthetic", seed=5)

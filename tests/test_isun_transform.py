@@ -184,6 +184,41 @@ def test_each_rule_quarantines_the_contract_with_field_and_value(edit, rule, fie
     assert q.message and q.source_url.startswith(BASE)
 
 
+@pytest.mark.parametrize(
+    "edit,rule,field",
+    [
+        # the project's name is printed nowhere (its label changed on every page)
+        (
+            {
+                tab: [("Наименование на проекта", "Име на проекта")]
+                for tab in ("PrintProject", "BasicData")
+            },
+            "required_field_missing",
+            "project_name",
+        ),
+        (
+            {"PrintProject": [("85.00</span> %", "1.234</span> %")]},
+            "percent_unparseable",
+            "eu_cofinancing_percent",
+        ),
+    ],
+)
+def test_more_rules_quarantine_the_contract_with_field_and_value(edit, rule, field):
+    t = _tables(stambolovo_contract(), edit=edit)
+    assert t.projects.empty
+    q = t.quarantine.iloc[0]
+    assert (q.table_name, q.rule, q.field) == ("projects", rule, field)
+
+
+def test_a_contract_whose_pages_carry_no_code_is_quarantined_not_guessed():
+    # only the Participants tab was archived: it prints no 'Номер от ИСУН'
+    t = _tables(stambolovo_contract(), pages=("Participants",))
+    assert t.projects.empty
+    q = t.quarantine.iloc[0]
+    assert (q.table_name, q.rule, q.field) == ("projects", "project_code_missing", "project_code")
+    assert "no 'Номер от ИСУН'" in q.message
+
+
 def test_a_bad_participant_amount_quarantines_that_row_only():
     c = stambolovo_contract()
     c.partners = [Participant("Община Стамболово", "000903049", D("8000"), D("7850"))]

@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipelines.isun_batches import is_contract_page, parse_and_build_in_batches, stage_isun_tables
+from pipelines.isun_batches import parse_and_build_in_batches, stage_isun_tables
 from quality.staged import validate_staged
+from sources.isun_pages import is_contract_page
 from sources.raw_archive import RawArchive
 from sources.recorded import SAMPLE_CORPUS, replay_recording
 from warehouse.metadata import ACTIVITIES, PROJECTS

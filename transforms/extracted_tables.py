@@ -8,8 +8,9 @@ import re
 
 import pandas as pd
 
-from sources.extract import project_rows
+from records.extracted import SCORED_FIELDS
 from transforms.amounts import to_bgn
+from transforms.codes import parse_code
 from transforms.gazetteer import resolve_place
 from transforms.linking import CLAIM_COLUMNS
 from warehouse.metadata_documents import (
@@ -42,12 +43,167 @@ COMMON = (
 TABLE_FOR_KIND = {"municipal-news": NEWS_MENTIONS, "ngo-project": NGO_PROJECTS, "ngo-event": EVENTS}
 
 
+_PAGE_LEVEL = (
+    "kind",
+    "municipalities",
+    "district",
+    "source_url",
+    "fetched_at",
+    "content_sha256",
+    "format",
+    "source",
+)
+
+
+def project_rows(record: dict) -> list[dict]:
+    """The rows a per-document record gives the build's tables: itself where the page speaks of at most one project;
+    else one per project in text order, the record itself standing for the project it is about (its title, beneficiary,
+    partners) and the others carrying their own facts, evidence and candidates plus the page's places and provenance.
+    Each row gets `project_ordinal` (1, 2, ...)."""
+    projects = record.get("projects") or []
+    if len(projects) < 2:
+        return [{**record, "project_ordinal": 1}]
+    rows = []
+    for i, project in enumerate(projects):
+        if i == record.get("project_index", 0):
+            rows.append({**record, "project_ordinal": i + 1})
+            continue
+        row = {k: record[k] for k in _PAGE_LEVEL if k in record}
+        row.update(
+            {
+                k: project[k]
+                for k in (
+                    *SCORED_FIELDS,
+                    "currency",
+                    "currency_eu",
+                    "amount_total_bgn",
+                    "amount_total_eur",
+                    "evidence",
+                    "candidates",
+                )
+            }
+        )
+        code = project["project_code"] or project["procedure_code"] or ""
+        row.update(
+            project_ordinal=i + 1,
+            programme_code=_programme_of(code),
+            spans={
+                f: {k: e[k] for k in ("start", "end", "text")}
+                for f, e in project["evidence"].items()
+            },
+            flags=[*project["flags"], f"project_{i + 1}_of:{len(projects)}"],
+        )
+        rows.append(row)
+    return rows
+
+
+def _programme_of(code: str) -> str | None:
+    """The programme of a project or procedure code in the 2014–20/2021–27 form (None for other forms)."""
+    try:
+        return parse_code(code).programme_code
+    except ValueError:
+        return None
+
+
 def record_id(url: str) -> str:
     return hashlib.sha256(url.encode()).hexdigest()[:16]
 
 
 def _joined(values) -> str | None:
     return " | ".join(values) if values else None
+
+
+_KNOWN = set(COMMON) | {
+    "partners",
+    "municipalities",
+    "activities",
+    "flags",
+    "spans",
+    "source_url",
+    "fetched_at",
+    "content_sha256",
+    "source",
+    "format",
+    "projects",
+    "project_index",
+    "project_ordinal",
+}
+
+
+def _strategy_row(r: dict, rid: str, provenance: dict) -> dict:
+    decision = r.get("decision") or {}
+    return {
+        "record_id": rid,
+        "municipality": r.get("municipality"),
+        "title": r.get("title"),
+        "period_start_year": int(r["start_date"]) if r.get("start_date") else None,
+        "period_end_year": int(r["end_date"]) if r.get("end_date") else None,
+        "decision_number": decision.get("number"),
+        "decision_date": decision.get("date"),
+        "protocol": decision.get("protocol"),
+        "protocol_date": decision.get("protocol_date"),
+        "council": decision.get("council"),
+        "sections": json.dumps(r.get("sections") or [], ensure_ascii=False),
+        "flags": ";".join(r["flags"]) or None,
+        **provenance,
+    }
+
+
+def _strategy_measure_rows(r: dict, rid: str, provenance: dict) -> list[dict]:
+    """A strategy's stages, partnership mechanisms and financing sources, numbered per type."""
+    measures = [("stage", s["name"], s) for s in r.get("stages") or []]
+    measures += [("partnership_mechanism", m, {}) for m in r.get("partnership_mechanisms") or []]
+    measures += [("financing_source", m, {}) for m in r.get("financing_sources") or []]
+    counters: dict[str, int] = {}
+    rows = []
+    for measure_type, text, stage in measures:
+        counters[measure_type] = counters.get(measure_type, 0) + 1
+        rows.append(
+            {
+                "record_id": rid,
+                "measure_type": measure_type,
+                "position": counters[measure_type],
+                "text": text,
+                "period_start": stage.get("period_start"),
+                "period_end": stage.get("period_end"),
+                "period_text": stage.get("period_text"),
+                **provenance,
+            }
+        )
+    return rows
+
+
+def _document_rows(r: dict, table, rid: str, provenance: dict) -> list[dict]:
+    """News and NGO pages: one row per project the page speaks of (`project_ordinal` in text
+    order); an event page: one row."""
+    rows = []
+    for p in [r] if table is EVENTS else project_rows(r):
+        row = {
+            "record_id": rid,
+            **{k: p.get(k) for k in COMMON},
+            "partners": _joined(p.get("partners")),
+            "municipalities": _joined(p.get("municipalities")),
+            "activities": json.dumps(p.get("activities"), ensure_ascii=False)
+            if p.get("activities")
+            else None,
+            "flags": ";".join(p["flags"]) or None,
+            "spans": json.dumps(p["spans"], ensure_ascii=False),
+            "details": json.dumps(
+                {k: v for k, v in p.items() if k not in _KNOWN}, ensure_ascii=False, default=str
+            ),
+            **provenance,
+        }
+        if table is EVENTS:
+            row.update(
+                {
+                    k: r.get(k)
+                    for k in ("event_title", "event_date", "event_time", "address", "email")
+                }
+            )
+        else:
+            row["project_ordinal"] = p["project_ordinal"]
+        rows.append(row)
+    return rows
 
 
 def extracted_tables(records: list[dict]) -> dict[str, pd.DataFrame]:
@@ -62,90 +218,10 @@ def extracted_tables(records: list[dict]) -> dict[str, pd.DataFrame]:
             for place in document_places(r)
         ]
         if r["kind"] == "strategy":
-            decision = r.get("decision") or {}
-            rows["strategies"].append(
-                {
-                    "record_id": rid,
-                    "municipality": r.get("municipality"),
-                    "title": r.get("title"),
-                    "period_start_year": int(r["start_date"]) if r.get("start_date") else None,
-                    "period_end_year": int(r["end_date"]) if r.get("end_date") else None,
-                    "decision_number": decision.get("number"),
-                    "decision_date": decision.get("date"),
-                    "protocol": decision.get("protocol"),
-                    "protocol_date": decision.get("protocol_date"),
-                    "council": decision.get("council"),
-                    "sections": json.dumps(r.get("sections") or [], ensure_ascii=False),
-                    "flags": ";".join(r["flags"]) or None,
-                    **provenance,
-                }
-            )
-            measures = [("stage", s["name"], s) for s in r.get("stages") or []]
-            measures += [
-                ("partnership_mechanism", m, {}) for m in r.get("partnership_mechanisms") or []
-            ]
-            measures += [("financing_source", m, {}) for m in r.get("financing_sources") or []]
-            counters: dict[str, int] = {}
-            for measure_type, text, stage in measures:
-                counters[measure_type] = counters.get(measure_type, 0) + 1
-                rows["strategy_measures"].append(
-                    {
-                        "record_id": rid,
-                        "measure_type": measure_type,
-                        "position": counters[measure_type],
-                        "text": text,
-                        "period_start": stage.get("period_start"),
-                        "period_end": stage.get("period_end"),
-                        "period_text": stage.get("period_text"),
-                        **provenance,
-                    }
-                )
-            continue
-        table = TABLE_FOR_KIND.get(r["kind"])
-        if table is None:
-            continue
-        known = set(COMMON) | {
-            "partners",
-            "municipalities",
-            "activities",
-            "flags",
-            "spans",
-            "source_url",
-            "fetched_at",
-            "content_sha256",
-            "source",
-            "format",
-            "projects",
-            "project_index",
-            "project_ordinal",
-        }
-        # news and NGO pages: one row per project the page speaks of (`project_ordinal` in text order)
-        for p in [r] if table is EVENTS else project_rows(r):
-            row = {
-                "record_id": rid,
-                **{k: p.get(k) for k in COMMON},
-                "partners": _joined(p.get("partners")),
-                "municipalities": _joined(p.get("municipalities")),
-                "activities": json.dumps(p.get("activities"), ensure_ascii=False)
-                if p.get("activities")
-                else None,
-                "flags": ";".join(p["flags"]) or None,
-                "spans": json.dumps(p["spans"], ensure_ascii=False),
-                "details": json.dumps(
-                    {k: v for k, v in p.items() if k not in known}, ensure_ascii=False, default=str
-                ),
-                **provenance,
-            }
-            if table is EVENTS:
-                row.update(
-                    {
-                        k: r.get(k)
-                        for k in ("event_title", "event_date", "event_time", "address", "email")
-                    }
-                )
-            else:
-                row["project_ordinal"] = p["project_ordinal"]
-            rows[table.name].append(row)
+            rows["strategies"].append(_strategy_row(r, rid, provenance))
+            rows["strategy_measures"] += _strategy_measure_rows(r, rid, provenance)
+        elif (table := TABLE_FOR_KIND.get(r["kind"])) is not None:
+            rows[table.name] += _document_rows(r, table, rid, provenance)
     tables = {t.name: t for t in built}
     return {name: pd.DataFrame(rows[name], columns=tables[name].columns) for name in rows}
 

@@ -439,14 +439,8 @@ def resolve_place(text, level_hint: str | None = None, *, nuts3: str | None = No
         return _result(text)
 
 
-def _resolve(text, level_hint, nuts3):
-    p = _parse(text)
-    ix = _index()
-    if p.code:
-        hit = _by_code(text, p.code)
-        if hit:
-            return hit
-    name = p.name
+def _within(p, nuts3: str | None) -> tuple[str | None, str | None]:
+    """(NUTS 3, LAU) the text narrows itself to ("с. X, общ. Y, обл. Z"), else the caller's NUTS 3."""
     within_nuts3 = nuts3.upper() if nuts3 else None
     within_lau = None
     if p.within_district:
@@ -456,9 +450,19 @@ def _resolve(text, level_hint, nuts3):
         found = _municipality_candidates(p.within_municipality, within_nuts3)
         if len(found) == 1:
             within_lau, within_nuts3 = found[0]["lau_code"], found[0]["nuts3"]
+    return within_nuts3, within_lau
+
+
+def _resolve(text, level_hint, nuts3):
+    p = _parse(text)
+    if p.code:
+        hit = _by_code(text, p.code)
+        if hit:
+            return hit
+    name = p.name
+    within_nuts3, within_lau = _within(p, nuts3)
     if not name:
         return _result(text)
-
     level = (
         "district"
         if p.district
@@ -468,6 +472,14 @@ def _resolve(text, level_hint, nuts3):
         if p.settlement
         else level_hint
     )
+    if level is None:
+        return _resolve_bare_name(text, name, within_nuts3)
+    return _resolve_at_level(text, level, name, p, within_nuts3, within_lau)
+
+
+def _resolve_at_level(text, level, name, p, within_nuts3, within_lau):
+    """A name whose level the text or the caller states."""
+    ix = _index()
     if level == "country":
         return (
             _result(text, "country", name_bg="България")
@@ -488,8 +500,13 @@ def _resolve(text, level_hint, nuts3):
         return _municipality_result(text, found) if found else _result(text)
     if level == "settlement":
         return _settlement_result(text, name, p.settlement, within_nuts3, within_lau)
+    return _resolve_bare_name(text, name, within_nuts3)
 
-    # a bare name
+
+def _resolve_bare_name(text, name, within_nuts3):
+    """A bare name: the country, a NUTS 1 area, a region, else a municipality or a district
+    (ambiguous where another level's place bears the same name)."""
+    ix = _index()
     if name in {"българия", "bulgaria"}:
         return _result(text, "country", name_bg="България")
     if name in ix.nuts1_by_name:
@@ -515,10 +532,7 @@ def _resolve(text, level_hint, nuts3):
     return _result(text)
 
 
-def places_table() -> pd.DataFrame:
-    """The gazetteer as one table (`places`): NUTS 1 areas, regions, districts, municipalities."""
-    import pandas as pd
-
+def _nuts1_and_region_rows() -> list[dict]:
     rows, seen_nuts1 = [], set()
     for r in regions():
         if r["nuts1"] not in seen_nuts1:
@@ -543,7 +557,11 @@ def places_table() -> pd.DataFrame:
                 "nuts2": r["nuts2"],
             }
         )
-    nuts1_of = {r["nuts2"]: r["nuts1"] for r in regions()}
+    return rows
+
+
+def _district_rows(nuts1_of: dict[str, str]) -> list[dict]:
+    rows = []
     for d in districts():
         same_name = next(
             (
@@ -566,7 +584,12 @@ def places_table() -> pd.DataFrame:
                 "nuts3": d["nuts3"],
             }
         )
+    return rows
+
+
+def _municipality_rows(nuts1_of: dict[str, str]) -> list[dict]:
     region_of = {d["nuts3"]: d["region_nuts2"] for d in districts()}
+    rows = []
     for m in municipalities():
         nuts2 = region_of[m["nuts3"]]
         rows.append(
@@ -583,6 +606,15 @@ def places_table() -> pd.DataFrame:
                 "centre_ekatte": m["centre_ekatte"],
             }
         )
+    return rows
+
+
+def places_table() -> pd.DataFrame:
+    """The gazetteer as one table (`places`): NUTS 1 areas, regions, districts, municipalities."""
+    import pandas as pd
+
+    nuts1_of = {r["nuts2"]: r["nuts1"] for r in regions()}
+    rows = _nuts1_and_region_rows() + _district_rows(nuts1_of) + _municipality_rows(nuts1_of)
     columns = [
         "code",
         "level",

@@ -9,17 +9,17 @@ to quarantine with the rule, the field, the value and the page it came from.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pandas as pd
 
-from sources.isun import ParsedIsunPage
-from sources.raw_archive import RawResponse
+from records.isun_page import ParsedIsunPage
+from records.raw import RawResponse
 from transforms.amounts import AmountError, parse_amount, round_cents, to_bgn, to_eur
-from transforms.codes import CodeError, parse_code
+from transforms.codes import CodeError, ParsedCode, parse_code
+from transforms.dates import parse_date, parse_timestamp
 from transforms.organisations import is_valid_eik, parse_organisation
 from warehouse.metadata import (
     ACTIVITIES,
@@ -33,7 +33,6 @@ from warehouse.metadata import (
 
 PAGE_AMOUNTS = ("total", "grant", "own", "paid")  # what FinancialInformation prints
 NO_DATA_TEXT = "Няма"
-_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s*г\.?)?$")
 
 
 class RowRejected(ValueError):
@@ -98,17 +97,6 @@ class _Contract:
     pages: list[tuple[ParsedIsunPage, RawResponse]] = field(default_factory=list)
 
 
-def parse_bg_date(text: str | None) -> date | None:
-    """`18.01.2019` (optionally followed by `г.`) -> date(2019, 1, 18)."""
-    if text is None or not text.strip():
-        return None
-    m = _DATE.match(text.strip())
-    if not m:
-        raise ValueError(f"not a date dd.mm.yyyy: {text!r}")
-    day, month, year = (int(g) for g in m.groups())
-    return date(year, month, day)
-
-
 def quarantine_row(
     table_name: str,
     record_key: str | None,
@@ -126,7 +114,7 @@ def quarantine_row(
         "value": value,
         "message": message,
         "source_url": source.url if source else None,
-        "fetched_at": _timestamp(source.fetched_at) if source else None,
+        "fetched_at": parse_timestamp(source.fetched_at) if source else None,
         "content_sha256": source.sha256 if source else None,
     }
 
@@ -323,8 +311,8 @@ def _financing_source(text: str | None) -> tuple[str | None, str | None]:
     return funds.strip() or None, programme.strip() or None
 
 
-def _contract_rows(contract: _Contract) -> tuple[dict, dict[str, list[dict]]]:
-    fields = _merged_fields(contract)
+def _contract_code(contract: _Contract, fields: dict) -> tuple[ParsedCode, RawResponse]:
+    """The contract's one valid project code and the page it came from, else RowRejected."""
     codes = {
         page.fields["contract_code"]
         for page, _ in contract.pages
@@ -363,15 +351,20 @@ def _contract_rows(contract: _Contract) -> tuple[dict, dict[str, list[dict]]]:
             f"{code_source.url}: 'Номер от ИСУН' {fields['contract_code']!r} is a procedure code, "
             "not a contract",
         )
-    currency = _contract_currency(contract)
-    procedure_code, procedure_name = _procedure(fields, code.procedure_code, code_source.url)
+    return code, code_source
+
+
+def _identity_fields(
+    contract: _Contract, fields: dict, code: ParsedCode, url: str, currency: str
+) -> dict:
+    """The project row's codes, names, beneficiary, status and places, as the pages print them."""
+    procedure_code, procedure_name = _procedure(fields, code.procedure_code, url)
     funds, programme_name = _financing_source(fields.get("financing_source"))
     beneficiary_uin, beneficiary_name = split_uin(fields.get("beneficiary"))
     eik = beneficiary_uin if beneficiary_uin and is_valid_eik(beneficiary_uin) else None
     places_found = _latest(contract, "places")
     places = [p for p in (places_found[0] if places_found else []) if p and p != NO_DATA_TEXT]
-
-    row: dict = {
+    return {
         "project_code": code.code,
         "project_code_original": fields["contract_code"],
         "code_flags": ";".join(code.flags) or None,
@@ -398,30 +391,29 @@ def _contract_rows(contract: _Contract) -> tuple[dict, dict[str, list[dict]]]:
         "location": "; ".join(places) or None,
         "currency_original": currency,
     }
-    if not row["project_name"]:
-        raise RowRejected(
-            "required_field_missing",
-            "project_name",
-            None,
-            f"{code_source.url}: contract {contract.key} has no 'Наименование на проекта'",
-        )
+
+
+def _date_fields(fields: dict, url: str) -> dict:
+    """contract_date, start_date and end_date as dates, else RowRejected `date_unparseable`."""
+    out = {}
     for name in ("contract_date", "start_date", "end_date"):
         try:
-            row[name] = parse_bg_date(fields.get(name))
+            out[name] = parse_date(fields.get(name))
         except ValueError:
             raise RowRejected(
                 "date_unparseable",
                 name,
                 fields.get(name),
-                f"{code_source.url}: field {name} has value {fields.get(name)!r}, "
+                f"{url}: field {name} has value {fields.get(name)!r}, "
                 "which is not a date dd.mm.yyyy",
             ) from None
-    row["duration_months"] = months_between(row["start_date"], row["end_date"])
-    row.update(_financial_fields(contract, currency, code_source.url))
-    row.update(_provenance(code_source))
+    return out
 
-    pc = code.code
-    children = {
+
+def _child_rows(contract: _Contract, row: dict, currency: str) -> dict[str, list[dict]]:
+    """The contract's rows in each child table (rows that break a rule carry `rule`)."""
+    pc = row["project_code"]
+    return {
         "activities": _section_rows(
             contract,
             "activities",
@@ -452,6 +444,26 @@ def _contract_rows(contract: _Contract) -> tuple[dict, dict[str, list[dict]]]:
             lambda i, item, raw: _correction_row(pc, i, item, currency, raw),
         ),
     }
+
+
+def _contract_rows(contract: _Contract) -> tuple[dict, dict[str, list[dict]]]:
+    """The contract's `projects` row and its child rows; RowRejected where the contract breaks a rule."""
+    fields = _merged_fields(contract)
+    code, code_source = _contract_code(contract, fields)
+    currency = _contract_currency(contract)
+    row = _identity_fields(contract, fields, code, code_source.url, currency)
+    if not row["project_name"]:
+        raise RowRejected(
+            "required_field_missing",
+            "project_name",
+            None,
+            f"{code_source.url}: contract {contract.key} has no 'Наименование на проекта'",
+        )
+    row.update(_date_fields(fields, code_source.url))
+    row["duration_months"] = months_between(row["start_date"], row["end_date"])
+    row.update(_financial_fields(contract, currency, code_source.url))
+    row.update(_provenance(code_source))
+    children = _child_rows(contract, row, currency)
     row["corrections_count"] = (
         sum(1 for r in children["project_financial_corrections"] if "rule" not in r)
         if _latest(contract, "corrections")
@@ -550,34 +562,63 @@ def _activity_row(
     }
 
 
+def _beneficiary_row(project: dict, currency: str) -> dict:
+    """The beneficiary as the project row names it, with its organisation id."""
+    org = parse_organisation(project["beneficiary_name"], project.get("beneficiary_eik"))
+    return {
+        "project_code": project["project_code"],
+        "role": "beneficiary",
+        "organisation_id": org.organisation_id,
+        "is_natural_person": False,
+        "name_as_published": project["beneficiary_name"],
+        "eik": org.eik,
+        "currency_original": currency,
+        "source_url": project["source_url"],
+        "fetched_at": project["fetched_at"],
+        "content_sha256": project["content_sha256"],
+    }
+
+
+def _participant_row(pc: str, no: int, item: dict, currency: str, raw: RawResponse) -> dict:
+    """One listed participant; a natural person keeps no name; RowRejected on a bad amount."""
+    contracted = _amount(item.get("contracted"), "amount_contracted", raw.url)
+    reported = _amount(item.get("reported"), "amount_reported", raw.url)
+    is_person = item.get("is_natural_person") == "true"
+    if item.get("has_eik_prefix") == "true" and not is_person:
+        uin, name = split_uin(item["name"])
+    else:
+        uin, name = None, item["name"]
+    if is_person:
+        digest = hashlib.sha1(f"{pc}|{item['role']}|{no}".encode()).hexdigest()[:12]
+        organisation_id, name, eik = f"person:{digest}", None, None
+    else:
+        org = parse_organisation(name or "", uin if uin and is_valid_eik(uin) else None)
+        organisation_id, eik = org.organisation_id, org.eik
+    return {
+        "project_code": pc,
+        "role": item["role"],
+        "organisation_id": organisation_id,
+        "is_natural_person": is_person if item.get("is_natural_person") is not None else None,
+        "name_as_published": name,
+        "eik": eik,
+        "currency_original": currency,
+        **_money_fields("amount_contracted", contracted, currency),
+        **_money_fields("amount_reported", reported, currency),
+        **_provenance(raw),
+    }
+
+
 def _participant_rows(contract: _Contract, project: dict, currency: str) -> list[dict]:
     """The beneficiary and every listed participant, with organisation ids; natural persons without a name."""
     pc = project["project_code"]
-    rows = []
-    if project.get("beneficiary_name"):
-        org = parse_organisation(project["beneficiary_name"], project.get("beneficiary_eik"))
-        rows.append(
-            {
-                "project_code": pc,
-                "role": "beneficiary",
-                "organisation_id": org.organisation_id,
-                "is_natural_person": False,
-                "name_as_published": project["beneficiary_name"],
-                "eik": org.eik,
-                "currency_original": currency,
-                "source_url": project["source_url"],
-                "fetched_at": project["fetched_at"],
-                "content_sha256": project["content_sha256"],
-            }
-        )
+    rows = [_beneficiary_row(project, currency)] if project.get("beneficiary_name") else []
     found = _latest(contract, "participants")
     if not found:
         return rows
     items, raw = found
     for no, item in enumerate(items, start=1):
         try:
-            contracted = _amount(item.get("contracted"), "amount_contracted", raw.url)
-            reported = _amount(item.get("reported"), "amount_reported", raw.url)
+            rows.append(_participant_row(pc, no, item, currency, raw))
         except RowRejected as rej:
             rows.append(
                 quarantine_row(
@@ -590,34 +631,6 @@ def _participant_rows(contract: _Contract, project: dict, currency: str) -> list
                     raw,
                 )
             )
-            continue
-        is_person = item.get("is_natural_person") == "true"
-        if item.get("has_eik_prefix") == "true" and not is_person:
-            uin, name = split_uin(item["name"])
-        else:
-            uin, name = None, item["name"]
-        if is_person:
-            digest = hashlib.sha1(f"{pc}|{item['role']}|{no}".encode()).hexdigest()[:12]
-            organisation_id, name, eik = f"person:{digest}", None, None
-        else:
-            org = parse_organisation(name or "", uin if uin and is_valid_eik(uin) else None)
-            organisation_id, eik = org.organisation_id, org.eik
-        rows.append(
-            {
-                "project_code": pc,
-                "role": item["role"],
-                "organisation_id": organisation_id,
-                "is_natural_person": is_person
-                if item.get("is_natural_person") is not None
-                else None,
-                "name_as_published": name,
-                "eik": eik,
-                "currency_original": currency,
-                **_money_fields("amount_contracted", contracted, currency),
-                **_money_fields("amount_reported", reported, currency),
-                **_provenance(raw),
-            }
-        )
     return rows
 
 
@@ -699,10 +712,6 @@ def _money(value: Decimal | None) -> float | None:
 def _provenance(raw: RawResponse) -> dict:
     return {
         "source_url": raw.url,
-        "fetched_at": _timestamp(raw.fetched_at),
+        "fetched_at": parse_timestamp(raw.fetched_at),
         "content_sha256": raw.sha256,
     }
-
-
-def _timestamp(iso: str) -> datetime:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00"))

@@ -30,8 +30,10 @@ from functools import lru_cache
 
 import pandas as pd
 
+from records.raw import RawResponse
 from transforms.amounts import AmountError, parse_amount, round_cents, to_bgn, to_eur
 from transforms.codes import CodeError, parse_code
+from transforms.dates import parse_date
 from transforms.gazetteer import resolve_place
 from transforms.isun_location import isun_location_places
 
@@ -52,13 +54,14 @@ def api_currency(generated_at: str | None, fetched_at: str) -> tuple[str, str]:
     return ("EUR" if when >= CHANGEOVER else "BGN"), f"{basis} {when} vs changeover {CHANGEOVER}"
 
 
-def _date(value) -> date | None:
+def _date(value, field: str, source: str) -> date | None:
+    """An API date (`2019-01-18T00:00:00`; .NET's `0001-01-01` is no date), else BulkRowError."""
     if value in (None, ""):
         return None
-    text = str(value)[:10]
-    if text.startswith("0001-"):  # .NET's DateTime.MinValue: no date
-        return None
-    return date.fromisoformat(text)
+    try:
+        return parse_date(str(value)[:10])
+    except ValueError as exc:
+        raise BulkRowError(f"{source}: field {field} is {value!r}: not a date") from exc
 
 
 def _amount(value, field: str, source: str) -> Decimal | None:
@@ -174,6 +177,37 @@ def entity_row(entity: dict, provenance: dict) -> dict:
     }
 
 
+def _api_beneficiary(project: dict, entities: dict[str, dict]) -> dict:
+    """The beneficiary's fields; a natural person (or an unknown entity) keeps no name or ЕИК."""
+    beneficiary_id = _text((project.get("projectBeneficiary") or {}).get("entityId"))
+    beneficiary = entities.get(beneficiary_id or "")
+    is_person = beneficiary is None or beneficiary["entity_type"] != "legal"
+    return {
+        "project_name": None if is_person else _text(project.get("name")),
+        "description": None if is_person else _text(project.get("description")),
+        "beneficiary_entity_id": beneficiary_id,
+        "beneficiary_eik": None if is_person else beneficiary["eik"],
+        "beneficiary_name": None if is_person else beneficiary["name"],
+        "beneficiary_without_eik": is_person,
+    }
+
+
+def _api_money(project: dict, paid_values: list[Decimal], currency: str, source: str) -> dict:
+    """Total, beneficiary funding and the sum of paid amounts, each in its currency, BGN and EUR."""
+    return {
+        **_amounts(
+            "amount_total", _amount(project.get("totalValue"), "totalValue", source), currency
+        ),
+        **_amounts(
+            "amount_beneficiary_funding",
+            _amount(project.get("beneficiaryFunding"), "beneficiaryFunding", source),
+            currency,
+        ),
+        **_amounts("amount_paid", sum(paid_values, Decimal(0)) if paid_values else None, currency),
+        "paid_amounts_count": len(paid_values),
+    }
+
+
 def api_project_row(
     project: dict,
     programme: dict,
@@ -188,9 +222,6 @@ def api_project_row(
     if not code:
         raise BulkRowError(f"{source}: projects[].id is {project.get('id')!r}")
     parts = _code_parts(code, "projects[].id", source)
-    beneficiary_id = _text((project.get("projectBeneficiary") or {}).get("entityId"))
-    beneficiary = entities.get(beneficiary_id or "")
-    is_person = beneficiary is None or beneficiary["entity_type"] != "legal"
     paid_values = [
         _amount(a.get("value"), "actuallyPaidAmounts[].value", source)
         for a in (project.get("actuallyPaidAmounts") or [])
@@ -198,25 +229,23 @@ def api_project_row(
     paid_values = [v for v in paid_values if v is not None]
     places = [_text(p.get("municipality")) for p in (project.get("placeOfExecution") or [])]
     places = [p for p in places if p]
-    start, end = _date(project.get("initialDate")), _date(project.get("endDate"))
+    start = _date(project.get("initialDate"), "projects[].initialDate", source)
+    end = _date(project.get("endDate"), "projects[].endDate", source)
     row = {
         **parts,
         "project_code_original": code,
         "isun_programme_id": programme["programme_id"],
         "isun_period_id": programme["period_id"],
         "programme_name": programme.get("name"),
-        "project_name": None if is_person else _text(project.get("name")),
-        "description": None if is_person else _text(project.get("description")),
+        **_api_beneficiary(project, entities),
         "funding_source": _text(project.get("sourceofFunding")),
-        "beneficiary_entity_id": beneficiary_id,
-        "beneficiary_eik": None if is_person else beneficiary["eik"],
-        "beneficiary_name": None if is_person else beneficiary["name"],
-        "beneficiary_without_eik": is_person,
         "partner_entity_ids": ";".join(
             p["entityId"] for p in (project.get("partners") or []) if p.get("entityId")
         )
         or None,
-        "decision_date": _date(project.get("dateofDecisionforFunding")),
+        "decision_date": _date(
+            project.get("dateofDecisionforFunding"), "projects[].dateofDecisionforFunding", source
+        ),
         "start_date": start,
         "end_date": end,
         "duration_months": int(project["durationInMonths"])
@@ -225,16 +254,7 @@ def api_project_row(
         "status": _text(project.get("status")),
         "currency_original": currency,
         "currency_basis": currency_basis,
-        **_amounts(
-            "amount_total", _amount(project.get("totalValue"), "totalValue", source), currency
-        ),
-        **_amounts(
-            "amount_beneficiary_funding",
-            _amount(project.get("beneficiaryFunding"), "beneficiaryFunding", source),
-            currency,
-        ),
-        **_amounts("amount_paid", sum(paid_values, Decimal(0)) if paid_values else None, currency),
-        "paid_amounts_count": len(paid_values),
+        **_api_money(project, paid_values, currency, source),
         "location": "; ".join(places) or None,
         "generated_at": programme.get("generated_at"),
         **provenance,
@@ -297,9 +317,9 @@ def api_contract_row(
         "contractor_entity_type": _text(contract.get("entityType")),
         "contractor_eik": contractor["eik"] if has_eik else None,
         "contractor_name": contractor["name"] if has_eik else None,
-        "signature_date": _date(contract.get("signatureDate")),
-        "start_date": _date(contract.get("initialDate")),
-        "end_date": _date(contract.get("endDate")),
+        "signature_date": _date(contract.get("signatureDate"), "contracts[].signatureDate", source),
+        "start_date": _date(contract.get("initialDate"), "contracts[].initialDate", source),
+        "end_date": _date(contract.get("endDate"), "contracts[].endDate", source),
         "description": _text(contract.get("description")),
         "currency_original": currency,
         **_amounts(
@@ -406,3 +426,63 @@ def claims_from_api(projects: pd.DataFrame) -> pd.DataFrame:
 
 def claims_from_export(rows: pd.DataFrame) -> pd.DataFrame:
     return _claims(rows, "isun-export")
+
+
+def provenance(record: RawResponse) -> dict:
+    """The provenance columns of every row read from one archived answer."""
+    return {
+        "source_url": record.url,
+        "fetched_at": pd.Timestamp(record.fetched_at),
+        "content_sha256": record.sha256,
+    }
+
+
+def bulk_quarantine_row(table: str, key, exc: Exception, record: RawResponse) -> dict:
+    """A bulk row that could not be read, as a quarantine row (rule `bulk_row_unreadable`)."""
+    return {
+        "table_name": table,
+        "record_key": key,
+        "rule": "bulk_row_unreadable",
+        "field": None,
+        "value": None,
+        "message": str(exc)[:1000],
+        **provenance(record),
+    }
+
+
+def export_currency(fetched_at: str) -> str:
+    """The register export's currency: euro from 2026-01-01 (the day Bulgaria changed over)."""
+    return "EUR" if fetched_at[:10] >= "2026-01-01" else "BGN"
+
+
+def programme_row(programme: dict, total, published: int, record: RawResponse) -> dict:
+    """One programme's `isun_api_programmes` row: announced and published project counts."""
+    return {
+        "isun_programme_id": programme["programme_id"],
+        "isun_period_id": programme["period_id"],
+        "programme_name": programme["name"],
+        "total_projects": int(total) if total is not None else None,
+        "projects_published": published,
+        "generated_at": programme["generated_at"],
+        **provenance(record),
+    }
+
+
+def unfetched_programme_rows(names: dict[tuple[str, str], str], fetched_rows: list[dict]) -> list:
+    """Programmes listed but never fetched yet: rows with no counts, so coverage names them."""
+    fetched = {(r["isun_programme_id"], r["isun_period_id"]) for r in fetched_rows}
+    return [
+        {
+            "isun_programme_id": programme_id,
+            "isun_period_id": period_id,
+            "programme_name": name,
+            "total_projects": None,
+            "projects_published": 0,
+            "generated_at": None,
+            "source_url": None,
+            "fetched_at": None,
+            "content_sha256": None,
+        }
+        for (programme_id, period_id), name in sorted(names.items())
+        if (programme_id, period_id) not in fetched
+    ]

@@ -11,25 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 
 from transforms.amounts import AmountError, parse_amount
 from transforms.codes import CodeError, ParsedCode, parse_code
+from transforms.dates import EN_MONTHS, MONTHS
+from transforms.dates import date_from_parts as _date
 
-MONTHS = {
-    "януари": 1,
-    "февруари": 2,
-    "март": 3,
-    "април": 4,
-    "май": 5,
-    "юни": 6,
-    "юли": 7,
-    "август": 8,
-    "септември": 9,
-    "октомври": 10,
-    "ноември": 11,
-    "декември": 12,
-}
 # Thousands separated by space, NBSP, dot, or a line break where a PDF wrapped the number.
 _NUMBER = r"\d{1,3}(?:[ \u00a0.\n]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
 _SCALE = r"хил\.|хиляди|млн\.|милиона|милион|млрд\.|милиарда"
@@ -112,13 +99,6 @@ def find_amounts(text: str) -> list[Found]:
             )
         )
     return found
-
-
-def _date(y: int, m: int, d: int) -> date | None:
-    try:
-        return date(y, m, d)
-    except ValueError:
-        return None
 
 
 def find_dates(text: str) -> list[Found]:
@@ -241,13 +221,6 @@ WIDE_SCALES = {
     "k": 1000,  # "€452k"
 }
 ISO_DATE_RE = re.compile(r"(?<![\d.])(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)(?![\d])")
-EN_MONTHS = {
-    m: i
-    for i, m in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
-        start=1,
-    )
-}
 EN_DATE_RE = re.compile(
     r"(?<!\d)(?P<d>\d{1,2})\s+(?P<month>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?\s+"
     r"(?P<y>(?:19|20)\d\d)(?!\d)"

@@ -17,16 +17,15 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def coverage(con: duckdb.DuckDBPyConnection) -> dict:
-    """The coverage section of the quality report (`line` is the build summary's sentence)."""
-    pages = f"(SELECT DISTINCT {PROPOSAL_OF_PAGE} AS proposal_code FROM projects)"
+def _programmes(con: duckdb.DuckDBPyConnection, pages: str) -> list[dict]:
+    """Per open-data programme: projects announced, published and with page detail."""
     rows = con.execute(f"""
         SELECT g.isun_programme_id, g.isun_period_id, g.programme_name, g.total_projects, g.projects_published,
                (SELECT count(DISTINCT a.proposal_code) FROM isun_api_projects a JOIN {pages} p USING (proposal_code)
                 WHERE a.isun_programme_id = g.isun_programme_id AND a.isun_period_id = g.isun_period_id),
                g.generated_at, g.fetched_at
         FROM isun_api_programmes g ORDER BY g.total_projects DESC NULLS LAST, g.isun_programme_id""").fetchall()
-    programmes = [
+    return [
         {
             "programme_id": r[0],
             "period_id": r[1],
@@ -39,7 +38,10 @@ def coverage(con: duckdb.DuckDBPyConnection) -> dict:
         }
         for r in rows
     ]
-    announced = sum(p["in_api"] or 0 for p in programmes)
+
+
+def _counts(con: duckdb.DuckDBPyConnection, pages: str) -> dict:
+    """API projects published and with page detail; crawled contracts and the export against the API."""
     published = con.execute("SELECT count(*) FROM isun_api_projects").fetchone()[0]
     with_pages = con.execute(
         f"SELECT count(DISTINCT proposal_code) FROM isun_api_projects JOIN {pages} USING (proposal_code)"
@@ -56,34 +58,59 @@ def coverage(con: duckdb.DuckDBPyConnection) -> dict:
         "SELECT count(DISTINCT proposal_code) FROM isun_api_projects"
         " WHERE proposal_code NOT IN (SELECT proposal_code FROM isun_export_projects)"
     ).fetchone()[0]
-    fresh = con.execute("""
-        SELECT (SELECT min(fetched_at) FROM isun_api_programmes), (SELECT max(fetched_at) FROM isun_api_programmes),
-               (SELECT max(fetched_at) FROM isun_export_projects),
-               (SELECT min(fetched_at) FROM projects), (SELECT max(fetched_at) FROM projects)""").fetchone()
-    not_fetched = sum(1 for p in programmes if p["in_api"] is None)
-    line = f"{published} of {announced} contracts in the open-data API published, {with_pages} with page detail"
-    if not_fetched:
-        line += f" ({not_fetched} of {len(programmes)} programmes not fetched yet)"
-    if pages_only:
-        line += f"; {pages_only} crawled contracts not in the API"
     return {
-        "line": line,
-        "contracts_in_api": announced,
         "contracts_published": published,
         "with_page_detail": with_pages,
         "page_contracts": page_contracts,
         "page_contracts_not_in_api": pages_only,
-        "programmes_listed": len(programmes),
-        "programmes_not_fetched": not_fetched,
         "export_rows": export_rows,
         "export_rows_not_in_api": export_not_in_api,
         "api_projects_not_in_export": api_not_in_export,
-        "freshness": {
-            "api_oldest_programme_fetched_at": _iso(fresh[0]),
-            "api_newest_fetched_at": _iso(fresh[1]),
-            "export_fetched_at": _iso(fresh[2]),
-            "pages_oldest_fetched_at": _iso(fresh[3]),
-            "pages_newest_fetched_at": _iso(fresh[4]),
-        },
+    }
+
+
+def _freshness(con: duckdb.DuckDBPyConnection) -> dict:
+    """When each source's oldest and newest answers were fetched."""
+    fresh = con.execute("""
+        SELECT (SELECT min(fetched_at) FROM isun_api_programmes), (SELECT max(fetched_at) FROM isun_api_programmes),
+               (SELECT max(fetched_at) FROM isun_export_projects),
+               (SELECT min(fetched_at) FROM projects), (SELECT max(fetched_at) FROM projects)""").fetchone()
+    return {
+        "api_oldest_programme_fetched_at": _iso(fresh[0]),
+        "api_newest_fetched_at": _iso(fresh[1]),
+        "export_fetched_at": _iso(fresh[2]),
+        "pages_oldest_fetched_at": _iso(fresh[3]),
+        "pages_newest_fetched_at": _iso(fresh[4]),
+    }
+
+
+def coverage(con: duckdb.DuckDBPyConnection) -> dict:
+    """The coverage section of the quality report (`line` is the build summary's sentence)."""
+    pages = f"(SELECT DISTINCT {PROPOSAL_OF_PAGE} AS proposal_code FROM projects)"
+    programmes = _programmes(con, pages)
+    counts = _counts(con, pages)
+    announced = sum(p["in_api"] or 0 for p in programmes)
+    not_fetched = sum(1 for p in programmes if p["in_api"] is None)
+    line = (
+        f"{counts['contracts_published']} of {announced} contracts in the open-data API published, "
+        f"{counts['with_page_detail']} with page detail"
+    )
+    if not_fetched:
+        line += f" ({not_fetched} of {len(programmes)} programmes not fetched yet)"
+    if counts["page_contracts_not_in_api"]:
+        line += f"; {counts['page_contracts_not_in_api']} crawled contracts not in the API"
+    return {
+        "line": line,
+        "contracts_in_api": announced,
+        "contracts_published": counts["contracts_published"],
+        "with_page_detail": counts["with_page_detail"],
+        "page_contracts": counts["page_contracts"],
+        "page_contracts_not_in_api": counts["page_contracts_not_in_api"],
+        "programmes_listed": len(programmes),
+        "programmes_not_fetched": not_fetched,
+        "export_rows": counts["export_rows"],
+        "export_rows_not_in_api": counts["export_rows_not_in_api"],
+        "api_projects_not_in_export": counts["api_projects_not_in_export"],
+        "freshness": _freshness(con),
         "programmes": programmes,
     }

@@ -52,6 +52,78 @@ def _lang(bg: str, en: str) -> list[dict]:
     return [{"@value": bg, "@language": "bg"}, {"@value": en, "@language": "en"}]
 
 
+def _distribution(release_root: str, name: str, info: dict, licence: dict) -> dict:
+    """One file of the release: its URL, media type, file type, size and sha256."""
+    file_type, media = FORMATS.get(Path(name).suffix, FORMATS[""])
+    return {
+        "@id": f"{release_root}{name}#distribution",
+        "@type": "dcat:Distribution",
+        "dct:title": name,
+        "dcat:accessURL": {"@id": f"{release_root}{name}"},
+        "dcat:downloadURL": {"@id": f"{release_root}{name}"},
+        "dcat:mediaType": {
+            "@id": f"http://www.iana.org/assignments/media-types/{media}",
+            "@type": "dct:MediaType",
+        },
+        "dct:format": {
+            "@id": f"{EU}file-type/{file_type}",
+            "@type": "dct:MediaTypeOrExtent",
+        },
+        "dcat:byteSize": {"@value": str(info["bytes"]), "@type": "xsd:nonNegativeInteger"},
+        "spdx:checksum": {
+            "@type": "spdx:Checksum",
+            "spdx:algorithm": {
+                "@id": "http://spdx.org/rdf/terms#checksumAlgorithm_sha256",
+                "@type": "spdx:ChecksumAlgorithm",
+            },
+            "spdx:checksumValue": {"@value": info["sha256"], "@type": "xsd:hexBinary"},
+        },
+        "dct:license": licence,
+    }
+
+
+def _themes() -> list[dict]:
+    return [
+        {
+            "@id": f"{EU}data-theme/{t}",
+            "@type": "skos:Concept",
+            "skos:prefLabel": _lang(bg, en),
+            "skos:inScheme": {
+                "@id": f"{EU}data-theme",
+                "@type": "skos:ConceptScheme",
+                "dct:title": _lang("Теми на данните", "Data theme"),
+            },
+        }
+        for t, bg, en in (
+            ("ECON", "Икономика и финанси", "Economy and finance"),
+            ("GOVE", "Правителство и публичен сектор", "Government and public sector"),
+        )
+    ]
+
+
+def _dataset(release_root, release_id, issued, title_bg, title_en, publisher, distributions):
+    """This release as a `dcat:Dataset` holding its files."""
+    return {
+        "@id": f"{release_root}#dataset",
+        "@type": "dcat:Dataset",
+        "dct:identifier": f"bgfunds-isun/{release_id}",
+        "dct:title": _lang(title_bg, title_en),
+        "dct:description": _lang(
+            "Договори, дейности и суми от ИСУН 2020, нормализирани и проверени.",
+            "Contracts, activities and amounts from ИСУН 2020, normalised and validated.",
+        ),
+        "dct:issued": {"@value": issued, "@type": "xsd:dateTime"},
+        "dct:modified": {"@value": issued, "@type": "xsd:dateTime"},
+        "owl:versionInfo": release_id,
+        "dct:publisher": publisher,
+        "dct:spatial": {"@id": f"{EU}country/BGR", "@type": "dct:Location"},
+        "dcat:theme": _themes(),
+        "dcat:landingPage": {"@id": f"{release_root}index.html", "@type": "foaf:Document"},
+        "dct:accessRights": {"@id": f"{EU}access-right/PUBLIC", "@type": "dct:RightsStatement"},
+        "dcat:distribution": distributions,
+    }
+
+
 def dcat_ap(
     *,
     release_id: str,
@@ -68,70 +140,12 @@ def dcat_ap(
     release_root = f"{root}releases/{release_id}/"
     licence = {"@id": licence_url, "@type": "dct:LicenseDocument"}
     publisher = {"@id": f"{root}#publisher", "@type": "foaf:Agent", "foaf:name": "bgfunds"}
-    distributions = []
-    for name, info in sorted(files.items()):
-        file_type, media = FORMATS.get(Path(name).suffix, FORMATS[""])
-        distributions.append(
-            {
-                "@id": f"{release_root}{name}#distribution",
-                "@type": "dcat:Distribution",
-                "dct:title": name,
-                "dcat:accessURL": {"@id": f"{release_root}{name}"},
-                "dcat:downloadURL": {"@id": f"{release_root}{name}"},
-                "dcat:mediaType": {
-                    "@id": f"http://www.iana.org/assignments/media-types/{media}",
-                    "@type": "dct:MediaType",
-                },
-                "dct:format": {
-                    "@id": f"{EU}file-type/{file_type}",
-                    "@type": "dct:MediaTypeOrExtent",
-                },
-                "dcat:byteSize": {"@value": str(info["bytes"]), "@type": "xsd:nonNegativeInteger"},
-                "spdx:checksum": {
-                    "@type": "spdx:Checksum",
-                    "spdx:algorithm": {
-                        "@id": "http://spdx.org/rdf/terms#checksumAlgorithm_sha256",
-                        "@type": "spdx:ChecksumAlgorithm",
-                    },
-                    "spdx:checksumValue": {"@value": info["sha256"], "@type": "xsd:hexBinary"},
-                },
-                "dct:license": licence,
-            }
-        )
-    dataset = {
-        "@id": f"{release_root}#dataset",
-        "@type": "dcat:Dataset",
-        "dct:identifier": f"bgfunds-isun/{release_id}",
-        "dct:title": _lang(title_bg, title_en),
-        "dct:description": _lang(
-            "Договори, дейности и суми от ИСУН 2020, нормализирани и проверени.",
-            "Contracts, activities and amounts from ИСУН 2020, normalised and validated.",
-        ),
-        "dct:issued": {"@value": issued, "@type": "xsd:dateTime"},
-        "dct:modified": {"@value": issued, "@type": "xsd:dateTime"},
-        "owl:versionInfo": release_id,
-        "dct:publisher": publisher,
-        "dct:spatial": {"@id": f"{EU}country/BGR", "@type": "dct:Location"},
-        "dcat:theme": [
-            {
-                "@id": f"{EU}data-theme/{t}",
-                "@type": "skos:Concept",
-                "skos:prefLabel": _lang(bg, en),
-                "skos:inScheme": {
-                    "@id": f"{EU}data-theme",
-                    "@type": "skos:ConceptScheme",
-                    "dct:title": _lang("Теми на данните", "Data theme"),
-                },
-            }
-            for t, bg, en in (
-                ("ECON", "Икономика и финанси", "Economy and finance"),
-                ("GOVE", "Правителство и публичен сектор", "Government and public sector"),
-            )
-        ],
-        "dcat:landingPage": {"@id": f"{release_root}index.html", "@type": "foaf:Document"},
-        "dct:accessRights": {"@id": f"{EU}access-right/PUBLIC", "@type": "dct:RightsStatement"},
-        "dcat:distribution": distributions,
-    }
+    distributions = [
+        _distribution(release_root, name, info, licence) for name, info in sorted(files.items())
+    ]
+    dataset = _dataset(
+        release_root, release_id, issued, title_bg, title_en, publisher, distributions
+    )
     return {
         "@context": CONTEXT,
         "@graph": [

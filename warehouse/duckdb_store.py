@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from shared.atomic import atomic_path
 from warehouse.metadata import Table, create_table_sql
 from warehouse.staging import StagedTable, register_typed, typed_select
 from warehouse.views import create_views
@@ -42,25 +43,29 @@ def write_warehouse(
     """Create `path` with one table per (metadata, staged table or frame); return row counts."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    for stale in (tmp, tmp.with_name(tmp.name + ".wal")):
-        if stale.exists():
-            stale.unlink()
+    with atomic_path(path) as tmp:
+        for stale in (tmp, tmp.with_name(tmp.name + ".wal")):
+            stale.unlink(missing_ok=True)
+        con = connect(tmp)
+        try:
+            counts = _fill(con, tables)
+        finally:
+            con.close()
+    return counts
+
+
+def _fill(con, tables: list[tuple[Table, StagedTable | pd.DataFrame]]) -> dict[str, int]:
+    """Each table created and filled, the views over them, and a checkpoint; row counts by table."""
     counts: dict[str, int] = {}
-    con = connect(tmp)
-    try:
-        for table, source in tables:
-            con.execute(create_table_sql(table))
-            if isinstance(source, StagedTable):
-                con.execute(f"INSERT INTO {table.name} {typed_select(table, source.scan_sql())}")
-            else:
-                con.execute(f"INSERT INTO {table.name} {register_typed(con, table, source)}")
-                con.unregister("_incoming")
-            counts[table.name] = con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
-        if {"projects", "activities", "project_places", "programmes"} <= set(counts):
-            create_views(con)
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
-    os.replace(tmp, path)
+    for table, source in tables:
+        con.execute(create_table_sql(table))
+        if isinstance(source, StagedTable):
+            con.execute(f"INSERT INTO {table.name} {typed_select(table, source.scan_sql())}")
+        else:
+            con.execute(f"INSERT INTO {table.name} {register_typed(con, table, source)}")
+            con.unregister("_incoming")
+        counts[table.name] = con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
+    if {"projects", "activities", "project_places", "programmes"} <= set(counts):
+        create_views(con)
+    con.execute("CHECKPOINT")
     return counts

@@ -10,7 +10,6 @@ Files are written to a temporary name and renamed, so a reader never sees half a
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from shared.atomic import atomic_path
 from warehouse.duckdb_store import connect
 from warehouse.metadata import Table
 
@@ -98,20 +98,18 @@ def export_tables(
                 out_dir / f"{table.name}.parquet",
                 out_dir / f"{table.name}.csv",
             )
-            parquet_tmp, csv_tmp = (p.with_name(f".{p.name}.tmp") for p in (parquet_path, csv_path))
             cols = ", ".join(f'"{c}"' for c in table.columns)
             schema = con.sql(f"SELECT {cols} FROM {table.name} LIMIT 0").to_arrow_table().schema
-            with (
-                pq.ParquetWriter(parquet_tmp, schema, compression="zstd") as parquet,
-                open(csv_tmp, "wb") as fh,
-            ):
-                fh.write(UTF8_BOM)
-                with pacsv.CSVWriter(fh, csv_ready(schema.empty_table()).schema) as csv_writer:
-                    for batch in sorted_batches(con, table):
-                        parquet.write_batch(batch)
-                        csv_writer.write_table(csv_ready(pa.Table.from_batches([batch])))
-            os.replace(parquet_tmp, parquet_path)
-            os.replace(csv_tmp, csv_path)
+            with atomic_path(parquet_path) as parquet_tmp, atomic_path(csv_path) as csv_tmp:
+                with (
+                    pq.ParquetWriter(parquet_tmp, schema, compression="zstd") as parquet,
+                    open(csv_tmp, "wb") as fh,
+                ):
+                    fh.write(UTF8_BOM)
+                    with pacsv.CSVWriter(fh, csv_ready(schema.empty_table()).schema) as csv_writer:
+                        for batch in sorted_batches(con, table):
+                            parquet.write_batch(batch)
+                            csv_writer.write_table(csv_ready(pa.Table.from_batches([batch])))
             written += [parquet_path, csv_path]
     finally:
         con.close()
@@ -148,6 +146,5 @@ def neutralise_formulas(table: pa.Table) -> pa.Table:
 
 
 def _atomic(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        write(tmp)

@@ -27,6 +27,7 @@ import duckdb
 import pandas as pd
 import pyarrow.dataset as pads
 
+from shared.atomic import atomic_path
 from warehouse.metadata import Table
 
 BATCH_ROWS = 50_000
@@ -125,12 +126,11 @@ def register_typed(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataF
 
 def _copy(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, path: Path) -> None:
     """`frame` typed by the metadata, written as one Parquet file (via a temporary name)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    con.execute(
-        f"COPY ({register_typed(con, table, frame)}) TO {sql_string(tmp)} (FORMAT parquet, COMPRESSION zstd)"
-    )
-    con.unregister("_incoming")
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        con.execute(
+            f"COPY ({register_typed(con, table, frame)}) TO {sql_string(tmp)} (FORMAT parquet, COMPRESSION zstd)"
+        )
+        con.unregister("_incoming")
 
 
 def write_part(

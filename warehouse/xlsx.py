@@ -11,7 +11,6 @@ strings as strings; nothing starting with `=` is ever written as a formula).
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +21,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from shared.atomic import atomic_path
 from warehouse.metadata import Table
 
 MAX_ROWS = 1_000_000  # Excel's sheet holds 1 048 576 rows
@@ -64,7 +64,6 @@ def write_xlsx(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> int:
         for r in batch:
             ws.append([_value(ws, v) for v in r])
         rows += len(batch)
-    tmp = path.with_name(f".{path.name}.tmp")
-    wb.save(tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
     return rows

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from records.extracted import SCORED_FIELDS
 from sources.extract import municipal_news, ngo_event, ngo_project, strategy
 from sources.extract.common import new_record, put
 
@@ -62,8 +63,8 @@ def _isun(text: str, is_html: bool, url: str) -> dict:
     would quarantine comes back as flags, never as a crash."""
     import hashlib
 
+    from records.raw import RawResponse
     from sources.isun import PageStructureError, parse_isun_html, parse_isun_text
-    from sources.raw_archive import RawResponse
     from transforms.isun import build_isun_tables
 
     record = new_record("isun")
@@ -90,6 +91,16 @@ def _isun(text: str, is_html: bool, url: str) -> dict:
             a["title"].partition(": ")[0] for a in page.activities or []
         ] or None
         return record
+    _put_isun_project(record, tables)
+    return record
+
+
+def _missing(value) -> bool:
+    return value is None or value != value  # None, NaN or NaT
+
+
+def _put_isun_project(record: dict, tables) -> None:
+    """The one project row of a normalised ИСУН page, as an extracted record's fields."""
     p = tables.projects.iloc[0].to_dict()
     put(record, "project_code", p["project_code"])
     record["flags"] += [f for f in (p["code_flags"] or "").split(";") if f]
@@ -99,12 +110,10 @@ def _isun(text: str, is_html: bool, url: str) -> dict:
         title=p["project_name"],
         beneficiary=p["beneficiary_name"],
         currency=p["currency_original"],
-        duration_months=None
-        if p["duration_months"] is None or p["duration_months"] != p["duration_months"]
-        else int(p["duration_months"]),
+        duration_months=None if _missing(p["duration_months"]) else int(p["duration_months"]),
     )
     for key in ("start_date", "end_date"):
-        record[key] = p[key].isoformat() if p[key] is not None and p[key] == p[key] else None
+        record[key] = None if _missing(p[key]) else p[key].isoformat()
     for key in (
         "amount_total",
         "amount_eu",
@@ -112,13 +121,12 @@ def _isun(text: str, is_html: bool, url: str) -> dict:
         "amount_total_bgn",
         "amount_total_eur",
     ):
-        record[key] = None if p[key] is None or p[key] != p[key] else float(p[key])
+        record[key] = None if _missing(p[key]) else float(p[key])
     partners = tables.project_organisations
     record["partners"] = (
         list(partners.loc[partners["role"] == "partner", "name_as_published"].dropna()) or None
     )
     record["activities"] = list(tables.activities["activity_name"]) or None
-    return record
 
 
 def extract(text: str, kind: str = "auto", *, is_html: bool = False, url: str = "") -> dict:
@@ -141,15 +149,6 @@ def extract(text: str, kind: str = "auto", *, is_html: bool = False, url: str = 
     return record
 
 
-SCORED_FIELDS = (
-    "project_code",
-    "procedure_code",
-    "amount_total",
-    "amount_eu",
-    "duration_months",
-    "start_date",
-    "end_date",
-)
 # Fields where the news extractor's own guess is dropped unless the project-facts rules confirm it.
 _UNCONFIRMED_DROPPED = {
     "municipal-news": (
@@ -193,34 +192,7 @@ def _add_project_facts(record: dict, text: str) -> None:
         record["projects"] = projects
         record["project_index"] = projects.index(match)
     for name in SCORED_FIELDS:
-        value = match[name] if match else None
-        if value is not None:
-            record[name] = value
-            evidence[name] = match["evidence"][name]
-            record["spans"][name] = {
-                k: match["evidence"][name][k] for k in ("start", "end", "text")
-            }
-            if name == "amount_eu":
-                record["currency_eu"] = match["currency_eu"]
-            if name == "amount_total":
-                record["currency"] = match["currency"]
-                record["amount_total_bgn"], record["amount_total_eur"] = (
-                    match["amount_total_bgn"],
-                    match["amount_total_eur"],
-                )
-        elif match and name in match["candidates"]:
-            record[name] = None
-            evidence.pop(name, None)
-            record["candidates"][name] = match["candidates"][name]
-        elif record.get(name) is not None and name in _UNCONFIRMED_DROPPED.get(record["kind"], ()):
-            record[name] = None
-            evidence.pop(name, None)
-            record["spans"].pop(name, None)
-            record["flags"].append(f"{name}_unconfirmed")
-            if name == "amount_total":
-                record["currency"] = record["amount_total_bgn"] = record["amount_total_eur"] = None
-            if name == "procedure_code":
-                record["programme_code"] = None
+        _take_fact(record, name, match, evidence)
     if record.get("procedure_code") and not record.get("programme_code"):
         from sources.extract.facts import code_parts
 
@@ -228,60 +200,35 @@ def _add_project_facts(record: dict, text: str) -> None:
     record["evidence"] = evidence
 
 
-_PAGE_LEVEL = (
-    "kind",
-    "municipalities",
-    "district",
-    "source_url",
-    "fetched_at",
-    "content_sha256",
-    "format",
-    "source",
-)
-
-
-def project_rows(record: dict) -> list[dict]:
-    """The rows a per-document record gives the build's tables: itself where the page speaks of at most one project;
-    else one per project in text order, the record itself standing for the project it is about (its title, beneficiary,
-    partners) and the others carrying their own facts, evidence and candidates plus the page's places and provenance.
-    Each row gets `project_ordinal` (1, 2, ...)."""
-    from sources.extract.facts import code_parts
-
-    projects = record.get("projects") or []
-    if len(projects) < 2:
-        return [{**record, "project_ordinal": 1}]
-    rows = []
-    for i, project in enumerate(projects):
-        if i == record.get("project_index", 0):
-            rows.append({**record, "project_ordinal": i + 1})
-            continue
-        row = {k: record[k] for k in _PAGE_LEVEL if k in record}
-        row.update(
-            {
-                k: project[k]
-                for k in (
-                    *SCORED_FIELDS,
-                    "currency",
-                    "currency_eu",
-                    "amount_total_bgn",
-                    "amount_total_eur",
-                    "evidence",
-                    "candidates",
-                )
-            }
-        )
-        code = project["project_code"] or project["procedure_code"] or ""
-        row.update(
-            project_ordinal=i + 1,
-            programme_code=code_parts(code)[0],
-            spans={
-                f: {k: e[k] for k in ("start", "end", "text")}
-                for f, e in project["evidence"].items()
-            },
-            flags=[*project["flags"], f"project_{i + 1}_of:{len(projects)}"],
-        )
-        rows.append(row)
-    return rows
+def _take_fact(record: dict, name: str, match: dict | None, evidence: dict) -> None:
+    """One scored field: the facts rules' value where they found one, null with the candidates
+    where theirs conflict, and a news extractor's own guess dropped where they do not confirm it."""
+    value = match[name] if match else None
+    if value is not None:
+        record[name] = value
+        evidence[name] = match["evidence"][name]
+        record["spans"][name] = {k: match["evidence"][name][k] for k in ("start", "end", "text")}
+        if name == "amount_eu":
+            record["currency_eu"] = match["currency_eu"]
+        if name == "amount_total":
+            record["currency"] = match["currency"]
+            record["amount_total_bgn"], record["amount_total_eur"] = (
+                match["amount_total_bgn"],
+                match["amount_total_eur"],
+            )
+    elif match and name in match["candidates"]:
+        record[name] = None
+        evidence.pop(name, None)
+        record["candidates"][name] = match["candidates"][name]
+    elif record.get(name) is not None and name in _UNCONFIRMED_DROPPED.get(record["kind"], ()):
+        record[name] = None
+        evidence.pop(name, None)
+        record["spans"].pop(name, None)
+        record["flags"].append(f"{name}_unconfirmed")
+        if name == "amount_total":
+            record["currency"] = record["amount_total_bgn"] = record["amount_total_eur"] = None
+        if name == "procedure_code":
+            record["programme_code"] = None
 
 
 def extract_projects(

@@ -41,6 +41,25 @@ def _blocks(text: str) -> dict[str, tuple[int, str]]:
 def extract(text: str) -> dict:
     record = new_record("ngo-project")
     blocks = _blocks(text)
+    _put_reference(record, blocks, text)
+    if m := re.search(r"(?m)^\s*Проект\s+[„\"“]([^”“\"]+)[”“\"]", text):
+        put(record, "title", m.group(1).strip(), span=(m.start(1), m.end(1), m.group(1)))
+    _put_organisations(record, blocks)
+    if "Териториален обхват" in blocks:
+        start, value = blocks["Териториален обхват"]
+        put_places(record, value.splitlines()[0])
+        for key in ("district", "municipalities"):
+            if key in record["spans"]:
+                record["spans"][key]["start"] += start
+                record["spans"][key]["end"] += start
+    _put_period(record, blocks.get("Продължителност") or blocks.get("Период") or (0, ""))
+    _put_money_block(record, blocks)
+    _put_descriptions(record, blocks)
+    return record
+
+
+def _put_reference(record: dict, blocks: dict, text: str) -> None:
+    """Codes from the `Референтен номер` block (else anywhere in the text), spans in the text."""
     reference = blocks.get("Референтен номер")
     put_codes(record, reference[1] if reference else text)
     if reference:
@@ -49,8 +68,10 @@ def extract(text: str) -> dict:
                 s = record["spans"][key]
                 s["start"] += reference[0]
                 s["end"] += reference[0]
-    if m := re.search(r"(?m)^\s*Проект\s+[„\"“]([^”“\"]+)[”“\"]", text):
-        put(record, "title", m.group(1).strip(), span=(m.start(1), m.end(1), m.group(1)))
+
+
+def _put_organisations(record: dict, blocks: dict) -> None:
+    """The lead organisation (or beneficiary) and the partners: each block's first line."""
     for label, name in (("Водеща организация", "beneficiary"), ("Бенефициент", "beneficiary")):
         if label in blocks and record["beneficiary"] is None:
             start, value = blocks[label]
@@ -65,39 +86,19 @@ def extract(text: str) -> dict:
             [p.strip() for p in re.split(r";|,\s*(?=[А-Я„\"])", first) if p.strip()],
             span=(start, start + len(first), first),
         )
-    if "Териториален обхват" in blocks:
-        start, value = blocks["Териториален обхват"]
-        put_places(record, value.splitlines()[0])
-        for key in ("district", "municipalities"):
-            if key in record["spans"]:
-                record["spans"][key]["start"] += start
-                record["spans"][key]["end"] += start
-    period_text = blocks.get("Продължителност") or blocks.get("Период") or (0, "")
-    if period := find_month_period(period_text[1]):
-        put(
-            record,
-            "start_date",
-            period.value[0],
-            span=(period_text[0] + period.start, period_text[0] + period.end, period.text),
-        )
-        put(
-            record,
-            "end_date",
-            period.value[1],
-            span=(period_text[0] + period.start, period_text[0] + period.end, period.text),
-        )
-    if duration := find_duration(period_text[1]):
+
+
+def _put_period(record: dict, period_text: tuple[int, str]) -> None:
+    """Start and end months and the duration from the period block; flag them if they disagree."""
+    offset, value = period_text
+    if period := find_month_period(value):
+        span = (offset + period.start, offset + period.end, period.text)
+        put(record, "start_date", period.value[0], span=span)
+        put(record, "end_date", period.value[1], span=span)
+    if duration := find_duration(value):
         if duration.value is not None:
-            put(
-                record,
-                "duration_months",
-                duration.value,
-                span=(
-                    period_text[0] + duration.start,
-                    period_text[0] + duration.end,
-                    duration.text,
-                ),
-            )
+            span = (offset + duration.start, offset + duration.end, duration.text)
+            put(record, "duration_months", duration.value, span=span)
         else:
             record["flags"] += duration.flags
     if (
@@ -107,6 +108,10 @@ def extract(text: str) -> dict:
         and months_between(record["start_date"], record["end_date"]) != record["duration_months"]
     ):
         record["flags"].append("period_and_duration_disagree")
+
+
+def _put_money_block(record: dict, blocks: dict) -> None:
+    """The project's value from the first value block there is, spans in the text."""
     money = next(
         (
             blocks[k]
@@ -123,6 +128,10 @@ def extract(text: str) -> dict:
             if key.startswith("amount") or key == "currency":
                 span["start"] += money[0] - len("Обща стойност ")
                 span["end"] += money[0] - len("Обща стойност ")
+
+
+def _put_descriptions(record: dict, blocks: dict) -> None:
+    """Objectives, target groups, activities, publications and the donor programme."""
     if "Цели на проекта" in blocks:
         record["objectives"] = blocks["Цели на проекта"][1]
     if "Целева група" in blocks:
@@ -138,4 +147,3 @@ def extract(text: str) -> dict:
         record["programme"] = next(
             (line.strip() for line in blocks["Донор"][1].splitlines() if line.strip()), None
         )
-    return record

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from sources.extract.common import new_record, put
+from transforms.dates import parse_date
 from transforms.text_values import find_year_periods
 
 # Two-word names: a capitalised second word (Стара Загора) or one of the lower-case ones (Ново село, Долни чифлик).
@@ -52,45 +53,8 @@ def extract(text: str) -> dict:
     record["sections"] = [f"{n} {t.strip()}" for n, t in _SECTION.findall(text)]
     record["partnership_mechanisms"] = _bullets_after(text, r"Механизми на партньорството\s*\n")
     record["financing_sources"] = _bullets_after(text, r"Източници на финансиране")
-    stages_at = re.search(r"Етапи в изпълнението", text)
-    stages = []
-    if stages_at:
-        tail = text[stages_at.end() :]
-        found = list(_STAGE.finditer(tail))
-        for i, s in enumerate(found):
-            window = tail[s.end() : found[i + 1].start() if i + 1 < len(found) else len(tail)][:160]
-            window = re.split(r"Решение|[Пп]риета|Настоящата", window)[0]
-            p = _STAGE_PERIOD.search(window)
-            if (
-                p is None
-            ):  # the period may stand just before the stage's name (table cells read in order)
-                before = tail[found[i - 1].end() if i else 0 : s.start()]
-                p = next(iter(reversed(list(_STAGE_PERIOD.finditer(before[-40:])))), None)
-            stage = {
-                "name": re.sub(r"\s+", " ", s.group(1)).capitalize(),
-                "period_start": None,
-                "period_end": None,
-                "period_text": None,
-            }
-            if p:
-                stage["period_text"] = re.sub(r"\s+", " ", p.group(1))
-                if p.group(2):
-                    stage["period_start"] = stage["period_end"] = p.group(2)
-                elif p.group(3):
-                    stage["period_start"], stage["period_end"] = p.group(3), p.group(4)
-                else:
-                    stage["period_start"] = stage["period_end"] = p.group(5)
-            stages.append(stage)
-    record["stages"] = stages
-    decision = {}
-    if m := _DECISION.search(text):
-        decision.update(number=m.group(1), date=_iso(m.group(2)), text=m.group(0))
-        record["spans"]["decision"] = {"start": m.start(), "end": m.end(), "text": m.group(0)}
-    if m := _PROTOCOL.search(text):
-        decision.update(protocol=m.group(1), protocol_date=_iso(m.group(2)))
-    if m := _COUNCIL.search(text):
-        decision["council"] = re.sub(r"\s+", " ", m.group(1))
-    record["decision"] = decision or None
+    record["stages"] = _stages(text)
+    record["decision"] = _decision(text, record)
     record["title"] = next(
         (
             line.strip()
@@ -102,6 +66,57 @@ def extract(text: str) -> dict:
     return record
 
 
+def _stages(text: str) -> list[dict]:
+    """The stages listed after "Етапи в изпълнението", each with the period written by it."""
+    stages_at = re.search(r"Етапи в изпълнението", text)
+    if not stages_at:
+        return []
+    tail = text[stages_at.end() :]
+    found = list(_STAGE.finditer(tail))
+    stages = []
+    for i, s in enumerate(found):
+        window = tail[s.end() : found[i + 1].start() if i + 1 < len(found) else len(tail)][:160]
+        window = re.split(r"Решение|[Пп]риета|Настоящата", window)[0]
+        p = _STAGE_PERIOD.search(window)
+        if (
+            p is None
+        ):  # the period may stand just before the stage's name (table cells read in order)
+            before = tail[found[i - 1].end() if i else 0 : s.start()]
+            p = next(iter(reversed(list(_STAGE_PERIOD.finditer(before[-40:])))), None)
+        stages.append(_stage(s.group(1), p))
+    return stages
+
+
+def _stage(name: str, p) -> dict:
+    stage = {
+        "name": re.sub(r"\s+", " ", name).capitalize(),
+        "period_start": None,
+        "period_end": None,
+        "period_text": None,
+    }
+    if p:
+        stage["period_text"] = re.sub(r"\s+", " ", p.group(1))
+        if p.group(2):
+            stage["period_start"] = stage["period_end"] = p.group(2)
+        elif p.group(3):
+            stage["period_start"], stage["period_end"] = p.group(3), p.group(4)
+        else:
+            stage["period_start"] = stage["period_end"] = p.group(5)
+    return stage
+
+
+def _decision(text: str, record: dict) -> dict | None:
+    """The council's decision adopting the strategy: number, date, protocol, council."""
+    decision = {}
+    if m := _DECISION.search(text):
+        decision.update(number=m.group(1), date=_iso(m.group(2)), text=m.group(0))
+        record["spans"]["decision"] = {"start": m.start(), "end": m.end(), "text": m.group(0)}
+    if m := _PROTOCOL.search(text):
+        decision.update(protocol=m.group(1), protocol_date=_iso(m.group(2)))
+    if m := _COUNCIL.search(text):
+        decision["council"] = re.sub(r"\s+", " ", m.group(1))
+    return decision or None
+
+
 def _iso(d: str) -> str:
-    day, month, year = d.split(".")
-    return f"{year}-{int(month):02d}-{int(day):02d}"
+    return parse_date(d).isoformat()

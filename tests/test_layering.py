@@ -1,0 +1,37 @@
+"""Layering: `transforms/` imports nothing from `sources/` (the records both exchange live in `records/`)."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def imported_packages(source: str) -> set[str]:
+    """Top-level packages a module imports, at module level or inside functions."""
+    packages = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            packages |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            packages.add(node.module.split(".")[0])
+    return packages
+
+
+def test_the_walker_sees_imports_inside_functions():
+    source = "import os\ndef f():\n    from sources.isun import parse_isun_html\n"
+    assert imported_packages(source) == {"os", "sources"}
+
+
+def test_transforms_import_nothing_from_sources():
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "transforms").rglob("*.py"))
+        if "sources" in imported_packages(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+
+
+def test_records_import_no_layer():
+    for path in sorted((ROOT / "records").rglob("*.py")):
+        layers = {"sources", "transforms", "quality", "warehouse", "pipelines"}
+        assert not imported_packages(path.read_text(encoding="utf-8")) & layers, path

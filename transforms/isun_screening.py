@@ -1,0 +1,101 @@
+"""ИСУН rows set aside before release for what the row alone cannot show: an amount too large
+for its column's type, a project code published under two contract ids.
+
+Plain functions over frames and row tuples; finding the duplicate codes across the staged
+parts is `warehouse.isun_staging`'s job, the rows it finds become quarantine rows here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+
+import pandas as pd
+
+from warehouse.metadata import QUARANTINE
+
+
+def fits_decimal(value, sql_type: str) -> bool:
+    """Whether a value fits a DECIMAL(p,s) column (a 17-digit amount does not fit DECIMAL(18,2))."""
+    m = re.match(r"DECIMAL\((\d+),\s*(\d+)\)", sql_type)
+    if not m or value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return True
+    try:
+        return abs(Decimal(str(value))) < Decimal(10) ** (int(m.group(1)) - int(m.group(2)))
+    except (InvalidOperation, ValueError):
+        return False
+
+
+def _oversized_row(table, f, row, key: Callable[[object], str], frame: pd.DataFrame) -> dict:
+    text = row.get(f"{f.name}_text") if f"{f.name}_text" in frame.columns else None
+    value = str(text if isinstance(text, str) else row[f.name])
+    return {
+        "table_name": table.name,
+        "record_key": key(row),
+        "rule": "amount_out_of_range",
+        "field": f.name,
+        "value": value[:200],
+        "message": f"{row.get('source_url')}: field {f.name} has value {value[:60]!r}, "
+        f"too large for {f.type}",
+        "source_url": row.get("source_url"),
+        "fetched_at": row.get("fetched_at"),
+        "content_sha256": row.get("content_sha256"),
+    }
+
+
+def set_aside_oversized(
+    table, frame: pd.DataFrame, key: Callable[[object], str]
+) -> tuple[pd.DataFrame, list[dict]]:
+    """Rows with an amount too large for its column's type, as quarantine rows (rule
+    `amount_out_of_range`), and the rest: one absurd number never stops a build."""
+    decimals = [f for f in table.fields if f.type.startswith("DECIMAL") and f.name in frame.columns]
+    if frame.empty or not decimals:
+        return frame, []
+    bad = pd.Series(False, index=frame.index)
+    rows = []
+    for f in decimals:
+        misfits = ~frame[f.name].map(lambda v, t=f.type: fits_decimal(v, t)).astype(bool) & ~bad
+        rows += [_oversized_row(table, f, row, key, frame) for _, row in frame[misfits].iterrows()]
+        bad |= misfits
+    return frame[~bad].reset_index(drop=True), rows
+
+
+def duplicate_code_quarantine(projects: list[tuple], children: list[tuple]) -> pd.DataFrame:
+    """Quarantine rows for projects whose code appears under two or more contract ids
+    (rule `duplicate_project_code`) and for their rows in the child tables
+    (rule `parent_row_quarantined`).
+
+    `projects`: (code, contract id, url, fetched_at, sha256, n, ids) per staged project row;
+    `children`: (table name, code, url, fetched_at, sha256) per staged child row.
+    """
+    rows = [
+        {
+            "table_name": "projects",
+            "record_key": code,
+            "rule": "duplicate_project_code",
+            "field": "project_code",
+            "value": code,
+            "message": f"{url}: project code {code} is published under {n} contract ids ({ids}); "
+            "none released until the source settles it",
+            "source_url": url,
+            "fetched_at": fetched_at,
+            "content_sha256": sha,
+        }
+        for code, _cid, url, fetched_at, sha, n, ids in projects
+    ]
+    rows += [
+        {
+            "table_name": name,
+            "record_key": code,
+            "rule": "parent_row_quarantined",
+            "field": "project_code",
+            "value": code,
+            "message": f"{url}: its project {code} is in quarantine (duplicate_project_code)",
+            "source_url": url,
+            "fetched_at": fetched_at,
+            "content_sha256": sha,
+        }
+        for name, code, url, fetched_at, sha in children
+    ]
+    return pd.DataFrame(rows, columns=QUARANTINE.columns)
