@@ -48,8 +48,9 @@ def extract(text: str) -> dict:
     periods = find_year_periods(text)
     if periods:
         record["period"] = f"{periods[0].value[0]}–{periods[0].value[1]}"
-        put(record, "start_date", str(periods[0].value[0]), periods[0])
-        put(record, "end_date", str(periods[0].value[1]), periods[0])
+        # the years a plan covers, not a project's start and end dates
+        put(record, "period_start_year", periods[0].value[0], periods[0])
+        put(record, "period_end_year", periods[0].value[1], periods[0])
     record["sections"] = [f"{n} {t.strip()}" for n, t in _SECTION.findall(text)]
     record["partnership_mechanisms"] = _bullets_after(text, r"Механизми на партньорството\s*\n")
     record["financing_sources"] = _bullets_after(text, r"Източници на финансиране")
