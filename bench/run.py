@@ -57,8 +57,8 @@ STAGES = [
         lambda s: s.startswith(("_core_bgfunds__links", "core_bgfunds__")),
     ),
     (
-        "validate (a blocking check per table: GE per batch, keys in DuckDB)",
-        lambda s: s.startswith("check_"),
+        "validate (a blocking check per table: the registry's rules as DuckDB SQL)",
+        lambda s: "_rules_" in s,
     ),
     ("warehouse (DuckDB from the staged Parquet)", lambda s: s == "out_bgfunds__warehouse"),
     ("release (Parquet, CSV, Data Package, catalogue)", lambda s: s == "out_bgfunds__release"),

@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from quality.suites import screen_isun_tables
+from quality.rules_sql import screen_isun_tables
 from sources.charset import decode_body
 from sources.isun import (
     CONTRACT_TABS,
