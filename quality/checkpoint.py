@@ -9,8 +9,7 @@ validates them all and updates the Data Docs site the release publishes in
 
 What each table is validated on: its staged Parquet narrowed by DuckDB to the columns
 its rules read (amounts as DOUBLE; text that is only required, its first character),
-plus one column per rule that spans columns or
-tables, named after the rule: the gap of a sum or of EUR = BGN / 1.95583
+plus one column per rule that spans columns or tables, named after the rule: the gap of a sum or of EUR = BGN / 1.95583
 (`grant_plus_own_equals_total__amount_total`, at most the rule's tolerance) and the
 value of a child row whose parent is missing (`parent_row_exists__project_code`, null
 where the parent exists). Those frames are written once per build next to the Data Docs
