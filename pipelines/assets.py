@@ -315,7 +315,8 @@ def validate_tables(tables: dict[str, StagedTable], settings: Settings, log=None
     if log is not None:
         log.info(
             f"Great Expectations checkpoint: {len(items)} tables, "
-            f"{'passed' if result['success'] else 'FAILED'} in {result['seconds']} s"
+            f"{'passed' if result['success'] else 'FAILED'} in {result['seconds']} s "
+            f"({result['seconds_by_step']})"
         )
     return {
         "tables": result["tables"],
@@ -323,6 +324,7 @@ def validate_tables(tables: dict[str, StagedTable], settings: Settings, log=None
             "checkpoint": "bgfunds_build",
             "success": result["success"],
             "seconds": result["seconds"],
+            "seconds_by_step": result["seconds_by_step"],
             "data_docs": "quality/index.html",
         },
         "data_docs_dir": str(work / "data_docs"),

@@ -162,7 +162,13 @@ def test_row_failing_a_financing_identity_is_quarantined_with_its_activities(tmp
         "parent_row_quarantined",
         "BG16FFPR003-1.001-0007-C01",
     )
-    assert ("projects", "BG16FFPR003-1.001-0007-C01", "grant_plus_own_equals_total", "50.0") in rows
+    # The rule names the total as the page printed it (grant + own = 1 113 000.00).
+    assert (
+        "projects",
+        "BG16FFPR003-1.001-0007-C01",
+        "grant_plus_own_equals_total",
+        "1113050.00",
+    ) in rows
     # Nothing of it is lost: its participants, indicator and procurement follow it into quarantine.
     assert {r[0] for r in rows if r[2] == "parent_row_quarantined"} == {
         "activities",
