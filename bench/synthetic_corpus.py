@@ -3,7 +3,7 @@
 Pages are rendered by `bench.isun_render` from the site's own templates (PrintProject,
 BasicData and Participants per contract, as the crawler fetches them), 1–12 activities with long descriptions,
 about a quarter in EUR (fetched after 2026-01-01), a few per cent of activities reported
-above contracted, and financing identities that hold, so the quality suites pass.
+above contracted, and financing identities that hold, so the quality rules pass.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import hashlib
 import importlib.metadata
 import json
 import re
+import shutil
 from dataclasses import asdict
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pandas as pd
 from pipelines.isun_batches import StagedIsunTables, is_contract_page, stage_isun_tables
 from pipelines.isun_bulk_assets import StagedBulk, append_quarantine
 from pipelines.resources import IsunPageSource, Settings
-from quality.staged import validate_staged
+from quality.rules_sql import last_row_counts
 from sources.raw_archive import RawResponse, inputs_fingerprint
 from transforms.gazetteer import places_table
 from transforms.isun_location import project_places_table
@@ -282,21 +283,51 @@ OTHER_TABLE_ASSETS = {
     for name, table in TABLE_ASSETS.items()
     if name not in ("core_isun__projects", "core_isun__activities", "core_isun__quarantine")
 }
+TABLE_ASSETS_BY_TABLE = {table.name: name for name, table in TABLE_ASSETS.items()}
 PARENTS = {
     name: parent_assets(table) for name, table in TABLE_ASSETS.items() if parent_assets(table)
 }
 
 
-def validate_tables(tables: dict[str, StagedTable]) -> dict[str, dict]:
-    """Every table's suite (`quality.staged`), keyed by table name: the release's quality report."""
-    return {
-        table.name: validate_staged(
+def validate_tables(tables: dict[str, StagedTable], settings: Settings, log=None) -> dict:
+    """One Great Expectations checkpoint over every table (`quality.checkpoint`): the release's
+    quality report per table, and the Data Docs the release publishes in `quality/`."""
+    from quality.checkpoint import TableToValidate, run_checkpoint
+
+    previous = last_row_counts(settings.publish_dir)
+    items = [
+        TableToValidate(
             table,
-            tables[name],
-            {column: tables[parent] for column, parent in PARENTS.get(name, {}).items()},
-        ).as_dict()
+            tables[name].scan_sql(),
+            {
+                fk.parent: tables[TABLE_ASSETS_BY_TABLE[fk.parent]].scan_sql()
+                for fk in table.foreign_keys
+                if fk.checked
+            },
+            previous.get(table.name),
+        )
         for name, table in TABLE_ASSETS.items()
-        if name != "core_isun__quarantine"
+        if name in tables
+    ]
+    work = Path(settings.staging_dir) / "_great_expectations"
+    shutil.rmtree(work, ignore_errors=True)
+    result = run_checkpoint(items, work, work / "data_docs", settings.max_row_drop_share)
+    if log is not None:
+        log.info(
+            f"Great Expectations checkpoint: {len(items)} tables, "
+            f"{'passed' if result['success'] else 'FAILED'} in {result['seconds']} s "
+            f"({result['seconds_by_step']})"
+        )
+    return {
+        "tables": result["tables"],
+        "great_expectations": {
+            "checkpoint": "bgfunds_build",
+            "success": result["success"],
+            "seconds": result["seconds"],
+            "seconds_by_step": result["seconds_by_step"],
+            "data_docs": "quality/index.html",
+        },
+        "data_docs_dir": str(work / "data_docs"),
     }
 
 
@@ -370,7 +401,7 @@ def out_bgfunds__release(
         con.close()
     quality = {
         "inputs_fingerprint": _core_bgfunds__inputs,
-        "tables": validate_tables(tables),
+        **validate_tables(tables, settings, context.log),
         "coverage": isun_coverage,
     }
     context.log.info("assembling the release: history, exports, Data Package validation, checksums")

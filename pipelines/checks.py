@@ -1,113 +1,99 @@
-"""Blocking asset checks: each table's quality suite gates everything downstream.
+"""Blocking asset checks, one per registry table, generated from the registry's rules.
 
-Per table: its Great Expectations suite (row-level rules a batch at a time) with unique
-keys and parent rows checked over the whole table in DuckDB (`quality.staged`), and a
-row count that must not fall by more than `Settings.max_row_drop_share` since the last
-release. A failed check (severity ERROR) stops the warehouse and the release from being
-rebuilt, so `latest` keeps pointing at the last good release.
+`table_checks(tables_by_asset())` gives each table produced by an asset a blocking
+`@asset_check` that runs every rule of the table (`warehouse.metadata.table_rules`) as
+DuckDB SQL over its staged Parquet (`quality.rules_sql.check_table`): the row rules,
+the unique key, each checked foreign key's parent rows (the parent table is an input
+of the check), and the row count against the last release
+(`Settings.max_row_drop_share` unless the table sets its own limit). A failed check
+(severity ERROR) stops the warehouse and the release from being rebuilt, so `latest`
+keeps pointing at the last good release. Great Expectations does not run here: it
+validates once per build in the release (`quality.checkpoint`).
 """
 
-import json
+import inspect
 
 import dagster as dg
 
-from pipelines.assets import OTHER_TABLE_ASSETS, PARENTS
 from pipelines.resources import Settings
-from quality.staged import validate_staged
-from quality.suites import row_count_drops
-from warehouse.metadata import ACTIVITIES, PROJECTS, Table
+from quality.rules_sql import check_table, last_row_counts
+from warehouse.metadata import Table, registry, table_rules, tables_by_asset
 from warehouse.staging import StagedTable
 
 
-def _previous_row_counts(settings: Settings, table: str) -> dict[str, int]:
-    report = settings.publish_dir / "latest" / "quality_report.json"
-    if not report.exists():
-        return {}
-    counts = json.loads(report.read_text(encoding="utf-8")).get("row_counts", {})
-    return {table: counts[table]} if table in counts else {}
-
-
-def _result(
+def check_result(
     table: Table,
     staged: StagedTable,
     settings: Settings,
-    parents: dict[str, StagedTable] | None = None,
+    parents: dict[str, StagedTable],
     log=None,
 ) -> dg.AssetCheckResult:
-    outcome = validate_staged(table, staged, parents)
-    drops = row_count_drops(
-        _previous_row_counts(settings, table.name),
-        {table.name: staged.rows},
-        settings.max_row_drop_share,
+    """Every rule of `table` on its staged version, as a blocking check's result."""
+    outcome = check_table(
+        table,
+        staged.scan_sql(),
+        {name: parent.scan_sql() for name, parent in parents.items()},
+        previous_rows=last_row_counts(settings.publish_dir).get(table.name),
+        default_drop_share=settings.max_row_drop_share,
     )
     if log is not None:
-        if outcome.success and not drops:
-            log.info(f"{table.name}: {staged.rows} rows, {outcome.evaluated} rules passed")
-        else:
-            for failure in [*map(str, outcome.failures), *drops]:
-                log.error(f"{table.name}: check FAILED: {failure}")
+        if outcome.success:
+            log.info(f"{table.name}: {outcome.rows} rows, {len(outcome.outcomes)} rules passed")
+        for failure in outcome.failures:
+            log.error(f"{table.name}: check FAILED: {failure}")
     return dg.AssetCheckResult(
-        passed=outcome.success and not drops,
+        passed=outcome.success,
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={
-            "rows": staged.rows,
-            "expectations_evaluated": outcome.evaluated,
-            "expectations_failed": len(outcome.failures),
-            "failures": dg.MetadataValue.json([str(f) for f in outcome.failures] + drops),
+            "rows": outcome.rows,
+            "rules_evaluated": len(outcome.outcomes),
+            "rules_failed": len(outcome.failures),
+            "failures": dg.MetadataValue.json([str(f) for f in outcome.failures]),
         },
     )
 
 
-def _table_check(
-    asset_name: str, table: Table, name: str | None = None, description: str | None = None
-) -> dg.AssetChecksDefinition:
-    """A blocking check of one published table against its suite generated from the metadata."""
-    parents = PARENTS.get(asset_name, {})
-    spec = dg.AssetCheckSpec(
-        name or f"great_expectations_{table.name}",
-        asset=asset_name,
-        blocking=True,
-        additional_deps=sorted(set(parents.values())),
-        description=description
-        or f"Great Expectations suite bgfunds.{table.name} (keys unique and non-null, codes "
-        "well-formed, amounts >= 0, EUR = BGN / 1.95583, dates in order) and row count against the last release.",
-    )
-    ins = {
-        "staged": dg.AssetIn(asset_name),
-        **{f"parent_{column}": dg.AssetIn(parent) for column, parent in parents.items()},
-    }
+def table_check(table: Table, tables: dict[str, Table] | None = None) -> dg.AssetChecksDefinition:
+    """The blocking check of one table: its asset, plus the assets of its checked parents, in."""
+    tables = tables or registry()
+    parents = {fk.parent: tables[fk.parent].asset for fk in table.foreign_keys if fk.checked}
+    rules = sorted({r.name for r in table_rules(table)})
 
-    @dg.multi_asset_check(name=f"check_{table.name}", specs=[spec], ins=ins)
     def _check(
-        context: dg.AssetCheckExecutionContext,
-        settings: Settings,
-        staged: StagedTable,
-        **parent_tables: StagedTable,
+        context: dg.AssetCheckExecutionContext, settings: Settings, staged: StagedTable, **ins
     ) -> dg.AssetCheckResult:
-        return _result(
-            table,
-            staged,
-            settings,
-            {column: parent_tables[f"parent_{column}"] for column in parents},
-            log=context.log,
+        return check_result(
+            table, staged, settings, {name: ins[f"parent_{name}"] for name in parents}, context.log
         )
 
-    return _check
+    return dg.asset_check(
+        asset=table.asset,
+        name=f"rules_{table.name}",
+        blocking=True,
+        additional_ins={f"parent_{name}": dg.AssetIn(asset) for name, asset in parents.items()},
+        description=f"The registry's rules for {table.name} as DuckDB SQL over the staged table "
+        f"({', '.join(rules)}).",
+    )(_with_parent_parameters(_check, parents))
 
 
-great_expectations_projects = _table_check(
-    "core_isun__projects",
-    PROJECTS,
-    "great_expectations_projects",
-    "Great Expectations suite bgfunds.projects (keys, codes, amounts, financing identities, dates) and row count "
-    "against the last release.",
-)
-great_expectations_activities = _table_check(
-    "core_isun__activities",
-    ACTIVITIES,
-    "great_expectations_activities",
-    "Great Expectations suite bgfunds.activities (keys, codes, amounts >= 0, EUR = BGN / 1.95583, every "
-    "activity's project published) and row count against the last release.",
-)
-TABLE_CHECKS = [_table_check(asset_name, table) for asset_name, table in OTHER_TABLE_ASSETS.items()]
-ALL_CHECKS = [great_expectations_projects, great_expectations_activities, *TABLE_CHECKS]
+def _with_parent_parameters(fn, parents: dict[str, str]):
+    """Name the parent inputs in `fn`'s signature, so Dagster sees one parameter per input."""
+    signature = inspect.signature(fn)
+    params = [p for p in signature.parameters.values() if p.kind != p.VAR_KEYWORD]
+    params += [
+        inspect.Parameter(
+            f"parent_{name}", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=StagedTable
+        )
+        for name in parents
+    ]
+    fn.__signature__ = signature.replace(parameters=params)
+    return fn
+
+
+def table_checks(assets: dict[str, Table]) -> list[dg.AssetChecksDefinition]:
+    """One blocking check per table, for every table in `assets` (asset name -> table)."""
+    tables = {**registry(), **{t.name: t for t in assets.values()}}
+    return [table_check(table, tables) for table in assets.values()]
+
+
+ALL_CHECKS = table_checks(tables_by_asset())

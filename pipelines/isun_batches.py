@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from quality.suites import screen_isun_tables
+from quality.rules_sql import screen_isun_tables
 from records.raw import RawResponse
 from sources.isun_pages import contract_batches, is_contract_page, parse_archived_pages
 from transforms.isun import IsunTables, build_isun_tables

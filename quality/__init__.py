@@ -1,1 +1,5 @@
-"""Data quality: Great Expectations suites built from the table metadata, and the gate that blocks publishing."""
+"""Data quality from the registry's rules.
+
+DuckDB SQL for row screening and the blocking checks (`rules_sql`); one Great
+Expectations checkpoint per build for the release's report and Data Docs (`checkpoint`).
+"""

@@ -1,7 +1,6 @@
 """Staged tables: Parquet parts per batch, validated without loading them whole,
 built alike by one process or several."""
 
-import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -9,7 +8,7 @@ import pandas as pd
 import pytest
 
 from pipelines.isun_batches import parse_and_build_in_batches, stage_isun_tables
-from quality.staged import validate_staged
+from quality.rules_sql import check_table
 from sources.isun_pages import is_contract_page
 from sources.raw_archive import RawArchive
 from sources.recorded import SAMPLE_CORPUS, replay_recording
@@ -72,7 +71,7 @@ def test_staged_validation_passes_the_sample_and_names_duplicate_keys_and_orphan
     _, _, tables = sample
     projects = stage_frame(tmp_path / "good", PROJECTS, tables.projects)
     activities = stage_frame(tmp_path / "good", ACTIVITIES, tables.activities)
-    good = validate_staged(ACTIVITIES, activities, {"project_code": projects})
+    good = check_table(ACTIVITIES, activities.scan_sql(), {"projects": projects.scan_sql()})
     assert good.success and good.rows == len(tables.activities)
 
     # A project parsed twice and an activity whose project was never published.
@@ -91,37 +90,13 @@ def test_staged_validation_passes_the_sample_and_names_duplicate_keys_and_orphan
     bad_activities = stage_frame(
         tmp_path / "bad", ACTIVITIES, pd.concat([tables.activities, orphan])
     )
-    failures = {f.expectation: f for f in validate_staged(PROJECTS, bad_projects).failures}
-    assert failures["unique_key (DuckDB)"].examples == ["BG05SFOP001-2.009-0010-C01"]
-    outcome = validate_staged(ACTIVITIES, bad_activities, {"project_code": projects})
+    failures = {f.rule.name: f for f in check_table(PROJECTS, bad_projects.scan_sql()).failures}
+    assert failures["unique_key"].examples == ["BG05SFOP001-2.009-0010-C01"]
+    outcome = check_table(ACTIVITIES, bad_activities.scan_sql(), {"projects": projects.scan_sql()})
     assert not outcome.success
-    assert [
-        (f.expectation, f.column, f.unexpected_count, f.examples) for f in outcome.failures
-    ] == [("parent_row_exists (DuckDB)", "project_code", 1, ["BG06RDNP001-7.007-0099-C01"])]
-
-
-def test_a_staged_outcome_is_computed_once_and_read_back_alike(sample, tmp_path):
-    _, _, tables = sample
-    doubled = pd.concat([tables.projects, tables.projects.head(1)])
-    staged = stage_frame(tmp_path, PROJECTS, doubled)
-    first = validate_staged(PROJECTS, staged)
-    saved = list(Path(staged.path).glob("_validation-*.json"))
-    assert len(saved) == 1 and json.loads(saved[0].read_text())["success"] is False
-    second = validate_staged(PROJECTS, staged)
-    assert second.as_dict() == first.as_dict() and not second.success
-
-
-def test_a_changed_rule_validates_again_instead_of_reading_the_old_outcome(sample, tmp_path):
-    import dataclasses
-
-    _, _, tables = sample
-    staged = stage_frame(tmp_path, PROJECTS, tables.projects)
-    assert validate_staged(PROJECTS, staged).success
-    # The same staged version, checked against metadata whose primary key now also names the
-    # beneficiary: a second outcome file, not the first one read back.
-    stricter = dataclasses.replace(PROJECTS, primary_key=("project_code", "beneficiary_name"))
-    validate_staged(stricter, staged)
-    assert len(list(Path(staged.path).glob("_validation-*.json"))) == 2
+    assert [(f.rule.name, f.rule.field, f.failed, f.examples) for f in outcome.failures] == [
+        ("parent_row_exists", "project_code", 1, ["BG06RDNP001-7.007-0099-C01"])
+    ]
 
 
 def test_places_and_participants_must_point_at_published_projects_on_every_row(sample, tmp_path):
@@ -140,17 +115,13 @@ def test_places_and_participants_must_point_at_published_projects_on_every_row(s
     ):
         table = TABLE_ASSETS[asset]
         assert PARENTS[asset] == {"project_code": "core_isun__projects"}
-        assert validate_staged(
-            table, stage_frame(tmp_path, table, frame), {"project_code": projects}
-        ).success
-    bad = stage_frame(
-        tmp_path, TABLE_ASSETS["core_isun__project_places"], pd.concat([places, lost])
-    )
-    outcome = validate_staged(
-        TABLE_ASSETS["core_isun__project_places"], bad, {"project_code": projects}
-    )
-    assert [(f.expectation, f.examples) for f in outcome.failures] == [
-        ("parent_row_exists (DuckDB)", ["BG05SFOP001-2.009-0099-C01"])
+        staged = stage_frame(tmp_path, table, frame)
+        assert check_table(table, staged.scan_sql(), {"projects": projects.scan_sql()}).success
+    table = TABLE_ASSETS["core_isun__project_places"]
+    bad = stage_frame(tmp_path, table, pd.concat([places, lost]))
+    outcome = check_table(table, bad.scan_sql(), {"projects": projects.scan_sql()})
+    assert [(f.rule.name, f.examples) for f in outcome.failures] == [
+        ("parent_row_exists", ["BG05SFOP001-2.009-0099-C01"])
     ]
 
 
@@ -187,7 +158,7 @@ def test_a_data_directory_with_an_apostrophe_in_its_name_still_works(sample, tmp
     _, _, tables = sample
     root = tmp_path / "O'Neill's data"
     projects = stage_frame(root, PROJECTS, tables.projects)
-    assert validate_staged(PROJECTS, projects).success
+    assert check_table(PROJECTS, projects.scan_sql()).success
     write_warehouse(root / "warehouse.duckdb", [(PROJECTS, projects)])
     export_tables(root / "warehouse.duckdb", root / "out", [PROJECTS], copy_db=False)
     changes = compute_changelog(None, root / "out" / "projects.parquet")

@@ -274,6 +274,17 @@ def _coverage_html(coverage: dict | None) -> str:
     )
 
 
+def _data_docs_link(report: dict) -> str:
+    """A link to the release's Great Expectations Data Docs, if the build published them."""
+    docs = (report.get("great_expectations") or {}).get("data_docs")
+    if not docs:
+        return ""
+    return (
+        f'<p id="data-docs">Great Expectations Data Docs: <a href="{escape(docs)}">{escape(docs)}</a> '
+        "(правилата и резултатите по таблици / every table's rules and results)</p>"
+    )
+
+
 def quality_report_html(report: dict) -> str:
     rows = "".join(
         f"<tr><td>{escape(name)}</td><td>{t['rows']}</td><td>{t['expectations_evaluated']}</td>"
@@ -289,7 +300,7 @@ def quality_report_html(report: dict) -> str:
     return f"""<!DOCTYPE html><html lang="bg"><head><meta charset="utf-8"><title>Quality report {escape(report["release_id"])}</title>
 <style>body{{font-family:sans-serif;margin:2em}}td,th{{border:1px solid #ccc;padding:4px 8px}}table{{border-collapse:collapse}}.ok{{color:#2e7d32}}.bad{{color:#c62828}}</style>
 </head><body><h1>Доклад за качеството / Quality report — {escape(report["release_id"])}</h1>
-<h2>Great Expectations</h2><table><tr><th>table</th><th>rows</th><th>expectations</th><th>result</th></tr>{rows}</table>
+<h2>Great Expectations</h2>{_data_docs_link(report)}<table><tr><th>table</th><th>rows</th><th>expectations</th><th>result</th></tr>{rows}</table>
 <h2>Карантина / Quarantine: {report["quarantine"]["total"]} rows</h2><table><tr><th>table:rule</th><th>rows</th></tr>{q}</table>
 {coverage}<h2>Frictionless Data Package</h2><p class="{"ok" if fr["valid"] else "bad"}">{"valid" if fr["valid"] else "INVALID"} ({fr["error_count"]} errors;
 rows read per file: {escape(str(fr.get("rows_checked_per_resource", "all")))})</p>
@@ -409,7 +420,7 @@ absorption_by_municipality и absorption_by_district: проект на няко
 <p>Цялата база / whole database: {link("warehouse.duckdb")}</p>
 <p>Метаданни / metadata:</p><ul>{other}</ul>
 <h2 id="quality">Качество / Quality</h2>
-<ul>{checks}<li>Frictionless Data Package: <b class="{"ok" if quality["frictionless"]["valid"] else "bad"}">{"valid" if quality["frictionless"]["valid"] else "INVALID"}</b></li></ul>
+{_data_docs_link(quality)}<ul>{checks}<li>Frictionless Data Package: <b class="{"ok" if quality["frictionless"]["valid"] else "bad"}">{"valid" if quality["frictionless"]["valid"] else "INVALID"}</b></li></ul>
 <p>В карантина / quarantined: <b id="quarantine-total">{quality["quarantine"]["total"]}</b> rows</p><ul>{quarantine}</ul>
 <p>Промени / changes since the previous release: {s["added"]} added, {s["removed"]} removed, {s["projects_changed"]} changed
 (<a href="changelog.md">changelog.md</a>).</p>

@@ -1,16 +1,109 @@
 """The single source of truth for every published table and field: the table registry.
 
 Each table declares its fields (DuckDB type, unit, description in Bulgarian and
-English), its primary key, its foreign keys and the Dagster asset that produces it.
-From these come the DuckDB DDL, the column order of the Parquet and CSV files, the
-Data Package, the dictionary, the quality suites and checks, the warehouse's inputs
-and the release. `registry()` gives every table the warehouse holds (defined here and in
+English), its primary key, its foreign keys, the Dagster asset that produces it and
+its quality rules. From these come the DuckDB DDL, the column order of the Parquet and
+CSV files, the Data Package, the dictionary, the quality rules (row screening, the
+blocking checks, the Great Expectations suites), the warehouse's inputs and the
+release.
+
+Rules: `table_rules(table)` is every rule of a table, in the order they are applied.
+The obvious ones are derived from the declarations in that one place (a non-nullable
+field is required, a DECIMAL field is >= 0 unless the table gives it a range, the
+primary key is unique, each checked foreign key's parent row exists, the row count
+may not drop by more than the table's limit); the rest each table lists in `rules`,
+one helper call a rule (`one_of`, `in_range`, `code_format`, `sums_to`,
+`eur_at_fixed_rate`, `dates_in_order`). Each rule has a stable `name`, which is the
+`rule` a failing row carries into quarantine, and a `level`: "row" rules can set one
+row aside, "table" rules (unique key, parent rows, row-count drop) can only fail the
+whole table. `registry()` gives every table the warehouse holds (defined here and in
 `metadata_documents`, `metadata_isun_bulk` and `metadata_reference`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from transforms.codes import PROCEDURE_CODE_REGEX, PROGRAMME_CODE_REGEX, PROJECT_CODE_REGEX
+
+CENT = 0.01  # tolerance of the financing identities and of EUR = BGN / rate
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One quality rule of a table; the engines (`quality.rules_sql`, `quality.checkpoint`) read it.
+
+    `test` is what is evaluated on `columns` (the first is the field a failing row is
+    reported under): not_null, range (`min_value`/`max_value`), in_set (`values`),
+    pattern (`pattern`, a Python regex), sum (columns[0] equals the sum of the rest
+    within `tolerance`), rate (columns[0], in EUR, equals columns[1], in BGN, divided
+    by 1.95583 within `tolerance`), order (columns[0] <= columns[1]), unique,
+    parent (columns[0] is among `parent`'s `parent_column`), row_drop (rows fell by at
+    most `max_value` as a share of the last release's; None: the build's setting).
+    """
+
+    name: str
+    test: str
+    columns: tuple[str, ...] = ()
+    level: str = "row"
+    min_value: float | None = None
+    max_value: float | None = None
+    values: tuple[str, ...] = ()
+    pattern: str | None = None
+    tolerance: float = 0.0
+    parent: str | None = None
+    parent_column: str | None = None
+
+    @property
+    def field(self) -> str | None:
+        return self.columns[0] if self.columns else None
+
+
+def required(column: str) -> Rule:
+    return Rule("required_value_missing", "not_null", (column,))
+
+
+def in_range(
+    column: str,
+    min_value: float | None = None,
+    max_value: float | None = None,
+    name: str = "value_in_range",
+) -> Rule:
+    return Rule(name, "range", (column,), min_value=min_value, max_value=max_value)
+
+
+def one_of(column: str, *values: str) -> Rule:
+    return Rule("value_in_allowed_set", "in_set", (column,), values=values)
+
+
+def code_format(column: str, pattern: str) -> Rule:
+    return Rule("code_format", "pattern", (column,), pattern=pattern)
+
+
+def sums_to(total: str, parts: tuple[str, ...], name: str, tolerance: float = CENT) -> Rule:
+    return Rule(name, "sum", (total, *parts), tolerance=tolerance)
+
+
+def eur_at_fixed_rate(*stems: str) -> tuple[Rule, ...]:
+    """`<stem>_eur` = `<stem>_bgn` / 1.95583 within a cent, for each stem."""
+    return tuple(
+        Rule("eur_equals_bgn_at_fixed_rate", "rate", (f"{s}_eur", f"{s}_bgn"), tolerance=CENT)
+        for s in stems
+    )
+
+
+def dates_in_order(start: str = "start_date", end: str = "end_date") -> Rule:
+    return Rule("start_date_not_after_end_date", "order", (start, end))
+
+
+PROJECT_CODE_FORMAT = code_format("project_code", PROJECT_CODE_REGEX)
+PROCEDURE_CODE_FORMAT = code_format("procedure_code", PROCEDURE_CODE_REGEX)
+PROGRAMME_CODE_FORMAT = code_format("programme_code", PROGRAMME_CODE_REGEX)
+CURRENCY_IN_SET = one_of("currency_original", "BGN", "EUR")
+GRANT_PLUS_OWN = sums_to(
+    "amount_total", ("amount_grant", "amount_own"), "grant_plus_own_equals_total"
+)
+PERCENT = (0, 100)
 
 
 @dataclass(frozen=True)
@@ -45,6 +138,9 @@ class Table:
     fields: tuple[Field, ...]
     asset: str | None = None  # the Dagster asset that produces it; None: not in the warehouse build
     foreign_keys: tuple[ForeignKey, ...] = ()
+    rules: tuple[Rule, ...] = ()  # besides those `table_rules` derives from the declarations
+    # Largest share of rows that may vanish since the last release; None: the build's setting.
+    max_row_drop_share: float | None = None
 
     @property
     def columns(self) -> list[str]:
@@ -52,6 +148,44 @@ class Table:
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
+
+
+def table_rules(table: Table) -> tuple[Rule, ...]:
+    """Every rule of `table`, in the order they are applied (a row fails on the first).
+
+    The one place rules are derived from declarations: non-nullable fields are required,
+    DECIMAL fields are >= 0 (unless the table declares a range for them), then the
+    table's own rules, then the whole-table rules: the primary key is unique, each
+    checked foreign key's parent row exists, and the row count does not drop too far.
+    """
+    ranged = {r.field for r in table.rules if r.test == "range"}
+    derived = [required(f.name) for f in table.fields if not f.nullable]
+    derived += [
+        in_range(f.name, min_value=0, name="amount_not_negative")
+        for f in table.fields
+        if f.type.startswith("DECIMAL") and f.name not in ranged
+    ]
+    whole = (
+        [Rule("unique_key", "unique", table.primary_key, level="table")]
+        if table.primary_key
+        else []
+    )
+    whole += [
+        Rule(
+            "parent_row_exists",
+            "parent",
+            (fk.column,),
+            level="table",
+            parent=fk.parent,
+            parent_column=fk.parent_column,
+        )
+        for fk in table.foreign_keys
+        if fk.checked
+    ]
+    whole.append(
+        Rule("row_count_drop", "row_drop", level="table", max_value=table.max_row_drop_share)
+    )
+    return (*derived, *table.rules, *whole)
 
 
 PROVENANCE = (
@@ -276,6 +410,24 @@ PROJECTS = Table(
         *PROVENANCE,
     ),
     asset="core_isun__projects",
+    rules=(
+        PROJECT_CODE_FORMAT,
+        PROCEDURE_CODE_FORMAT,
+        PROGRAMME_CODE_FORMAT,
+        CURRENCY_IN_SET,
+        in_range("eu_cofinancing_percent", *PERCENT, name="percent_in_range"),
+        GRANT_PLUS_OWN,
+        sums_to("amount_grant", ("amount_eu", "amount_national"), "eu_plus_national_equals_grant"),
+        *eur_at_fixed_rate(
+            "amount_total",
+            "amount_grant",
+            "amount_eu",
+            "amount_national",
+            "amount_own",
+            "amount_paid",
+        ),
+        dates_in_order(),
+    ),
 )
 
 ACTIVITIES = Table(
@@ -353,6 +505,11 @@ ACTIVITIES = Table(
     ),
     asset="core_isun__activities",
     foreign_keys=(ForeignKey("project_code", "projects", "project_code"),),
+    rules=(
+        PROJECT_CODE_FORMAT,
+        CURRENCY_IN_SET,
+        *eur_at_fixed_rate("amount_contracted", "amount_reported"),
+    ),
 )
 
 QUARANTINE = Table(
@@ -394,6 +551,7 @@ QUARANTINE = Table(
         ),
     ),
     asset="core_isun__quarantine",
+    max_row_drop_share=1.0,  # fewer rejected rows is good news, never a reason to stop
 )
 
 PROJECT_ORGANISATIONS = Table(
@@ -460,6 +618,14 @@ PROJECT_ORGANISATIONS = Table(
     foreign_keys=(
         ForeignKey("project_code", "projects", "project_code"),
         ForeignKey("organisation_id", "organisations", "organisation_id", checked=False),
+    ),
+    rules=(
+        PROJECT_CODE_FORMAT,
+        one_of(
+            "role", "beneficiary", "partner", "contractor", "subcontractor", "consortium_member"
+        ),
+        CURRENCY_IN_SET,
+        *eur_at_fixed_rate("amount_contracted", "amount_reported"),
     ),
 )
 
@@ -556,6 +722,19 @@ PROJECT_PLACES = Table(
     ),
     asset="core_isun__project_places",
     foreign_keys=(ForeignKey("project_code", "projects", "project_code"),),
+    rules=(
+        PROJECT_CODE_FORMAT,
+        one_of(
+            "level",
+            "country",
+            "nuts1",
+            "region",
+            "district",
+            "municipality",
+            "settlement",
+            "unresolved",
+        ),
+    ),
 )
 
 PROJECT_INDICATORS = Table(
@@ -599,6 +778,7 @@ PROJECT_INDICATORS = Table(
     ),
     asset="core_isun__project_indicators",
     foreign_keys=(ForeignKey("project_code", "projects", "project_code"),),
+    rules=(PROJECT_CODE_FORMAT,),
 )
 
 PROJECT_PROCUREMENTS = Table(
@@ -653,6 +833,11 @@ PROJECT_PROCUREMENTS = Table(
     ),
     asset="core_isun__project_procurements",
     foreign_keys=(ForeignKey("project_code", "projects", "project_code"),),
+    rules=(
+        PROJECT_CODE_FORMAT,
+        CURRENCY_IN_SET,
+        *eur_at_fixed_rate("amount_estimated", "amount_contract_funded"),
+    ),
 )
 
 PROJECT_FINANCIAL_CORRECTIONS = Table(
@@ -708,6 +893,13 @@ PROJECT_FINANCIAL_CORRECTIONS = Table(
     ),
     asset="core_isun__project_financial_corrections",
     foreign_keys=(ForeignKey("project_code", "projects", "project_code"),),
+    rules=(
+        PROJECT_CODE_FORMAT,
+        CURRENCY_IN_SET,
+        in_range("correction_percent", *PERCENT, name="percent_in_range"),
+        GRANT_PLUS_OWN,
+        *eur_at_fixed_rate("amount_grant", "amount_own", "amount_total"),
+    ),
 )
 
 RAW_RESPONSES = Table(

@@ -6,7 +6,17 @@ DDL, the Data Package and the dictionary come from here in the same way.
 
 from __future__ import annotations
 
-from warehouse.metadata import PROVENANCE, Field, Table
+from warehouse.metadata import (
+    PROCEDURE_CODE_FORMAT,
+    PROGRAMME_CODE_FORMAT,
+    PROJECT_CODE_FORMAT,
+    PROVENANCE,
+    Field,
+    Table,
+    dates_in_order,
+    eur_at_fixed_rate,
+    one_of,
+)
 
 RECORD_ID = Field(
     "record_id",
@@ -92,6 +102,13 @@ _COMMON = (
     ),
 )
 
+_COMMON_RULES = (
+    PROJECT_CODE_FORMAT,
+    PROCEDURE_CODE_FORMAT,
+    PROGRAMME_CODE_FORMAT,
+    *eur_at_fixed_rate("amount_total"),
+    dates_in_order(),
+)
 # A page that speaks of several projects gives one row per project (`sources.extract.facts`).
 PROJECT_ORDINAL = Field(
     "project_ordinal",
@@ -107,6 +124,7 @@ NEWS_MENTIONS = Table(
     ("record_id", "project_ordinal"),
     (RECORD_ID, PROJECT_ORDINAL, *_COMMON[1:], *PROVENANCE),
     asset="core_news__mentions",
+    rules=_COMMON_RULES,
 )
 NGO_PROJECTS = Table(
     "ngo_projects",
@@ -115,6 +133,7 @@ NGO_PROJECTS = Table(
     ("record_id", "project_ordinal"),
     (RECORD_ID, PROJECT_ORDINAL, *_COMMON[1:], *PROVENANCE),
     asset="core_ngo__projects",
+    rules=_COMMON_RULES,
 )
 EVENTS = Table(
     "events",
@@ -131,6 +150,7 @@ EVENTS = Table(
         *PROVENANCE,
     ),
     asset="core_events__events",
+    rules=_COMMON_RULES,
 )
 STRATEGIES = Table(
     "strategies",
@@ -178,6 +198,7 @@ STRATEGY_MEASURES = Table(
         *PROVENANCE,
     ),
     asset="core_strategies__measures",
+    rules=(one_of("measure_type", "stage", "partnership_mechanism", "financing_source"),),
 )
 
 LINKED_PROJECTS = Table(
@@ -242,6 +263,7 @@ LINKED_PROJECTS = Table(
         ),
     ),
     asset="core_bgfunds__linked_projects",
+    rules=(PROJECT_CODE_FORMAT, *eur_at_fixed_rate("amount_total"), dates_in_order()),
 )
 PROJECT_SOURCES = Table(
     "project_sources",
@@ -311,6 +333,7 @@ DOCUMENT_PLACES = Table(
         *PROVENANCE,
     ),
     asset="core_documents__places",
+    rules=(PROJECT_CODE_FORMAT, one_of("level", "district", "municipality", "unresolved")),
 )
 
 DOCUMENT_TABLES = {

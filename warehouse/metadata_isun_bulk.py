@@ -8,7 +8,19 @@ dictionary and the quality suites come from here in the same way. Rows are built
 
 from __future__ import annotations
 
-from warehouse.metadata import PROVENANCE, Field, ForeignKey, Table
+from warehouse.metadata import (
+    CURRENCY_IN_SET,
+    GRANT_PLUS_OWN,
+    PROCEDURE_CODE_FORMAT,
+    PROGRAMME_CODE_FORMAT,
+    PROVENANCE,
+    Field,
+    ForeignKey,
+    Table,
+    dates_in_order,
+    eur_at_fixed_rate,
+    one_of,
+)
 
 
 def _amounts(stem: str, en: str, bg: str) -> tuple[Field, ...]:
@@ -177,6 +189,13 @@ ISUN_API_PROJECTS = Table(
         *PROVENANCE,
     ),
     asset="core_isun__api_projects",
+    rules=(
+        PROCEDURE_CODE_FORMAT,
+        PROGRAMME_CODE_FORMAT,
+        CURRENCY_IN_SET,
+        *eur_at_fixed_rate("amount_total", "amount_beneficiary_funding", "amount_paid"),
+        dates_in_order(),
+    ),
 )
 
 ISUN_API_PLACES = Table(
@@ -214,6 +233,18 @@ ISUN_API_PLACES = Table(
     ),
     asset="core_isun__api_places",
     foreign_keys=(ForeignKey("proposal_code", "isun_api_projects", "proposal_code"),),
+    rules=(
+        one_of(
+            "level",
+            "country",
+            "nuts1",
+            "region",
+            "district",
+            "municipality",
+            "settlement",
+            "unresolved",
+        ),
+    ),
 )
 
 ISUN_API_CONTRACTS = Table(
@@ -269,6 +300,7 @@ ISUN_API_CONTRACTS = Table(
         *PROVENANCE,
     ),
     asset="core_isun__api_contracts",
+    rules=(CURRENCY_IN_SET, *eur_at_fixed_rate("amount"), dates_in_order()),
 )
 
 ISUN_ENTITIES = Table(
@@ -299,6 +331,7 @@ ISUN_ENTITIES = Table(
         *PROVENANCE,
     ),
     asset="core_isun__entities",
+    rules=(one_of("entity_type", "legal", "without_eik"),),
 )
 
 ISUN_API_PROGRAMMES = Table(
@@ -391,6 +424,13 @@ ISUN_EXPORT_PROJECTS = Table(
         *PROVENANCE,
     ),
     asset="core_isun__export_projects",
+    rules=(
+        PROCEDURE_CODE_FORMAT,
+        PROGRAMME_CODE_FORMAT,
+        CURRENCY_IN_SET,
+        GRANT_PLUS_OWN,
+        *eur_at_fixed_rate("amount_total", "amount_grant", "amount_own", "amount_paid"),
+    ),
 )
 
 BULK_TABLES: dict[str, Table] = {

@@ -8,7 +8,7 @@ quality suites come from here in the same way. Their source is a CSV in
 
 from __future__ import annotations
 
-from warehouse.metadata import Field, Table
+from warehouse.metadata import PROGRAMME_CODE_FORMAT, Field, Table, one_of
 
 PROGRAMMES = Table(
     name="programmes",
@@ -53,6 +53,7 @@ PROGRAMMES = Table(
         Field("source", "VARCHAR", "Where the code was seen", "Къде е видян кодът"),
     ),
     asset="core_reference__programmes",
+    rules=(PROGRAMME_CODE_FORMAT,),
 )
 
 PLACES = Table(
@@ -93,6 +94,7 @@ PLACES = Table(
         Field("centre_ekatte", "VARCHAR", "EKATTE code of that centre", "ЕКАТТЕ на центъра"),
     ),
     asset="core_reference__places",
+    rules=(one_of("level", "nuts1", "region", "district", "municipality"),),
 )
 
 REFERENCE_TABLES = {t.name: t for t in (PROGRAMMES, PLACES)}

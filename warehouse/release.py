@@ -320,6 +320,8 @@ def build_release(
     ]
     try:
         staging.mkdir()
+        if quality.get("data_docs_dir"):  # the checkpoint's Data Docs, published in the release
+            shutil.copytree(quality["data_docs_dir"], staging / "quality")
         digests: dict[tuple[str, int, int], str] = {}
         work = staging / ".work.duckdb"
         shutil.copyfile(warehouse_path, work)
@@ -385,6 +387,7 @@ def build_release(
             "release_id": release_id,
             "issued": issued,
             "tables": quality.get("tables", {}),
+            "great_expectations": quality.get("great_expectations", {}),
             "inputs_fingerprint": quality.get("inputs_fingerprint"),
             "row_counts": counts,
             "coverage": {

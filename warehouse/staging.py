@@ -98,7 +98,7 @@ def _as_text(value, sql_type: str) -> str | None:
     return str(value)
 
 
-def _with_explicit_types(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
+def with_explicit_types(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
     """Every object column as text, for DuckDB to CAST to the metadata's type.
 
     DuckDB types an object column from a sample of its first rows: Decimals read as
@@ -120,7 +120,7 @@ def _with_explicit_types(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
 
 def register_typed(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame) -> str:
     """Register the table's columns of `frame` as `_incoming` and return the typed `SELECT` of them."""
-    con.register("_incoming", _with_explicit_types(table, frame[table.columns]))
+    con.register("_incoming", with_explicit_types(table, frame[table.columns]))
     return typed_select(table, "_incoming")
 
 
