@@ -59,6 +59,7 @@ class BuildSummary:
     )  # one line per failed step: "step: Error: message"
     traces: list[str] = field(default_factory=list)  # the full errors, for --debug
     dagster_run_id: str | None = None
+    plan: str | None = None  # why nothing was rebuilt (`pipelines.quiet_night`)
 
 
 def step_times(instance, run_id: str) -> dict[str, tuple[float, float]]:
@@ -98,14 +99,20 @@ def dagster_home(data_dir: Path | str) -> Path:
     return home
 
 
-def _failures(result) -> tuple[list[str], list[str]]:
+def _run_events(instance, run_ids: list[str], event_type) -> list:
+    """The event log entries of one type of the given runs, in order."""
+    return [e for run_id in run_ids for e in instance.all_logs(run_id, of_type=event_type)]
+
+
+def _failures(instance, run_ids: list[str]) -> tuple[list[str], list[str]]:
     """One line per failed step (the innermost error's class and first line) and the full traces."""
+    import dagster as dg
+
     from pipelines.progress import error_line, innermost
 
     lines, traces = [], []
-    for event in result.all_events:
-        if not event.is_step_failure:
-            continue
+    for entry in _run_events(instance, run_ids, dg.DagsterEventType.STEP_FAILURE):
+        event = entry.dagster_event
         error = innermost(event.step_failure_data.error)
         lines.append(
             f"{event.step_key}: {error_line(error)}" if error else f"{event.step_key}: failed"
@@ -114,19 +121,110 @@ def _failures(result) -> tuple[list[str], list[str]]:
     return lines, traces
 
 
-def _quarantine_by_rule(staged) -> dict[str, int]:
-    import duckdb
+@dataclass
+class RunRecord:
+    """What the runs of one build left in the Dagster instance: status, materialisations, checks."""
 
-    con = duckdb.connect()
-    try:
-        return {
-            f"{t}:{r}": n
-            for t, r, n in con.execute(
-                f"SELECT table_name, rule, count(*) FROM {staged.scan_sql()} GROUP BY ALL ORDER BY ALL"
-            ).fetchall()
+    success: bool
+    materialised: dict[str, dict] = field(default_factory=dict)  # asset -> its metadata values
+    checks: dict[str, bool] = field(default_factory=dict)
+    steps: dict[str, tuple[float, float]] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    traces: list[str] = field(default_factory=list)
+
+    def value(self, asset: str, key: str, default=None):
+        return self.materialised.get(asset, {}).get(key, default)
+
+
+def read_runs(instance, run_ids: list[str]) -> RunRecord:
+    """The runs' outcome as the instance recorded it (the CLI reads nothing from in-process outputs)."""
+    import dagster as dg
+
+    runs = [instance.get_run_by_id(run_id) for run_id in run_ids]
+    record = RunRecord(success=all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs))
+    for entry in _run_events(instance, run_ids, dg.DagsterEventType.ASSET_MATERIALIZATION):
+        materialisation = entry.asset_materialization
+        record.materialised[materialisation.asset_key.to_user_string()] = {
+            key: getattr(value, "value", value) for key, value in materialisation.metadata.items()
         }
-    finally:
-        con.close()
+    for entry in _run_events(instance, run_ids, dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = entry.dagster_event.event_specific_data
+        record.checks[evaluation.check_name] = evaluation.passed
+    for run_id in run_ids:
+        record.steps.update(step_times(instance, run_id))
+    record.failures, record.traces = _failures(instance, run_ids)
+    return record
+
+
+def _summary_of(record: RunRecord, data_dir: Path | str, plan) -> BuildSummary:
+    """The build's summary from the materialisations' metadata and the checks' results."""
+    summary = BuildSummary(
+        success=record.success,
+        steps=record.steps,
+        failures=record.failures,
+        traces=record.traces,
+        checks=record.checks,
+    )
+    summary.responses = record.value("raw_isun__contract_pages", "contract_page_responses", 0)
+    summary.fetch_summary = record.value("raw_isun__contract_pages", "summary", "").splitlines()
+    summary.pages_read = record.value("core_isun__projects", "pages_read", 0)
+    summary.pages_rejected = record.value("core_isun__projects", "pages_rejected", 0)
+    summary.projects = record.value("core_isun__projects", "rows", 0)
+    summary.activities = record.value("core_isun__activities", "rows", 0)
+    summary.over_reported = record.value("core_isun__activities", "over_reported", 0)
+    summary.rows_rejected = record.value("_core_isun__page_quarantine", "rows", 0)
+    summary.quarantine_by_rule = record.value("_core_isun__page_quarantine", "by_table_rule", {})
+    summary.documents_by_kind = record.value("_core_documents__records", "by_kind", {})
+    summary.linked_projects = record.value("core_bgfunds__linked_projects", "rows", 0)
+    summary.multi_source_projects = record.value("core_bgfunds__linked_projects", "multi_source", 0)
+    summary.conflicts = record.value("core_bgfunds__project_conflicts", "rows", 0)
+    summary.warehouse = record.value("out_bgfunds__warehouse", "path")
+    summary.release = record.value("out_bgfunds__release", "release")
+    if summary.release:
+        summary.published = [str(p) for p in sorted(Path(summary.release).iterdir())]
+    summary.unchanged = record.success and plan is not None and not plan.rebuild
+    latest = Path(data_dir) / "publish" / "latest"
+    report = Path(summary.release or latest) / "quality_report.json"
+    if (summary.release or summary.unchanged) and report.exists():
+        summary.coverage = (
+            json.loads(report.read_text(encoding="utf-8")).get("coverage") or {}
+        ).get("line")
+    summary.success = (
+        record.success
+        and all(record.checks.values())
+        and (bool(summary.published) or summary.unchanged)
+    )
+    if summary.unchanged:
+        summary.release = str(latest.resolve()) if latest.exists() else None
+        summary.plan = plan.reason
+    return summary
+
+
+def _overrides(data_dir, corpus_dir, source, documents, force_rebuild: bool, workers: int) -> dict:
+    from pipelines.resources import RecordedIsunPages, Settings
+
+    overrides = {
+        "settings": Settings(data_dir=str(data_dir), force_rebuild=force_rebuild, workers=workers),
+        "isun_pages": source
+        or RecordedIsunPages(
+            corpus_dir=str(corpus_dir),
+            bulk_corpus_dir=str(SAMPLE_BULK) if Path(corpus_dir) == SAMPLE_CORPUS else "",
+        ),
+    }
+    if documents is not None:
+        overrides["documents"] = documents
+    return overrides
+
+
+def _run_config(progress: bool, log_level: str | None) -> dict:
+    from pipelines.progress import PROGRESS_LOGGER
+
+    loggers = {}
+    if progress:
+        loggers[PROGRESS_LOGGER] = {"config": {"log_level": "INFO"}}
+    if log_level or not progress:
+        loggers["console"] = {"config": {"log_level": (log_level or "WARNING").upper()}}
+    return {"loggers": loggers}
 
 
 def run_build(
@@ -140,113 +238,57 @@ def run_build(
     progress: bool = False,
     persistent_instance: bool = False,
 ) -> BuildSummary:
-    """Run the whole build job in-process; never raises on a failed step or check.
+    """Run the fetch job, then the build job if the plan says so (`pipelines.quiet_night`), in-process;
+    never raises on a failed step or check.
 
     Pages come from `source` (a live crawler, say) or else from the recording `corpus_dir`;
     documents from `documents` or else the bundled sample documents. `progress` prints a
     line per step and per message of the pipeline (stderr); `log_level` adds Dagster's own
-    console log at that level. `persistent_instance` records the run in the data
-    directory's Dagster instance (`dagster_home`), where `make dev`'s UI shows it.
+    console log at that level. `persistent_instance` records the runs in the data
+    directory's Dagster instance (`dagster_home`), where `make dev`'s UI shows them; the
+    summary is read from the instance either way.
     """
     import dagster as dg
 
-    from pipelines.definitions import BUILD_JOB, build_defs
-    from pipelines.progress import PROGRESS_LOGGER
-    from pipelines.resources import RecordedIsunPages, Settings
+    from pipelines.definitions import BUILD_JOB, FETCH_JOB, build_assets, build_defs
+    from pipelines.quiet_night import FINGERPRINT_TAG, code_versions, plan_build, selection
 
-    overrides = {
-        "settings": Settings(data_dir=str(data_dir), force_rebuild=force_rebuild, workers=workers),
-        "isun_pages": source
-        or RecordedIsunPages(
-            corpus_dir=str(corpus_dir),
-            bulk_corpus_dir=str(SAMPLE_BULK) if Path(corpus_dir) == SAMPLE_CORPUS else "",
-        ),
-    }
-    if documents is not None:
-        overrides["documents"] = documents
-    job = build_defs(overrides).resolve_job_def(BUILD_JOB)
-    loggers = {}
-    if progress:
-        loggers[PROGRESS_LOGGER] = {"config": {"log_level": "INFO"}}
-    if log_level or not progress:
-        loggers["console"] = {"config": {"log_level": (log_level or "WARNING").upper()}}
+    overrides = _overrides(data_dir, corpus_dir, source, documents, force_rebuild, workers)
+    defs = build_defs(overrides)
+    run_config = _run_config(progress, log_level)
     instance = (
         dg.DagsterInstance.from_config(str(dagster_home(data_dir)))
         if persistent_instance
         else dg.DagsterInstance.ephemeral()
     )
+    plan = None
     with instance:
-        result = job.execute_in_process(
-            instance=instance, raise_on_error=False, run_config={"loggers": loggers}
+        fetch = defs.resolve_job_def(FETCH_JOB).execute_in_process(
+            instance=instance, raise_on_error=False, run_config=run_config
         )
-        summary = BuildSummary(
-            success=result.success,
-            steps=step_times(instance, result.run_id),
-            dagster_run_id=result.run_id,
-        )
-    summary.failures, summary.traces = _failures(result)
-    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
-    summary.checks = checks
-    executed = {step.step_key for step in result.get_step_success_events()}
-
-    def output(node: str):
-        if node not in executed:
-            return None
-        try:
-            return result.output_for_node(node)
-        except dg.DagsterInvariantViolationError:  # the step ran and chose not to produce output
-            return None
-
-    raw = output("raw_isun__contract_pages")
-    tables = output("_core_isun__tables")
-    if raw is not None:
-        from sources.isun_bulk_crawl import is_bulk_url
-
-        summary.responses = sum(1 for r in raw["records"] if not is_bulk_url(r["url"]))
-        summary.fetch_summary = raw["summary"]
-    if tables is not None:
-        summary.pages_read = tables.pages_read
-        summary.projects = tables.projects.rows
-        summary.activities = tables.activities.rows
-        summary.over_reported = tables.over_reported
-        summary.rows_rejected = tables.quarantine.rows
-        summary.pages_rejected = tables.pages_rejected
-        summary.quarantine_by_rule = _quarantine_by_rule(tables.quarantine)
-    records = output("_core_documents__records")
-    if records is not None:
-        from collections import Counter
-
-        summary.documents_by_kind = dict(Counter(r["kind"] for r in records))
-    linked, conflicts = (
-        output("core_bgfunds__linked_projects"),
-        output("core_bgfunds__project_conflicts"),
-    )
-    if linked is not None:
-        summary.linked_projects = linked.rows
-        summary.multi_source_projects = int(
-            (linked.to_pandas(["n_sources"])["n_sources"] > 1).sum()
-        )
-    if conflicts is not None:
-        summary.conflicts = conflicts.rows
-    summary.warehouse = output("out_bgfunds__warehouse")
-    release = output("out_bgfunds__release")
-    if release:
-        summary.release = release
-        summary.published = [str(p) for p in sorted(Path(release).iterdir())]
-    summary.unchanged = (
-        result.success and raw is not None and output("_core_bgfunds__inputs") is None
-    )
-    report = Path(summary.release or Path(data_dir) / "publish" / "latest") / "quality_report.json"
-    if (summary.release or summary.unchanged) and report.exists():
-        summary.coverage = (
-            json.loads(report.read_text(encoding="utf-8")).get("coverage") or {}
-        ).get("line")
-    summary.success = (
-        result.success and all(checks.values()) and (bool(summary.published) or summary.unchanged)
-    )
-    if summary.unchanged:
-        latest = Path(data_dir) / "publish" / "latest"
-        summary.release = str(latest.resolve()) if latest.exists() else None
+        run_ids = [fetch.run_id]
+        if fetch.success:
+            assets = build_assets(defs)
+            plan = plan_build(overrides["settings"], code_versions(assets), force_rebuild)
+            if plan.rebuild:
+                chosen = selection(plan, defs.resolve_asset_graph())
+                # A partial rebuild runs a subset of all assets (its inputs come from the
+                # earlier runs' stored outputs); a full one runs the build job as it is.
+                job = (
+                    defs.resolve_implicit_global_asset_job_def()
+                    if chosen
+                    else defs.resolve_job_def(BUILD_JOB)
+                )
+                build = job.execute_in_process(
+                    instance=instance,
+                    raise_on_error=False,
+                    run_config=run_config,
+                    tags={FINGERPRINT_TAG: plan.fingerprint},
+                    asset_selection=chosen,
+                )
+                run_ids.append(build.run_id)
+        summary = _summary_of(read_runs(instance, run_ids), data_dir, plan)
+    summary.dagster_run_id = run_ids[-1]
     return summary
 
 
@@ -293,6 +335,7 @@ def print_summary(summary: BuildSummary, out=None, debug: bool = False) -> None:
         for trace in summary.traces:
             p(trace)
     if summary.unchanged:
+        p(f"  nothing to rebuild: {summary.plan}")
         p(
             f"  nothing changed since the last release (same archived pages, same code): kept {summary.release}"
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -10,30 +9,20 @@ from typing import Any
 import dagster as dg
 
 from pipelines import assets, checks, document_assets, isun_bulk_assets
+from pipelines.io_managers import StagingIOManager
 from pipelines.progress import PROGRESS_LOGGER, progress_logger
+from pipelines.quiet_night import inputs_changed_sensor
 from pipelines.resources import LiveIsunCrawler, RecordedDocuments, RecordedIsunPages, Settings
 from sources.isun_crawl import ISUN_BASE_URL
 from sources.recorded import SAMPLE_BULK
 
+FETCH_JOB = "isun_fetch"
 BUILD_JOB = "isun_build"
+INPUTS_SENSOR = "inputs_changed"
+# The fetch: what the night adds to the raw archive. The build job is everything else; the
+# plan between the two (`pipelines.quiet_night`) decides whether it runs at all.
+RAW_ASSETS = ("raw_isun__contract_pages", "raw_documents__pages")
 NIGHTLY_SCHEDULE = "nightly_refresh"
-
-
-class SkippedCheckNotice(logging.Filter):
-    """Drops Dagster's "blocking asset check ... emitted no result" warning.
-
-    Every check here returns a result whenever it runs, so the warning only appears when a
-    check was skipped with its asset: on a quiet night, when the input gate yields nothing.
-    Its steps downstream are skipped too, whatever the warning says ("will proceed").
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "emitted no result in step" not in record.getMessage()
-
-
-_PLAN_LOG = logging.getLogger("dagster._core.execution.plan.active")
-if not any(isinstance(f, SkippedCheckNotice) for f in _PLAN_LOG.filters):
-    _PLAN_LOG.addFilter(SkippedCheckNotice())
 
 
 def profile_resources(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
@@ -57,14 +46,26 @@ def profile_resources(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
     return {"settings": settings, "isun_pages": source, "documents": RecordedDocuments()}
 
 
+def build_assets(defs: dg.Definitions) -> list[dg.AssetsDefinition]:
+    """The assets of the build job (all but the fetch's `RAW_ASSETS`)."""
+    raw = {dg.AssetKey(name) for name in RAW_ASSETS}
+    return [
+        a for a in defs.assets or [] if isinstance(a, dg.AssetsDefinition) and not set(a.keys) & raw
+    ]
+
+
 def build_defs(
     resource_overrides: Mapping[str, Any] | None = None, env: Mapping[str, str] = os.environ
 ) -> dg.Definitions:
     """Definitions with the profile's resources, overridable per key (tests, CLI)."""
     resources = profile_resources(env)
     resources.update(resource_overrides or {})
+    resources.setdefault("io_manager", StagingIOManager(settings=resources["settings"]))
     live = env.get("BGFUNDS_PROFILE", "sample") == "live"
     all_assets = dg.load_assets_from_modules([assets, document_assets, isun_bulk_assets])
+    raw = {dg.AssetKey(name) for name in RAW_ASSETS}
+    built = [a for a in all_assets if not set(a.keys) & raw]
+    running = dg.DefaultScheduleStatus.RUNNING if live else dg.DefaultScheduleStatus.STOPPED
     return dg.Definitions(
         # One process per run: every step of a run shares the imports (Great Expectations
         # alone takes seconds) and the data directory's build lock; batches of contracts
@@ -75,21 +76,34 @@ def build_defs(
         asset_checks=checks.ALL_CHECKS,
         jobs=[
             dg.define_asset_job(
+                FETCH_JOB,
+                selection=dg.AssetSelection.assets(*RAW_ASSETS),
+                description="Fetch ИСУН pages, bulk sources and documents into the raw archive.",
+            ),
+            dg.define_asset_job(
                 BUILD_JOB,
-                selection=dg.AssetSelection.all(),
-                description="Fetch, parse, normalise, validate and publish ИСУН contracts.",
-            )
+                selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*RAW_ASSETS),
+                description="Parse, normalise, validate and publish what the raw archive holds.",
+            ),
         ],
         schedules=[
             dg.ScheduleDefinition(
                 name=NIGHTLY_SCHEDULE,
-                job_name=BUILD_JOB,
+                job_name=FETCH_JOB,
                 cron_schedule="30 1 * * *",
                 execution_timezone="Europe/Sofia",
-                default_status=dg.DefaultScheduleStatus.RUNNING
-                if live
-                else dg.DefaultScheduleStatus.STOPPED,
-                description="Nightly incremental refresh: listings, new/changed contracts and a rotating slice.",
+                default_status=running,
+                description="Nightly fetch: listings, new/changed contracts and a rotating slice; "
+                "the sensor inputs_changed then builds if anything changed.",
+            )
+        ],
+        sensors=[
+            inputs_changed_sensor(
+                resources["settings"],
+                built,
+                all_assets,
+                BUILD_JOB,
+                dg.DefaultSensorStatus.RUNNING if live else dg.DefaultSensorStatus.STOPPED,
             )
         ],
         resources=resources,

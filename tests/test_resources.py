@@ -53,7 +53,7 @@ def test_the_rebuild_fingerprint_covers_the_installed_libraries():
     import duckdb
     import great_expectations
 
-    from pipelines.assets import library_versions
+    from pipelines.code_versions import library_versions
 
     versions = library_versions()
     assert f"duckdb=={duckdb.__version__}" in versions

@@ -386,6 +386,7 @@ def build_release(
             "issued": issued,
             "tables": quality.get("tables", {}),
             "inputs_fingerprint": quality.get("inputs_fingerprint"),
+            "code_versions": quality.get("code_versions", {}),
             "row_counts": counts,
             "coverage": {
                 **api_coverage,
