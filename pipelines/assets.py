@@ -27,6 +27,7 @@ from warehouse.coverage import coverage
 from warehouse.duckdb_store import connect, write_warehouse
 from warehouse.metadata import (
     ACTIVITIES,
+    HISTORY_TABLES,
     ORGANISATIONS,
     PROJECT_ORGANISATIONS,
     PROJECT_PLACES,
@@ -36,6 +37,9 @@ from warehouse.metadata import (
     Table,
     parent_assets,
     tables_by_asset,
+)
+from warehouse.metadata import (
+    registry as all_tables,
 )
 from warehouse.metadata_reference import PLACES, PROGRAMMES
 from warehouse.release import build_release, listed_contracts
@@ -226,47 +230,57 @@ PARENTS = {
 }
 
 
-def validate_tables(tables: dict[str, StagedTable]) -> dict[str, dict]:
+def validate_tables(
+    tables: dict[str, StagedTable], registry: dict[str, Table] | None = None
+) -> dict[str, dict]:
     """Every table's suite (`quality.staged`), keyed by table name: the release's quality report."""
+    registry = registry or all_tables()
     return {
         table.name: validate_staged(
             table,
             tables[name],
-            {column: tables[parent] for column, parent in PARENTS.get(name, {}).items()},
+            {column: tables[parent] for column, parent in parent_assets(table, registry).items()},
         ).as_dict()
-        for name, table in TABLE_ASSETS.items()
+        for name, table in tables_by_asset(registry).items()
         if name != "core_isun__quarantine"
     }
 
 
-@dg.asset(
-    group_name="out",
-    ins={name: dg.AssetIn(name) for name in TABLE_ASSETS},
-    code_version=code_version("warehouse.duckdb_store", "warehouse.metadata"),
-    description="The DuckDB warehouse (data/warehouse.duckdb), written only after the checks pass.",
-)
-def out_bgfunds__warehouse(
-    context: dg.AssetExecutionContext, settings: Settings, **tables: StagedTable
-) -> str:
-    manifest = pd.DataFrame(
-        [
-            {**asdict(r), "headers": json.dumps(r.headers, ensure_ascii=False)}
-            for r in settings.raw_archive.records()
-        ],
-        columns=RAW_RESPONSES.columns,
+def warehouse_asset(registry: dict[str, Table]) -> dg.AssetsDefinition:
+    """`out_bgfunds__warehouse` over the tables of `registry` (name -> table): each table's asset in."""
+    table_assets = tables_by_asset(registry)
+
+    @dg.asset(
+        name="out_bgfunds__warehouse",
+        group_name="out",
+        ins={name: dg.AssetIn(name) for name in table_assets},
+        code_version=code_version("warehouse.duckdb_store", "warehouse.metadata"),
+        description="The DuckDB warehouse (data/warehouse.duckdb), written only after the checks pass.",
     )
-    context.log.info(
-        f"writing the warehouse {settings.warehouse_path} ({len(TABLE_ASSETS) + 1} tables)"
-    )
-    counts = write_warehouse(
-        settings.warehouse_path,
-        [
-            *((table, tables[name]) for name, table in TABLE_ASSETS.items()),
-            (RAW_RESPONSES, manifest),
-        ],
-    )
-    context.add_output_metadata({"path": str(settings.warehouse_path.resolve()), **counts})
-    return str(settings.warehouse_path)
+    def _warehouse(
+        context: dg.AssetExecutionContext, settings: Settings, **tables: StagedTable
+    ) -> str:
+        manifest = pd.DataFrame(
+            [
+                {**asdict(r), "headers": json.dumps(r.headers, ensure_ascii=False)}
+                for r in settings.raw_archive.records()
+            ],
+            columns=RAW_RESPONSES.columns,
+        )
+        context.log.info(
+            f"writing the warehouse {settings.warehouse_path} ({len(table_assets) + 1} tables)"
+        )
+        counts = write_warehouse(
+            settings.warehouse_path,
+            [
+                *((table, tables[name]) for name, table in table_assets.items()),
+                (RAW_RESPONSES, manifest),
+            ],
+        )
+        context.add_output_metadata({"path": str(settings.warehouse_path.resolve()), **counts})
+        return str(settings.warehouse_path)
+
+    return _warehouse
 
 
 @dg.asset(
@@ -289,51 +303,71 @@ def core_reference__places() -> pd.DataFrame:
     return places_table()[PLACES.columns]
 
 
-@dg.asset(
-    group_name="out",
-    ins={name: dg.AssetIn(name) for name in TABLE_ASSETS if name != "core_isun__quarantine"},
-    code_version=code_version("warehouse.release", "warehouse.coverage", "quality.staged"),
-    description="A validated, documented release in data/publish/releases/<date>/, "
-    "with data/publish/latest switched to it only when everything passed.",
-)
-def out_bgfunds__release(
-    context: dg.AssetExecutionContext,
-    settings: Settings,
-    out_bgfunds__warehouse: str,
-    **tables: StagedTable,
-) -> str:
-    con = connect(out_bgfunds__warehouse, read_only=True)
-    try:
-        isun_coverage = coverage(con)
-    finally:
-        con.close()
-    # What this release was built from, for the next night's plan (`pipelines.quiet_night`):
-    # the fingerprint the run was launched for, and the code version of every built asset.
+def release_asset(registry: dict[str, Table]) -> dg.AssetsDefinition:
+    """`out_bgfunds__release` over the tables of `registry`: each published, documented, validated."""
+    table_assets = tables_by_asset(registry)
+
+    @dg.asset(
+        name="out_bgfunds__release",
+        group_name="out",
+        ins={name: dg.AssetIn(name) for name in table_assets if name != "core_isun__quarantine"},
+        code_version=code_version("warehouse.release", "warehouse.coverage", "quality.staged"),
+        description="A validated, documented release in data/publish/releases/<date>/, "
+        "with data/publish/latest switched to it only when everything passed.",
+    )
+    def _release(
+        context: dg.AssetExecutionContext,
+        settings: Settings,
+        out_bgfunds__warehouse: str,
+        **tables: StagedTable,
+    ) -> str:
+        con = connect(out_bgfunds__warehouse, read_only=True)
+        try:
+            isun_coverage = coverage(con)
+        finally:
+            con.close()
+        quality = {
+            **built_from(context, settings),
+            "tables": validate_tables(tables, registry),
+            "coverage": isun_coverage,
+        }
+        context.log.info(
+            "assembling the release: history, exports, Data Package validation, checksums"
+        )
+        release = build_release(
+            out_bgfunds__warehouse,
+            settings.publish_dir,
+            quality,
+            listed=listed_contracts(settings.crawl_state_path),
+            tables=[*registry.values(), *HISTORY_TABLES.values()],
+        )
+        context.log.info(f"released {release.name}; latest -> releases/{release.name}")
+        context.add_output_metadata(
+            {
+                "release": str(release.resolve()),
+                "latest": str((settings.publish_dir / "latest").resolve()),
+                "files": dg.MetadataValue.json(
+                    {f.name: f.stat().st_size for f in sorted(release.iterdir())}
+                ),
+                "coverage": isun_coverage["line"],
+            }
+        )
+        return str(release)
+
+    return _release
+
+
+def built_from(context: dg.AssetExecutionContext, settings: Settings) -> dict:
+    """What a release was built from, for the next night's plan (`pipelines.quiet_night`): the
+    fingerprint the run was launched for, and the code version of every asset of the build."""
     raw = {"raw_isun__contract_pages", "raw_documents__pages"}
     versions = code_versions(context.job_def.asset_layer.asset_graph.assets_defs)
-    quality = {
+    return {
         "inputs_fingerprint": context.run.tags.get(FINGERPRINT_TAG)
         or archive_fingerprint(settings),
         "code_versions": {name: v for name, v in sorted(versions.items()) if name not in raw},
-        "tables": validate_tables(tables),
-        "coverage": isun_coverage,
     }
-    context.log.info("assembling the release: history, exports, Data Package validation, checksums")
-    release = build_release(
-        out_bgfunds__warehouse,
-        settings.publish_dir,
-        quality,
-        listed=listed_contracts(settings.crawl_state_path),
-    )
-    context.log.info(f"released {release.name}; latest -> releases/{release.name}")
-    context.add_output_metadata(
-        {
-            "release": str(release.resolve()),
-            "latest": str((settings.publish_dir / "latest").resolve()),
-            "files": dg.MetadataValue.json(
-                {f.name: f.stat().st_size for f in sorted(release.iterdir())}
-            ),
-            "coverage": isun_coverage["line"],
-        }
-    )
-    return str(release)
+
+
+out_bgfunds__warehouse = warehouse_asset(all_tables())
+out_bgfunds__release = release_asset(all_tables())

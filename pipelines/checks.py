@@ -15,7 +15,7 @@ from pipelines.assets import OTHER_TABLE_ASSETS, PARENTS
 from pipelines.resources import Settings
 from quality.staged import validate_staged
 from quality.suites import row_count_drops
-from warehouse.metadata import ACTIVITIES, PROJECTS, Table
+from warehouse.metadata import ACTIVITIES, PROJECTS, Table, parent_assets, registry, tables_by_asset
 from warehouse.staging import StagedTable
 
 
@@ -59,10 +59,14 @@ def _result(
 
 
 def _table_check(
-    asset_name: str, table: Table, name: str | None = None, description: str | None = None
+    asset_name: str,
+    table: Table,
+    name: str | None = None,
+    description: str | None = None,
+    parents: dict[str, str] | None = None,
 ) -> dg.AssetChecksDefinition:
     """A blocking check of one published table against its suite generated from the metadata."""
-    parents = PARENTS.get(asset_name, {})
+    parents = PARENTS.get(asset_name, {}) if parents is None else parents
     spec = dg.AssetCheckSpec(
         name or f"great_expectations_{table.name}",
         asset=asset_name,
@@ -111,3 +115,20 @@ great_expectations_activities = _table_check(
 )
 TABLE_CHECKS = [_table_check(asset_name, table) for asset_name, table in OTHER_TABLE_ASSETS.items()]
 ALL_CHECKS = [great_expectations_projects, great_expectations_activities, *TABLE_CHECKS]
+
+
+def table_checks(assets: dict[str, Table]) -> list[dg.AssetChecksDefinition]:
+    """One blocking check per table, for every table in `assets` (asset name -> table); a
+    table's checked foreign keys point at tables of the registry or of `assets`."""
+    if assets == tables_by_asset():
+        return ALL_CHECKS
+    tables = {**registry(), **{t.name: t for t in assets.values()}}
+    named = {
+        "core_isun__projects": great_expectations_projects,
+        "core_isun__activities": great_expectations_activities,
+    }
+    return [
+        named.get(asset) or _table_check(asset, table, parents=parent_assets(table, tables))
+        for asset, table in assets.items()
+        if asset != "core_isun__quarantine"
+    ]

@@ -237,6 +237,8 @@ def run_build(
     workers: int = 0,
     progress: bool = False,
     persistent_instance: bool = False,
+    tables=None,
+    extra_assets=(),
 ) -> BuildSummary:
     """Run the fetch job, then the build job if the plan says so (`pipelines.quiet_night`), in-process;
     never raises on a failed step or check.
@@ -246,7 +248,8 @@ def run_build(
     line per step and per message of the pipeline (stderr); `log_level` adds Dagster's own
     console log at that level. `persistent_instance` records the runs in the data
     directory's Dagster instance (`dagster_home`), where `make dev`'s UI shows them; the
-    summary is read from the instance either way.
+    summary is read from the instance either way. `tables` and `extra_assets` (a table
+    registry and the assets of tables not in the code) go to `build_defs`.
     """
     import dagster as dg
 
@@ -254,7 +257,7 @@ def run_build(
     from pipelines.quiet_night import FINGERPRINT_TAG, code_versions, plan_build, selection
 
     overrides = _overrides(data_dir, corpus_dir, source, documents, force_rebuild, workers)
-    defs = build_defs(overrides)
+    defs = build_defs(overrides, tables=tables, extra_assets=extra_assets)
     run_config = _run_config(progress, log_level)
     instance = (
         dg.DagsterInstance.from_config(str(dagster_home(data_dir)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dagster as dg
@@ -15,6 +15,7 @@ from pipelines.quiet_night import inputs_changed_sensor
 from pipelines.resources import LiveIsunCrawler, RecordedDocuments, RecordedIsunPages, Settings
 from sources.isun_crawl import ISUN_BASE_URL
 from sources.recorded import SAMPLE_BULK
+from warehouse.metadata import Table, registry, tables_by_asset
 
 FETCH_JOB = "isun_fetch"
 BUILD_JOB = "isun_build"
@@ -54,15 +55,45 @@ def build_assets(defs: dg.Definitions) -> list[dg.AssetsDefinition]:
     ]
 
 
+def registry_assets(
+    tables: Mapping[str, Table], extra_assets: Sequence[dg.AssetsDefinition] = ()
+) -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
+    """Every asset and check of a build over the table registry `tables` (name -> table).
+
+    The assets that take every table in (the warehouse and the release) and the checks are
+    made from `tables`; `extra_assets` are the functions that produce tables the modules
+    here do not (a new table is one `Table(..., asset=...)` plus its asset function).
+    """
+    made_here = {dg.AssetKey("out_bgfunds__warehouse"), dg.AssetKey("out_bgfunds__release")}
+    loaded = [
+        a
+        for a in dg.load_assets_from_modules([assets, document_assets, isun_bulk_assets])
+        if isinstance(a, dg.AssetsDefinition) and not set(a.keys) & made_here
+    ]
+    return (
+        [
+            *loaded,
+            *extra_assets,
+            assets.warehouse_asset(dict(tables)),
+            assets.release_asset(dict(tables)),
+        ],
+        checks.table_checks(tables_by_asset(dict(tables))),
+    )
+
+
 def build_defs(
-    resource_overrides: Mapping[str, Any] | None = None, env: Mapping[str, str] = os.environ
+    resource_overrides: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] = os.environ,
+    tables: Mapping[str, Table] | None = None,
+    extra_assets: Sequence[dg.AssetsDefinition] = (),
 ) -> dg.Definitions:
-    """Definitions with the profile's resources, overridable per key (tests, CLI)."""
+    """Definitions with the profile's resources, overridable per key (tests, CLI), over the
+    table registry `tables` (default: `warehouse.metadata.registry()`) and `extra_assets`."""
     resources = profile_resources(env)
     resources.update(resource_overrides or {})
     resources.setdefault("io_manager", StagingIOManager(settings=resources["settings"]))
     live = env.get("BGFUNDS_PROFILE", "sample") == "live"
-    all_assets = dg.load_assets_from_modules([assets, document_assets, isun_bulk_assets])
+    all_assets, all_checks = registry_assets(registry() if tables is None else tables, extra_assets)
     raw = {dg.AssetKey(name) for name in RAW_ASSETS}
     built = [a for a in all_assets if not set(a.keys) & raw]
     running = dg.DefaultScheduleStatus.RUNNING if live else dg.DefaultScheduleStatus.STOPPED
@@ -73,7 +104,7 @@ def build_defs(
         executor=dg.in_process_executor,
         loggers={PROGRESS_LOGGER: progress_logger, "console": dg.colored_console_logger},
         assets=all_assets,
-        asset_checks=checks.ALL_CHECKS,
+        asset_checks=all_checks,
         jobs=[
             dg.define_asset_job(
                 FETCH_JOB,

@@ -296,11 +296,13 @@ def build_release(
     release_date: date | None = None,
     base_url: str | None = None,
     listed: int | None = None,
+    tables: list[Table] | None = None,
 ) -> Path:
     """Assemble, validate and publish a release from a checked warehouse; return its directory.
 
     `base_url` (default `BGFUNDS_BASE_URL` or http://127.0.0.1:8000/) makes the metadata's and
-    feeds' URLs absolute; `listed` is how many contracts ИСУН's listings name (the coverage line).
+    feeds' URLs absolute; `listed` is how many contracts ИСУН's listings name (the coverage line);
+    `tables` are the tables to publish (default: every table of the registry and the history).
     """
     publish_root = Path(publish_root)
     releases = publish_root / "releases"
@@ -311,13 +313,16 @@ def build_release(
     base = configured_base_url(base_url)
     previous = latest_release(publish_root)
     staging = publish_root / f".staging-{release_id}-{uuid.uuid4().hex[:8]}"
-    tables: list[Table] = [
-        *PUBLISHED_TABLES.values(),
-        *BULK_TABLES.values(),
-        *DOCUMENT_TABLES.values(),
-        *REFERENCE_TABLES.values(),
-        *HISTORY_TABLES.values(),
-    ]
+    tables = list(
+        tables
+        or [
+            *PUBLISHED_TABLES.values(),
+            *BULK_TABLES.values(),
+            *DOCUMENT_TABLES.values(),
+            *REFERENCE_TABLES.values(),
+            *HISTORY_TABLES.values(),
+        ]
+    )
     try:
         staging.mkdir()
         digests: dict[tuple[str, int, int], str] = {}
