@@ -339,6 +339,7 @@ def release_asset(registry: dict[str, Table]) -> dg.AssetsDefinition:
             settings.publish_dir,
             quality,
             listed=listed_contracts(settings.crawl_state_path),
+            base_url=settings.base_url,
             tables=[*registry.values(), *HISTORY_TABLES.values()],
         )
         context.log.info(f"released {release.name}; latest -> releases/{release.name}")

@@ -22,9 +22,6 @@ from pathlib import Path
 
 from sources.recorded import SAMPLE_BULK, SAMPLE_CORPUS
 
-DEFAULT_BASE_URL = (
-    "https://2020.eufunds.bg"  # sources.isun_crawl.ISUN_BASE_URL (a test keeps them equal)
-)
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_UNUSABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 PROFILE_MARKER = ".profile"  # "sample" or "live": what a data directory holds
 
@@ -202,9 +199,12 @@ def _summary_of(record: RunRecord, data_dir: Path | str, plan) -> BuildSummary:
 
 def _overrides(data_dir, corpus_dir, source, documents, force_rebuild: bool, workers: int) -> dict:
     from pipelines.resources import RecordedIsunPages, Settings
+    from pipelines.settings import resolve
 
+    configured = resolve(os.environ)["settings"]  # the settings no argument here names
+    configured.update(data_dir=str(data_dir), force_rebuild=force_rebuild, workers=workers)
     overrides = {
-        "settings": Settings(data_dir=str(data_dir), force_rebuild=force_rebuild, workers=workers),
+        "settings": Settings(**configured),
         "isun_pages": source
         or RecordedIsunPages(
             corpus_dir=str(corpus_dir),
@@ -539,19 +539,29 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescrip
     pass
 
 
+def _setting_flag(parser: argparse.ArgumentParser, name: str, **kw) -> None:
+    """The flag of a setting (`pipelines.settings`): `--<name>` and its older aliases, its env
+    var's value as the default, the env var named in the help."""
+    from pipelines.settings import BY_NAME, initial
+
+    setting = BY_NAME[name]
+    parser.add_argument(
+        setting.option,
+        *setting.aliases,
+        dest=setting.name,
+        default=initial(setting, os.environ, cli=True),
+        help=f"{setting.help} (env {setting.env})",
+        **kw,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
-    data_dir = os.environ.get("BGFUNDS_DATA_DIR", "data")
-    workers = os.environ.get("BGFUNDS_WORKERS", "0")
     parser = argparse.ArgumentParser(
         prog="bgfunds", description=__doc__, formatter_class=_HelpFormatter
     )
     parser.add_argument("--version", action="version", version=_version())
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--data-dir",
-        default=data_dir,
-        help="where the raw archive, warehouse and releases live (env BGFUNDS_DATA_DIR)",
-    )
+    _setting_flag(common, "data_dir")
     common.add_argument(
         "--debug", action="store_true", help="print full error traces and Dagster's debug log"
     )
@@ -562,23 +572,9 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         help="also show Dagster's own log at this level; unset: progress lines only",
     )
-    building.add_argument(
-        "--force",
-        action="store_true",
-        help="rebuild even if nothing changed since the last release",
-    )
-    building.add_argument(
-        "--workers",
-        type=_count(0),
-        default=int(workers) if workers.isdigit() else 0,
-        help="processes parsing batches of contracts; 0: one per core (env BGFUNDS_WORKERS)",
-    )
-    building.add_argument(
-        "--wait",
-        type=_seconds,
-        default=0.0,
-        help="seconds to wait for another build of the same data dir before giving up",
-    )
+    _setting_flag(building, "force_rebuild", action="store_const", const=True)
+    _setting_flag(building, "workers", type=_count(0))
+    _setting_flag(building, "lock_wait_seconds", type=_seconds)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, summary: str, details: str, parents) -> argparse.ArgumentParser:
@@ -651,36 +647,12 @@ def build_parser() -> argparse.ArgumentParser:
         "Retry-After stops the night for that host; what is left stays queued.",
         [common, building],
     )
-    crawl.add_argument(
-        "--base-url", type=_http_url, default=DEFAULT_BASE_URL, help="site or mirror to crawl"
-    )
-    crawl.add_argument(
-        "--budget", type=_count(1), default=2000, help="requests per run, listings included"
-    )
-    crawl.add_argument(
-        "--interval",
-        type=_seconds,
-        default=None,
-        help="seconds between requests to a host; unset: 4, or robots.txt's Crawl-delay if longer",
-    )
-    crawl.add_argument(
-        "--contact",
-        type=_contact,
-        default="opendata@bgfunds.example",
-        help="contact address in the User-Agent",
-    )
-    crawl.add_argument(
-        "--api-interval",
-        type=_seconds,
-        default=240.0,
-        help="seconds between open-data API calls (sources.isun_opendata.DEFAULT_API_INTERVAL_SECONDS)",
-    )
-    crawl.add_argument(
-        "--max-programme-calls",
-        type=_count(0),
-        default=None,
-        help="open-data programmes fetched per night, longest-unfetched first (unset: all)",
-    )
+    _setting_flag(crawl, "isun_base_url", type=_http_url)
+    _setting_flag(crawl, "requests_per_night", type=_count(1))
+    _setting_flag(crawl, "interval_seconds", type=_seconds)
+    _setting_flag(crawl, "contact", type=_contact)
+    _setting_flag(crawl, "api_interval_seconds", type=_seconds)
+    _setting_flag(crawl, "max_programme_calls", type=_count(0))
     crawl.add_argument(
         "--no-bulk", action="store_true", help="skip the open-data API and the register export"
     )
@@ -818,7 +790,9 @@ def _build_command(args) -> int:
         elif args.command == "crawl":
             guard_profile(data_dir, "live")
         with data_dir_lock(
-            data_dir, args.wait, on_wait=lambda m: print(m, file=sys.stderr, flush=True)
+            data_dir,
+            args.lock_wait_seconds,
+            on_wait=lambda m: print(m, file=sys.stderr, flush=True),
         ):
             source = documents = None
             if args.command == "demo":
@@ -830,24 +804,13 @@ def _build_command(args) -> int:
 
                 source, documents = ArchivedPagesOnly(), ArchivedDocumentsOnly()
             if args.command == "crawl":
-                from pipelines.resources import LiveIsunCrawler
-
-                source = LiveIsunCrawler(
-                    base_url=args.base_url,
-                    requests_per_night=args.budget,
-                    interval_seconds=args.interval,
-                    contact=args.contact,
-                    show_progress=True,
-                    bulk=not args.no_bulk,
-                    api_interval_seconds=args.api_interval,
-                    max_programme_calls=args.max_programme_calls,
-                )
+                source = _crawler(args, show_progress=True)
             summary = run_build(
                 data_dir,
                 corpus,
                 "DEBUG" if args.debug else args.log_level,
                 source=source,
-                force_rebuild=args.force,
+                force_rebuild=args.force_rebuild,
                 documents=documents,
                 workers=args.workers,
                 progress=True,
@@ -894,27 +857,33 @@ def _build_command(args) -> int:
     return code
 
 
+def _crawler(args, show_progress: bool = False):
+    """The live crawler configured by the crawl command's settings (`pipelines.settings`)."""
+    from pipelines.resources import LiveIsunCrawler
+    from pipelines.settings import resolve
+
+    return LiveIsunCrawler(
+        **resolve(os.environ, args)["isun_pages"],
+        show_progress=show_progress,
+        bulk=not args.no_bulk,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    from pipelines.settings import SettingError
+
+    try:
+        parser = build_parser()
+    except SettingError as exc:  # an env var that cannot be read: name it, its value and why
+        print(f"bgfunds: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    args = parser.parse_args(argv)
     if args.command == "serve":
         return serve_latest(Path(args.data_dir), args.port, args.host)
     if args.command == "extract":
         return extract_command(args.paths, args.kind, args.data_dir, per_project=args.per_project)
     if args.command == "crawl" and args.plan:
-        from pipelines.resources import LiveIsunCrawler
-
-        return print_plan(
-            LiveIsunCrawler(
-                base_url=args.base_url,
-                requests_per_night=args.budget,
-                interval_seconds=args.interval,
-                contact=args.contact,
-                bulk=not args.no_bulk,
-                api_interval_seconds=args.api_interval,
-                max_programme_calls=args.max_programme_calls,
-            ),
-            Path(args.data_dir),
-        )
+        return print_plan(_crawler(args), Path(args.data_dir))
     return _build_command(args)
 
 

@@ -13,7 +13,7 @@ from pipelines.io_managers import StagingIOManager
 from pipelines.progress import PROGRESS_LOGGER, progress_logger
 from pipelines.quiet_night import inputs_changed_sensor
 from pipelines.resources import LiveIsunCrawler, RecordedDocuments, RecordedIsunPages, Settings
-from sources.isun_crawl import ISUN_BASE_URL
+from pipelines.settings import PROFILE_ENV, resolve
 from sources.recorded import SAMPLE_BULK
 from warehouse.metadata import Table, registry, tables_by_asset
 
@@ -27,21 +27,16 @@ NIGHTLY_SCHEDULE = "nightly_refresh"
 
 
 def profile_resources(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
-    """Resources chosen by settings, not code edits.
+    """Resources chosen by settings, not code edits (`pipelines.settings`: one name per setting).
 
     BGFUNDS_PROFILE=sample (default): replay the bundled recorded sample corpus.
     BGFUNDS_PROFILE=live: crawl BGFUNDS_ISUN_BASE_URL (default https://2020.eufunds.bg)
     within BGFUNDS_REQUESTS_PER_NIGHT requests, as BGFUNDS_CONTACT.
     """
-    settings = Settings(
-        data_dir=env.get("BGFUNDS_DATA_DIR", "data"), workers=int(env.get("BGFUNDS_WORKERS", "0"))
-    )
-    if env.get("BGFUNDS_PROFILE", "sample") == "live":
-        source = LiveIsunCrawler(
-            base_url=env.get("BGFUNDS_ISUN_BASE_URL", ISUN_BASE_URL),
-            requests_per_night=int(env.get("BGFUNDS_REQUESTS_PER_NIGHT", "2000")),
-            contact=env.get("BGFUNDS_CONTACT", "opendata@bgfunds.example"),
-        )
+    values = resolve(env)
+    settings = Settings(**values["settings"])
+    if env.get(PROFILE_ENV, "sample") == "live":
+        source = LiveIsunCrawler(**values["isun_pages"])
     else:
         source = RecordedIsunPages(bulk_corpus_dir=str(SAMPLE_BULK))
     return {"settings": settings, "isun_pages": source, "documents": RecordedDocuments()}
@@ -92,7 +87,7 @@ def build_defs(
     resources = profile_resources(env)
     resources.update(resource_overrides or {})
     resources.setdefault("io_manager", StagingIOManager(settings=resources["settings"]))
-    live = env.get("BGFUNDS_PROFILE", "sample") == "live"
+    live = env.get(PROFILE_ENV, "sample") == "live"
     all_assets, all_checks = registry_assets(registry() if tables is None else tables, extra_assets)
     raw = {dg.AssetKey(name) for name in RAW_ASSETS}
     built = [a for a in all_assets if not set(a.keys) & raw]

@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.cli import DEFAULT_BASE_URL, EXIT_LOCKED, EXIT_UNUSABLE, build_parser, main
+from pipelines.cli import EXIT_LOCKED, EXIT_UNUSABLE, build_parser, main
+from pipelines.settings import BY_NAME
 from sources.documents import DocumentError, html_to_text, read_document
 from sources.recorded import SAMPLE_CORPUS
 
 REPO = Path(__file__).resolve().parent.parent
+DEFAULT_BASE_URL = BY_NAME["isun_base_url"].default
 
 
 def test_demo_reports_progress_writes_run_status_and_cleans_leftovers(tmp_path, capsys):
@@ -137,7 +139,10 @@ def test_version_and_help_with_descriptions_and_defaults(capsys):
     crawl = " ".join(
         build_parser()._subparsers._group_actions[0].choices["crawl"].format_help().split()
     )
-    assert "requests per run, listings included (default: 2000)" in crawl
+    assert (
+        "requests per run, listings included (env BGFUNDS_REQUESTS_PER_NIGHT) (default: 2000)"
+        in crawl
+    )
     assert "Listings, then new, changed" in crawl and f"(default: {DEFAULT_BASE_URL})" in crawl
 
 
