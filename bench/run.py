@@ -61,7 +61,10 @@ STAGES = [
         lambda s: s.startswith("check_"),
     ),
     ("warehouse (DuckDB from the staged Parquet)", lambda s: s == "out_bgfunds__warehouse"),
-    ("release (Parquet, CSV, Data Package, catalogue)", lambda s: s == "out_bgfunds__release"),
+    (
+        "release (quality report, Parquet, CSV, Data Package, catalogue)",
+        lambda s: s.startswith(("_out_bgfunds__quality", "out_bgfunds__release")),
+    ),
 ]
 
 

@@ -42,7 +42,16 @@ from warehouse.metadata import (
     registry as all_tables,
 )
 from warehouse.metadata_reference import PLACES, PROGRAMMES
-from warehouse.release import build_release, listed_contracts
+from warehouse.release import (
+    ReleaseDraft,
+    add_history,
+    catalogue_release,
+    document_release,
+    export_files,
+    listed_contracts,
+    publish_release,
+    start_release,
+)
 from warehouse.staging import StagedTable, stage_batches
 
 
@@ -303,57 +312,115 @@ def core_reference__places() -> pd.DataFrame:
     return places_table()[PLACES.columns]
 
 
-def release_asset(registry: dict[str, Table]) -> dg.AssetsDefinition:
-    """`out_bgfunds__release` over the tables of `registry`: each published, documented, validated."""
+RELEASE_VERSION = code_version("warehouse.release", "warehouse.coverage", "quality.staged")
+
+
+def quality_asset(registry: dict[str, Table]) -> dg.AssetsDefinition:
+    """`_out_bgfunds__quality`: every table's suite, the coverage and what the build was made
+    from, for the release's quality report."""
     table_assets = tables_by_asset(registry)
 
     @dg.asset(
-        name="out_bgfunds__release",
+        name="_out_bgfunds__quality",
         group_name="out",
         ins={name: dg.AssetIn(name) for name in table_assets if name != "core_isun__quarantine"},
-        code_version=code_version("warehouse.release", "warehouse.coverage", "quality.staged"),
-        description="A validated, documented release in data/publish/releases/<date>/, "
-        "with data/publish/latest switched to it only when everything passed.",
+        code_version=RELEASE_VERSION,
+        description="The release's quality report before the release: each table's suite, "
+        "ИСУН coverage, the inputs fingerprint and code versions (intermediate).",
     )
-    def _release(
+    def _quality(
         context: dg.AssetExecutionContext,
         settings: Settings,
         out_bgfunds__warehouse: str,
         **tables: StagedTable,
-    ) -> str:
+    ) -> dict:
         con = connect(out_bgfunds__warehouse, read_only=True)
         try:
             isun_coverage = coverage(con)
         finally:
             con.close()
-        quality = {
+        return {
             **built_from(context, settings),
             "tables": validate_tables(tables, registry),
             "coverage": isun_coverage,
         }
-        context.log.info(
-            "assembling the release: history, exports, Data Package validation, checksums"
-        )
-        release = build_release(
-            out_bgfunds__warehouse,
-            settings.publish_dir,
-            quality,
-            listed=listed_contracts(settings.crawl_state_path),
-            base_url=settings.base_url,
-            tables=[*registry.values(), *HISTORY_TABLES.values()],
-        )
-        context.log.info(f"released {release.name}; latest -> releases/{release.name}")
-        context.add_output_metadata(
-            {
-                "release": str(release.resolve()),
-                "latest": str((settings.publish_dir / "latest").resolve()),
-                "files": dg.MetadataValue.json(
-                    {f.name: f.stat().st_size for f in sorted(release.iterdir())}
-                ),
-                "coverage": isun_coverage["line"],
-            }
-        )
-        return str(release)
+
+    return _quality
+
+
+@dg.op(description="A staging directory for the release and a working copy of the warehouse.")
+def release_start(settings: Settings, warehouse: str, quality: dict, tables: list) -> ReleaseDraft:
+    return start_release(
+        warehouse,
+        settings.publish_dir,
+        quality,
+        listed=listed_contracts(settings.crawl_state_path),
+        base_url=settings.base_url,
+        tables=tables,
+    )
+
+
+@dg.op(description="History tables, views, counts and charts; the DuckDB file DuckDB 1.x reads.")
+def release_history(draft: ReleaseDraft) -> ReleaseDraft:
+    return add_history(draft)
+
+
+@dg.op(description="Parquet, CSV and XLSX of every table; the static site.")
+def release_exports(draft: ReleaseDraft) -> ReleaseDraft:
+    return export_files(draft)
+
+
+@dg.op(
+    description="Changelog, dictionary, the Data Package validated with Frictionless, quality report."
+)
+def release_datapackage(draft: ReleaseDraft) -> ReleaseDraft:
+    return document_release(draft)
+
+
+@dg.op(description="DCAT-AP catalogue, the catalogue page and SHA256SUMS.")
+def release_catalogue(draft: ReleaseDraft) -> ReleaseDraft:
+    return catalogue_release(draft)
+
+
+@dg.op(description="Rename into releases/ and switch latest: only when every step before passed.")
+def release_publish(context: dg.OpExecutionContext, draft: ReleaseDraft) -> str:
+    release = publish_release(draft)
+    context.log.info(f"released {release.name}; latest -> releases/{release.name}")
+    context.add_output_metadata(
+        {
+            "release": str(release.resolve()),
+            "latest": str((draft.publish_root / "latest").resolve()),
+            "files": dg.MetadataValue.json(
+                {f.name: f.stat().st_size for f in sorted(release.iterdir())}
+            ),
+            "coverage": (draft.quality.get("coverage") or {}).get("line", ""),
+        }
+    )
+    return str(release)
+
+
+def release_asset(registry: dict[str, Table]) -> dg.AssetsDefinition:
+    """`out_bgfunds__release`, a graph-backed asset: one op per step of `warehouse.release`
+    (history -> exports -> Data Package -> catalogue -> publish), so each step shows in
+    Dagster, and `latest` is switched by the last op only when every step before passed."""
+    tables = [*registry.values(), *HISTORY_TABLES.values()]
+
+    @dg.op(name="release_tables", description="The tables the release publishes (the registry's).")
+    def release_tables() -> list:
+        return tables
+
+    @dg.graph_asset(
+        name="out_bgfunds__release",
+        group_name="out",
+        code_version=RELEASE_VERSION,
+        description="A validated, documented release in data/publish/releases/<date>/, "
+        "with data/publish/latest switched to it only when everything passed.",
+    )
+    def _release(out_bgfunds__warehouse: str, _out_bgfunds__quality: dict) -> str:
+        draft = release_start(out_bgfunds__warehouse, _out_bgfunds__quality, release_tables())
+        for step in (release_history, release_exports, release_datapackage, release_catalogue):
+            draft = step(draft)
+        return release_publish(draft)
 
     return _release
 
@@ -371,4 +438,5 @@ def built_from(context: dg.AssetExecutionContext, settings: Settings) -> dict:
 
 
 out_bgfunds__warehouse = warehouse_asset(all_tables())
+_out_bgfunds__quality = quality_asset(all_tables())
 out_bgfunds__release = release_asset(all_tables())

@@ -59,7 +59,10 @@ def registry_assets(
     made from `tables`; `extra_assets` are the functions that produce tables the modules
     here do not (a new table is one `Table(..., asset=...)` plus its asset function).
     """
-    made_here = {dg.AssetKey("out_bgfunds__warehouse"), dg.AssetKey("out_bgfunds__release")}
+    made_here = {
+        dg.AssetKey(name)
+        for name in ("out_bgfunds__warehouse", "_out_bgfunds__quality", "out_bgfunds__release")
+    }
     loaded = [
         a
         for a in dg.load_assets_from_modules([assets, document_assets, isun_bulk_assets])
@@ -70,6 +73,7 @@ def registry_assets(
             *loaded,
             *extra_assets,
             assets.warehouse_asset(dict(tables)),
+            assets.quality_asset(dict(tables)),
             assets.release_asset(dict(tables)),
         ],
         checks.table_checks(tables_by_asset(dict(tables))),

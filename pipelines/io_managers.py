@@ -72,6 +72,17 @@ class StagingIOManager(dg.ConfigurableIOManager):
     def _path(self, key: dg.AssetKey) -> Path:
         return self.settings.staging_dir / ".outputs" / f"{'__'.join(key.path)}.pickle"
 
+    def _output_path(self, context: dg.OutputContext) -> Path:
+        """An asset's output by its key; an op's inside a graph-backed asset by its step."""
+        if context.has_asset_key:
+            return self._path(context.asset_key)
+        return (
+            self.settings.staging_dir
+            / ".outputs"
+            / "_ops"
+            / f"{context.step_key}.{context.name}.pickle"
+        )
+
     def handle_output(self, context: dg.OutputContext, obj) -> None:
         if obj is None:
             return
@@ -81,17 +92,23 @@ class StagingIOManager(dg.ConfigurableIOManager):
             context.add_output_metadata(
                 {"rows": obj.rows, "staged": dg.MetadataValue.path(obj.path)}
             )
-        path = self._path(context.asset_key)
+        path = self._output_path(context)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
         tmp.write_bytes(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
         tmp.replace(path)
 
     def load_input(self, context: dg.InputContext):
-        path = self._path(context.asset_key)
+        path = (
+            self._path(context.asset_key)
+            if context.has_asset_key
+            else self._output_path(context.upstream_output)
+        )
         if not path.exists():
-            raise FileNotFoundError(
-                f"{path}: no stored output of asset {context.asset_key.to_user_string()} "
-                "(materialise it first)"
+            what = (
+                context.asset_key.to_user_string()
+                if context.has_asset_key
+                else context.upstream_output.step_key
             )
+            raise FileNotFoundError(f"{path}: no stored output of {what} (materialise it first)")
         return pickle.loads(path.read_bytes())

@@ -36,7 +36,7 @@ def test_demo_reports_progress_writes_run_status_and_cleans_leftovers(tmp_path, 
     assert (
         "_core_isun__tables: batch 1/1 staged" in err and "check_projects: projects: 4 rows" in err
     )
-    assert "out_bgfunds__release: released" in err and "Traceback" not in err
+    assert "out_bgfunds__release.release_publish: released" in err and "Traceback" not in err
     assert "pages read:        14 (1 rejected" in out
     status = json.loads((data / "run_status.json").read_text(encoding="utf-8"))
     assert (status["command"], status["outcome"], status["exit_code"]) == ("demo", "released", 0)
@@ -226,4 +226,6 @@ def test_crawl_defaults_agree_with_the_modules_that_use_them():
     from sources.isun_opendata import DEFAULT_API_INTERVAL_SECONDS
 
     args = build_parser().parse_args(["crawl", "--plan"])
-    assert args.api_interval == DEFAULT_API_INTERVAL_SECONDS and args.plan and not args.no_bulk
+    assert (
+        args.api_interval_seconds == DEFAULT_API_INTERVAL_SECONDS and args.plan and not args.no_bulk
+    )

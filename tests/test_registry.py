@@ -54,7 +54,7 @@ def test_a_table_declared_once_appears_everywhere(tmp_path):
     assert len(toy_checks) == 1
     spec = graph.get_check_spec(toy_checks[0])
     assert spec.blocking
-    for consumer in ("out_bgfunds__warehouse", "out_bgfunds__release"):
+    for consumer in ("out_bgfunds__warehouse", "_out_bgfunds__quality"):
         assert dg.AssetKey(TOY.asset) in graph.get(dg.AssetKey(consumer)).parent_keys
 
     data_dir = tmp_path / "data"
@@ -127,3 +127,33 @@ def test_the_toy_tables_check_blocks_the_release(tmp_path):
     assert not summary.success and summary.release is None
     assert not (data_dir / "publish" / "latest").exists()
     assert not (data_dir / "warehouse.duckdb").exists()
+
+
+UNCHECKED_TOY = Table(
+    name=TOY.name,
+    en=TOY.en,
+    bg=TOY.bg,
+    primary_key=TOY.primary_key,
+    fields=TOY.fields,
+    asset=TOY.asset,
+    # Not checked before the release: only the Data Package's validation sees the orphan.
+    foreign_keys=(ForeignKey("project_code", "projects", "project_code", checked=False),),
+)
+
+
+def test_a_failed_release_step_leaves_latest_on_the_last_good_release(tmp_path):
+    data_dir = tmp_path / "data"
+    assert run_build(data_dir).success
+    latest = (data_dir / "publish" / "latest").resolve()
+    tables = {**registry(), TOY.name: UNCHECKED_TOY}
+    summary = run_build(
+        data_dir, tables=tables, extra_assets=[core_toy__grants_with_an_orphan], force_rebuild=True
+    )
+    assert not summary.success and summary.release is None
+    assert [line.split(":")[0] for line in summary.failures] == [
+        "out_bgfunds__release.release_datapackage"
+    ]
+    assert "the Data Package does not validate" in summary.failures[0]
+    assert (data_dir / "publish" / "latest").resolve() == latest
+    assert [p.name for p in (data_dir / "publish" / "releases").iterdir()] == [latest.name]
+    assert not [p for p in (data_dir / "publish").iterdir() if p.name.startswith(".staging")]
