@@ -253,77 +253,64 @@ def run_build(
     """
     import dagster as dg
 
-    from pipelines.definitions import BUILD_JOB, FETCH_JOB, build_assets, build_defs
-    from pipelines.quiet_night import FINGERPRINT_TAG, code_versions, plan_build, selection
+    from pipelines.definitions import build_defs
 
     overrides = _overrides(data_dir, corpus_dir, source, documents, force_rebuild, workers)
     defs = build_defs(overrides, tables=tables, extra_assets=extra_assets)
-    run_config = _run_config(progress, log_level)
     instance = (
         dg.DagsterInstance.from_config(str(dagster_home(data_dir)))
         if persistent_instance
         else dg.DagsterInstance.ephemeral()
     )
-    plan = None
     with instance:
-        fetch = defs.resolve_job_def(FETCH_JOB).execute_in_process(
-            instance=instance, raise_on_error=False, run_config=run_config
+        run_ids, plan = _run_jobs(
+            defs, overrides["settings"], instance, _run_config(progress, log_level), force_rebuild
         )
-        run_ids = [fetch.run_id]
-        if fetch.success:
-            assets = build_assets(defs)
-            plan = plan_build(overrides["settings"], code_versions(assets), force_rebuild)
-            if plan.rebuild:
-                chosen = selection(plan, defs.resolve_asset_graph())
-                # A partial rebuild runs a subset of all assets (its inputs come from the
-                # earlier runs' stored outputs); a full one runs the build job as it is.
-                job = (
-                    defs.resolve_implicit_global_asset_job_def()
-                    if chosen
-                    else defs.resolve_job_def(BUILD_JOB)
-                )
-                build = job.execute_in_process(
-                    instance=instance,
-                    raise_on_error=False,
-                    run_config=run_config,
-                    tags={FINGERPRINT_TAG: plan.fingerprint},
-                    asset_selection=chosen,
-                )
-                run_ids.append(build.run_id)
         summary = _summary_of(read_runs(instance, run_ids), data_dir, plan)
     summary.dagster_run_id = run_ids[-1]
     return summary
 
 
+def _run_jobs(defs, settings, instance, run_config: dict, force_rebuild: bool):
+    """The fetch job, then the plan (`pipelines.quiet_night`), then the build job or the part
+    of it the plan names; return the run ids and the plan (None when the fetch failed)."""
+    from pipelines.definitions import BUILD_JOB, FETCH_JOB, build_assets
+    from pipelines.quiet_night import FINGERPRINT_TAG, code_versions, plan_build, selection
+
+    fetch = defs.resolve_job_def(FETCH_JOB).execute_in_process(
+        instance=instance, raise_on_error=False, run_config=run_config
+    )
+    if not fetch.success:
+        return [fetch.run_id], None
+    plan = plan_build(settings, code_versions(build_assets(defs)), force_rebuild)
+    if not plan.rebuild:
+        return [fetch.run_id], plan
+    chosen = selection(plan, defs.resolve_asset_graph())
+    # A partial rebuild runs a subset of all assets (its inputs come from the earlier runs'
+    # stored outputs); a full one runs the build job as it is.
+    job = (
+        defs.resolve_implicit_global_asset_job_def() if chosen else defs.resolve_job_def(BUILD_JOB)
+    )
+    build = job.execute_in_process(
+        instance=instance,
+        raise_on_error=False,
+        run_config=run_config,
+        tags={FINGERPRINT_TAG: plan.fingerprint},
+        asset_selection=chosen,
+    )
+    return [fetch.run_id, build.run_id], plan
+
+
 def print_summary(summary: BuildSummary, out=None, debug: bool = False) -> None:
+    """What a build did: the fetch, the tables (unless nothing was rebuilt), checks, failures
+    and where the release is (or why there is none)."""
     out = out or sys.stdout
     p = lambda s="": print(s, file=out)  # noqa: E731
     p("bgfunds build " + ("succeeded" if summary.success else "FAILED"))
     for line in summary.fetch_summary:
         p(f"  fetch: {line}")
     if not summary.unchanged:
-        p(
-            f"  pages read:        {summary.pages_read} ({summary.pages_rejected} rejected: WAF, HTTP error, empty "
-            f"or unparseable; {summary.responses} fetched or replayed in this run)"
-        )
-        p(f"  projects:          {summary.projects}")
-        p(
-            f"  activities:        {summary.activities} ({summary.over_reported} reported above contracted, flagged)"
-        )
-        p(
-            f"  rows rejected:     {summary.rows_rejected} (table 'quarantine', with rule, field and value)"
-        )
-        if summary.quarantine_by_rule:
-            p(
-                "  quarantined by rule: "
-                + ", ".join(f"{k} {n}" for k, n in summary.quarantine_by_rule.items())
-            )
-        kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.documents_by_kind.items()))
-        p(f"  documents:         {sum(summary.documents_by_kind.values())} ({kinds})")
-        p(
-            f"  linked projects:   {summary.linked_projects} ({summary.multi_source_projects} from several sources,"
-            f" {summary.conflicts} field conflicts in 'project_conflicts')"
-        )
+        _print_tables(summary, p)
     if summary.coverage:
         p(f"  coverage:          {summary.coverage}")
     failed = sorted(name for name, passed in summary.checks.items() if not passed)
@@ -337,6 +324,35 @@ def print_summary(summary: BuildSummary, out=None, debug: bool = False) -> None:
     if debug:
         for trace in summary.traces:
             p(trace)
+    _print_outcome(summary, p, failed, debug)
+
+
+def _print_tables(summary: BuildSummary, p) -> None:
+    p(
+        f"  pages read:        {summary.pages_read} ({summary.pages_rejected} rejected: WAF, HTTP error, empty "
+        f"or unparseable; {summary.responses} fetched or replayed in this run)"
+    )
+    p(f"  projects:          {summary.projects}")
+    p(
+        f"  activities:        {summary.activities} ({summary.over_reported} reported above contracted, flagged)"
+    )
+    p(
+        f"  rows rejected:     {summary.rows_rejected} (table 'quarantine', with rule, field and value)"
+    )
+    if summary.quarantine_by_rule:
+        p(
+            "  quarantined by rule: "
+            + ", ".join(f"{k} {n}" for k, n in summary.quarantine_by_rule.items())
+        )
+    kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.documents_by_kind.items()))
+    p(f"  documents:         {sum(summary.documents_by_kind.values())} ({kinds})")
+    p(
+        f"  linked projects:   {summary.linked_projects} ({summary.multi_source_projects} from several sources,"
+        f" {summary.conflicts} field conflicts in 'project_conflicts')"
+    )
+
+
+def _print_outcome(summary: BuildSummary, p, failed: list[str], debug: bool) -> None:
     if summary.unchanged:
         p(f"  nothing to rebuild: {summary.plan}")
         p(
@@ -406,66 +422,77 @@ def _is_empty_record(record: dict) -> bool:
     )
 
 
+def _read_input(path: str, data_dir: str) -> tuple[str, str]:
+    """(text, format) of a file, or of a URL fetched politely into the data dir's raw archive."""
+    from sources.documents import read_document
+
+    if not path.startswith(("http://", "https://")):
+        return read_document(path)
+    from urllib.parse import urlparse
+
+    from sources.http_client import CrawlPolicy, PoliteClient
+    from sources.raw_archive import RawArchive
+
+    client = PoliteClient(
+        CrawlPolicy(allowed_hosts=frozenset({urlparse(path).hostname or ""})),
+        RawArchive(Path(data_dir) / "raw"),
+    )
+    fetched = client.fetch(path)
+    return read_document(
+        Path(urlparse(path).path or "page"), fetched.body, fetched.record.content_type
+    )
+
+
+def _extract_one(path: str, kind: str, data_dir: str, out, per_project: bool) -> bool:
+    """Print the records of one input; False (with a warning on stderr) when it gave nothing."""
+    from sources.documents import html_to_text
+    from sources.extract import extract, extract_projects
+
+    text, fmt = _read_input(path, data_dir)
+    is_html = fmt == "html"
+    is_isun_page = "list-item" in text or "Номер от ИСУН" in text
+    chosen_text = (
+        text
+        if (kind == "isun" or (kind == "auto" and is_isun_page))
+        else (html_to_text(text) if is_html else text)
+    )
+    as_html = is_html and chosen_text is text
+    if per_project:
+        for record in extract_projects(chosen_text, kind, is_html=as_html, url=path):
+            record["source"], record["format"] = path, fmt
+            print(json.dumps(record, ensure_ascii=False, default=str), file=out)
+        return True
+    record = extract(chosen_text, kind, is_html=as_html, url=path)
+    record["source"] = path
+    record["format"] = fmt
+    print(json.dumps(record, ensure_ascii=False, default=str), file=out)
+    if not chosen_text.strip():
+        print(
+            f"bgfunds extract: warning: {path}: no text in this {fmt} input (scanned image, empty file?)",
+            file=sys.stderr,
+        )
+        return False
+    if _is_empty_record(record):
+        print(
+            f"bgfunds extract: warning: {path}: nothing extracted from {len(chosen_text)} characters of "
+            f"{fmt} (kind {record.get('kind', kind)}); not a page this extractor knows?",
+            file=sys.stderr,
+        )
+        return False
+    return True
+
+
 def extract_command(
     paths: list[str], kind: str, data_dir: str, out=None, per_project: bool = False
 ) -> int:
     """Print one JSON object per input (with `per_project`: one per project the input speaks of, none where it
     names none); non-zero (and a message naming it) if any input is unreadable or gave nothing (a warning on
     stderr says which and why)."""
-    from sources.documents import html_to_text, read_document
-    from sources.extract import extract, extract_projects
-
     out = out or sys.stdout
     failed = 0
     for path in paths:
         try:
-            if path.startswith(("http://", "https://")):
-                from urllib.parse import urlparse
-
-                from sources.http_client import CrawlPolicy, PoliteClient
-                from sources.raw_archive import RawArchive
-
-                client = PoliteClient(
-                    CrawlPolicy(allowed_hosts=frozenset({urlparse(path).hostname or ""})),
-                    RawArchive(Path(data_dir) / "raw"),
-                )
-                fetched = client.fetch(path)
-                text, fmt = read_document(
-                    Path(urlparse(path).path or "page"), fetched.body, fetched.record.content_type
-                )
-            else:
-                text, fmt = read_document(path)
-            is_html = fmt == "html"
-            is_isun_page = "list-item" in text or "Номер от ИСУН" in text
-            chosen_text = (
-                text
-                if (kind == "isun" or (kind == "auto" and is_isun_page))
-                else (html_to_text(text) if is_html else text)
-            )
-            if per_project:
-                for record in extract_projects(
-                    chosen_text, kind, is_html=is_html and chosen_text is text, url=path
-                ):
-                    record["source"], record["format"] = path, fmt
-                    print(json.dumps(record, ensure_ascii=False, default=str), file=out)
-                continue
-            record = extract(chosen_text, kind, is_html=is_html and chosen_text is text, url=path)
-            record["source"] = path
-            record["format"] = fmt
-            print(json.dumps(record, ensure_ascii=False, default=str), file=out)
-            if not chosen_text.strip():
-                failed += 1
-                print(
-                    f"bgfunds extract: warning: {path}: no text in this {fmt} input (scanned image, empty file?)",
-                    file=sys.stderr,
-                )
-            elif _is_empty_record(record):
-                failed += 1
-                print(
-                    f"bgfunds extract: warning: {path}: nothing extracted from {len(chosen_text)} characters of "
-                    f"{fmt} (kind {record.get('kind', kind)}); not a page this extractor knows?",
-                    file=sys.stderr,
-                )
+            failed += not _extract_one(path, kind, data_dir, out, per_project)
         except Exception as exc:  # noqa: BLE001 - every failure is reported with the input's name
             failed += 1
             print(f"bgfunds extract: {path}: {exc}", file=sys.stderr)
@@ -555,11 +582,8 @@ def _setting_flag(parser: argparse.ArgumentParser, name: str, **kw) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="bgfunds", description=__doc__, formatter_class=_HelpFormatter
-    )
-    parser.add_argument("--version", action="version", version=_version())
+def _parent_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """The flags every command has, and those of the commands that build."""
     common = argparse.ArgumentParser(add_help=False)
     _setting_flag(common, "data_dir")
     common.add_argument(
@@ -575,6 +599,15 @@ def build_parser() -> argparse.ArgumentParser:
     _setting_flag(building, "force_rebuild", action="store_const", const=True)
     _setting_flag(building, "workers", type=_count(0))
     _setting_flag(building, "lock_wait_seconds", type=_seconds)
+    return common, building
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bgfunds", description=__doc__, formatter_class=_HelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    common, building = _parent_parsers()
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, summary: str, details: str, parents) -> argparse.ArgumentParser:
@@ -586,6 +619,14 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=_HelpFormatter,
         )
 
+    _add_build_commands(command, common, building)
+    _add_serve_and_extract(command, common)
+    _add_crawl(command, common, building)
+    return parser
+
+
+def _add_build_commands(command, common, building) -> None:
+    """demo, build and publish."""
     command(
         "demo",
         "build everything from the bundled recorded sample corpus",
@@ -609,6 +650,9 @@ def build_parser() -> argparse.ArgumentParser:
         "Reads only what the raw archive already holds.",
         [common, building],
     )
+
+
+def _add_serve_and_extract(command, common) -> None:
     serve = command(
         "serve",
         "serve the releases over HTTP: / follows 'latest', /releases/<id>/ is fixed",
@@ -639,6 +683,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="one line per project the text speaks of (none where it names none), with evidence",
     )
+
+
+def _add_crawl(command, common, building) -> None:
     crawl = command(
         "crawl",
         "crawl ИСУН (or a mirror) politely, then build from the archive",
@@ -661,7 +708,6 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print what tonight's crawl would fetch and its request count; fetch nothing",
     )
-    return parser
 
 
 # -- guards and status ----------------------------------------------------------------------
@@ -776,46 +822,55 @@ def _status(
     return status
 
 
+def _build(args, data_dir: Path) -> BuildSummary:
+    """Check the data dir, take its lock and run the build the command asks for."""
+    from warehouse.data_lock import data_dir_lock
+
+    check_writable(data_dir)
+    corpus = SAMPLE_CORPUS if args.command != "build" else Path(args.corpus)
+    if args.command in ("demo", "build") and corpus.resolve() == SAMPLE_CORPUS.resolve():
+        guard_profile(data_dir, "sample")
+    elif args.command == "crawl":
+        guard_profile(data_dir, "live")
+    with data_dir_lock(
+        data_dir,
+        args.lock_wait_seconds,
+        on_wait=lambda m: print(m, file=sys.stderr, flush=True),
+    ):
+        source = documents = None
+        if args.command == "demo":
+            print(
+                f"Building from the recorded sample corpus {corpus} (recorded pages, not live data)"
+            )
+        if args.command == "publish":
+            from pipelines.resources import ArchivedDocumentsOnly, ArchivedPagesOnly
+
+            source, documents = ArchivedPagesOnly(), ArchivedDocumentsOnly()
+        if args.command == "crawl":
+            source = _crawler(args, show_progress=True)
+        return run_build(
+            data_dir,
+            corpus,
+            "DEBUG" if args.debug else args.log_level,
+            source=source,
+            force_rebuild=args.force_rebuild,
+            documents=documents,
+            workers=args.workers,
+            progress=True,
+            persistent_instance=True,
+        )
+
+
 def _build_command(args) -> int:
-    from warehouse.data_lock import DataDirLockedError, data_dir_lock
+    """A building command (demo, build, publish, crawl): the build, its summary and run status;
+    every way it can end gets an exit code and a run_status.json."""
+    from warehouse.data_lock import DataDirLockedError
 
     data_dir = Path(args.data_dir)
     started = time.time()
     summary = None
     try:
-        check_writable(data_dir)
-        corpus = SAMPLE_CORPUS if args.command != "build" else Path(args.corpus)
-        if args.command in ("demo", "build") and corpus.resolve() == SAMPLE_CORPUS.resolve():
-            guard_profile(data_dir, "sample")
-        elif args.command == "crawl":
-            guard_profile(data_dir, "live")
-        with data_dir_lock(
-            data_dir,
-            args.lock_wait_seconds,
-            on_wait=lambda m: print(m, file=sys.stderr, flush=True),
-        ):
-            source = documents = None
-            if args.command == "demo":
-                print(
-                    f"Building from the recorded sample corpus {corpus} (recorded pages, not live data)"
-                )
-            if args.command == "publish":
-                from pipelines.resources import ArchivedDocumentsOnly, ArchivedPagesOnly
-
-                source, documents = ArchivedPagesOnly(), ArchivedDocumentsOnly()
-            if args.command == "crawl":
-                source = _crawler(args, show_progress=True)
-            summary = run_build(
-                data_dir,
-                corpus,
-                "DEBUG" if args.debug else args.log_level,
-                source=source,
-                force_rebuild=args.force_rebuild,
-                documents=documents,
-                workers=args.workers,
-                progress=True,
-                persistent_instance=True,
-            )
+        summary = _build(args, data_dir)
     except DataDirLockedError as exc:
         print(f"bgfunds {args.command}: {exc}", file=sys.stderr)
         write_run_status(data_dir, _status(args, started, "locked", EXIT_LOCKED, error=str(exc)))
