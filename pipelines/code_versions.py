@@ -35,7 +35,8 @@ def _module_path(name: str) -> Path | None:
     return None
 
 
-def _imports(path: Path, name: str) -> set[str]:
+@cache
+def _imports(path: Path, name: str) -> frozenset[str]:
     """Project modules `path` imports (absolute or relative), by dotted name."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
@@ -49,7 +50,7 @@ def _imports(path: Path, name: str) -> set[str]:
                 base = ".".join([*anchor, base] if base else anchor)
             found.add(base)
             found.update(f"{base}.{alias.name}" for alias in node.names)
-    return {m for m in found if _module_path(m) is not None}
+    return frozenset(m for m in found if _module_path(m) is not None)
 
 
 @cache
