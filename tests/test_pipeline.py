@@ -437,3 +437,27 @@ def test_the_io_manager_stages_a_returned_frame_by_its_asset_metadata(tmp_path):
         (f.name, f.type) for f in PROGRAMMES.fields
     ]
     assert result.asset_materializations_for_node("programmes")[0].metadata["rows"].value == 36
+
+
+def test_the_sensor_skips_with_a_reason_after_a_release_and_requests_a_build_before(
+    sample_build, tmp_path
+):
+    import dagster as dg
+
+    from pipelines.definitions import BUILD_JOB, INPUTS_SENSOR, build_defs
+    from pipelines.resources import Settings
+
+    data_dir, summary = sample_build
+    released = Path(summary.release).name
+    sensor = build_defs({"settings": Settings(data_dir=str(data_dir))}).get_sensor_def(
+        INPUTS_SENSOR
+    )
+    skipped = sensor.evaluate_tick(dg.build_sensor_context())
+    assert skipped.run_requests == []
+    assert skipped.skip_message.startswith(f"inputs unchanged since release {released}")
+
+    fresh = build_defs({"settings": Settings(data_dir=str(tmp_path))}).get_sensor_def(INPUTS_SENSOR)
+    requested = fresh.evaluate_tick(dg.build_sensor_context())
+    [request] = requested.run_requests
+    assert request.job_name in (None, BUILD_JOB) and request.asset_selection is None
+    assert request.tags["bgfunds/inputs_fingerprint"] and request.run_key

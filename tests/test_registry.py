@@ -6,6 +6,7 @@ global patched: the build is given the registry as data (`build_defs(tables=...,
 import csv
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -157,3 +158,37 @@ def test_a_failed_release_step_leaves_latest_on_the_last_good_release(tmp_path):
     assert (data_dir / "publish" / "latest").resolve() == latest
     assert [p.name for p in (data_dir / "publish" / "releases").iterdir()] == [latest.name]
     assert not [p for p in (data_dir / "publish").iterdir() if p.name.startswith(".staging")]
+
+
+def _toy_at_version(version: str) -> dg.AssetsDefinition:
+    @dg.asset(
+        name="core_toy__grants",
+        group_name="core",
+        metadata=table_metadata(TOY),
+        code_version=version,
+    )
+    def _toy(core_isun__projects: StagedTable) -> pd.DataFrame:
+        return core_toy__grants(core_isun__projects)
+
+    return _toy
+
+
+def test_only_the_assets_whose_code_changed_are_rebuilt(tmp_path):
+    data_dir = tmp_path / "data"
+    tables = {**registry(), TOY.name: TOY}
+    first = run_build(data_dir, tables=tables, extra_assets=[_toy_at_version("1")])
+    assert first.success
+    quiet = run_build(data_dir, tables=tables, extra_assets=[_toy_at_version("1")])
+    assert quiet.unchanged and "code unchanged" in quiet.plan
+    changed = run_build(data_dir, tables=tables, extra_assets=[_toy_at_version("2")])
+    assert changed.success and Path(changed.release).name.endswith(".2")
+    rebuilt = set(changed.steps) - {"raw_isun__contract_pages", "raw_documents__pages"}
+    assert "core_toy__grants" in rebuilt and "out_bgfunds__warehouse" in rebuilt
+    assert not rebuilt & {"_core_isun__tables", "_core_isun__bulk", "_core_bgfunds__links"}
+    assert not [s for s in rebuilt if s.startswith("core_isun__")]
+    # The release is whole: the tables that were not rebuilt come from the stored outputs.
+    release = Path(changed.release)
+    assert len(pd.read_parquet(release / "projects.parquet")) == 4
+    assert len(pd.read_parquet(release / "toy_grants.parquet")) == 4
+    report = json.loads((release / "quality_report.json").read_text(encoding="utf-8"))
+    assert report["code_versions"]["core_toy__grants"] == "2"
