@@ -1,7 +1,11 @@
 """ИСУН assets: raw pages -> parsed pages -> normalised tables -> warehouse -> published files.
 
 Names follow the layers raw_ / core_ / out_, with a leading `_` for intermediates that
-are never published.
+are never published. Asset functions return tables (DataFrames or `StagedTable`s) and
+receive them as arguments; the IO manager stores them (`pipelines.io_managers`). The
+assets that take every table in (the warehouse, the quality report, the release) are made
+by factories over a table registry (`warehouse_asset`, `quality_asset`, `release_asset`),
+so `pipelines.definitions.build_defs(tables=...)` builds over any registry.
 """
 
 import dataclasses
@@ -15,7 +19,12 @@ from pipelines.code_versions import code_version
 from pipelines.io_managers import table_metadata
 from pipelines.isun_batches import StagedIsunTables, is_contract_page, stage_isun_tables
 from pipelines.isun_bulk_assets import append_quarantine
-from pipelines.quiet_night import FINGERPRINT_TAG, archive_fingerprint, code_versions
+from pipelines.quiet_night import (
+    FINGERPRINT_TAG,
+    archive_fingerprint,
+    code_versions,
+    last_release_report,
+)
 from pipelines.resources import IsunPageSource, Settings
 from quality.staged import validate_staged
 from sources.isun_bulk_crawl import is_bulk_url
@@ -427,9 +436,15 @@ def release_asset(registry: dict[str, Table]) -> dg.AssetsDefinition:
 
 def built_from(context: dg.AssetExecutionContext, settings: Settings) -> dict:
     """What a release was built from, for the next night's plan (`pipelines.quiet_night`): the
-    fingerprint the run was launched for, and the code version of every asset of the build."""
+    fingerprint the run was launched for, and the code version of every asset of the build.
+
+    A partial rebuild's job knows only the assets it ran; the others' outputs are the last
+    release's, and so are their code versions."""
     raw = {"raw_isun__contract_pages", "raw_documents__pages"}
-    versions = code_versions(context.job_def.asset_layer.asset_graph.assets_defs)
+    versions = {
+        **(last_release_report(settings).get("code_versions") or {}),
+        **code_versions(context.job_def.asset_layer.asset_graph.assets_defs),
+    }
     return {
         "inputs_fingerprint": context.run.tags.get(FINGERPRINT_TAG)
         or archive_fingerprint(settings),

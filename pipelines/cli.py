@@ -133,6 +133,24 @@ class RunRecord:
         return self.materialised.get(asset, {}).get(key, default)
 
 
+# The assets whose materialisation metadata the build summary reads.
+SUMMARY_ASSETS = (
+    "raw_isun__contract_pages",
+    "core_isun__projects",
+    "core_isun__activities",
+    "_core_isun__page_quarantine",
+    "_core_documents__records",
+    "core_bgfunds__linked_projects",
+    "core_bgfunds__project_conflicts",
+)
+
+
+def _keep(record: RunRecord, materialisation) -> None:
+    record.materialised[materialisation.asset_key.to_user_string()] = {
+        key: getattr(value, "value", value) for key, value in materialisation.metadata.items()
+    }
+
+
 def read_runs(instance, run_ids: list[str]) -> RunRecord:
     """The runs' outcome as the instance recorded it (the CLI reads nothing from in-process outputs)."""
     import dagster as dg
@@ -140,10 +158,14 @@ def read_runs(instance, run_ids: list[str]) -> RunRecord:
     runs = [instance.get_run_by_id(run_id) for run_id in run_ids]
     record = RunRecord(success=all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs))
     for entry in _run_events(instance, run_ids, dg.DagsterEventType.ASSET_MATERIALIZATION):
-        materialisation = entry.asset_materialization
-        record.materialised[materialisation.asset_key.to_user_string()] = {
-            key: getattr(value, "value", value) for key, value in materialisation.metadata.items()
-        }
+        _keep(record, entry.asset_materialization)
+    # A partial rebuild did not materialise every table this summary counts: their latest
+    # materialisation (an earlier run's) is what the release holds.
+    for asset in SUMMARY_ASSETS:
+        if asset not in record.materialised:
+            latest = instance.get_latest_materialization_event(dg.AssetKey(asset))
+            if latest is not None and latest.asset_materialization is not None:
+                _keep(record, latest.asset_materialization)
     for entry in _run_events(instance, run_ids, dg.DagsterEventType.ASSET_CHECK_EVALUATION):
         evaluation = entry.dagster_event.event_specific_data
         record.checks[evaluation.check_name] = evaluation.passed

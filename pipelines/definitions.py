@@ -1,4 +1,10 @@
-"""Assemble the Dagster `Definitions`; `dagster dev -m pipelines.definitions` loads `defs`."""
+"""Assemble the Dagster `Definitions`; `dagster dev -m pipelines.definitions` loads `defs`.
+
+Two jobs (the fetch, `isun_fetch`; the build, `isun_build`), the nightly schedule of the
+fetch, the sensor that decides whether to build (`pipelines.quiet_night`), the resources
+chosen by settings (`pipelines.settings`) and the IO manager. `build_defs` takes the table
+registry as data (`tables=`, `extra_assets=`).
+"""
 
 from __future__ import annotations
 

@@ -192,3 +192,6 @@ def test_only_the_assets_whose_code_changed_are_rebuilt(tmp_path):
     assert len(pd.read_parquet(release / "toy_grants.parquet")) == 4
     report = json.loads((release / "quality_report.json").read_text(encoding="utf-8"))
     assert report["code_versions"]["core_toy__grants"] == "2"
+    # And the night after, nothing is left to rebuild.
+    after = run_build(data_dir, tables=tables, extra_assets=[_toy_at_version("2")])
+    assert after.unchanged and "code unchanged" in after.plan
