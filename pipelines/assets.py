@@ -1,13 +1,15 @@
 """ИСУН assets: raw pages -> parsed pages -> normalised tables -> warehouse -> published files.
 
 Names follow the layers raw_ / core_ / out_, with a leading `_` for intermediates that
-are never published.
+are never published. Asset functions return tables (DataFrames or `StagedTable`s) and
+receive them as arguments; the IO manager stores them (`pipelines.io_managers`). The
+assets that take every table in (the warehouse, the quality report, the release) are made
+by factories over a table registry (`warehouse_asset`, `quality_asset`, `release_asset`),
+so `pipelines.definitions.build_defs(tables=...)` builds over any registry.
 """
 
-import hashlib
-import importlib.metadata
+import dataclasses
 import json
-import re
 import shutil
 from dataclasses import asdict
 from pathlib import Path
@@ -15,11 +17,19 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from pipelines.code_versions import code_version
+from pipelines.io_managers import table_metadata
 from pipelines.isun_batches import StagedIsunTables, is_contract_page, stage_isun_tables
-from pipelines.isun_bulk_assets import StagedBulk, append_quarantine
+from pipelines.isun_bulk_assets import append_quarantine
+from pipelines.quiet_night import (
+    FINGERPRINT_TAG,
+    archive_fingerprint,
+    code_versions,
+    last_release_report,
+)
 from pipelines.resources import IsunPageSource, Settings
 from quality.rules_sql import last_row_counts
-from sources.raw_archive import RawResponse, inputs_fingerprint
+from sources.isun_bulk_crawl import is_bulk_url
 from transforms.gazetteer import places_table
 from transforms.isun_location import project_places_table
 from transforms.organisations import organisations_table
@@ -28,90 +38,52 @@ from warehouse.coverage import coverage
 from warehouse.duckdb_store import connect, write_warehouse
 from warehouse.metadata import (
     ACTIVITIES,
+    HISTORY_TABLES,
     ORGANISATIONS,
-    PROJECT_FINANCIAL_CORRECTIONS,
-    PROJECT_INDICATORS,
     PROJECT_ORGANISATIONS,
     PROJECT_PLACES,
-    PROJECT_PROCUREMENTS,
     PROJECTS,
     QUARANTINE,
     RAW_RESPONSES,
+    Table,
     parent_assets,
     tables_by_asset,
 )
+from warehouse.metadata import (
+    registry as all_tables,
+)
 from warehouse.metadata_reference import PLACES, PROGRAMMES
-from warehouse.release import build_release, listed_contracts
-from warehouse.staging import StagedTable, stage_batches, stage_frame
+from warehouse.release import (
+    ReleaseDraft,
+    add_history,
+    catalogue_release,
+    document_release,
+    export_files,
+    listed_contracts,
+    publish_release,
+    start_release,
+)
+from warehouse.staging import StagedTable, stage_batches
 
 
 @dg.asset(
-    group_name="raw", description="ИСУН contract pages, stored in the raw archive before parsing."
+    group_name="raw",
+    code_version=code_version("pipelines.resources"),
+    description="ИСУН contract pages, stored in the raw archive before parsing.",
 )
 def raw_isun__contract_pages(
     context: dg.AssetExecutionContext, settings: Settings, isun_pages: IsunPageSource
-) -> dict:
+) -> None:
     records, summary = isun_pages.fetch_into(settings, context.log)
     context.add_output_metadata(
         {
             "responses": len(records),
+            "contract_page_responses": sum(1 for r in records if not is_bulk_url(r.url)),
             "bytes": sum(r.bytes for r in records),
             "archive": str(settings.raw_archive.root.resolve()),
             "summary": "\n".join(summary),
         }
     )
-    return {"records": [asdict(r) for r in records], "summary": summary}
-
-
-CODE_PACKAGES = ("sources", "transforms", "quality", "warehouse", "pipelines")
-
-
-def library_versions() -> list[str]:
-    """`name==version` of each installed direct dependency of bgfunds (from its package metadata)."""
-    try:
-        requirements = importlib.metadata.requires("bgfunds") or []
-    except (
-        importlib.metadata.PackageNotFoundError
-    ):  # run from a source tree that was never installed
-        return []
-    names = sorted(
-        {re.split(r"[\s;=<>!~\[]", r, maxsplit=1)[0] for r in requirements if "extra ==" not in r}
-    )
-    versions = []
-    for name in names:
-        try:
-            versions.append(f"{name}=={importlib.metadata.version(name)}")
-        except importlib.metadata.PackageNotFoundError:
-            versions.append(f"{name} missing")
-    return versions
-
-
-def code_version() -> str:
-    """A digest of the code that turns pages into releases and of the libraries it runs on
-    (a new DuckDB or Great Expectations can change the output): a change forces a rebuild."""
-    root = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256()
-    for package in CODE_PACKAGES:
-        for path in sorted((root / package).rglob("*")):
-            if path.is_file() and path.suffix in {".py", ".csv", ".json"}:
-                digest.update(path.relative_to(root).as_posix().encode() + path.read_bytes())
-    digest.update("\n".join(library_versions()).encode())
-    return digest.hexdigest()
-
-
-def build_fingerprint(records: list[RawResponse]) -> str:
-    return inputs_fingerprint(records, extra=code_version())
-
-
-def last_release_fingerprint(settings: Settings) -> str | None:
-    report = settings.publish_dir / "latest" / "quality_report.json"
-    if not report.exists():
-        return None
-    return json.loads(report.read_text(encoding="utf-8")).get("inputs_fingerprint")
-
-
-def staged_metadata(staged: StagedTable, **extra) -> dict:
-    return {"rows": staged.rows, "staged": dg.MetadataValue.path(staged.path), **extra}
 
 
 def value_counts(staged: StagedTable, column: str) -> dict:
@@ -126,42 +98,45 @@ def value_counts(staged: StagedTable, column: str) -> dict:
         con.close()
 
 
-@dg.asset(
-    group_name="core",
-    deps=[raw_isun__contract_pages, "raw_documents__pages"],
-    output_required=False,
-    description="The fingerprint of what a build reads (newest good response per archived URL, and the "
-    "code): when it equals the last release's, nothing downstream runs and latest stays.",
-)
-def _core_bgfunds__inputs(context: dg.AssetExecutionContext, settings: Settings):
-    # The gate sits before every parse, extraction and reference table, so a quiet night
-    # costs one pass over the archive's manifest, not a run of the checks.
-    fingerprint = build_fingerprint(list(settings.raw_archive.records()))
-    previous = last_release_fingerprint(settings)
-    if fingerprint == previous and not settings.force_rebuild:
-        context.log.info(
-            f"inputs unchanged since the last release ({fingerprint[:12]}): nothing to rebuild"
-        )
-        return
-    yield dg.Output(
-        fingerprint,
-        metadata={"inputs_fingerprint": fingerprint, "previous_release": previous or ""},
+# The ИСУН page tables: the fields of `StagedIsunTables` that are tables of the registry.
+PAGE_TABLES = {
+    asset: table
+    for asset, table in tables_by_asset().items()
+    if table.name in {f.name for f in dataclasses.fields(StagedIsunTables)}
+    and table is not QUARANTINE
+}
+PAGE_QUARANTINE = "_core_isun__page_quarantine"
+PAGE_TABLES_VERSION = code_version("pipelines.isun_batches")
+
+
+def table_out(table: Table, version: str, group_name: str = "core") -> dg.AssetOut:
+    """The output of a multi-asset that produces `table`: described and typed from the registry."""
+    return dg.AssetOut(
+        group_name=group_name,
+        description=table.en,
+        code_version=version,
+        metadata=table_metadata(table),
     )
 
 
-@dg.asset(
-    group_name="core",
-    description="Parsed, normalised and screened ИСУН tables (intermediate), staged as Parquet parts, "
+@dg.multi_asset(
+    name="_core_isun__tables",
+    outs={
+        **{asset: table_out(table, PAGE_TABLES_VERSION) for asset, table in PAGE_TABLES.items()},
+        PAGE_QUARANTINE: dg.AssetOut(
+            group_name="core",
+            code_version=PAGE_TABLES_VERSION,
+            description="Rows and pages the page parser refused (intermediate; "
+            "core_isun__quarantine adds the bulk sources' rows).",
+        ),
+    },
+    description="Parsed, normalised and screened ИСУН tables, staged as Parquet parts, "
     "from every archived contract page, a batch of contracts at a time.",
 )
-def _core_isun__tables(
-    context: dg.AssetExecutionContext, settings: Settings, _core_bgfunds__inputs: str
-) -> dg.Output[StagedIsunTables]:
+def _core_isun__tables(context: dg.AssetExecutionContext, settings: Settings):
     # Everything archived so far, not only this run's fetches: unchanged contracts stay in.
     archive = settings.raw_archive
-    all_records = list(archive.records())
-    records = [r for r in all_records if is_contract_page(r.url)]
-    del all_records
+    records = [r for r in archive.records() if is_contract_page(r.url)]
     context.log.info(
         f"parsing {len(records)} archived contract pages in batches of "
         f"{settings.batch_contracts} contracts, {settings.worker_count} worker(s)"
@@ -175,73 +150,61 @@ def _core_isun__tables(
         log=context.log,
         extra_quarantine=settings.rejected_inputs(),
     )
-    return dg.Output(
-        staged,
-        metadata={
+    extra = {
+        PROJECTS.name: {
             "pages_read": staged.pages_read,
             "pages_rejected": staged.pages_rejected,
-            "projects": staged.projects.rows,
-            "activities": staged.activities.rows,
-            "rows_quarantined": staged.quarantine.rows,
             "workers": settings.worker_count,
+        },
+        ACTIVITIES.name: {"over_reported": staged.over_reported},
+        PROJECT_ORGANISATIONS.name: {"by_role": value_counts(staged.project_organisations, "role")},
+    }
+    for asset, table in PAGE_TABLES.items():
+        yield dg.Output(
+            getattr(staged, table.name), output_name=asset, metadata=extra.get(table.name, {})
+        )
+    yield dg.Output(
+        staged.quarantine,
+        output_name=PAGE_QUARANTINE,
+        metadata={
+            "by_table_rule": dg.MetadataValue.json(
+                {f"{t}:{r}": n for (t, r), n in table_rule_counts(staged.quarantine).items()}
+            )
         },
     )
 
 
-@dg.asset(group_name="core", description=PROJECTS.en)
-def core_isun__projects(_core_isun__tables: StagedIsunTables) -> dg.Output[StagedTable]:
-    staged = _core_isun__tables.projects
-    return dg.Output(staged, metadata=staged_metadata(staged))
+def table_rule_counts(staged: StagedTable) -> dict[tuple[str, str], int]:
+    con = connect()
+    try:
+        rows = con.execute(
+            f"SELECT table_name, rule, count(*) FROM {staged.scan_sql()} GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+    finally:
+        con.close()
+    return {(t, r): n for t, r, n in rows}
 
 
-@dg.asset(group_name="core", description=ACTIVITIES.en)
-def core_isun__activities(_core_isun__tables: StagedIsunTables) -> dg.Output[StagedTable]:
-    staged = _core_isun__tables.activities
-    return dg.Output(
-        staged, metadata=staged_metadata(staged, over_reported=_core_isun__tables.over_reported)
-    )
-
-
-@dg.asset(group_name="core", description=QUARANTINE.en)
+@dg.asset(
+    group_name="core",
+    description=QUARANTINE.en,
+    code_version=code_version("pipelines.isun_bulk_assets"),
+    metadata=table_metadata(QUARANTINE),
+)
 def core_isun__quarantine(
-    _core_isun__tables: StagedIsunTables, _core_isun__bulk: StagedBulk
+    _core_isun__page_quarantine: StagedTable, _core_isun__bulk_quarantine: pd.DataFrame
 ) -> dg.Output[StagedTable]:
-    staged = append_quarantine(_core_isun__tables.quarantine, _core_isun__bulk.quarantine)
-    return dg.Output(staged, metadata=staged_metadata(staged, by_rule=value_counts(staged, "rule")))
+    staged = append_quarantine(_core_isun__page_quarantine, _core_isun__bulk_quarantine)
+    return dg.Output(staged, metadata={"by_rule": value_counts(staged, "rule")})
 
 
-@dg.asset(group_name="core", description=PROJECT_ORGANISATIONS.en)
-def core_isun__project_organisations(
-    _core_isun__tables: StagedIsunTables,
-) -> dg.Output[StagedTable]:
-    staged = _core_isun__tables.project_organisations
-    return dg.Output(staged, metadata=staged_metadata(staged, by_role=value_counts(staged, "role")))
-
-
-@dg.asset(group_name="core", description=PROJECT_INDICATORS.en)
-def core_isun__project_indicators(_core_isun__tables: StagedIsunTables) -> dg.Output[StagedTable]:
-    staged = _core_isun__tables.project_indicators
-    return dg.Output(staged, metadata=staged_metadata(staged))
-
-
-@dg.asset(group_name="core", description=PROJECT_PROCUREMENTS.en)
-def core_isun__project_procurements(_core_isun__tables: StagedIsunTables) -> dg.Output[StagedTable]:
-    staged = _core_isun__tables.project_procurements
-    return dg.Output(staged, metadata=staged_metadata(staged))
-
-
-@dg.asset(group_name="core", description=PROJECT_FINANCIAL_CORRECTIONS.en)
-def core_isun__project_financial_corrections(
-    _core_isun__tables: StagedIsunTables,
-) -> dg.Output[StagedTable]:
-    staged = _core_isun__tables.project_financial_corrections
-    return dg.Output(staged, metadata=staged_metadata(staged))
-
-
-@dg.asset(group_name="core", description=ORGANISATIONS.en)
-def core_bgfunds__organisations(
-    settings: Settings, core_isun__project_organisations: StagedTable
-) -> dg.Output[StagedTable]:
+@dg.asset(
+    group_name="core",
+    description=ORGANISATIONS.en,
+    code_version=code_version("transforms.organisations"),
+    metadata=table_metadata(ORGANISATIONS),
+)
+def core_bgfunds__organisations(core_isun__project_organisations: StagedTable) -> pd.DataFrame:
     # One row per organisation needs every participant row at once, but only these narrow columns.
     participants = core_isun__project_organisations.to_pandas(
         columns=[
@@ -253,14 +216,15 @@ def core_bgfunds__organisations(
             "role",
         ]
     )
-    df = organisations_table(participants)
-    staged = stage_frame(settings.staging_dir, ORGANISATIONS, df)
-    return dg.Output(
-        staged, metadata=staged_metadata(staged, with_eik=int(df["eik"].notna().sum()))
-    )
+    return organisations_table(participants)
 
 
-@dg.asset(group_name="core", description=PROJECT_PLACES.en)
+@dg.asset(
+    group_name="core",
+    description=PROJECT_PLACES.en,
+    code_version=code_version("transforms.isun_location", "warehouse.staging"),
+    metadata=table_metadata(PROJECT_PLACES),
+)
 def core_isun__project_places(
     settings: Settings, core_isun__projects: StagedTable
 ) -> dg.Output[StagedTable]:
@@ -270,9 +234,7 @@ def core_isun__project_places(
     staged = stage_batches(
         settings.staging_dir, PROJECT_PLACES, (project_places_table(b) for b in batches)
     )
-    return dg.Output(
-        staged, metadata=staged_metadata(staged, by_level=value_counts(staged, "level"))
-    )
+    return dg.Output(staged, metadata={"by_level": value_counts(staged, "level")})
 
 
 # Every table in the warehouse (besides the archive's manifest), by the asset that builds
@@ -289,24 +251,28 @@ PARENTS = {
 }
 
 
-def validate_tables(tables: dict[str, StagedTable], settings: Settings, log=None) -> dict:
+def validate_tables(
+    tables: dict[str, StagedTable], registry: dict[str, Table], settings: Settings, log=None
+) -> dict:
     """One Great Expectations checkpoint over every table (`quality.checkpoint`): the release's
     quality report per table, and the Data Docs the release publishes in `quality/`."""
     from quality.checkpoint import TableToValidate, run_checkpoint
 
+    by_asset = tables_by_asset(registry)
+    asset_of = {table.name: name for name, table in by_asset.items()}
     previous = last_row_counts(settings.publish_dir)
     items = [
         TableToValidate(
             table,
             tables[name].scan_sql(),
             {
-                fk.parent: tables[TABLE_ASSETS_BY_TABLE[fk.parent]].scan_sql()
+                fk.parent: tables[asset_of[fk.parent]].scan_sql()
                 for fk in table.foreign_keys
                 if fk.checked
             },
             previous.get(table.name),
         )
-        for name, table in TABLE_ASSETS.items()
+        for name, table in by_asset.items()
         if name in tables
     ]
     work = Path(settings.staging_dir) / "_great_expectations"
@@ -331,95 +297,196 @@ def validate_tables(tables: dict[str, StagedTable], settings: Settings, log=None
     }
 
 
-@dg.asset(
-    group_name="out",
-    ins={name: dg.AssetIn(name) for name in TABLE_ASSETS},
-    description="The DuckDB warehouse (data/warehouse.duckdb), written only after the checks pass.",
-)
-def out_bgfunds__warehouse(
-    context: dg.AssetExecutionContext, settings: Settings, **tables: StagedTable
-) -> str:
-    manifest = pd.DataFrame(
-        [
-            {**asdict(r), "headers": json.dumps(r.headers, ensure_ascii=False)}
-            for r in settings.raw_archive.records()
-        ],
-        columns=RAW_RESPONSES.columns,
-    )
-    context.log.info(
-        f"writing the warehouse {settings.warehouse_path} ({len(TABLE_ASSETS) + 1} tables)"
-    )
-    counts = write_warehouse(
-        settings.warehouse_path,
-        [
-            *((table, tables[name]) for name, table in TABLE_ASSETS.items()),
-            (RAW_RESPONSES, manifest),
-        ],
-    )
-    context.add_output_metadata({"path": str(settings.warehouse_path.resolve()), **counts})
-    return str(settings.warehouse_path)
+def warehouse_asset(registry: dict[str, Table]) -> dg.AssetsDefinition:
+    """`out_bgfunds__warehouse` over the tables of `registry` (name -> table): each table's asset in."""
+    table_assets = tables_by_asset(registry)
 
-
-@dg.asset(group_name="reference", deps=[_core_bgfunds__inputs], description=PROGRAMMES.en)
-def core_reference__programmes(settings: Settings) -> dg.Output[StagedTable]:
-    df = programmes_table()[PROGRAMMES.columns]
-    staged = stage_frame(settings.staging_dir, PROGRAMMES, df)
-    return dg.Output(
-        staged, metadata=staged_metadata(staged, by_period=df["period"].value_counts().to_dict())
+    @dg.asset(
+        name="out_bgfunds__warehouse",
+        group_name="out",
+        ins={name: dg.AssetIn(name) for name in table_assets},
+        code_version=code_version("warehouse.duckdb_store", "warehouse.metadata"),
+        description="The DuckDB warehouse (data/warehouse.duckdb), written only after the checks pass.",
     )
+    def _warehouse(
+        context: dg.AssetExecutionContext, settings: Settings, **tables: StagedTable
+    ) -> str:
+        manifest = pd.DataFrame(
+            [
+                {**asdict(r), "headers": json.dumps(r.headers, ensure_ascii=False)}
+                for r in settings.raw_archive.records()
+            ],
+            columns=RAW_RESPONSES.columns,
+        )
+        context.log.info(
+            f"writing the warehouse {settings.warehouse_path} ({len(table_assets) + 1} tables)"
+        )
+        counts = write_warehouse(
+            settings.warehouse_path,
+            [
+                *((table, tables[name]) for name, table in table_assets.items()),
+                (RAW_RESPONSES, manifest),
+            ],
+        )
+        context.add_output_metadata({"path": str(settings.warehouse_path.resolve()), **counts})
+        return str(settings.warehouse_path)
 
-
-@dg.asset(group_name="reference", deps=[_core_bgfunds__inputs], description=PLACES.en)
-def core_reference__places(settings: Settings) -> dg.Output[StagedTable]:
-    df = places_table()[PLACES.columns]
-    staged = stage_frame(settings.staging_dir, PLACES, df)
-    return dg.Output(
-        staged, metadata=staged_metadata(staged, by_level=df["level"].value_counts().to_dict())
-    )
+    return _warehouse
 
 
 @dg.asset(
-    group_name="out",
-    ins={
-        "_core_bgfunds__inputs": dg.AssetIn("_core_bgfunds__inputs"),
-        **{name: dg.AssetIn(name) for name in TABLE_ASSETS if name != "core_isun__quarantine"},
-    },
-    description="A validated, documented release in data/publish/releases/<date>/, "
-    "with data/publish/latest switched to it only when everything passed.",
+    group_name="reference",
+    description=PROGRAMMES.en,
+    code_version=code_version("transforms.programmes"),
+    metadata=table_metadata(PROGRAMMES),
 )
-def out_bgfunds__release(
-    context: dg.AssetExecutionContext,
-    settings: Settings,
-    out_bgfunds__warehouse: str,
-    _core_bgfunds__inputs: str,
-    **tables: StagedTable,
-) -> str:
-    con = connect(out_bgfunds__warehouse, read_only=True)
-    try:
-        isun_coverage = coverage(con)
-    finally:
-        con.close()
-    quality = {
-        "inputs_fingerprint": _core_bgfunds__inputs,
-        **validate_tables(tables, settings, context.log),
-        "coverage": isun_coverage,
-    }
-    context.log.info("assembling the release: history, exports, Data Package validation, checksums")
-    release = build_release(
-        out_bgfunds__warehouse,
+def core_reference__programmes() -> pd.DataFrame:
+    return programmes_table()[PROGRAMMES.columns]
+
+
+@dg.asset(
+    group_name="reference",
+    description=PLACES.en,
+    code_version=code_version("transforms.gazetteer"),
+    metadata=table_metadata(PLACES),
+)
+def core_reference__places() -> pd.DataFrame:
+    return places_table()[PLACES.columns]
+
+
+RELEASE_VERSION = code_version(
+    "warehouse.release", "warehouse.coverage", "quality.checkpoint", "quality.rules_sql"
+)
+
+
+def quality_asset(registry: dict[str, Table]) -> dg.AssetsDefinition:
+    """`_out_bgfunds__quality`: every table's suite, the coverage and what the build was made
+    from, for the release's quality report."""
+    table_assets = tables_by_asset(registry)
+
+    @dg.asset(
+        name="_out_bgfunds__quality",
+        group_name="out",
+        ins={name: dg.AssetIn(name) for name in table_assets if name != "core_isun__quarantine"},
+        code_version=RELEASE_VERSION,
+        description="The release's quality report before the release: each table's suite, "
+        "ИСУН coverage, the inputs fingerprint and code versions (intermediate).",
+    )
+    def _quality(
+        context: dg.AssetExecutionContext,
+        settings: Settings,
+        out_bgfunds__warehouse: str,
+        **tables: StagedTable,
+    ) -> dict:
+        con = connect(out_bgfunds__warehouse, read_only=True)
+        try:
+            isun_coverage = coverage(con)
+        finally:
+            con.close()
+        return {
+            **built_from(context, settings),
+            **validate_tables(tables, registry, settings, context.log),
+            "coverage": isun_coverage,
+        }
+
+    return _quality
+
+
+@dg.op(description="A staging directory for the release and a working copy of the warehouse.")
+def release_start(settings: Settings, warehouse: str, quality: dict, tables: list) -> ReleaseDraft:
+    return start_release(
+        warehouse,
         settings.publish_dir,
         quality,
         listed=listed_contracts(settings.crawl_state_path),
+        base_url=settings.base_url,
+        tables=tables,
     )
+
+
+@dg.op(description="History tables, views, counts and charts; the DuckDB file DuckDB 1.x reads.")
+def release_history(draft: ReleaseDraft) -> ReleaseDraft:
+    return add_history(draft)
+
+
+@dg.op(description="Parquet, CSV and XLSX of every table; the static site.")
+def release_exports(draft: ReleaseDraft) -> ReleaseDraft:
+    return export_files(draft)
+
+
+@dg.op(
+    description="Changelog, dictionary, the Data Package validated with Frictionless, quality report."
+)
+def release_datapackage(draft: ReleaseDraft) -> ReleaseDraft:
+    return document_release(draft)
+
+
+@dg.op(description="DCAT-AP catalogue, the catalogue page and SHA256SUMS.")
+def release_catalogue(draft: ReleaseDraft) -> ReleaseDraft:
+    return catalogue_release(draft)
+
+
+@dg.op(description="Rename into releases/ and switch latest: only when every step before passed.")
+def release_publish(context: dg.OpExecutionContext, draft: ReleaseDraft) -> str:
+    release = publish_release(draft)
     context.log.info(f"released {release.name}; latest -> releases/{release.name}")
     context.add_output_metadata(
         {
             "release": str(release.resolve()),
-            "latest": str((settings.publish_dir / "latest").resolve()),
+            "latest": str((draft.publish_root / "latest").resolve()),
             "files": dg.MetadataValue.json(
                 {f.name: f.stat().st_size for f in sorted(release.iterdir())}
             ),
-            "coverage": isun_coverage["line"],
+            "coverage": (draft.quality.get("coverage") or {}).get("line", ""),
         }
     )
     return str(release)
+
+
+def release_asset(registry: dict[str, Table]) -> dg.AssetsDefinition:
+    """`out_bgfunds__release`, a graph-backed asset: one op per step of `warehouse.release`
+    (history -> exports -> Data Package -> catalogue -> publish), so each step shows in
+    Dagster, and `latest` is switched by the last op only when every step before passed."""
+    tables = [*registry.values(), *HISTORY_TABLES.values()]
+
+    @dg.op(name="release_tables", description="The tables the release publishes (the registry's).")
+    def release_tables() -> list:
+        return tables
+
+    @dg.graph_asset(
+        name="out_bgfunds__release",
+        group_name="out",
+        code_version=RELEASE_VERSION,
+        description="A validated, documented release in data/publish/releases/<date>/, "
+        "with data/publish/latest switched to it only when everything passed.",
+    )
+    def _release(out_bgfunds__warehouse: str, _out_bgfunds__quality: dict) -> str:
+        draft = release_start(out_bgfunds__warehouse, _out_bgfunds__quality, release_tables())
+        for step in (release_history, release_exports, release_datapackage, release_catalogue):
+            draft = step(draft)
+        return release_publish(draft)
+
+    return _release
+
+
+def built_from(context: dg.AssetExecutionContext, settings: Settings) -> dict:
+    """What a release was built from, for the next night's plan (`pipelines.quiet_night`): the
+    fingerprint the run was launched for, and the code version of every asset of the build.
+
+    A partial rebuild's job knows only the assets it ran; the others' outputs are the last
+    release's, and so are their code versions."""
+    raw = {"raw_isun__contract_pages", "raw_documents__pages"}
+    versions = {
+        **(last_release_report(settings).get("code_versions") or {}),
+        **code_versions(context.job_def.asset_layer.asset_graph.assets_defs),
+    }
+    return {
+        "inputs_fingerprint": context.run.tags.get(FINGERPRINT_TAG)
+        or archive_fingerprint(settings),
+        "code_versions": {name: v for name, v in sorted(versions.items()) if name not in raw},
+    }
+
+
+out_bgfunds__warehouse = warehouse_asset(all_tables())
+_out_bgfunds__quality = quality_asset(all_tables())
+out_bgfunds__release = release_asset(all_tables())

@@ -22,9 +22,6 @@ from pathlib import Path
 
 from sources.recorded import SAMPLE_BULK, SAMPLE_CORPUS
 
-DEFAULT_BASE_URL = (
-    "https://2020.eufunds.bg"  # sources.isun_crawl.ISUN_BASE_URL (a test keeps them equal)
-)
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_UNUSABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 PROFILE_MARKER = ".profile"  # "sample" or "live": what a data directory holds
 
@@ -59,6 +56,7 @@ class BuildSummary:
     )  # one line per failed step: "step: Error: message"
     traces: list[str] = field(default_factory=list)  # the full errors, for --debug
     dagster_run_id: str | None = None
+    plan: str | None = None  # why nothing was rebuilt (`pipelines.quiet_night`)
 
 
 def step_times(instance, run_id: str) -> dict[str, tuple[float, float]]:
@@ -98,14 +96,20 @@ def dagster_home(data_dir: Path | str) -> Path:
     return home
 
 
-def _failures(result) -> tuple[list[str], list[str]]:
+def _run_events(instance, run_ids: list[str], event_type) -> list:
+    """The event log entries of one type of the given runs, in order."""
+    return [e for run_id in run_ids for e in instance.all_logs(run_id, of_type=event_type)]
+
+
+def _failures(instance, run_ids: list[str]) -> tuple[list[str], list[str]]:
     """One line per failed step (the innermost error's class and first line) and the full traces."""
+    import dagster as dg
+
     from pipelines.progress import error_line, innermost
 
     lines, traces = [], []
-    for event in result.all_events:
-        if not event.is_step_failure:
-            continue
+    for entry in _run_events(instance, run_ids, dg.DagsterEventType.STEP_FAILURE):
+        event = entry.dagster_event
         error = innermost(event.step_failure_data.error)
         lines.append(
             f"{event.step_key}: {error_line(error)}" if error else f"{event.step_key}: failed"
@@ -114,19 +118,135 @@ def _failures(result) -> tuple[list[str], list[str]]:
     return lines, traces
 
 
-def _quarantine_by_rule(staged) -> dict[str, int]:
-    import duckdb
+@dataclass
+class RunRecord:
+    """What the runs of one build left in the Dagster instance: status, materialisations, checks."""
 
-    con = duckdb.connect()
-    try:
-        return {
-            f"{t}:{r}": n
-            for t, r, n in con.execute(
-                f"SELECT table_name, rule, count(*) FROM {staged.scan_sql()} GROUP BY ALL ORDER BY ALL"
-            ).fetchall()
-        }
-    finally:
-        con.close()
+    success: bool
+    materialised: dict[str, dict] = field(default_factory=dict)  # asset -> its metadata values
+    checks: dict[str, bool] = field(default_factory=dict)
+    steps: dict[str, tuple[float, float]] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    traces: list[str] = field(default_factory=list)
+
+    def value(self, asset: str, key: str, default=None):
+        return self.materialised.get(asset, {}).get(key, default)
+
+
+# The assets whose materialisation metadata the build summary reads.
+SUMMARY_ASSETS = (
+    "raw_isun__contract_pages",
+    "core_isun__projects",
+    "core_isun__activities",
+    "_core_isun__page_quarantine",
+    "_core_documents__records",
+    "core_bgfunds__linked_projects",
+    "core_bgfunds__project_conflicts",
+)
+
+
+def _keep(record: RunRecord, materialisation) -> None:
+    record.materialised[materialisation.asset_key.to_user_string()] = {
+        key: getattr(value, "value", value) for key, value in materialisation.metadata.items()
+    }
+
+
+def read_runs(instance, run_ids: list[str]) -> RunRecord:
+    """The runs' outcome as the instance recorded it (the CLI reads nothing from in-process outputs)."""
+    import dagster as dg
+
+    runs = [instance.get_run_by_id(run_id) for run_id in run_ids]
+    record = RunRecord(success=all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs))
+    for entry in _run_events(instance, run_ids, dg.DagsterEventType.ASSET_MATERIALIZATION):
+        _keep(record, entry.asset_materialization)
+    # A partial rebuild did not materialise every table this summary counts: their latest
+    # materialisation (an earlier run's) is what the release holds.
+    for asset in SUMMARY_ASSETS:
+        if asset not in record.materialised:
+            latest = instance.get_latest_materialization_event(dg.AssetKey(asset))
+            if latest is not None and latest.asset_materialization is not None:
+                _keep(record, latest.asset_materialization)
+    for entry in _run_events(instance, run_ids, dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = entry.dagster_event.event_specific_data
+        record.checks[evaluation.check_name] = evaluation.passed
+    for run_id in run_ids:
+        record.steps.update(step_times(instance, run_id))
+    record.failures, record.traces = _failures(instance, run_ids)
+    return record
+
+
+def _summary_of(record: RunRecord, data_dir: Path | str, plan) -> BuildSummary:
+    """The build's summary from the materialisations' metadata and the checks' results."""
+    summary = BuildSummary(
+        success=record.success,
+        steps=record.steps,
+        failures=record.failures,
+        traces=record.traces,
+        checks=record.checks,
+    )
+    summary.responses = record.value("raw_isun__contract_pages", "contract_page_responses", 0)
+    summary.fetch_summary = record.value("raw_isun__contract_pages", "summary", "").splitlines()
+    summary.pages_read = record.value("core_isun__projects", "pages_read", 0)
+    summary.pages_rejected = record.value("core_isun__projects", "pages_rejected", 0)
+    summary.projects = record.value("core_isun__projects", "rows", 0)
+    summary.activities = record.value("core_isun__activities", "rows", 0)
+    summary.over_reported = record.value("core_isun__activities", "over_reported", 0)
+    summary.rows_rejected = record.value("_core_isun__page_quarantine", "rows", 0)
+    summary.quarantine_by_rule = record.value("_core_isun__page_quarantine", "by_table_rule", {})
+    summary.documents_by_kind = record.value("_core_documents__records", "by_kind", {})
+    summary.linked_projects = record.value("core_bgfunds__linked_projects", "rows", 0)
+    summary.multi_source_projects = record.value("core_bgfunds__linked_projects", "multi_source", 0)
+    summary.conflicts = record.value("core_bgfunds__project_conflicts", "rows", 0)
+    summary.warehouse = record.value("out_bgfunds__warehouse", "path")
+    summary.release = record.value("out_bgfunds__release", "release")
+    if summary.release:
+        summary.published = [str(p) for p in sorted(Path(summary.release).iterdir())]
+    summary.unchanged = record.success and plan is not None and not plan.rebuild
+    latest = Path(data_dir) / "publish" / "latest"
+    report = Path(summary.release or latest) / "quality_report.json"
+    if (summary.release or summary.unchanged) and report.exists():
+        summary.coverage = (
+            json.loads(report.read_text(encoding="utf-8")).get("coverage") or {}
+        ).get("line")
+    summary.success = (
+        record.success
+        and all(record.checks.values())
+        and (bool(summary.published) or summary.unchanged)
+    )
+    if summary.unchanged:
+        summary.release = str(latest.resolve()) if latest.exists() else None
+        summary.plan = plan.reason
+    return summary
+
+
+def _overrides(data_dir, corpus_dir, source, documents, force_rebuild: bool, workers: int) -> dict:
+    from pipelines.resources import RecordedIsunPages, Settings
+    from pipelines.settings import resolve
+
+    configured = resolve(os.environ)["settings"]  # the settings no argument here names
+    configured.update(data_dir=str(data_dir), force_rebuild=force_rebuild, workers=workers)
+    overrides = {
+        "settings": Settings(**configured),
+        "isun_pages": source
+        or RecordedIsunPages(
+            corpus_dir=str(corpus_dir),
+            bulk_corpus_dir=str(SAMPLE_BULK) if Path(corpus_dir) == SAMPLE_CORPUS else "",
+        ),
+    }
+    if documents is not None:
+        overrides["documents"] = documents
+    return overrides
+
+
+def _run_config(progress: bool, log_level: str | None) -> dict:
+    from pipelines.progress import PROGRESS_LOGGER
+
+    loggers = {}
+    if progress:
+        loggers[PROGRESS_LOGGER] = {"config": {"log_level": "INFO"}}
+    if log_level or not progress:
+        loggers["console"] = {"config": {"log_level": (log_level or "WARNING").upper()}}
+    return {"loggers": loggers}
 
 
 def run_build(
@@ -139,146 +259,80 @@ def run_build(
     workers: int = 0,
     progress: bool = False,
     persistent_instance: bool = False,
+    tables=None,
+    extra_assets=(),
 ) -> BuildSummary:
-    """Run the whole build job in-process; never raises on a failed step or check.
+    """Run the fetch job, then the build job if the plan says so (`pipelines.quiet_night`), in-process;
+    never raises on a failed step or check.
 
     Pages come from `source` (a live crawler, say) or else from the recording `corpus_dir`;
     documents from `documents` or else the bundled sample documents. `progress` prints a
     line per step and per message of the pipeline (stderr); `log_level` adds Dagster's own
-    console log at that level. `persistent_instance` records the run in the data
-    directory's Dagster instance (`dagster_home`), where `make dev`'s UI shows it.
+    console log at that level. `persistent_instance` records the runs in the data
+    directory's Dagster instance (`dagster_home`), where `make dev`'s UI shows them; the
+    summary is read from the instance either way. `tables` and `extra_assets` (a table
+    registry and the assets of tables not in the code) go to `build_defs`.
     """
     import dagster as dg
 
-    from pipelines.definitions import BUILD_JOB, build_defs
-    from pipelines.progress import PROGRESS_LOGGER
-    from pipelines.resources import RecordedIsunPages, Settings
+    from pipelines.definitions import build_defs
 
-    overrides = {
-        "settings": Settings(data_dir=str(data_dir), force_rebuild=force_rebuild, workers=workers),
-        "isun_pages": source
-        or RecordedIsunPages(
-            corpus_dir=str(corpus_dir),
-            bulk_corpus_dir=str(SAMPLE_BULK) if Path(corpus_dir) == SAMPLE_CORPUS else "",
-        ),
-    }
-    if documents is not None:
-        overrides["documents"] = documents
-    job = build_defs(overrides).resolve_job_def(BUILD_JOB)
-    loggers = {}
-    if progress:
-        loggers[PROGRESS_LOGGER] = {"config": {"log_level": "INFO"}}
-    if log_level or not progress:
-        loggers["console"] = {"config": {"log_level": (log_level or "WARNING").upper()}}
+    overrides = _overrides(data_dir, corpus_dir, source, documents, force_rebuild, workers)
+    defs = build_defs(overrides, tables=tables, extra_assets=extra_assets)
     instance = (
         dg.DagsterInstance.from_config(str(dagster_home(data_dir)))
         if persistent_instance
         else dg.DagsterInstance.ephemeral()
     )
     with instance:
-        result = job.execute_in_process(
-            instance=instance, raise_on_error=False, run_config={"loggers": loggers}
+        run_ids, plan = _run_jobs(
+            defs, overrides["settings"], instance, _run_config(progress, log_level), force_rebuild
         )
-        summary = BuildSummary(
-            success=result.success,
-            steps=step_times(instance, result.run_id),
-            dagster_run_id=result.run_id,
-        )
-    summary.failures, summary.traces = _failures(result)
-    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
-    summary.checks = checks
-    executed = {step.step_key for step in result.get_step_success_events()}
-
-    def output(node: str):
-        if node not in executed:
-            return None
-        try:
-            return result.output_for_node(node)
-        except dg.DagsterInvariantViolationError:  # the step ran and chose not to produce output
-            return None
-
-    raw = output("raw_isun__contract_pages")
-    tables = output("_core_isun__tables")
-    if raw is not None:
-        from sources.isun_bulk_crawl import is_bulk_url
-
-        summary.responses = sum(1 for r in raw["records"] if not is_bulk_url(r["url"]))
-        summary.fetch_summary = raw["summary"]
-    if tables is not None:
-        summary.pages_read = tables.pages_read
-        summary.projects = tables.projects.rows
-        summary.activities = tables.activities.rows
-        summary.over_reported = tables.over_reported
-        summary.rows_rejected = tables.quarantine.rows
-        summary.pages_rejected = tables.pages_rejected
-        summary.quarantine_by_rule = _quarantine_by_rule(tables.quarantine)
-    records = output("_core_documents__records")
-    if records is not None:
-        from collections import Counter
-
-        summary.documents_by_kind = dict(Counter(r["kind"] for r in records))
-    linked, conflicts = (
-        output("core_bgfunds__linked_projects"),
-        output("core_bgfunds__project_conflicts"),
-    )
-    if linked is not None:
-        summary.linked_projects = linked.rows
-        summary.multi_source_projects = int(
-            (linked.to_pandas(["n_sources"])["n_sources"] > 1).sum()
-        )
-    if conflicts is not None:
-        summary.conflicts = conflicts.rows
-    summary.warehouse = output("out_bgfunds__warehouse")
-    release = output("out_bgfunds__release")
-    if release:
-        summary.release = release
-        summary.published = [str(p) for p in sorted(Path(release).iterdir())]
-    summary.unchanged = (
-        result.success and raw is not None and output("_core_bgfunds__inputs") is None
-    )
-    report = Path(summary.release or Path(data_dir) / "publish" / "latest") / "quality_report.json"
-    if (summary.release or summary.unchanged) and report.exists():
-        summary.coverage = (
-            json.loads(report.read_text(encoding="utf-8")).get("coverage") or {}
-        ).get("line")
-    summary.success = (
-        result.success and all(checks.values()) and (bool(summary.published) or summary.unchanged)
-    )
-    if summary.unchanged:
-        latest = Path(data_dir) / "publish" / "latest"
-        summary.release = str(latest.resolve()) if latest.exists() else None
+        summary = _summary_of(read_runs(instance, run_ids), data_dir, plan)
+    summary.dagster_run_id = run_ids[-1]
     return summary
 
 
+def _run_jobs(defs, settings, instance, run_config: dict, force_rebuild: bool):
+    """The fetch job, then the plan (`pipelines.quiet_night`), then the build job or the part
+    of it the plan names; return the run ids and the plan (None when the fetch failed)."""
+    from pipelines.definitions import BUILD_JOB, FETCH_JOB, build_assets
+    from pipelines.quiet_night import FINGERPRINT_TAG, code_versions, plan_build, selection
+
+    fetch = defs.resolve_job_def(FETCH_JOB).execute_in_process(
+        instance=instance, raise_on_error=False, run_config=run_config
+    )
+    if not fetch.success:
+        return [fetch.run_id], None
+    plan = plan_build(settings, code_versions(build_assets(defs)), force_rebuild)
+    if not plan.rebuild:
+        return [fetch.run_id], plan
+    chosen = selection(plan, defs.resolve_asset_graph())
+    # A partial rebuild runs a subset of all assets (its inputs come from the earlier runs'
+    # stored outputs); a full one runs the build job as it is.
+    job = (
+        defs.resolve_implicit_global_asset_job_def() if chosen else defs.resolve_job_def(BUILD_JOB)
+    )
+    build = job.execute_in_process(
+        instance=instance,
+        raise_on_error=False,
+        run_config=run_config,
+        tags={FINGERPRINT_TAG: plan.fingerprint},
+        asset_selection=chosen,
+    )
+    return [fetch.run_id, build.run_id], plan
+
+
 def print_summary(summary: BuildSummary, out=None, debug: bool = False) -> None:
+    """What a build did: the fetch, the tables (unless nothing was rebuilt), checks, failures
+    and where the release is (or why there is none)."""
     out = out or sys.stdout
     p = lambda s="": print(s, file=out)  # noqa: E731
     p("bgfunds build " + ("succeeded" if summary.success else "FAILED"))
     for line in summary.fetch_summary:
         p(f"  fetch: {line}")
     if not summary.unchanged:
-        p(
-            f"  pages read:        {summary.pages_read} ({summary.pages_rejected} rejected: WAF, HTTP error, empty "
-            f"or unparseable; {summary.responses} fetched or replayed in this run)"
-        )
-        p(f"  projects:          {summary.projects}")
-        p(
-            f"  activities:        {summary.activities} ({summary.over_reported} reported above contracted, flagged)"
-        )
-        p(
-            f"  rows rejected:     {summary.rows_rejected} (table 'quarantine', with rule, field and value)"
-        )
-        if summary.quarantine_by_rule:
-            p(
-                "  quarantined by rule: "
-                + ", ".join(f"{k} {n}" for k, n in summary.quarantine_by_rule.items())
-            )
-        kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.documents_by_kind.items()))
-        p(f"  documents:         {sum(summary.documents_by_kind.values())} ({kinds})")
-        p(
-            f"  linked projects:   {summary.linked_projects} ({summary.multi_source_projects} from several sources,"
-            f" {summary.conflicts} field conflicts in 'project_conflicts')"
-        )
+        _print_tables(summary, p)
     if summary.coverage:
         p(f"  coverage:          {summary.coverage}")
     failed = sorted(name for name, passed in summary.checks.items() if not passed)
@@ -292,7 +346,37 @@ def print_summary(summary: BuildSummary, out=None, debug: bool = False) -> None:
     if debug:
         for trace in summary.traces:
             p(trace)
+    _print_outcome(summary, p, failed, debug)
+
+
+def _print_tables(summary: BuildSummary, p) -> None:
+    p(
+        f"  pages read:        {summary.pages_read} ({summary.pages_rejected} rejected: WAF, HTTP error, empty "
+        f"or unparseable; {summary.responses} fetched or replayed in this run)"
+    )
+    p(f"  projects:          {summary.projects}")
+    p(
+        f"  activities:        {summary.activities} ({summary.over_reported} reported above contracted, flagged)"
+    )
+    p(
+        f"  rows rejected:     {summary.rows_rejected} (table 'quarantine', with rule, field and value)"
+    )
+    if summary.quarantine_by_rule:
+        p(
+            "  quarantined by rule: "
+            + ", ".join(f"{k} {n}" for k, n in summary.quarantine_by_rule.items())
+        )
+    kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.documents_by_kind.items()))
+    p(f"  documents:         {sum(summary.documents_by_kind.values())} ({kinds})")
+    p(
+        f"  linked projects:   {summary.linked_projects} ({summary.multi_source_projects} from several sources,"
+        f" {summary.conflicts} field conflicts in 'project_conflicts')"
+    )
+
+
+def _print_outcome(summary: BuildSummary, p, failed: list[str], debug: bool) -> None:
     if summary.unchanged:
+        p(f"  nothing to rebuild: {summary.plan}")
         p(
             f"  nothing changed since the last release (same archived pages, same code): kept {summary.release}"
         )
@@ -360,66 +444,77 @@ def _is_empty_record(record: dict) -> bool:
     )
 
 
+def _read_input(path: str, data_dir: str) -> tuple[str, str]:
+    """(text, format) of a file, or of a URL fetched politely into the data dir's raw archive."""
+    from sources.documents import read_document
+
+    if not path.startswith(("http://", "https://")):
+        return read_document(path)
+    from urllib.parse import urlparse
+
+    from sources.http_client import CrawlPolicy, PoliteClient
+    from sources.raw_archive import RawArchive
+
+    client = PoliteClient(
+        CrawlPolicy(allowed_hosts=frozenset({urlparse(path).hostname or ""})),
+        RawArchive(Path(data_dir) / "raw"),
+    )
+    fetched = client.fetch(path)
+    return read_document(
+        Path(urlparse(path).path or "page"), fetched.body, fetched.record.content_type
+    )
+
+
+def _extract_one(path: str, kind: str, data_dir: str, out, per_project: bool) -> bool:
+    """Print the records of one input; False (with a warning on stderr) when it gave nothing."""
+    from sources.documents import html_to_text
+    from sources.extract import extract, extract_projects
+
+    text, fmt = _read_input(path, data_dir)
+    is_html = fmt == "html"
+    is_isun_page = "list-item" in text or "Номер от ИСУН" in text
+    chosen_text = (
+        text
+        if (kind == "isun" or (kind == "auto" and is_isun_page))
+        else (html_to_text(text) if is_html else text)
+    )
+    as_html = is_html and chosen_text is text
+    if per_project:
+        for record in extract_projects(chosen_text, kind, is_html=as_html, url=path):
+            record["source"], record["format"] = path, fmt
+            print(json.dumps(record, ensure_ascii=False, default=str), file=out)
+        return True
+    record = extract(chosen_text, kind, is_html=as_html, url=path)
+    record["source"] = path
+    record["format"] = fmt
+    print(json.dumps(record, ensure_ascii=False, default=str), file=out)
+    if not chosen_text.strip():
+        print(
+            f"bgfunds extract: warning: {path}: no text in this {fmt} input (scanned image, empty file?)",
+            file=sys.stderr,
+        )
+        return False
+    if _is_empty_record(record):
+        print(
+            f"bgfunds extract: warning: {path}: nothing extracted from {len(chosen_text)} characters of "
+            f"{fmt} (kind {record.get('kind', kind)}); not a page this extractor knows?",
+            file=sys.stderr,
+        )
+        return False
+    return True
+
+
 def extract_command(
     paths: list[str], kind: str, data_dir: str, out=None, per_project: bool = False
 ) -> int:
     """Print one JSON object per input (with `per_project`: one per project the input speaks of, none where it
     names none); non-zero (and a message naming it) if any input is unreadable or gave nothing (a warning on
     stderr says which and why)."""
-    from sources.documents import html_to_text, read_document
-    from sources.extract import extract, extract_projects
-
     out = out or sys.stdout
     failed = 0
     for path in paths:
         try:
-            if path.startswith(("http://", "https://")):
-                from urllib.parse import urlparse
-
-                from sources.http_client import CrawlPolicy, PoliteClient
-                from sources.raw_archive import RawArchive
-
-                client = PoliteClient(
-                    CrawlPolicy(allowed_hosts=frozenset({urlparse(path).hostname or ""})),
-                    RawArchive(Path(data_dir) / "raw"),
-                )
-                fetched = client.fetch(path)
-                text, fmt = read_document(
-                    Path(urlparse(path).path or "page"), fetched.body, fetched.record.content_type
-                )
-            else:
-                text, fmt = read_document(path)
-            is_html = fmt == "html"
-            is_isun_page = "list-item" in text or "Номер от ИСУН" in text
-            chosen_text = (
-                text
-                if (kind == "isun" or (kind == "auto" and is_isun_page))
-                else (html_to_text(text) if is_html else text)
-            )
-            if per_project:
-                for record in extract_projects(
-                    chosen_text, kind, is_html=is_html and chosen_text is text, url=path
-                ):
-                    record["source"], record["format"] = path, fmt
-                    print(json.dumps(record, ensure_ascii=False, default=str), file=out)
-                continue
-            record = extract(chosen_text, kind, is_html=is_html and chosen_text is text, url=path)
-            record["source"] = path
-            record["format"] = fmt
-            print(json.dumps(record, ensure_ascii=False, default=str), file=out)
-            if not chosen_text.strip():
-                failed += 1
-                print(
-                    f"bgfunds extract: warning: {path}: no text in this {fmt} input (scanned image, empty file?)",
-                    file=sys.stderr,
-                )
-            elif _is_empty_record(record):
-                failed += 1
-                print(
-                    f"bgfunds extract: warning: {path}: nothing extracted from {len(chosen_text)} characters of "
-                    f"{fmt} (kind {record.get('kind', kind)}); not a page this extractor knows?",
-                    file=sys.stderr,
-                )
+            failed += not _extract_one(path, kind, data_dir, out, per_project)
         except Exception as exc:  # noqa: BLE001 - every failure is reported with the input's name
             failed += 1
             print(f"bgfunds extract: {path}: {exc}", file=sys.stderr)
@@ -493,19 +588,26 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescrip
     pass
 
 
-def build_parser() -> argparse.ArgumentParser:
-    data_dir = os.environ.get("BGFUNDS_DATA_DIR", "data")
-    workers = os.environ.get("BGFUNDS_WORKERS", "0")
-    parser = argparse.ArgumentParser(
-        prog="bgfunds", description=__doc__, formatter_class=_HelpFormatter
+def _setting_flag(parser: argparse.ArgumentParser, name: str, **kw) -> None:
+    """The flag of a setting (`pipelines.settings`): `--<name>` and its older aliases, its env
+    var's value as the default, the env var named in the help."""
+    from pipelines.settings import BY_NAME, initial
+
+    setting = BY_NAME[name]
+    parser.add_argument(
+        setting.option,
+        *setting.aliases,
+        dest=setting.name,
+        default=initial(setting, os.environ, cli=True),
+        help=f"{setting.help} (env {setting.env})",
+        **kw,
     )
-    parser.add_argument("--version", action="version", version=_version())
+
+
+def _parent_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """The flags every command has, and those of the commands that build."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--data-dir",
-        default=data_dir,
-        help="where the raw archive, warehouse and releases live (env BGFUNDS_DATA_DIR)",
-    )
+    _setting_flag(common, "data_dir")
     common.add_argument(
         "--debug", action="store_true", help="print full error traces and Dagster's debug log"
     )
@@ -516,23 +618,18 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         help="also show Dagster's own log at this level; unset: progress lines only",
     )
-    building.add_argument(
-        "--force",
-        action="store_true",
-        help="rebuild even if nothing changed since the last release",
+    _setting_flag(building, "force_rebuild", action="store_const", const=True)
+    _setting_flag(building, "workers", type=_count(0))
+    _setting_flag(building, "lock_wait_seconds", type=_seconds)
+    return common, building
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bgfunds", description=__doc__, formatter_class=_HelpFormatter
     )
-    building.add_argument(
-        "--workers",
-        type=_count(0),
-        default=int(workers) if workers.isdigit() else 0,
-        help="processes parsing batches of contracts; 0: one per core (env BGFUNDS_WORKERS)",
-    )
-    building.add_argument(
-        "--wait",
-        type=_seconds,
-        default=0.0,
-        help="seconds to wait for another build of the same data dir before giving up",
-    )
+    parser.add_argument("--version", action="version", version=_version())
+    common, building = _parent_parsers()
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, summary: str, details: str, parents) -> argparse.ArgumentParser:
@@ -544,6 +641,14 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=_HelpFormatter,
         )
 
+    _add_build_commands(command, common, building)
+    _add_serve_and_extract(command, common)
+    _add_crawl(command, common, building)
+    return parser
+
+
+def _add_build_commands(command, common, building) -> None:
+    """demo, build and publish."""
     command(
         "demo",
         "build everything from the bundled recorded sample corpus",
@@ -567,6 +672,9 @@ def build_parser() -> argparse.ArgumentParser:
         "Reads only what the raw archive already holds.",
         [common, building],
     )
+
+
+def _add_serve_and_extract(command, common) -> None:
     serve = command(
         "serve",
         "serve the releases over HTTP: / follows 'latest', /releases/<id>/ is fixed",
@@ -597,6 +705,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="one line per project the text speaks of (none where it names none), with evidence",
     )
+
+
+def _add_crawl(command, common, building) -> None:
     crawl = command(
         "crawl",
         "crawl ИСУН (or a mirror) politely, then build from the archive",
@@ -605,36 +716,12 @@ def build_parser() -> argparse.ArgumentParser:
         "Retry-After stops the night for that host; what is left stays queued.",
         [common, building],
     )
-    crawl.add_argument(
-        "--base-url", type=_http_url, default=DEFAULT_BASE_URL, help="site or mirror to crawl"
-    )
-    crawl.add_argument(
-        "--budget", type=_count(1), default=2000, help="requests per run, listings included"
-    )
-    crawl.add_argument(
-        "--interval",
-        type=_seconds,
-        default=None,
-        help="seconds between requests to a host; unset: 4, or robots.txt's Crawl-delay if longer",
-    )
-    crawl.add_argument(
-        "--contact",
-        type=_contact,
-        default="opendata@bgfunds.example",
-        help="contact address in the User-Agent",
-    )
-    crawl.add_argument(
-        "--api-interval",
-        type=_seconds,
-        default=240.0,
-        help="seconds between open-data API calls (sources.isun_opendata.DEFAULT_API_INTERVAL_SECONDS)",
-    )
-    crawl.add_argument(
-        "--max-programme-calls",
-        type=_count(0),
-        default=None,
-        help="open-data programmes fetched per night, longest-unfetched first (unset: all)",
-    )
+    _setting_flag(crawl, "isun_base_url", type=_http_url)
+    _setting_flag(crawl, "requests_per_night", type=_count(1))
+    _setting_flag(crawl, "interval_seconds", type=_seconds)
+    _setting_flag(crawl, "contact", type=_contact)
+    _setting_flag(crawl, "api_interval_seconds", type=_seconds)
+    _setting_flag(crawl, "max_programme_calls", type=_count(0))
     crawl.add_argument(
         "--no-bulk", action="store_true", help="skip the open-data API and the register export"
     )
@@ -643,7 +730,6 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print what tonight's crawl would fetch and its request count; fetch nothing",
     )
-    return parser
 
 
 # -- guards and status ----------------------------------------------------------------------
@@ -758,55 +844,55 @@ def _status(
     return status
 
 
+def _build(args, data_dir: Path) -> BuildSummary:
+    """Check the data dir, take its lock and run the build the command asks for."""
+    from warehouse.data_lock import data_dir_lock
+
+    check_writable(data_dir)
+    corpus = SAMPLE_CORPUS if args.command != "build" else Path(args.corpus)
+    if args.command in ("demo", "build") and corpus.resolve() == SAMPLE_CORPUS.resolve():
+        guard_profile(data_dir, "sample")
+    elif args.command == "crawl":
+        guard_profile(data_dir, "live")
+    with data_dir_lock(
+        data_dir,
+        args.lock_wait_seconds,
+        on_wait=lambda m: print(m, file=sys.stderr, flush=True),
+    ):
+        source = documents = None
+        if args.command == "demo":
+            print(
+                f"Building from the recorded sample corpus {corpus} (recorded pages, not live data)"
+            )
+        if args.command == "publish":
+            from pipelines.resources import ArchivedDocumentsOnly, ArchivedPagesOnly
+
+            source, documents = ArchivedPagesOnly(), ArchivedDocumentsOnly()
+        if args.command == "crawl":
+            source = _crawler(args, show_progress=True)
+        return run_build(
+            data_dir,
+            corpus,
+            "DEBUG" if args.debug else args.log_level,
+            source=source,
+            force_rebuild=args.force_rebuild,
+            documents=documents,
+            workers=args.workers,
+            progress=True,
+            persistent_instance=True,
+        )
+
+
 def _build_command(args) -> int:
-    from warehouse.data_lock import DataDirLockedError, data_dir_lock
+    """A building command (demo, build, publish, crawl): the build, its summary and run status;
+    every way it can end gets an exit code and a run_status.json."""
+    from warehouse.data_lock import DataDirLockedError
 
     data_dir = Path(args.data_dir)
     started = time.time()
     summary = None
     try:
-        check_writable(data_dir)
-        corpus = SAMPLE_CORPUS if args.command != "build" else Path(args.corpus)
-        if args.command in ("demo", "build") and corpus.resolve() == SAMPLE_CORPUS.resolve():
-            guard_profile(data_dir, "sample")
-        elif args.command == "crawl":
-            guard_profile(data_dir, "live")
-        with data_dir_lock(
-            data_dir, args.wait, on_wait=lambda m: print(m, file=sys.stderr, flush=True)
-        ):
-            source = documents = None
-            if args.command == "demo":
-                print(
-                    f"Building from the recorded sample corpus {corpus} (recorded pages, not live data)"
-                )
-            if args.command == "publish":
-                from pipelines.resources import ArchivedDocumentsOnly, ArchivedPagesOnly
-
-                source, documents = ArchivedPagesOnly(), ArchivedDocumentsOnly()
-            if args.command == "crawl":
-                from pipelines.resources import LiveIsunCrawler
-
-                source = LiveIsunCrawler(
-                    base_url=args.base_url,
-                    requests_per_night=args.budget,
-                    interval_seconds=args.interval,
-                    contact=args.contact,
-                    show_progress=True,
-                    bulk=not args.no_bulk,
-                    api_interval_seconds=args.api_interval,
-                    max_programme_calls=args.max_programme_calls,
-                )
-            summary = run_build(
-                data_dir,
-                corpus,
-                "DEBUG" if args.debug else args.log_level,
-                source=source,
-                force_rebuild=args.force,
-                documents=documents,
-                workers=args.workers,
-                progress=True,
-                persistent_instance=True,
-            )
+        summary = _build(args, data_dir)
     except DataDirLockedError as exc:
         print(f"bgfunds {args.command}: {exc}", file=sys.stderr)
         write_run_status(data_dir, _status(args, started, "locked", EXIT_LOCKED, error=str(exc)))
@@ -848,27 +934,33 @@ def _build_command(args) -> int:
     return code
 
 
+def _crawler(args, show_progress: bool = False):
+    """The live crawler configured by the crawl command's settings (`pipelines.settings`)."""
+    from pipelines.resources import LiveIsunCrawler
+    from pipelines.settings import resolve
+
+    return LiveIsunCrawler(
+        **resolve(os.environ, args)["isun_pages"],
+        show_progress=show_progress,
+        bulk=not args.no_bulk,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    from pipelines.settings import SettingError
+
+    try:
+        parser = build_parser()
+    except SettingError as exc:  # an env var that cannot be read: name it, its value and why
+        print(f"bgfunds: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    args = parser.parse_args(argv)
     if args.command == "serve":
         return serve_latest(Path(args.data_dir), args.port, args.host)
     if args.command == "extract":
         return extract_command(args.paths, args.kind, args.data_dir, per_project=args.per_project)
     if args.command == "crawl" and args.plan:
-        from pipelines.resources import LiveIsunCrawler
-
-        return print_plan(
-            LiveIsunCrawler(
-                base_url=args.base_url,
-                requests_per_night=args.budget,
-                interval_seconds=args.interval,
-                contact=args.contact,
-                bulk=not args.no_bulk,
-                api_interval_seconds=args.api_interval,
-                max_programme_calls=args.max_programme_calls,
-            ),
-            Path(args.data_dir),
-        )
+        return print_plan(_crawler(args), Path(args.data_dir))
     return _build_command(args)
 
 

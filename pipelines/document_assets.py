@@ -3,11 +3,11 @@
 Groups: `documents` (raw and records), `news`, `ngo`, `events`, `strategies`, `linking`.
 """
 
-from dataclasses import dataclass
-
 import dagster as dg
 import pandas as pd
 
+from pipelines.code_versions import code_version
+from pipelines.io_managers import table_metadata
 from pipelines.resources import DocumentSource, Settings
 from sources.documents import DocumentError, html_to_text, read_document
 from sources.extract import extract
@@ -15,17 +15,19 @@ from sources.raw_archive import RawResponse
 from transforms.extracted_tables import claims_from_extracted, extracted_tables
 from transforms.isun_bulk import CLAIM_SOURCE_COLUMNS, claims_from_api, claims_from_export
 from transforms.linking import ISUN_CLAIM_COLUMNS, claims_from_isun, link_claims
+from warehouse.metadata import tables_by_asset
 from warehouse.metadata_documents import (
     DOCUMENT_TABLES,
     LINKED_PROJECTS,
     PROJECT_CONFLICTS,
     PROJECT_SOURCES,
 )
-from warehouse.staging import StagedTable, stage_frame
+from warehouse.staging import StagedTable
 
 
 @dg.asset(
     group_name="documents",
+    code_version=code_version("pipelines.resources"),
     description="Municipal news, NGO pages, events and strategies, archived before parsing.",
 )
 def raw_documents__pages(
@@ -38,7 +40,7 @@ def raw_documents__pages(
 
 @dg.asset(
     group_name="documents",
-    deps=["_core_bgfunds__inputs"],
+    code_version=code_version("sources.documents", "sources.extract"),
     description="One extracted record per document, with spans, flags and provenance.",
 )
 def _core_documents__records(
@@ -78,90 +80,87 @@ def _core_documents__records(
     return out
 
 
-def _table(settings: Settings, records: list[dict], name: str) -> dg.Output[StagedTable]:
-    df = extracted_tables(records)[name]
-    staged = stage_frame(settings.staging_dir, DOCUMENT_TABLES[name], df)
-    return dg.Output(staged, metadata={"rows": staged.rows})
+EXTRACTED_VERSION = code_version("transforms.extracted_tables")
 
 
-@dg.asset(group_name="news", description="Projects announced on municipal news pages.")
-def core_news__mentions(
-    settings: Settings, _core_documents__records: list[dict]
-) -> dg.Output[StagedTable]:
-    return _table(settings, _core_documents__records, "news_mentions")
+def _document_table(asset: str, name: str, group_name: str, description: str):
+    """The asset of one table extracted from the documents (`transforms.extracted_tables`)."""
+    table = DOCUMENT_TABLES[name]
 
-
-@dg.asset(group_name="ngo", description="Projects described on NGO project pages.")
-def core_ngo__projects(
-    settings: Settings, _core_documents__records: list[dict]
-) -> dg.Output[StagedTable]:
-    return _table(settings, _core_documents__records, "ngo_projects")
-
-
-@dg.asset(group_name="events", description="Events under a procedure announced on NGO portals.")
-def core_events__events(
-    settings: Settings, _core_documents__records: list[dict]
-) -> dg.Output[StagedTable]:
-    return _table(settings, _core_documents__records, "events")
-
-
-@dg.asset(group_name="strategies", description="Municipal strategies and their adopting decisions.")
-def core_strategies__strategies(
-    settings: Settings, _core_documents__records: list[dict]
-) -> dg.Output[StagedTable]:
-    return _table(settings, _core_documents__records, "strategies")
-
-
-@dg.asset(
-    group_name="strategies",
-    description="Stages, partnership mechanisms and financing sources of strategies.",
-)
-def core_strategies__measures(
-    settings: Settings, _core_documents__records: list[dict]
-) -> dg.Output[StagedTable]:
-    return _table(settings, _core_documents__records, "strategy_measures")
-
-
-@dg.asset(
-    group_name="places",
-    description="Districts and municipalities each document names, resolved to the gazetteer.",
-)
-def core_documents__places(
-    settings: Settings, _core_documents__records: list[dict]
-) -> dg.Output[StagedTable]:
-    out = _table(settings, _core_documents__records, "document_places")
-    out.metadata["unresolved"] = dg.MetadataValue.int(
-        int((out.value.to_pandas(["level"])["level"] == "unresolved").sum())
+    @dg.asset(
+        name=asset,
+        group_name=group_name,
+        description=description,
+        code_version=EXTRACTED_VERSION,
+        metadata=table_metadata(table),
     )
-    return out
+    def _asset(_core_documents__records: list[dict]) -> pd.DataFrame:
+        return extracted_tables(_core_documents__records)[name]
+
+    return _asset
 
 
-@dataclass(frozen=True)
-class StagedLinks:
-    """The three tables of one linking pass, staged, and how many projects have several sources."""
+core_news__mentions = _document_table(
+    "core_news__mentions", "news_mentions", "news", "Projects announced on municipal news pages."
+)
+core_ngo__projects = _document_table(
+    "core_ngo__projects", "ngo_projects", "ngo", "Projects described on NGO project pages."
+)
+core_events__events = _document_table(
+    "core_events__events", "events", "events", "Events under a procedure announced on NGO portals."
+)
+core_strategies__strategies = _document_table(
+    "core_strategies__strategies",
+    "strategies",
+    "strategies",
+    "Municipal strategies and their adopting decisions.",
+)
+core_strategies__measures = _document_table(
+    "core_strategies__measures",
+    "strategy_measures",
+    "strategies",
+    "Stages, partnership mechanisms and financing sources of strategies.",
+)
+core_documents__places = _document_table(
+    "core_documents__places",
+    "document_places",
+    "places",
+    "Districts and municipalities each document names, resolved to the gazetteer.",
+)
 
-    linked_projects: StagedTable
-    project_sources: StagedTable
-    project_conflicts: StagedTable
-    multi_source: int
+# The linking pass's tables, each by the asset that holds it.
+LINK_TABLES = {
+    asset: table
+    for asset, table in tables_by_asset(DOCUMENT_TABLES).items()
+    if table in (LINKED_PROJECTS, PROJECT_SOURCES, PROJECT_CONFLICTS)
+}
+LINKS_VERSION = code_version(
+    "transforms.linking", "transforms.isun_bulk", "transforms.extracted_tables"
+)
 
 
-@dg.asset(
-    group_name="linking",
-    description="ИСУН contracts and other sources' claims joined into one record per "
-    "project (intermediate): linked projects, every source's values and the conflicts, staged as Parquet.",
+@dg.multi_asset(
+    name="_core_bgfunds__links",
+    outs={
+        asset: dg.AssetOut(
+            group_name="linking",
+            description=table.en,
+            code_version=LINKS_VERSION,
+            metadata=table_metadata(table),
+        )
+        for asset, table in LINK_TABLES.items()
+    },
+    description="ИСУН contracts and other sources' claims joined into one record per project: "
+    "linked projects, every source's values and the conflicts.",
 )
 def _core_bgfunds__links(
-    settings: Settings,
     core_isun__projects: StagedTable,
     _core_documents__records: list[dict],
     core_isun__api_projects: StagedTable,
     core_isun__export_projects: StagedTable,
-) -> StagedLinks:
+):
     # Linking compares every project with every other source, so it reads the projects'
     # claim columns whole (narrow: codes, names, amounts, dates), not their free text.
-    # Its tables are staged here rather than returned: Dagster keeps an in-process run's
-    # outputs until the run ends, and at 50 000 contracts these frames are ~300 MB.
     projects = core_isun__projects.to_pandas(columns=ISUN_CLAIM_COLUMNS)
     # The open-data API and the register export speak of every project by its proposal
     # code; linking reconciles them row by row and joins them to the pages' contracts.
@@ -181,30 +180,10 @@ def _core_bgfunds__links(
     del projects
     result = link_claims(claims)
     del claims
-    root = settings.staging_dir
-    return StagedLinks(
-        linked_projects=stage_frame(root, LINKED_PROJECTS, result.linked_projects),
-        project_sources=stage_frame(root, PROJECT_SOURCES, result.project_sources),
-        project_conflicts=stage_frame(root, PROJECT_CONFLICTS, result.project_conflicts),
-        multi_source=int((result.linked_projects["n_sources"] > 1).sum()),
-    )
-
-
-@dg.asset(group_name="linking", description="One record per project across sources.")
-def core_bgfunds__linked_projects(_core_bgfunds__links: StagedLinks) -> dg.Output[StagedTable]:
-    staged = _core_bgfunds__links.linked_projects
-    return dg.Output(
-        staged, metadata={"rows": staged.rows, "multi_source": _core_bgfunds__links.multi_source}
-    )
-
-
-@dg.asset(group_name="linking", description="Every source's value of every field, with provenance.")
-def core_bgfunds__project_sources(_core_bgfunds__links: StagedLinks) -> dg.Output[StagedTable]:
-    staged = _core_bgfunds__links.project_sources
-    return dg.Output(staged, metadata={"rows": staged.rows})
-
-
-@dg.asset(group_name="linking", description="Fields where linked sources disagree.")
-def core_bgfunds__project_conflicts(_core_bgfunds__links: StagedLinks) -> dg.Output[StagedTable]:
-    staged = _core_bgfunds__links.project_conflicts
-    return dg.Output(staged, metadata={"rows": staged.rows})
+    # Each frame is staged by the IO manager as it is yielded (not kept for the rest of the run).
+    for asset, table in LINK_TABLES.items():
+        frame = getattr(result, table.name)
+        metadata = {}
+        if table is LINKED_PROJECTS:
+            metadata["multi_source"] = int((frame["n_sources"] > 1).sum())
+        yield dg.Output(frame, output_name=asset, metadata=metadata)

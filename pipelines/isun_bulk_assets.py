@@ -7,9 +7,13 @@ per table. An export whose header changed fails the asset loudly (`ExportHeaderE
 
 import dagster as dg
 
+from pipelines.code_versions import code_version
+from pipelines.io_managers import table_metadata
 from pipelines.resources import Settings
 from warehouse.isun_bulk_staging import StagedBulk, append_quarantine, stage_bulk_tables
+from warehouse.metadata import tables_by_asset
 from warehouse.metadata_isun_bulk import (
+    BULK_TABLES,
     ISUN_API_CONTRACTS,
     ISUN_API_PLACES,
     ISUN_API_PROGRAMMES,
@@ -17,50 +21,51 @@ from warehouse.metadata_isun_bulk import (
     ISUN_ENTITIES,
     ISUN_EXPORT_PROJECTS,
 )
-from warehouse.staging import StagedTable
 
 __all__ = ["StagedBulk", "append_quarantine", "stage_bulk_tables"]
 
 
-@dg.asset(
-    group_name="core",
+# The bulk tables of the registry, by the field of `StagedBulk` that holds each.
+BULK_FIELDS = {
+    ISUN_API_PROJECTS.name: "projects",
+    ISUN_API_PLACES.name: "places",
+    ISUN_API_CONTRACTS.name: "contracts",
+    ISUN_ENTITIES.name: "entities",
+    ISUN_API_PROGRAMMES.name: "programmes",
+    ISUN_EXPORT_PROJECTS.name: "export",
+}
+BULK_ASSETS = {
+    asset: table
+    for asset, table in tables_by_asset(BULK_TABLES).items()
+    if table.name in BULK_FIELDS
+}
+BULK_QUARANTINE = "_core_isun__bulk_quarantine"
+BULK_VERSION = code_version("pipelines.isun_bulk_assets")
+
+
+@dg.multi_asset(
+    name="_core_isun__bulk",
+    outs={
+        **{
+            asset: dg.AssetOut(
+                group_name="core",
+                description=table.en,
+                code_version=BULK_VERSION,
+                metadata=table_metadata(table),
+            )
+            for asset, table in BULK_ASSETS.items()
+        },
+        BULK_QUARANTINE: dg.AssetOut(
+            group_name="core",
+            code_version=BULK_VERSION,
+            description="Rows of the bulk sources that could not be read (intermediate).",
+        ),
+    },
     description="ИСУН's open-data API answers and register export, streamed from the raw archive into "
-    "staged tables (intermediate).",
+    "staged tables.",
 )
-def _core_isun__bulk(
-    context: dg.AssetExecutionContext, settings: Settings, _core_bgfunds__inputs: str
-) -> StagedBulk:
+def _core_isun__bulk(context: dg.AssetExecutionContext, settings: Settings):
     bulk = stage_bulk_tables(settings.raw_archive, settings.staging_dir, context.log)
-    context.add_output_metadata(
-        {
-            **bulk.counts,
-            "projects": bulk.projects.rows,
-            "contracts": bulk.contracts.rows,
-            "entities": bulk.entities.rows,
-            "export_rows": bulk.export.rows,
-        }
-    )
-    return bulk
-
-
-def _table_asset(name: str, attribute: str, description: str):
-    @dg.asset(name=name, group_name="core", description=description)
-    def _asset(_core_isun__bulk: StagedBulk) -> dg.Output[StagedTable]:
-        staged = getattr(_core_isun__bulk, attribute)
-        return dg.Output(staged, metadata={"rows": staged.rows})
-
-    return _asset
-
-
-core_isun__api_projects = _table_asset("core_isun__api_projects", "projects", ISUN_API_PROJECTS.en)
-core_isun__api_places = _table_asset("core_isun__api_places", "places", ISUN_API_PLACES.en)
-core_isun__api_contracts = _table_asset(
-    "core_isun__api_contracts", "contracts", ISUN_API_CONTRACTS.en
-)
-core_isun__entities = _table_asset("core_isun__entities", "entities", ISUN_ENTITIES.en)
-core_isun__api_programmes = _table_asset(
-    "core_isun__api_programmes", "programmes", ISUN_API_PROGRAMMES.en
-)
-core_isun__export_projects = _table_asset(
-    "core_isun__export_projects", "export", ISUN_EXPORT_PROJECTS.en
-)
+    for asset, table in BULK_ASSETS.items():
+        yield dg.Output(getattr(bulk, BULK_FIELDS[table.name]), output_name=asset)
+    yield dg.Output(bulk.quarantine, output_name=BULK_QUARANTINE, metadata=bulk.counts)

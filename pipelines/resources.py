@@ -26,7 +26,9 @@ from sources.recorded import SAMPLE_CORPUS, SAMPLE_DOCUMENTS, replay_recording
 
 
 class Settings(dg.ConfigurableResource):
-    """Paths of the build; relative paths are taken from the working directory."""
+    """Paths and knobs of the build; relative paths are taken from the working directory.
+
+    Each field is a setting of `pipelines.settings` (env `BGFUNDS_<FIELD>`, flag `--<field>`)."""
 
     data_dir: str = "data"
     max_row_drop_share: float = (
@@ -38,6 +40,7 @@ class Settings(dg.ConfigurableResource):
         BATCH_CONTRACTS  # contracts per batch (all of a contract's tabs in one batch)
     )
     lock_wait_seconds: float = 3600.0  # how long a run waits for another build of the same data dir
+    base_url: str = "http://127.0.0.1:8000/"  # where the releases are published (DCAT, feeds)
 
     _lock: ExitStack | None = PrivateAttr(default=None)
 
@@ -173,9 +176,12 @@ class RecordedIsunPages(IsunPageSource):
 
 
 class LiveIsunCrawler(IsunPageSource):
-    """Crawls ИСУН (or a mirror at `base_url`) politely, within a request budget per run."""
+    """Crawls ИСУН (or a mirror at `isun_base_url`) politely, within a request budget per run.
 
-    base_url: str = ISUN_BASE_URL
+    Its settings (`isun_base_url`, `requests_per_night`, `interval_seconds`, `contact`,
+    `api_interval_seconds`, `max_programme_calls`) are those of `pipelines.settings`."""
+
+    isun_base_url: str = ISUN_BASE_URL
     requests_per_night: int = 2000
     interval_seconds: float | None = None  # None: 4 s for 2020.eufunds.bg
     contact: str = "opendata@bgfunds.example"
@@ -190,7 +196,7 @@ class LiveIsunCrawler(IsunPageSource):
 
     def crawl_config(self) -> CrawlConfig:
         return CrawlConfig(
-            base_url=self.base_url,
+            base_url=self.isun_base_url,
             requests_per_night=self.requests_per_night,
             interval_seconds=self.interval_seconds,
             contact=self.contact,

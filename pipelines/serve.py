@@ -148,59 +148,60 @@ class ReleaseHandler(BaseHTTPRequestHandler):
             return
         with fh:
             stat = os.fstat(fh.fileno())
-            size = stat.st_size
-            etag = f'"{stat.st_ino:x}-{stat.st_size:x}-{stat.st_mtime_ns:x}"'
-            headers = {
-                "Content-Type": MEDIA_TYPES.get(
-                    path.suffix, mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                ),
-                "Accept-Ranges": "bytes",
-                "ETag": etag,
-                "Last-Modified": email.utils.formatdate(stat.st_mtime, usegmt=True),
-                # `/` follows `latest`, so a cache must ask again; fixed releases never change.
-                "Cache-Control": "public, max-age=31536000, immutable"
-                if self.path.startswith("/releases/")
-                else "no-cache",
-            }
-            if self.headers.get("If-None-Match") == etag:
+            headers = self._file_headers(path, stat)
+            if self.headers.get("If-None-Match") == headers["ETag"]:
                 self._headers(
                     HTTPStatus.NOT_MODIFIED,
                     {k: v for k, v in headers.items() if k != "Content-Type"},
                 )
                 return
-            wanted = (
-                parse_range(self.headers.get("Range", ""), size)
-                if self.headers.get("Range")
-                else None
+            self._send_range(fh, stat.st_size, headers)
+
+    def _file_headers(self, path: Path, stat: os.stat_result) -> dict[str, str]:
+        """Type, validators and caching of a file: `/` follows `latest`, so a cache must ask
+        again; fixed releases never change."""
+        return {
+            "Content-Type": MEDIA_TYPES.get(
+                path.suffix, mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            ),
+            "Accept-Ranges": "bytes",
+            "ETag": f'"{stat.st_ino:x}-{stat.st_size:x}-{stat.st_mtime_ns:x}"',
+            "Last-Modified": email.utils.formatdate(stat.st_mtime, usegmt=True),
+            "Cache-Control": "public, max-age=31536000, immutable"
+            if self.path.startswith("/releases/")
+            else "no-cache",
+        }
+
+    def _send_range(self, fh, size: int, headers: dict[str, str]) -> None:
+        """The whole file, or the byte range the request asks for (206), or 416."""
+        wanted = (
+            parse_range(self.headers.get("Range", ""), size) if self.headers.get("Range") else None
+        )
+        if wanted == "unsatisfiable":
+            self._error(
+                HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, {"Content-Range": f"bytes */{size}"}
             )
-            if wanted == "unsatisfiable":
-                self._error(
-                    HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, {"Content-Range": f"bytes */{size}"}
-                )
-                return
-            if wanted is None:
-                first, last, status = 0, size - 1, HTTPStatus.OK
-            else:
-                first, last = wanted
-                status = HTTPStatus.PARTIAL_CONTENT
-                headers["Content-Range"] = f"bytes {first}-{last}/{size}"
-            length = max(0, last - first + 1)
-            self._headers(status, {**headers, "Content-Length": str(length)})
-            if self.command == "HEAD":
-                return
-            fh.seek(first)
-            try:
-                while length > 0:
-                    block = fh.read(min(BLOCK, length))
-                    if not block:
-                        break
-                    self.wfile.write(block)
-                    length -= len(block)
-            except (
-                BrokenPipeError,
-                ConnectionResetError,
-            ):  # the client went away (a browser, a reader done early)
-                self.close_connection = True
+            return
+        if wanted is None:
+            first, last, status = 0, size - 1, HTTPStatus.OK
+        else:
+            first, last = wanted
+            status = HTTPStatus.PARTIAL_CONTENT
+            headers["Content-Range"] = f"bytes {first}-{last}/{size}"
+        length = max(0, last - first + 1)
+        self._headers(status, {**headers, "Content-Length": str(length)})
+        if self.command == "HEAD":
+            return
+        fh.seek(first)
+        try:
+            while length > 0:
+                block = fh.read(min(BLOCK, length))
+                if not block:
+                    break
+                self.wfile.write(block)
+                length -= len(block)
+        except (BrokenPipeError, ConnectionResetError):  # the client went away (done early)
+            self.close_connection = True
 
     def _refuse(self) -> None:
         self._error(HTTPStatus.METHOD_NOT_ALLOWED, {"Allow": "GET, HEAD"})

@@ -52,7 +52,7 @@ def requests_for_contract(server: FaultServer, contract_id: str) -> list:
 
 def crawler(server: FaultServer, **kw) -> LiveIsunCrawler:
     settings = dict(
-        base_url=server.base_url,
+        isun_base_url=server.base_url,
         interval_seconds=0.0,
         read_timeout_seconds=0.5,
         backoff_base_seconds=0.01,

@@ -350,7 +350,7 @@ def test_changed_export_header_stops_the_release(tmp_path):
         summary = run_build(
             tmp_path,
             source=LiveIsunCrawler(
-                base_url=server.base_url,
+                isun_base_url=server.base_url,
                 interval_seconds=0.0,
                 api_interval_seconds=0.0,
                 contact="t@bgfunds.example",
@@ -364,7 +364,7 @@ def test_a_crawl_publishes_every_contract_the_api_lists_joined_to_its_pages(tmp_
     with FaultServer() as server, FaultServer(host="127.0.0.2") as foreign:
         build_mirror(server, foreign.base_url)
         crawler = LiveIsunCrawler(
-            base_url=server.base_url,
+            isun_base_url=server.base_url,
             interval_seconds=0.0,
             api_interval_seconds=0.0,
             read_timeout_seconds=2.0,

@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.cli import DEFAULT_BASE_URL, EXIT_LOCKED, EXIT_UNUSABLE, build_parser, main
+from pipelines.cli import EXIT_LOCKED, EXIT_UNUSABLE, build_parser, main
+from pipelines.settings import BY_NAME
 from sources.documents import DocumentError, html_to_text, read_document
 from sources.recorded import SAMPLE_CORPUS
 
 REPO = Path(__file__).resolve().parent.parent
+DEFAULT_BASE_URL = BY_NAME["isun_base_url"].default
 
 
 def test_demo_reports_progress_writes_run_status_and_cleans_leftovers(tmp_path, capsys):
@@ -35,7 +37,7 @@ def test_demo_reports_progress_writes_run_status_and_cleans_leftovers(tmp_path, 
         "_core_isun__tables: batch 1/1 staged" in err
         and "core_isun__projects_rules_projects: projects: 4 rows" in err
     )
-    assert "out_bgfunds__release: released" in err and "Traceback" not in err
+    assert "out_bgfunds__release.release_publish: released" in err and "Traceback" not in err
     assert "pages read:        14 (1 rejected" in out
     status = json.loads((data / "run_status.json").read_text(encoding="utf-8"))
     assert (status["command"], status["outcome"], status["exit_code"]) == ("demo", "released", 0)
@@ -138,7 +140,10 @@ def test_version_and_help_with_descriptions_and_defaults(capsys):
     crawl = " ".join(
         build_parser()._subparsers._group_actions[0].choices["crawl"].format_help().split()
     )
-    assert "requests per run, listings included (default: 2000)" in crawl
+    assert (
+        "requests per run, listings included (env BGFUNDS_REQUESTS_PER_NIGHT) (default: 2000)"
+        in crawl
+    )
     assert "Listings, then new, changed" in crawl and f"(default: {DEFAULT_BASE_URL})" in crawl
 
 
@@ -222,4 +227,6 @@ def test_crawl_defaults_agree_with_the_modules_that_use_them():
     from sources.isun_opendata import DEFAULT_API_INTERVAL_SECONDS
 
     args = build_parser().parse_args(["crawl", "--plan"])
-    assert args.api_interval == DEFAULT_API_INTERVAL_SECONDS and args.plan and not args.no_bulk
+    assert (
+        args.api_interval_seconds == DEFAULT_API_INTERVAL_SECONDS and args.plan and not args.no_bulk
+    )

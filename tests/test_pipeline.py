@@ -14,6 +14,7 @@ from sources.recorded import SAMPLE_CORPUS
 from tests.conftest import SAMPLE_IDS, SAMPLE_QUERY
 from tests.corpus_tools import Corpus
 from transforms.amounts import EUR_BGN_RATE
+from warehouse.staging import StagedTable
 
 SEED_CODE = "BG05SFOP001-2.009-0042-C01"
 CONTRACTED = ["10889.76", "10889.76", "8000.00", "7500.00"]
@@ -286,12 +287,9 @@ def test_unchanged_inputs_skip_the_rebuild_and_keep_latest(tmp_path, capsys, cap
     caplog.clear()
     again = run_build(data_dir)
     assert again.success and again.unchanged and again.release == first.release
-    # Nothing ran past the gate, and Dagster's "check emitted no result ... will proceed" is not shown.
-    assert set(again.steps) == {
-        "raw_isun__contract_pages",
-        "raw_documents__pages",
-        "_core_bgfunds__inputs",
-    }
+    # Only the fetch ran: the plan between the fetch and the build said why not to build.
+    assert set(again.steps) == {"raw_isun__contract_pages", "raw_documents__pages"}
+    assert again.plan.startswith(f"inputs unchanged since release {Path(first.release).name}")
     assert not [r for r in caplog.records if "emitted no result" in r.getMessage()]
     assert sorted(p.name for p in (data_dir / "publish" / "releases").iterdir()) == [
         Path(first.release).name
@@ -389,3 +387,80 @@ def test_documents_become_tables_and_seed_001_links_to_its_isun_contract(sample_
         report["tables"]
     )
     assert len(summary.checks) == 26 and all(summary.checks.values())  # one per registry table
+
+
+def test_an_asset_function_is_a_plain_function(sample_build, tmp_path):
+    """Called directly with the staged table the build left, the organisations asset returns the
+    frame the release published: no Dagster context, no resources."""
+    import pickle
+
+    from pipelines.assets import core_bgfunds__organisations
+
+    data_dir, _ = sample_build
+    stored = data_dir / "staging" / ".outputs" / "core_isun__project_organisations.pickle"
+    participants = pickle.loads(stored.read_bytes())
+    assert isinstance(participants, StagedTable) and participants.rows == 8
+    frame = core_bgfunds__organisations(participants)
+    published = pd.read_parquet(data_dir / "publish" / "latest" / "organisations.parquet")
+    assert len(frame) == len(published) == 8
+    assert sorted(frame["eik"].dropna()) == sorted(published["eik"].dropna())
+    assert "126574932" in set(frame["eik"]) and "Стамболово" in set(frame["name"])
+    assert sorted(frame["name"]) == sorted(published["name"])
+
+
+def test_the_io_manager_stages_a_returned_frame_by_its_asset_metadata(tmp_path):
+    """A DataFrame output is staged as Parquet typed by the table's schema in the asset's
+    metadata (`dagster/column_schema`), and comes back as a StagedTable input."""
+    import dagster as dg
+
+    from pipelines.io_managers import StagingIOManager, table_metadata
+    from pipelines.resources import Settings
+    from warehouse.metadata_reference import PROGRAMMES
+
+    @dg.asset(metadata=table_metadata(PROGRAMMES))
+    def programmes() -> pd.DataFrame:
+        from transforms.programmes import programmes_table
+
+        return programmes_table()[PROGRAMMES.columns]
+
+    @dg.asset
+    def programmes_received(programmes: StagedTable) -> StagedTable:
+        return programmes
+
+    settings = Settings(data_dir=str(tmp_path))
+    result = dg.materialize(
+        [programmes, programmes_received],
+        resources={"settings": settings, "io_manager": StagingIOManager(settings=settings)},
+    )
+    staged = result.output_for_node("programmes_received")  # what the downstream asset got
+    assert isinstance(staged, StagedTable) and staged.table == "programmes"
+    assert staged.rows == 36 and Path(staged.path).parent == tmp_path / "staging"
+    typed = duckdb.sql(f"DESCRIBE SELECT * FROM {staged.scan_sql()}").fetchall()
+    assert [(name, sql_type) for name, sql_type, *_ in typed] == [
+        (f.name, f.type) for f in PROGRAMMES.fields
+    ]
+    assert result.asset_materializations_for_node("programmes")[0].metadata["rows"].value == 36
+
+
+def test_the_sensor_skips_with_a_reason_after_a_release_and_requests_a_build_before(
+    sample_build, tmp_path
+):
+    import dagster as dg
+
+    from pipelines.definitions import BUILD_JOB, INPUTS_SENSOR, build_defs
+    from pipelines.resources import Settings
+
+    data_dir, summary = sample_build
+    released = Path(summary.release).name
+    sensor = build_defs({"settings": Settings(data_dir=str(data_dir))}).get_sensor_def(
+        INPUTS_SENSOR
+    )
+    skipped = sensor.evaluate_tick(dg.build_sensor_context())
+    assert skipped.run_requests == []
+    assert skipped.skip_message.startswith(f"inputs unchanged since release {released}")
+
+    fresh = build_defs({"settings": Settings(data_dir=str(tmp_path))}).get_sensor_def(INPUTS_SENSOR)
+    requested = fresh.evaluate_tick(dg.build_sensor_context())
+    [request] = requested.run_requests
+    assert request.job_name in (None, BUILD_JOB) and request.asset_selection is None
+    assert request.tags["bgfunds/inputs_fingerprint"] and request.run_key

@@ -17,6 +17,9 @@ import mimetypes
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -288,6 +291,283 @@ def remove_leftovers(publish_root: Path) -> list[str]:
     return removed
 
 
+@dataclass
+class ReleaseDraft:
+    """A release being assembled in its staging directory, handed from one step to the next.
+
+    The steps, in order: `start_release` (a staging directory and a working copy of the
+    warehouse), `add_history` (history tables, views, counts, charts; the DuckDB file in its
+    compatible storage format), `export_files` (Parquet, CSV, XLSX, the static site),
+    `document_release` (changelog, dictionary, Data Package validated with Frictionless, the
+    quality report), `catalogue_release` (DCAT, the catalogue page, SHA256SUMS) and
+    `publish_release` (the rename into `releases/` and the `latest` switch). Each is a plain
+    function; Dagster runs them as the ops of the graph-backed asset `out_bgfunds__release`.
+    A step that fails discards the staging directory, so `latest` is switched only when every
+    step passed.
+    """
+
+    publish_root: Path
+    release_id: str
+    issued: str
+    base: str
+    previous: Path | None
+    staging: Path
+    tables: list[Table]
+    quality: dict
+    listed: int | None = None
+    digests: dict[tuple[str, int, int], str] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    quarantine: list[tuple[str, int]] = field(default_factory=list)
+    charts: list[str] = field(default_factory=list)
+    coverage: str = ""
+    view_tables: list[Table] = field(default_factory=list)
+    site: dict = field(default_factory=dict)
+    changelog: dict = field(default_factory=dict)
+    dictionary: list[dict] = field(default_factory=list)
+    report: dict = field(default_factory=dict)
+
+    @property
+    def work(self) -> Path:
+        return self.staging / ".work.duckdb"
+
+    @property
+    def database(self) -> Path:
+        return self.staging / "warehouse.duckdb"
+
+    def files(self, recursive: bool = False) -> dict[str, dict]:
+        return _file_info(self.staging, self.digests, recursive=recursive)
+
+    @contextmanager
+    def discarded_on_error(self) -> Iterator[ReleaseDraft]:
+        """Run a step; if it fails, remove the staging directory (`latest` was never touched)."""
+        try:
+            yield self
+        except BaseException:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            raise
+
+
+def default_tables() -> list[Table]:
+    """Every table of the registry, then the history tables."""
+    return [
+        *PUBLISHED_TABLES.values(),
+        *BULK_TABLES.values(),
+        *DOCUMENT_TABLES.values(),
+        *REFERENCE_TABLES.values(),
+        *HISTORY_TABLES.values(),
+    ]
+
+
+def start_release(
+    warehouse_path: Path | str,
+    publish_root: Path | str,
+    quality: dict,
+    *,
+    release_date: date | None = None,
+    base_url: str | None = None,
+    listed: int | None = None,
+    tables: list[Table] | None = None,
+) -> ReleaseDraft:
+    """A staging directory for the next release id, with a working copy of the warehouse."""
+    publish_root = Path(publish_root)
+    releases = publish_root / "releases"
+    releases.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(publish_root)
+    release_id = _release_id(releases, release_date or datetime.now(UTC).date())
+    draft = ReleaseDraft(
+        publish_root=publish_root,
+        release_id=release_id,
+        issued=datetime.now(UTC).isoformat(timespec="seconds"),
+        base=configured_base_url(base_url),
+        previous=latest_release(publish_root),
+        staging=publish_root / f".staging-{release_id}-{uuid.uuid4().hex[:8]}",
+        tables=list(tables or default_tables()),
+        quality=quality,
+        listed=listed,
+    )
+    with draft.discarded_on_error():
+        draft.staging.mkdir()
+        if quality.get("data_docs_dir"):  # the checkpoint's Data Docs, published in the release
+            shutil.copytree(quality["data_docs_dir"], draft.staging / "quality")
+        shutil.copyfile(warehouse_path, draft.work)
+    return draft
+
+
+def add_history(draft: ReleaseDraft) -> ReleaseDraft:
+    """History rows and views in the working copy; counts and charts; the compatible DuckDB file."""
+    with draft.discarded_on_error():
+        con = connect(draft.work)
+        try:
+            _add_history(con, draft.release_id, draft.previous)
+            create_release_views(con)
+            draft.view_tables = [
+                view_table(con, name) for name in (*ABSORPTION_VIEWS, "totals_over_releases")
+            ]
+            draft.counts = {
+                t.name: con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0]
+                for t in draft.tables
+            }
+            draft.quarantine = con.execute(
+                "SELECT table_name || ':' || rule, count(*) FROM quarantine GROUP BY ALL ORDER BY ALL"
+            ).fetchall()
+            draft.charts = _charts(con)
+            api_coverage = draft.quality.get("coverage") or {}
+            draft.coverage = coverage_line(draft.counts["projects"], draft.listed)
+            if api_coverage.get("line"):
+                draft.coverage += f" ИСУН open data: {api_coverage['line']}."
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        _write_compatible(draft.work, draft.database)
+        for leftover in (draft.work, draft.work.with_name(draft.work.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        draft.tables = [*draft.tables, *draft.view_tables]
+    return draft
+
+
+def export_files(draft: ReleaseDraft) -> ReleaseDraft:
+    """Every table as Parquet and CSV, the spreadsheet tables as XLSX, and the static site."""
+    with draft.discarded_on_error():
+        export_tables(draft.database, draft.staging, draft.tables, copy_db=False)
+        con = connect(draft.database, read_only=True)
+        try:
+            for t in draft.view_tables:
+                draft.counts[t.name] = con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0]
+            xlsx = [*draft.view_tables, *(t for t in draft.tables if t.name in XLSX_TABLES)]
+            for t in xlsx:
+                write_xlsx(con, t, draft.staging / f"{t.name}.xlsx")
+            draft.site = build_site(
+                con,
+                draft.staging / "site",
+                draft.release_id,
+                draft.coverage,
+                draft.base,
+                draft.previous,
+            )
+        finally:
+            con.close()
+    return draft
+
+
+def document_release(draft: ReleaseDraft) -> ReleaseDraft:
+    """Changelog, dictionary, the Data Package (validated: an invalid one fails the release)
+    and the quality report."""
+    with draft.discarded_on_error():
+        staging, previous = draft.staging, draft.previous
+        draft.changelog = compute_changelog(
+            previous / "projects.parquet" if previous else None, staging / "projects.parquet"
+        )
+        write_json(staging / "changelog.json", draft.changelog)
+        (staging / "changelog.md").write_text(
+            changelog_markdown(
+                draft.changelog, draft.release_id, previous.name if previous else None
+            ),
+            encoding="utf-8",
+        )
+        draft.dictionary = dictionary_rows(draft.tables)
+        with open(staging / "data_dictionary.csv", "w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(draft.dictionary[0]))
+            writer.writeheader()
+            writer.writerows(draft.dictionary)
+        (staging / "data_dictionary.md").write_text(
+            dictionary_markdown(draft.tables), encoding="utf-8"
+        )
+        write_json(
+            staging / "datapackage.json",
+            datapackage(draft.release_id, draft.tables, draft.files()),
+        )
+        frictionless = validate_datapackage(staging / "datapackage.json")
+        draft.report = quality_report(draft, frictionless)
+        write_json(staging / "quality_report.json", draft.report)
+        (staging / "quality_report.html").write_text(
+            quality_report_html(draft.report), encoding="utf-8"
+        )
+        if not frictionless["valid"]:
+            raise ReleaseError(
+                f"release {draft.release_id}: the Data Package does not validate: "
+                f"{frictionless['errors'][:5]}"
+            )
+    return draft
+
+
+def quality_report(draft: ReleaseDraft, frictionless: dict) -> dict:
+    """The release's `quality_report.json`."""
+    quality, counts = draft.quality, draft.counts
+    api_coverage = quality.get("coverage") or {}
+    return {
+        "release_id": draft.release_id,
+        "issued": draft.issued,
+        "tables": quality.get("tables", {}),
+        "great_expectations": quality.get("great_expectations", {}),
+        "inputs_fingerprint": quality.get("inputs_fingerprint"),
+        "code_versions": quality.get("code_versions", {}),
+        "row_counts": counts,
+        "coverage": {
+            **api_coverage,
+            "projects": counts["projects"],
+            "listed_by_isun": draft.listed,
+            "line": api_coverage.get("line") or draft.coverage,
+            "site_line": draft.coverage,
+        },
+        "site": draft.site,
+        "quarantine": {
+            "total": sum(n for _, n in draft.quarantine),
+            "by_table_rule": dict(draft.quarantine),
+        },
+        "frictionless": frictionless,
+        "previous_release": draft.previous.name if draft.previous else None,
+    }
+
+
+def catalogue_release(draft: ReleaseDraft) -> ReleaseDraft:
+    """The DCAT-AP catalogue, the catalogue page and SHA256SUMS over every file."""
+    with draft.discarded_on_error():
+        staging = draft.staging
+        write_json(
+            staging / "dcat.jsonld",
+            dcat_ap(
+                release_id=draft.release_id,
+                issued=draft.issued,
+                files=draft.files(),
+                title_bg=TITLE_BG,
+                title_en=TITLE_EN,
+                licence_url=LICENSE["path"],
+                source_url=SOURCE["path"],
+                base=draft.base,
+            ),
+        )
+        (staging / "index.html").write_text(
+            index_html(
+                release_id=draft.release_id,
+                issued=draft.issued,
+                tables=draft.tables,
+                files=draft.files(),
+                counts=draft.counts,
+                quality=draft.report,
+                changelog=draft.changelog,
+                charts=draft.charts,
+                dictionary=draft.dictionary,
+            ),
+            encoding="utf-8",
+        )
+        (staging / "SHA256SUMS").write_text(
+            "".join(
+                f"{info['sha256']}  {name}\n" for name, info in draft.files(recursive=True).items()
+            ),
+            encoding="utf-8",
+        )
+    return draft
+
+
+def publish_release(draft: ReleaseDraft) -> Path:
+    """Rename the finished release into `releases/` and switch `latest` to it."""
+    with draft.discarded_on_error():
+        final = draft.publish_root / "releases" / draft.release_id
+        os.replace(draft.staging, final)
+    _point_latest(draft.publish_root, draft.release_id)
+    return final
+
+
 def build_release(
     warehouse_path: Path | str,
     publish_root: Path | str,
@@ -296,164 +576,27 @@ def build_release(
     release_date: date | None = None,
     base_url: str | None = None,
     listed: int | None = None,
+    tables: list[Table] | None = None,
 ) -> Path:
     """Assemble, validate and publish a release from a checked warehouse; return its directory.
 
-    `base_url` (default `BGFUNDS_BASE_URL` or http://127.0.0.1:8000/) makes the metadata's and
-    feeds' URLs absolute; `listed` is how many contracts ИСУН's listings name (the coverage line).
+    Every step of `ReleaseDraft` in turn. `base_url` (default `BGFUNDS_BASE_URL` or
+    http://127.0.0.1:8000/) makes the metadata's and feeds' URLs absolute; `listed` is how
+    many contracts ИСУН's listings name (the coverage line); `tables` are the tables to
+    publish (default: every table of the registry and the history).
     """
-    publish_root = Path(publish_root)
-    releases = publish_root / "releases"
-    releases.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(publish_root)
-    release_id = _release_id(releases, release_date or datetime.now(UTC).date())
-    issued = datetime.now(UTC).isoformat(timespec="seconds")
-    base = configured_base_url(base_url)
-    previous = latest_release(publish_root)
-    staging = publish_root / f".staging-{release_id}-{uuid.uuid4().hex[:8]}"
-    tables: list[Table] = [
-        *PUBLISHED_TABLES.values(),
-        *BULK_TABLES.values(),
-        *DOCUMENT_TABLES.values(),
-        *REFERENCE_TABLES.values(),
-        *HISTORY_TABLES.values(),
-    ]
-    try:
-        staging.mkdir()
-        if quality.get("data_docs_dir"):  # the checkpoint's Data Docs, published in the release
-            shutil.copytree(quality["data_docs_dir"], staging / "quality")
-        digests: dict[tuple[str, int, int], str] = {}
-        work = staging / ".work.duckdb"
-        shutil.copyfile(warehouse_path, work)
-        con = connect(work)
-        try:
-            _add_history(con, release_id, previous)
-            create_release_views(con)
-            view_tables = [
-                view_table(con, name) for name in (*ABSORPTION_VIEWS, "totals_over_releases")
-            ]
-            counts = {
-                t.name: con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0] for t in tables
-            }
-            quarantine = con.execute(
-                "SELECT table_name || ':' || rule, count(*) FROM quarantine GROUP BY ALL ORDER BY ALL"
-            ).fetchall()
-            charts = _charts(con)
-            api_coverage = quality.get("coverage") or {}
-            coverage = coverage_line(counts["projects"], listed)
-            if api_coverage.get("line"):
-                coverage += f" ИСУН open data: {api_coverage['line']}."
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-        db = staging / "warehouse.duckdb"
-        _write_compatible(work, db)
-        for leftover in (work, work.with_name(work.name + ".wal")):
-            leftover.unlink(missing_ok=True)
-        tables = [*tables, *view_tables]
-        export_tables(db, staging, tables, copy_db=False)
-        con = connect(db, read_only=True)
-        try:
-            for t in view_tables:
-                counts[t.name] = con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0]
-            xlsx = [*view_tables, *(t for t in tables if t.name in XLSX_TABLES)]
-            for t in xlsx:
-                write_xlsx(con, t, staging / f"{t.name}.xlsx")
-            site = build_site(con, staging / "site", release_id, coverage, base, previous)
-        finally:
-            con.close()
-
-        changelog = compute_changelog(
-            previous / "projects.parquet" if previous else None, staging / "projects.parquet"
-        )
-        write_json(staging / "changelog.json", changelog)
-        (staging / "changelog.md").write_text(
-            changelog_markdown(changelog, release_id, previous.name if previous else None),
-            encoding="utf-8",
-        )
-        dictionary = dictionary_rows(tables)
-        with open(staging / "data_dictionary.csv", "w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(dictionary[0]))
-            writer.writeheader()
-            writer.writerows(dictionary)
-        (staging / "data_dictionary.md").write_text(dictionary_markdown(tables), encoding="utf-8")
-
-        write_json(
-            staging / "datapackage.json",
-            datapackage(release_id, tables, _file_info(staging, digests)),
-        )
-        frictionless = validate_datapackage(staging / "datapackage.json")
-        report = {
-            "release_id": release_id,
-            "issued": issued,
-            "tables": quality.get("tables", {}),
-            "great_expectations": quality.get("great_expectations", {}),
-            "inputs_fingerprint": quality.get("inputs_fingerprint"),
-            "row_counts": counts,
-            "coverage": {
-                **api_coverage,
-                "projects": counts["projects"],
-                "listed_by_isun": listed,
-                "line": api_coverage.get("line") or coverage,
-                "site_line": coverage,
-            },
-            "site": site,
-            "quarantine": {
-                "total": sum(n for _, n in quarantine),
-                "by_table_rule": dict(quarantine),
-            },
-            "frictionless": frictionless,
-            "previous_release": previous.name if previous else None,
-        }
-        write_json(staging / "quality_report.json", report)
-        (staging / "quality_report.html").write_text(quality_report_html(report), encoding="utf-8")
-        if not frictionless["valid"]:
-            raise ReleaseError(
-                f"release {release_id}: the Data Package does not validate: {frictionless['errors'][:5]}"
-            )
-
-        write_json(
-            staging / "dcat.jsonld",
-            dcat_ap(
-                release_id=release_id,
-                issued=issued,
-                files=_file_info(staging, digests),
-                title_bg=TITLE_BG,
-                title_en=TITLE_EN,
-                licence_url=LICENSE["path"],
-                source_url=SOURCE["path"],
-                base=base,
-            ),
-        )
-        (staging / "index.html").write_text(
-            index_html(
-                release_id=release_id,
-                issued=issued,
-                tables=tables,
-                files=_file_info(staging, digests),
-                counts=counts,
-                quality=report,
-                changelog=changelog,
-                charts=charts,
-                dictionary=dictionary,
-            ),
-            encoding="utf-8",
-        )
-        (staging / "SHA256SUMS").write_text(
-            "".join(
-                f"{info['sha256']}  {name}\n"
-                for name, info in _file_info(staging, digests, recursive=True).items()
-            ),
-            encoding="utf-8",
-        )
-
-        final = releases / release_id
-        os.replace(staging, final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    _point_latest(publish_root, release_id)
-    return final
+    draft = start_release(
+        warehouse_path,
+        publish_root,
+        quality,
+        release_date=release_date,
+        base_url=base_url,
+        listed=listed,
+        tables=tables,
+    )
+    for step in (add_history, export_files, document_release, catalogue_release):
+        draft = step(draft)
+    return publish_release(draft)
 
 
 def _point_latest(publish_root: Path, release_id: str) -> None:
