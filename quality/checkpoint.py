@@ -168,6 +168,22 @@ def _write_frames(items: list[TableToValidate], frames_dir: Path) -> None:
         con.close()
 
 
+def _validation_definition(gx, context, source, item: TableToValidate, default_drop_share: float):
+    """The table's suite (`bgfunds.<table>`), registered, on its frame's Parquet file."""
+    name = item.table.name
+    suite = context.suites.add(
+        gx.ExpectationSuite(
+            name=f"bgfunds.{name}", expectations=expectations(item, default_drop_share)
+        )
+    )
+    batch = source.add_parquet_asset(name=name).add_batch_definition_path(
+        name="build", path=f"{name}.parquet"
+    )
+    return context.validation_definitions.add(
+        gx.ValidationDefinition(name=f"bgfunds.{name}", data=batch, suite=suite)
+    )
+
+
 def run_checkpoint(
     items: list[TableToValidate], work_dir: Path, docs_dir: Path, default_drop_share: float = 1.0
 ) -> dict:
@@ -185,22 +201,9 @@ def run_checkpoint(
     source = context.data_sources.add_pandas_filesystem(
         name="bgfunds_staged", base_directory=work_dir / "frames"
     )
-    definitions = []
-    for item in items:
-        name = item.table.name
-        suite = context.suites.add(
-            gx.ExpectationSuite(
-                name=f"bgfunds.{name}", expectations=expectations(item, default_drop_share)
-            )
-        )
-        batch = source.add_parquet_asset(name=name).add_batch_definition_path(
-            name="build", path=f"{name}.parquet"
-        )
-        definitions.append(
-            context.validation_definitions.add(
-                gx.ValidationDefinition(name=f"bgfunds.{name}", data=batch, suite=suite)
-            )
-        )
+    definitions = [
+        _validation_definition(gx, context, source, item, default_drop_share) for item in items
+    ]
     checkpoint = context.checkpoints.add(
         gx.Checkpoint(
             name="bgfunds_build",

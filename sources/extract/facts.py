@@ -58,6 +58,11 @@ class Fact:
         return out
 
 
+def _of(found, field: str, value, rule: str, currency: str | None = None) -> Fact:
+    """The fact a finding (`transforms.text_values.Found`) gives for `field` under `rule`."""
+    return Fact(field, value, found.start, found.end, found.text, rule, list(found.flags), currency)
+
+
 def _flat(s: str) -> str:
     return re.sub(r"\s+", " ", s)
 
@@ -125,53 +130,15 @@ def _code_facts(text: str) -> list[Fact]:
         if _PROCEDURE_CONTEXT.search(before):
             # "по процедура BG16RFOP001-1.001-039": a procedure, even where the number looks like a proposal's.
             value = parsed.code + (tail.group(0) if tail else "")
-            facts.append(
-                Fact(
-                    "procedure_code",
-                    value,
-                    found.start,
-                    found.end,
-                    found.text,
-                    "procedure_after_word",
-                    list(found.flags),
-                )
-            )
+            facts.append(_of(found, "procedure_code", value, "procedure_after_word"))
         elif parsed.is_project:
+            facts.append(_of(found, "project_code", parsed.code, "project_code"))
             facts.append(
-                Fact(
-                    "project_code",
-                    parsed.code,
-                    found.start,
-                    found.end,
-                    found.text,
-                    "project_code",
-                    list(found.flags),
-                )
-            )
-            facts.append(
-                Fact(
-                    "procedure_code",
-                    parsed.procedure_code,
-                    found.start,
-                    found.end,
-                    found.text,
-                    "procedure_of_project_code",
-                    list(found.flags),
-                )
+                _of(found, "procedure_code", parsed.procedure_code, "procedure_of_project_code")
             )
         elif not re.match(r"-Q\d", text[found.end : found.end + 3]):
             value = parsed.code + (tail.group(0) if tail else "")
-            facts.append(
-                Fact(
-                    "procedure_code",
-                    value,
-                    found.start,
-                    found.end,
-                    found.text,
-                    "procedure_code",
-                    list(found.flags),
-                )
-            )
+            facts.append(_of(found, "procedure_code", value, "procedure_code"))
     for m in _INTERREG_CODE.finditer(text):
         if re.search(
             r"проект\w*\W{0,5}$|project\W{0,5}$", _window_before(text, m.start(), 30), re.I
@@ -274,18 +241,7 @@ def _money_facts(text: str) -> list[Fact]:
             if not re.search(r"(над|over|above)\s*$", near) and not _OTHERS_BUDGET.search(
                 _sentence_before(text, m.start)
             ):
-                facts.append(
-                    Fact(
-                        "amount_eu",
-                        value,
-                        m.start,
-                        m.end,
-                        m.text,
-                        "eu_share_phrase",
-                        list(m.flags),
-                        currency,
-                    )
-                )
+                facts.append(_of(m, "amount_eu", value, "eu_share_phrase", currency))
             continue
         # A total's own label ("е на обща стойност от") answers for its clause: a procedure or a
         # grant named further back in the sentence does not make the amount theirs.
@@ -294,33 +250,11 @@ def _money_facts(text: str) -> list[Fact]:
         if _NOT_PROJECT_MONEY.search(zone) or _NOT_PROJECT_MONEY_AFTER.match(raw_after):
             continue
         if label:
-            facts.append(
-                Fact(
-                    "amount_total",
-                    value,
-                    m.start,
-                    m.end,
-                    m.text,
-                    "total_label",
-                    list(m.flags),
-                    currency,
-                )
-            )
+            facts.append(_of(m, "amount_total", value, "total_label", currency))
         elif (
             _TOTAL_WEAK.search(before) or _TOTAL_FUNDS_SENTENCE.search(before)
         ) and _PROJECT_WORD.search(text[max(0, m.start - 300) : m.start]):
-            facts.append(
-                Fact(
-                    "amount_total",
-                    value,
-                    m.start,
-                    m.end,
-                    m.text,
-                    "total_value_phrase",
-                    list(m.flags),
-                    currency,
-                )
-            )
+            facts.append(_of(m, "amount_total", value, "total_value_phrase", currency))
     for m in re.finditer(r"Total (project )?cost\s*\|?\s*", text):
         if any(f.start >= m.end() and f.start - m.end() < 3 for f in facts):
             continue
@@ -428,25 +362,11 @@ def _date_facts(text: str) -> list[Fact]:
         nxt = dates[i + 1] if i + 1 < len(dates) else None
         sep = _RANGE_SEP.match(text[d.end : d.end + 12])
         if _START_LABEL.search(before):
-            facts.append(
-                Fact("start_date", d.value, d.start, d.end, d.text, "start_label", list(d.flags))
-            )
+            facts.append(_of(d, "start_date", d.value, "start_label"))
         elif _END_LABEL.search(before):
-            facts.append(
-                Fact("end_date", d.value, d.start, d.end, d.text, "end_label", list(d.flags))
-            )
+            facts.append(_of(d, "end_date", d.value, "end_label"))
         elif _DURATION_LABEL_DATE.search(before):
-            facts.append(
-                Fact(
-                    "end_date",
-                    d.value,
-                    d.start,
-                    d.end,
-                    d.text,
-                    "date_after_duration_label",
-                    list(d.flags),
-                )
-            )
+            facts.append(_of(d, "end_date", d.value, "date_after_duration_label"))
         elif (
             sep
             and nxt
@@ -464,9 +384,7 @@ def _date_facts(text: str) -> list[Fact]:
                 facts.append(Fact("end_date", nxt.value, *span, "period_range", list(nxt.flags)))
             used.add(i + 1)
         elif _END_PHRASE.search(before) and not _NOT_PROJECT_DATE.search(before):
-            facts.append(
-                Fact("end_date", d.value, d.start, d.end, d.text, "end_phrase", list(d.flags))
-            )
+            facts.append(_of(d, "end_date", d.value, "end_phrase"))
         elif _NOT_PROJECT_DATE.search(before) or _EVENT_AFTER.match(after):
             continue
         elif (
@@ -480,13 +398,9 @@ def _date_facts(text: str) -> list[Fact]:
                 )
             )
         ):
-            facts.append(
-                Fact("start_date", d.value, d.start, d.end, d.text, "start_phrase", list(d.flags))
-            )
+            facts.append(_of(d, "start_date", d.value, "start_phrase"))
         elif re.search(r"\bот\s*$", before) and _RUNNING_FROM.match(after):
-            facts.append(
-                Fact("start_date", d.value, d.start, d.end, d.text, "running_since", list(d.flags))
-            )
+            facts.append(_of(d, "start_date", d.value, "running_since"))
     return facts
 
 
@@ -733,30 +647,13 @@ def group_into_projects(text: str, facts: list[Fact]) -> list[dict]:
             last_end = max(last_end, fact.end)
             continue
         if held is not None and held != fact.value:
-            between = text[last_end : fact.start]
-            different_code = fact.field == "project_code"
-            derived = (
-                fact.rule == "procedure_of_project_code" and current["project_code"] is not None
-            )
-            if (
-                different_code
-                or (not derived and _NEW_PROJECT.search(between) and fact.field != "procedure_code")
-                or (derived and fact.field == "procedure_code" and current["project_code"] != held)
-            ):
+            if _opens_new_project(current, fact, text[last_end : fact.start]):
                 records.append(current)
                 current = _new_record()
                 conflicted = set()
             else:
-                first = current["evidence"].pop(fact.field)
-                current["candidates"][fact.field] = [
-                    {"value": held, **first},
-                    {"value": fact.value, **fact.evidence()},
-                ]
-                current[fact.field] = None
-                if fact.field == "amount_total":
-                    current["currency"] = None
+                _mark_conflict(current, fact)
                 conflicted.add(fact.field)
-                current["flags"].append(f"{fact.field}_conflict")
                 continue
         if current[fact.field] is None:
             _set(current, fact)
@@ -769,6 +666,31 @@ def group_into_projects(text: str, facts: list[Fact]) -> list[dict]:
             record["amount_total_bgn"] = float(to_bgn(amount, record["currency"]))
             record["amount_total_eur"] = float(to_eur(amount, record["currency"]))
     return records
+
+
+def _opens_new_project(current: dict, fact: Fact, between: str) -> bool:
+    """A second, different value starts the next project: another project code; project words
+    between the two (not for a procedure); a procedure read off a code of another project."""
+    held = current[fact.field]
+    derived = fact.rule == "procedure_of_project_code" and current["project_code"] is not None
+    return (
+        fact.field == "project_code"
+        or (not derived and _NEW_PROJECT.search(between) and fact.field != "procedure_code")
+        or (derived and fact.field == "procedure_code" and current["project_code"] != held)
+    )
+
+
+def _mark_conflict(current: dict, fact: Fact) -> None:
+    """Two values for one field of one project: the field stays null, both are listed."""
+    first = current["evidence"].pop(fact.field)
+    current["candidates"][fact.field] = [
+        {"value": current[fact.field], **first},
+        {"value": fact.value, **fact.evidence()},
+    ]
+    current[fact.field] = None
+    if fact.field == "amount_total":
+        current["currency"] = None
+    current["flags"].append(f"{fact.field}_conflict")
 
 
 # "Продължителността на проекта е до края на 2019 г.": the project ends on the year's last day.
