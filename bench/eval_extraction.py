@@ -23,16 +23,10 @@ import argparse
 import json
 from pathlib import Path
 
+from records.extracted import SCORED_FIELDS
+
 DEVSET = Path(__file__).resolve().parent.parent / "tests" / "data" / "extraction_devset"
-FIELDS = (
-    "project_code",
-    "procedure_code",
-    "amount_total",
-    "amount_eu",
-    "duration_months",
-    "start_date",
-    "end_date",
-)
+FIELDS = SCORED_FIELDS
 
 
 def load(split: str) -> list[dict]:

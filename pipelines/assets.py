@@ -18,7 +18,7 @@ import dagster as dg
 import pandas as pd
 
 from pipelines.code_versions import code_version
-from pipelines.io_managers import table_metadata
+from pipelines.io_managers import table_metadata, table_out
 from pipelines.isun_batches import StagedIsunTables, is_contract_page, stage_isun_tables
 from pipelines.isun_bulk_assets import append_quarantine
 from pipelines.quiet_night import (
@@ -46,7 +46,6 @@ from warehouse.metadata import (
     QUARANTINE,
     RAW_RESPONSES,
     Table,
-    parent_assets,
     tables_by_asset,
 )
 from warehouse.metadata import (
@@ -107,16 +106,6 @@ PAGE_TABLES = {
 }
 PAGE_QUARANTINE = "_core_isun__page_quarantine"
 PAGE_TABLES_VERSION = code_version("pipelines.isun_batches")
-
-
-def table_out(table: Table, version: str, group_name: str = "core") -> dg.AssetOut:
-    """The output of a multi-asset that produces `table`: described and typed from the registry."""
-    return dg.AssetOut(
-        group_name=group_name,
-        description=table.en,
-        code_version=version,
-        metadata=table_metadata(table),
-    )
 
 
 @dg.multi_asset(
@@ -235,20 +224,6 @@ def core_isun__project_places(
         settings.staging_dir, PROJECT_PLACES, (project_places_table(b) for b in batches)
     )
     return dg.Output(staged, metadata={"by_level": value_counts(staged, "level")})
-
-
-# Every table in the warehouse (besides the archive's manifest), by the asset that builds
-# it, and the tables each table's foreign keys point at: all from the registry.
-TABLE_ASSETS = tables_by_asset()
-OTHER_TABLE_ASSETS = {
-    name: table
-    for name, table in TABLE_ASSETS.items()
-    if name not in ("core_isun__projects", "core_isun__activities", "core_isun__quarantine")
-}
-TABLE_ASSETS_BY_TABLE = {table.name: name for name, table in TABLE_ASSETS.items()}
-PARENTS = {
-    name: parent_assets(table) for name, table in TABLE_ASSETS.items() if parent_assets(table)
-}
 
 
 def validate_tables(

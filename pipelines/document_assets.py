@@ -7,7 +7,7 @@ import dagster as dg
 import pandas as pd
 
 from pipelines.code_versions import code_version
-from pipelines.io_managers import table_metadata
+from pipelines.io_managers import table_metadata, table_out
 from pipelines.resources import DocumentSource, Settings
 from sources.documents import DocumentError, html_to_text, read_document
 from sources.extract import extract
@@ -142,13 +142,7 @@ LINKS_VERSION = code_version(
 @dg.multi_asset(
     name="_core_bgfunds__links",
     outs={
-        asset: dg.AssetOut(
-            group_name="linking",
-            description=table.en,
-            code_version=LINKS_VERSION,
-            metadata=table_metadata(table),
-        )
-        for asset, table in LINK_TABLES.items()
+        asset: table_out(table, LINKS_VERSION, "linking") for asset, table in LINK_TABLES.items()
     },
     description="ИСУН contracts and other sources' claims joined into one record per project: "
     "linked projects, every source's values and the conflicts.",

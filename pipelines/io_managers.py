@@ -29,6 +29,16 @@ TABLE_KEY = "bgfunds/table"
 SCHEMA_KEY = "dagster/column_schema"
 
 
+def table_out(table: Table, version: str, group_name: str = "core") -> dg.AssetOut:
+    """The output of a multi-asset that produces `table`: described and typed from the registry."""
+    return dg.AssetOut(
+        group_name=group_name,
+        description=table.en,
+        code_version=version,
+        metadata=table_metadata(table),
+    )
+
+
 def table_metadata(table: Table) -> dict:
     """Definition metadata of the asset that produces `table`: its name and typed column schema."""
     return {

@@ -8,37 +8,16 @@ per table. An export whose header changed fails the asset loudly (`ExportHeaderE
 import dagster as dg
 
 from pipelines.code_versions import code_version
-from pipelines.io_managers import table_metadata
+from pipelines.io_managers import table_out
 from pipelines.resources import Settings
 from warehouse.isun_bulk_staging import StagedBulk, append_quarantine, stage_bulk_tables
 from warehouse.metadata import tables_by_asset
-from warehouse.metadata_isun_bulk import (
-    BULK_TABLES,
-    ISUN_API_CONTRACTS,
-    ISUN_API_PLACES,
-    ISUN_API_PROGRAMMES,
-    ISUN_API_PROJECTS,
-    ISUN_ENTITIES,
-    ISUN_EXPORT_PROJECTS,
-)
+from warehouse.metadata_isun_bulk import BULK_TABLES
 
 __all__ = ["StagedBulk", "append_quarantine", "stage_bulk_tables"]
 
 
-# The bulk tables of the registry, by the field of `StagedBulk` that holds each.
-BULK_FIELDS = {
-    ISUN_API_PROJECTS.name: "projects",
-    ISUN_API_PLACES.name: "places",
-    ISUN_API_CONTRACTS.name: "contracts",
-    ISUN_ENTITIES.name: "entities",
-    ISUN_API_PROGRAMMES.name: "programmes",
-    ISUN_EXPORT_PROJECTS.name: "export",
-}
-BULK_ASSETS = {
-    asset: table
-    for asset, table in tables_by_asset(BULK_TABLES).items()
-    if table.name in BULK_FIELDS
-}
+BULK_ASSETS = tables_by_asset(BULK_TABLES)
 BULK_QUARANTINE = "_core_isun__bulk_quarantine"
 BULK_VERSION = code_version("pipelines.isun_bulk_assets")
 
@@ -46,15 +25,7 @@ BULK_VERSION = code_version("pipelines.isun_bulk_assets")
 @dg.multi_asset(
     name="_core_isun__bulk",
     outs={
-        **{
-            asset: dg.AssetOut(
-                group_name="core",
-                description=table.en,
-                code_version=BULK_VERSION,
-                metadata=table_metadata(table),
-            )
-            for asset, table in BULK_ASSETS.items()
-        },
+        **{asset: table_out(table, BULK_VERSION) for asset, table in BULK_ASSETS.items()},
         BULK_QUARANTINE: dg.AssetOut(
             group_name="core",
             code_version=BULK_VERSION,
@@ -66,6 +37,7 @@ BULK_VERSION = code_version("pipelines.isun_bulk_assets")
 )
 def _core_isun__bulk(context: dg.AssetExecutionContext, settings: Settings):
     bulk = stage_bulk_tables(settings.raw_archive, settings.staging_dir, context.log)
+    staged = bulk.tables()
     for asset, table in BULK_ASSETS.items():
-        yield dg.Output(getattr(bulk, BULK_FIELDS[table.name]), output_name=asset)
+        yield dg.Output(staged[table.name], output_name=asset)
     yield dg.Output(bulk.quarantine, output_name=BULK_QUARANTINE, metadata=bulk.counts)

@@ -27,6 +27,7 @@ import dagster as dg
 
 from pipelines.code_versions import library_versions
 from pipelines.resources import Settings
+from quality.rules_sql import last_quality_report
 from sources.raw_archive import inputs_fingerprint
 
 FINGERPRINT_TAG = "bgfunds/inputs_fingerprint"
@@ -50,10 +51,7 @@ def code_versions(assets: Iterable[dg.AssetsDefinition]) -> dict[str, str]:
 
 
 def last_release_report(settings: Settings) -> dict:
-    report = settings.publish_dir / "latest" / "quality_report.json"
-    if not report.exists():
-        return {}
-    return json.loads(report.read_text(encoding="utf-8"))
+    return last_quality_report(settings.publish_dir)
 
 
 @dataclass(frozen=True)

@@ -223,12 +223,17 @@ def screen_isun_tables(
 # ---- whole-table checks --------------------------------------------------------------
 
 
-def last_row_counts(publish_dir: Path | str) -> dict[str, int]:
-    """Row counts of the last release, by table (its quality report); {} before the first."""
+def last_quality_report(publish_dir: Path | str) -> dict:
+    """The last release's `quality_report.json`; {} before the first release."""
     report = Path(publish_dir) / "latest" / "quality_report.json"
     if not report.exists():
         return {}
-    return json.loads(report.read_text(encoding="utf-8")).get("row_counts", {})
+    return json.loads(report.read_text(encoding="utf-8"))
+
+
+def last_row_counts(publish_dir: Path | str) -> dict[str, int]:
+    """Row counts of the last release, by table (its quality report); {} before the first."""
+    return last_quality_report(publish_dir).get("row_counts", {})
 
 
 @dataclass

@@ -100,8 +100,8 @@ def test_staged_validation_passes_the_sample_and_names_duplicate_keys_and_orphan
 
 
 def test_places_and_participants_must_point_at_published_projects_on_every_row(sample, tmp_path):
-    from pipelines.assets import PARENTS, TABLE_ASSETS
     from transforms.isun_location import project_places_table
+    from warehouse.metadata import parent_assets, tables_by_asset
 
     _, _, tables = sample
     projects = stage_frame(tmp_path, PROJECTS, tables.projects)
@@ -113,11 +113,11 @@ def test_places_and_participants_must_point_at_published_projects_on_every_row(s
         ("core_isun__project_places", places),
         ("core_isun__project_organisations", tables.project_organisations),
     ):
-        table = TABLE_ASSETS[asset]
-        assert PARENTS[asset] == {"project_code": "core_isun__projects"}
+        table = tables_by_asset()[asset]
+        assert parent_assets(table) == {"project_code": "core_isun__projects"}
         staged = stage_frame(tmp_path, table, frame)
         assert check_table(table, staged.scan_sql(), {"projects": projects.scan_sql()}).success
-    table = TABLE_ASSETS["core_isun__project_places"]
+    table = tables_by_asset()["core_isun__project_places"]
     bad = stage_frame(tmp_path, table, pd.concat([places, lost]))
     outcome = check_table(table, bad.scan_sql(), {"projects": projects.scan_sql()})
     assert [(f.rule.name, f.examples) for f in outcome.failures] == [

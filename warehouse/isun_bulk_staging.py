@@ -65,6 +65,11 @@ class StagedBulk:
     quarantine: pd.DataFrame
     counts: dict[str, int] = field(default_factory=dict)
 
+    def tables(self) -> dict[str, StagedTable]:
+        """Each staged table by its registry name."""
+        staged = (self.projects, self.places, self.contracts, self.entities, self.programmes)
+        return {t.table: t for t in (*staged, self.export)}
+
 
 class _Writer:
     """Rows -> Parquet parts of one staged table, BATCH_ROWS at a time."""

@@ -100,6 +100,10 @@ PROJECT_CODE_FORMAT = code_format("project_code", PROJECT_CODE_REGEX)
 PROCEDURE_CODE_FORMAT = code_format("procedure_code", PROCEDURE_CODE_REGEX)
 PROGRAMME_CODE_FORMAT = code_format("programme_code", PROGRAMME_CODE_REGEX)
 CURRENCY_IN_SET = one_of("currency_original", "BGN", "EUR")
+# A place of a contract, from ИСУН's pages or its open-data API, down to the settlement.
+PLACE_LEVEL_IN_SET = one_of(
+    "level", "country", "nuts1", "region", "district", "municipality", "settlement", "unresolved"
+)
 GRANT_PLUS_OWN = sums_to(
     "amount_total", ("amount_grant", "amount_own"), "grant_plus_own_equals_total"
 )
@@ -127,6 +131,10 @@ class ForeignKey:
     parent: str
     parent_column: str
     checked: bool = True
+
+
+# A contract's rows in another table point at its project.
+TO_PROJECT = ForeignKey("project_code", "projects", "project_code")
 
 
 @dataclass(frozen=True)
@@ -504,7 +512,7 @@ ACTIVITIES = Table(
         *PROVENANCE,
     ),
     asset="core_isun__activities",
-    foreign_keys=(ForeignKey("project_code", "projects", "project_code"),),
+    foreign_keys=(TO_PROJECT,),
     rules=(
         PROJECT_CODE_FORMAT,
         CURRENCY_IN_SET,
@@ -616,7 +624,7 @@ PROJECT_ORGANISATIONS = Table(
     ),
     asset="core_isun__project_organisations",
     foreign_keys=(
-        ForeignKey("project_code", "projects", "project_code"),
+        TO_PROJECT,
         ForeignKey("organisation_id", "organisations", "organisation_id", checked=False),
     ),
     rules=(
@@ -721,19 +729,10 @@ PROJECT_PLACES = Table(
         *PROVENANCE,
     ),
     asset="core_isun__project_places",
-    foreign_keys=(ForeignKey("project_code", "projects", "project_code"),),
+    foreign_keys=(TO_PROJECT,),
     rules=(
         PROJECT_CODE_FORMAT,
-        one_of(
-            "level",
-            "country",
-            "nuts1",
-            "region",
-            "district",
-            "municipality",
-            "settlement",
-            "unresolved",
-        ),
+        PLACE_LEVEL_IN_SET,
     ),
 )
 
@@ -777,7 +776,7 @@ PROJECT_INDICATORS = Table(
         *PROVENANCE,
     ),
     asset="core_isun__project_indicators",
-    foreign_keys=(ForeignKey("project_code", "projects", "project_code"),),
+    foreign_keys=(TO_PROJECT,),
     rules=(PROJECT_CODE_FORMAT,),
 )
 
@@ -832,7 +831,7 @@ PROJECT_PROCUREMENTS = Table(
         *PROVENANCE,
     ),
     asset="core_isun__project_procurements",
-    foreign_keys=(ForeignKey("project_code", "projects", "project_code"),),
+    foreign_keys=(TO_PROJECT,),
     rules=(
         PROJECT_CODE_FORMAT,
         CURRENCY_IN_SET,
@@ -892,7 +891,7 @@ PROJECT_FINANCIAL_CORRECTIONS = Table(
         *PROVENANCE,
     ),
     asset="core_isun__project_financial_corrections",
-    foreign_keys=(ForeignKey("project_code", "projects", "project_code"),),
+    foreign_keys=(TO_PROJECT,),
     rules=(
         PROJECT_CODE_FORMAT,
         CURRENCY_IN_SET,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from warehouse.metadata import (
     CURRENCY_IN_SET,
     GRANT_PLUS_OWN,
+    PLACE_LEVEL_IN_SET,
     PROCEDURE_CODE_FORMAT,
     PROGRAMME_CODE_FORMAT,
     PROVENANCE,
@@ -233,18 +234,7 @@ ISUN_API_PLACES = Table(
     ),
     asset="core_isun__api_places",
     foreign_keys=(ForeignKey("proposal_code", "isun_api_projects", "proposal_code"),),
-    rules=(
-        one_of(
-            "level",
-            "country",
-            "nuts1",
-            "region",
-            "district",
-            "municipality",
-            "settlement",
-            "unresolved",
-        ),
-    ),
+    rules=(PLACE_LEVEL_IN_SET,),
 )
 
 ISUN_API_CONTRACTS = Table(

@@ -150,17 +150,7 @@ def extract(text: str, kind: str = "auto", *, is_html: bool = False, url: str = 
 
 
 # Fields where the news extractor's own guess is dropped unless the project-facts rules confirm it.
-_UNCONFIRMED_DROPPED = {
-    "municipal-news": (
-        "project_code",
-        "procedure_code",
-        "amount_total",
-        "amount_eu",
-        "duration_months",
-        "start_date",
-        "end_date",
-    )
-}
+_UNCONFIRMED_DROPPED = {"municipal-news": SCORED_FIELDS}
 
 
 def _add_project_facts(record: dict, text: str) -> None:

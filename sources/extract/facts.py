@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from records.extracted import SCORED_FIELDS
 from transforms.amounts import round_cents, to_bgn, to_eur
 from transforms.codes import parse_code
 from transforms.text_values import (
@@ -29,15 +30,7 @@ from transforms.text_values import (
     find_money,
 )
 
-CORE_FIELDS = (
-    "project_code",
-    "procedure_code",
-    "amount_total",
-    "amount_eu",
-    "duration_months",
-    "start_date",
-    "end_date",
-)
+CORE_FIELDS = SCORED_FIELDS
 
 
 @dataclass
@@ -730,9 +723,10 @@ def cyrillic_words(text: str) -> str:
     return _MIXED_WORD.sub(lambda m: m.group(0).translate(_LOOKALIKES), text)
 
 
-def find_facts(text: str) -> list[Fact]:
-    """Every candidate fact, with offsets into `text` and the snippet as `text` writes it."""
-    read = cyrillic_words(text)
+def find_facts(text: str, read: str | None = None) -> list[Fact]:
+    """Every candidate fact, with offsets into `text` and the snippet as `text` writes it
+    (`read`: `cyrillic_words(text)`, where the caller has it already)."""
+    read = cyrillic_words(text) if read is None else read
     facts = (
         _code_facts(read)
         + _money_facts(read)
@@ -748,8 +742,8 @@ def find_facts(text: str) -> list[Fact]:
 
 def extract_project_facts(text: str) -> list[dict]:
     """One record per project the text speaks of (none where it names none), with evidence for every value."""
-    facts = find_facts(text)
     read = cyrillic_words(text)  # same offsets; the words the rules look for, whatever the script
+    facts = find_facts(text, read)
     if not speaks_of_project(read, facts):
         return []
     return group_into_projects(read, facts)
