@@ -40,4 +40,6 @@ CODE_SCHEME_REGEX: dict[str, str] = {
     "solidarity": r"^\d{4}BG16SPO\d{3}-\d{4}$",
 }
 # A document's project code: one of the families' forms (the family is the row's `code_scheme`).
-ANY_SCHEME_PROJECT_CODE_REGEX = "^(?:" + "|".join(r[1:-1] for r in CODE_SCHEME_REGEX.values()) + ")$"
+ANY_SCHEME_PROJECT_CODE_REGEX = (
+    "^(?:" + "|".join(r[1:-1] for r in CODE_SCHEME_REGEX.values()) + ")$"
+)
