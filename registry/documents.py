@@ -6,17 +6,27 @@ DDL, the Data Package and the dictionary come from here in the same way.
 
 from __future__ import annotations
 
+from registry.formats import (
+    ANY_SCHEME_PROCEDURE_CODE_REGEX,
+    ANY_SCHEME_PROJECT_CODE_REGEX,
+    CODE_SCHEME_REGEX,
+)
 from registry.tables import (
-    PROCEDURE_CODE_FORMAT,
     PROGRAMME_CODE_FORMAT,
-    PROJECT_CODE_FORMAT,
     PROVENANCE,
     Field,
     Table,
+    code_format,
     dates_in_order,
     eur_at_fixed_rate,
     one_of,
 )
+
+# A document may name a project of any code family (issue 26): the code has the form of one of them,
+# and `code_scheme` says which (`transforms.codes.code_scheme`).
+DOCUMENT_PROJECT_CODE_FORMAT = code_format("project_code", ANY_SCHEME_PROJECT_CODE_REGEX)
+DOCUMENT_PROCEDURE_CODE_FORMAT = code_format("procedure_code", ANY_SCHEME_PROCEDURE_CODE_REGEX)
+CODE_SCHEME_IN_SET = one_of("code_scheme", *CODE_SCHEME_REGEX)
 
 RECORD_ID = Field(
     "record_id",
@@ -34,6 +44,13 @@ _COMMON = (
         "VARCHAR",
         "Project code, normalised (typos repaired and flagged)",
         "Код на проекта",
+    ),
+    Field(
+        "code_scheme",
+        "VARCHAR",
+        "Family of the project code, each with its own validated form: isun, rrp, eea, interreg, dfz, "
+        "phare, solidarity",
+        "Вид на кода на проекта (ИСУН, НПВУ, ЕИП, Интеррег, ДФЗ, ФАР, фонд „Солидарност“)",
     ),
     Field("procedure_code", "VARCHAR", "Procedure code", "Код на процедурата"),
     Field("programme_code", "VARCHAR", "Programme code", "Код на програмата"),
@@ -103,8 +120,9 @@ _COMMON = (
 )
 
 _COMMON_RULES = (
-    PROJECT_CODE_FORMAT,
-    PROCEDURE_CODE_FORMAT,
+    DOCUMENT_PROJECT_CODE_FORMAT,
+    CODE_SCHEME_IN_SET,
+    DOCUMENT_PROCEDURE_CODE_FORMAT,
     PROGRAMME_CODE_FORMAT,
     *eur_at_fixed_rate("amount_total"),
     dates_in_order(),
@@ -263,7 +281,7 @@ LINKED_PROJECTS = Table(
         ),
     ),
     asset="core_bgfunds__linked_projects",
-    rules=(PROJECT_CODE_FORMAT, *eur_at_fixed_rate("amount_total"), dates_in_order()),
+    rules=(DOCUMENT_PROJECT_CODE_FORMAT, *eur_at_fixed_rate("amount_total"), dates_in_order()),
 )
 PROJECT_SOURCES = Table(
     "project_sources",
@@ -333,7 +351,10 @@ DOCUMENT_PLACES = Table(
         *PROVENANCE,
     ),
     asset="core_documents__places",
-    rules=(PROJECT_CODE_FORMAT, one_of("level", "district", "municipality", "unresolved")),
+    rules=(
+        DOCUMENT_PROJECT_CODE_FORMAT,
+        one_of("level", "district", "municipality", "unresolved"),
+    ),
 )
 
 DOCUMENT_TABLES = {

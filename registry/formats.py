@@ -28,8 +28,11 @@ PROGRAMME_CODE_REGEX = rf"^{PROGRAMME_PATTERN}$"
 # - phare: PHARE contract numbers (BG0106.07.01-064);
 # - solidarity: EU Solidarity Fund grants (2014BG16SPO001-0019).
 CODE_SCHEME_REGEX: dict[str, str] = {
+    # ИСУН's (2014–20, 2021–27 and 2007–13 BG051PO001-…-C0001), and ИСУН 2007–13's slash form
+    # (BG161PO001/1.4-07/2010/017)
     "isun": (
-        r"^(?!BG-RRP)" + PROGRAMME_PATTERN + r"-\d{1,2}(?:\.\d{1,3}){1,2}-\d{3,5}(?:-C\d{2,4})?$"
+        r"^(?:(?!BG-RRP)" + PROGRAMME_PATTERN + r"-\d{1,2}(?:\.\d{1,3}){1,2}-\d{3,5}(?:-C\d{2,4})?"
+        r"|BG\d{3}PO\d{3}/\d[\d.\-]*/\d{4}/\d{3})$"
     ),
     "rrp": r"^BG-RRP-\d{1,2}\.\d{3}-\d{4}(?:-C\d{2})?$",
     "eea": r"^BG(?:LD|ENERGY|ENVIRONMENT|CULTURE|INNOVATION|JUSTICE|HOME|SOCIAL|BUSINESS|RESEARCH)"
@@ -42,4 +45,12 @@ CODE_SCHEME_REGEX: dict[str, str] = {
 # A document's project code: one of the families' forms (the family is the row's `code_scheme`).
 ANY_SCHEME_PROJECT_CODE_REGEX = (
     "^(?:" + "|".join(r[1:-1] for r in CODE_SCHEME_REGEX.values()) + ")$"
+)
+# A document's procedure code: ИСУН's (with a МИГ's "-S1" suffix, or ОПРР's own three-digit procedure
+# number, BG16RFOP001-1.001-039), the 2007–13 form (BG161PO001/4.1-03/2010), or an EEA grants
+# programme's (BGENERGY-2.002).
+ANY_SCHEME_PROCEDURE_CODE_REGEX = (
+    rf"^(?:{PROGRAMME_PATTERN}-\d{{1,2}}(?:\.\d{{1,3}}){{1,2}}(?:-S\d{{1,2}}|-\d{{3}})?"
+    r"|BG\d{3}PO\d{3}/[\d.]+(?:-\d{1,3})?/\d{4}"
+    r"|BG(?:LD|ENERGY|ENVIRONMENT|CULTURE|INNOVATION|JUSTICE|HOME|SOCIAL|BUSINESS|RESEARCH)-\d{1,2}\.\d{3})$"
 )

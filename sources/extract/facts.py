@@ -415,10 +415,14 @@ _NOT_PROJECT_DATE = re.compile(
     r"ще\s+се\s+състои|пресконференция|церемония|първа\s+копка|публикуван\w*|"
     r"[Кк]ра[ейн]\w*\s+срок\s+за\s+(подаване|кандидатстване)|deadline|кандидатстване|"
     r"заседание|Решение|Протокол|Актуално\s+към|от\s+дата|Договор\s*№?\s*[\w\-./]*\s*/\s*|"
-    # page furniture: an update, publication or crawl date ("Последна актуализация:", " date 2025-09-17")
-    r"[Пп]оследна\s+(актуализация|промяна|редакция)\s*:?|[Аа]ктуализиран\w*\s*(на|:)?|[Пп]убликуван\w*\s*(на|:)?|"
-    r"Дата\s+на\s+публикуване\s*:?|(?<![\w-])date|Updated|Published|Last\s+(updated|modified)\s*:?|"
     r"/\s*)$",
+    re.I,
+)
+# Page furniture: an update, publication or crawl date ("Последна актуализация: 12.03.2024",
+# " date 2025-09-17", "Дата на публикуване: …") is the page's, never a project's.
+_FURNITURE = re.compile(
+    r"([Пп]оследна\s+(актуализация|промяна|редакция)|[Аа]ктуализиран\w*(\s+на)?|[Пп]убликуван\w*(\s+на)?|"
+    r"Дата\s+на\s+публикуване|(?<![\w-])date|Updated|Published|Last\s+(updated|modified))\s*:?\s*$",
     re.I,
 )
 _EVENT_AFTER = re.compile(
@@ -509,6 +513,8 @@ def _date_facts(text: str) -> list[Fact]:
             facts.append(_of(d, "start_date", d.value, "start_label"))
         elif _END_LABEL.search(before):
             facts.append(_of(d, "end_date", d.value, "end_label"))
+        elif _FURNITURE.search(before):
+            continue
         elif _DURATION_LABEL_DATE.search(before):
             facts.append(_of(d, "end_date", d.value, "date_after_duration_label"))
         elif (
