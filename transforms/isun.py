@@ -120,9 +120,15 @@ def quarantine_row(
 
 
 def build_isun_tables(
-    pages: list[tuple[ParsedIsunPage, RawResponse]], page_quarantine: list[dict] | None = None
+    pages: list[tuple[ParsedIsunPage, RawResponse]],
+    page_quarantine: list[dict] | None = None,
+    procedure_names: dict[str, str] | None = None,
 ) -> IsunTables:
-    """Merge the pages of each contract (by contractId) and build typed, validated rows."""
+    """Merge the pages of each contract (by contractId) and build typed, validated rows.
+
+    `procedure_names` (procedure code -> name, from the one BasicData fetched per procedure:
+    `sources.isun_pages.procedure_names`) names the procedure of a contract whose own pages do not
+    (PrintProject prints no procedure)."""
     contracts: dict[str, _Contract] = {}
     for page, raw in sorted(pages, key=lambda pr: pr[1].fetched_at):
         key = page.contract_id or page.url
@@ -134,7 +140,7 @@ def build_isun_tables(
     quarantine = list(page_quarantine or [])
     for contract in contracts.values():
         try:
-            project, children = _contract_rows(contract)
+            project, children = _contract_rows(contract, procedure_names or {})
         except RowRejected as rej:
             source = _field_source(contract, rej.field) or contract.pages[0][1]
             quarantine.append(
@@ -446,12 +452,16 @@ def _child_rows(contract: _Contract, row: dict, currency: str) -> dict[str, list
     }
 
 
-def _contract_rows(contract: _Contract) -> tuple[dict, dict[str, list[dict]]]:
+def _contract_rows(
+    contract: _Contract, procedure_names: dict[str, str]
+) -> tuple[dict, dict[str, list[dict]]]:
     """The contract's `projects` row and its child rows; RowRejected where the contract breaks a rule."""
     fields = _merged_fields(contract)
     code, code_source = _contract_code(contract, fields)
     currency = _contract_currency(contract)
     row = _identity_fields(contract, fields, code, code_source.url, currency)
+    if row["procedure_name"] is None:
+        row["procedure_name"] = procedure_names.get(row["procedure_code"])
     if not row["project_name"]:
         raise RowRejected(
             "required_field_missing",
