@@ -180,6 +180,10 @@ _EN_INLINE = re.compile(
     + "|".join(re.escape(t) for t in sorted(_EN_TO_BG, key=len, reverse=True))
     + r")(\*{0,2})(\s*:|\s+\d+\s*:)"
 )
+# Texts that stand alone as a value: "None" of an empty section, "There are no tender procedures".
+_EN_VALUES = frozenset(
+    LABELS_EN[k] for k in ("Project_Details_None", "Project_Details_NoProcurements")
+)
 _EN_PERSON_SUFFIX = {
     LABELS_EN["Project_Details_Personal"]: LABELS["Project_Details_Personal"],
     LABELS_EN["Project_Details_NonPersonal"]: LABELS["Project_Details_NonPersonal"],
@@ -227,8 +231,8 @@ def _to_bulgarian_labels(root) -> bool:
         ):
             continue
         whole = el.tag in {"label", "strong", "th", "h2", "h3"} and len(el) == 0
-        el.text = _bg_text(el.text, whole)
-        el.tail = _bg_text(el.tail, _clean(el.tail) in _EN_TO_BG)
+        el.text = _bg_text(el.text, whole or _clean(el.text) in _EN_VALUES)
+        el.tail = _bg_text(el.tail, _clean(el.tail) in _EN_VALUES)
     return True
 
 
