@@ -392,6 +392,7 @@ def _identity_fields(
         "description": fields.get("description"),
         "beneficiary_name": beneficiary_name,
         "beneficiary_uin": beneficiary_uin,
+        "_beneficiary_is_person": beneficiary_is_person(fields),  # not a column: for its org row
         "beneficiary_eik": eik,
         "status": fields.get("status"),
         "location": "; ".join(places) or None,
@@ -572,16 +573,38 @@ def _activity_row(
     }
 
 
+def beneficiary_is_person(fields: dict) -> bool:
+    """A natural-person beneficiary: its Company link says `uinType=PersonalBulstat`, or it is printed
+    without a UIN (CompanyVO.TransFullName is "{Uin} {Name}" for every legal entity, the name alone
+    for a person)."""
+    if "uintype=personalbulstat" in (fields.get("beneficiary_url") or "").lower():
+        return True
+    uin, name = split_uin(fields.get("beneficiary"))
+    return bool(name) and uin is None
+
+
 def _beneficiary_row(project: dict, currency: str) -> dict:
-    """The beneficiary as the project row names it, with its organisation id."""
-    org = parse_organisation(project["beneficiary_name"], project.get("beneficiary_eik"))
+    """The beneficiary as the project row names it, with its organisation id. A natural person gets
+    an anonymous id of its own project (never one shared by everyone with the same first name) and
+    no name."""
+    if project.get("_beneficiary_is_person"):
+        digest = hashlib.sha1(f"{project['project_code']}|beneficiary".encode()).hexdigest()[:12]
+        organisation_id, is_person, name, eik = f"person:{digest}", True, None, None
+    else:
+        org = parse_organisation(project["beneficiary_name"], project.get("beneficiary_eik"))
+        organisation_id, is_person, name, eik = (
+            org.organisation_id,
+            False,
+            project["beneficiary_name"],
+            org.eik,
+        )
     return {
         "project_code": project["project_code"],
         "role": "beneficiary",
-        "organisation_id": org.organisation_id,
-        "is_natural_person": False,
-        "name_as_published": project["beneficiary_name"],
-        "eik": org.eik,
+        "organisation_id": organisation_id,
+        "is_natural_person": is_person,
+        "name_as_published": name,
+        "eik": eik,
         "currency_original": currency,
         "source_url": project["source_url"],
         "fetched_at": project["fetched_at"],
