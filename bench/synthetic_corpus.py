@@ -247,8 +247,11 @@ def generate(n_contracts: int, archive_root: Path | str, seed: int = 7) -> Corpu
     archive = RawArchive(archive_root, durable=False)
     facts = CorpusFacts()
     procedures: set[str] = set()
+    names: dict[str, str] = {}
     for i in range(n_contracts):
         contract, fetched_at = _contract(rng, 100000 + i, facts)
+        # A procedure has one name on the site (its BasicData is fetched once, for its first contract).
+        contract.procedure_name = names.setdefault(contract.procedure_code, contract.procedure_name)
         for tab in crawled_pages(contract, procedures):
             data = (
                 render_print(contract) if tab == "PrintProject" else render_tab(contract, tab)
