@@ -42,6 +42,7 @@ from sources.isun_discovery import (
     bulgarian_url,
     is_english_url,
     listing_from_html,
+    search_route,
 )
 from sources.raw_archive import RawArchive, RawResponse
 from transforms.codes import CodeError, parse_code
@@ -182,9 +183,9 @@ class CrawlSummary:
     stopped: str | None = None
     records: list[RawResponse] = field(default_factory=list)
     http: dict[str, int] = field(default_factory=dict)
-    requests_by_page: dict[str, int] = field(
-        default_factory=dict
-    )  # PrintProject/BasicData/Participants
+    requests_by_page: dict[str, int] = field(default_factory=dict)  # PrintProject, BasicData, ...
+    changed_by_bulk: int = 0  # contracts queued as changed because their bulk row changed
+    searches_short: list[str] = field(default_factory=list)  # searches to walk again (their totals)
 
     def lines(self) -> list[str]:
         h = self.http
@@ -196,6 +197,12 @@ class CrawlSummary:
             f"requests {h.get('requests', 0)}, bytes {h.get('bytes', 0)}, 304s {h.get('not_modified', 0)}, "
             f"retries {h.get('retries', 0)}, blocks {h.get('blocks', 0)}, foreign links skipped "
             f"{self.foreign_links_skipped}",
+            *(
+                [f"changed in the bulk rows: {self.changed_by_bulk}"]
+                if self.changed_by_bulk
+                else []
+            ),
+            *(f"search short of its total: {s}" for s in self.searches_short),
             *([f"STOPPED: {self.stopped}"] if self.stopped else []),
         ]
 
@@ -264,17 +271,38 @@ def _list_and_plan(
 ) -> None:
     """A new run: read the listings, record what they list, and queue as many contracts as
     the night's request budget has pages for."""
-    listed, links = _crawl_listings(config, client, summary, state)
+    listed, links, routes = _crawl_listings(config, client, summary, state)
     listed = {
         cid: f"{fp}+{config.row_fingerprints[cid]}" if cid in config.row_fingerprints else fp
         for cid, fp in listed.items()
     }
-    state.record_listing(listed, links)
+    state.record_listing(listed, links, routes)
+    # A bulk row that changed queues its contract tonight, whether or not a listing page showed it.
+    summary.changed_by_bulk = state.apply_row_fingerprints(config.row_fingerprints)
     summary.contracts_listed = len(listed)
+    _check_search_totals(state, summary)
     left = client.budget_left
     requests_left = left if left is not None else config.requests_per_night - summary.listing_pages
     per_contract = state.requests_per_contract(default=config.requests_per_contract)
     state.plan(run_id, int(requests_left / per_contract))
+
+
+def _check_search_totals(state: CrawlState, summary: CrawlSummary) -> None:
+    """A search whose walk is done but found fewer contracts than its summary states lost rows that
+    moved between its pages while it was read (rows are sorted by beneficiary name, and new contracts
+    shift them): its pages are read again first (a contract is never counted twice: ids are keys)."""
+    for route, total, found in state.search_shortfalls(search_route):
+        pages = state.rewalk(route, search_route)
+        summary.searches_short.append(
+            f"{route}: {found} of {total} found, {pages} pages to read again"
+        )
+        log.warning(
+            "search %s lists %d contracts, %d found: reading its %d pages again",
+            route,
+            total,
+            found,
+            pages,
+        )
 
 
 def _fetch_contract(
@@ -333,8 +361,9 @@ def _crawl_listings(
     client: PoliteClient,
     summary: CrawlSummary,
     state: CrawlState | None = None,
-) -> tuple[dict[str, str], dict[str, str]]:
-    """Fetch listings breadth-first; HostBlockedError propagates and stops the run.
+) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Fetch listings breadth-first: contract -> fingerprint, link, search route. HostBlockedError
+    propagates and stops the run.
 
     The configured listings come first, then the listing pages found on earlier nights that were
     never fetched or are the longest unfetched (`state`'s frontier), then the links found tonight.
@@ -346,6 +375,7 @@ def _crawl_listings(
     """
     contracts: dict[str, str] = {}
     links: dict[str, str] = {}
+    routes: dict[str, str] = {}
     queue = [
         urljoin(config.base_url.rstrip("/") + "/", p.lstrip("/")) for p in config.listing_paths()
     ]
@@ -379,14 +409,19 @@ def _crawl_listings(
                 "listing %s unreadable, nothing taken from it: %s: %s", url, type(exc).__name__, exc
             )
             continue
+        route = search_route(url)
+        if state is not None and route and listing.total_contracts is not None:
+            state.note_search_total(route, listing.total_contracts)
         for cid, fingerprint in listing.contracts.items():
             contracts.setdefault(cid, fingerprint)
             links.setdefault(cid, listing.contract_links[cid])
+            if route:
+                routes[cid] = route
         found = [link for link in listing.links if link not in seen]
         if state is not None:
             state.add_listing_pages([link for link in found if _same_host(link, config.base_url)])
         queue.extend(found)
-    return contracts, links
+    return contracts, links, routes
 
 
 def _same_host(url: str, base_url: str) -> bool:
