@@ -11,7 +11,9 @@ A night's queue, in this order (`QUEUE_CLASSES`, `plan`):
 3. `overdue`: fetched longer ago than `ROTATION_DUE_DAYS` (the backstop that keeps every page
    younger than `MAX_AGE_DAYS` once the backfill is done);
 4. `backfill`: never fetched, listed earlier;
-5. `rotation`: the rest, oldest first, with what is left of the budget.
+5. `identity`: the Participants tab of a contract whose PrintProject lists participants not read
+   there yet (their ЕИК, legal or natural): once per contract, again when the list of names changes;
+6. `rotation`: the rest, oldest first, with what is left of the budget.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ CREATE TABLE IF NOT EXISTS crawl_contracts (
   last_sha256 VARCHAR,
   last_status INTEGER,
   page_url VARCHAR,         -- the listing's link to the contract (its /{lang}/{op}/{pr}/ path and isHistoric)
-  listed_on VARCHAR         -- the search it was last listed by (`sources.isun_discovery.search_route`)
+  listed_on VARCHAR,        -- the search it was last listed by (`sources.isun_discovery.search_route`)
+  participants_listed VARCHAR,  -- the participants its last PrintProject lists (`participants_key`)
+  participants_read VARCHAR     -- ... as they were when its Participants tab was last read
 );
 CREATE TABLE IF NOT EXISTS crawl_search_totals (
   route VARCHAR PRIMARY KEY,  -- a search (one per programme route), as `search_route` names it
@@ -73,7 +77,7 @@ CREATE TABLE IF NOT EXISTS crawl_queue (
 """
 
 
-QUEUE_CLASSES = ("new", "changed", "overdue", "backfill", "rotation")
+QUEUE_CLASSES = ("new", "changed", "overdue", "backfill", "identity", "rotation")
 NEW_HOURS = 36  # "new": first listed this recently (tonight's or last night's listing)
 MAX_AGE_DAYS = 90  # the stated maximum age of a contract's page detail once the backfill is done
 ROTATION_DUE_DAYS = 80  # fetched longer ago than this: queued before the backfill
@@ -89,6 +93,8 @@ CASE WHEN last_fetched_at IS NULL AND first_seen_at >= ?::TIMESTAMPTZ - INTERVAL
      WHEN last_fetched_at IS NULL THEN 'backfill'
      WHEN fetched_fingerprint IS DISTINCT FROM listing_fingerprint THEN 'changed'
      WHEN last_fetched_at < ?::TIMESTAMPTZ - INTERVAL {ROTATION_DUE_DAYS} DAY THEN 'overdue'
+     WHEN participants_listed IS NOT NULL AND participants_listed IS DISTINCT FROM participants_read
+          THEN 'identity'
      ELSE 'rotation' END"""
 _CLASS_ORDER = (
     "CASE reason " + " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(QUEUE_CLASSES)) + " END"
@@ -105,6 +111,10 @@ class CrawlState:
         self.con.execute(SCHEMA)
         self.con.execute("ALTER TABLE crawl_contracts ADD COLUMN IF NOT EXISTS page_url VARCHAR")
         self.con.execute("ALTER TABLE crawl_contracts ADD COLUMN IF NOT EXISTS listed_on VARCHAR")
+        for column in ("participants_listed", "participants_read"):
+            self.con.execute(
+                f"ALTER TABLE crawl_contracts ADD COLUMN IF NOT EXISTS {column} VARCHAR"
+            )
 
     def close(self) -> None:
         self.con.close()
@@ -190,12 +200,19 @@ class CrawlState:
         try:
             changed = self.con.execute(
                 "SELECT count(*) FROM crawl_contracts c JOIN _rows r USING (contract_id)"
-                " WHERE c.listing_fingerprint IS DISTINCT FROM"
+                " WHERE strpos(c.listing_fingerprint, '+') > 0 AND c.listing_fingerprint IS DISTINCT FROM"
                 " split_part(c.listing_fingerprint, '+', 1) || '+' || r.row_fp"
             ).fetchone()[0]
+            # The first bulk fingerprint of a contract fetched before it had one is its baseline (else
+            # every contract would look changed once): a change between that fetch and tonight waits
+            # for the rotation (at most MAX_AGE_DAYS).
             self.con.execute(
                 "UPDATE crawl_contracts c SET listing_fingerprint ="
-                " split_part(c.listing_fingerprint, '+', 1) || '+' || r.row_fp"
+                " split_part(c.listing_fingerprint, '+', 1) || '+' || r.row_fp,"
+                " fetched_fingerprint = CASE WHEN c.fetched_fingerprint = c.listing_fingerprint"
+                "   AND strpos(c.listing_fingerprint, '+') = 0"
+                "   THEN split_part(c.listing_fingerprint, '+', 1) || '+' || r.row_fp"
+                "   ELSE c.fetched_fingerprint END"
                 " FROM _rows r WHERE c.contract_id = r.contract_id"
             )
         finally:
@@ -317,6 +334,18 @@ class CrawlState:
             "INSERT INTO crawl_procedures VALUES (?, ?, ?) ON CONFLICT (procedure_code) DO UPDATE SET"
             " contract_id = excluded.contract_id, fetched_at = excluded.fetched_at",
             [procedure_code, contract_id, self.clock()],
+        )
+
+    def note_participants_listed(self, contract_id: str, key: str | None) -> None:
+        self.con.execute(
+            "UPDATE crawl_contracts SET participants_listed = ? WHERE contract_id = ?",
+            [key, contract_id],
+        )
+
+    def mark_participants_fetched(self, contract_id: str) -> None:
+        self.con.execute(
+            "UPDATE crawl_contracts SET participants_read = participants_listed WHERE contract_id = ?",
+            [contract_id],
         )
 
     def note_contract_requests(self, contract_id: str, requests: int) -> None:

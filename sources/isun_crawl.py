@@ -12,8 +12,10 @@
    PrintProject for every contract (every section but the procedure's name and the participants'
    ЕИК and legal/natural status); BasicData once per procedure (its name, shared by every contract
    of the procedure; again when the procedure's page is older than `procedure_max_age_days`);
-   Participants only where PrintProject lists participants (`PARTICIPANT_ROLES`). One request per
-   contract plus those (`contract_pages_for`); the crawl never requests an /en/ page.
+   Participants, which only adds who the listed participants are (ЕИК, legal or natural), once per
+   contract whose PrintProject lists participants, and again only when that list of names changes:
+   its own queue class (`identity`, after the backfill), one request each. So one request per
+   contract a night (`contract_pages_for`); the crawl never requests an /en/ page.
 A WAF page stops the run for that host at once; what is left stays queued for next time.
 """
 
@@ -91,6 +93,7 @@ class PrintFacts:
 
     procedure_code: str | None
     roles_listed: frozenset[str]
+    participants_key: str | None = None  # the listed participants' roles and names, fingerprinted
 
 
 def print_facts(body: bytes, url: str, content_type: str | None = None) -> PrintFacts:
@@ -104,19 +107,28 @@ def print_facts(body: bytes, url: str, content_type: str | None = None) -> Print
         procedure = parse_code(page.fields.get("contract_code") or "").procedure_code
     except CodeError:
         procedure = None
+    needing = [
+        (p["role"], p["name"])
+        for p in page.participants or []
+        if p["role"] in PARTICIPANT_ROLES_NEEDING_TAB
+    ]
     roles = frozenset(p["role"] for p in page.participants or [])
-    return PrintFacts(procedure, roles)
+    return PrintFacts(procedure, roles, participants_key(needing))
+
+
+def participants_key(listed: list[tuple[str, str]]) -> str | None:
+    """A fingerprint of the participants (role, name) PrintProject lists; None when it lists none."""
+    if not listed:
+        return None
+    import hashlib
+
+    return hashlib.sha256(repr(sorted(listed)).encode()).hexdigest()[:16]
 
 
 def contract_pages_for(facts: PrintFacts, procedure_known: bool) -> list[str]:
-    """The pages a contract needs after its PrintProject: BasicData if its procedure has no fresh
-    BasicData yet, Participants if PrintProject lists a role whose ЕИК only that tab prints."""
-    pages = []
-    if facts.procedure_code and not procedure_known:
-        pages.append(PROCEDURE_PAGE)
-    if facts.roles_listed & set(PARTICIPANT_ROLES_NEEDING_TAB):
-        pages.append(PARTICIPANTS_PAGE)
-    return pages
+    """The page a contract needs tonight after its PrintProject: BasicData if its procedure has no
+    fresh BasicData yet (Participants comes in its own queue class, `identity`)."""
+    return [PROCEDURE_PAGE] if facts.procedure_code and not procedure_known else []
 
 
 @dataclass
@@ -236,8 +248,14 @@ def run_crawl(
             log.info("resuming crawl run %d", run_id)
         pending = state.pending(run_id)
         summary.planned = len(pending)
-        for i, (position, contract_id, _reason) in enumerate(pending):
-            outcome, last = _fetch_contract(config, client, state, summary, contract_id)
+        for i, (position, contract_id, reason) in enumerate(pending):
+            if reason == "identity":
+                outcome, last = (
+                    _fetch_participants(config, client, state, summary, contract_id),
+                    None,
+                )
+            else:
+                outcome, last = _fetch_contract(config, client, state, summary, contract_id)
             state.mark_done(
                 run_id,
                 position,
@@ -272,10 +290,6 @@ def _list_and_plan(
     """A new run: read the listings, record what they list, and queue as many contracts as
     the night's request budget has pages for."""
     listed, links, routes = _crawl_listings(config, client, summary, state)
-    listed = {
-        cid: f"{fp}+{config.row_fingerprints[cid]}" if cid in config.row_fingerprints else fp
-        for cid, fp in listed.items()
-    }
     state.record_listing(listed, links, routes)
     # A bulk row that changed queues its contract tonight, whether or not a listing page showed it.
     summary.changed_by_bulk = state.apply_row_fingerprints(config.row_fingerprints)
@@ -341,6 +355,7 @@ def _fetch_contract(
             continue
         last = result.record
         facts = print_facts(result.body, url, result.record.content_type)
+        state.note_participants_listed(contract_id, facts.participants_key)
         known = facts.procedure_code is not None and state.procedure_is_fresh(
             facts.procedure_code, config.procedure_max_age_days
         )
@@ -350,6 +365,36 @@ def _fetch_contract(
     state.note_contract_requests(contract_id, len(outcomes))
     outcome = "fetched" if "fetched" in outcomes else (outcomes[0] if outcomes else "error")
     return outcome, last
+
+
+def _fetch_participants(
+    config: CrawlConfig,
+    client: PoliteClient,
+    state: CrawlState,
+    summary: CrawlSummary,
+    contract_id: str,
+) -> str:
+    """An `identity` item: the Participants tab of a contract whose PrintProject lists participants
+    not read there yet (their ЕИК and legal/natural status); one request."""
+    (url,) = contract_page_urls(
+        config.base_url, contract_id, state.page_url(contract_id), (PARTICIPANTS_PAGE,)
+    )
+    try:
+        result = client.fetch(url)
+    except (FetchError, ForeignHostError) as exc:
+        summary.failed += 1
+        log.warning("%s", exc)
+        return f"error: {exc}"
+    summary.records.append(result.record)
+    summary.requests_by_page[PARTICIPANTS_PAGE] = (
+        summary.requests_by_page.get(PARTICIPANTS_PAGE, 0) + 1
+    )
+    if result.not_modified:
+        summary.not_modified += 1
+    else:
+        summary.fetched += 1
+    state.mark_participants_fetched(contract_id)
+    return "not_modified" if result.not_modified else "fetched"
 
 
 def _tab(url: str) -> str:
