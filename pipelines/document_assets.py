@@ -18,7 +18,7 @@ from registry.documents import (
 )
 from sources.documents import DocumentError, html_to_text, read_document
 from sources.extract import extract
-from sources.raw_archive import RawResponse
+from sources.raw_archive import newest_per_url
 from transforms.extracted_tables import claims_from_extracted, extracted_tables
 from transforms.isun_bulk import CLAIM_SOURCE_COLUMNS, claims_from_api, claims_from_export
 from transforms.linking import ISUN_CLAIM_COLUMNS, claims_from_isun, link_claims
@@ -47,11 +47,8 @@ def _core_documents__records(
     context: dg.AssetExecutionContext, settings: Settings, raw_documents__pages: list[str]
 ) -> list[dict]:
     archive = settings.raw_archive
-    latest: dict[str, RawResponse] = {}
     wanted = set(raw_documents__pages)
-    for record in archive.records():
-        if record.url in wanted and record.status in (200, 304):
-            latest[record.url] = record
+    latest = newest_per_url(archive.records(), lambda r: r.url in wanted and r.status in (200, 304))
     out, failed = [], 0
     for url, raw in sorted(latest.items()):
         try:
