@@ -29,7 +29,7 @@ from pipelines.quiet_night import (
 )
 from pipelines.resources import IsunPageSource, Settings
 from quality.rules_sql import last_row_counts
-from registry import all_tables, tables_by_asset
+from registry import tables_by_asset
 from registry.reference import PLACES, PROGRAMMES
 from registry.tables import (
     ACTIVITIES,
@@ -457,8 +457,3 @@ def built_from(context: dg.AssetExecutionContext, settings: Settings) -> dict:
         or archive_fingerprint(settings),
         "code_versions": {name: v for name, v in sorted(versions.items()) if name not in raw},
     }
-
-
-out_bgfunds__warehouse = warehouse_asset(all_tables())
-_out_bgfunds__quality = quality_asset(all_tables())
-out_bgfunds__release = release_asset(all_tables())
