@@ -285,7 +285,11 @@ def warehouse_asset(registry: dict[str, Table]) -> dg.AssetsDefinition:
     ) -> str:
         manifest = pd.DataFrame(
             [
-                {**asdict(r), "headers": json.dumps(r.headers, ensure_ascii=False)}
+                {
+                    **asdict(r),
+                    "http_status": r.status,
+                    "headers": json.dumps(r.headers, ensure_ascii=False),
+                }
                 for r in settings.raw_archive.records()
             ],
             columns=RAW_RESPONSES.columns,

@@ -112,7 +112,7 @@ def test_projects_carry_codes_dates_and_provenance(sample_build):
     # Every archived body is there, content-addressed, and listed in the manifest table.
     assert (data_dir / "raw" / "objects" / row[10][:2] / row[10]).read_bytes() == body
     manifest = con.execute(
-        "SELECT status, bytes, content_type, headers->>'Server' FROM raw_responses"
+        "SELECT http_status, bytes, content_type, headers->>'Server' FROM raw_responses"
         " WHERE sha256 = ?",
         [row[10]],
     ).fetchall()
