@@ -227,7 +227,10 @@ def validate_tables(
     tables: dict[str, StagedTable], registry: dict[str, Table], settings: Settings, log=None
 ) -> dict:
     """One Great Expectations checkpoint over every table (`quality.checkpoint`): the release's
-    quality report per table, and the Data Docs the release publishes in `quality/`."""
+    quality report per table, and the Data Docs the release publishes in `quality/`.
+
+    A failed expectation blocks the release (`dg.Failure`, naming each rule that failed); an
+    error in the checkpoint's process reaches the log whole (`CheckpointError`)."""
     from quality.checkpoint import TableToValidate, run_checkpoint_apart
 
     by_asset = tables_by_asset(registry)
@@ -255,6 +258,19 @@ def validate_tables(
             f"Great Expectations checkpoint: {len(items)} tables, "
             f"{'passed' if result['success'] else 'FAILED'} in {result['seconds']} s "
             f"({result['seconds_by_step']})"
+        )
+    if not result["success"]:
+        # The blocking SQL checks ran the same rules and passed: the engines disagree, and the
+        # release waits (`latest` keeps the last good one) rather than publish either reading.
+        failed = [
+            f"{name}: {f['rule']}({f['column']}) {f['unexpected_count']} rows, e.g. {f['examples'][:3]}"
+            for name, report in result["tables"].items()
+            for f in report["expectations_failed"]
+        ]
+        raise dg.Failure(
+            description="Great Expectations checkpoint FAILED, release blocked: "
+            + "; ".join(failed),
+            metadata={"failed": dg.MetadataValue.json(failed)},
         )
     return {
         "tables": result["tables"],

@@ -168,6 +168,17 @@ class Table:
         return next(f for f in self.fields if f.name == name)
 
 
+def range_rule(f: Field) -> Rule | None:
+    """The range a field's catalogue constraints give (`amount_not_negative`, `percent_in_range`,
+    `value_in_range`), or None: the rule, and its name, that normalisers raise too."""
+    if f.minimum is None and f.maximum is None:
+        return None
+    if f.maximum is None:
+        return in_range(f.name, min_value=f.minimum, name="amount_not_negative")
+    name = "percent_in_range" if f.unit == "percent" else "value_in_range"
+    return in_range(f.name, f.minimum, f.maximum, name=name)
+
+
 def field_rules(f: Field) -> list[Rule]:
     """The rules a field's catalogue constraints give, besides a lone minimum (`table_rules`)."""
     rules = []
@@ -176,8 +187,7 @@ def field_rules(f: Field) -> list[Rule]:
     if f.enum:
         rules.append(one_of(f.name, *f.enum))
     if f.maximum is not None:
-        name = "percent_in_range" if f.unit == "percent" else "value_in_range"
-        rules.append(in_range(f.name, f.minimum, f.maximum, name=name))
+        rules.append(range_rule(f))
     return rules
 
 
@@ -191,11 +201,7 @@ def table_rules(table: Table) -> tuple[Rule, ...]:
     checked foreign key's parent row exists, and the row count does not drop too far.
     """
     derived = [required(f.name) for f in table.fields if not f.nullable]
-    derived += [
-        in_range(f.name, min_value=f.minimum, name="amount_not_negative")
-        for f in table.fields
-        if f.minimum is not None and f.maximum is None
-    ]
+    derived += [range_rule(f) for f in table.fields if f.minimum is not None and f.maximum is None]
     derived += [rule for f in table.fields for rule in field_rules(f)]
     whole = (
         [Rule("unique_key", "unique", table.primary_key, level="table")]
