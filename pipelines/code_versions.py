@@ -7,7 +7,7 @@ not listed: any top-level folder with an `__init__.py` (`registry/`, `records/`,
 and the layers alike), so a new package counts the day it is imported. The wiring modules in
 `pipelines/` are not part of it unless named: an edit there (a comment, a log line, a
 new asset beside) rebuilds nothing, while an edit to `transforms/organisations.py`
-changes the code version of `core_bgfunds__organisations` and of whatever else imports
+changes the code version of `organisations` and of whatever else imports
 it, and only those assets are rebuilt (`pipelines.quiet_night`). Data files the code
 reads (the seeds in `transforms/data/*.csv`) count when they sit beside a module of the
 closure or in a `data/` folder beside it.

@@ -52,7 +52,7 @@ NEWS_MENTIONS = Table(
     "Проекти, обявени в новини на общини (по един ред за всеки проект).",
     ("record_id", "project_ordinal"),
     (RECORD_ID, PROJECT_ORDINAL, *_COMMON[1:], *PROVENANCE),
-    asset="core_news__mentions",
+    asset="news_mentions",
     rules=_COMMON_RULES,
 )
 NGO_PROJECTS = Table(
@@ -61,7 +61,7 @@ NGO_PROJECTS = Table(
     "Проекти, описани на страници на НПО (по един ред за всеки проект).",
     ("record_id", "project_ordinal"),
     (RECORD_ID, PROJECT_ORDINAL, *_COMMON[1:], *PROVENANCE),
-    asset="core_ngo__projects",
+    asset="ngo_projects",
     rules=_COMMON_RULES,
 )
 EVENTS = Table(
@@ -78,7 +78,7 @@ EVENTS = Table(
         field("email"),
         *PROVENANCE,
     ),
-    asset="core_events__events",
+    asset="events",
     rules=_COMMON_RULES,
 )
 STRATEGIES = Table(
@@ -101,7 +101,7 @@ STRATEGIES = Table(
         field("flags"),
         *PROVENANCE,
     ),
-    asset="core_strategies__strategies",
+    asset="strategies",
 )
 STRATEGY_MEASURES = Table(
     "strategy_measures",
@@ -118,7 +118,7 @@ STRATEGY_MEASURES = Table(
         field("period_text"),
         *PROVENANCE,
     ),
-    asset="core_strategies__measures",
+    asset="strategy_measures",
     rules=(),
 )
 
@@ -146,7 +146,7 @@ LINKED_PROJECTS = Table(
         field("n_sources", nullable=False),
         field("n_conflicting_fields", nullable=False),
     ),
-    asset="core_bgfunds__linked_projects",
+    asset="linked_projects",
     rules=(*eur_at_fixed_rate("amount_total"), dates_in_order()),
 )
 PROJECT_SOURCES = Table(
@@ -165,7 +165,7 @@ PROJECT_SOURCES = Table(
         field("match_method", nullable=False),
         field("match_score"),
     ),
-    asset="core_bgfunds__project_sources",
+    asset="project_sources",
 )
 PROJECT_CONFLICTS = Table(
     "project_conflicts",
@@ -179,7 +179,7 @@ PROJECT_CONFLICTS = Table(
         field("values", nullable=False),
         field("max_difference"),
     ),
-    asset="core_bgfunds__project_conflicts",
+    asset="project_conflicts",
 )
 
 DOCUMENT_PLACES = Table(
@@ -201,7 +201,7 @@ DOCUMENT_PLACES = Table(
         field("text", nullable=False),
         *PROVENANCE,
     ),
-    asset="core_documents__places",
+    asset="document_places",
     rules=(one_of("level", "district", "municipality", "unresolved"),),
 )
 

@@ -70,7 +70,7 @@ ISUN_API_PROJECTS = Table(
         field("row_fingerprint", nullable=False),
         *PROVENANCE,
     ),
-    asset="core_isun__api_projects",
+    asset="isun_api_projects",
     rules=(
         *eur_at_fixed_rate("amount_total", "amount_beneficiary_funding", "amount_paid"),
         dates_in_order(),
@@ -93,7 +93,7 @@ ISUN_API_PLACES = Table(
         field("text", nullable=False),
         *PROVENANCE,
     ),
-    asset="core_isun__api_places",
+    asset="isun_api_places",
     foreign_keys=(ForeignKey("proposal_code", "isun_api_projects", "proposal_code"),),
     rules=(PLACE_LEVEL_IN_SET,),
 )
@@ -120,7 +120,7 @@ ISUN_API_CONTRACTS = Table(
         field("subcontractor_entity_ids"),
         *PROVENANCE,
     ),
-    asset="core_isun__api_contracts",
+    asset="isun_api_contracts",
     rules=(*eur_at_fixed_rate("amount"), dates_in_order()),
 )
 
@@ -145,7 +145,7 @@ ISUN_ENTITIES = Table(
         field("district_code"),
         *PROVENANCE,
     ),
-    asset="core_isun__entities",
+    asset="isun_entities",
     rules=(),
 )
 
@@ -165,7 +165,7 @@ ISUN_API_PROGRAMMES = Table(
         field("fetched_at"),
         field("content_sha256"),
     ),
-    asset="core_isun__api_programmes",
+    asset="isun_api_programmes",
 )
 
 ISUN_EXPORT_PROJECTS = Table(
@@ -196,7 +196,7 @@ ISUN_EXPORT_PROJECTS = Table(
         field("row_no", nullable=False),
         *PROVENANCE,
     ),
-    asset="core_isun__export_projects",
+    asset="isun_export_projects",
     rules=(
         GRANT_PLUS_OWN,
         *eur_at_fixed_rate("amount_total", "amount_grant", "amount_own", "amount_paid"),

@@ -28,7 +28,7 @@ PROGRAMMES = Table(
         field("verified", nullable=False),
         field("source"),
     ),
-    asset="core_reference__programmes",
+    asset="programmes",
     rules=(),
 )
 
@@ -51,7 +51,7 @@ PLACES = Table(
         field("centre_bg"),
         field("centre_ekatte"),
     ),
-    asset="core_reference__places",
+    asset="places",
     rules=(one_of("level", "nuts1", "region", "district", "municipality"),),
 )
 

@@ -281,7 +281,7 @@ PROJECTS = Table(
         field("is_over_reported", nullable=False),
         *PROVENANCE,
     ),
-    asset="core_isun__projects",
+    asset="projects",
     rules=(
         GRANT_PLUS_OWN,
         sums_to("amount_grant", ("amount_eu", "amount_national"), "eu_plus_national_equals_grant"),
@@ -317,7 +317,7 @@ ACTIVITIES = Table(
         field("execution_rate"),
         *PROVENANCE,
     ),
-    asset="core_isun__activities",
+    asset="activities",
     foreign_keys=(TO_PROJECT,),
     rules=(*eur_at_fixed_rate("amount_contracted", "amount_reported"),),
 )
@@ -338,7 +338,7 @@ QUARANTINE = Table(
         field("fetched_at"),
         field("content_sha256"),
     ),
-    asset="core_isun__quarantine",
+    asset="quarantine",
     max_row_drop_share=1.0,  # fewer rejected rows is good news, never a reason to stop
 )
 
@@ -359,7 +359,7 @@ PROJECT_ORGANISATIONS = Table(
         *_amount_fields("amount_reported"),
         *PROVENANCE,
     ),
-    asset="core_isun__project_organisations",
+    asset="project_organisations",
     foreign_keys=(
         TO_PROJECT,
         ForeignKey("organisation_id", "organisations", "organisation_id", checked=False),
@@ -383,7 +383,7 @@ ORGANISATIONS = Table(
         field("projects", nullable=False),
         field("roles"),
     ),
-    asset="core_bgfunds__organisations",
+    asset="organisations",
 )
 
 PROJECT_PLACES = Table(
@@ -405,7 +405,7 @@ PROJECT_PLACES = Table(
         field("text", nullable=False),
         *PROVENANCE,
     ),
-    asset="core_isun__project_places",
+    asset="project_places",
     foreign_keys=(TO_PROJECT,),
     rules=(PLACE_LEVEL_IN_SET,),
 )
@@ -426,7 +426,7 @@ PROJECT_INDICATORS = Table(
         field("is_target_reached"),
         *PROVENANCE,
     ),
-    asset="core_isun__project_indicators",
+    asset="project_indicators",
     foreign_keys=(TO_PROJECT,),
     rules=(),
 )
@@ -449,7 +449,7 @@ PROJECT_PROCUREMENTS = Table(
         *_amount_fields("amount_contract_funded"),
         *PROVENANCE,
     ),
-    asset="core_isun__project_procurements",
+    asset="project_procurements",
     foreign_keys=(TO_PROJECT,),
     rules=(*eur_at_fixed_rate("amount_estimated", "amount_contract_funded"),),
 )
@@ -472,7 +472,7 @@ PROJECT_FINANCIAL_CORRECTIONS = Table(
         field("contractor_contract"),
         *PROVENANCE,
     ),
-    asset="core_isun__project_financial_corrections",
+    asset="project_financial_corrections",
     foreign_keys=(TO_PROJECT,),
     rules=(GRANT_PLUS_OWN, *eur_at_fixed_rate("amount_grant", "amount_own", "amount_total")),
 )

@@ -64,5 +64,5 @@ def test_an_edit_in_records_changes_exactly_the_assets_that_use_it(tmp_path):
     }
     assert changed == users
     # The ИСУН page tables are parsed into records.isun_page's dataclass; the gazetteer is not.
-    assert {"core_isun__projects", "core_isun__activities"} <= changed
-    assert "core_reference__places" not in changed
+    assert {"projects", "activities"} <= changed
+    assert "places" not in changed

@@ -101,3 +101,10 @@ def test_rules_follow_from_the_catalogues_constraints():
             assert ("code_format", "project_code") in {
                 (r.name, r.field) for r in table_rules(table)
             }
+
+
+def test_a_tables_asset_is_named_as_the_table():
+    assert {t.asset for t in TABLES.values() if t.asset} == {
+        t.name for t in TABLES.values() if t.asset
+    }
+    assert all(t.asset in (None, t.name) for t in TABLES.values())

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -351,14 +352,22 @@ def test_documents_become_tables_and_seed_001_links_to_its_isun_contract(sample_
             Decimal("75514.68"),
             Decimal("13326.12"),
             "BGN",
-            "2019-01-18",
+            date(2019, 1, 18),
             18,
         )
     ]
     ngo = con.execute(
-        "SELECT project_code, amount_total, start_date, end_date, district FROM ngo_projects"
+        "SELECT project_code, amount_total, start_date, end_date, district, flags FROM ngo_projects"
     ).fetchone()
-    assert ngo == ("BG05SFOP001-2.009-0004", Decimal("67243.93"), "2019-01", "2020-01", "Видин")
+    # The page gives only months ("2019-01"): a DATE column holds the first day, and says so.
+    assert ngo == (
+        "BG05SFOP001-2.009-0004",
+        Decimal("67243.93"),
+        date(2019, 1, 1),
+        date(2020, 1, 1),
+        "Видин",
+        "kind_detected;start_date_month_only;end_date_month_only",
+    )
     decision = con.execute(
         "SELECT decision_number, decision_date, period_start_year, period_end_year FROM strategies"
     ).fetchone()
@@ -396,13 +405,13 @@ def test_an_asset_function_is_a_plain_function(sample_build, tmp_path):
     frame the release published: no Dagster context, no resources."""
     import pickle
 
-    from pipelines.assets import core_bgfunds__organisations
+    from pipelines.assets import organisations
 
     data_dir, _ = sample_build
-    stored = data_dir / "staging" / ".outputs" / "core_isun__project_organisations.pickle"
+    stored = data_dir / "staging" / ".outputs" / "project_organisations.pickle"
     participants = pickle.loads(stored.read_bytes())
     assert isinstance(participants, StagedTable) and participants.rows == 8
-    frame = core_bgfunds__organisations(participants)
+    frame = organisations(participants)
     published = pd.read_parquet(data_dir / "publish" / "latest" / "organisations.parquet")
     assert len(frame) == len(published) == 8
     assert sorted(frame["eik"].dropna()) == sorted(published["eik"].dropna())

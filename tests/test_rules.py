@@ -249,13 +249,13 @@ def test_a_toy_table_declared_once_gets_rules_and_a_blocking_check(tmp_path):
             Field("kind", "VARCHAR", "Kind", "Вид"),
             Field("amount", "DECIMAL(18,2)", "Amount", "Сума", "BGN"),
         ),
-        asset="core_toy__grants",
+        asset="toy_grants",
         rules=(one_of("kind", "grant", "loan"),),  # the code format comes from the catalogue
     )
-    (check,) = table_checks({"core_toy__grants": toy})
+    (check,) = table_checks({"toy_grants": toy})
     spec = next(iter(check.check_specs))
     assert spec.name == "rules_toy_grants" and spec.blocking
-    assert spec.asset_key.to_user_string() == "core_toy__grants"
+    assert spec.asset_key.to_user_string() == "toy_grants"
     frame = pd.DataFrame(
         {
             "project_code": [STAMBOLOVO, STAMBOLOVO, "BG05SFOP001"],
