@@ -1,16 +1,17 @@
 """The single source of truth for every published table and field: the table registry.
 
-Each table declares its fields (DuckDB type, unit, description in Bulgarian and
-English), its primary key, its foreign keys, the Dagster asset that produces it and
-its quality rules. From these come the DuckDB DDL, the column order of the Parquet and
+Each table lists its fields by name from the field catalogue (`registry.fields`: DuckDB
+type, unit, description in Bulgarian and English, constraints, each declared once), its
+primary key, its foreign keys, the Dagster asset that produces it (named as the table)
+and its own quality rules. From these come the DuckDB DDL, the column order of the Parquet and
 CSV files, the Data Package, the dictionary, the quality rules (row screening, the
 blocking checks, the Great Expectations suites), the warehouse's inputs and the
 release.
 
 Rules: `table_rules(table)` is every rule of a table, in the order they are applied.
 The obvious ones are derived from the declarations in that one place (a non-nullable
-field is required, a DECIMAL field is >= 0 unless the table gives it a range, the
-primary key is unique, each checked foreign key's parent row exists, the row count
+field is required, a field's catalogue constraints give its code format, allowed set or
+range, amounts >= 0 among them, the primary key is unique, each checked foreign key's parent row exists, the row count
 may not drop by more than the table's limit); the rest each table lists in `rules`,
 one helper call a rule (`one_of`, `in_range`, `code_format`, `sums_to`,
 `eur_at_fixed_rate`, `dates_in_order`). Each rule has a stable `name`, which is the
@@ -105,7 +106,6 @@ PLACE_LEVEL_IN_SET = one_of(
 GRANT_PLUS_OWN = sums_to(
     "amount_total", ("amount_grant", "amount_own"), "grant_plus_own_equals_total"
 )
-PERCENT = (0, 100)
 
 
 @dataclass(frozen=True)
