@@ -149,6 +149,17 @@ def _isun(text: str, is_html: bool, url: str) -> dict:
     return record
 
 
+# The ИСУН system's own projects, named in every page's footer: never a contract's code.
+_SITE_FOOTER_CODES = ("BG161PO002-2.1.01-0007-C0001", "BG05SFOP001-4.002-0003")
+
+
+def _without_site_frame(text: str) -> str:
+    """`text` with the site footer's own codes blanked (same length, so evidence offsets hold)."""
+    for code in _SITE_FOOTER_CODES:
+        text = text.replace(code, " " * len(code))
+    return text
+
+
 def _missing(value) -> bool:
     return value is None or value != value  # None, NaN or NaT
 
@@ -188,7 +199,10 @@ def extract(text: str, kind: str = "auto", *, is_html: bool = False, url: str = 
     if chosen not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected auto or one of {', '.join(KINDS)}")
     if chosen == "isun":
-        return _isun(text, is_html, url)
+        record = _isun(text, is_html, url)
+        if record["project_code"]:
+            return record
+        chosen, text = "municipal-news", _without_site_frame(text)
     module = {
         "municipal-news": municipal_news,
         "ngo-project": ngo_project,
@@ -290,7 +304,12 @@ def extract_projects(
     if chosen not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected auto or one of {', '.join(KINDS)}")
     if chosen == "isun":
-        return [_isun(text, is_html, url)]
+        record = _isun(text, is_html, url)
+        if record["project_code"]:
+            return [record]
+        # No code where the parser looks (an older or partial layout): its facts read as text,
+        # never the footer's codes.
+        text = _without_site_frame(text)
     records = extract_project_facts(text)
     for record in records:
         record["kind"] = chosen
