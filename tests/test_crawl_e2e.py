@@ -148,8 +148,9 @@ def test_faulty_nights_lose_nothing_and_the_quiet_night_is_conditional(tmp_path,
     contract_requests = [r for r in server.log[before:] if "contractId=" in r.path]
     assert sum("/Project/Participants?" in r.path for r in contract_requests) == participants
     assert len(contract_requests) == len(CONTRACT_IDS)
-    assert f"{participants} fetched, {len(CONTRACT_IDS) - participants} unchanged (304)" in (
-        night3.fetch_summary[1]
+    assert (
+        f"{participants} fetched, {len(CONTRACT_IDS) - participants} unchanged (304)"
+        in (night3.fetch_summary[1])
     )
 
     # Night 4: nothing changed -> only conditional requests, all answered 304.
