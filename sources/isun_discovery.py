@@ -17,7 +17,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlencode, urljoin, urlparse, urlunparse
+from urllib.parse import parse_qs, parse_qsl, urlencode, urljoin, urlparse, urlunparse
 
 import lxml.html
 
@@ -26,6 +26,22 @@ from sources.isun import contract_id_and_tab
 
 # Listing pages worth following from a listing: search results (and their pager), company pages.
 FOLLOW_PATH = re.compile(r"/Project/Search$|/Company(?:/Index)?$|/Beneficiary(?:/Index)?$", re.I)
+# Every page's header links the same page in the other language ("English" -> /en/...): the crawler
+# stays on /bg/; an /en/ link is never followed, and a contract linked under /en/ is the /bg/ one.
+_LANGUAGE_PREFIX = re.compile(r"^/(en|bg)(?=/)", re.I)
+
+
+def is_english_url(url: str) -> bool:
+    m = _LANGUAGE_PREFIX.match(urlparse(url).path)
+    return bool(m and m.group(1).lower() == "en")
+
+
+def bulgarian_url(url: str) -> str:
+    """The same ИСУН page under /bg/ (an /en/... URL rewritten; any other URL unchanged)."""
+    parsed = urlparse(url)
+    if not is_english_url(url):
+        return url
+    return urlunparse(parsed._replace(path=_LANGUAGE_PREFIX.sub("/bg", parsed.path, count=1)))
 
 
 @dataclass
@@ -37,6 +53,8 @@ class Listing:
         default_factory=dict
     )  # contract_id -> absolute link it was listed under
     links: list[str] = field(default_factory=list)  # further listing pages, absolute, any host
+    # The search's summary table (SummarizedSearchResult): how many contracts the whole search has.
+    total_contracts: int | None = None
 
 
 def _fingerprint(parts) -> str:
@@ -62,10 +80,34 @@ def with_results_shown(url: str) -> str:
     return urlunparse(parsed._replace(query=urlencode(query, doseq=True)))
 
 
+# Texts.resx Project_Search_TotalContractsCount: the summary row stating the search's total.
+TOTAL_CONTRACTS_LABEL = "Общ брой договори"
+
+
+def search_route(url: str) -> str | None:
+    """The search a results page belongs to: its path (`/bg/{op}/0/Project/Search`, one per programme)
+    with its filters, without `page`; None for a page that is not a search."""
+    parsed = urlparse(url)
+    if not parsed.path.lower().endswith("/project/search"):
+        return None
+    query = [(k, v) for k, v in parse_qsl(parsed.query) if k.lower() not in {"page", "showres"}]
+    return urlunparse(parsed._replace(query=urlencode(query), scheme="", netloc=""))
+
+
+def _total_contracts(root) -> int | None:
+    for td in root.xpath("//table//tr/td[1]"):
+        if " ".join(td.text_content().split()) == TOTAL_CONTRACTS_LABEL:
+            value = td.getnext()
+            digits = re.sub(r"\D", "", value.text_content()) if value is not None else ""
+            return int(digits) if digits else None
+    return None
+
+
 def listing_from_html(body: bytes, url: str, content_type: str | None = None) -> Listing:
-    """Contract links (with their table row as fingerprint) and links to further listings."""
+    """Contract links (with their table row as fingerprint), links to further listings, and the
+    search's stated total."""
     root = lxml.html.fromstring(decode_body(body, content_type))
-    listing = Listing()
+    listing = Listing(total_contracts=_total_contracts(root))
     host = urlparse(url).hostname
     for a in root.xpath("//a[@href]"):
         href = urljoin(url, a.get("href"))
@@ -75,6 +117,11 @@ def listing_from_html(body: bytes, url: str, content_type: str | None = None) ->
             if href not in listing.links and parsed.scheme in {"http", "https"}:
                 listing.links.append(href)
             continue
+        if is_english_url(href):
+            if not contract_id_from_url(href):
+                continue  # the header's "English" link: the page we are on, in English; never followed
+            href = bulgarian_url(href)  # a contract linked under /en/: read it under /bg/
+            parsed = urlparse(href)
         cid = contract_id_from_url(href) if "/project/" in parsed.path.lower() else None
         if cid:
             row = next(iter(a.xpath("ancestor::tr[1]")), a)
