@@ -75,8 +75,12 @@ def test_a_release_round_trips_through_s3_and_duckdb_reads_it_in_place(sample_bu
     expected = local_projects.fetchall()
     import pyarrow.parquet as pq
 
-    remote_projects = pq.read_table(f"{BUCKET}/{PREFIX}/latest/projects.parquet", filesystem=fs)
-    assert duckdb.sql("SELECT * FROM remote_projects ORDER BY ALL").fetchall() == expected
+    con = duckdb.connect()
+    con.register(
+        "remote_projects",
+        pq.read_table(f"{BUCKET}/{PREFIX}/latest/projects.parquet", filesystem=fs),
+    )
+    assert con.execute("SELECT * FROM remote_projects ORDER BY ALL").fetchall() == expected
 
     # ... and DuckDB 1.x with httpfs straight from s3:// (the query the docs show).
     if not DUCKDB1.exists() and not os.environ.get("CI"):
