@@ -121,12 +121,14 @@ def notify(url: str, event: str, state: dict, timeout_seconds: float = 10.0) -> 
     try:
         with urllib.request.urlopen(request, timeout=timeout_seconds) as response:
             response.read(1 << 16)
-        return None
+    except urllib.error.HTTPError as exc:
+        line = f"notify {url}: {event} not delivered: HTTP {exc.code} {exc.reason}"
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        line = f"notify {url}: {event} not delivered: {reason}"
-        print(line, file=sys.stderr, flush=True)
-        return line
+        line = f"notify {url}: {event} not delivered: {getattr(exc, 'reason', None) or exc}"
+    else:
+        return None
+    print(line, file=sys.stderr, flush=True)
+    return line
 
 
 class StalenessWatch:
