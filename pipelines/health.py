@@ -73,7 +73,9 @@ def health(
     confirmed = [t for t in (issued, _instant(night.get("last_good_at"))) if t is not None]
     current_since = max(confirmed) if confirmed else None
     age_hours = _hours(current_since, now)
-    fresh = age_hours is not None and age_hours <= max_age_hours
+    fresh = (
+        current_since is not None and (now - current_since).total_seconds() <= max_age_hours * 3600
+    )
     return {
         "status": "ok" if fresh else ("no release" if release is None else "stale"),
         "fresh": fresh,

@@ -8,6 +8,7 @@ leaves `latest` where it was."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -185,3 +186,29 @@ def test_a_release_changed_after_it_was_made_is_refused_before_any_upload(sample
     with pytest.raises(RemotePublishError, match="projects.csv: sha256 differs from SHA256SUMS"):
         publish_release_to(release, f"file://{tmp_path / 'remote'}")
     assert not (tmp_path / "remote").exists()
+
+
+def test_bgfunds_publish_to_s3_uploads_the_release_and_says_where(
+    sample_build, tmp_path, s3, capsys
+):
+    from pipelines.cli import main
+
+    _, fs = s3
+    data = tmp_path / "data"
+    shutil.copytree(sample_build[0], data, symlinks=True)
+    release_id = (data / "publish" / "latest").resolve().name
+    assert main(["publish", "--data-dir", str(data), "--to", URL]) == 0
+    out = capsys.readouterr().out
+    assert f"published to:      release {release_id} uploaded and verified at {URL} (" in out
+    assert remote_latest(URL) == release_id
+    status = json.loads((data / "run_status.json").read_text(encoding="utf-8"))
+    assert status["outcome"] == "unchanged" and status["publish_to"]["uploaded"]
+    assert fs.exists(f"{BUCKET}/{PREFIX}/latest/projects.parquet")
+
+    # Storage that refuses the upload (a bucket that does not exist): exit 1, one line, latest kept.
+    missing = "s3://no-such-bucket/x"
+    assert main(["publish", "--data-dir", str(data), "--to", missing]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED step publish_to: " in out and "Traceback" not in out
+    assert json.loads((data / "run_status.json").read_text())["outcome"] == "failed"
+    assert (data / "publish" / "latest").resolve().name == release_id
