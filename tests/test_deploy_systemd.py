@@ -8,6 +8,7 @@ that ExecStart's program exists, so the test verifies copies that point at this 
 from __future__ import annotations
 
 import configparser
+import os
 import shutil
 import subprocess
 import sys
@@ -26,8 +27,9 @@ WRITERS = [
     "bgfunds-dagster-webserver.service",
 ]
 
+# Skipped only outside CI: .ci/run installs systemd, so there a missing systemd-analyze fails.
 needs_systemd = pytest.mark.skipif(
-    shutil.which("systemd-analyze") is None,
+    shutil.which("systemd-analyze") is None and not os.environ.get("CI"),
     reason="systemd-analyze is absent (Debian package systemd; .ci/run installs it)",
 )
 
