@@ -33,6 +33,7 @@ from pipelines.cli.exits import EXIT_FAILED, EXIT_OK
 from pipelines.cli.report import print_summary
 from pipelines.cli.runs import BuildSummary, run_build
 from pipelines.health import NIGHTLY_STATUS, health, notify, read_json
+from shared.atomic import atomic_write
 from sources.recorded import SAMPLE_CORPUS
 
 
@@ -102,10 +103,9 @@ def outcome_line(outcome: str, reason: str | None, state: dict, summary) -> str:
 
 
 def _write_status(data_dir: Path, status: dict) -> None:
-    path = data_dir / NIGHTLY_STATUS
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(status, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-    tmp.replace(path)
+    atomic_write(
+        data_dir / NIGHTLY_STATUS, json.dumps(status, ensure_ascii=False, indent=1, default=str)
+    )
 
 
 def nightly_command(args) -> int:
