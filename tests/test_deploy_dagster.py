@@ -5,10 +5,12 @@ The daemon (a real process) fires the `nightly_refresh` schedule once (its cron 
 minute through BGFUNDS_NIGHTLY_CRON), the queued run is launched and runs the fetch job on the
 sample recording; the test then finds the run, its status and the schedule's tick in the
 PostgreSQL tables, and the same run through the webserver's GraphQL API (what the UI shows).
+The timer's way (`bgfunds nightly`) records its runs in the same instance.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -183,3 +185,30 @@ def test_the_daemon_fires_the_schedule_on_the_postgres_instance_and_the_ui_shows
         _stop(webserver)
         if daemon.poll() is None:
             _stop(daemon)
+
+
+def test_the_timers_nights_are_recorded_in_the_postgres_instance_too(
+    tmp_path, postgres, monkeypatch
+):
+    """With deploy/dagster/dagster.yaml in the data dir, `bgfunds nightly` (the timer's way)
+    records its runs in PostgreSQL, where the deployed UI shows them."""
+    from pipelines.cli import main
+    from sources.recorded import SAMPLE_CORPUS
+
+    env = _environment(tmp_path, postgres.port)
+    for key in ("BGFUNDS_PG_HOST", "BGFUNDS_PG_PORT", "BGFUNDS_PG_USER", "BGFUNDS_PG_PASSWORD"):
+        monkeypatch.setenv(key, env[key])
+    monkeypatch.setenv("BGFUNDS_PG_DB", DATABASE)
+    data = tmp_path / "data"
+    assert main(["nightly", "--data-dir", str(data), "--corpus", str(SAMPLE_CORPUS)]) == 0
+    runs = postgres.query(
+        DATABASE, "SELECT pipeline_name, status FROM runs ORDER BY create_timestamp"
+    )
+    assert runs == [("isun_fetch", "SUCCESS"), ("isun_build", "SUCCESS")], runs
+    status = json.loads((data / "nightly_status.json").read_text(encoding="utf-8"))
+    assert status["outcome"] == "released"
+    run_id = json.loads((data / "run_status.json").read_text(encoding="utf-8"))["dagster_run_id"]
+    assert postgres.query(DATABASE, "SELECT status FROM runs WHERE run_id = %s", (run_id,)) == [
+        ("SUCCESS",)
+    ]
+    assert not list((data / "dagster").glob("**/*.db"))  # nothing went to SQLite
