@@ -285,7 +285,10 @@ def watch_staleness(
 
     def loop() -> None:
         while not stop.is_set():
-            watch.check()
+            try:
+                watch.check()
+            except Exception as exc:  # noqa: BLE001 - the watcher outlives one bad look
+                print(f"staleness watch: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
             stop.wait(every_seconds)
 
     threading.Thread(target=loop, name="staleness-watch", daemon=True).start()

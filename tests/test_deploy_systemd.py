@@ -115,8 +115,8 @@ def test_every_service_runs_unprivileged_and_writes_only_the_data_dir(service):
     assert unit["ExecStart"].startswith(f"{INSTALL_DIR}/.venv/bin/")
     if service in WRITERS:
         assert unit["ReadWritePaths"] == DATA_DIR and unit["StateDirectory"] == "bgfunds"
-    else:  # serve reads the releases and writes nothing
-        assert "ReadWritePaths" not in unit and unit["ReadOnlyPaths"] == DATA_DIR
+    else:  # serve reads the releases and writes nothing, not even its data dir
+        assert "ReadWritePaths" not in unit and "StateDirectory" not in unit
 
 
 def test_the_timer_starts_the_night_at_0130_sofia_time_and_catches_up():
