@@ -147,3 +147,16 @@ def test_a_night_that_finds_the_data_dir_locked_fails_with_one_line(tmp_path, ca
         f"pid {holder.pid}" in line and line.endswith("(no release yet)")
     )
     assert _status(data)["outcome"] == "failed" and not (data / "publish").exists()
+
+
+def test_the_night_waits_for_the_lock_and_the_other_commands_still_do_not(monkeypatch):
+    from pipelines.cli import build_parser
+
+    monkeypatch.delenv("BGFUNDS_LOCK_WAIT_SECONDS", raising=False)
+    parser = build_parser()
+    assert parser.parse_args(["nightly"]).lock_wait_seconds == 3600.0
+    for command in ("demo", "publish", "crawl"):
+        assert parser.parse_args([command]).lock_wait_seconds == 0.0, command
+    assert parser.parse_args(["nightly", "--wait", "5"]).lock_wait_seconds == 5.0
+    monkeypatch.setenv("BGFUNDS_LOCK_WAIT_SECONDS", "120")
+    assert build_parser().parse_args(["nightly"]).lock_wait_seconds == 120.0

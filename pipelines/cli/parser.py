@@ -151,8 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_build_commands(command, common, building)
     _add_serve_and_extract(command, common)
-    crawling = _add_crawl(command, common, building)
-    _add_nightly(command, common, building, crawling)
+    _add_crawl(command, common, building)
+    # The night's own copies of the shared flags: it changes a default (argparse shares the
+    # flag objects of parent parsers, so a changed default would change every command's).
+    _add_nightly(command, *_parent_parsers(), _crawl_flags())
     return parser
 
 
@@ -237,7 +239,7 @@ def _crawl_flags() -> argparse.ArgumentParser:
     return crawling
 
 
-def _add_crawl(command, common, building) -> argparse.ArgumentParser:
+def _add_crawl(command, common, building) -> None:
     crawling = _crawl_flags()
     crawl = command(
         "crawl",
@@ -252,7 +254,6 @@ def _add_crawl(command, common, building) -> argparse.ArgumentParser:
         action="store_true",
         help="print what tonight's crawl would fetch and its request count; fetch nothing",
     )
-    return crawling
 
 
 def _add_nightly(command, common, building, crawling) -> None:
