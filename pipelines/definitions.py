@@ -16,6 +16,7 @@ import dagster as dg
 
 from pipelines import assets, checks, document_assets, isun_bulk_assets
 from pipelines.io_managers import StagingIOManager
+from pipelines.night_sensors import night_sensors
 from pipelines.progress import PROGRESS_LOGGER, progress_logger
 from pipelines.quiet_night import inputs_changed_sensor
 from pipelines.resources import LiveIsunCrawler, RecordedDocuments, RecordedIsunPages, Settings
@@ -146,7 +147,13 @@ def build_defs(
                 all_assets,
                 BUILD_JOB,
                 dg.DefaultSensorStatus.RUNNING if live else dg.DefaultSensorStatus.STOPPED,
-            )
+            ),
+            *night_sensors(
+                resources["settings"],
+                built,
+                FETCH_JOB,
+                dg.DefaultSensorStatus.RUNNING if live else dg.DefaultSensorStatus.STOPPED,
+            ),
         ],
         resources=resources,
     )

@@ -101,19 +101,9 @@ def _graphql_runs(url: str, deadline: float) -> list[dict]:
             time.sleep(1)
 
 
-def test_the_daemon_fires_the_schedule_on_the_postgres_instance_and_the_ui_shows_the_run(
-    tmp_path, postgres
-):
-    env = _environment(tmp_path, postgres.port)
+def _start(env: dict, kind: str, name: str) -> None:
     started = subprocess.run(
-        [
-            str(BIN / "dagster"),
-            "schedule",
-            "start",
-            "nightly_refresh",
-            "-m",
-            "pipelines.definitions",
-        ],
+        [str(BIN / "dagster"), kind, "start", name, "-m", "pipelines.definitions"],
         env=env,
         cwd=REPO,
         capture_output=True,
@@ -121,6 +111,27 @@ def test_the_daemon_fires_the_schedule_on_the_postgres_instance_and_the_ui_shows
         timeout=300,
     )
     assert started.returncode == 0, started.stdout + started.stderr
+
+
+def _night_status(data: Path, run_id: str, deadline: float) -> dict:
+    path = data / "nightly_status.json"
+    while time.monotonic() < deadline:
+        if path.exists():
+            status = json.loads(path.read_text(encoding="utf-8"))
+            if status.get("dagster_run_id") == run_id:
+                return status
+        time.sleep(2)
+    return {}
+
+
+def test_the_daemon_fires_the_schedule_on_the_postgres_instance_and_the_ui_shows_the_run(
+    tmp_path, postgres, sample_build
+):
+    # Last night's release is there: tonight's fetch replays the same recording, so nothing changed.
+    shutil.copytree(sample_build[0], tmp_path / "data", symlinks=True)
+    env = _environment(tmp_path, postgres.port)
+    _start(env, "schedule", "nightly_refresh")
+    _start(env, "sensor", "night_succeeded")
     # The schedule's state is in PostgreSQL's schedule storage, not in files under DAGSTER_HOME.
     states = postgres.query(
         DATABASE,
@@ -174,8 +185,12 @@ def test_the_daemon_fires_the_schedule_on_the_postgres_instance_and_the_ui_shows
         kinds = {kind for (kind,) in events}
         # (Stored under their older names: PIPELINE_START is a run start.)
         assert {"PIPELINE_START", "PIPELINE_SUCCESS", "ASSET_MATERIALIZATION"} <= kinds, kinds
-        # The fetch replayed the sample into the data directory's raw archive.
-        assert any((tmp_path / "data").glob("raw/**/*")), sorted((tmp_path / "data").iterdir())
+
+        # The night's outcome, as `bgfunds nightly` would leave it, for /health.
+        status = _night_status(tmp_path / "data", run_id, time.monotonic() + 180)
+        assert status.get("outcome") == "unchanged", status
+        assert status["line"].startswith("nothing changed (inputs unchanged since release ")
+        assert status["last_good_at"] == status["ended"]
 
         shown = _graphql_runs(f"http://127.0.0.1:{ui_port}/graphql", time.monotonic() + 180)
         assert {(r["runId"], r["jobName"], r["status"]) for r in shown} >= {
