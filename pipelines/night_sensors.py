@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from pipelines.health import NIGHTLY_STATUS, health, notify, read_json
+from pipelines.progress import error_line, innermost
 from pipelines.quiet_night import code_versions, plan_build
 from pipelines.resources import Settings
 from shared.atomic import atomic_write
@@ -92,11 +93,10 @@ def night_sensors(
         "the webhook (notify_url) told.",
     )
     def failed(context: dg.RunFailureSensorContext):
-        steps = [
-            f"{event.step_key}: {event.event_specific_data.error.message.strip().splitlines()[0]}"
-            for event in context.get_step_failure_events()
-            if event.event_specific_data and event.event_specific_data.error
-        ]
+        steps = []
+        for event in context.get_step_failure_events():
+            error = innermost(event.step_failure_data.error)
+            steps.append(f"{event.step_key}: {error_line(error) if error else 'failed'}")
         reason = "; ".join(steps) or context.failure_event.message or "the run failed"
         record_night(
             settings,

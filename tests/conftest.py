@@ -70,6 +70,7 @@ INTEGRATION_MODULES = {
     "test_health",  # loopback /health and webhook receiver
     "test_hostile_inputs",  # the Dagster job on a hostile recording
     "test_nightly",  # the CLI's night on the sample, loopback webhook
+    "test_night_sensors",  # a Dagster run, loopback webhook
     "test_operator",  # the CLI and the Dagster instance
     "test_pipeline",  # the sample build
     "test_publish_remote",  # moto's S3 server process, the sample build
