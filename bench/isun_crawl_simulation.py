@@ -241,8 +241,9 @@ def simulate(
                     [register.by_token[t] for t in fetched if t in register.by_token],
                     changes_per_night,
                 )
-            # The bulk fetch: each known contract's open-data row fingerprint (a changed row differs).
-            row_fps = {t: f"v{register.by_token[t].version}" for t in _known_tokens(state)}
+            # The bulk fetch: every contract's open-data row fingerprint (a changed row differs); the
+            # crawler applies those of the contracts it knows.
+            row_fps = {c.token: f"v{c.version}" for c in register.contracts}
             config = CrawlConfig(
                 base_url=server.base_url,
                 listings=register.search_paths(),
@@ -291,10 +292,6 @@ class _NoLog(list):
 
     def append(self, item) -> None:
         pass
-
-
-def _known_tokens(state) -> list[str]:
-    return [r[0] for r in state.con.execute("SELECT contract_id FROM crawl_contracts").fetchall()]
 
 
 def _fetched_tokens(state) -> list[str]:

@@ -312,6 +312,13 @@ class CrawlState:
                 [u, now],
             )
 
+    def stated_total(self) -> int:
+        """What the searches' summary tables state, added up (the register's size, as far as read)."""
+        self.flush()
+        return self.con.execute(
+            "SELECT coalesce(sum(total_contracts), 0) FROM crawl_search_totals"
+        ).fetchone()[0]
+
     def discovery_complete(self) -> bool:
         """Every listing page known has been read at least once (a contract found from now on is new)."""
         self.flush()

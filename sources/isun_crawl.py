@@ -431,13 +431,19 @@ def _crawl_listings(
     contracts: dict[str, str] = {}
     links: dict[str, str] = {}
     routes: dict[str, str] = {}
-    queue = [
+    seeds = [
         urljoin(config.base_url.rstrip("/") + "/", p.lstrip("/")) for p in config.listing_paths()
     ]
-    cap = config.max_listing_pages
+    queue, cap = list(seeds), config.max_listing_pages
     if state is not None:
+        # The configured searches are listing pages like the others: during discovery they wait their
+        # turn in the frontier (never-read pages first); once every page has been read, they open each
+        # night (their totals say whether a search grew) within `max_rewalk_pages`.
+        state.add_listing_pages([u for u in seeds if _same_host(u, config.base_url)])
         if state.discovery_complete():
             cap = min(cap, config.max_rewalk_pages)
+        else:
+            queue = [u for u in seeds if not _same_host(u, config.base_url)]
         queue += [u for u in state.listing_frontier(cap) if u not in queue]
     seen: set[str] = set()
     while queue and summary.listing_pages < cap:
