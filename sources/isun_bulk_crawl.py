@@ -281,6 +281,13 @@ def night_plan(
         if FOLLOW_PATH.search(urlparse(r.url).path) and not is_bulk_url(r.url)
     }
     listing_pages = min(max(len(listings), len(archived_listings)), config.max_listing_pages)
+    if state_path.exists():
+        state = CrawlState(state_path, clock=clock)
+        try:
+            if state.discovery_complete():  # every listing page read once: the nightly re-walk cap
+                listing_pages = min(listing_pages, config.max_rewalk_pages)
+        finally:
+            state.close()
     robots = 1 + bool(
         api_calls or export_calls
     )  # every request counts, robots.txt too (one per client)
