@@ -327,15 +327,18 @@ class CrawlState:
         ).fetchone()
         return known > 0 and unread == 0
 
-    def listing_frontier(self, limit: int) -> list[str]:
-        """Listing pages never fetched first, then those of a search found short, then the longest
-        unfetched: where discovery goes on tonight."""
+    def listing_frontier(self, limit: int, unread_only: bool = False) -> list[str]:
+        """Listing pages never fetched first, then those of a search found short, then (unless
+        `unread_only`: while discovery goes on, the links found tonight come before pages read
+        already) the longest unfetched: where discovery goes on tonight."""
         self.flush()
+        where = " WHERE last_fetched_at IS NULL OR rewalk_due" if unread_only else ""
         return [
             r[0]
             for r in self.con.execute(
-                "SELECT url FROM crawl_listing_pages ORDER BY last_fetched_at IS NOT NULL, NOT rewalk_due,"
-                " last_fetched_at, first_seen_at, url LIMIT ?",
+                f"SELECT url FROM crawl_listing_pages{where}"
+                " ORDER BY last_fetched_at IS NOT NULL, NOT rewalk_due, last_fetched_at, first_seen_at, url"
+                " LIMIT ?",
                 [max(limit, 0)],
             ).fetchall()
         ]

@@ -440,11 +440,13 @@ def _crawl_listings(
         # turn in the frontier (never-read pages first); once every page has been read, they open each
         # night (their totals say whether a search grew) within `max_rewalk_pages`.
         state.add_listing_pages([u for u in seeds if _same_host(u, config.base_url)])
-        if state.discovery_complete():
+        complete = state.discovery_complete()
+        if complete:
             cap = min(cap, config.max_rewalk_pages)
         else:
             queue = [u for u in seeds if not _same_host(u, config.base_url)]
-        queue += [u for u in state.listing_frontier(cap) if u not in queue]
+        frontier = state.listing_frontier(cap, unread_only=not complete)
+        queue += [u for u in frontier if u not in queue]
     seen: set[str] = set()
     while queue and summary.listing_pages < cap:
         url = queue.pop(0)
