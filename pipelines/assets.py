@@ -60,6 +60,7 @@ from warehouse.release import (
     export_files,
     listed_contracts,
     publish_release,
+    site_files,
     start_release,
 )
 from warehouse.staging import StagedTable, stage_batches
@@ -384,9 +385,14 @@ def release_history(draft: ReleaseDraft) -> ReleaseDraft:
     return add_history(draft)
 
 
-@dg.op(description="Parquet, CSV and XLSX of every table; the static site.")
+@dg.op(description="Parquet, CSV and XLSX of every table.")
 def release_exports(draft: ReleaseDraft) -> ReleaseDraft:
     return export_files(draft)
+
+
+@dg.op(description="The static site of the release.")
+def release_site(draft: ReleaseDraft) -> ReleaseDraft:
+    return site_files(draft)
 
 
 @dg.op(
@@ -420,7 +426,7 @@ def release_publish(context: dg.OpExecutionContext, draft: ReleaseDraft) -> str:
 
 def release_asset(registry: dict[str, Table]) -> dg.AssetsDefinition:
     """`out_bgfunds__release`, a graph-backed asset: one op per step of `warehouse.release`
-    (history -> exports -> Data Package -> catalogue -> publish), so each step shows in
+    (history -> exports -> site -> Data Package -> catalogue -> publish), so each step shows in
     Dagster, and `latest` is switched by the last op only when every step before passed."""
     tables = [*registry.values(), *HISTORY_TABLES.values()]
 
@@ -437,7 +443,13 @@ def release_asset(registry: dict[str, Table]) -> dg.AssetsDefinition:
     )
     def _release(out_bgfunds__warehouse: str, _out_bgfunds__quality: dict) -> str:
         draft = release_start(out_bgfunds__warehouse, _out_bgfunds__quality, release_tables())
-        for step in (release_history, release_exports, release_datapackage, release_catalogue):
+        for step in (
+            release_history,
+            release_exports,
+            release_site,
+            release_datapackage,
+            release_catalogue,
+        ):
             draft = step(draft)
         return release_publish(draft)
 

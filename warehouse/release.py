@@ -297,7 +297,7 @@ class ReleaseDraft:
 
     The steps, in order: `start_release` (a staging directory and a working copy of the
     warehouse), `add_history` (history tables, views, counts, charts; the DuckDB file in its
-    compatible storage format), `export_files` (Parquet, CSV, XLSX, the static site),
+    compatible storage format), `export_files` (Parquet, CSV, XLSX), `site_files` (the static site),
     `document_release` (changelog, dictionary, Data Package validated with Frictionless, the
     quality report), `catalogue_release` (DCAT, the catalogue page, SHA256SUMS) and
     `publish_release` (the rename into `releases/` and the `latest` switch). Each is a plain
@@ -426,7 +426,7 @@ def add_history(draft: ReleaseDraft) -> ReleaseDraft:
 
 
 def export_files(draft: ReleaseDraft) -> ReleaseDraft:
-    """Every table as Parquet and CSV, the spreadsheet tables as XLSX, and the static site."""
+    """Every table as Parquet and CSV, the spreadsheet tables as XLSX."""
     with draft.discarded_on_error():
         export_tables(draft.database, draft.staging, draft.tables, copy_db=False)
         con = connect(draft.database, read_only=True)
@@ -436,6 +436,16 @@ def export_files(draft: ReleaseDraft) -> ReleaseDraft:
             xlsx = [*draft.view_tables, *(t for t in draft.tables if t.name in XLSX_TABLES)]
             for t in xlsx:
                 write_xlsx(con, t, draft.staging / f"{t.name}.xlsx")
+        finally:
+            con.close()
+    return draft
+
+
+def site_files(draft: ReleaseDraft) -> ReleaseDraft:
+    """The static site of the release (`warehouse.site`)."""
+    with draft.discarded_on_error():
+        con = connect(draft.database, read_only=True)
+        try:
             draft.site = build_site(
                 con,
                 draft.staging / "site",
@@ -594,7 +604,7 @@ def build_release(
         listed=listed,
         tables=tables,
     )
-    for step in (add_history, export_files, document_release, catalogue_release):
+    for step in (add_history, export_files, site_files, document_release, catalogue_release):
         draft = step(draft)
     return publish_release(draft)
 
