@@ -18,6 +18,8 @@ from __future__ import annotations
 import io
 import json
 import random
+import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -349,6 +351,34 @@ def change_night(
     return changed
 
 
+def _fixed_zip(xlsx: bytes) -> bytes:
+    """The workbook with its save time taken out (entry times, docProps' modified): same corpus, same bytes."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(xlsx)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(
+                    rb"<dcterms:modified([^>]*)>[^<]*<",
+                    rb"<dcterms:modified\1>2026-11-25T00:00:00Z<",
+                    data,
+                )
+                data = re.sub(
+                    rb"<dcterms:created([^>]*)>[^<]*<",
+                    rb"<dcterms:created\1>2026-11-25T00:00:00Z<",
+                    data,
+                )
+            dst.writestr(
+                zipfile.ZipInfo(info.filename, date_time=(2026, 11, 25, 0, 0, 0)),
+                data,
+                zipfile.ZIP_DEFLATED,
+            )
+    return out.getvalue()
+
+
 class BulkSources:
     """The open-data API's answers (one per programme) and the register export, row by row."""
 
@@ -455,7 +485,7 @@ class BulkSources:
         self.sheet.append(["Забележки: Сумите са в евро."])
         out = io.BytesIO()
         self.workbook.save(out)
-        export = out.getvalue()
+        export = _fixed_zip(out.getvalue())
         archive.store(
             BASE + EXPORT_PATH,
             export,
@@ -463,7 +493,7 @@ class BulkSources:
             headers=XLSX,
             fetched_at=fetched_at.format(minute=50),
         )
-        return size + out.tell()
+        return size + len(export)
 
 
 def main(argv: list[str] | None = None) -> int:

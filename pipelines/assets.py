@@ -136,6 +136,8 @@ def _core_isun__tables(context: dg.AssetExecutionContext, settings: Settings):
         workers=settings.worker_count,
         log=context.log,
         extra_quarantine=settings.rejected_inputs(),
+        code_version=PAGE_TABLES_VERSION,
+        force=settings.force_rebuild,
     )
     extra = {
         PROJECTS.name: {

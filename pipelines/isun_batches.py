@@ -103,6 +103,8 @@ def stage_isun_tables(
     workers: int = 1,
     log=None,
     extra_quarantine: list[dict] | None = None,
+    code_version: str = "",
+    force: bool = False,
 ) -> StagedIsunTables:
     """Every batch built by `build_batch` and staged (`pipelines.isun_staging`); `workers` > 1
     runs batches in that many processes (`read_body` must then pickle, e.g. `RawArchive.read`)."""
@@ -114,4 +116,6 @@ def stage_isun_tables(
         workers=workers,
         log=log,
         extra_quarantine=extra_quarantine,
+        code_version=code_version,
+        force=force,
     )

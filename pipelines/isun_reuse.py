@@ -100,10 +100,6 @@ class ReusePlan:
     pruned: dict[int, set[str]]  # part -> its contracts to drop (changed or gone)
     to_parse: list[str]  # contracts to parse: new or changed, in first-seen order
 
-    @property
-    def contracts_reused(self) -> int:
-        return -1  # filled by `plan_reuse`'s caller from the index; see `reuse_summary`
-
 
 def plan_reuse(index: PartsIndex, signatures: dict[str, str]) -> ReusePlan:
     """Compare tonight's contract signatures with the stored parts'."""
@@ -126,7 +122,9 @@ def copy_without(
     con: duckdb.DuckDBPyConnection, source: Path, target: Path, drop_urls: list[str]
 ) -> int:
     """Copy a part without the rows whose `source_url` is one of `drop_urls`; the rows kept."""
-    con.execute("CREATE OR REPLACE TEMP TABLE _drop AS SELECT unnest(?::VARCHAR[]) AS url", [drop_urls])
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _drop AS SELECT unnest(?::VARCHAR[]) AS url", [drop_urls]
+    )
     kept_rows = con.execute(
         f"SELECT count(*) FROM read_parquet({sql_string(source)}) "
         "WHERE source_url IS NULL OR source_url NOT IN (SELECT url FROM _drop)"
@@ -167,6 +165,15 @@ def prune_parts(
     finally:
         con.close()
     return superseded
+
+
+def remove_orphans(store: Path, tables: Iterable[str], index: PartsIndex) -> None:
+    """Remove part files the index does not name (left by a build killed before its index)."""
+    known = {part_name(p) for p in index.parts}
+    for table in tables:
+        for path in (store / table).glob("part-*.parquet"):
+            if path.name not in known:
+                path.unlink(missing_ok=True)
 
 
 def remove_parts(store: Path, tables: Iterable[str], parts: Iterable[int]) -> None:
