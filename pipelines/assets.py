@@ -367,7 +367,7 @@ def quality_asset(registry: dict[str, Table]) -> dg.AssetsDefinition:
     return _quality
 
 
-@dg.op(description="A staging directory for the release and a working copy of the warehouse.")
+@dg.op(description="A staging directory for the release and a copy of the warehouse.")
 def release_start(settings: Settings, warehouse: str, quality: dict, tables: list) -> ReleaseDraft:
     return start_release(
         warehouse,
@@ -379,7 +379,7 @@ def release_start(settings: Settings, warehouse: str, quality: dict, tables: lis
     )
 
 
-@dg.op(description="History tables, views, counts and charts; the DuckDB file DuckDB 1.x reads.")
+@dg.op(description="History tables, views, counts and charts in the release's DuckDB file.")
 def release_history(draft: ReleaseDraft) -> ReleaseDraft:
     return add_history(draft)
 
