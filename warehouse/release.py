@@ -18,6 +18,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -107,16 +108,21 @@ def _file_info(
     too, by relative path); `digests` (one per release) remembers checksums by (name, size,
     mtime), since the release lists its files four times as it grows."""
     info = {}
+    files = {}
     for p in sorted(directory.rglob("*") if recursive else directory.iterdir()):
         if not p.is_file() or p.name == "SHA256SUMS" or p.name.startswith("."):
             continue
         stat = p.stat()
-        name = p.relative_to(directory).as_posix()
-        key = (name, stat.st_size, stat.st_mtime_ns)
-        if key not in digests:
-            digests[key] = _sha256(p)
+        files[p] = (p.relative_to(directory).as_posix(), stat.st_size, stat.st_mtime_ns)
+    missing = [p for p, key in files.items() if key not in digests]
+    # hashlib lets go of the GIL while it hashes: one thread per core
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        for p, digest in zip(missing, pool.map(_sha256, missing), strict=True):
+            digests[files[p]] = digest
+    for p, key in files.items():
+        name, size = key[0], key[1]
         info[name] = {
-            "bytes": stat.st_size,
+            "bytes": size,
             "sha256": digests[key],
             "mediatype": MEDIA_TYPES.get(
                 p.suffix, mimetypes.guess_type(p.name)[0] or "application/octet-stream"
