@@ -19,8 +19,14 @@ import pandas as pd
 
 from pipelines.code_versions import code_version
 from pipelines.io_managers import table_metadata, table_out
-from pipelines.isun_batches import StagedIsunTables, is_contract_page, stage_isun_tables
+from pipelines.isun_batches import (
+    StagedIsunTables,
+    is_contract_page,
+    stage_isun_partition,
+    stage_isun_tables,
+)
 from pipelines.isun_bulk_assets import append_quarantine
+from pipelines.isun_reuse import partition_key
 from pipelines.quiet_night import (
     FINGERPRINT_TAG,
     archive_fingerprint,
@@ -138,6 +144,7 @@ def _core_isun__tables(context: dg.AssetExecutionContext, settings: Settings):
         extra_quarantine=settings.rejected_inputs(),
         code_version=PAGE_TABLES_VERSION,
         force=settings.force_rebuild,
+        partitions=settings.isun_partitions,
     )
     extra = {
         PROJECTS.name: {
@@ -161,6 +168,47 @@ def _core_isun__tables(context: dg.AssetExecutionContext, settings: Settings):
             )
         },
     )
+
+
+PARTITION_ASSET = "_core_isun__partition"
+
+
+def partition_asset(partitions: int) -> dg.AssetsDefinition:
+    """`_core_isun__partition`: the contracts split into `partitions` by a hash of their key, a
+    Dagster partition each; a run parses its partition's new and changed contracts into the
+    partition's parts store (`pipelines.isun_reuse`). Runs of different partitions are
+    independent (any executor, any machine sharing the data directory); `_core_isun__tables`
+    then finds every contract parsed and only assembles the tables."""
+
+    @dg.asset(
+        name=PARTITION_ASSET,
+        group_name="core",
+        partitions_def=dg.StaticPartitionsDefinition(
+            [partition_key(k, partitions) for k in range(partitions)]
+        ),
+        code_version=PAGE_TABLES_VERSION,
+        description="One partition of the ИСУН contracts parsed into its parts store (intermediate).",
+    )
+    def _partition(context: dg.AssetExecutionContext, settings: Settings) -> None:
+        k = int(context.partition_key.split("-of-")[0]) - 1
+        archive = settings.raw_archive
+        records = [r for r in archive.records() if is_contract_page(r.url)]
+        index = stage_isun_partition(
+            records,
+            archive.read,
+            settings.staging_dir,
+            k,
+            partitions,
+            batch_contracts=settings.batch_contracts,
+            workers=settings.worker_count,
+            log=context.log,
+            code_version=PAGE_TABLES_VERSION,
+        )
+        context.add_output_metadata(
+            {"contracts": sum(len(c) for c in index.parts.values()), "parts": len(index.parts)}
+        )
+
+    return _partition
 
 
 def table_rule_counts(staged: StagedTable) -> dict[tuple[str, str], int]:

@@ -20,6 +20,7 @@ from pipelines.isun_staging import (
     StagedIsunTables,
 )
 from pipelines.isun_staging import stage_isun_tables as _stage_isun_tables
+from pipelines.isun_staging import stage_partition as _stage_partition
 from quality.rules_sql import screen_isun_tables
 from records.raw import RawResponse
 from registry.tables import ACTIVITIES, PROJECTS, QUARANTINE
@@ -105,6 +106,7 @@ def stage_isun_tables(
     extra_quarantine: list[dict] | None = None,
     code_version: str = "",
     force: bool = False,
+    partitions: int = 1,
 ) -> StagedIsunTables:
     """Every batch built by `build_batch` and staged (`pipelines.isun_staging`); `workers` > 1
     runs batches in that many processes (`read_body` must then pickle, e.g. `RawArchive.read`)."""
@@ -118,4 +120,20 @@ def stage_isun_tables(
         extra_quarantine=extra_quarantine,
         code_version=code_version,
         force=force,
+        partitions=partitions,
+    )
+
+
+def stage_isun_partition(
+    records: list[RawResponse],
+    read_body,
+    staging_root: Path | str,
+    partition: int,
+    partitions: int,
+    **options,
+):
+    """One partition's contracts parsed into its parts store (`pipelines.isun_staging.stage_partition`),
+    with the same `build_batch` as `stage_isun_tables`."""
+    return _stage_partition(
+        records, partial(build_batch, read_body=read_body), staging_root, partition, partitions, **options
     )

@@ -18,6 +18,11 @@ parts were parsed with; another code version, or `force`, starts from an empty s
 pipeline stages is the store's parts, hard-linked into a fresh version directory per table
 (`warehouse.staging`), so a rebuild from nothing and a night that re-parsed 1 % give the same
 rows (a test compares them table by table).
+
+Contracts are split into partitions by a hash of their key (`partition_of`), each with a
+store of its own, so partitions can be brought up to date apart (Dagster runs of the
+partitioned asset `_core_isun__partition`, in other processes or on other machines) and
+the build then finds every contract's parts there and parses nothing again.
 """
 
 from __future__ import annotations
@@ -39,6 +44,29 @@ from warehouse.staging import sql_string
 
 STORE = "_isun_parts"
 INDEX = "index.json"
+
+
+def partition_of(contract: str, partitions: int) -> int:
+    """The partition (0-based) a contract belongs to: by a hash of its key, stable across nights."""
+    return int(hashlib.sha256(contract.encode()).hexdigest()[:8], 16) % partitions
+
+
+def partition_key(partition: int, partitions: int) -> str:
+    """A partition's name, as Dagster's partition key: "1-of-4" ... "4-of-4"."""
+    return f"{partition + 1}-of-{partitions}"
+
+
+def partition_store(staging_root: Path | str, partition: int, partitions: int) -> Path:
+    """One partition's own parts store (its own index: partitions never write each other's)."""
+    return Path(staging_root) / STORE / partition_key(partition, partitions)
+
+
+def remove_other_layouts(staging_root: Path | str, partitions: int) -> None:
+    """Stores of another partition count: their contracts are split differently, so not reused."""
+    suffix = f"-of-{partitions}"
+    for path in (Path(staging_root) / STORE).glob("*-of-*"):
+        if not path.name.endswith(suffix):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def contract_key(url: str) -> str:
@@ -183,14 +211,16 @@ def remove_parts(store: Path, tables: Iterable[str], parts: Iterable[int]) -> No
 
 
 def link_parts(store: Path, table: str, directory: Path) -> int:
-    """Hard-link (copy where links fail) every stored part of `table` into `directory`."""
+    """Hard-link (copy where links fail) every stored part of `table` into `directory`, named
+    after the store (`<store>-part-N.parquet`: the parts of several stores never collide)."""
     directory.mkdir(parents=True, exist_ok=True)
     n = 0
     for part in sorted((store / table).glob("part-*.parquet")):
+        target = directory / f"{store.name}-{part.name}"
         try:
-            os.link(part, directory / part.name)
+            os.link(part, target)
         except OSError:
-            shutil.copyfile(part, directory / part.name)
+            shutil.copyfile(part, target)
         n += 1
     return n
 

@@ -21,16 +21,20 @@ import pandas as pd
 import pyarrow as pa
 
 from pipelines.isun_reuse import (
-    STORE,
+    INDEX,
     PartsIndex,
     ReusePlan,
     by_contract,
     clear_store,
+    contract_key,
     link_parts,
     load_index,
+    partition_of,
+    partition_store,
     plan_reuse,
     prune_parts,
     remove_orphans,
+    remove_other_layouts,
     remove_parts,
     save_index,
     signature,
@@ -270,8 +274,9 @@ def _update_store(
     _stage_batches(batches, parts, build_batch, {n: str(store / n) for n in names}, workers, log)
     for part, chunk in zip(parts, chunks, strict=True):
         index.parts[part] = {c: signatures[c] for c in chunk}
-    save_index(store, index)
-    remove_parts(store, names, superseded)
+    if parts or superseded or not (store / INDEX).exists():
+        save_index(store, index)
+        remove_parts(store, names, superseded)
     return index, plan
 
 
@@ -298,6 +303,35 @@ def _stored_counts(store: Path) -> tuple[int, int]:
         con.close()
 
 
+def stage_partition(
+    records: list[RawResponse],
+    build_batch: BuildBatch,
+    staging_root: Path | str,
+    partition: int = 0,
+    partitions: int = 1,
+    *,
+    batch_contracts: int = BATCH_CONTRACTS,
+    workers: int = 1,
+    log=None,
+    code_version: str = "",
+    force: bool = False,
+) -> PartsIndex:
+    """Bring one partition's parts store up to date with its contracts among `records`
+    (`pipelines.isun_reuse`): what a run of the partitioned asset does on its own."""
+    mine = [r for r in records if partition_of(contract_key(r.url), partitions) == partition]
+    index, _ = _update_store(
+        mine,
+        build_batch,
+        partition_store(staging_root, partition, partitions),
+        code_version=code_version,
+        force=force,
+        batch_contracts=batch_contracts,
+        workers=workers,
+        log=log,
+    )
+    return index
+
+
 def stage_isun_tables(
     records: list[RawResponse],
     build_batch: BuildBatch,
@@ -309,30 +343,37 @@ def stage_isun_tables(
     extra_quarantine: list[dict] | None = None,
     code_version: str = "",
     force: bool = False,
+    partitions: int = 1,
 ) -> StagedIsunTables:
     """Stage every contract's rows as Parquet parts under `staging_root`, parsing only what
-    changed since the parts store was last brought up to date (`pipelines.isun_reuse`; the
-    store is kept per `code_version`, `force` empties it first). `workers` > 1 runs batches
-    in that many processes (`build_batch` must then pickle: a module-level function or a
-    `functools.partial` of one). `extra_quarantine` (inputs refused before parsing) joins
-    the quarantine table."""
-    store = Path(staging_root) / STORE
-    index, _ = _update_store(
-        records,
-        build_batch,
-        store,
-        code_version=code_version,
-        force=force,
-        batch_contracts=batch_contracts,
-        workers=workers,
-        log=log,
-    )
+    changed since the parts stores were last brought up to date (`pipelines.isun_reuse`, one
+    store per partition of the contracts; a store is kept per `code_version`, `force` empties
+    it first). `workers` > 1 runs batches in that many processes (`build_batch` must then
+    pickle: a module-level function or a `functools.partial` of one). `extra_quarantine`
+    (inputs refused before parsing) joins the quarantine table."""
+    remove_other_layouts(staging_root, partitions)
+    stores = [partition_store(staging_root, k, partitions) for k in range(partitions)]
+    for k in range(partitions):
+        stage_partition(
+            records,
+            build_batch,
+            staging_root,
+            k,
+            partitions,
+            batch_contracts=batch_contracts,
+            workers=workers,
+            log=log,
+            code_version=code_version,
+            force=force,
+        )
     directories = {
         name: str(new_version_dir(staging_root, table)) for name, table in ISUN_TABLES.items()
     }
     for name in ISUN_TABLES:
-        link_parts(store, name, Path(directories[name]))
-    duplicates = set_aside_duplicate_codes(directories, index.next_part + 1)
+        for store in stores:
+            link_parts(store, name, Path(directories[name]))
+    # Parts of the stores are named `<store>-part-N`: these two never collide with them.
+    duplicates = set_aside_duplicate_codes(directories, 999_999)
     if duplicates and log:
         log.warning(
             f"{duplicates} project rows share a project code with another contract id: quarantined "
@@ -342,16 +383,16 @@ def stage_isun_tables(
         write_part(
             QUARANTINE,
             directories["quarantine"],
-            index.next_part,
+            999_998,
             pd.DataFrame(extra_quarantine, columns=QUARANTINE.columns),
         )
-    pages_rejected, over_reported = _stored_counts(store)
+    counts = [_stored_counts(store) for store in stores]
     staged = {
         name: finish(staging_root, table, directories[name]) for name, table in ISUN_TABLES.items()
     }
     return StagedIsunTables(
         **staged,
         pages_read=len(records),
-        pages_rejected=pages_rejected,
-        over_reported=over_reported,
+        pages_rejected=sum(c[0] for c in counts),
+        over_reported=sum(c[1] for c in counts),
     )
