@@ -36,6 +36,7 @@ from bench.isun_render import (
     render_print,
     render_tab,
 )
+from sources.isun_crawl import CONTRACT_PAGES, PrintFacts, contract_pages_for
 from sources.isun_opendata import Programme, criteria_url, programme_url
 from sources.isun_register_export import EXPORT_COLUMNS, EXPORT_PATH
 from sources.raw_archive import RawArchive
@@ -274,28 +275,43 @@ BULK_FETCHED_AT = "2026-11-25T01:{minute:02d}:00Z"
 NIGHT_FETCHED_AT = "2026-11-26T02:{minute:02d}:00Z"
 
 
-def contract_tabs(contract: Contract, first_of_procedure: bool) -> list[str]:
-    """The pages the crawl plan fetches for a contract: PrintProject; BasicData for the first
-    contract of a procedure (the procedure's name); Participants where subcontractors are listed."""
-    return [
-        "PrintProject",
-        *(["BasicData"] if first_of_procedure else []),
-        *(["Participants"] if contract.subcontractors else []),
+def crawled_pages(contract: Contract, procedures_seen: set[str]) -> list[str]:
+    """The pages the crawler fetches for this contract (`sources.isun_crawl`): PrintProject, BasicData
+    when its procedure has none yet, Participants when PrintProject lists participants."""
+    roles = {
+        role
+        for kind, role in (
+            ("partners", "partner"),
+            ("contractors", "contractor"),
+            ("subcontractors", "subcontractor"),
+            ("members", "consortium_member"),
+        )
+        if getattr(contract, kind)
+    }
+    facts = PrintFacts(contract.procedure_code, frozenset(roles))
+    pages = [
+        *CONTRACT_PAGES,
+        *contract_pages_for(facts, contract.procedure_code in procedures_seen),
     ]
+    procedures_seen.add(contract.procedure_code)
+    return pages
 
 
-def _contracts(n_contracts: int, seed: int) -> Iterator[tuple[Contract, str, bool, CorpusFacts]]:
-    """The corpus's contracts in order, with their fetch time and whether each is the first of its
-    procedure (same seed, same contracts)."""
+def _contracts(
+    n_contracts: int, seed: int
+) -> Iterator[tuple[Contract, str, list[str], CorpusFacts]]:
+    """The corpus's contracts in order, with their fetch time and the pages the crawler fetches
+    for each (same seed, same contracts)."""
     rng = random.Random(seed)
     facts = CorpusFacts()
     procedures = max(1, n_contracts // CONTRACTS_PER_PROCEDURE // len(PROGRAMMES))
     seen: set[str] = set()
+    names: dict[str, str] = {}
     for i in range(n_contracts):
         contract, fetched_at = _contract(rng, 100000 + i, facts, procedures)
-        first = contract.procedure_code not in seen
-        seen.add(contract.procedure_code)
-        yield contract, fetched_at, first, facts
+        # A procedure has one name on the site (its BasicData is fetched once, for its first contract).
+        contract.procedure_name = names.setdefault(contract.procedure_code, contract.procedure_name)
+        yield contract, fetched_at, crawled_pages(contract, seen), facts
 
 
 def _store_page(
@@ -309,12 +325,13 @@ def _store_page(
 
 def generate(n_contracts: int, archive_root: Path | str, seed: int = 7) -> CorpusFacts:
     """Write n contracts to a raw archive as a night under the crawl plan archives them
-    (`contract_tabs`), with the bulk sources for every contract; return what was generated."""
+    (`crawled_pages`: a PrintProject each, a BasicData per procedure, Participants where
+    participants are listed), with the bulk sources for every contract; return what was generated."""
     archive = RawArchive(archive_root, durable=False)
     bulk = BulkSources()
     facts = CorpusFacts()
-    for contract, fetched_at, first, facts in _contracts(n_contracts, seed):
-        for tab in contract_tabs(contract, first):
+    for contract, fetched_at, tabs, facts in _contracts(n_contracts, seed):
+        for tab in tabs:
             url, size = _store_page(archive, contract, tab, fetched_at)
             facts.bytes += size
             facts.urls.append(url)

@@ -8,6 +8,8 @@ a batch is parsed, normalised and screened (row-level quality rules) on its own.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -24,7 +26,12 @@ from pipelines.isun_staging import stage_partition as _stage_partition
 from quality.rules_sql import screen_isun_tables
 from records.raw import RawResponse
 from registry.tables import ACTIVITIES, PROJECTS, QUARANTINE
-from sources.isun_pages import contract_batches, is_contract_page, parse_archived_pages
+from sources.isun_pages import (
+    contract_batches,
+    is_contract_page,
+    parse_archived_pages,
+    procedure_names,
+)
 from transforms.isun import IsunTables, build_isun_tables
 from transforms.isun_screening import set_aside_oversized
 
@@ -65,11 +72,15 @@ def screen_tables(tables: IsunTables) -> IsunTables:
 
 
 def build_batch(
-    records: list[RawResponse], read_body: Callable[[str], bytes], screen: bool = True
+    records: list[RawResponse],
+    read_body: Callable[[str], bytes],
+    screen: bool = True,
+    procedures: dict[str, str] | None = None,
 ) -> IsunTables:
-    """Parse, normalise and (unless `screen=False`) screen one batch of contracts."""
+    """Parse, normalise and (unless `screen=False`) screen one batch of contracts; `procedures`
+    names the procedures of contracts whose own BasicData was not fetched (`procedure_names`)."""
     parsed, rejected = parse_archived_pages(records, read_body)
-    tables = build_isun_tables(parsed, rejected)
+    tables = build_isun_tables(parsed, rejected, procedures)
     del parsed
     return screen_tables(tables) if screen else tables
 
@@ -81,8 +92,9 @@ def parse_and_build_in_batches(
     screen: bool = True,
 ) -> IsunTables:
     """All batches, concatenated in memory: for tests and small corpora (the pipeline stages them)."""
+    procedures = procedure_names(records, read_body)
     parts = [
-        build_batch(batch, read_body, screen)
+        build_batch(batch, read_body, screen, procedures)
         for batch in contract_batches(records, batch_contracts)
     ]
     if not parts:
@@ -110,18 +122,27 @@ def stage_isun_tables(
 ) -> StagedIsunTables:
     """Every batch built by `build_batch` and staged (`pipelines.isun_staging`); `workers` > 1
     runs batches in that many processes (`read_body` must then pickle, e.g. `RawArchive.read`)."""
+    procedures = procedure_names(records, read_body)
     return _stage_isun_tables(
         records,
-        partial(build_batch, read_body=read_body),
+        partial(build_batch, read_body=read_body, procedures=procedures),
         staging_root,
         batch_contracts=batch_contracts,
         workers=workers,
         log=log,
         extra_quarantine=extra_quarantine,
-        code_version=code_version,
+        code_version=parts_version(code_version, procedures),
         force=force,
         partitions=partitions,
     )
+
+
+def parts_version(code_version: str, procedures: dict[str, str]) -> str:
+    """What stored parts were made with besides their contracts' own pages: the code, and the
+    procedure names read from other contracts' BasicData (another name, another version: the
+    stores start again)."""
+    named = json.dumps(sorted(procedures.items()), ensure_ascii=False)
+    return f"{code_version}+{hashlib.sha256(named.encode()).hexdigest()[:16]}"
 
 
 def stage_isun_partition(
@@ -134,6 +155,13 @@ def stage_isun_partition(
 ):
     """One partition's contracts parsed into its parts store (`pipelines.isun_staging.stage_partition`),
     with the same `build_batch` as `stage_isun_tables`."""
+    procedures = procedure_names(records, read_body)
+    options["code_version"] = parts_version(options.get("code_version", ""), procedures)
     return _stage_partition(
-        records, partial(build_batch, read_body=read_body), staging_root, partition, partitions, **options
+        records,
+        partial(build_batch, read_body=read_body, procedures=procedures),
+        staging_root,
+        partition,
+        partitions,
+        **options,
     )

@@ -5,7 +5,7 @@ from collections import Counter
 from bench.synthetic_corpus import generate
 from quality.rules_sql import screen_frame
 from registry.tables import ACTIVITIES, PROJECTS
-from sources.isun_pages import is_contract_page, parse_archived_pages
+from sources.isun_pages import is_contract_page, parse_archived_pages, procedure_names
 from sources.raw_archive import RawArchive
 from transforms.isun import build_isun_tables
 
@@ -16,7 +16,7 @@ def _tab(url: str) -> str:
 
 def test_synthetic_corpus_is_deterministic_and_clean(tmp_path):
     """The corpus is what a night archives under the crawl plan: PrintProject for every contract,
-    BasicData once per procedure, Participants where subcontractors are listed, and the bulk
+    BasicData once per procedure, Participants where participants are listed, and the bulk
     sources with a row for every contract; it parses and passes the row rules as generated."""
     from pipelines.isun_bulk_staging import stage_bulk_tables
 
@@ -34,16 +34,16 @@ def test_synthetic_corpus_is_deterministic_and_clean(tmp_path):
     archive = RawArchive(tmp_path / "a")
     pages = [r for r in records if is_contract_page(r.url)]
     parsed, rejected = parse_archived_pages(pages, archive.read)
-    tables = build_isun_tables(parsed, rejected)
+    tables = build_isun_tables(parsed, rejected, procedure_names(pages, archive.read))
     assert (len(tables.projects), len(tables.activities), len(tables.quarantine)) == (
         40,
         facts.activities,
         0,
     )
-    subcontracted = tables.project_organisations.query("role == 'subcontractor'")
-    assert tabs["Participants"] == subcontracted["project_code"].nunique()
+    participants = tables.project_organisations.query("role != 'beneficiary'")
+    assert tabs["Participants"] == participants["project_code"].nunique()
     assert (
-        tables.projects["procedure_name"].notna().sum() >= tabs["BasicData"]
+        tables.projects["procedure_name"].notna().all()  # every procedure named by one BasicData
         and tables.projects["beneficiary_eik"].notna().all()
     )
     assert int(tables.activities["is_over_reported"].sum()) == facts.over_reported
@@ -82,9 +82,10 @@ def test_batched_build_equals_one_pass_on_the_sample_and_a_synthetic_corpus(tmp_
     )  # several tabs per contract, a WAF page, a quarantined row
     for archive in (RawArchive(tmp_path / "synthetic"), sample):
         records = [r for r in archive.records() if is_contract_page(r.url)]
-        whole = build_isun_tables(*parse_archived_pages(records, archive.read))
+        names = procedure_names(records, archive.read)
+        whole = build_isun_tables(*parse_archived_pages(records, archive.read), names)
         for screen in (False, True):
-            one_pass = build_isun_tables(*parse_archived_pages(records, archive.read))
+            one_pass = build_isun_tables(*parse_archived_pages(records, archive.read), names)
             if screen:
                 one_pass = screen_tables(one_pass)
             batched = parse_and_build_in_batches(
@@ -139,5 +140,7 @@ def test_corpus_command_writes_an_archive_of_that_many_pages(tmp_path, capsys):
 
     assert main(["30", str(tmp_path / "c"), "--seed", "3"]) == 0
     records = list(RawArchive(tmp_path / "c").records())
+    pages = len(generate(30, tmp_path / "again", seed=3).urls)  # the pages the crawler would fetch
     assert sum("Project/PrintProject?contractId=" in r.url for r in records) == 30
+    assert sum(is_contract_page(r.url) for r in records) == pages < 90
     assert capsys.readouterr().out.startswith("30 contracts (")

@@ -120,9 +120,15 @@ def quarantine_row(
 
 
 def build_isun_tables(
-    pages: list[tuple[ParsedIsunPage, RawResponse]], page_quarantine: list[dict] | None = None
+    pages: list[tuple[ParsedIsunPage, RawResponse]],
+    page_quarantine: list[dict] | None = None,
+    procedure_names: dict[str, str] | None = None,
 ) -> IsunTables:
-    """Merge the pages of each contract (by contractId) and build typed, validated rows."""
+    """Merge the pages of each contract (by contractId) and build typed, validated rows.
+
+    `procedure_names` (procedure code -> name, from the one BasicData fetched per procedure:
+    `sources.isun_pages.procedure_names`) names the procedure of a contract whose own pages do not
+    (PrintProject prints no procedure)."""
     contracts: dict[str, _Contract] = {}
     for page, raw in sorted(pages, key=lambda pr: pr[1].fetched_at):
         key = page.contract_id or page.url
@@ -134,7 +140,7 @@ def build_isun_tables(
     quarantine = list(page_quarantine or [])
     for contract in contracts.values():
         try:
-            project, children = _contract_rows(contract)
+            project, children = _contract_rows(contract, procedure_names or {})
         except RowRejected as rej:
             source = _field_source(contract, rej.field) or contract.pages[0][1]
             quarantine.append(
@@ -386,6 +392,7 @@ def _identity_fields(
         "description": fields.get("description"),
         "beneficiary_name": beneficiary_name,
         "beneficiary_uin": beneficiary_uin,
+        "_beneficiary_is_person": beneficiary_is_person(fields),  # not a column: for its org row
         "beneficiary_eik": eik,
         "status": fields.get("status"),
         "location": "; ".join(places) or None,
@@ -446,12 +453,16 @@ def _child_rows(contract: _Contract, row: dict, currency: str) -> dict[str, list
     }
 
 
-def _contract_rows(contract: _Contract) -> tuple[dict, dict[str, list[dict]]]:
+def _contract_rows(
+    contract: _Contract, procedure_names: dict[str, str]
+) -> tuple[dict, dict[str, list[dict]]]:
     """The contract's `projects` row and its child rows; RowRejected where the contract breaks a rule."""
     fields = _merged_fields(contract)
     code, code_source = _contract_code(contract, fields)
     currency = _contract_currency(contract)
     row = _identity_fields(contract, fields, code, code_source.url, currency)
+    if row["procedure_name"] is None:
+        row["procedure_name"] = procedure_names.get(row["procedure_code"])
     if not row["project_name"]:
         raise RowRejected(
             "required_field_missing",
@@ -562,16 +573,38 @@ def _activity_row(
     }
 
 
+def beneficiary_is_person(fields: dict) -> bool:
+    """A natural-person beneficiary: its Company link says `uinType=PersonalBulstat`, or it is printed
+    without a UIN (CompanyVO.TransFullName is "{Uin} {Name}" for every legal entity, the name alone
+    for a person)."""
+    if "uintype=personalbulstat" in (fields.get("beneficiary_url") or "").lower():
+        return True
+    uin, name = split_uin(fields.get("beneficiary"))
+    return bool(name) and uin is None
+
+
 def _beneficiary_row(project: dict, currency: str) -> dict:
-    """The beneficiary as the project row names it, with its organisation id."""
-    org = parse_organisation(project["beneficiary_name"], project.get("beneficiary_eik"))
+    """The beneficiary as the project row names it, with its organisation id. A natural person gets
+    an anonymous id of its own project (never one shared by everyone with the same first name) and
+    no name."""
+    if project.get("_beneficiary_is_person"):
+        digest = hashlib.sha1(f"{project['project_code']}|beneficiary".encode()).hexdigest()[:12]
+        organisation_id, is_person, name, eik = f"person:{digest}", True, None, None
+    else:
+        org = parse_organisation(project["beneficiary_name"], project.get("beneficiary_eik"))
+        organisation_id, is_person, name, eik = (
+            org.organisation_id,
+            False,
+            project["beneficiary_name"],
+            org.eik,
+        )
     return {
         "project_code": project["project_code"],
         "role": "beneficiary",
-        "organisation_id": org.organisation_id,
-        "is_natural_person": False,
-        "name_as_published": project["beneficiary_name"],
-        "eik": org.eik,
+        "organisation_id": organisation_id,
+        "is_natural_person": is_person,
+        "name_as_published": name,
+        "eik": eik,
         "currency_original": currency,
         "source_url": project["source_url"],
         "fetched_at": project["fetched_at"],
