@@ -38,7 +38,7 @@ NAIVE_SAMPLE = 1000
 CORES = os.cpu_count() or 1
 DEFAULT_SCALES = "1000,10000,80700,160000"
 REAL_REGISTER = 80700  # a run with this scale writes bench/results.md
-CORPUS_VERSION = "v2"  # the crawl plan's corpus (PrintProject, BasicData per procedure, bulk)
+CORPUS_VERSION = "v3"  # the crawl plan's corpus (PrintProject, BasicData per procedure, bulk)
 RELEASE_STEPS = ("_out_bgfunds__quality", "out_bgfunds__release")
 # Stages of the report, by the Dagster steps in them (a step belongs to the first stage whose test it passes).
 STAGES = [
