@@ -147,13 +147,16 @@ def _stages(steps: dict[str, tuple[float, float]], sampler: RssSampler, pages: i
 def _prepare(workdir: Path, n: int) -> tuple[Path, Path]:
     """The corpus (generated once per scale) and a fresh data directory whose raw archive is
     the corpus's: its objects linked, its manifest copied (a night's responses go on the copy)."""
-    from bench.synthetic_corpus import generate
-
     corpus = workdir / f"corpus-{CORPUS_VERSION}-{n}"
     if not (corpus / "manifest.jsonl").exists():
         shutil.rmtree(corpus, ignore_errors=True)
         t = time.perf_counter()
-        generate(n, corpus)
+        # In a process of its own: the generator's memory is not the build's.
+        subprocess.run(
+            [sys.executable, "-m", "bench.synthetic_corpus", str(n), str(corpus)],
+            check=True,
+            stdout=sys.stderr,
+        )
         print(f"  corpus generated in {time.perf_counter() - t:.0f} s", file=sys.stderr, flush=True)
     data = workdir / f"out-{n}"
     shutil.rmtree(data, ignore_errors=True)
