@@ -149,6 +149,24 @@ def _isun(text: str, is_html: bool, url: str) -> dict:
     return record
 
 
+# The ИСУН system's own projects, named in every page's footer: never a contract's code.
+_SITE_FOOTER_CODES = ("BG161PO002-2.1.01-0007-C0001", "BG05SFOP001-4.002-0003")
+
+
+def _states_a_code(text: str) -> bool:
+    """Whether the text, its site frame aside, states a project's code the text rules can read."""
+    from sources.extract.facts import extract_project_facts
+
+    return any(r["project_code"] for r in extract_project_facts(_without_site_frame(text)))
+
+
+def _without_site_frame(text: str) -> str:
+    """`text` with the site footer's own codes blanked (same length, so evidence offsets hold)."""
+    for code in _SITE_FOOTER_CODES:
+        text = text.replace(code, " " * len(code))
+    return text
+
+
 def _missing(value) -> bool:
     return value is None or value != value  # None, NaN or NaT
 
@@ -188,7 +206,10 @@ def extract(text: str, kind: str = "auto", *, is_html: bool = False, url: str = 
     if chosen not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected auto or one of {', '.join(KINDS)}")
     if chosen == "isun":
-        return _isun(text, is_html, url)
+        record = _isun(text, is_html, url)
+        if record["project_code"] or not _states_a_code(text):
+            return record
+        chosen, text = "municipal-news", _without_site_frame(text)
     module = {
         "municipal-news": municipal_news,
         "ngo-project": ngo_project,
@@ -290,7 +311,12 @@ def extract_projects(
     if chosen not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected auto or one of {', '.join(KINDS)}")
     if chosen == "isun":
-        return [_isun(text, is_html, url)]
+        record = _isun(text, is_html, url)
+        if record["project_code"] or not _states_a_code(text):
+            return [record]
+        # A code the parser did not find (an older layout of the site): read as text, never the
+        # footer's codes.
+        text = _without_site_frame(text)
     records = extract_project_facts(text)
     for record in records:
         record["kind"] = chosen
