@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
-import duckdb
-
+from registry.isun_bulk import ISUN_API_PROJECTS
+from registry.tables import PROJECTS
 from sources.crawl_state import MAX_AGE_DAYS, QUEUE_CLASSES, ROTATION_DUE_DAYS, CrawlState
 from sources.http_client import FetchError, HostBlockedError, PoliteClient
 from sources.isun_crawl import ALL_PAGES, CrawlConfig
@@ -40,6 +40,7 @@ from sources.isun_opendata import (
 )
 from sources.isun_register_export import EXPORT_PATH, is_export_url
 from sources.raw_archive import RawArchive, RawResponse
+from warehouse.duckdb_store import read_columns
 
 log = logging.getLogger(__name__)
 
@@ -122,30 +123,19 @@ def fetch_bulk(
 
 def _last_release_fingerprints(warehouse_path: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
     """From the last warehouse: proposal -> API row fingerprint, and proposal -> crawled contract ids."""
-    if not warehouse_path.exists():
-        return {}, {}
-    con = duckdb.connect(str(warehouse_path), read_only=True)
-    try:
-        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        fingerprints = (
-            dict(
-                con.execute(
-                    "SELECT proposal_code, min(row_fingerprint) FROM isun_api_projects GROUP BY 1"
-                ).fetchall()
-            )
-            if "isun_api_projects" in tables
-            else {}
-        )
-        contracts: dict[str, list[str]] = {}
-        if "projects" in tables:
-            for proposal, contract_id in con.execute(
-                r"SELECT regexp_replace(project_code, '-C\d+$', ''), isun_contract_id FROM projects"
-                " WHERE isun_contract_id IS NOT NULL"
-            ).fetchall():
-                contracts.setdefault(proposal, []).append(contract_id)
-        return fingerprints, contracts
-    finally:
-        con.close()
+    fingerprints: dict[str, str] = {}
+    for proposal, value in read_columns(
+        warehouse_path, ISUN_API_PROJECTS, ["proposal_code", "row_fingerprint"]
+    ):
+        if value is not None:
+            fingerprints[proposal] = min(value, fingerprints.get(proposal, value))
+    contracts: dict[str, list[str]] = {}
+    for proposal, contract_id in read_columns(
+        warehouse_path, PROJECTS, ["proposal_code", "isun_contract_id"]
+    ):
+        if contract_id is not None:
+            contracts.setdefault(proposal, []).append(contract_id)
+    return fingerprints, contracts
 
 
 def bulk_row_fingerprints(

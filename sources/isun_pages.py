@@ -20,7 +20,7 @@ from sources.isun import (
     parse_isun_html,
     parse_isun_text,
 )
-from sources.raw_archive import by_fetched_at
+from sources.raw_archive import newest_first
 from sources.waf import block_reason
 from transforms.codes import CodeError, parse_code
 from transforms.isun import quarantine_row
@@ -76,7 +76,7 @@ def _newest_usable(
 ) -> tuple[tuple[RawResponse, bytes] | None, dict | None]:
     """The newest (record, body) of one URL that is data, else the newest rejection."""
     first_rejection = None
-    for record in reversed(by_fetched_at(versions)):
+    for record in newest_first(versions):
         body = read_body(record.sha256)
         rejection = page_rejection(record, body)
         if rejection is None:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from records.isun_page import ParsedIsunPage
 from records.raw import RawResponse
+from registry.fields import FIELDS
 from registry.tables import (
     ACTIVITIES,
     PROJECT_FINANCIAL_CORRECTIONS,
@@ -25,6 +26,7 @@ from registry.tables import (
     PROJECT_PROCUREMENTS,
     PROJECTS,
     QUARANTINE,
+    range_rule,
 )
 from transforms.amounts import AmountError, parse_amount, round_cents, to_bgn, to_eur
 from transforms.codes import CodeError, ParsedCode, parse_code
@@ -251,9 +253,10 @@ def _amount(text: str | None, field_name: str, url: str) -> Decimal | None:
             text,
             f"{url}: field {field_name} has value {text!r}, which is not an amount",
         ) from None
-    if value is not None and value < 0:
+    rule = range_rule(FIELDS[field_name])  # the registry's rule, under its name
+    if value is not None and rule is not None and value < rule.min_value:
         raise RowRejected(
-            "amount_negative", field_name, text, f"{url}: field {field_name} is negative: {text!r}"
+            rule.name, field_name, text, f"{url}: field {field_name} is negative: {text!r}"
         )
     return value
 
@@ -500,9 +503,10 @@ def _financial_fields(contract: _Contract, currency: str, fallback_url: str) -> 
             percent_text,
             f"{url}: 'Процент на съфинансиране от ЕС' has value {percent_text!r}",
         ) from None
-    if percent is not None and not (0 <= percent <= 100):
+    in_percent = range_rule(FIELDS["eu_cofinancing_percent"])
+    if percent is not None and not (in_percent.min_value <= percent <= in_percent.max_value):
         raise RowRejected(
-            "percent_out_of_range",
+            in_percent.name,
             "eu_cofinancing_percent",
             percent_text,
             f"{url}: EU co-financing {percent_text!r} is not between 0 and 100 %",
