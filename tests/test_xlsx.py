@@ -21,7 +21,7 @@ TABLE = Table(
         Field("rate", "DOUBLE", "Rate", "Дял"),
         Field("is_open", "BOOLEAN", "Open", "Отворен"),
         Field("start_date", "DATE", "Start", "Начало"),
-        Field("fetched_at", "TIMESTAMP WITH TIME ZONE", "Fetched", "Изтеглен"),
+        Field("fetched_at", "TIMESTAMPTZ", "Fetched", "Изтеглен"),
     ),
 )
 ROWS = [
@@ -43,7 +43,9 @@ def test_values_keep_their_types_and_text_stays_text(tmp_path):
     con.executemany("INSERT INTO things VALUES (?, ?, ?, ?, ?, ?, ?)", list(reversed(ROWS)))
     assert write_xlsx(con, TABLE, tmp_path / "things.xlsx") == 4
     sheet = load_workbook(tmp_path / "things.xlsx").active
-    assert [c.value for c in sheet[1]][2] == "Сума (EUR)" and sheet.freeze_panes == "A3"
+    assert [c.value for c in sheet[1]][
+        2
+    ] == f"{TABLE.fields[2].bg} (EUR)" and sheet.freeze_panes == "A3"
     assert [c.value for c in sheet[2]] == [f.name for f in TABLE.fields]
     rows = list(sheet.iter_rows(min_row=3))
     assert [r[0].value for r in rows] == [1, 2, 3, 4]  # ordered by the primary key
