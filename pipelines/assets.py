@@ -19,8 +19,14 @@ import pandas as pd
 
 from pipelines.code_versions import code_version
 from pipelines.io_managers import table_metadata, table_out
-from pipelines.isun_batches import StagedIsunTables, is_contract_page, stage_isun_tables
+from pipelines.isun_batches import (
+    StagedIsunTables,
+    is_contract_page,
+    stage_isun_partition,
+    stage_isun_tables,
+)
 from pipelines.isun_bulk_assets import append_quarantine
+from pipelines.isun_reuse import partition_key
 from pipelines.quiet_night import (
     FINGERPRINT_TAG,
     archive_fingerprint,
@@ -57,6 +63,7 @@ from warehouse.release import (
     export_files,
     listed_contracts,
     publish_release,
+    site_files,
     start_release,
 )
 from warehouse.staging import StagedTable, stage_batches
@@ -135,6 +142,9 @@ def _core_isun__tables(context: dg.AssetExecutionContext, settings: Settings):
         workers=settings.worker_count,
         log=context.log,
         extra_quarantine=settings.rejected_inputs(),
+        code_version=PAGE_TABLES_VERSION,
+        force=settings.force_rebuild,
+        partitions=settings.isun_partitions,
     )
     extra = {
         PROJECTS.name: {
@@ -158,6 +168,47 @@ def _core_isun__tables(context: dg.AssetExecutionContext, settings: Settings):
             )
         },
     )
+
+
+PARTITION_ASSET = "_core_isun__partition"
+
+
+def partition_asset(partitions: int) -> dg.AssetsDefinition:
+    """`_core_isun__partition`: the contracts split into `partitions` by a hash of their key, a
+    Dagster partition each; a run parses its partition's new and changed contracts into the
+    partition's parts store (`pipelines.isun_reuse`). Runs of different partitions are
+    independent (any executor, any machine sharing the data directory); `_core_isun__tables`
+    then finds every contract parsed and only assembles the tables."""
+
+    @dg.asset(
+        name=PARTITION_ASSET,
+        group_name="core",
+        partitions_def=dg.StaticPartitionsDefinition(
+            [partition_key(k, partitions) for k in range(partitions)]
+        ),
+        code_version=PAGE_TABLES_VERSION,
+        description="One partition of the ИСУН contracts parsed into its parts store (intermediate).",
+    )
+    def _partition(context: dg.AssetExecutionContext, settings: Settings) -> None:
+        k = int(context.partition_key.split("-of-")[0]) - 1
+        archive = settings.raw_archive
+        records = [r for r in archive.records() if is_contract_page(r.url)]
+        index = stage_isun_partition(
+            records,
+            archive.read,
+            settings.staging_dir,
+            k,
+            partitions,
+            batch_contracts=settings.batch_contracts,
+            workers=settings.worker_count,
+            log=context.log,
+            code_version=PAGE_TABLES_VERSION,
+        )
+        context.add_output_metadata(
+            {"contracts": sum(len(c) for c in index.parts.values()), "parts": len(index.parts)}
+        )
+
+    return _partition
 
 
 def table_rule_counts(staged: StagedTable) -> dict[tuple[str, str], int]:
@@ -382,7 +433,7 @@ def quality_asset(registry: dict[str, Table]) -> dg.AssetsDefinition:
     return _quality
 
 
-@dg.op(description="A staging directory for the release and a working copy of the warehouse.")
+@dg.op(description="A staging directory for the release and a copy of the warehouse.")
 def release_start(settings: Settings, warehouse: str, quality: dict, tables: list) -> ReleaseDraft:
     return start_release(
         warehouse,
@@ -394,14 +445,19 @@ def release_start(settings: Settings, warehouse: str, quality: dict, tables: lis
     )
 
 
-@dg.op(description="History tables, views, counts and charts; the DuckDB file DuckDB 1.x reads.")
+@dg.op(description="History tables, views, counts and charts in the release's DuckDB file.")
 def release_history(draft: ReleaseDraft) -> ReleaseDraft:
     return add_history(draft)
 
 
-@dg.op(description="Parquet, CSV and XLSX of every table; the static site.")
+@dg.op(description="Parquet, CSV and XLSX of every table.")
 def release_exports(draft: ReleaseDraft) -> ReleaseDraft:
     return export_files(draft)
+
+
+@dg.op(description="The static site of the release.")
+def release_site(draft: ReleaseDraft) -> ReleaseDraft:
+    return site_files(draft)
 
 
 @dg.op(
@@ -435,7 +491,7 @@ def release_publish(context: dg.OpExecutionContext, draft: ReleaseDraft) -> str:
 
 def release_asset(registry: dict[str, Table]) -> dg.AssetsDefinition:
     """`out_bgfunds__release`, a graph-backed asset: one op per step of `warehouse.release`
-    (history -> exports -> Data Package -> catalogue -> publish), so each step shows in
+    (history -> exports -> site -> Data Package -> catalogue -> publish), so each step shows in
     Dagster, and `latest` is switched by the last op only when every step before passed."""
     tables = [*registry.values(), *HISTORY_TABLES.values()]
 
@@ -452,7 +508,13 @@ def release_asset(registry: dict[str, Table]) -> dg.AssetsDefinition:
     )
     def _release(out_bgfunds__warehouse: str, _out_bgfunds__quality: dict) -> str:
         draft = release_start(out_bgfunds__warehouse, _out_bgfunds__quality, release_tables())
-        for step in (release_history, release_exports, release_datapackage, release_catalogue):
+        for step in (
+            release_history,
+            release_exports,
+            release_site,
+            release_datapackage,
+            release_catalogue,
+        ):
             draft = step(draft)
         return release_publish(draft)
 

@@ -35,6 +35,10 @@ NIGHTLY_SCHEDULE = "nightly_refresh"
 # When the schedule fires (cron, Europe/Sofia). A deployment may move it; a test makes it every minute.
 NIGHTLY_CRON_ENV = "BGFUNDS_NIGHTLY_CRON"
 NIGHTLY_CRON = "30 1 * * *"
+# The contracts' partitions, parsed apart (`pipelines.assets.partition_asset`); not in the build
+# job, whose `_core_isun__tables` parses whatever these runs have not.
+PARTITIONS_JOB = "isun_parse_partitions"
+NOT_BUILT = (*RAW_ASSETS, assets.PARTITION_ASSET)
 
 
 def profile_resources(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
@@ -54,8 +58,8 @@ def profile_resources(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
 
 
 def build_assets(defs: dg.Definitions) -> list[dg.AssetsDefinition]:
-    """The assets of the build job (all but the fetch's `RAW_ASSETS`)."""
-    raw = {dg.AssetKey(name) for name in RAW_ASSETS}
+    """The assets of the build job (all but the fetch's `RAW_ASSETS` and the partitions)."""
+    raw = {dg.AssetKey(name) for name in NOT_BUILT}
     return [
         a for a in defs.assets or [] if isinstance(a, dg.AssetsDefinition) and not set(a.keys) & raw
     ]
@@ -102,7 +106,8 @@ def build_defs(
     all_assets, all_checks = registry_assets(
         all_tables() if tables is None else tables, extra_assets
     )
-    raw = {dg.AssetKey(name) for name in RAW_ASSETS}
+    all_assets.append(assets.partition_asset(max(1, resources["settings"].isun_partitions)))
+    raw = {dg.AssetKey(name) for name in NOT_BUILT}
     built = [a for a in all_assets if not set(a.keys) & raw]
     running = dg.DefaultScheduleStatus.RUNNING if live else dg.DefaultScheduleStatus.STOPPED
     return dg.Definitions(
@@ -121,8 +126,14 @@ def build_defs(
             ),
             dg.define_asset_job(
                 BUILD_JOB,
-                selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*RAW_ASSETS),
+                selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*NOT_BUILT),
                 description="Parse, normalise, validate and publish what the raw archive holds.",
+            ),
+            dg.define_asset_job(
+                PARTITIONS_JOB,
+                selection=dg.AssetSelection.assets(assets.PARTITION_ASSET),
+                description="Parse one partition of the ИСУН contracts into its parts store "
+                "(any executor; the build job then only assembles).",
             ),
         ],
         schedules=[

@@ -8,6 +8,8 @@ a batch is parsed, normalised and screened (row-level quality rules) on its own.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -20,6 +22,7 @@ from pipelines.isun_staging import (
     StagedIsunTables,
 )
 from pipelines.isun_staging import stage_isun_tables as _stage_isun_tables
+from pipelines.isun_staging import stage_partition as _stage_partition
 from quality.rules_sql import screen_isun_tables
 from records.raw import RawResponse
 from registry.tables import ACTIVITIES, PROJECTS, QUARANTINE
@@ -113,15 +116,52 @@ def stage_isun_tables(
     workers: int = 1,
     log=None,
     extra_quarantine: list[dict] | None = None,
+    code_version: str = "",
+    force: bool = False,
+    partitions: int = 1,
 ) -> StagedIsunTables:
     """Every batch built by `build_batch` and staged (`pipelines.isun_staging`); `workers` > 1
     runs batches in that many processes (`read_body` must then pickle, e.g. `RawArchive.read`)."""
+    procedures = procedure_names(records, read_body)
     return _stage_isun_tables(
         records,
-        partial(build_batch, read_body=read_body, procedures=procedure_names(records, read_body)),
+        partial(build_batch, read_body=read_body, procedures=procedures),
         staging_root,
         batch_contracts=batch_contracts,
         workers=workers,
         log=log,
         extra_quarantine=extra_quarantine,
+        code_version=parts_version(code_version, procedures),
+        force=force,
+        partitions=partitions,
+    )
+
+
+def parts_version(code_version: str, procedures: dict[str, str]) -> str:
+    """What stored parts were made with besides their contracts' own pages: the code, and the
+    procedure names read from other contracts' BasicData (another name, another version: the
+    stores start again)."""
+    named = json.dumps(sorted(procedures.items()), ensure_ascii=False)
+    return f"{code_version}+{hashlib.sha256(named.encode()).hexdigest()[:16]}"
+
+
+def stage_isun_partition(
+    records: list[RawResponse],
+    read_body,
+    staging_root: Path | str,
+    partition: int,
+    partitions: int,
+    **options,
+):
+    """One partition's contracts parsed into its parts store (`pipelines.isun_staging.stage_partition`),
+    with the same `build_batch` as `stage_isun_tables`."""
+    procedures = procedure_names(records, read_body)
+    options["code_version"] = parts_version(options.get("code_version", ""), procedures)
+    return _stage_partition(
+        records,
+        partial(build_batch, read_body=read_body, procedures=procedures),
+        staging_root,
+        partition,
+        partitions,
+        **options,
     )

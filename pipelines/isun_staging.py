@@ -20,6 +20,25 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from pipelines.isun_reuse import (
+    INDEX,
+    PartsIndex,
+    ReusePlan,
+    by_contract,
+    clear_store,
+    contract_key,
+    link_parts,
+    load_index,
+    partition_of,
+    partition_store,
+    plan_reuse,
+    prune_parts,
+    remove_orphans,
+    remove_other_layouts,
+    remove_parts,
+    save_index,
+    signature,
+)
 from records.raw import RawResponse
 from registry.tables import (
     ACTIVITIES,
@@ -31,7 +50,6 @@ from registry.tables import (
     QUARANTINE,
 )
 from shared.atomic import atomic_path
-from sources.isun_pages import contract_batches
 from transforms.isun import IsunTables
 from transforms.isun_screening import duplicate_code_quarantine
 from warehouse.staging import StagedTable, finish, new_version_dir, sql_string, write_part
@@ -137,6 +155,11 @@ def _drop_rows_of_codes(con: duckdb.DuckDBPyConnection, directories: dict[str, s
     """Rewrite every staged part without the rows of the codes in `_dup_codes`."""
     for name in ("projects", "activities", *IsunTables.CHILD_TABLES):
         for part in _parts(directories[name]):
+            if not con.execute(
+                f"SELECT count(*) FROM read_parquet({sql_string(str(part))}) WHERE project_code IN "
+                "(SELECT project_code FROM _dup_codes)"
+            ).fetchone()[0]:
+                continue  # nothing to drop: the part (a link into the parts store) stays as it is
             with atomic_path(part) as tmp:
                 con.execute(
                     f"COPY (SELECT * FROM read_parquet({sql_string(str(part))}) WHERE project_code NOT IN "
@@ -172,7 +195,9 @@ def set_aside_duplicate_codes(directories: dict[str, str], part_no: int) -> int:
     return len(rows)
 
 
-def _stage_in_pool(batches: list, build_batch: BuildBatch, directories: dict, workers: int, log):
+def _stage_in_pool(
+    batches: list, parts: list[int], build_batch: BuildBatch, directories: dict, workers: int, log
+):
     counts: list[BatchCounts] = []
     # spawn: a fresh interpreter per worker, never a fork of a threaded Dagster process
     with ProcessPoolExecutor(
@@ -181,8 +206,8 @@ def _stage_in_pool(batches: list, build_batch: BuildBatch, directories: dict, wo
         initializer=_start_worker,
     ) as pool:
         futures = [
-            pool.submit(stage_batch, i, batch, build_batch, directories)
-            for i, batch in enumerate(batches)
+            pool.submit(stage_batch, part, batch, build_batch, directories)
+            for part, batch in zip(parts, batches, strict=True)
         ]
         try:
             for i, future in enumerate(futures):
@@ -196,16 +221,115 @@ def _stage_in_pool(batches: list, build_batch: BuildBatch, directories: dict, wo
     return counts
 
 
-def _stage_batches(batches: list, build_batch: BuildBatch, directories: dict, workers: int, log):
-    """Every batch staged, in `workers` processes when there is more than one batch."""
+def _stage_batches(
+    batches: list, parts: list[int], build_batch: BuildBatch, directories: dict, workers: int, log
+):
+    """Every batch staged as part `parts[i]`, in `workers` processes when there is more than one."""
     if workers > 1 and len(batches) > 1:
-        return _stage_in_pool(batches, build_batch, directories, workers, log)
+        return _stage_in_pool(batches, parts, build_batch, directories, workers, log)
     counts = []
-    for i, batch in enumerate(batches):
-        counts.append(stage_batch(i, batch, build_batch, directories))
+    for i, (part, batch) in enumerate(zip(parts, batches, strict=True)):
+        counts.append(stage_batch(part, batch, build_batch, directories))
         if log:
             log.info(f"batch {i + 1}/{len(batches)} staged")
     return counts
+
+
+def _update_store(
+    records: list[RawResponse],
+    build_batch: BuildBatch,
+    store: Path,
+    *,
+    code_version: str,
+    force: bool,
+    batch_contracts: int,
+    workers: int,
+    log,
+) -> tuple[PartsIndex, ReusePlan]:
+    """Bring the parts store (`pipelines.isun_reuse`) up to tonight's records: parse only the
+    new and changed contracts, prune their old rows from the parts that held them."""
+    if force:
+        clear_store(store)
+    names = list(ISUN_TABLES)
+    index = load_index(store, code_version)
+    remove_orphans(store, names, index)
+    contracts = by_contract(records)
+    signatures = {c: signature(rs) for c, rs in contracts.items()}
+    plan = plan_reuse(index, signatures)
+    urls = {
+        c: {r.url for r in contracts[c]} for p in plan.pruned.values() for c in p if c in contracts
+    }
+    superseded = prune_parts(store, names, index, plan.pruned, urls)
+    chunks = [
+        plan.to_parse[i : i + batch_contracts]
+        for i in range(0, len(plan.to_parse), batch_contracts)
+    ]
+    parts = [index.new_part() for _ in chunks]
+    batches = [[r for c in chunk for r in contracts[c]] for chunk in chunks]
+    if log:
+        log.info(
+            f"{len(signatures) - len(plan.to_parse)} contracts reused from {len(index.parts)} stored "
+            f"parts ({len(plan.pruned)} pruned), {len(plan.to_parse)} to parse in {len(batches)} batches"
+        )
+    _stage_batches(batches, parts, build_batch, {n: str(store / n) for n in names}, workers, log)
+    for part, chunk in zip(parts, chunks, strict=True):
+        index.parts[part] = {c: signatures[c] for c in chunk}
+    if parts or superseded or not (store / INDEX).exists():
+        save_index(store, index)
+        remove_parts(store, names, superseded)
+    return index, plan
+
+
+def _stored_counts(store: Path) -> tuple[int, int]:
+    """Pages refused and activities reported above contracted, over the stored parts."""
+    con = duckdb.connect(config={"threads": 1})
+    try:
+        counts = []
+        for table, where in (
+            ("quarantine", "table_name = 'pages'"),
+            ("activities", "is_over_reported"),
+        ):
+            parts = _parts(str(store / table))
+            counts.append(
+                con.execute(
+                    f"SELECT count(*) FROM read_parquet({sql_string(str(store / table / '*.parquet'))}) "
+                    f"WHERE {where}"
+                ).fetchone()[0]
+                if parts
+                else 0
+            )
+        return counts[0], counts[1]
+    finally:
+        con.close()
+
+
+def stage_partition(
+    records: list[RawResponse],
+    build_batch: BuildBatch,
+    staging_root: Path | str,
+    partition: int = 0,
+    partitions: int = 1,
+    *,
+    batch_contracts: int = BATCH_CONTRACTS,
+    workers: int = 1,
+    log=None,
+    code_version: str = "",
+    force: bool = False,
+) -> PartsIndex:
+    """Bring one partition's parts store up to date with its contracts among `records`
+    (`pipelines.isun_reuse`): what a run of the partitioned asset does on its own."""
+    mine = [r for r in records if partition_of(contract_key(r.url), partitions) == partition]
+    index, _ = _update_store(
+        mine,
+        build_batch,
+        partition_store(staging_root, partition, partitions),
+        code_version=code_version,
+        force=force,
+        batch_contracts=batch_contracts,
+        workers=workers,
+        log=log,
+    )
+    return index
 
 
 def stage_isun_tables(
@@ -217,17 +341,39 @@ def stage_isun_tables(
     workers: int = 1,
     log=None,
     extra_quarantine: list[dict] | None = None,
+    code_version: str = "",
+    force: bool = False,
+    partitions: int = 1,
 ) -> StagedIsunTables:
-    """Build every batch into Parquet parts under `staging_root`; `workers` > 1 runs batches
-    in that many processes (`build_batch` must then pickle: a module-level function or a
-    `functools.partial` of one). `extra_quarantine` (inputs refused before parsing) joins
-    the quarantine table."""
+    """Stage every contract's rows as Parquet parts under `staging_root`, parsing only what
+    changed since the parts stores were last brought up to date (`pipelines.isun_reuse`, one
+    store per partition of the contracts; a store is kept per `code_version`, `force` empties
+    it first). `workers` > 1 runs batches in that many processes (`build_batch` must then
+    pickle: a module-level function or a `functools.partial` of one). `extra_quarantine`
+    (inputs refused before parsing) joins the quarantine table."""
+    remove_other_layouts(staging_root, partitions)
+    stores = [partition_store(staging_root, k, partitions) for k in range(partitions)]
+    for k in range(partitions):
+        stage_partition(
+            records,
+            build_batch,
+            staging_root,
+            k,
+            partitions,
+            batch_contracts=batch_contracts,
+            workers=workers,
+            log=log,
+            code_version=code_version,
+            force=force,
+        )
     directories = {
         name: str(new_version_dir(staging_root, table)) for name, table in ISUN_TABLES.items()
     }
-    batches = list(contract_batches(records, batch_contracts))
-    counts = _stage_batches(batches, build_batch, directories, workers, log)
-    duplicates = set_aside_duplicate_codes(directories, len(batches) + 1)
+    for name in ISUN_TABLES:
+        for store in stores:
+            link_parts(store, name, Path(directories[name]))
+    # Parts of the stores are named `<store>-part-N`: these two never collide with them.
+    duplicates = set_aside_duplicate_codes(directories, 999_999)
     if duplicates and log:
         log.warning(
             f"{duplicates} project rows share a project code with another contract id: quarantined "
@@ -237,15 +383,16 @@ def stage_isun_tables(
         write_part(
             QUARANTINE,
             directories["quarantine"],
-            len(batches),
+            999_998,
             pd.DataFrame(extra_quarantine, columns=QUARANTINE.columns),
         )
+    counts = [_stored_counts(store) for store in stores]
     staged = {
         name: finish(staging_root, table, directories[name]) for name, table in ISUN_TABLES.items()
     }
     return StagedIsunTables(
         **staged,
-        pages_read=sum(c.pages for c in counts),
-        pages_rejected=sum(c.pages_rejected for c in counts),
-        over_reported=sum(c.over_reported for c in counts),
+        pages_read=len(records),
+        pages_rejected=sum(c[0] for c in counts),
+        over_reported=sum(c[1] for c in counts),
     )

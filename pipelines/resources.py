@@ -39,6 +39,7 @@ class Settings(dg.ConfigurableResource):
     batch_contracts: int = (
         BATCH_CONTRACTS  # contracts per batch (all of a contract's tabs in one batch)
     )
+    isun_partitions: int = 1  # partitions of the contracts, each with its own parts store
     lock_wait_seconds: float = 3600.0  # how long a run waits for another build of the same data dir
     base_url: str = "http://127.0.0.1:8000/"  # where the releases are published (DCAT, feeds)
     # The deployment's (`bgfunds nightly`, `bgfunds serve`, `pipelines.health`):

@@ -94,6 +94,15 @@ SETTINGS: tuple[Setting, ...] = (
         flag=False,
     ),
     Setting(
+        "isun_partitions",
+        "settings",
+        int,
+        "partitions of the contracts, each parsed into a parts store of its own "
+        "(Dagster partitions of _core_isun__partition)",
+        1,
+        flag=False,
+    ),
+    Setting(
         "batch_contracts",
         "settings",
         int,

@@ -20,9 +20,11 @@ typing, currency and quarantine happen in `transforms.isun`.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qs, quote, urlparse
 
 import lxml.html
+from lxml import etree
 
 from records.isun_page import ParsedIsunPage
 
@@ -213,13 +215,15 @@ def _bg_text(text: str | None, whole: bool) -> str | None:
     return _EN_INLINE.sub(_bg_inline, text)
 
 
-def _to_bulgarian_labels(root) -> bool:
+def _to_bulgarian_labels(root, page_text: str | None = None) -> bool:
     """Rewrite an English page's labels to Bulgarian in place; True when the page is English.
 
     Whole-text elements (label, strong, th, h2, h3, a cell or value that is only "None") are mapped
     as a whole; inside other text only "Label:" at the start or after a comma is, so names and
     descriptions (in any language) are left as printed; `<pre>` descriptions are never touched."""
-    heads = root.xpath("//label|//strong|//th|//h2|//h3")
+    if page_text is not None and not any(marker in page_text for marker in _EN_MARKERS):
+        return False  # a heading's text is in the page's text: no marker there, none in a heading
+    heads = _XP_HEADS(root)
     if not any(_clean(h.text_content()).rstrip(":") in _EN_MARKERS for h in heads):
         return False
     for el in root.iter():
@@ -309,6 +313,7 @@ class PageStructureError(ValueError):
 # --- ids and URLs -----------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1 << 16)  # a URL is asked about by the page filter, the batching and the parser
 def contract_id_and_tab(url: str) -> tuple[str | None, str | None]:
     """`/bg/0/0/Project/Activities?contractId=Zm9v%2Bbg%3D%3D&isHistoric=False` -> ("Zm9v+bg==", "Activities").
 
@@ -324,6 +329,7 @@ def contract_id_and_tab(url: str) -> tuple[str | None, str | None]:
     return contract_id, tab
 
 
+@lru_cache(maxsize=1 << 16)
 def is_historic_from_url(url: str) -> bool | None:
     values = {k.lower(): v for k, v in parse_qs(urlparse(url).query).items()}.get("ishistoric")
     return None if not values else values[0].strip().lower() == "true"
@@ -354,6 +360,27 @@ def _has_class(cls: str) -> str:
     return f'contains(concat(" ", normalize-space(@class), " "), " {cls} ")'
 
 
+# Selections compiled once (XPath strings were compiled again on every call).
+_XP_HEADS = etree.XPath("//label|//strong|//th|//h2|//h3")
+_XP_IS_PRINT = etree.XPath("boolean(//table//tr/td[1]/strong)")
+_XP_LIST_ITEMS = etree.XPath(f"//div[{_has_class('list-item')}]")
+_XP_LABEL = etree.XPath("./label")
+_XP_PRINT_ROWS = etree.XPath("//table/tr[td[1]/strong]|//table/tbody/tr[td[1]/strong]")
+_XP_TD = etree.XPath("./td")
+_XP_UL_LI = etree.XPath("./ul/li")
+_XP_LI = etree.XPath("./li")
+_XP_PRE = etree.XPath(".//pre")
+_XP_CONTENT_STRONG = etree.XPath(f"//div[{_has_class('content')}]/strong")
+_XP_TABLES = etree.XPath("//table")
+_XP_HEAD_TH = etree.XPath("./thead/tr[1]/th")
+_XP_BODY_TR = etree.XPath("./tbody/tr")
+_XP_CHART_TABLES = etree.XPath(f".//table[{_has_class('chart-info')}]")
+_XP_FIRST_TH = etree.XPath("string(./thead/tr[1]/th[1])")
+_XP_LINKS = etree.XPath(".//a[@href]")
+_XP_H3 = etree.XPath("//h3")
+_XP_FIRST_TD = etree.XPath("./tr[1]/td[1]|./tbody/tr[1]/td[1]")
+
+
 def currency_word(text: str | None) -> str | None:
     """ "BGN", "лв.", "евро", "€" ... -> "BGN"/"EUR"; None where the text names no currency."""
     if not text:
@@ -369,11 +396,39 @@ def split_amount(text: str) -> tuple[str | None, str | None]:
     return m.group("amount"), (m.group("unit") or None)
 
 
+def _note_matches(text: str):
+    """`_NOTE.finditer(text)`, started only where a note's opening words are (found by a plain,
+    case-folded substring search instead of a case-insensitive regex tried at every character)."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a character whose lower case is longer: search it all
+        yield from _NOTE.finditer(text)
+        return
+    starts = sorted(
+        i
+        for opening in (_NOTE_START.lower(), _NOTE_START_EN.lower())
+        for i in _find_all(lowered, opening)
+    )
+    end = 0
+    for start in starts:
+        if start < end:
+            continue
+        if m := _NOTE.match(text, start):
+            yield m
+            end = m.end()
+
+
+def _find_all(text: str, sub: str):
+    i = text.find(sub)
+    while i >= 0:
+        yield i
+        i = text.find(sub, i + 1)
+
+
 def note_currencies(text: str) -> list[str]:
     """Currencies the page note states ("Всички суми са в ..."), in any wording; the
     "/1 EUR = 1,95583 BGN" rate after the slash is not a statement of currency."""
     found = []
-    for m in _NOTE.finditer(text):
+    for m in _note_matches(text):
         words = m.group("words")
         hits = {
             (
@@ -403,7 +458,7 @@ def _value_after_label(item, label_el) -> str:
 
 def _field_text(element, value: str) -> str:
     """A field's text: the description's `<pre>` (TextAreaPre.cshtml) where there is one, else the value."""
-    pre = element.xpath(".//pre")
+    pre = _XP_PRE(element)
     return _clean(pre[0].text_content()) if pre else value
 
 
@@ -433,12 +488,15 @@ def parse_isun_html(body: bytes | str, url: str) -> ParsedIsunPage:
     page = ParsedIsunPage(
         url=url, contract_id=contract_id, tab=tab, is_historic=is_historic_from_url(url)
     )
-    if _to_bulgarian_labels(root):
+    # The page's text is read once: for the English check and (unless labels were rewritten) the note.
+    text = _clean(root.text_content())
+    if _to_bulgarian_labels(root, text):
         page.language = "en"
+        text = _clean(root.text_content())
     _parse_tab(root, page)
-    if root.xpath("//table//tr/td[1]/strong"):
+    if _XP_IS_PRINT(root):
         _parse_print(root, page)
-    for i, words in enumerate(note_currencies(_clean(root.text_content()))):
+    for i, words in enumerate(note_currencies(text)):
         page.currencies[f"note{i or ''}"] = words
     _check_structure(page)
     return page
@@ -471,8 +529,8 @@ def _check_structure(page: ParsedIsunPage) -> None:
 
 def _parse_tab(root, page: ParsedIsunPage) -> None:
     """A tab page: its labelled list items, its titled content sections, its tables."""
-    for item in root.xpath(f"//div[{_has_class('list-item')}]"):
-        labels = item.xpath("./label")
+    for item in _XP_LIST_ITEMS(root):
+        labels = _XP_LABEL(item)
         if labels:
             _tab_item(item, labels[0], page)
     _tab_sections(root, page)
@@ -534,7 +592,7 @@ def _tab_none_box(item, page: ParsedIsunPage) -> None:
 
 def _tab_sections(root, page: ParsedIsunPage) -> None:
     """Sections under a bold title: the places list and the activities table."""
-    for strong in root.xpath(f"//div[{_has_class('content')}]/strong"):
+    for strong in _XP_CONTENT_STRONG(root):
         label = _clean(strong.text_content())
         following = strong.getnext()
         if (
@@ -542,7 +600,7 @@ def _tab_sections(root, page: ParsedIsunPage) -> None:
             and following is not None
             and following.tag == "ul"
         ):
-            page.places = [_clean(li.text_content()) for li in following.xpath("./li")]
+            page.places = [_clean(li.text_content()) for li in _XP_LI(following)]
         elif label == L["Project_Details_Activities"]:
             table = strong.xpath("following-sibling::div[1]//table")
             if table:
@@ -551,8 +609,8 @@ def _tab_sections(root, page: ParsedIsunPage) -> None:
 
 def _tab_tables(root, page: ParsedIsunPage) -> None:
     """Tables known by their first header: indicators and financial corrections."""
-    for table in root.xpath("//table"):
-        header = [_clean(th.text_content()) for th in table.xpath("./thead/tr[1]/th")]
+    for table in _XP_TABLES(root):
+        header = [_clean(th.text_content()) for th in _XP_HEAD_TH(table)]
         if header[:1] == [L["Project_Details_Indicator"]]:
             page.indicators = _indicator_table(table)
         elif header[:1] == [L["Project_Details_FinancialCorrections_ImposingReason"]]:
@@ -560,7 +618,7 @@ def _tab_tables(root, page: ParsedIsunPage) -> None:
 
 
 def _activity_table(table, url: str) -> list[dict[str, str]]:
-    header = [_clean(th.text_content()) for th in table.xpath("./thead/tr[1]/th")]
+    header = [_clean(th.text_content()) for th in _XP_HEAD_TH(table)]
     want = [
         L["Project_Details_Activity"],
         L["Project_Details_Activity_ContractedAmount"],
@@ -569,8 +627,8 @@ def _activity_table(table, url: str) -> list[dict[str, str]]:
     if header != want:
         raise PageStructureError(f"{url}: activities table header is {header}, expected {want}")
     rows = []
-    for tr in table.xpath("./tbody/tr"):
-        cells = [_clean(td.text_content()) for td in tr.xpath("./td")]
+    for tr in _XP_BODY_TR(table):
+        cells = [_clean(td.text_content()) for td in _XP_TD(tr)]
         if len(cells) == 3:
             rows.append({"title": cells[0], "contracted": cells[1], "reported": cells[2]})
     return rows
@@ -578,14 +636,14 @@ def _activity_table(table, url: str) -> list[dict[str, str]]:
 
 def _tab_participants(item, role: str, singular: str) -> list[dict[str, str | None]]:
     rows = []
-    for table in item.xpath(f".//table[{_has_class('chart-info')}]"):
-        head = _clean(table.xpath("string(./thead/tr[1]/th[1])"))
+    for table in _XP_CHART_TABLES(item):
+        head = _clean(_XP_FIRST_TH(table))
         is_person = head.endswith(L["Project_Details_Personal"])
-        for tr in table.xpath("./tbody/tr"):
-            cells = tr.xpath("./td")
+        for tr in _XP_BODY_TR(table):
+            cells = _XP_TD(tr)
             if not cells:
                 continue
-            link = cells[0].xpath(".//a[@href]")
+            link = _XP_LINKS(cells[0])
             rows.append(
                 {
                     "role": role,
@@ -602,8 +660,8 @@ def _tab_participants(item, role: str, singular: str) -> list[dict[str, str | No
 
 def _indicator_table(table) -> list[dict[str, str]]:
     rows = []
-    for tr in table.xpath("./tbody/tr"):
-        cells = [_clean(td.text_content()) for td in tr.xpath("./td")]
+    for tr in _XP_BODY_TR(table):
+        cells = [_clean(td.text_content()) for td in _XP_TD(tr)]
         if len(cells) != 5:
             continue
         m = re.match(r"^(\d+)\.\s*(.*)$", cells[0])
@@ -622,8 +680,8 @@ def _indicator_table(table) -> list[dict[str, str]]:
 
 def _corrections_table(table) -> list[dict[str, str]]:
     rows = []
-    for tr in table.xpath("./tbody/tr"):
-        cells = [_clean(td.text_content()) for td in tr.xpath("./td")]
+    for tr in _XP_BODY_TR(table):
+        cells = [_clean(td.text_content()) for td in _XP_TD(tr)]
         if len(cells) == 6:
             rows.append(
                 dict(
@@ -734,8 +792,8 @@ def _print_participant(role: str, singular: str, text: str) -> dict[str, str | N
 
 def _parse_print(root, page: ParsedIsunPage) -> None:
     """The PrintProject view: one table row per label, then the sections that say "Няма"."""
-    for tr in root.xpath("//table/tr[td[1]/strong]|//table/tbody/tr[td[1]/strong]"):
-        cells = tr.xpath("./td")
+    for tr in _XP_PRINT_ROWS(root):
+        cells = _XP_TD(tr)
         if len(cells) >= 2:
             _print_row(_clean(cells[0].text_content()), cells[1], page)
     _print_empty_sections(root, page)
@@ -743,22 +801,30 @@ def _parse_print(root, page: ParsedIsunPage) -> None:
 
 def _print_row(label: str, cell, page: ParsedIsunPage) -> None:
     """One `label | value` row of PrintProject, into the page's fields or sections."""
-    value = _clean(cell.text_content())
-    lis = cell.xpath("./ul/li")
+    # Each bullet's text is read once; the cell's whole text only where a branch uses it.
+    lis = _XP_UL_LI(cell)
+    texts = [_clean(li.text_content()) for li in lis]
+    value = "" if lis else _clean(cell.text_content())
     if label in FIELD_LABELS:
-        page.fields[FIELD_LABELS[label]] = _field_text(cell, value)
+        page.fields[FIELD_LABELS[label]] = _field_text(
+            cell, value if not lis else _clean(cell.text_content())
+        )
     elif label == L["Project_Details_ExecutionPlace"]:
-        page.places = [_clean(li.text_content()) for li in lis] if lis else []
-    elif label == L["Project_Details_Activities"] or (label == "" and _is_activity_row(lis, value)):
-        page.activities = [_print_activity(page.url, li) for li in lis]
+        page.places = texts
+    elif label == L["Project_Details_Activities"] or (
+        label == "" and _is_activity_row(texts, value)
+    ):
+        page.activities = [_print_activity(page.url, text) for text in texts]
     elif label in PARTICIPANT_ROLES:
         page.participants = page.participants or []
-        page.participants.extend(_print_participant_line(page.url, label, li) for li in lis)
+        page.participants.extend(_print_participant_line(page.url, label, t) for t in texts)
     elif label in FINANCIAL_LABELS:
-        _put_financial(page, FINANCIAL_LABELS[label], value)
+        _put_financial(page, FINANCIAL_LABELS[label], value or _clean(cell.text_content()))
     elif m := _INDICATOR_LABEL.match(label):
         page.indicators = page.indicators or []
-        page.indicators.append(_print_indicator(page.url, m.group(1), value))
+        page.indicators.append(
+            _print_indicator(page.url, m.group(1), value or _clean(cell.text_content()))
+        )
     elif m := _OFFER_LABEL.match(label):
         page.procurements = page.procurements or []
         head = _clean(
@@ -771,17 +837,16 @@ def _print_row(label: str, cell, page: ParsedIsunPage) -> None:
         page.unknown_labels.append(label)
 
 
-def _is_activity_row(lis, value: str) -> bool:
+def _is_activity_row(texts: list[str], value: str) -> bool:
     """The live site prints PrintProject's activities row with an empty label: its bullets say
     "Дейност: …" (or the row says "Няма")."""
     prefix = L["Project_Details_Activity"] + ":"
-    if lis:
-        return all(_clean(li.text_content()).startswith(prefix) for li in lis)
+    if texts:
+        return all(text.startswith(prefix) for text in texts)
     return value == NO_DATA_TEXT
 
 
-def _print_activity(url: str, li) -> dict[str, str]:
-    text = _clean(li.text_content())
+def _print_activity(url: str, text: str) -> dict[str, str]:
     m = _PRINT_ACTIVITY.match(text)
     if not m:
         raise PageStructureError(
@@ -791,9 +856,8 @@ def _print_activity(url: str, li) -> dict[str, str]:
     return {k: m.group(k) or "" for k in ("title", "contracted", "reported")}
 
 
-def _print_participant_line(url: str, label: str, li) -> dict[str, str | None]:
+def _print_participant_line(url: str, label: str, text: str) -> dict[str, str | None]:
     role, singular = PARTICIPANT_ROLES[label]
-    text = _clean(li.text_content())
     row = _print_participant(role, singular, text)
     if row is None:
         raise PageStructureError(
@@ -817,12 +881,12 @@ def _print_indicator(url: str, indicator_no: str, value: str) -> dict[str, str]:
 
 def _print_empty_sections(root, page: ParsedIsunPage) -> None:
     """Sections that say "Няма" in a single cell: indicators, procurements, corrections."""
-    for h3 in root.xpath("//h3"):
+    for h3 in _XP_H3(root):
         heading = _clean(h3.text_content())
         table = h3.getnext()
         if table is None or table.tag != "table":
             continue
-        first = table.xpath("./tr[1]/td[1]|./tbody/tr[1]/td[1]")
+        first = _XP_FIRST_TD(table)
         single = _clean(first[0].text_content()) if first else ""
         if (
             heading == L["Project_Details_Indicators"]

@@ -1,35 +1,49 @@
 """The synthetic corpus is deterministic, parses, and passes the registry's row rules as generated."""
 
+from collections import Counter
+
 from bench.synthetic_corpus import generate
 from quality.rules_sql import screen_frame
 from registry.tables import ACTIVITIES, PROJECTS
-from sources.isun_pages import parse_archived_pages, procedure_names
+from sources.isun_pages import is_contract_page, parse_archived_pages, procedure_names
 from sources.raw_archive import RawArchive
 from transforms.isun import build_isun_tables
 
 
+def _tab(url: str) -> str:
+    return url.split("?", 1)[0].rsplit("/", 1)[-1]
+
+
 def test_synthetic_corpus_is_deterministic_and_clean(tmp_path):
+    """The corpus is what a night archives under the crawl plan: PrintProject for every contract,
+    BasicData once per procedure, Participants where participants are listed, and the bulk
+    sources with a row for every contract; it parses and passes the row rules as generated."""
+    from pipelines.isun_bulk_staging import stage_bulk_tables
+
     facts = generate(40, tmp_path / "a", seed=3)
     again = generate(40, tmp_path / "b", seed=3)
-    a = [r.sha256 for r in RawArchive(tmp_path / "a").records()]
-    assert a == [r.sha256 for r in RawArchive(tmp_path / "b").records()]
-    # The pages the crawler fetches: a PrintProject each, a BasicData per procedure, Participants where
-    # participants are listed (sources.isun_crawl).
-    assert len(set(a)) == len(facts.urls) and 40 < len(a) < 3 * 40
-    assert sum("/PrintProject?" in u for u in facts.urls) == 40
+    records = list(RawArchive(tmp_path / "a").records())
+    assert [r.sha256 for r in records] == [r.sha256 for r in RawArchive(tmp_path / "b").records()]
     assert facts.bytes == again.bytes and 3_000 * 40 < facts.bytes < 3 * 40_000 * 40
+    tabs = Counter(_tab(r.url) for r in records)
+    assert (
+        tabs["PrintProject"] == 40 and 1 <= tabs["BasicData"] <= 6
+    )  # 6 programmes, 1 procedure each
+    assert tabs["opendata"] == 5 and tabs["criteria"] == 1 and tabs["ExportToExcel"] == 1
 
     archive = RawArchive(tmp_path / "a")
-    records = list(archive.records())
-    parsed, rejected = parse_archived_pages(records, archive.read)
-    tables = build_isun_tables(parsed, rejected, procedure_names(records, archive.read))
+    pages = [r for r in records if is_contract_page(r.url)]
+    parsed, rejected = parse_archived_pages(pages, archive.read)
+    tables = build_isun_tables(parsed, rejected, procedure_names(pages, archive.read))
     assert (len(tables.projects), len(tables.activities), len(tables.quarantine)) == (
         40,
         facts.activities,
         0,
     )
+    participants = tables.project_organisations.query("role != 'beneficiary'")
+    assert tabs["Participants"] == participants["project_code"].nunique()
     assert (
-        tables.projects["procedure_name"].notna().all()
+        tables.projects["procedure_name"].notna().all()  # every procedure named by one BasicData
         and tables.projects["beneficiary_eik"].notna().all()
     )
     assert int(tables.activities["is_over_reported"].sum()) == facts.over_reported
@@ -37,6 +51,23 @@ def test_synthetic_corpus_is_deterministic_and_clean(tmp_path):
     for table, frame in ((PROJECTS, tables.projects), (ACTIVITIES, tables.activities)):
         kept, rejected = screen_frame(table, frame)
         assert rejected.empty and len(kept) == len(frame)
+    bulk = stage_bulk_tables(archive, tmp_path / "staging")
+    assert bulk.projects.rows == 40 and bulk.export.rows == 40 and bulk.quarantine.empty
+
+
+def test_a_changed_night_adds_new_pages_and_bulk_answers(tmp_path):
+    from bench.synthetic_corpus import change_night
+
+    generate(200, tmp_path / "c", seed=3)
+    before = list(RawArchive(tmp_path / "c").records())
+    changed = change_night(200, tmp_path / "c", seed=3)
+    added = list(RawArchive(tmp_path / "c").records())[len(before) :]
+    assert changed == {"contracts_with_new_pages": 2, "bulk_rows_changed": 5}
+    assert Counter(_tab(r.url) for r in added) == Counter(
+        PrintProject=2, opendata=5, criteria=1, ExportToExcel=1
+    )
+    old = {r.url: r.sha256 for r in before}
+    assert all(old[r.url] != r.sha256 for r in added if _tab(r.url) == "PrintProject")
 
 
 def test_batched_build_equals_one_pass_on_the_sample_and_a_synthetic_corpus(tmp_path):
@@ -82,16 +113,21 @@ def test_batched_build_equals_one_pass_on_the_sample_and_a_synthetic_corpus(tmp_
 
 def test_bench_times_the_real_job_and_detects_a_quiet_night(tmp_path):
     """`make bench`'s measurement at a tiny scale: the real job builds every generated contract, the
-    second run sees nothing changed, and every stage of the report was timed."""
-    from bench.run import STAGES, markdown, run_scale
+    second run sees nothing changed, a changed night is timed, and every stage of the report was timed."""
+    from bench.run import CORPUS_VERSION, STAGES, markdown, run_scale
 
-    facts = generate(60, tmp_path / "corpus-60")  # run_scale reuses a corpus already in its workdir
+    # run_scale reuses a corpus already in its workdir
+    facts = generate(60, tmp_path / f"corpus-{CORPUS_VERSION}-60")
     result = run_scale(tmp_path, 60, workers=1)
     assert (result["contracts"], result["activities"]) == (60, facts.activities)
     assert [s["stage"] for s in result["stages"]] == [name for name, _ in STAGES]
     assert all(s["seconds"] > 0 and s["peak_rss_mib"] > 0 for s in result["stages"])
     assert result["unchanged_detected"] and result["unchanged_seconds"] < result["full_seconds"]
-    assert result["naive_sample"] == len(facts.urls) and result["speedup_vs_naive"] > 1
+    assert result["night"] == {"contracts_with_new_pages": 1, "bulk_rows_changed": 2}
+    assert 0 < result["night_seconds"]
+    assert result["parse_sample"] == len(facts.urls) and result["speedup_vs_naive"] > 1
+    assert result["ratio_to_lxml_floor"] > 1  # nothing parses faster than lxml's own walk
+    assert result["sizes"]["parquet"]["files"] > 10 and result["sizes"]["site"]["mb"] > 0
     assert set(result["query_ms"]) == {"absorption by municipality", "top 20 beneficiaries"}
     table = markdown([result])
     assert (
@@ -105,8 +141,6 @@ def test_corpus_command_writes_an_archive_of_that_many_pages(tmp_path, capsys):
     assert main(["30", str(tmp_path / "c"), "--seed", "3"]) == 0
     records = list(RawArchive(tmp_path / "c").records())
     pages = len(generate(30, tmp_path / "again", seed=3).urls)  # the pages the crawler would fetch
-    assert (
-        len(records) == pages < 90
-        and sum("Project/PrintProject?contractId=" in r.url for r in records) == 30
-    )
+    assert sum("Project/PrintProject?contractId=" in r.url for r in records) == 30
+    assert sum(is_contract_page(r.url) for r in records) == pages < 90
     assert capsys.readouterr().out.startswith("30 contracts (")

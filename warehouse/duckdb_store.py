@@ -22,10 +22,14 @@ from warehouse.views import create_views
 
 # DuckDB's own buffers count towards the process's memory; past this it spills to disk.
 MEMORY_LIMIT = os.environ.get("BGFUNDS_DUCKDB_MEMORY_LIMIT", "512MB")
+# Files are written in this storage format, which DuckDB 1.0 and every later version read: the
+# warehouse is written in it once, and a release copies the file instead of converting it.
+STORAGE_VERSION = "v1.0.0"
 
 
 def connect(path: Path | str = ":memory:", read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """A connection whose buffer pool stays under `MEMORY_LIMIT`, spilling to a temp directory."""
+    """A connection whose buffer pool stays under `MEMORY_LIMIT`, spilling to a temp directory;
+    a file it creates is in the `STORAGE_VERSION` format."""
     return duckdb.connect(
         str(path),
         read_only=read_only,
@@ -33,6 +37,7 @@ def connect(path: Path | str = ":memory:", read_only: bool = False) -> duckdb.Du
             "memory_limit": MEMORY_LIMIT,
             "temp_directory": tempfile.gettempdir(),
             "preserve_insertion_order": False,
+            "storage_compatibility_version": STORAGE_VERSION,
         },
     )
 

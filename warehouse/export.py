@@ -140,7 +140,8 @@ def neutralise_formulas(table: pa.Table) -> pa.Table:
             or pa.types.is_string_view(column.type)
         ):
             risky = pc.fill_null(pc.match_substring_regex(column, FORMULA_START), False)
-            column = pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
+            if pc.any(risky).as_py():  # else the column is written as it is, never copied
+                column = pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
         columns.append(column)
     return pa.Table.from_arrays(columns, schema=table.schema)
 

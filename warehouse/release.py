@@ -18,6 +18,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -69,8 +70,6 @@ MEDIA_TYPES = {
     ".html": "text/html",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-# DuckDB files are written in this storage format, which DuckDB 1.0 and every later version read.
-DUCKDB_STORAGE_VERSION = "v1.0.0"
 # Tables people open in a spreadsheet get an XLSX too (besides every absorption view).
 XLSX_TABLES = ("projects",)
 
@@ -109,16 +108,21 @@ def _file_info(
     too, by relative path); `digests` (one per release) remembers checksums by (name, size,
     mtime), since the release lists its files four times as it grows."""
     info = {}
+    files = {}
     for p in sorted(directory.rglob("*") if recursive else directory.iterdir()):
         if not p.is_file() or p.name == "SHA256SUMS" or p.name.startswith("."):
             continue
         stat = p.stat()
-        name = p.relative_to(directory).as_posix()
-        key = (name, stat.st_size, stat.st_mtime_ns)
-        if key not in digests:
-            digests[key] = _sha256(p)
+        files[p] = (p.relative_to(directory).as_posix(), stat.st_size, stat.st_mtime_ns)
+    missing = [p for p, key in files.items() if key not in digests]
+    # hashlib lets go of the GIL while it hashes: one thread per core
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        for p, digest in zip(missing, pool.map(_sha256, missing), strict=True):
+            digests[files[p]] = digest
+    for p, key in files.items():
+        name, size = key[0], key[1]
         info[name] = {
-            "bytes": stat.st_size,
+            "bytes": size,
             "sha256": digests[key],
             "mediatype": MEDIA_TYPES.get(
                 p.suffix, mimetypes.guess_type(p.name)[0] or "application/octet-stream"
@@ -263,18 +267,6 @@ def listed_contracts(crawl_state_path: Path) -> int | None:
         return None
 
 
-def _write_compatible(work: Path, target: Path) -> None:
-    """Copy the working DuckDB file into `target` in a storage format DuckDB 1.x reads too."""
-    con = connect(work)
-    try:
-        con.execute(f"ATTACH '{target}' AS compatible (STORAGE_VERSION '{DUCKDB_STORAGE_VERSION}')")
-        name = con.execute("SELECT current_database()").fetchone()[0]
-        con.execute(f'COPY FROM DATABASE "{name}" TO compatible')
-        con.execute("DETACH compatible")
-    finally:
-        con.close()
-
-
 def remove_leftovers(publish_root: Path) -> list[str]:
     """Staging directories and temporary `latest` links left by a killed build; return their names."""
     removed = []
@@ -295,9 +287,9 @@ def remove_leftovers(publish_root: Path) -> list[str]:
 class ReleaseDraft:
     """A release being assembled in its staging directory, handed from one step to the next.
 
-    The steps, in order: `start_release` (a staging directory and a working copy of the
-    warehouse), `add_history` (history tables, views, counts, charts; the DuckDB file in its
-    compatible storage format), `export_files` (Parquet, CSV, XLSX, the static site),
+    The steps, in order: `start_release` (a staging directory and a copy of the warehouse,
+    already in the storage format DuckDB 1.x reads), `add_history` (history tables, views,
+    counts, charts, into that copy), `export_files` (Parquet, CSV, XLSX), `site_files` (the static site),
     `document_release` (changelog, dictionary, Data Package validated with Frictionless, the
     quality report), `catalogue_release` (DCAT, the catalogue page, SHA256SUMS) and
     `publish_release` (the rename into `releases/` and the `latest` switch). Each is a plain
@@ -325,10 +317,6 @@ class ReleaseDraft:
     changelog: dict = field(default_factory=dict)
     dictionary: list[dict] = field(default_factory=list)
     report: dict = field(default_factory=dict)
-
-    @property
-    def work(self) -> Path:
-        return self.staging / ".work.duckdb"
 
     @property
     def database(self) -> Path:
@@ -368,7 +356,7 @@ def start_release(
     listed: int | None = None,
     tables: list[Table] | None = None,
 ) -> ReleaseDraft:
-    """A staging directory for the next release id, with a working copy of the warehouse."""
+    """A staging directory for the next release id, with a copy of the warehouse."""
     publish_root = Path(publish_root)
     releases = publish_root / "releases"
     releases.mkdir(parents=True, exist_ok=True)
@@ -389,14 +377,16 @@ def start_release(
         draft.staging.mkdir()
         if quality.get("data_docs_dir"):  # the checkpoint's Data Docs, published in the release
             shutil.copytree(quality["data_docs_dir"], draft.staging / "quality")
-        shutil.copyfile(warehouse_path, draft.work)
+        # The warehouse is written in the storage format DuckDB 1.x reads (`warehouse.duckdb_store`):
+        # the release's DuckDB file is a copy of it, with the history and views added.
+        shutil.copyfile(warehouse_path, draft.database)
     return draft
 
 
 def add_history(draft: ReleaseDraft) -> ReleaseDraft:
-    """History rows and views in the working copy; counts and charts; the compatible DuckDB file."""
+    """History rows and views in the release's copy of the warehouse; counts and charts."""
     with draft.discarded_on_error():
-        con = connect(draft.work)
+        con = connect(draft.database)
         try:
             _add_history(con, draft.release_id, draft.previous)
             create_release_views(con)
@@ -418,15 +408,13 @@ def add_history(draft: ReleaseDraft) -> ReleaseDraft:
             con.execute("CHECKPOINT")
         finally:
             con.close()
-        _write_compatible(draft.work, draft.database)
-        for leftover in (draft.work, draft.work.with_name(draft.work.name + ".wal")):
-            leftover.unlink(missing_ok=True)
+        draft.database.with_name(draft.database.name + ".wal").unlink(missing_ok=True)
         draft.tables = [*draft.tables, *draft.view_tables]
     return draft
 
 
 def export_files(draft: ReleaseDraft) -> ReleaseDraft:
-    """Every table as Parquet and CSV, the spreadsheet tables as XLSX, and the static site."""
+    """Every table as Parquet and CSV, the spreadsheet tables as XLSX."""
     with draft.discarded_on_error():
         export_tables(draft.database, draft.staging, draft.tables, copy_db=False)
         con = connect(draft.database, read_only=True)
@@ -436,6 +424,16 @@ def export_files(draft: ReleaseDraft) -> ReleaseDraft:
             xlsx = [*draft.view_tables, *(t for t in draft.tables if t.name in XLSX_TABLES)]
             for t in xlsx:
                 write_xlsx(con, t, draft.staging / f"{t.name}.xlsx")
+        finally:
+            con.close()
+    return draft
+
+
+def site_files(draft: ReleaseDraft) -> ReleaseDraft:
+    """The static site of the release (`warehouse.site`)."""
+    with draft.discarded_on_error():
+        con = connect(draft.database, read_only=True)
+        try:
             draft.site = build_site(
                 con,
                 draft.staging / "site",
@@ -476,7 +474,12 @@ def document_release(draft: ReleaseDraft) -> ReleaseDraft:
             staging / "datapackage.json",
             datapackage(draft.release_id, draft.tables, draft.files()),
         )
-        frictionless = validate_datapackage(staging / "datapackage.json")
+        frictionless = validate_datapackage(
+            staging / "datapackage.json",
+            checked_elsewhere=frozenset(
+                (t.name, fk.column) for t in draft.tables for fk in t.foreign_keys if fk.checked
+            ),
+        )
         draft.report = quality_report(draft, frictionless)
         write_json(staging / "quality_report.json", draft.report)
         (staging / "quality_report.html").write_text(

@@ -575,10 +575,17 @@ class SiteBuilder:
         con = self.con
         if not _columns(con, "history_projects"):
             return {}
+        # Every release a history row names: one where only activities changed has no project row.
+        activities = (
+            " UNION SELECT release_id FROM history_activities"
+            if _columns(con, "history_activities")
+            else ""
+        )
         releases = [
             r[0]
             for r in con.execute(
-                f"SELECT DISTINCT release_id FROM history_projects ORDER BY {release_order_key('release_id')}"
+                f"SELECT release_id FROM (SELECT release_id FROM history_projects{activities}) "
+                f"ORDER BY {release_order_key('release_id')}"
             ).fetchall()
         ]
         reported = defaultdict(dict)  # code -> release -> (bgn, eur), state as of the release
