@@ -39,7 +39,7 @@ assert night.fetched and not night.stopped, night.lines()
 """
 STAGE = """
 import sys
-from warehouse.isun_bulk_staging import stage_bulk_tables
+from pipelines.isun_bulk_staging import stage_bulk_tables
 from sources.raw_archive import RawArchive
 bulk = stage_bulk_tables(RawArchive(sys.argv[1]), sys.argv[2])
 print(bulk.projects.rows, bulk.contracts.rows, bulk.entities.rows)

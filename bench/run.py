@@ -28,7 +28,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from warehouse.isun_staging import BATCH_CONTRACTS
+from pipelines.isun_staging import BATCH_CONTRACTS
 
 NAIVE_SAMPLE = 1000
 CORES = os.cpu_count() or 1

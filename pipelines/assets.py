@@ -29,14 +29,9 @@ from pipelines.quiet_night import (
 )
 from pipelines.resources import IsunPageSource, Settings
 from quality.rules_sql import last_row_counts
-from sources.isun_bulk_crawl import is_bulk_url
-from transforms.gazetteer import places_table
-from transforms.isun_location import project_places_table
-from transforms.organisations import organisations_table
-from transforms.programmes import programmes_table
-from warehouse.coverage import coverage
-from warehouse.duckdb_store import connect, write_warehouse
-from warehouse.metadata import (
+from registry import all_tables, tables_by_asset
+from registry.reference import PLACES, PROGRAMMES
+from registry.tables import (
     ACTIVITIES,
     HISTORY_TABLES,
     ORGANISATIONS,
@@ -46,12 +41,14 @@ from warehouse.metadata import (
     QUARANTINE,
     RAW_RESPONSES,
     Table,
-    tables_by_asset,
 )
-from warehouse.metadata import (
-    registry as all_tables,
-)
-from warehouse.metadata_reference import PLACES, PROGRAMMES
+from sources.isun_bulk_crawl import is_bulk_url
+from transforms.gazetteer import places_table
+from transforms.isun_location import project_places_table
+from transforms.organisations import organisations_table
+from transforms.programmes import programmes_table
+from warehouse.coverage import coverage
+from warehouse.duckdb_store import connect, write_warehouse
 from warehouse.release import (
     ReleaseDraft,
     add_history,
@@ -280,7 +277,7 @@ def warehouse_asset(registry: dict[str, Table]) -> dg.AssetsDefinition:
         name="out_bgfunds__warehouse",
         group_name="out",
         ins={name: dg.AssetIn(name) for name in table_assets},
-        code_version=code_version("warehouse.duckdb_store", "warehouse.metadata"),
+        code_version=code_version("warehouse.duckdb_store", "registry.tables"),
         description="The DuckDB warehouse (data/warehouse.duckdb), written only after the checks pass.",
     )
     def _warehouse(

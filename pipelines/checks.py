@@ -1,7 +1,7 @@
 """Blocking asset checks, one per registry table, generated from the registry's rules.
 
 `table_checks(tables_by_asset())` gives each table produced by an asset a blocking
-`@asset_check` that runs every rule of the table (`warehouse.metadata.table_rules`) as
+`@asset_check` that runs every rule of the table (`registry.tables.table_rules`) as
 DuckDB SQL over its staged Parquet (`quality.rules_sql.check_table`): the row rules,
 the unique key, each checked foreign key's parent rows (the parent table is an input
 of the check), and the row count against the last release
@@ -17,7 +17,8 @@ import dagster as dg
 
 from pipelines.resources import Settings
 from quality.rules_sql import check_table, last_row_counts
-from warehouse.metadata import Table, registry, table_rules, tables_by_asset
+from registry import all_tables, tables_by_asset
+from registry.tables import Table, table_rules
 from warehouse.staging import StagedTable
 
 
@@ -55,7 +56,7 @@ def check_result(
 
 def table_check(table: Table, tables: dict[str, Table] | None = None) -> dg.AssetChecksDefinition:
     """The blocking check of one table: its asset, plus the assets of its checked parents, in."""
-    tables = tables or registry()
+    tables = tables or all_tables()
     parents = {fk.parent: tables[fk.parent].asset for fk in table.foreign_keys if fk.checked}
     rules = sorted({r.name for r in table_rules(table)})
 
@@ -92,7 +93,7 @@ def _with_parent_parameters(fn, parents: dict[str, str]):
 
 def table_checks(assets: dict[str, Table]) -> list[dg.AssetChecksDefinition]:
     """One blocking check per table, for every table in `assets` (asset name -> table)."""
-    tables = {**registry(), **{t.name: t for t in assets.values()}}
+    tables = {**all_tables(), **{t.name: t for t in assets.values()}}
     return [table_check(table, tables) for table in assets.values()]
 
 

@@ -21,7 +21,16 @@ from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("sources", "transforms", "quality", "warehouse", "pipelines")
+PACKAGES = (
+    "registry",
+    "records",
+    "shared",
+    "sources",
+    "transforms",
+    "quality",
+    "warehouse",
+    "pipelines",
+)
 
 
 def _module_path(name: str) -> Path | None:

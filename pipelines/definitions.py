@@ -20,8 +20,9 @@ from pipelines.progress import PROGRESS_LOGGER, progress_logger
 from pipelines.quiet_night import inputs_changed_sensor
 from pipelines.resources import LiveIsunCrawler, RecordedDocuments, RecordedIsunPages, Settings
 from pipelines.settings import PROFILE_ENV, resolve
+from registry import all_tables, tables_by_asset
+from registry.tables import Table
 from sources.recorded import SAMPLE_BULK
-from warehouse.metadata import Table, registry, tables_by_asset
 
 FETCH_JOB = "isun_fetch"
 BUILD_JOB = "isun_build"
@@ -93,12 +94,14 @@ def build_defs(
     extra_assets: Sequence[dg.AssetsDefinition] = (),
 ) -> dg.Definitions:
     """Definitions with the profile's resources, overridable per key (tests, CLI), over the
-    table registry `tables` (default: `warehouse.metadata.registry()`) and `extra_assets`."""
+    table registry `tables` (default: `registry.tables.registry()`) and `extra_assets`."""
     resources = profile_resources(env)
     resources.update(resource_overrides or {})
     resources.setdefault("io_manager", StagingIOManager(settings=resources["settings"]))
     live = env.get(PROFILE_ENV, "sample") == "live"
-    all_assets, all_checks = registry_assets(registry() if tables is None else tables, extra_assets)
+    all_assets, all_checks = registry_assets(
+        all_tables() if tables is None else tables, extra_assets
+    )
     raw = {dg.AssetKey(name) for name in RAW_ASSETS}
     built = [a for a in all_assets if not set(a.keys) & raw]
     running = dg.DefaultScheduleStatus.RUNNING if live else dg.DefaultScheduleStatus.STOPPED

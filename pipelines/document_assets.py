@@ -9,19 +9,19 @@ import pandas as pd
 from pipelines.code_versions import code_version
 from pipelines.io_managers import table_metadata, table_out
 from pipelines.resources import DocumentSource, Settings
+from registry import tables_by_asset
+from registry.documents import (
+    DOCUMENT_TABLES,
+    LINKED_PROJECTS,
+    PROJECT_CONFLICTS,
+    PROJECT_SOURCES,
+)
 from sources.documents import DocumentError, html_to_text, read_document
 from sources.extract import extract
 from sources.raw_archive import RawResponse
 from transforms.extracted_tables import claims_from_extracted, extracted_tables
 from transforms.isun_bulk import CLAIM_SOURCE_COLUMNS, claims_from_api, claims_from_export
 from transforms.linking import ISUN_CLAIM_COLUMNS, claims_from_isun, link_claims
-from warehouse.metadata import tables_by_asset
-from warehouse.metadata_documents import (
-    DOCUMENT_TABLES,
-    LINKED_PROJECTS,
-    PROJECT_CONFLICTS,
-    PROJECT_SOURCES,
-)
 from warehouse.staging import StagedTable
 
 

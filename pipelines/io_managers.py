@@ -22,7 +22,7 @@ import dagster as dg
 import pandas as pd
 
 from pipelines.resources import Settings
-from warehouse.metadata import Field, Table
+from registry.tables import Field, Table
 from warehouse.staging import StagedTable, stage_frame
 
 TABLE_KEY = "bgfunds/table"

@@ -2,7 +2,7 @@
 
 Page selection and parsing live in `sources.isun_pages`, normalising in `transforms.isun`,
 the amount and duplicate-code set-asides in `transforms.isun_screening`, the batching,
-process pool and Parquet parts in `warehouse.isun_staging`. Here they are put together:
+process pool and Parquet parts in `pipelines.isun_staging`. Here they are put together:
 a batch is parsed, normalised and screened (row-level quality rules) on its own.
 """
 
@@ -14,18 +14,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from quality.rules_sql import screen_isun_tables
-from records.raw import RawResponse
-from sources.isun_pages import contract_batches, is_contract_page, parse_archived_pages
-from transforms.isun import IsunTables, build_isun_tables
-from transforms.isun_screening import set_aside_oversized
-from warehouse.isun_staging import (
+from pipelines.isun_staging import (
     BATCH_CONTRACTS,
     ISUN_TABLES,
     StagedIsunTables,
 )
-from warehouse.isun_staging import stage_isun_tables as _stage_isun_tables
-from warehouse.metadata import ACTIVITIES, PROJECTS, QUARANTINE
+from pipelines.isun_staging import stage_isun_tables as _stage_isun_tables
+from quality.rules_sql import screen_isun_tables
+from records.raw import RawResponse
+from registry.tables import ACTIVITIES, PROJECTS, QUARANTINE
+from sources.isun_pages import contract_batches, is_contract_page, parse_archived_pages
+from transforms.isun import IsunTables, build_isun_tables
+from transforms.isun_screening import set_aside_oversized
 
 __all__ = [
     "BATCH_CONTRACTS",
@@ -104,7 +104,7 @@ def stage_isun_tables(
     log=None,
     extra_quarantine: list[dict] | None = None,
 ) -> StagedIsunTables:
-    """Every batch built by `build_batch` and staged (`warehouse.isun_staging`); `workers` > 1
+    """Every batch built by `build_batch` and staged (`pipelines.isun_staging`); `workers` > 1
     runs batches in that many processes (`read_body` must then pickle, e.g. `RawArchive.read`)."""
     return _stage_isun_tables(
         records,

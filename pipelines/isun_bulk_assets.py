@@ -1,7 +1,7 @@
 """Assets for ИСУН's bulk sources: the archived open-data API answers and register export -> tables.
 
 The staging itself (newest answers, streamed rows, Parquet parts, quarantine) is
-`warehouse.isun_bulk_staging.stage_bulk_tables`; here it becomes one asset and one asset
+`pipelines.isun_bulk_staging.stage_bulk_tables`; here it becomes one asset and one asset
 per table. An export whose header changed fails the asset loudly (`ExportHeaderError`).
 """
 
@@ -9,10 +9,10 @@ import dagster as dg
 
 from pipelines.code_versions import code_version
 from pipelines.io_managers import table_out
+from pipelines.isun_bulk_staging import StagedBulk, append_quarantine, stage_bulk_tables
 from pipelines.resources import Settings
-from warehouse.isun_bulk_staging import StagedBulk, append_quarantine, stage_bulk_tables
-from warehouse.metadata import tables_by_asset
-from warehouse.metadata_isun_bulk import BULK_TABLES
+from registry import tables_by_asset
+from registry.isun_bulk import BULK_TABLES
 
 __all__ = ["StagedBulk", "append_quarantine", "stage_bulk_tables"]
 

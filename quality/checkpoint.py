@@ -1,7 +1,7 @@
 """Great Expectations where the user sees it: one checkpoint per build, its Data Docs in the release.
 
 The suites are generated from the same registry rules as the SQL engine
-(`warehouse.metadata.table_rules`), one suite per table registered by name
+(`registry.tables.table_rules`), one suite per table registered by name
 (`bgfunds.<table>`), one validation definition per table, and ONE checkpoint that
 validates them all and updates the Data Docs site the release publishes in
 `<release>/quality/`. The checkpoint's result is the release's quality report
@@ -30,7 +30,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from quality.rules_sql import gap_sql, rules_connection
-from warehouse.metadata import Rule, Table, table_rules
+from registry.tables import Rule, Table, table_rules
 from warehouse.staging import quote
 
 SITE = "release"

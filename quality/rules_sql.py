@@ -1,6 +1,6 @@
 """The table registry's rules as DuckDB SQL: row screening and the whole-table checks.
 
-Every rule comes from `warehouse.metadata.table_rules`; this module only says how each
+Every rule comes from `registry.tables.table_rules`; this module only says how each
 kind of rule reads in SQL (`fails_sql`: true where a row breaks it, null where an input
 is missing, so a missing amount never counts as a broken identity). Two uses:
 
@@ -29,9 +29,9 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from registry.tables import PROVENANCE, QUARANTINE, Rule, Table, table_rules
 from transforms.amounts import EUR_BGN_RATE
 from warehouse.duckdb_store import connect
-from warehouse.metadata import PROVENANCE, QUARANTINE, Rule, Table, table_rules
 from warehouse.staging import quote, sql_string, typed_select, with_explicit_types
 
 EXAMPLES = 5

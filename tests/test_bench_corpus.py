@@ -2,10 +2,10 @@
 
 from bench.synthetic_corpus import generate
 from quality.rules_sql import screen_frame
+from registry.tables import ACTIVITIES, PROJECTS
 from sources.isun_pages import parse_archived_pages
 from sources.raw_archive import RawArchive
 from transforms.isun import build_isun_tables
-from warehouse.metadata import ACTIVITIES, PROJECTS
 
 
 def test_synthetic_corpus_is_deterministic_and_clean(tmp_path):

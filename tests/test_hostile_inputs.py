@@ -253,7 +253,7 @@ def test_staged_columns_are_typed_by_the_metadata_not_by_the_first_rows(tmp_path
 
     import pandas as pd
 
-    from warehouse.metadata_documents import LINKED_PROJECTS
+    from registry.documents import LINKED_PROJECTS
     from warehouse.staging import stage_frame
 
     rows = [

@@ -15,6 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 from pipelines.cli import main, run_build
+from pipelines.isun_bulk_staging import stage_bulk_tables
 from pipelines.resources import LiveIsunCrawler
 from sources.http_client import CrawlPolicy, PoliteClient
 from sources.isun_opendata import (
@@ -42,7 +43,6 @@ from tests.isun_bulk_fixtures import (
 )
 from tests.isun_mirror import CONTRACT_IDS, build_mirror, project_code
 from transforms.isun_bulk import api_project_row, entity_row
-from warehouse.isun_bulk_staging import stage_bulk_tables
 
 JSON = "application/json; charset=utf-8"
 THREE = [

@@ -5,13 +5,13 @@ from decimal import Decimal as D
 import duckdb
 import pandas as pd
 
+from pipelines.isun_staging import ISUN_TABLES, set_aside_duplicate_codes
+from registry.tables import ACTIVITIES, QUARANTINE
 from transforms.isun_screening import (
     duplicate_code_quarantine,
     fits_decimal,
     set_aside_oversized,
 )
-from warehouse.isun_staging import ISUN_TABLES, set_aside_duplicate_codes
-from warehouse.metadata import ACTIVITIES, QUARANTINE
 from warehouse.staging import new_version_dir, write_part
 
 URL = "https://2020.eufunds.bg/bg/0/0/Project/PrintProject?contractId=1"

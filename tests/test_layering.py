@@ -35,3 +35,41 @@ def test_records_import_no_layer():
     for path in sorted((ROOT / "records").rglob("*.py")):
         layers = {"sources", "transforms", "quality", "warehouse", "pipelines"}
         assert not imported_packages(path.read_text(encoding="utf-8")) & layers, path
+
+
+# Each package of ours on its floor: a package imports only packages on lower floors.
+FLOORS = {
+    "registry": 0,
+    "records": 0,
+    "shared": 0,
+    "transforms": 1,
+    "warehouse": 1,
+    "sources": 2,
+    "quality": 3,
+    "pipelines": 4,
+}
+
+
+def package_imports() -> dict[str, set[str]]:
+    """Our package -> the other packages of ours its modules import."""
+    graph: dict[str, set[str]] = {}
+    for package in FLOORS:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            found = imported_packages(path.read_text(encoding="utf-8")) & FLOORS.keys()
+            graph.setdefault(package, set()).update(found - {package})
+    return graph
+
+
+def test_every_package_of_ours_has_a_floor():
+    ours = {p.parent.name for p in ROOT.glob("*/__init__.py")} - {"tests", "bench"}
+    assert ours == set(FLOORS)
+
+
+def test_no_package_imports_its_own_floor_or_above():
+    upward = [
+        f"{package} -> {other}"
+        for package, others in package_imports().items()
+        for other in sorted(others)
+        if FLOORS[other] >= FLOORS[package]
+    ]
+    assert upward == []

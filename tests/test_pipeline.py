@@ -415,7 +415,7 @@ def test_the_io_manager_stages_a_returned_frame_by_its_asset_metadata(tmp_path):
 
     from pipelines.io_managers import StagingIOManager, table_metadata
     from pipelines.resources import Settings
-    from warehouse.metadata_reference import PROGRAMMES
+    from registry.reference import PROGRAMMES
 
     @dg.asset(metadata=table_metadata(PROGRAMMES))
     def programmes() -> pd.DataFrame:

@@ -15,7 +15,8 @@ import pandas as pd
 from pipelines.cli import run_build
 from pipelines.definitions import build_defs
 from pipelines.io_managers import table_metadata
-from warehouse.metadata import Field, ForeignKey, Table, registry
+from registry import all_tables
+from registry.tables import Field, ForeignKey, Table
 from warehouse.staging import StagedTable
 
 TOY = Table(
@@ -47,7 +48,7 @@ def core_toy__grants(core_isun__projects: StagedTable) -> pd.DataFrame:
 
 
 def test_a_table_declared_once_appears_everywhere(tmp_path):
-    tables = {**registry(), TOY.name: TOY}
+    tables = {**all_tables(), TOY.name: TOY}
     defs = build_defs(tables=tables, extra_assets=[core_toy__grants])
     # A blocking check guards it, and the warehouse and release take it in.
     graph = defs.resolve_asset_graph()
@@ -107,7 +108,7 @@ def test_a_table_declared_once_appears_everywhere(tmp_path):
     assert "toy_grants" in (release / "data_dictionary.md").read_text(encoding="utf-8")
 
     # Declared once: the code's own registry is untouched.
-    assert TOY.name not in registry()
+    assert TOY.name not in all_tables()
     assert "toy_grants" not in build_defs().resolve_asset_graph().get_all_asset_keys().__str__()
 
 
@@ -121,7 +122,7 @@ def core_toy__grants_with_an_orphan(core_isun__projects: StagedTable) -> pd.Data
 
 def test_the_toy_tables_check_blocks_the_release(tmp_path):
     data_dir = tmp_path / "data"
-    tables = {**registry(), TOY.name: TOY}
+    tables = {**all_tables(), TOY.name: TOY}
     summary = run_build(data_dir, tables=tables, extra_assets=[core_toy__grants_with_an_orphan])
     toy_checks = {name: passed for name, passed in summary.checks.items() if "toy_grants" in name}
     assert list(toy_checks.values()) == [False]
@@ -146,7 +147,7 @@ def test_a_failed_release_step_leaves_latest_on_the_last_good_release(tmp_path):
     data_dir = tmp_path / "data"
     assert run_build(data_dir).success
     latest = (data_dir / "publish" / "latest").resolve()
-    tables = {**registry(), TOY.name: UNCHECKED_TOY}
+    tables = {**all_tables(), TOY.name: UNCHECKED_TOY}
     summary = run_build(
         data_dir, tables=tables, extra_assets=[core_toy__grants_with_an_orphan], force_rebuild=True
     )
@@ -175,7 +176,7 @@ def _toy_at_version(version: str) -> dg.AssetsDefinition:
 
 def test_only_the_assets_whose_code_changed_are_rebuilt(tmp_path):
     data_dir = tmp_path / "data"
-    tables = {**registry(), TOY.name: TOY}
+    tables = {**all_tables(), TOY.name: TOY}
     first = run_build(data_dir, tables=tables, extra_assets=[_toy_at_version("1")])
     assert first.success
     quiet = run_build(data_dir, tables=tables, extra_assets=[_toy_at_version("1")])

@@ -16,11 +16,11 @@ import pytest
 import requests
 
 from pipelines.cli import run_build
+from registry.tables import ACTIVITIES, HISTORY_ACTIVITIES, QUARANTINE
 from tests.conftest import SAMPLE_IDS
 from warehouse.catalogue import validate_datapackage
 from warehouse.changelog import compute_changelog
 from warehouse.export import export_order, key_ranges, sorted_batches
-from warehouse.metadata import ACTIVITIES, HISTORY_ACTIVITIES, QUARANTINE
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -292,8 +292,8 @@ def test_catalogue_page_in_headless_chromium(served, two_releases, tmp_path):
 
 def test_history_marks_what_is_gone_and_what_comes_back(tmp_path):
     """Three releases of the sample: an activity gone from the second and back in the third."""
+    from registry.tables import PROJECTS, create_table_sql
     from warehouse.duckdb_store import connect
-    from warehouse.metadata import PROJECTS, create_table_sql
     from warehouse.release import _add_history
 
     data = tmp_path / "data"

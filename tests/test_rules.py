@@ -17,9 +17,8 @@ import pytest
 
 from pipelines.isun_batches import is_contract_page, parse_and_build_in_batches
 from quality.rules_sql import check_table, screen_frame, screen_isun_tables
-from sources.raw_archive import RawArchive
-from sources.recorded import SAMPLE_CORPUS, replay_recording
-from warehouse.metadata import (
+from registry import all_tables
+from registry.tables import (
     ACTIVITIES,
     PROJECT_CODE_FORMAT,
     PROJECTS,
@@ -27,9 +26,10 @@ from warehouse.metadata import (
     Field,
     Table,
     one_of,
-    registry,
     table_rules,
 )
+from sources.raw_archive import RawArchive
+from sources.recorded import SAMPLE_CORPUS, replay_recording
 from warehouse.staging import stage_frame
 
 RDNP = "BG06RDNP001-7.007-0051-C01"
@@ -136,7 +136,7 @@ def test_rules_are_declared_in_the_registry_and_derived_in_one_place():
     assert {r.level for r in table_rules(ACTIVITIES) if r.test in ("unique", "parent")} == {"table"}
     # every table produced by an asset has rules, each with a known test
     tests = {"not_null", "range", "in_set", "pattern", "sum", "rate", "order", "unique", "parent"}
-    for table in registry().values():
+    for table in all_tables().values():
         assert {r.test for r in table_rules(table)} <= tests | {"row_drop"}
 
 

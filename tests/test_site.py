@@ -19,7 +19,7 @@ from pipelines.serve import make_server
 from tests.conftest import SAMPLE_IDS
 from warehouse.catalogue import EXAMPLE_QUERIES
 from warehouse.dcat_ap import DEFAULT_BASE_URL, validate_dcat
-from warehouse.site import number_bg
+from warehouse.site_common import number_bg
 from warehouse.views import ABSORPTION_VIEWS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

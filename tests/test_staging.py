@@ -9,10 +9,10 @@ import pytest
 
 from pipelines.isun_batches import parse_and_build_in_batches, stage_isun_tables
 from quality.rules_sql import check_table
+from registry.tables import ACTIVITIES, PROJECTS
 from sources.isun_pages import is_contract_page
 from sources.raw_archive import RawArchive
 from sources.recorded import SAMPLE_CORPUS, replay_recording
-from warehouse.metadata import ACTIVITIES, PROJECTS
 from warehouse.staging import stage_batches, stage_frame
 
 
@@ -100,8 +100,8 @@ def test_staged_validation_passes_the_sample_and_names_duplicate_keys_and_orphan
 
 
 def test_places_and_participants_must_point_at_published_projects_on_every_row(sample, tmp_path):
+    from registry import parent_assets, tables_by_asset
     from transforms.isun_location import project_places_table
-    from warehouse.metadata import parent_assets, tables_by_asset
 
     _, _, tables = sample
     projects = stage_frame(tmp_path, PROJECTS, tables.projects)

@@ -13,22 +13,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from registry.formats import (  # noqa: F401  (re-exported: the formats codes are parsed into)
+    PROCEDURE_CODE_REGEX,
+    PROGRAMME_CODE_REGEX,
+    PROJECT_CODE_REGEX,
+)
+from registry.formats import (
+    PROGRAMME_PATTERN as _PROGRAMME,
+)
+
 # Cyrillic letters that look like the Latin ones used in codes.
 _LOOKALIKES = str.maketrans("АВСЕНКМОРТХУасеоркх", "ABCEHKMOPTXYACEOPKX")
 _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 
-# BG + 2–3 digits + letters/digits with at least one letter + 3 digits:
-# BG05SFOP001, BG05M9OP001, BG16M1OP002, BG051PO001, BG16FFPR003.
-# The Recovery and Resilience Plan's codes start with `BG-RRP` (BG-RRP-2.004-0005-C01).
-_PROGRAMME = r"(?:BG-RRP|BG\d{2,3}(?=[A-Z0-9]*[A-Z])[A-Z0-9]{2,6}?\d{3})"
 CODE_PATTERN = re.compile(
     rf"^(?P<programme>{_PROGRAMME})(?P<d1>-?)(?P<axis>\d{{1,2}}(?:\.\d{{1,3}}){{1,2}})"
     rf"(?:(?P<d2>-?)(?P<proposal>\d{{3,5}})(?:(?P<d3>-?)(?P<contract>C\d{{2,4}}))?)?$"
 )
-# Well-formed codes as they are published (used by the quality checks).
-PROJECT_CODE_REGEX = rf"^{_PROGRAMME}-\d{{1,2}}(?:\.\d{{1,3}}){{1,2}}-\d{{3,5}}(?:-C\d{{2,4}})?$"
-PROCEDURE_CODE_REGEX = rf"^{_PROGRAMME}-\d{{1,2}}(?:\.\d{{1,3}}){{1,2}}$"
-PROGRAMME_CODE_REGEX = rf"^{_PROGRAMME}$"
 
 
 class CodeError(ValueError):

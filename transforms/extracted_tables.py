@@ -9,11 +9,7 @@ import re
 import pandas as pd
 
 from records.extracted import SCORED_FIELDS
-from transforms.amounts import to_bgn
-from transforms.codes import parse_code
-from transforms.gazetteer import resolve_place
-from transforms.linking import CLAIM_COLUMNS
-from warehouse.metadata_documents import (
+from registry.documents import (
     DOCUMENT_PLACES,
     EVENTS,
     NEWS_MENTIONS,
@@ -21,6 +17,10 @@ from warehouse.metadata_documents import (
     STRATEGIES,
     STRATEGY_MEASURES,
 )
+from transforms.amounts import to_bgn
+from transforms.codes import parse_code
+from transforms.gazetteer import resolve_place
+from transforms.linking import CLAIM_COLUMNS
 
 COMMON = (
     "kind",

@@ -17,11 +17,7 @@ import pandas as pd
 
 from records.isun_page import ParsedIsunPage
 from records.raw import RawResponse
-from transforms.amounts import AmountError, parse_amount, round_cents, to_bgn, to_eur
-from transforms.codes import CodeError, ParsedCode, parse_code
-from transforms.dates import parse_date, parse_timestamp
-from transforms.organisations import is_valid_eik, parse_organisation
-from warehouse.metadata import (
+from registry.tables import (
     ACTIVITIES,
     PROJECT_FINANCIAL_CORRECTIONS,
     PROJECT_INDICATORS,
@@ -30,6 +26,10 @@ from warehouse.metadata import (
     PROJECTS,
     QUARANTINE,
 )
+from transforms.amounts import AmountError, parse_amount, round_cents, to_bgn, to_eur
+from transforms.codes import CodeError, ParsedCode, parse_code
+from transforms.dates import parse_date, parse_timestamp
+from transforms.organisations import is_valid_eik, parse_organisation
 
 PAGE_AMOUNTS = ("total", "grant", "own", "paid")  # what FinancialInformation prints
 NO_DATA_TEXT = "Няма"

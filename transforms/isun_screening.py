@@ -2,7 +2,7 @@
 for its column's type, a project code published under two contract ids.
 
 Plain functions over frames and row tuples; finding the duplicate codes across the staged
-parts is `warehouse.isun_staging`'s job, the rows it finds become quarantine rows here.
+parts is `pipelines.isun_staging`'s job, the rows it finds become quarantine rows here.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 import pandas as pd
 
-from warehouse.metadata import QUARANTINE
+from registry.tables import QUARANTINE
 
 
 def fits_decimal(value, sql_type: str) -> bool:

@@ -1,4 +1,4 @@
-"""Release metadata generated from `warehouse.metadata`: Frictionless Data Package, DCAT-AP
+"""Release metadata generated from `registry.tables`: Frictionless Data Package, DCAT-AP
 (JSON-LD), the bilingual data dictionary, the quality report, and the static `index.html`.
 """
 
@@ -8,7 +8,7 @@ import json
 from html import escape
 from pathlib import Path
 
-from warehouse.metadata import Table
+from registry.tables import Table
 
 PACKAGE_NAME = "bgfunds-isun"
 TITLE_BG = "Проекти, финансирани от ЕС в България (ИСУН 2020)"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from registry.tables import PROJECTS
 from warehouse.duckdb_store import connect
-from warehouse.metadata import PROJECTS
 from warehouse.staging import sql_string
 
 PROVENANCE_FIELDS = {"source_url", "fetched_at", "content_sha256"}

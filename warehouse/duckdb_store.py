@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from registry.tables import Table, create_table_sql
 from shared.atomic import atomic_path
-from warehouse.metadata import Table, create_table_sql
 from warehouse.staging import StagedTable, register_typed, typed_select
 from warehouse.views import create_views
 

@@ -19,9 +19,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from registry.tables import Table
 from shared.atomic import atomic_path
 from warehouse.duckdb_store import connect
-from warehouse.metadata import Table
 
 UTF8_BOM = b"\xef\xbb\xbf"
 FORMULA_START = r"^[=+\-@\t\r]"

@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import duckdb
 
-from warehouse.site import money, project_file, slug
+from warehouse.site_common import money, project_file, slug
 from warehouse.views import release_order_key
 
 MAX_ENTRIES = 200

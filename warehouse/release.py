@@ -25,6 +25,17 @@ from pathlib import Path
 
 import duckdb
 
+from registry.documents import DOCUMENT_TABLES
+from registry.isun_bulk import BULK_TABLES
+from registry.reference import REFERENCE_TABLES
+from registry.tables import (
+    HISTORY_ACTIVITIES,
+    HISTORY_PROJECTS,
+    HISTORY_TABLES,
+    PUBLISHED_TABLES,
+    Table,
+    create_table_sql,
+)
 from warehouse.catalogue import (
     LICENSE,
     SOURCE,
@@ -44,17 +55,6 @@ from warehouse.dcat_ap import base_url as configured_base_url
 from warehouse.dcat_ap import dcat_ap
 from warehouse.duckdb_store import connect
 from warehouse.export import export_tables
-from warehouse.metadata import (
-    HISTORY_ACTIVITIES,
-    HISTORY_PROJECTS,
-    HISTORY_TABLES,
-    PUBLISHED_TABLES,
-    Table,
-    create_table_sql,
-)
-from warehouse.metadata_documents import DOCUMENT_TABLES
-from warehouse.metadata_isun_bulk import BULK_TABLES
-from warehouse.metadata_reference import REFERENCE_TABLES
 from warehouse.site import build_site
 from warehouse.views import ABSORPTION_VIEWS, create_release_views, view_table
 from warehouse.xlsx import write_xlsx

@@ -13,9 +13,7 @@ index. Not here: numbers (`warehouse.views`), feeds' events (`warehouse.feeds`).
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
@@ -24,9 +22,11 @@ from pathlib import Path
 
 import duckdb
 
+from registry.documents import DOCUMENT_TABLES
+from registry.tables import PUBLISHED_TABLES
 from warehouse.charts import grouped_bar_chart
-from warehouse.metadata import PUBLISHED_TABLES
-from warehouse.metadata_documents import DOCUMENT_TABLES
+from warehouse.feeds import write_feeds
+from warehouse.site_common import NBSP, money, number_bg, percent, project_file, slug
 from warehouse.views import PER_PLACE_CAVEAT_BG, PER_PLACE_CAVEAT_EN, release_order_key
 
 # Districts (NUTS 3) on a tile grid, roughly where they lie: (row, column).
@@ -61,7 +61,6 @@ DISTRICT_TILES = {
     "BG341": (3, 7),
 }
 MAX_LISTED_PROJECTS = 1000  # per page; the rest are in the downloads
-NBSP = "\u00a0"
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:1em 2em;color:#222}
@@ -122,40 +121,6 @@ SEARCH_JS = r"""(function () {
 
 
 # ---------- formatting ----------
-
-
-def number_bg(value, decimals: int = 2) -> str:
-    """`1234567.891` -> `1 234 567,89` (no-break spaces, decimal comma), as Bulgarian readers write it."""
-    if value is None:
-        return "—"
-    text = f"{float(value):,.{decimals}f}"
-    return text.replace(",", NBSP).replace(".", ",")
-
-
-def money(bgn, eur) -> str:
-    """Both currencies, always: `88 840,80 лв. · 45 423,58 €`."""
-    if bgn is None and eur is None:
-        return "—"
-    return (
-        f'<span class="bgn">{number_bg(bgn)}{NBSP}лв.</span><span class="sep"> · </span>'
-        f'<span class="eur">{number_bg(eur)}{NBSP}€</span>'
-    )
-
-
-def percent(rate) -> str:
-    return "—" if rate is None else f"{number_bg(float(rate) * 100, 1)}{NBSP}%"
-
-
-def slug(key: str | None) -> str:
-    """A file name for a key: codes and EIKs as they are, anything else by its hash."""
-    key = key or ""
-    if re.fullmatch(r"[A-Za-z0-9._-]{1,80}", key) and not key.startswith("."):
-        return key
-    return "h-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
-
-
-def project_file(code: str) -> str:
-    return f"project/{slug(code)}.html"
 
 
 # ---------- reading ----------
@@ -827,7 +792,6 @@ def build_site(
     previous: Path | None = None,
 ) -> dict[str, int]:
     """Write the site and its feeds into `out` (a release's `site/`); return counts of what it holds."""
-    from warehouse.feeds import write_feeds
 
     builder = SiteBuilder(con, out, release_id, coverage)
     builder.load()

@@ -27,8 +27,8 @@ import duckdb
 import pandas as pd
 import pyarrow.dataset as pads
 
+from registry.tables import Table
 from shared.atomic import atomic_path
-from warehouse.metadata import Table
 
 BATCH_ROWS = 50_000
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import duckdb
 
-from warehouse.metadata import create_table_sql
-from warehouse.metadata_isun_bulk import ISUN_API_PLACES, ISUN_API_PROJECTS
+from registry.isun_bulk import ISUN_API_PLACES, ISUN_API_PROJECTS
+from registry.tables import create_table_sql
 
 _MEASURES = """
     count(DISTINCT b.project_key) AS projects,
@@ -224,9 +224,9 @@ COLUMN_DOCS = {
 
 
 def view_table(con: duckdb.DuckDBPyConnection, name: str):
-    """A `warehouse.metadata.Table` for a view, read from the view itself (whatever its columns
+    """A `registry.tables.Table` for a view, read from the view itself (whatever its columns
     are today), described from `VIEW_DOCS` and `COLUMN_DOCS` by name; units from the suffix."""
-    from warehouse.metadata import Field, Table
+    from registry.tables import Field, Table
 
     fields = []
     for column, duckdb_type, *_ in con.execute(f"DESCRIBE {name}").fetchall():

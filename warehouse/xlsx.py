@@ -21,8 +21,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from registry.tables import Table
 from shared.atomic import atomic_path
-from warehouse.metadata import Table
 
 MAX_ROWS = 1_000_000  # Excel's sheet holds 1 048 576 rows
 

@@ -1,14 +1,14 @@
 """Reference tables shipped with bgfunds (not crawled): the programme registry and the
 gazetteer of regions, districts and municipalities.
 
-Same Field/Table types as `warehouse.metadata`, so DDL, Data Package, dictionary and
+Same Field/Table types as `registry.tables`, so DDL, Data Package, dictionary and
 quality suites come from here in the same way. Their source is a CSV in
 `transforms/data/`, named in the `source` column or in that folder's README.
 """
 
 from __future__ import annotations
 
-from warehouse.metadata import PROGRAMME_CODE_FORMAT, Field, Table, one_of
+from registry.tables import PROGRAMME_CODE_FORMAT, Field, Table, one_of
 
 PROGRAMMES = Table(
     name="programmes",

@@ -16,15 +16,15 @@ one helper call a rule (`one_of`, `in_range`, `code_format`, `sums_to`,
 `eur_at_fixed_rate`, `dates_in_order`). Each rule has a stable `name`, which is the
 `rule` a failing row carries into quarantine, and a `level`: "row" rules can set one
 row aside, "table" rules (unique key, parent rows, row-count drop) can only fail the
-whole table. `registry()` gives every table the warehouse holds (defined here and in
-`metadata_documents`, `metadata_isun_bulk` and `metadata_reference`).
+whole table. `registry.all_tables()` gives every table the warehouse holds (defined here
+and in `registry.documents`, `registry.isun_bulk` and `registry.reference`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from transforms.codes import PROCEDURE_CODE_REGEX, PROGRAMME_CODE_REGEX, PROJECT_CODE_REGEX
+from registry.formats import PROCEDURE_CODE_REGEX, PROGRAMME_CODE_REGEX, PROJECT_CODE_REGEX
 
 CENT = 0.01  # tolerance of the financing identities and of EUR = BGN / rate
 
@@ -1015,26 +1015,3 @@ def create_table_sql(table: Table) -> str:
     )
     pk = f",\n  PRIMARY KEY ({', '.join(table.primary_key)})" if table.primary_key else ""
     return f"CREATE TABLE {table.name} (\n  {cols}{pk}\n)"
-
-
-def registry() -> dict[str, Table]:
-    """Every table the build produces, by name, wherever it is defined.
-
-    A function, not a constant: the other metadata modules import `Field` and `Table`
-    from here, so they can only be read once this module is."""
-    from warehouse.metadata_documents import DOCUMENT_TABLES
-    from warehouse.metadata_isun_bulk import BULK_TABLES
-    from warehouse.metadata_reference import REFERENCE_TABLES
-
-    return {**PUBLISHED_TABLES, **BULK_TABLES, **DOCUMENT_TABLES, **REFERENCE_TABLES}
-
-
-def tables_by_asset(tables: dict[str, Table] | None = None) -> dict[str, Table]:
-    """Each table by the Dagster asset that produces it."""
-    return {t.asset: t for t in (tables or registry()).values() if t.asset}
-
-
-def parent_assets(table: Table, tables: dict[str, Table] | None = None) -> dict[str, str]:
-    """Column -> the asset of the table its checked foreign key points at."""
-    tables = tables or registry()
-    return {fk.column: tables[fk.parent].asset for fk in table.foreign_keys if fk.checked}

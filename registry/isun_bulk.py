@@ -1,14 +1,14 @@
 """Tables from ИСУН's bulk sources: the open-data API (projects, contractor contracts, entities,
 places, programmes) and the register export.
 
-Same Field/Table types as `warehouse.metadata`, so the DDL, the Data Package, the data
+Same Field/Table types as `registry.tables`, so the DDL, the Data Package, the data
 dictionary and the quality suites come from here in the same way. Rows are built by
 `transforms.isun_bulk`; every row carries the provenance of the archived answer it came from.
 """
 
 from __future__ import annotations
 
-from warehouse.metadata import (
+from registry.tables import (
     CURRENCY_IN_SET,
     GRANT_PLUS_OWN,
     PLACE_LEVEL_IN_SET,

@@ -21,11 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from records.raw import RawResponse
-from shared.atomic import atomic_path
-from sources.isun_pages import contract_batches
-from transforms.isun import IsunTables
-from transforms.isun_screening import duplicate_code_quarantine
-from warehouse.metadata import (
+from registry.tables import (
     ACTIVITIES,
     PROJECT_FINANCIAL_CORRECTIONS,
     PROJECT_INDICATORS,
@@ -34,6 +30,10 @@ from warehouse.metadata import (
     PROJECTS,
     QUARANTINE,
 )
+from shared.atomic import atomic_path
+from sources.isun_pages import contract_batches
+from transforms.isun import IsunTables
+from transforms.isun_screening import duplicate_code_quarantine
 from warehouse.staging import StagedTable, finish, new_version_dir, sql_string, write_part
 
 ISUN_TABLES = {

@@ -1,12 +1,12 @@
 """Tables from the other source kinds (news, NGO pages, events, strategies) and from linking.
 
-Kept apart from `warehouse.metadata` only for size; the same Field/Table types, so the
+Kept apart from `registry.tables` only for size; the same Field/Table types, so the
 DDL, the Data Package and the dictionary come from here in the same way.
 """
 
 from __future__ import annotations
 
-from warehouse.metadata import (
+from registry.tables import (
     PROCEDURE_CODE_FORMAT,
     PROGRAMME_CODE_FORMAT,
     PROJECT_CODE_FORMAT,

@@ -17,6 +17,15 @@ from pathlib import Path
 import pandas as pd
 
 from records.raw import RawResponse
+from registry.isun_bulk import (
+    ISUN_API_CONTRACTS,
+    ISUN_API_PLACES,
+    ISUN_API_PROGRAMMES,
+    ISUN_API_PROJECTS,
+    ISUN_ENTITIES,
+    ISUN_EXPORT_PROJECTS,
+)
+from registry.tables import QUARANTINE
 from sources.isun_opendata import (
     newest_bulk_responses,
     parse_criteria,
@@ -39,15 +48,6 @@ from transforms.isun_bulk import (
     programme_row,
     provenance,
     unfetched_programme_rows,
-)
-from warehouse.metadata import QUARANTINE
-from warehouse.metadata_isun_bulk import (
-    ISUN_API_CONTRACTS,
-    ISUN_API_PLACES,
-    ISUN_API_PROGRAMMES,
-    ISUN_API_PROJECTS,
-    ISUN_ENTITIES,
-    ISUN_EXPORT_PROJECTS,
 )
 from warehouse.staging import StagedTable, finish, new_version_dir, stage_frame, write_part
 

@@ -1,0 +1,47 @@
+"""What the site's pages and its Atom feeds both need: number and money formatting, file names.
+
+Only small, pure helpers shared by `warehouse.site` (the HTML pages) and
+`warehouse.feeds` (the Atom feeds and changelog entries); neither of those imports the
+other's page-building code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+NBSP = "\u00a0"
+
+
+def number_bg(value, decimals: int = 2) -> str:
+    """`1234567.891` -> `1 234 567,89` (no-break spaces, decimal comma), as Bulgarian readers write it."""
+    if value is None:
+        return "—"
+    text = f"{float(value):,.{decimals}f}"
+    return text.replace(",", NBSP).replace(".", ",")
+
+
+def money(bgn, eur) -> str:
+    """Both currencies, always: `88 840,80 лв. · 45 423,58 €`."""
+    if bgn is None and eur is None:
+        return "—"
+    return (
+        f'<span class="bgn">{number_bg(bgn)}{NBSP}лв.</span><span class="sep"> · </span>'
+        f'<span class="eur">{number_bg(eur)}{NBSP}€</span>'
+    )
+
+
+def percent(rate) -> str:
+    return "—" if rate is None else f"{number_bg(float(rate) * 100, 1)}{NBSP}%"
+
+
+def slug(key: str | None) -> str:
+    """A file name for a key: codes and EIKs as they are, anything else by its hash."""
+    key = key or ""
+    if re.fullmatch(r"[A-Za-z0-9._-]{1,80}", key) and not key.startswith("."):
+        return key
+    return "h-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def project_file(code: str) -> str:
+    return f"project/{slug(code)}.html"
