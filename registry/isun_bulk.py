@@ -64,6 +64,14 @@ _CODES = (
     ),
 )
 
+LENIENT_VALUES = Field(
+    "lenient_values",
+    "VARCHAR",
+    "Values read leniently, with what they were read as ('totalValue \\'1 000,50\\' read as 1000.50'), "
+    "'; '-separated; null: every value as the source's type says",
+    "Стойности, прочетени с допускане (напр. '18 месеца' като 18)",
+)
+
 ISUN_API_PROJECTS = Table(
     name="isun_api_projects",
     en="Every project ИСУН's open-data API lists (one row per proposal code): programme, fund, dates, status, "
@@ -187,6 +195,7 @@ ISUN_API_PROJECTS = Table(
             "Отпечатък на реда",
             nullable=False,
         ),
+        LENIENT_VALUES,
         *PROVENANCE,
     ),
     asset="core_isun__api_projects",
@@ -287,6 +296,7 @@ ISUN_API_CONTRACTS = Table(
             "Subcontractors' entity ids, ';'-separated",
             "Подизпълнители",
         ),
+        LENIENT_VALUES,
         *PROVENANCE,
     ),
     asset="core_isun__api_contracts",
@@ -411,6 +421,7 @@ ISUN_EXPORT_PROJECTS = Table(
         Field("duration_months", "INTEGER", "Duration", "Продължителност", "months"),
         Field("status", "VARCHAR", "Status of the contract", "Статус на изпълнение"),
         Field("row_no", "INTEGER", "Row number in the sheet", "Ред в таблицата", nullable=False),
+        LENIENT_VALUES,
         *PROVENANCE,
     ),
     asset="core_isun__export_projects",

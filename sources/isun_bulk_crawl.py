@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urlparse
 
 import duckdb
 
+from sources.bulk_json import AnswerError, check_answer
 from sources.crawl_state import CrawlState
 from sources.http_client import FetchError, HostBlockedError, PoliteClient
 from sources.isun_crawl import CONTRACT_PAGES, CrawlConfig
@@ -67,6 +68,7 @@ class BulkNight:
     def lines(self) -> list[str]:
         out = [
             *self.api.lines()[:1],
+            *([f"open-data API: {self.api.list_failed}"] if self.api.list_failed else []),
             f"register export: {self.export}",
             f"bulk requests: {self.requests}",
         ]
@@ -165,8 +167,13 @@ def bulk_row_fingerprints(
     for record in records:
         if record.status not in (200, 304) or programme_of_url(record.url) is None:
             continue
+        try:  # an answer that is not whole and of the API's shape steers nothing
+            check_answer(archive.path_for(record.sha256), record.url)
+        except AnswerError as exc:
+            log.warning("bulk rows: %s; not used to steer the page crawl", exc)
+            continue
         for project in stream_items(archive.path_for(record.sha256), "projects"):
-            proposal = str(project.get("id") or "")
+            proposal = str(project.get("id") or "") if isinstance(project, dict) else ""
             if proposal not in contracts:
                 continue
             value = api_row_fingerprint(project)
