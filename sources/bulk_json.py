@@ -143,6 +143,15 @@ _STARTS = frozenset(("start_map", "start_array"))
 _ENDS = frozenset(("end_map", "end_array"))
 
 
+def _first_line(exc: Exception) -> str:
+    """The first line of a parser error (yajl's come as bytes, with a caret drawing after)."""
+    message = exc.args[0] if exc.args else ""
+    if isinstance(message, bytes):
+        message = message.decode("utf-8", errors="replace")
+    lines = str(message).strip().splitlines()
+    return lines[0].strip() if lines else ""
+
+
 def check_answer(
     path: Path | str,
     source: str | None = None,
@@ -159,14 +168,16 @@ def check_answer(
         try:
             walker.walk(ijson.basic_parse(fh, use_float=False))
         except ijson.IncompleteJSONError as exc:
-            text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            text = _first_line(exc)
             if "premature eof" in text.lower() or "incomplete" in text.lower() or not text:
                 raise AnswerError(
                     source, f"cut short: the JSON ends inside {walker.where()}"
                 ) from None
             raise AnswerError(source, f"not valid JSON near {walker.where()}: {text}") from None
         except ijson.JSONError as exc:
-            raise AnswerError(source, f"not valid JSON near {walker.where()}: {exc}") from None
+            raise AnswerError(
+                source, f"not valid JSON near {walker.where()}: {_first_line(exc)}"
+            ) from None
         except UnicodeDecodeError as exc:
             raise AnswerError(source, f"not UTF-8 near {walker.where()}: {exc.reason}") from None
         if walker.depth != 0:
@@ -200,8 +211,7 @@ def load_bounded(body: bytes, source: str, max_depth: int = MAX_DEPTH):
             elif event in ("end_map", "end_array"):
                 depth -= 1
     except ijson.JSONError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "cut short"
-        raise AnswerError(source, f"not valid JSON: {first}") from None
+        raise AnswerError(source, f"not valid JSON: {_first_line(exc) or 'cut short'}") from None
     except UnicodeDecodeError as exc:
         raise AnswerError(source, f"not UTF-8: {exc.reason}") from None
     try:

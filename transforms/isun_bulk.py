@@ -69,7 +69,13 @@ API_SHAPES: dict[str, dict[str, str]] = {
     "contracts": {"subcontractEntities": "list"},
     "entities": {},
 }
-_KINDS = {str: "a string", int: "a number", float: "a number", Decimal: "a number", bool: "a boolean"}
+_KINDS = {
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    Decimal: "a number",
+    bool: "a boolean",
+}
 
 
 def _kind(value) -> str:
@@ -88,7 +94,7 @@ def check_row_shape(item, array: str, source: str) -> dict:
         raise BulkRowError(
             f"{source}: {array}[] item is {_kind(item)} {_short(item)}, not an object",
             f"{array}[]",
-            item,
+            "null" if item is None else item,
         )
     for key, kind in API_SHAPES[array].items():
         value = item.get(key)
@@ -148,7 +154,9 @@ def _date(value, field: str, source: str) -> date | None:
     try:
         return parse_date(str(value)[:10])
     except ValueError as exc:
-        raise BulkRowError(f"{source}: field {field} is {value!r}: not a date", field, value) from exc
+        raise BulkRowError(
+            f"{source}: field {field} is {value!r}: not a date", field, value
+        ) from exc
 
 
 def _amount(value, field: str, source: str, notes: list[str] | None = None) -> Decimal | None:
@@ -159,13 +167,17 @@ def _amount(value, field: str, source: str, notes: list[str] | None = None) -> D
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         raise BulkRowError(
-            f"{source}: field {field} is {_kind(value)} {_short(value)}: not an amount", field, value
+            f"{source}: field {field} is {_kind(value)} {_short(value)}: not an amount",
+            field,
+            value,
         )
     if isinstance(value, str):
         try:
             amount = parse_amount(value)
         except AmountError as exc:
-            raise BulkRowError(f"{source}: field {field} is {value!r}: not an amount", field, value) from exc
+            raise BulkRowError(
+                f"{source}: field {field} is {value!r}: not an amount", field, value
+            ) from exc
         if amount is None:
             return None
         if notes is not None and value.strip() != str(amount):
@@ -204,7 +216,9 @@ def _duration(value, field: str, source: str, notes: list[str] | None = None) ->
         number = Decimal(str(value)) if not isinstance(value, Decimal) else value
         if not number.is_finite() or number != number.to_integral_value():
             raise BulkRowError(
-                f"{source}: field {field} is {_short(value)}: not a whole number of months", field, value
+                f"{source}: field {field} is {_short(value)}: not a whole number of months",
+                field,
+                value,
             )
         months = int(number) if abs(number) <= MAX_DURATION_MONTHS else MAX_DURATION_MONTHS + 1
     if not 0 <= months <= MAX_DURATION_MONTHS:
@@ -634,7 +648,10 @@ def _raw_value(value) -> str | None:
     """A value as it was read, for the quarantine's `value` column (text as is, else JSON)."""
     if value is None:
         return None
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(value, str | int | float | Decimal) and not isinstance(value, bool):
+        text = str(value)
+    else:
+        text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= 500 else text[:499] + "…"
 
 
