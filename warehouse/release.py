@@ -56,6 +56,7 @@ from warehouse.dcat_ap import dcat_ap
 from warehouse.duckdb_store import connect
 from warehouse.export import export_tables
 from warehouse.site import build_site
+from warehouse.text_safety import safe_copy, safe_text
 from warehouse.views import ABSORPTION_VIEWS, create_release_views, view_table
 from warehouse.xlsx import write_xlsx
 
@@ -322,6 +323,7 @@ class ReleaseDraft:
     coverage: str = ""
     view_tables: list[Table] = field(default_factory=list)
     site: dict = field(default_factory=dict)
+    text_safety: dict[str, int] = field(default_factory=dict)  # table.column -> cells made safe
     changelog: dict = field(default_factory=dict)
     dictionary: list[dict] = field(default_factory=list)
     report: dict = field(default_factory=dict)
@@ -426,27 +428,42 @@ def add_history(draft: ReleaseDraft) -> ReleaseDraft:
 
 
 def export_files(draft: ReleaseDraft) -> ReleaseDraft:
-    """Every table as Parquet and CSV, the spreadsheet tables as XLSX, and the static site."""
+    """Every table as Parquet and CSV, the spreadsheet tables as XLSX, and the static site.
+
+    The text-safety boundary (`warehouse.text_safety`): Parquet and the DuckDB file keep the
+    text as read; the CSV batches, and a text-safe copy of the database that the XLSX, the
+    site and its feeds read, have control and non-characters, bidi overrides and
+    zero-width characters removed."""
     with draft.discarded_on_error():
         export_tables(draft.database, draft.staging, draft.tables, copy_db=False)
-        con = connect(draft.database, read_only=True)
+        safe = draft.staging / ".text-safe.duckdb"
         try:
-            for t in draft.view_tables:
-                draft.counts[t.name] = con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0]
-            xlsx = [*draft.view_tables, *(t for t in draft.tables if t.name in XLSX_TABLES)]
-            for t in xlsx:
-                write_xlsx(con, t, draft.staging / f"{t.name}.xlsx")
-            draft.site = build_site(
-                con,
-                draft.staging / "site",
-                draft.release_id,
-                draft.coverage,
-                draft.base,
-                draft.previous,
-            )
+            draft.text_safety = safe_copy(draft.database, safe)
+            con = connect(safe, read_only=True)
+            try:
+                _write_outputs(draft, con)
+            finally:
+                con.close()
         finally:
-            con.close()
+            for leftover in (safe, safe.with_name(safe.name + ".wal")):
+                leftover.unlink(missing_ok=True)
     return draft
+
+
+def _write_outputs(draft: ReleaseDraft, con: duckdb.DuckDBPyConnection) -> None:
+    for t in draft.view_tables:
+        draft.counts[t.name] = con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0]
+    xlsx = [*draft.view_tables, *(t for t in draft.tables if t.name in XLSX_TABLES)]
+    for t in xlsx:
+        write_xlsx(con, t, draft.staging / f"{t.name}.xlsx")
+    draft.site = build_site(
+        con,
+        draft.staging / "site",
+        draft.release_id,
+        safe_text(draft.coverage),
+        draft.base,
+        draft.previous,
+    )
 
 
 def document_release(draft: ReleaseDraft) -> ReleaseDraft:

@@ -9,8 +9,9 @@ U+FEFF). XLSX and XML (Atom) refuse the controls outright; a browser shows the o
 
 The rule is one regular expression, `UNSAFE`, written in the syntax Python, Arrow and
 DuckDB (RE2) share: every match is removed (tab, line feed and carriage return stay;
-they are valid everywhere). It runs once, in `warehouse.release.export_files`, over the
-release's DuckDB copy and the CSV batches; the Parquet files keep the text as read.
+they are valid everywhere). It runs once, in `warehouse.release.export_files`: over the CSV
+batches, and into a text-safe copy of the release's DuckDB file that the XLSX, the site
+and its feeds read (`safe_copy`); the Parquet and DuckDB files keep the text as read.
 
 Lone surrogates (`"\\ud800"` in a JSON answer) cannot be stored as UTF-8 at all, so they
 are replaced by U+FFFD where the text is read (`replace_surrogates`), not here.
@@ -19,9 +20,13 @@ are replaced by U+FFFD where the text is read (`replace_surrogates`), not here.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from warehouse.duckdb_store import connect
 
 # C0 but \t \n \r; DEL and C1; bidi embeddings/overrides/isolates; zero-width; BOM;
 # non-characters of the BMP and the last two code points of every plane.
@@ -79,27 +84,69 @@ def duckdb_safe_sql(column: str) -> str:
     return f"regexp_replace({column}, '{UNSAFE}', '', 'g')"
 
 
-def make_database_safe(con, tables: list[str]) -> dict[str, int]:
-    """Remove `UNSAFE` from every VARCHAR column of `tables` in a DuckDB connection, in place.
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
-    Only rows holding such a character are rewritten; returns {table.column: rows changed}."""
+
+def safe_copy(source: Path | str, target: Path | str) -> dict[str, int]:
+    """A text-safe copy of a DuckDB file: every table with `UNSAFE` removed from its VARCHAR
+    columns (one CREATE TABLE AS per table, so no key constraint can object), then the views
+    as they were. Returns {table.column: cells changed} (only those with a change)."""
     changed: dict[str, int] = {}
-    for table in tables:
-        columns = [
-            name
-            for name, data_type in con.execute(
-                "SELECT column_name, data_type FROM duckdb_columns() "
-                "WHERE table_name = ? AND NOT internal",
-                [table],
+    con = connect(target)
+    try:
+        con.execute(f"ATTACH {_literal(str(source))} AS orig (READ_ONLY)")
+        tables = con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'orig' "
+            "ORDER BY table_name"
+        ).fetchall()
+        for schema, table in tables:
+            columns = con.execute(
+                "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = 'orig' "
+                "AND schema_name = ? AND table_name = ? ORDER BY column_index",
+                [schema, table],
             ).fetchall()
-            if data_type == "VARCHAR"
-        ]
-        for name in columns:
-            quoted = '"' + name.replace('"', '""') + '"'
-            n = con.execute(
-                f"UPDATE {table} SET {quoted} = {duckdb_safe_sql(quoted)} "
-                f"WHERE regexp_matches({quoted}, '{UNSAFE}')"
-            ).fetchone()[0]
-            if n:
-                changed[f"{table}.{name}"] = n
+            text = [c for c, t in columns if t == "VARCHAR"]
+            select = ", ".join(
+                f"{duckdb_safe_sql(_quote(c))} AS {_quote(c)}" if c in text else _quote(c)
+                for c, _ in columns
+            )
+            source_table = f"orig.{_quote(schema)}.{_quote(table)}"
+            con.execute(f"CREATE TABLE {_quote(table)} AS SELECT {select} FROM {source_table}")
+            if text:
+                counts = con.execute(
+                    "SELECT "
+                    + ", ".join(
+                        f"count(*) FILTER (WHERE regexp_matches({_quote(c)}, '{UNSAFE}'))"
+                        for c in text
+                    )
+                    + f" FROM {source_table}"
+                ).fetchone()
+                changed.update({f"{table}.{c}": n for c, n in zip(text, counts, strict=True) if n})
+        views = con.execute(
+            "SELECT sql FROM duckdb_views() WHERE database_name = 'orig' AND NOT internal ORDER BY view_oid"
+        ).fetchall()
+        con.execute("DETACH orig")
+        _create_views([v[0] for v in views], con)
+    finally:
+        con.close()
     return changed
+
+
+def _create_views(statements: list[str], con) -> None:
+    """Views in an order that works (one may read another, whatever the catalogue's order)."""
+    pending = list(statements)
+    while pending:
+        failed = []
+        for sql in pending:
+            try:
+                con.execute(sql)
+            except duckdb.CatalogException:
+                failed.append(sql)
+        if len(failed) == len(pending):
+            con.execute(failed[0])  # raises: a view that reads something that is not there
+        pending = failed
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
