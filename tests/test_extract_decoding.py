@@ -41,7 +41,7 @@ def test_xhtml_with_an_encoding_declaration_reads_like_html(tmp_path, capsys, se
     plain = tmp_path / "plain.html"
     plain.write_bytes(_xhtml(text, "utf-8").split(b"\n", 1)[1])  # the same page, no declaration
     expected = _record(capsys, plain)
-    assert expected["title"]  # a real record, not all nulls
+    assert any(v for k, v in expected.items() if k != "kind")  # a real record, not all nulls
     for encoding in ("utf-8", "windows-1251"):
         page = tmp_path / f"page-{encoding}.xhtml"
         page.write_bytes(_xhtml(text, encoding))
