@@ -1,4 +1,4 @@
-"""`python -m pipelines.cli`: the same entry point as the `bgfunds` command."""
+"""`python -m pipelines.cli` is `bgfunds`."""
 
 import sys
 
