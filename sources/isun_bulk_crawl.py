@@ -104,7 +104,7 @@ def fetch_bulk(
     night.stopped = night.api.stopped
     if bulk.fetch_export and not night.stopped:
         try:
-            result = client.fetch(export_url(config.base_url), expect="xlsx")
+            result = client.fetch(export_url(config.base_url), expect="xlsx", spool=True)
             night.records.append(result.record)
             night.export = (
                 "unchanged (304)"

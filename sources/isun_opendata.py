@@ -7,7 +7,7 @@ the site's open-data model (`ExportOpenDataXmlClasses.cs`) in camelCase. Amounts
 since 2026; the JSON states no currency.
 
 What belongs here: the URLs, the night's order of calls, fetching them raw-first through
-`PoliteClient` spaced far apart, recognising an HTML answer where JSON was expected (the
+`PoliteClient` spaced far apart (each programme's answer streamed into the archive), recognising an HTML answer where JSON was expected (the
 site's rate limit: treated like a WAF page, the run stops and the rest waits for the next
 night), and reading an archived answer as a stream (`ijson`), never whole. Turning the
 rows into tables is `transforms.isun_bulk`.
@@ -241,10 +241,11 @@ def api_policy(
     )
 
 
-def fetch_json(client: PoliteClient, url: str):
+def fetch_json(client: PoliteClient, url: str, spool: bool = False):
     """GET an API URL through the client (archived before anything reads it); an HTML answer
-    marks the host blocked for the rest of the run, like a WAF page."""
-    result = client.fetch(url)
+    marks the host blocked for the rest of the run, like a WAF page. `spool`: the body goes
+    to the archive as it arrives (a programme's answer: hundreds of MB), `result.body` is its head."""
+    result = client.fetch(url, spool=spool)
     reason = not_json_reason(result.body, result.record.content_type)
     if reason:
         host = (urlparse(url).hostname or "").lower()
@@ -295,7 +296,7 @@ def fetch_open_data(
         ]
         for i, (_programme, url, _last) in enumerate(planned):
             try:
-                result = fetch_json(client, url)
+                result = fetch_json(client, url, spool=True)
             except FetchError as exc:
                 night.failed.append(url)
                 log.warning("%s", exc)
