@@ -79,8 +79,21 @@ def safe_arrow(table: pa.Table) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=table.schema)
 
 
-def duckdb_safe_sql(column: str) -> str:
-    """An SQL expression of `column` (quoted) with `UNSAFE` removed."""
+# In JSON text the same characters also come escaped (`\u0013`, `\b`): those escapes are
+# removed too; an escaped backslash (first alternative) is kept as it is, so the scan from
+# the left never reads half of one.
+JSON_ESCAPES = (
+    r"(\\\\)|\\(?:b|f|u000[0-8bBcCeEfF]|u001[0-9a-fA-F]|u007[fF]|u00[89][0-9a-fA-F]"
+    r"|u200[bBcCdD]|u2060|u202[a-eA-E]|u206[6-9]|u[fF][eE][fF][fF]|u[fF][dD][dDeE][0-9a-fA-F]"
+    r"|u[fF]{3}[eEfF]|u[dD][89a-fA-F][0-9a-fA-F]{2})"
+)
+
+
+def duckdb_safe_sql(column: str, data_type: str = "VARCHAR") -> str:
+    """An SQL expression of `column` (quoted) with `UNSAFE` removed (and, for JSON, its escapes)."""
+    if data_type == "JSON":
+        text = f"regexp_replace(CAST({column} AS VARCHAR), '{UNSAFE}', '', 'g')"
+        return f"CAST(regexp_replace({text}, '{JSON_ESCAPES}', '\\1', 'g') AS JSON)"
     return f"regexp_replace({column}, '{UNSAFE}', '', 'g')"
 
 
@@ -106,10 +119,10 @@ def safe_copy(source: Path | str, target: Path | str) -> dict[str, int]:
                 "AND schema_name = ? AND table_name = ? ORDER BY column_index",
                 [schema, table],
             ).fetchall()
-            text = [c for c, t in columns if t == "VARCHAR"]
+            text = [c for c, t in columns if t in ("VARCHAR", "JSON")]
             select = ", ".join(
-                f"{duckdb_safe_sql(_quote(c))} AS {_quote(c)}" if c in text else _quote(c)
-                for c, _ in columns
+                f"{duckdb_safe_sql(_quote(c), t)} AS {_quote(c)}" if c in text else _quote(c)
+                for c, t in columns
             )
             source_table = f"orig.{_quote(schema)}.{_quote(table)}"
             con.execute(f"CREATE TABLE {_quote(table)} AS SELECT {select} FROM {source_table}")
@@ -117,7 +130,7 @@ def safe_copy(source: Path | str, target: Path | str) -> dict[str, int]:
                 counts = con.execute(
                     "SELECT "
                     + ", ".join(
-                        f"count(*) FILTER (WHERE regexp_matches({_quote(c)}, '{UNSAFE}'))"
+                        f"count(*) FILTER (WHERE regexp_matches(CAST({_quote(c)} AS VARCHAR), '{UNSAFE}'))"
                         for c in text
                     )
                     + f" FROM {source_table}"
