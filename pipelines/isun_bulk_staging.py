@@ -85,6 +85,8 @@ class StagedBulk:
 
 # Errors a row's typing may raise besides BulkRowError: caught per row, so that no value
 # the transforms did not foresee can stop the night (the message names the row and the error).
+# What projects and contracts read of their beneficiary's or contractor's entity.
+ENTITY_LOOKUP = ("entity_type", "eik", "name")
 ROW_ERRORS = (BulkRowError, TypeError, ValueError, ArithmeticError, AttributeError, KeyError)
 
 
@@ -248,8 +250,11 @@ def _programme_names(archive: RawArchive, criteria: list[RawResponse], quarantin
     return {(p.programme_id, p.period_id): p.name for p in programmes}
 
 
-def _read_entities(archive: RawArchive, answers: list[_Answer], quarantine: list[dict]) -> dict:
-    """Every programme's entities, first, so each project finds its beneficiary's ЕИК."""
+def _read_entities(
+    archive: RawArchive, answers: list[_Answer], writer: _Writer, quarantine: list[dict]
+) -> dict[str, dict]:
+    """Every programme's entities, first, so each project finds its beneficiary's ЕИК: each
+    row is written as it is read; only what projects and contracts look up stays in memory."""
     entities: dict[str, dict] = {}
     for answer in answers:
         record = answer.record
@@ -262,7 +267,10 @@ def _read_entities(archive: RawArchive, answers: list[_Answer], quarantine: list
                     bulk_quarantine_row(ISUN_ENTITIES.name, f"entities[{i}]", problem, record)
                 )
                 continue
-            entities.setdefault(row["entity_id"], row)
+            if row["entity_id"] in entities:
+                continue
+            entities[row["entity_id"]] = {k: row[k] for k in ENTITY_LOOKUP}
+            writer.add(row)
     return entities
 
 
@@ -433,13 +441,13 @@ def stage_bulk_tables(archive: RawArchive, root: Path | str, log=None) -> Staged
     quarantine: list[dict] = []
     names = _programme_names(archive, criteria, quarantine, log)
     answers = _choose_answers(archive, programmes, quarantine, log)
-    entities = _read_entities(archive, answers, quarantine)
+    entity_writer = _Writer(root, ISUN_ENTITIES, quarantine)
+    entities = _read_entities(archive, answers, entity_writer, quarantine)
     out = _ApiWriters(root, quarantine)
     programme_rows = [
         _stage_answer(archive, answer, names, entities, out, quarantine, log) for answer in answers
     ]
     programme_rows += unfetched_programme_rows(names, programme_rows)
-    entities_df = pd.DataFrame(list(entities.values()), columns=ISUN_ENTITIES.columns)
     del entities
     export_staged = _stage_export(archive, exports, root, quarantine, log)
     projects, places, contracts = out.finish()
@@ -447,7 +455,7 @@ def stage_bulk_tables(archive: RawArchive, root: Path | str, log=None) -> Staged
         projects=projects,
         places=places,
         contracts=contracts,
-        entities=_screened_frame(root, ISUN_ENTITIES, entities_df, quarantine),
+        entities=entity_writer.finish(),
         programmes=stage_frame(
             root,
             ISUN_API_PROGRAMMES,
@@ -464,13 +472,6 @@ def stage_bulk_tables(archive: RawArchive, root: Path | str, log=None) -> Staged
         "rows_quarantined": len(quarantine),
     }
     return bulk
-
-
-def _screened_frame(root: Path, table, frame: pd.DataFrame, quarantine: list[dict]) -> StagedTable:
-    kept, rejected = screen_frame(table, frame)
-    if not rejected.empty:
-        quarantine.extend(rejected.to_dict("records"))
-    return stage_frame(root, table, kept)
 
 
 def append_quarantine(staged: StagedTable, rows: pd.DataFrame) -> StagedTable:
