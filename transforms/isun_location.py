@@ -37,8 +37,11 @@ def _place(level: str, code, name, text, nuts3=None, lau_code=None, ekatte=None)
 
 
 def isun_location_places(location: str | None) -> list[dict]:
-    """Each place named in one ИСУН location string, broadest first; several locations are ';'-separated."""
-    if not location:
+    """Each place named in one ИСУН location string, broadest first; several locations are ';'-separated.
+
+    No location ("Местонахождение: Няма" reads as None, which a batch of such rows may hold
+    as NaN) has no places."""
+    if not isinstance(location, str) or location.strip() in {"", "Няма", "None"}:
         return []
     places: list[dict] = []
     for one in re.split(r"\s*;\s*", location):
