@@ -7,9 +7,10 @@ the site's open-data model (`ExportOpenDataXmlClasses.cs`) in camelCase. Amounts
 since 2026; the JSON states no currency.
 
 What belongs here: the URLs, the night's order of calls, fetching them raw-first through
-`PoliteClient` spaced far apart (each programme's answer streamed into the archive), recognising an HTML answer where JSON was expected (the
-site's rate limit: treated like a WAF page, the run stops and the rest waits for the next
-night), and reading an archived answer as a stream (`ijson`), never whole. Turning the
+`PoliteClient` spaced far apart (each programme's answer streamed into the archive),
+recognising an HTML answer where JSON was expected (the site's rate limit: treated like a
+WAF page, the run stops and the rest waits for the next night), and reading an archived
+answer as a stream (`ijson`), never whole; `sources.bulk_json` checks it whole first. Turning the
 rows into tables is `transforms.isun_bulk`.
 """
 
@@ -26,7 +27,13 @@ import ijson
 from sources.bulk_json import AnswerError, load_bounded
 from sources.http_client import CrawlPolicy, FetchError, HostBlockedError, PoliteClient
 from sources.isun_register_export import is_export_url
-from sources.raw_archive import RawArchive, RawResponse, by_fetched_at
+from sources.raw_archive import (
+    RawArchive,
+    RawResponse,
+    by_fetched_at,
+    newest_first,
+    newest_per_url,
+)
 
 log = logging.getLogger(__name__)
 
@@ -339,3 +346,32 @@ def bulk_candidates(
     for answers in programmes.values():
         answers.reverse()
     return criteria, programmes, exports
+
+
+def newest_bulk_responses(
+    archive: RawArchive,
+) -> tuple[RawResponse | None, dict[str, RawResponse], RawResponse | None]:
+    """(criteria, {programme URL: answer}, export): the newest good answer of each, by fetch time.
+
+    An HTML answer (the rate limit) or a WAF page is never data: the previous good answer
+    of that URL stays in use.
+    """
+
+    def is_data(record: RawResponse) -> bool:
+        if record.status not in (200, 304):
+            return False
+        with open(archive.path_for(record.sha256), "rb") as fh:
+            if is_export_url(record.url):
+                return fh.read(4) == b"PK\x03\x04"
+            return not not_json_reason(fh.read(512), record.content_type)
+
+    bulk = [
+        r
+        for r in archive.records()
+        if is_criteria_url(r.url) or programme_of_url(r.url) or is_export_url(r.url)
+    ]
+    newest = newest_per_url(bulk, is_data)
+    criteria = newest_first(r for url, r in newest.items() if is_criteria_url(url))
+    exports = newest_first(r for url, r in newest.items() if is_export_url(url))
+    programmes = {url: r for url, r in newest.items() if programme_of_url(url)}
+    return (criteria or [None])[0], programmes, (exports or [None])[0]
