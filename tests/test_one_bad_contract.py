@@ -83,7 +83,11 @@ def _store_bulk(archive: RawArchive) -> None:
             "durationInMonths": "18 месеца",
         },
     ]
-    body = programme_body([*good, *lenient, *_bad_rows()], [], [OWNER])
+    twice = [  # one code listed twice, 1 000 € and 9 000 €: one project, the conflict listed
+        project(_code("1.001", 300), "Проект 300", "E1", Decimal("1000.00")),
+        project(_code("1.001", 300), "Проект 300", "E1", Decimal("9000.00")),
+    ]
+    body = programme_body([*good, *lenient, *twice, *_bad_rows()], [], [OWNER])
     store(programme_url(BASE, P_ROWS), re.sub(rb'"__RAW__([^"]+)"', rb"\1", body), LATER)
     store(programme_url(BASE, P_CUT), _answer("2.001", 7), EARLIER)
     store(programme_url(BASE, P_CUT), _answer("2.001", 8)[:500], LATER)
@@ -229,5 +233,21 @@ def test_each_bad_input_is_one_quarantine_row(build):
     published = dict(
         _query(data, "SELECT isun_programme_id, count(*) FROM isun_api_projects GROUP BY 1")
     )
-    assert published == {"5": 52, "3": 7, "4": 5, "6": 3}
+    assert published == {"5": 54, "3": 7, "4": 5, "6": 3}
     assert _query(data, "SELECT count(*) FROM isun_export_projects") == [(19,)]
+
+
+@pytest.mark.integration
+def test_a_code_listed_twice_is_one_project_never_summed(build):
+    data = build[0]
+    code = _code("1.001", 300)
+    assert _query(
+        data, "SELECT contracted_eur FROM absorption_base WHERE project_key = ?", [code]
+    ) == [(Decimal("1000.00"),)]
+    conflict = _query(
+        data,
+        "SELECT field, max_difference FROM project_conflicts WHERE project_key = ? "
+        "AND field = 'amount_total_eur'",
+        [code],
+    )
+    assert conflict == [("amount_total_eur", 8000.0)]
