@@ -22,9 +22,11 @@ import mimetypes
 import os
 import posixpath
 import re
+import signal
 import socket
 import sys
 import threading
+from contextlib import contextmanager
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -60,15 +62,21 @@ SECURITY_HEADERS = {
     "Access-Control-Allow-Origin": "*",
 }
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+MAX_RANGE_DIGITS = (
+    19  # a byte offset beyond 10^19 cannot be satisfied (and int() of 5 000 digits raises)
+)
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def resolve(publish_root: Path, url_path: str) -> Path | None:
     """The file a URL path names, or None if it is outside the publish root or not a file."""
-    parts = [
-        p
-        for p in posixpath.normpath(unquote(urlsplit(url_path).path)).split("/")
-        if p not in ("", ".")
-    ]
+    try:
+        path = unquote(urlsplit(url_path).path, errors="strict")
+    except (UnicodeDecodeError, ValueError):  # %ff…: not a name any release has
+        return None
+    if "\x00" in path or "\\" in path:
+        return None
+    parts = [p for p in posixpath.normpath(path).split("/") if p not in ("", ".")]
     if ".." in parts or any(p.startswith(".") for p in parts):
         return None
     if parts[:1] == ["releases"]:
@@ -78,14 +86,14 @@ def resolve(publish_root: Path, url_path: str) -> Path | None:
         base = publish_root / "latest"
     try:
         base = base.resolve(strict=True)  # `latest` is read now, per request: it may have moved
-    except OSError:
+    except (OSError, ValueError):
         return None
     target = base.joinpath(*parts) if parts else base
     if target.is_dir():
         target = target / "index.html"
     try:
         real = target.resolve(strict=True)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a name too long or otherwise unusable
         return None
     root = publish_root.resolve()
     if not real.is_relative_to(root) or not real.is_file():
@@ -100,6 +108,8 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None | str:
     if not m or (not m.group(1) and not m.group(2)):
         return None
     first, last = m.group(1), m.group(2)
+    if len(first) > MAX_RANGE_DIGITS or len(last) > MAX_RANGE_DIGITS:
+        return "unsatisfiable"
     if not first:  # the last N bytes
         n = int(last)
         return (max(0, size - n), size - 1) if n and size else "unsatisfiable"
@@ -113,6 +123,7 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None | str:
 class ReleaseHandler(BaseHTTPRequestHandler):
     server_version = "bgfunds"
     protocol_version = "HTTP/1.1"  # keep-alive: DuckDB makes many small range requests
+    default_request_version = "HTTP/1.0"  # a garbled request line still gets a status line
     timeout = TIMEOUT_SECONDS
     publish_root: Path
     max_age_hours: float = 48.0
@@ -123,6 +134,13 @@ class ReleaseHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
         if os.environ.get("BGFUNDS_SERVE_LOG"):
             super().log_message(format, *args)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals, all 4xx: an unknown method is 405, not 501."""
+        if code == HTTPStatus.NOT_IMPLEMENTED:
+            self._refuse()
+            return
+        super().send_error(code, message, explain)
 
     def _headers(self, status: int, headers: dict[str, str]) -> None:
         self.send_response(status)
@@ -147,6 +165,20 @@ class ReleaseHandler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self) -> None:  # noqa: N802
+        try:
+            self._get()
+        except (ConnectionError, TimeoutError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a request we did not foresee: 400, one line, no traceback
+            print(f"serve: {self.path[:200]!r}: {type(exc).__name__}: {exc}", file=sys.stderr)
+            if not self.wfile.closed:
+                try:
+                    self._error(HTTPStatus.BAD_REQUEST)
+                except OSError:
+                    pass
+            self.close_connection = True
+
+    def _get(self) -> None:
         if urlsplit(self.path).path == HEALTH_PATH:
             self._health()
             return
@@ -248,11 +280,15 @@ class ReleaseServer(ThreadingHTTPServer):
     request_queue_size = 256
 
     def handle_error(self, request, client_address) -> None:
-        """A client that hangs up or times out is routine; anything else is printed as usual."""
+        """A client that hangs up or times out is routine; anything else is one line on stderr,
+        never a traceback (the request that caused it has had its answer, or none)."""
         exc = sys.exc_info()[1]
         if isinstance(exc, (ConnectionError, TimeoutError)):
             return
-        super().handle_error(request, client_address)
+        print(
+            f"serve: request from {client_address[0]} failed: {type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
 
 
 def make_server(
@@ -320,11 +356,35 @@ def serve(
             "Ctrl-C to stop)",
             flush=True,
         )
-        try:
-            httpd.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            if stop_watch is not None:
-                stop_watch.set()
+        with _stopping_on_signals():
+            try:
+                httpd.serve_forever()
+            except (_Stop, KeyboardInterrupt):
+                pass
+            finally:
+                if stop_watch is not None:
+                    stop_watch.set()
     return 0
+
+
+class _Stop(BaseException):
+    """SIGTERM or SIGINT: leave `serve_forever` at once (connection threads are daemons)."""
+
+
+@contextmanager
+def _stopping_on_signals():
+    """Handlers for SIGTERM and SIGINT for the time of serving, whatever the parent left
+    (an ignored SIGTERM is inherited across exec and kept a server alive under load)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, _frame):
+        raise _Stop(signal.Signals(signum).name)
+
+    previous = {s: signal.signal(s, stop) for s in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)

@@ -473,6 +473,14 @@ FIELDS: dict[str, Field] = {
             "Отпечатък на реда",
         ),
         Field(
+            "lenient_values",
+            "VARCHAR",
+            "Values read leniently, with what they were read as "
+            "(\"totalValue '1 000,50' read as 1000.50\"), '; '-separated; null: every value "
+            "as the source's type says",
+            "Стойности, прочетени с допускане (напр. '18 месеца' като 18)",
+        ),
+        Field(
             "contract_key",
             "VARCHAR",
             "contractId as published: <project id>(<contract number>)",

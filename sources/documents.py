@@ -127,7 +127,13 @@ def _too_deep(html: str) -> bool:
     return False
 
 
+# An XHTML page's `<?xml … encoding="…"?>`: the text is decoded already (sources.charset),
+# and lxml refuses a str that still declares an encoding.
+_XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>", re.I)
+
+
 def html_to_text(html: str) -> str:
+    html = _XML_DECLARATION.sub("", html, count=1)
     if _too_deep(html):
         flat = _FlatText()
         flat.feed(html)

@@ -18,7 +18,10 @@
 - A body shorter or longer than its Content-Length is a failed fetch, never archived.
 - Conditional GET from the validators (ETag, Last-Modified) of the archived response.
 - A response-size cap; an honest User-Agent with a contact address.
-- Every response is written to the raw archive before anyone parses it.
+- Every response is written to the raw archive before anyone parses it; with `spool=True`
+  (the open-data programmes, the register export) the body goes to the archive's
+  `incoming/` file as it arrives and is never whole in memory (`FetchResult.body` is then
+  its first 64 KiB).
 - WAF pages (challenge or "Request Rejected", even with HTTP 200) and exports that should
   be XLSX but lack the `PK` signature mark the host blocked for the rest of the run.
 """
@@ -38,7 +41,7 @@ from urllib.parse import urljoin, urlparse
 
 import requests
 
-from sources.raw_archive import RawArchive, RawResponse
+from sources.raw_archive import HEAD_BYTES, RawArchive, RawResponse, SpooledBody
 from sources.waf import BlockedError, block_reason
 
 log = logging.getLogger(__name__)
@@ -205,20 +208,29 @@ class PoliteClient:
             return None
         return max(self.policy.request_budget - self.stats.requests, 0)
 
-    def fetch(self, url: str, *, expect: str = "html", conditional: bool = True) -> FetchResult:
-        """GET url politely; store the response in the archive; raise on WAF pages or failure."""
+    def fetch(
+        self, url: str, *, expect: str = "html", conditional: bool = True, spool: bool = False
+    ) -> FetchResult:
+        """GET url politely; store the response in the archive; raise on WAF pages or failure.
+
+        `spool`: stream the body into the archive as it arrives (`body` is then its head)."""
         host = self.check_allowed(url)
         headers = self._conditional_headers(url) if conditional else {}
-        response, body = self._get_with_retries(url, host, headers)
+        response, body = self._get_with_retries(url, host, headers, spool)
         if response.status_code == 304:
             self.stats.not_modified += 1
             previous = self._validators[url]
             record = self.archive.store_not_modified(
                 previous, fetched_at=_now(), headers=dict(response.headers)
             )
+            if spool:
+                with open(self.archive.path_for(previous.sha256), "rb") as fh:
+                    return FetchResult(url, record, fh.read(HEAD_BYTES), not_modified=True)
             return FetchResult(url, record, self.archive.read(previous.sha256), not_modified=True)
 
         record = self._store(url, response, body)  # raw first, even a WAF page (it is evidence)
+        if isinstance(body, SpooledBody):
+            body = body.head
         reason = _not_data_reason(response.status_code, body, expect)
         if reason:
             self.stats.blocks += 1
@@ -236,13 +248,13 @@ class PoliteClient:
         self._validators[url] = record
         return FetchResult(url, record, body, not_modified=False)
 
-    def _get_with_retries(self, url: str, host: str, headers: dict[str, str]):
+    def _get_with_retries(self, url: str, host: str, headers: dict[str, str], spool: bool = False):
         """(response, body) of the first answer that is not retried: timeouts, dropped
         connections and RETRY_STATUSES back off and retry up to `max_retries` times."""
         attempt = 0
         while True:
             try:
-                response, body = self._get(url, headers)
+                response, body = self._get(url, headers, spool)
             except (ResponseTooLargeError, DeadlineError, RedirectError, RobotsDisallowedError):
                 self.stats.errors += 1
                 raise
@@ -352,7 +364,9 @@ class PoliteClient:
             parser.parse(body.decode("utf-8", errors="replace").splitlines())
         return parser
 
-    def _get(self, url: str, headers: dict[str, str]) -> tuple[requests.Response, bytes]:
+    def _get(
+        self, url: str, headers: dict[str, str], spool: bool = False
+    ) -> tuple[requests.Response, bytes | SpooledBody]:
         """One GET, redirects followed by hand: each hop allow-listed, robots-checked and counted first."""
         timeout = (self.policy.connect_timeout, self.policy.read_timeout)
         current, seen = url, {url}
@@ -386,7 +400,7 @@ class PoliteClient:
                     body = (
                         b""
                         if response.status_code == 304
-                        else self._read_body(current, response, deadline)
+                        else self._read_body(current, response, deadline, spool)
                     )
             finally:
                 self._drop_connections()
@@ -403,8 +417,21 @@ class PoliteClient:
         for adapter in self.session.adapters.values():
             adapter.close()
 
-    def _read_body(self, url: str, response: requests.Response, deadline: float) -> bytes:
-        """The whole body within the deadline and the size cap, exactly Content-Length bytes long."""
+    def _read_body(
+        self, url: str, response: requests.Response, deadline: float, spool: bool = False
+    ) -> bytes | SpooledBody:
+        """The whole body within the deadline and the size cap, exactly Content-Length bytes long
+        (with `spool`, written to the archive's incoming file as it arrives, decoded on the way)."""
+        if not spool:
+            return self._read_chunks(url, response, deadline, None)
+        sink = self.archive.spool()
+        try:
+            return self._read_chunks(url, response, deadline, sink)
+        except BaseException:
+            sink.discard()
+            raise
+
+    def _read_chunks(self, url: str, response: requests.Response, deadline: float, sink):
         declared_text = response.headers.get("Content-Length", "")
         declared = int(declared_text) if declared_text.strip().isdigit() else None
         if declared is not None and declared > self.policy.max_response_bytes:
@@ -416,6 +443,13 @@ class PoliteClient:
         if declared is not None and not chunked:
             raw.length = None  # read to the end of the connection (we sent Connection: close) to see extra bytes
         chunks, size = [], 0
+        decoder = (
+            _StreamDecoder(
+                url, response.headers.get("Content-Encoding", ""), self.policy.max_response_bytes
+            )
+            if sink is not None
+            else None
+        )
         while True:
             if self.clock() > deadline:
                 raise DeadlineError(
@@ -442,9 +476,15 @@ class PoliteClient:
                 raise ResponseTooLargeError(
                     f"{url}: body exceeds cap {self.policy.max_response_bytes} bytes"
                 )
-            chunks.append(chunk)
+            if sink is None:
+                chunks.append(chunk)
+            else:
+                sink.write(decoder.feed(chunk))
         if declared is not None and not chunked and size != declared:
             raise TruncatedBodyError(f"{url}: body of {size} bytes, Content-Length says {declared}")
+        if sink is not None:
+            sink.write(decoder.finish())
+            return sink
         return _decode_content(
             url,
             b"".join(chunks),
@@ -452,8 +492,14 @@ class PoliteClient:
             self.policy.max_response_bytes,
         )
 
-    def _store(self, url: str, response: requests.Response, body: bytes) -> RawResponse:
+    def _store(
+        self, url: str, response: requests.Response, body: bytes | SpooledBody
+    ) -> RawResponse:
         headers = {k: v for k, v in response.headers.items() if k.lower() != "content-encoding"}
+        if isinstance(body, SpooledBody):
+            return self.archive.store_spooled(
+                url, body, status=response.status_code, headers=headers, fetched_at=_now()
+            )
         return self.archive.store(
             url, body, status=response.status_code, headers=headers, fetched_at=_now()
         )
@@ -512,6 +558,44 @@ def _decode_content(url: str, body: bytes, encoding: str, cap: int) -> bytes:
     if len(out) > cap or decoder.unconsumed_tail:
         raise ResponseTooLargeError(f"{url}: decompressed body exceeds cap {cap} bytes")
     return out
+
+
+class _StreamDecoder:
+    """gzip/deflate decoded chunk by chunk, never beyond `cap` bytes (identity otherwise)."""
+
+    def __init__(self, url: str, encoding: str, cap: int):
+        self.url, self.cap, self.size = url, cap, 0
+        encoding = encoding.strip().lower()
+        self.encoding = encoding if encoding in ("gzip", "x-gzip", "deflate") else None
+        wbits = 16 + zlib.MAX_WBITS if "gzip" in encoding else zlib.MAX_WBITS
+        self.decoder = zlib.decompressobj(wbits) if self.encoding else None
+
+    def feed(self, chunk: bytes) -> bytes:
+        if self.decoder is None:
+            return chunk
+        try:
+            out = self.decoder.decompress(chunk, self.cap + 1 - self.size)
+        except zlib.error:
+            raise TruncatedBodyError(
+                f"{self.url}: {self.encoding} body does not decompress"
+            ) from None
+        self.size += len(out)
+        if self.size > self.cap or self.decoder.unconsumed_tail:
+            raise ResponseTooLargeError(
+                f"{self.url}: decompressed body exceeds cap {self.cap} bytes"
+            )
+        return out
+
+    def finish(self) -> bytes:
+        if self.decoder is None:
+            return b""
+        out = self.decoder.flush()
+        self.size += len(out)
+        if self.size > self.cap:
+            raise ResponseTooLargeError(
+                f"{self.url}: decompressed body exceeds cap {self.cap} bytes"
+            )
+        return out
 
 
 def _retry_after_seconds(value: str | None) -> float | None:

@@ -756,10 +756,12 @@ def _tab_offer(offer_no: int, value: str, item) -> list[dict[str, str | None]]:
 
 # --- PrintProject -----------------------------------------------------------------------------
 
-# Amounts between labels are taken as text (a garbled one is quarantined by the transform, not lost with its page).
+# Amounts between labels are taken as text, up to the next ", <label>:" (a decimal comma, or a
+# garbled `12 3O0,00`, stays in the amount): a bad one is quarantined by the transform, not lost
+# with its page.
 _PRINT_ACTIVITY = re.compile(
     rf"^{L['Project_Details_Activity']}:\s*(?P<title>.*\S)\s*,\s*{L['Project_Details_Activity_ContractedAmount']}:"
-    rf"\s*(?P<contracted>[^,]*?)\s*,\s*{L['Project_Details_Activity_ReportedAmount']}:\s*(?P<reported>[^,]*?)$"
+    rf"\s*(?P<contracted>.*?)\s*,\s*{L['Project_Details_Activity_ReportedAmount']}:\s*(?P<reported>.*?)$"
 )
 _PRINT_INDICATOR = re.compile(
     rf"^(?P<name>.*\S)\s*,\s*{L['Project_Details_Indicator_Unit']}:\s*(?P<unit>.*?)\s*,\s*"
@@ -773,8 +775,8 @@ def _print_participant(role: str, singular: str, text: str) -> dict[str, str | N
     contracted_label = re.escape(L["Project_Details_Partner_ContractedAmount"]) + r"\*?"
     reported_label = re.escape(L["Project_Details_Partner_ReportedAmount"]) + r"\**"
     m = re.match(
-        rf"^{singular}:\s*(?P<name>.*\S)\s*,\s*{contracted_label}:\s*(?P<contracted>[^,]*?)"
-        rf"(?:\s*,\s*{reported_label}:\s*(?P<reported>[^,]*?))?$",
+        rf"^{singular}:\s*(?P<name>.*\S)\s*,\s*{contracted_label}:\s*(?P<contracted>.*?)"
+        rf"(?:\s*,\s*{reported_label}:\s*(?P<reported>.*?))?$",
         text,
     )
     if not m:

@@ -24,6 +24,7 @@ from urllib.parse import urljoin, urlparse
 
 from registry.isun_bulk import ISUN_API_PROJECTS
 from registry.tables import PROJECTS
+from sources.bulk_json import AnswerError, check_answer
 from sources.crawl_state import MAX_AGE_DAYS, QUEUE_CLASSES, ROTATION_DUE_DAYS, CrawlState
 from sources.http_client import FetchError, HostBlockedError, PoliteClient
 from sources.isun_crawl import ALL_PAGES, CrawlConfig
@@ -70,6 +71,7 @@ class BulkNight:
     def lines(self) -> list[str]:
         out = [
             *self.api.lines()[:1],
+            *([f"open-data API: {self.api.list_failed}"] if self.api.list_failed else []),
             f"register export: {self.export}",
             f"bulk requests: {self.requests}",
         ]
@@ -105,7 +107,7 @@ def fetch_bulk(
     night.stopped = night.api.stopped
     if bulk.fetch_export and not night.stopped:
         try:
-            result = client.fetch(export_url(config.base_url), expect="xlsx")
+            result = client.fetch(export_url(config.base_url), expect="xlsx", spool=True)
             night.records.append(result.record)
             night.export = (
                 "unchanged (304)"
@@ -157,8 +159,13 @@ def bulk_row_fingerprints(
     for record in records:
         if record.status not in (200, 304) or programme_of_url(record.url) is None:
             continue
+        try:  # an answer that is not whole and of the API's shape steers nothing
+            check_answer(archive.path_for(record.sha256), record.url)
+        except AnswerError as exc:
+            log.warning("bulk rows: %s; not used to steer the page crawl", exc)
+            continue
         for project in stream_items(archive.path_for(record.sha256), "projects"):
-            proposal = str(project.get("id") or "")
+            proposal = str(project.get("id") or "") if isinstance(project, dict) else ""
             if proposal not in contracts:
                 continue
             value = api_row_fingerprint(project)

@@ -7,15 +7,15 @@ the site's open-data model (`ExportOpenDataXmlClasses.cs`) in camelCase. Amounts
 since 2026; the JSON states no currency.
 
 What belongs here: the URLs, the night's order of calls, fetching them raw-first through
-`PoliteClient` spaced far apart, recognising an HTML answer where JSON was expected (the
-site's rate limit: treated like a WAF page, the run stops and the rest waits for the next
-night), and reading an archived answer as a stream (`ijson`), never whole. Turning the
+`PoliteClient` spaced far apart (each programme's answer streamed into the archive),
+recognising an HTML answer where JSON was expected (the site's rate limit: treated like a
+WAF page, the run stops and the rest waits for the next night), and reading an archived
+answer as a stream (`ijson`), never whole; `sources.bulk_json` checks it whole first. Turning the
 rows into tables is `transforms.isun_bulk`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,9 +24,16 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlparse
 
 import ijson
 
+from sources.bulk_json import AnswerError, load_bounded
 from sources.http_client import CrawlPolicy, FetchError, HostBlockedError, PoliteClient
 from sources.isun_register_export import is_export_url
-from sources.raw_archive import RawArchive, RawResponse, newest_first, newest_per_url
+from sources.raw_archive import (
+    RawArchive,
+    RawResponse,
+    by_fetched_at,
+    newest_first,
+    newest_per_url,
+)
 
 log = logging.getLogger(__name__)
 
@@ -89,15 +96,23 @@ def not_json_reason(body: bytes, content_type: str | None) -> str | None:
 
 
 def parse_criteria(body: bytes, source: str = "criteria") -> list[Programme]:
-    """The programmes the API offers; a changed shape is a loud error naming the field."""
-    data = json.loads(body.decode("utf-8-sig"))
+    """The programmes the API offers; a changed shape is a loud error naming the field (an
+    AnswerError, a ValueError), never a RecursionError: the depth is checked first."""
+    reason = not_json_reason(body, None)
+    if reason:
+        raise AnswerError(source, reason)
+    data = load_bounded(body, source)
     if not isinstance(data, dict) or not isinstance(data.get("programmes"), list):
-        raise ValueError(f"{source}: field 'programmes' missing or not a list")
+        raise AnswerError(
+            source, "the API's shape changed: field 'programmes' missing or not a list"
+        )
     programmes = []
     for i, item in enumerate(data["programmes"]):
+        if not isinstance(item, dict):
+            raise AnswerError(source, f"programmes[{i}] is {item!r}, not an object")
         for key in ("id", "programmePeriodId"):
             if item.get(key) in (None, ""):
-                raise ValueError(f"{source}: programmes[{i}].{key} is {item.get(key)!r}")
+                raise AnswerError(source, f"programmes[{i}].{key} is {item.get(key)!r}")
         programmes.append(
             Programme(str(item["id"]), str(item["programmePeriodId"]), str(item.get("name") or ""))
         )
@@ -112,16 +127,6 @@ def stream_items(path: Path | str, array: str) -> Iterator[dict]:
     parsed one at a time from the file (numbers as Decimal, so cents stay exact)."""
     with open(path, "rb") as fh:
         yield from ijson.items(fh, f"{array}.item")
-
-
-def stream_header(path: Path | str) -> dict:
-    """The scalar top-level fields (`generatedAt`, `totalProjects`), read without the arrays."""
-    header: dict = {}
-    with open(path, "rb") as fh:
-        for prefix, event, value in ijson.parse(fh):
-            if "." not in prefix and prefix and event in ("string", "number", "boolean", "null"):
-                header[prefix] = value
-    return header
 
 
 # -- the night's calls --------------------------------------------------------------------
@@ -198,7 +203,8 @@ class OpenDataNight:
     not_modified: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     left_for_next_night: list[str] = field(default_factory=list)
-    stopped: str | None = None
+    stopped: str | None = None  # a refusal (WAF page, HTML answer): no more requests tonight
+    list_failed: str | None = None  # the programme list failed: what was used instead
     records: list[RawResponse] = field(default_factory=list)
 
     @property
@@ -211,6 +217,8 @@ class OpenDataNight:
             f"{len(self.not_modified)} unchanged (304), {len(self.failed)} failed, "
             f"{len(self.left_for_next_night)} left for the next night"
         ]
+        if self.list_failed:
+            out.append(f"open-data API: {self.list_failed}")
         if self.stopped:
             out.append(f"STOPPED: {self.stopped}")
         return out
@@ -240,10 +248,11 @@ def api_policy(
     )
 
 
-def fetch_json(client: PoliteClient, url: str):
+def fetch_json(client: PoliteClient, url: str, spool: bool = False):
     """GET an API URL through the client (archived before anything reads it); an HTML answer
-    marks the host blocked for the rest of the run, like a WAF page."""
-    result = client.fetch(url)
+    marks the host blocked for the rest of the run, like a WAF page. `spool`: the body goes
+    to the archive as it arrives (a programme's answer: hundreds of MB), `result.body` is its head."""
+    result = client.fetch(url, spool=spool)
     reason = not_json_reason(result.body, result.record.content_type)
     if reason:
         host = (urlparse(url).hostname or "").lower()
@@ -254,18 +263,37 @@ def fetch_json(client: PoliteClient, url: str):
     return result
 
 
+def _programme_list(client: PoliteClient, base_url: str, night: OpenDataNight) -> list[Programme]:
+    """Tonight's programme list; if it failed (HTTP 500, a changed shape), the last archived
+    good one, so the programmes are still fetched (a refusal, HostBlockedError, propagates)."""
+    try:
+        criteria = fetch_json(client, criteria_url(base_url))
+        night.records.append(criteria.record)
+        return parse_criteria(criteria.body, criteria.url)
+    except (FetchError, ValueError) as exc:
+        programmes = archived_programmes(client.archive, base_url)
+        night.list_failed = f"programme list failed ({exc})" + (
+            f"; using the last archived list ({len(programmes)} programmes)"
+            if programmes
+            else "; no archived list to fall back on, no programme fetched tonight"
+        )
+        log.error("open-data API %s", night.list_failed)
+        return programmes or []
+
+
 def fetch_open_data(
     client: PoliteClient,
     base_url: str,
     max_programme_calls: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> OpenDataNight:
-    """The programme list, then the programmes fetched longest ago; stops at the first refusal."""
+    """The programme list, then the programmes fetched longest ago; stops at the first refusal.
+
+    A failure (HTTP 500 after the retries, an unreadable answer) is not a refusal: it is
+    logged and counted, and the night goes on (`stopped` stays None, so pages are crawled)."""
     night = OpenDataNight()
     try:
-        criteria = fetch_json(client, criteria_url(base_url))
-        night.records.append(criteria.record)
-        programmes = parse_criteria(criteria.body, criteria.url)
+        programmes = _programme_list(client, base_url, night)
         night.programmes_listed = len(programmes)
         planned = order_programmes(
             programmes, base_url, last_good_fetches(client.archive), max_programme_calls
@@ -275,7 +303,7 @@ def fetch_open_data(
         ]
         for i, (_programme, url, _last) in enumerate(planned):
             try:
-                result = fetch_json(client, url)
+                result = fetch_json(client, url, spool=True)
             except FetchError as exc:
                 night.failed.append(url)
                 log.warning("%s", exc)
@@ -292,10 +320,32 @@ def fetch_open_data(
     except HostBlockedError as exc:
         night.stopped = str(exc)
         log.error("open-data API stopped: %s", exc)
-    except FetchError as exc:
-        night.stopped = str(exc)
-        log.error("open-data API programme list failed: %s", exc)
     return night
+
+
+def bulk_candidates(
+    archive: RawArchive,
+) -> tuple[list[RawResponse], dict[str, list[RawResponse]], list[RawResponse]]:
+    """(programme lists, {programme URL: answers}, exports): every archived 200/304 answer of
+    each, newest first (by `fetched_at`). The staging uses the newest one that reads whole
+    and sets the newer bad ones aside; this only finds them."""
+    criteria: list[RawResponse] = []
+    programmes: dict[str, list[RawResponse]] = {}
+    exports: list[RawResponse] = []
+    for record in by_fetched_at(archive.records()):
+        if record.status not in (200, 304):
+            continue
+        if is_criteria_url(record.url):
+            criteria.append(record)
+        elif programme_of_url(record.url):
+            programmes.setdefault(record.url, []).append(record)
+        elif is_export_url(record.url):
+            exports.append(record)
+    criteria.reverse()
+    exports.reverse()
+    for answers in programmes.values():
+        answers.reverse()
+    return criteria, programmes, exports
 
 
 def newest_bulk_responses(

@@ -1,7 +1,9 @@
 """The raw archive: every response stored before it is parsed.
 
 Bodies are content-addressed (`objects/<sha256[:2]>/<sha256>`), written atomically and
-never modified; each fetch appends one line to `manifest.jsonl` with the URL, time,
+never modified; a large body (an open-data programme, the register export) is streamed to
+`incoming/` as it arrives, hashed on the way, and renamed into place (`SpooledBody`,
+`store_spooled`), so it is never whole in memory; each fetch appends one line to `manifest.jsonl` with the URL, time,
 status, headers, hash, content type and size. Re-parsing reads only this archive, so
 every build can be re-run offline and every published fact traces back to its bytes.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -45,6 +48,38 @@ class RawArchive:
             sha256=digest,
             content_type=headers.get("Content-Type", headers.get("content-type", "")),
             bytes=len(body),
+            headers=dict(headers),
+        )
+        self._append(record)
+        return record
+
+    def spool(self) -> SpooledBody:
+        """A file to write a body into as it arrives (then `store_spooled` or `discard`)."""
+        incoming = self.root / "incoming"
+        incoming.mkdir(parents=True, exist_ok=True)
+        return SpooledBody(incoming)
+
+    def store_spooled(
+        self, url: str, body: SpooledBody, *, status: int, headers: dict[str, str], fetched_at: str
+    ) -> RawResponse:
+        """Move a spooled body into place (if new) and append its manifest line."""
+        digest = body.close()
+        path = self.path_for(digest)
+        if path.exists():
+            body.discard()
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if self.durable:
+                with open(body.path, "rb") as fh:
+                    os.fsync(fh.fileno())
+            os.replace(body.path, path)
+        record = RawResponse(
+            url=url,
+            fetched_at=fetched_at,
+            status=status,
+            sha256=digest,
+            content_type=headers.get("Content-Type", headers.get("content-type", "")),
+            bytes=body.size,
             headers=dict(headers),
         )
         self._append(record)
@@ -99,6 +134,43 @@ class RawArchive:
         """The newest record per URL: the latest `fetched_at`, not the line stored last (a
         replayed old recording never overrides a newer response); on a tie, the later line."""
         return newest_per_url(self.records())
+
+
+HEAD_BYTES = 64 * 1024
+
+
+class SpooledBody:
+    """A response body written to a file chunk by chunk, hashed as it goes; `head` keeps its
+    first 64 KiB (enough to tell a WAF page, HTML or a missing XLSX signature)."""
+
+    def __init__(self, directory: Path):
+        self._fh = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in close()
+            dir=directory, prefix=".body-", delete=False
+        )
+        self.path = Path(self._fh.name)
+        self.size = 0
+        self.head = b""
+        self._sha = hashlib.sha256()
+
+    def write(self, chunk: bytes) -> None:
+        if len(self.head) < HEAD_BYTES:
+            self.head += chunk[: HEAD_BYTES - len(self.head)]
+        self._fh.write(chunk)
+        self._sha.update(chunk)
+        self.size += len(chunk)
+
+    def close(self) -> str:
+        """Close the file; its sha256."""
+        if not self._fh.closed:
+            self._fh.close()
+        return self._sha.hexdigest()
+
+    def discard(self) -> None:
+        self.close()
+        self.path.unlink(missing_ok=True)
+
+    def __len__(self) -> int:
+        return self.size
 
 
 def fetched_order(record: RawResponse) -> datetime:

@@ -338,7 +338,7 @@ def test_a_changed_export_header_is_a_loud_failure(tmp_path):
         list(read_export(_export_file(tmp_path, export_xlsx([], header=["Номер", "Бенефициент"]))))
 
 
-def test_changed_export_header_stops_the_release(tmp_path):
+def test_changed_export_header_stops_the_export_not_the_night(tmp_path):
     header = list(EXPORT_COLUMNS)
     header[0] = "Програма / Program"
     with FaultServer() as server:
@@ -356,8 +356,26 @@ def test_changed_export_header_stops_the_release(tmp_path):
                 contact="t@bgfunds.example",
             ),
         )
-    assert not summary.success and summary.release is None
-    assert not (tmp_path / "publish" / "latest").exists()
+    # The export is not read (one quarantine row naming the header); the API's contracts are released.
+    assert summary.success and summary.release is not None
+    con = duckdb.connect(str(tmp_path / "publish" / "latest" / "warehouse.duckdb"), read_only=True)
+    try:
+        set_aside = con.execute(
+            "SELECT table_name, record_key, value, message FROM quarantine "
+            "WHERE rule = 'bulk_response_set_aside'"
+        ).fetchall()
+        api_projects = con.execute("SELECT count(*) FROM isun_api_projects").fetchone()[0]
+        export_rows = con.execute("SELECT count(*) FROM isun_export_projects").fetchone()[0]
+    finally:
+        con.close()
+    assert len(set_aside) == 1 and set_aside[0][:2] == ("isun_export_projects", "export")
+    assert "header changed" in set_aside[0][2] and "no header row" in set_aside[0][2]
+    assert set_aside[0][3].startswith("export: not read tonight (header changed)")
+    assert api_projects == 4 and export_rows == 0
+    report = json.loads(
+        (tmp_path / "publish" / "latest" / "quality_report.json").read_text(encoding="utf-8")
+    )
+    assert "export: not read tonight (header changed)" in report["coverage"]["line"]
 
 
 def test_a_crawl_publishes_every_contract_the_api_lists_joined_to_its_pages(tmp_path, capsys):
@@ -446,7 +464,8 @@ def test_the_demo_states_its_coverage_and_reconciles_the_export_with_the_api(sam
     data_dir, summary = sample_build
     assert summary.coverage == (
         "10 of 10 contracts in the open-data API published, 4 with page detail "
-        "(25 of 29 programmes not fetched yet)"
+        "(25 of 29 programmes not fetched yet); open-data programme 8010785/3: not read tonight "
+        "(an HTML page, not JSON); not published"
     )
     latest = data_dir / "publish" / "latest"
     assert summary.coverage in (latest / "quality_report.html").read_text("utf-8")
@@ -463,10 +482,20 @@ def test_the_demo_states_its_coverage_and_reconciles_the_export_with_the_api(sam
         "isun-api",
         "isun-export",
     ]
-    # The programme answered with HTML is not data; the farmer without ЕИК is not named anywhere.
+    # The programme answered with HTML is not data (one quarantine row for the answer); the
+    # farmer without ЕИК is not named anywhere.
     assert con.execute(
         "SELECT count(*) FROM isun_api_projects WHERE isun_programme_id = '8010785'"
     ).fetchone() == (0,)
+    assert con.execute(
+        "SELECT table_name, record_key, value FROM quarantine WHERE rule = 'bulk_response_set_aside'"
+    ).fetchall() == [
+        (
+            "isun_api_programmes",
+            "open-data programme 8010785/3",
+            "an HTML page, not JSON (starts b'<!DOCTYPE html><html><head><title>2020.e')",
+        )
+    ]
     assert con.execute(
         "SELECT count(*) FROM isun_api_programmes WHERE fetched_at IS NULL"
     ).fetchone() == (25,)

@@ -44,7 +44,96 @@ _PERSONAL_ID = re.compile(r"(?<!\d)\d{10}(?!\d)")
 
 
 class BulkRowError(ValueError):
-    """A bulk row that cannot be read; the message names the source, the field and the value."""
+    """A bulk row that cannot be read; the message names the source, the field and the value
+    (kept apart in `field` and `value` for the quarantine row)."""
+
+    def __init__(self, message: str, field: str | None = None, value=None):
+        super().__init__(message)
+        self.field, self.value = field, value
+
+
+# Amounts are DECIMAL(18,2): 16 digits before the point. Larger is out of range, never cast.
+MAX_AMOUNT = Decimal(10) ** 16
+MAX_DURATION_MONTHS = 1200
+_DURATION = re.compile(r"^(?P<n>\d{1,4})(?:[.,]0+)?\s*(?:месец[аи]?|мес\.?|м\.|months?)?\.?$", re.I)
+
+# The API's row shapes (`ExportOpenDataXmlClasses.cs` in camelCase): fields whose value is a
+# list of objects or one object. A row with anything else there is set aside, not guessed at.
+API_SHAPES: dict[str, dict[str, str]] = {
+    "projects": {
+        "placeOfExecution": "list",
+        "actuallyPaidAmounts": "list",
+        "partners": "list",
+        "projectBeneficiary": "object",
+    },
+    "contracts": {"subcontractEntities": "list"},
+    "entities": {},
+}
+_KINDS = {
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    Decimal: "a number",
+    bool: "a boolean",
+}
+
+
+def _kind(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return _KINDS.get(type(value), type(value).__name__)
+
+
+def check_row_shape(item, array: str, source: str) -> dict:
+    """The item if it is an object whose container fields have the API's shape, else BulkRowError."""
+    if not isinstance(item, dict):
+        raise BulkRowError(
+            f"{source}: {array}[] item is {_kind(item)} {_short(item)}, not an object",
+            f"{array}[]",
+            "null" if item is None else item,
+        )
+    for key, kind in API_SHAPES[array].items():
+        value = item.get(key)
+        if value is None:
+            continue
+        if kind == "object" and not isinstance(value, dict):
+            raise BulkRowError(
+                f"{source}: field {array}[].{key} is {_kind(value)} {_short(value)}, not an object",
+                f"{array}[].{key}",
+                value,
+            )
+        if kind == "list":
+            if not isinstance(value, list):
+                raise BulkRowError(
+                    f"{source}: field {array}[].{key} is {_kind(value)} {_short(value)}, not a list",
+                    f"{array}[].{key}",
+                    value,
+                )
+            for element in value:
+                if not isinstance(element, dict):
+                    raise BulkRowError(
+                        f"{source}: field {array}[].{key}[] holds {_kind(element)} "
+                        f"{_short(element)}, not an object",
+                        f"{array}[].{key}[]",
+                        element,
+                    )
+    for key, value in item.items():
+        if isinstance(value, dict | list) and key not in API_SHAPES[array]:
+            raise BulkRowError(
+                f"{source}: field {array}[].{key} is {_kind(value)}, not a value",
+                f"{array}[].{key}",
+                value,
+            )
+    return item
+
+
+def _short(value, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def api_currency(generated_at: str | None, fetched_at: str) -> tuple[str, str]:
@@ -56,25 +145,89 @@ def api_currency(generated_at: str | None, fetched_at: str) -> tuple[str, str]:
 
 def _date(value, field: str, source: str) -> date | None:
     """An API date (`2019-01-18T00:00:00`; .NET's `0001-01-01` is no date), else BulkRowError."""
-    if value in (None, ""):
+    if value is None or value == "":
         return None
+    if not isinstance(value, str):
+        raise BulkRowError(
+            f"{source}: field {field} is {_kind(value)} {_short(value)}: not a date", field, value
+        )
     try:
         return parse_date(str(value)[:10])
     except ValueError as exc:
-        raise BulkRowError(f"{source}: field {field} is {value!r}: not a date") from exc
+        raise BulkRowError(
+            f"{source}: field {field} is {value!r}: not a date", field, value
+        ) from exc
 
 
-def _amount(value, field: str, source: str) -> Decimal | None:
+def _amount(value, field: str, source: str, notes: list[str] | None = None) -> Decimal | None:
+    """An amount as a Decimal. A number is taken as it is; text is read the way pages write
+    amounts (`1 000,50`), noted in `notes` as read leniently; beyond DECIMAL(18,2) (20 digits,
+    `1e999`), not finite, or not an amount at all: BulkRowError naming the field and value."""
     if value is None or value == "":
         return None
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int | float):
-        return Decimal(str(value))
-    try:
-        return parse_amount(str(value))
-    except AmountError as exc:
-        raise BulkRowError(f"{source}: field {field} is {value!r}: not an amount") from exc
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        raise BulkRowError(
+            f"{source}: field {field} is {_kind(value)} {_short(value)}: not an amount",
+            field,
+            value,
+        )
+    if isinstance(value, str):
+        try:
+            amount = parse_amount(value)
+        except AmountError as exc:
+            raise BulkRowError(
+                f"{source}: field {field} is {value!r}: not an amount", field, value
+            ) from exc
+        if amount is None:
+            return None
+        if notes is not None and value.strip() != str(amount):
+            notes.append(f"{field} {value!r} read as {amount}")
+    else:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value))
+    if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
+        raise BulkRowError(
+            f"{source}: field {field} is {_short(value)}: out of range (at most 16 digits before the point)",
+            field,
+            value,
+        )
+    return amount
+
+
+def _duration(value, field: str, source: str, notes: list[str] | None = None) -> int | None:
+    """Months as an integer: `18`, `18.0`, or `18 месеца` (noted as read leniently)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        raise BulkRowError(
+            f"{source}: field {field} is {_kind(value)} {_short(value)}: not a number of months",
+            field,
+            value,
+        )
+    if isinstance(value, str):
+        m = _DURATION.match(value.strip())
+        if not m:
+            raise BulkRowError(
+                f"{source}: field {field} is {value!r}: not a number of months", field, value
+            )
+        months = int(m.group("n"))
+        if notes is not None and value.strip() != str(months):
+            notes.append(f"{field} {value!r} read as {months}")
+    else:
+        number = Decimal(str(value)) if not isinstance(value, Decimal) else value
+        if not number.is_finite() or number != number.to_integral_value():
+            raise BulkRowError(
+                f"{source}: field {field} is {_short(value)}: not a whole number of months",
+                field,
+                value,
+            )
+        months = int(number) if abs(number) <= MAX_DURATION_MONTHS else MAX_DURATION_MONTHS + 1
+    if not 0 <= months <= MAX_DURATION_MONTHS:
+        raise BulkRowError(
+            f"{source}: field {field} is {_short(value)}: out of range (0 to {MAX_DURATION_MONTHS} months)",
+            field,
+            value,
+        )
+    return months
 
 
 def _amounts(stem: str, amount: Decimal | None, currency: str) -> dict:
@@ -100,10 +253,12 @@ def _code_parts(code: str, field: str, source: str) -> dict:
     try:
         parsed = parse_code(code)
     except CodeError as exc:
-        raise BulkRowError(f"{source}: field {field} is {code!r}: not a project code") from exc
+        raise BulkRowError(
+            f"{source}: field {field} is {code!r}: not a project code", field, code
+        ) from exc
     if not parsed.is_project:
         raise BulkRowError(
-            f"{source}: field {field} is {code!r}: a procedure code, not a project's"
+            f"{source}: field {field} is {code!r}: a procedure code, not a project's", field, code
         )
     proposal = parsed.code if parsed.contract_no is None else parsed.code.rsplit("-", 1)[0]
     return {
@@ -119,17 +274,29 @@ def api_row_fingerprint(project: dict) -> str:
     the project's crawled contracts to the front of the page queue."""
 
     def cents(value):
-        return str(round_cents(Decimal(str(value)))) if value not in (None, "") else None
+        if value is None or value == "":
+            return None
+        try:
+            return str(round_cents(Decimal(str(value))))
+        except ArithmeticError:  # not a number (a screened row): its text stands for it
+            return str(value)
 
+    if not isinstance(project, dict):
+        return hashlib.sha256(repr(project).encode()).hexdigest()[:16]
+    amounts = project.get("actuallyPaidAmounts")
     paid = [
         a.get("value")
-        for a in (project.get("actuallyPaidAmounts") or [])
-        if a.get("value") is not None
+        for a in (amounts if isinstance(amounts, list) else [])
+        if isinstance(a, dict) and a.get("value") is not None
     ]
+    try:
+        paid_total = cents(sum(Decimal(str(v)) for v in paid)) if paid else None
+    except ArithmeticError:
+        paid_total = "|".join(map(str, paid))
     values = [
         _text(project.get("status")),
         cents(project.get("totalValue")),
-        cents(sum(Decimal(str(v)) for v in paid)) if paid else None,
+        paid_total,
         str(project.get("initialDate") or "")[:10],
         str(project.get("endDate") or "")[:10],
         str(project.get("durationInMonths")),
@@ -141,9 +308,14 @@ def api_row_fingerprint(project: dict) -> str:
 def entity_row(entity: dict, provenance: dict) -> dict:
     """One entity; without an ЕИК nothing personal is kept, only where it is (municipality, district)."""
     source = provenance["source_url"]
+    check_row_shape(entity, "entities", source)
     entity_id = _text(entity.get("entityId"))
     if not entity_id:
-        raise BulkRowError(f"{source}: entities[].entityId is {entity.get('entityId')!r}")
+        raise BulkRowError(
+            f"{source}: entities[].entityId is {entity.get('entityId')!r}",
+            "entities[].entityId",
+            entity.get("entityId"),
+        )
     uin = _text(entity.get("entityUin"))
     has_eik = is_eik(uin)
     municipality_text, district_text = (
@@ -192,18 +364,29 @@ def _api_beneficiary(project: dict, entities: dict[str, dict]) -> dict:
     }
 
 
-def _api_money(project: dict, paid_values: list[Decimal], currency: str, source: str) -> dict:
+def _api_money(
+    project: dict, paid_values: list[Decimal], currency: str, source: str, notes: list[str]
+) -> dict:
     """Total, beneficiary funding and the sum of paid amounts, each in its currency, BGN and EUR."""
+    paid_total = sum(paid_values, Decimal(0)) if paid_values else None
+    if paid_total is not None and abs(paid_total) >= MAX_AMOUNT:
+        raise BulkRowError(
+            f"{source}: field actuallyPaidAmounts[].value sums to {paid_total}: out of range",
+            "actuallyPaidAmounts[].value",
+            str(paid_total),
+        )
     return {
         **_amounts(
-            "amount_total", _amount(project.get("totalValue"), "totalValue", source), currency
+            "amount_total",
+            _amount(project.get("totalValue"), "totalValue", source, notes),
+            currency,
         ),
         **_amounts(
             "amount_beneficiary_funding",
-            _amount(project.get("beneficiaryFunding"), "beneficiaryFunding", source),
+            _amount(project.get("beneficiaryFunding"), "beneficiaryFunding", source, notes),
             currency,
         ),
-        **_amounts("amount_paid", sum(paid_values, Decimal(0)) if paid_values else None, currency),
+        **_amounts("amount_paid", paid_total, currency),
         "paid_amounts_count": len(paid_values),
     }
 
@@ -218,12 +401,16 @@ def api_project_row(
 ) -> dict:
     """One API project. `entities`: entity_id -> entity row (for the beneficiary's ЕИК and name)."""
     source = provenance["source_url"]
+    check_row_shape(project, "projects", source)
     code = _text(project.get("id"))
     if not code:
-        raise BulkRowError(f"{source}: projects[].id is {project.get('id')!r}")
+        raise BulkRowError(
+            f"{source}: projects[].id is {project.get('id')!r}", "projects[].id", project.get("id")
+        )
     parts = _code_parts(code, "projects[].id", source)
+    notes: list[str] = []
     paid_values = [
-        _amount(a.get("value"), "actuallyPaidAmounts[].value", source)
+        _amount(a.get("value"), "actuallyPaidAmounts[].value", source, notes)
         for a in (project.get("actuallyPaidAmounts") or [])
     ]
     paid_values = [v for v in paid_values if v is not None]
@@ -248,15 +435,16 @@ def api_project_row(
         ),
         "start_date": start,
         "end_date": end,
-        "duration_months": int(project["durationInMonths"])
-        if project.get("durationInMonths") not in (None, "")
-        else None,
+        "duration_months": _duration(
+            project.get("durationInMonths"), "projects[].durationInMonths", source, notes
+        ),
         "status": _text(project.get("status")),
         "currency_original": currency,
         "currency_basis": currency_basis,
-        **_api_money(project, paid_values, currency, source),
+        **_api_money(project, paid_values, currency, source, notes),
         "location": "; ".join(places) or None,
         "generated_at": programme.get("generated_at"),
+        "lenient_values": "; ".join(notes) or None,
         **provenance,
     }
     row["row_fingerprint"] = api_row_fingerprint(project)
@@ -297,9 +485,15 @@ def api_contract_row(
 ) -> dict:
     """One contractor contract; `contractId` is `<project id>(<contract number>)`."""
     source = provenance["source_url"]
+    check_row_shape(contract, "contracts", source)
     key = _text(contract.get("contractId"))
     if not key:
-        raise BulkRowError(f"{source}: contracts[].contractId is {contract.get('contractId')!r}")
+        raise BulkRowError(
+            f"{source}: contracts[].contractId is {contract.get('contractId')!r}",
+            "contracts[].contractId",
+            contract.get("contractId"),
+        )
+    notes: list[str] = []
     m = _CONTRACT_KEY.match(key)
     project_code = m.group("project") if m else key
     parts = _code_parts(project_code, "contracts[].contractId", source)
@@ -323,14 +517,24 @@ def api_contract_row(
         "description": _text(contract.get("description")),
         "currency_original": currency,
         **_amounts(
-            "amount", _amount(contract.get("amount"), "contracts[].amount", source), currency
+            "amount",
+            _amount(contract.get("amount"), "contracts[].amount", source, notes),
+            currency,
         ),
         "subcontractor_entity_ids": ";".join(subcontractors) or None,
+        "lenient_values": "; ".join(notes) or None,
         **provenance,
     }
 
 
 _BENEFICIARY = re.compile(r"^(?P<uin>\d+)\s+(?P<name>.+)$")
+# The export's column of each amount (for messages; the names are read in sources.isun_register_export).
+EXPORT_HEADERS = {
+    "amount_total": "Обща стойност",
+    "amount_grant": "БФП",
+    "amount_own": "Собствено съфинансиране от бенефициента",
+    "amount_paid": "Реално изплатени суми",
+}
 
 
 def export_row(row: dict, currency: str, provenance: dict) -> dict:
@@ -338,16 +542,17 @@ def export_row(row: dict, currency: str, provenance: dict) -> dict:
     source = f"{provenance['source_url']} row {row.get('row_no')}"
     code = _text(row.get("proposal_code"))
     if not code:
-        raise BulkRowError(f"{source}: column 'Номер на проектно предложение' is empty")
+        raise BulkRowError(
+            f"{source}: column 'Номер на проектно предложение' is empty",
+            "Номер на проектно предложение",
+            row.get("proposal_code"),
+        )
     parts = _code_parts(code, "Номер на проектно предложение", source)
     beneficiary = _text(row.get("beneficiary")) or ""
     m = _BENEFICIARY.match(beneficiary)
     eik = m.group("uin") if m and is_eik(m.group("uin")) else None
-    duration = row.get("duration_months")
-    try:
-        duration = int(Decimal(str(duration))) if duration not in (None, "") else None
-    except ArithmeticError as exc:
-        raise BulkRowError(f"{source}: column 'Продължителност (месеци)' is {duration!r}") from exc
+    notes: list[str] = []
+    duration = _duration(row.get("duration_months"), "Продължителност (месеци)", source, notes)
     out = {
         **parts,
         "project_code_original": code,
@@ -368,7 +573,9 @@ def export_row(row: dict, currency: str, provenance: dict) -> dict:
         **provenance,
     }
     for stem in ("amount_total", "amount_grant", "amount_own", "amount_paid"):
-        out.update(_amounts(stem, _amount(row.get(stem), stem, source), currency))
+        column = EXPORT_HEADERS[stem]
+        out.update(_amounts(stem, _amount(row.get(stem), column, source, notes), currency))
+    out["lenient_values"] = "; ".join(notes) or None
     if out["project_name"] and _PERSONAL_ID.search(out["project_name"]):
         out["project_name"] = _PERSONAL_ID.sub("**********", out["project_name"])
     return out
@@ -437,15 +644,41 @@ def provenance(record: RawResponse) -> dict:
     }
 
 
+def _raw_value(value) -> str | None:
+    """A value as it was read, for the quarantine's `value` column (text as is, else JSON)."""
+    if value is None:
+        return None
+    if isinstance(value, str | int | float | Decimal) and not isinstance(value, bool):
+        text = str(value)
+    else:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 500 else text[:499] + "…"
+
+
 def bulk_quarantine_row(table: str, key, exc: Exception, record: RawResponse) -> dict:
-    """A bulk row that could not be read, as a quarantine row (rule `bulk_row_unreadable`)."""
+    """A bulk row that could not be read, as a quarantine row (rule `bulk_row_unreadable`):
+    the field and the raw value when the error names them, the message naming the source."""
     return {
         "table_name": table,
         "record_key": key,
         "rule": "bulk_row_unreadable",
-        "field": None,
-        "value": None,
+        "field": getattr(exc, "field", None),
+        "value": _raw_value(getattr(exc, "value", None)),
         "message": str(exc)[:1000],
+        **provenance(record),
+    }
+
+
+def bulk_response_row(table: str, key: str, reason: str, message: str, record: RawResponse) -> dict:
+    """A whole bulk answer set aside (rule `bulk_response_set_aside`): `value` is the reason,
+    `message` what the release uses instead (the older answer, and since when it is stale)."""
+    return {
+        "table_name": table,
+        "record_key": key,
+        "rule": "bulk_response_set_aside",
+        "field": None,
+        "value": reason[:500],
+        "message": message[:1000],
         **provenance(record),
     }
 

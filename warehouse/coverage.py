@@ -84,6 +84,20 @@ def _freshness(con: duckdb.DuckDBPyConnection) -> dict:
     }
 
 
+def set_aside_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """One line per bulk source whose answer was set aside (quarantine rule
+    `bulk_response_set_aside`): `export: not read tonight (header changed); stale since …`."""
+    rows = con.execute(
+        "SELECT record_key, message FROM quarantine WHERE rule = 'bulk_response_set_aside' "
+        "ORDER BY record_key, fetched_at DESC"
+    ).fetchall()
+    lines: dict[str, str] = {}
+    for key, message in rows:
+        parts = message.split("; ")
+        lines.setdefault(key, f"{parts[0]}; {parts[-1].split(': ')[-1]}")
+    return list(lines.values())
+
+
 def coverage(con: duckdb.DuckDBPyConnection) -> dict:
     """The coverage section of the quality report (`line` is the build summary's sentence)."""
     pages = f"(SELECT DISTINCT {PROPOSAL_OF_PAGE} AS proposal_code FROM projects)"
@@ -99,8 +113,12 @@ def coverage(con: duckdb.DuckDBPyConnection) -> dict:
         line += f" ({not_fetched} of {len(programmes)} programmes not fetched yet)"
     if counts["page_contracts_not_in_api"]:
         line += f"; {counts['page_contracts_not_in_api']} crawled contracts not in the API"
+    set_aside = set_aside_sources(con)
+    if set_aside:
+        line += "; " + "; ".join(set_aside)
     return {
         "line": line,
+        "sources_set_aside": set_aside,
         "contracts_in_api": announced,
         "contracts_published": counts["contracts_published"],
         "with_page_detail": counts["with_page_detail"],

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from registry.tables import Table
 from shared.atomic import atomic_path
 from warehouse.duckdb_store import connect
+from warehouse.text_safety import safe_arrow
 
 UTF8_BOM = b"\xef\xbb\xbf"
 FORMULA_START = r"^[=+\-@\t\r]"
@@ -121,8 +122,9 @@ def export_tables(
 
 
 def csv_ready(table: pa.Table) -> pa.Table:
-    """The table as it goes into CSV: formulas neutralised, timestamps as UTC text to the second."""
-    table = neutralise_formulas(table)
+    """The table as it goes into CSV: text made safe (`warehouse.text_safety`; the Parquet
+    keeps it as read), formulas neutralised, timestamps as UTC text to the second."""
+    table = neutralise_formulas(safe_arrow(table))
     for i, field in enumerate(table.schema):
         if pa.types.is_timestamp(field.type):
             utc = pc.cast(table.column(i), pa.timestamp("s", tz="UTC"), safe=False)

@@ -22,6 +22,7 @@ from xml.sax.saxutils import escape, quoteattr
 import duckdb
 
 from warehouse.site_common import money, project_file, slug
+from warehouse.text_safety import safe_text
 from warehouse.views import release_order_key
 
 MAX_ENTRIES = 200
@@ -114,7 +115,7 @@ def _memberships(con: duckdb.DuckDBPyConnection, previous: Path | None) -> tuple
             f"SELECT project_code, project_name, coalesce(beneficiary_eik, beneficiary_name), programme_code "
             f"FROM {projects}"
         ).fetchall():
-            names[code] = name
+            names[code] = safe_text(name)  # the previous release's Parquet keeps the text as read
             member[code] |= {("beneficiary", key), ("programme", programme)}
         for code, lau in con.execute(
             f"SELECT DISTINCT project_code, code FROM {places} "

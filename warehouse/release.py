@@ -57,6 +57,7 @@ from warehouse.dcat_ap import dcat_ap
 from warehouse.duckdb_store import connect
 from warehouse.export import export_tables
 from warehouse.site import build_site
+from warehouse.text_safety import safe_copy, safe_text
 from warehouse.views import ABSORPTION_VIEWS, create_release_views, view_table
 from warehouse.xlsx import write_xlsx
 
@@ -314,6 +315,7 @@ class ReleaseDraft:
     coverage: str = ""
     view_tables: list[Table] = field(default_factory=list)
     site: dict = field(default_factory=dict)
+    text_safety: dict[str, int] = field(default_factory=dict)  # table.column -> cells made safe
     changelog: dict = field(default_factory=dict)
     dictionary: list[dict] = field(default_factory=list)
     report: dict = field(default_factory=dict)
@@ -414,10 +416,16 @@ def add_history(draft: ReleaseDraft) -> ReleaseDraft:
 
 
 def export_files(draft: ReleaseDraft) -> ReleaseDraft:
-    """Every table as Parquet and CSV, the spreadsheet tables as XLSX."""
+    """Every table as Parquet and CSV, the spreadsheet tables as XLSX.
+
+    The text-safety boundary (`warehouse.text_safety`): Parquet and the DuckDB file keep the
+    text as read; the CSV batches, and a text-safe copy of the database that the XLSX, the
+    site and its feeds read, have control and non-characters, bidi overrides and
+    zero-width characters removed. The copy lives until the site is written (`site_files`)."""
     with draft.discarded_on_error():
         export_tables(draft.database, draft.staging, draft.tables, copy_db=False)
-        con = connect(draft.database, read_only=True)
+        draft.text_safety = safe_copy(draft.database, _text_safe_db(draft))
+        con = connect(_text_safe_db(draft), read_only=True)
         try:
             for t in draft.view_tables:
                 draft.counts[t.name] = con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0]
@@ -429,21 +437,28 @@ def export_files(draft: ReleaseDraft) -> ReleaseDraft:
     return draft
 
 
+def _text_safe_db(draft: ReleaseDraft) -> Path:
+    return draft.staging / ".text-safe.duckdb"
+
+
 def site_files(draft: ReleaseDraft) -> ReleaseDraft:
-    """The static site of the release (`warehouse.site`)."""
+    """The static site of the release (`warehouse.site`), from the text-safe copy."""
+    safe = _text_safe_db(draft)
     with draft.discarded_on_error():
-        con = connect(draft.database, read_only=True)
+        con = connect(safe, read_only=True)
         try:
             draft.site = build_site(
                 con,
                 draft.staging / "site",
                 draft.release_id,
-                draft.coverage,
+                safe_text(draft.coverage),
                 draft.base,
                 draft.previous,
             )
         finally:
             con.close()
+            for leftover in (safe, safe.with_name(safe.name + ".wal")):
+                leftover.unlink(missing_ok=True)
     return draft
 
 

@@ -62,8 +62,11 @@ VIEWS = {
                    any_value(procedure_code) AS procedure_code, any_value(programme_name) AS programme_name,
                    any_value(beneficiary_eik) AS beneficiary_eik, any_value(beneficiary_name) AS beneficiary_name,
                    bool_or(beneficiary_without_eik) AS beneficiary_without_eik,
-                   sum(amount_total_eur) AS contracted_eur, sum(amount_total_bgn) AS contracted_bgn,
-                   sum(amount_paid_eur) AS paid_eur, sum(amount_paid_bgn) AS paid_bgn
+                   -- A code the API lists twice is one project (the difference is in
+                   -- project_conflicts): its first row's amounts, never the sum.
+                   arg_min(amount_total_eur, position) AS contracted_eur,
+                   arg_min(amount_total_bgn, position) AS contracted_bgn,
+                   arg_min(amount_paid_eur, position) AS paid_eur, arg_min(amount_paid_bgn, position) AS paid_bgn
             FROM isun_api_projects GROUP BY proposal_code)
         SELECT api.proposal_code AS project_key, 'isun-api' AS basis, api.proposal_code, api.programme_code,
                api.programme_name, api.procedure_code, pb.procedure_name, api.beneficiary_eik, api.beneficiary_name,

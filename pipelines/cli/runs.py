@@ -162,12 +162,25 @@ def read_runs(instance, run_ids: list[str]) -> RunRecord:
     return record
 
 
+def _disk_full_named(record: RunRecord, data_dir: Path) -> list[str]:
+    """The failure lines, a full disk said as such with where (`pipelines.disk_full`)."""
+    import tempfile
+
+    from pipelines.disk_full import disk_full_line
+
+    write_dirs = [data_dir, Path(tempfile.gettempdir())]
+    return [
+        disk_full_line(line.split(":", 1)[0], f"{line}\n{trace}", write_dirs) or line
+        for line, trace in zip(record.failures, record.traces, strict=False)
+    ]
+
+
 def _summary_of(record: RunRecord, data_dir: Path | str, plan) -> BuildSummary:
     """The build's summary from the materialisations' metadata and the checks' results."""
     summary = BuildSummary(
         success=record.success,
         steps=record.steps,
-        failures=record.failures,
+        failures=_disk_full_named(record, Path(data_dir)),
         traces=record.traces,
         checks=record.checks,
     )

@@ -1,0 +1,165 @@
+"""Text made safe for every published output, at one boundary: the release's exports.
+
+ИСУН serves names and descriptions as they were typed into it, and they carry what Word
+and copy-paste leave behind: field marks (U+0013/U+0014), ESC and other C0 controls, C1
+controls (U+0080–U+009F), the non-characters U+FFFE/U+FFFF (and U+FDD0–U+FDEF and the
+last two of every plane), bidi overrides and isolates (U+202A–U+202E, U+2066–U+2069)
+that make a name display as another, and zero-width characters (U+200B–U+200D, U+2060,
+U+FEFF). XLSX and XML (Atom) refuse the controls outright; a browser shows the overrides.
+
+The rule is one regular expression, `UNSAFE`, written in the syntax Python, Arrow and
+DuckDB (RE2) share: every match is removed (tab, line feed and carriage return stay;
+they are valid everywhere). It runs once, in `warehouse.release.export_files`: over the CSV
+batches, and into a text-safe copy of the release's DuckDB file that the XLSX, the site
+and its feeds read (`safe_copy`); the Parquet and DuckDB files keep the text as read.
+
+Lone surrogates (`"\\ud800"` in a JSON answer) cannot be stored as UTF-8 at all, so they
+are replaced by U+FFFD where the text is read (`replace_surrogates`), not here.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from warehouse.duckdb_store import connect
+
+# C0 but \t \n \r; DEL and C1; bidi embeddings/overrides/isolates; zero-width; BOM;
+# non-characters of the BMP and the last two code points of every plane.
+_RANGES = (
+    r"\x{0}-\x{8}\x{B}\x{C}\x{E}-\x{1F}\x{7F}-\x{9F}"
+    r"\x{200B}-\x{200D}\x{2060}\x{FEFF}"
+    r"\x{202A}-\x{202E}\x{2066}-\x{2069}"
+    r"\x{FDD0}-\x{FDEF}\x{FFFE}\x{FFFF}"
+)
+_PLANE_ENDS = "".join(rf"\x{{{p:X}FFFE}}\x{{{p:X}FFFF}}" for p in range(1, 17))
+UNSAFE = "[" + _RANGES + _PLANE_ENDS + "]"  # RE2 / Arrow syntax
+
+_UNSAFE_PY = re.compile(
+    re.sub(r"\\x\{([0-9A-F]+)\}", lambda m: rf"\U{int(m.group(1), 16):08X}", UNSAFE)
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def safe_text(value: str | None) -> str | None:
+    """The text without the characters `UNSAFE` matches (None stays None)."""
+    if value is None:
+        return None
+    return _UNSAFE_PY.sub("", value)
+
+
+def is_safe(value: str) -> bool:
+    return _UNSAFE_PY.search(value) is None
+
+
+def replace_surrogates(value: str) -> str:
+    """Lone surrogates (unencodable as UTF-8) as U+FFFD; everything else as it was."""
+    return _SURROGATE.sub("\ufffd", value)
+
+
+def _is_text(data_type: pa.DataType) -> bool:
+    return (
+        pa.types.is_string(data_type)
+        or pa.types.is_large_string(data_type)
+        or (pa.types.is_string_view(data_type))
+    )
+
+
+def safe_arrow(table: pa.Table) -> pa.Table:
+    """Every text column of an Arrow table with `UNSAFE` removed."""
+    columns = []
+    for column in table.columns:
+        if _is_text(column.type):
+            column = pc.replace_substring_regex(column, UNSAFE, "")
+        columns.append(column)
+    return pa.Table.from_arrays(columns, schema=table.schema)
+
+
+# In JSON text the same characters also come escaped (`\u0013`, `\b`): those escapes are
+# removed too; an escaped backslash (first alternative) is kept as it is, so the scan from
+# the left never reads half of one.
+JSON_ESCAPES = (
+    r"(\\\\)|\\(?:b|f|u000[0-8bBcCeEfF]|u001[0-9a-fA-F]|u007[fF]|u00[89][0-9a-fA-F]"
+    r"|u200[bBcCdD]|u2060|u202[a-eA-E]|u206[6-9]|u[fF][eE][fF][fF]|u[fF][dD][dDeE][0-9a-fA-F]"
+    r"|u[fF]{3}[eEfF]|u[dD][89a-fA-F][0-9a-fA-F]{2})"
+)
+
+
+def duckdb_safe_sql(column: str, data_type: str = "VARCHAR") -> str:
+    """An SQL expression of `column` (quoted) with `UNSAFE` removed (and, for JSON, its escapes)."""
+    if data_type == "JSON":
+        text = f"regexp_replace(CAST({column} AS VARCHAR), '{UNSAFE}', '', 'g')"
+        return f"CAST(regexp_replace({text}, '{JSON_ESCAPES}', '\\1', 'g') AS JSON)"
+    return f"regexp_replace({column}, '{UNSAFE}', '', 'g')"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def safe_copy(source: Path | str, target: Path | str) -> dict[str, int]:
+    """A text-safe copy of a DuckDB file: every table with `UNSAFE` removed from its VARCHAR
+    columns (one CREATE TABLE AS per table, so no key constraint can object), then the views
+    as they were. Returns {table.column: cells changed} (only those with a change)."""
+    changed: dict[str, int] = {}
+    con = connect(target)
+    try:
+        con.execute(f"ATTACH {_literal(str(source))} AS orig (READ_ONLY)")
+        tables = con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'orig' "
+            "ORDER BY table_name"
+        ).fetchall()
+        for schema, table in tables:
+            columns = con.execute(
+                "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = 'orig' "
+                "AND schema_name = ? AND table_name = ? ORDER BY column_index",
+                [schema, table],
+            ).fetchall()
+            text = [c for c, t in columns if t in ("VARCHAR", "JSON")]
+            select = ", ".join(
+                f"{duckdb_safe_sql(_quote(c), t)} AS {_quote(c)}" if c in text else _quote(c)
+                for c, t in columns
+            )
+            source_table = f"orig.{_quote(schema)}.{_quote(table)}"
+            con.execute(f"CREATE TABLE {_quote(table)} AS SELECT {select} FROM {source_table}")
+            if text:
+                counts = con.execute(
+                    "SELECT "
+                    + ", ".join(
+                        f"count(*) FILTER (WHERE regexp_matches(CAST({_quote(c)} AS VARCHAR), '{UNSAFE}'))"
+                        for c in text
+                    )
+                    + f" FROM {source_table}"
+                ).fetchone()
+                changed.update({f"{table}.{c}": n for c, n in zip(text, counts, strict=True) if n})
+        views = con.execute(
+            "SELECT sql FROM duckdb_views() WHERE database_name = 'orig' AND NOT internal ORDER BY view_oid"
+        ).fetchall()
+        con.execute("DETACH orig")
+        _create_views([v[0] for v in views], con)
+    finally:
+        con.close()
+    return changed
+
+
+def _create_views(statements: list[str], con) -> None:
+    """Views in an order that works (one may read another, whatever the catalogue's order)."""
+    pending = list(statements)
+    while pending:
+        failed = []
+        for sql in pending:
+            try:
+                con.execute(sql)
+            except duckdb.CatalogException:
+                failed.append(sql)
+        if len(failed) == len(pending):
+            con.execute(failed[0])  # raises: a view that reads something that is not there
+        pending = failed
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
