@@ -22,7 +22,7 @@ and in `registry.documents`, `registry.isun_bulk` and `registry.reference`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from registry.formats import PROCEDURE_CODE_REGEX, PROGRAMME_CODE_REGEX, PROJECT_CODE_REGEX
 
@@ -241,10 +241,12 @@ def _amount_fields(stem: str, en: str, bg: str) -> tuple[Field, ...]:
     )
 
 
-PROJECTS = Table(
-    name="projects",
-    en="One row per ИСУН contract: codes, names, dates, status and financing.",
-    bg="Един ред за всеки договор в ИСУН: кодове, наименования, дати, статус и финансиране.",
+PROJECT_PAGES = Table(
+    name="project_pages",
+    en="One row per ИСУН contract whose pages were read: codes, names, dates, status and financing "
+    "as the pages state them (an intermediate table: `projects` publishes these rows with every "
+    "other contract of the bulk sources).",
+    bg="Един ред за всеки договор в ИСУН, чиито страници са прочетени (междинна таблица).",
     primary_key=("project_code",),
     fields=(
         Field(
@@ -417,7 +419,7 @@ PROJECTS = Table(
         ),
         *PROVENANCE,
     ),
-    asset="core_isun__projects",
+    asset="_core_isun__project_pages",
     rules=(
         PROJECT_CODE_FORMAT,
         PROCEDURE_CODE_FORMAT,
@@ -436,6 +438,61 @@ PROJECTS = Table(
         ),
         dates_in_order(),
     ),
+)
+
+# Page fields a contract known only from the bulk sources does not have.
+_PAGE_ONLY_REQUIRED = {"project_name", "activities_count", "is_over_reported"}
+_UNIVERSE_FIELDS = (
+    Field(
+        "detail_level",
+        "VARCHAR",
+        "Where the row's values come from: 'pages' (the contract's ИСУН pages were read: their values, "
+        "with paid amount and status from the open-data API where it lists the contract) or 'bulk' (only the "
+        "open-data API or the register export: project_code is then the proposal code)",
+        "Откъде са стойностите: 'pages' (прочетени страници на договора) или 'bulk' (само отворените данни "
+        "или регистъра; тогава project_code е номерът на проектното предложение)",
+        nullable=False,
+    ),
+    Field(
+        "bulk_source",
+        "VARCHAR",
+        "The bulk source that lists the contract: 'isun-api' (open-data API), 'isun-export' (register "
+        "export, when the API does not list it), null when only its pages are known",
+        "Масовият източник, който съдържа договора: 'isun-api', 'isun-export' или празно",
+    ),
+    Field(
+        "pages_fetched_at",
+        "TIMESTAMPTZ",
+        "When the contract's page was fetched (UTC); null: page detail not read yet",
+        "Кога е изтеглена страницата на договора (UTC); празно: страниците още не са прочетени",
+    ),
+    Field(
+        "beneficiary_without_eik",
+        "BOOLEAN",
+        "The beneficiary has no ЕИК (a natural person or unknown): nothing personal is published",
+        "Бенефициентът няма ЕИК (физическо лице или неизвестен): не се публикуват лични данни",
+        nullable=False,
+    ),
+)
+
+PROJECTS = Table(
+    name="projects",
+    en="One row per ИСУН contract, every contract the open-data API or the register export lists: codes, "
+    "names, dates, status and financing; page values where the contract's pages were read (detail_level).",
+    bg="Един ред за всеки договор в ИСУН от отворените данни или регистъра: кодове, наименования, дати, "
+    "статус и финансиране; стойностите от страниците, където са прочетени (detail_level).",
+    primary_key=("project_code",),
+    fields=(
+        *(
+            replace(f, nullable=True) if f.name in _PAGE_ONLY_REQUIRED else f
+            for f in PROJECT_PAGES.fields[: -len(PROVENANCE)]
+        ),
+        *_UNIVERSE_FIELDS,
+        *PROVENANCE,
+    ),
+    asset="core_isun__projects",
+    rules=PROJECT_PAGES.rules,
+    foreign_keys=(),
 )
 
 ACTIVITIES = Table(
@@ -957,7 +1014,10 @@ HISTORY_PROJECTS = Table(
     fields=(
         RELEASE_DATE,
         PROJECTS.field("project_code"),
+        PROJECTS.field("proposal_code"),
+        PROJECTS.field("detail_level"),
         PROJECTS.field("status"),
+        PROJECTS.field("end_date"),
         PROJECTS.field("currency_original"),
         *(
             PROJECTS.field(f"amount_{stem}_{cur}")

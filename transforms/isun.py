@@ -22,8 +22,8 @@ from registry.tables import (
     PROJECT_FINANCIAL_CORRECTIONS,
     PROJECT_INDICATORS,
     PROJECT_ORGANISATIONS,
+    PROJECT_PAGES,
     PROJECT_PROCUREMENTS,
-    PROJECTS,
     QUARANTINE,
 )
 from transforms.amounts import AmountError, parse_amount, round_cents, to_bgn, to_eur
@@ -155,7 +155,7 @@ def build_isun_tables(
         out["projects"].append(project)
 
     return IsunTables(
-        projects=_frame(out["projects"], PROJECTS.columns),
+        projects=_frame(out["projects"], PROJECT_PAGES.columns),
         activities=_frame(out["activities"], ACTIVITIES.columns),
         quarantine=_frame(quarantine, QUARANTINE.columns),
         project_organisations=_frame(out["project_organisations"], PROJECT_ORGANISATIONS.columns)

@@ -47,27 +47,66 @@ def _first(*columns: str) -> str:
 
 def universe_sql(pages: str, api: str, export: str, page_columns: list[str]) -> str:
     """The `projects` rows from the three staged tables (DuckDB table expressions)."""
-    page_only = [c for c in page_columns if c not in ("amount_paid", "amount_paid_bgn", "amount_paid_eur", "status")]
+    page_only = [
+        c
+        for c in page_columns
+        if c not in ("amount_paid", "amount_paid_bgn", "amount_paid_eur", "status")
+    ]
     return f"""
     WITH api AS (
         SELECT proposal_code, 'isun-api' AS bulk_source,
-               {_first("project_code_original", "code_flags", "programme_code", "procedure_code",
-                       "programme_name", "project_name", "description", "funding_source",
-                       "beneficiary_eik", "beneficiary_name", "start_date", "end_date",
-                       "duration_months", "status", "location", "currency_original",
-                       "source_url", "fetched_at", "content_sha256")},
+               {
+        _first(
+            "project_code_original",
+            "code_flags",
+            "programme_code",
+            "procedure_code",
+            "programme_name",
+            "project_name",
+            "description",
+            "funding_source",
+            "beneficiary_eik",
+            "beneficiary_name",
+            "start_date",
+            "end_date",
+            "duration_months",
+            "status",
+            "location",
+            "currency_original",
+            "source_url",
+            "fetched_at",
+            "content_sha256",
+        )
+    },
                bool_or(beneficiary_without_eik) AS beneficiary_without_eik,
                {_summed(_BULK_AMOUNTS)}
         FROM {api} GROUP BY proposal_code),
     export AS (
         SELECT proposal_code, 'isun-export' AS bulk_source,
-               {_first("project_code_original", "code_flags", "programme_code", "procedure_code",
-                       "programme_text", "project_name", "beneficiary_eik", "beneficiary_name",
-                       "duration_months", "status", "location", "currency_original",
-                       "source_url", "fetched_at", "content_sha256")},
+               {
+        _first(
+            "project_code_original",
+            "code_flags",
+            "programme_code",
+            "procedure_code",
+            "programme_text",
+            "project_name",
+            "beneficiary_eik",
+            "beneficiary_name",
+            "duration_months",
+            "status",
+            "location",
+            "currency_original",
+            "source_url",
+            "fetched_at",
+            "content_sha256",
+        )
+    },
                bool_or(beneficiary_without_eik) AS beneficiary_without_eik,
                {_summed(_EXPORT_AMOUNTS)}
-        FROM {export} WHERE proposal_code NOT IN (SELECT proposal_code FROM api) GROUP BY proposal_code),
+        FROM {
+        export
+    } WHERE proposal_code NOT IN (SELECT proposal_code FROM api) GROUP BY proposal_code),
     bulk AS (
         SELECT * EXCLUDE (funding_source), funding_source AS funds FROM api
         UNION ALL BY NAME

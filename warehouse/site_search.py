@@ -5,7 +5,7 @@ Every project, beneficiary, municipality, district and programme is an entry
 district codes ';'-joined]` for projects (empty for the others). The script matches every
 term of the query against the entry's name and detail, in Cyrillic and in Latin: the index
 is transliterated in the browser with the official streamlined system
-(`transforms.transliteration`, whose table is written into the script), so `Stambolovo`
+(`shared.transliteration`, whose table is written into the script), so `Stambolovo`
 finds Стамболово and `стамбол` finds it too. The query and the facets live in the URL
 (`?q=…&programme=…&period=…&status=…&district=…`), so a search can be shared; the number of
 results is announced to screen readers (`aria-live`).
@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from html import escape
 
-from transforms.transliteration import _LOWER
+from shared.transliteration import _LOWER
 
 MAX_RESULTS = 50
 FACETS = ("programme", "period", "status", "district")
