@@ -418,7 +418,7 @@ def release_start(settings: Settings, warehouse: str, quality: dict, tables: lis
         settings.publish_dir,
         quality,
         listed=listed_contracts(settings.crawl_state_path),
-        base_url=settings.base_url,
+        base_url=settings.public_url,
         tables=tables,
     )
 

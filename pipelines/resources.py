@@ -40,7 +40,7 @@ class Settings(dg.ConfigurableResource):
         BATCH_CONTRACTS  # contracts per batch (all of a contract's tabs in one batch)
     )
     lock_wait_seconds: float = 3600.0  # how long a run waits for another build of the same data dir
-    base_url: str = "http://127.0.0.1:8000/"  # where the releases are published (DCAT, feeds)
+    public_url: str = "http://127.0.0.1:8000/"  # where the releases are published (DCAT, feeds)
 
     _lock: ExitStack | None = PrivateAttr(default=None)
 

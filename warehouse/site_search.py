@@ -32,8 +32,8 @@ SEARCH_JS = r"""(function () {
   var count = document.getElementById('result-count');
   if (!input || !out) return;
   var LATIN = __LATIN__;
-  var KINDS = {m: 'Община', d: 'Област', g: 'Програма', b: 'Бенефициент', p: 'Проект'};
-  var ORDER = {m: 0, d: 1, g: 2, b: 3, p: 4};
+  var KINDS = {m: 'Община', d: 'Област', g: 'Програма', r: 'Процедура', b: 'Бенефициент', p: 'Проект'};
+  var ORDER = {m: 0, d: 1, g: 2, r: 3, b: 4, p: 5};
   var FACETS = ['programme', 'period', 'status', 'district'];
   function latin(s) {
     return s.replace(/[\u0400-\u04ff]+/g, function (w) {

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import duckdb
 
-
 _MEASURES = """
     count(DISTINCT b.project_key) AS projects,
     count(DISTINCT b.project_key) FILTER (WHERE b.page_contracts > 0) AS projects_with_pages,
