@@ -446,9 +446,9 @@ _UNIVERSE_FIELDS = (
     Field(
         "detail_level",
         "VARCHAR",
-        "Where the row's values come from: 'pages' (the contract's ИСУН pages were read: their values, "
-        "with paid amount and status from the open-data API where it lists the contract) or 'bulk' (only the "
-        "open-data API or the register export: project_code is then the proposal code)",
+        "Where the row's values come from: 'pages' (the contract's ИСУН pages were read: their values; "
+        "where the bulk sources disagree, see project_conflicts) or 'bulk' (only the open-data API or the "
+        "register export: project_code is then the proposal code)",
         "Откъде са стойностите: 'pages' (прочетени страници на договора) или 'bulk' (само отворените данни "
         "или регистъра; тогава project_code е номерът на проектното предложение)",
         nullable=False,

@@ -5,9 +5,9 @@ list every contract ИСУН publishes, every night; contract pages (`project_pa
 for a few hundred contracts a night. `projects` has one row per contract:
 
 - a contract whose pages were read: the page's values (`detail_level` = `pages`,
-  `pages_fetched_at` = when its page was fetched), with the paid amount and the status
-  taken from the open-data API where the API lists its proposal and it is the proposal's
-  only page contract (the API answer is refreshed every night; a page may be months old);
+  `pages_fetched_at` = when its page was fetched): ИСУН's contract pages are the authority,
+  as in `linked_projects`; where the bulk sources say otherwise (a newer payment, say), the
+  disagreement is in `project_conflicts`, and the page's values follow when it is re-read;
 - every other proposal of the API (its rows summed per proposal code, as ИСУН repeats a
   proposal for a second contract) and every proposal of the register export the API does not
   list: the bulk values (`detail_level` = `bulk`, `project_code` = the proposal code, the
@@ -45,63 +45,63 @@ def _first(*columns: str) -> str:
     return ",\n".join(f"arg_min({c}, position) AS {c}" for c in columns)
 
 
+# The values of a proposal's first row (a proposal repeated for a second contract shares them).
+_API_FIRST = _first(
+    *(
+        "project_code_original",
+        "code_flags",
+        "programme_code",
+        "procedure_code",
+        "programme_name",
+        "project_name",
+        "description",
+        "funding_source",
+        "beneficiary_eik",
+        "beneficiary_name",
+        "start_date",
+        "end_date",
+        "duration_months",
+        "status",
+        "location",
+        "currency_original",
+        "source_url",
+        "fetched_at",
+        "content_sha256",
+    )
+)
+_EXPORT_FIRST = _first(
+    *(
+        "project_code_original",
+        "code_flags",
+        "programme_code",
+        "procedure_code",
+        "programme_text",
+        "project_name",
+        "beneficiary_eik",
+        "beneficiary_name",
+        "duration_months",
+        "status",
+        "location",
+        "currency_original",
+        "source_url",
+        "fetched_at",
+        "content_sha256",
+    )
+)
+
+
 def universe_sql(pages: str, api: str, export: str, page_columns: list[str]) -> str:
     """The `projects` rows from the three staged tables (DuckDB table expressions)."""
-    page_only = [
-        c
-        for c in page_columns
-        if c not in ("amount_paid", "amount_paid_bgn", "amount_paid_eur", "status")
-    ]
     return f"""
     WITH api AS (
         SELECT proposal_code, 'isun-api' AS bulk_source,
-               {
-        _first(
-            "project_code_original",
-            "code_flags",
-            "programme_code",
-            "procedure_code",
-            "programme_name",
-            "project_name",
-            "description",
-            "funding_source",
-            "beneficiary_eik",
-            "beneficiary_name",
-            "start_date",
-            "end_date",
-            "duration_months",
-            "status",
-            "location",
-            "currency_original",
-            "source_url",
-            "fetched_at",
-            "content_sha256",
-        )
-    },
+               {_API_FIRST},
                bool_or(beneficiary_without_eik) AS beneficiary_without_eik,
                {_summed(_BULK_AMOUNTS)}
         FROM {api} GROUP BY proposal_code),
     export AS (
         SELECT proposal_code, 'isun-export' AS bulk_source,
-               {
-        _first(
-            "project_code_original",
-            "code_flags",
-            "programme_code",
-            "procedure_code",
-            "programme_text",
-            "project_name",
-            "beneficiary_eik",
-            "beneficiary_name",
-            "duration_months",
-            "status",
-            "location",
-            "currency_original",
-            "source_url",
-            "fetched_at",
-            "content_sha256",
-        )
-    },
+               {_EXPORT_FIRST},
                bool_or(beneficiary_without_eik) AS beneficiary_without_eik,
                {_summed(_EXPORT_AMOUNTS)}
         FROM {
@@ -111,18 +111,8 @@ def universe_sql(pages: str, api: str, export: str, page_columns: list[str]) -> 
         SELECT * EXCLUDE (funding_source), funding_source AS funds FROM api
         UNION ALL BY NAME
         SELECT * EXCLUDE (programme_text), programme_text AS programme_name FROM export),
-    pages AS (
-        SELECT *, count(*) OVER (PARTITION BY proposal_code) AS contracts_of_proposal FROM {pages})
-    SELECT {", ".join(f"p.{c}" for c in page_only)},
-           -- the nightly bulk value where the proposal has this one page contract, else the page's
-           CASE WHEN b.proposal_code IS NOT NULL AND p.contracts_of_proposal = 1 AND b.amount_paid_eur IS NOT NULL
-                THEN CASE p.currency_original WHEN 'EUR' THEN b.amount_paid_eur ELSE b.amount_paid_bgn END
-                ELSE p.amount_paid END AS amount_paid,
-           CASE WHEN b.proposal_code IS NOT NULL AND p.contracts_of_proposal = 1 AND b.amount_paid_eur IS NOT NULL
-                THEN b.amount_paid_bgn ELSE p.amount_paid_bgn END AS amount_paid_bgn,
-           CASE WHEN b.proposal_code IS NOT NULL AND p.contracts_of_proposal = 1 AND b.amount_paid_eur IS NOT NULL
-                THEN b.amount_paid_eur ELSE p.amount_paid_eur END AS amount_paid_eur,
-           CASE WHEN p.contracts_of_proposal = 1 THEN coalesce(b.status, p.status) ELSE p.status END AS status,
+    pages AS (SELECT * FROM {pages})
+    SELECT {", ".join(f"p.{c}" for c in page_columns)},
            'pages' AS detail_level, b.bulk_source, p.fetched_at AS pages_fetched_at,
            coalesce(b.beneficiary_without_eik, p.beneficiary_eik IS NULL AND p.beneficiary_name IS NULL)
                AS beneficiary_without_eik

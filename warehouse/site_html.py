@@ -261,9 +261,9 @@ def detail_notice(row: dict) -> str:
     day = as_of.strftime("%d.%m.%Y") if hasattr(as_of, "strftime") else str(as_of or "—")
     return (
         f'<p class="notice" id="detail-level" data-detail="pages">Страниците на договора в ИСУН са прочетени на '
-        f"{escape(day)}; изплатеното и статусът са от отворените данни, обновявани всяка нощ, където ги има.<br>"
-        f"<small>Contract pages read on {escape(day)}; paid and status from the nightly open data where "
-        f"it lists the contract.</small></p>"
+        f"{escape(day)}; стойностите са от тях (където отворените данни казват друго, вижте „Разминавания“).<br>"
+        f"<small>Contract pages read on {escape(day)}; values from them (where the open data say otherwise, "
+        f"see the conflicts).</small></p>"
     )
 
 
