@@ -296,11 +296,11 @@ def served(two_nights):
     CHROMIUM is None and not os.environ.get("BGFUNDS_REQUIRE_BROWSER"),
     reason="Debian's chromium is not installed (CI installs it and sets BGFUNDS_REQUIRE_BROWSER)",
 )
-def test_search_map_and_project_pages_in_chromium_at_1280_and_390_px(
+def test_search_municipality_and_project_pages_in_chromium_at_1280_and_390_px(
     two_nights, served, tmp_path_factory
 ):
     """Latin finds Cyrillic; facets in the URL; results announced; screenshots of search, a
-    municipality page with the map and project pages with and without page detail at two widths;
+    municipality page and project pages with and without page detail at two widths;
     no page scrolls sideways at 390 px."""
     from PIL import Image
 
@@ -369,7 +369,7 @@ def test_search_map_and_project_pages_in_chromium_at_1280_and_390_px(
     for width in (1280, 390):
         for name, page in (
             ("search", "index.html?q=Stambolovo"),
-            ("municipality-with-map", f"municipality/{STAMBOLOVO}.html"),
+            ("municipality", f"municipality/{STAMBOLOVO}.html"),
             ("project-with-page-detail", "project/BG05SFOP001-2.009-0010-C01.html"),
             ("project-without-page-detail", f"project/{PAID_CHANGED}.html"),
         ):

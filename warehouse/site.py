@@ -6,7 +6,7 @@ pages were read, "page detail not read yet (as of …)" where not), per municipa
 district, procedure, programme and beneficiary (each listing all its projects, with the
 same totals as the absorption views, and a CSV and XLSX of exactly that list,
 `warehouse.page_downloads`), a search page over all of them with facets
-(`warehouse.site_search`), a map of the municipalities (`warehouse.site_map`) and an Atom feed
+(`warehouse.site_search`), a tile grid of the districts and an Atom feed
 per municipality, beneficiary and programme plus one for the whole site
 (`warehouse.feeds`). Every figure is shown in BGN and EUR; programmes by name.
 
@@ -53,7 +53,6 @@ from warehouse.site_html import (
     quarantine_list,
     totals_cards,
 )
-from warehouse.site_map import municipality_map
 from warehouse.site_search import (
     facet_controls,
     index_js,
@@ -566,8 +565,6 @@ class SiteBuilder:
 <p id="coverage">{escape(self.coverage)}</p>
 <form role="search" onsubmit="return false">{search_box()}{facet_controls(self._facet_options())}</form>
 {results_region()}
-<h2>Карта на общините / map of municipalities</h2>
-{municipality_map(self.municipalities, depth=0)}
 <h2>Области / districts</h2><p><small>Решетка от области (не карта в мащаб); по-тъмно = повече договорено.
 Tile grid of districts (not a scale map); darker = more contracted.</small></p>
 <div class="tiles" id="tiles">{self._tiles()}</div>

@@ -34,8 +34,6 @@ nav{margin-bottom:1em} #q{font-size:1.2em;width:100%;padding:.4em}
 .tile:hover{outline:2px solid #1f5f99} .tile small{color:inherit}
 td.num .bgn,td.num .eur{display:block} td.num .sep{display:none}
 .wide{overflow-x:auto;max-width:100%}
-.map svg{width:100%;height:auto;max-height:70vh} .map path{stroke:#fff;stroke-width:.4} .map a:hover path,.map a:focus path{stroke:#000;stroke-width:1.2}
-.legend{display:flex;flex-wrap:wrap;gap:.3em 1em;font-size:.85em} .legend span{display:inline-block;width:1.2em;height:.9em;vertical-align:middle;margin-right:.3em}
 @media (max-width:600px){
  body{padding:.5em .7em}
  .tiles{grid-template-columns:repeat(4,1fr)} .tile{grid-row:auto!important;grid-column:auto!important;font-size:.75em}
