@@ -15,13 +15,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from pipelines.isun_batches import PROJECTS_AS_READ as PROJECTS
 from pipelines.isun_batches import is_contract_page, parse_and_build_in_batches
 from quality.rules_sql import check_table, screen_frame, screen_isun_tables
 from registry import all_tables
 from registry.tables import (
     ACTIVITIES,
     PROJECT_CODE_FORMAT,
-    PROJECTS,
     QUARANTINE,
     Field,
     Table,
