@@ -60,7 +60,8 @@ def generate(path: Path, contracts: int, pages_share: float) -> None:
         FROM _programmes;
         CREATE TEMP TABLE base AS
         SELECT r.range AS n, g.programme_code,
-               g.programme_code || '-' || (1 + r.range % 9) || '.' || lpad((r.range % 37)::VARCHAR, 3, '0') AS procedure_code,
+               g.programme_code || '-' || (1 + r.range % 9) || '.' || lpad((r.range % 37)::VARCHAR, 3, '0')
+                   AS procedure_code,
                {every} > 0 AND r.range % {every or 1} = 0 AS read,
                m.code AS lau, m.name_bg AS municipality, m.nuts3,
                lpad((r.range * 7919 % {beneficiaries})::VARCHAR, 9, '0') AS eik,
@@ -69,7 +70,8 @@ def generate(path: Path, contracts: int, pages_share: float) -> None:
         JOIN m ON m.i = r.range % 265
         JOIN g ON g.i = r.range % (SELECT count(*) FROM g);
         ALTER TABLE base ADD COLUMN code VARCHAR;
-        UPDATE base SET code = procedure_code || '-' || lpad(n::VARCHAR, 5, '0') || CASE WHEN read THEN '-C01' ELSE '' END;
+        UPDATE base SET code = procedure_code || '-' || lpad(n::VARCHAR, 5, '0')
+                               || CASE WHEN read THEN '-C01' ELSE '' END;
         INSERT INTO projects BY NAME
         SELECT code AS project_code,
                procedure_code || '-' || lpad(n::VARCHAR, 5, '0') AS project_code_original,
@@ -99,11 +101,14 @@ def generate(path: Path, contracts: int, pages_share: float) -> None:
         CROSS JOIN LATERAL (SELECT 'municipality' AS level, b.lau AS code, b.municipality AS name
                             UNION ALL SELECT 'district', b.nuts3, b.nuts3) l;
         INSERT INTO activities BY NAME
-        SELECT p.project_code, a.range + 1 AS activity_no, 'Дейност ' || (a.range + 1) AS activity_title,
+        SELECT p.project_code, a.range + 1 AS activity_no,
+               'Дейност ' || (a.range + 1) AS activity_title,
                'Дейност ' || (a.range + 1) AS activity_name,
-               round(p.amount_total_eur / 6, 2) AS amount_contracted, round(p.amount_total_eur / 6, 2) AS amount_contracted_eur,
+               round(p.amount_total_eur / 6, 2) AS amount_contracted,
+               round(p.amount_total_eur / 6, 2) AS amount_contracted_eur,
                round(p.amount_total_bgn / 6, 2) AS amount_contracted_bgn,
-               round(p.amount_total_eur / 7, 2) AS amount_reported, round(p.amount_total_eur / 7, 2) AS amount_reported_eur,
+               round(p.amount_total_eur / 7, 2) AS amount_reported,
+               round(p.amount_total_eur / 7, 2) AS amount_reported_eur,
                round(p.amount_total_bgn / 7, 2) AS amount_reported_bgn, 'EUR' AS currency_original,
                0.86 AS execution_rate, false AS is_over_reported,
                p.source_url, p.fetched_at, p.content_sha256
