@@ -467,3 +467,25 @@ def pd_read(path: Path):
     import pandas as pd
 
     return pd.read_parquet(path)
+
+
+def test_the_data_docs_load_nothing_from_the_web(two_nights):
+    """Their scripts, styles and fonts are shipped in the release (`bgfunds serve` allows only its own)."""
+    _, first, _ = two_nights
+    pages = sorted((first / "quality").rglob("*.html"))
+    assert pages
+    for path in pages:
+        page = BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
+        assets = [s["src"] for s in page.find_all("script", src=True)]
+        assets += [
+            link["href"]
+            for link in page.find_all("link", href=True)
+            if "stylesheet" in link.get("rel", [])
+        ]
+        assets += [img["src"] for img in page.find_all("img", src=True)]
+        assert assets, path
+        for asset in assets:
+            assert not asset.startswith(("http://", "https://", "//")), (path, asset)
+            assert (path.parent / asset).resolve().is_file(), (path, asset)
+    fonts = first / "quality" / "static" / "vendor" / "fontawesome"
+    assert list((fonts / "webfonts").glob("*.woff2")) and (fonts / "LICENSE.txt").exists()
