@@ -33,7 +33,7 @@ nav{margin-bottom:1em} #q{font-size:1.2em;width:100%;padding:.4em}
 .tile{display:block;padding:.5em;border-radius:4px;min-height:3.2em;color:#000;text-decoration:none;font-size:.85em;overflow:hidden}
 .tile:hover{outline:2px solid #1f5f99} .tile small{color:inherit}
 td.num .bgn,td.num .eur{display:block} td.num .sep{display:none}
-.wide{overflow-x:auto;max-width:100%}
+.wide{overflow-x:auto;max-width:100%} svg{max-width:100%;height:auto}
 @media (max-width:600px){
  body{padding:.5em .7em}
  .tiles{grid-template-columns:repeat(4,1fr)} .tile{grid-row:auto!important;grid-column:auto!important;font-size:.75em}
