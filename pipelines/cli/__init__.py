@@ -44,7 +44,3 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "crawl" and args.plan:
         return print_plan(_crawler(args), Path(args.data_dir))
     return _build_command(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
