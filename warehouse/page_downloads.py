@@ -138,10 +138,12 @@ class XlsxTemplate:
         )
 
     def write(self, path: Path, rows: list[tuple]) -> None:
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        buffer = io.BytesIO()  # built in memory, written with one call: a file is costly, bytes are not
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
             for name, data in self.parts.items():
                 z.writestr(name, data)
             z.writestr("xl/worksheets/sheet1.xml", self.sheet_xml(rows))
+        path.write_bytes(buffer.getvalue())
 
 
 def _text_cell(ref: str, text: str, style: int | None = None) -> str:
