@@ -98,7 +98,7 @@ def project_history(con: duckdb.DuckDBPyConnection, first: str, last: str) -> di
             )
         out[code] = (
             grouped_bar_chart("Към всяко издание / as of each release", series)
-            + '<table class="history"><tr><th>Издание</th><th>Договорено</th><th>Отчетено</th>'
-            f"<th>Изплатено</th></tr>{''.join(table)}</table>"
+            + '<div class="wide"><table class="history"><tr><th>Издание</th><th>Договорено</th>'
+            f"<th>Отчетено</th><th>Изплатено</th></tr>{''.join(table)}</table></div>"
         )
     return out
