@@ -241,16 +241,14 @@ def no_detail_notice(row: dict) -> str:
     """What a contract known only from the bulk sources lacks, and as of when."""
     as_of = row.get("fetched_at")
     day = as_of.strftime("%d.%m.%Y") if hasattr(as_of, "strftime") else str(as_of or "—")
-    source = (
-        "регистъра на проектите (експорт) / the register export"
-        if row.get("bulk_source") == "isun-export"
-        else "отворените данни на ИСУН / ИСУН's open-data API"
-    )
+    export = row.get("bulk_source") == "isun-export"
+    source_bg = "регистъра на проектите на ИСУН (експорт)" if export else "отворените данни на ИСУН"
+    source_en = "ИСУН's register export" if export else "ИСУН's open-data API"
     return (
         f'<p class="notice" id="detail-level" data-detail="bulk">Подробностите от страниците на договора в ИСУН '
-        f"още не са прочетени (към {escape(day)}): стойностите са от {source}. Дейности, участници, "
+        f"още не са прочетени (към {escape(day)}): стойностите са от {source_bg}. Дейности, участници, "
         f"индикатори, поръчки и финансови корекции ще се появят, когато страниците бъдат прочетени.<br>"
-        f"<small>Page detail not read yet (as of {escape(day)}): values from {source}.</small></p>"
+        f"<small>Page detail not read yet (as of {escape(day)}): values from {source_en}.</small></p>"
     )
 
 
