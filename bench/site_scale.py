@@ -146,7 +146,11 @@ def measure(path: Path, out: Path) -> dict:
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "files": files,
         "site_mib": round(size / 2**20),
-        "search_index_mib": round((out / "search-index.js").stat().st_size / 2**20, 1),
+        "search_index_mib": round(
+            sum((out / f).stat().st_size for f in ("search-index.js", "search-index-projects.js"))
+            / 2**20,
+            1,
+        ),
         **counts,
     }
 

@@ -201,7 +201,9 @@ def test_history_keeps_each_release(two_releases):
         "row_number() OVER (PARTITION BY project_code ORDER BY release_id DESC) = 1 ORDER BY 1",
         [first.name],
     ).fetchall()
-    assert len(as_of) == 11 and dict(as_of)["BG16FFPR003-1.001-0007-C01"] == 222600.0  # every contract
+    assert (
+        len(as_of) == 11 and dict(as_of)["BG16FFPR003-1.001-0007-C01"] == 222600.0
+    )  # every contract
 
 
 def test_quality_report_counts_quarantine(two_releases):

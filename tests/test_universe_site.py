@@ -150,9 +150,9 @@ def test_every_contract_of_the_api_has_a_page_and_is_found_by_search(two_nights)
     con.close()
     assert len(codes) == 10
     index = json.loads(
-        (first / "site" / "search-index.js")
+        (first / "site" / "search-index-projects.js")
         .read_text()
-        .removeprefix("window.BGFUNDS_INDEX = ")
+        .removeprefix("window.BGFUNDS_PROJECTS = ")
         .rstrip(";\n")
     )
     urls = {e[3] for e in index if e[0] == "p"}
@@ -400,7 +400,9 @@ def test_what_a_user_saw_wrong_is_right(two_nights):
     assert grant.startswith("БФП") and "Корекция" not in grant
     for path in html_pages(site):
         text = BeautifulSoup(path.read_text(encoding="utf-8"), "lxml").get_text()
-        assert not re.search(r"(?<!beneficiary_)without_eik", text), path  # the column's name may show
+        assert not re.search(r"(?<!beneficiary_)without_eik", text), (
+            path
+        )  # the column's name may show
     farmer = BeautifulSoup((site / "beneficiary" / "without_eik.html").read_text(), "lxml")
     assert farmer.find(id="entity-name").get_text().startswith("Бенефициенти без ЕИК")
     garbled = (site / "project" / "BG06RDNP001-7.007-0051-C01.html").read_text()

@@ -138,7 +138,9 @@ class XlsxTemplate:
         )
 
     def write(self, path: Path, rows: list[tuple]) -> None:
-        buffer = io.BytesIO()  # built in memory, written with one call: a file is costly, bytes are not
+        buffer = (
+            io.BytesIO()
+        )  # built in memory, written with one call: a file is costly, bytes are not
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
             for name, data in self.parts.items():
                 z.writestr(name, data)

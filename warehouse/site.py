@@ -624,7 +624,11 @@ State as of each release.</small></p>{_trend(trend)}
     def finish(self) -> None:
         self.write("style.css", CSS)
         self.write("search.js", search_js())
-        self.write("search-index.js", index_js(self.index))
+        self.write("search-index.js", index_js([e for e in self.index if e[0] != "p"]))
+        self.write(
+            "search-index-projects.js",
+            index_js([e for e in self.index if e[0] == "p"], "BGFUNDS_PROJECTS"),
+        )
 
 
 def _percent(rate) -> str:

@@ -47,10 +47,27 @@ SEARCH_JS = r"""(function () {
     });
   }
   function norm(s) { return (s || '').toLowerCase().replace(/[„“”"'«»]/g, '').replace(/\s+/g, ' '); }
-  var index = (window.BGFUNDS_INDEX || []).map(function (e) {
-    var t = norm(e[1] + ' ' + e[2]);
-    return [e, t + ' ' + latin(t)];
-  });
+  function prepare(entries) {
+    return (entries || []).map(function (e) {
+      var t = norm(e[1] + ' ' + e[2]);
+      return [e, t + ' ' + latin(t)];
+    });
+  }
+  var index = prepare(window.BGFUNDS_INDEX), projectsState = 'not loaded';
+  // The projects' entries (most of the index) load with the first search, not with the page.
+  function loadProjects() {
+    if (projectsState !== 'not loaded') return;
+    projectsState = 'loading';
+    var script = document.createElement('script');
+    script.src = 'search-index-projects.js';
+    script.onload = function () {
+      index = index.concat(prepare(window.BGFUNDS_PROJECTS));
+      projectsState = 'loaded';
+      run();
+    };
+    script.onerror = function () { projectsState = 'failed'; };
+    document.head.appendChild(script);
+  }
   var selects = {};
   FACETS.forEach(function (f) { selects[f] = document.getElementById('facet-' + f); });
   function facetsOk(e) {
@@ -77,6 +94,7 @@ SEARCH_JS = r"""(function () {
     out.textContent = '';
     saveState();
     if (q.length < 2 && !anyFacet()) { if (count) count.textContent = ''; return; }
+    loadProjects();
     var terms = q ? q.split(' ') : [], hits = [];
     var latinTerms = terms.map(latin);
     for (var i = 0; i < index.length; i++) {
@@ -127,11 +145,10 @@ def search_js() -> str:
     )
 
 
-def index_js(entries: list[list]) -> str:
+def index_js(entries: list[list], name: str = "BGFUNDS_INDEX") -> str:
+    """A script that sets `window.<name>` to the entries (a script, not JSON: `file://` loads it)."""
     return (
-        "window.BGFUNDS_INDEX = "
-        + json.dumps(entries, ensure_ascii=False, separators=(",", ":"))
-        + ";\n"
+        f"window.{name} = " + json.dumps(entries, ensure_ascii=False, separators=(",", ":")) + ";\n"
     )
 
 
