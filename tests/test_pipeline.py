@@ -307,7 +307,7 @@ def test_unchanged_inputs_skip_the_rebuild_and_keep_latest(tmp_path, capsys, cap
 def test_cli_demo_prints_where_the_outputs_are(tmp_path, capsys):
     assert main(["build", "--data-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "projects:          4" in out
+    assert "projects:          11 (4 with page detail)" in out
     assert "rows rejected:     2" in out
     assert str((tmp_path / "publish" / "latest").resolve()) in out
 
