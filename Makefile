@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 DUCKDB1 = .venv-duckdb1
 
-.PHONY: setup demo test unit bench eval dev serve lint lock clean
+.PHONY: setup demo test unit bench eval dev serve lint docs lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ dev: setup
 ## Serve the latest release's catalogue page on http://127.0.0.1:8000/.
 serve: setup
 	$(BIN)/bgfunds serve
+
+## Write the documentation pages generated from the code (docs/settings.md, docs/data-dictionary.md).
+docs: setup
+	$(BIN)/python -m pipelines.docs_pages
 
 ## Lint and format check with the repo's own ruff config (pyproject.toml); .ci/run runs it before the tests.
 lint: setup

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -25,9 +26,71 @@ from html import escape
 from urllib.parse import quote
 
 from sources.isun import LABELS as L
+from sources.isun import LABELS_EN
 
-NOTE_UNDERLINED = "Елемент в светло синьо позволява показване на детайли при избирането му"
-NOTES = {"BGN": L["Global_NoteBGN"], "EUR": "Всички суми са в евро (EUR)"}
+# Texts of the site's frame that the parser never keys on, with their Texts.resx keys (checked against
+# isun_labels_bg_en.json by tests/test_isun_render.py): header, green corner, footer, notes.
+SITE_TEXTS = {
+    "Global_NoteUnderlined": {
+        "bg": "Елемент в светло синьо позволява показване на детайли при избирането му",
+        "en": "Elements in light blue allow detailed view when selected",
+    },
+    "Global_Note": {"bg": "Забележки", "en": "Notes"},
+    "Global_EumisShort": {"bg": "ИСУН 2020", "en": "UMIS 2020"},
+    "Shared_Tabs_Projects": {"bg": "Проекти", "en": "Projects"},
+    "Shared_GreenCorner_SavedTrees": {"bg": "Спасени дървета", "en": "Saved trees"},
+    "Shared_GreenCorner_TitlePrefix": {
+        "bg": "Благодарение на потребителите на ИСУН бяха спасени",
+        "en": "UMIS AND ITS USERS CONTRIBUTED TO SAVING",
+    },
+    "Shared_GreenCorner_TitleSufix": {"bg": "дървета", "en": "TREES"},
+    "Shared_Footer_Financing": {
+        "bg": "Проектът се финансира от Оперативна програма „Добро управление”, съфинансирана от "
+        "Европейския съюз чрез Европейския социален фонд.",
+        "en": 'The project is financed by the Operational Programme "Technical Assistance" and '
+        "co-financed by the European Union through the European Regional Development Fund.",
+    },
+    "Shared_Footer_Project": {
+        "bg": "В изпълнение на проект BG05SFOP001-4.002-0003 „Повишаване на ефективността и "
+        "ефикасността на Централното координационно звено“.",
+        "en": 'In implementing the project № 0115-CCU-2.1 "Information system for management and '
+        'monitoring of EU funds in 2014-2020 - UMIS 2020" (BG161PO002-2.1.01-0007-C0001).',
+    },
+    "Project_Search_TotalContractsCount": {
+        "bg": "Общ брой договори",
+        "en": "Total count of contracts",
+    },
+    "Project_Search_TotalBFPAmount": {"bg": "Обща стойност БФП", "en": "Total amount of grant"},
+    "Project_Search_TotalAmount": {"bg": "Обща стойност", "en": "Total amount"},
+    "Project_Search_TotalCompaniesCount": {
+        "bg": "Общ брой бенефициенти",
+        "en": "Total count of beneficiaries",
+    },
+    "Global_Currency_BGN": {"bg": "лв.", "en": "BGN"},
+    "Global_Page": {"bg": "Страница", "en": "Page"},
+}
+# The other language's name, as the header's language link reads (the link goes to the same path).
+OTHER_LANGUAGE = {"bg": ("en", "English"), "en": ("bg", "Български")}
+NOTE_UNDERLINED = SITE_TEXTS["Global_NoteUnderlined"]["bg"]
+# Page notes by (language, currency): the pre-euro notes are Texts.resx's; the English post-euro note is
+# the one seen on live pages (lower-case "euro"); the Bulgarian post-euro wording has not been seen.
+NOTES = {
+    ("bg", "BGN"): L["Global_NoteBGN"],
+    ("bg", "EUR"): "Всички суми са в евро (EUR) /1 EUR = 1,95583 BGN",
+    ("en", "BGN"): LABELS_EN["Global_NoteBGN"],
+    ("en", "EUR"): "All amounts are in euro (EUR) / 1 EUR = 1,95583 BGN",
+}
+# ASP.NET Core renders an un-awaited Task where an HtmlString was meant: seen before a page's notes.
+LEAKED_TASK = "System.Threading.Tasks.Task`1[Microsoft.AspNetCore.Html.HtmlString]"
+TREES_SAVED = 55152  # the header counter (seen: "… спасени 55 152 дървета")
+
+
+def labels(lang: str) -> dict[str, str]:
+    return LABELS_EN if lang == "en" else L
+
+
+def text(key: str, lang: str) -> str:
+    return SITE_TEXTS[key][lang]
 
 
 def encrypted_id(seed: str) -> str:
@@ -124,6 +187,12 @@ class Contract:
     )
     offers: list[Offer] = field(default_factory=list)
     currency: str = "BGN"
+    lang: str = "bg"  # "en": the page under /en/, with Texts.resx's English labels
+    # The live (ASP.NET Core) site: a PrintProject activities row without its label, a leaked Task
+    # before the notes, the header's green corner with its counter (None: an older page without it).
+    print_activities_label: bool = False
+    leak_task: bool = False
+    trees_saved: int | None = TREES_SAVED
 
     @property
     def grant(self) -> Decimal:
@@ -153,21 +222,59 @@ class Contract:
         return (d2.month + 12 * d2.year) - (d1.month + 12 * d1.year) + (1 if d2.day > d1.day else 0)
 
 
-def contract_url(contract: Contract, action: str, base: str = "", lang: str = "bg") -> str:
+def contract_url(contract: Contract, action: str, base: str = "", lang: str | None = None) -> str:
     historic = "True" if contract.is_historic else "False"
+    lang = lang or contract.lang
     return f"{base}/{lang}/0/0/Project/{action}?contractId={quote(contract.contract_id, safe='')}&isHistoric={historic}"
 
 
-def company_url(uin: str, type_: str, base: str = "", historic: bool = False) -> str:
-    """Html.ActionLink(..., MVC.Company.Index, new {uin = Encrypt(uin), uinType, isHistoric, type})."""
+def header(path: str, lang: str = "bg", trees_saved: int | None = TREES_SAVED) -> str:
+    """_Header as the live site renders it: the green corner with its counter (newer pages) and the
+    link to the same page in the other language (`/en/...` from a Bulgarian page)."""
+    other, name = OTHER_LANGUAGE[lang]
+    other_path = re.sub(r"^/(bg|en)/", f"/{other}/", path)
+    corner = ""
+    if trees_saved is not None:
+        count = f"{trees_saved:,}".replace(",", " ")
+        corner = (
+            f'<div class="green-corner"><span>{e(text("Shared_GreenCorner_SavedTrees", lang))}</span>\n'
+            f"<p>{e(text('Shared_GreenCorner_TitlePrefix', lang))} <strong>{count}</strong> "
+            f"{e(text('Shared_GreenCorner_TitleSufix', lang))}</p></div>\n"
+        )
     return (
-        f"{base}/bg/0/0/Company?uin={quote(encrypted_id('uin:' + uin), safe='')}&uinType=Bulstat"
+        f'<header class="header">\n<a class="logo" href="/{lang}">{e(text("Global_EumisShort", lang))}</a>\n'
+        f'{corner}<ul class="lang"><li><a href="{e(other_path)}">{name}</a></li></ul>\n</header>\n'
+    )
+
+
+def footer(lang: str = "bg") -> str:
+    """_Footer: the ИСУН system's own financing lines; its project code is never a contract's."""
+    return (
+        f'<footer class="footer">\n<p>{e(text("Shared_Footer_Financing", lang))}</p>\n'
+        f"<p>{e(text('Shared_Footer_Project', lang))}</p>\n</footer>\n"
+    )
+
+
+def company_url(
+    uin: str,
+    type_: str,
+    base: str = "",
+    historic: bool = False,
+    personal: bool = False,
+    lang: str = "bg",
+) -> str:
+    """Html.ActionLink(..., MVC.Company.Index, new {uin = Encrypt(uin), uinType, isHistoric, type});
+    a natural person's uinType is `PersonalBulstat`."""
+    uin_type = "PersonalBulstat" if personal else "Bulstat"
+    return (
+        f"{base}/{lang}/0/0/Company?uin={quote(encrypted_id('uin:' + uin), safe='')}&uinType={uin_type}"
         f"&isHistoric={'True' if historic else 'False'}&type={type_}"
     )
 
 
-def _company_link(p: Participant, type_: str) -> str:
-    return f'<a href="{e(company_url(p.uin or p.name, type_))}">{e(p.full_name)}</a>'
+def _company_link(p: Participant, type_: str, lang: str = "bg") -> str:
+    url = company_url(p.uin or p.name, type_, personal=p.is_person, lang=lang)
+    return f'<a href="{e(url)}">{e(p.full_name)}</a>'
 
 
 # --- the tab pages ---------------------------------------------------------------------------------
@@ -185,6 +292,7 @@ def _box(color: str, heading: str, content: str) -> str:
 
 
 def basic_data_body(c: Contract) -> str:
+    L = labels(c.lang)  # noqa: N806
     funds = f"{e(', '.join(c.funds))} ==> " if c.funds else ""
     if c.places:
         places = (
@@ -198,7 +306,7 @@ def basic_data_body(c: Contract) -> str:
         f"https://eumis2020.government.bg/bg/s/Procedure/InfoEnded/{encrypted_id(c.procedure_code)}"
     )
     beneficiary = (
-        f'<a href="{e(company_url(c.beneficiary_uin or c.beneficiary_name, "Beneficiary", historic=c.is_historic))}">'
+        f'<a href="{e(company_url(c.beneficiary_uin or c.beneficiary_name, "Beneficiary", historic=c.is_historic, personal=c.beneficiary_uin is None, lang=c.lang))}">'
         f"{e(c.beneficiary_full_name)}</a>"
     )
     content = "".join(
@@ -212,7 +320,7 @@ def basic_data_body(c: Contract) -> str:
             _list_item(L["Project_Details_Beneficiary"], beneficiary),
             _list_item(
                 L["Project_Details_FinancingSource"],
-                f'{funds}<a href="/bg/{c.programme_id}/0/OPProfile">{e(c.programme_name)}</a>',
+                f'{funds}<a href="/{c.lang}/{c.programme_id}/0/OPProfile">{e(c.programme_name)}</a>',
             ),
             _list_item(L["Project_Details_ContractDate"], day(c.contract_date)),
             _list_item(L["Project_Details_StartDate"], day(c.start_date)),
@@ -225,6 +333,7 @@ def basic_data_body(c: Contract) -> str:
 
 
 def activities_body(c: Contract) -> str:
+    L = labels(c.lang)  # noqa: N806
     content = _list_item(
         L["Project_Details_ShortProjectDescription"], f"<pre>{e(c.description)}</pre>"
     )
@@ -251,21 +360,25 @@ def activities_body(c: Contract) -> str:
 
 
 _ROLE_TYPES = {
-    "partners": ("Partner", L["Project_Details_Partner"], True),
-    "contractors": ("Contractor", L["Project_Details_Contractor"], True),
-    "subcontractors": ("Subcontractor", L["Project_Details_Subcontractor"], False),
-    "members": ("Member", L["Project_Details_Member"], False),
+    "partners": ("Partner", "Project_Details_Partner", True),
+    "contractors": ("Contractor", "Project_Details_Contractor", True),
+    "subcontractors": ("Subcontractor", "Project_Details_Subcontractor", False),
+    "members": ("Member", "Project_Details_Member", False),
 }
 _ROLE_LABELS = {
-    "partners": L["Project_Details_Partners"],
-    "contractors": L["Project_Details_Contractors"],
-    "subcontractors": L["Project_Details_Subcontractors"],
-    "members": L["Project_Details_Members"],
+    "partners": "Project_Details_Partners",
+    "contractors": "Project_Details_Contractors",
+    "subcontractors": "Project_Details_Subcontractors",
+    "members": "Project_Details_Members",
 }
 
 
-def _participant_table(people: list[Participant], kind: str, personal: bool) -> str:
-    type_, singular, with_reported = _ROLE_TYPES[kind]
+def _participant_table(
+    people: list[Participant], kind: str, personal: bool, lang: str = "bg"
+) -> str:
+    L = labels(lang)  # noqa: N806
+    type_, singular_key, with_reported = _ROLE_TYPES[kind]
+    singular = L[singular_key]
     star = "**" if kind == "contractors" else ""
     who = L["Project_Details_Personal"] if personal else L["Project_Details_NonPersonal"]
     if with_reported:
@@ -280,7 +393,7 @@ def _participant_table(people: list[Participant], kind: str, personal: bool) -> 
         )
     rows = ""
     for p in people:
-        cells = f"<td>{_company_link(p, type_)}</td><td>{money(p.contracted)}</td>"
+        cells = f"<td>{_company_link(p, type_, lang)}</td><td>{money(p.contracted)}</td>"
         if with_reported:
             cells += f"<td>{money(p.reported)}</td>"
         rows += f"<tr>\n{cells}\n</tr>\n"
@@ -291,17 +404,19 @@ def _participant_table(people: list[Participant], kind: str, personal: bool) -> 
 
 
 def participants_body(c: Contract) -> str:
+    L = labels(c.lang)  # noqa: N806
     content = ""
-    for kind, label in _ROLE_LABELS.items():
+    for kind, label_key in _ROLE_LABELS.items():
+        label = L[label_key]
         people = getattr(c, kind)
         if people:
             inner = ""
             legal = [p for p in people if not p.is_person]
             persons = [p for p in people if p.is_person]
             if legal:
-                inner += _participant_table(legal, kind, False)
+                inner += _participant_table(legal, kind, False, c.lang)
             if persons:
-                inner += _participant_table(persons, kind, True)
+                inner += _participant_table(persons, kind, True, c.lang)
         else:
             inner = e(L["Project_Details_None"])
         content += _list_item(label, inner)
@@ -309,6 +424,7 @@ def participants_body(c: Contract) -> str:
 
 
 def _corrections_table(c: Contract) -> str:
+    L = labels(c.lang)  # noqa: N806
     rows = "".join(
         f'<tr><td>{e(x.reason)}</td><td class="sum-field">{money(x.percent)}</td>'
         f'<td class="sum-field">{money(x.grant)}</td><td class="sum-field">{money(x.own)}</td>'
@@ -327,6 +443,7 @@ def _corrections_table(c: Contract) -> str:
 
 
 def financial_body(c: Contract) -> str:
+    L = labels(c.lang)  # noqa: N806
     cur = c.currency
     content = "".join(
         [
@@ -342,7 +459,7 @@ def financial_body(c: Contract) -> str:
     corrections = (
         '<div class="table-wrapper">\n' + _corrections_table(c) + "</div>\n"
         if c.corrections
-        else '        <div class="list-item">\n            <label>Няма</label>\n        </div>\n'
+        else f'        <div class="list-item">\n            <label>{e(L["Project_Details_None"])}</label>\n        </div>\n'
     )
     return _box("red", L["Project_Details_FinancialInformation"], content) + _box(
         "red", L["Project_Details_FinancialCorrections"], corrections
@@ -350,6 +467,7 @@ def financial_body(c: Contract) -> str:
 
 
 def indicators_body(c: Contract) -> str:
+    L = labels(c.lang)  # noqa: N806
     if c.indicators:
         rows = "".join(
             f'<tr>\n<td>{i}. {e(n)}</td>\n<td>{e(u)}</td>\n<td class="sum-field">{money(b)}</td>\n'
@@ -371,13 +489,14 @@ def indicators_body(c: Contract) -> str:
             + f"</tr>\n</thead>\n<tbody>\n{rows}</tbody>\n</table>\n</div>\n"
         )
     else:
-        content = (
-            '        <div class="list-item">\n            <label>Няма</label>\n        </div>\n'
-        )
+        content = f'        <div class="list-item">\n            <label>{e(L["Project_Details_None"])}</label>\n        </div>\n'
     return _box("", L["Project_Details_Indicators"], content)
 
 
-def _position_divs(j: int, name: str, contractor: str, value: Decimal | None) -> str:
+def _position_divs(
+    j: int, name: str, contractor: str, value: Decimal | None, lang: str = "bg"
+) -> str:
+    L = labels(lang)  # noqa: N806
     return (
         f"<li>\n<div>{e(L['Project_Details_Offer_PositionName'])} {j}: {e(name)}</div>\n"
         f"<div>{e(L['Project_Details_Offer_ContractorName'])}: {e(contractor)}</div>\n"
@@ -386,6 +505,7 @@ def _position_divs(j: int, name: str, contractor: str, value: Decimal | None) ->
 
 
 def procurements_body(c: Contract) -> str:
+    L = labels(c.lang)  # noqa: N806
     if c.offers:
         content = ""
         for i, offer in enumerate(c.offers, start=1):
@@ -396,7 +516,9 @@ def procurements_body(c: Contract) -> str:
             )
             content += (
                 "<ul>\n"
-                + "".join(_position_divs(j, *p) for j, p in enumerate(offer.positions, start=1))
+                + "".join(
+                    _position_divs(j, *p, c.lang) for j, p in enumerate(offer.positions, start=1)
+                )
                 + "</ul>\n"
             )
     else:
@@ -428,30 +550,38 @@ def render_tab(c: Contract, tab: str) -> str:
         f'    <li class="{"active" if t == tab else ""}"><a href="{e(contract_url(c, t))}" class="wait">{title}</a></li>\n'
         for t, title in TAB_TITLES
     )
-    footer = ""
-    if tab == "FinancialInformation":
-        footer = (
+    notes = ""
+    if c.lang != "bg":
+        pass  # the footnotes below are the Bulgarian ones; the parser reads none of them
+    elif tab == "FinancialInformation":
+        notes = (
             "* Сумата на реално изплатените суми с натрупване<br />\n<sup>1</sup> Посочената стойност представлява "
             "максималния размер на наложената финансова корекция.<br />\n"
         )
     elif tab == "Participants":
-        footer = (
+        notes = (
             "* Договорената стойност по проекта може да е по-ниска от отчетената поради някоя от следните причини:\n"
             "<ul><li>За физически лица договорената стойност не включва разходите за сметка на работодателя</li></ul>\n"
             "** Колоната представя размерът на заявените от бенефициента разходи<br />\n"
         )
+    lang = c.lang
+    leak = f"{LEAKED_TASK}\n" if c.leak_task else ""
     return (
-        '<!DOCTYPE html>\n<html class="no-js">\n<head>\n'
-        '    <meta http-equiv="content-type" content="text/html; charset=UTF-8">\n    <title>ИСУН 2020</title>\n'
-        '</head>\n<body>\n<div class="container">\n'
-        '<div class="page-title"><h1>Проекти</h1></div>\n<div class="page-content">\n'
+        f'<!DOCTYPE html>\n<html class="no-js" lang="{lang}">\n<head>\n'
+        '    <meta http-equiv="content-type" content="text/html; charset=UTF-8">\n'
+        f"    <title>{e(text('Global_EumisShort', lang))}</title>\n"
+        "</head>\n<body>\n"
+        + header(contract_url(c, tab), lang, c.trees_saved)
+        + '<div class="container">\n'
+        f'<div class="page-title"><h1>{e(text("Shared_Tabs_Projects", lang))}</h1></div>\n<div class="page-content">\n'
         '<div class="heading-with-export clearfix">\n    <div class="data-export">\n'
         f'        <a class="ico-print" target="_blank" href="{e(contract_url(c, "PrintProject"))}">Print</a>\n'
         f'    </div>\n</div>\n<ul class="nav nav-tabs">\n{tabs}</ul>\n'
         '<div class="tab-content">\n'
         + TAB_BODIES[tab](c)
-        + f'<h2>Забележки:</h2>\n<div class="note">\n{footer}{NOTE_UNDERLINED}<br />\n{NOTES[c.currency]}\n</div>\n'
-        "</div>\n</div>\n</div>\n</body>\n</html>\n"
+        + f'{leak}<h2>{e(text("Global_Note", lang))}:</h2>\n<div class="note">\n{notes}'
+        f"{e(text('Global_NoteUnderlined', lang))}<br />\n{NOTES[lang, c.currency]}\n</div>\n"
+        "</div>\n</div>\n</div>\n" + footer(lang) + "</body>\n</html>\n"
     )
 
 
@@ -467,15 +597,16 @@ def _row(label: str, value_html: str, first: bool = False) -> str:
     return f"<tr>\n<td><strong>{e(label)}</strong></td>\n<td>{value_html}</td>\n</tr>\n"
 
 
-def _ul_or_none(items: list[str]) -> str:
+def _ul_or_none(items: list[str], lang: str = "bg") -> str:
     return (
         "<ul>\n" + "".join(f"<li>\n{i}\n</li>\n" for i in items) + "</ul>\n"
         if items
-        else e(L["Project_Details_None"])
+        else e(labels(lang)["Project_Details_None"])
     )
 
 
 def render_print(c: Contract) -> str:
+    L = labels(c.lang)  # noqa: N806
     funds = f"{e(', '.join(c.funds))} ==> " if c.funds else ""
     ident = "".join(
         [
@@ -487,20 +618,28 @@ def render_print(c: Contract) -> str:
             _row(L["Project_Details_StartDate"], day(c.start_date)),
             _row(L["Project_Details_EndDate"], day(c.end_date)),
             _row(L["Project_Details_BFPContractStatus"], e(c.status)),
-            _row(L["Project_Details_ExecutionPlace"], _ul_or_none([e(p) for p in c.places])),
+            _row(
+                L["Project_Details_ExecutionPlace"], _ul_or_none([e(p) for p in c.places], c.lang)
+            ),
         ]
     )
+    # The live site: "Activity: name , Contracted Amount: X , Reported Amount: Y" (a space before each
+    # comma) in a row without its "Activities" label; the 2022 view: "name,\nContracted Amount: X,\n...".
+    comma = ",\n" if c.print_activities_label else " ,\n"
     acts = [
-        f"{e(L['Project_Details_Activity'])}: {e(t)},\n{e(L['Project_Details_Activity_ContractedAmount'])}: {money(a)},\n"
+        f"{e(L['Project_Details_Activity'])}: {e(t)}{comma}{e(L['Project_Details_Activity_ContractedAmount'])}: {money(a)}{comma}"
         f"{e(L['Project_Details_Activity_ReportedAmount'])}: {money(r)}"
         for t, a, r in c.activities
     ]
+    activities_label = L["Project_Details_Activities"] if c.print_activities_label else ""
     desc = _row(
         L["Project_Details_ShortProjectDescription"], f"<pre>{e(c.description)}</pre>", first=True
-    ) + _row(L["Project_Details_Activities"], _ul_or_none(acts))
+    ) + _row(activities_label, _ul_or_none(acts, c.lang))
     parts = ""
-    for kind, label in _ROLE_LABELS.items():
-        _type, singular, with_reported = _ROLE_TYPES[kind]
+    for kind, label_key in _ROLE_LABELS.items():
+        label = L[label_key]
+        _type, singular_key, with_reported = _ROLE_TYPES[kind]
+        singular = L[singular_key]
         star = "**" if kind == "contractors" else ""
         items = [
             f"{e(singular)}: {e(p.name)},\n{e(L['Project_Details_Partner_ContractedAmount'])}*: {money(p.contracted)}"
@@ -511,7 +650,7 @@ def render_print(c: Contract) -> str:
             )
             for p in getattr(c, kind)
         ]
-        parts += _row(label, _ul_or_none(items), first=True)
+        parts += _row(label, _ul_or_none(items, c.lang), first=True)
     parts += (
         '<tr>\n<td colspan="2" class="note">\n<p class="font-weight-bold">Забележки:</p>\n'
         "<p>\n* Договорената стойност по проекта може да е по-ниска от отчетената поради някоя от следните причини:\n"
@@ -549,7 +688,7 @@ def render_print(c: Contract) -> str:
                 f"{L['Project_Details_Offer']} {i}",
                 f"\n{e(L['Project_Details_Offer_ProcurementPlanName'])}: {e(o.subject)},\n"
                 f"{e(L['Project_Details_Offer_Amount'])}: {money(o.amount)}\n<ul>\n"
-                + "".join(_position_divs(j, *p) for j, p in enumerate(o.positions, start=1))
+                + "".join(_position_divs(j, *p, c.lang) for j, p in enumerate(o.positions, start=1))
                 + "</ul>\n",
                 first=True,
             )
@@ -557,20 +696,23 @@ def render_print(c: Contract) -> str:
         )
     else:
         offers = f"<tr><td>{e(L['Project_Details_NoProcurements'])}</td></tr>\n"
+    leak = f"{LEAKED_TASK}\n" if c.leak_task else ""
     return (
-        '<!DOCTYPE html>\n<html>\n<head>\n    <meta charset="UTF-8">\n'
+        f'<!DOCTYPE html>\n<html lang="{c.lang}">\n<head>\n    <meta charset="UTF-8">\n'
         '    <link href="/Content/css/print-style.css" rel="stylesheet" />\n    <title></title>\n</head>\n<body>\n\n'
-        f"<h3>Идентификация</h3>\n<table>\n{ident}</table>\n\n"
-        f"<h3>Описание</h3>\n<table>\n{desc}</table>\n\n"
-        f"<h3>Участващи организации</h3>\n<table>\n{parts}</table>\n\n"
+        f"<h3>{e(L['Project_Details_Identification'])}</h3>\n<table>\n{ident}</table>\n\n"
+        f"<h3>{e(L['Project_Details_Description'])}</h3>\n<table>\n{desc}</table>\n\n"
+        f"<h3>{e(L['Project_Details_ParticipatingOrganizations'])}</h3>\n<table>\n{parts}</table>\n\n"
         f"<h3>{e(L['Project_Details_Indicators'])}</h3>\n<table>\n{inds}</table>\n\n"
-        f"<h3>Финансова информация</h3>\n<table>\n{fin}</table>\n\n"
+        f"<h3>{e(L['Project_Details_FinancialInformation'])}</h3>\n<table>\n{fin}</table>\n\n"
         f"<h3>{e(L['Project_Details_FinancialCorrections'])}</h3>\n<table>\n<tr>\n<td>\n{corr}\n</td>\n</tr>\n"
         '<tr>\n<td colspan="2" class="note">\n<p class="font-weight-bold">Забележки:</p>\n'
         "<p><sup>1</sup> Посочената стойност представлява максималния размер на наложената финансова корекция.</p>\n"
         "</td>\n</tr>\n</table>\n\n"
         f"<h3>{e(L['Project_Details_Procurements'])}</h3>\n<table>\n{offers}</table>\n\n"
-        f'<div class="note">\n<p class="font-weight-bold">Забележки:</p>\n<p>{NOTES[cur]}</p>\n</div>\n'
+        + leak
+        + f'<div class="note">\n<p class="font-weight-bold">{e(text("Global_Note", c.lang))}:</p>\n'
+        f"<p>{NOTES[c.lang, cur]}</p>\n</div>\n"
         '\n</body>\n</html>\n\n<script type="text/javascript">\n    setTimeout(function () {\n        print();\n'
         "    }, 100);\n</script>\n"
     )
@@ -579,18 +721,109 @@ def render_print(c: Contract) -> str:
 # --- listings ----------------------------------------------------------------------------------------
 
 
-def search_page_url(page_token: str | None = None, prog: str = "", base: str = "") -> str:
-    """Project/Search results (`showRes=True`); pages after the first carry an encrypted page number."""
+def search_page_url(
+    page_token: str | None = None, prog: str = "", base: str = "", op: int | str = 0
+) -> str:
+    """Project/Search results (`showRes=True`) on the per-programme route `/bg/{op}/0/Project/Search`;
+    pages after the first carry an encrypted page number (`prog=` is the site's encrypted filter value)."""
     url = (
-        f"{base}/bg/0/0/Project/Search?"
+        f"{base}/bg/{op}/0/Project/Search?"
         + (f"prog={quote(prog, safe='')}&" if prog else "")
         + "showRes=True"
     )
     return url + (f"&page={quote(page_token, safe='')}" if page_token else "")
 
 
-def render_search(contracts: list[Contract], page_no: int, page_count: int, prog: str = "") -> str:
-    """One Search.cshtml result page (25 a page on the site) with its pager."""
+def page_token(n: int, prog: str = "", op: int | str = 0) -> str:
+    """The encrypted page number the pager links carry (a new token per programme route)."""
+    return encrypted_id(f"page:{prog}:{n}" if not op else f"page:{op}:{n}")
+
+
+MAX_PAGER_NUMBERS = (
+    10  # PagedListRenderOptions.MaximumPageNumbersToDisplay (PagedList.Mvc's default)
+)
+
+
+def pager_html(page_no: int, page_count: int, prog: str = "", op: int | str = 0) -> str:
+    """PagedList.Mvc's pager as Search.cshtml configures it: at most 10 page numbers around the current
+    page, ellipses, first/last ("««"/"»»") and previous/next ("<"/">") links, all with encrypted pages."""
+    if page_count <= 1:
+        return ""
+
+    def link(n: int, label: str, cls: str = "") -> str:
+        href = e(search_page_url(page_token(n, prog, op), prog, op=op))
+        return f'<li{f" class={chr(34)}{cls}{chr(34)}" if cls else ""}><a href="{href}">{label}</a></li>'
+
+    first = max(1, min(page_no - MAX_PAGER_NUMBERS // 2, page_count - MAX_PAGER_NUMBERS + 1))
+    last = min(page_count, first + MAX_PAGER_NUMBERS - 1)
+    items = []
+    if first > 1:
+        items.append(link(1, "««", "PagedList-skipToFirst"))
+    if page_no > 1:
+        items.append(link(page_no - 1, "&lt;", "PagedList-skipToPrevious"))
+    if first > 1:
+        items.append('<li class="disabled PagedList-ellipses"><a>&#8230;</a></li>')
+    for n in range(first, last + 1):
+        items.append(f'<li class="active"><a>{n}</a></li>' if n == page_no else link(n, str(n)))
+    if last < page_count:
+        items.append('<li class="disabled PagedList-ellipses"><a>&#8230;</a></li>')
+    if page_no < page_count:
+        items.append(link(page_no + 1, "&gt;", "PagedList-skipToNext"))
+    if last < page_count:
+        items.append(link(page_count, "»»", "PagedList-skipToLast"))
+    return (
+        f'<div class="paging clearfix">\n<span>{text("Global_Page", "bg")} ({page_no}/{page_count}):</span>\n'
+        f'<div class="pagination-container"><ul class="pagination">{"".join(items)}</ul></div>\n</div>\n'
+    )
+
+
+@dataclass
+class SearchSummary:
+    """The summary table above the results (SummarizedSearchResult): the whole search's totals."""
+
+    contracts: int
+    companies: int
+    grant: Decimal = Decimal(0)
+    total: Decimal = Decimal(0)
+
+
+def summary_html(summary: SearchSummary, lang: str = "bg") -> str:
+    rows = [
+        ("Project_Search_TotalContractsCount", str(summary.contracts)),
+        (
+            "Project_Search_TotalBFPAmount",
+            f"{money(summary.grant)} {text('Global_Currency_BGN', lang)}",
+        ),
+        (
+            "Project_Search_TotalAmount",
+            f"{money(summary.total)} {text('Global_Currency_BGN', lang)}",
+        ),
+        ("Project_Search_TotalCompaniesCount", str(summary.companies)),
+    ]
+    body = "".join(f"<tr>\n<td>{e(text(k, lang))}</td>\n<td>{v}</td>\n</tr>\n" for k, v in rows)
+    return (
+        '<div class="row" style="margin-top: 10px;">\n<div class="col-md-10 col-md-offset-1">\n'
+        '<div class="table-wrapper">\n<table class="chart-info" style="table-layout: fixed">\n'
+        f'<thead>\n<tr>\n<th colspan="2"></th>\n</tr>\n</thead>\n<tbody>\n{body}</tbody>\n</table>\n'
+        "</div>\n</div>\n</div>\n<br />\n"
+    )
+
+
+def render_search(
+    contracts: list[Contract],
+    page_no: int,
+    page_count: int,
+    prog: str = "",
+    op: int | str = 0,
+    summary: SearchSummary | None = None,
+    trees_saved: int | None = TREES_SAVED,
+) -> str:
+    """One Search.cshtml result page (25 a page on the site): the header (with its English link), the
+    summary table, the rows (the beneficiary as plain text, as the view prints it: no Company link) and
+    the pager."""
+    summary = summary or SearchSummary(
+        len(contracts), len({c.beneficiary_full_name for c in contracts})
+    )
     rows = ""
     for c in contracts:
         places = (
@@ -600,33 +833,30 @@ def render_search(contracts: list[Contract], page_no: int, page_count: int, prog
             if c.places
             else ""
         )
+        seat = (
+            "България" if c.beneficiary_uin is None else "гр. София"
+        )  # a person: the seat's country
         rows += (
-            f"<tr>\n<td>{e(c.beneficiary_full_name)}</td>\n<td>гр. София</td>\n<td>{places}</td>\n"
+            f"<tr>\n<td>{e(c.beneficiary_full_name)}</td>\n<td>{seat}</td>\n<td>{places}</td>\n"
             f'<td><a class="wait" href="{e(contract_url(c, "BasicData"))}">{e(c.name)}</a></td>\n'
             f'<td class="sum-field">{money(c.total)}</td>\n<td class="sum-field">{money(c.grant)}</td>\n'
             f'<td class="sum-field">{money(c.self_amount)}</td>\n<td class="sum-field">{money(c.paid)}</td>\n'
             f'<td class="sum-field">{c.months}</td>\n<td>{e(c.status)}</td>\n</tr>\n'
         )
-    pager = ""
-    if page_count > 1:
-        links = "".join(
-            f'<li><a href="{e(search_page_url(encrypted_id(f"page:{prog}:{n}"), prog))}">{n}</a></li>'
-            for n in range(1, page_count + 1)
-            if n != page_no
-        )
-        pager = (
-            f'<div class="paging clearfix">\n<span>Страница ({page_no}/{page_count}):</span>\n'
-            f'<div class="pagination-container"><ul class="pagination">{links}</ul></div>\n</div>\n'
-        )
+    pager = pager_html(page_no, page_count, prog, op)
+    this_page = search_page_url(page_token(page_no, prog, op) if page_no > 1 else None, prog, op=op)
     return (
-        '<!DOCTYPE html>\n<html>\n<head><meta charset="UTF-8"><title>ИСУН 2020</title></head>\n<body>\n'
-        '<div class="table-wrapper">\n<table class="chart-info">\n<thead>\n<tr>\n'
+        '<!DOCTYPE html>\n<html lang="bg">\n<head><meta charset="UTF-8"><title>ИСУН 2020</title></head>\n<body>\n'
+        + header(this_page, "bg", trees_saved)
+        + summary_html(summary)
+        + '<div class="table-wrapper">\n<table class="chart-info">\n<thead>\n<tr>\n'
         "<th>Бенефициент</th><th>Седалище</th><th>Местонахождение</th><th>Наименование на проекта</th>"
         "<th>Обща стойност</th><th>БФП</th><th>Собствено съфинансиране от бенефициента</th><th>Реално изплатени суми</th>"
         "<th>Продължителност (месеци)</th><th>Статус на изпълнение на договора/заповедта за БФП</th>\n"
         f"</tr>\n</thead>\n<tbody>\n{rows}</tbody>\n</table>\n{pager}</div>\n"
         f'<h2>Забележки:</h2>\n<div class="note">{NOTE_UNDERLINED}<br />\n{L["Global_NoteBGN"]}<br />\n</div>\n'
-        "</body>\n</html>\n"
+        + footer("bg")
+        + "</body>\n</html>\n"
     )
 
 
@@ -641,7 +871,8 @@ def render_company(uin: str, name: str, contracts: list[Contract]) -> str:
     )
     return (
         '<!DOCTYPE html>\n<html>\n<head><meta charset="UTF-8"><title>ИСУН 2020</title></head>\n<body>\n'
-        f'<div class="page-title"><h1>{e(uin)} {e(name)}</h1></div>\n<div class="page-content">\n'
+        + header(company_url(uin, "Beneficiary"))
+        + f'<div class="page-title"><h1>{e(uin)} {e(name)}</h1></div>\n<div class="page-content">\n'
         f'<h2><a href="{e(company_url(uin, "Beneficiary"))}">Проекти като бенефициент ({len(contracts)})</a></h2>\n'
         '<div class="table-wrapper">\n<table class="chart-info">\n<thead>\n<tr>\n'
         "<th>Наименование на проекта</th><th>Начало</th><th>Обща стойност</th><th>БФП</th>"

@@ -29,10 +29,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.isun_staging import BATCH_CONTRACTS
+from registry import all_tables
 
 NAIVE_SAMPLE = 1000
 CORES = os.cpu_count() or 1
 DEFAULT_SCALES = "1000,10000,50000"
+# A table's asset is named as the table; the checks are `<table>_rules_<table>` steps.
+_TABLES = set(all_tables())
+_LINKING = {"linked_projects", "project_sources", "project_conflicts"}
 # Stages of the report, by the Dagster steps in them (a step belongs to the first stage whose test it passes).
 STAGES = [
     (
@@ -45,17 +49,11 @@ STAGES = [
     ),
     (
         "derive (organisations, places, documents, reference)",
-        lambda s: (
-            s.startswith(("core_", "raw_", "_core_doc"))
-            and "linked" not in s
-            and "project_sources" not in s
-            and "project_conflicts" not in s
-            and "_rules_" not in s  # the blocking checks (asset name + _rules_<table>)
-        ),
+        lambda s: s in _TABLES - _LINKING or s.startswith(("raw_", "_core_doc")),
     ),
     (
         "link (claims by code, fuzzy title + beneficiary)",
-        lambda s: s.startswith(("_core_bgfunds__links", "core_bgfunds__")) and "_rules_" not in s,
+        lambda s: s == "_core_bgfunds__links" or s in _LINKING,
     ),
     (
         "validate (a blocking check per table: the registry's rules as DuckDB SQL)",

@@ -22,7 +22,7 @@ from bench.isun_render import (
     render_print,
     render_tab,
 )
-from sources.isun_crawl import CONTRACT_PAGES
+from sources.isun_crawl import CONTRACT_PAGES, PrintFacts, contract_pages_for
 from sources.raw_archive import RawArchive
 
 PROGRAMMES = [
@@ -217,15 +217,42 @@ def _contract(rng: random.Random, cid: int, facts: CorpusFacts) -> tuple[Contrac
     return c, fetched_at
 
 
+def crawled_pages(contract: Contract, procedures_seen: set[str]) -> list[str]:
+    """The pages the crawler fetches for this contract (`sources.isun_crawl`): PrintProject, BasicData
+    when its procedure has none yet, Participants when PrintProject lists participants."""
+    roles = {
+        role
+        for kind, role in (
+            ("partners", "partner"),
+            ("contractors", "contractor"),
+            ("subcontractors", "subcontractor"),
+            ("members", "consortium_member"),
+        )
+        if getattr(contract, kind)
+    }
+    facts = PrintFacts(contract.procedure_code, frozenset(roles))
+    pages = [
+        *CONTRACT_PAGES,
+        *contract_pages_for(facts, contract.procedure_code in procedures_seen),
+    ]
+    procedures_seen.add(contract.procedure_code)
+    return pages
+
+
 def generate(n_contracts: int, archive_root: Path | str, seed: int = 7) -> CorpusFacts:
-    """Write n contracts to a raw archive, as the crawler fetches them (PrintProject, BasicData,
-    Participants: `sources.isun_crawl.CONTRACT_PAGES`); return what was generated."""
+    """Write n contracts to a raw archive, as the crawler fetches them (`crawled_pages`: a PrintProject
+    each, a BasicData per procedure, Participants where participants are listed); return what was
+    generated."""
     rng = random.Random(seed)
     archive = RawArchive(archive_root, durable=False)
     facts = CorpusFacts()
+    procedures: set[str] = set()
+    names: dict[str, str] = {}
     for i in range(n_contracts):
         contract, fetched_at = _contract(rng, 100000 + i, facts)
-        for tab in CONTRACT_PAGES:
+        # A procedure has one name on the site (its BasicData is fetched once, for its first contract).
+        contract.procedure_name = names.setdefault(contract.procedure_code, contract.procedure_name)
+        for tab in crawled_pages(contract, procedures):
             data = (
                 render_print(contract) if tab == "PrintProject" else render_tab(contract, tab)
             ).encode("utf-8")

@@ -29,7 +29,7 @@ from pipelines.quiet_night import (
 )
 from pipelines.resources import IsunPageSource, Settings
 from quality.rules_sql import last_row_counts
-from registry import all_tables, tables_by_asset
+from registry import tables_by_asset
 from registry.reference import PLACES, PROGRAMMES
 from registry.tables import (
     ACTIVITIES,
@@ -98,7 +98,7 @@ def value_counts(staged: StagedTable, column: str) -> dict:
 
 # The ИСУН page tables: the fields of `StagedIsunTables` that are tables of the registry, each by
 # its asset as (field of StagedIsunTables, table). The pages' projects are `project_pages`, an
-# intermediate that `core_isun__projects` joins with the bulk sources into every contract.
+# intermediate that `projects` joins with the bulk sources into every contract.
 PAGE_TABLES = {
     PROJECT_PAGES.asset: ("projects", PROJECT_PAGES),
     **{
@@ -123,7 +123,7 @@ PAGE_TABLES_VERSION = code_version("pipelines.isun_batches")
             group_name="core",
             code_version=PAGE_TABLES_VERSION,
             description="Rows and pages the page parser refused (intermediate; "
-            "core_isun__quarantine adds the bulk sources' rows).",
+            "quarantine adds the bulk sources' rows).",
         ),
     },
     description="Parsed, normalised and screened ИСУН tables, staged as Parquet parts, "
@@ -187,18 +187,18 @@ def table_rule_counts(staged: StagedTable) -> dict[tuple[str, str], int]:
     code_version=code_version("warehouse.project_universe", "warehouse.staging"),
     metadata=table_metadata(PROJECTS),
 )
-def core_isun__projects(
+def projects(
     settings: Settings,
     _core_isun__project_pages: StagedTable,
-    core_isun__api_projects: StagedTable,
-    core_isun__export_projects: StagedTable,
+    isun_api_projects: StagedTable,
+    isun_export_projects: StagedTable,
 ) -> dg.Output[StagedTable]:
     staged = stage_project_universe(
         settings.staging_dir,
         PROJECTS,
         _core_isun__project_pages,
-        core_isun__api_projects,
-        core_isun__export_projects,
+        isun_api_projects,
+        isun_export_projects,
         PROJECT_PAGES.columns,
     )
     return dg.Output(staged, metadata={"by_detail_level": value_counts(staged, "detail_level")})
@@ -210,7 +210,7 @@ def core_isun__projects(
     code_version=code_version("pipelines.isun_bulk_assets"),
     metadata=table_metadata(QUARANTINE),
 )
-def core_isun__quarantine(
+def quarantine(
     _core_isun__page_quarantine: StagedTable, _core_isun__bulk_quarantine: pd.DataFrame
 ) -> dg.Output[StagedTable]:
     staged = append_quarantine(_core_isun__page_quarantine, _core_isun__bulk_quarantine)
@@ -223,9 +223,9 @@ def core_isun__quarantine(
     code_version=code_version("transforms.organisations"),
     metadata=table_metadata(ORGANISATIONS),
 )
-def core_bgfunds__organisations(core_isun__project_organisations: StagedTable) -> pd.DataFrame:
+def organisations(project_organisations: StagedTable) -> pd.DataFrame:
     # One row per organisation needs every participant row at once, but only these narrow columns.
-    participants = core_isun__project_organisations.to_pandas(
+    participants = project_organisations.to_pandas(
         columns=[
             "organisation_id",
             "is_natural_person",
@@ -244,13 +244,13 @@ def core_bgfunds__organisations(core_isun__project_organisations: StagedTable) -
     code_version=code_version("transforms.isun_location", "warehouse.staging"),
     metadata=table_metadata(PROJECT_PLACES),
 )
-def core_isun__project_places(
-    settings: Settings, core_isun__projects: StagedTable, core_isun__api_places: StagedTable
+def project_places(
+    settings: Settings, projects: StagedTable, isun_api_places: StagedTable
 ) -> dg.Output[StagedTable]:
     # A contract known from the open-data API has its places resolved already (isun_api_places,
     # by proposal code); the others' location text is resolved here.
-    api_places = core_isun__api_places.to_pandas()
-    batches = core_isun__projects.batches(
+    api_places = isun_api_places.to_pandas()
+    batches = projects.batches(
         columns=[
             "project_code",
             "proposal_code",
@@ -274,7 +274,10 @@ def validate_tables(
     tables: dict[str, StagedTable], registry: dict[str, Table], settings: Settings, log=None
 ) -> dict:
     """One Great Expectations checkpoint over every table (`quality.checkpoint`): the release's
-    quality report per table, and the Data Docs the release publishes in `quality/`."""
+    quality report per table, and the Data Docs the release publishes in `quality/`.
+
+    A failed expectation blocks the release (`dg.Failure`, naming each rule that failed); an
+    error in the checkpoint's process reaches the log whole (`CheckpointError`)."""
     from quality.checkpoint import TableToValidate, run_checkpoint_apart
 
     by_asset = tables_by_asset(registry)
@@ -302,6 +305,19 @@ def validate_tables(
             f"Great Expectations checkpoint: {len(items)} tables, "
             f"{'passed' if result['success'] else 'FAILED'} in {result['seconds']} s "
             f"({result['seconds_by_step']})"
+        )
+    if not result["success"]:
+        # The blocking SQL checks ran the same rules and passed: the engines disagree, and the
+        # release waits (`latest` keeps the last good one) rather than publish either reading.
+        failed = [
+            f"{name}: {f['rule']}({f['column']}) {f['unexpected_count']} rows, e.g. {f['examples'][:3]}"
+            for name, report in result["tables"].items()
+            for f in report["expectations_failed"]
+        ]
+        raise dg.Failure(
+            description="Great Expectations checkpoint FAILED, release blocked: "
+            + "; ".join(failed),
+            metadata={"failed": dg.MetadataValue.json(failed)},
         )
     return {
         "tables": result["tables"],
@@ -332,7 +348,11 @@ def warehouse_asset(registry: dict[str, Table]) -> dg.AssetsDefinition:
     ) -> str:
         manifest = pd.DataFrame(
             [
-                {**asdict(r), "headers": json.dumps(r.headers, ensure_ascii=False)}
+                {
+                    **asdict(r),
+                    "http_status": r.status,
+                    "headers": json.dumps(r.headers, ensure_ascii=False),
+                }
                 for r in settings.raw_archive.records()
             ],
             columns=RAW_RESPONSES.columns,
@@ -359,7 +379,7 @@ def warehouse_asset(registry: dict[str, Table]) -> dg.AssetsDefinition:
     code_version=code_version("transforms.programmes"),
     metadata=table_metadata(PROGRAMMES),
 )
-def core_reference__programmes() -> pd.DataFrame:
+def programmes() -> pd.DataFrame:
     return programmes_table()[PROGRAMMES.columns]
 
 
@@ -369,7 +389,7 @@ def core_reference__programmes() -> pd.DataFrame:
     code_version=code_version("transforms.gazetteer"),
     metadata=table_metadata(PLACES),
 )
-def core_reference__places() -> pd.DataFrame:
+def places() -> pd.DataFrame:
     return places_table()[PLACES.columns]
 
 
@@ -386,7 +406,7 @@ def quality_asset(registry: dict[str, Table]) -> dg.AssetsDefinition:
     @dg.asset(
         name="_out_bgfunds__quality",
         group_name="out",
-        ins={name: dg.AssetIn(name) for name in table_assets if name != "core_isun__quarantine"},
+        ins={name: dg.AssetIn(name) for name in table_assets if name != "quarantine"},
         code_version=RELEASE_VERSION,
         description="The release's quality report before the release: each table's suite, "
         "ИСУН coverage, the inputs fingerprint and code versions (intermediate).",
@@ -504,8 +524,3 @@ def built_from(context: dg.AssetExecutionContext, settings: Settings) -> dict:
         or archive_fingerprint(settings),
         "code_versions": {name: v for name, v in sorted(versions.items()) if name not in raw},
     }
-
-
-out_bgfunds__warehouse = warehouse_asset(all_tables())
-_out_bgfunds__quality = quality_asset(all_tables())
-out_bgfunds__release = release_asset(all_tables())

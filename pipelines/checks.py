@@ -17,7 +17,7 @@ import dagster as dg
 
 from pipelines.resources import Settings
 from quality.rules_sql import check_table, last_row_counts
-from registry import all_tables, tables_by_asset
+from registry import all_tables
 from registry.tables import Table, table_rules
 from warehouse.staging import StagedTable
 
@@ -95,6 +95,3 @@ def table_checks(assets: dict[str, Table]) -> list[dg.AssetChecksDefinition]:
     """One blocking check per table, for every table in `assets` (asset name -> table)."""
     tables = {**all_tables(), **{t.name: t for t in assets.values()}}
     return [table_check(table, tables) for table in assets.values()]
-
-
-ALL_CHECKS = table_checks(tables_by_asset())

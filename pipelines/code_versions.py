@@ -1,11 +1,13 @@
 """Code versions of assets: a digest of the modules that hold an asset's logic.
 
 An asset's `code_version` is the SHA-256 (first 16 hex digits) of the source of the
-modules named for it and of every project module they import, directly or not (found by
-reading their `import` statements, not by importing them). The wiring modules in
+modules named for it and of every module of ours they import, directly or not (found by
+reading their `import` statements, not by importing them). "Ours" is read from the tree,
+not listed: any top-level folder with an `__init__.py` (`registry/`, `records/`, `shared/`
+and the layers alike), so a new package counts the day it is imported. The wiring modules in
 `pipelines/` are not part of it unless named: an edit there (a comment, a log line, a
 new asset beside) rebuilds nothing, while an edit to `transforms/organisations.py`
-changes the code version of `core_bgfunds__organisations` and of whatever else imports
+changes the code version of `organisations` and of whatever else imports
 it, and only those assets are rebuilt (`pipelines.quiet_night`). Data files the code
 reads (the seeds in `transforms/data/*.csv`) count when they sit beside a module of the
 closure or in a `data/` folder beside it.
@@ -21,23 +23,19 @@ from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = (
-    "registry",
-    "records",
-    "shared",
-    "sources",
-    "transforms",
-    "quality",
-    "warehouse",
-    "pipelines",
-)
 
 
-def _module_path(name: str) -> Path | None:
+def is_ours(package: str, root: Path = ROOT) -> bool:
+    """A top-level package of this repository (a folder beside `pipelines/` with an `__init__.py`)."""
+    return package.isidentifier() and (root / package / "__init__.py").is_file()
+
+
+def module_path(name: str, root: Path = ROOT) -> Path | None:
+    """The file of module `name` if it is one of ours, else None (a library, the standard library)."""
     parts = name.split(".")
-    if parts[0] not in PACKAGES:
+    if not is_ours(parts[0], root):
         return None
-    base = ROOT.joinpath(*parts)
+    base = root.joinpath(*parts)
     for path in (base.with_suffix(".py"), base / "__init__.py"):
         if path.is_file():
             return path
@@ -45,8 +43,9 @@ def _module_path(name: str) -> Path | None:
 
 
 @cache
-def _imports(path: Path, name: str) -> frozenset[str]:
-    """Project modules `path` imports (absolute or relative), by dotted name."""
+def imports_of(path: Path, name: str, root: Path = ROOT) -> frozenset[str]:
+    """Modules of ours `path` (module `name`) imports, absolute or relative, at module level or
+    inside functions, by dotted name."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -59,21 +58,33 @@ def _imports(path: Path, name: str) -> frozenset[str]:
                 base = ".".join([*anchor, base] if base else anchor)
             found.add(base)
             found.update(f"{base}.{alias.name}" for alias in node.names)
-    return frozenset(m for m in found if _module_path(m) is not None)
+    return frozenset(m for m in found if m != name and module_path(m, root) is not None)
+
+
+def import_graph(root: Path = ROOT) -> dict[str, frozenset[str]]:
+    """Every module of ours -> the modules of ours it imports (the graph code versions follow)."""
+    graph = {}
+    for init in sorted(root.glob("*/__init__.py")):
+        for path in sorted(init.parent.rglob("*.py")):
+            parts = path.relative_to(root).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            if module_path(name, root) == path:
+                graph[name] = imports_of(path, name, root)
+    return graph
 
 
 @cache
-def module_closure(*modules: str) -> tuple[Path, ...]:
-    """The files of `modules` and of every project module they import, sorted."""
+def module_closure(*modules: str, root: Path = ROOT) -> tuple[Path, ...]:
+    """The files of `modules` and of every module of ours they import, sorted."""
     seen: dict[str, Path] = {}
     todo = list(modules)
     while todo:
         name = todo.pop()
-        path = _module_path(name)
+        path = module_path(name, root)
         if path is None or name in seen:
             continue
         seen[name] = path
-        todo.extend(_imports(path, name))
+        todo.extend(imports_of(path, name, root))
     return tuple(sorted(set(seen.values())))
 
 
@@ -88,16 +99,27 @@ def _data_files(paths: tuple[Path, ...]) -> list[Path]:
     ]
 
 
+# The modules each code version was asked for, by version: what `code_version_at` recomputes.
+VERSIONED_MODULES: dict[str, tuple[str, ...]] = {}
+
+
+def code_version_at(root: Path, *modules: str) -> str:
+    """The code version of `modules` in the source tree at `root`."""
+    paths = module_closure(*modules, root=root)
+    if not paths:
+        raise ValueError(f"code_version: none of {modules} is a module of ours under {root}")
+    digest = hashlib.sha256()
+    for path in [*paths, *_data_files(paths)]:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 @cache
 def code_version(*modules: str) -> str:
     """The code version of an asset whose logic lives in `modules` (dotted names)."""
-    paths = module_closure(*modules)
-    if not paths:
-        raise ValueError(f"code_version: none of {modules} is a module of {', '.join(PACKAGES)}")
-    digest = hashlib.sha256()
-    for path in [*paths, *_data_files(paths)]:
-        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
+    version = code_version_at(ROOT, *modules)
+    VERSIONED_MODULES[version] = modules
+    return version
 
 
 def library_versions() -> list[str]:

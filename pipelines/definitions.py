@@ -66,14 +66,10 @@ def registry_assets(
     made from `tables`; `extra_assets` are the functions that produce tables the modules
     here do not (a new table is one `Table(..., asset=...)` plus its asset function).
     """
-    made_here = {
-        dg.AssetKey(name)
-        for name in ("out_bgfunds__warehouse", "_out_bgfunds__quality", "out_bgfunds__release")
-    }
     loaded = [
         a
         for a in dg.load_assets_from_modules([assets, document_assets, isun_bulk_assets])
-        if isinstance(a, dg.AssetsDefinition) and not set(a.keys) & made_here
+        if isinstance(a, dg.AssetsDefinition)
     ]
     return (
         [

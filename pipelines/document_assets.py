@@ -18,7 +18,7 @@ from registry.documents import (
 )
 from sources.documents import DocumentError, html_to_text, read_document
 from sources.extract import extract
-from sources.raw_archive import RawResponse
+from sources.raw_archive import newest_per_url
 from transforms.extracted_tables import claims_from_extracted, extracted_tables
 from transforms.isun_bulk import CLAIM_SOURCE_COLUMNS, claims_from_api, claims_from_export
 from transforms.linking import ISUN_CLAIM_COLUMNS, claims_from_isun, link_claims
@@ -47,11 +47,8 @@ def _core_documents__records(
     context: dg.AssetExecutionContext, settings: Settings, raw_documents__pages: list[str]
 ) -> list[dict]:
     archive = settings.raw_archive
-    latest: dict[str, RawResponse] = {}
     wanted = set(raw_documents__pages)
-    for record in archive.records():
-        if record.url in wanted and record.status in (200, 304):
-            latest[record.url] = record
+    latest = newest_per_url(archive.records(), lambda r: r.url in wanted and r.status in (200, 304))
     out, failed = [], 0
     for url, raw in sorted(latest.items()):
         try:
@@ -83,12 +80,13 @@ def _core_documents__records(
 EXTRACTED_VERSION = code_version("transforms.extracted_tables")
 
 
-def _document_table(asset: str, name: str, group_name: str, description: str):
-    """The asset of one table extracted from the documents (`transforms.extracted_tables`)."""
+def _document_table(name: str, group_name: str, description: str):
+    """The asset of one table extracted from the documents (`transforms.extracted_tables`),
+    named as the table."""
     table = DOCUMENT_TABLES[name]
 
     @dg.asset(
-        name=asset,
+        name=name,
         group_name=group_name,
         description=description,
         code_version=EXTRACTED_VERSION,
@@ -100,29 +98,22 @@ def _document_table(asset: str, name: str, group_name: str, description: str):
     return _asset
 
 
-core_news__mentions = _document_table(
-    "core_news__mentions", "news_mentions", "news", "Projects announced on municipal news pages."
+news_mentions = _document_table(
+    "news_mentions", "news", "Projects announced on municipal news pages."
 )
-core_ngo__projects = _document_table(
-    "core_ngo__projects", "ngo_projects", "ngo", "Projects described on NGO project pages."
-)
-core_events__events = _document_table(
-    "core_events__events", "events", "events", "Events under a procedure announced on NGO portals."
-)
-core_strategies__strategies = _document_table(
-    "core_strategies__strategies",
+ngo_projects = _document_table("ngo_projects", "ngo", "Projects described on NGO project pages.")
+events = _document_table("events", "events", "Events under a procedure announced on NGO portals.")
+strategies = _document_table(
     "strategies",
     "strategies",
     "Municipal strategies and their adopting decisions.",
 )
-core_strategies__measures = _document_table(
-    "core_strategies__measures",
+strategy_measures = _document_table(
     "strategy_measures",
     "strategies",
     "Stages, partnership mechanisms and financing sources of strategies.",
 )
-core_documents__places = _document_table(
-    "core_documents__places",
+document_places = _document_table(
     "document_places",
     "places",
     "Districts and municipalities each document names, resolved to the gazetteer.",
@@ -150,28 +141,28 @@ LINKS_VERSION = code_version(
 def _core_bgfunds__links(
     _core_isun__project_pages: StagedTable,
     _core_documents__records: list[dict],
-    core_isun__api_projects: StagedTable,
-    core_isun__export_projects: StagedTable,
+    isun_api_projects: StagedTable,
+    isun_export_projects: StagedTable,
 ):
     # Linking compares every project with every other source, so it reads the projects'
     # claim columns whole (narrow: codes, names, amounts, dates), not their free text.
-    projects = _core_isun__project_pages.to_pandas(columns=ISUN_CLAIM_COLUMNS)
+    pages = _core_isun__project_pages.to_pandas(columns=ISUN_CLAIM_COLUMNS)
     # The open-data API and the register export speak of every project by its proposal
     # code; linking reconciles them row by row and joins them to the pages' contracts.
     claims = pd.concat(
         [
-            claims_from_isun(projects),
+            claims_from_isun(pages),
             claims_from_api(
-                core_isun__api_projects.to_pandas(
+                isun_api_projects.to_pandas(
                     columns=CLAIM_SOURCE_COLUMNS + ["start_date", "end_date"]
                 )
             ),
-            claims_from_export(core_isun__export_projects.to_pandas(columns=CLAIM_SOURCE_COLUMNS)),
+            claims_from_export(isun_export_projects.to_pandas(columns=CLAIM_SOURCE_COLUMNS)),
             claims_from_extracted(_core_documents__records),
         ],
         ignore_index=True,
     )
-    del projects
+    del pages
     result = link_claims(claims)
     del claims
     # Each frame is staged by the IO manager as it is yielded (not kept for the rest of the run).

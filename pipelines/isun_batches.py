@@ -24,7 +24,12 @@ from pipelines.isun_staging import stage_isun_tables as _stage_isun_tables
 from quality.rules_sql import screen_isun_tables
 from records.raw import RawResponse
 from registry.tables import ACTIVITIES, PROJECT_PAGES, QUARANTINE
-from sources.isun_pages import contract_batches, is_contract_page, parse_archived_pages
+from sources.isun_pages import (
+    contract_batches,
+    is_contract_page,
+    parse_archived_pages,
+    procedure_names,
+)
 from transforms.isun import IsunTables, build_isun_tables
 from transforms.isun_screening import set_aside_oversized
 
@@ -68,11 +73,15 @@ def screen_tables(tables: IsunTables) -> IsunTables:
 
 
 def build_batch(
-    records: list[RawResponse], read_body: Callable[[str], bytes], screen: bool = True
+    records: list[RawResponse],
+    read_body: Callable[[str], bytes],
+    screen: bool = True,
+    procedures: dict[str, str] | None = None,
 ) -> IsunTables:
-    """Parse, normalise and (unless `screen=False`) screen one batch of contracts."""
+    """Parse, normalise and (unless `screen=False`) screen one batch of contracts; `procedures`
+    names the procedures of contracts whose own BasicData was not fetched (`procedure_names`)."""
     parsed, rejected = parse_archived_pages(records, read_body)
-    tables = build_isun_tables(parsed, rejected)
+    tables = build_isun_tables(parsed, rejected, procedures)
     del parsed
     return screen_tables(tables) if screen else tables
 
@@ -84,8 +93,9 @@ def parse_and_build_in_batches(
     screen: bool = True,
 ) -> IsunTables:
     """All batches, concatenated in memory: for tests and small corpora (the pipeline stages them)."""
+    procedures = procedure_names(records, read_body)
     parts = [
-        build_batch(batch, read_body, screen)
+        build_batch(batch, read_body, screen, procedures)
         for batch in contract_batches(records, batch_contracts)
     ]
     if not parts:
@@ -112,7 +122,7 @@ def stage_isun_tables(
     runs batches in that many processes (`read_body` must then pickle, e.g. `RawArchive.read`)."""
     return _stage_isun_tables(
         records,
-        partial(build_batch, read_body=read_body),
+        partial(build_batch, read_body=read_body, procedures=procedure_names(records, read_body)),
         staging_root,
         batch_contracts=batch_contracts,
         workers=workers,

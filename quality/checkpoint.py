@@ -21,17 +21,18 @@ definitions, the CLI and the batch workers never pay for it.
 
 from __future__ import annotations
 
-import math
 import os
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
 from quality.data_docs_assets import localise
-from quality.rules_sql import gap_sql, rules_connection
-from registry.tables import Rule, Table, table_rules
+from quality.rule_kinds import Context, derived_column, expectation, gap_sql
+from quality.rules_sql import rules_connection
+from registry.tables import Table, table_rules
 from warehouse.staging import quote
 
 SITE = "release"
@@ -46,13 +47,6 @@ class TableToValidate:
     source: str
     parents: dict[str, str]
     previous_rows: int | None = None
-
-
-def derived_column(rule: Rule) -> str | None:
-    """The column a cross-column or cross-table rule is validated on (None: a plain column rule)."""
-    if rule.test in ("sum", "rate", "parent"):
-        return f"{rule.name}__{rule.field}"
-    return None
 
 
 def rule_frame_sql(item: TableToValidate) -> str:
@@ -89,47 +83,16 @@ def rule_frame_sql(item: TableToValidate) -> str:
 
 
 def expectations(item: TableToValidate, default_drop_share: float) -> list:
-    """The suite's expectations, one per registry rule (each tagged with the rule's name)."""
+    """The suite's expectations, one per registry rule, each from its kind (`quality.rule_kinds`)
+    and tagged with the rule's name."""
     import great_expectations as gx
 
-    E = gx.expectations
     out = []
     for rule in table_rules(item.table):
-        meta = {"rule": rule.name, "columns": list(rule.columns), "level": rule.level}
-        c = rule.field
-        if rule.test == "not_null":
-            e = E.ExpectColumnValuesToNotBeNull(column=c)
-        elif rule.test == "range":
-            e = E.ExpectColumnValuesToBeBetween(
-                column=c, min_value=rule.min_value, max_value=rule.max_value
-            )
-        elif rule.test == "in_set":
-            e = E.ExpectColumnValuesToBeInSet(column=c, value_set=list(rule.values))
-        elif rule.test == "pattern":
-            e = E.ExpectColumnValuesToMatchRegex(column=c, regex=rule.pattern)
-        elif rule.test in ("sum", "rate"):
-            e = E.ExpectColumnValuesToBeBetween(
-                column=derived_column(rule), max_value=rule.tolerance
-            )
-        elif rule.test == "order":
-            start, end = rule.columns
-            e = E.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A=end, column_B=start, or_equal=True, ignore_row_if="either_value_is_missing"
-            )
-        elif rule.test == "unique" and len(rule.columns) == 1:
-            e = E.ExpectColumnValuesToBeUnique(column=c)
-        elif rule.test == "unique":
-            e = E.ExpectCompoundColumnsToBeUnique(column_list=list(rule.columns))
-        elif rule.test == "parent" and rule.parent in item.parents:
-            e = E.ExpectColumnValuesToBeNull(column=derived_column(rule))
-        elif rule.test == "row_drop" and item.previous_rows:
-            share = rule.max_value if rule.max_value is not None else default_drop_share
-            least = math.ceil(item.previous_rows * (1 - share) - 1e-9)
-            e = E.ExpectTableRowCountToBeBetween(min_value=max(least, 0))
-        else:
-            continue
-        e.meta = meta
-        out.append(e)
+        ctx = Context(rule.parent in item.parents, item.previous_rows, default_drop_share)
+        e = expectation(rule, gx.expectations, ctx)
+        if e is not None:
+            out.append(e)
     return out
 
 
@@ -273,15 +236,46 @@ def report_table(result, rows: dict[str, int]) -> dict:
     }
 
 
+class CheckpointError(RuntimeError):
+    """The checkpoint could not run: the error of its process, whole (type, message, traceback)."""
+
+
+def _run_reporting_errors(*args) -> dict:
+    """`run_checkpoint` in the spawned process; any error comes back as its formatted traceback
+    (an exception that does not pickle would reach the build only as `BrokenProcessPool`)."""
+    try:
+        return run_checkpoint(*args)
+    except BaseException:  # noqa: BLE001 - reported whole to the parent, which raises it
+        return {"error": traceback.format_exc()}
+
+
 def run_checkpoint_apart(
     items: list[TableToValidate], work_dir: Path, docs_dir: Path, default_drop_share: float = 1.0
 ) -> dict:
     """`run_checkpoint` in a process of its own, which ends with it: Great Expectations is
     imported only there, and the memory it and its frames take (about 0.7 GiB at 50 000
-    contracts) is given back before the release's exports and site run in the build's process."""
+    contracts) is given back before the release's exports and site run in the build's process.
+
+    An error there is raised here as `CheckpointError` with the child's whole traceback; a
+    process that dies (killed, out of memory) says so, with its exit code."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     # spawn: a fresh interpreter, never a fork of a threaded Dagster process
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(run_checkpoint, items, work_dir, docs_dir, default_drop_share).result()
+    context = multiprocessing.get_context("spawn")
+    try:
+        with ProcessPoolExecutor(1, mp_context=context) as pool:
+            result = pool.submit(
+                _run_reporting_errors, items, work_dir, docs_dir, default_drop_share
+            ).result()
+    except BrokenProcessPool as exc:
+        raise CheckpointError(
+            f"the Great Expectations checkpoint's process ended without a result ({exc}); "
+            "killed, or out of memory?"
+        ) from None
+    if "error" in result:
+        raise CheckpointError(
+            "the Great Expectations checkpoint failed in its process:\n" + result["error"]
+        )
+    return result

@@ -1,8 +1,9 @@
 """The table registry's rules as DuckDB SQL: row screening and the whole-table checks.
 
-Every rule comes from `registry.tables.table_rules`; this module only says how each
-kind of rule reads in SQL (`fails_sql`: true where a row breaks it, null where an input
-is missing, so a missing amount never counts as a broken identity). Two uses:
+Every rule comes from `registry.tables.table_rules`, and how each kind of rule reads in SQL
+from `quality.rule_kinds` (`fails_sql`: true where a row breaks it, null where an input is
+missing, so a missing amount never counts as a broken identity), beside its Great
+Expectations expectation. Two uses:
 
 - `screen_frame` / `screen_isun_tables`: one batch of parsed rows (a DataFrame, typed
   by the metadata's casts, as staging types it) in, kept rows and quarantine rows out.
@@ -29,13 +30,12 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from quality.rule_kinds import KINDS, fails_sql
 from registry.tables import PROVENANCE, QUARANTINE, Rule, Table, table_rules
-from transforms.amounts import EUR_BGN_RATE
 from warehouse.duckdb_store import connect
 from warehouse.staging import quote, sql_string, typed_select, with_explicit_types
 
 EXAMPLES = 5
-RATE = float(EUR_BGN_RATE)
 PROVENANCE_COLUMNS = [f.name for f in PROVENANCE]
 QUARANTINE_COLUMNS = QUARANTINE.columns
 
@@ -67,45 +67,6 @@ def rules_connection() -> duckdb.DuckDBPyConnection:
         type="arrow",
     )
     return con
-
-
-def gap_sql(rule: Rule, alias: str = "") -> str:
-    """How far a sum or rate rule is off on a row (null where an input is missing)."""
-
-    def double(column: str) -> str:
-        return f"CAST({alias}{quote(column)} AS DOUBLE)"
-
-    if rule.test == "sum":
-        total, *parts = rule.columns
-        return f"round(abs({' + '.join(map(double, parts))} - {double(total)}), 6)"
-    if rule.test == "rate":
-        eur, bgn = rule.columns
-        return f"round(abs({double(bgn)} / {RATE!r} - {double(eur)}), 6)"
-    raise ValueError(f"rule {rule.name}: {rule.test} has no gap")
-
-
-def fails_sql(rule: Rule) -> str:
-    """A row-level rule as an SQL condition: true where the row breaks it."""
-    c = quote(rule.field)
-    if rule.test == "not_null":
-        return f"{c} IS NULL"
-    if rule.test == "range":
-        bounds = []
-        if rule.min_value is not None:
-            bounds.append(f"{c} < {rule.min_value!r}")
-        if rule.max_value is not None:
-            bounds.append(f"{c} > {rule.max_value!r}")
-        return " OR ".join(bounds) or "false"
-    if rule.test == "in_set":
-        return f"{c} NOT IN ({', '.join(map(sql_string, rule.values))})"
-    if rule.test == "pattern":
-        return f"NOT bgfunds_matches(CAST({c} AS VARCHAR), {sql_string(rule.pattern)})"
-    if rule.test in ("sum", "rate"):
-        return f"{gap_sql(rule)} > {rule.tolerance!r}"
-    if rule.test == "order":
-        start, end = map(quote, rule.columns)
-        return f"{start} > {end}"
-    raise ValueError(f"rule {rule.name}: {rule.test} is not a row-level test")
 
 
 def row_rules(table: Table) -> list[Rule]:
@@ -175,6 +136,40 @@ def _typed_columns(table: Table, columns: list[str]) -> Table:
     return replace(table, fields=tuple(f for f in table.fields if f.name in columns))
 
 
+def set_aside_children(
+    parent: Table, kept_parent: pd.DataFrame, child: Table, rows: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`rows` of `child` whose parent row (by the child's foreign key to `parent`) was set
+    aside: (kept rows, quarantine rows under rule `parent_row_quarantined`). The cascade
+    comes from the registry's foreign keys, so every published child row has its parent."""
+    (fk,) = [fk for fk in child.foreign_keys if fk.parent == parent.name]
+    orphaned = ~rows[fk.column].isin(set(kept_parent[fk.parent_column]))
+    if not orphaned.any():
+        return rows, pd.DataFrame(columns=QUARANTINE_COLUMNS)
+    gone = rows[orphaned]
+    key = gone[list(child.primary_key)].astype(str).agg("#".join, axis=1)
+    quarantined = pd.DataFrame(
+        {
+            "table_name": child.name,
+            "record_key": key,
+            "rule": "parent_row_quarantined",
+            "field": fk.column,
+            "value": gone[fk.column],
+            "message": gone["source_url"]
+            + f": {child.name} row "
+            + key
+            + f" set aside because its {parent.name} row {fk.column} = "
+            + gone[fk.column].astype(str)
+            + " was quarantined",
+            "source_url": gone["source_url"],
+            "fetched_at": gone["fetched_at"],
+            "content_sha256": gone["content_sha256"],
+        },
+        columns=QUARANTINE_COLUMNS,
+    )
+    return rows[~orphaned], quarantined
+
+
 def screen_isun_tables(
     projects: pd.DataFrame,
     activities: pd.DataFrame,
@@ -184,34 +179,14 @@ def screen_isun_tables(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Row screening of one batch before staging: failing rows move to quarantine with their rule.
 
-    A project that fails takes its activities with it (rule `parent_row_quarantined`), so
-    every published activity has its project.
+    A project that fails takes its activities with it (`set_aside_children`, by the
+    activities' foreign key to projects), so every published activity has its project.
     """
     kept_projects, rejected = screen_frame(projects_table, projects)
-    codes = set(kept_projects["project_code"])
-    orphaned = activities[~activities["project_code"].isin(codes)]
-    orphans = pd.DataFrame(
-        {
-            "table_name": activities_table.name,
-            "record_key": orphaned["project_code"] + "#" + orphaned["activity_no"].astype(str),
-            "rule": "parent_row_quarantined",
-            "field": "project_code",
-            "value": orphaned["project_code"],
-            "message": orphaned["source_url"]
-            + ": activity "
-            + orphaned["activity_no"].astype(str)
-            + " of "
-            + orphaned["project_code"]
-            + " set aside because its project was quarantined",
-            "source_url": orphaned["source_url"],
-            "fetched_at": orphaned["fetched_at"],
-            "content_sha256": orphaned["content_sha256"],
-        },
-        columns=QUARANTINE_COLUMNS,
+    activities, orphans = set_aside_children(
+        projects_table, kept_projects, activities_table, activities
     )
-    kept_activities, rejected_activities = screen_frame(
-        activities_table, activities[activities["project_code"].isin(codes)]
-    )
+    kept_activities, rejected_activities = screen_frame(activities_table, activities)
     parts = [p for p in (rejected, orphans, rejected_activities) if not p.empty]
     if parts:
         quarantine = pd.concat(
@@ -312,7 +287,7 @@ def _orphans(con: duckdb.DuckDBPyConnection, source: str, rule: Rule, parent: st
 
 def row_drop(rule: Rule, previous: int | None, rows: int, default_share: float) -> RuleOutcome:
     """The row-count rule: fails if more than the allowed share vanished since the last release."""
-    share = rule.max_value if rule.max_value is not None else default_share
+    share = KINDS["row_drop"].allowed_share(rule, default_share)
     if previous and (previous - rows) / previous > share:
         return RuleOutcome(rule, 1, [f"{previous} -> {rows} rows (more than {share:.0%} fewer)"])
     return RuleOutcome(rule, 0)

@@ -24,6 +24,9 @@ class ParsedIsunPage:
         default_factory=dict
     )  # where -> BGN/EUR, every statement seen
     unknown_labels: list[str] = field(default_factory=list)
+    language: str = (
+        "bg"  # "en": an English page (/en/...), its labels read as Texts.resx's English side
+    )
 
     @property
     def currency(self) -> str | None:

@@ -6,124 +6,53 @@ DDL, the Data Package and the dictionary come from here in the same way.
 
 from __future__ import annotations
 
+from registry.fields import field
 from registry.tables import (
-    PROCEDURE_CODE_FORMAT,
-    PROGRAMME_CODE_FORMAT,
-    PROJECT_CODE_FORMAT,
     PROVENANCE,
-    Field,
     Table,
     dates_in_order,
     eur_at_fixed_rate,
     one_of,
 )
 
-RECORD_ID = Field(
-    "record_id",
-    "VARCHAR",
-    "Id of the document (hash of its URL)",
-    "Идентификатор на документа",
-    nullable=False,
-)
+RECORD_ID = field("record_id", nullable=False)
 
 _COMMON = (
     RECORD_ID,
-    Field("kind", "VARCHAR", "Source kind", "Вид на източника", nullable=False),
-    Field(
-        "project_code",
-        "VARCHAR",
-        "Project code, normalised (typos repaired and flagged)",
-        "Код на проекта",
-    ),
-    Field("procedure_code", "VARCHAR", "Procedure code", "Код на процедурата"),
-    Field("programme_code", "VARCHAR", "Programme code", "Код на програмата"),
-    Field("title", "VARCHAR", "Project title as written", "Наименование на проекта"),
-    Field(
-        "beneficiary", "VARCHAR", "Lead beneficiary as written", "Бенефициент / водеща организация"
-    ),
-    Field("partners", "VARCHAR", "Partners, ' | '-separated", "Партньори"),
-    Field(
-        "amount_total",
-        "DECIMAL(18,2)",
-        "Total value in the stated currency",
-        "Обща стойност",
-        "currency",
-    ),
-    Field(
-        "amount_eu",
-        "DECIMAL(18,2)",
-        "EU financing in the stated currency",
-        "Европейско финансиране",
-        "currency",
-    ),
-    Field(
-        "amount_national",
-        "DECIMAL(18,2)",
-        "National co-financing in the stated currency",
-        "Национално съфинансиране",
-        "currency",
-    ),
-    Field(
-        "currency",
-        "VARCHAR",
-        "Currency stated with the amounts (BGN or EUR); null if none stated",
-        "Валута",
-    ),
-    Field("amount_total_eur", "DECIMAL(18,2)", "Total value in EUR", "Обща стойност в евро", "EUR"),
-    Field("amount_total_bgn", "DECIMAL(18,2)", "Total value in BGN", "Обща стойност в лева", "BGN"),
-    Field(
-        "start_date",
-        "VARCHAR",
-        "Start, ISO 8601 (YYYY-MM-DD, or YYYY-MM where only the month is given)",
-        "Начало",
-    ),
-    Field("end_date", "VARCHAR", "End, ISO 8601 (YYYY-MM-DD or YYYY-MM)", "Край"),
-    Field("duration_months", "INTEGER", "Duration", "Продължителност", "months"),
-    Field("municipalities", "VARCHAR", "Municipalities named, ' | '-separated", "Общини"),
-    Field("district", "VARCHAR", "District named", "Област"),
-    Field("activities", "JSON", "Activities listed", "Дейности"),
-    Field(
-        "flags",
-        "VARCHAR",
-        "Repairs and doubts (cyrillic_lookalike, scale_word_ignored, ...), ';'-separated",
-        "Бележки",
-    ),
-    Field(
-        "spans",
-        "JSON",
-        "For each field, the text and offsets it was read from",
-        "Откъде е прочетено всяко поле",
-    ),
-    Field(
-        "details",
-        "JSON",
-        "Kind-specific fields (objectives, target groups, publications, ...)",
-        "Други полета",
-    ),
+    field("kind", nullable=False),
+    field("project_code"),
+    field("procedure_code"),
+    field("programme_code"),
+    field("title"),
+    field("beneficiary"),
+    field("partners"),
+    field("amount_total"),
+    field("amount_eu"),
+    field("amount_national"),
+    field("currency"),
+    field("amount_total_eur"),
+    field("amount_total_bgn"),
+    field("start_date"),
+    field("end_date"),
+    field("duration_months"),
+    field("municipalities"),
+    field("district"),
+    field("activities"),
+    field("flags"),
+    field("spans"),
+    field("details"),
 )
 
-_COMMON_RULES = (
-    PROJECT_CODE_FORMAT,
-    PROCEDURE_CODE_FORMAT,
-    PROGRAMME_CODE_FORMAT,
-    *eur_at_fixed_rate("amount_total"),
-    dates_in_order(),
-)
+_COMMON_RULES = (*eur_at_fixed_rate("amount_total"), dates_in_order())
 # A page that speaks of several projects gives one row per project (`sources.extract.facts`).
-PROJECT_ORDINAL = Field(
-    "project_ordinal",
-    "INTEGER",
-    "Which project of the page, 1, 2, ... in the order the text gives them",
-    "Пореден номер на проекта в документа",
-    nullable=False,
-)
+PROJECT_ORDINAL = field("project_ordinal", nullable=False)
 NEWS_MENTIONS = Table(
     "news_mentions",
     "Projects announced on municipal news pages, one row per project a page speaks of.",
     "Проекти, обявени в новини на общини (по един ред за всеки проект).",
     ("record_id", "project_ordinal"),
     (RECORD_ID, PROJECT_ORDINAL, *_COMMON[1:], *PROVENANCE),
-    asset="core_news__mentions",
+    asset="news_mentions",
     rules=_COMMON_RULES,
 )
 NGO_PROJECTS = Table(
@@ -132,7 +61,7 @@ NGO_PROJECTS = Table(
     "Проекти, описани на страници на НПО (по един ред за всеки проект).",
     ("record_id", "project_ordinal"),
     (RECORD_ID, PROJECT_ORDINAL, *_COMMON[1:], *PROVENANCE),
-    asset="core_ngo__projects",
+    asset="ngo_projects",
     rules=_COMMON_RULES,
 )
 EVENTS = Table(
@@ -142,14 +71,14 @@ EVENTS = Table(
     ("record_id",),
     (
         *_COMMON,
-        Field("event_title", "VARCHAR", "Event as announced", "Събитие"),
-        Field("event_date", "DATE", "Event date", "Дата на събитието"),
-        Field("event_time", "VARCHAR", "Event time (HH:MM)", "Час"),
-        Field("address", "VARCHAR", "Address", "Адрес"),
-        Field("email", "VARCHAR", "Contact e-mail", "Електронна поща"),
+        field("event_title"),
+        field("event_date"),
+        field("event_time"),
+        field("address"),
+        field("email"),
         *PROVENANCE,
     ),
-    asset="core_events__events",
+    asset="events",
     rules=_COMMON_RULES,
 )
 STRATEGIES = Table(
@@ -159,20 +88,20 @@ STRATEGIES = Table(
     ("record_id",),
     (
         RECORD_ID,
-        Field("municipality", "VARCHAR", "Municipality", "Община"),
-        Field("title", "VARCHAR", "Title", "Заглавие"),
-        Field("period_start_year", "INTEGER", "First year covered", "Начална година", "year"),
-        Field("period_end_year", "INTEGER", "Last year covered", "Крайна година", "year"),
-        Field("decision_number", "VARCHAR", "Council decision number", "Номер на решението"),
-        Field("decision_date", "DATE", "Decision date", "Дата на решението"),
-        Field("protocol", "VARCHAR", "Protocol number", "Номер на протокола"),
-        Field("protocol_date", "DATE", "Protocol date", "Дата на протокола"),
-        Field("council", "VARCHAR", "Council that adopted it", "Общински съвет"),
-        Field("sections", "JSON", "Numbered sections", "Раздели"),
-        Field("flags", "VARCHAR", "Doubts, ';'-separated", "Бележки"),
+        field("municipality"),
+        field("title"),
+        field("period_start_year"),
+        field("period_end_year"),
+        field("decision_number"),
+        field("decision_date"),
+        field("protocol"),
+        field("protocol_date"),
+        field("council"),
+        field("sections"),
+        field("flags"),
         *PROVENANCE,
     ),
-    asset="core_strategies__strategies",
+    asset="strategies",
 )
 STRATEGY_MEASURES = Table(
     "strategy_measures",
@@ -181,24 +110,16 @@ STRATEGY_MEASURES = Table(
     ("record_id", "measure_type", "position"),
     (
         RECORD_ID,
-        Field(
-            "measure_type",
-            "VARCHAR",
-            "stage, partnership_mechanism or financing_source",
-            "Вид",
-            nullable=False,
-        ),
-        Field(
-            "position", "INTEGER", "Order in the document, from 1", "Пореден номер", nullable=False
-        ),
-        Field("text", "VARCHAR", "The measure or stage as written", "Текст", nullable=False),
-        Field("period_start", "VARCHAR", "Stage start (year)", "Начало на етапа"),
-        Field("period_end", "VARCHAR", "Stage end (year)", "Край на етапа"),
-        Field("period_text", "VARCHAR", "Stage period as written", "Период, както е изписан"),
+        field("measure_type", nullable=False),
+        field("position", nullable=False),
+        field("text", nullable=False),
+        field("period_start"),
+        field("period_end"),
+        field("period_text"),
         *PROVENANCE,
     ),
-    asset="core_strategies__measures",
-    rules=(one_of("measure_type", "stage", "partnership_mechanism", "financing_source"),),
+    asset="strategy_measures",
+    rules=(),
 )
 
 LINKED_PROJECTS = Table(
@@ -208,62 +129,25 @@ LINKED_PROJECTS = Table(
     "Един запис за проект от всички източници.",
     ("project_key",),
     (
-        Field(
-            "project_key",
-            "VARCHAR",
-            "Contract code (a proposal code where no single crawled contract extends it), or "
-            "unmatched:<hash> for a claim with no match",
-            "Ключ",
-            nullable=False,
-        ),
-        Field("project_code", "VARCHAR", "Project code", "Код на проекта"),
-        Field("title", "VARCHAR", "Title (ИСУН first)", "Наименование"),
-        Field("beneficiary", "VARCHAR", "Beneficiary (ИСУН first)", "Бенефициент"),
-        Field("amount_total_bgn", "DECIMAL(18,2)", "Total (ИСУН first)", "Обща стойност", "BGN"),
-        Field("amount_total_eur", "DECIMAL(18,2)", "Total (ИСУН first)", "Обща стойност", "EUR"),
-        Field(
-            "amount_eu_bgn",
-            "DECIMAL(18,2)",
-            "EU financing (ИСУН first)",
-            "Финансиране от ЕС",
-            "BGN",
-        ),
-        Field(
-            "amount_national_bgn",
-            "DECIMAL(18,2)",
-            "National financing (ИСУН first)",
-            "Национално финансиране",
-            "BGN",
-        ),
-        Field("start_date", "VARCHAR", "Start (ИСУН first)", "Начало"),
-        Field("end_date", "VARCHAR", "End (ИСУН first)", "Край"),
-        Field("duration_months", "INTEGER", "Duration (ИСУН first)", "Продължителност", "months"),
-        Field(
-            "amount_paid_eur",
-            "DECIMAL(18,2)",
-            "Actually paid (ИСУН first)",
-            "Реално изплатени суми",
-            "EUR",
-        ),
-        Field("status", "VARCHAR", "Status (ИСУН first)", "Статус"),
-        Field(
-            "source_kinds",
-            "VARCHAR",
-            "Sources that speak of it, ';'-separated",
-            "Източници",
-            nullable=False,
-        ),
-        Field("n_sources", "INTEGER", "Number of claims linked", "Брой източници", nullable=False),
-        Field(
-            "n_conflicting_fields",
-            "INTEGER",
-            "Fields where sources disagree",
-            "Полета с разминаване",
-            nullable=False,
-        ),
+        field("project_key", nullable=False),
+        field("project_code"),
+        field("title"),
+        field("beneficiary"),
+        field("amount_total_bgn"),
+        field("amount_total_eur"),
+        field("amount_eu_bgn"),
+        field("amount_national_bgn"),
+        field("start_date"),
+        field("end_date"),
+        field("duration_months"),
+        field("amount_paid_eur"),
+        field("status"),
+        field("source_kinds", nullable=False),
+        field("n_sources", nullable=False),
+        field("n_conflicting_fields", nullable=False),
     ),
-    asset="core_bgfunds__linked_projects",
-    rules=(PROJECT_CODE_FORMAT, *eur_at_fixed_rate("amount_total"), dates_in_order()),
+    asset="linked_projects",
+    rules=(*eur_at_fixed_rate("amount_total"), dates_in_order()),
 )
 PROJECT_SOURCES = Table(
     "project_sources",
@@ -271,23 +155,17 @@ PROJECT_SOURCES = Table(
     "Стойността на всяко поле според всеки източник.",
     (),
     (
-        Field("project_key", "VARCHAR", "Linked project", "Проект", nullable=False),
-        Field("source_kind", "VARCHAR", "Source kind", "Вид на източника", nullable=False),
-        Field("field", "VARCHAR", "Field", "Поле", nullable=False),
-        Field("value", "VARCHAR", "Value as this source gives it", "Стойност", nullable=False),
-        Field("source_url", "VARCHAR", "Page", "Страница", nullable=False),
-        Field("fetched_at", "TIMESTAMPTZ", "When fetched", "Кога е изтеглена"),
-        Field("content_sha256", "VARCHAR", "SHA-256 of the page", "SHA-256"),
-        Field(
-            "match_method",
-            "VARCHAR",
-            "project_code, fuzzy_title_beneficiary or unmatched",
-            "Начин на свързване",
-            nullable=False,
-        ),
-        Field("match_score", "DOUBLE", "Match score 0–100", "Оценка на съвпадението"),
+        field("project_key", nullable=False),
+        field("source_kind", nullable=False),
+        field("field", nullable=False),
+        field("value", nullable=False),
+        field("source_url", nullable=False),
+        field("fetched_at"),
+        field("content_sha256"),
+        field("match_method", nullable=False),
+        field("match_score"),
     ),
-    asset="core_bgfunds__project_sources",
+    asset="project_sources",
 )
 PROJECT_CONFLICTS = Table(
     "project_conflicts",
@@ -295,15 +173,13 @@ PROJECT_CONFLICTS = Table(
     "Полета, по които източниците се разминават.",
     ("project_key", "field"),
     (
-        Field("project_key", "VARCHAR", "Linked project", "Проект", nullable=False),
-        Field("field", "VARCHAR", "Field", "Поле", nullable=False),
-        Field("n_sources", "INTEGER", "Sources giving a value", "Брой източници", nullable=False),
-        Field("values", "JSON", "Each source's value and page", "Стойности", nullable=False),
-        Field(
-            "max_difference", "DOUBLE", "Largest difference between amounts", "Най-голяма разлика"
-        ),
+        field("project_key", nullable=False),
+        field("field", nullable=False),
+        field("n_sources", nullable=False),
+        field("values", nullable=False),
+        field("max_difference"),
     ),
-    asset="core_bgfunds__project_conflicts",
+    asset="project_conflicts",
 )
 
 DOCUMENT_PLACES = Table(
@@ -316,24 +192,17 @@ DOCUMENT_PLACES = Table(
     ("record_id", "level", "text"),
     (
         RECORD_ID,
-        Field(
-            "project_code", "VARCHAR", "Project code the document names, if any", "Код на проекта"
-        ),
-        Field("level", "VARCHAR", "district, municipality or unresolved", "Ниво", nullable=False),
-        Field(
-            "code",
-            "VARCHAR",
-            "NUTS 3 code of a district, LAU code of a municipality",
-            "Код (NUTS или ЛАУ)",
-        ),
-        Field("name", "VARCHAR", "Name in the gazetteer", "Наименование"),
-        Field("nuts3", "VARCHAR", "District (NUTS 3)", "Област (NUTS 3)"),
-        Field("lau_code", "VARCHAR", "Municipality (LAU)", "Община (ЛАУ)"),
-        Field("text", "VARCHAR", "As written in the document", "Както е написано", nullable=False),
+        field("project_code"),
+        field("level", nullable=False),
+        field("code"),
+        field("name"),
+        field("nuts3"),
+        field("lau_code"),
+        field("text", nullable=False),
         *PROVENANCE,
     ),
-    asset="core_documents__places",
-    rules=(PROJECT_CODE_FORMAT, one_of("level", "district", "municipality", "unresolved")),
+    asset="document_places",
+    rules=(one_of("level", "district", "municipality", "unresolved"),),
 )
 
 DOCUMENT_TABLES = {

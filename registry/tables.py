@@ -1,16 +1,17 @@
 """The single source of truth for every published table and field: the table registry.
 
-Each table declares its fields (DuckDB type, unit, description in Bulgarian and
-English), its primary key, its foreign keys, the Dagster asset that produces it and
-its quality rules. From these come the DuckDB DDL, the column order of the Parquet and
+Each table lists its fields by name from the field catalogue (`registry.fields`: DuckDB
+type, unit, description in Bulgarian and English, constraints, each declared once), its
+primary key, its foreign keys, the Dagster asset that produces it (named as the table)
+and its own quality rules. From these come the DuckDB DDL, the column order of the Parquet and
 CSV files, the Data Package, the dictionary, the quality rules (row screening, the
 blocking checks, the Great Expectations suites), the warehouse's inputs and the
 release.
 
 Rules: `table_rules(table)` is every rule of a table, in the order they are applied.
 The obvious ones are derived from the declarations in that one place (a non-nullable
-field is required, a DECIMAL field is >= 0 unless the table gives it a range, the
-primary key is unique, each checked foreign key's parent row exists, the row count
+field is required, a field's catalogue constraints give its code format, allowed set or
+range, amounts >= 0 among them, the primary key is unique, each checked foreign key's parent row exists, the row count
 may not drop by more than the table's limit); the rest each table lists in `rules`,
 one helper call a rule (`one_of`, `in_range`, `code_format`, `sums_to`,
 `eur_at_fixed_rate`, `dates_in_order`). Each rule has a stable `name`, which is the
@@ -24,7 +25,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from registry.formats import PROCEDURE_CODE_REGEX, PROGRAMME_CODE_REGEX, PROJECT_CODE_REGEX
+from registry.fields import FIELDS, Field, field, in_table
+
+__all__ = ["Field", "field"]  # tables are declared with the catalogue's fields
 
 CENT = 0.01  # tolerance of the financing identities and of EUR = BGN / rate
 
@@ -96,10 +99,6 @@ def dates_in_order(start: str = "start_date", end: str = "end_date") -> Rule:
     return Rule("start_date_not_after_end_date", "order", (start, end))
 
 
-PROJECT_CODE_FORMAT = code_format("project_code", PROJECT_CODE_REGEX)
-PROCEDURE_CODE_FORMAT = code_format("procedure_code", PROCEDURE_CODE_REGEX)
-PROGRAMME_CODE_FORMAT = code_format("programme_code", PROGRAMME_CODE_REGEX)
-CURRENCY_IN_SET = one_of("currency_original", "BGN", "EUR")
 # A place of a contract, from ИСУН's pages or its open-data API, down to the settlement.
 PLACE_LEVEL_IN_SET = one_of(
     "level", "country", "nuts1", "region", "district", "municipality", "settlement", "unresolved"
@@ -107,17 +106,6 @@ PLACE_LEVEL_IN_SET = one_of(
 GRANT_PLUS_OWN = sums_to(
     "amount_total", ("amount_grant", "amount_own"), "grant_plus_own_equals_total"
 )
-PERCENT = (0, 100)
-
-
-@dataclass(frozen=True)
-class Field:
-    name: str
-    type: str  # DuckDB type
-    en: str
-    bg: str
-    unit: str | None = None
-    nullable: bool = True
 
 
 @dataclass(frozen=True)
@@ -149,6 +137,28 @@ class Table:
     rules: tuple[Rule, ...] = ()  # besides those `table_rules` derives from the declarations
     # Largest share of rows that may vanish since the last release; None: the build's setting.
     max_row_drop_share: float | None = None
+    # False: fields as declared, not from the catalogue (a view's columns, read from DuckDB).
+    catalogue: bool = True
+
+    def __post_init__(self) -> None:
+        # Each field as the catalogue declares it (`registry.fields`), in this table's wording
+        # where `TABLE_DESCRIPTIONS` has one; a field whose type differs from the catalogue's
+        # is an error here, at import, not a second type in the release.
+        if not self.catalogue:
+            return
+        fields = []
+        for f in self.fields:
+            if f.name not in FIELDS:  # a name of its own: `tests/test_fields.py` fails on it
+                fields.append(f)
+                continue
+            declared = in_table(self.name, f)
+            if f.type != declared.type:
+                raise ValueError(
+                    f"{self.name}.{f.name}: declared {f.type}; the catalogue "
+                    f"(registry/fields.py) says {declared.type}"
+                )
+            fields.append(declared)
+        object.__setattr__(self, "fields", tuple(fields))
 
     @property
     def columns(self) -> list[str]:
@@ -158,21 +168,41 @@ class Table:
         return next(f for f in self.fields if f.name == name)
 
 
+def range_rule(f: Field) -> Rule | None:
+    """The range a field's catalogue constraints give (`amount_not_negative`, `percent_in_range`,
+    `value_in_range`), or None: the rule, and its name, that normalisers raise too."""
+    if f.minimum is None and f.maximum is None:
+        return None
+    if f.maximum is None:
+        return in_range(f.name, min_value=f.minimum, name="amount_not_negative")
+    name = "percent_in_range" if f.unit == "percent" else "value_in_range"
+    return in_range(f.name, f.minimum, f.maximum, name=name)
+
+
+def field_rules(f: Field) -> list[Rule]:
+    """The rules a field's catalogue constraints give, besides a lone minimum (`table_rules`)."""
+    rules = []
+    if f.pattern is not None:
+        rules.append(code_format(f.name, f.pattern))
+    if f.enum:
+        rules.append(one_of(f.name, *f.enum))
+    if f.maximum is not None:
+        rules.append(range_rule(f))
+    return rules
+
+
 def table_rules(table: Table) -> tuple[Rule, ...]:
     """Every rule of `table`, in the order they are applied (a row fails on the first).
 
     The one place rules are derived from declarations: non-nullable fields are required,
-    DECIMAL fields are >= 0 (unless the table declares a range for them), then the
-    table's own rules, then the whole-table rules: the primary key is unique, each
+    fields with a lone catalogue minimum (the amounts) are >= it, then each field's other
+    constraints in field order (`field_rules`: code formats, allowed sets, ranges), then the
+    table's own rules (sums, rates, dates in order), then the whole-table rules: the primary key is unique, each
     checked foreign key's parent row exists, and the row count does not drop too far.
     """
-    ranged = {r.field for r in table.rules if r.test == "range"}
     derived = [required(f.name) for f in table.fields if not f.nullable]
-    derived += [
-        in_range(f.name, min_value=0, name="amount_not_negative")
-        for f in table.fields
-        if f.type.startswith("DECIMAL") and f.name not in ranged
-    ]
+    derived += [range_rule(f) for f in table.fields if f.minimum is not None and f.maximum is None]
+    derived += [rule for f in table.fields for rule in field_rules(f)]
     whole = (
         [Rule("unique_key", "unique", table.primary_key, level="table")]
         if table.primary_key
@@ -197,48 +227,15 @@ def table_rules(table: Table) -> tuple[Rule, ...]:
 
 
 PROVENANCE = (
-    Field(
-        "source_url",
-        "VARCHAR",
-        "URL the row was read from",
-        "Адрес, от който е прочетен редът",
-        nullable=False,
-    ),
-    Field(
-        "fetched_at",
-        "TIMESTAMPTZ",
-        "When that page was fetched (UTC)",
-        "Кога е изтеглена страницата (UTC)",
-        nullable=False,
-    ),
-    Field(
-        "content_sha256",
-        "VARCHAR",
-        "SHA-256 of the archived page bytes",
-        "SHA-256 на архивираната страница",
-        nullable=False,
-    ),
+    field("source_url", nullable=False),
+    field("fetched_at", nullable=False),
+    field("content_sha256", nullable=False),
 )
 
 
-def _amount_fields(stem: str, en: str, bg: str) -> tuple[Field, ...]:
-    return (
-        Field(
-            f"{stem}",
-            "DECIMAL(18,2)",
-            f"{en}, in the page's currency",
-            f"{bg}, във валутата на страницата",
-            "currency_original",
-        ),
-        Field(f"{stem}_bgn", "DECIMAL(18,2)", f"{en}, in BGN", f"{bg}, в лева", "BGN"),
-        Field(
-            f"{stem}_eur",
-            "DECIMAL(18,2)",
-            f"{en}, in EUR (1 EUR = 1.95583 BGN)",
-            f"{bg}, в евро (1 EUR = 1,95583 лв.)",
-            "EUR",
-        ),
-    )
+def _amount_fields(stem: str) -> tuple[Field, ...]:
+    """The catalogue's amount `stem` as stated, then in BGN and in EUR."""
+    return tuple(field(stem + suffix) for suffix in ("", "_bgn", "_eur"))
 
 
 PROJECT_PAGES = Table(
@@ -249,183 +246,45 @@ PROJECT_PAGES = Table(
     bg="Един ред за всеки договор в ИСУН, чиито страници са прочетени (междинна таблица).",
     primary_key=("project_code",),
     fields=(
-        Field(
-            "project_code",
-            "VARCHAR",
-            "Contract code ('Номер от ИСУН', with -Cnn), normalised",
-            "Номер от ИСУН, нормализиран",
-            nullable=False,
-        ),
-        Field(
-            "project_code_original",
-            "VARCHAR",
-            "Contract code as printed on the page",
-            "Номер от ИСУН, както е изписан",
-            nullable=False,
-        ),
-        Field(
-            "code_flags",
-            "VARCHAR",
-            "Repairs made to the code (e.g. cyrillic_lookalike), ';'-separated",
-            "Поправки в кода, разделени с ';'",
-        ),
-        Field(
-            "proposal_code",
-            "VARCHAR",
-            "Project proposal code: the contract code without -Cnn (the key of the open-data "
-            "API and the register export)",
-            "Код на проектното предложение (без -Cnn)",
-            nullable=False,
-        ),
-        Field("programme_code", "VARCHAR", "Programme code", "Код на програмата", nullable=False),
-        Field(
-            "procedure_code",
-            "VARCHAR",
-            "Procedure code (from the contract code; BasicData's procedure link must agree)",
-            "Код на процедурата",
-            nullable=False,
-        ),
-        Field(
-            "proposal_no",
-            "VARCHAR",
-            "Project proposal number within the procedure",
-            "Номер на проектното предложение",
-        ),
-        Field("contract_no", "VARCHAR", "Contract suffix (C01, C0001)", "Номер на договора (C01)"),
-        Field(
-            "isun_contract_id",
-            "VARCHAR",
-            "ИСУН's contractId (an encrypted token, URL-decoded) in the page URLs",
-            "contractId на ИСУН (шифрован) в адресите",
-        ),
-        Field(
-            "is_historic",
-            "BOOLEAN",
-            "The pages were read with isHistoric=True",
-            "Страниците са с isHistoric=True",
-        ),
-        Field(
-            "programme_name",
-            "VARCHAR",
-            "Programme, from 'Източник на финансиране' (after '==>')",
-            "Програма (от „Източник на финансиране“)",
-        ),
-        Field(
-            "funds",
-            "VARCHAR",
-            "Funds, from 'Източник на финансиране' (before '==>'), ', '-separated",
-            "Фондове (от „Източник на финансиране“)",
-        ),
-        Field(
-            "procedure_name",
-            "VARCHAR",
-            "Procedure name, from BasicData's procedure link",
-            "Наименование на процедурата",
-        ),
-        Field("project_name", "VARCHAR", "Project name", "Наименование на проекта", nullable=False),
-        Field(
-            "description",
-            "VARCHAR",
-            "Brief description ('Кратко описание на проекта')",
-            "Кратко описание на проекта",
-        ),
-        Field(
-            "beneficiary_name",
-            "VARCHAR",
-            "Beneficiary's name (the page prints '{ЕИК} {name}'; the ЕИК is split off)",
-            "Бенефициент (наименование)",
-        ),
-        Field(
-            "beneficiary_uin",
-            "VARCHAR",
-            "Beneficiary's identifier as printed before its name",
-            "Идентификатор на бенефициента, както е изписан",
-        ),
-        Field(
-            "beneficiary_eik",
-            "VARCHAR",
-            "Beneficiary's EIK/BULSTAT, only if its check digit is valid",
-            "ЕИК/БУЛСТАТ на бенефициента (с валидна контролна цифра)",
-        ),
-        Field(
-            "contract_date",
-            "DATE",
-            "Date of the contract/order",
-            "Дата на сключване на договора/заповедта",
-        ),
-        Field("start_date", "DATE", "Start date", "Дата на стартиране"),
-        Field("end_date", "DATE", "End date", "Дата на приключване"),
-        Field(
-            "duration_months",
-            "INTEGER",
-            "Duration derived from start and end date with ИСУН's own rule (DataUtils.GetMonthsDuration)",
-            "Продължителност, изчислена от датите по правилото на ИСУН",
-            "months",
-        ),
-        Field("status", "VARCHAR", "Implementation status", "Статус на изпълнение"),
-        Field(
-            "location",
-            "VARCHAR",
-            "Places of performance as printed, ';'-separated",
-            "Местонахождение",
-        ),
-        Field(
-            "currency_original",
-            "VARCHAR",
-            "Currency the page states (BGN or EUR)",
-            "Валута, посочена на страницата",
-            nullable=False,
-        ),
-        *_amount_fields("amount_total", "Total project value", "Обща стойност на проекта"),
-        *_amount_fields("amount_grant", "Grant (БФП)", "БФП"),
-        Field(
-            "eu_cofinancing_percent",
-            "DECIMAL(9,4)",
-            "EU co-financing percentage of the procedure ('Процент на съфинансиране от ЕС')",
-            "Процент на съфинансиране от ЕС",
-            "percent",
-        ),
-        *_amount_fields(
-            "amount_eu",
-            "EU share of the grant: DERIVED as БФП × EU co-financing % (ИСУН does not publish it)",
-            "Дял на ЕС от БФП: ИЗЧИСЛЕН като БФП × процента на съфинансиране от ЕС",
-        ),
-        *_amount_fields(
-            "amount_national",
-            "National share of the grant: DERIVED as БФП − the derived EU share",
-            "Национален дял от БФП: ИЗЧИСЛЕН като БФП − дела на ЕС",
-        ),
-        *_amount_fields("amount_own", "Beneficiary's own financing", "Собствено финансиране"),
-        *_amount_fields("amount_paid", "Total actually paid", "Общо реално изплатени суми"),
-        Field(
-            "corrections_count",
-            "INTEGER",
-            "Financial corrections imposed",
-            "Брой финансови корекции",
-        ),
-        Field(
-            "activities_count",
-            "INTEGER",
-            "Number of activities published",
-            "Брой дейности",
-            nullable=False,
-        ),
-        Field(
-            "is_over_reported",
-            "BOOLEAN",
-            "Any activity reported above its contracted value",
-            "Има дейност с отчетено над договореното",
-            nullable=False,
-        ),
+        field("project_code", nullable=False),
+        field("project_code_original", nullable=False),
+        field("code_flags"),
+        field("proposal_code", nullable=False),
+        field("programme_code", nullable=False),
+        field("procedure_code", nullable=False),
+        field("proposal_no"),
+        field("contract_no"),
+        field("isun_contract_id"),
+        field("is_historic"),
+        field("programme_name"),
+        field("funds"),
+        field("procedure_name"),
+        field("project_name", nullable=False),
+        field("description"),
+        field("beneficiary_name"),
+        field("beneficiary_uin"),
+        field("beneficiary_eik"),
+        field("contract_date"),
+        field("start_date"),
+        field("end_date"),
+        field("duration_months"),
+        field("status"),
+        field("location"),
+        field("currency_original", nullable=False),
+        *_amount_fields("amount_total"),
+        *_amount_fields("amount_grant"),
+        field("eu_cofinancing_percent"),
+        *_amount_fields("amount_eu"),
+        *_amount_fields("amount_national"),
+        *_amount_fields("amount_own"),
+        *_amount_fields("amount_paid"),
+        field("corrections_count"),
+        field("activities_count", nullable=False),
+        field("is_over_reported", nullable=False),
         *PROVENANCE,
     ),
     asset="_core_isun__project_pages",
     rules=(
-        PROJECT_CODE_FORMAT,
-        PROCEDURE_CODE_FORMAT,
-        PROGRAMME_CODE_FORMAT,
-        CURRENCY_IN_SET,
-        in_range("eu_cofinancing_percent", *PERCENT, name="percent_in_range"),
         GRANT_PLUS_OWN,
         sums_to("amount_grant", ("amount_eu", "amount_national"), "eu_plus_national_equals_grant"),
         *eur_at_fixed_rate(
@@ -443,36 +302,10 @@ PROJECT_PAGES = Table(
 # Page fields a contract known only from the bulk sources does not have.
 _PAGE_ONLY_REQUIRED = {"project_name", "activities_count", "is_over_reported"}
 _UNIVERSE_FIELDS = (
-    Field(
-        "detail_level",
-        "VARCHAR",
-        "Where the row's values come from: 'pages' (the contract's ИСУН pages were read: their values; "
-        "where the bulk sources disagree, see project_conflicts) or 'bulk' (only the open-data API or the "
-        "register export: project_code is then the proposal code)",
-        "Откъде са стойностите: 'pages' (прочетени страници на договора) или 'bulk' (само отворените данни "
-        "или регистъра; тогава project_code е номерът на проектното предложение)",
-        nullable=False,
-    ),
-    Field(
-        "bulk_source",
-        "VARCHAR",
-        "The bulk source that lists the contract: 'isun-api' (open-data API), 'isun-export' (register "
-        "export, when the API does not list it), null when only its pages are known",
-        "Масовият източник, който съдържа договора: 'isun-api', 'isun-export' или празно",
-    ),
-    Field(
-        "pages_fetched_at",
-        "TIMESTAMPTZ",
-        "When the contract's page was fetched (UTC); null: page detail not read yet",
-        "Кога е изтеглена страницата на договора (UTC); празно: страниците още не са прочетени",
-    ),
-    Field(
-        "beneficiary_without_eik",
-        "BOOLEAN",
-        "The beneficiary has no ЕИК (a natural person or unknown): nothing personal is published",
-        "Бенефициентът няма ЕИК (физическо лице или неизвестен): не се публикуват лични данни",
-        nullable=False,
-    ),
+    field("detail_level", nullable=False),
+    field("bulk_source"),
+    field("pages_fetched_at"),
+    field("beneficiary_without_eik", nullable=False),
 )
 
 PROJECTS = Table(
@@ -490,7 +323,7 @@ PROJECTS = Table(
         *_UNIVERSE_FIELDS,
         *PROVENANCE,
     ),
-    asset="core_isun__projects",
+    asset="projects",
     rules=PROJECT_PAGES.rules,
     foreign_keys=(),
 )
@@ -501,80 +334,23 @@ ACTIVITIES = Table(
     bg="Един ред за всяка дейност по договор: договорена и отчетена стойност.",
     primary_key=("project_code", "activity_no"),
     fields=(
-        Field(
-            "project_code",
-            "VARCHAR",
-            "Contract code, normalised",
-            "Номер на договора, нормализиран",
-            nullable=False,
-        ),
-        Field(
-            "activity_no",
-            "INTEGER",
-            "Position of the activity on the page, from 1",
-            "Пореден номер на дейността",
-            nullable=False,
-        ),
-        Field(
-            "activity_title",
-            "VARCHAR",
-            "The activity as the page prints it ('Дейност')",
-            "Дейност, както е изписана",
-            nullable=False,
-        ),
-        Field(
-            "activity_name",
-            "VARCHAR",
-            "Activity name (the title before its first ': ')",
-            "Наименование на дейността",
-            nullable=False,
-        ),
-        Field(
-            "activity_description",
-            "VARCHAR",
-            "Activity description (the title after its first ': ')",
-            "Описание на дейността",
-        ),
-        Field(
-            "currency_original",
-            "VARCHAR",
-            "Currency the page states (BGN or EUR)",
-            "Валута, посочена на страницата",
-            nullable=False,
-        ),
-        Field(
-            "amount_contracted_text",
-            "VARCHAR",
-            "Contracted value as printed",
-            "Договорена стойност, както е изписана",
-        ),
-        *_amount_fields("amount_contracted", "Contracted value", "Договорена стойност"),
-        Field(
-            "amount_reported_text",
-            "VARCHAR",
-            "Reported value as printed",
-            "Отчетена стойност, както е изписана",
-        ),
-        *_amount_fields("amount_reported", "Reported value", "Отчетена стойност"),
-        Field(
-            "is_over_reported",
-            "BOOLEAN",
-            "Reported above contracted (kept, not dropped; ИСУН explains such cases in a footnote)",
-            "Отчетено над договореното",
-            nullable=False,
-        ),
-        Field(
-            "execution_rate", "DOUBLE", "Reported / contracted", "Отчетено / договорено", "ratio"
-        ),
+        field("project_code", nullable=False),
+        field("activity_no", nullable=False),
+        field("activity_title", nullable=False),
+        field("activity_name", nullable=False),
+        field("activity_description"),
+        field("currency_original", nullable=False),
+        field("amount_contracted_text"),
+        *_amount_fields("amount_contracted"),
+        field("amount_reported_text"),
+        *_amount_fields("amount_reported"),
+        field("is_over_reported", nullable=False),
+        field("execution_rate"),
         *PROVENANCE,
     ),
-    asset="core_isun__activities",
+    asset="activities",
     foreign_keys=(TO_PROJECT,),
-    rules=(
-        PROJECT_CODE_FORMAT,
-        CURRENCY_IN_SET,
-        *eur_at_fixed_rate("amount_contracted", "amount_reported"),
-    ),
+    rules=(*eur_at_fixed_rate("amount_contracted", "amount_reported"),),
 )
 
 QUARANTINE = Table(
@@ -583,39 +359,17 @@ QUARANTINE = Table(
     bg="Редове и страници, които не отговарят на правило, с правилото, полето и стойността.",
     primary_key=(),
     fields=(
-        Field(
-            "table_name",
-            "VARCHAR",
-            "Table the row was meant for (or 'pages')",
-            "Таблица",
-            nullable=False,
-        ),
-        Field("record_key", "VARCHAR", "Key of the rejected record", "Ключ на записа"),
-        Field("rule", "VARCHAR", "Rule that failed", "Нарушено правило", nullable=False),
-        Field("field", "VARCHAR", "Field that failed", "Поле"),
-        Field("value", "VARCHAR", "Offending value as read", "Стойност"),
-        Field(
-            "message",
-            "VARCHAR",
-            "Explanation naming source, field and value",
-            "Обяснение",
-            nullable=False,
-        ),
-        Field("source_url", "VARCHAR", "URL of the page", "Адрес на страницата"),
-        Field(
-            "fetched_at",
-            "TIMESTAMPTZ",
-            "When that page was fetched (UTC)",
-            "Кога е изтеглена страницата",
-        ),
-        Field(
-            "content_sha256",
-            "VARCHAR",
-            "SHA-256 of the archived page bytes",
-            "SHA-256 на архивираната страница",
-        ),
+        field("table_name", nullable=False),
+        field("record_key"),
+        field("rule", nullable=False),
+        field("field"),
+        field("value"),
+        field("message", nullable=False),
+        field("source_url"),
+        field("fetched_at"),
+        field("content_sha256"),
     ),
-    asset="core_isun__quarantine",
+    asset="quarantine",
     max_row_drop_share=1.0,  # fewer rejected rows is good news, never a reason to stop
 )
 
@@ -625,73 +379,23 @@ PROJECT_ORGANISATIONS = Table(
     bg="Участници във всеки договор: бенефициент, партньори, изпълнители.",
     primary_key=("project_code", "role", "organisation_id"),
     fields=(
-        Field(
-            "project_code",
-            "VARCHAR",
-            "Contract code, normalised",
-            "Номер на договора, нормализиран",
-            nullable=False,
-        ),
-        Field(
-            "role",
-            "VARCHAR",
-            "beneficiary, partner, contractor, subcontractor or consortium_member",
-            "Роля",
-            nullable=False,
-        ),
-        Field(
-            "organisation_id",
-            "VARCHAR",
-            "Stable organisation id (eik:<EIK> or org:<hash>); person:<hash> for a natural person",
-            "Идентификатор на организацията",
-            nullable=False,
-        ),
-        Field(
-            "is_natural_person",
-            "BOOLEAN",
-            "A natural person (ИСУН: 'физическо лице'); no name or identifier is published for them here",
-            "Физическо лице (без име и идентификатор)",
-        ),
-        Field(
-            "name_as_published",
-            "VARCHAR",
-            "The name as the page prints it, without the ЕИК before it; null for natural persons",
-            "Наименование, както е изписано (без ЕИК)",
-        ),
-        Field(
-            "eik", "VARCHAR", "EIK/BULSTAT as published, if its check digit is valid", "ЕИК/БУЛСТАТ"
-        ),
-        Field(
-            "currency_original",
-            "VARCHAR",
-            "Currency the page states (BGN or EUR)",
-            "Валута, посочена на страницата",
-        ),
-        *_amount_fields(
-            "amount_contracted",
-            "Contracted amount of this participant ('Договорена стойност по проекта')",
-            "Договорена стойност по проекта",
-        ),
-        *_amount_fields(
-            "amount_reported",
-            "Reported amount of this participant ('Отчетена стойност'; partners and contractors only)",
-            "Отчетена стойност",
-        ),
+        field("project_code", nullable=False),
+        field("role", nullable=False),
+        field("organisation_id", nullable=False),
+        field("is_natural_person"),
+        field("name_as_published"),
+        field("eik"),
+        field("currency_original"),
+        *_amount_fields("amount_contracted"),
+        *_amount_fields("amount_reported"),
         *PROVENANCE,
     ),
-    asset="core_isun__project_organisations",
+    asset="project_organisations",
     foreign_keys=(
         TO_PROJECT,
         ForeignKey("organisation_id", "organisations", "organisation_id", checked=False),
     ),
-    rules=(
-        PROJECT_CODE_FORMAT,
-        one_of(
-            "role", "beneficiary", "partner", "contractor", "subcontractor", "consortium_member"
-        ),
-        CURRENCY_IN_SET,
-        *eur_at_fixed_rate("amount_contracted", "amount_reported"),
-    ),
+    rules=(*eur_at_fixed_rate("amount_contracted", "amount_reported"),),
 )
 
 ORGANISATIONS = Table(
@@ -700,41 +404,17 @@ ORGANISATIONS = Table(
     bg="Един ред за всяка организация: правна форма, наименование, населено място, ЕИК.",
     primary_key=("organisation_id",),
     fields=(
-        Field(
-            "organisation_id",
-            "VARCHAR",
-            "Stable id: eik:<EIK> where a valid EIK is known, else org:<hash of form, name, town>",
-            "Идентификатор",
-            nullable=False,
-        ),
-        Field(
-            "name",
-            "VARCHAR",
-            "Name without legal form, quotes or town ('физическо лице' for a natural person)",
-            "Наименование без правна форма и кавички",
-            nullable=False,
-        ),
-        Field(
-            "legal_form",
-            "VARCHAR",
-            "община, сдружение, фондация, ЕООД, ООД, АД, ...",
-            "Правна форма",
-        ),
-        Field("town", "VARCHAR", "Town written with the name (гр. Хасково)", "Населено място"),
-        Field("eik", "VARCHAR", "EIK/BULSTAT with a valid check digit", "ЕИК/БУЛСТАТ"),
-        Field(
-            "names_seen",
-            "VARCHAR",
-            "Every spelling seen, ' | '-separated",
-            "Всички срещнати изписвания",
-        ),
-        Field(
-            "is_natural_person", "BOOLEAN", "A natural person (no name published)", "Физическо лице"
-        ),
-        Field("projects", "INTEGER", "Contracts it takes part in", "Брой договори", nullable=False),
-        Field("roles", "VARCHAR", "Roles it has had, ';'-separated", "Роли"),
+        field("organisation_id", nullable=False),
+        field("name", nullable=False),
+        field("legal_form"),
+        field("town"),
+        field("eik"),
+        field("names_seen"),
+        field("is_natural_person"),
+        field("projects", nullable=False),
+        field("roles"),
     ),
-    asset="core_bgfunds__organisations",
+    asset="organisations",
 )
 
 PROJECT_PLACES = Table(
@@ -746,51 +426,19 @@ PROJECT_PLACES = Table(
     "неразпознатите части са запазени с ниво 'unresolved'.",
     primary_key=("project_code", "level", "text"),
     fields=(
-        Field(
-            "project_code",
-            "VARCHAR",
-            "Contract code, normalised",
-            "Номер на договора, нормализиран",
-            nullable=False,
-        ),
-        Field(
-            "level",
-            "VARCHAR",
-            "country, nuts1, region, district, municipality, settlement or unresolved",
-            "Ниво",
-            nullable=False,
-        ),
-        Field(
-            "code",
-            "VARCHAR",
-            "The place's own code: NUTS (BG314) for country to district, LAU (PVN16) for a "
-            "municipality, EKATTE (43236) for a settlement",
-            "Код (NUTS, ЛАУ или ЕКАТТЕ)",
-        ),
-        Field("name", "VARCHAR", "Place name", "Наименование"),
-        Field("nuts3", "VARCHAR", "District (NUTS 3) the place is in", "Област (NUTS 3)"),
-        Field(
-            "lau_code",
-            "VARCHAR",
-            "Municipality (LAU, NSI code) the place is in",
-            "Община (код ЛАУ)",
-        ),
-        Field("ekatte", "VARCHAR", "EKATTE code of a settlement", "Код по ЕКАТТЕ"),
-        Field(
-            "text",
-            "VARCHAR",
-            "The part of the location string it was read from",
-            "Изходен текст",
-            nullable=False,
-        ),
+        field("project_code", nullable=False),
+        field("level", nullable=False),
+        field("code"),
+        field("name"),
+        field("nuts3"),
+        field("lau_code"),
+        field("ekatte"),
+        field("text", nullable=False),
         *PROVENANCE,
     ),
-    asset="core_isun__project_places",
+    asset="project_places",
     foreign_keys=(TO_PROJECT,),
-    rules=(
-        PROJECT_CODE_FORMAT,
-        PLACE_LEVEL_IN_SET,
-    ),
+    rules=(PLACE_LEVEL_IN_SET,),
 )
 
 PROJECT_INDICATORS = Table(
@@ -799,42 +447,19 @@ PROJECT_INDICATORS = Table(
     bg="Индикатори по всеки договор: мерна единица, базова, целева и достигната стойност.",
     primary_key=("project_code", "indicator_no"),
     fields=(
-        Field(
-            "project_code",
-            "VARCHAR",
-            "Contract code, normalised",
-            "Номер от ИСУН, нормализиран",
-            nullable=False,
-        ),
-        Field(
-            "indicator_no",
-            "INTEGER",
-            "Number of the indicator on the page, from 1",
-            "Пореден номер",
-            nullable=False,
-        ),
-        Field("indicator_name", "VARCHAR", "Indicator", "Индикатор", nullable=False),
-        Field("unit", "VARCHAR", "Measure unit", "Мерна единица"),
-        Field("base_value", "DECIMAL(20,2)", "Base value", "Базова стойност", "unit"),
-        Field("target_value", "DECIMAL(20,2)", "Target value", "Целева стойност", "unit"),
-        Field(
-            "reached_value",
-            "DECIMAL(20,2)",
-            "Reached value (cumulative)",
-            "Достигната стойност",
-            "unit",
-        ),
-        Field(
-            "is_target_reached",
-            "BOOLEAN",
-            "Reached value ≥ target value",
-            "Достигната ≥ целева стойност",
-        ),
+        field("project_code", nullable=False),
+        field("indicator_no", nullable=False),
+        field("indicator_name", nullable=False),
+        field("unit"),
+        field("base_value"),
+        field("target_value"),
+        field("reached_value"),
+        field("is_target_reached"),
         *PROVENANCE,
     ),
-    asset="core_isun__project_indicators",
+    asset="project_indicators",
     foreign_keys=(TO_PROJECT,),
-    rules=(PROJECT_CODE_FORMAT,),
+    rules=(),
 )
 
 PROJECT_PROCUREMENTS = Table(
@@ -844,56 +469,20 @@ PROJECT_PROCUREMENTS = Table(
     bg="Тръжни процедури по всеки договор: по ред за всяка обособена позиция.",
     primary_key=("project_code", "procurement_no", "lot_no"),
     fields=(
-        Field(
-            "project_code",
-            "VARCHAR",
-            "Contract code, normalised",
-            "Номер от ИСУН, нормализиран",
-            nullable=False,
-        ),
-        Field(
-            "procurement_no",
-            "INTEGER",
-            "Number of the procurement on the page, from 1",
-            "Пореден номер на процедурата",
-            nullable=False,
-        ),
-        Field(
-            "subject", "VARCHAR", "Subject of the procurement", "Предмет на предвидената процедура"
-        ),
-        Field(
-            "currency_original",
-            "VARCHAR",
-            "Currency the page states (BGN or EUR)",
-            "Валута",
-            nullable=False,
-        ),
-        *_amount_fields(
-            "amount_estimated", "Estimated value of the procurement", "Прогнозна стойност"
-        ),
-        Field(
-            "lot_no",
-            "INTEGER",
-            "Number of the lot, from 1; 0 for a procurement without lots",
-            "Обособена позиция (0: без позиции)",
-            nullable=False,
-        ),
-        Field("lot_name", "VARCHAR", "Lot", "Обособена позиция"),
-        Field("contractor_name", "VARCHAR", "Contractor of the lot", "Изпълнител"),
-        *_amount_fields(
-            "amount_contract_funded",
-            "Contract total funded by the project",
-            "Обща стойност на договора, финансирана по проекта",
-        ),
+        field("project_code", nullable=False),
+        field("procurement_no", nullable=False),
+        field("subject"),
+        field("currency_original", nullable=False),
+        *_amount_fields("amount_estimated"),
+        field("lot_no", nullable=False),
+        field("lot_name"),
+        field("contractor_name"),
+        *_amount_fields("amount_contract_funded"),
         *PROVENANCE,
     ),
-    asset="core_isun__project_procurements",
+    asset="project_procurements",
     foreign_keys=(TO_PROJECT,),
-    rules=(
-        PROJECT_CODE_FORMAT,
-        CURRENCY_IN_SET,
-        *eur_at_fixed_rate("amount_estimated", "amount_contract_funded"),
-    ),
+    rules=(*eur_at_fixed_rate("amount_estimated", "amount_contract_funded"),),
 )
 
 PROJECT_FINANCIAL_CORRECTIONS = Table(
@@ -903,59 +492,20 @@ PROJECT_FINANCIAL_CORRECTIONS = Table(
     bg="Финансови корекции по всеки договор: основание, процент и стойности.",
     primary_key=("project_code", "correction_no"),
     fields=(
-        Field(
-            "project_code",
-            "VARCHAR",
-            "Contract code, normalised",
-            "Номер от ИСУН, нормализиран",
-            nullable=False,
-        ),
-        Field(
-            "correction_no",
-            "INTEGER",
-            "Position on the page, from 1",
-            "Пореден номер",
-            nullable=False,
-        ),
-        Field(
-            "reason", "VARCHAR", "Reason for the correction", "Основание за налагане на корекция"
-        ),
-        Field(
-            "correction_percent",
-            "DECIMAL(9,2)",
-            "% of the imposed correction",
-            "% на наложената финансова корекция",
-            "percent",
-        ),
-        Field(
-            "currency_original",
-            "VARCHAR",
-            "Currency the page states (BGN or EUR)",
-            "Валута",
-            nullable=False,
-        ),
-        *_amount_fields("amount_grant", "Correction of the grant (БФП)", "Корекция на БФП"),
-        *_amount_fields(
-            "amount_own", "Correction of own financing", "Корекция на собственото финансиране"
-        ),
-        *_amount_fields("amount_total", "Correction in total", "Корекция общо"),
-        Field(
-            "contractor_contract",
-            "VARCHAR",
-            "Contract with a contractor it concerns (empty: project level)",
-            "Договор с изпълнител",
-        ),
+        field("project_code", nullable=False),
+        field("correction_no", nullable=False),
+        field("reason"),
+        field("correction_percent"),
+        field("currency_original", nullable=False),
+        *_amount_fields("amount_grant"),
+        *_amount_fields("amount_own"),
+        *_amount_fields("amount_total"),
+        field("contractor_contract"),
         *PROVENANCE,
     ),
-    asset="core_isun__project_financial_corrections",
+    asset="project_financial_corrections",
     foreign_keys=(TO_PROJECT,),
-    rules=(
-        PROJECT_CODE_FORMAT,
-        CURRENCY_IN_SET,
-        in_range("correction_percent", *PERCENT, name="percent_in_range"),
-        GRANT_PLUS_OWN,
-        *eur_at_fixed_rate("amount_grant", "amount_own", "amount_total"),
-    ),
+    rules=(GRANT_PLUS_OWN, *eur_at_fixed_rate("amount_grant", "amount_own", "amount_total")),
 )
 
 RAW_RESPONSES = Table(
@@ -964,44 +514,18 @@ RAW_RESPONSES = Table(
     bg="Описът на суровия архив: всеки изтеглен отговор преди обработка (само във файла DuckDB).",
     primary_key=(),
     fields=(
-        Field("url", "VARCHAR", "URL fetched", "Изтеглен адрес", nullable=False),
-        Field("fetched_at", "TIMESTAMPTZ", "When (UTC)", "Кога (UTC)", nullable=False),
-        Field(
-            "status",
-            "INTEGER",
-            "HTTP status (304: unchanged, body is the archived one)",
-            "HTTP статус",
-            nullable=False,
-        ),
-        Field(
-            "sha256",
-            "VARCHAR",
-            "SHA-256 of the body; its path is raw/objects/<first 2>/<sha256>",
-            "SHA-256 на съдържанието",
-            nullable=False,
-        ),
-        Field("content_type", "VARCHAR", "Content-Type header", "Заглавка Content-Type"),
-        Field("bytes", "BIGINT", "Body size", "Размер", "bytes", nullable=False),
-        Field("headers", "JSON", "Response headers", "Заглавки на отговора"),
+        field("url", nullable=False),
+        field("fetched_at", nullable=False),
+        field("http_status", nullable=False),
+        field("sha256", nullable=False),
+        field("content_type"),
+        field("bytes", nullable=False),
+        field("headers"),
     ),
 )
 
-RELEASE_DATE = Field(
-    "release_id",
-    "VARCHAR",
-    "Release the snapshot belongs to (YYYY-MM-DD)",
-    "Издание (ГГГГ-ММ-ДД)",
-    nullable=False,
-)
-IS_REMOVED = Field(
-    "is_removed",
-    "BOOLEAN",
-    "Gone from this release (its page no longer lists it, or it was quarantined); the other values "
-    "are its last known ones",
-    "Липсва в това издание (страницата вече не го съдържа или е под "
-    "карантина); останалите стойности са последните известни",
-    nullable=False,
-)
+RELEASE_DATE = field("release_id", nullable=False)
+IS_REMOVED = field("is_removed", nullable=False)
 
 HISTORY_PROJECTS = Table(
     name="history_projects",

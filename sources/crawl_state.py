@@ -3,6 +3,15 @@
 A run first writes its whole plan to `queue`; each item is marked done only after its
 response is in the raw archive. A killed run leaves its unfinished items behind, and the
 next run resumes them before planning anything new, so nothing is lost or fetched twice.
+
+A night's queue, in this order (`QUEUE_CLASSES`, `plan`):
+1. `new`: never fetched, first listed in the last `NEW_HOURS` hours;
+2. `changed`: fetched, but its listing/bulk row fingerprint differs from when its pages were fetched
+   (payments, totals, status, end date, contractors), so a change is fetched the next night;
+3. `overdue`: fetched longer ago than `ROTATION_DUE_DAYS` (the backstop that keeps every page
+   younger than `MAX_AGE_DAYS` once the backfill is done);
+4. `backfill`: never fetched, listed earlier;
+5. `rotation`: the rest, oldest first, with what is left of the budget.
 """
 
 from __future__ import annotations
@@ -36,11 +45,20 @@ CREATE TABLE IF NOT EXISTS crawl_runs (
   status VARCHAR NOT NULL,  -- running | done | blocked
   note VARCHAR
 );
+CREATE TABLE IF NOT EXISTS crawl_procedures (
+  procedure_code VARCHAR PRIMARY KEY,  -- its BasicData (the procedure's name) was fetched for ...
+  contract_id VARCHAR NOT NULL,        -- ... this contract of it
+  fetched_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS crawl_contract_requests (
+  contract_id VARCHAR PRIMARY KEY,  -- requests its last fetch took (PrintProject + BasicData + Participants)
+  requests INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS crawl_queue (
   run_id INTEGER NOT NULL,
   position INTEGER NOT NULL,
   contract_id VARCHAR NOT NULL,
-  reason VARCHAR NOT NULL,  -- new | changed | rotation
+  reason VARCHAR NOT NULL,  -- new | changed | overdue | backfill | rotation
   done_at TIMESTAMPTZ,
   outcome VARCHAR,          -- fetched | not_modified | error: ...
   PRIMARY KEY (run_id, position)
@@ -48,8 +66,26 @@ CREATE TABLE IF NOT EXISTS crawl_queue (
 """
 
 
+QUEUE_CLASSES = ("new", "changed", "overdue", "backfill", "rotation")
+NEW_HOURS = 36  # "new": first listed this recently (tonight's or last night's listing)
+MAX_AGE_DAYS = 90  # the stated maximum age of a contract's page detail once the backfill is done
+ROTATION_DUE_DAYS = 80  # fetched longer ago than this: queued before the backfill
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+# The queue class of each known contract (see the module docstring), given `now`.
+_CLASS_SQL = f"""
+CASE WHEN last_fetched_at IS NULL AND first_seen_at >= ?::TIMESTAMPTZ - INTERVAL {NEW_HOURS} HOUR THEN 'new'
+     WHEN last_fetched_at IS NULL THEN 'backfill'
+     WHEN fetched_fingerprint IS DISTINCT FROM listing_fingerprint THEN 'changed'
+     WHEN last_fetched_at < ?::TIMESTAMPTZ - INTERVAL {ROTATION_DUE_DAYS} DAY THEN 'overdue'
+     ELSE 'rotation' END"""
+_CLASS_ORDER = (
+    "CASE reason " + " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(QUEUE_CLASSES)) + " END"
+)
 
 
 class CrawlState:
@@ -153,21 +189,61 @@ class CrawlState:
         ).fetchone()
         return row[0] if row else None
 
-    def plan(self, run_id: int, budget: int) -> list[tuple[str, str]]:
-        """Queue new, then changed, then the longest-unfetched rest, up to `budget` items."""
-        rows = self.con.execute(
-            """
-            SELECT contract_id,
-                   CASE WHEN last_fetched_at IS NULL THEN 'new'
-                        WHEN fetched_fingerprint IS DISTINCT FROM listing_fingerprint THEN 'changed'
-                        ELSE 'rotation' END AS reason
-            FROM crawl_contracts
-            ORDER BY CASE reason WHEN 'new' THEN 0 WHEN 'changed' THEN 1 ELSE 2 END,
-                     last_fetched_at NULLS FIRST, contract_id
-            LIMIT ?
-            """,
-            [max(budget, 0)],
+    def queue_order(self, limit: int, now: datetime | None = None) -> list[tuple[str, str]]:
+        """(contract_id, class) in the night's order (`QUEUE_CLASSES`), the first `limit`."""
+        now = now or _now()
+        return self.con.execute(
+            f"SELECT contract_id, {_CLASS_SQL} AS reason FROM crawl_contracts"
+            f" ORDER BY {_CLASS_ORDER}, last_fetched_at NULLS FIRST, first_seen_at, contract_id LIMIT ?",
+            [now, now, max(limit, 0)],
         ).fetchall()
+
+    def class_counts(self, now: datetime | None = None) -> dict[str, int]:
+        """How many known contracts are in each queue class right now."""
+        now = now or _now()
+        return dict(
+            self.con.execute(
+                f"SELECT {_CLASS_SQL} AS reason, count(*) FROM crawl_contracts GROUP BY ALL",
+                [now, now],
+            ).fetchall()
+        )
+
+    def oldest_fetch(self) -> datetime | None:
+        return self.con.execute("SELECT min(last_fetched_at) FROM crawl_contracts").fetchone()[0]
+
+    # procedures: one BasicData each
+    def procedure_is_fresh(self, procedure_code: str, max_age_days: int) -> bool:
+        row = self.con.execute(
+            "SELECT fetched_at >= ?::TIMESTAMPTZ - to_days(?) FROM crawl_procedures WHERE procedure_code = ?",
+            [_now(), max_age_days, procedure_code],
+        ).fetchone()
+        return bool(row and row[0])
+
+    def mark_procedure_fetched(self, procedure_code: str, contract_id: str) -> None:
+        self.con.execute(
+            "INSERT INTO crawl_procedures VALUES (?, ?, ?) ON CONFLICT (procedure_code) DO UPDATE SET"
+            " contract_id = excluded.contract_id, fetched_at = excluded.fetched_at",
+            [procedure_code, contract_id, _now()],
+        )
+
+    def note_contract_requests(self, contract_id: str, requests: int) -> None:
+        self.con.execute(
+            "INSERT INTO crawl_contract_requests VALUES (?, ?) ON CONFLICT (contract_id) DO UPDATE SET"
+            " requests = excluded.requests",
+            [contract_id, requests],
+        )
+
+    def requests_per_contract(self, default: float = 1.0) -> float:
+        """Requests a contract's fetch has taken on average (its PrintProject and the BasicData and
+        Participants it asked for), from the fetches so far; `default` before there are any."""
+        row = self.con.execute(
+            "SELECT avg(requests), count(*) FROM crawl_contract_requests"
+        ).fetchone()
+        return float(row[0]) if row and row[1] else default
+
+    def plan(self, run_id: int, budget: int, now: datetime | None = None) -> list[tuple[str, str]]:
+        """Queue up to `budget` contracts in the night's order (`queue_order`)."""
+        rows = self.queue_order(budget, now)
         if rows:
             import pyarrow as pa
 
@@ -218,6 +294,18 @@ class CrawlState:
                 [now, sha256, status, contract_id],
             )
         self.con.execute("COMMIT")
+
+    def defer_rest(self, run_id: int, outcome: str) -> int:
+        """Close the run's unfinished items without fetching them (the next plan queues them again by
+        their class); how many there were."""
+        n = self.con.execute(
+            "SELECT count(*) FROM crawl_queue WHERE run_id = ? AND done_at IS NULL", [run_id]
+        ).fetchone()[0]
+        self.con.execute(
+            "UPDATE crawl_queue SET done_at = ?, outcome = ? WHERE run_id = ? AND done_at IS NULL",
+            [_now(), outcome, run_id],
+        )
+        return n
 
     def counts(self) -> dict[str, int]:
         return dict(

@@ -86,6 +86,156 @@ LABELS = {
 }
 L = LABELS
 
+# The same keys' English text (the site's English pages: /en/...); read through `_to_bulgarian_labels`.
+LABELS_EN = {
+    "Project_Details_Procedure": "Procedure",
+    "Project_Details_EUMISNumber": "UMIS Number",
+    "Project_Details_ProjectName": "Project Name",
+    "Project_Details_Beneficiary": "Beneficiary",
+    "Project_Details_FinancingSource": "Funding",
+    "Project_Details_ContractDate": "Date of the Contract/Order",
+    "Project_Details_StartDate": "Start Date",
+    "Project_Details_EndDate": "End Date",
+    "Project_Details_BFPContractStatus": "Status of Implementation of the Contract/Order of the Grant",
+    "Project_Details_ExecutionPlace": "Location of Performance",
+    "Project_Details_ShortProjectDescription": "Brief description",
+    "Project_Details_Activities": "Activities",
+    "Project_Details_Activity": "Activity",
+    "Project_Details_Activity_ContractedAmount": "Contracted Amount",
+    "Project_Details_Activity_ReportedAmount": "Reported Amount",
+    "Project_Details_Partners": "Partners",
+    "Project_Details_Contractors": "Contractors",
+    "Project_Details_Subcontractors": "Subcontractors",
+    "Project_Details_Members": "Members of the Consortium",
+    "Project_Details_Partner": "Partner",
+    "Project_Details_Contractor": "Contractor",
+    "Project_Details_Subcontractor": "Subcontractor",
+    "Project_Details_Member": "Member of the Consortium",
+    "Project_Details_Partner_ContractedAmount": "Contracted Amount",
+    "Project_Details_Partner_ReportedAmount": "Reported Amount",
+    "Project_Details_Personal": "physical person",
+    "Project_Details_NonPersonal": "legal entity",
+    "Project_Details_ProjectTotalAmount": "Total Project cost",
+    "Project_Details_BFP": "Grant",
+    "Project_Details_ProjectSelfAmount": "Self amount",
+    "Project_Details_TotalPayed": "Total actual amounts paid",
+    "Project_Details_EuPercent": "Percentage of EU co-financing",
+    "Project_Details_FinancialCorrections": "Financial Corrections",
+    "Project_Details_FinancialCorrections_ImposingReason": "Reason",
+    "Project_Details_FinancialCorrections_ContractorName": "Contract",
+    "Project_Details_Indicators": "Indicators",
+    "Project_Details_Procurements": "Procurements",
+    "Project_Details_Indicator": "Indicator",
+    "Project_Details_Indicator_Unit": "Measure Unit",
+    "Project_Details_Indicator_BaseTotalValue": "Base Value",
+    "Project_Details_Indicator_TargetAmount": "Target amount",
+    "Project_Details_Indicator_CumulativeAmount": "Reached amount",
+    "Project_Details_Offer": "Procedure",
+    "Project_Details_Offer_ProcurementPlanName": "Subject to due process",
+    "Project_Details_Offer_Amount": "Estimated Amount",
+    "Project_Details_Offer_PositionName": "Differentiated position",
+    "Project_Details_Offer_ContractorName": "Contractor",
+    "Project_Details_Offer_ContractTotalFundedValue": "Contract total funded value",
+    "Project_Details_NoProcurements": "There are no tender procedures",
+    "Project_Details_None": "None",
+    "Project_Details_Identification": "Identification",
+    "Project_Details_Description": "Description",
+    "Project_Details_ParticipatingOrganizations": "Participating Organizations",
+    "Project_Details_FinancialInformation": "Financial Information",
+    "Global_NoteBGN": "All amounts are in Bulgarian lev (BGN) / 1 EUR = 1,95583 BGN",
+}
+
+
+# --- English pages: one mapping English label -> Bulgarian label, applied once to the parsed tree ---
+# English pages (/en/...) print the English side of Texts.resx; `_to_bulgarian_labels` rewrites their
+# labels to the Bulgarian ones before anything reads them, so the rest of the parser is one-language.
+# "Contracted Amount" is two keys: with a star (participants) it is "Договорена стойност по проекта".
+_EN_TO_BG = {LABELS_EN[k]: LABELS[k] for k in reversed(list(LABELS)) if LABELS_EN[k] != LABELS[k]}
+_EN_TO_BG[LABELS_EN["Project_Details_Activity_ContractedAmount"]] = LABELS[
+    "Project_Details_Activity_ContractedAmount"
+]
+_EN_STARRED = {
+    LABELS_EN["Project_Details_Partner_ContractedAmount"]: LABELS[
+        "Project_Details_Partner_ContractedAmount"
+    ]
+}
+# Labels that identify an English contract page (never a value): the contract code's and the sections'.
+_EN_MARKERS = frozenset(
+    LABELS_EN[k]
+    for k in (
+        "Project_Details_EUMISNumber",
+        "Project_Details_Identification",
+        "Project_Details_ParticipatingOrganizations",
+        "Project_Details_FinancialInformation",
+        "Project_Details_ShortProjectDescription",
+    )
+)
+_EN_NUMBERED = re.compile(
+    rf"^({re.escape(LABELS_EN['Project_Details_Indicator'])}|{re.escape(LABELS_EN['Project_Details_Offer'])})"
+    r"\s+(\d+)$"
+)
+# "Label:" / "Label*:" at the start of a text or after a comma: the "Label: value, Label: value" lines.
+_EN_INLINE = re.compile(
+    r"(^|,)(\s*)("
+    + "|".join(re.escape(t) for t in sorted(_EN_TO_BG, key=len, reverse=True))
+    + r")(\*{0,2})(\s*:|\s+\d+\s*:)"
+)
+# Texts that stand alone as a value: "None" of an empty section, "There are no tender procedures".
+_EN_VALUES = frozenset(
+    LABELS_EN[k] for k in ("Project_Details_None", "Project_Details_NoProcurements")
+)
+_EN_PERSON_SUFFIX = {
+    LABELS_EN["Project_Details_Personal"]: LABELS["Project_Details_Personal"],
+    LABELS_EN["Project_Details_NonPersonal"]: LABELS["Project_Details_NonPersonal"],
+}
+
+
+def _bg_inline(m: re.Match) -> str:
+    label, stars = m.group(3), m.group(4)
+    bg = _EN_STARRED.get(label, _EN_TO_BG[label]) if stars else _EN_TO_BG[label]
+    return f"{m.group(1)}{m.group(2)}{bg}{stars}{m.group(5)}"
+
+
+def _bg_text(text: str | None, whole: bool) -> str | None:
+    if not text or not text.strip():
+        return text
+    clean = _clean(text)
+    if whole:
+        bare, stars = clean.rstrip("*"), clean[len(clean.rstrip("*")) :]
+        if bare in _EN_TO_BG:
+            return (_EN_STARRED.get(bare) if stars else None) or _EN_TO_BG[bare] + stars
+        if m := _EN_NUMBERED.match(clean):
+            return f"{_EN_TO_BG[m.group(1)]} {m.group(2)}"
+        for en, bg in _EN_PERSON_SUFFIX.items():
+            if clean.endswith(" " + en):
+                singular = clean[: -len(en) - 1]
+                return f"{_EN_TO_BG.get(singular, singular)} {bg}"
+    return _EN_INLINE.sub(_bg_inline, text)
+
+
+def _to_bulgarian_labels(root) -> bool:
+    """Rewrite an English page's labels to Bulgarian in place; True when the page is English.
+
+    Whole-text elements (label, strong, th, h2, h3, a cell or value that is only "None") are mapped
+    as a whole; inside other text only "Label:" at the start or after a comma is, so names and
+    descriptions (in any language) are left as printed; `<pre>` descriptions are never touched."""
+    heads = root.xpath("//label|//strong|//th|//h2|//h3")
+    if not any(_clean(h.text_content()).rstrip(":") in _EN_MARKERS for h in heads):
+        return False
+    for el in root.iter():
+        if (
+            not isinstance(el.tag, str)
+            or el.tag == "pre"
+            or el.getparent() is not None
+            and el.getparent().tag == "pre"
+        ):
+            continue
+        whole = el.tag in {"label", "strong", "th", "h2", "h3"} and len(el) == 0
+        el.text = _bg_text(el.text, whole or _clean(el.text) in _EN_VALUES)
+        el.tail = _bg_text(el.tail, _clean(el.tail) in _EN_VALUES)
+    return True
+
+
 # Label -> field name, for the one-value rows of BasicData / PrintProject's identification.
 FIELD_LABELS = {
     L["Project_Details_EUMISNumber"]: "contract_code",
@@ -139,8 +289,12 @@ _CURRENCY_WORDS = {
 _SUFFIXED = re.compile(rf"^(?P<amount>{AMOUNT})?\s*(?P<unit>[^\d\s].*)?$")
 # The page note: "Всички суми са в <currency words>" up to "/" or the end of the sentence.
 _NOTE_START = L["Global_NoteBGN"].split(" български")[0]  # "Всички суми са в"
-_NOTE = re.compile(re.escape(_NOTE_START) + r"(?:ъв)?\s+(?P<words>[^/.;\n]{1,60})", re.I)
-_NOTE_CURRENCY = re.compile(r"\b(BGN|EUR)\b|(лева|лв\.?|евро)|€", re.I)
+_NOTE_START_EN = LABELS_EN["Global_NoteBGN"].split(" Bulgarian")[0]  # "All amounts are in"
+_NOTE = re.compile(
+    rf"(?:{re.escape(_NOTE_START)}(?:ъв)?|{re.escape(_NOTE_START_EN)})\s+(?P<words>[^/.;\n]{{1,60}})",
+    re.I,
+)
+_NOTE_CURRENCY = re.compile(r"\b(BGN|EUR)\b|(лева|лв\.?|евро|\blev\b|\beuro\b)|€", re.I)
 _OFFER_LABEL = re.compile(rf"^{L['Project_Details_Offer']}\s+(\d+)$")
 _INDICATOR_LABEL = re.compile(rf"^{L['Project_Details_Indicator']}\s+(\d+)$")
 
@@ -224,7 +378,8 @@ def note_currencies(text: str) -> list[str]:
         hits = {
             (
                 "BGN"
-                if (c.group(1) or "").upper() == "BGN" or (c.group(2) or "").lower().startswith("л")
+                if (c.group(1) or "").upper() == "BGN"
+                or (c.group(2) or "").lower().startswith(("л", "lev"))
                 else "EUR"
             )
             for c in _NOTE_CURRENCY.finditer(words)
@@ -278,6 +433,8 @@ def parse_isun_html(body: bytes | str, url: str) -> ParsedIsunPage:
     page = ParsedIsunPage(
         url=url, contract_id=contract_id, tab=tab, is_historic=is_historic_from_url(url)
     )
+    if _to_bulgarian_labels(root):
+        page.language = "en"
     _parse_tab(root, page)
     if root.xpath("//table//tr/td[1]/strong"):
         _parse_print(root, page)
@@ -299,16 +456,17 @@ def _check_structure(page: ParsedIsunPage) -> None:
         "Indicators": ("indicators", page.indicators),
         "Procurements": ("procurements", page.procurements),
     }
+    lang = " (English page)" if page.language == "en" else ""
     if tab in needs and needs[tab][1] is None:
         what = needs[tab][0]
         label = L["Project_Details_EUMISNumber"] if what == "contract_code" else what
         raise PageStructureError(
-            f"{url}: no '{label}' section on a {tab} page (the page's structure changed?)"
+            f"{url}: no '{label}' section on a {tab} page{lang} (the page's structure changed?)"
         )
     if tab == "PrintProject":
         for what in ("activities", "financial", "participants"):
             if getattr(page, what) is None:
-                raise PageStructureError(f"{url}: PrintProject has no {what} section")
+                raise PageStructureError(f"{url}: PrintProject{lang} has no {what} section")
 
 
 def _parse_tab(root, page: ParsedIsunPage) -> None:
@@ -542,11 +700,11 @@ def _tab_offer(offer_no: int, value: str, item) -> list[dict[str, str | None]]:
 
 # Amounts between labels are taken as text (a garbled one is quarantined by the transform, not lost with its page).
 _PRINT_ACTIVITY = re.compile(
-    rf"^{L['Project_Details_Activity']}:\s*(?P<title>.*),\s*{L['Project_Details_Activity_ContractedAmount']}:"
+    rf"^{L['Project_Details_Activity']}:\s*(?P<title>.*\S)\s*,\s*{L['Project_Details_Activity_ContractedAmount']}:"
     rf"\s*(?P<contracted>[^,]*?)\s*,\s*{L['Project_Details_Activity_ReportedAmount']}:\s*(?P<reported>[^,]*?)$"
 )
 _PRINT_INDICATOR = re.compile(
-    rf"^(?P<name>.*),\s*{L['Project_Details_Indicator_Unit']}:\s*(?P<unit>.*?),\s*"
+    rf"^(?P<name>.*\S)\s*,\s*{L['Project_Details_Indicator_Unit']}:\s*(?P<unit>.*?)\s*,\s*"
     rf"{L['Project_Details_Indicator_BaseTotalValue']}:\s*(?P<base>[^,]*?)\s*,\s*"
     rf"{L['Project_Details_Indicator_TargetAmount']}:\s*(?P<target>[^,]*?)\s*,\s*"
     rf"{L['Project_Details_Indicator_CumulativeAmount']}:\s*(?P<reached>[^,]*?)$"
@@ -557,7 +715,7 @@ def _print_participant(role: str, singular: str, text: str) -> dict[str, str | N
     contracted_label = re.escape(L["Project_Details_Partner_ContractedAmount"]) + r"\*?"
     reported_label = re.escape(L["Project_Details_Partner_ReportedAmount"]) + r"\**"
     m = re.match(
-        rf"^{singular}:\s*(?P<name>.*),\s*{contracted_label}:\s*(?P<contracted>[^,]*?)"
+        rf"^{singular}:\s*(?P<name>.*\S)\s*,\s*{contracted_label}:\s*(?P<contracted>[^,]*?)"
         rf"(?:\s*,\s*{reported_label}:\s*(?P<reported>[^,]*?))?$",
         text,
     )
@@ -591,7 +749,7 @@ def _print_row(label: str, cell, page: ParsedIsunPage) -> None:
         page.fields[FIELD_LABELS[label]] = _field_text(cell, value)
     elif label == L["Project_Details_ExecutionPlace"]:
         page.places = [_clean(li.text_content()) for li in lis] if lis else []
-    elif label == L["Project_Details_Activities"]:
+    elif label == L["Project_Details_Activities"] or (label == "" and _is_activity_row(lis, value)):
         page.activities = [_print_activity(page.url, li) for li in lis]
     elif label in PARTICIPANT_ROLES:
         page.participants = page.participants or []
@@ -611,6 +769,15 @@ def _print_row(label: str, cell, page: ParsedIsunPage) -> None:
         page.procurements.extend(_offer_rows(int(m.group(1)), head, ul[0] if ul else None))
     else:
         page.unknown_labels.append(label)
+
+
+def _is_activity_row(lis, value: str) -> bool:
+    """The live site prints PrintProject's activities row with an empty label: its bullets say
+    "Дейност: …" (or the row says "Няма")."""
+    prefix = L["Project_Details_Activity"] + ":"
+    if lis:
+        return all(_clean(li.text_content()).startswith(prefix) for li in lis)
+    return value == NO_DATA_TEXT
 
 
 def _print_activity(url: str, li) -> dict[str, str]:

@@ -8,7 +8,7 @@ raw archive, so nothing else needs to remember it).
 
 Changes seen in the bulk rows steer the page crawl: a project whose API row (status,
 amounts, dates, name) differs from the last release's gives its crawled contracts a new
-listing fingerprint, so the crawler queues their pages as changed, before the rotating slice.
+listing fingerprint, so the crawler queues their pages as changed, the next night.
 
 `night_plan` says what a night will fetch and how many requests, without fetching.
 """
@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
-import duckdb
-
-from sources.crawl_state import CrawlState
+from registry.isun_bulk import ISUN_API_PROJECTS
+from registry.tables import PROJECTS
+from sources.crawl_state import MAX_AGE_DAYS, QUEUE_CLASSES, ROTATION_DUE_DAYS, CrawlState
 from sources.http_client import FetchError, HostBlockedError, PoliteClient
-from sources.isun_crawl import CONTRACT_PAGES, CrawlConfig
+from sources.isun_crawl import ALL_PAGES, CrawlConfig
 from sources.isun_discovery import FOLLOW_PATH
 from sources.isun_opendata import (
     DEFAULT_API_INTERVAL_SECONDS,
@@ -39,6 +40,7 @@ from sources.isun_opendata import (
 )
 from sources.isun_register_export import EXPORT_PATH, is_export_url
 from sources.raw_archive import RawArchive, RawResponse
+from warehouse.duckdb_store import read_columns
 
 log = logging.getLogger(__name__)
 
@@ -121,30 +123,19 @@ def fetch_bulk(
 
 def _last_release_fingerprints(warehouse_path: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
     """From the last warehouse: proposal -> API row fingerprint, and proposal -> crawled contract ids."""
-    if not warehouse_path.exists():
-        return {}, {}
-    con = duckdb.connect(str(warehouse_path), read_only=True)
-    try:
-        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        fingerprints = (
-            dict(
-                con.execute(
-                    "SELECT proposal_code, min(row_fingerprint) FROM isun_api_projects GROUP BY 1"
-                ).fetchall()
-            )
-            if "isun_api_projects" in tables
-            else {}
-        )
-        contracts: dict[str, list[str]] = {}
-        if "projects" in tables:
-            for proposal, contract_id in con.execute(
-                r"SELECT regexp_replace(project_code, '-C\d+$', ''), isun_contract_id FROM projects"
-                " WHERE isun_contract_id IS NOT NULL"
-            ).fetchall():
-                contracts.setdefault(proposal, []).append(contract_id)
-        return fingerprints, contracts
-    finally:
-        con.close()
+    fingerprints: dict[str, str] = {}
+    for proposal, value in read_columns(
+        warehouse_path, ISUN_API_PROJECTS, ["proposal_code", "row_fingerprint"]
+    ):
+        if value is not None:
+            fingerprints[proposal] = min(value, fingerprints.get(proposal, value))
+    contracts: dict[str, list[str]] = {}
+    for proposal, contract_id in read_columns(
+        warehouse_path, PROJECTS, ["proposal_code", "isun_contract_id"]
+    ):
+        if contract_id is not None:
+            contracts.setdefault(proposal, []).append(contract_id)
+    return fingerprints, contracts
 
 
 def bulk_row_fingerprints(
@@ -193,29 +184,42 @@ class NightPlan:
     export_calls: list[str]
     listings: tuple[str, ...]
     listing_pages: int  # the configured listings and the pages they linked to last time
-    contract_pages: dict[
-        str, int
-    ]  # reason -> contracts (each costs `len(CONTRACT_PAGES)` requests)
+    contract_pages: dict[str, int]  # queue class -> contracts tonight (`crawl_state.QUEUE_CLASSES`)
     contracts_known: int
     budget: int
     api_interval_seconds: float
     robots_requests: int = 0  # robots.txt, read once a night by each client (bulk sources, pages)
+    requests_per_contract: float = 1.0  # PrintProject + its share of BasicData and Participants
+    backlog: dict[str, int] = field(
+        default_factory=dict
+    )  # queue class -> contracts waiting, all told
+    oldest_days: float | None = None  # the age of the oldest page detail fetched so far
 
     @property
     def bulk_requests(self) -> int:
         return len(self.api_calls) + len(self.export_calls)
 
     @property
+    def contracts_tonight(self) -> int:
+        return sum(self.contract_pages.values())
+
+    @property
+    def contract_requests(self) -> int:
+        return round(self.requests_per_contract * self.contracts_tonight)
+
+    @property
     def requests(self) -> int:
         return (
-            self.robots_requests
-            + self.bulk_requests
-            + self.listing_pages
-            + len(CONTRACT_PAGES) * sum(self.contract_pages.values())
+            self.robots_requests + self.bulk_requests + self.listing_pages + self.contract_requests
         )
 
+    def backfill_nights(self) -> int:
+        """Nights until every known contract has been fetched once, at tonight's pace."""
+        left = self.backlog.get("new", 0) + self.backlog.get("backfill", 0)
+        return -(-left // max(self.contracts_tonight, 1)) if left else 0
+
     def lines(self) -> list[str]:
-        pages = sum(self.contract_pages.values())  # contracts; 3 pages each
+        pages = self.contracts_tonight
         hours = (len(self.api_calls) + len(self.export_calls)) * self.api_interval_seconds / 3600
         out = [
             f"bulk: {len(self.api_calls)} open-data API calls"
@@ -232,16 +236,24 @@ class NightPlan:
             f"listing pages: {self.listing_pages} ({', '.join(self.listings)} and the pages they linked to "
             "last time)"
         )
+        by_class = ", ".join(f"{c} {self.contract_pages.get(c, 0)}" for c in QUEUE_CLASSES)
         out.append(
-            f"contract pages: {len(CONTRACT_PAGES) * pages} ({', '.join(CONTRACT_PAGES)}) of {pages} "
-            f"of {self.contracts_known} known contracts "
-            f"(new {self.contract_pages.get('new', 0)}, changed {self.contract_pages.get('changed', 0)}, "
-            f"rotation {self.contract_pages.get('rotation', 0)})"
+            f"contract pages: {self.contract_requests} requests for {pages} of {self.contracts_known} known "
+            f"contracts ({by_class}); {self.requests_per_contract:.2f} requests a contract "
+            f"({', '.join(ALL_PAGES)}: PrintProject each, BasicData once per procedure, Participants "
+            "where PrintProject lists participants)"
         )
-        full = -(-self.contracts_known // max(pages, 1)) if self.contracts_known else 0
+        out.append(f"requests tonight: {self.requests} of a budget of {self.budget}")
+        waiting = self.backlog.get("new", 0) + self.backlog.get("backfill", 0)
+        age = (
+            f"{self.oldest_days:.0f} days now"
+            if self.oldest_days is not None
+            else "none fetched yet"
+        )
         out.append(
-            f"requests tonight: {self.requests} of a budget of {self.budget}"
-            + (f"; every known contract page fetched once in {full} nights" if full else "")
+            f"backfill: {waiting} contracts never fetched, done in {self.backfill_nights()} nights at this pace; "
+            f"page detail age: oldest {age}, at most {MAX_AGE_DAYS} days once the backfill is done "
+            f"(fetched longer than {ROTATION_DUE_DAYS} days ago goes before the backfill)"
         )
         return out
 
@@ -268,25 +280,19 @@ def night_plan(
         config.requests_per_night - robots - len(api_calls) - len(export_calls) - listing_pages, 0
     )
     counts: dict[str, int] = {}
-    known = 0
+    backlog: dict[str, int] = {}
+    known, per_contract, oldest_days = 0, config.requests_per_contract, None
     if state_path.exists():
         state = CrawlState(state_path)
         try:
             known = state.counts().get("contracts", 0)
-            counts = dict(
-                state.con.execute(
-                    """
-                SELECT reason, count(*) FROM (
-                    SELECT CASE WHEN last_fetched_at IS NULL THEN 'new'
-                                WHEN fetched_fingerprint IS DISTINCT FROM listing_fingerprint THEN 'changed'
-                                ELSE 'rotation' END AS reason
-                    FROM crawl_contracts
-                    ORDER BY CASE reason WHEN 'new' THEN 0 WHEN 'changed' THEN 1 ELSE 2 END,
-                             last_fetched_at NULLS FIRST, contract_id
-                    LIMIT ?) GROUP BY reason""",
-                    [remaining // len(CONTRACT_PAGES)],
-                ).fetchall()
-            )
+            per_contract = state.requests_per_contract(config.requests_per_contract)
+            for _cid, reason in state.queue_order(int(remaining / per_contract)):
+                counts[reason] = counts.get(reason, 0) + 1
+            backlog = state.class_counts()
+            oldest = state.oldest_fetch()
+            if oldest is not None:
+                oldest_days = (datetime.now(UTC) - oldest).total_seconds() / 86400
         finally:
             state.close()
     return NightPlan(
@@ -300,4 +306,7 @@ def night_plan(
         config.requests_per_night,
         bulk.api_interval_seconds,
         robots,
+        per_contract,
+        backlog,
+        oldest_days,
     )

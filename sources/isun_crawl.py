@@ -8,10 +8,12 @@
    hosts never are. The register export and the open-data API carry no page ids.
 3. Plan: new contracts, then changed ones (listing row differs from when last fetched),
    then a rotating slice of the rest, oldest first, up to the night's request budget.
-4. Fetch: `CONTRACT_PAGES` per contract, conditionally, on the path and `isHistoric` of the
-   link it was listed under. PrintProject holds every section but the procedure and the
-   participants' ЕИК and legal/natural status, which only BasicData and Participants print:
-   3 requests per contract.
+4. Fetch, conditionally, on the /bg/ path and `isHistoric` of the link it was listed under:
+   PrintProject for every contract (every section but the procedure's name and the participants'
+   ЕИК and legal/natural status); BasicData once per procedure (its name, shared by every contract
+   of the procedure; again when the procedure's page is older than `procedure_max_age_days`);
+   Participants only where PrintProject lists participants (`PARTICIPANT_ROLES`). One request per
+   contract plus those (`contract_pages_for`); the crawl never requests an /en/ page.
 A WAF page stops the run for that host at once; what is left stays queued for next time.
 """
 
@@ -23,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote, urljoin, urlparse
 
+from sources.charset import decode_body
 from sources.crawl_state import CrawlState
 from sources.http_client import (
     BudgetExhaustedError,
@@ -32,16 +35,30 @@ from sources.http_client import (
     HostBlockedError,
     PoliteClient,
 )
-from sources.isun import contract_tab_url
-from sources.isun_discovery import FOLLOW_PATH, Listing, listing_from_html
+from sources.isun import PARTICIPANT_ROLES, contract_tab_url, parse_isun_html
+from sources.isun_discovery import (
+    FOLLOW_PATH,
+    Listing,
+    bulgarian_url,
+    is_english_url,
+    listing_from_html,
+)
 from sources.raw_archive import RawArchive, RawResponse
+from transforms.codes import CodeError, parse_code
 
 log = logging.getLogger(__name__)
 
 ISUN_BASE_URL = "https://2020.eufunds.bg"
 DEFAULT_LISTINGS = ("/bg/0/0/Project/Search?showRes=True",)
-# Pages fetched per contract, in this order (see the module docstring for why these three).
-CONTRACT_PAGES = ("PrintProject", "BasicData", "Participants")
+# The page fetched for every contract; BasicData once per procedure; Participants where needed.
+CONTRACT_PAGES = ("PrintProject",)
+PROCEDURE_PAGE = "BasicData"
+PARTICIPANTS_PAGE = "Participants"
+ALL_PAGES = (*CONTRACT_PAGES, PROCEDURE_PAGE, PARTICIPANTS_PAGE)  # what the 3-request plan fetched
+# Roles whose listing in PrintProject needs the Participants tab: it alone prints their ЕИК and tells
+# natural persons from legal entities (PrintProject prints names only). Every role, so the published
+# tables are those of the three-page plan (tests/test_crawl_plan.py).
+PARTICIPANT_ROLES_NEEDING_TAB = tuple(role for role, _singular in PARTICIPANT_ROLES.values())
 # The public module's routes are /{lang}/{op}/{pr}/{controller}/{action}; /bg/0/0/ is only the default.
 ISUN_PATH = re.compile(r"^/(?:bg|en)/\d+/\d+/", re.I)
 # Bulk sources of the public module (no page ids; read as data by their own modules).
@@ -56,11 +73,49 @@ def is_isun_url(url: str) -> bool:
     return bool(ISUN_PATH.match(path) or FOLLOW_PATH.search(path) or BULK_PATH.search(path))
 
 
-def contract_page_urls(base_url: str, contract_id: str, listed_url: str | None = None) -> list[str]:
-    """The URLs of `CONTRACT_PAGES` for a contract: on the path and isHistoric of the link it was
-    listed under, else on the default `/bg/0/0/` path with isHistoric=False; the id URL-encoded."""
-    page = listed_url or urljoin(base_url.rstrip("/") + "/", "bg/0/0/Project/BasicData")
-    return [contract_tab_url(page, tab, contract_id) for tab in CONTRACT_PAGES]
+def contract_page_urls(
+    base_url: str, contract_id: str, listed_url: str | None = None, tabs=CONTRACT_PAGES
+) -> list[str]:
+    """The URLs of `tabs` for a contract: on the path and isHistoric of the link it was listed under
+    (under /bg/, even if it was listed under /en/), else on the default `/bg/0/0/` path with
+    isHistoric=False; the id URL-encoded."""
+    page = bulgarian_url(listed_url) if listed_url else None
+    page = page or urljoin(base_url.rstrip("/") + "/", "bg/0/0/Project/BasicData")
+    return [contract_tab_url(page, tab, contract_id) for tab in tabs]
+
+
+@dataclass
+class PrintFacts:
+    """What a PrintProject page tells the crawler about the other pages its contract needs."""
+
+    procedure_code: str | None
+    roles_listed: frozenset[str]
+
+
+def print_facts(body: bytes, url: str, content_type: str | None = None) -> PrintFacts:
+    """The contract's procedure (from "Номер от ИСУН") and the participant roles PrintProject lists;
+    an unreadable page tells nothing (it is quarantined when the tables are built)."""
+    try:
+        page = parse_isun_html(decode_body(body, content_type), url)
+    except Exception:  # noqa: BLE001 - a page we cannot read asks for no further pages
+        return PrintFacts(None, frozenset())
+    try:
+        procedure = parse_code(page.fields.get("contract_code") or "").procedure_code
+    except CodeError:
+        procedure = None
+    roles = frozenset(p["role"] for p in page.participants or [])
+    return PrintFacts(procedure, roles)
+
+
+def contract_pages_for(facts: PrintFacts, procedure_known: bool) -> list[str]:
+    """The pages a contract needs after its PrintProject: BasicData if its procedure has no fresh
+    BasicData yet, Participants if PrintProject lists a role whose ЕИК only that tab prints."""
+    pages = []
+    if facts.procedure_code and not procedure_known:
+        pages.append(PROCEDURE_PAGE)
+    if facts.roles_listed & set(PARTICIPANT_ROLES_NEEDING_TAB):
+        pages.append(PARTICIPANTS_PAGE)
+    return pages
 
 
 @dataclass
@@ -81,14 +136,20 @@ class CrawlConfig:
     row_fingerprints: dict[str, str] = field(default_factory=dict)
 
     # Programme ids (the `{op}` URL segment, as the open-data criteria list them): one search per
-    # programme (`prog=<id>`), so no single listing has to page through the whole register.
+    # programme on the per-programme route `/bg/{op}/0/Project/Search?showRes=True` (the `prog=`
+    # filter value is encrypted on the site), so no single listing pages through the whole register.
     programme_ids: tuple[str, ...] = ()
+    # A procedure's BasicData (its name) is fetched again when older than this.
+    procedure_max_age_days: int = 90
+    # Requests a contract costs on average (PrintProject + its share of BasicData and Participants),
+    # for planning a night; the crawl state's own history replaces it once it has one.
+    requests_per_contract: float = 1.0
 
     def listing_paths(self) -> tuple[str, ...]:
         if not self.programme_ids:
             return self.listings
         return tuple(
-            f"/bg/0/0/Project/Search?prog={quote(str(p), safe='')}&showRes=True"
+            f"/bg/{quote(str(p), safe='')}/0/Project/Search?showRes=True"
             for p in self.programme_ids
         )
 
@@ -121,13 +182,17 @@ class CrawlSummary:
     stopped: str | None = None
     records: list[RawResponse] = field(default_factory=list)
     http: dict[str, int] = field(default_factory=dict)
+    requests_by_page: dict[str, int] = field(
+        default_factory=dict
+    )  # PrintProject/BasicData/Participants
 
     def lines(self) -> list[str]:
         h = self.http
         return [
             f"run {self.run_id}{' (resumed)' if self.resumed else ''}: "
             f"{self.listing_pages} listing pages, {self.contracts_listed} contracts listed, {self.planned} queued",
-            f"contract pages: {self.fetched} fetched, {self.not_modified} unchanged (304), {self.failed} failed",
+            f"contract pages: {self.fetched} fetched, {self.not_modified} unchanged (304), {self.failed} failed"
+            f" ({', '.join(f'{k} {v}' for k, v in sorted(self.requests_by_page.items())) or 'none'})",
             f"requests {h.get('requests', 0)}, bytes {h.get('bytes', 0)}, 304s {h.get('not_modified', 0)}, "
             f"retries {h.get('retries', 0)}, blocks {h.get('blocks', 0)}, foreign links skipped "
             f"{self.foreign_links_skipped}",
@@ -177,12 +242,13 @@ def run_crawl(
             if progress:
                 progress(i + 1, len(pending))
         state.set_run_status(run_id, "done")
-    except BudgetExhaustedError as exc:  # retries and redirects spent it: the rest stays queued
+    except BudgetExhaustedError as exc:
+        # The night's requests are spent (a contract can cost more than planned: BasicData, Participants,
+        # retries): the rest goes back to the pool, and tomorrow's plan takes it first by its class.
         summary.stopped = str(exc)
-        log.warning(
-            "crawl run %d stopped: %s; the rest of its queue is kept for the next run", run_id, exc
-        )
-        state.set_run_status(run_id, "blocked", str(exc)[:500])
+        deferred = state.defer_rest(run_id, f"deferred: {exc}"[:500])
+        log.warning("crawl run %d: %s; %d contracts left for the next plan", run_id, exc, deferred)
+        state.set_run_status(run_id, "done", f"budget spent, {deferred} deferred")
     except HostBlockedError as exc:
         summary.stopped = str(exc)
         log.error("crawl run %d stopped: %s", run_id, exc)
@@ -207,7 +273,8 @@ def _list_and_plan(
     summary.contracts_listed = len(listed)
     left = client.budget_left
     requests_left = left if left is not None else config.requests_per_night - summary.listing_pages
-    state.plan(run_id, requests_left // len(CONTRACT_PAGES))
+    per_contract = state.requests_per_contract(default=config.requests_per_contract)
+    state.plan(run_id, int(requests_left / per_contract))
 
 
 def _fetch_contract(
@@ -217,9 +284,14 @@ def _fetch_contract(
     summary: CrawlSummary,
     contract_id: str,
 ) -> tuple[str, RawResponse | None]:
-    """Every page of one contract; (outcome, the last record archived)."""
+    """The pages one contract needs: PrintProject, then what it asks for (`contract_pages_for`);
+    (outcome, the PrintProject record archived)."""
     outcomes, last = [], None
-    for url in contract_page_urls(config.base_url, contract_id, state.page_url(contract_id)):
+    facts = PrintFacts(None, frozenset())
+    listed = state.page_url(contract_id)
+    urls = contract_page_urls(config.base_url, contract_id, listed)
+    while urls:
+        url = urls.pop(0)
         try:
             result = client.fetch(url)
         except (FetchError, ForeignHostError) as exc:
@@ -228,15 +300,32 @@ def _fetch_contract(
             log.warning("%s", exc)
             continue
         summary.records.append(result.record)
-        last = result.record
+        summary.requests_by_page[_tab(url)] = summary.requests_by_page.get(_tab(url), 0) + 1
         if result.not_modified:
             summary.not_modified += 1
             outcomes.append("not_modified")
         else:
             summary.fetched += 1
             outcomes.append("fetched")
+        if _tab(url) != CONTRACT_PAGES[0]:
+            if _tab(url) == PROCEDURE_PAGE and facts.procedure_code:
+                state.mark_procedure_fetched(facts.procedure_code, contract_id)
+            continue
+        last = result.record
+        facts = print_facts(result.body, url, result.record.content_type)
+        known = facts.procedure_code is not None and state.procedure_is_fresh(
+            facts.procedure_code, config.procedure_max_age_days
+        )
+        urls += contract_page_urls(
+            config.base_url, contract_id, listed, contract_pages_for(facts, known)
+        )
+    state.note_contract_requests(contract_id, len(outcomes))
     outcome = "fetched" if "fetched" in outcomes else (outcomes[0] if outcomes else "error")
     return outcome, last
+
+
+def _tab(url: str) -> str:
+    return urlparse(url).path.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _crawl_listings(
@@ -265,8 +354,8 @@ def _crawl_listings(
     seen: set[str] = set()
     while queue and summary.listing_pages < config.max_listing_pages:
         url = queue.pop(0)
-        if url in seen:
-            continue
+        if url in seen or is_english_url(url):
+            continue  # an /en/ page is never requested (the header links every page in English)
         seen.add(url)
         try:
             client.check_allowed(url)

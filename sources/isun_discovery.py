@@ -26,6 +26,22 @@ from sources.isun import contract_id_and_tab
 
 # Listing pages worth following from a listing: search results (and their pager), company pages.
 FOLLOW_PATH = re.compile(r"/Project/Search$|/Company(?:/Index)?$|/Beneficiary(?:/Index)?$", re.I)
+# Every page's header links the same page in the other language ("English" -> /en/...): the crawler
+# stays on /bg/; an /en/ link is never followed, and a contract linked under /en/ is the /bg/ one.
+_LANGUAGE_PREFIX = re.compile(r"^/(en|bg)(?=/)", re.I)
+
+
+def is_english_url(url: str) -> bool:
+    m = _LANGUAGE_PREFIX.match(urlparse(url).path)
+    return bool(m and m.group(1).lower() == "en")
+
+
+def bulgarian_url(url: str) -> str:
+    """The same ИСУН page under /bg/ (an /en/... URL rewritten; any other URL unchanged)."""
+    parsed = urlparse(url)
+    if not is_english_url(url):
+        return url
+    return urlunparse(parsed._replace(path=_LANGUAGE_PREFIX.sub("/bg", parsed.path, count=1)))
 
 
 @dataclass
@@ -75,6 +91,11 @@ def listing_from_html(body: bytes, url: str, content_type: str | None = None) ->
             if href not in listing.links and parsed.scheme in {"http", "https"}:
                 listing.links.append(href)
             continue
+        if is_english_url(href):
+            if not contract_id_from_url(href):
+                continue  # the header's "English" link: the page we are on, in English; never followed
+            href = bulgarian_url(href)  # a contract linked under /en/: read it under /bg/
+            parsed = urlparse(href)
         cid = contract_id_from_url(href) if "/project/" in parsed.path.lower() else None
         if cid:
             row = next(iter(a.xpath("ancestor::tr[1]")), a)

@@ -26,7 +26,7 @@ import ijson
 
 from sources.http_client import CrawlPolicy, FetchError, HostBlockedError, PoliteClient
 from sources.isun_register_export import is_export_url
-from sources.raw_archive import RawArchive, RawResponse
+from sources.raw_archive import RawArchive, RawResponse, newest_first, newest_per_url
 
 log = logging.getLogger(__name__)
 
@@ -301,26 +301,27 @@ def fetch_open_data(
 def newest_bulk_responses(
     archive: RawArchive,
 ) -> tuple[RawResponse | None, dict[str, RawResponse], RawResponse | None]:
-    """(criteria, {programme URL: answer}, export): the newest good answer of each.
+    """(criteria, {programme URL: answer}, export): the newest good answer of each, by fetch time.
 
     An HTML answer (the rate limit) or a WAF page is never data: the previous good answer
     of that URL stays in use.
     """
-    criteria, programmes, export = None, {}, None
-    for record in archive.records():
+
+    def is_data(record: RawResponse) -> bool:
         if record.status not in (200, 304):
-            continue
-        if is_criteria_url(record.url) or programme_of_url(record.url):
-            with open(archive.path_for(record.sha256), "rb") as fh:
-                if not_json_reason(fh.read(512), record.content_type):
-                    continue
-            if is_criteria_url(record.url):
-                criteria = record
-            else:
-                programmes[record.url] = record
-        elif is_export_url(record.url):
-            with open(archive.path_for(record.sha256), "rb") as fh:
-                if fh.read(4) != b"PK\x03\x04":
-                    continue
-            export = record
-    return criteria, programmes, export
+            return False
+        with open(archive.path_for(record.sha256), "rb") as fh:
+            if is_export_url(record.url):
+                return fh.read(4) == b"PK\x03\x04"
+            return not not_json_reason(fh.read(512), record.content_type)
+
+    bulk = [
+        r
+        for r in archive.records()
+        if is_criteria_url(r.url) or programme_of_url(r.url) or is_export_url(r.url)
+    ]
+    newest = newest_per_url(bulk, is_data)
+    criteria = newest_first(r for url, r in newest.items() if is_criteria_url(url))
+    exports = newest_first(r for url, r in newest.items() if is_export_url(url))
+    programmes = {url: r for url, r in newest.items() if programme_of_url(url)}
+    return (criteria or [None])[0], programmes, (exports or [None])[0]

@@ -20,8 +20,9 @@ from sources.isun import (
     parse_isun_html,
     parse_isun_text,
 )
-from sources.raw_archive import by_fetched_at
+from sources.raw_archive import newest_first
 from sources.waf import block_reason
+from transforms.codes import CodeError, parse_code
 from transforms.isun import quarantine_row
 
 # `<?xml version="1.0" encoding="..."?>` before an XHTML page: the bytes are decoded already,
@@ -75,7 +76,7 @@ def _newest_usable(
 ) -> tuple[tuple[RawResponse, bytes] | None, dict | None]:
     """The newest (record, body) of one URL that is data, else the newest rejection."""
     first_rejection = None
-    for record in reversed(by_fetched_at(versions)):
+    for record in newest_first(versions):
         body = read_body(record.sha256)
         rejection = page_rejection(record, body)
         if rejection is None:
@@ -132,6 +133,33 @@ def parse_archived_pages(
         else:
             parsed.append((page, record))
     return parsed, rejected
+
+
+def procedure_names(
+    records: list[RawResponse], read_body: Callable[[str], bytes]
+) -> dict[str, str]:
+    """procedure code -> name, from the archived BasicData pages (the crawler fetches one per
+    procedure: PrintProject prints no procedure). The newest usable page of each URL is read; a page
+    that does not parse names nothing here (`parse_archived_pages` quarantines it)."""
+    basic = [r for r in records if contract_id_and_tab(r.url)[1] == "BasicData"]
+    by_url: dict[str, list[RawResponse]] = {}
+    for record in basic:
+        by_url.setdefault(record.url, []).append(record)
+    names: dict[str, tuple[str, str]] = {}  # code -> (fetched_at, name): the newest page wins
+    for versions in by_url.values():
+        chosen, _ = _newest_usable(versions, read_body)
+        if chosen is None:
+            continue
+        page, _ = parse_page(*chosen)
+        text = (page.fields.get("procedure") or "") if page else ""
+        first, _, name = text.partition(" ")
+        try:
+            code = parse_code(first).procedure_code
+        except CodeError:
+            continue
+        if code and name.strip() and chosen[0].fetched_at >= names.get(code, ("", ""))[0]:
+            names[code] = (chosen[0].fetched_at, name.strip())
+    return {code: name for code, (_, name) in names.items()}
 
 
 def contract_batches(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -117,16 +117,32 @@ def by_fetched_at(records: Iterable[RawResponse]) -> list[RawResponse]:
     return sorted(records, key=fetched_order)
 
 
-def newest_per_url(records: Iterable[RawResponse], keep=lambda r: True) -> dict[str, RawResponse]:
-    """The newest record (by `fetched_at`, ties to the later one) per URL among those `keep` accepts."""
-    latest: dict[str, RawResponse] = {}
+def newest_first(versions: Iterable[RawResponse]) -> list[RawResponse]:
+    """Newest first by `fetched_at`, not by storage order (a replayed 2025 recording stored
+    after a 2026 response comes after it); on a tie, the one stored later first.
+
+    The one ordering every reader of the archive chooses a URL's response by: ИСУН pages
+    (`sources.isun_pages`), the open-data API and export (`sources.isun_opendata`), the
+    documents, the conditional-request validators and the inputs fingerprint."""
+    return by_fetched_at(versions)[::-1]
+
+
+def newest_per_url(
+    records: Iterable[RawResponse], keep: Callable[[RawResponse], bool] = lambda r: True
+) -> dict[str, RawResponse]:
+    """The newest record per URL (`newest_first`) among those `keep` accepts.
+
+    `keep` is asked newest first and only until it accepts one, so it may read the body (an
+    HTML refusal or a WAF page is never data and never hides an older good response)."""
+    by_url: dict[str, list[RawResponse]] = {}
     for record in records:
-        if not keep(record):
-            continue
-        held = latest.get(record.url)
-        if held is None or fetched_order(record) >= fetched_order(held):
-            latest[record.url] = record
-    return latest
+        by_url.setdefault(record.url, []).append(record)
+    chosen = {}
+    for url, versions in by_url.items():
+        record = next((r for r in newest_first(versions) if keep(r)), None)
+        if record is not None:
+            chosen[url] = record
+    return chosen
 
 
 def inputs_fingerprint(records: list[RawResponse], extra: str = "") -> str:

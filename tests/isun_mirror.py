@@ -3,9 +3,11 @@
 Thirteen contracts whose ids are encrypted Base64 tokens (several with `+`, `/`, `=`), listed
 on Project/Search result pages (`showRes=True`, 25 a page on the site, five here, with an
 encrypted `page` in the pager) and on a company page (`Company?uin=<enc>&uinType=…`), each
-served as the pages the crawler fetches (`CONTRACT_PAGES`). One search page also links to a
-contract on another host, which must never be requested; one contract is on the non-default
-path `/bg/583/0/` with isHistoric=True, and one is served in windows-1251.
+served with every page the crawler may fetch (PrintProject, BasicData, Participants: `ALL_PAGES`),
+in Bulgarian and, under /en/, in English (every page's header links its English twin, as the live
+site's do). Two procedures; contracts with an odd number list a contractor. One search page also
+links to a contract on another host, which must never be requested; one contract is on the
+non-default path `/bg/583/0/` with isHistoric=True, and one is served in windows-1251.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from bench.isun_render import (
     render_tab,
     search_page_url,
 )
-from sources.isun_crawl import CONTRACT_PAGES
+from sources.isun_crawl import ALL_PAGES
 from tests.fault_server import FaultServer, Route
 from tests.isun_bulk_fixtures import add_bulk_routes
 
@@ -43,9 +45,18 @@ HISTORIC_CONTRACT = CONTRACT_IDS[10]
 COMPANY_UIN = "000413878"
 
 
+def procedure_code(contract_id: str) -> str:
+    no = CONTRACT_NOS[CONTRACT_IDS.index(contract_id)] if contract_id in CONTRACT_IDS else "0666"
+    return "BG16FFPR003-1.001" if no <= "1007" else "BG16FFPR003-2.002"
+
+
 def project_code(contract_id: str) -> str:
     no = CONTRACT_NOS[CONTRACT_IDS.index(contract_id)] if contract_id in CONTRACT_IDS else "0666"
-    return f"BG16FFPR003-1.001-{no}-C01"
+    return f"{procedure_code(contract_id)}-{no}-C01"
+
+
+def has_contractor(contract_id: str) -> bool:
+    return contract_id not in CONTRACT_IDS or CONTRACT_IDS.index(contract_id) % 2 == 0
 
 
 def contract(contract_id: str) -> Contract:
@@ -53,8 +64,10 @@ def contract(contract_id: str) -> Contract:
         contract_id=contract_id,
         reg_number=project_code(contract_id),
         name="Енергийна ефективност на сградата на СУ „Христо Ботев“, гр. Левски",
-        procedure_code="BG16FFPR003-1.001",
-        procedure_name="Интегрирани градски инвестиции",
+        procedure_code=procedure_code(contract_id),
+        procedure_name="Интегрирани градски инвестиции"
+        if procedure_code(contract_id).endswith("1.001")
+        else "Устойчиво градско развитие",
         beneficiary_uin=COMPANY_UIN,
         beneficiary_name="Община Левски",
         programme_name="Програма „Развитие на регионите“ 2021-2027",
@@ -76,7 +89,9 @@ def contract(contract_id: str) -> Contract:
             Participant(
                 "СТРОИТЕЛНА КОМПАНИЯ ЛЕВСКИ ЕООД", "201234563", D("1062400.00"), D("254980.35")
             )
-        ],
+        ]
+        if has_contractor(contract_id)
+        else [],
         eu_amount=D("934850.00"),
         bg_amount=D("166150.00"),
         paid_eu=D("187000.00"),
@@ -90,15 +105,18 @@ def contract_urls(contract_id: str) -> dict[str, str]:
     """Tab -> path (as the crawler requests it) for each page the crawler fetches."""
     c = contract(contract_id)
     lang_path = "/bg/583/0/" if contract_id == HISTORIC_CONTRACT else "/bg/0/0/"
-    return {tab: contract_url(c, tab).replace("/bg/0/0/", lang_path) for tab in CONTRACT_PAGES}
+    return {tab: contract_url(c, tab).replace("/bg/0/0/", lang_path) for tab in ALL_PAGES}
 
 
 def contract_path(contract_id: str, tab: str = "PrintProject") -> str:
     return contract_urls(contract_id)[tab]
 
 
-def contract_body(contract_id: str, tab: str = "PrintProject") -> tuple[bytes, str]:
+def contract_body(
+    contract_id: str, tab: str = "PrintProject", lang: str = "bg"
+) -> tuple[bytes, str]:
     c = contract(contract_id)
+    c.lang = lang
     html = render_print(c) if tab == "PrintProject" else render_tab(c, tab)
     if contract_id == CP1251_CONTRACT:
         # Declared only in the HTTP header, as old pages often do.
@@ -155,6 +173,42 @@ def build_mirror(server: FaultServer, foreign_base_url: str) -> None:
     # The bulk sources in their real shapes: data about every project, no page ids.
     add_bulk_routes(server, [project_code(c) for c in CONTRACT_IDS])
     for cid in CONTRACT_IDS:
-        for tab in CONTRACT_PAGES:
+        for tab in ALL_PAGES:
             body, ctype = contract_body(cid, tab)
             r[contract_path(cid, tab)] = Route(body, ctype)
+            english, ctype = contract_body(
+                cid, tab, "en"
+            )  # what the header's "English" link serves
+            r[english_path(contract_path(cid, tab))] = Route(english, ctype)
+    for path in [SEARCH_FIRST, *SEARCH_PAGES, company_url(COMPANY_UIN, "Beneficiary")]:
+        r[english_path(path)] = Route(r[path].body)  # the English twin (its text is not read)
+
+
+def english_path(path: str) -> str:
+    return path.replace("/bg/", "/en/", 1)
+
+
+def printed_within(budget: int, contract_ids: list[str]) -> list[str]:
+    """The contracts whose PrintProject the crawler fetches with `budget` requests, taking them in this
+    order from nothing (each costs its PrintProject, a BasicData for a procedure not seen yet and
+    Participants where a contractor is listed)."""
+    seen: set[str] = set()
+    out = []
+    for cid in contract_ids:
+        if budget < 1:
+            break
+        out.append(cid)
+        budget -= 1 + (procedure_code(cid) not in seen) + has_contractor(cid)
+        seen.add(procedure_code(cid))
+    return out
+
+
+def expected_requests(contract_ids: list[str]) -> dict[str, int]:
+    """Requests the crawler makes for these contracts, fetched in this order from nothing: one
+    PrintProject each, one BasicData per procedure, Participants where a contractor is listed."""
+    procedures = {procedure_code(cid) for cid in contract_ids}
+    return {
+        "PrintProject": len(contract_ids),
+        "BasicData": len(procedures),
+        "Participants": sum(has_contractor(cid) for cid in contract_ids),
+    }

@@ -27,6 +27,7 @@ from tests.isun_mirror import (
     SEARCH_FIRST,
     build_mirror,
     contract_path,
+    expected_requests,
     project_code,
 )
 
@@ -145,8 +146,10 @@ def test_faulty_nights_lose_nothing_and_the_quiet_night_is_conditional(tmp_path,
     quiet = [r for r in server.log[before:] if r.path != "/robots.txt"]
     # read once per run by each of the night's two clients (the bulk sources', the pages')
     assert [r.path for r in server.log[before:]].count("/robots.txt") == 2
-    pages = len(CONTRACT_PAGES) * len(CONTRACT_IDS)
-    # Five listing pages, the bulk sources (programme list, two programmes, the export), three pages of 13 contracts.
+    # A quiet night: every PrintProject, and Participants where it lists a contractor; no BasicData (both
+    # procedures' pages are fresh).
+    pages = len(CONTRACT_IDS) + expected_requests(CONTRACT_IDS)["Participants"]
+    # Five listing pages, the bulk sources (programme list, two programmes, the export), the contract pages.
     assert len(quiet) == LISTING_PAGES + 4 + pages
     assert all("If-None-Match" in r.headers for r in quiet)
     assert f"0 fetched, {pages} unchanged (304)" in night3.fetch_summary[1]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from sources.extract import detect_kind, extract
+from sources.extract import detect_kind, extract, extract_projects
 from tests.conftest import SEEDS
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
@@ -147,3 +147,24 @@ def test_variant_pages(path):
             continue
         got = derived[field] if field in derived else r.get(field)
         assert got == want, (field, got, want)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("tab", ["PrintProject", "Activities", "Indicators"])
+def test_an_isun_page_is_read_by_the_isun_parser_never_as_its_footers_code(tab):
+    """A contract page rendered from the site's views, header and footer included: `extract` knows it
+    by its structure and gives the contract's code, never `BG161PO002-2.1.01-0007-C0001` (the ИСУН
+    system's own project, named in every footer)."""
+    from bench.isun_render import render_print, render_tab
+    from tests.test_crawl_plan import _synthetic_register
+
+    contract = _synthetic_register(1)[0]
+    html = render_print(contract) if tab == "PrintProject" else render_tab(contract, tab)
+    if tab != "PrintProject":  # the print view has no site frame
+        assert "BG161PO002-2.1.01-0007-C0001" in html or "BG05SFOP001-4.002-0003" in html
+    records = [extract(html, is_html=True), *extract_projects(html, is_html=True)]
+    for record in records:
+        assert record["kind"] == "isun"
+    # The print view states the code; a tab such as Activities does not (BasicData does): no code then.
+    expected = contract.reg_number if tab == "PrintProject" else None
+    assert [r["project_code"] for r in records] == [expected, expected]

@@ -41,7 +41,7 @@ from tests.isun_bulk_fixtures import (
     export_xlsx,
     write_big_programme,
 )
-from tests.isun_mirror import CONTRACT_IDS, build_mirror, project_code
+from tests.isun_mirror import CONTRACT_IDS, build_mirror, printed_within, project_code
 from transforms.isun_bulk import api_project_row, entity_row
 
 JSON = "application/json; charset=utf-8"
@@ -373,13 +373,16 @@ def test_a_crawl_publishes_every_contract_the_api_lists_joined_to_its_pages(tmp_
         )
         summary = run_build(tmp_path, source=crawler)
         assert summary.success
-        # Within the budget: robots.txt and 4 bulk requests, then robots.txt, 5 listing pages and 3 pages of each
-        # of 5 contracts (every request counts, each client reads robots.txt once).
+        # Within the budget: robots.txt and 4 bulk requests, then robots.txt, 5 listing pages and 15 contract
+        # pages (every request counts, each client reads robots.txt once): a PrintProject each, a BasicData
+        # per procedure, Participants where a contractor is listed (the three-page plan reached 5 contracts).
         assert len(server.log) == 26 and [r.path for r in server.log].count("/robots.txt") == 2
+        printed = printed_within(15, sorted(CONTRACT_IDS))  # planned in contract-id order
+        assert len(printed) == 9
         # The mirror's API: 13 projects with pages (one per contract), 2 without.
         assert (
             summary.coverage
-            == "15 of 15 contracts in the open-data API published, 5 with page detail"
+            == "15 of 15 contracts in the open-data API published, 9 with page detail"
         )
         con = duckdb.connect(
             str(tmp_path / "publish" / "latest" / "warehouse.duckdb"), read_only=True
@@ -394,17 +397,15 @@ def test_a_crawl_publishes_every_contract_the_api_lists_joined_to_its_pages(tmp_
             "SELECT projects, projects_with_pages FROM absorption_by_programme"
             " WHERE programme_code = 'BG16FFPR003'"
         ).fetchone()
-        assert by_programme == (13, 5)
+        assert by_programme == (13, 9)
         report = json.loads(
             (tmp_path / "publish" / "latest" / "quality_report.json").read_text("utf-8")
         )
         assert [
             (p["programme_id"], p["in_api"], p["in_release"], p["with_page_detail"])
             for p in report["coverage"]["programmes"]
-        ] == [("8010862", 13, 13, 5), ("4", 2, 2, 0)]
-        crawled = {
-            project_code(c) for c in sorted(CONTRACT_IDS)[:5]
-        }  # planned in contract-id order
+        ] == [("8010862", 13, 13, 9), ("4", 2, 2, 0)]
+        crawled = {project_code(c) for c in printed}
         linked = dict(
             con.execute("SELECT project_key, source_kinds FROM linked_projects").fetchall()
         )
@@ -430,15 +431,14 @@ def test_a_crawl_publishes_every_contract_the_api_lists_joined_to_its_pages(tmp_
         assert len(server.log) == before
     out = capsys.readouterr().out
     assert "bulk: 3 open-data API calls, 1 register export; 240 s apart" in out
-    # 24 - 4 bulk - 5 listing pages = 15 requests: 5 contracts of 3 pages (the 8 not fetched yet first).
+    # 26 - 2 robots.txt - 4 bulk - 5 listing pages = 15 requests; last night's 9 contracts took 15 (1.67 each):
+    # 9 contracts tonight, the 4 never fetched first, then the 5 fetched longest ago.
     assert (
-        "contract pages: 15 (PrintProject, BasicData, Participants) of 5 of 13 known contracts "
-        "(new 5, changed 0, rotation 0)"
+        "contract pages: 15 requests for 9 of 13 known contracts "
+        "(new 4, changed 0, overdue 0, backfill 0, rotation 5); 1.67 requests a contract"
     ) in out
-    assert (
-        "requests tonight: 26 of a budget of 26; every known contract page fetched once in 3 nights"
-        in out
-    )
+    assert "requests tonight: 26 of a budget of 26" in out
+    assert "backfill: 4 contracts never fetched, done in 1 nights at this pace" in out
 
 
 def test_the_demo_states_its_coverage_and_reconciles_the_export_with_the_api(sample_build):

@@ -166,12 +166,12 @@ NOTE = "Всички суми са в български лева (BGN) /1 EUR =
         ),
         (
             {"PrintProject": [("88 840.80</span> BGN", "-88 840.80</span> BGN")]},
-            "amount_negative",
+            "amount_not_negative",  # the registry's name for the rule
             "amount_total",
         ),
         (
             {"PrintProject": [("85.00</span> %", "185.00</span> %")]},
-            "percent_out_of_range",
+            "percent_in_range",
             "eu_cofinancing_percent",
         ),
     ],

@@ -73,3 +73,18 @@ def test_no_package_imports_its_own_floor_or_above():
         if FLOORS[other] >= FLOORS[package]
     ]
     assert upward == []
+
+
+def test_no_module_of_ours_is_in_an_import_cycle():
+    # The module graph code versions follow (`pipelines.code_versions.import_graph`), imports
+    # inside functions included: a cycle inside a package is caught too, not only across floors.
+    from graphlib import CycleError, TopologicalSorter
+
+    from pipelines.code_versions import import_graph
+
+    graph = import_graph()
+    assert {"registry.tables", "records.raw", "pipelines.definitions"} <= graph.keys()
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError as exc:
+        raise AssertionError(f"import cycle: {' -> '.join(exc.args[1])}") from None

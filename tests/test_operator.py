@@ -35,7 +35,7 @@ def test_demo_reports_progress_writes_run_status_and_cleans_leftovers(tmp_path, 
     assert not leftover.exists()
     assert (
         "_core_isun__tables: batch 1/1 staged" in err
-        and "core_isun__projects_rules_projects: projects: 4 rows" in err
+        and "projects_rules_projects: projects: 4 rows" in err
     )
     assert "out_bgfunds__release.release_publish: released" in err and "Traceback" not in err
     assert "pages read:        14 (1 rejected" in out

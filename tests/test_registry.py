@@ -29,15 +29,15 @@ TOY = Table(
         Field("project_code", "VARCHAR", "Project code", "Код на проекта", nullable=False),
         Field("amount_eur", "DECIMAL(18,2)", "Amount", "Сума", unit="EUR"),
     ),
-    asset="core_toy__grants",
+    asset="toy_grants",
     foreign_keys=(ForeignKey("project_code", "projects", "project_code"),),
 )
 
 
-@dg.asset(name="core_toy__grants", group_name="core", metadata=table_metadata(TOY))
-def core_toy__grants(core_isun__projects: StagedTable) -> pd.DataFrame:
+@dg.asset(name="toy_grants", group_name="core", metadata=table_metadata(TOY))
+def toy_grants(projects: StagedTable) -> pd.DataFrame:
     """One grant of 100.50 EUR per published project."""
-    codes = sorted(core_isun__projects.to_pandas(columns=["project_code"])["project_code"])
+    codes = sorted(projects.to_pandas(columns=["project_code"])["project_code"])
     return pd.DataFrame(
         {
             "grant_id": [f"G{i}" for i in range(1, len(codes) + 1)],
@@ -49,7 +49,7 @@ def core_toy__grants(core_isun__projects: StagedTable) -> pd.DataFrame:
 
 def test_a_table_declared_once_appears_everywhere(tmp_path):
     tables = {**all_tables(), TOY.name: TOY}
-    defs = build_defs(tables=tables, extra_assets=[core_toy__grants])
+    defs = build_defs(tables=tables, extra_assets=[toy_grants])
     # A blocking check guards it, and the warehouse and release take it in.
     graph = defs.resolve_asset_graph()
     toy_checks = [key for key in graph.asset_check_keys if key.asset_key.path == [TOY.asset]]
@@ -60,7 +60,7 @@ def test_a_table_declared_once_appears_everywhere(tmp_path):
         assert dg.AssetKey(TOY.asset) in graph.get(dg.AssetKey(consumer)).parent_keys
 
     data_dir = tmp_path / "data"
-    summary = run_build(data_dir, tables=tables, extra_assets=[core_toy__grants])
+    summary = run_build(data_dir, tables=tables, extra_assets=[toy_grants])
     assert summary.success, summary.failures
     assert summary.checks[toy_checks[0].name] is True
     release = data_dir / "publish" / "latest"
@@ -112,10 +112,10 @@ def test_a_table_declared_once_appears_everywhere(tmp_path):
     assert "toy_grants" not in build_defs().resolve_asset_graph().get_all_asset_keys().__str__()
 
 
-@dg.asset(name="core_toy__grants", group_name="core", metadata=table_metadata(TOY))
-def core_toy__grants_with_an_orphan(core_isun__projects: StagedTable) -> pd.DataFrame:
+@dg.asset(name="toy_grants", group_name="core", metadata=table_metadata(TOY))
+def toy_grants_with_an_orphan(projects: StagedTable) -> pd.DataFrame:
     """The toy with one grant for a project no release holds: its foreign key fails."""
-    frame = core_toy__grants(core_isun__projects)
+    frame = toy_grants(projects)
     frame.loc[len(frame)] = ["G99", "BG00XXXX000-0.000-0000-C01", Decimal("1.00")]
     return frame
 
@@ -123,7 +123,7 @@ def core_toy__grants_with_an_orphan(core_isun__projects: StagedTable) -> pd.Data
 def test_the_toy_tables_check_blocks_the_release(tmp_path):
     data_dir = tmp_path / "data"
     tables = {**all_tables(), TOY.name: TOY}
-    summary = run_build(data_dir, tables=tables, extra_assets=[core_toy__grants_with_an_orphan])
+    summary = run_build(data_dir, tables=tables, extra_assets=[toy_grants_with_an_orphan])
     toy_checks = {name: passed for name, passed in summary.checks.items() if "toy_grants" in name}
     assert list(toy_checks.values()) == [False]
     assert not summary.success and summary.release is None
@@ -149,7 +149,7 @@ def test_a_failed_release_step_leaves_latest_on_the_last_good_release(tmp_path):
     latest = (data_dir / "publish" / "latest").resolve()
     tables = {**all_tables(), TOY.name: UNCHECKED_TOY}
     summary = run_build(
-        data_dir, tables=tables, extra_assets=[core_toy__grants_with_an_orphan], force_rebuild=True
+        data_dir, tables=tables, extra_assets=[toy_grants_with_an_orphan], force_rebuild=True
     )
     assert not summary.success and summary.release is None
     assert [line.split(":")[0] for line in summary.failures] == [
@@ -163,13 +163,13 @@ def test_a_failed_release_step_leaves_latest_on_the_last_good_release(tmp_path):
 
 def _toy_at_version(version: str) -> dg.AssetsDefinition:
     @dg.asset(
-        name="core_toy__grants",
+        name="toy_grants",
         group_name="core",
         metadata=table_metadata(TOY),
         code_version=version,
     )
-    def _toy(core_isun__projects: StagedTable) -> pd.DataFrame:
-        return core_toy__grants(core_isun__projects)
+    def _toy(projects: StagedTable) -> pd.DataFrame:
+        return toy_grants(projects)
 
     return _toy
 
@@ -184,15 +184,15 @@ def test_only_the_assets_whose_code_changed_are_rebuilt(tmp_path):
     changed = run_build(data_dir, tables=tables, extra_assets=[_toy_at_version("2")])
     assert changed.success and Path(changed.release).name.endswith(".2")
     rebuilt = set(changed.steps) - {"raw_isun__contract_pages", "raw_documents__pages"}
-    assert "core_toy__grants" in rebuilt and "out_bgfunds__warehouse" in rebuilt
+    assert "toy_grants" in rebuilt and "out_bgfunds__warehouse" in rebuilt
     assert not rebuilt & {"_core_isun__tables", "_core_isun__bulk", "_core_bgfunds__links"}
-    assert not [s for s in rebuilt if s.startswith("core_isun__")]
+    assert not rebuilt & set(all_tables())  # no other table's asset (named as its table)
     # The release is whole: the tables that were not rebuilt come from the stored outputs.
     release = Path(changed.release)
     assert len(pd.read_parquet(release / "projects.parquet")) == 11
     assert len(pd.read_parquet(release / "toy_grants.parquet")) == 11
     report = json.loads((release / "quality_report.json").read_text(encoding="utf-8"))
-    assert report["code_versions"]["core_toy__grants"] == "2"
+    assert report["code_versions"]["toy_grants"] == "2"
     # And the night after, nothing is left to rebuild.
     after = run_build(data_dir, tables=tables, extra_assets=[_toy_at_version("2")])
     assert after.unchanged and "code unchanged" in after.plan

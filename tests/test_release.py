@@ -75,7 +75,7 @@ def test_datapackage_validates_and_describes_every_field(two_releases):
     assert (
         field["type"] == "number"
         and field["unit"] == "EUR"
-        and "Общо реално изплатени суми" in field["description"]
+        and "Реално изплатени суми, в евро" in field["description"]
     )
     activities = next(r for r in package["resources"] if r["name"] == "activities")
     assert activities["schema"]["foreignKeys"][0]["reference"] == {

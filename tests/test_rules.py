@@ -21,7 +21,6 @@ from quality.rules_sql import check_table, screen_frame, screen_isun_tables
 from registry import all_tables
 from registry.tables import (
     ACTIVITIES,
-    PROJECT_CODE_FORMAT,
     QUARANTINE,
     Field,
     Table,
@@ -206,6 +205,37 @@ def test_the_checkpoint_and_the_sql_engine_agree_on_planted_failures(sample, tmp
     assert (tmp_path / "docs" / "index.html").exists()
 
 
+@pytest.mark.integration
+def test_a_failed_expectation_blocks_the_release_naming_the_rule(sample, tmp_path):
+    import dagster as dg
+
+    from pipelines.assets import validate_tables
+    from pipelines.resources import Settings
+    from registry import tables_by_asset
+
+    projects, activities = _staged_with_faults(sample, tmp_path / "staged")
+    registry = {t.name: t for t in (PROJECTS, ACTIVITIES)}
+    asset_of = {t.name: a for a, t in tables_by_asset(registry).items()}
+    staged = {asset_of["projects"]: projects, asset_of["activities"]: activities}
+    with pytest.raises(dg.Failure, match="release blocked") as failure:
+        validate_tables(staged, registry, Settings(data_dir=str(tmp_path / "data")))
+    failed = failure.value.metadata["failed"].data
+    assert any(f.startswith("projects: amount_not_negative(amount_own) 1 rows") for f in failed)
+    assert any(f.startswith("activities: parent_row_exists(") for f in failed)
+
+
+@pytest.mark.integration
+def test_an_error_in_the_checkpoints_process_reaches_the_log_whole(tmp_path):
+    from quality.checkpoint import CheckpointError, TableToValidate, run_checkpoint_apart
+
+    missing = f"read_parquet('{tmp_path / 'nowhere' / '*.parquet'}')"
+    with pytest.raises(CheckpointError) as error:
+        run_checkpoint_apart([TableToValidate(PROJECTS, missing, {})], tmp_path, tmp_path / "docs")
+    # The child's own exception, type and message, with its traceback: not BrokenProcessPool.
+    assert "IOException" in str(error.value) and "nowhere" in str(error.value)
+    assert "Traceback (most recent call last)" in str(error.value)
+
+
 def test_a_toy_table_declared_once_gets_rules_and_a_blocking_check(tmp_path):
     from pipelines.checks import table_checks
 
@@ -219,13 +249,13 @@ def test_a_toy_table_declared_once_gets_rules_and_a_blocking_check(tmp_path):
             Field("kind", "VARCHAR", "Kind", "Вид"),
             Field("amount", "DECIMAL(18,2)", "Amount", "Сума", "BGN"),
         ),
-        asset="core_toy__grants",
-        rules=(PROJECT_CODE_FORMAT, one_of("kind", "grant", "loan")),
+        asset="toy_grants",
+        rules=(one_of("kind", "grant", "loan"),),  # the code format comes from the catalogue
     )
-    (check,) = table_checks({"core_toy__grants": toy})
+    (check,) = table_checks({"toy_grants": toy})
     spec = next(iter(check.check_specs))
     assert spec.name == "rules_toy_grants" and spec.blocking
-    assert spec.asset_key.to_user_string() == "core_toy__grants"
+    assert spec.asset_key.to_user_string() == "toy_grants"
     frame = pd.DataFrame(
         {
             "project_code": [STAMBOLOVO, STAMBOLOVO, "BG05SFOP001"],

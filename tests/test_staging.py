@@ -111,14 +111,14 @@ def test_places_and_participants_must_point_at_published_projects_on_every_row(s
         project_code="BG05SFOP001-2.009-0099-C01"
     )  # a project that was never published
     for asset, frame in (
-        ("core_isun__project_places", places),
-        ("core_isun__project_organisations", tables.project_organisations),
+        ("project_places", places),
+        ("project_organisations", tables.project_organisations),
     ):
         table = tables_by_asset()[asset]
-        assert parent_assets(table) == {"project_code": "core_isun__projects"}
+        assert parent_assets(table) == {"project_code": "projects"}
         staged = stage_frame(tmp_path, table, frame)
         assert check_table(table, staged.scan_sql(), {"projects": projects.scan_sql()}).success
-    table = tables_by_asset()["core_isun__project_places"]
+    table = tables_by_asset()["project_places"]
     bad = stage_frame(tmp_path, table, pd.concat([places, lost]))
     outcome = check_table(table, bad.scan_sql(), {"projects": projects.scan_sql()})
     assert [(f.rule.name, f.examples) for f in outcome.failures] == [

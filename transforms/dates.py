@@ -76,6 +76,20 @@ def parse_date(text: str | None) -> date | None:
     return value
 
 
+_YEAR_MONTH = re.compile(r"^\d{4}-\d{2}$")
+
+
+def month_start(value):
+    """(a date column's value, whether only the month was given): `2019-01` is `2019-01-01`.
+
+    The free-text finders keep month precision as `YYYY-MM` (linking compares at that
+    precision); a published DATE column holds the month's first day and the row says so
+    in its flags (`start_date_month_only`)."""
+    if isinstance(value, str) and _YEAR_MONTH.match(value):
+        return f"{value}-01", True
+    return value, False
+
+
 def parse_timestamp(text: str) -> datetime:
     """An ISO 8601 time (`2026-03-02T03:10:00Z`, an offset, or naive) as `datetime.fromisoformat` reads it."""
     return datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -19,6 +19,7 @@ from registry.documents import (
 )
 from transforms.amounts import to_bgn
 from transforms.codes import parse_code
+from transforms.dates import month_start
 from transforms.gazetteer import resolve_place
 from transforms.linking import CLAIM_COLUMNS
 
@@ -173,6 +174,14 @@ def _strategy_measure_rows(r: dict, rid: str, provenance: dict) -> list[dict]:
     return rows
 
 
+def _flags_with_month_only(p: dict) -> list[str]:
+    """The record's flags, plus `<field>_month_only` for a date given only to the month."""
+    return [*p["flags"], *(f"{k}_month_only" for k in _DATES if month_start(p.get(k))[1])]
+
+
+_DATES = ("start_date", "end_date")
+
+
 def _document_rows(r: dict, table, rid: str, provenance: dict) -> list[dict]:
     """News and NGO pages: one row per project the page speaks of (`project_ordinal` in text
     order); an event page: one row."""
@@ -180,13 +189,13 @@ def _document_rows(r: dict, table, rid: str, provenance: dict) -> list[dict]:
     for p in [r] if table is EVENTS else project_rows(r):
         row = {
             "record_id": rid,
-            **{k: p.get(k) for k in COMMON},
+            **{k: month_start(p.get(k))[0] if k in _DATES else p.get(k) for k in COMMON},
             "partners": _joined(p.get("partners")),
             "municipalities": _joined(p.get("municipalities")),
             "activities": json.dumps(p.get("activities"), ensure_ascii=False)
             if p.get("activities")
             else None,
-            "flags": ";".join(p["flags"]) or None,
+            "flags": ";".join(_flags_with_month_only(p)) or None,
             "spans": json.dumps(p["spans"], ensure_ascii=False),
             "details": json.dumps(
                 {k: v for k, v in p.items() if k not in _KNOWN}, ensure_ascii=False, default=str

@@ -17,6 +17,7 @@ import pandas as pd
 
 from records.isun_page import ParsedIsunPage
 from records.raw import RawResponse
+from registry.fields import FIELDS
 from registry.tables import (
     ACTIVITIES,
     PROJECT_FINANCIAL_CORRECTIONS,
@@ -25,6 +26,7 @@ from registry.tables import (
     PROJECT_PAGES,
     PROJECT_PROCUREMENTS,
     QUARANTINE,
+    range_rule,
 )
 from transforms.amounts import AmountError, parse_amount, round_cents, to_bgn, to_eur
 from transforms.codes import CodeError, ParsedCode, parse_code
@@ -120,9 +122,15 @@ def quarantine_row(
 
 
 def build_isun_tables(
-    pages: list[tuple[ParsedIsunPage, RawResponse]], page_quarantine: list[dict] | None = None
+    pages: list[tuple[ParsedIsunPage, RawResponse]],
+    page_quarantine: list[dict] | None = None,
+    procedure_names: dict[str, str] | None = None,
 ) -> IsunTables:
-    """Merge the pages of each contract (by contractId) and build typed, validated rows."""
+    """Merge the pages of each contract (by contractId) and build typed, validated rows.
+
+    `procedure_names` (procedure code -> name, from the one BasicData fetched per procedure:
+    `sources.isun_pages.procedure_names`) names the procedure of a contract whose own pages do not
+    (PrintProject prints no procedure)."""
     contracts: dict[str, _Contract] = {}
     for page, raw in sorted(pages, key=lambda pr: pr[1].fetched_at):
         key = page.contract_id or page.url
@@ -134,7 +142,7 @@ def build_isun_tables(
     quarantine = list(page_quarantine or [])
     for contract in contracts.values():
         try:
-            project, children = _contract_rows(contract)
+            project, children = _contract_rows(contract, procedure_names or {})
         except RowRejected as rej:
             source = _field_source(contract, rej.field) or contract.pages[0][1]
             quarantine.append(
@@ -245,9 +253,10 @@ def _amount(text: str | None, field_name: str, url: str) -> Decimal | None:
             text,
             f"{url}: field {field_name} has value {text!r}, which is not an amount",
         ) from None
-    if value is not None and value < 0:
+    rule = range_rule(FIELDS[field_name])  # the registry's rule, under its name
+    if value is not None and rule is not None and value < rule.min_value:
         raise RowRejected(
-            "amount_negative", field_name, text, f"{url}: field {field_name} is negative: {text!r}"
+            rule.name, field_name, text, f"{url}: field {field_name} is negative: {text!r}"
         )
     return value
 
@@ -386,6 +395,7 @@ def _identity_fields(
         "description": fields.get("description"),
         "beneficiary_name": beneficiary_name,
         "beneficiary_uin": beneficiary_uin,
+        "_beneficiary_is_person": beneficiary_is_person(fields),  # not a column: for its org row
         "beneficiary_eik": eik,
         "status": fields.get("status"),
         "location": "; ".join(places) or None,
@@ -446,12 +456,16 @@ def _child_rows(contract: _Contract, row: dict, currency: str) -> dict[str, list
     }
 
 
-def _contract_rows(contract: _Contract) -> tuple[dict, dict[str, list[dict]]]:
+def _contract_rows(
+    contract: _Contract, procedure_names: dict[str, str]
+) -> tuple[dict, dict[str, list[dict]]]:
     """The contract's `projects` row and its child rows; RowRejected where the contract breaks a rule."""
     fields = _merged_fields(contract)
     code, code_source = _contract_code(contract, fields)
     currency = _contract_currency(contract)
     row = _identity_fields(contract, fields, code, code_source.url, currency)
+    if row["procedure_name"] is None:
+        row["procedure_name"] = procedure_names.get(row["procedure_code"])
     if not row["project_name"]:
         raise RowRejected(
             "required_field_missing",
@@ -489,9 +503,10 @@ def _financial_fields(contract: _Contract, currency: str, fallback_url: str) -> 
             percent_text,
             f"{url}: 'Процент на съфинансиране от ЕС' has value {percent_text!r}",
         ) from None
-    if percent is not None and not (0 <= percent <= 100):
+    in_percent = range_rule(FIELDS["eu_cofinancing_percent"])
+    if percent is not None and not (in_percent.min_value <= percent <= in_percent.max_value):
         raise RowRejected(
-            "percent_out_of_range",
+            in_percent.name,
             "eu_cofinancing_percent",
             percent_text,
             f"{url}: EU co-financing {percent_text!r} is not between 0 and 100 %",
@@ -562,16 +577,38 @@ def _activity_row(
     }
 
 
+def beneficiary_is_person(fields: dict) -> bool:
+    """A natural-person beneficiary: its Company link says `uinType=PersonalBulstat`, or it is printed
+    without a UIN (CompanyVO.TransFullName is "{Uin} {Name}" for every legal entity, the name alone
+    for a person)."""
+    if "uintype=personalbulstat" in (fields.get("beneficiary_url") or "").lower():
+        return True
+    uin, name = split_uin(fields.get("beneficiary"))
+    return bool(name) and uin is None
+
+
 def _beneficiary_row(project: dict, currency: str) -> dict:
-    """The beneficiary as the project row names it, with its organisation id."""
-    org = parse_organisation(project["beneficiary_name"], project.get("beneficiary_eik"))
+    """The beneficiary as the project row names it, with its organisation id. A natural person gets
+    an anonymous id of its own project (never one shared by everyone with the same first name) and
+    no name."""
+    if project.get("_beneficiary_is_person"):
+        digest = hashlib.sha1(f"{project['project_code']}|beneficiary".encode()).hexdigest()[:12]
+        organisation_id, is_person, name, eik = f"person:{digest}", True, None, None
+    else:
+        org = parse_organisation(project["beneficiary_name"], project.get("beneficiary_eik"))
+        organisation_id, is_person, name, eik = (
+            org.organisation_id,
+            False,
+            project["beneficiary_name"],
+            org.eik,
+        )
     return {
         "project_code": project["project_code"],
         "role": "beneficiary",
-        "organisation_id": org.organisation_id,
-        "is_natural_person": False,
-        "name_as_published": project["beneficiary_name"],
-        "eik": org.eik,
+        "organisation_id": organisation_id,
+        "is_natural_person": is_person,
+        "name_as_published": name,
+        "eik": eik,
         "currency_original": currency,
         "source_url": project["source_url"],
         "fetched_at": project["fetched_at"],

@@ -5,7 +5,8 @@
 PVN16), settlement гр. Левски (EKATTE 43236). NUTS codes come from the string itself;
 municipalities and settlements get their LAU and EKATTE codes from `transforms.gazetteer`,
 within the district the string names. Parts that cannot be placed are kept with level
-`unresolved`, never dropped.
+`unresolved`, never dropped. A path without codes (2015 contracts) names NUTS 1, region and district
+by position; "Няма" (no places) and a missing value are no places.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
 _CODED = re.compile(r"^(?P<name>.+?)\s*\((?P<code>BG\d{0,3})\)$")
 _SETTLEMENT = re.compile(r"^(?P<kind>гр\.|с\.)\s*(?P<name>.+)$")
 _LEVELS = {2: "country", 3: "nuts1", 4: "region", 5: "district"}
+# A path without NUTS codes (2015 contracts: "България, Северна и югоизточна България, Северозападен,
+# Видин, Белоградчик") names its levels by position after the country: NUTS 1, region, district.
+_POSITION_LEVELS = {1: ("nuts1", "nuts1"), 2: ("region", "nuts2"), 3: ("district", "nuts3")}
 PLACE_COLUMNS = ["level", "code", "name", "nuts3", "lau_code", "ekatte", "text"]
 
 
@@ -36,9 +40,14 @@ def _place(level: str, code, name, text, nuts3=None, lau_code=None, ekatte=None)
     }
 
 
+# "Местонахождение: Няма" (English pages: "None") is a normal branch of the views: no places.
+NO_PLACES = frozenset({"Няма", "None"})
+
+
 def isun_location_places(location: str | None) -> list[dict]:
-    """Each place named in one ИСУН location string, broadest first; several locations are ';'-separated."""
-    if not location:
+    """Each place named in one ИСУН location string, broadest first; several locations are ';'-separated.
+    No location (None, a missing value read back as NaN, "Няма") is no places."""
+    if not isinstance(location, str) or location.strip() in NO_PLACES or not location.strip():
         return []
     places: list[dict] = []
     for one in re.split(r"\s*;\s*", location):
@@ -63,6 +72,11 @@ def isun_location_places(location: str | None) -> list[dict]:
                 )
                 if level == "district":
                     district = code
+                continue
+            positional = _positional(parts, i, part)
+            if positional is not None:
+                places.append(positional)
+                district = positional["nuts3"] or district
                 continue
             settlement = _SETTLEMENT.match(part)
             hit = resolve_place(
@@ -97,13 +111,31 @@ def isun_location_places(location: str | None) -> list[dict]:
     return places
 
 
+def _positional(parts: list[str], i: int, part: str) -> dict | None:
+    """An uncoded part at a NUTS position of a path that starts with the country, placed at that
+    level when the gazetteer knows it there (else None: resolved like any other part)."""
+    if i not in _POSITION_LEVELS or parts[0] not in {"България", "Bulgaria"}:
+        return None
+    level, key = _POSITION_LEVELS[i]
+    hit = resolve_place(part, level)
+    if hit["level"] != level or hit["ambiguous"] or not hit[key]:
+        return None
+    return _place(
+        level, hit[key], hit["name_bg"], part, nuts3=hit["nuts3"] if level == "district" else None
+    )
+
+
 def project_places_table(projects) -> pd.DataFrame:
     """`project_places` rows for every project's location, with the project's provenance."""
     import pandas as pd
 
     rows = []
     for row in projects.itertuples(index=False):
-        for place in isun_location_places(row.location):
+        try:
+            places = isun_location_places(row.location)
+        except Exception:  # noqa: BLE001 - one project's places must never stop a build
+            places = [_place("unresolved", None, str(row.location), str(row.location))]
+        for place in places:
             rows.append(
                 {
                     "project_code": row.project_code,

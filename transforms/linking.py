@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from transforms.dates import month_start
 from transforms.organisations import parse_organisation
 
 CLAIM_FIELDS = (
@@ -302,6 +303,8 @@ def _linked_projects(claims: pd.DataFrame, conflicts: pd.DataFrame) -> pd.DataFr
     linked["n_sources"] = grouped.size()
     n_conflicts = conflicts["project_key"].value_counts()
     linked["n_conflicting_fields"] = n_conflicts.reindex(linked.index, fill_value=0).astype(int)
+    for column in ("start_date", "end_date"):  # DATE columns: a month-only date is its first day
+        linked[column] = linked[column].map(lambda v: month_start(v)[0])
     return linked.rename_axis("project_key").reset_index()
 
 

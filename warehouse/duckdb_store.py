@@ -69,3 +69,23 @@ def _fill(con, tables: list[tuple[Table, StagedTable | pd.DataFrame]]) -> dict[s
         create_views(con)
     con.execute("CHECKPOINT")
     return counts
+
+
+def read_columns(path: Path | str, table: Table, columns: list[str]) -> list[tuple]:
+    """`columns` of `table` from the warehouse file at `path`, rows as tuples; [] where the
+    file or the table is not there yet (before the first build). The names come from the
+    registry's declaration, so a renamed column fails here, loudly, not in a caller's SQL."""
+    unknown = [c for c in columns if c not in table.columns]
+    if unknown:
+        raise KeyError(f"{table.name} declares no column {', '.join(unknown)}")
+    if not Path(path).exists():
+        return []
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        if table.name not in present:
+            return []
+        select = ", ".join(f'"{c}"' for c in columns)
+        return con.execute(f'SELECT {select} FROM "{table.name}"').fetchall()
+    finally:
+        con.close()

@@ -573,37 +573,6 @@ def publish_release(draft: ReleaseDraft) -> Path:
     return final
 
 
-def build_release(
-    warehouse_path: Path | str,
-    publish_root: Path | str,
-    quality: dict,
-    *,
-    release_date: date | None = None,
-    base_url: str | None = None,
-    listed: int | None = None,
-    tables: list[Table] | None = None,
-) -> Path:
-    """Assemble, validate and publish a release from a checked warehouse; return its directory.
-
-    Every step of `ReleaseDraft` in turn. `base_url` (default `BGFUNDS_BASE_URL` or
-    http://127.0.0.1:8000/) makes the metadata's and feeds' URLs absolute; `listed` is how
-    many contracts ИСУН's listings name (the coverage line); `tables` are the tables to
-    publish (default: every table of the registry and the history).
-    """
-    draft = start_release(
-        warehouse_path,
-        publish_root,
-        quality,
-        release_date=release_date,
-        base_url=base_url,
-        listed=listed,
-        tables=tables,
-    )
-    for step in (add_history, export_files, document_release, catalogue_release):
-        draft = step(draft)
-    return publish_release(draft)
-
-
 def _point_latest(publish_root: Path, release_id: str) -> None:
     tmp = publish_root / f".latest-{uuid.uuid4().hex[:8]}"
     os.symlink(Path("releases") / release_id, tmp)

@@ -244,7 +244,7 @@ def view_table(con: duckdb.DuckDBPyConnection, name: str):
             Field(column, kind, en, bg, unit, nullable=column not in VIEW_KEYS.get(name, ()))
         )
     en, bg = VIEW_DOCS.get(name, (name, name))
-    return Table(name, en, bg, VIEW_KEYS.get(name, ()), tuple(fields))
+    return Table(name, en, bg, VIEW_KEYS.get(name, ()), tuple(fields), catalogue=False)
 
 
 def release_order_key(column: str) -> str:

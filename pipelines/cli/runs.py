@@ -122,12 +122,12 @@ class RunRecord:
 SUMMARY_ASSETS = (
     "raw_isun__contract_pages",
     "_core_isun__project_pages",
-    "core_isun__projects",
-    "core_isun__activities",
+    "projects",
+    "activities",
     "_core_isun__page_quarantine",
     "_core_documents__records",
-    "core_bgfunds__linked_projects",
-    "core_bgfunds__project_conflicts",
+    "linked_projects",
+    "project_conflicts",
 )
 
 
@@ -175,15 +175,15 @@ def _summary_of(record: RunRecord, data_dir: Path | str, plan) -> BuildSummary:
     summary.pages_read = record.value("_core_isun__project_pages", "pages_read", 0)
     summary.pages_rejected = record.value("_core_isun__project_pages", "pages_rejected", 0)
     summary.projects_with_pages = record.value("_core_isun__project_pages", "rows", 0)
-    summary.projects = record.value("core_isun__projects", "rows", 0)
-    summary.activities = record.value("core_isun__activities", "rows", 0)
-    summary.over_reported = record.value("core_isun__activities", "over_reported", 0)
+    summary.projects = record.value("projects", "rows", 0)
+    summary.activities = record.value("activities", "rows", 0)
+    summary.over_reported = record.value("activities", "over_reported", 0)
     summary.rows_rejected = record.value("_core_isun__page_quarantine", "rows", 0)
     summary.quarantine_by_rule = record.value("_core_isun__page_quarantine", "by_table_rule", {})
     summary.documents_by_kind = record.value("_core_documents__records", "by_kind", {})
-    summary.linked_projects = record.value("core_bgfunds__linked_projects", "rows", 0)
-    summary.multi_source_projects = record.value("core_bgfunds__linked_projects", "multi_source", 0)
-    summary.conflicts = record.value("core_bgfunds__project_conflicts", "rows", 0)
+    summary.linked_projects = record.value("linked_projects", "rows", 0)
+    summary.multi_source_projects = record.value("linked_projects", "multi_source", 0)
+    summary.conflicts = record.value("project_conflicts", "rows", 0)
     summary.warehouse = record.value("out_bgfunds__warehouse", "path")
     summary.release = record.value("out_bgfunds__release", "release")
     if summary.release:

@@ -14,6 +14,58 @@ from sources.extract.common import new_record, put
 
 KINDS = ("isun", "municipal-news", "ngo-project", "ngo-event", "strategy")
 
+# An ИСУН contract page is known by its structure: the site's own section and field labels
+# (Texts.resx, Bulgarian or English) standing alone as a line or as an element's whole text, and
+# the site's frame (its page note, its footer). Its footer names the ИСУН system's own projects
+# (BG05SFOP001-4.002-0003, BG161PO002-2.1.01-0007-C0001): never a contract's code, and the page's
+# code is read by the ИСУН parser from "Номер от ИСУН" only.
+_ISUN_LABEL_KEYS = (
+    "Project_Details_EUMISNumber",
+    "Project_Details_Identification",
+    "Project_Details_Description",
+    "Project_Details_ShortProjectDescription",
+    "Project_Details_ParticipatingOrganizations",
+    "Project_Details_FinancialInformation",
+    "Project_Details_FinancialCorrections",
+    "Project_Details_Indicators",
+    "Project_Details_Procurements",
+    "Project_Details_ExecutionPlace",
+    "Project_Details_BFPContractStatus",
+    "Project_Details_Activities",
+)
+
+
+def _isun_patterns() -> tuple[list[re.Pattern], re.Pattern]:
+    from sources.isun import LABELS, LABELS_EN
+
+    labels = [
+        re.compile(
+            rf"(?m)(?:^|>)[ \t]*(?:{re.escape(LABELS[k])}|{re.escape(LABELS_EN[k])})[ \t]*:?[ \t]*(?:$|<)"
+        )
+        for k in _ISUN_LABEL_KEYS
+    ]
+    frame = re.compile(
+        "|".join(
+            re.escape(t)
+            for t in (
+                LABELS["Global_NoteBGN"].split(" български")[0],  # "Всички суми са в"
+                LABELS_EN["Global_NoteBGN"].split(" Bulgarian")[0],  # "All amounts are in"
+                "BG161PO002-2.1.01-0007-C0001",  # Shared_Footer_Project (en)
+                "BG05SFOP001-4.002-0003",  # Shared_Footer_Project (bg)
+            )
+        )
+    )
+    return labels, frame
+
+
+def is_isun_page(text: str) -> bool:
+    """Whether `text` (HTML or its text) is an ИСУН contract page: three of the site's labels standing
+    alone, or two and the site's frame (note or footer)."""
+    labels, frame = _isun_patterns()
+    head = text[:200_000]
+    found = sum(bool(p.search(head)) for p in labels)
+    return found >= 3 or (found >= 2 and bool(frame.search(head)))
+
 
 def _project_evidence(head: str) -> int:
     """2 where the text states a project's facts (its code, value, EU share, dates, duration), else 0."""
@@ -26,6 +78,8 @@ def _project_evidence(head: str) -> int:
 def detect_kind(text: str) -> str:
     """Guess the kind from what the text is, not from one word: a news item that speaks of a project stays news
     even where it mentions a strategy or a press event; ties go to municipal news."""
+    if is_isun_page(text):
+        return "isun"
     head = text[:20000]
     project = _project_evidence(head)
     scores = {
@@ -95,6 +149,24 @@ def _isun(text: str, is_html: bool, url: str) -> dict:
     return record
 
 
+# The ИСУН system's own projects, named in every page's footer: never a contract's code.
+_SITE_FOOTER_CODES = ("BG161PO002-2.1.01-0007-C0001", "BG05SFOP001-4.002-0003")
+
+
+def _states_a_code(text: str) -> bool:
+    """Whether the text, its site frame aside, states a project's code the text rules can read."""
+    from sources.extract.facts import extract_project_facts
+
+    return any(r["project_code"] for r in extract_project_facts(_without_site_frame(text)))
+
+
+def _without_site_frame(text: str) -> str:
+    """`text` with the site footer's own codes blanked (same length, so evidence offsets hold)."""
+    for code in _SITE_FOOTER_CODES:
+        text = text.replace(code, " " * len(code))
+    return text
+
+
 def _missing(value) -> bool:
     return value is None or value != value  # None, NaN or NaT
 
@@ -134,7 +206,10 @@ def extract(text: str, kind: str = "auto", *, is_html: bool = False, url: str = 
     if chosen not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected auto or one of {', '.join(KINDS)}")
     if chosen == "isun":
-        return _isun(text, is_html, url)
+        record = _isun(text, is_html, url)
+        if record["project_code"] or not _states_a_code(text):
+            return record
+        chosen, text = "municipal-news", _without_site_frame(text)
     module = {
         "municipal-news": municipal_news,
         "ngo-project": ngo_project,
@@ -236,7 +311,12 @@ def extract_projects(
     if chosen not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected auto or one of {', '.join(KINDS)}")
     if chosen == "isun":
-        return [_isun(text, is_html, url)]
+        record = _isun(text, is_html, url)
+        if record["project_code"] or not _states_a_code(text):
+            return [record]
+        # A code the parser did not find (an older layout of the site): read as text, never the
+        # footer's codes.
+        text = _without_site_frame(text)
     records = extract_project_facts(text)
     for record in records:
         record["kind"] = chosen

@@ -1,0 +1,199 @@
+"""The crawl plan on the loopback mirror: one request per contract, the same published tables as the
+three-page plan, never an /en/ request, and English pages publishing what Bulgarian ones do.
+
+The mirror's pages carry the live site's header (its "English" link to the same page under /en/)
+and the mirror serves those English twins too, so a crawler that followed links would drift.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pandas as pd
+import pytest
+
+from bench.isun_render import contract_url, render_print, render_search, render_tab
+from bench.synthetic_corpus import CorpusFacts, _contract
+from pipelines.isun_batches import parse_and_build_in_batches
+from sources.crawl_state import CrawlState
+from sources.isun import parse_isun_html
+from sources.isun_crawl import ALL_PAGES, CrawlConfig, run_crawl
+from sources.raw_archive import RawArchive
+from tests.fault_server import FaultServer, Route
+from tests.isun_mirror import (
+    CONTRACT_IDS,
+    build_mirror,
+    contract_body,
+    contract_path,
+    expected_requests,
+)
+
+pytestmark = pytest.mark.integration
+
+PROVENANCE = ["source_url", "fetched_at", "content_sha256"]
+TABLES = (
+    "projects",
+    "activities",
+    "project_organisations",
+    "project_indicators",
+    "project_procurements",
+    "project_financial_corrections",
+)
+
+
+def _crawl(tmp_path, server, **kw):
+    settings = dict(
+        base_url=server.base_url,
+        interval_seconds=0.0,
+        read_timeout_seconds=2.0,
+        backoff_base_seconds=0.01,
+        contact="tests@bgfunds.example",
+        requests_per_night=500,
+    )
+    settings.update(kw)
+    archive = RawArchive(tmp_path / "raw")
+    state = CrawlState(tmp_path / "state.duckdb")
+    try:
+        return run_crawl(CrawlConfig(**settings), archive, state), archive
+    finally:
+        state.close()
+
+
+def _tables(archive: RawArchive) -> dict[str, pd.DataFrame]:
+    records = [r for r in archive.records() if "/Project/" in r.url and "Search" not in r.url]
+    built = parse_and_build_in_batches(records, archive.read)
+    out = {}
+    for name in TABLES:
+        frame = getattr(built, name).drop(columns=PROVENANCE)
+        out[name] = frame.sort_values(list(frame.columns)[:4]).reset_index(drop=True)
+    out["quarantine"] = built.quarantine
+    return out
+
+
+def _three_page_archive(tmp_path, pages: dict[str, tuple[bytes, str]], base_url: str) -> RawArchive:
+    """What the three-page plan archived: PrintProject, BasicData and Participants of every contract."""
+    archive = RawArchive(tmp_path / "three_pages")
+    for path, (body, ctype) in pages.items():
+        archive.store(
+            base_url + path,
+            body,
+            status=200,
+            headers={"Content-Type": ctype},
+            fetched_at="2026-03-01T02:00:00Z",
+        )
+    return archive
+
+
+def _assert_same_tables(new: dict, old: dict) -> None:
+    assert old["quarantine"].empty and new["quarantine"].empty
+    for name in TABLES:
+        pd.testing.assert_frame_equal(new[name], old[name], check_dtype=False, obj=name)
+
+
+def test_mirror_one_request_per_contract_no_english_and_the_same_tables(tmp_path):
+    with FaultServer() as server, FaultServer(host="127.0.0.2") as foreign:
+        build_mirror(server, foreign.base_url)
+        summary, archive = _crawl(tmp_path, server)
+        paths = [r.path for r in server.log]
+    assert summary.stopped is None and summary.contracts_listed == len(CONTRACT_IDS)
+    # The header links every page under /en/, and the mirror serves it: never requested.
+    assert [p for p in paths if p.startswith("/en/")] == []
+    # One PrintProject per contract, one BasicData per procedure (2), Participants where a contractor is listed.
+    wanted = expected_requests(sorted(CONTRACT_IDS))
+    assert (
+        summary.requests_by_page
+        == wanted
+        == {"PrintProject": 13, "BasicData": 2, "Participants": 7}
+    )
+    assert sum(p.count("/Project/PrintProject") for p in paths) == 13  # each once
+    old = _three_page_archive(
+        tmp_path,
+        {
+            contract_path(cid, tab): contract_body(cid, tab)
+            for cid in CONTRACT_IDS
+            for tab in ALL_PAGES
+        },
+        server.base_url,
+    )
+    new_tables, old_tables = _tables(archive), _tables(old)
+    assert len(new_tables["projects"]) == 13
+    assert set(new_tables["projects"]["procedure_name"]) == {
+        "Интегрирани градски инвестиции",
+        "Устойчиво градско развитие",
+    }
+    _assert_same_tables(new_tables, old_tables)
+
+
+def _synthetic_register(n: int) -> list:
+    """Contracts of the benchmark's generator; a procedure has one name, as on the site."""
+    rng, facts = random.Random(23), CorpusFacts()
+    contracts = [_contract(rng, 100000 + i, facts)[0] for i in range(n)]
+    names: dict[str, str] = {}
+    for c in contracts:
+        c.procedure_name = names.setdefault(c.procedure_code, c.procedure_name)
+    return contracts
+
+
+def test_varied_contracts_publish_the_same_tables_with_fewer_requests(tmp_path):
+    """Partners (natural persons among them), contractors, EUR and BGN, several procedures."""
+    contracts = _synthetic_register(60)
+    with FaultServer() as server:
+        pages = {}
+        for c in contracts:
+            for tab in ALL_PAGES:
+                html = render_print(c) if tab == "PrintProject" else render_tab(c, tab)
+                pages[contract_url(c, tab)] = (html.encode("utf-8"), "text/html; charset=utf-8")
+        for path, (body, ctype) in pages.items():
+            server.routes[path] = Route(body, ctype)
+        search = "/bg/0/0/Project/Search?showRes=True"
+        server.routes[search] = Route(render_search(contracts, 1, 1).encode("utf-8"))
+        summary, archive = _crawl(tmp_path, server, listings=(search,))
+    listed = sum(bool(c.partners or c.contractors) for c in contracts)
+    procedures = len({c.procedure_code for c in contracts})
+    assert summary.requests_by_page == {
+        "PrintProject": 60,
+        "BasicData": procedures,
+        "Participants": listed,
+    }
+    assert 60 + procedures + listed < 3 * 60
+    old = _three_page_archive(tmp_path, pages, server.base_url)
+    new_tables, old_tables = _tables(archive), _tables(old)
+    assert len(new_tables["projects"]) == 60
+    people = new_tables["project_organisations"]
+    assert (
+        people["is_natural_person"].fillna(False).astype(bool).any()
+    )  # the Participants tab said so
+    _assert_same_tables(new_tables, old_tables)
+
+
+def test_english_and_bulgarian_renderings_publish_the_same_facts(tmp_path):
+    """The same contracts rendered by the site in English (Texts.resx's English labels, the post-euro
+    English note) and in Bulgarian: every table the same but for the page URLs."""
+    contracts = _synthetic_register(25)
+    archives = {}
+    for lang in ("bg", "en"):
+        archive = RawArchive(tmp_path / lang)
+        for c in contracts:
+            c.lang = lang
+            for tab in ALL_PAGES:
+                html = render_print(c) if tab == "PrintProject" else render_tab(c, tab)
+                archive.store(
+                    contract_url(c, tab, "https://2020.eufunds.bg"),
+                    html.encode("utf-8"),
+                    status=200,
+                    headers={"Content-Type": "text/html; charset=utf-8"},
+                    fetched_at="2026-03-01T02:00:00Z",
+                )
+        archives[lang] = archive
+    assert any(c.currency == "EUR" for c in contracts) and any(
+        c.currency == "BGN" for c in contracts
+    )
+    euro = next(c for c in contracts if c.currency == "EUR")
+    english = render_print(euro)  # lang is "en" after the loop
+    assert "UMIS Number" in english and "Номер от ИСУН" not in english
+    assert "All amounts are in euro (EUR) / 1 EUR = 1,95583 BGN" in english
+    page = parse_isun_html(english, contract_url(euro, "PrintProject", "https://2020.eufunds.bg"))
+    assert page.language == "en" and page.currency == "EUR"
+    bg, en = _tables(archives["bg"]), _tables(archives["en"])
+    assert len(bg["projects"]) == 25 and len(bg["activities"]) > 25
+    _assert_same_tables(en, bg)
