@@ -22,7 +22,13 @@ from bench.isun_render import (
     render_print,
     render_tab,
 )
-from sources.isun_crawl import CONTRACT_PAGES, PrintFacts, contract_pages_for
+from sources.isun_crawl import (
+    CONTRACT_PAGES,
+    PARTICIPANT_ROLES_NEEDING_TAB,
+    PARTICIPANTS_PAGE,
+    PrintFacts,
+    contract_pages_for,
+)
 from sources.raw_archive import RawArchive
 
 PROGRAMMES = [
@@ -218,8 +224,9 @@ def _contract(rng: random.Random, cid: int, facts: CorpusFacts) -> tuple[Contrac
 
 
 def crawled_pages(contract: Contract, procedures_seen: set[str]) -> list[str]:
-    """The pages the crawler fetches for this contract (`sources.isun_crawl`): PrintProject, BasicData
-    when its procedure has none yet, Participants when PrintProject lists participants."""
+    """The pages the crawler archives for this contract (`sources.isun_crawl`): PrintProject, BasicData
+    when its procedure has none yet, Participants when PrintProject lists participants (read once, by
+    the `identity` queue class)."""
     roles = {
         role
         for kind, role in (
@@ -235,6 +242,8 @@ def crawled_pages(contract: Contract, procedures_seen: set[str]) -> list[str]:
         *CONTRACT_PAGES,
         *contract_pages_for(facts, contract.procedure_code in procedures_seen),
     ]
+    if roles & set(PARTICIPANT_ROLES_NEEDING_TAB):
+        pages.append(PARTICIPANTS_PAGE)  # read once, by the crawl's `identity` class
     procedures_seen.add(contract.procedure_code)
     return pages
 

@@ -16,6 +16,7 @@ import dagster as dg
 
 from pipelines import assets, checks, document_assets, isun_bulk_assets
 from pipelines.io_managers import StagingIOManager
+from pipelines.night_sensors import night_sensors
 from pipelines.progress import PROGRESS_LOGGER, progress_logger
 from pipelines.quiet_night import inputs_changed_sensor
 from pipelines.resources import LiveIsunCrawler, RecordedDocuments, RecordedIsunPages, Settings
@@ -31,6 +32,9 @@ INPUTS_SENSOR = "inputs_changed"
 # plan between the two (`pipelines.quiet_night`) decides whether it runs at all.
 RAW_ASSETS = ("raw_isun__contract_pages", "raw_documents__pages")
 NIGHTLY_SCHEDULE = "nightly_refresh"
+# When the schedule fires (cron, Europe/Sofia). A deployment may move it; a test makes it every minute.
+NIGHTLY_CRON_ENV = "BGFUNDS_NIGHTLY_CRON"
+NIGHTLY_CRON = "30 1 * * *"
 
 
 def profile_resources(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
@@ -125,7 +129,7 @@ def build_defs(
             dg.ScheduleDefinition(
                 name=NIGHTLY_SCHEDULE,
                 job_name=FETCH_JOB,
-                cron_schedule="30 1 * * *",
+                cron_schedule=env.get(NIGHTLY_CRON_ENV) or NIGHTLY_CRON,
                 execution_timezone="Europe/Sofia",
                 default_status=running,
                 description="Nightly fetch: listings, new/changed contracts and a rotating slice; "
@@ -139,7 +143,13 @@ def build_defs(
                 all_assets,
                 BUILD_JOB,
                 dg.DefaultSensorStatus.RUNNING if live else dg.DefaultSensorStatus.STOPPED,
-            )
+            ),
+            *night_sensors(
+                resources["settings"],
+                built,
+                FETCH_JOB,
+                dg.DefaultSensorStatus.RUNNING if live else dg.DefaultSensorStatus.STOPPED,
+            ),
         ],
         resources=resources,
     )

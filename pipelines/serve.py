@@ -7,23 +7,32 @@ out, no uploads. `Range: bytes=…` is answered with 206 and only the bytes aske
 DuckDB's httpfs (or any HTTP client) reads one Parquet column without the whole file.
 Every response carries security headers; each connection has an idle timeout so a slow or
 silent client holds one thread for at most `TIMEOUT_SECONDS`.
+
+`/health` answers JSON about the data's freshness (`pipelines.health`): the latest release,
+its age, the last night's outcome, the coverage line; 200 when fresh, 503 when older than
+`max_age_hours`. With a `notify_url`, a watcher thread POSTs to it when the data turns stale
+(and when it is fresh again), checking every `WATCH_SECONDS`.
 """
 
 from __future__ import annotations
 
 import email.utils
+import json
 import mimetypes
 import os
 import posixpath
 import re
 import socket
 import sys
+import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 TIMEOUT_SECONDS = 15
+WATCH_SECONDS = 300.0  # how often the staleness watcher looks (with a notify URL)
+HEALTH_PATH = "/health"
 BLOCK = 1 << 16
 MEDIA_TYPES = {
     ".parquet": "application/vnd.apache.parquet",
@@ -106,6 +115,7 @@ class ReleaseHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: DuckDB makes many small range requests
     timeout = TIMEOUT_SECONDS
     publish_root: Path
+    max_age_hours: float = 48.0
 
     def version_string(self) -> str:
         return self.server_version
@@ -137,6 +147,9 @@ class ReleaseHandler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self) -> None:  # noqa: N802
+        if urlsplit(self.path).path == HEALTH_PATH:
+            self._health()
+            return
         path = resolve(self.publish_root, self.path)
         if path is None:
             self._error(HTTPStatus.NOT_FOUND)
@@ -156,6 +169,24 @@ class ReleaseHandler(BaseHTTPRequestHandler):
                 )
                 return
             self._send_range(fh, stat.st_size, headers)
+
+    def _health(self) -> None:
+        """The data's freshness as JSON: 200 fresh, 503 stale or no release (`pipelines.health`)."""
+        from pipelines.health import health
+
+        state = health(self.publish_root.parent, self.max_age_hours)
+        body = (json.dumps(state, ensure_ascii=False, indent=1) + "\n").encode()
+        status = HTTPStatus.OK if state["fresh"] else HTTPStatus.SERVICE_UNAVAILABLE
+        self._headers(
+            status,
+            {
+                "Content-Type": "application/json",
+                "Content-Length": str(len(body)),
+                "Cache-Control": "no-store",
+            },
+        )
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def _file_headers(self, path: Path, stat: os.stat_result) -> dict[str, str]:
         """Type, validators and caching of a file: `/` follows `latest`, so a cache must ask
@@ -225,9 +256,16 @@ class ReleaseServer(ThreadingHTTPServer):
 
 
 def make_server(
-    publish_root: Path | str, host: str = "127.0.0.1", port: int = 8000
+    publish_root: Path | str,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    max_age_hours: float = 48.0,
 ) -> ReleaseServer:
-    handler = type("Handler", (ReleaseHandler,), {"publish_root": Path(publish_root)})
+    handler = type(
+        "Handler",
+        (ReleaseHandler,),
+        {"publish_root": Path(publish_root), "max_age_hours": max_age_hours},
+    )
     server_class = (
         type("ReleaseServer6", (ReleaseServer,), {"address_family": socket.AF_INET6})
         if ":" in host
@@ -236,8 +274,36 @@ def make_server(
     return server_class((host, port), handler)
 
 
-def serve(data_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
-    """Serve `data_dir/publish` until interrupted; `/` follows `latest`."""
+def watch_staleness(
+    data_dir: Path, max_age_hours: float, notify_url: str, every_seconds: float = WATCH_SECONDS
+) -> threading.Event:
+    """Start the staleness watcher (a daemon thread); set the returned event to stop it."""
+    from pipelines.health import StalenessWatch
+
+    stop = threading.Event()
+    watch = StalenessWatch(data_dir, max_age_hours, notify_url)
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                watch.check()
+            except Exception as exc:  # noqa: BLE001 - the watcher outlives one bad look
+                print(f"staleness watch: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+            stop.wait(every_seconds)
+
+    threading.Thread(target=loop, name="staleness-watch", daemon=True).start()
+    return stop
+
+
+def serve(
+    data_dir: Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    max_age_hours: float = 48.0,
+    notify_url: str = "",
+) -> int:
+    """Serve `data_dir/publish` until interrupted; `/` follows `latest`, `/health` says whether
+    it is fresh; with `notify_url`, staleness is POSTed there."""
     publish_root = Path(data_dir) / "publish"
     if not (publish_root / "latest" / "index.html").exists():
         print(
@@ -246,7 +312,8 @@ def serve(data_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
             file=sys.stderr,
         )
         return 2
-    with make_server(publish_root, host, port) as httpd:
+    stop_watch = watch_staleness(Path(data_dir), max_age_hours, notify_url) if notify_url else None
+    with make_server(publish_root, host, port, max_age_hours) as httpd:
         bound_host, bound_port = httpd.server_address[:2]
         print(
             f"serving {publish_root / 'latest'} on http://{bound_host}:{bound_port}/ (follows 'latest'; "
@@ -257,4 +324,7 @@ def serve(data_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
             httpd.serve_forever()
         except KeyboardInterrupt:
             pass
+        finally:
+            if stop_watch is not None:
+                stop_watch.set()
     return 0

@@ -110,6 +110,30 @@ SETTINGS: tuple[Setting, ...] = (
         "http://127.0.0.1:8000/",
     ),
     Setting(
+        "publish_to",
+        "settings",
+        str,
+        "also upload the release to this fsspec URL (s3://bucket/prefix, ...): files, read back "
+        "and checked against SHA256SUMS, then latest/, then LATEST",
+        "",
+        aliases=("--to",),
+    ),
+    Setting(
+        "notify_url",
+        "settings",
+        str,
+        "webhook POSTed as JSON ({event, text, health}) when a night fails or the data turns stale",
+        "",
+    ),
+    Setting(
+        "max_release_age_hours",
+        "settings",
+        float,
+        "data older than this (since the last release, or a night that found nothing new) is "
+        "stale: /health answers 503, and a failed night exits 1",
+        48.0,
+    ),
+    Setting(
         "isun_base_url",
         "isun_pages",
         str,

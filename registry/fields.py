@@ -722,7 +722,7 @@ FIELDS: dict[str, Field] = {
             "Национален дял от БФП: ИЗЧИСЛЕН като БФП − дела на ЕС",
         ),
         *_amounts("amount_own", "Beneficiary's own financing", "Собствено финансиране"),
-        *_amounts("amount_paid", "Actually paid", "Реално изплатени суми"),
+        *_amounts("amount_paid", "Total actually paid", "Общо реално изплатени суми"),
         *_amounts("amount_reported", "Reported value", "Отчетена стойност"),
         *_amounts("amount_total", "Total value", "Обща стойност"),
     )

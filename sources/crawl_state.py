@@ -11,11 +11,14 @@ A night's queue, in this order (`QUEUE_CLASSES`, `plan`):
 3. `overdue`: fetched longer ago than `ROTATION_DUE_DAYS` (the backstop that keeps every page
    younger than `MAX_AGE_DAYS` once the backfill is done);
 4. `backfill`: never fetched, listed earlier;
-5. `rotation`: the rest, oldest first, with what is left of the budget.
+5. `identity`: the Participants tab of a contract whose PrintProject lists participants not read
+   there yet (their ЕИК, legal or natural): once per contract, again when the list of names changes;
+6. `rotation`: the rest, oldest first, with what is left of the budget.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,7 +34,15 @@ CREATE TABLE IF NOT EXISTS crawl_contracts (
   last_fetched_at TIMESTAMPTZ,
   last_sha256 VARCHAR,
   last_status INTEGER,
-  page_url VARCHAR          -- the listing's link to the contract (its /{lang}/{op}/{pr}/ path and isHistoric)
+  page_url VARCHAR,         -- the listing's link to the contract (its /{lang}/{op}/{pr}/ path and isHistoric)
+  listed_on VARCHAR,        -- the search it was last listed by (`sources.isun_discovery.search_route`)
+  participants_listed VARCHAR,  -- the participants its last PrintProject lists (`participants_key`)
+  participants_read VARCHAR     -- ... as they were when its Participants tab was last read
+);
+CREATE TABLE IF NOT EXISTS crawl_search_totals (
+  route VARCHAR PRIMARY KEY,  -- a search (one per programme route), as `search_route` names it
+  total_contracts INTEGER NOT NULL,  -- what its summary table last said
+  checked_at TIMESTAMPTZ NOT NULL
 );
 CREATE TABLE IF NOT EXISTS crawl_listing_pages (
   url VARCHAR PRIMARY KEY,  -- a listing page (search results, a company page) as linked
@@ -66,7 +77,7 @@ CREATE TABLE IF NOT EXISTS crawl_queue (
 """
 
 
-QUEUE_CLASSES = ("new", "changed", "overdue", "backfill", "rotation")
+QUEUE_CLASSES = ("new", "changed", "overdue", "backfill", "identity", "rotation")
 NEW_HOURS = 36  # "new": first listed this recently (tonight's or last night's listing)
 MAX_AGE_DAYS = 90  # the stated maximum age of a contract's page detail once the backfill is done
 ROTATION_DUE_DAYS = 80  # fetched longer ago than this: queued before the backfill
@@ -82,6 +93,8 @@ CASE WHEN last_fetched_at IS NULL AND first_seen_at >= ?::TIMESTAMPTZ - INTERVAL
      WHEN last_fetched_at IS NULL THEN 'backfill'
      WHEN fetched_fingerprint IS DISTINCT FROM listing_fingerprint THEN 'changed'
      WHEN last_fetched_at < ?::TIMESTAMPTZ - INTERVAL {ROTATION_DUE_DAYS} DAY THEN 'overdue'
+     WHEN participants_listed IS NOT NULL AND participants_listed IS DISTINCT FROM participants_read
+          THEN 'identity'
      ELSE 'rotation' END"""
 _CLASS_ORDER = (
     "CASE reason " + " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(QUEUE_CLASSES)) + " END"
@@ -89,12 +102,19 @@ _CLASS_ORDER = (
 
 
 class CrawlState:
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, clock: Callable[[], datetime] = _now):
+        """`clock` says what time it is (a simulation of many nights passes its own)."""
+        self.clock = clock
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(str(self.path))
         self.con.execute(SCHEMA)
         self.con.execute("ALTER TABLE crawl_contracts ADD COLUMN IF NOT EXISTS page_url VARCHAR")
+        self.con.execute("ALTER TABLE crawl_contracts ADD COLUMN IF NOT EXISTS listed_on VARCHAR")
+        for column in ("participants_listed", "participants_read"):
+            self.con.execute(
+                f"ALTER TABLE crawl_contracts ADD COLUMN IF NOT EXISTS {column} VARCHAR"
+            )
 
     def close(self) -> None:
         self.con.close()
@@ -113,12 +133,12 @@ class CrawlState:
             0
         ]
         self.con.execute(
-            "INSERT INTO crawl_runs VALUES (?, ?, NULL, 'running', NULL)", [run_id, _now()]
+            "INSERT INTO crawl_runs VALUES (?, ?, NULL, 'running', NULL)", [run_id, self.clock()]
         )
         return run_id
 
     def set_run_status(self, run_id: int, status: str, note: str | None = None) -> None:
-        finished = _now() if status != "running" else None
+        finished = self.clock() if status != "running" else None
         self.con.execute(
             "UPDATE crawl_runs SET status = ?, finished_at = ?, note = ? WHERE run_id = ?",
             [status, finished, note, run_id],
@@ -126,7 +146,10 @@ class CrawlState:
 
     # contracts
     def record_listing(
-        self, contracts: dict[str, str], links: dict[str, str] | None = None
+        self,
+        contracts: dict[str, str],
+        links: dict[str, str] | None = None,
+        routes: dict[str, str] | None = None,
     ) -> None:
         """Upsert every listed id (the decoded token) with its listing fingerprint and the link it was listed
         under, in one statement (80 000 ids in well under a second)."""
@@ -134,32 +157,119 @@ class CrawlState:
             return
         import pyarrow as pa
 
-        links = links or {}
+        links, routes = links or {}, routes or {}
         listed = pa.table(
             {
                 "contract_id": pa.array(list(contracts), pa.string()),
                 "listing_fingerprint": pa.array(list(contracts.values()), pa.string()),
                 "page_url": pa.array([links.get(cid) for cid in contracts], pa.string()),
+                "listed_on": pa.array([routes.get(cid) for cid in contracts], pa.string()),
             }
         )
         self.con.register("_listed", listed)
         try:
             self.con.execute(
                 "INSERT INTO crawl_contracts (contract_id, first_seen_at, last_listed_at, "
-                "listing_fingerprint, page_url)"
-                " SELECT contract_id, ?, ?, listing_fingerprint, page_url FROM _listed ON CONFLICT (contract_id)"
+                "listing_fingerprint, page_url, listed_on)"
+                " SELECT contract_id, ?, ?, listing_fingerprint, page_url, listed_on FROM _listed"
+                " ON CONFLICT (contract_id)"
                 " DO UPDATE SET last_listed_at = excluded.last_listed_at,"
                 " listing_fingerprint = excluded.listing_fingerprint,"
-                " page_url = coalesce(excluded.page_url, crawl_contracts.page_url)",
-                [_now(), _now()],
+                " page_url = coalesce(excluded.page_url, crawl_contracts.page_url),"
+                " listed_on = coalesce(excluded.listed_on, crawl_contracts.listed_on)",
+                [self.clock(), self.clock()],
             )
         finally:
             self.con.unregister("_listed")
 
+    def apply_row_fingerprints(self, row_fingerprints: dict[str, str]) -> int:
+        """Fold each contract's bulk-row fingerprint into its listing fingerprint, listed tonight or not:
+        a change seen in the bulk row (payments, totals, status, dates, contractors) queues the contract
+        as `changed` the same night. How many contracts changed."""
+        if not row_fingerprints:
+            return 0
+        import pyarrow as pa
+
+        rows = pa.table(
+            {
+                "contract_id": pa.array(list(row_fingerprints), pa.string()),
+                "row_fp": pa.array(list(row_fingerprints.values()), pa.string()),
+            }
+        )
+        self.con.register("_rows", rows)
+        try:
+            changed = self.con.execute(
+                "SELECT count(*) FROM crawl_contracts c JOIN _rows r USING (contract_id)"
+                " WHERE strpos(c.listing_fingerprint, '+') > 0 AND c.listing_fingerprint IS DISTINCT FROM"
+                " split_part(c.listing_fingerprint, '+', 1) || '+' || r.row_fp"
+            ).fetchone()[0]
+            # The first bulk fingerprint of a contract fetched before it had one is its baseline (else
+            # every contract would look changed once): a change between that fetch and tonight waits
+            # for the rotation (at most MAX_AGE_DAYS).
+            self.con.execute(
+                "UPDATE crawl_contracts c SET listing_fingerprint ="
+                " split_part(c.listing_fingerprint, '+', 1) || '+' || r.row_fp,"
+                " fetched_fingerprint = CASE WHEN c.fetched_fingerprint = c.listing_fingerprint"
+                "   AND strpos(c.listing_fingerprint, '+') = 0"
+                "   THEN split_part(c.listing_fingerprint, '+', 1) || '+' || r.row_fp"
+                "   ELSE c.fetched_fingerprint END"
+                " FROM _rows r WHERE c.contract_id = r.contract_id"
+            )
+        finally:
+            self.con.unregister("_rows")
+        return changed
+
+    # searches: the summary's total against what the walk found
+    def note_search_total(self, route: str, total: int) -> None:
+        self.con.execute(
+            "INSERT INTO crawl_search_totals VALUES (?, ?, ?) ON CONFLICT (route) DO UPDATE SET"
+            " total_contracts = excluded.total_contracts, checked_at = excluded.checked_at",
+            [route, total, self.clock()],
+        )
+
+    def search_shortfalls(
+        self, route_of: Callable[[str], str | None]
+    ) -> list[tuple[str, int, int]]:
+        """(route, stated total, contracts found) of every search whose walk is done (no page of it
+        left unfetched) but found fewer contracts than its summary states: rows shifted under the walk."""
+        totals = self.con.execute(
+            "SELECT route, total_contracts FROM crawl_search_totals"
+        ).fetchall()
+        found = dict(
+            self.con.execute(
+                "SELECT listed_on, count(*) FROM crawl_contracts WHERE listed_on IS NOT NULL GROUP BY 1"
+            ).fetchall()
+        )
+        pending = {
+            route_of(url)
+            for (url,) in self.con.execute(
+                "SELECT url FROM crawl_listing_pages WHERE last_fetched_at IS NULL"
+            ).fetchall()
+        }
+        return [
+            (route, total, found.get(route, 0))
+            for route, total in totals
+            if route not in pending and found.get(route, 0) < total
+        ]
+
+    def rewalk(self, route: str, route_of: Callable[[str], str | None]) -> int:
+        """Mark every known page of a search unfetched, so discovery reads it again first."""
+        urls = [
+            u
+            for (u,) in self.con.execute("SELECT url FROM crawl_listing_pages").fetchall()
+            if route_of(u) == route
+        ]
+        if urls:
+            self.con.executemany(
+                "UPDATE crawl_listing_pages SET last_fetched_at = NULL WHERE url = ?",
+                [[u] for u in urls],
+            )
+        return len(urls)
+
     # listing pages: the frontier of discovery, carried from night to night
     def add_listing_pages(self, urls: list[str]) -> None:
         if urls:
-            now = _now()
+            now = self.clock()
             self.con.executemany(
                 "INSERT INTO crawl_listing_pages VALUES (?, ?, NULL) ON CONFLICT (url) DO NOTHING",
                 [[u, now] for u in dict.fromkeys(urls)],
@@ -176,7 +286,7 @@ class CrawlState:
         ]
 
     def mark_listing_fetched(self, url: str) -> None:
-        now = _now()
+        now = self.clock()
         self.con.execute(
             "INSERT INTO crawl_listing_pages VALUES (?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
             " last_fetched_at = excluded.last_fetched_at",
@@ -191,7 +301,7 @@ class CrawlState:
 
     def queue_order(self, limit: int, now: datetime | None = None) -> list[tuple[str, str]]:
         """(contract_id, class) in the night's order (`QUEUE_CLASSES`), the first `limit`."""
-        now = now or _now()
+        now = now or self.clock()
         return self.con.execute(
             f"SELECT contract_id, {_CLASS_SQL} AS reason FROM crawl_contracts"
             f" ORDER BY {_CLASS_ORDER}, last_fetched_at NULLS FIRST, first_seen_at, contract_id LIMIT ?",
@@ -200,7 +310,7 @@ class CrawlState:
 
     def class_counts(self, now: datetime | None = None) -> dict[str, int]:
         """How many known contracts are in each queue class right now."""
-        now = now or _now()
+        now = now or self.clock()
         return dict(
             self.con.execute(
                 f"SELECT {_CLASS_SQL} AS reason, count(*) FROM crawl_contracts GROUP BY ALL",
@@ -215,7 +325,7 @@ class CrawlState:
     def procedure_is_fresh(self, procedure_code: str, max_age_days: int) -> bool:
         row = self.con.execute(
             "SELECT fetched_at >= ?::TIMESTAMPTZ - to_days(?) FROM crawl_procedures WHERE procedure_code = ?",
-            [_now(), max_age_days, procedure_code],
+            [self.clock(), max_age_days, procedure_code],
         ).fetchone()
         return bool(row and row[0])
 
@@ -223,7 +333,19 @@ class CrawlState:
         self.con.execute(
             "INSERT INTO crawl_procedures VALUES (?, ?, ?) ON CONFLICT (procedure_code) DO UPDATE SET"
             " contract_id = excluded.contract_id, fetched_at = excluded.fetched_at",
-            [procedure_code, contract_id, _now()],
+            [procedure_code, contract_id, self.clock()],
+        )
+
+    def note_participants_listed(self, contract_id: str, key: str | None) -> None:
+        self.con.execute(
+            "UPDATE crawl_contracts SET participants_listed = ? WHERE contract_id = ?",
+            [key, contract_id],
+        )
+
+    def mark_participants_fetched(self, contract_id: str) -> None:
+        self.con.execute(
+            "UPDATE crawl_contracts SET participants_read = participants_listed WHERE contract_id = ?",
+            [contract_id],
         )
 
     def note_contract_requests(self, contract_id: str, requests: int) -> None:
@@ -281,7 +403,7 @@ class CrawlState:
         sha256: str | None = None,
         status: int | None = None,
     ) -> None:
-        now = _now()
+        now = self.clock()
         self.con.execute("BEGIN")
         self.con.execute(
             "UPDATE crawl_queue SET done_at = ?, outcome = ? WHERE run_id = ? AND position = ?",
@@ -303,7 +425,7 @@ class CrawlState:
         ).fetchone()[0]
         self.con.execute(
             "UPDATE crawl_queue SET done_at = ?, outcome = ? WHERE run_id = ? AND done_at IS NULL",
-            [_now(), outcome, run_id],
+            [self.clock(), outcome, run_id],
         )
         return n
 

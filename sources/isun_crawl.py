@@ -12,8 +12,10 @@
    PrintProject for every contract (every section but the procedure's name and the participants'
    ЕИК and legal/natural status); BasicData once per procedure (its name, shared by every contract
    of the procedure; again when the procedure's page is older than `procedure_max_age_days`);
-   Participants only where PrintProject lists participants (`PARTICIPANT_ROLES`). One request per
-   contract plus those (`contract_pages_for`); the crawl never requests an /en/ page.
+   Participants, which only adds who the listed participants are (ЕИК, legal or natural), once per
+   contract whose PrintProject lists participants, and again only when that list of names changes:
+   its own queue class (`identity`, after the backfill), one request each. So one request per
+   contract a night (`contract_pages_for`); the crawl never requests an /en/ page.
 A WAF page stops the run for that host at once; what is left stays queued for next time.
 """
 
@@ -42,6 +44,7 @@ from sources.isun_discovery import (
     bulgarian_url,
     is_english_url,
     listing_from_html,
+    search_route,
 )
 from sources.raw_archive import RawArchive, RawResponse
 from transforms.codes import CodeError, parse_code
@@ -90,6 +93,7 @@ class PrintFacts:
 
     procedure_code: str | None
     roles_listed: frozenset[str]
+    participants_key: str | None = None  # the listed participants' roles and names, fingerprinted
 
 
 def print_facts(body: bytes, url: str, content_type: str | None = None) -> PrintFacts:
@@ -103,19 +107,28 @@ def print_facts(body: bytes, url: str, content_type: str | None = None) -> Print
         procedure = parse_code(page.fields.get("contract_code") or "").procedure_code
     except CodeError:
         procedure = None
+    needing = [
+        (p["role"], p["name"])
+        for p in page.participants or []
+        if p["role"] in PARTICIPANT_ROLES_NEEDING_TAB
+    ]
     roles = frozenset(p["role"] for p in page.participants or [])
-    return PrintFacts(procedure, roles)
+    return PrintFacts(procedure, roles, participants_key(needing))
+
+
+def participants_key(listed: list[tuple[str, str]]) -> str | None:
+    """A fingerprint of the participants (role, name) PrintProject lists; None when it lists none."""
+    if not listed:
+        return None
+    import hashlib
+
+    return hashlib.sha256(repr(sorted(listed)).encode()).hexdigest()[:16]
 
 
 def contract_pages_for(facts: PrintFacts, procedure_known: bool) -> list[str]:
-    """The pages a contract needs after its PrintProject: BasicData if its procedure has no fresh
-    BasicData yet, Participants if PrintProject lists a role whose ЕИК only that tab prints."""
-    pages = []
-    if facts.procedure_code and not procedure_known:
-        pages.append(PROCEDURE_PAGE)
-    if facts.roles_listed & set(PARTICIPANT_ROLES_NEEDING_TAB):
-        pages.append(PARTICIPANTS_PAGE)
-    return pages
+    """The page a contract needs tonight after its PrintProject: BasicData if its procedure has no
+    fresh BasicData yet (Participants comes in its own queue class, `identity`)."""
+    return [PROCEDURE_PAGE] if facts.procedure_code and not procedure_known else []
 
 
 @dataclass
@@ -182,9 +195,9 @@ class CrawlSummary:
     stopped: str | None = None
     records: list[RawResponse] = field(default_factory=list)
     http: dict[str, int] = field(default_factory=dict)
-    requests_by_page: dict[str, int] = field(
-        default_factory=dict
-    )  # PrintProject/BasicData/Participants
+    requests_by_page: dict[str, int] = field(default_factory=dict)  # PrintProject, BasicData, ...
+    changed_by_bulk: int = 0  # contracts queued as changed because their bulk row changed
+    searches_short: list[str] = field(default_factory=list)  # searches to walk again (their totals)
 
     def lines(self) -> list[str]:
         h = self.http
@@ -196,6 +209,12 @@ class CrawlSummary:
             f"requests {h.get('requests', 0)}, bytes {h.get('bytes', 0)}, 304s {h.get('not_modified', 0)}, "
             f"retries {h.get('retries', 0)}, blocks {h.get('blocks', 0)}, foreign links skipped "
             f"{self.foreign_links_skipped}",
+            *(
+                [f"changed in the bulk rows: {self.changed_by_bulk}"]
+                if self.changed_by_bulk
+                else []
+            ),
+            *(f"search short of its total: {s}" for s in self.searches_short),
             *([f"STOPPED: {self.stopped}"] if self.stopped else []),
         ]
 
@@ -229,8 +248,14 @@ def run_crawl(
             log.info("resuming crawl run %d", run_id)
         pending = state.pending(run_id)
         summary.planned = len(pending)
-        for i, (position, contract_id, _reason) in enumerate(pending):
-            outcome, last = _fetch_contract(config, client, state, summary, contract_id)
+        for i, (position, contract_id, reason) in enumerate(pending):
+            if reason == "identity":
+                outcome, last = (
+                    _fetch_participants(config, client, state, summary, contract_id),
+                    None,
+                )
+            else:
+                outcome, last = _fetch_contract(config, client, state, summary, contract_id)
             state.mark_done(
                 run_id,
                 position,
@@ -264,17 +289,34 @@ def _list_and_plan(
 ) -> None:
     """A new run: read the listings, record what they list, and queue as many contracts as
     the night's request budget has pages for."""
-    listed, links = _crawl_listings(config, client, summary, state)
-    listed = {
-        cid: f"{fp}+{config.row_fingerprints[cid]}" if cid in config.row_fingerprints else fp
-        for cid, fp in listed.items()
-    }
-    state.record_listing(listed, links)
+    listed, links, routes = _crawl_listings(config, client, summary, state)
+    state.record_listing(listed, links, routes)
+    # A bulk row that changed queues its contract tonight, whether or not a listing page showed it.
+    summary.changed_by_bulk = state.apply_row_fingerprints(config.row_fingerprints)
     summary.contracts_listed = len(listed)
+    _check_search_totals(state, summary)
     left = client.budget_left
     requests_left = left if left is not None else config.requests_per_night - summary.listing_pages
     per_contract = state.requests_per_contract(default=config.requests_per_contract)
     state.plan(run_id, int(requests_left / per_contract))
+
+
+def _check_search_totals(state: CrawlState, summary: CrawlSummary) -> None:
+    """A search whose walk is done but found fewer contracts than its summary states lost rows that
+    moved between its pages while it was read (rows are sorted by beneficiary name, and new contracts
+    shift them): its pages are read again first (a contract is never counted twice: ids are keys)."""
+    for route, total, found in state.search_shortfalls(search_route):
+        pages = state.rewalk(route, search_route)
+        summary.searches_short.append(
+            f"{route}: {found} of {total} found, {pages} pages to read again"
+        )
+        log.warning(
+            "search %s lists %d contracts, %d found: reading its %d pages again",
+            route,
+            total,
+            found,
+            pages,
+        )
 
 
 def _fetch_contract(
@@ -313,6 +355,7 @@ def _fetch_contract(
             continue
         last = result.record
         facts = print_facts(result.body, url, result.record.content_type)
+        state.note_participants_listed(contract_id, facts.participants_key)
         known = facts.procedure_code is not None and state.procedure_is_fresh(
             facts.procedure_code, config.procedure_max_age_days
         )
@@ -324,6 +367,36 @@ def _fetch_contract(
     return outcome, last
 
 
+def _fetch_participants(
+    config: CrawlConfig,
+    client: PoliteClient,
+    state: CrawlState,
+    summary: CrawlSummary,
+    contract_id: str,
+) -> str:
+    """An `identity` item: the Participants tab of a contract whose PrintProject lists participants
+    not read there yet (their ЕИК and legal/natural status); one request."""
+    (url,) = contract_page_urls(
+        config.base_url, contract_id, state.page_url(contract_id), (PARTICIPANTS_PAGE,)
+    )
+    try:
+        result = client.fetch(url)
+    except (FetchError, ForeignHostError) as exc:
+        summary.failed += 1
+        log.warning("%s", exc)
+        return f"error: {exc}"
+    summary.records.append(result.record)
+    summary.requests_by_page[PARTICIPANTS_PAGE] = (
+        summary.requests_by_page.get(PARTICIPANTS_PAGE, 0) + 1
+    )
+    if result.not_modified:
+        summary.not_modified += 1
+    else:
+        summary.fetched += 1
+    state.mark_participants_fetched(contract_id)
+    return "not_modified" if result.not_modified else "fetched"
+
+
 def _tab(url: str) -> str:
     return urlparse(url).path.rstrip("/").rsplit("/", 1)[-1]
 
@@ -333,8 +406,9 @@ def _crawl_listings(
     client: PoliteClient,
     summary: CrawlSummary,
     state: CrawlState | None = None,
-) -> tuple[dict[str, str], dict[str, str]]:
-    """Fetch listings breadth-first; HostBlockedError propagates and stops the run.
+) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Fetch listings breadth-first: contract -> fingerprint, link, search route. HostBlockedError
+    propagates and stops the run.
 
     The configured listings come first, then the listing pages found on earlier nights that were
     never fetched or are the longest unfetched (`state`'s frontier), then the links found tonight.
@@ -346,6 +420,7 @@ def _crawl_listings(
     """
     contracts: dict[str, str] = {}
     links: dict[str, str] = {}
+    routes: dict[str, str] = {}
     queue = [
         urljoin(config.base_url.rstrip("/") + "/", p.lstrip("/")) for p in config.listing_paths()
     ]
@@ -379,14 +454,19 @@ def _crawl_listings(
                 "listing %s unreadable, nothing taken from it: %s: %s", url, type(exc).__name__, exc
             )
             continue
+        route = search_route(url)
+        if state is not None and route and listing.total_contracts is not None:
+            state.note_search_total(route, listing.total_contracts)
         for cid, fingerprint in listing.contracts.items():
             contracts.setdefault(cid, fingerprint)
             links.setdefault(cid, listing.contract_links[cid])
+            if route:
+                routes[cid] = route
         found = [link for link in listing.links if link not in seen]
         if state is not None:
             state.add_listing_pages([link for link in found if _same_host(link, config.base_url)])
         queue.extend(found)
-    return contracts, links
+    return contracts, links, routes
 
 
 def _same_host(url: str, base_url: str) -> bool:

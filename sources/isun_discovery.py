@@ -17,7 +17,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlencode, urljoin, urlparse, urlunparse
+from urllib.parse import parse_qs, parse_qsl, urlencode, urljoin, urlparse, urlunparse
 
 import lxml.html
 
@@ -53,6 +53,8 @@ class Listing:
         default_factory=dict
     )  # contract_id -> absolute link it was listed under
     links: list[str] = field(default_factory=list)  # further listing pages, absolute, any host
+    # The search's summary table (SummarizedSearchResult): how many contracts the whole search has.
+    total_contracts: int | None = None
 
 
 def _fingerprint(parts) -> str:
@@ -78,10 +80,34 @@ def with_results_shown(url: str) -> str:
     return urlunparse(parsed._replace(query=urlencode(query, doseq=True)))
 
 
+# Texts.resx Project_Search_TotalContractsCount: the summary row stating the search's total.
+TOTAL_CONTRACTS_LABEL = "Общ брой договори"
+
+
+def search_route(url: str) -> str | None:
+    """The search a results page belongs to: its path (`/bg/{op}/0/Project/Search`, one per programme)
+    with its filters, without `page`; None for a page that is not a search."""
+    parsed = urlparse(url)
+    if not parsed.path.lower().endswith("/project/search"):
+        return None
+    query = [(k, v) for k, v in parse_qsl(parsed.query) if k.lower() not in {"page", "showres"}]
+    return urlunparse(parsed._replace(query=urlencode(query), scheme="", netloc=""))
+
+
+def _total_contracts(root) -> int | None:
+    for td in root.xpath("//table//tr/td[1]"):
+        if " ".join(td.text_content().split()) == TOTAL_CONTRACTS_LABEL:
+            value = td.getnext()
+            digits = re.sub(r"\D", "", value.text_content()) if value is not None else ""
+            return int(digits) if digits else None
+    return None
+
+
 def listing_from_html(body: bytes, url: str, content_type: str | None = None) -> Listing:
-    """Contract links (with their table row as fingerprint) and links to further listings."""
+    """Contract links (with their table row as fingerprint), links to further listings, and the
+    search's stated total."""
     root = lxml.html.fromstring(decode_body(body, content_type))
-    listing = Listing()
+    listing = Listing(total_contracts=_total_contracts(root))
     host = urlparse(url).hostname
     for a in root.xpath("//a[@href]"):
         href = urljoin(url, a.get("href"))

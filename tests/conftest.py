@@ -64,10 +64,16 @@ INTEGRATION_MODULES = {
     "test_crawl_client",  # loopback fault server
     "test_crawl_e2e",  # loopback ИСУН mirror, then the Dagster job
     "test_crawl_hostile",  # loopback fault servers
+    "test_deploy_dagster",  # PostgreSQL, dagster-daemon and dagster-webserver processes
+    "test_deploy_systemd",  # systemd-analyze on the units
     "test_extract_cli",  # the CLI, Chromium-printed PDFs
+    "test_health",  # loopback /health and webhook receiver
     "test_hostile_inputs",  # the Dagster job on a hostile recording
+    "test_nightly",  # the CLI's night on the sample, loopback webhook
+    "test_night_sensors",  # a Dagster run, loopback webhook
     "test_operator",  # the CLI and the Dagster instance
     "test_pipeline",  # the sample build
+    "test_publish_remote",  # moto's S3 server process, the sample build
     "test_release",  # releases built by the Dagster job
     "test_serve",  # loopback HTTP server, DuckDB 1 in a subprocess
     "test_site",  # the sample build, headless Chromium

@@ -7,6 +7,7 @@ sent), `waf` (F5 challenge with HTTP 200), `rejected` ("Request Rejected" with H
 `overlong` (more bytes than Content-Length says), `trickle` (the body one byte every
 `trickle_seconds`), `429-long` (Retry-After: 3600), `redirect:<location>` (a 302).
 `redirects` maps a path to a Location answered with 302 on every request (loops, chains).
+`resolve` renders a path not in `routes` on request (a large simulated register).
 Every route has an ETag and Last-Modified and answers 304 to a matching conditional GET.
 Every request is logged with its headers, so tests can assert what was asked and when.
 """
@@ -19,6 +20,7 @@ import struct
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -61,6 +63,8 @@ class FaultServer:
     redirects: dict[str, str] = field(default_factory=dict)
     faults: dict[str, list[str]] = field(default_factory=dict)
     log: list[LoggedRequest] = field(default_factory=list)
+    # Pages rendered on request (a simulated register too large to hold rendered): path -> Route or None.
+    resolve: Callable[[str], Route | None] | None = None
 
     def __post_init__(self):
         self._lock = threading.Lock()
@@ -80,6 +84,8 @@ class FaultServer:
                         LoggedRequest(time.monotonic(), self.path, dict(self.headers), fault)
                     )
                 route = server.routes.get(self.path)
+                if route is None and server.resolve is not None:
+                    route = server.resolve(self.path)
                 if fault == "reset":
                     self.connection.setsockopt(
                         socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)

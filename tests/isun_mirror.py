@@ -190,22 +190,22 @@ def english_path(path: str) -> str:
 
 def printed_within(budget: int, contract_ids: list[str]) -> list[str]:
     """The contracts whose PrintProject the crawler fetches with `budget` requests, taking them in this
-    order from nothing (each costs its PrintProject, a BasicData for a procedure not seen yet and
-    Participants where a contractor is listed)."""
+    order from nothing (each costs its PrintProject, and a BasicData for a procedure not seen yet)."""
     seen: set[str] = set()
     out = []
     for cid in contract_ids:
         if budget < 1:
             break
         out.append(cid)
-        budget -= 1 + (procedure_code(cid) not in seen) + has_contractor(cid)
+        budget -= 1 + (procedure_code(cid) not in seen)
         seen.add(procedure_code(cid))
     return out
 
 
 def expected_requests(contract_ids: list[str]) -> dict[str, int]:
-    """Requests the crawler makes for these contracts, fetched in this order from nothing: one
-    PrintProject each, one BasicData per procedure, Participants where a contractor is listed."""
+    """Requests the crawler makes for these contracts from nothing, over its first nights: one
+    PrintProject each, one BasicData per procedure, then (the `identity` class) Participants where a
+    contractor is listed."""
     procedures = {procedure_code(cid) for cid in contract_ids}
     return {
         "PrintProject": len(contract_ids),

@@ -144,20 +144,34 @@ def test_faulty_nights_lose_nothing_and_the_quiet_night_is_conditional(tmp_path,
     )
     con.close()
 
-    # Night 3: nothing changed -> only conditional requests, all answered 304.
+    # Night 3: the `identity` class reads the Participants tab of the contracts whose PrintProject lists a
+    # contractor; the others' PrintProject rotates (unchanged: 304). One request per contract.
+    participants = expected_requests(CONTRACT_IDS)["Participants"]
     before = len(server.log)
     night3 = run_build(tmp_path, source=crawler(server))
     assert night3.success
+    contract_requests = [r for r in server.log[before:] if "contractId=" in r.path]
+    assert sum("/Project/Participants?" in r.path for r in contract_requests) == participants
+    assert len(contract_requests) == len(CONTRACT_IDS)
+    assert (
+        f"{participants} fetched, {len(CONTRACT_IDS) - participants} unchanged (304)"
+        in (night3.fetch_summary[1])
+    )
+
+    # Night 4: nothing changed -> only conditional requests, all answered 304.
+    before = len(server.log)
+    night4 = run_build(tmp_path, source=crawler(server))
+    assert night4.success
     quiet = [r for r in server.log[before:] if r.path != "/robots.txt"]
     # read once per run by each of the night's two clients (the bulk sources', the pages')
     assert [r.path for r in server.log[before:]].count("/robots.txt") == 2
-    # A quiet night: every PrintProject, and Participants where it lists a contractor; no BasicData (both
-    # procedures' pages are fresh).
-    pages = len(CONTRACT_IDS) + expected_requests(CONTRACT_IDS)["Participants"]
+    # A quiet night: every PrintProject once, nothing else (both procedures' BasicData are fresh, every
+    # Participants tab read).
+    pages = len(CONTRACT_IDS)
     # Five listing pages, the bulk sources (programme list, two programmes, the export), the contract pages.
     assert len(quiet) == LISTING_PAGES + 4 + pages
     assert all("If-None-Match" in r.headers for r in quiet)
-    assert f"0 fetched, {pages} unchanged (304)" in night3.fetch_summary[1]
+    assert f"0 fetched, {pages} unchanged (304)" in night4.fetch_summary[1]
 
     assert foreign.log == []  # the link to 127.0.0.2 was never followed
     total_requests = len(server.log)

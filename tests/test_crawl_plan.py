@@ -93,19 +93,22 @@ def _assert_same_tables(new: dict, old: dict) -> None:
 def test_mirror_one_request_per_contract_no_english_and_the_same_tables(tmp_path):
     with FaultServer() as server, FaultServer(host="127.0.0.2") as foreign:
         build_mirror(server, foreign.base_url)
-        summary, archive = _crawl(tmp_path, server)
+        night1, archive = _crawl(tmp_path, server)
+        first = [r.path for r in server.log]
+        night2, archive = _crawl(tmp_path, server)
         paths = [r.path for r in server.log]
-    assert summary.stopped is None and summary.contracts_listed == len(CONTRACT_IDS)
+    assert night1.stopped is None and night1.contracts_listed == len(CONTRACT_IDS)
     # The header links every page under /en/, and the mirror serves it: never requested.
     assert [p for p in paths if p.startswith("/en/")] == []
-    # One PrintProject per contract, one BasicData per procedure (2), Participants where a contractor is listed.
+    # Night 1: one PrintProject per contract, one BasicData per procedure (2); night 2 reads the
+    # Participants tab where a contractor is listed (the `identity` class, 7) and rotates the other
+    # contracts' PrintProject (6, unchanged: 304): one request per contract a night.
     wanted = expected_requests(sorted(CONTRACT_IDS))
-    assert (
-        summary.requests_by_page
-        == wanted
-        == {"PrintProject": 13, "BasicData": 2, "Participants": 7}
-    )
-    assert sum(p.count("/Project/PrintProject") for p in paths) == 13  # each once
+    assert wanted == {"PrintProject": 13, "BasicData": 2, "Participants": 7}
+    assert night1.requests_by_page == {"PrintProject": 13, "BasicData": 2}
+    assert sum(p.count("/Project/PrintProject") for p in first) == 13  # each once
+    assert night2.requests_by_page == {"Participants": 7, "PrintProject": 6}
+    assert night2.not_modified == 6 and night2.fetched == 7
     old = _three_page_archive(
         tmp_path,
         {
@@ -147,14 +150,12 @@ def test_varied_contracts_publish_the_same_tables_with_fewer_requests(tmp_path):
             server.routes[path] = Route(body, ctype)
         search = "/bg/0/0/Project/Search?showRes=True"
         server.routes[search] = Route(render_search(contracts, 1, 1).encode("utf-8"))
-        summary, archive = _crawl(tmp_path, server, listings=(search,))
+        night1, archive = _crawl(tmp_path, server, listings=(search,))
+        night2, archive = _crawl(tmp_path, server, listings=(search,))
     listed = sum(bool(c.partners or c.contractors) for c in contracts)
     procedures = len({c.procedure_code for c in contracts})
-    assert summary.requests_by_page == {
-        "PrintProject": 60,
-        "BasicData": procedures,
-        "Participants": listed,
-    }
+    assert night1.requests_by_page == {"PrintProject": 60, "BasicData": procedures}
+    assert night2.requests_by_page == {"Participants": listed, "PrintProject": 60 - listed}
     assert 60 + procedures + listed < 3 * 60
     old = _three_page_archive(tmp_path, pages, server.base_url)
     new_tables, old_tables = _tables(archive), _tables(old)

@@ -245,9 +245,10 @@ def test_untrusted_manifest_entries_are_quarantined_and_nothing_outside_is_read(
 
 
 def test_staged_columns_are_typed_by_the_metadata_not_by_the_first_rows(tmp_path):
-    """ИСУН dates (date objects) first, then a document's month-only "2019-01" and an amount
-    far larger than the first rows': all load, typed as the metadata says (the object
-    columns reach DuckDB as text and are CAST, so nothing depends on what it would infer)."""
+    """ИСУН dates (date objects) first, then a document's month-only date as linking gives it
+    (text, "2019-01-01": `transforms.dates.month_start`) and an amount far larger than the
+    first rows': all load, typed as the metadata says (the object columns reach DuckDB as
+    text and are CAST, so nothing depends on what it would infer)."""
     from datetime import date
     from decimal import Decimal
 
@@ -275,8 +276,8 @@ def test_staged_columns_are_typed_by_the_metadata_not_by_the_first_rows(tmp_path
             **rows[0],
             "project_key": "BG05SFOP001-2.009-0004",
             "project_code": "BG05SFOP001-2.009-0004",
-            "start_date": "2019-01",
-            "end_date": "2020-01",
+            "start_date": "2019-01-01",
+            "end_date": "2020-01-01",
             "amount_total_bgn": Decimal("1234567890123.45"),
             "source_kinds": "ngo",
         }
@@ -290,6 +291,6 @@ def test_staged_columns_are_typed_by_the_metadata_not_by_the_first_rows(tmp_path
         "'BG05SFOP001-2.009-0000-C01') ORDER BY project_key"
     ).fetchall()
     assert got == [
-        ("2019-01-18", "2020-01-17", Decimal("10.50"), "DECIMAL(18,2)"),
-        ("2019-01", "2020-01", Decimal("1234567890123.45"), "DECIMAL(18,2)"),
+        (date(2019, 1, 18), date(2020, 1, 17), Decimal("10.50"), "DECIMAL(18,2)"),
+        (date(2019, 1, 1), date(2020, 1, 1), Decimal("1234567890123.45"), "DECIMAL(18,2)"),
     ]

@@ -374,15 +374,15 @@ def test_a_crawl_publishes_every_contract_the_api_lists_joined_to_its_pages(tmp_
         summary = run_build(tmp_path, source=crawler)
         assert summary.success
         # Within the budget: robots.txt and 4 bulk requests, then robots.txt, 5 listing pages and 15 contract
-        # pages (every request counts, each client reads robots.txt once): a PrintProject each, a BasicData
-        # per procedure, Participants where a contractor is listed (the three-page plan reached 5 contracts).
+        # pages (every request counts, each client reads robots.txt once): a PrintProject each and a BasicData
+        # per procedure: every contract (the three-page plan reached 5).
         assert len(server.log) == 26 and [r.path for r in server.log].count("/robots.txt") == 2
         printed = printed_within(15, sorted(CONTRACT_IDS))  # planned in contract-id order
-        assert len(printed) == 9
+        assert len(printed) == 13
         # The mirror's API: 13 projects with pages (one per contract), 2 without.
         assert (
             summary.coverage
-            == "15 of 15 contracts in the open-data API published, 9 with page detail"
+            == "15 of 15 contracts in the open-data API published, 13 with page detail"
         )
         con = duckdb.connect(
             str(tmp_path / "publish" / "latest" / "warehouse.duckdb"), read_only=True
@@ -397,14 +397,14 @@ def test_a_crawl_publishes_every_contract_the_api_lists_joined_to_its_pages(tmp_
             "SELECT projects, projects_with_pages FROM absorption_by_programme"
             " WHERE programme_code = 'BG16FFPR003'"
         ).fetchone()
-        assert by_programme == (13, 9)
+        assert by_programme == (13, 13)
         report = json.loads(
             (tmp_path / "publish" / "latest" / "quality_report.json").read_text("utf-8")
         )
         assert [
             (p["programme_id"], p["in_api"], p["in_release"], p["with_page_detail"])
             for p in report["coverage"]["programmes"]
-        ] == [("8010862", 13, 13, 9), ("4", 2, 2, 0)]
+        ] == [("8010862", 13, 13, 13), ("4", 2, 2, 0)]
         crawled = {project_code(c) for c in printed}
         linked = dict(
             con.execute("SELECT project_key, source_kinds FROM linked_projects").fetchall()
@@ -431,14 +431,15 @@ def test_a_crawl_publishes_every_contract_the_api_lists_joined_to_its_pages(tmp_
         assert len(server.log) == before
     out = capsys.readouterr().out
     assert "bulk: 3 open-data API calls, 1 register export; 240 s apart" in out
-    # 26 - 2 robots.txt - 4 bulk - 5 listing pages = 15 requests; last night's 9 contracts took 15 (1.67 each):
-    # 9 contracts tonight, the 4 never fetched first, then the 5 fetched longest ago.
+    # 26 - 2 robots.txt - 4 bulk - 5 listing pages = 15 requests; last night's 13 contracts took 15 (1.15
+    # each): 13 contracts tonight, the Participants tab of the 7 listing a contractor, then the rest's
+    # PrintProject.
     assert (
-        "contract pages: 15 requests for 9 of 13 known contracts "
-        "(new 4, changed 0, overdue 0, backfill 0, rotation 5); 1.67 requests a contract"
+        "contract pages: 15 requests for 13 of 13 known contracts "
+        "(new 0, changed 0, overdue 0, backfill 0, identity 7, rotation 6); 1.15 requests a contract"
     ) in out
     assert "requests tonight: 26 of a budget of 26" in out
-    assert "backfill: 4 contracts never fetched, done in 1 nights at this pace" in out
+    assert "backfill: 0 contracts never fetched, done in 0 nights at this pace" in out
 
 
 def test_the_demo_states_its_coverage_and_reconciles_the_export_with_the_api(sample_build):

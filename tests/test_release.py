@@ -75,7 +75,7 @@ def test_datapackage_validates_and_describes_every_field(two_releases):
     assert (
         field["type"] == "number"
         and field["unit"] == "EUR"
-        and "Реално изплатени суми, в евро" in field["description"]
+        and "Общо реално изплатени суми" in field["description"]
     )
     activities = next(r for r in package["resources"] if r["name"] == "activities")
     assert activities["schema"]["foreignKeys"][0]["reference"] == {

@@ -9,7 +9,8 @@ holds the data directory, 4 an input or the data directory is unusable (or a gua
 refused), 130 interrupted. `extract`: 0 every input gave a record, 1 otherwise.
 
 One module per concern: `parser` (arguments), `build` (the building commands),
-`runs` (Dagster runs and what they did), `report` (what is printed), `extract`, `serve`.
+`runs` (Dagster runs and what they did), `report` (what is printed), `extract`, `serve`,
+`nightly` (one unattended night), `publish_to` (uploading a release to object storage).
 """
 
 from __future__ import annotations
@@ -38,9 +39,19 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     args = parser.parse_args(argv)
     if args.command == "serve":
-        return serve_latest(Path(args.data_dir), args.port, args.host)
+        return serve_latest(
+            Path(args.data_dir),
+            args.port,
+            args.host,
+            max_age_hours=args.max_release_age_hours,
+            notify_url=args.notify_url,
+        )
     if args.command == "extract":
         return extract_command(args.paths, args.kind, args.data_dir, per_project=args.per_project)
+    if args.command == "nightly":
+        from pipelines.cli.nightly import nightly_command
+
+        return nightly_command(args)
     if args.command == "crawl" and args.plan:
         return print_plan(_crawler(args), Path(args.data_dir))
     return _build_command(args)

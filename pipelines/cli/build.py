@@ -124,6 +124,7 @@ def _status(
                 "unchanged": summary.unchanged,
                 "fetch": summary.fetch_summary,
                 "dagster_run_id": summary.dagster_run_id,
+                "publish_to": summary.upload,
                 "steps_seconds": {k: round(e - s, 2) for k, (s, e) in summary.steps.items()},
             }
         )
@@ -157,7 +158,7 @@ def _build(args, data_dir: Path) -> BuildSummary:
             source, documents = ArchivedPagesOnly(), ArchivedDocumentsOnly()
         if args.command == "crawl":
             source = _crawler(args, show_progress=True)
-        return run_build(
+        summary = run_build(
             data_dir,
             corpus,
             "DEBUG" if args.debug else args.log_level,
@@ -168,6 +169,26 @@ def _build(args, data_dir: Path) -> BuildSummary:
             progress=True,
             persistent_instance=True,
         )
+        upload(args, data_dir, summary)  # still under the lock: `latest` cannot move meanwhile
+        return summary
+
+
+def upload(args, data_dir: Path, summary: BuildSummary) -> None:
+    """With `--publish-to URL`, upload the release a successful build left as `latest`
+    (`pipelines.cli.publish_to`); a failed upload fails the command, naming why."""
+    url = getattr(args, "publish_to", "")
+    if not url or not summary.success:
+        return
+    from pipelines.cli.publish_to import publish_latest_to, upload_line
+
+    try:
+        summary.upload = publish_latest_to(data_dir, url, unchanged=summary.unchanged)
+    except Exception as exc:  # noqa: BLE001 - any storage error: one line, the command fails
+        summary.upload = {"url": url, "error": f"{type(exc).__name__}: {exc}"}
+        summary.failures.append(f"publish_to: {summary.upload['error']}")
+        summary.success = False
+        return
+    summary.upload["line"] = upload_line(summary.upload)
 
 
 def _build_command(args) -> int:
@@ -211,7 +232,7 @@ def _build_command(args) -> int:
         return EXIT_FAILED
     print_summary(summary, debug=args.debug)
     code = EXIT_OK if summary.success else EXIT_FAILED
-    outcome = "unchanged" if summary.unchanged else "released" if summary.success else "failed"
+    outcome = "failed" if not summary.success else "unchanged" if summary.unchanged else "released"
     path = write_run_status(
         data_dir,
         _status(args, started, outcome, code, summary, error="; ".join(summary.failures) or None),

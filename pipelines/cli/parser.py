@@ -40,6 +40,16 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _hours(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of hours") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a number of hours >= 0")
+    return value
+
+
 def _port(text: str) -> int:
     value = _count(0)(text)
     if value > 65535:
@@ -54,6 +64,11 @@ def _http_url(text: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise argparse.ArgumentTypeError(f"{text!r} is not an http(s) URL with a host")
     return text
+
+
+def _webhook(text: str) -> str:
+    """An http(s) URL, or "" for none (the setting's default)."""
+    return text and _http_url(text)
 
 
 def _contact(text: str) -> str:
@@ -138,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_build_commands(command, common, building)
     _add_serve_and_extract(command, common)
     _add_crawl(command, common, building)
+    # The night's own copies of the shared flags: it changes a default (argparse shares the
+    # flag objects of parent parsers, so a changed default would change every command's).
+    _add_nightly(command, *_parent_parsers(), _crawl_flags())
     return parser
 
 
@@ -160,12 +178,16 @@ def _add_build_commands(command, common, building) -> None:
     build.add_argument(
         "--corpus", type=_corpus, default=str(SAMPLE_CORPUS), help="the recording to replay"
     )
-    command(
+    publish = command(
         "publish",
         "rebuild and release offline from the raw archive (no fetching)",
-        "Reads only what the raw archive already holds.",
+        "Reads only what the raw archive already holds. With --to s3://bucket/prefix (any fsspec "
+        "URL) the release is also uploaded there: every file read back and checked against "
+        "SHA256SUMS, then copied to latest/, then LATEST switched; a failed upload leaves "
+        "the URL's latest as it was.",
         [common, building],
     )
+    _setting_flag(publish, "publish_to")
 
 
 def _add_serve_and_extract(command, common) -> None:
@@ -178,6 +200,8 @@ def _add_serve_and_extract(command, common) -> None:
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 for all)")
     serve.add_argument("--port", type=_port, default=8000, help="TCP port (0: any free port)")
+    _setting_flag(serve, "max_release_age_hours", type=_hours)
+    _setting_flag(serve, "notify_url", type=_webhook)
     ext = command(
         "extract",
         "extract normalised project records from files or URLs, as JSON lines",
@@ -201,26 +225,57 @@ def _add_serve_and_extract(command, common) -> None:
     )
 
 
+def _crawl_flags() -> argparse.ArgumentParser:
+    """The live crawler's flags (crawl, nightly)."""
+    crawling = argparse.ArgumentParser(add_help=False)
+    _setting_flag(crawling, "isun_base_url", type=_http_url)
+    _setting_flag(crawling, "requests_per_night", type=_count(1))
+    _setting_flag(crawling, "interval_seconds", type=_seconds)
+    _setting_flag(crawling, "contact", type=_contact)
+    _setting_flag(crawling, "api_interval_seconds", type=_seconds)
+    _setting_flag(crawling, "max_programme_calls", type=_count(0))
+    crawling.add_argument(
+        "--no-bulk", action="store_true", help="skip the open-data API and the register export"
+    )
+    return crawling
+
+
 def _add_crawl(command, common, building) -> None:
+    crawling = _crawl_flags()
     crawl = command(
         "crawl",
         "crawl ИСУН (or a mirror) politely, then build from the archive",
         "Listings, then new, changed and a rotating slice of known contracts, within the request budget "
         "(every request counts: robots.txt, listings, redirects, retries). A firewall page or a long "
         "Retry-After stops the night for that host; what is left stays queued.",
-        [common, building],
-    )
-    _setting_flag(crawl, "isun_base_url", type=_http_url)
-    _setting_flag(crawl, "requests_per_night", type=_count(1))
-    _setting_flag(crawl, "interval_seconds", type=_seconds)
-    _setting_flag(crawl, "contact", type=_contact)
-    _setting_flag(crawl, "api_interval_seconds", type=_seconds)
-    _setting_flag(crawl, "max_programme_calls", type=_count(0))
-    crawl.add_argument(
-        "--no-bulk", action="store_true", help="skip the open-data API and the register export"
+        [common, building, crawling],
     )
     crawl.add_argument(
         "--plan",
         action="store_true",
         help="print what tonight's crawl would fetch and its request count; fetch nothing",
+    )
+
+
+def _add_nightly(command, common, building, crawling) -> None:
+    from pipelines.settings import BY_NAME, initial
+
+    nightly = command(
+        "nightly",
+        "one unattended night: fetch, build, check, release and (with --publish-to) upload",
+        "Crawls ИСУН as `crawl` does (or replays --corpus), under the data dir's lock, waiting for "
+        "another build up to --lock-wait-seconds (default here: 3600). Ends with one line: released / "
+        "nothing changed / failed: reason; writes <data-dir>/nightly_status.json. Exit 1 only when "
+        "no release could be made and the data is older than --max-release-age-hours; else 0.",
+        [common, building, crawling],
+    )
+    nightly.add_argument(
+        "--corpus", type=_corpus, default=None, help="replay this recording instead of crawling"
+    )
+    _setting_flag(nightly, "publish_to")
+    _setting_flag(nightly, "notify_url", type=_webhook)
+    _setting_flag(nightly, "max_release_age_hours", type=_hours)
+    # A scheduled night waits for a manual build to finish rather than giving up at once.
+    nightly.set_defaults(
+        lock_wait_seconds=initial(BY_NAME["lock_wait_seconds"], os.environ, cli=False)
     )

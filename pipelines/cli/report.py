@@ -28,6 +28,8 @@ def print_summary(summary: BuildSummary, out=None, debug: bool = False) -> None:
         )
     for line in summary.failures:
         p(f"  FAILED step {line}")
+    if summary.upload and summary.upload.get("line"):
+        p(f"  published to:      {summary.upload['line']}")
     if debug:
         for trace in summary.traces:
             p(trace)

@@ -41,6 +41,9 @@ class BuildSummary:
     )  # one line per failed step: "step: Error: message"
     traces: list[str] = field(default_factory=list)  # the full errors, for --debug
     dagster_run_id: str | None = None
+    upload: dict | None = (
+        None  # `--publish-to`: where the release went (`pipelines.cli.publish_to`)
+    )
     plan: str | None = None  # why nothing was rebuilt (`pipelines.quiet_night`)
 
 

@@ -135,6 +135,8 @@ def _isun(text: str, is_html: bool, url: str) -> dict:
         content_type="text/html",
         bytes=len(text.encode("utf-8")),
     )
+    if not page.fields.get("contract_code"):
+        record["flags"].append(CODE_NOT_ON_PAGE)
     tables = build_isun_tables([(page, raw)])
     record["flags"] += [
         f"quarantined: {r.table_name}.{r.field or ''} {r.rule} ({r.value})"
@@ -148,6 +150,8 @@ def _isun(text: str, is_html: bool, url: str) -> dict:
     _put_isun_project(record, tables)
     return record
 
+
+CODE_NOT_ON_PAGE = "isun_code_not_on_page"  # no "Номер от ИСУН" where the site puts it
 
 # The ИСУН system's own projects, named in every page's footer: never a contract's code.
 _SITE_FOOTER_CODES = ("BG161PO002-2.1.01-0007-C0001", "BG05SFOP001-4.002-0003")
@@ -205,11 +209,14 @@ def extract(text: str, kind: str = "auto", *, is_html: bool = False, url: str = 
     chosen = detect_kind(text) if kind == "auto" else kind
     if chosen not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected auto or one of {', '.join(KINDS)}")
+    as_text = False
     if chosen == "isun":
         record = _isun(text, is_html, url)
-        if record["project_code"] or not _states_a_code(text):
+        if CODE_NOT_ON_PAGE not in record["flags"] or not _states_a_code(text):
             return record
-        chosen, text = "municipal-news", _without_site_frame(text)
+        # A layout the ИСУН parser does not read (an older site): its facts read as text, never
+        # the footer's codes; still an ИСУН page.
+        chosen, text, as_text = "municipal-news", _without_site_frame(text), True
     module = {
         "municipal-news": municipal_news,
         "ngo-project": ngo_project,
@@ -221,6 +228,9 @@ def extract(text: str, kind: str = "auto", *, is_html: bool = False, url: str = 
         _add_project_facts(record, text)
     if kind == "auto":
         record["flags"].append("kind_detected")
+    if as_text:
+        record["kind"] = "isun"
+        record["flags"].append("isun_read_as_text")
     return record
 
 
@@ -312,7 +322,7 @@ def extract_projects(
         raise ValueError(f"unknown kind {kind!r}; expected auto or one of {', '.join(KINDS)}")
     if chosen == "isun":
         record = _isun(text, is_html, url)
-        if record["project_code"] or not _states_a_code(text):
+        if CODE_NOT_ON_PAGE not in record["flags"] or not _states_a_code(text):
             return [record]
         # A code the parser did not find (an older layout of the site): read as text, never the
         # footer's codes.
