@@ -12,7 +12,9 @@ project the page speaks of, none for a page that names no project). Per field it
 and the overall score = exact / stated. `--split dev|heldout|unseen|unseen2|all` chooses the pages (30 % of
 the first 122 held out, chosen by a hash of the URL; `unseen` is pages 123-174, found and labelled blind
 after the rules were written, a measure on pages the rules were never tuned on; `unseen2` is pages 175
-on, found and labelled blind after the rules were tuned on `unseen`); `--per-document`
+on, found and labelled blind after the rules were tuned on `unseen`; `unseen3` on: issue 26's fresh
+splits, each checked against every earlier page by bench/split_overlap.py before labelling; splits.json
+lists every split with its date of labelling); `--per-document`
 scores the older one-record-per-page `extract()`; `--show` lists every miss, wrong and invented value
 (never used on the held-out split while tuning).
 """
@@ -27,6 +29,8 @@ from records.extracted import SCORED_FIELDS
 
 DEVSET = Path(__file__).resolve().parent.parent / "tests" / "data" / "extraction_devset"
 FIELDS = SCORED_FIELDS
+# Every split with its date of labelling, in the order they were labelled (splits.json).
+SPLITS: dict[str, dict] = json.loads((DEVSET / "splits.json").read_text(encoding="utf-8"))
 
 
 def load(split: str) -> list[dict]:
@@ -149,20 +153,20 @@ def print_table(title: str, table: dict[str, dict[str, int]]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--split", choices=("dev", "heldout", "unseen", "unseen2", "all"), default=None
-    )
+    parser.add_argument("--split", choices=(*SPLITS, "all"), default=None)
     parser.add_argument("--per-document", action="store_true")
     parser.add_argument("--show", action="store_true")
     args = parser.parse_args(argv)
-    splits = [args.split] if args.split else ["dev", "heldout", "unseen", "unseen2"]
+    splits = [args.split] if args.split else list(SPLITS)
     for split in splits:
         pages = load(split)
         kinds: dict[str, int] = {}
         for p in pages:
             kinds[p["kind"]] = kinds.get(p["kind"], 0) + 1
+        labelled = SPLITS.get(split, {}).get("labelled", "-")
         title = (
-            f"{split}: {len(pages)} pages, {sum(len(p['projects']) for p in pages)} projects stated"
+            f"{split} (labelled {labelled}): {len(pages)} pages,"
+            f" {sum(len(p['projects']) for p in pages)} projects stated"
             f" ({', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))})"
         )
         print_table(title, score(pages, args.per_document, args.show))

@@ -214,6 +214,7 @@ def simulate(
     participant_share: float = 0.05,
     workdir: Path | str = "/tmp/bgfunds-crawl-sim",
     progress=None,
+    max_listing_pages: int | None = None,
 ) -> list[Night]:
     """Run `nights` nights; a `Night` row each (see the module docstring)."""
     from sources.crawl_state import CrawlState
@@ -240,8 +241,9 @@ def simulate(
                     [register.by_token[t] for t in fetched if t in register.by_token],
                     changes_per_night,
                 )
-            # The bulk fetch: each fetched contract's open-data row fingerprint (changed rows differ).
-            row_fps = {t: f"v{register.by_token[t].version}" for t in fetched}
+            # The bulk fetch: every contract's open-data row fingerprint (a changed row differs); the
+            # crawler applies those of the contracts it knows.
+            row_fps = {c.token: f"v{c.version}" for c in register.contracts}
             config = CrawlConfig(
                 base_url=server.base_url,
                 listings=register.search_paths(),
@@ -250,6 +252,7 @@ def simulate(
                 read_timeout_seconds=10.0,
                 contact="sim@bgfunds.example",
                 row_fingerprints=row_fps,
+                max_listing_pages=max_listing_pages or budget // 10,
             )
             summary = run_crawl(config, archive, state)
             tonight = now[0]
@@ -325,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         "--participants", type=float, default=0.05, help="share listing participants"
     )
     parser.add_argument("--workdir", default="/tmp/bgfunds-crawl-sim")
+    parser.add_argument("--listing-pages", type=int, default=None, help="a night's cap (budget/10)")
     args = parser.parse_args(argv)
     print(HEADER)
     print("|" + "---|" * 9)
@@ -336,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         args.changes,
         args.participants,
         args.workdir,
+        max_listing_pages=args.listing_pages,
         progress=lambda r: print(
             table_row(r) + f" <!-- {r.seconds:.0f} s, {r.by_class} -->", flush=True
         ),

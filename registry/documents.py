@@ -21,6 +21,7 @@ _COMMON = (
     RECORD_ID,
     field("kind", nullable=False),
     field("project_code"),
+    field("code_scheme"),
     field("procedure_code"),
     field("programme_code"),
     field("title"),

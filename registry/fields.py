@@ -20,7 +20,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from registry.formats import PROCEDURE_CODE_REGEX, PROGRAMME_CODE_REGEX, PROJECT_CODE_REGEX
+from registry.formats import (
+    ANY_SCHEME_PROCEDURE_CODE_REGEX,
+    ANY_SCHEME_PROJECT_CODE_REGEX,
+    CODE_SCHEME_REGEX,
+    PROGRAMME_CODE_REGEX,
+)
 
 
 @dataclass(frozen=True)
@@ -75,9 +80,17 @@ FIELDS: dict[str, Field] = {
             "VARCHAR",
             "Contract code ('Номер от ИСУН', with -Cnn), normalised",
             "Номер от ИСУН, нормализиран",
-            pattern=PROJECT_CODE_REGEX,
+            pattern=ANY_SCHEME_PROJECT_CODE_REGEX,
         ),
         Field("project_code_original", "VARCHAR", "Code as published", "Кодът, както е публикуван"),
+        Field(
+            "code_scheme",
+            "VARCHAR",
+            "Family of the project code, each with its own validated form (registry.formats."
+            "CODE_SCHEME_REGEX): isun, rrp, eea, interreg, dfz, phare, solidarity",
+            "Вид на кода на проекта (ИСУН, НПВУ, ЕИП, Интеррег, ДФЗ, ФАР, фонд „Солидарност“)",
+            enum=tuple(CODE_SCHEME_REGEX),
+        ),
         Field(
             "code_flags", "VARCHAR", "Repairs made to the code, ';'-separated", "Поправки в кода"
         ),
@@ -99,7 +112,7 @@ FIELDS: dict[str, Field] = {
             "VARCHAR",
             "Procedure code",
             "Код на процедурата",
-            pattern=PROCEDURE_CODE_REGEX,
+            pattern=ANY_SCHEME_PROCEDURE_CODE_REGEX,
         ),
         Field(
             "proposal_no",
@@ -888,16 +901,16 @@ TABLE_DESCRIPTIONS: dict[tuple[str, str], dict[str, str]] = {
         "bg": "Наименование на проекта",
     },
     ("news_mentions", "project_code"): {
-        "en": "Project code, normalised (typos repaired and flagged)",
+        "en": "Project code, normalised (typos repaired and flagged), of any code family (code_scheme)",
         "bg": "Код на проекта",
     },
     ("ngo_projects", "project_code"): {
-        "en": "Project code, normalised (typos repaired and flagged)",
+        "en": "Project code, normalised (typos repaired and flagged), of any code family (code_scheme)",
         "bg": "Код на проекта",
     },
     ("events", "address"): {"en": "Address", "bg": "Адрес"},
     ("events", "project_code"): {
-        "en": "Project code, normalised (typos repaired and flagged)",
+        "en": "Project code, normalised (typos repaired and flagged), of any code family (code_scheme)",
         "bg": "Код на проекта",
     },
     ("strategies", "decision_date"): {"en": "Decision date", "bg": "Дата на решението"},

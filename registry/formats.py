@@ -16,3 +16,41 @@ PROJECT_CODE_REGEX = (
 )
 PROCEDURE_CODE_REGEX = rf"^{PROGRAMME_PATTERN}-\d{{1,2}}(?:\.\d{{1,3}}){{1,2}}$"
 PROGRAMME_CODE_REGEX = rf"^{PROGRAMME_PATTERN}$"
+
+# Project codes of the other funding families a free-text page may name (issue 26), each in the one form
+# its programme publishes; `transforms.codes.code_scheme` names the family of a code. Programme
+# operators' own formats, as real pages print them:
+# - eea: EEA and Norway Grants 2014–21, ИСУН numbers with the programme's letters (BGLD-3.001-0004-C01,
+#   procedure BGENERGY-2.002);
+# - interreg: Interreg V-A Romania–Bulgaria (ROBG-408), Interreg-IPA Bulgaria–Serbia/North Macedonia
+#   (CB007.2.13.091);
+# - dfz: the Rural Development Programme's contracts with ДФЗ (14/07/2/0/00810; 2007–13: 22/321/00813);
+# - phare: PHARE contract numbers (BG0106.07.01-064);
+# - solidarity: EU Solidarity Fund grants (2014BG16SPO001-0019).
+CODE_SCHEME_REGEX: dict[str, str] = {
+    # ИСУН's (2014–20, 2021–27 and 2007–13 BG051PO001-…-C0001), and ИСУН 2007–13's slash form
+    # (BG161PO001/1.4-07/2010/017)
+    "isun": (
+        r"^(?:(?!BG-RRP)" + PROGRAMME_PATTERN + r"-\d{1,2}(?:\.\d{1,3}){1,2}-\d{3,5}(?:-C\d{2,4})?"
+        r"|BG\d{3}PO\d{3}/\d[\d.\-]*/\d{4}/\d{3})$"
+    ),
+    "rrp": r"^BG-RRP-\d{1,2}\.\d{3}-\d{4}(?:-C\d{2})?$",
+    "eea": r"^BG(?:LD|ENERGY|ENVIRONMENT|CULTURE|INNOVATION|JUSTICE|HOME|SOCIAL|BUSINESS|RESEARCH)"
+    r"-\d{1,2}\.\d{3}-\d{4}(?:-C\d{2})?$",
+    "interreg": r"^(?:ROBG-\d{1,4}|CB\d{3}\.\d{1,2}\.\d{1,2}\.\d{3})$",
+    "dfz": r"^(?:\d{2}/\d{2}/\d/\d/\d{5}|\d{2}/\d{3}/\d{5})$",
+    "phare": r"^BG\d{4}\.\d{2}\.\d{2}-\d{3}$",
+    "solidarity": r"^\d{4}BG16SPO\d{3}-\d{4}$",
+}
+# A document's project code: one of the families' forms (the family is the row's `code_scheme`).
+ANY_SCHEME_PROJECT_CODE_REGEX = (
+    "^(?:" + "|".join(r[1:-1] for r in CODE_SCHEME_REGEX.values()) + ")$"
+)
+# A document's procedure code: ИСУН's (with a МИГ's "-S1" suffix, or ОПРР's own three-digit procedure
+# number, BG16RFOP001-1.001-039), the 2007–13 form (BG161PO001/4.1-03/2010), or an EEA grants
+# programme's (BGENERGY-2.002).
+ANY_SCHEME_PROCEDURE_CODE_REGEX = (
+    rf"^(?:{PROGRAMME_PATTERN}-\d{{1,2}}(?:\.\d{{1,3}}){{1,2}}(?:-S\d{{1,2}}|-\d{{3}})?"
+    r"|BG\d{3}PO\d{3}/[\d.]+(?:-\d{1,3})?/\d{4}"
+    r"|BG(?:LD|ENERGY|ENVIRONMENT|CULTURE|INNOVATION|JUSTICE|HOME|SOCIAL|BUSINESS|RESEARCH)-\d{1,2}\.\d{3})$"
+)

@@ -5,7 +5,8 @@ response is in the raw archive. A killed run leaves its unfinished items behind,
 next run resumes them before planning anything new, so nothing is lost or fetched twice.
 
 A night's queue, in this order (`QUEUE_CLASSES`, `plan`):
-1. `new`: never fetched, first listed in the last `NEW_HOURS` hours;
+1. `new`: never fetched, and new to the register: first listed after discovery had read every known
+   listing page once (a contract found by the first discovery is `backfill`);
 2. `changed`: fetched, but its listing/bulk row fingerprint differs from when its pages were fetched
    (payments, totals, status, end date, contractors), so a change is fetched the next night;
 3. `overdue`: fetched longer ago than `ROTATION_DUE_DAYS` (the backstop that keeps every page
@@ -47,7 +48,8 @@ CREATE TABLE IF NOT EXISTS crawl_search_totals (
 CREATE TABLE IF NOT EXISTS crawl_listing_pages (
   url VARCHAR PRIMARY KEY,  -- a listing page (search results, a company page) as linked
   first_seen_at TIMESTAMPTZ NOT NULL,
-  last_fetched_at TIMESTAMPTZ
+  last_fetched_at TIMESTAMPTZ,
+  rewalk_due BOOLEAN DEFAULT false  -- its search was found short of its total: read it again
 );
 CREATE TABLE IF NOT EXISTS crawl_runs (
   run_id INTEGER PRIMARY KEY,
@@ -78,7 +80,6 @@ CREATE TABLE IF NOT EXISTS crawl_queue (
 
 
 QUEUE_CLASSES = ("new", "changed", "overdue", "backfill", "identity", "rotation")
-NEW_HOURS = 36  # "new": first listed this recently (tonight's or last night's listing)
 MAX_AGE_DAYS = 90  # the stated maximum age of a contract's page detail once the backfill is done
 ROTATION_DUE_DAYS = 80  # fetched longer ago than this: queued before the backfill
 
@@ -89,7 +90,7 @@ def _now() -> datetime:
 
 # The queue class of each known contract (see the module docstring), given `now`.
 _CLASS_SQL = f"""
-CASE WHEN last_fetched_at IS NULL AND first_seen_at >= ?::TIMESTAMPTZ - INTERVAL {NEW_HOURS} HOUR THEN 'new'
+CASE WHEN last_fetched_at IS NULL AND is_new AND ? IS NOT NULL THEN 'new'
      WHEN last_fetched_at IS NULL THEN 'backfill'
      WHEN fetched_fingerprint IS DISTINCT FROM listing_fingerprint THEN 'changed'
      WHEN last_fetched_at < ?::TIMESTAMPTZ - INTERVAL {ROTATION_DUE_DAYS} DAY THEN 'overdue'
@@ -105,22 +106,52 @@ class CrawlState:
     def __init__(self, path: Path | str, clock: Callable[[], datetime] = _now):
         """`clock` says what time it is (a simulation of many nights passes its own)."""
         self.clock = clock
+        self._pending: list[tuple[str, list]] = []
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(str(self.path))
         self.con.execute(SCHEMA)
         self.con.execute("ALTER TABLE crawl_contracts ADD COLUMN IF NOT EXISTS page_url VARCHAR")
         self.con.execute("ALTER TABLE crawl_contracts ADD COLUMN IF NOT EXISTS listed_on VARCHAR")
+        self.con.execute(
+            "ALTER TABLE crawl_contracts ADD COLUMN IF NOT EXISTS is_new BOOLEAN DEFAULT false"
+        )
+        self.con.execute(
+            "ALTER TABLE crawl_listing_pages ADD COLUMN IF NOT EXISTS rewalk_due BOOLEAN DEFAULT false"
+        )
         for column in ("participants_listed", "participants_read"):
             self.con.execute(
                 f"ALTER TABLE crawl_contracts ADD COLUMN IF NOT EXISTS {column} VARCHAR"
             )
 
     def close(self) -> None:
+        self.flush()
         self.con.close()
+
+    # Small writes that only steer later plans (listing pages, search totals, what PrintProject listed,
+    # requests a contract took) are kept and written together (`flush`, before any read of them): one
+    # statement each costs milliseconds, 10 000 a night add up. Losing them in a crash only costs a
+    # request again; what makes a run resumable (`mark_done`) is written at once.
+    def _later(self, sql: str, params: list) -> None:
+        self._pending.append((sql, params))
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        self.con.execute("BEGIN")
+        i = 0
+        while i < len(pending):
+            sql, j = pending[i][0], i
+            while j < len(pending) and pending[j][0] == sql:
+                j += 1
+            self.con.executemany(sql, [params for _, params in pending[i:j]])
+            i = j
+        self.con.execute("COMMIT")
 
     # runs
     def unfinished_run(self) -> int | None:
+        self.flush()
         row = self.con.execute(
             "SELECT r.run_id FROM crawl_runs r WHERE r.status IN ('running', 'blocked') AND EXISTS ("
             " SELECT 1 FROM crawl_queue q WHERE q.run_id = r.run_id AND q.done_at IS NULL)"
@@ -150,9 +181,12 @@ class CrawlState:
         contracts: dict[str, str],
         links: dict[str, str] | None = None,
         routes: dict[str, str] | None = None,
+        new: bool = False,
     ) -> None:
         """Upsert every listed id (the decoded token) with its listing fingerprint and the link it was listed
-        under, in one statement (80 000 ids in well under a second)."""
+        under, in one statement (80 000 ids in well under a second); `new`: ids not known yet are new to
+        the register (discovery had read every listing page before)."""
+        self.flush()
         if not contracts:
             return
         import pyarrow as pa
@@ -170,14 +204,14 @@ class CrawlState:
         try:
             self.con.execute(
                 "INSERT INTO crawl_contracts (contract_id, first_seen_at, last_listed_at, "
-                "listing_fingerprint, page_url, listed_on)"
-                " SELECT contract_id, ?, ?, listing_fingerprint, page_url, listed_on FROM _listed"
+                "listing_fingerprint, page_url, listed_on, is_new)"
+                " SELECT contract_id, ?, ?, listing_fingerprint, page_url, listed_on, ? FROM _listed"
                 " ON CONFLICT (contract_id)"
                 " DO UPDATE SET last_listed_at = excluded.last_listed_at,"
                 " listing_fingerprint = excluded.listing_fingerprint,"
                 " page_url = coalesce(excluded.page_url, crawl_contracts.page_url),"
                 " listed_on = coalesce(excluded.listed_on, crawl_contracts.listed_on)",
-                [self.clock(), self.clock()],
+                [self.clock(), self.clock(), new],
             )
         finally:
             self.con.unregister("_listed")
@@ -186,6 +220,7 @@ class CrawlState:
         """Fold each contract's bulk-row fingerprint into its listing fingerprint, listed tonight or not:
         a change seen in the bulk row (payments, totals, status, dates, contractors) queues the contract
         as `changed` the same night. How many contracts changed."""
+        self.flush()
         if not row_fingerprints:
             return 0
         import pyarrow as pa
@@ -221,7 +256,7 @@ class CrawlState:
 
     # searches: the summary's total against what the walk found
     def note_search_total(self, route: str, total: int) -> None:
-        self.con.execute(
+        self._later(
             "INSERT INTO crawl_search_totals VALUES (?, ?, ?) ON CONFLICT (route) DO UPDATE SET"
             " total_contracts = excluded.total_contracts, checked_at = excluded.checked_at",
             [route, total, self.clock()],
@@ -232,6 +267,7 @@ class CrawlState:
     ) -> list[tuple[str, int, int]]:
         """(route, stated total, contracts found) of every search whose walk is done (no page of it
         left unfetched) but found fewer contracts than its summary states: rows shifted under the walk."""
+        self.flush()
         totals = self.con.execute(
             "SELECT route, total_contracts FROM crawl_search_totals"
         ).fetchall()
@@ -243,7 +279,7 @@ class CrawlState:
         pending = {
             route_of(url)
             for (url,) in self.con.execute(
-                "SELECT url FROM crawl_listing_pages WHERE last_fetched_at IS NULL"
+                "SELECT url FROM crawl_listing_pages WHERE last_fetched_at IS NULL OR rewalk_due"
             ).fetchall()
         }
         return [
@@ -254,6 +290,7 @@ class CrawlState:
 
     def rewalk(self, route: str, route_of: Callable[[str], str | None]) -> int:
         """Mark every known page of a search unfetched, so discovery reads it again first."""
+        self.flush()
         urls = [
             u
             for (u,) in self.con.execute("SELECT url FROM crawl_listing_pages").fetchall()
@@ -261,37 +298,83 @@ class CrawlState:
         ]
         if urls:
             self.con.executemany(
-                "UPDATE crawl_listing_pages SET last_fetched_at = NULL WHERE url = ?",
+                "UPDATE crawl_listing_pages SET rewalk_due = true WHERE url = ?",
                 [[u] for u in urls],
             )
         return len(urls)
 
     # listing pages: the frontier of discovery, carried from night to night
     def add_listing_pages(self, urls: list[str]) -> None:
-        if urls:
-            now = self.clock()
-            self.con.executemany(
-                "INSERT INTO crawl_listing_pages VALUES (?, ?, NULL) ON CONFLICT (url) DO NOTHING",
-                [[u, now] for u in dict.fromkeys(urls)],
+        now = self.clock()
+        for u in dict.fromkeys(urls):
+            self._later(
+                "INSERT INTO crawl_listing_pages VALUES (?, ?, NULL, false) ON CONFLICT (url) DO NOTHING",
+                [u, now],
             )
 
-    def listing_frontier(self, limit: int) -> list[str]:
-        """Listing pages never fetched first, then the longest unfetched: where discovery goes on tonight."""
+    def stated_total(self) -> int:
+        """What the searches' summary tables state, added up (the register's size, as far as read)."""
+        self.flush()
+        return self.con.execute(
+            "SELECT coalesce(sum(total_contracts), 0) FROM crawl_search_totals"
+        ).fetchone()[0]
+
+    def discovery_complete(self) -> bool:
+        """Every listing page known has been read at least once (a contract found from now on is new)."""
+        self.flush()
+        known, unread = self.con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE last_fetched_at IS NULL) FROM crawl_listing_pages"
+        ).fetchone()
+        return known > 0 and unread == 0
+
+    def listing_frontier(self, limit: int, unread_only: bool = False) -> list[str]:
+        """Listing pages never fetched first, then those of a search found short, then (unless
+        `unread_only`: while discovery goes on, the links found tonight come before pages read
+        already) the longest unfetched: where discovery goes on tonight."""
+        self.flush()
+        where = " WHERE last_fetched_at IS NULL OR rewalk_due" if unread_only else ""
         return [
             r[0]
             for r in self.con.execute(
-                "SELECT url FROM crawl_listing_pages ORDER BY last_fetched_at NULLS FIRST, first_seen_at, url LIMIT ?",
+                f"SELECT url FROM crawl_listing_pages{where}"
+                " ORDER BY last_fetched_at IS NOT NULL, NOT rewalk_due, last_fetched_at, first_seen_at, url"
+                " LIMIT ?",
                 [max(limit, 0)],
             ).fetchall()
         ]
 
     def mark_listing_fetched(self, url: str) -> None:
         now = self.clock()
-        self.con.execute(
-            "INSERT INTO crawl_listing_pages VALUES (?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
-            " last_fetched_at = excluded.last_fetched_at",
+        self._later(
+            "INSERT INTO crawl_listing_pages VALUES (?, ?, ?, false) ON CONFLICT (url) DO UPDATE SET"
+            " last_fetched_at = excluded.last_fetched_at, rewalk_due = false",
             [url, now, now],
         )
+
+    def page_urls(self, contract_ids: list[str]) -> dict[str, str]:
+        """contract id -> the link it was listed under, for many at once."""
+        import pyarrow as pa
+
+        self.con.register("_ids", pa.table({"contract_id": pa.array(contract_ids, pa.string())}))
+        try:
+            return dict(
+                self.con.execute(
+                    "SELECT contract_id, page_url FROM crawl_contracts JOIN _ids USING (contract_id)"
+                    " WHERE page_url IS NOT NULL"
+                ).fetchall()
+            )
+        finally:
+            self.con.unregister("_ids")
+
+    def fresh_procedures(self, max_age_days: int) -> set[str]:
+        """The procedures whose BasicData was fetched within `max_age_days`."""
+        return {
+            r[0]
+            for r in self.con.execute(
+                "SELECT procedure_code FROM crawl_procedures WHERE fetched_at >= ?::TIMESTAMPTZ - to_days(?)",
+                [self.clock(), max_age_days],
+            ).fetchall()
+        }
 
     def page_url(self, contract_id: str) -> str | None:
         row = self.con.execute(
@@ -301,6 +384,7 @@ class CrawlState:
 
     def queue_order(self, limit: int, now: datetime | None = None) -> list[tuple[str, str]]:
         """(contract_id, class) in the night's order (`QUEUE_CLASSES`), the first `limit`."""
+        self.flush()
         now = now or self.clock()
         return self.con.execute(
             f"SELECT contract_id, {_CLASS_SQL} AS reason FROM crawl_contracts"
@@ -310,6 +394,7 @@ class CrawlState:
 
     def class_counts(self, now: datetime | None = None) -> dict[str, int]:
         """How many known contracts are in each queue class right now."""
+        self.flush()
         now = now or self.clock()
         return dict(
             self.con.execute(
@@ -319,6 +404,7 @@ class CrawlState:
         )
 
     def oldest_fetch(self) -> datetime | None:
+        self.flush()
         return self.con.execute("SELECT min(last_fetched_at) FROM crawl_contracts").fetchone()[0]
 
     # procedures: one BasicData each
@@ -337,19 +423,19 @@ class CrawlState:
         )
 
     def note_participants_listed(self, contract_id: str, key: str | None) -> None:
-        self.con.execute(
+        self._later(
             "UPDATE crawl_contracts SET participants_listed = ? WHERE contract_id = ?",
             [key, contract_id],
         )
 
     def mark_participants_fetched(self, contract_id: str) -> None:
-        self.con.execute(
+        self._later(
             "UPDATE crawl_contracts SET participants_read = participants_listed WHERE contract_id = ?",
             [contract_id],
         )
 
     def note_contract_requests(self, contract_id: str, requests: int) -> None:
-        self.con.execute(
+        self._later(
             "INSERT INTO crawl_contract_requests VALUES (?, ?) ON CONFLICT (contract_id) DO UPDATE SET"
             " requests = excluded.requests",
             [contract_id, requests],
@@ -358,6 +444,7 @@ class CrawlState:
     def requests_per_contract(self, default: float = 1.0) -> float:
         """Requests a contract's fetch has taken on average (its PrintProject and the BasicData and
         Participants it asked for), from the fetches so far; `default` before there are any."""
+        self.flush()
         row = self.con.execute(
             "SELECT avg(requests), count(*) FROM crawl_contract_requests"
         ).fetchone()
@@ -430,6 +517,7 @@ class CrawlState:
         return n
 
     def counts(self) -> dict[str, int]:
+        self.flush()
         return dict(
             self.con.execute(
                 "SELECT 'contracts', count(*) FROM crawl_contracts UNION ALL"

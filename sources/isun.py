@@ -863,7 +863,16 @@ def parse_isun_text(text: str, url: str) -> ParsedIsunPage:
     page = ParsedIsunPage(url=url, contract_id=contract_id, tab=tab)
     in_activities = in_description = False
     description: list[str] = []
+    label_waiting: str | None = None  # a label alone on its line: its value is the next line
     for line in (raw.strip() for raw in text.splitlines()):
+        line = _EN_TO_BG.get(line, line) if line in _EN_MARKERS or line in _EN_TO_BG else line
+        if label_waiting and line:
+            page.fields.setdefault(FIELD_LABELS[label_waiting], _clean(line))
+            label_waiting = None
+            continue
+        if line in FIELD_LABELS and line != L["Project_Details_ShortProjectDescription"]:
+            label_waiting = line
+            continue
         if _TEXT_ACTIVITY_HEADER.match(line):
             in_activities, in_description = True, False
             page.activities = []

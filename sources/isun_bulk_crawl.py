@@ -16,6 +16,7 @@ listing fingerprint, so the crawler queues their pages as changed, the next nigh
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -215,7 +216,7 @@ class NightPlan:
 
     def backfill_nights(self) -> int:
         """Nights until every known contract has been fetched once, at tonight's pace."""
-        left = self.backlog.get("new", 0) + self.backlog.get("backfill", 0)
+        left = sum(self.backlog.get(k, 0) for k in ("new", "backfill", "undiscovered"))
         return -(-left // max(self.contracts_tonight, 1)) if left else 0
 
     def lines(self) -> list[str]:
@@ -244,14 +245,15 @@ class NightPlan:
             "where PrintProject lists participants)"
         )
         out.append(f"requests tonight: {self.requests} of a budget of {self.budget}")
-        waiting = self.backlog.get("new", 0) + self.backlog.get("backfill", 0)
+        waiting = sum(self.backlog.get(k, 0) for k in ("new", "backfill", "undiscovered"))
         age = (
             f"{self.oldest_days:.0f} days now"
             if self.oldest_days is not None
             else "none fetched yet"
         )
         out.append(
-            f"backfill: {waiting} contracts never fetched, done in {self.backfill_nights()} nights at this pace; "
+            f"backfill: {waiting} contracts never fetched ({self.backlog.get('undiscovered', 0)} of them not listed "
+            f"yet), done in {self.backfill_nights()} nights at this pace; "
             f"page detail age: oldest {age}, at most {MAX_AGE_DAYS} days once the backfill is done "
             f"(fetched longer than {ROTATION_DUE_DAYS} days ago goes before the backfill)"
         )
@@ -259,9 +261,15 @@ class NightPlan:
 
 
 def night_plan(
-    config: CrawlConfig, bulk: BulkConfig, archive: RawArchive, state_path: Path
+    config: CrawlConfig,
+    bulk: BulkConfig,
+    archive: RawArchive,
+    state_path: Path,
+    clock: Callable[[], datetime] | None = None,
 ) -> NightPlan:
-    """What the next crawl will fetch, from the raw archive and the crawl state; nothing is requested."""
+    """What the next crawl will fetch, from the raw archive and the crawl state; nothing is requested.
+    `clock`: when "tonight" is (a simulated state's next night); the real time by default."""
+    clock = clock or (lambda: datetime.now(UTC))
     api = plan_night(archive, config.base_url, bulk.max_programme_calls)
     api_calls = [api.criteria, *(url for _, url, _ in api.programmes)]
     export_calls = [export_url(config.base_url)] if bulk.fetch_export else []
@@ -273,6 +281,13 @@ def night_plan(
         if FOLLOW_PATH.search(urlparse(r.url).path) and not is_bulk_url(r.url)
     }
     listing_pages = min(max(len(listings), len(archived_listings)), config.max_listing_pages)
+    if state_path.exists():
+        state = CrawlState(state_path, clock=clock)
+        try:
+            if state.discovery_complete():  # every listing page read once: the nightly re-walk cap
+                listing_pages = min(listing_pages, config.max_rewalk_pages)
+        finally:
+            state.close()
     robots = 1 + bool(
         api_calls or export_calls
     )  # every request counts, robots.txt too (one per client)
@@ -283,16 +298,18 @@ def night_plan(
     backlog: dict[str, int] = {}
     known, per_contract, oldest_days = 0, config.requests_per_contract, None
     if state_path.exists():
-        state = CrawlState(state_path)
+        state = CrawlState(state_path, clock=clock)
         try:
             known = state.counts().get("contracts", 0)
             per_contract = state.requests_per_contract(config.requests_per_contract)
             for _cid, reason in state.queue_order(int(remaining / per_contract)):
                 counts[reason] = counts.get(reason, 0) + 1
             backlog = state.class_counts()
+            # Contracts the searches' totals state but discovery has not listed yet.
+            backlog["undiscovered"] = max(state.stated_total() - known, 0)
             oldest = state.oldest_fetch()
             if oldest is not None:
-                oldest_days = (datetime.now(UTC) - oldest).total_seconds() / 86400
+                oldest_days = (clock() - oldest).total_seconds() / 86400
         finally:
             state.close()
     return NightPlan(

@@ -139,6 +139,10 @@ class CrawlConfig:
     # Project/Search lists 25 contracts a page: the whole register (~80 700) is ~3 230 pages, so
     # discovery alone would take more than a night's budget; a night reads at most this many.
     max_listing_pages: int = 200
+    # Once every listing page has been read (discovery done), a night reads at most this many: the
+    # searches' first pages (their totals) and the pages of searches found short, so the budget goes
+    # to contract pages.
+    max_rewalk_pages: int = 50
     interval_seconds: float | None = None  # None: the policy's per-host default (4 s for ИСУН)
     contact: str = "opendata@bgfunds.example"
     extra_hosts: tuple[str, ...] = ()
@@ -248,14 +252,17 @@ def run_crawl(
             log.info("resuming crawl run %d", run_id)
         pending = state.pending(run_id)
         summary.planned = len(pending)
+        links = state.page_urls([cid for _, cid, _ in pending])
+        fresh = state.fresh_procedures(config.procedure_max_age_days)
         for i, (position, contract_id, reason) in enumerate(pending):
+            listed = links.get(contract_id)
             if reason == "identity":
-                outcome, last = (
-                    _fetch_participants(config, client, state, summary, contract_id),
-                    None,
-                )
+                outcome = _fetch_participants(config, client, state, summary, contract_id, listed)
+                last = None
             else:
-                outcome, last = _fetch_contract(config, client, state, summary, contract_id)
+                outcome, last = _fetch_contract(
+                    config, client, state, summary, contract_id, listed, fresh
+                )
             state.mark_done(
                 run_id,
                 position,
@@ -279,6 +286,7 @@ def run_crawl(
         log.error("crawl run %d stopped: %s", run_id, exc)
         state.set_run_status(run_id, "blocked", str(exc)[:500])
     finally:
+        state.flush()
         summary.http = client.stats.as_dict()
         summary.foreign_links_skipped = client.stats.refused_foreign
     return summary
@@ -289,16 +297,18 @@ def _list_and_plan(
 ) -> None:
     """A new run: read the listings, record what they list, and queue as many contracts as
     the night's request budget has pages for."""
+    discovered = state.discovery_complete()  # before tonight's walk adds pages
     listed, links, routes = _crawl_listings(config, client, summary, state)
-    state.record_listing(listed, links, routes)
+    state.record_listing(listed, links, routes, new=discovered)
     # A bulk row that changed queues its contract tonight, whether or not a listing page showed it.
     summary.changed_by_bulk = state.apply_row_fingerprints(config.row_fingerprints)
     summary.contracts_listed = len(listed)
     _check_search_totals(state, summary)
     left = client.budget_left
     requests_left = left if left is not None else config.requests_per_night - summary.listing_pages
-    per_contract = state.requests_per_contract(default=config.requests_per_contract)
-    state.plan(run_id, int(requests_left / per_contract))
+    # One item per request left: a contract costs at least one, and what the budget does not reach is
+    # deferred to tomorrow's plan in its class order (`crawl --plan` estimates with the average cost).
+    state.plan(run_id, requests_left)
 
 
 def _check_search_totals(state: CrawlState, summary: CrawlSummary) -> None:
@@ -325,12 +335,14 @@ def _fetch_contract(
     state: CrawlState,
     summary: CrawlSummary,
     contract_id: str,
+    listed: str | None,
+    fresh_procedures: set[str],
 ) -> tuple[str, RawResponse | None]:
     """The pages one contract needs: PrintProject, then what it asks for (`contract_pages_for`);
-    (outcome, the PrintProject record archived)."""
+    (outcome, the PrintProject record archived). `fresh_procedures` (their BasicData is fresh) grows
+    with each BasicData fetched."""
     outcomes, last = [], None
     facts = PrintFacts(None, frozenset())
-    listed = state.page_url(contract_id)
     urls = contract_page_urls(config.base_url, contract_id, listed)
     while urls:
         url = urls.pop(0)
@@ -352,13 +364,12 @@ def _fetch_contract(
         if _tab(url) != CONTRACT_PAGES[0]:
             if _tab(url) == PROCEDURE_PAGE and facts.procedure_code:
                 state.mark_procedure_fetched(facts.procedure_code, contract_id)
+                fresh_procedures.add(facts.procedure_code)
             continue
         last = result.record
         facts = print_facts(result.body, url, result.record.content_type)
         state.note_participants_listed(contract_id, facts.participants_key)
-        known = facts.procedure_code is not None and state.procedure_is_fresh(
-            facts.procedure_code, config.procedure_max_age_days
-        )
+        known = facts.procedure_code in fresh_procedures
         urls += contract_page_urls(
             config.base_url, contract_id, listed, contract_pages_for(facts, known)
         )
@@ -373,12 +384,11 @@ def _fetch_participants(
     state: CrawlState,
     summary: CrawlSummary,
     contract_id: str,
+    listed: str | None,
 ) -> str:
     """An `identity` item: the Participants tab of a contract whose PrintProject lists participants
     not read there yet (their ЕИК and legal/natural status); one request."""
-    (url,) = contract_page_urls(
-        config.base_url, contract_id, state.page_url(contract_id), (PARTICIPANTS_PAGE,)
-    )
+    (url,) = contract_page_urls(config.base_url, contract_id, listed, (PARTICIPANTS_PAGE,))
     try:
         result = client.fetch(url)
     except (FetchError, ForeignHostError) as exc:
@@ -421,13 +431,24 @@ def _crawl_listings(
     contracts: dict[str, str] = {}
     links: dict[str, str] = {}
     routes: dict[str, str] = {}
-    queue = [
+    seeds = [
         urljoin(config.base_url.rstrip("/") + "/", p.lstrip("/")) for p in config.listing_paths()
     ]
+    queue, cap = list(seeds), config.max_listing_pages
     if state is not None:
-        queue += [u for u in state.listing_frontier(config.max_listing_pages) if u not in queue]
+        # The configured searches are listing pages like the others: during discovery they wait their
+        # turn in the frontier (never-read pages first); once every page has been read, they open each
+        # night (their totals say whether a search grew) within `max_rewalk_pages`.
+        state.add_listing_pages([u for u in seeds if _same_host(u, config.base_url)])
+        complete = state.discovery_complete()
+        if complete:
+            cap = min(cap, config.max_rewalk_pages)
+        else:
+            queue = [u for u in seeds if not _same_host(u, config.base_url)]
+        frontier = state.listing_frontier(cap, unread_only=not complete)
+        queue += [u for u in frontier if u not in queue]
     seen: set[str] = set()
-    while queue and summary.listing_pages < config.max_listing_pages:
+    while queue and summary.listing_pages < cap:
         url = queue.pop(0)
         if url in seen or is_english_url(url):
             continue  # an /en/ page is never requested (the header links every page in English)

@@ -439,7 +439,7 @@ def test_a_crawl_publishes_every_contract_the_api_lists_joined_to_its_pages(tmp_
         "(new 0, changed 0, overdue 0, backfill 0, identity 7, rotation 6); 1.15 requests a contract"
     ) in out
     assert "requests tonight: 26 of a budget of 26" in out
-    assert "backfill: 0 contracts never fetched, done in 0 nights at this pace" in out
+    assert "backfill: 0 contracts never fetched (0 of them not listed yet), done in 0 nights" in out
 
 
 def test_the_demo_states_its_coverage_and_reconciles_the_export_with_the_api(sample_build):

@@ -2,7 +2,9 @@
 
 `BG05SFOP001-2.009-0010-C01` = programme `BG05SFOP001` / procedure `BG05SFOP001-2.009` /
 proposal `0010` / contract `C01`; 2007–13 codes look like `BG051PO001-2.3.03-1097-C0001`,
-Recovery Plan codes `BG-RRP-2.004-0005-C01`. Which programme a code names (its name,
+Recovery Plan codes `BG-RRP-2.004-0005-C01`; the other families a page may name (EEA grants,
+Interreg, ДФЗ contracts, PHARE, Solidarity Fund) have a validated form and a `code_scheme` below.
+Which programme a code names (its name,
 period and funds) is `transforms.programmes`.
 Real pages carry typos (Cyrillic look-alike letters, dash variants, missing dashes): they
 are normalised and every repair is reported as a flag, so nothing is silently rewritten.
@@ -14,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from registry.formats import (  # noqa: F401  (re-exported: the formats codes are parsed into)
+    CODE_SCHEME_REGEX,
     PROCEDURE_CODE_REGEX,
     PROGRAMME_CODE_REGEX,
     PROJECT_CODE_REGEX,
@@ -84,3 +87,48 @@ def parse_code(text: str) -> ParsedCode:
     if contract:
         code += f"-{contract}"
     return ParsedCode(code, programme, procedure, proposal, contract, tuple(flags))
+
+
+# --- the other code families (issue 26) ---------------------------------------------------------------------------
+# ИСУН's own codes are parsed above; the families below have no procedure or programme parts we read,
+# only a validated form (`registry.formats.CODE_SCHEME_REGEX`) and a family name, the `code_scheme`.
+
+_SCHEME_RES = {scheme: re.compile(regex) for scheme, regex in CODE_SCHEME_REGEX.items()}
+# In running text, as printed: a space or a dash variant inside a PHARE number ("BG 0106.07.01 – 064"),
+# Cyrillic look-alikes in the letters.
+SCHEME_CODE_IN_TEXT = re.compile(
+    r"(?<![\w/.])(?:"
+    r"(?P<interreg>[RР][OО][BВ][GГ]\s?[-–]\s?\d{1,4})(?![\d.])"
+    r"|(?P<dfz>\d{2}/\d{2}/\d/\d/\d{5}|\d{2}/\d{3}/\d{5})(?![\d/])"
+    r"|(?P<phare>[BВ][GГ]\s?\d{4}\.\d{2}\.\d{2}\s?[-–—]\s?\d{3})(?!\d)"
+    r"|(?P<solidarity>\d{4}[BВ][GГ]16[SС][PР][OО]\d{3}-\d{4})(?!\d)"
+    r"|(?P<eea>BG(?:LD|ENERGY|ENVIRONMENT|CULTURE|INNOVATION|JUSTICE|HOME|SOCIAL|BUSINESS|RESEARCH)"
+    r"-\d{1,2}\.\d{3}(?:-\d{4}(?:-C\d{2})?)?)(?![\d.])"
+    r")"
+)
+
+
+def code_scheme(code: str | None) -> str | None:
+    """The family whose published form a project code has (`isun`, `rrp`, `eea`, `interreg`, `dfz`,
+    `phare`, `solidarity`), or None where no form fits."""
+    if not code:
+        return None
+    return next((s for s, regex in _SCHEME_RES.items() if regex.match(code)), None)
+
+
+def normalise_scheme_code(raw: str) -> tuple[str, list[str]]:
+    """A code of one of the other families as published: spaces dropped, dashes and Cyrillic
+    look-alike letters made plain; the repairs as flags."""
+    flags = []
+    s = raw
+    if re.search(r"\s", s):
+        flags.append("whitespace")
+        s = re.sub(r"\s+", "", s)
+    if _DASHES.search(s):
+        flags.append("dash_variant")
+        s = _DASHES.sub("-", s)
+    latin = s.translate(_LOOKALIKES)
+    if latin != s:
+        flags.append("cyrillic_lookalike")
+        s = latin
+    return s, flags

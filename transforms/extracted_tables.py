@@ -18,7 +18,7 @@ from registry.documents import (
     STRATEGY_MEASURES,
 )
 from transforms.amounts import to_bgn
-from transforms.codes import parse_code
+from transforms.codes import code_scheme, parse_code
 from transforms.dates import month_start
 from transforms.gazetteer import resolve_place
 from transforms.linking import CLAIM_COLUMNS
@@ -26,6 +26,7 @@ from transforms.linking import CLAIM_COLUMNS
 COMMON = (
     "kind",
     "project_code",
+    "code_scheme",
     "procedure_code",
     "programme_code",
     "title",
@@ -190,6 +191,7 @@ def _document_rows(r: dict, table, rid: str, provenance: dict) -> list[dict]:
         row = {
             "record_id": rid,
             **{k: month_start(p.get(k))[0] if k in _DATES else p.get(k) for k in COMMON},
+            "code_scheme": code_scheme(p.get("project_code")),
             "partners": _joined(p.get("partners")),
             "municipalities": _joined(p.get("municipalities")),
             "activities": json.dumps(p.get("activities"), ensure_ascii=False)

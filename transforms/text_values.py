@@ -189,7 +189,8 @@ def find_time(text: str) -> Found | None:
 
 _WIDE_NUMBER = (
     r"\d{1,3}(?:[ \u00a0]\d{3})+,[ \u00a0]\d{2}(?!\d)"  # 1 051 605, 90 (stray space)
-    r"|\d{1,3}[ \u00a0]\d{6}(?!\d)(?![ \u00a0]\d)"  # 3 977489 (irregular grouping)
+    r"|\d{1,3}[ \u00a0]\d{6}(?:,\d{1,2})?(?!\d)(?![ \u00a0]\d)"  # 3 977489, 1 234567,89 (irregular grouping)
+    r"|\d{1,3},[ \u00a0]\d{3}(?![\d,])"  # 325, 459 BGN (a comma and a space between thousands)
     r"|\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?(?!\d|,\d)"  # 88,410.50 (a comma and a space after it end a clause)
     r"|\d{1,3}(?:[ \u00a0.\n]\d{3})+(?:[.,]\d{1,2})?"
     r"|\d+(?:[.,]\d{1,2})?"
@@ -241,9 +242,14 @@ def _wide_number(raw: str) -> tuple[object, list[str]]:
     if re.fullmatch(r"\d{1,3}(?:[ \u00a0]\d{3})+,[ \u00a0]\d{2}", text):
         flags.append("space_before_decimals")
         text = re.sub(r",[ \u00a0]", ",", text)
-    elif re.fullmatch(r"\d{1,3}[ \u00a0]\d{6}", text):
+    elif re.fullmatch(r"\d{1,3}[ \u00a0]\d{6}(?:,\d{1,2})?", text):
         flags.append("irregular_grouping")
         text = text.replace(" ", "").replace("\u00a0", "")
+    elif re.fullmatch(r"\d{1,3}(?:,\d{3})+", text):
+        text = text.replace(",", "")  # 167,730 EUR: three digits after a comma are thousands
+    elif re.fullmatch(r"\d{1,3},[ \u00a0]\d{3}", text):
+        flags.append("comma_space_grouping")
+        text = re.sub(r",[ \u00a0]", "", text)
     elif re.fullmatch(r"\d{1,3}(?:\.\d{3})+,\d{1,2}", text) or re.fullmatch(
         r"\d{1,3}(?:\.\d{3}){2,}", text
     ):

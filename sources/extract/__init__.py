@@ -11,6 +11,7 @@ import re
 from records.extracted import SCORED_FIELDS
 from sources.extract import municipal_news, ngo_event, ngo_project, strategy
 from sources.extract.common import new_record, put
+from transforms.codes import code_scheme
 
 KINDS = ("isun", "municipal-news", "ngo-project", "ngo-event", "strategy")
 
@@ -273,6 +274,7 @@ def _add_project_facts(record: dict, text: str) -> None:
 
         record["programme_code"] = code_parts(record["procedure_code"])[0]
     record["evidence"] = evidence
+    record["code_scheme"] = code_scheme(record.get("project_code"))
 
 
 def _take_fact(record: dict, name: str, match: dict | None, evidence: dict) -> None:
@@ -333,4 +335,5 @@ def extract_projects(
         record["programme_code"] = code_parts(
             record["project_code"] or record["procedure_code"] or ""
         )[0]
+        record["code_scheme"] = code_scheme(record["project_code"])
     return records

@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from records.extracted import SCORED_FIELDS
 from transforms.amounts import round_cents, to_bgn, to_eur
-from transforms.codes import parse_code
+from transforms.codes import SCHEME_CODE_IN_TEXT, CodeError, normalise_scheme_code, parse_code
 from transforms.text_values import (
     find_all_dates,
     find_bare_number,
@@ -93,6 +93,14 @@ _PROCEDURE_CONTEXT = re.compile(
     r"([„“\"][^”“\"]{0,200}[”“\"]\s*,?\s*)?$",
     re.I,
 )
+# "по процедура на директно предоставяне на безвъзмездна финансова помощ BG16RFOP001-1.001-039",
+# "схема за безвъзмездна помощ BG161PO001/1.1-01/2007": the procedure's kind stands between the word
+# and the code. A number with a four-digit proposal there is still a project's ("... помощ
+# BG05SFPR003-1.001-0082 „Топъл обяд“"); ОПРР's own procedure numbers end in three digits.
+_PROCEDURE_KIND_CONTEXT = re.compile(
+    r"(процедур\w*|схем\w*)\s+(за|на|чрез)\s+(?![^.„“\"\d]*(проект|договор))[^.„“\"\d]{0,90}?\s$",
+    re.I,
+)
 _OLD_CODE = re.compile(r"BG\s?\d{3}\s?[PР][OО]\d{3}\s?/\s?[\d.\-/ ]*\d")
 _INTERREG_CODE = re.compile(r"\b(CB\d{3}\.\d{1,2}\.\d{1,2}\.\d{3})\b")
 
@@ -106,7 +114,7 @@ def _code_facts(text: str) -> list[Fact]:
         before = _window_before(text, m.start(), 60)
         role = (
             "procedure_code"
-            if _PROCEDURE_CONTEXT.search(before)
+            if _PROCEDURE_CONTEXT.search(before) or _PROCEDURE_KIND_CONTEXT.search(before)
             else "project_code"
             if re.search(r"(договор|проект)\w*[^.]{0,60}$", before, re.I)
             else None
@@ -120,7 +128,10 @@ def _code_facts(text: str) -> list[Fact]:
         parsed = found.value
         before = _window_before(text, found.start, 260)
         tail = re.match(r"-S\d{1,2}\b", text[found.end : found.end + 5])
-        if _PROCEDURE_CONTEXT.search(before):
+        if _PROCEDURE_CONTEXT.search(before) or (
+            _PROCEDURE_KIND_CONTEXT.search(before)
+            and not (parsed.is_project and len(parsed.proposal_no) >= 4)
+        ):
             # "по процедура BG16RFOP001-1.001-039": a procedure, even where the number looks like a proposal's.
             value = parsed.code + (tail.group(0) if tail else "")
             facts.append(_of(found, "procedure_code", value, "procedure_after_word"))
@@ -132,6 +143,7 @@ def _code_facts(text: str) -> list[Fact]:
         elif not re.match(r"-Q\d", text[found.end : found.end + 3]):
             value = parsed.code + (tail.group(0) if tail else "")
             facts.append(_of(found, "procedure_code", value, "procedure_code"))
+    facts += _scheme_code_facts(text)
     for m in _INTERREG_CODE.finditer(text):
         if re.search(
             r"проект\w*\W{0,5}$|project\W{0,5}$", _window_before(text, m.start(), 30), re.I
@@ -149,6 +161,55 @@ def _code_facts(text: str) -> list[Fact]:
     return facts
 
 
+def _scheme_code_facts(text: str) -> list[Fact]:
+    """Codes of the other families (`transforms.codes.code_scheme`): an Interreg project (ROBG-408),
+    a ДФЗ contract (17/07/2/0/00092), a PHARE contract (BG 0106.07.01 – 064), a Solidarity Fund
+    grant (2014BG16SPO001-0019) name a project; an EEA grants number names a project where it
+    carries the proposal number (BGLD-3.001-0004), else a procedure (BGENERGY-2.002)."""
+    facts = []
+    for m in SCHEME_CODE_IN_TEXT.finditer(text):
+        code, flags = normalise_scheme_code(m.group(0))
+        scheme = m.lastgroup
+        if scheme == "eea" and not re.search(r"\.\d{3}-\d{4}", code):
+            facts.append(
+                Fact(
+                    "procedure_code",
+                    code,
+                    m.start(),
+                    m.end(),
+                    m.group(0),
+                    "eea_procedure_code",
+                    flags,
+                )
+            )
+            continue
+        facts.append(
+            Fact(
+                "project_code",
+                code,
+                m.start(),
+                m.end(),
+                m.group(0),
+                f"{scheme}_project_code",
+                flags,
+            )
+        )
+        if scheme == "eea":
+            procedure = re.sub(r"-\d{4}(-C\d{2})?$", "", code)
+            facts.append(
+                Fact(
+                    "procedure_code",
+                    procedure,
+                    m.start(),
+                    m.end(),
+                    m.group(0),
+                    "procedure_of_project_code",
+                    flags,
+                )
+            )
+    return facts
+
+
 # --- money ----------------------------------------------------------------------------------------------------------
 
 _APPROXIMATE = re.compile(
@@ -160,30 +221,37 @@ _RANGE_AFTER = re.compile(r"^\s*(и|до|to|and|[-–—])\s*(\d|BGN|EUR|€)", 
 _EU_BEFORE = re.compile(
     r"(ЕФРР|ЕСФ|ЕЗФРСР|[Кк]охезионния фонд|Европейския фонд за регионално развитие|"
     r"Европейския социален фонд|Европейския земеделски фонд\w*|Европейския съюз|\bЕС\b|EU budget|"
-    r"EU contributes|EU contribution|ERDF contribution|"
+    r"EU contributes|EU contribution|ERDF contribution|от\s+които\s+европейско\s+финансиране|"
+    r"Европейския\s+(?:\w+\s+)?фонд\s+за\s+(?:\w+\s+){1,5}?(?=(?:е|са|възлиза\s+на|в\s+размер\s+на)\s*$)|"
     r"European\s+[Ff]und\s+for\s+Regional\s+Development|European\s+Regional\s+Development\s+Fund)"
-    r"(?:\s*(?:на ЕС|е|са|възлиза на|в размер на|is|amounts\s+to|[–:-]))*\s*$"
+    r"(?:\s*(?:\([A-ZА-Я+ ]{2,12}\)|на ЕС|е|са|възлиза на|в размер на|is|amounts\s+to|[–:-]))*\s*$"
 )
 _EU_AFTER = re.compile(
     r"^\W{0,3}(?:лв\.?\s*)?(?:от\s+тях\s+)?(?:е\s+|са\s+|is\s+)?(?:финансиране\s+)?(?:/?предоставени\s+)?"
     r"(?:от\s+|по линия на\s+)?"
+    r"(?:безвъзмездн\w+\s+финансов\w+\s+помощ\s+)?(?:от\s+)?"
     r"(ЕФРР|ЕСФ|ЕЗФРСР|[Кк]охезионния фонд|Европейския фонд за регионално развитие|"
     r"Европейския социален фонд|Европейския съюз|ЕС\b|европейско\b|европейско финансиране|EU\b|"
-    r"European\s+(?:co-?financing|funding|contribution|Union)|ERDF\b|ESF\b|Cohesion\s+Fund)",
+    r"European\s+(?:co-?financing|funding|contribution|Union)|ERDF\b|ESF\b|Cohesion\s+Fund)"
+    r"|^\W{0,3}(?:of\s+the\s+amount\s+)?(?:are|is|will\s+be)\s+(?:granted|given|provided)(?:\s+free)?"
+    r"\s+by\s+(?:the\s+)?(?:EU|European\s+Union)(?!\s+and)",
     re.I,
 )
 _NOT_PROJECT_MONEY = re.compile(
     r"(безвъзмездн\w*\s+(финансов\w*\s+)?помощ|\bБФП\b|\bGrant\b|собствен\w*\s+(принос|финансиране|средства|участие)|"
     r"Self finance|съфинансиране(то)?\s+(е|от)|национално\w* съфинансиране|Total paid|участието на общ|"
-    r"Одобрени за финансиране|стойността на финансирането|финансирането на|отпуснат|процедурата|програмата|"
-    r"по програма|бюджет\w* на (програмата|процедурата|схемата|мярката|общината|организацията)|"
+    r"Одобрени за финансиране|стойността на финансирането|финансирането на(?!\s+проекта\s+е)|отпуснат|"
+    r"процедурата|програмата|"
+    r"по програма|бюджет\w* на (програмата|процедурата|схемата|мярката|общината|организацията|субсидията|подмярката)|"
     r"[Ии]нвестиционн\w* програм|общата им стойност|общата сума|[Оо]бщият размер на "
     r"(средствата|безвъзмездната|наличния)|"
-    r"заделени|разпредели|транш|приоритетна ос|Priority axis|Programme budget|Budget:|максималн|минималн|"
+    r"заделени|разпредели|транш|приоритетна ос|Priority axis|Programme budget|(?<!total\s)Budget:|максималн|минималн|"
     r"the total amount|total budget \(|call\b|допълнителен трансфер|годишен бюджет|ще получи|получава|"
     r"усвоени|[Оо]бщо\s+\d|\d+\s+проект\w*\s+на|за ремонтите|Поръчката|обществена поръчка|"
     # "проекти на обща стойност ...": the sum of several projects, not one project's total
-    r"\bпроекти(те)?\s+(на|с|за)\s+(обща\s+)?(приблизителна\s+)?стойност|\bprojects\s+(worth|with\s+a\s+total))",
+    r"\bпроекти(те)?\s+(на|с|за)\s+(обща\s+)?(приблизителна\s+)?стойност|\bprojects\s+(worth|with\s+a\s+total)|"
+    # "Девет проекта на обща стойност 502 047 евро": a count of projects in words, a sum
+    r"\b(два|три|четири|пет|шест|седем|осем|девет|десет|\w+надесет|\w+десет)\s+(\w+\s+)?проект\w*\s+(на|с|за)\s)",
     re.I,
 )
 _NOT_PROJECT_MONEY_AFTER = re.compile(
@@ -196,7 +264,11 @@ _TOTAL_STRONG = re.compile(
     r"бюджет(ът)?\s+на\s+проекта|[Сс]ума\s+на\s+проекта|общ(ият)?\s+размер\s+на\s+проекта|Цялата\s+стойност|"
     r"Предвиденият\s+финансов\s+ресурс|Total\s+(project\s+)?cost|total\s+(budget|value)\s+of\s+the\s+project|"
     r"(Проектът|проектът|[Пп]роект(ът)?\s+[„\"“][^”“\"]{3,200}[”“\"])[^.]{0,80}?\s(е|възлиза)\s+на\s+(обща\s+)?стойност|"
-    r"[Ии]нвестицията\s+е\s+на\s+стойност|worth|What[’']s\s+the\s+budget\?)[^.\d]{0,60}$",
+    r"[Ии]нвестицията\s+е\s+на\s+стойност|worth|What[’']s\s+the\s+budget\?|"
+    r"(cost|value)\s+of\s+the\s+project\s+is|project'?s\s+(value|cost)\s+is|\bTotal\s+budget\s*:|"
+    r"[Пп]роектът\s+е\s+за|[Фф]инансирането\s+на\s+проекта\s+е|(?<![\w-])[Сс]\s+договор\s+за|[Оо]добрените\s+(общи\s+)?разходи(\s+по\s+проекта)?\s+(са|възлизат)|"
+    r"(Ремонтът|Проектът|Обектът|[Ии]нвестицията|Изграждането|Реконструкцията)[^.]{0,80}?\s(ще\s+)?(струва|стурва))"
+    r"[^.\d]{0,60}$",
     re.I,
 )
 _TOTAL_WEAK = re.compile(
@@ -206,10 +278,17 @@ _TOTAL_WEAK = re.compile(
 # "Средствата - 653 544 лева ...", "Средствата по проекта са ...": the sentence opens with the project's money and the
 # amount follows at once (a share - ЕС, БФП, own funds - is set aside before this rule is asked).
 _TOTAL_FUNDS_SENTENCE = re.compile(
-    r"^\s*(Средствата|Сумата)(\s+(по|за)\s+(проекта|него|обекта))?"
+    r"^\s*(Средствата|Сумата)(\s+(по|за)\s+(проекта|него|обекта|договора))?"
     r"\s*(са|е|възлизат\s+на|в\s+размер\s+на|[-–—:])\s*$"
 )
 _PROJECT_WORD = re.compile(r"проект|project|инвестици|договор", re.I)
+
+
+# "325, 459 BGN (167,730 EUR)", "4 000 лв. / 2 045 евро": the same amount in the other currency.
+_EQUIVALENT = re.compile(r"^\s*[(/]\s*$")
+# "Ремонтът на ДГ „Роза“ ще струва 197 750,33 лв., на „Приказен свят“ - 196 492,80 лв., а на ...": one
+# sentence giving each project's amount in turn, after the first one's total label.
+_ENUMERATED = re.compile(r"^\s*[,;]\s*(а\s+|и\s+)?(на|за)\s+[^.\d]{1,80}?\s[-–—:]\s*$")
 
 
 def _money_facts(text: str) -> list[Fact]:
@@ -217,6 +296,18 @@ def _money_facts(text: str) -> list[Fact]:
     money = find_money(text)
     previous_end = 0
     for m in money:
+        between = text[previous_end : m.start]
+        if previous_end and _EQUIVALENT.match(between):
+            previous_end = m.end
+            continue
+        if facts and facts[-1].end == previous_end and facts[-1].field == "amount_total":
+            if _ENUMERATED.match(between):
+                amount, currency = m.value
+                facts.append(
+                    _of(m, "amount_total", float(round_cents(amount)), "enumerated_total", currency)
+                )
+                previous_end = m.end
+                continue
         before = _window_before(text, m.start, 170, stop_at=previous_end)
         near = _window_before(text, m.start, 30, stop_at=previous_end)
         after = _window_after(text, m.end, 90)
@@ -230,7 +321,8 @@ def _money_facts(text: str) -> list[Fact]:
         ):
             continue
         value = float(round_cents(amount))
-        if _EU_AFTER.match(after) or _EU_BEFORE.search(before):
+        # (the words after an amount end at its line: the next line's label "EU contribution:" is not its)
+        if _EU_AFTER.match(_flat(raw_after.split("\n")[0])) or _EU_BEFORE.search(before):
             if not re.search(r"(над|over|above)\s*$", near) and not _OTHERS_BUDGET.search(
                 _sentence_before(text, m.start)
             ):
@@ -248,6 +340,7 @@ def _money_facts(text: str) -> list[Fact]:
             _TOTAL_WEAK.search(before) or _TOTAL_FUNDS_SENTENCE.search(before)
         ) and _PROJECT_WORD.search(text[max(0, m.start - 300) : m.start]):
             facts.append(_of(m, "amount_total", value, "total_value_phrase", currency))
+    facts += _share_without_currency(text, facts)
     for m in re.finditer(r"Total (project )?cost\s*\|?\s*", text):
         if any(f.start >= m.end() and f.start - m.end() < 3 for f in facts):
             continue
@@ -269,16 +362,52 @@ def _money_facts(text: str) -> list[Fact]:
     return facts
 
 
+# "7,689,268.62 euro, out of which 6,535,878.32ERDF": a share whose currency is the total's, said once.
+_SHARE_NO_CURRENCY = re.compile(
+    r"(out\s+of\s+which|от\s+които|от\s+тях)\s+(?P<n>\d[\d ,.]*\d)\s*(ERDF|ЕФРР|ESF|ЕСФ|IPA|ENI|EAFRD|ЕЗФРСР)\b"
+)
+
+
+def _share_without_currency(text: str, facts: list[Fact]) -> list[Fact]:
+    out = []
+    for m in _SHARE_NO_CURRENCY.finditer(text):
+        total = next(
+            (
+                f
+                for f in reversed(facts)
+                if f.field == "amount_total" and f.end <= m.start() and m.start() - f.end < 20
+            ),
+            None,
+        )
+        bare = find_bare_number(m.group("n"))
+        if total is None or bare is None or any(f.start == m.start("n") for f in facts):
+            continue
+        value = float(round_cents(bare.value[0]))
+        out.append(
+            Fact(
+                "amount_eu",
+                value,
+                m.start("n"),
+                m.end("n"),
+                m.group("n"),
+                "eu_share_currency_of_total",
+                ["currency_of_total"],
+                total.currency,
+            )
+        )
+    return out
+
+
 # --- dates and duration -------------------------------------------------------------------------------------------
 
 _START_LABEL = re.compile(
     r"(Начална\s+дата(\s+на\s+изпълнение(\s+на\s+проекта)?)?|Start\s+date|Дата\s+на\s+стартиране|"
-    r"Дата\s+на\s+започване)\s*[:|]?\s*$",
+    r"Дата\s+на\s+започване|(?<![\w-])Начало(\s+на\s+(проекта|изпълнението))?\s*:)\s*[:|]?\s*$",
     re.I,
 )
 _END_LABEL = re.compile(
     r"(Дата\s+на\s+приключване|Крайна\s+дата(\s+на\s+изпълнение(\s+на\s+проекта)?)?|End\s+date|"
-    r"Край\s+на\s+проекта|Дата\s+на\s+завършване)\s*[:|]?\s*$",
+    r"Край\s+на\s+проекта|Дата\s+на\s+завършване|(?<![\w-])Край(\s+на\s+изпълнението)?\s*:)\s*[:|]?\s*$",
     re.I,
 )
 _NOT_PROJECT_DATE = re.compile(
@@ -287,6 +416,13 @@ _NOT_PROJECT_DATE = re.compile(
     r"[Кк]ра[ейн]\w*\s+срок\s+за\s+(подаване|кандидатстване)|deadline|кандидатстване|"
     r"заседание|Решение|Протокол|Актуално\s+към|от\s+дата|Договор\s*№?\s*[\w\-./]*\s*/\s*|"
     r"/\s*)$",
+    re.I,
+)
+# Page furniture: an update, publication or crawl date ("Последна актуализация: 12.03.2024",
+# " date 2025-09-17", "Дата на публикуване: …") is the page's, never a project's.
+_FURNITURE = re.compile(
+    r"([Пп]оследна\s+(актуализация|промяна|редакция)|[Аа]ктуализиран\w*(\s+на)?|[Пп]убликуван\w*(\s+на)?|"
+    r"Дата\s+на\s+публикуване|(?<![\w-])date|Updated|Published|Last\s+(updated|modified))\s*:?\s*$",
     re.I,
 )
 _EVENT_AFTER = re.compile(
@@ -304,16 +440,35 @@ _START_BEFORE = re.compile(
     r"|стартира\s+(на|от|през))\s*$",
     re.I,
 )
+_PROJECT_STARTED = re.compile(
+    r"[Пп]роект(ът)?(\s+[„\"“][^”“\"]{3,150}[”“\"])?\s+(стартира|започна)\s+(на|от|през)\s*$"
+)
+_ALONE_ON_LINE = re.compile(r"^\s*[^\w\n]{0,3}\s*(\d{1,2}[:.]\d{2}\s*(ч\.?)?\s*)?\s*$")
+
+
+def _line_of(text: str, start: int, end: int) -> str:
+    """The rest of the line a date stands on, without the date."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    return text[line_start:start] + text[end:line_end]
+
+
 _RUNNING_FROM = re.compile(r"^\s*(г\.?|година)?\s*се\s+изпълнява\s+проект", re.I)
 _END_PHRASE = re.compile(
-    r"(ще\s+приключи|приключва|да\s+приключ\w+|удълж\w+|краен\s+срок\s+за\s+изпълнение|"
+    r"(ще\s+приключи|приключва|да\s+приключ\w+|удълж\w+|кра(ен|йният)\s+срок\s+за\s+изпълнение[^.\d]{0,40}?|"
+    r"\d{1,3}\s+месеца,?\s+(или|т\.\s?е\.)|"
     r"удълж\w+[^.]{0,40}?|срок(ът)?\s+(за|на)\s+изпълнение[^.\d]{0,60}|completed\s+no\s+later\s+than|no\s+later\s+than|until|"
     r"will\s+end\s+on|ends\s+on)\s*(е\s+)?(на|до|през|в|:|[-–])?\s*(месец)?\s*$",
     re.I,
 )
 _RANGE_SEP = re.compile(r"^\.?\s*(г\.?|година)?\s*(–|-|—|→|до|to)\s*")
 _DURATION_CONTEXT = re.compile(
-    r"(продължителност\w*|срок(ът|а)?\s+(за|на)\s+(изпълнение|реализация)\w*|"
+    r"(продължителност\w*|срок(ът|а)?\s+(за|на)\s+(неговото\s+|нейното\s+|своето\s+)?(изпълнение|реализация)\w*|"
+    r"[Сс]рок(ът|а)?\s+на\s+проекта|"
+    # "Обектът ще се изпълнява 2 години", "трябва да приключи за 18 месеца": a duration worded as a deadline
+    r"(проект\w*|обект\w*|дейностите|той|тя)[^.\d]{0,40}(ще\s+се\s+(изпълнява|реализира)\w*|"
+    r"(трябва|следва)\s+да\s+(приключи|завърши|бъде\s+(изпълнен|реализиран)\w*)\s+(за|в\s+рамките\s+на))|"
     r"период(ът)?\s+на\s+изпълнение|ще\s+продължи|duration|within\s+a\s+period\s+of|"
     r"(проект\w*|той|тя)[^.\d]{0,40}(реализиран|изпълнен)\w*\s+за|"
     r"изпълнението\s+на\s+проекта\s+е)[^.\d]{0,60}$",
@@ -358,6 +513,8 @@ def _date_facts(text: str) -> list[Fact]:
             facts.append(_of(d, "start_date", d.value, "start_label"))
         elif _END_LABEL.search(before):
             facts.append(_of(d, "end_date", d.value, "end_label"))
+        elif _FURNITURE.search(before):
+            continue
         elif _DURATION_LABEL_DATE.search(before):
             facts.append(_of(d, "end_date", d.value, "date_after_duration_label"))
         elif (
@@ -378,6 +535,12 @@ def _date_facts(text: str) -> list[Fact]:
             used.add(i + 1)
         elif _END_PHRASE.search(before) and not _NOT_PROJECT_DATE.search(before):
             facts.append(_of(d, "end_date", d.value, "end_phrase"))
+        elif _PROJECT_STARTED.search(before):
+            # "Проектът стартира на 18 ноември 2016 г. със сключения ... Договор": the text says the
+            # project started then, whatever else happened that day
+            facts.append(_of(d, "start_date", d.value, "project_started_on"))
+        elif _ALONE_ON_LINE.match(_line_of(text, d.start, d.end)):
+            continue  # a date on a line of its own is the page's (published, updated), not the project's
         elif _NOT_PROJECT_DATE.search(before) or _EVENT_AFTER.match(after):
             continue
         elif (
@@ -404,7 +567,10 @@ def _duration_facts(text: str) -> list[Fact]:
         if (
             _DURATION_CONTEXT.search(before)
             and not _NOT_DURATION.search(before)
-            and not re.match(r"^\s*(след|от\s+датата)", text[d.end : d.end + 20])
+            and not re.match(
+                r"^\s*(след|от\s+датата(?!\s+на\s+(подписване|сключване)))",
+                text[d.end : d.end + 40],
+            )
         ):
             facts.append(
                 Fact("duration_months", d.value, d.start, d.end, d.text, "duration_phrase")
@@ -419,10 +585,17 @@ _PROJECT_STRONG = re.compile(
     r"[Пп]роект(ът)?\s+(е|възлиза)\s+на\s+(обща\s+)?стойност|стойност(та)?\s+на\s+проекта|обща(та)?\s+стойност\s+на\s+проекта|"
     r"Total\s+(project\s+)?cost|The\s+project\s+[\"“]|the\s+project\s+\"|Номер\s+на\s+проект|ПРОЕКТ\s+[A-ZА-Я„\"]|"
     r"[Пп]родължителност(та)?\s+на\s+проекта|[Сс]рок(ът|а)?\s+(за|на)\s+изпълнение\s+на\s+проекта|"
-    r"The\s+project\s+duration|total\s+budget\s+of\s+the\s+project|Total\s+project\s+cost)"
+    r"The\s+project\s+duration|total\s+budget\s+of\s+the\s+project|Total\s+project\s+cost|"
+    r"Средствата\s+по\s+(договора|проекта)\s+(са|възлизат))"
 )
 _PROJECT_WEAK = re.compile(
-    r"\b([Пп]роект(ът|а)?|[Пп]роектното\s+предложение|Целият\s+проект|[Tt]he\s+project)\b"
+    r"\b([Пп]роект(ът|а)?|[Пп]роектното\s+предложение|Целият\s+проект|[Tt]he\s+project|"
+    # "подписа два договора за безвъзмездна финансова помощ": a grant contract is a project
+    r"договор(а|ът)?\s+за\s+(безвъзмездна\s+финансова\s+помощ|предоставяне\s+на\s+безвъзмездна))\b"
+)
+# "17 допълнителни общински проекта", "шестнадесет проекта по процедурата": a count of projects
+_PROJECT_COUNT = re.compile(
+    r"\b(\d+|два|три|четири|пет|шест|седем|осем|девет|десет|\w+надесет|\w+десет)\s+(\w+\s+){0,2}?[Пп]роекта\b"
 )
 _CALL = re.compile(
     r"(кандидатстване|кандидатите|допустими\s+кандидати|[Пп]окана|[Cc]all\s+for\s+proposals|eligible|"
@@ -439,19 +612,20 @@ def speaks_of_project(text: str, facts: list[Fact]) -> bool:
     words on a page that is not a call, programme or plan."""
     if any(f.field == "project_code" for f in facts) or _PROJECT_STRONG.search(text):
         return True
-    weak = len(
-        _PROJECT_WEAK.findall(re.sub(r"\d+\s+[Пп]роекта", "", text))
-    )  # "15 проекта" is a count
+    weak = len(_PROJECT_WEAK.findall(_PROJECT_COUNT.sub("", text)))  # "15 проекта" is a count
     calls = len(_CALL.findall(text))
     # a word of a call ("eligible costs") on a page that labels a project's own facts
-    labelled = sum(f.rule in ("start_label", "end_label", "total_label") for f in facts)
+    labels = sorted(f.start for f in facts if f.rule in ("start_label", "end_label", "total_label"))
+    labelled = len(labels)
+    if labelled >= 3 and labels[-1] - labels[0] < 400:
+        return True  # a project record's block ("Start date:", "End date:", "Total budget:") needs no project word
     return weak > 0 and (calls == 0 or (labelled >= 2 and weak > 2 * calls))
 
 
 # --- one record per project ---------------------------------------------------------------------------------------
 
 _NEW_PROJECT = re.compile(
-    r"проект|project|[Вв]торият|[Ее]диният|още\s+един|също\s+спечели|[Пп]ървият", re.I
+    r"проект|project|[Вв]торият|[Ее]диният|[Дд]ругият|още\s+един|също\s+спечели|[Пп]ървият", re.I
 )
 
 
@@ -520,6 +694,14 @@ def _stated_procedure_wins(current: dict, fact: Fact) -> bool:
     return True
 
 
+def _procedure_of(code: str) -> str | None:
+    """The procedure a project code of ИСУН's form implies; None for the other families."""
+    try:
+        return parse_code(code).procedure_code
+    except CodeError:
+        return re.sub(r"-\d{4}(-C\d{2})?$", "", code) if code.startswith("BG") else None
+
+
 def _proposal_of(code: str) -> str:
     """The project a code names: the contract code without its contract number (-C01)."""
     return re.sub(r"-[CС]\d{1,4}$", "", code)
@@ -544,7 +726,7 @@ def _absorb(into: dict, other: dict) -> None:
             pass
         elif name == "procedure_code" and rules == {"procedure_of_project_code"}:
             # both read off codes of this one project (one a misprint): the kept code's own
-            if parse_code(into["project_code"]).procedure_code == theirs:
+            if _procedure_of(into["project_code"]) == theirs:
                 into[name], into["evidence"][name] = theirs, other["evidence"][name]
         elif mine is None and name not in into["candidates"]:
             into[name] = theirs
@@ -639,7 +821,11 @@ def group_into_projects(text: str, facts: list[Fact]) -> list[dict]:
         if _stated_procedure_wins(current, fact):
             last_end = max(last_end, fact.end)
             continue
-        if held is not None and held != fact.value:
+        if _code_of_the_next_project(current, fact, text[last_end : fact.start]):
+            records.append(current)
+            current = _new_record()
+            conflicted = set()
+        elif held is not None and held != fact.value:
             if _opens_new_project(current, fact, text[last_end : fact.start]):
                 records.append(current)
                 current = _new_record()
@@ -668,8 +854,25 @@ def _opens_new_project(current: dict, fact: Fact, between: str) -> bool:
     derived = fact.rule == "procedure_of_project_code" and current["project_code"] is not None
     return (
         fact.field == "project_code"
+        or fact.rule == "enumerated_total"
         or (not derived and _NEW_PROJECT.search(between) and fact.field != "procedure_code")
         or (derived and fact.field == "procedure_code" and current["project_code"] != held)
+    )
+
+
+def _code_of_the_next_project(current: dict, fact: Fact, between: str) -> bool:
+    """ "… по процедура BG05SFPR002-2.001 … на обща стойност от 252 755,74 лева, а другият е по
+    процедура … BG05SFPR003-1.001-0082": a project code, after project words, whose procedure is not
+    the one the current project (with no code of its own, and its own value) was stated under,
+    names the next project."""
+    if fact.field != "project_code" or current["project_code"] is not None:
+        return False
+    stated = current["procedure_code"]
+    return (
+        stated is not None
+        and current["amount_total"] is not None
+        and _procedure_of(fact.value) not in (None, stated)
+        and bool(_NEW_PROJECT.search(between))
     )
 
 
