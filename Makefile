@@ -38,6 +38,7 @@ unit: setup
 bench: setup
 	$(BIN)/python -m bench.startup
 	$(BIN)/python -m bench.run --scales $${SCALES:-1000,10000,80700,160000}
+	$(BIN)/python -m bench.site_scale --contracts $${SITE_CONTRACTS:-80000}
 
 ## Score the free-text extractors on the hand-checked development set (prints a table; not a test).
 eval: setup

@@ -42,6 +42,7 @@ from registry.tables import (
     HISTORY_TABLES,
     ORGANISATIONS,
     PROJECT_ORGANISATIONS,
+    PROJECT_PAGES,
     PROJECT_PLACES,
     PROJECTS,
     QUARANTINE,
@@ -50,11 +51,12 @@ from registry.tables import (
 )
 from sources.isun_bulk_crawl import is_bulk_url
 from transforms.gazetteer import places_table
-from transforms.isun_location import project_places_table
+from transforms.isun_location import universe_places_table
 from transforms.organisations import organisations_table
 from transforms.programmes import programmes_table
 from warehouse.coverage import coverage
 from warehouse.duckdb_store import connect, write_warehouse
+from warehouse.project_universe import stage_project_universe
 from warehouse.release import (
     ReleaseDraft,
     add_history,
@@ -101,12 +103,17 @@ def value_counts(staged: StagedTable, column: str) -> dict:
         con.close()
 
 
-# The ИСУН page tables: the fields of `StagedIsunTables` that are tables of the registry.
+# The ИСУН page tables: the fields of `StagedIsunTables` that are tables of the registry, each by
+# its asset as (field of StagedIsunTables, table). The pages' projects are `project_pages`, an
+# intermediate that `projects` joins with the bulk sources into every contract.
 PAGE_TABLES = {
-    asset: table
-    for asset, table in tables_by_asset().items()
-    if table.name in {f.name for f in dataclasses.fields(StagedIsunTables)}
-    and table is not QUARANTINE
+    PROJECT_PAGES.asset: ("projects", PROJECT_PAGES),
+    **{
+        asset: (table.name, table)
+        for asset, table in tables_by_asset().items()
+        if table.name in {f.name for f in dataclasses.fields(StagedIsunTables)}
+        and table not in (QUARANTINE, PROJECTS)
+    },
 }
 PAGE_QUARANTINE = "_core_isun__page_quarantine"
 PAGE_TABLES_VERSION = code_version("pipelines.isun_batches")
@@ -115,7 +122,10 @@ PAGE_TABLES_VERSION = code_version("pipelines.isun_batches")
 @dg.multi_asset(
     name="_core_isun__tables",
     outs={
-        **{asset: table_out(table, PAGE_TABLES_VERSION) for asset, table in PAGE_TABLES.items()},
+        **{
+            asset: table_out(table, PAGE_TABLES_VERSION)
+            for asset, (_, table) in PAGE_TABLES.items()
+        },
         PAGE_QUARANTINE: dg.AssetOut(
             group_name="core",
             code_version=PAGE_TABLES_VERSION,
@@ -147,7 +157,7 @@ def _core_isun__tables(context: dg.AssetExecutionContext, settings: Settings):
         partitions=settings.isun_partitions,
     )
     extra = {
-        PROJECTS.name: {
+        PROJECT_PAGES.name: {
             "pages_read": staged.pages_read,
             "pages_rejected": staged.pages_rejected,
             "workers": settings.worker_count,
@@ -155,9 +165,9 @@ def _core_isun__tables(context: dg.AssetExecutionContext, settings: Settings):
         ACTIVITIES.name: {"over_reported": staged.over_reported},
         PROJECT_ORGANISATIONS.name: {"by_role": value_counts(staged.project_organisations, "role")},
     }
-    for asset, table in PAGE_TABLES.items():
+    for asset, (attribute, table) in PAGE_TABLES.items():
         yield dg.Output(
-            getattr(staged, table.name), output_name=asset, metadata=extra.get(table.name, {})
+            getattr(staged, attribute), output_name=asset, metadata=extra.get(table.name, {})
         )
     yield dg.Output(
         staged.quarantine,
@@ -224,6 +234,29 @@ def table_rule_counts(staged: StagedTable) -> dict[tuple[str, str], int]:
 
 @dg.asset(
     group_name="core",
+    description=PROJECTS.en,
+    code_version=code_version("warehouse.project_universe", "warehouse.staging"),
+    metadata=table_metadata(PROJECTS),
+)
+def projects(
+    settings: Settings,
+    _core_isun__project_pages: StagedTable,
+    isun_api_projects: StagedTable,
+    isun_export_projects: StagedTable,
+) -> dg.Output[StagedTable]:
+    staged = stage_project_universe(
+        settings.staging_dir,
+        PROJECTS,
+        _core_isun__project_pages,
+        isun_api_projects,
+        isun_export_projects,
+        PROJECT_PAGES.columns,
+    )
+    return dg.Output(staged, metadata={"by_detail_level": value_counts(staged, "detail_level")})
+
+
+@dg.asset(
+    group_name="core",
     description=QUARANTINE.en,
     code_version=code_version("pipelines.isun_bulk_assets"),
     metadata=table_metadata(QUARANTINE),
@@ -262,12 +295,28 @@ def organisations(project_organisations: StagedTable) -> pd.DataFrame:
     code_version=code_version("transforms.isun_location", "warehouse.staging"),
     metadata=table_metadata(PROJECT_PLACES),
 )
-def project_places(settings: Settings, projects: StagedTable) -> dg.Output[StagedTable]:
+def project_places(
+    settings: Settings, projects: StagedTable, isun_api_places: StagedTable
+) -> dg.Output[StagedTable]:
+    # A contract known from the open-data API has its places resolved already (isun_api_places,
+    # by proposal code); the others' location text is resolved here.
+    api_places = isun_api_places.to_pandas()
     batches = projects.batches(
-        columns=["project_code", "location", "source_url", "fetched_at", "content_sha256"]
+        columns=[
+            "project_code",
+            "proposal_code",
+            "detail_level",
+            "bulk_source",
+            "location",
+            "source_url",
+            "fetched_at",
+            "content_sha256",
+        ]
     )
     staged = stage_batches(
-        settings.staging_dir, PROJECT_PLACES, (project_places_table(b) for b in batches)
+        settings.staging_dir,
+        PROJECT_PLACES,
+        (universe_places_table(b, api_places) for b in batches),
     )
     return dg.Output(staged, metadata={"by_level": value_counts(staged, "level")})
 
@@ -440,7 +489,7 @@ def release_start(settings: Settings, warehouse: str, quality: dict, tables: lis
         settings.publish_dir,
         quality,
         listed=listed_contracts(settings.crawl_state_path),
-        base_url=settings.base_url,
+        base_url=settings.public_url,
         tables=tables,
     )
 

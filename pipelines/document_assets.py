@@ -139,14 +139,14 @@ LINKS_VERSION = code_version(
     "linked projects, every source's values and the conflicts.",
 )
 def _core_bgfunds__links(
-    projects: StagedTable,
+    _core_isun__project_pages: StagedTable,
     _core_documents__records: list[dict],
     isun_api_projects: StagedTable,
     isun_export_projects: StagedTable,
 ):
     # Linking compares every project with every other source, so it reads the projects'
     # claim columns whole (narrow: codes, names, amounts, dates), not their free text.
-    pages = projects.to_pandas(columns=ISUN_CLAIM_COLUMNS)
+    pages = _core_isun__project_pages.to_pandas(columns=ISUN_CLAIM_COLUMNS)
     # The open-data API and the register export speak of every project by its proposal
     # code; linking reconciles them row by row and joins them to the pages' contracts.
     claims = pd.concat(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from pipelines.isun_staging import stage_isun_tables as _stage_isun_tables
 from pipelines.isun_staging import stage_partition as _stage_partition
 from quality.rules_sql import screen_isun_tables
 from records.raw import RawResponse
-from registry.tables import ACTIVITIES, PROJECTS, QUARANTINE
+from registry.tables import ACTIVITIES, PROJECT_PAGES, QUARANTINE
 from sources.isun_pages import (
     contract_batches,
     is_contract_page,
@@ -34,6 +35,9 @@ from sources.isun_pages import (
 )
 from transforms.isun import IsunTables, build_isun_tables
 from transforms.isun_screening import set_aside_oversized
+
+# Page rows are screened under the name users see them under: a rejected one is a `projects` row.
+PROJECTS_AS_READ = replace(PROJECT_PAGES, name="projects")
 
 __all__ = [
     "BATCH_CONTRACTS",
@@ -49,7 +53,7 @@ __all__ = [
 def screen_tables(tables: IsunTables) -> IsunTables:
     """Row-level quality rules: failing rows (and a failing project's activities and participants) to quarantine."""
     tables.projects, oversized = set_aside_oversized(
-        PROJECTS, tables.projects, lambda r: r["project_code"]
+        PROJECTS_AS_READ, tables.projects, lambda r: r["project_code"]
     )
     tables.activities, oversized_activities = set_aside_oversized(
         ACTIVITIES, tables.activities, lambda r: f"{r['project_code']}#{r['activity_no']}"
@@ -63,7 +67,7 @@ def screen_tables(tables: IsunTables) -> IsunTables:
             ignore_index=True,
         )
     tables.projects, tables.activities, tables.quarantine = screen_isun_tables(
-        tables.projects, tables.activities, tables.quarantine, PROJECTS, ACTIVITIES
+        tables.projects, tables.activities, tables.quarantine, PROJECTS_AS_READ, ACTIVITIES
     )
     dropped = tables.keep_projects(set(tables.projects["project_code"]))
     if not dropped.empty:

@@ -45,8 +45,8 @@ from registry.tables import (
     PROJECT_FINANCIAL_CORRECTIONS,
     PROJECT_INDICATORS,
     PROJECT_ORGANISATIONS,
+    PROJECT_PAGES,
     PROJECT_PROCUREMENTS,
-    PROJECTS,
     QUARANTINE,
 )
 from shared.atomic import atomic_path
@@ -55,7 +55,7 @@ from transforms.isun_screening import duplicate_code_quarantine
 from warehouse.staging import StagedTable, finish, new_version_dir, sql_string, write_part
 
 ISUN_TABLES = {
-    "projects": PROJECTS,
+    "projects": PROJECT_PAGES,
     "activities": ACTIVITIES,
     "quarantine": QUARANTINE,
     "project_organisations": PROJECT_ORGANISATIONS,

@@ -41,7 +41,7 @@ class Settings(dg.ConfigurableResource):
     )
     isun_partitions: int = 1  # partitions of the contracts, each with its own parts store
     lock_wait_seconds: float = 3600.0  # how long a run waits for another build of the same data dir
-    base_url: str = "http://127.0.0.1:8000/"  # where the releases are published (DCAT, feeds)
+    public_url: str = "http://127.0.0.1:8000/"  # where the releases are published (DCAT, feeds)
     # The deployment's (`bgfunds nightly`, `bgfunds serve`, `pipelines.health`):
     publish_to: str = ""  # fsspec URL each release is uploaded to (s3://bucket/prefix); "": none
     notify_url: str = ""  # webhook POSTed on a failed night and on stale data; "": none

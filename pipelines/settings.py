@@ -111,12 +111,12 @@ SETTINGS: tuple[Setting, ...] = (
         flag=False,
     ),
     Setting(
-        "base_url",
+        "public_url",
         "settings",
         str,
-        "public URL of the releases (absolute links in the DCAT catalogue and the feeds)",
+        "public URL the releases are served at (absolute links in the DCAT catalogue and the Atom "
+        "feeds); its root serves `latest`, as `bgfunds serve` does",
         "http://127.0.0.1:8000/",
-        flag=False,
     ),
     Setting(
         "publish_to",

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from quality.data_docs_assets import localise
 from quality.rule_kinds import Context, derived_column, expectation, gap_sql
 from quality.rules_sql import rules_connection
 from registry.tables import Table, table_rules
@@ -180,6 +181,7 @@ def run_checkpoint(
     # The Data Docs once for the whole checkpoint (an UpdateDataDocsAction rebuilds the site
     # after each validation definition: 25 times the index for one build).
     context.build_data_docs(site_names=[SITE])
+    localise(docs_dir)  # their scripts, styles and fonts shipped, not from CDNs
     steps["data_docs"] = time.monotonic() - started - sum(steps.values())
     rows = {
         item.table.name: _row_count(work_dir / "frames" / f"{item.table.name}.parquet")

@@ -448,6 +448,31 @@ FIELDS: dict[str, Field] = {
             "Бенефициент без ЕИК",
         ),
         Field("partner_entity_ids", "VARCHAR", "Partners' entity ids, ';'-separated", "Партньори"),
+        # Where a row of `projects` comes from (every contract of the bulk sources; pages enrich).
+        Field(
+            "detail_level",
+            "VARCHAR",
+            "Where the row's values come from: 'pages' (the contract's ИСУН pages were read: their values; "
+            "where the bulk sources disagree, see project_conflicts) or 'bulk' (only the open-data API or "
+            "the register export: project_code is then the proposal code)",
+            "Откъде са стойностите: 'pages' (прочетени страници на договора) или 'bulk' (само отворените "
+            "данни или регистъра; тогава project_code е номерът на проектното предложение)",
+            enum=("bulk", "pages"),
+        ),
+        Field(
+            "bulk_source",
+            "VARCHAR",
+            "The bulk source that lists the contract: 'isun-api' (open-data API), 'isun-export' (register "
+            "export, when the API does not list it), null when only its pages are known",
+            "Масовият източник, който съдържа договора: 'isun-api', 'isun-export' или празно",
+            enum=("isun-api", "isun-export"),
+        ),
+        Field(
+            "pages_fetched_at",
+            "TIMESTAMPTZ",
+            "When the contract's page was fetched (UTC); null: page detail not read yet",
+            "Кога е изтеглена страницата на договора (UTC); празно: страниците още не са прочетени",
+        ),
         Field(
             "decision_date",
             "DATE",

@@ -23,7 +23,7 @@ and in `registry.documents`, `registry.isun_bulk` and `registry.reference`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from registry.fields import FIELDS, Field, field, in_table
 
@@ -238,10 +238,12 @@ def _amount_fields(stem: str) -> tuple[Field, ...]:
     return tuple(field(stem + suffix) for suffix in ("", "_bgn", "_eur"))
 
 
-PROJECTS = Table(
-    name="projects",
-    en="One row per ИСУН contract: codes, names, dates, status and financing.",
-    bg="Един ред за всеки договор в ИСУН: кодове, наименования, дати, статус и финансиране.",
+PROJECT_PAGES = Table(
+    name="project_pages",
+    en="One row per ИСУН contract whose pages were read: codes, names, dates, status and financing "
+    "as the pages state them (an intermediate table: `projects` publishes these rows with every "
+    "other contract of the bulk sources).",
+    bg="Един ред за всеки договор в ИСУН, чиито страници са прочетени (междинна таблица).",
     primary_key=("project_code",),
     fields=(
         field("project_code", nullable=False),
@@ -281,7 +283,7 @@ PROJECTS = Table(
         field("is_over_reported", nullable=False),
         *PROVENANCE,
     ),
-    asset="projects",
+    asset="_core_isun__project_pages",
     rules=(
         GRANT_PLUS_OWN,
         sums_to("amount_grant", ("amount_eu", "amount_national"), "eu_plus_national_equals_grant"),
@@ -295,6 +297,35 @@ PROJECTS = Table(
         ),
         dates_in_order(),
     ),
+)
+
+# Page fields a contract known only from the bulk sources does not have.
+_PAGE_ONLY_REQUIRED = {"project_name", "activities_count", "is_over_reported"}
+_UNIVERSE_FIELDS = (
+    field("detail_level", nullable=False),
+    field("bulk_source"),
+    field("pages_fetched_at"),
+    field("beneficiary_without_eik", nullable=False),
+)
+
+PROJECTS = Table(
+    name="projects",
+    en="One row per ИСУН contract, every contract the open-data API or the register export lists: codes, "
+    "names, dates, status and financing; page values where the contract's pages were read (detail_level).",
+    bg="Един ред за всеки договор в ИСУН от отворените данни или регистъра: кодове, наименования, дати, "
+    "статус и финансиране; стойностите от страниците, където са прочетени (detail_level).",
+    primary_key=("project_code",),
+    fields=(
+        *(
+            replace(f, nullable=True) if f.name in _PAGE_ONLY_REQUIRED else f
+            for f in PROJECT_PAGES.fields[: -len(PROVENANCE)]
+        ),
+        *_UNIVERSE_FIELDS,
+        *PROVENANCE,
+    ),
+    asset="projects",
+    rules=PROJECT_PAGES.rules,
+    foreign_keys=(),
 )
 
 ACTIVITIES = Table(
@@ -507,7 +538,10 @@ HISTORY_PROJECTS = Table(
     fields=(
         RELEASE_DATE,
         PROJECTS.field("project_code"),
+        PROJECTS.field("proposal_code"),
+        PROJECTS.field("detail_level"),
         PROJECTS.field("status"),
+        PROJECTS.field("end_date"),
         PROJECTS.field("currency_original"),
         *(
             PROJECTS.field(f"amount_{stem}_{cur}")

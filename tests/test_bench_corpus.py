@@ -3,8 +3,9 @@
 from collections import Counter
 
 from bench.synthetic_corpus import generate
+from pipelines.isun_batches import PROJECTS_AS_READ as PROJECTS  # the pages' rows, as read
 from quality.rules_sql import screen_frame
-from registry.tables import ACTIVITIES, PROJECTS
+from registry.tables import ACTIVITIES
 from sources.isun_pages import is_contract_page, parse_archived_pages, procedure_names
 from sources.raw_archive import RawArchive
 from transforms.isun import build_isun_tables

@@ -65,9 +65,14 @@ def crawler(server: FaultServer, **kw) -> LiveIsunCrawler:
 
 
 def warehouse_projects(data_dir: Path) -> dict[str, str]:
+    """The contracts whose pages the crawl read (`projects` also has every contract of the open-data API)."""
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
     try:
-        return dict(con.execute("SELECT project_code, project_name FROM projects").fetchall())
+        return dict(
+            con.execute(
+                "SELECT project_code, project_name FROM projects WHERE detail_level = 'pages'"
+            ).fetchall()
+        )
     finally:
         con.close()
 

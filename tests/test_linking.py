@@ -42,7 +42,7 @@ def isun_projects(tmp_path_factory):
 
     return (
         duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
-        .execute("SELECT * FROM projects")
+        .execute("SELECT * FROM projects WHERE detail_level = 'pages'")  # the pages' contracts
         .df()
     )
 

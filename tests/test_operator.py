@@ -35,13 +35,13 @@ def test_demo_reports_progress_writes_run_status_and_cleans_leftovers(tmp_path, 
     assert not leftover.exists()
     assert (
         "_core_isun__tables: batch 1/1 staged" in err
-        and "projects_rules_projects: projects: 4 rows" in err
+        and "projects_rules_projects: projects: 11 rows" in err  # every contract of the demo
     )
     assert "out_bgfunds__release.release_publish: released" in err and "Traceback" not in err
     assert "pages read:        14 (1 rejected" in out
     status = json.loads((data / "run_status.json").read_text(encoding="utf-8"))
     assert (status["command"], status["outcome"], status["exit_code"]) == ("demo", "released", 0)
-    assert status["counts"]["projects"] == 4 and status["counts"]["quarantined"] == 2
+    assert status["counts"]["projects"] == 11 and status["counts"]["quarantined"] == 2
     assert status["quarantine_by_rule"] == {
         "activities:amount_unparseable": 1,
         "pages:blocked_by_waf": 1,

@@ -65,7 +65,7 @@ def test_a_table_declared_once_appears_everywhere(tmp_path):
     assert summary.checks[toy_checks[0].name] is True
     release = data_dir / "publish" / "latest"
     projects = sorted(pd.read_parquet(release / "projects.parquet")["project_code"])
-    assert len(projects) == 4
+    assert len(projects) == 11  # every contract of the demo: a grant each
 
     # The warehouse: the DDL's table, typed by the registry.
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
@@ -84,8 +84,8 @@ def test_a_table_declared_once_appears_everywhere(tmp_path):
     assert sorted(parquet["project_code"]) == projects
     with open(release / "toy_grants.csv", encoding="utf-8-sig", newline="") as fh:
         published = list(csv.DictReader(fh))
-    assert [r["amount_eur"] for r in published] == ["100.50"] * 4
-    assert [r["grant_id"] for r in published] == ["G1", "G2", "G3", "G4"]
+    assert [r["amount_eur"] for r in published] == ["100.50"] * 11
+    assert [r["grant_id"] for r in published] == sorted(f"G{i}" for i in range(1, 12))  # as text
 
     # The Data Package: a resource with its foreign key, and the package validates.
     package = json.loads((release / "datapackage.json").read_text(encoding="utf-8"))
@@ -98,7 +98,7 @@ def test_a_table_declared_once_appears_everywhere(tmp_path):
         }
     ]
     report = json.loads((release / "quality_report.json").read_text(encoding="utf-8"))
-    assert report["frictionless"]["valid"] and report["row_counts"]["toy_grants"] == 4
+    assert report["frictionless"]["valid"] and report["row_counts"]["toy_grants"] == 11
     assert "toy_grants" in report["tables"]
 
     # The dictionary: one row per field, in both languages.
@@ -116,7 +116,7 @@ def test_a_table_declared_once_appears_everywhere(tmp_path):
 def toy_grants_with_an_orphan(projects: StagedTable) -> pd.DataFrame:
     """The toy with one grant for a project no release holds: its foreign key fails."""
     frame = toy_grants(projects)
-    frame.loc[len(frame)] = ["G9", "BG00XXXX000-0.000-0000-C01", Decimal("1.00")]
+    frame.loc[len(frame)] = ["G99", "BG00XXXX000-0.000-0000-C01", Decimal("1.00")]
     return frame
 
 
@@ -189,8 +189,8 @@ def test_only_the_assets_whose_code_changed_are_rebuilt(tmp_path):
     assert not rebuilt & set(all_tables())  # no other table's asset (named as its table)
     # The release is whole: the tables that were not rebuilt come from the stored outputs.
     release = Path(changed.release)
-    assert len(pd.read_parquet(release / "projects.parquet")) == 4
-    assert len(pd.read_parquet(release / "toy_grants.parquet")) == 4
+    assert len(pd.read_parquet(release / "projects.parquet")) == 11
+    assert len(pd.read_parquet(release / "toy_grants.parquet")) == 11
     report = json.loads((release / "quality_report.json").read_text(encoding="utf-8"))
     assert report["code_versions"]["toy_grants"] == "2"
     # And the night after, nothing is left to rebuild.

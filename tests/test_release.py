@@ -201,7 +201,9 @@ def test_history_keeps_each_release(two_releases):
         "row_number() OVER (PARTITION BY project_code ORDER BY release_id DESC) = 1 ORDER BY 1",
         [first.name],
     ).fetchall()
-    assert len(as_of) == 4 and dict(as_of)["BG16FFPR003-1.001-0007-C01"] == 222600.0
+    assert (
+        len(as_of) == 11 and dict(as_of)["BG16FFPR003-1.001-0007-C01"] == 222600.0
+    )  # every contract
 
 
 def test_quality_report_counts_quarantine(two_releases):
@@ -216,7 +218,7 @@ def test_quality_report_counts_quarantine(two_releases):
             "pages:blocked_by_waf": 1,
         },
     }
-    assert report["tables"]["projects"]["success"] and report["row_counts"]["projects"] == 5
+    assert report["tables"]["projects"]["success"] and report["row_counts"]["projects"] == 12
 
 
 @pytest.fixture
@@ -343,4 +345,4 @@ def test_history_marks_what_is_gone_and_what_comes_back(tmp_path):
         and not history[history.project_code != gone[0]].is_removed.any()
     )
     projects = pd.read_parquet(previous / "history_projects.parquet")
-    assert len(projects) == 4 and not projects.is_removed.any()
+    assert len(projects) == 11 and not projects.is_removed.any()  # every contract of the demo

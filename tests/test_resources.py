@@ -89,7 +89,7 @@ def test_every_setting_has_one_name_for_env_flag_and_dagster_config():
     assert [s.default for s in SETTINGS if s.name == "api_interval_seconds"] == [
         DEFAULT_API_INTERVAL_SECONDS
     ]
-    assert [s.default for s in SETTINGS if s.name == "base_url"] == [DEFAULT_BASE_URL]
+    assert [s.default for s in SETTINGS if s.name == "public_url"] == [DEFAULT_BASE_URL]
 
 
 def test_an_env_var_reaches_the_dagster_config_and_the_cli_and_a_flag_wins(tmp_path, monkeypatch):
@@ -102,11 +102,11 @@ def test_an_env_var_reaches_the_dagster_config_and_the_cli_and_a_flag_wins(tmp_p
         "BGFUNDS_WORKERS": "3",
         "BGFUNDS_REQUESTS_PER_NIGHT": "7",
         "BGFUNDS_ISUN_BASE_URL": "http://127.0.0.1:8765",
-        "BGFUNDS_BASE_URL": "https://data.example.bg/bgfunds/",
+        "BGFUNDS_PUBLIC_URL": "https://data.example.bg/bgfunds/",
     }
     resources = profile_resources(env)
     settings, crawler = resources["settings"], resources["isun_pages"]
-    assert (settings.data_dir, settings.workers, settings.base_url) == (
+    assert (settings.data_dir, settings.workers, settings.public_url) == (
         str(tmp_path),
         3,
         "https://data.example.bg/bgfunds/",

@@ -62,23 +62,39 @@ def test_absorption_views_are_released_as_parquet_csv_and_xlsx(two_releases):
     by_municipality = pd.read_parquet(second / "absorption_by_municipality.parquet").set_index(
         "municipality_code"
     )
-    # Every project the open-data API places in Стамболово counts (7 in the demo recording, the real register
-    # rows' totals); reported amounts exist only where pages were read (contract …-0010-C01).
+    # Every contract placed in Стамболово counts: the 7 the open-data API lists (the real register rows'
+    # totals) and the one only the register export lists (BG-RRP-4.028-0017); reported amounts exist only
+    # where pages were read (contract …-0010-C01), and the execution rate stands on those.
     con = duckdb.connect(str(second / "warehouse.duckdb"), read_only=True)
     api = con.execute(
         "SELECT count(*), sum(amount_total_bgn), sum(amount_paid_eur) FROM isun_api_projects WHERE "
         "proposal_code IN (SELECT proposal_code FROM isun_api_places WHERE lau_code = ?)",
         [STAMBOLOVO],
     ).fetchone()
+    export_only = con.execute(
+        "SELECT count(*), sum(amount_total_bgn), sum(amount_paid_eur) FROM isun_export_projects WHERE "
+        "proposal_code NOT IN (SELECT proposal_code FROM isun_api_projects) AND location LIKE '%Стамболово'"
+    ).fetchone()
     con.close()
-    assert api[0] == by_municipality.loc[STAMBOLOVO, "projects"] == 7
-    assert float(by_municipality.loc[STAMBOLOVO, "contracted_bgn"]) == float(api[1]) == 7999351.56
-    assert float(by_municipality.loc[STAMBOLOVO, "paid_eur"]) == float(api[2])
+    assert api[0] == 7 and export_only[0] == 1
+    assert by_municipality.loc[STAMBOLOVO, "projects"] == 8
+    assert by_municipality.loc[STAMBOLOVO, "projects_with_pages"] == 1
+    assert float(api[1]) == 7999351.56
+    assert float(by_municipality.loc[STAMBOLOVO, "contracted_bgn"]) == pytest.approx(
+        float(api[1]) + float(export_only[1])
+    )
+    assert float(by_municipality.loc[STAMBOLOVO, "paid_eur"]) == pytest.approx(
+        float(api[2]) + float(export_only[2])
+    )
     assert (
         float(by_municipality.loc[STAMBOLOVO, "reported_bgn"]) == 88208.87
     )  # the sum of …-0010-C01's activities
+    assert float(by_municipality.loc[STAMBOLOVO, "execution_rate"]) == pytest.approx(
+        88208.87 / 88840.80, abs=1e-4
+    )  # reported / contracted of the one contract whose pages were read, not of all 8
     report = json.loads((second / "quality_report.json").read_text())
-    assert report["coverage"]["projects"] == 5 and "5 договора" in report["coverage"]["site_line"]
+    # every contract: 10 in the API, 1 only in the export, 1 crawled page the bulk sources do not list
+    assert report["coverage"]["projects"] == 12 and "12 договора" in report["coverage"]["site_line"]
     assert escape(report["coverage"]["site_line"]) in (second / "index.html").read_text()
 
 
@@ -148,7 +164,7 @@ def test_feeds_are_valid_atom_with_what_changed(two_releases):
 
     _, first, second = two_releases
     feeds = sorted((second / "site" / "feeds").rglob("*.atom"))
-    assert {p.parent.name for p in feeds} == {"municipality", "beneficiary", "programme"}
+    assert {p.parent.name for p in feeds} == {"feeds", "municipality", "beneficiary", "programme"}
     for path in feeds:
         parsed = feedparser.parse(path.read_bytes())
         assert not parsed.bozo, (path, parsed.get("bozo_exception"))
@@ -170,7 +186,8 @@ def test_feeds_are_valid_atom_with_what_changed(two_releases):
     stambolovo = feedparser.parse(
         (second / "site" / "feeds" / "municipality" / f"{STAMBOLOVO}.atom").read_bytes()
     )
-    assert [e.tags[0].term for e in stambolovo.entries] == ["new"]  # unchanged since it appeared
+    # its 8 contracts appeared in the first release and have not changed since
+    assert [e.tags[0].term for e in stambolovo.entries] == ["new"] * 8
     page = (second / "site" / "municipality" / "PVN16.html").read_text()
     assert 'href="../feeds/municipality/PVN16.atom"' in page
 
@@ -327,7 +344,7 @@ def test_project_pages_written_a_range_at_a_time_are_the_same_pages(
     finally:
         con.close()
     whole = sorted((tmp_path / "whole" / "project").iterdir())
-    assert len(whole) == 5
+    assert len(whole) == 12  # every contract: 10 in the open-data API, 1 export-only, 1 page-only
     assert [p.read_bytes() for p in whole] == [
         (tmp_path / "ranges" / "project" / p.name).read_bytes() for p in whole
     ]

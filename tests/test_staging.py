@@ -7,9 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from pipelines.isun_batches import PROJECTS_AS_READ as PROJECTS  # the pages' rows, as read
 from pipelines.isun_batches import parse_and_build_in_batches, stage_isun_tables
 from quality.rules_sql import check_table
-from registry.tables import ACTIVITIES, PROJECTS
+from registry.tables import ACTIVITIES
 from sources.isun_pages import is_contract_page
 from sources.raw_archive import RawArchive
 from sources.recorded import SAMPLE_CORPUS, replay_recording

@@ -23,8 +23,8 @@ from registry.tables import (
     PROJECT_FINANCIAL_CORRECTIONS,
     PROJECT_INDICATORS,
     PROJECT_ORGANISATIONS,
+    PROJECT_PAGES,
     PROJECT_PROCUREMENTS,
-    PROJECTS,
     QUARANTINE,
     range_rule,
 )
@@ -163,7 +163,7 @@ def build_isun_tables(
         out["projects"].append(project)
 
     return IsunTables(
-        projects=_frame(out["projects"], PROJECTS.columns),
+        projects=_frame(out["projects"], PROJECT_PAGES.columns),
         activities=_frame(out["activities"], ACTIVITIES.columns),
         quarantine=_frame(quarantine, QUARANTINE.columns),
         project_organisations=_frame(out["project_organisations"], PROJECT_ORGANISATIONS.columns)

@@ -151,3 +151,22 @@ def project_places_table(projects) -> pd.DataFrame:
         .drop_duplicates(["project_code", "level", "text"])
         .reset_index(drop=True)
     )
+
+
+def universe_places_table(projects, api_places) -> pd.DataFrame:
+    """`project_places` for a batch of `projects` (every contract): a contract known only from the
+    open-data API takes the API's places (`isun_api_places`, already resolved, by proposal code),
+    any other (a page read, a register-export row) its own location text, resolved here."""
+    import pandas as pd
+
+    from_api = projects["detail_level"].eq("bulk") & projects["bulk_source"].eq("isun-api")
+    parsed = project_places_table(projects[~from_api])
+    api = projects.loc[from_api, ["project_code", "proposal_code"]].merge(
+        api_places, on="proposal_code"
+    )
+    columns = list(parsed.columns)
+    return (
+        pd.concat([parsed, api[columns]], ignore_index=True)
+        .drop_duplicates(["project_code", "level", "text"])
+        .reset_index(drop=True)
+    )

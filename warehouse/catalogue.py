@@ -341,8 +341,9 @@ rows read per file: {escape(str(fr.get("rows_checked_per_resource", "all")))})</
 EXAMPLE_QUERIES = [
     (
         "Усвояване по програми / Absorption by programme",
+        "-- every contract (projects.parquet holds all of them); equals absorption_by_programme.parquet\n"
         "SELECT programme_code, count(*) AS projects,\n       sum(amount_total_eur) AS contracted_eur,\n"
-        "       sum(amount_paid_eur) AS paid_eur,\n       round(sum(amount_paid_eur) / sum(amount_total_eur), 3) AS payment_rate\n"
+        "       sum(amount_paid_eur) AS paid_eur,\n       round(sum(amount_paid_eur) / sum(amount_total_eur), 4) AS payment_rate\n"
         "FROM 'projects.parquet' GROUP BY ALL ORDER BY contracted_eur DESC;",
     ),
     (
@@ -352,8 +353,12 @@ EXAMPLE_QUERIES = [
     ),
     (
         "Най-големи бенефициенти / Top beneficiaries",
-        "SELECT beneficiary_name, count(*) AS projects, sum(amount_total_eur) AS contracted_eur\n"
-        "FROM 'projects.parquet' GROUP BY ALL ORDER BY contracted_eur DESC LIMIT 20;",
+        "-- by ЕИК, else name (as absorption_by_beneficiary.parquet); beneficiaries without ЕИК together\n"
+        "SELECT coalesce(beneficiary_eik, beneficiary_name,\n"
+        "                CASE WHEN beneficiary_without_eik THEN 'without_eik' END) AS beneficiary_key,\n"
+        "       any_value(beneficiary_name) AS beneficiary_name, count(*) AS projects,\n"
+        "       sum(amount_total_eur) AS contracted_eur\n"
+        "FROM 'projects.parquet' GROUP BY beneficiary_key ORDER BY contracted_eur DESC LIMIT 20;",
     ),
     (
         "Развитие на изплатените суми / Paid amounts over releases (state as of each release)",

@@ -1,4 +1,10 @@
-"""What changed between two releases: projects added, removed, and changed fields (old -> new)."""
+"""What changed between two releases: projects added, removed, and changed fields (old -> new).
+
+`projects` holds every contract of the bulk sources, so a new contract, a payment or a status
+in the open-data API alone is a change here. A contract known by its proposal code whose
+pages were read since is listed once, under `pages_read` (proposal code -> contract code),
+not as removed and added.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ from registry.tables import PROJECTS
 from warehouse.duckdb_store import connect
 from warehouse.staging import sql_string
 
-PROVENANCE_FIELDS = {"source_url", "fetched_at", "content_sha256"}
+PROVENANCE_FIELDS = {"source_url", "fetched_at", "content_sha256", "pages_fetched_at"}
 COMPARED_FIELDS = [
     c for c in PROJECTS.columns if c not in PROVENANCE_FIELDS and c != "project_code"
 ]
@@ -48,6 +54,21 @@ def compute_changelog(previous: Path | None, current: Path) -> dict:
             f"SELECT project_code FROM {old} EXCEPT SELECT project_code FROM {new} ORDER BY 1"
         )
         old_columns = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {old}").fetchall()}
+        pages_read = []
+        if added and removed:
+            pages_read = [
+                {"proposal_code": proposal, "project_code": code}
+                for code, proposal in con.execute(
+                    f"SELECT project_code, proposal_code FROM {new} WHERE project_code IN "
+                    "(SELECT unnest(?::VARCHAR[])) AND proposal_code IN (SELECT unnest(?::VARCHAR[])) "
+                    "ORDER BY 1",
+                    [added, removed],
+                ).fetchall()
+            ]
+            read_codes = {r["project_code"] for r in pages_read}
+            read_proposals = {r["proposal_code"] for r in pages_read}
+            added = [c for c in added if c not in read_codes]
+            removed = [c for c in removed if c not in read_proposals]
         changes = []
         for column in COMPARED_FIELDS:
             if column not in old_columns:
@@ -67,10 +88,12 @@ def compute_changelog(previous: Path | None, current: Path) -> dict:
     return {
         "projects_added": added,
         "projects_removed": removed,
+        "pages_read": pages_read,
         "changed_fields": changes,
         "summary": {
             "added": len(added),
             "removed": len(removed),
+            "pages_read": len(pages_read),
             "projects_changed": len({c["project_code"] for c in changes}),
             "fields_changed": len(changes),
         },
@@ -86,6 +109,7 @@ def changelog_markdown(changelog: dict, release_id: str, previous_id: str | None
         "",
         f"- projects added: {s['added']}",
         f"- projects removed: {s['removed']}",
+        f"- page detail read (proposal code -> contract code): {s.get('pages_read', 0)}",
         f"- projects changed: {s['projects_changed']} ({s['fields_changed']} fields)",
         "",
     ]
@@ -95,6 +119,13 @@ def changelog_markdown(changelog: dict, release_id: str, previous_id: str | None
     ):
         if codes:
             lines += [f"## {title}", "", *[f"- {c}" for c in codes], ""]
+    if changelog.get("pages_read"):
+        lines += [
+            "## Page detail read",
+            "",
+            *[f"- {r['proposal_code']} -> {r['project_code']}" for r in changelog["pages_read"]],
+            "",
+        ]
     if changelog["changed_fields"]:
         lines += [
             "## Changed",

@@ -48,7 +48,7 @@ def _counts(con: duckdb.DuckDBPyConnection, pages: str) -> dict:
     ).fetchone()[0]
     page_contracts, pages_only = con.execute(
         f"SELECT count(*), count(*) FILTER (WHERE {PROPOSAL_OF_PAGE} NOT IN "
-        "(SELECT proposal_code FROM isun_api_projects)) FROM projects"
+        "(SELECT proposal_code FROM isun_api_projects)) FROM projects WHERE detail_level = 'pages'"
     ).fetchone()
     export_rows, export_not_in_api = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE proposal_code NOT IN (SELECT proposal_code FROM isun_api_projects))"
@@ -74,7 +74,7 @@ def _freshness(con: duckdb.DuckDBPyConnection) -> dict:
     fresh = con.execute("""
         SELECT (SELECT min(fetched_at) FROM isun_api_programmes), (SELECT max(fetched_at) FROM isun_api_programmes),
                (SELECT max(fetched_at) FROM isun_export_projects),
-               (SELECT min(fetched_at) FROM projects), (SELECT max(fetched_at) FROM projects)""").fetchone()
+               (SELECT min(pages_fetched_at) FROM projects), (SELECT max(pages_fetched_at) FROM projects)""").fetchone()
     return {
         "api_oldest_programme_fetched_at": _iso(fresh[0]),
         "api_newest_fetched_at": _iso(fresh[1]),
@@ -100,7 +100,7 @@ def set_aside_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def coverage(con: duckdb.DuckDBPyConnection) -> dict:
     """The coverage section of the quality report (`line` is the build summary's sentence)."""
-    pages = f"(SELECT DISTINCT {PROPOSAL_OF_PAGE} AS proposal_code FROM projects)"
+    pages = f"(SELECT DISTINCT {PROPOSAL_OF_PAGE} AS proposal_code FROM projects WHERE detail_level = 'pages')"
     programmes = _programmes(con, pages)
     counts = _counts(con, pages)
     announced = sum(p["in_api"] or 0 for p in programmes)

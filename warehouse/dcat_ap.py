@@ -2,7 +2,7 @@
 
 A `dcat:Catalog` (the publisher's releases) holds one `dcat:Dataset` (this release) whose
 `dcat:Distribution`s are the release's files. Every URL is absolute, from the base URL
-(`BGFUNDS_BASE_URL`, default `http://127.0.0.1:8000/`, what `bgfunds serve` answers on):
+(`--public-url` or `BGFUNDS_PUBLIC_URL`, default `http://127.0.0.1:8000/`, what `bgfunds serve` answers on):
 a release's files live at `<base>releases/<id>/<file>`. Media types are IANA IRIs, file
 formats and themes EU vocabulary IRIs, licence, publisher and checksums typed nodes, as
 the DCAT-AP 3.0.1 SHACL shapes (`quality/shacl/dcat-ap-3.0.1/`, copied with their source)
@@ -44,7 +44,12 @@ CONTEXT = {
 
 def base_url(value: str | None = None) -> str:
     """The configured base URL, always ending with '/'."""
-    url = value or os.environ.get("BGFUNDS_BASE_URL") or DEFAULT_BASE_URL
+    url = (
+        value
+        or os.environ.get("BGFUNDS_PUBLIC_URL")
+        or os.environ.get("BGFUNDS_BASE_URL")  # its name before --public-url
+        or DEFAULT_BASE_URL
+    )
     return url if url.endswith("/") else url + "/"
 
 

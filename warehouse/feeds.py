@@ -1,15 +1,21 @@
-"""Atom feeds of what changed, per municipality, beneficiary and programme (`site/feeds/…`).
+"""Atom feeds of what changed: the whole site (`site/feeds/all.atom`) and per municipality,
+beneficiary and programme (`site/feeds/<kind>/<key>.atom`).
 
-Events come from `history_projects`, which gets a row whenever a project appears, its
-tracked values change or it is gone: each row compared with the project's previous row is
-one or more events — `new` (first row, or back after being gone), `amounts` (contracted or
-paid changed), `over_reported` (is_over_reported turned true), `gone` (is_removed). A project
-is filed under the municipalities, beneficiary and programme it has in this release or, if
-it is gone, in the previous release (read from that release's Parquet files).
+Events come from `history_projects`, which gets a row whenever a project of `projects` (every
+contract of the open-data API and the register export, and every page read) appears, its
+tracked values change or it is gone, so the bulk sources' nightly changes are events as much
+as the pages': each row compared with the project's previous row is one or more events —
+`new` (a new contract), `pages` (a contract known from the bulk sources had its pages read),
+`amounts` (contracted, grant or paid changed), `status`, `end_date`, `over_reported`
+(is_over_reported turned true), `gone` (is_removed) — each with the values before and after.
+A project is filed under the municipalities, beneficiary and programme it has in this release
+or, if it is gone, in the previous release (read from that release's Parquet files).
 
-Feed URLs are absolute from the base URL (`/` follows `latest`, so a subscriber's feed
-moves with the releases); entry links point at the project page of the release where the
-change happened. Each feed keeps the newest `MAX_ENTRIES` events.
+Feed URLs are absolute from the public URL (`--public-url`; its root follows `latest`, so a
+subscriber's feed moves with the releases); entry links point at the project page of the
+release where the change happened. Each feed keeps the newest `MAX_ENTRIES` events; a feed
+with none is dated with the release. Not reported: new contractors (no history of the
+participants is kept yet).
 """
 
 from __future__ import annotations
@@ -27,11 +33,15 @@ from warehouse.views import release_order_key
 
 MAX_ENTRIES = 200
 EVENT_TITLES = {
-    "new": "Нов проект / new project",
+    "new": "Нов договор / new contract",
+    "pages": "Прочетени страници / page detail read",
     "amounts": "Променени суми / amounts changed",
+    "status": "Променен статус / status changed",
+    "end_date": "Променена крайна дата / end date changed",
     "over_reported": "Отчетено над договореното / reported above contracted",
-    "gone": "Проектът вече не е в ИСУН / project gone",
+    "gone": "Договорът вече не е в ИСУН / contract gone",
 }
+AMOUNTS = (("amount_total", "договорено"), ("amount_grant", "БФП"), ("amount_paid", "изплатено"))
 
 
 @dataclass
@@ -42,57 +52,79 @@ class Event:
     summary: str
 
 
+def _now(row: dict) -> str:
+    return (
+        f"договорено {money(row['amount_total_bgn'], row['amount_total_eur'])}, "
+        f"изплатено {money(row['amount_paid_bgn'], row['amount_paid_eur'])}"
+        + (f", статус {row['status']}" if row.get("status") else "")
+    )
+
+
+def _changes(before: dict, row: dict, rid: str, code: str) -> list[Event]:
+    """What changed between a project's two history rows, each with its before and after value."""
+    events = []
+    changed = [
+        f"{label}: {money(before[f'{s}_bgn'], before[f'{s}_eur'])} → {money(row[f'{s}_bgn'], row[f'{s}_eur'])}"
+        for s, label in AMOUNTS
+        if f"{s}_eur" in row and before.get(f"{s}_eur") != row[f"{s}_eur"]
+    ]
+    if changed:
+        events.append(Event(rid, code, "amounts", "; ".join(changed)))
+    for field, label in (("status", "статус"), ("end_date", "крайна дата")):
+        old, new = before.get(field), row.get(field)
+        if old is not None and new != old:  # None before: a column the older release did not track
+            events.append(
+                Event(rid, code, field, f"{label}: {old} → {new if new is not None else '—'}")
+            )
+    if row["is_over_reported"] and not before["is_over_reported"]:
+        events.append(Event(rid, code, "over_reported", _now(row)))
+    return events
+
+
 def project_events(con: duckdb.DuckDBPyConnection) -> list[Event]:
-    """Every event in the history, oldest first."""
+    """Every event in the history, oldest first.
+
+    A contract known from the bulk sources only has its proposal code as its code; when its
+    pages are read it is the contract code, so the history says the first is gone and the
+    second is new in the same release: that is one event, `pages` (page detail read)."""
     cur = con.execute(
         "SELECT * FROM history_projects ORDER BY project_code, " + release_order_key("release_id")
     )
     names = [d[0] for d in cur.description]
+    rows = [dict(zip(names, values, strict=True)) for values in cur.fetchall()]
+    firsts = set()  # (release, proposal code) of contracts that appeared with their pages read
+    seen = set()
+    for row in rows:
+        if row["project_code"] not in seen and row.get("detail_level") == "pages":
+            firsts.add((row["release_id"], row.get("proposal_code")))
+        seen.add(row["project_code"])
+    gone_to_pages = {
+        (r["release_id"], r["project_code"])
+        for r in rows
+        if r["is_removed"] and (r["release_id"], r["project_code"]) in firsts
+    }
     events, previous = [], None
-    for values in cur.fetchall():
-        row = dict(zip(names, values, strict=True))
+    for row in rows:
         before = previous if previous and previous["project_code"] == row["project_code"] else None
         rid, code = row["release_id"], row["project_code"]
-        now = (
-            f"договорено {money(row['amount_total_bgn'], row['amount_total_eur'])}, "
-            f"изплатено {money(row['amount_paid_bgn'], row['amount_paid_eur'])}"
-        )
-        if row["is_removed"]:
-            events.append(Event(rid, code, "gone", f"Последно известно: {now}"))
-        elif before is None or before["is_removed"]:
-            events.append(Event(rid, code, "new", now))
-        else:
-            changed = [
-                (
-                    label,
-                    before[f"{stem}_bgn"],
-                    before[f"{stem}_eur"],
-                    row[f"{stem}_bgn"],
-                    row[f"{stem}_eur"],
-                )
-                for stem, label in (
-                    ("amount_total", "договорено"),
-                    ("amount_grant", "БФП"),
-                    ("amount_paid", "изплатено"),
-                )
-                if f"{stem}_eur" in row and before[f"{stem}_eur"] != row[f"{stem}_eur"]
-            ]
-            if changed:
-                events.append(
-                    Event(
-                        rid,
-                        code,
-                        "amounts",
-                        "; ".join(
-                            f"{label}: {money(ob, oe)} → {money(nb, ne)}"
-                            for label, ob, oe, nb, ne in changed
-                        ),
-                    )
-                )
-            if row["is_over_reported"] and not before["is_over_reported"]:
-                events.append(Event(rid, code, "over_reported", now))
         previous = row
+        if row["is_removed"]:
+            if (rid, code) not in gone_to_pages:
+                events.append(Event(rid, code, "gone", f"Последно известно: {_now(row)}"))
+        elif before is None or before["is_removed"]:
+            if (rid, row.get("proposal_code")) in gone_to_pages:
+                events.append(
+                    Event(rid, code, "pages", f"{row.get('proposal_code')} → {code}: {_now(row)}")
+                )
+            else:
+                events.append(Event(rid, code, "new", _now(row)))
+        else:
+            events += _changes(before, row, rid, code)
     return events
+
+
+def _columns_of(con: duckdb.DuckDBPyConnection, relation: str) -> set[str]:
+    return {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}
 
 
 def _memberships(con: duckdb.DuckDBPyConnection, previous: Path | None) -> tuple[dict, dict]:
@@ -111,12 +143,17 @@ def _memberships(con: duckdb.DuckDBPyConnection, previous: Path | None) -> tuple
         )
     member, names = defaultdict(set), {}
     for projects, places in reversed(sources):  # this release's values win
+        without = (
+            "CASE WHEN beneficiary_without_eik THEN 'without_eik' END"
+            if "beneficiary_without_eik" in _columns_of(con, projects)
+            else "NULL"
+        )
         for code, name, key, programme in con.execute(
-            f"SELECT project_code, project_name, coalesce(beneficiary_eik, beneficiary_name), programme_code "
-            f"FROM {projects}"
+            f"SELECT project_code, project_name, coalesce(beneficiary_eik, beneficiary_name, {without}), "
+            f"programme_code FROM {projects}"
         ).fetchall():
             names[code] = safe_text(name)  # the previous release's Parquet keeps the text as read
-            member[code] |= {("beneficiary", key), ("programme", programme)}
+            member[code] |= {("beneficiary", key), ("programme", programme), ("all", "all")}
         for code, lau in con.execute(
             f"SELECT DISTINCT project_code, code FROM {places} "
             "WHERE level = 'municipality' AND code IS NOT NULL"
@@ -141,17 +178,33 @@ def _stamp(release_id: str) -> str:
     return f"{release_id[:10]}T00:00:00Z"
 
 
+def _entry(e: Event, name: str, base_url: str) -> str:
+    link = f"{base_url}releases/{e.release_id}/site/{project_file(e.project_code)}"
+    return (
+        f"<entry><id>urn:bgfunds:{escape(e.release_id)}:{escape(e.project_code)}:{e.kind}</id>"
+        f"<title>{escape(EVENT_TITLES[e.kind])}: {escape(name)}</title>"
+        f"<updated>{_stamp(e.release_id)}</updated>"
+        f'<link rel="alternate" type="text/html" href={quoteattr(link)}/>'
+        f"<category term={quoteattr(e.kind)}/>"
+        f'<summary type="html">'
+        f"{escape(e.project_code + ' · издание ' + e.release_id + ' · ' + e.summary)}</summary>"
+        f"</entry>\n"
+    )
+
+
 def write_feeds(
     con: duckdb.DuckDBPyConnection,
     site: Path,
     base_url: str,
     previous: Path | None,
     titles: dict[tuple[str, str], str],
+    release_id: str,
 ) -> dict[str, int]:
-    """One Atom file per municipality, beneficiary and programme that has events or a page.
+    """One Atom file per municipality, beneficiary and programme with a page, and `feeds/all.atom`.
 
-    `base_url` ends with '/' and serves the latest release at its root (`bgfunds serve`);
-    `titles` maps (kind, key) to the feed's title (the page's heading).
+    `base_url` ends with '/' and serves the latest release at its root (`bgfunds serve`, or the
+    `--public-url` the releases are published at); `titles` maps (kind, key) to the feed's
+    title (the page's heading). A feed with no events is dated with the release.
     """
     events = project_events(con)
     member, names = _memberships(con, previous)
@@ -160,31 +213,25 @@ def write_feeds(
         for feed in member.get(e.project_code, ()):
             by_feed[feed].append(e)
     counts = defaultdict(int)
-    for (kind, key), title in titles.items():
+    everything = {("all", "all"): "всички промени / every change"}
+    for (kind, key), title in {**titles, **everything}.items():
         feed_events = sorted(
             by_feed.get((kind, key), []),
-            key=lambda e: (e.release_id[:10], e.release_id, e.project_code),
+            key=lambda e: (e.release_id[:10], e.release_id, e.project_code, e.kind),
             reverse=True,
         )[:MAX_ENTRIES]
-        relative = f"feeds/{kind}/{slug(key)}.atom"
-        entries = []
-        for e in feed_events:
-            link = f"{base_url}releases/{e.release_id}/site/{project_file(e.project_code)}"
-            name = names.get(e.project_code) or e.project_code
-            entries.append(
-                f"<entry><id>urn:bgfunds:{escape(e.release_id)}:{escape(e.project_code)}:{e.kind}</id>"
-                f"<title>{escape(EVENT_TITLES[e.kind])}: {escape(name)}</title>"
-                f"<updated>{_stamp(e.release_id)}</updated>"
-                f'<link rel="alternate" type="text/html" href={quoteattr(link)}/>'
-                f"<category term={quoteattr(e.kind)}/>"
-                f'<summary type="html">'
-                f"{escape(e.project_code + ' · издание ' + e.release_id + ' · ' + e.summary)}</summary>"
-                f"</entry>\n"
-            )
-        updated = _stamp(feed_events[0].release_id) if feed_events else "1970-01-01T00:00:00Z"
+        relative = "feeds/all.atom" if kind == "all" else f"feeds/{kind}/{slug(key)}.atom"
+        entries = [
+            _entry(e, names.get(e.project_code) or e.project_code, base_url) for e in feed_events
+        ]
+        updated = _stamp(feed_events[0].release_id if feed_events else release_id)
         path = site / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        page = f"{base_url}site/{kind}/{slug(key)}.html"
+        page = (
+            f"{base_url}site/index.html"
+            if kind == "all"
+            else f"{base_url}site/{kind}/{slug(key)}.html"
+        )
         path.write_text(
             atom(f"{base_url}site/{relative}", f"bgfunds: {title}", page, entries, updated),
             encoding="utf-8",

@@ -172,8 +172,13 @@ def _add_history(con: duckdb.DuckDBPyConnection, release_id: str, previous: Path
                 ).fetchall()
             }
             carried = ", ".join(
-                c if c in had else f"FALSE AS {c}" for c in table.columns
-            )  # releases before is_removed
+                c
+                if c in had
+                else f"FALSE AS {c}"
+                if c == "is_removed"
+                else f"NULL::{table.field(c).type} AS {c}"
+                for c in table.columns
+            )  # releases before is_removed, or before a column was tracked
             con.execute(
                 f"INSERT INTO {table.name} SELECT {carried} FROM read_parquet(?) WHERE release_id <> ?",
                 [str(prev), release_id],

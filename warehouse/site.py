@@ -1,33 +1,66 @@
 """The static site inside each release (`site/`): answers without SQL and without a server.
 
-One page per municipality, district, beneficiary, programme and project, a search page over
-all of them (the index is a script file, so it works from `file://` too), a tile grid of
-the 28 districts, and an Atom feed per municipality, beneficiary and programme
+One page per project of `projects` (every contract the open-data API or the register export
+lists; the activities, participants, indicators, procurements and corrections where its
+pages were read, "page detail not read yet (as of …)" where not), per municipality,
+district, procedure, programme and beneficiary (each listing all its projects, with the
+same totals as the absorption views, and a CSV and XLSX of exactly that list,
+`warehouse.page_downloads`), a search page over all of them with facets
+(`warehouse.site_search`), a tile grid of the districts and an Atom feed
+per municipality, beneficiary and programme plus one for the whole site
 (`warehouse.feeds`). Every figure is shown in BGN and EUR; programmes by name.
 
-Pages are built from the release's warehouse by column name: a column or table added later
-shows up on the project page (fields) or is simply not used; a missing optional table
-(documents, conflicts) leaves its section out. What belongs here: HTML and the search
-index. Not here: numbers (`warehouse.views`), feeds' events (`warehouse.feeds`).
+Every list and every count reads `projects` (and `project_places` for where a project is),
+as the absorption views do, so they agree. What belongs here: which pages there are and
+what each holds. HTML parts: `warehouse.site_html`; numbers: `warehouse.views`; feeds'
+events: `warehouse.feeds`.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
-from collections.abc import Iterable
-from decimal import Decimal
 from html import escape
 from pathlib import Path
 
 import duckdb
 
-from registry.documents import DOCUMENT_TABLES
-from registry.tables import PUBLISHED_TABLES
+from registry.tables import (
+    PROJECT_FINANCIAL_CORRECTIONS,
+    PROJECT_INDICATORS,
+    PROJECT_ORGANISATIONS,
+    PROJECT_PROCUREMENTS,
+    PROJECTS,
+)
 from warehouse.charts import grouped_bar_chart
 from warehouse.feeds import write_feeds
-from warehouse.site_common import NBSP, money, number_bg, percent, project_file, slug
-from warehouse.views import PER_PLACE_CAVEAT_BG, PER_PLACE_CAVEAT_EN, release_order_key
+from warehouse.page_downloads import XlsxTemplate, download_fields, write_page_downloads
+from warehouse.site_common import NBSP, money, number_bg, project_file, slug
+from warehouse.site_history import project_history
+from warehouse.site_html import (
+    CSS,
+    FIELD_TITLES,
+    WITHOUT_EIK,
+    beneficiary_label,
+    cell,
+    child_table,
+    detail_notice,
+    downloads_line,
+    link,
+    no_detail_notice,
+    over_reported_table,
+    page,
+    projects_table,
+    quarantine_list,
+    totals_cards,
+)
+from warehouse.site_search import (
+    facet_controls,
+    index_js,
+    results_region,
+    search_box,
+    search_js,
+)
+from warehouse.views import PER_PLACE_CAVEAT_BG, PER_PLACE_CAVEAT_EN
 
 # Districts (NUTS 3) on a tile grid, roughly where they lie: (row, column).
 DISTRICT_TILES = {
@@ -60,67 +93,19 @@ DISTRICT_TILES = {
     "BG422": (3, 5),
     "BG341": (3, 7),
 }
-MAX_LISTED_PROJECTS = 1000  # per page; the rest are in the downloads
-
-CSS = """
-body{font-family:system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:1em 2em;color:#222}
-a{color:#1f5f99} h1{color:#1f5f99;margin-bottom:.2em} table{border-collapse:collapse;width:100%;margin:1em 0}
-td,th{border:1px solid #ddd;padding:5px 7px;vertical-align:top;text-align:left} th{background:#f3f6fa}
-.num{text-align:right;white-space:nowrap} .eur{color:#555} .caveat{background:#fff8e1;padding:.6em;border-left:4px solid #e0a800}
-.totals{display:flex;gap:1em;flex-wrap:wrap} .card{border:1px solid #ddd;border-radius:6px;padding:.7em 1em;min-width:14em}
-.card b{display:block;font-size:1.25em} .bad{color:#c62828} small{color:#555}
-nav{margin-bottom:1em} #q{font-size:1.2em;width:100%;padding:.4em;box-sizing:border-box}
-#results li{margin:.3em 0} .kind{display:inline-block;min-width:7em;color:#555;font-size:.85em}
-.tiles{display:grid;grid-template-columns:repeat(8,1fr);gap:4px;margin:1em 0}
-.tile{display:block;padding:.5em;border-radius:4px;min-height:3.2em;color:#000;text-decoration:none;font-size:.85em}
-.tile:hover{outline:2px solid #1f5f99} .tile small{color:inherit}
-td.num .bgn,td.num .eur{display:block} td.num .sep{display:none}
-"""
-SEARCH_JS = r"""(function () {
-  var input = document.getElementById('q'), out = document.getElementById('results');
-  if (!input || !out) return;
-  var KINDS = {m: 'Община', d: 'Област', g: 'Програма', b: 'Бенефициент', p: 'Проект'};
-  var ORDER = {m: 0, d: 1, g: 2, b: 3, p: 4};
-  function norm(s) { return (s || '').toLowerCase().replace(/[„“”"'«»]/g, '').replace(/\s+/g, ' '); }
-  var index = (window.BGFUNDS_INDEX || []).map(function (e) { return [e, norm(e[1] + ' ' + e[2])]; });
-  function run() {
-    var q = norm(input.value.trim());
-    out.textContent = '';
-    if (q.length < 2) return;
-    var terms = q.split(' '), hits = [];
-    for (var i = 0; i < index.length; i++) {
-      var t = index[i][1], ok = true;
-      for (var j = 0; j < terms.length; j++) { if (t.indexOf(terms[j]) < 0) { ok = false; break; } }
-      if (ok) hits.push(index[i][0]);
-    }
-    hits.sort(function (a, b) {
-      var pa = norm(a[1]).indexOf(q) === 0 ? 0 : 1, pb = norm(b[1]).indexOf(q) === 0 ? 0 : 1;
-      return (ORDER[a[0]] - ORDER[b[0]]) || (pa - pb) || a[1].localeCompare(b[1], 'bg');
-    });
-    var count = document.createElement('p');
-    count.id = 'result-count';
-    count.textContent = hits.length + (hits.length === 1 ? ' резултат' : ' резултата') + (hits.length > 50 ? ' (първите 50)' : '');
-    out.appendChild(count);
-    var ul = document.createElement('ul');
-    hits.slice(0, 50).forEach(function (e) {
-      var li = document.createElement('li'), kind = document.createElement('span'), a = document.createElement('a');
-      kind.className = 'kind'; kind.textContent = KINDS[e[0]] || e[0];
-      a.href = e[3]; a.textContent = e[1];
-      li.appendChild(kind); li.appendChild(a);
-      if (e[2]) { var s = document.createElement('small'); s.textContent = ' ' + e[2]; li.appendChild(s); }
-      ul.appendChild(li);
-    });
-    out.appendChild(ul);
-  }
-  input.addEventListener('input', run);
-  var q = new URLSearchParams(location.search).get('q');
-  if (q) { input.value = q; }
-  run();
-})();
-"""
-
-
-# ---------- formatting ----------
+PROJECT_CHUNK = 2000  # project pages written per range of codes (memory stays one range's)
+LIST_ORDER = "p.amount_total_eur DESC NULLS LAST, p.project_code"
+BENEFICIARY_KEY = (
+    "coalesce(p.beneficiary_eik, p.beneficiary_name, "
+    f"CASE WHEN p.beneficiary_without_eik THEN '{WITHOUT_EIK}' END)"
+)
+# Page-level tables shown on a project page where its pages were read: (heading, table).
+CHILD_TABLES = (
+    ("Участници / participants", PROJECT_ORGANISATIONS),
+    ("Индикатори / indicators", PROJECT_INDICATORS),
+    ("Обществени поръчки / procurements", PROJECT_PROCUREMENTS),
+    ("Финансови корекции / financial corrections", PROJECT_FINANCIAL_CORRECTIONS),
+)
 
 
 # ---------- reading ----------
@@ -133,122 +118,18 @@ def _columns(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
         return []
 
 
-PROJECT_CHUNK = 2000  # project pages written per range of codes (memory stays one range's)
-
-
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
     cur = con.execute(sql, params or [])
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
-def _opt(cols: Iterable[str], name: str, alias: str = "p", default: str = "NULL") -> str:
-    return f"{alias}.{name}" if name in cols else f"{default} AS {name}"
+def _ratio(a, b):
+    return None if a is None or not b else float(a) / float(b)
 
 
-FIELD_TITLES = {
-    f.name: f.bg for t in [*PUBLISHED_TABLES.values(), *DOCUMENT_TABLES.values()] for f in t.fields
-}
-
-
-# ---------- page parts ----------
-
-
-def page(title: str, body: str, depth: int, release_id: str, feed: str | None = None) -> str:
-    up = "../" * depth
-    feed_link = (
-        f'<link rel="alternate" type="application/atom+xml" title="Промени / changes" href="{up}{feed}">'
-        if feed
-        else ""
-    )
-    return f"""<!DOCTYPE html>
-<html lang="bg"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)} — bgfunds {escape(release_id)}</title><link rel="stylesheet" href="{up}style.css">{feed_link}</head>
-<body><nav><a href="{up}index.html">Търсене / search</a> · <a href="{up}../index.html">Файлове и речник / downloads</a>
-· издание / release <b>{escape(release_id)}</b></nav>
-{body}
-<footer><p><small>Суми в лева и евро при 1 EUR = 1,95583 лв. Източник: ИСУН 2020 (2020.eufunds.bg).
-Amounts in BGN and EUR at 1 EUR = 1.95583 BGN.</small></p></footer></body></html>
-"""
-
-
-def totals_cards(row: dict) -> str:
-    over = row.get("over_reported_activities") or 0
-    return f"""<div class="totals">
-<div class="card" id="contracted">Договорено / contracted<b>{money(row.get("contracted_bgn"), row.get("contracted_eur"))}</b></div>
-<div class="card" id="reported">Отчетено / reported<b>{money(row.get("reported_bgn"), row.get("reported_eur"))}</b>
-изпълнение / execution {percent(row.get("execution_rate"))}</div>
-<div class="card" id="paid">Изплатено / paid<b>{money(row.get("paid_bgn"), row.get("paid_eur"))}</b>
-плащания / payment rate {percent(row.get("payment_rate"))}</div>
-<div class="card">Договори / contracts<b id="project-count">{row.get("projects") or 0}</b>
-<span class="{"bad" if over else ""}">{over} дейности над договореното / activities over-reported</span></div>
-</div>"""
-
-
-def projects_table(
-    projects: list[dict], depth: int, show: tuple[str, ...] = ("beneficiary", "programme")
-) -> str:
-    up = "../" * depth
-    head = (
-        "<tr><th>Проект / project</th>"
-        + ("<th>Бенефициент</th>" if "beneficiary" in show else "")
-        + ("<th>Програма</th>" if "programme" in show else "")
-        + "<th>Договорено / contracted</th><th>Отчетено / reported</th><th>Изплатено / paid</th><th>ИСУН</th></tr>"
-    )
-    rows = []
-    for p in projects[:MAX_LISTED_PROJECTS]:
-        cells = [
-            f'<td><a href="{up}{project_file(p["project_code"])}">{escape(p.get("project_name") or p["project_code"])}</a>'
-            f"<br><small>{escape(p['project_code'])}</small></td>"
-        ]
-        if "beneficiary" in show:
-            cells.append(
-                f'<td><a href="{up}beneficiary/{slug(p.get("beneficiary_key"))}.html">'
-                f"{escape(p.get('beneficiary_name') or '—')}</a></td>"
-            )
-        if "programme" in show:
-            cells.append(
-                f'<td><a href="{up}programme/{slug(p.get("programme_code"))}.html">'
-                f"{escape(p.get('programme_label') or p.get('programme_code') or '—')}</a></td>"
-            )
-        cells += [
-            f'<td class="num">{money(p.get("amount_total_bgn"), p.get("amount_total_eur"))}</td>',
-            f'<td class="num">{money(p.get("reported_bgn"), p.get("reported_eur"))}</td>',
-            f'<td class="num">{money(p.get("amount_paid_bgn"), p.get("amount_paid_eur"))}</td>',
-            f"<td>{_link(p.get('source_url'), 'страница')}</td>",
-        ]
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    more = (
-        f"<p><small>Показани са първите {MAX_LISTED_PROJECTS} от {len(projects)}; всички са в projects.csv / "
-        f"projects.xlsx.</small></p>"
-        if len(projects) > MAX_LISTED_PROJECTS
-        else ""
-    )
-    return f'<table class="projects">{head}{"".join(rows)}</table>{more}'
-
-
-def _link(url: str | None, text: str) -> str:
-    if not url or not str(url).startswith(("http://", "https://")):
-        return "—"
-    return f'<a href="{escape(url)}" rel="noopener">{escape(text)}</a>'
-
-
-def over_reported_table(activities: list[dict], depth: int) -> str:
-    if not activities:
-        return "<p>Няма дейности, отчетени над договореното. / No activity reported above contracted.</p>"
-    up = "../" * depth
-    rows = "".join(
-        f'<tr><td><a href="{up}{project_file(a["project_code"])}">{escape(a["project_code"])}</a></td>'
-        f"<td>{escape(a.get('activity_name') or '')}</td>"
-        f'<td class="num">{money(a.get("amount_contracted_bgn"), a.get("amount_contracted_eur"))}</td>'
-        f'<td class="num">{money(a.get("amount_reported_bgn"), a.get("amount_reported_eur"))}</td>'
-        f'<td class="num">{percent(a.get("execution_rate"))}</td></tr>'
-        for a in activities
-    )
-    return (
-        "<table><tr><th>Проект</th><th>Дейност / activity</th><th>Договорено</th><th>Отчетено</th>"
-        f"<th>Отчетено / договорено</th></tr>{rows}</table>"
-    )
+def _day(value) -> str:
+    return value.strftime("%d.%m.%Y") if hasattr(value, "strftime") else "—"
 
 
 # ---------- the site ----------
@@ -259,9 +140,10 @@ class SiteBuilder:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, out: Path, release_id: str, coverage: str):
         self.con, self.out, self.release_id, self.coverage = con, out, release_id, coverage
-        self.index: list[list[str]] = []
+        self.index: list[list] = []
         self.feeds: dict[tuple[str, str], str] = {}  # (kind, key) -> title, for `warehouse.feeds`
         self.pages = 0
+        self.downloads: dict[str, dict[str, int]] = {}  # kind -> key -> rows in its download
 
     def write(self, relative: str, text: str) -> None:
         path = self.out / relative
@@ -272,90 +154,124 @@ class SiteBuilder:
     # -- data --
     def load(self) -> None:
         con = self.con
-        pcols = _columns(con, "projects")
         self.programme_names = {
             r["programme_code"]: r["label"]
             for r in _rows(
                 con,
-                """
-            SELECT programme_code, coalesce(programme_name, programme_short_bg, programme_code) AS label
-            FROM absorption_by_programme""",
+                "SELECT programme_code, coalesce(programme_name, programme_short_bg, programme_code) AS label "
+                "FROM absorption_by_programme",
             )
         }
+        self.periods: dict[str, str] = {}
         if _columns(con, "programmes"):
-            for r in _rows(con, "SELECT programme_code, name_bg FROM programmes"):
+            for r in _rows(con, "SELECT programme_code, name_bg, period FROM programmes"):
                 self.programme_names.setdefault(r["programme_code"], r["name_bg"])
+                self.periods[r["programme_code"]] = r["period"]
         self.projects = _rows(
             con,
             f"""
-            SELECT p.project_code, p.project_name, p.programme_code, {_opt(pcols, "procedure_code")},
-                   {_opt(pcols, "procedure_name")}, p.beneficiary_name, p.beneficiary_eik,
-                   coalesce(p.beneficiary_eik, p.beneficiary_name) AS beneficiary_key,
+            SELECT p.project_code, p.project_name, p.programme_code, p.procedure_code, p.procedure_name,
+                   p.beneficiary_name, p.beneficiary_eik, {BENEFICIARY_KEY} AS beneficiary_key,
                    p.amount_total_bgn, p.amount_total_eur, p.amount_paid_bgn, p.amount_paid_eur,
-                   t.reported_bgn, t.reported_eur, p.source_url, {_opt(pcols, "status")}
+                   t.reported_bgn, t.reported_eur, p.source_url, p.status, p.detail_level, p.bulk_source
             FROM projects p LEFT JOIN activity_totals t USING (project_code)
-            ORDER BY p.amount_total_eur DESC NULLS LAST, p.project_code""",
+            ORDER BY {LIST_ORDER}""",
         )
         for p in self.projects:
             p["programme_label"] = self.programme_names.get(
                 p["programme_code"], p["programme_code"]
             )
         self.by_code = {p["project_code"]: p for p in self.projects}
-        self.places = defaultdict(list)  # project_code -> [(level, code, name)]
+        self.places = defaultdict(list)  # project_code -> [{level, code, name}]
         for r in _rows(
             con,
             "SELECT DISTINCT project_code, level, code, name FROM project_places "
-            "WHERE level IN ('district', 'municipality') ORDER BY ALL",
+            "WHERE level IN ('district', 'municipality') AND code IS NOT NULL ORDER BY ALL",
         ):
             self.places[r["project_code"]].append(r)
-        self.over_reported = _rows(
+        self.over_by_project = defaultdict(list)
+        for a in _rows(
             con,
             """
             SELECT project_code, activity_no, activity_name, amount_contracted_bgn, amount_contracted_eur,
                    amount_reported_bgn, amount_reported_eur, execution_rate
             FROM activities WHERE is_over_reported ORDER BY project_code, activity_no""",
-        )
-        self.over_by_project = defaultdict(list)
-        for a in self.over_reported:
+        ):
             self.over_by_project[a["project_code"]].append(a)
+        self.district_names = (
+            {
+                r["code"]: r["name_bg"]
+                for r in _rows(con, "SELECT code, name_bg FROM places WHERE level = 'district'")
+            }
+            if _columns(con, "places")
+            else {}
+        )
 
     def over_reported_of(self, projects: list[dict]) -> list[dict]:
         """The over-reported activities of these projects (each project once)."""
         codes = dict.fromkeys(p["project_code"] for p in projects)
         return [a for code in sorted(codes) for a in self.over_by_project.get(code, [])]
 
+    def projects_at(self, level: str) -> dict[str, list[dict]]:
+        """Place code -> its projects (in list order), for one level of `project_places`."""
+        out = defaultdict(list)
+        for p in self.projects:
+            for code in dict.fromkeys(
+                pl["code"] for pl in self.places.get(p["project_code"], []) if pl["level"] == level
+            ):
+                out[code].append(p)
+        return out
+
+    # -- downloads --
+    def write_downloads(self) -> None:
+        """A CSV and an XLSX per municipality, district, procedure, programme and beneficiary page."""
+        fields = download_fields(PROJECTS)
+        template = XlsxTemplate(fields)
+
+        def place_join(level: str) -> str:
+            return (
+                "JOIN (SELECT DISTINCT project_code, code AS _place FROM project_places "
+                f"WHERE level = '{level}' AND code IS NOT NULL) pl USING (project_code)"
+            )
+
+        kinds = {
+            "municipality": ("pl._place", place_join("municipality")),
+            "district": ("pl._place", place_join("district")),
+            "programme": ("p.programme_code", ""),
+            "procedure": ("p.procedure_code", ""),
+            "beneficiary": (BENEFICIARY_KEY, ""),
+        }
+        for kind, (key_sql, join_sql) in kinds.items():
+            self.downloads[kind] = write_page_downloads(
+                self.con, self.out, kind, key_sql, join_sql, LIST_ORDER, fields, slug, template
+            )
+
+    def _list(self, kind: str, key: str, projects: list[dict], show=("beneficiary", "programme")):
+        """A page's list of projects and the links to its download."""
+        download = f"downloads/{kind}/{slug(key)}.csv / .xlsx"
+        line = downloads_line(1, kind, key, len(projects)) if projects else ""
+        return line + projects_table(projects, 1, show=show, download=download)
+
     # -- pages --
     def municipality_pages(self) -> None:
-        by_municipality = defaultdict(list)
-        for code, places in self.places.items():
-            for pl in places:
-                if pl["level"] == "municipality" and code in self.by_code:
-                    by_municipality[pl["code"]].append(self.by_code[code])
-        districts = (
-            {
-                r["code"]: r["name_bg"]
-                for r in _rows(
-                    self.con, "SELECT code, name_bg FROM places WHERE level = 'district'"
-                )
-            }
-            if _columns(self.con, "places")
-            else {}
-        )
-        for row in _rows(
+        by_municipality = self.projects_at("municipality")
+        self.municipalities = _rows(
             self.con, "SELECT * FROM absorption_by_municipality ORDER BY municipality_name"
-        ):
+        )
+        for row in self.municipalities:
             code, name = row["municipality_code"], row["municipality_name"]
-            district = districts.get(row.get("district_code"), row.get("district_code") or "")
+            district = self.district_names.get(
+                row.get("district_code"), row.get("district_code") or ""
+            )
             projects = by_municipality.get(code, [])
-            over = self.over_reported_of(projects)
             feed = f"feeds/municipality/{slug(code)}.atom"
             body = f"""<h1 id="entity-name">Община {escape(name)}</h1>
 <p>Област <a href="../district/{slug(row.get("district_code"))}.html">{escape(district)}</a> · код ЛАУ {escape(code)}
 · <a href="../{feed}">Atom: промени / changes</a></p>
 {totals_cards(row)}
 <p class="caveat">{escape(PER_PLACE_CAVEAT_BG)}<br><small>{escape(PER_PLACE_CAVEAT_EN)}</small></p>
-<h2>Проекти в общината / projects located here</h2>{projects_table(projects, 1)}
-<h2>Дейности, отчетени над договореното / over-reported activities</h2>{over_reported_table(over, 1)}"""
+<h2>Проекти в общината / projects located here</h2>{self._list("municipality", code, projects)}
+<h2>Дейности, отчетени над договореното / over-reported activities</h2>{over_reported_table(self.over_reported_of(projects), 1)}"""
             self.write(
                 f"municipality/{slug(code)}.html",
                 page(f"Община {name}", body, 1, self.release_id, feed),
@@ -364,27 +280,28 @@ class SiteBuilder:
             self.index.append(
                 ["m", f"Община {name}", f"{district} · {code}", f"municipality/{slug(code)}.html"]
             )
-        self.municipalities = _rows(self.con, "SELECT * FROM absorption_by_municipality")
 
     def district_pages(self) -> None:
         self.districts = _rows(
             self.con, "SELECT * FROM absorption_by_district ORDER BY district_name"
         )
-        by_district = defaultdict(list)
+        by_district = self.projects_at("district")
+        municipalities = defaultdict(list)
         for m in self.municipalities:
-            by_district[m.get("district_code")].append(m)
+            municipalities[m.get("district_code")].append(m)
         for row in self.districts:
             code, name = row["district_code"], row["district_name"]
             rows = "".join(
                 f'<tr><td><a href="../municipality/{slug(m["municipality_code"])}.html">{escape(m["municipality_name"])}</a></td>'
                 f'<td class="num">{m["projects"]}</td><td class="num">{money(m["contracted_bgn"], m["contracted_eur"])}</td>'
-                f'<td class="num">{money(m["paid_bgn"], m["paid_eur"])}</td><td class="num">{percent(m["payment_rate"])}</td></tr>'
-                for m in sorted(by_district.get(code, []), key=lambda m: m["municipality_name"])
+                f'<td class="num">{money(m["paid_bgn"], m["paid_eur"])}</td><td class="num">{_percent(m["payment_rate"])}</td></tr>'
+                for m in sorted(municipalities.get(code, []), key=lambda m: m["municipality_name"])
             )
             body = f"""<h1 id="entity-name">Област {escape(name)}</h1><p>NUTS 3: {escape(code)}</p>{totals_cards(row)}
 <p class="caveat">{escape(PER_PLACE_CAVEAT_BG)}<br><small>{escape(PER_PLACE_CAVEAT_EN)}</small></p>
-<h2>Общини / municipalities</h2><table><tr><th>Община</th><th>Договори</th><th>Договорено</th><th>Изплатено</th>
-<th>Изплатено / договорено</th></tr>{rows}</table>"""
+<h2>Общини / municipalities</h2><div class="wide"><table><tr><th>Община</th><th>Договори</th><th>Договорено</th>
+<th>Изплатено</th><th>Изплатено / договорено</th></tr>{rows}</table></div>
+<h2>Проекти в областта / projects located here</h2>{self._list("district", code, by_district.get(code, []))}"""
             self.write(
                 f"district/{slug(code)}.html", page(f"Област {name}", body, 1, self.release_id)
             )
@@ -396,15 +313,21 @@ class SiteBuilder:
             by_key[p["beneficiary_key"]].append(p)
         for row in _rows(self.con, "SELECT * FROM absorption_by_beneficiary"):
             key = row["beneficiary_key"]
+            if key is None:
+                continue
             projects = by_key.get(key, [])
-            over = self.over_reported_of(projects)
             feed = f"feeds/beneficiary/{slug(key)}.atom"
-            name = row.get("beneficiary_name") or key or "—"
+            name = beneficiary_label(row.get("beneficiary_name"), key)
+            eik = row.get("beneficiary_eik") or (
+                "няма ЕИК: име и лични данни не се публикуват / no ЕИК: no name or personal data published"
+                if key == WITHOUT_EIK
+                else "—"
+            )
             body = f"""<h1 id="entity-name">{escape(name)}</h1>
-<p>ЕИК/БУЛСТАТ: <b id="eik">{escape(row.get("beneficiary_eik") or "—")}</b> · <a href="../{feed}">Atom: промени / changes</a></p>
+<p>ЕИК/БУЛСТАТ: <b id="eik">{escape(eik)}</b> · <a href="../{feed}">Atom: промени / changes</a></p>
 {totals_cards(row)}
-<h2>Проекти / projects</h2>{projects_table(projects, 1, show=("programme",))}
-<h2>Дейности, отчетени над договореното / over-reported activities</h2>{over_reported_table(over, 1)}"""
+<h2>Проекти / projects</h2>{self._list("beneficiary", key, projects, show=("programme",))}
+<h2>Дейности, отчетени над договореното / over-reported activities</h2>{over_reported_table(self.over_reported_of(projects), 1)}"""
             self.write(f"beneficiary/{slug(key)}.html", page(name, body, 1, self.release_id, feed))
             self.feeds[("beneficiary", key)] = name
             self.index.append(
@@ -416,16 +339,30 @@ class SiteBuilder:
                 ]
             )
 
+    def procedure_pages(self) -> None:
+        by_procedure = defaultdict(list)
+        for p in self.projects:
+            by_procedure[p["procedure_code"]].append(p)
+        self.procedures = defaultdict(list)
+        for row in _rows(
+            self.con,
+            "SELECT * FROM absorption_by_procedure ORDER BY contracted_eur DESC NULLS LAST",
+        ):
+            code = row["procedure_code"]
+            self.procedures[row["programme_code"]].append(row)
+            name = row.get("procedure_name") or code
+            programme = self.programme_names.get(row["programme_code"]) or row["programme_code"]
+            body = f"""<h1 id="entity-name">{escape(name)}</h1>
+<p>Процедура / procedure {escape(code)} · <a href="../programme/{slug(row["programme_code"])}.html">{escape(programme)}</a></p>
+{totals_cards(row)}
+<h2>Проекти / projects</h2>{self._list("procedure", code, by_procedure.get(code, []), show=("beneficiary",))}"""
+            self.write(f"procedure/{slug(code)}.html", page(name, body, 1, self.release_id))
+            self.index.append(["r", name, code, f"procedure/{slug(code)}.html"])
+
     def programme_pages(self) -> None:
         by_programme = defaultdict(list)
         for p in self.projects:
             by_programme[p["programme_code"]].append(p)
-        procedures = defaultdict(list)
-        for r in _rows(
-            self.con,
-            "SELECT * FROM absorption_by_procedure ORDER BY contracted_eur DESC NULLS LAST",
-        ):
-            procedures[r["programme_code"]].append(r)
         self.programmes = _rows(
             self.con,
             "SELECT * FROM absorption_by_programme ORDER BY contracted_eur DESC NULLS LAST",
@@ -435,25 +372,26 @@ class SiteBuilder:
             name = self.programme_names.get(code) or code
             feed = f"feeds/programme/{slug(code)}.atom"
             procs = "".join(
-                f"<tr><td>{escape(r.get('procedure_name') or r['procedure_code'])}<br><small>{escape(r['procedure_code'])}</small></td>"
+                f'<tr><td><a href="../procedure/{slug(r["procedure_code"])}.html">'
+                f"{escape(r.get('procedure_name') or r['procedure_code'])}</a><br><small>{escape(r['procedure_code'])}</small></td>"
                 f'<td class="num">{r["projects"]}</td><td class="num">{money(r["contracted_bgn"], r["contracted_eur"])}</td>'
                 f'<td class="num">{money(r["reported_bgn"], r["reported_eur"])}</td>'
                 f'<td class="num">{money(r["paid_bgn"], r["paid_eur"])}</td></tr>'
-                for r in procedures.get(code, [])
+                for r in self.procedures.get(code, [])
             )
             body = f"""<h1 id="entity-name">{escape(name)}</h1>
 <p>{escape(row.get("programme_name_en") or "")} · код {escape(code)} · период {escape(str(row.get("period") or "—"))}
 · <a href="../{feed}">Atom: промени / changes</a></p>{totals_cards(row)}
-<h2>Процедури / procedures</h2><table><tr><th>Процедура</th><th>Договори</th><th>Договорено</th><th>Отчетено</th>
-<th>Изплатено</th></tr>{procs}</table>
-<h2>Проекти / projects</h2>{projects_table(by_programme.get(code, []), 1, show=("beneficiary",))}"""
+<h2>Процедури / procedures</h2><div class="wide"><table><tr><th>Процедура</th><th>Договори</th><th>Договорено</th>
+<th>Отчетено</th><th>Изплатено</th></tr>{procs}</table></div>
+<h2>Проекти / projects</h2>{self._list("programme", code, by_programme.get(code, []), show=("beneficiary",))}"""
             self.write(f"programme/{slug(code)}.html", page(name, body, 1, self.release_id, feed))
             self.feeds[("programme", code)] = name
             self.index.append(["g", name, code, f"programme/{slug(code)}.html"])
 
     def project_pages(self) -> None:
         """A page per project, written a range of project codes at a time (`PROJECT_CHUNK`), so the
-        activities, sources and history held in memory are one chunk's, not the whole release's."""
+        page-level rows, sources and history held in memory are one chunk's, not the whole release's."""
         codes = [
             r[0]
             for r in self.con.execute(
@@ -463,294 +401,272 @@ class SiteBuilder:
         for start in range(0, len(codes), PROJECT_CHUNK):
             self._project_pages(codes[start], codes[min(start + PROJECT_CHUNK, len(codes)) - 1])
 
-    def _project_pages(self, first: str, last: str) -> None:
-        con = self.con
-        pcols = _columns(con, "projects")
-        span = [first, last]
-        activities = defaultdict(list)
-        for a in _rows(
-            con,
-            "SELECT project_code, activity_no, activity_name, amount_contracted_bgn, amount_contracted_eur, "
-            "amount_reported_bgn, amount_reported_eur, is_over_reported FROM activities "
-            "WHERE project_code BETWEEN ? AND ? ORDER BY ALL",
-            span,
-        ):
-            activities[a["project_code"]].append(a)
-        sources, conflicts = defaultdict(list), defaultdict(list)
-        if _columns(con, "project_sources"):
-            for r in _rows(
-                con,
+    def _by_code(self, sql: str, span: list, key: str = "project_code") -> dict[str, list[dict]]:
+        out = defaultdict(list)
+        for r in _rows(self.con, sql, span):
+            out[r[key]].append(r)
+        return out
+
+    def _chunk(self, first: str, last: str) -> dict[str, dict]:
+        """Everything the project pages of one range of codes show, by table then code."""
+        con, span = self.con, [first, last]
+        between = "WHERE project_code BETWEEN ? AND ? ORDER BY ALL"
+        chunk = {
+            "activities": self._by_code(
+                "SELECT project_code, activity_no, activity_name, amount_contracted_bgn, amount_contracted_eur, "
+                f"amount_reported_bgn, amount_reported_eur, is_over_reported FROM activities {between}",
+                span,
+            ),
+            "history": project_history(con, first, last),
+        }
+        for _, table in CHILD_TABLES:
+            chunk[table.name] = (
+                self._by_code(f"SELECT * FROM {table.name} {between}", span)
+                if _columns(con, table.name)
+                else {}
+            )
+        chunk["sources"] = (
+            self._by_code(
                 "SELECT project_key, source_kind, field, value, source_url FROM project_sources "
                 "WHERE project_key BETWEEN ? AND ? ORDER BY ALL",
                 span,
-            ):
-                sources[r["project_key"]].append(r)
-        if _columns(con, "project_conflicts"):
-            for r in _rows(
-                con,
+                "project_key",
+            )
+            if _columns(con, "project_sources")
+            else {}
+        )
+        chunk["conflicts"] = (
+            self._by_code(
                 'SELECT project_key, field, "values"::VARCHAR AS vals FROM project_conflicts '
                 "WHERE project_key BETWEEN ? AND ? ORDER BY ALL",
                 span,
-            ):
-                conflicts[r["project_key"]].append(r)
-        history = self._project_history(first, last)
-        for row in _rows(
-            con,
-            f"SELECT {', '.join(pcols)} FROM projects WHERE project_code BETWEEN ? AND ? "
-            "ORDER BY project_code",
+                "project_key",
+            )
+            if _columns(con, "project_conflicts")
+            else {}
+        )
+        chunk["quarantine"] = self._by_code(
+            "SELECT split_part(record_key, '#', 1) AS project_code, table_name, rule, field, value, message "
+            "FROM quarantine WHERE split_part(record_key, '#', 1) BETWEEN ? AND ? ORDER BY ALL",
             span,
-        ):
-            code = row["project_code"]
-            p = self.by_code[code]
-            fields = "".join(
-                f"<tr><th>{escape(FIELD_TITLES.get(k, k))}<br><small><code>{escape(k)}</code></small></th>"
-                f"<td>{_cell(k, v)}</td></tr>"
-                for k, v in row.items()
-                if v is not None
-            )
-            places = " · ".join(
-                f'<a href="../{pl["level"]}/{slug(pl["code"])}.html">{escape(pl["name"] or pl["code"])}</a>'
-                for pl in self.places.get(code, [])
-                if pl["code"]
-            )
-            acts = "".join(
-                f'<tr class="{"bad" if a["is_over_reported"] else ""}"><td>{a["activity_no"]}</td><td>{escape(a["activity_name"] or "")}</td>'
-                f'<td class="num">{money(a["amount_contracted_bgn"], a["amount_contracted_eur"])}</td>'
-                f'<td class="num">{money(a["amount_reported_bgn"], a["amount_reported_eur"])}</td>'
-                f"<td>{'над договореното / over' if a['is_over_reported'] else ''}</td></tr>"
-                for a in activities.get(code, [])
-            )
-            body = f"""<h1 id="entity-name">{escape(row.get("project_name") or code)}</h1>
-<p><b>{escape(code)}</b> · <a href="../beneficiary/{slug(p["beneficiary_key"])}.html">{
-                escape(p.get("beneficiary_name") or "—")
-            }</a>
-· <a href="../programme/{slug(p["programme_code"])}.html">{escape(p["programme_label"] or "")}</a>
-· страница в ИСУН / ИСУН page: {_link(row.get("source_url"), "отвори / open")}</p>
-<p>Места / places: {places or "—"}</p>
-{
-                totals_cards(
-                    {
-                        "contracted_bgn": p["amount_total_bgn"],
-                        "contracted_eur": p["amount_total_eur"],
-                        "reported_bgn": p["reported_bgn"],
-                        "reported_eur": p["reported_eur"],
-                        "paid_bgn": p["amount_paid_bgn"],
-                        "paid_eur": p["amount_paid_eur"],
-                        "projects": 1,
-                        "execution_rate": _ratio(p["reported_eur"], p["amount_total_eur"]),
-                        "payment_rate": _ratio(p["amount_paid_eur"], p["amount_total_eur"]),
-                        "over_reported_activities": sum(
-                            1 for a in activities.get(code, []) if a["is_over_reported"]
-                        ),
-                    }
-                )
-            }
-<h2>Дейности / activities</h2><table><tr><th>№</th><th>Дейност</th><th>Договорено</th><th>Отчетено</th><th></th></tr>{
-                acts
-            }</table>
-<h2>Развитие на сумите по издания / amounts over releases</h2>{history.get(code, "<p>—</p>")}
-<h2>Източници / sources side by side</h2>{_sources_table(sources.get(code, []))}
-<h2>Разминавания / conflicts</h2>{_conflicts(conflicts.get(code, []))}
-<h2>Всички полета / every field</h2><table>{fields}</table>"""
-            self.write(
-                project_file(code), page(row.get("project_name") or code, body, 1, self.release_id)
-            )
-            where = ", ".join(
-                pl["name"]
-                for pl in self.places.get(code, [])
-                if pl["level"] == "municipality" and pl["name"]
-            )
-            self.index.append(
-                [
-                    "p",
-                    row.get("project_name") or code,
-                    f"{code} · {p.get('beneficiary_name') or ''}"
-                    + (f" · {where}" if where else ""),
-                    project_file(code),
-                ]
-            )
+        )
+        return chunk
 
-    def _project_history(self, first: str, last: str) -> dict[str, str]:
-        """Per project from `first` to `last`: its amounts as of every release since it appeared (chart and table)."""
-        con = self.con
-        if not _columns(con, "history_projects"):
-            return {}
-        # Every release a history row names: one where only activities changed has no project row.
-        activities = (
-            " UNION SELECT release_id FROM history_activities"
-            if _columns(con, "history_activities")
-            else ""
-        )
-        releases = [
-            r[0]
-            for r in con.execute(
-                f"SELECT release_id FROM (SELECT release_id FROM history_projects{activities}) "
-                f"ORDER BY {release_order_key('release_id')}"
-            ).fetchall()
-        ]
-        reported = defaultdict(dict)  # code -> release -> (bgn, eur), state as of the release
-        if _columns(con, "history_activities"):
-            for r in _rows(
-                con,
-                "SELECT release_id, project_code, activity_no, amount_reported_bgn, amount_reported_eur, "
-                "is_removed FROM history_activities WHERE project_code BETWEEN ? AND ? "
-                f"ORDER BY project_code, {release_order_key('release_id')}",
-                [first, last],
-            ):
-                reported[r["project_code"]].setdefault("_rows", []).append(r)
-        out, position = {}, {r: i for i, r in enumerate(releases)}
-        rows = _rows(
-            con,
-            "SELECT * FROM history_projects WHERE project_code BETWEEN ? AND ? ORDER BY project_code, "
-            + release_order_key("release_id"),
+    def _project_pages(self, first: str, last: str) -> None:
+        chunk = self._chunk(first, last)
+        for row in _rows(
+            self.con,
+            "SELECT * FROM projects WHERE project_code BETWEEN ? AND ? ORDER BY project_code",
             [first, last],
+        ):
+            self._project_page(row, chunk)
+
+    def _project_page(self, row: dict, chunk: dict) -> None:
+        code = row["project_code"]
+        p = self.by_code[code]
+        acts = chunk["activities"].get(code, [])
+        read = row.get("detail_level") == "pages"
+        places = " · ".join(
+            f'<a href="../{pl["level"]}/{slug(pl["code"])}.html">{escape(pl["name"] or pl["code"])}</a>'
+            for pl in self.places.get(code, [])
         )
-        by_code = defaultdict(list)
-        for r in rows:
-            by_code[r["project_code"]].append(r)
-        for code, changes in by_code.items():
-            state, series, table = None, [], []
-            acts_rows = reported.get(code, {}).get("_rows", [])
-            acts_state: dict = {}
-            ci = ai = 0
-            for rel in releases:
-                while ci < len(changes) and position[changes[ci]["release_id"]] <= position[rel]:
-                    state = changes[ci]
-                    ci += 1
-                while (
-                    ai < len(acts_rows) and position[acts_rows[ai]["release_id"]] <= position[rel]
-                ):
-                    acts_state[acts_rows[ai]["activity_no"]] = acts_rows[ai]
-                    ai += 1
-                if state is None:
-                    continue
-                rep_bgn = sum(
-                    (a["amount_reported_bgn"] or 0)
-                    for a in acts_state.values()
-                    if not a["is_removed"]
-                )
-                rep_eur = sum(
-                    (a["amount_reported_eur"] or 0)
-                    for a in acts_state.values()
-                    if not a["is_removed"]
-                )
-                gone = state["is_removed"]
-                series.append(
-                    (
-                        rel,
-                        {
-                            "contracted": float(state["amount_total_eur"] or 0),
-                            "reported": float(rep_eur),
-                            "paid": float(state["amount_paid_eur"] or 0),
-                        },
-                    )
-                )
-                table.append(
-                    f"<tr><td>{escape(rel)}{' (липсва / gone)' if gone else ''}</td>"
-                    f'<td class="num">{money(state["amount_total_bgn"], state["amount_total_eur"])}</td>'
-                    f'<td class="num">{money(rep_bgn, rep_eur)}</td>'
-                    f'<td class="num">{money(state["amount_paid_bgn"], state["amount_paid_eur"])}</td></tr>'
-                )
-            out[code] = (
-                grouped_bar_chart("Към всяко издание / as of each release", series)
-                + '<table class="history"><tr><th>Издание</th><th>Договорено</th><th>Отчетено</th>'
-                f"<th>Изплатено</th></tr>{''.join(table)}</table>"
+        cards = totals_cards(
+            {
+                "contracted_bgn": p["amount_total_bgn"],
+                "contracted_eur": p["amount_total_eur"],
+                "reported_bgn": p["reported_bgn"],
+                "reported_eur": p["reported_eur"],
+                "paid_bgn": p["amount_paid_bgn"],
+                "paid_eur": p["amount_paid_eur"],
+                "projects": 1,
+                "projects_with_pages": int(read),
+                "execution_rate": _ratio(p["reported_eur"], p["amount_total_eur"]),
+                "payment_rate": _ratio(p["amount_paid_eur"], p["amount_total_eur"]),
+                "over_reported_activities": sum(1 for a in acts if a["is_over_reported"]),
+            }
+        )
+        fields = "".join(
+            f"<tr><th>{escape(FIELD_TITLES.get(k, k))}<br><small><code>{escape(k)}</code></small></th>"
+            f"<td>{cell(k, v)}</td></tr>"
+            for k, v in row.items()
+            if v is not None
+        )
+        title = row.get("project_name") or (
+            "Наименованието не се публикува (бенефициент без ЕИК) / name withheld"
+            if row.get("beneficiary_without_eik")
+            else code
+        )
+        body = f"""<h1 id="entity-name">{escape(title)}</h1>
+<p><b>{escape(code)}</b> · <a href="../beneficiary/{slug(p["beneficiary_key"])}.html">{
+            escape(beneficiary_label(p.get("beneficiary_name"), p.get("beneficiary_key")))
+        }</a>
+· <a href="../programme/{slug(p["programme_code"])}.html">{escape(p["programme_label"] or "")}</a>
+· <a href="../procedure/{slug(p["procedure_code"])}.html">{
+            escape(row.get("procedure_name") or p["procedure_code"])
+        }</a>
+· статус / status: {escape(row.get("status") or "—")}
+· източник / source: {
+            link(row.get("source_url"), "страница в ИСУН" if read else "отворени данни / open data")
+        }</p>
+<p>Места / places: {places or "—"}</p>
+{detail_notice(row) if read else no_detail_notice(row)}
+{cards}
+{self._page_detail(code, acts, chunk) if read else ""}
+{quarantine_list(chunk["quarantine"].get(code, []))}
+<h2>Развитие на сумите по издания / amounts over releases</h2>{
+            chunk["history"].get(code, "<p>—</p>")
+        }
+<h2>Източници / sources side by side</h2>{_sources_table(chunk["sources"].get(code, []))}
+<h2>Разминавания / conflicts</h2>{_conflicts(chunk["conflicts"].get(code, []))}
+<h2>Всички полета / every field</h2><div class="wide"><table>{fields}</table></div>"""
+        self.write(project_file(code), page(title, body, 1, self.release_id))
+        where = ", ".join(
+            pl["name"] for pl in self.places.get(code, []) if pl["level"] == "municipality"
+        )
+        districts = ";".join(
+            dict.fromkeys(
+                pl["code"] for pl in self.places.get(code, []) if pl["level"] == "district"
             )
-        return out
+        )
+        self.index.append(
+            [
+                "p",
+                title,
+                f"{code} · {beneficiary_label(p.get('beneficiary_name'), p.get('beneficiary_key'))}"
+                + (f" · {where}" if where else ""),
+                project_file(code),
+                [
+                    p["programme_code"] or "",
+                    self.periods.get(p["programme_code"]) or "",
+                    row.get("status") or "",
+                    districts,
+                ],
+            ]
+        )
+
+    def _page_detail(self, code: str, acts: list[dict], chunk: dict) -> str:
+        rows = "".join(
+            f'<tr class="{"bad" if a["is_over_reported"] else ""}"><td>{a["activity_no"]}</td><td>{escape(a["activity_name"] or "")}</td>'
+            f'<td class="num">{money(a["amount_contracted_bgn"], a["amount_contracted_eur"])}</td>'
+            f'<td class="num">{money(a["amount_reported_bgn"], a["amount_reported_eur"])}</td>'
+            f"<td>{'над договореното / over' if a['is_over_reported'] else ''}</td></tr>"
+            for a in acts
+        )
+        parts = [
+            '<h2 id="activities">Дейности / activities</h2><div class="wide"><table><tr><th>№</th>'
+            f"<th>Дейност</th><th>Договорено</th><th>Отчетено</th><th></th></tr>{rows}</table></div>"
+        ]
+        for heading, table in CHILD_TABLES:
+            parts.append(f"<h2>{heading}</h2>{child_table(chunk[table.name].get(code, []), table)}")
+        return "\n".join(parts)
 
     def index_page(self, trend: list[dict]) -> None:
+        body = f"""<h1>Кой какво получи и похарчи от евросредствата<br><small>EU funds in Bulgaria: who got and spent what</small></h1>
+<p id="coverage">{escape(self.coverage)}</p>
+<form role="search" onsubmit="return false">{search_box()}{facet_controls(self._facet_options())}</form>
+{results_region()}
+<h2>Области / districts</h2><p><small>Решетка от области (не карта в мащаб); по-тъмно = повече договорено.
+Tile grid of districts (not a scale map); darker = more contracted.</small></p>
+<div class="tiles" id="tiles">{self._tiles()}</div>
+<p class="caveat">{escape(PER_PLACE_CAVEAT_BG)}<br><small>{escape(PER_PLACE_CAVEAT_EN)}</small></p>
+<h2>Програми / programmes</h2>{self._programmes_table()}
+<h2>По издания / over releases</h2><p><small>Състоянието към всяко издание (не само променените редове).
+State as of each release.</small></p>{_trend(trend)}
+<p><a href="feeds/all.atom">Atom: всички промени / every change</a></p>
+<script src="search-index.js"></script><script src="search.js"></script>"""
+        self.write("index.html", page("Търсене", body, 0, self.release_id, "feeds/all.atom"))
+
+    def _facet_options(self) -> dict[str, list[tuple[str, str]]]:
+        programmes = sorted({p["programme_code"] for p in self.projects if p["programme_code"]})
+        return {
+            "programme": [(c, self.programme_names.get(c) or c) for c in programmes],
+            "period": [(v, v) for v in sorted({self.periods.get(c) for c in programmes} - {None})],
+            "status": [(s, s) for s in sorted({p["status"] for p in self.projects if p["status"]})],
+            "district": sorted(
+                ((d["district_code"], d["district_name"]) for d in self.districts),
+                key=lambda kv: kv[1] or "",
+            ),
+        }
+
+    def _tiles(self) -> str:
         by_code = {d["district_code"]: d for d in self.districts}
         top = max([float(d["contracted_eur"] or 0) for d in self.districts] or [1.0]) or 1.0
-        names = {}
-        if _columns(self.con, "places"):
-            names = {
-                r["code"]: r["name_bg"]
-                for r in _rows(
-                    self.con, "SELECT code, name_bg FROM places WHERE level = 'district'"
-                )
-            }
         tiles = []
         for code, (row, col) in sorted(DISTRICT_TILES.items(), key=lambda kv: kv[1]):
             d = by_code.get(code)
             share = float(d["contracted_eur"] or 0) / top if d else 0.0
             colour = f"hsl(210, 60%, {95 - 50 * share:.0f}%)"
             text = "#fff" if share > 0.6 else "#000"
-            label = escape(names.get(code) or (d or {}).get("district_name") or code)
-            figure = f"<br><small>{number_bg(d['contracted_eur'], 0)}{NBSP}€</small>" if d else ""
-            tiles.append(
-                f'<a class="tile" href="district/{slug(code)}.html" style="grid-row:{row + 1};grid-column:{col + 1};'
-                f'background:{colour};color:{text}" title="{label}">{label}{figure}</a>'
-            )
-        programmes = "".join(
+            label = escape(self.district_names.get(code) or (d or {}).get("district_name") or code)
+            style = f"grid-row:{row + 1};grid-column:{col + 1};background:{colour};color:{text}"
+            if d:  # a district with projects has a page; the others are tiles without a link
+                figure = f"<br><small>{number_bg(d['contracted_eur'], 0)}{NBSP}€</small>"
+                tiles.append(
+                    f'<a class="tile" href="district/{slug(code)}.html" style="{style}" title="{label}">'
+                    f"{label}{figure}</a>"
+                )
+            else:
+                tiles.append(f'<span class="tile" style="{style}" title="{label}">{label}</span>')
+        return "".join(tiles)
+
+    def _programmes_table(self) -> str:
+        rows = "".join(
             f'<tr><td><a href="programme/{slug(r["programme_code"])}.html">{escape(self.programme_names.get(r["programme_code"]) or r["programme_code"])}</a></td>'
             f'<td class="num">{r["projects"]}</td><td class="num">{money(r["contracted_bgn"], r["contracted_eur"])}</td>'
             f'<td class="num">{money(r["paid_bgn"], r["paid_eur"])}</td></tr>'
             for r in self.programmes
         )
-        trend_rows = "".join(
-            f'<tr><td>{escape(t["release_id"])}</td><td class="num">{t["projects"]}</td>'
-            f'<td class="num">{money(t["contracted_bgn"], t["contracted_eur"])}</td>'
-            f'<td class="num">{money(t["reported_bgn"], t["reported_eur"])}</td>'
-            f'<td class="num">{money(t["paid_bgn"], t["paid_eur"])}</td></tr>'
-            for t in trend
+        return (
+            '<div class="wide"><table><tr><th>Програма</th><th>Договори</th><th>Договорено</th>'
+            f"<th>Изплатено</th></tr>{rows}</table></div>"
         )
-        chart = (
-            grouped_bar_chart(
-                "Към всяко издание / as of each release (EUR)",
-                [
-                    (
-                        t["release_id"],
-                        {
-                            "contracted": float(t["contracted_eur"] or 0),
-                            "reported": float(t["reported_eur"] or 0),
-                            "paid": float(t["paid_eur"] or 0),
-                        },
-                    )
-                    for t in trend
-                ],
-            )
-            if trend
-            else ""
-        )
-        body = f"""<h1>Кой какво получи и похарчи от евросредствата<br><small>EU funds in Bulgaria: who got and spent what</small></h1>
-<p id="coverage">{escape(self.coverage)}</p>
-<label for="q">Търсене: община, бенефициент (име или ЕИК), проект, програма / search</label>
-<input id="q" type="search" placeholder="напр. Стамболово, 000413878, BG05SFOP001-2.009-0010" autofocus>
-<div id="results"></div>
-<h2>Области / districts</h2><p><small>Решетка от области (не карта в мащаб); по-тъмно = повече договорено.
-Tile grid of districts (not a scale map); darker = more contracted.</small></p>
-<div class="tiles" id="tiles">{"".join(tiles)}</div>
-<p class="caveat">{escape(PER_PLACE_CAVEAT_BG)}<br><small>{escape(PER_PLACE_CAVEAT_EN)}</small></p>
-<h2>Програми / programmes</h2><table><tr><th>Програма</th><th>Договори</th><th>Договорено</th><th>Изплатено</th></tr>{programmes}</table>
-<h2>По издания / over releases</h2><p><small>Състоянието към всяко издание (не само променените редове).
-State as of each release.</small></p>{chart}
-<table><tr><th>Издание</th><th>Договори</th><th>Договорено</th><th>Отчетено</th><th>Изплатено</th></tr>{trend_rows}</table>
-<script src="search-index.js"></script><script src="search.js"></script>"""
-        self.write("index.html", page("Търсене", body, 0, self.release_id))
 
     def finish(self) -> None:
         self.write("style.css", CSS)
-        self.write("search.js", SEARCH_JS)
+        self.write("search.js", search_js())
+        self.write("search-index.js", index_js([e for e in self.index if e[0] != "p"]))
         self.write(
-            "search-index.js",
-            "window.BGFUNDS_INDEX = "
-            + json.dumps(self.index, ensure_ascii=False, separators=(",", ":"))
-            + ";\n",
+            "search-index-projects.js",
+            index_js([e for e in self.index if e[0] == "p"], "BGFUNDS_PROJECTS"),
         )
 
 
-def _ratio(a, b):
-    return None if a is None or not b else float(a) / float(b)
+def _percent(rate) -> str:
+    from warehouse.site_common import percent
+
+    return percent(rate)
 
 
-def _cell(name: str, value) -> str:
-    if isinstance(value, str) and value.startswith(("http://", "https://")):
-        return _link(value, value)
-    if isinstance(value, Decimal | float) and (
-        name.endswith("_bgn") or name.endswith("_eur") or name.startswith("amount")
-    ):
-        return number_bg(value)
-    return escape(str(value))
+def _trend(trend: list[dict]) -> str:
+    rows = "".join(
+        f'<tr><td>{escape(t["release_id"])}</td><td class="num">{t["projects"]}</td>'
+        f'<td class="num">{money(t["contracted_bgn"], t["contracted_eur"])}</td>'
+        f'<td class="num">{money(t["reported_bgn"], t["reported_eur"])}</td>'
+        f'<td class="num">{money(t["paid_bgn"], t["paid_eur"])}</td></tr>'
+        for t in trend
+    )
+    chart = (
+        grouped_bar_chart(
+            "Към всяко издание / as of each release (EUR)",
+            [
+                (
+                    t["release_id"],
+                    {
+                        "contracted": float(t["contracted_eur"] or 0),
+                        "reported": float(t["reported_eur"] or 0),
+                        "paid": float(t["paid_eur"] or 0),
+                    },
+                )
+                for t in trend
+            ],
+        )
+        if trend
+        else ""
+    )
+    return (
+        f'{chart}<div class="wide"><table><tr><th>Издание</th><th>Договори</th><th>Договорено</th>'
+        f"<th>Отчетено</th><th>Изплатено</th></tr>{rows}</table></div>"
+    )
 
 
 def _sources_table(rows: list[dict]) -> str:
@@ -761,8 +677,7 @@ def _sources_table(rows: list[dict]) -> str:
     value = {(r["field"], r["source_kind"]): r for r in rows}
     pages = {k: next(r["source_url"] for r in rows if r["source_kind"] == k) for k in kinds}
     head = "".join(
-        f"<th>{escape(k)}<br><small>{_link(pages[k], 'страница / page')}</small></th>"
-        for k in kinds
+        f"<th>{escape(k)}<br><small>{link(pages[k], 'страница / page')}</small></th>" for k in kinds
     )
     body = "".join(
         f"<tr><th>{escape(FIELD_TITLES.get(f, f))}<br><small><code>{escape(f)}</code></small></th>"
@@ -773,7 +688,7 @@ def _sources_table(rows: list[dict]) -> str:
         + "</tr>"
         for f in fields
     )
-    return f'<table class="sources"><tr><th>поле / field</th>{head}</tr>{body}</table>'
+    return f'<div class="wide"><table class="sources"><tr><th>поле / field</th>{head}</tr>{body}</table></div>'
 
 
 def _conflicts(rows: list[dict]) -> str:
@@ -798,13 +713,14 @@ def build_site(
     base_url: str,
     previous: Path | None = None,
 ) -> dict[str, int]:
-    """Write the site and its feeds into `out` (a release's `site/`); return counts of what it holds."""
-
+    """Write the site, its downloads and its feeds into `out` (a release's `site/`); return counts."""
     builder = SiteBuilder(con, out, release_id, coverage)
     builder.load()
+    builder.write_downloads()
     builder.municipality_pages()
     builder.district_pages()
     builder.beneficiary_pages()
+    builder.procedure_pages()
     builder.programme_pages()
     builder.project_pages()
     trend = (
@@ -814,7 +730,7 @@ def build_site(
     )
     builder.index_page(trend)
     builder.finish()
-    feeds = write_feeds(con, out, base_url, previous, builder.feeds)
+    feeds = write_feeds(con, out, base_url, previous, builder.feeds, release_id)
     kinds = defaultdict(int)
     for entry in builder.index:
         kinds[entry[0]] += 1
@@ -824,6 +740,8 @@ def build_site(
         "districts": kinds["d"],
         "beneficiaries": kinds["b"],
         "programmes": kinds["g"],
+        "procedures": kinds["r"],
         "projects": kinds["p"],
+        "downloads": sum(len(v) for v in builder.downloads.values()),
         "feeds": sum(feeds.values()),
     }

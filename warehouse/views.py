@@ -1,13 +1,17 @@
 """Absorption views in DuckDB: contracted, reported and paid by programme, procedure,
 district, municipality and beneficiary, over every project ИСУН publishes.
 
-`absorption_base` has a row per project of the open-data API (contracted and paid as the
-API states them; reported from the activities of its crawled contract pages, joined on the
-proposal code, where there are any) and per crawled contract the API does not list.
+`absorption_base` has a row per project of `projects`, which holds every contract the
+open-data API or the register export lists and every contract whose pages were read
+(`detail_level`): contracted and paid as `projects` states them, reported from the
+activities of the contracts whose pages were read. So every count and list of the site,
+search, downloads and feeds, which read `projects` too, agrees with these views.
 
 contracted = total project value (`amount_total_*`), reported = sum of the activities'
-reported amounts, paid = total actually paid; `execution_rate` = reported / contracted,
-`payment_rate` = paid / contracted; both in EUR and BGN. Programme names, short names
+reported amounts, paid = total actually paid; `payment_rate` = paid / contracted (every
+contract); `execution_rate` = reported / contracted **of the contracts whose pages were read**
+(`projects_with_pages` of `projects`; `contracted_with_pages_*` is that base), since only
+those have reported amounts. Both in EUR and BGN. Programme names, short names
 and periods come from the `programmes` reference table (`transforms/data/programmes.csv`).
 A project counted under several
 municipalities (a place list) is counted in full under each of them, so the per-place
@@ -18,19 +22,19 @@ from __future__ import annotations
 
 import duckdb
 
-from registry.isun_bulk import ISUN_API_PLACES, ISUN_API_PROJECTS
-from registry.tables import create_table_sql
-
 _MEASURES = """
     count(DISTINCT b.project_key) AS projects,
     count(DISTINCT b.project_key) FILTER (WHERE b.page_contracts > 0) AS projects_with_pages,
     sum(b.contracted_eur) AS contracted_eur,
+    sum(b.contracted_eur) FILTER (WHERE b.page_contracts > 0) AS contracted_with_pages_eur,
+    sum(b.contracted_bgn) FILTER (WHERE b.page_contracts > 0) AS contracted_with_pages_bgn,
     sum(b.reported_eur) AS reported_eur,
     sum(b.paid_eur) AS paid_eur,
     sum(b.contracted_bgn) AS contracted_bgn,
     sum(b.reported_bgn) AS reported_bgn,
     sum(b.paid_bgn) AS paid_bgn,
-    round(sum(b.reported_eur) / nullif(sum(b.contracted_eur), 0), 4) AS execution_rate,
+    round(sum(b.reported_eur) / nullif(sum(b.contracted_eur) FILTER (WHERE b.page_contracts > 0), 0), 4)
+        AS execution_rate,
     round(sum(b.paid_eur) / nullif(sum(b.contracted_eur), 0), 4) AS payment_rate,
     coalesce(sum(b.over_reported_activities), 0)::BIGINT AS over_reported_activities
 """
@@ -44,51 +48,22 @@ VIEWS = {
                sum(amount_reported_bgn) AS reported_bgn,
                count(*) FILTER (WHERE is_over_reported) AS over_reported_activities
         FROM activities GROUP BY project_code""",
-    # One row per project ИСУН publishes: every project of the open-data API (by proposal
-    # code: contracted and paid as the API states them, reported from the activities of its
-    # crawled contract pages where there are any), and each crawled contract whose proposal
-    # the API does not list (the page's own amounts).
-    "absorption_base": f"""
-        WITH page AS (
-            SELECT {_PROPOSAL} AS proposal_code, p.*, a.reported_eur, a.reported_bgn, a.over_reported_activities
-            FROM projects p LEFT JOIN activity_totals a USING (project_code)),
-        page_by_proposal AS (
-            SELECT proposal_code, count(*) AS page_contracts, any_value(procedure_name) AS procedure_name,
-                   sum(reported_eur) AS reported_eur, sum(reported_bgn) AS reported_bgn,
-                   sum(over_reported_activities) AS over_reported_activities
-            FROM page GROUP BY proposal_code),
-        api AS (
-            SELECT proposal_code, any_value(programme_code) AS programme_code,
-                   any_value(procedure_code) AS procedure_code, any_value(programme_name) AS programme_name,
-                   any_value(beneficiary_eik) AS beneficiary_eik, any_value(beneficiary_name) AS beneficiary_name,
-                   bool_or(beneficiary_without_eik) AS beneficiary_without_eik,
-                   -- A code the API lists twice is one project (the difference is in
-                   -- project_conflicts): its first row's amounts, never the sum.
-                   arg_min(amount_total_eur, position) AS contracted_eur,
-                   arg_min(amount_total_bgn, position) AS contracted_bgn,
-                   arg_min(amount_paid_eur, position) AS paid_eur, arg_min(amount_paid_bgn, position) AS paid_bgn
-            FROM isun_api_projects GROUP BY proposal_code)
-        SELECT api.proposal_code AS project_key, 'isun-api' AS basis, api.proposal_code, api.programme_code,
-               api.programme_name, api.procedure_code, pb.procedure_name, api.beneficiary_eik, api.beneficiary_name,
-               api.beneficiary_without_eik, coalesce(pb.page_contracts, 0) AS page_contracts,
-               api.contracted_eur, api.contracted_bgn, pb.reported_eur, pb.reported_bgn, api.paid_eur, api.paid_bgn,
-               pb.over_reported_activities
-        FROM api LEFT JOIN page_by_proposal pb USING (proposal_code)
-        UNION ALL BY NAME
-        SELECT project_code AS project_key, 'pages' AS basis, proposal_code, programme_code, programme_name,
-               procedure_code, procedure_name, beneficiary_eik, beneficiary_name, false AS beneficiary_without_eik,
-               1 AS page_contracts, amount_total_eur AS contracted_eur, amount_total_bgn AS contracted_bgn,
-               reported_eur, reported_bgn, amount_paid_eur AS paid_eur, amount_paid_bgn AS paid_bgn,
-               over_reported_activities
-        FROM page WHERE proposal_code NOT IN (SELECT proposal_code FROM isun_api_projects)""",
-    # Districts and municipalities of each row of absorption_base: the API's places of
-    # execution for its projects, the page's location for the others.
+    # One row per project of `projects` (every contract the open-data API or the register export
+    # lists, and every page read): contracted and paid as `projects` states them, reported from
+    # the activities of the contracts whose pages were read.
+    "absorption_base": """
+        SELECT p.project_code AS project_key, p.detail_level AS basis, p.proposal_code, p.programme_code,
+               p.programme_name, p.procedure_code, p.procedure_name, p.beneficiary_eik, p.beneficiary_name,
+               p.beneficiary_without_eik, (p.detail_level = 'pages')::INTEGER AS page_contracts,
+               p.amount_total_eur AS contracted_eur, p.amount_total_bgn AS contracted_bgn,
+               a.reported_eur, a.reported_bgn, p.amount_paid_eur AS paid_eur, p.amount_paid_bgn AS paid_bgn,
+               a.over_reported_activities
+        FROM projects p LEFT JOIN activity_totals a USING (project_code)""",
+    # Districts and municipalities of each project (`project_places`: the open-data API's places
+    # for a contract known from it only, the location text of the others).
     "absorption_places": """
-        SELECT DISTINCT b.project_key, pl.level, pl.code, pl.name, pl.nuts3
-        FROM absorption_base b JOIN isun_api_places pl ON b.basis = 'isun-api' AND pl.proposal_code = b.project_key
-        UNION
-        SELECT DISTINCT b.project_key, pl.level, pl.code, pl.name, pl.nuts3
-        FROM absorption_base b JOIN project_places pl ON b.basis = 'pages' AND pl.project_code = b.project_key""",
+        SELECT DISTINCT pl.project_code AS project_key, pl.level, pl.code, pl.name, pl.nuts3
+        FROM project_places pl""",
     "absorption_by_programme": f"""
         SELECT b.programme_code, coalesce(any_value(g.name_bg), any_value(b.programme_name)) AS programme_name,
                any_value(g.short_bg) AS programme_short_bg, any_value(g.name_en) AS programme_name_en,
@@ -125,10 +100,6 @@ VIEWS = {
 
 
 def create_views(con: duckdb.DuckDBPyConnection) -> list[str]:
-    existing = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    for table in (ISUN_API_PROJECTS, ISUN_API_PLACES):  # a warehouse built without the bulk sources
-        if table.name not in existing:
-            con.execute(create_table_sql(table))
     for name, sql in VIEWS.items():
         con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
     return list(VIEWS)
@@ -210,13 +181,28 @@ COLUMN_DOCS = {
     "municipality_name": ("Municipality", "Община"),
     "release_id": ("Release", "Издание"),
     "projects": ("Contracts", "Брой договори"),
+    "projects_with_pages": (
+        "Contracts whose ИСУН pages were read (the base of reported amounts and execution_rate)",
+        "Договори, чиито страници в ИСУН са прочетени (основата на отчетеното и execution_rate)",
+    ),
+    "contracted_with_pages_eur": (
+        "Contracted, of the contracts whose pages were read (the base of execution_rate), EUR",
+        "Договорено по договорите с прочетени страници (основата на execution_rate), евро",
+    ),
+    "contracted_with_pages_bgn": (
+        "Contracted, of the contracts whose pages were read (the base of execution_rate), BGN",
+        "Договорено по договорите с прочетени страници (основата на execution_rate), лева",
+    ),
     "contracted_eur": ("Contracted (total project value), EUR", "Договорено (обща стойност), евро"),
     "contracted_bgn": ("Contracted (total project value), BGN", "Договорено (обща стойност), лева"),
     "reported_eur": ("Reported by the activities, EUR", "Отчетено по дейностите, евро"),
     "reported_bgn": ("Reported by the activities, BGN", "Отчетено по дейностите, лева"),
     "paid_eur": ("Actually paid, EUR", "Реално изплатено, евро"),
     "paid_bgn": ("Actually paid, BGN", "Реално изплатено, лева"),
-    "execution_rate": ("Reported / contracted", "Отчетено / договорено"),
+    "execution_rate": (
+        "Reported / contracted, of the contracts whose pages were read (projects_with_pages)",
+        "Отчетено / договорено по договорите с прочетени страници (projects_with_pages)",
+    ),
     "payment_rate": ("Paid / contracted", "Изплатено / договорено"),
     "over_reported_activities": (
         "Activities reported above contracted",

@@ -129,6 +129,7 @@ def _parent_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]
     _setting_flag(building, "force_rebuild", action="store_const", const=True)
     _setting_flag(building, "workers", type=_count(0))
     _setting_flag(building, "lock_wait_seconds", type=_seconds)
+    _setting_flag(building, "public_url", type=_http_url)
     return common, building
 
 

@@ -41,7 +41,7 @@ def _print_tables(summary: BuildSummary, p) -> None:
         f"  pages read:        {summary.pages_read} ({summary.pages_rejected} rejected: WAF, HTTP error, empty "
         f"or unparseable; {summary.responses} fetched or replayed in this run)"
     )
-    p(f"  projects:          {summary.projects}")
+    p(f"  projects:          {summary.projects} ({summary.projects_with_pages} with page detail)")
     p(
         f"  activities:        {summary.activities} ({summary.over_reported} reported above contracted, flagged)"
     )

@@ -16,7 +16,8 @@ class BuildSummary:
     responses: int = 0  # responses this run fetched or replayed
     pages_read: int = 0  # archived contract pages the build read (all of them, not only this run's)
     pages_rejected: int = 0
-    projects: int = 0
+    projects: int = 0  # every contract (bulk sources and pages)
+    projects_with_pages: int = 0
     activities: int = 0
     over_reported: int = 0
     rows_rejected: int = 0
@@ -123,6 +124,7 @@ class RunRecord:
 # The assets whose materialisation metadata the build summary reads.
 SUMMARY_ASSETS = (
     "raw_isun__contract_pages",
+    "_core_isun__project_pages",
     "projects",
     "activities",
     "_core_isun__page_quarantine",
@@ -186,8 +188,9 @@ def _summary_of(record: RunRecord, data_dir: Path | str, plan) -> BuildSummary:
     )
     summary.responses = record.value("raw_isun__contract_pages", "contract_page_responses", 0)
     summary.fetch_summary = record.value("raw_isun__contract_pages", "summary", "").splitlines()
-    summary.pages_read = record.value("projects", "pages_read", 0)
-    summary.pages_rejected = record.value("projects", "pages_rejected", 0)
+    summary.pages_read = record.value("_core_isun__project_pages", "pages_read", 0)
+    summary.pages_rejected = record.value("_core_isun__project_pages", "pages_rejected", 0)
+    summary.projects_with_pages = record.value("_core_isun__project_pages", "rows", 0)
     summary.projects = record.value("projects", "rows", 0)
     summary.activities = record.value("activities", "rows", 0)
     summary.over_reported = record.value("activities", "over_reported", 0)

@@ -1,0 +1,234 @@
+"""Download what you see: a CSV and an XLSX of exactly the projects a site page lists.
+
+Every municipality, district, programme, procedure and beneficiary page of the site links
+`downloads/<kind>/<slug>.csv` and `.xlsx`, holding the page's projects (the same rows, in the
+same order): the columns of `projects`, except the amounts in the stated currency (each
+amount is there in EUR and BGN, the currency in the column name), plus the reported amounts
+of the activities (`reported_eur`, `reported_bgn`, only where the contract's pages were read).
+
+The rows stream from one DuckDB query per kind, ordered by the page's key, and each page's
+files are written when its key changes, so memory holds one page's rows. The CSV is written
+as the release's other CSVs (UTF-8 with BOM, formulas neutralised, timestamps in UTC). The
+XLSX is written without a spreadsheet library per file: a workbook made once by openpyxl
+(the package's fixed parts: content types, relationships, styles, the Bulgarian titles)
+gets each page's sheet XML. At 80 000 contracts there are ~48 000 beneficiary pages, and a
+workbook through openpyxl costs ~20 ms, 16 minutes in all; this costs well under 1 ms.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import duckdb
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from registry.tables import Field, Table
+from warehouse.export import UTF8_BOM
+
+THEME = "xl/theme/theme1.xml"
+REPORTED = (
+    Field(
+        "reported_eur",
+        "DECIMAL(18,2)",
+        "Reported by the activities (pages read only), EUR",
+        "Отчетено по дейностите (само прочетени страници), евро",
+        "EUR",
+    ),
+    Field(
+        "reported_bgn",
+        "DECIMAL(18,2)",
+        "Reported by the activities (pages read only), BGN",
+        "Отчетено по дейностите (само прочетени страници), лева",
+        "BGN",
+    ),
+)
+
+
+def download_fields(projects: Table) -> tuple[Field, ...]:
+    """The columns of a page's download: `projects`' without the stated-currency amounts, then reported."""
+    return (
+        *(f for f in projects.fields if f.unit != "currency_original"),
+        *REPORTED,
+    )
+
+
+class XlsxTemplate:
+    """The fixed parts of a one-sheet workbook (made once by openpyxl), and a writer of its sheet."""
+
+    def __init__(self, fields: tuple[Field, ...]):
+        self.fields = fields
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet(title="projects")
+        ws.append(["x"])  # a cell, so that openpyxl writes every part a sheet with data has
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        with zipfile.ZipFile(buffer) as z:
+            self.parts = {
+                n: z.read(n) for n in z.namelist() if n not in ("xl/worksheets/sheet1.xml", THEME)
+            }
+        # The theme (10 kB, colours and fonts Excel has by default anyway) is left out, and with it
+        # its two references: the file stays a valid workbook, a sixth of the size.
+        self.parts["[Content_Types].xml"] = re.sub(
+            rb'<Override PartName="/xl/theme/theme1.xml"[^>]*/>',
+            b"",
+            self.parts["[Content_Types].xml"],
+        )
+        self.parts["xl/_rels/workbook.xml.rels"] = re.sub(
+            rb'<Relationship [^>]*Target="[^"]*theme/theme1.xml"[^>]*/>',
+            b"",
+            self.parts["xl/_rels/workbook.xml.rels"],
+        )
+        self.bold = self._bold_style_id()
+        self.header = self._header_rows()
+
+    def _bold_style_id(self) -> int:
+        """The cell style id of bold text in the template's styles (made with one bold cell)."""
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet(title="projects")
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(ws, value="x")
+        cell.font = Font(bold=True)
+        ws.append([cell])
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        with zipfile.ZipFile(buffer) as z:
+            self.parts["xl/styles.xml"] = z.read("xl/styles.xml")
+            sheet = z.read("xl/worksheets/sheet1.xml").decode()
+        marker = ' s="'
+        return int(sheet[sheet.index(marker) + len(marker) :].split('"', 1)[0])
+
+    def _header_rows(self) -> str:
+        titles, names = [], []
+        for i, f in enumerate(self.fields):
+            unit = f" ({f.unit})" if f.unit in ("BGN", "EUR") else ""
+            ref = get_column_letter(i + 1)
+            titles.append(_text_cell(f"{ref}1", f"{f.bg}{unit}", self.bold))
+            names.append(_text_cell(f"{ref}2", f.name, self.bold))
+        return f'<row r="1">{"".join(titles)}</row><row r="2">{"".join(names)}</row>'
+
+    def sheet_xml(self, rows: list[tuple]) -> str:
+        body = []
+        letters = [get_column_letter(i + 1) for i in range(len(self.fields))]
+        for n, row in enumerate(rows, start=3):
+            cells = "".join(
+                _cell(f"{letters[i]}{n}", v) for i, v in enumerate(row) if v is not None
+            )
+            body.append(f'<row r="{n}">{cells}</row>')
+        cols = "".join(
+            f'<col min="{i + 1}" max="{i + 1}" width="{max(12, min(45, len(f.bg) + 4))}" customWidth="1"/>'
+            for i, f in enumerate(self.fields)
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            '<sheetViews><sheetView workbookViewId="0"><pane ySplit="2" topLeftCell="A3" '
+            'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+            f"<cols>{cols}</cols><sheetData>{self.header}{''.join(body)}</sheetData></worksheet>"
+        )
+
+    def write(self, path: Path, rows: list[tuple]) -> None:
+        buffer = (
+            io.BytesIO()
+        )  # built in memory, written with one call: a file is costly, bytes are not
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+            for name, data in self.parts.items():
+                z.writestr(name, data)
+            z.writestr("xl/worksheets/sheet1.xml", self.sheet_xml(rows))
+        path.write_bytes(buffer.getvalue())
+
+
+def _text_cell(ref: str, text: str, style: int | None = None) -> str:
+    s = f' s="{style}"' if style is not None else ""
+    return f'<c r="{ref}" t="inlineStr"{s}><is><t xml:space="preserve">{escape(text)}</t></is></c>'
+
+
+def _cell(ref: str, value) -> str:
+    """One cell: numbers as numbers, everything else as text (never a formula)."""
+    if isinstance(value, bool):
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int | float | Decimal):
+        return f'<c r="{ref}"><v>{value}</v></c>'
+    if isinstance(value, datetime):
+        value = value.strftime("%Y-%m-%d %H:%M:%SZ")
+    elif isinstance(value, date):
+        value = value.isoformat()
+    return _text_cell(ref, str(value))
+
+
+def _csv_text(fields: tuple[Field, ...], rows: list[tuple]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([f.name for f in fields])
+    for row in rows:
+        writer.writerow([_csv_value(v) for v in row])
+    return UTF8_BOM + out.getvalue().encode("utf-8")
+
+
+def _csv_value(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%SZ")
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _groups(cur: duckdb.DuckDBPyConnection) -> Iterator[tuple[str, list[tuple]]]:
+    """(key, rows) of a cursor whose first column is the page key, ordered by it."""
+    key, rows = None, []
+    while batch := cur.fetchmany(5000):
+        for r in batch:
+            if r[0] != key and rows:
+                yield key, rows
+                rows = []
+            key = r[0]
+            rows.append(r[1:])
+    if rows:
+        yield key, rows
+
+
+def write_page_downloads(
+    con: duckdb.DuckDBPyConnection,
+    out: Path,
+    kind: str,
+    key_sql: str,
+    join_sql: str,
+    order_sql: str,
+    fields: tuple[Field, ...],
+    file_of,
+    template: XlsxTemplate,
+) -> dict[str, int]:
+    """`downloads/<kind>/<file>.csv|.xlsx` for each key; returns rows per key.
+
+    `key_sql` selects the page key from `p` (projects) and what `join_sql` joins; rows are
+    ordered by key, then `order_sql` (the order the page lists them in)."""
+    columns = ", ".join(f"t.{f.name}" if f in REPORTED else f"p.{f.name}" for f in fields)
+    cur = con.execute(
+        f"""SELECT {key_sql} AS _key, {columns}
+            FROM projects p LEFT JOIN activity_totals t USING (project_code) {join_sql}
+            WHERE {key_sql} IS NOT NULL
+            ORDER BY _key, {order_sql}"""
+    )
+    directory = out / "downloads" / kind
+    directory.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for key, rows in _groups(cur):
+        name = file_of(key)
+        (directory / f"{name}.csv").write_bytes(_csv_text(fields, rows))
+        template.write(directory / f"{name}.xlsx", rows)
+        counts[key] = len(rows)
+    return counts
