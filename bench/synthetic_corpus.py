@@ -332,10 +332,13 @@ def _store_page(
     return url, len(data)
 
 
-def generate(n_contracts: int, archive_root: Path | str, seed: int = 7) -> CorpusFacts:
+def generate(
+    n_contracts: int, archive_root: Path | str, seed: int = 7, with_bulk: bool = True
+) -> CorpusFacts:
     """Write n contracts to a raw archive as a night under the crawl plan archives them
     (`crawled_pages`: a PrintProject each, a BasicData per procedure, Participants where
-    participants are listed), with the bulk sources for every contract; return what was generated."""
+    participants are listed), with the bulk sources for every contract unless `with_bulk` is
+    false (a test that records its own); return what was generated."""
     archive = RawArchive(archive_root, durable=False)
     bulk = BulkSources()
     facts = CorpusFacts()
@@ -345,7 +348,8 @@ def generate(n_contracts: int, archive_root: Path | str, seed: int = 7) -> Corpu
             facts.bytes += size
             facts.urls.append(url)
         bulk.add(contract)
-    facts.bytes += bulk.store(archive, BULK_FETCHED_AT)
+    if with_bulk:
+        facts.bytes += bulk.store(archive, BULK_FETCHED_AT)
     return facts
 
 
