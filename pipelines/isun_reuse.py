@@ -117,6 +117,7 @@ def load_index(store: Path, code_version: str) -> PartsIndex:
 
 def save_index(store: Path, index: PartsIndex) -> None:
     data = {"code_version": index.code_version, "next_part": index.next_part, "parts": index.parts}
+    store.mkdir(parents=True, exist_ok=True)  # a night with no contract pages has written no part
     atomic_write(store / INDEX, json.dumps(data).encode("utf-8"), durable=True)
 
 

@@ -230,3 +230,16 @@ def test_crawl_defaults_agree_with_the_modules_that_use_them():
     assert (
         args.api_interval_seconds == DEFAULT_API_INTERVAL_SECONDS and args.plan and not args.no_bulk
     )
+
+
+@pytest.mark.unit
+def test_two_runs_started_in_the_same_second_keep_their_own_run_status(tmp_path):
+    from pipelines.cli.build import write_run_status
+
+    status = {"started": "2026-12-07T16:33:08+00:00", "command": "nightly", "outcome": "failed"}
+    first = write_run_status(tmp_path, status)
+    second = write_run_status(tmp_path, {**status, "outcome": "unchanged"})
+    assert first != second and first.parent.name.endswith("-nightly")
+    assert second.parent.name == "2026-12-07T163308+0000.2-nightly"
+    assert json.loads(first.read_text())["outcome"] == "failed"
+    assert json.loads(second.read_text())["outcome"] == "unchanged"

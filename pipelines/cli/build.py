@@ -70,11 +70,27 @@ def _last_crawl(data_dir: Path, since: float) -> dict:
     return {}
 
 
+def _new_run_dir(runs: Path, started: str, command: str) -> Path:
+    """`runs/<start>-<command>`, or `<start>.2-<command>`, … where a run of the same second has
+    it already."""
+    runs.mkdir(parents=True, exist_ok=True)
+    for n in range(1, 1000):
+        run_dir = runs / (f"{started}-{command}" if n == 1 else f"{started}.{n}-{command}")
+        try:
+            run_dir.mkdir()
+            return run_dir
+        except FileExistsError:
+            continue
+    raise OSError(f"{runs}: no free run directory for {started}-{command}")
+
+
 def write_run_status(data_dir: Path, status: dict) -> Path | None:
-    """`<data_dir>/runs/<start>-<command>/run_status.json`, and a copy as `<data_dir>/run_status.json`."""
+    """`<data_dir>/runs/<start>-<command>/run_status.json` (one directory per run), and a copy
+    as `<data_dir>/run_status.json`."""
     try:
-        run_dir = data_dir / "runs" / f"{status['started'].replace(':', '')}-{status['command']}"
-        run_dir.mkdir(parents=True, exist_ok=True)
+        run_dir = _new_run_dir(
+            data_dir / "runs", status["started"].replace(":", ""), status["command"]
+        )
         text = json.dumps(status, ensure_ascii=False, indent=1, default=str)
         for path in (run_dir / "run_status.json", data_dir / "run_status.json"):
             tmp = path.with_name(f".{path.name}.tmp")
