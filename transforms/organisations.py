@@ -114,10 +114,28 @@ def parse_organisation(text: str, eik: str | None = None) -> Organisation:
     return Organisation(organisation_id, name, legal_form, town, eik_clean, original, tuple(flags))
 
 
+def _present(value) -> bool:
+    return value is not None and value is not pd.NA and value == value  # NaN != NaN
+
+
 def organisations_table(project_organisations: pd.DataFrame) -> pd.DataFrame:
     """One row per organisation id, from the participant rows of every contract."""
+    # Grouped over plain lists in organisation id order (rows in their order within each id):
+    # a pandas group per organisation cost ~1 ms, minutes for the register's ~150 000.
+    frame = project_organisations[project_organisations["organisation_id"].notna()]
+    frame = frame.sort_values("organisation_id", kind="stable")
+    ids = frame["organisation_id"].tolist()
+    names_published, eiks = frame["name_as_published"].tolist(), frame["eik"].tolist()
+    codes, roles = frame["project_code"].tolist(), frame["role"].tolist()
     rows = []
-    for organisation_id, group in project_organisations.groupby("organisation_id", sort=True):
+    start, n = 0, len(ids)
+    while start < n:
+        organisation_id = ids[start]
+        end = start + 1
+        while end < n and ids[end] == organisation_id:
+            end += 1
+        projects = len({c for c in codes[start:end] if _present(c)})
+        role_list = ";".join(sorted(set(roles[start:end])))
         if str(organisation_id).startswith("person:"):
             # A natural person: ИСУН shows no identifier, and no name is published here.
             rows.append(
@@ -129,13 +147,18 @@ def organisations_table(project_organisations: pd.DataFrame) -> pd.DataFrame:
                     "eik": None,
                     "is_natural_person": True,
                     "names_seen": None,
-                    "projects": group["project_code"].nunique(),
-                    "roles": ";".join(sorted(set(group["role"]))),
+                    "projects": projects,
+                    "roles": role_list,
                 }
             )
+            start = end
             continue
-        names = [n for n in dict.fromkeys(group["name_as_published"]) if isinstance(n, str) and n]
-        eik = next((e for e in group["eik"] if isinstance(e, str) and e), None)
+        names = [
+            name
+            for name in dict.fromkeys(names_published[start:end])
+            if isinstance(name, str) and name
+        ]
+        eik = next((e for e in eiks[start:end] if isinstance(e, str) and e), None)
         org = parse_organisation(names[0] if names else "", eik)
         rows.append(
             {
@@ -146,10 +169,11 @@ def organisations_table(project_organisations: pd.DataFrame) -> pd.DataFrame:
                 "eik": org.eik,
                 "is_natural_person": False,
                 "names_seen": " | ".join(names),
-                "projects": group["project_code"].nunique(),
-                "roles": ";".join(sorted(set(group["role"]))),
+                "projects": projects,
+                "roles": role_list,
             }
         )
+        start = end
     return pd.DataFrame(
         rows,
         columns=[
