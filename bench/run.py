@@ -32,6 +32,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.synthetic_corpus import GENERATOR_VERSION
 from pipelines.isun_staging import BATCH_CONTRACTS
 from registry import all_tables
 
@@ -39,7 +40,6 @@ NAIVE_SAMPLE = 1000
 CORES = os.cpu_count() or 1
 DEFAULT_SCALES = "1000,10000,80700,160000"
 REAL_REGISTER = 80700  # a run with this scale writes bench/results.md
-CORPUS_VERSION = "v4"  # the crawl plan's corpus (PrintProject, BasicData per procedure, bulk)
 RELEASE_STEPS = ("_out_bgfunds__quality", "out_bgfunds__release")
 # A table's asset is named as the table; the checks are `<table>_rules_<table>` steps.
 _TABLES = set(all_tables())
@@ -142,19 +142,30 @@ def _stages(steps: dict[str, tuple[float, float]], sampler: RssSampler, pages: i
     return out
 
 
-def _prepare(workdir: Path, n: int) -> tuple[Path, Path]:
-    """The corpus (generated once per scale) and a fresh data directory whose raw archive is
-    the corpus's: its objects linked, its manifest copied (a night's responses go on the copy)."""
-    corpus = workdir / f"corpus-{CORPUS_VERSION}-{n}"
+def corpus_dir(cache: Path, n: int, seed: int = 7) -> Path:
+    """Where the corpus of `n` contracts is kept: keyed on scale, seed and generator version, so a
+    cache directory shared between runs (and worktrees) reuses it until the generator changes."""
+    return cache / (f"corpus-{GENERATOR_VERSION}-{n}" + ("" if seed == 7 else f"-seed{seed}"))
+
+
+def _prepare(workdir: Path, n: int, cache: Path | None = None) -> tuple[Path, Path]:
+    """The corpus (generated once per scale and generator version, in `cache`) and a fresh data
+    directory whose raw archive is the corpus's: its objects linked, its manifest copied (a
+    night's responses go on the copy)."""
+    corpus = corpus_dir(cache or workdir, n)
     if not (corpus / "manifest.jsonl").exists():
+        # Written beside, then renamed: a killed generator never leaves a corpus that looks whole.
+        partial = corpus.with_name(corpus.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
         shutil.rmtree(corpus, ignore_errors=True)
         t = time.perf_counter()
         # In a process of its own: the generator's memory is not the build's.
         subprocess.run(
-            [sys.executable, "-m", "bench.synthetic_corpus", str(n), str(corpus)],
+            [sys.executable, "-m", "bench.synthetic_corpus", str(n), str(partial)],
             check=True,
             stdout=sys.stderr,
         )
+        partial.rename(corpus)
         print(f"  corpus generated in {time.perf_counter() - t:.0f} s", file=sys.stderr, flush=True)
     data = workdir / f"out-{n}"
     shutil.rmtree(data, ignore_errors=True)
@@ -257,15 +268,18 @@ def _queries(release: Path) -> dict:
     return query_ms
 
 
-def run_scale(workdir: Path, n: int, workers: int) -> dict:
-    """One scale, in this process (call through a subprocess for a clean measurement)."""
+def run_scale(
+    workdir: Path, n: int, workers: int, cache: Path | None = None, full_only: bool = False
+) -> dict:
+    """One scale, in this process (call through a subprocess for a clean measurement);
+    `full_only`: the full build, the parser comparison and the queries, without the nights."""
     from bench.synthetic_corpus import change_night
     from pipelines.cli import run_build
     from pipelines.resources import ArchivedDocumentsOnly, ArchivedPagesOnly
     from sources.isun_pages import is_contract_page
     from sources.raw_archive import RawArchive
 
-    corpus, data = _prepare(workdir, n)
+    corpus, data = _prepare(workdir, n, cache)
 
     def build(force: bool):
         return run_build(
@@ -274,8 +288,10 @@ def run_scale(workdir: Path, n: int, workers: int) -> dict:
             documents=ArchivedDocumentsOnly(),
             force_rebuild=force,
             workers=workers,
+            progress=True,  # a line per step on stderr as it ends: a long run shows where it is
         )
 
+    load_before = os.getloadavg()
     summary, full, sampler = _timed_build(build, n, force=True)
     stages = _stages(summary.steps, sampler, n)
     release = Path(summary.release)
@@ -287,19 +303,16 @@ def run_scale(workdir: Path, n: int, workers: int) -> dict:
     sizes = output_sizes(release)
     query_ms = _queries(release)
 
-    t = time.perf_counter()
-    again = build(force=False)
-    unchanged = time.perf_counter() - t
-
-    changed = change_night(n, data / "raw")
-    night, night_seconds, night_sampler = _timed_build(build, n, force=False)
-
     archive = RawArchive(corpus)
     sample = [r for r in archive.records() if is_contract_page(r.url)][:NAIVE_SAMPLE]
-    return {
+    # The parser against lxml right after the build, on the same pages: the ratio of the same run.
+    parsers = compare_parsers(archive, sample)
+    result = {
         "contracts": n,
         "activities": summary.activities,
         "workers": workers,
+        "load_before": load_before,
+        "load_after": os.getloadavg(),
         "stages": stages,
         "steps": {k: round(b - a, 2) for k, (a, b) in summary.steps.items()},
         "full_seconds": round(full, 2),
@@ -307,17 +320,33 @@ def run_scale(workdir: Path, n: int, workers: int) -> dict:
         "validation_seconds": round(checks + checkpoint, 2),
         "peak_rss_mib": round(max(s[1] for s in sampler.samples) / 1024, 1),
         "sizes": sizes,
-        "unchanged_seconds": round(unchanged, 2),
-        "unchanged_detected": again.unchanged,
-        "unchanged_share": round(unchanged / full, 4),
-        "night": changed,
-        "night_seconds": round(night_seconds, 2),
-        "night_share": round(night_seconds / full, 4),
-        "night_peak_rss_mib": round(max(s[1] for s in night_sampler.samples) / 1024, 1),
-        "night_stages": _stages(night.steps, night_sampler, n),
-        **compare_parsers(archive, sample),
+        **parsers,
         "query_ms": query_ms,
     }
+    # Kept as soon as known: a night that runs out of time leaves the full build's figures.
+    (workdir / f"result-{n}.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
+    if full_only:
+        return result
+
+    t = time.perf_counter()
+    again = build(force=False)
+    unchanged = time.perf_counter() - t
+
+    changed = change_night(n, data / "raw")
+    night, night_seconds, night_sampler = _timed_build(build, n, force=False)
+    result.update(
+        {
+            "unchanged_seconds": round(unchanged, 2),
+            "unchanged_detected": again.unchanged,
+            "unchanged_share": round(unchanged / full, 4),
+            "night": changed,
+            "night_seconds": round(night_seconds, 2),
+            "night_share": round(night_seconds / full, 4),
+            "night_peak_rss_mib": round(max(s[1] for s in night_sampler.samples) / 1024, 1),
+            "night_stages": _stages(night.steps, night_sampler, n),
+        }
+    )
+    return result
 
 
 def _machine() -> str:
@@ -341,6 +370,10 @@ def _machine() -> str:
     return f"{model}, {CORES} cores, {mem:.0f} GiB, Python {platform.python_version()}"
 
 
+def _load(load) -> str:
+    return "/".join(f"{x:.1f}" for x in load) if load else "?"
+
+
 def _mb(size: dict) -> str:
     return f"{size['mb']:,} MB ({size['files']:,} files)"
 
@@ -354,6 +387,12 @@ def release_share(r: dict) -> float:
 def markdown(results: list[dict]) -> str:
     lines = [
         f"Measured {datetime.now(UTC):%Y-%m-%d} on {_machine()}; the Dagster job `isun_build`, offline.",
+        "Load average (1/5/15 min) as each full build started and ended: "
+        + "; ".join(
+            f"{r['contracts']:,}: {_load(r.get('load_before'))} → {_load(r.get('load_after'))}"
+            for r in results
+        )
+        + ".",
         "",
         "| contracts | stage | seconds | share of the build | contracts/s/core | peak RSS MiB (process tree) |",
         "| ---: | --- | ---: | ---: | ---: | ---: |",
@@ -381,13 +420,21 @@ def markdown(results: list[dict]) -> str:
         "| ---: | ---: | --- | --- | --- | --- | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
-        night = r["night"]
+        if "night" in r:
+            night = r["night"]
+            quiet = (
+                f"{r['unchanged_seconds']} s ({r['unchanged_share']:.2%}"
+                f"{'' if r['unchanged_detected'] else ', NOT detected'})"
+            )
+            changed = (
+                f"{r['night_seconds']} s ({r['night_share']:.1%} of the full build; "
+                f"{night['contracts_with_new_pages']:,} new PrintProject, {night['bulk_rows_changed']:,} "
+                f"bulk rows; peak {r['night_peak_rss_mib']} MiB)"
+            )
+        else:
+            quiet = changed = "not run (--full-only)"
         lines.append(
-            f"| {r['contracts']:,} | {r['activities']:,} | {r['unchanged_seconds']} s "
-            f"({r['unchanged_share']:.2%}{'' if r['unchanged_detected'] else ', NOT detected'}) | "
-            f"{r['night_seconds']} s ({r['night_share']:.1%} of the full build; "
-            f"{night['contracts_with_new_pages']:,} new PrintProject, {night['bulk_rows_changed']:,} bulk rows; "
-            f"peak {r['night_peak_rss_mib']} MiB) | "
+            f"| {r['contracts']:,} | {r['activities']:,} | {quiet} | {changed} | "
             f"{r['ratio_to_lxml_floor']}× ({r['ours_sample_seconds']} s vs {r['lxml_floor_seconds']} s, "
             f"{r['parse_sample']} pages) | {r['speedup_vs_naive']}× faster ({r['naive_sample_seconds']} s naive) | "
             f"{_mb(r['sizes']['parquet'])} | {_mb(r['sizes']['csv'])} | {_mb(r['sizes']['site'])} | "
@@ -417,12 +464,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workdir", default=None, help="where corpora and outputs go (kept between runs)"
     )
+    parser.add_argument(
+        "--cache",
+        default=os.environ.get("BGFUNDS_BENCH_CACHE"),
+        help="where corpora are kept between runs, by scale and generator version "
+        "(default $BGFUNDS_BENCH_CACHE, else the work directory)",
+    )
+    parser.add_argument(
+        "--full-only",
+        action="store_true",
+        default=os.environ.get("BENCH_FULL_ONLY") == "1",
+        help="only the full build, the parser comparison and the queries (no quiet or 1 %% night)",
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     workdir = Path(args.workdir or Path(tempfile.gettempdir()) / "bgfunds-bench")
     workdir.mkdir(parents=True, exist_ok=True)
+    cache = Path(args.cache) if args.cache else workdir
+    cache.mkdir(parents=True, exist_ok=True)
     if args.one:
-        print(json.dumps(run_scale(workdir, args.one, args.workers)))
+        print(json.dumps(run_scale(workdir, args.one, args.workers, cache, args.full_only)))
         return 0
     results = []
     for n in (int(x) for x in args.scales.split(",")):
@@ -438,6 +499,9 @@ def main(argv: list[str] | None = None) -> int:
                 str(workdir),
                 "--workers",
                 str(args.workers),
+                "--cache",
+                str(cache),
+                *(["--full-only"] if args.full_only else []),
             ],
             stdout=subprocess.PIPE,
             text=True,

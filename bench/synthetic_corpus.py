@@ -265,6 +265,10 @@ def _contract(
     return c, fetched_at
 
 
+# Bump when the generator writes different bytes for the same scale and seed: `make bench`
+# keeps corpora by scale and this version (`bench.run.corpus_dir`) and regenerates on a change.
+GENERATOR_VERSION = "v4"
+
 API_PROGRAMMES = {  # our programme code -> the open-data API's (programme id, period id)
     "BG05SFOP001": ("1", "1"),
     "BG05M9OP001": ("4", "1"),

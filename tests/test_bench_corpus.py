@@ -115,10 +115,10 @@ def test_batched_build_equals_one_pass_on_the_sample_and_a_synthetic_corpus(tmp_
 def test_bench_times_the_real_job_and_detects_a_quiet_night(tmp_path):
     """`make bench`'s measurement at a tiny scale: the real job builds every generated contract, the
     second run sees nothing changed, a changed night is timed, and every stage of the report was timed."""
-    from bench.run import CORPUS_VERSION, STAGES, markdown, run_scale
+    from bench.run import STAGES, corpus_dir, markdown, run_scale
 
-    # run_scale reuses a corpus already in its workdir
-    facts = generate(60, tmp_path / f"corpus-{CORPUS_VERSION}-60")
+    # run_scale reuses a corpus already in its workdir (by scale and generator version)
+    facts = generate(60, corpus_dir(tmp_path, 60))
     result = run_scale(tmp_path, 60, workers=1)
     assert (result["contracts"], result["activities"]) == (60, facts.activities)
     assert [s["stage"] for s in result["stages"]] == [name for name, _ in STAGES]
