@@ -192,9 +192,13 @@ def output_sizes(release: Path) -> dict:
     }
 
 
-def compare_parsers(archive, records) -> dict:
+def compare_parsers(archive, records, repeats: int = 3) -> dict:
     """The same pages through our parser, through lxml alone (parse, then read every element's
-    text and tail: the floor of any lxml-based parser) and the naive way (bs4 + read_html)."""
+    text and tail: the floor of any lxml-based parser) and the naive way (bs4 + read_html).
+
+    Ours and the floor are timed in CPU seconds of this process, alternately, best of `repeats`:
+    on a machine shared with other jobs, wall time measures the queue for a core as much as
+    the parser, and the two would be measured under different load."""
     import lxml.html
     import pandas as pd
     from bs4 import BeautifulSoup
@@ -203,15 +207,22 @@ def compare_parsers(archive, records) -> dict:
 
     bodies = {r.sha256: archive.read(r.sha256) for r in records}
     read = bodies.__getitem__
-    t = time.perf_counter()
-    parse_archived_pages(records, read)
-    ours = time.perf_counter() - t
-    t = time.perf_counter()
-    for record in records:
-        for element in lxml.html.fromstring(bodies[record.sha256]).iter():
-            element.text, element.tail  # noqa: B018 - the walk is the point
-    floor = time.perf_counter() - t
-    t = time.perf_counter()
+
+    def ours() -> None:
+        parse_archived_pages(records, read)
+
+    def floor() -> None:
+        for record in records:
+            for element in lxml.html.fromstring(bodies[record.sha256]).iter():
+                element.text, element.tail  # noqa: B018 - the walk is the point
+
+    best = {"ours": float("inf"), "floor": float("inf")}
+    for _ in range(repeats):
+        for name, run in (("ours", ours), ("floor", floor)):
+            t = time.process_time()
+            run()
+            best[name] = min(best[name], time.process_time() - t)
+    t = time.process_time()
     for record in records:
         text = bodies[record.sha256].decode("utf-8")
         soup = BeautifulSoup(text, "html.parser")
@@ -224,14 +235,14 @@ def compare_parsers(archive, records) -> dict:
             pd.read_html(io.StringIO(text), flavor="lxml")
         except ValueError:  # "No tables found"
             pass
-    naive = time.perf_counter() - t
+    naive = time.process_time() - t
     return {
         "parse_sample": len(records),
-        "ours_sample_seconds": round(ours, 2),
-        "lxml_floor_seconds": round(floor, 2),
+        "ours_sample_seconds": round(best["ours"], 3),
+        "lxml_floor_seconds": round(best["floor"], 3),
         "naive_sample_seconds": round(naive, 2),
-        "ratio_to_lxml_floor": round(ours / floor, 1),
-        "speedup_vs_naive": round(naive / ours, 1),
+        "ratio_to_lxml_floor": round(best["ours"] / best["floor"], 2),
+        "speedup_vs_naive": round(naive / best["ours"], 1),
     }
 
 
@@ -435,8 +446,9 @@ def markdown(results: list[dict]) -> str:
             quiet = changed = "not run (--full-only)"
         lines.append(
             f"| {r['contracts']:,} | {r['activities']:,} | {quiet} | {changed} | "
-            f"{r['ratio_to_lxml_floor']}× ({r['ours_sample_seconds']} s vs {r['lxml_floor_seconds']} s, "
-            f"{r['parse_sample']} pages) | {r['speedup_vs_naive']}× faster ({r['naive_sample_seconds']} s naive) | "
+            f"{r['ratio_to_lxml_floor']}× ({r['ours_sample_seconds']} s vs {r['lxml_floor_seconds']} s CPU, "
+            f"best of 3, {r['parse_sample']} pages) | "
+            f"{r['speedup_vs_naive']}× faster ({r['naive_sample_seconds']} s naive) | "
             f"{_mb(r['sizes']['parquet'])} | {_mb(r['sizes']['csv'])} | {_mb(r['sizes']['site'])} | "
             f"{_mb(r['sizes']['all'])} |"
         )

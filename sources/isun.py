@@ -224,7 +224,7 @@ def _to_bulgarian_labels(root, page_text: str | None = None) -> bool:
     if page_text is not None and not any(marker in page_text for marker in _EN_MARKERS):
         return False  # a heading's text is in the page's text: no marker there, none in a heading
     heads = _XP_HEADS(root)
-    if not any(_clean(h.text_content()).rstrip(":") in _EN_MARKERS for h in heads):
+    if not any(_clean(_text(h)).rstrip(":") in _EN_MARKERS for h in heads):
         return False
     for el in root.iter():
         if (
@@ -303,7 +303,24 @@ _OFFER_LABEL = re.compile(rf"^{L['Project_Details_Offer']}\s+(\d+)$")
 _INDICATOR_LABEL = re.compile(rf"^{L['Project_Details_Indicator']}\s+(\d+)$")
 
 
-_UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8")
+def _html_parser(**options) -> lxml.html.HTMLParser:
+    """lxml.html's parser with every element an `HtmlElement` chosen in C: lxml.html's own
+    lookup is a Python method called for every element proxy made (a third of our parse
+    time); only form elements get other classes there, and no method of theirs is used here."""
+    parser = lxml.html.HTMLParser(**options)
+    parser.set_element_class_lookup(
+        etree.ElementDefaultClassLookup(
+            element=lxml.html.HtmlElement,
+            comment=lxml.html.HtmlComment,
+            pi=lxml.html.HtmlProcessingInstruction,
+            entity=lxml.html.HtmlEntity,
+        )
+    )
+    return parser
+
+
+_UTF8_PARSER = _html_parser(encoding="utf-8")
+_PARSER = _html_parser()
 
 
 class PageStructureError(ValueError):
@@ -356,6 +373,40 @@ def _clean(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
+def _text(element) -> str:
+    """`element.text_content()`: read off the element where it has no children or one childless
+    element (most cells, bullets and bold labels), without the XPath call `text_content` makes."""
+    children = len(element)
+    if children == 0:
+        return element.text or ""
+    if children == 1:
+        child = element[0]
+        if (
+            isinstance(child.tag, str) and len(child) == 0
+        ):  # an element (a comment's text is not text)
+            return (element.text or "") + (child.text or "") + (child.tail or "")
+    return element.text_content()
+
+
+def _children(element, tag: str) -> list:
+    """`element.xpath("./<tag>")` by walking the children (a direct child needs no XPath call)."""
+    return [child for child in element if child.tag == tag]
+
+
+def _XP_PRE(element) -> list:  # noqa: N802
+    """`.//pre` of a cell or list item (never a `<pre>` itself): the first one is all that is read."""
+    return [pre for pre in element.iter("pre") if pre is not element][:1]
+
+
+def _XP_TD(row) -> list:  # noqa: N802 - reads as the compiled selections it stands beside
+    return _children(row, "td")
+
+
+def _XP_UL_LI(cell) -> list:  # noqa: N802
+    """`./ul/li`: every list's bullets, in document order."""
+    return [li for ul in _children(cell, "ul") for li in _children(ul, "li")]
+
+
 def _has_class(cls: str) -> str:
     return f'contains(concat(" ", normalize-space(@class), " "), " {cls} ")'
 
@@ -366,10 +417,7 @@ _XP_IS_PRINT = etree.XPath("boolean(//table//tr/td[1]/strong)")
 _XP_LIST_ITEMS = etree.XPath(f"//div[{_has_class('list-item')}]")
 _XP_LABEL = etree.XPath("./label")
 _XP_PRINT_ROWS = etree.XPath("//table/tr[td[1]/strong]|//table/tbody/tr[td[1]/strong]")
-_XP_TD = etree.XPath("./td")
-_XP_UL_LI = etree.XPath("./ul/li")
 _XP_LI = etree.XPath("./li")
-_XP_PRE = etree.XPath(".//pre")
 _XP_CONTENT_STRONG = etree.XPath(f"//div[{_has_class('content')}]/strong")
 _XP_TABLES = etree.XPath("//table")
 _XP_HEAD_TH = etree.XPath("./thead/tr[1]/th")
@@ -397,24 +445,44 @@ def split_amount(text: str) -> tuple[str | None, str | None]:
 
 
 def _note_matches(text: str):
-    """`_NOTE.finditer(text)`, started only where a note's opening words are (found by a plain,
-    case-folded substring search instead of a case-insensitive regex tried at every character)."""
+    """`_NOTE.finditer(_clean(text))` without cleaning the whole text: a note can only start where
+    its first word is (found by a plain, case-folded substring search), and a few hundred
+    characters from there, cleaned, hold all the regex can read (`_NOTE_WINDOW`)."""
     lowered = text.lower()
     if len(lowered) != len(text):  # a character whose lower case is longer: search it all
-        yield from _NOTE.finditer(text)
+        yield from _NOTE.finditer(_clean(text))
         return
-    starts = sorted(
-        i
-        for opening in (_NOTE_START.lower(), _NOTE_START_EN.lower())
-        for i in _find_all(lowered, opening)
-    )
-    end = 0
+    starts = sorted({i for word in _NOTE_FIRST_WORDS for i in _find_all(lowered, word)})
+    end = None  # the last match: its raw start and its length in cleaned text
     for start in starts:
-        if start < end:
-            continue
-        if m := _NOTE.match(text, start):
+        if end is not None and _cleaned_offset(text, end[0], start) < end[1]:
+            continue  # inside the words of the note before
+        if m := _NOTE.match(_cleaned_window(text, start)):
             yield m
-            end = m.end()
+            end = (start, m.end())
+
+
+# The note's opening words cleaned, one space, up to 60 words' characters, one more: what
+# `_NOTE` can read from where it starts.
+_NOTE_REACH = max(len(_NOTE_START) + 2, len(_NOTE_START_EN)) + 1 + 60 + 1
+_NOTE_FIRST_WORDS = {_NOTE_START.split()[0].lower(), _NOTE_START_EN.split()[0].lower()}
+
+
+def _cleaned_window(text: str, start: int) -> str:
+    """`_clean(text)` from the cleaned position of `text[start]` (not a space), at least
+    `_NOTE_REACH` characters long unless the text ends first."""
+    size = 4 * _NOTE_REACH
+    while True:
+        window = _clean(text[start : start + size])
+        if len(window) > _NOTE_REACH or start + size >= len(text):
+            return window
+        size *= 4
+
+
+def _cleaned_offset(text: str, start: int, position: int) -> int:
+    """How far `text[position]` is from `text[start]` (not a space) once the text is cleaned."""
+    between = text[start:position]
+    return len(_clean(between)) + (1 if between[-1:].isspace() else 0)
 
 
 def _find_all(text: str, sub: str):
@@ -452,14 +520,14 @@ def _value_after_label(item, label_el) -> str:
             seen = True
             continue
         if seen:
-            parts.append(child.text_content() + (child.tail or ""))
+            parts.append(_text(child) + (child.tail or ""))
     return _clean(" ".join(parts))
 
 
 def _field_text(element, value: str) -> str:
     """A field's text: the description's `<pre>` (TextAreaPre.cshtml) where there is one, else the value."""
     pre = _XP_PRE(element)
-    return _clean(pre[0].text_content()) if pre else value
+    return _clean(_text(pre[0])) if pre else value
 
 
 def _put_financial(page: ParsedIsunPage, key: str, value: str) -> None:
@@ -474,25 +542,27 @@ def _put_financial(page: ParsedIsunPage, key: str, value: str) -> None:
 # --- the page ---------------------------------------------------------------------------------
 
 
-def parse_isun_html(body: bytes | str, url: str) -> ParsedIsunPage:
-    """Parse any ИСУН contract tab or PrintProject page into label-keyed text values."""
+def parse_isun_html(body: bytes | str, url: str, utf8: bool = False) -> ParsedIsunPage:
+    """Parse any ИСУН contract tab or PrintProject page into label-keyed text values; `utf8`: the
+    bytes are known to be valid UTF-8 (read as such whatever a stale <meta> says)."""
     if isinstance(body, str):
         # Already decoded (sources.charset): parse it as UTF-8 whatever a stale <meta> or <?xml?> says.
         body, parser = body.encode("utf-8"), _UTF8_PARSER
     else:
-        parser = None
-    if not body.strip():
+        parser = _UTF8_PARSER if utf8 else _PARSER
+    if not body or body.isspace():
         raise PageStructureError(f"{url}: empty page")
     root = lxml.html.fromstring(body, parser=parser)
     contract_id, tab = contract_id_and_tab(url)
     page = ParsedIsunPage(
         url=url, contract_id=contract_id, tab=tab, is_historic=is_historic_from_url(url)
     )
-    # The page's text is read once: for the English check and (unless labels were rewritten) the note.
-    text = _clean(root.text_content())
-    if _to_bulgarian_labels(root, text):
+    # The page's text is read once: for the English check and (unless labels were rewritten) the
+    # note; it is cleaned whole only on a page that has a word of an English marker.
+    text = root.text_content()
+    if _may_be_english(text) and _to_bulgarian_labels(root, _clean(text)):
         page.language = "en"
-        text = _clean(root.text_content())
+        text = root.text_content()
     _parse_tab(root, page)
     if _XP_IS_PRINT(root):
         _parse_print(root, page)
@@ -500,6 +570,14 @@ def parse_isun_html(body: bytes | str, url: str) -> ParsedIsunPage:
         page.currencies[f"note{i or ''}"] = words
     _check_structure(page)
     return page
+
+
+# A marker is in the cleaned page text only if each of its words is in the raw text.
+_EN_MARKER_WORDS = tuple(max(marker.split(), key=len) for marker in _EN_MARKERS)
+
+
+def _may_be_english(raw_text: str) -> bool:
+    return any(word in raw_text for word in _EN_MARKER_WORDS)
 
 
 def _check_structure(page: ParsedIsunPage) -> None:
@@ -539,11 +617,11 @@ def _parse_tab(root, page: ParsedIsunPage) -> None:
 
 def _tab_item(item, label_el, page: ParsedIsunPage) -> None:
     """One `label: value` list item of a tab, into the page's fields or sections."""
-    label = _clean(label_el.text_content()).rstrip(":")
+    label = _clean(_text(label_el)).rstrip(":")
     value = _value_after_label(item, label_el)
     if label == L["Project_Details_Procedure"] and item.xpath("./a"):
         link = item.xpath("./a")[0]
-        page.fields["procedure"] = _clean(link.text_content())
+        page.fields["procedure"] = _clean(_text(link))
         page.fields["procedure_url"] = link.get("href") or ""
     elif m := _OFFER_LABEL.match(label):
         page.procurements = page.procurements or []
@@ -593,14 +671,14 @@ def _tab_none_box(item, page: ParsedIsunPage) -> None:
 def _tab_sections(root, page: ParsedIsunPage) -> None:
     """Sections under a bold title: the places list and the activities table."""
     for strong in _XP_CONTENT_STRONG(root):
-        label = _clean(strong.text_content())
+        label = _clean(_text(strong))
         following = strong.getnext()
         if (
             label == L["Project_Details_ExecutionPlace"]
             and following is not None
             and following.tag == "ul"
         ):
-            page.places = [_clean(li.text_content()) for li in _XP_LI(following)]
+            page.places = [_clean(_text(li)) for li in _XP_LI(following)]
         elif label == L["Project_Details_Activities"]:
             table = strong.xpath("following-sibling::div[1]//table")
             if table:
@@ -610,7 +688,7 @@ def _tab_sections(root, page: ParsedIsunPage) -> None:
 def _tab_tables(root, page: ParsedIsunPage) -> None:
     """Tables known by their first header: indicators and financial corrections."""
     for table in _XP_TABLES(root):
-        header = [_clean(th.text_content()) for th in _XP_HEAD_TH(table)]
+        header = [_clean(_text(th)) for th in _XP_HEAD_TH(table)]
         if header[:1] == [L["Project_Details_Indicator"]]:
             page.indicators = _indicator_table(table)
         elif header[:1] == [L["Project_Details_FinancialCorrections_ImposingReason"]]:
@@ -618,7 +696,7 @@ def _tab_tables(root, page: ParsedIsunPage) -> None:
 
 
 def _activity_table(table, url: str) -> list[dict[str, str]]:
-    header = [_clean(th.text_content()) for th in _XP_HEAD_TH(table)]
+    header = [_clean(_text(th)) for th in _XP_HEAD_TH(table)]
     want = [
         L["Project_Details_Activity"],
         L["Project_Details_Activity_ContractedAmount"],
@@ -628,7 +706,7 @@ def _activity_table(table, url: str) -> list[dict[str, str]]:
         raise PageStructureError(f"{url}: activities table header is {header}, expected {want}")
     rows = []
     for tr in _XP_BODY_TR(table):
-        cells = [_clean(td.text_content()) for td in _XP_TD(tr)]
+        cells = [_clean(_text(td)) for td in _XP_TD(tr)]
         if len(cells) == 3:
             rows.append({"title": cells[0], "contracted": cells[1], "reported": cells[2]})
     return rows
@@ -648,10 +726,10 @@ def _tab_participants(item, role: str, singular: str) -> list[dict[str, str | No
                 {
                     "role": role,
                     "is_natural_person": "true" if is_person else "false",
-                    "name": _clean(cells[0].text_content()),
+                    "name": _clean(_text(cells[0])),
                     "company_url": link[0].get("href") if link else None,
-                    "contracted": _clean(cells[1].text_content()) if len(cells) > 1 else None,
-                    "reported": _clean(cells[2].text_content()) if len(cells) > 2 else None,
+                    "contracted": _clean(_text(cells[1])) if len(cells) > 1 else None,
+                    "reported": _clean(_text(cells[2])) if len(cells) > 2 else None,
                     "has_eik_prefix": "true",
                 }
             )
@@ -661,7 +739,7 @@ def _tab_participants(item, role: str, singular: str) -> list[dict[str, str | No
 def _indicator_table(table) -> list[dict[str, str]]:
     rows = []
     for tr in _XP_BODY_TR(table):
-        cells = [_clean(td.text_content()) for td in _XP_TD(tr)]
+        cells = [_clean(_text(td)) for td in _XP_TD(tr)]
         if len(cells) != 5:
             continue
         m = re.match(r"^(\d+)\.\s*(.*)$", cells[0])
@@ -681,7 +759,7 @@ def _indicator_table(table) -> list[dict[str, str]]:
 def _corrections_table(table) -> list[dict[str, str]]:
     rows = []
     for tr in _XP_BODY_TR(table):
-        cells = [_clean(td.text_content()) for td in _XP_TD(tr)]
+        cells = [_clean(_text(td)) for td in _XP_TD(tr)]
         if len(cells) == 6:
             rows.append(
                 dict(
@@ -706,7 +784,7 @@ def _offer_head(text: str) -> tuple[str | None, str | None]:
 
 
 def _position(no: int, offer: tuple, li) -> dict[str, str | None]:
-    texts = [_clean(d.text_content()) for d in li.xpath("./div")]
+    texts = [_clean(_text(d)) for d in li.xpath("./div")]
     name = contractor = value = None
     for t in texts:
         head, _, rest = t.partition(":")
@@ -797,21 +875,22 @@ def _parse_print(root, page: ParsedIsunPage) -> None:
     for tr in _XP_PRINT_ROWS(root):
         cells = _XP_TD(tr)
         if len(cells) >= 2:
-            _print_row(_clean(cells[0].text_content()), cells[1], page)
+            _print_row(_clean(_text(cells[0])), cells[1], page)
     _print_empty_sections(root, page)
 
 
 def _print_row(label: str, cell, page: ParsedIsunPage) -> None:
     """One `label | value` row of PrintProject, into the page's fields or sections."""
     # Each bullet's text is read once; the cell's whole text only where a branch uses it.
-    lis = _XP_UL_LI(cell)
-    texts = [_clean(li.text_content()) for li in lis]
-    value = "" if lis else _clean(cell.text_content())
     if label in FIELD_LABELS:
-        page.fields[FIELD_LABELS[label]] = _field_text(
-            cell, value if not lis else _clean(cell.text_content())
-        )
-    elif label == L["Project_Details_ExecutionPlace"]:
+        # The description's `<pre>` where there is one (its text only), else the cell's text.
+        pre = _XP_PRE(cell)
+        page.fields[FIELD_LABELS[label]] = _clean(_text(pre[0] if pre else cell))
+        return
+    lis = _XP_UL_LI(cell)
+    texts = [_clean(_text(li)) for li in lis]
+    value = "" if lis else _clean(_text(cell))
+    if label == L["Project_Details_ExecutionPlace"]:
         page.places = texts
     elif label == L["Project_Details_Activities"] or (
         label == "" and _is_activity_row(texts, value)
@@ -821,17 +900,15 @@ def _print_row(label: str, cell, page: ParsedIsunPage) -> None:
         page.participants = page.participants or []
         page.participants.extend(_print_participant_line(page.url, label, t) for t in texts)
     elif label in FINANCIAL_LABELS:
-        _put_financial(page, FINANCIAL_LABELS[label], value or _clean(cell.text_content()))
+        _put_financial(page, FINANCIAL_LABELS[label], value or _clean(_text(cell)))
     elif m := _INDICATOR_LABEL.match(label):
         page.indicators = page.indicators or []
-        page.indicators.append(
-            _print_indicator(page.url, m.group(1), value or _clean(cell.text_content()))
-        )
+        page.indicators.append(_print_indicator(page.url, m.group(1), value or _clean(_text(cell))))
     elif m := _OFFER_LABEL.match(label):
         page.procurements = page.procurements or []
         head = _clean(
             (cell.text or "")
-            + " ".join((c.text_content() if c.tag != "ul" else "") + (c.tail or "") for c in cell)
+            + " ".join((_text(c) if c.tag != "ul" else "") + (c.tail or "") for c in cell)
         )
         ul = cell.xpath("./ul")
         page.procurements.extend(_offer_rows(int(m.group(1)), head, ul[0] if ul else None))
@@ -881,15 +958,27 @@ def _print_indicator(url: str, indicator_no: str, value: str) -> dict[str, str]:
     }
 
 
+_EMPTY_SECTION_HEADINGS = frozenset(
+    L[k]
+    for k in (
+        "Project_Details_Indicators",
+        "Project_Details_FinancialCorrections",
+        "Project_Details_Procurements",
+    )
+)
+
+
 def _print_empty_sections(root, page: ParsedIsunPage) -> None:
     """Sections that say "Няма" in a single cell: indicators, procurements, corrections."""
     for h3 in _XP_H3(root):
-        heading = _clean(h3.text_content())
+        heading = _clean(_text(h3))
+        if heading not in _EMPTY_SECTION_HEADINGS:
+            continue
         table = h3.getnext()
         if table is None or table.tag != "table":
             continue
         first = _XP_FIRST_TD(table)
-        single = _clean(first[0].text_content()) if first else ""
+        single = _clean(_text(first[0])) if first else ""
         if (
             heading == L["Project_Details_Indicators"]
             and page.indicators is None

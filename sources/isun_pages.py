@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 from records.isun_page import ParsedIsunPage
 from records.raw import RawResponse
-from sources.charset import decode_body
+from sources.charset import decode_body, detect_charset
 from sources.isun import (
     CONTRACT_TABS,
     PageStructureError,
@@ -58,7 +58,7 @@ def page_rejection(record: RawResponse, body: bytes) -> dict | None:
             f"{record.url}: HTTP status {record.status}; not parsed",
             record,
         )
-    if not body.strip():
+    if not body or body.isspace():  # blank (isspace stops at the first other byte; strip copied it)
         return quarantine_row(
             "pages",
             record.url,
@@ -85,9 +85,25 @@ def _newest_usable(
     return None, first_rejection
 
 
+def _valid_utf8(body: bytes, record: RawResponse) -> bytes | None:
+    """The body, where it is sent as (or found to be) UTF-8, decodes strictly and has no XML
+    declaration; else None (decoded the general way, `sources.charset`)."""
+    if detect_charset(body, record.content_type) != "utf-8":
+        return None
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return None if _XML_DECLARATION.match(text) else body
+
+
 def parse_page(record: RawResponse, body: bytes) -> tuple[ParsedIsunPage | None, dict | None]:
     """One archived page parsed, or the quarantine row saying why it could not be."""
     try:
+        if "text/plain" not in record.content_type and (valid := _valid_utf8(body, record)):
+            # Valid UTF-8 without an XML declaration: the bytes are what decoding and encoding
+            # again would give, so they are parsed as they are.
+            return parse_isun_html(valid, record.url, utf8=True), None
         text = _XML_DECLARATION.sub("", decode_body(body, record.content_type), count=1)
         if "text/plain" in record.content_type:
             return parse_isun_text(text, record.url), None

@@ -30,6 +30,7 @@ def block_reason(body: bytes) -> str | None:
     has_content = any(marker in body for marker in _CONTENT_MARKERS)
     if any(marker in body for marker in _CHALLENGE_MARKERS) and not has_content:
         return "javascript challenge (TSPD/APM_DO_NOT_TOUCH)"
-    if len(body) < _SHORT_PAGE_BYTES and _REJECTED.search(body) and not has_content:
+    # The content markers first: the case-blind search is tried at every byte of a short page.
+    if len(body) < _SHORT_PAGE_BYTES and not has_content and _REJECTED.search(body):
         return "request rejected"
     return None
