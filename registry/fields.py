@@ -87,8 +87,8 @@ FIELDS: dict[str, Field] = {
             "code_scheme",
             "VARCHAR",
             "Family of the project code, each with its own validated form (registry.formats."
-            "CODE_SCHEME_REGEX): isun, rrp, eea, interreg, dfz, phare, solidarity",
-            "Вид на кода на проекта (ИСУН, НПВУ, ЕИП, Интеррег, ДФЗ, ФАР, фонд „Солидарност“)",
+            "CODE_SCHEME_REGEX): isun, rrp, eea, interreg, dfz, phare, solidarity, life",
+            "Вид на кода на проекта (ИСУН, НПВУ, ЕИП, Интеррег, ДФЗ, ФАР, фонд „Солидарност“, LIFE)",
             enum=tuple(CODE_SCHEME_REGEX),
         ),
         Field(

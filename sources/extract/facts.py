@@ -164,8 +164,9 @@ def _code_facts(text: str) -> list[Fact]:
 def _scheme_code_facts(text: str) -> list[Fact]:
     """Codes of the other families (`transforms.codes.code_scheme`): an Interreg project (ROBG-408),
     a ДФЗ contract (17/07/2/0/00092), a PHARE contract (BG 0106.07.01 – 064), a Solidarity Fund
-    grant (2014BG16SPO001-0019) name a project; an EEA grants number names a project where it
-    carries the proposal number (BGLD-3.001-0004), else a procedure (BGENERGY-2.002)."""
+    grant (2014BG16SPO001-0019), a LIFE project number (LIFE11 NAT/BG/360) name a project; an EEA
+    grants number names a project where it carries the proposal number (BGLD-3.001-0004), else a
+    procedure (BGENERGY-2.002)."""
     facts = []
     for m in SCHEME_CODE_IN_TEXT.finditer(text):
         code, flags = normalise_scheme_code(m.group(0))
@@ -213,10 +214,12 @@ def _scheme_code_facts(text: str) -> list[Fact]:
 # --- money ----------------------------------------------------------------------------------------------------------
 
 _APPROXIMATE = re.compile(
-    r"(около|близо|над|почти|приблизително|малко над|до|между|from|around|about|over|up to|"
+    r"(около|близо|над|почти|приблизително|малко над|до|между|към|from|around|about|over|up to|"
     r"nearly|almost|approximately|more than|less than|under)\s*$",
     re.I,
 )
+# "около" and its kin before an amount given to the cent ("около 1 234 567, 89 евро") round nothing.
+_STATED_TO_THE_CENT = re.compile(r"около|приблизително|around|about|approximately", re.I)
 _RANGE_AFTER = re.compile(r"^\s*(и|до|to|and|[-–—])\s*(\d|BGN|EUR|€)", re.I)
 _EU_BEFORE = re.compile(
     r"(ЕФРР|ЕСФ|ЕЗФРСР|[Кк]охезионния фонд|Европейския фонд за регионално развитие|"
@@ -234,7 +237,13 @@ _EU_AFTER = re.compile(
     r"Европейския социален фонд|Европейския съюз|ЕС\b|европейско\b|европейско финансиране|EU\b|"
     r"European\s+(?:co-?financing|funding|contribution|Union)|ERDF\b|ESF\b|Cohesion\s+Fund)"
     r"|^\W{0,3}(?:of\s+the\s+amount\s+)?(?:are|is|will\s+be)\s+(?:granted|given|provided)(?:\s+free)?"
-    r"\s+by\s+(?:the\s+)?(?:EU|European\s+Union)(?!\s+and)",
+    r"\s+by\s+(?:the\s+)?(?:EU|European\s+Union)(?!\s+and)"
+    # "€ 439 602 (75%) се предоставят от програма LIFE+": a share (its percent optional) that a named EU
+    # programme or fund provides
+    r"|^[^\S\n]*(?:\(\s*\d{1,3}(?:[.,]\d{1,2})?\s*%\s*\)[^\S\n]*)?,?[^\S\n]*(?:се\s+)?"
+    r"(?:предоставя(?:т)?|осигурява(?:т)?|финансира(?:т)?|поема(?:т)?|идва(?:т)?|са\s+осигурени|са\s+предоставени)"
+    r"\s+(?:от|по)\s+(?:програма(?:та)?\s+LIFE\+?|LIFE\+?|Европейския\s+съюз|ЕС\b|Европейската\s+комисия|"
+    r"ЕФРР|ЕСФ\+?|ЕЗФРСР|ЕФМДР\w*|Кохезионния\s+фонд|Европейския\s+(?:\w+\s+){0,3}фонд)",
     re.I,
 )
 _NOT_PROJECT_MONEY = re.compile(
@@ -251,7 +260,9 @@ _NOT_PROJECT_MONEY = re.compile(
     # "проекти на обща стойност ...": the sum of several projects, not one project's total
     r"\bпроекти(те)?\s+(на|с|за)\s+(обща\s+)?(приблизителна\s+)?стойност|\bprojects\s+(worth|with\s+a\s+total)|"
     # "Девет проекта на обща стойност 502 047 евро": a count of projects in words, a sum
-    r"\b(два|три|четири|пет|шест|седем|осем|девет|десет|\w+надесет|\w+десет)\s+(\w+\s+)?проект\w*\s+(на|с|за)\s)",
+    r"\b(два|три|четири|пет|шест|седем|осем|девет|десет|\w+надесет|\w+десет)\s+(\w+\s+)?проект\w*\s+(на|с|за)\s|"
+    # "… общинските са 55 на обща стойност …": a count of projects and their sum
+    r"\b(са|е)\s+\d+\s+(проект\w*\s+)?(на|с)\s+(обща\s+)?стойност)",
     re.I,
 )
 _NOT_PROJECT_MONEY_AFTER = re.compile(
@@ -266,7 +277,7 @@ _TOTAL_STRONG = re.compile(
     r"(Проектът|проектът|[Пп]роект(ът)?\s+[„\"“][^”“\"]{3,200}[”“\"])[^.]{0,80}?\s(е|възлиза)\s+на\s+(обща\s+)?стойност|"
     r"[Ии]нвестицията\s+е\s+на\s+стойност|worth|What[’']s\s+the\s+budget\?|"
     r"(cost|value)\s+of\s+the\s+project\s+is|project'?s\s+(value|cost)\s+is|\bTotal\s+budget\s*:|"
-    r"[Пп]роектът\s+е\s+за|[Фф]инансирането\s+на\s+проекта\s+е|(?<![\w-])[Сс]\s+договор\s+за|[Оо]добрените\s+(общи\s+)?разходи(\s+по\s+проекта)?\s+(са|възлизат)|"
+    r"[Пп]роектът\s+е\s+за|[Оо]добрената\s+(обща\s+)?стойност(\s+на\s+проекта)?|[Фф]инансирането\s+на\s+проекта\s+е|(?<![\w-])[Сс]\s+договор\s+за|[Оо]добрените\s+(общи\s+)?разходи(\s+по\s+проекта)?\s+(са|възлизат)|"
     r"(Ремонтът|Проектът|Обектът|[Ии]нвестицията|Изграждането|Реконструкцията)[^.]{0,80}?\s(ще\s+)?(струва|стурва))"
     r"[^.\d]{0,60}$",
     re.I,
@@ -279,7 +290,12 @@ _TOTAL_WEAK = re.compile(
 # amount follows at once (a share - ЕС, БФП, own funds - is set aside before this rule is asked).
 _TOTAL_FUNDS_SENTENCE = re.compile(
     r"^\s*(Средствата|Сумата)(\s+(по|за)\s+(проекта|него|обекта|договора))?"
-    r"\s*(са|е|възлизат\s+на|в\s+размер\s+на|[-–—:])\s*$"
+    r"\s*((са|е)\s+)?(са|е|възлизат\s+на|в\s+размер\s+на|[-–—:])\s*$"
+)
+# "На 195 937 лева възлиза проект „…“": the amount first, the project's total after it.
+_TOTAL_BEFORE_VERB = re.compile(
+    r"^[^\S\n]*(възлиза|възлизат|струва)\s+(проект\w*|стойността\s+на\s+проект\w*|"
+    r"общата\s+стойност\s+на\s+проект\w*|инвестицията|бюджетът\s+на\s+проект\w*)\b"
 )
 _PROJECT_WORD = re.compile(r"проект|project|инвестици|договор", re.I)
 
@@ -289,6 +305,17 @@ _EQUIVALENT = re.compile(r"^\s*[(/]\s*$")
 # "Ремонтът на ДГ „Роза“ ще струва 197 750,33 лв., на „Приказен свят“ - 196 492,80 лв., а на ...": one
 # sentence giving each project's amount in turn, after the first one's total label.
 _ENUMERATED = re.compile(r"^\s*[,;]\s*(а\s+|и\s+)?(на|за)\s+[^.\d]{1,80}?\s[-–—:]\s*$")
+
+
+# "… одобрени … 64 проекта. Те са на обща стойност 14 806 048 лв.": "they" after a count of projects is their sum.
+_THEY = re.compile(r"^\s*(Те|Общо\s+те|Всички\s+те|Общата\s+им)\b")
+
+
+def _sum_of_counted_projects(text: str, position: int, before: str) -> bool:
+    if not _THEY.match(before):
+        return False
+    previous = text[max(0, position - len(before) - 300) : position - len(before)]
+    return any(m.group(1) not in ("1", "един", "една") for m in _PROJECT_COUNT.finditer(previous))
 
 
 def _money_facts(text: str) -> list[Fact]:
@@ -314,11 +341,12 @@ def _money_facts(text: str) -> list[Fact]:
         raw_after = text[m.end : m.end + 90]
         previous_end = m.end
         amount, currency = m.value
-        if (
-            _APPROXIMATE.search(near)
-            or _RANGE_AFTER.match(after)
-            or re.search(r"\d\s*[-–]\s*$", near)
-        ):
+        approximate = _APPROXIMATE.search(near)
+        if approximate and _STATED_TO_THE_CENT.fullmatch(approximate.group(1)) and amount % 1:
+            # "около 1 234 567, 89 евро": a value given to the cent is the stated one, whatever the
+            # word before it says
+            approximate = None
+        if approximate or _RANGE_AFTER.match(after) or re.search(r"\d\s*[-–]\s*$", near):
             continue
         value = float(round_cents(amount))
         # (the words after an amount end at its line: the next line's label "EU contribution:" is not its)
@@ -332,15 +360,22 @@ def _money_facts(text: str) -> list[Fact]:
         # grant named further back in the sentence does not make the amount theirs.
         label = _TOTAL_STRONG.search(before)
         zone = before[max(0, label.start() - 40) :] if label else before
-        if _NOT_PROJECT_MONEY.search(zone) or _NOT_PROJECT_MONEY_AFTER.match(raw_after):
+        if (
+            _NOT_PROJECT_MONEY.search(zone)
+            or _NOT_PROJECT_MONEY_AFTER.match(raw_after)
+            or _sum_of_counted_projects(text, m.start, before)
+        ):
             continue
         if label:
             facts.append(_of(m, "amount_total", value, "total_label", currency))
+        elif re.search(r"(^|\s)(На|на)\s*$", near) and _TOTAL_BEFORE_VERB.match(raw_after):
+            facts.append(_of(m, "amount_total", value, "total_before_verb", currency))
         elif (
             _TOTAL_WEAK.search(before) or _TOTAL_FUNDS_SENTENCE.search(before)
         ) and _PROJECT_WORD.search(text[max(0, m.start - 300) : m.start]):
             facts.append(_of(m, "amount_total", value, "total_value_phrase", currency))
     facts += _share_without_currency(text, facts)
+    facts += _total_without_currency(text, facts)
     for m in re.finditer(r"Total (project )?cost\s*\|?\s*", text):
         if any(f.start >= m.end() and f.start - m.end() < 3 for f in facts):
             continue
@@ -360,6 +395,41 @@ def _money_facts(text: str) -> list[Fact]:
                 )
             )
     return facts
+
+
+# "Целият проект е на стойност 1 450 000 без ДДС": a total whose currency the text leaves out (a number after
+# a total's label and before the VAT words); kept with currency null and flag `currency_not_stated`.
+_BEFORE_VAT = re.compile(r"^[^\S\n]+(без|с|със|вкл\.?|включително)[^\S\n]+(включен[^\S\n]+)?ДДС")
+
+
+def _total_without_currency(text: str, facts: list[Fact]) -> list[Fact]:
+    out = []
+    for m in re.finditer(r"(?<![\d.,])\d{1,3}(?:[ \u00a0]\d{3})+(?:,\d{1,2})?(?![\d,])", text):
+        if not _BEFORE_VAT.match(text[m.end() : m.end() + 30]) or any(
+            f.start <= m.start() < f.end for f in facts
+        ):
+            continue
+        before = _window_before(text, m.start(), 170)
+        label = _TOTAL_STRONG.search(before) or (
+            _TOTAL_WEAK.search(before) and _PROJECT_WORD.search(before)
+        )
+        zone = before[max(0, label.start() - 40) :] if label else before
+        bare = find_bare_number(m.group(0))
+        if not label or _NOT_PROJECT_MONEY.search(zone) or bare is None:
+            continue
+        out.append(
+            Fact(
+                "amount_total",
+                float(round_cents(bare.value[0])),
+                m.start(),
+                m.end(),
+                m.group(0),
+                "total_label_no_currency",
+                list(bare.flags),
+                None,
+            )
+        )
+    return out
 
 
 # "7,689,268.62 euro, out of which 6,535,878.32ERDF": a share whose currency is the total's, said once.
@@ -430,6 +500,12 @@ _EVENT_AFTER = re.compile(
     r"[^.]{0,80}(подписа|сключ|signed|бе\s+подписано|ще\s+се\s+проведе|ще\s+се\s+състои))",
     re.I,
 )
+# "От 15.07.2011 г. стартира работа на терен по Дейност 4 по проект …": an activity's or a stage's start, not
+# the project's.
+_ACTIVITY_START_AFTER = re.compile(
+    r"^\s*(г\.?|година)?\s*,?\s*[^.]{0,40}?\b(стартира\w*|започ\w*)\s+[^.]{0,40}?\b(по|на)\s+"
+    r"([Дд]ейност|[Ее]тап|[Фф]аза|[Кк]омпонент)\w*\s*(№\s*)?\d",
+)
 _START_AFTER = re.compile(
     r"^\s*(г\.?|година)?\s*,?\s*[^.]{0,120}?\b(стартира(ха)?|започна|започва)\s+"
     r"(изпълнение(то)?|реализацията|работа|дейностите|проект)",
@@ -456,10 +532,18 @@ def _line_of(text: str, start: int, end: int) -> str:
 
 _RUNNING_FROM = re.compile(r"^\s*(г\.?|година)?\s*се\s+изпълнява\s+проект", re.I)
 _END_PHRASE = re.compile(
-    r"(ще\s+приключи|приключва|да\s+приключ\w+|удълж\w+|кра(ен|йният)\s+срок\s+за\s+изпълнение[^.\d]{0,40}?|"
+    r"(ще\s+приключи|приключва|да\s+приключ\w+|да\s+бъд(е|ат)\s+(приключен|завършен|изпълнен|реализиран)\w*|"
+    r"[Сс]рок(ът)?\s+на\s+проекта(\s+е)?|удълж\w+|кра(ен|йният)\s+срок\s+за\s+изпълнение[^.\d]{0,40}?|"
     r"\d{1,3}\s+месеца,?\s+(или|т\.\s?е\.)|"
     r"удълж\w+[^.]{0,40}?|срок(ът)?\s+(за|на)\s+изпълнение[^.\d]{0,60}|completed\s+no\s+later\s+than|no\s+later\s+than|until|"
     r"will\s+end\s+on|ends\s+on)\s*(е\s+)?(на|до|през|в|:|[-–])?\s*(месец)?\s*$",
+    re.I,
+)
+# "Срокът за изпълнение на проекта е 70 месеца, считано 28 февруари 2018 година, датата на сключване на
+# договора": the date a project's duration is counted from is its start, whatever else happened that day.
+_COUNTED_FROM = re.compile(
+    r"\d{1,3}\s*(месеца|месец|години|година|дни|months|years)\W{0,3}(считано|считан\w*|начиная|counting)"
+    r"(\s+(от|from))?(\s+датата(\s+на\s+\w+(\s+на\s+\w+)?)?)?\s*[-–,:]?\s*$",
     re.I,
 )
 _RANGE_SEP = re.compile(r"^\.?\s*(г\.?|година)?\s*(–|-|—|→|до|to)\s*")
@@ -479,7 +563,10 @@ _NOT_DURATION = re.compile(
     r"\bдо\s*$|up\s+to|обучителн|компенсацията|устойчивост)",
     re.I,
 )
-_DURATION_LABEL_DATE = re.compile(r"[Пп]родължителност\w*(\s+на\s+проекта)?\s*[:–—-]?\s*$")
+# "Продължителност: 01.03.2019", "Продължителността на проекта е до февруари 2026 година": the end
+_DURATION_LABEL_DATE = re.compile(
+    r"[Пп]родължителност\w*(\s+на\s+проекта)?\s*([:–—-]|\s+е\s+до|\s+е\s+до\s+края\s+на)?\s*$"
+)
 
 
 _EXTENSION = re.compile(r"удълж\w*|extension|extended", re.I)
@@ -515,6 +602,10 @@ def _date_facts(text: str) -> list[Fact]:
             facts.append(_of(d, "end_date", d.value, "end_label"))
         elif _FURNITURE.search(before):
             continue
+        elif _COUNTED_FROM.search(before) and not _EXTENSION.search(
+            _sentence_before(text, d.start)
+        ):
+            facts.append(_of(d, "start_date", d.value, "duration_counted_from"))
         elif _DURATION_LABEL_DATE.search(before):
             facts.append(_of(d, "end_date", d.value, "date_after_duration_label"))
         elif (
@@ -541,7 +632,11 @@ def _date_facts(text: str) -> list[Fact]:
             facts.append(_of(d, "start_date", d.value, "project_started_on"))
         elif _ALONE_ON_LINE.match(_line_of(text, d.start, d.end)):
             continue  # a date on a line of its own is the page's (published, updated), not the project's
-        elif _NOT_PROJECT_DATE.search(before) or _EVENT_AFTER.match(after):
+        elif (
+            _NOT_PROJECT_DATE.search(before)
+            or _EVENT_AFTER.match(after)
+            or _ACTIVITY_START_AFTER.match(after)
+        ):
             continue
         elif (
             _START_BEFORE.search(before)
@@ -943,10 +1038,45 @@ def find_facts(text: str, read: str | None = None) -> list[Fact]:
     return facts
 
 
+# "… ще подпишат два договора за … Проектите се финансират … по Схема … BG161PO001/1.1-08/2010": one procedure
+# stated once for the two or three projects the text counts (signed, approved, won) and then calls "the projects".
+_COUNTED_CONTRACTS = re.compile(
+    r"(подпи\w+|сключ\w+|одобр\w+|спечели\w*|класира\w+)\s+(\w+\s+){0,2}?"
+    r"(?P<n>два|две|три|2|3)\s+(\w+\s+)?(договора|проекта)\b",
+    re.I,
+)
+_THE_PROJECTS = re.compile(r"(Проектите|Договорите|[Дд]вата\s+проекта|[Тт]рите\s+проекта)\b")
+
+
+def _projects_sharing_a_procedure(text: str, facts: list[Fact]) -> list[dict]:
+    """N records with the one procedure where the text counts N (2–3) projects and states, for "the
+    projects", one procedure and nothing else of them; else none."""
+    counted = _COUNTED_CONTRACTS.search(text)
+    if (
+        not counted
+        or not facts
+        or any(f.field != "procedure_code" for f in facts)
+        or len({f.value for f in facts}) != 1
+        or not _THE_PROJECTS.search(_sentence_before(text, facts[0].start))
+    ):
+        return []
+    n = {"два": 2, "две": 2, "три": 3}.get(counted["n"].lower()) or int(counted["n"])
+    records = []
+    for _ in range(n):
+        record = _new_record()
+        _set(record, facts[0])
+        record["flags"].append(f"procedure_stated_for_projects:{n}")
+        records.append(record)
+    return records
+
+
 def extract_project_facts(text: str) -> list[dict]:
     """One record per project the text speaks of (none where it names none), with evidence for every value."""
     read = cyrillic_words(text)  # same offsets; the words the rules look for, whatever the script
     facts = find_facts(text, read)
+    shared = _projects_sharing_a_procedure(read, facts)
+    if shared:
+        return shared
     if not speaks_of_project(read, facts):
         return []
     return group_into_projects(read, facts)
