@@ -199,7 +199,7 @@ _WIDE_SCALE = (
     r"хил\.|хиляди|млн\.|милиона|милион|мил\.|млрд\.|милиарда|million|mio|M(?![a-zA-Z])|bn|billion|"
     r"thousand|k(?![a-zA-Z])"
 )
-_WIDE_CURRENCY_AFTER = r"лв\.?|лева|BGN|евро|EUR|€|euros?|leva"
+_WIDE_CURRENCY_AFTER = r"лв\.?|лева|BGN|BNG|евро|EUR|€|euros?|leva"  # BNG: a typo of BGN, flagged
 _WIDE_CURRENCY_BEFORE = r"BGN|EUR|€"
 MONEY_AFTER_RE = re.compile(
     rf"(?<![\d.,])(?P<number>{_WIDE_NUMBER})\s*(?P<scale>{_WIDE_SCALE})?\s*"
@@ -280,7 +280,9 @@ def find_money(text: str) -> list[Found]:
                     number = number * WIDE_SCALES[scale]
                     flags.append("scaled")
             word = m.group("currency")
-            currency = "BGN" if word.lower().startswith(("лв", "лева", "bgn", "leva")) else "EUR"
+            if word.lower() == "bng":
+                flags.append("currency_typo")
+            currency = "BGN" if word.lower().startswith(("лв", "лева", "bgn", "bng", "leva")) else "EUR"
             found.append(Found((number, currency), m.start(), m.end(), m.group(0), flags))
             taken.append((m.start(), m.end()))
     return sorted(found, key=lambda f: f.start)

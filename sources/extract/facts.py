@@ -255,7 +255,7 @@ _NOT_PROJECT_MONEY = re.compile(
     r"[Ии]нвестиционн\w* програм|общата им стойност|общата сума|[Оо]бщият размер на "
     r"(средствата|безвъзмездната|наличния)|"
     r"заделени|разпредели|транш|приоритетна ос|Priority axis|Programme budget|(?<!total\s)Budget:|максималн|минималн|"
-    r"the total amount|total budget \(|call\b|допълнителен трансфер|годишен бюджет|ще получи|получава|"
+    r"the total amount(?!\s+of\s+the\s+project)|total budget \(|call\b|допълнителен трансфер|годишен бюджет|ще получи|получава|"
     r"усвоени|[Оо]бщо\s+\d|\d+\s+проект\w*\s+на|за ремонтите|Поръчката|обществена поръчка|"
     # "проекти на обща стойност ...": the sum of several projects, not one project's total
     r"\bпроекти(те)?\s+(на|с|за)\s+(обща\s+)?(приблизителна\s+)?стойност|\bprojects\s+(worth|with\s+a\s+total)|"
@@ -273,7 +273,7 @@ _NOT_PROJECT_MONEY_AFTER = re.compile(
 _TOTAL_STRONG = re.compile(
     r"(обща(та)?\s+(му\s+)?стойност|стойност(та)?\s+на\s+(проекта|инвестицията)|общ(ият)?\s+(му\s+)?бюджет|"
     r"бюджет(ът)?\s+на\s+проекта|[Сс]ума\s+на\s+проекта|общ(ият)?\s+размер\s+на\s+проекта|Цялата\s+стойност|"
-    r"Предвиденият\s+финансов\s+ресурс|Total\s+(project\s+)?cost|total\s+(budget|value)\s+of\s+the\s+project|"
+    r"Предвиденият\s+финансов\s+ресурс|Total\s+(project\s+)?cost|total\s+(budget|value|amount)\s+of\s+the\s+project|"
     r"(Проектът|проектът|[Пп]роект(ът)?\s+[„\"“][^”“\"]{3,200}[”“\"])[^.]{0,80}?\s(е|възлиза)\s+на\s+(обща\s+)?стойност|"
     r"[Ии]нвестицията\s+е\s+на\s+стойност|worth|What[’']s\s+the\s+budget\?|"
     r"(cost|value)\s+of\s+the\s+project\s+is|project'?s\s+(value|cost)\s+is|\bTotal\s+budget\s*:|"
@@ -585,6 +585,18 @@ def _sentence_before(text: str, position: int, limit: int = 300) -> str:
     return window[cut + 1 :] if cut >= 0 else window
 
 
+# A dateline: a date opening its line and followed there by a time, a separator or nothing ("12.03.2024 | 10:35 |
+# Новини", "07.12.2026, 14:20") is the page's (published, crawled), whatever the next line says.
+_DATELINE_REST = re.compile(r"^[^\S\n]*(г\.?|година)?[^\S\n]*([,|•·/–—-]|\d{1,2}:\d{2}|\n|$)")
+
+
+def _is_dateline(text: str, start: int, end: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    return not text[line_start:start].strip(" \t•|·-–—") and bool(
+        _DATELINE_REST.match(text[end : end + 40])
+    )
+
+
 def _date_facts(text: str) -> list[Fact]:
     facts: list[Fact] = []
     dates = find_all_dates(text)
@@ -624,6 +636,8 @@ def _date_facts(text: str) -> list[Fact]:
                 facts.append(Fact("start_date", d.value, *span, "period_range", list(d.flags)))
                 facts.append(Fact("end_date", nxt.value, *span, "period_range", list(nxt.flags)))
             used.add(i + 1)
+        elif _is_dateline(text, d.start, d.end):
+            continue
         elif _END_PHRASE.search(before) and not _NOT_PROJECT_DATE.search(before):
             facts.append(_of(d, "end_date", d.value, "end_phrase"))
         elif _PROJECT_STARTED.search(before):
@@ -655,11 +669,21 @@ def _date_facts(text: str) -> list[Fact]:
     return facts
 
 
+# "Изменението на продължи-телността на договора от 18 на 20 месеца": a duration changed, the new one stands.
+_DURATION_CHANGED = re.compile(
+    r"продължи-?\s?телност\w*\s+на\s+(договора|проекта)\s+от\s+\d{1,3}\s+(месеца\s+)?на\s*$", re.I
+)
+
+
 def _duration_facts(text: str) -> list[Fact]:
     facts = []
     for d in find_durations(text):
         before = _window_before(text, d.start, 100)
-        if (
+        if _DURATION_CHANGED.search(before):
+            facts.append(
+                Fact("duration_months", d.value, d.start, d.end, d.text, "duration_changed_to")
+            )
+        elif (
             _DURATION_CONTEXT.search(before)
             and not _NOT_DURATION.search(before)
             and not re.match(
@@ -1070,14 +1094,35 @@ def _projects_sharing_a_procedure(text: str, facts: list[Fact]) -> list[dict]:
     return records
 
 
+# Page furniture that ends the article: a related-news box's heading, a comments or share block, tags, a
+# copyright footer, standing alone on its line. What follows it is other pages' news, never this page's project.
+_ARTICLE_END = re.compile(
+    r"(?im)^[^\S\n]*(Свързани\s+(новини|статии|публикации)|Още\s+(новини|по\s+темата|от\s+категорията|статии)|"
+    r"Последни\s+новини|Прочетете\s+(още|също)|Най-четени|Виж(те)?\s+още|Related\s+(articles|news|posts)|"
+    r"Read\s+more|Подобни\s+(новини|статии)|Други\s+новини|Коментари|Напиши\s+коментар|Сподели|Tags\s*:|"
+    r"Тагове|Етикети\s*:|©|Copyright|Всички\s+права\s+(са\s+)?запазени)([^\n]{0,50})$"
+)
+_ARTICLE_MIN = 400  # a heading before this much prose is the site's frame above the article, not its end
+
+
+def article_end(text: str) -> int:
+    """Where the article ends: the first end-of-article furniture line after some prose, else the text's end."""
+    for m in _ARTICLE_END.finditer(text):
+        prose = sum(len(line) for line in text[: m.start()].splitlines() if len(line) >= 80)
+        if prose >= _ARTICLE_MIN:
+            return m.start()
+    return len(text)
+
+
 def extract_project_facts(text: str) -> list[dict]:
     """One record per project the text speaks of (none where it names none), with evidence for every value."""
     read = cyrillic_words(text)  # same offsets; the words the rules look for, whatever the script
-    facts = find_facts(text, read)
+    end = article_end(read)
+    facts = [f for f in find_facts(text, read) if f.start < end]
     shared = _projects_sharing_a_procedure(read, facts)
     if shared:
         return shared
-    if not speaks_of_project(read, facts):
+    if not speaks_of_project(read[:end], facts):
         return []
     return group_into_projects(read, facts)
 
