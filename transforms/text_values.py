@@ -282,7 +282,9 @@ def find_money(text: str) -> list[Found]:
             word = m.group("currency")
             if word.lower() == "bng":
                 flags.append("currency_typo")
-            currency = "BGN" if word.lower().startswith(("лв", "лева", "bgn", "bng", "leva")) else "EUR"
+            currency = (
+                "BGN" if word.lower().startswith(("лв", "лева", "bgn", "bng", "leva")) else "EUR"
+            )
             found.append(Found((number, currency), m.start(), m.end(), m.group(0), flags))
             taken.append((m.start(), m.end()))
     return sorted(found, key=lambda f: f.start)

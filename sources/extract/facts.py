@@ -255,7 +255,8 @@ _NOT_PROJECT_MONEY = re.compile(
     r"[Ии]нвестиционн\w* програм|общата им стойност|общата сума|[Оо]бщият размер на "
     r"(средствата|безвъзмездната|наличния)|"
     r"заделени|разпредели|транш|приоритетна ос|Priority axis|Programme budget|(?<!total\s)Budget:|максималн|минималн|"
-    r"the total amount(?!\s+of\s+the\s+project)|total budget \(|call\b|допълнителен трансфер|годишен бюджет|ще получи|получава|"
+    r"the total amount(?!\s+of\s+the\s+project)|total budget \(|call\b|допълнителен трансфер|годишен бюджет|"
+    r"ще получи|получава|"
     r"усвоени|[Оо]бщо\s+\d|\d+\s+проект\w*\s+на|за ремонтите|Поръчката|обществена поръчка|"
     # "проекти на обща стойност ...": the sum of several projects, not one project's total
     r"\bпроекти(те)?\s+(на|с|за)\s+(обща\s+)?(приблизителна\s+)?стойност|\bprojects\s+(worth|with\s+a\s+total)|"
@@ -1102,7 +1103,9 @@ _ARTICLE_END = re.compile(
     r"Read\s+more|Подобни\s+(новини|статии)|Други\s+новини|Коментари|Напиши\s+коментар|Сподели|Tags\s*:|"
     r"Тагове|Етикети\s*:|©|Copyright|Всички\s+права\s+(са\s+)?запазени)([^\n]{0,50})$"
 )
-_ARTICLE_MIN = 400  # a heading before this much prose is the site's frame above the article, not its end
+_ARTICLE_MIN = (
+    400  # a heading before this much prose is the site's frame above the article, not its end
+)
 
 
 def article_end(text: str) -> int:
