@@ -23,6 +23,7 @@ from records.extracted import SCORED_FIELDS
 from transforms.amounts import round_cents, to_bgn, to_eur
 from transforms.codes import SCHEME_CODE_IN_TEXT, CodeError, normalise_scheme_code, parse_code
 from transforms.text_values import (
+    MONTH_PERIOD_RE,
     find_all_dates,
     find_bare_number,
     find_codes,
@@ -507,6 +508,8 @@ _EVENT_AFTER = re.compile(
     r"[^.]{0,80}(подписа|сключ|signed|бе\s+подписано|ще\s+се\s+проведе|ще\s+се\s+състои))",
     re.I,
 )
+# "Дейност 2 по проекта ще приключи на …": a numbered activity's, stage's or phase's end, not the project's.
+_NUMBERED_PART = re.compile(r"(?<!\w)([Дд]ейност|[Ее]тап|[Фф]аза)\w*\s*(№\s*)?\d")
 # "От 15.07.2011 г. стартира работа на терен по Дейност 4 по проект …": an activity's or a stage's start, not
 # the project's.
 _ACTIVITY_START_AFTER = re.compile(
@@ -648,7 +651,11 @@ def _date_facts(text: str) -> list[Fact]:
             used.add(i + 1)
         elif _is_dateline(text, d.start, d.end):
             continue
-        elif _END_PHRASE.search(before) and not _NOT_PROJECT_DATE.search(before):
+        elif (
+            _END_PHRASE.search(before)
+            and not _NOT_PROJECT_DATE.search(before)
+            and not _NUMBERED_PART.search(before)
+        ):
             facts.append(_of(d, "end_date", d.value, "end_phrase"))
         elif _PROJECT_STARTED.search(before):
             # "Проектът стартира на 18 ноември 2016 г. със сключения ... Договор": the text says the
@@ -683,6 +690,34 @@ def _date_facts(text: str) -> list[Fact]:
 _DURATION_CHANGED = re.compile(
     r"продължи-?\s?телност\w*\s+на\s+(договора|проекта)\s+от\s+\d{1,3}\s+(месеца\s+)?на\s*$", re.I
 )
+
+
+# "Продължителност 12 месеца (1/2019 - 1/2020)", "Период на изпълнение: 3/2021 – 2/2023": a period in months.
+_MONTH_PERIOD_CUE = re.compile(
+    r"([Пп]родължителност|[Пп]ериод|[Сс]рок|изпълнение|месеца|[Dd]uration|[Pp]eriod)[^.\n\d]{0,40}"
+    r"(\d{1,3}\s*(месеца|months)\s*)?[(:–-]?\s*$"
+)
+
+
+def _month_period_facts(text: str) -> list[Fact]:
+    facts = []
+    for m in MONTH_PERIOD_RE.finditer(text):
+        if not (1 <= int(m["m1"]) <= 12 and 1 <= int(m["m2"]) <= 12) or m["y1"] > m["y2"]:
+            continue
+        if re.search(
+            r"[\d/.]$", text[max(0, m.start() - 1) : m.start()]
+        ) or not _MONTH_PERIOD_CUE.search(text[max(0, m.start() - 80) : m.start()]):
+            continue
+        span = (m.start(), m.end(), m.group(0))
+        facts.append(
+            Fact(
+                "start_date", f"{m['y1']}-{int(m['m1']):02d}", *span, "month_period", ["month_only"]
+            )
+        )
+        facts.append(
+            Fact("end_date", f"{m['y2']}-{int(m['m2']):02d}", *span, "month_period", ["month_only"])
+        )
+    return facts
 
 
 def _duration_facts(text: str) -> list[Fact]:
@@ -1066,6 +1101,7 @@ def find_facts(text: str, read: str | None = None) -> list[Fact]:
         + _date_facts(read)
         + _year_end_facts(read)
         + _duration_facts(read)
+        + _month_period_facts(read)
     )
     if read != text:
         for fact in facts:
