@@ -363,3 +363,25 @@ def test_the_per_document_record_takes_the_rules_values():
     record = extract(page("308"), "municipal-news")
     assert (record["amount_total"], record["amount_eu"]) == (589602.0, 439602.0)
     assert "amount_eu_unconfirmed" not in record["flags"]
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        ("В рамките на 24-месечния проект ще бъдат обучени 100 души.", {"duration_months": 24}),
+        ("Общината изпълнява двугодишния проект от март.", {"duration_months": 24}),
+        ("Проектът е със срок от 24 месеца.", {"duration_months": 24}),
+        ("Проектът приключи на 30.06.2024 г.", {"end_date": "2024-06-30"}),
+        ("Датата на приключване на проекта е 28.02.2026 г.", {"end_date": "2026-02-28"}),
+        ("Началната дата на проекта е 01.03.2024 г.", {"start_date": "2024-03-01"}),
+        ("Проектът, с бюджет от 2 000 000 лв., ще бъде изпълнен.", {"amount_total": 2000000.0}),
+    ],
+)
+def test_durations_dates_and_totals_in_other_wordings_invented_variant(sentence, expected):
+    record = one(f"Община Пример изпълнява проект „Зелен град“. {sentence}")
+    assert {k: record[k] for k in expected} == expected
+
+
+def test_a_bodys_budget_is_no_projects_total_invented_variant():
+    text = "Общината, с бюджет от 50 млн. лв., ще кандидатства с проект „Парк“."
+    assert all(r["amount_total"] is None for r in extract_projects(text))
