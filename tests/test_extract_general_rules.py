@@ -385,3 +385,21 @@ def test_durations_dates_and_totals_in_other_wordings_invented_variant(sentence,
 def test_a_bodys_budget_is_no_projects_total_invented_variant():
     text = "Общината, с бюджет от 50 млн. лв., ще кандидатства с проект „Парк“."
     assert all(r["amount_total"] is None for r in extract_projects(text))
+
+
+@pytest.mark.parametrize(
+    "card, amount, currency",
+    [
+        ("Обща стойност на проекта (лв.): 1 234 567,89\nБФП (лв.): 1 000 000", 1234567.89, "BGN"),
+        ("Стойност в евро | 345 000", 345000.0, "EUR"),
+    ],
+)
+def test_a_total_whose_currency_stands_in_its_label_invented_variant(card, amount, currency):
+    record = one(f"Проект „Парк“\n{card}")
+    assert (record["amount_total"], record["currency"]) == (amount, currency)
+    assert rules(record)["amount_total"] == "total_currency_in_label"
+
+
+def test_a_programmes_budget_with_its_currency_in_the_label_is_no_total_invented_variant():
+    text = "Проект „Парк“. Бюджетът на програмата (в евро): 300 000 000"
+    assert all(r["amount_total"] is None for r in extract_projects(text))

@@ -410,8 +410,38 @@ def _money_facts(text: str) -> list[Fact]:
 _BEFORE_VAT = re.compile(r"^[^\S\n]+(без|с|със|вкл\.?|включително)[^\S\n]+(включен[^\S\n]+)?ДДС")
 
 
+# "Обща стойност на проекта (лв.): 1 234 567,89", "Стойност в евро | 345 000": the currency in the label.
+_LABEL_CURRENCY = re.compile(
+    r"(?:стойност|бюджет)[^\n.\d]{0,40}?(?:\(\s*|\bв\s+)(?P<cur>лв\.?|лева|BGN|евро|EUR)\s*\)?\s*[:|–-]?\s*$",
+    re.I,
+)
+
+
 def _total_without_currency(text: str, facts: list[Fact]) -> list[Fact]:
     out = []
+    for m in re.finditer(r"(?<![\d.,])\d{1,3}(?:[ \u00a0.]\d{3})*(?:,\d{1,2})?(?![\d.,]\d)", text):
+        label = _LABEL_CURRENCY.search(text[max(0, m.start() - 80) : m.start()])
+        if not label or any(f.start <= m.start() < f.end for f in facts):
+            continue
+        before = _window_before(text, m.start(), 170)
+        strong = _TOTAL_STRONG.search(before) or re.search(r"(^|\s)(Обща\s+)?[Сс]тойност", before)
+        bare = find_bare_number(m.group(0))
+        if not strong or _NOT_PROJECT_MONEY.search(before) or bare is None or bare.value[0] is None:
+            continue
+        cur = label["cur"].lower()
+        currency = "BGN" if cur.startswith(("лв", "лева", "bgn")) else "EUR"
+        out.append(
+            Fact(
+                "amount_total",
+                float(round_cents(bare.value[0])),
+                m.start(),
+                m.end(),
+                m.group(0),
+                "total_currency_in_label",
+                [f for f in bare.flags if f != "currency_not_stated"] + ["currency_in_label"],
+                currency,
+            )
+        )
     for m in re.finditer(r"(?<![\d.,])\d{1,3}(?:[ \u00a0]\d{3})+(?:,\d{1,2})?(?![\d,])", text):
         if not _BEFORE_VAT.match(text[m.end() : m.end() + 30]) or any(
             f.start <= m.start() < f.end for f in facts
