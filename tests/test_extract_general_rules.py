@@ -403,3 +403,14 @@ def test_a_total_whose_currency_stands_in_its_label_invented_variant(card, amoun
 def test_a_programmes_budget_with_its_currency_in_the_label_is_no_total_invented_variant():
     text = "Проект „Парк“. Бюджетът на програмата (в евро): 300 000 000"
     assert all(r["amount_total"] is None for r in extract_projects(text))
+
+
+def test_two_projects_each_under_its_own_procedure_come_in_page_order_invented_variant():
+    text = (
+        "Община Пример ще изпълнява проект „А“ по процедура BG16RFOP001-2.001 на стойност 100 000 лв. "
+        "и проект „Б“ по процедура BG16RFOP001-3.002 на стойност 200 000 лв."
+    )
+    assert [(r["procedure_code"], r["amount_total"]) for r in extract_projects(text)] == [
+        ("BG16RFOP001-2.001", 100000.0),
+        ("BG16RFOP001-3.002", 200000.0),
+    ]

@@ -1081,6 +1081,9 @@ def group_into_projects(text: str, facts: list[Fact]) -> list[dict]:
     return records
 
 
+_PROJECT_TITLE = re.compile(r"[Пп]роект(ът|а)?\s+[„\"“«]")
+
+
 def _opens_new_project(current: dict, fact: Fact, between: str) -> bool:
     """A second, different value starts the next project: another project code; project words
     between the two (not for a procedure); a procedure read off a code of another project."""
@@ -1091,6 +1094,14 @@ def _opens_new_project(current: dict, fact: Fact, between: str) -> bool:
         or fact.rule == "enumerated_total"
         or (not derived and _NEW_PROJECT.search(between) and fact.field != "procedure_code")
         or (derived and fact.field == "procedure_code" and current["project_code"] != held)
+        # "… проект „А“ по процедура X на стойност …, и проект „Б“ по процедура Y …": another procedure
+        # after another project's title, once the current project has its own value
+        or (
+            fact.field == "procedure_code"
+            and not derived
+            and current["amount_total"] is not None
+            and bool(_PROJECT_TITLE.search(between))
+        )
     )
 
 
