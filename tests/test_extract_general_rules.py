@@ -414,3 +414,40 @@ def test_two_projects_each_under_its_own_procedure_come_in_page_order_invented_v
         ("BG16RFOP001-2.001", 100000.0),
         ("BG16RFOP001-3.002", 200000.0),
     ]
+
+
+ENGLISH = 'The project "Green city" is implemented by the Municipality of Primer. '
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        (
+            "It has a total budget of EUR 1,200,000, of which EUR 1,020,000 is EU co-financing.",
+            {"amount_total": 1200000.0, "amount_eu": 1020000.0},
+        ),
+        (
+            "The project started on 1 March 2024 and will end on 28 February 2026.",
+            {"start_date": "2024-03-01", "end_date": "2026-02-28"},
+        ),
+        ("Project end date: 28/02/2026.", {"end_date": "2026-02-28"}),
+        ("The EU co-financing amounts to EUR 1,020,000.", {"amount_eu": 1020000.0}),
+        (
+            "The project is co-financed by the European Regional Development Fund with EUR 1,020,000.",
+            {"amount_eu": 1020000.0},
+        ),
+    ],
+)
+def test_english_wordings_invented_variant(sentence, expected):
+    record = one(ENGLISH + sentence)
+    assert {k: record[k] for k in expected} == expected
+
+
+def test_an_ambiguous_slash_date_stays_unread_invented_variant():
+    record = one(ENGLISH + "Project start date: 01/03/2024.")
+    assert record["start_date"] is None
+
+
+def test_an_eu_budget_of_a_programme_is_no_share():
+    # page 171: "An EU budget of 1.4m euros has been earmarked for EU member states."
+    assert all(r["amount_eu"] is None for r in extract_projects(page("171")))

@@ -320,6 +320,12 @@ def find_all_dates(text: str) -> list[Found]:
     for m in US_DATE_RE.finditer(text):
         if int(m["d"]) > 12 and (value := _date(int(m["y"]), int(m["m"]), int(m["d"]))) is not None:
             found.append(Found(value.isoformat(), m.start(), m.end(), m.group(0), ["us_order"]))
+        elif (
+            int(m["m"]) > 12 and (value := _date(int(m["y"]), int(m["d"]), int(m["m"]))) is not None
+        ):
+            # "28/02/2026": the European order where the first number cannot be a month; "01/03/2024"
+            # (either order) stays unread
+            found.append(Found(value.isoformat(), m.start(), m.end(), m.group(0), ["slash_order"]))
     for m in MONTH_YEAR_RE.finditer(text):
         if any(f.start <= m.start() < f.end for f in found):
             continue
