@@ -451,3 +451,47 @@ def test_an_ambiguous_slash_date_stays_unread_invented_variant():
 def test_an_eu_budget_of_a_programme_is_no_share():
     # page 171: "An EU budget of 1.4m euros has been earmarked for EU member states."
     assert all(r["amount_eu"] is None for r in extract_projects(page("171")))
+
+
+def test_a_project_card_with_its_labels_invented_variant():
+    card = (
+        "Наименование на проекта: Зелен град\n"
+        "Номер на договора: BG16RFOP001-2.001-0012-C01\n"
+        "Обща стойност: 1 234 567,89 лв.\n"
+        "Безвъзмездна финансова помощ: 1 100 000 лв.\n"
+        "Европейско финансиране: 935 000 лв.\n"
+        "Собствен принос: 134 567,89 лв.\n"
+        "Срок: 24 месеца\n"
+        "Начало: 01.03.2024\n"
+        "Край: 28.02.2026"
+    )
+    assert facts(one(card)) == {
+        "project_code": "BG16RFOP001-2.001-0012-C01",
+        "code_scheme": "isun",
+        "procedure_code": "BG16RFOP001-2.001",
+        "amount_total": 1234567.89,
+        "currency": "BGN",
+        "amount_eu": 935000.0,
+        "currency_eu": "BGN",
+        "duration_months": 24,
+        "start_date": "2024-03-01",
+        "end_date": "2026-02-28",
+    }
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Обществената поръчка за строителство е на стойност 900 000 лв. без ДДС.",
+        "Договорът с изпълнителя е на стойност 900 000 лв.",
+        "Авансовото плащане е в размер на 200 000 лв.",
+        "Строителството ще приключи до 30.09.2025 г.",
+    ],
+)
+def test_the_works_money_and_end_are_not_the_projects_invented_variant(sentence):
+    assert all(not facts(r) for r in extract_projects(f"Проект „Парк“. {sentence}"))
+
+
+def test_a_total_after_the_procurements_is_still_the_projects():
+    # page 252: "Общата му стойност след проведените обществени поръчки е в размер на 1 654 305,56 лв. без ДДС."
+    assert extract_projects(page("252"))[0]["amount_total"] == 1654305.56

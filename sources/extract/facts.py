@@ -262,7 +262,9 @@ _NOT_PROJECT_MONEY = re.compile(
     r"[Tt]he\s+programme\s+(has|is)|(?<!total\s)Budget:|максималн|минималн|"
     r"the total amount(?!\s+of\s+the\s+project)|total budget \(|call\b|допълнителен трансфер|годишен бюджет|"
     r"ще получи|получава|"
-    r"усвоени|[Оо]бщо\s+\d|\d+\s+проект\w*\s+на|за ремонтите|Поръчката|обществена поръчка|"
+    r"усвоени|[Оо]бщо\s+\d|\d+\s+проект\w*\s+на|за ремонтите|Поръчката|обществена(та)?\s+поръчка\b|"
+    # a contractor's contract, an advance or a payment: money of the works, not the project's total
+    r"изпълнител\w*|договор\w*\s+за\s+(строителство|доставка|инженеринг|услуга)|аванс\w*|плащане|"
     # "проекти на обща стойност ...": the sum of several projects, not one project's total
     r"\bпроекти(те)?\s+(на|с|за)\s+(обща\s+)?(приблизителна\s+)?стойност|\bprojects\s+(worth|with\s+a\s+total)|"
     # "Девет проекта на обща стойност 502 047 евро": a count of projects in words, a sum
@@ -543,6 +545,11 @@ _EVENT_AFTER = re.compile(
     r"[^.]{0,80}(подписа|сключ|signed|бе\s+подписано|ще\s+се\s+проведе|ще\s+се\s+състои))",
     re.I,
 )
+# "Строителството ще приключи до …": the works' end, not the project's (the project's words are not in the clause).
+_WORKS_SUBJECT = re.compile(
+    r"^\s*(Строителството|Строително-монтажните|СМР|Ремонтът|Ремонтните|Работите|Доставката|"
+    r"Обществената\s+поръчка|Изпълнителят)\b(?![^.]*проект)"
+)
 # "Дейност 2 по проекта ще приключи на …": a numbered activity's, stage's or phase's end, not the project's.
 _NUMBERED_PART = re.compile(r"(?<!\w)([Дд]ейност|[Ее]тап|[Фф]аза)\w*\s*(№\s*)?\d")
 # "От 15.07.2011 г. стартира работа на терен по Дейност 4 по проект …": an activity's or a stage's start, not
@@ -606,6 +613,7 @@ _DURATION_CONTEXT = re.compile(
     r"(трябва|следва)\s+да\s+(приключи|завърши|бъде\s+(изпълнен|реализиран)\w*)\s+(за|в\s+рамките\s+на))|"
     r"период(ът)?\s+на\s+изпълнение|ще\s+продължи|duration|within\s+a\s+period\s+of|"
     r"[Пп]роект(ът|а)?\b[^.\d]{0,40}\sсъс\s+срок(\s+на\s+(изпълнение|реализация))?\s+от|"
+    r"(?<![\w-])Срок\s*:|"  # a project card's "Срок: 24 месеца"
     r"(проект\w*|той|тя)[^.\d]{0,40}(реализиран|изпълнен)\w*\s+за|"
     r"изпълнението\s+на\s+проекта\s+е)[^.\d]{0,60}$",
     re.I,
@@ -694,6 +702,7 @@ def _date_facts(text: str) -> list[Fact]:
             _END_PHRASE.search(before)
             and not _NOT_PROJECT_DATE.search(before)
             and not _NUMBERED_PART.search(before)
+            and not _WORKS_SUBJECT.match(before)
         ):
             facts.append(_of(d, "end_date", d.value, "end_phrase"))
         elif _PROJECT_STARTED.search(before):
