@@ -495,3 +495,8 @@ def test_the_works_money_and_end_are_not_the_projects_invented_variant(sentence)
 def test_a_total_after_the_procurements_is_still_the_projects():
     # page 252: "Общата му стойност след проведените обществени поръчки е в размер на 1 654 305,56 лв. без ДДС."
     assert extract_projects(page("252"))[0]["amount_total"] == 1654305.56
+
+
+def test_every_projects_end_by_year_is_no_one_projects_invented_variant():
+    text = "Проект „Парк“ се изпълнява. Очаква се проектите да приключат до края на 2025 г."
+    assert all(r["end_date"] is None for r in extract_projects(text))

@@ -1148,7 +1148,7 @@ def _mark_conflict(current: dict, fact: Fact) -> None:
 
 # "Продължителността на проекта е до края на 2019 г.": the project ends on the year's last day.
 _UNTIL_YEAR_END = re.compile(
-    r"(?P<cue>(проект\w*|Проект(ът|а)?\b|[Пп]родължителност\w*|[Сс]рок\w*|изпълнение\w*)[^.\d]{0,60}?)"
+    r"(?P<cue>([Пп]роект(ът|а)?\b|[Пп]родължителност\w*|[Сс]рок\w*|изпълнение\w*)[^.\d]{0,60}?)"
     r"\b(до|until)\s+(края|the\s+end)\s+(на|of)\s+(?P<year>(19|20)\d{2})(?!\d)"
 )
 
