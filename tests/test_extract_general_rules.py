@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sources.extract import extract, extract_projects
-from sources.extract.facts import article_end
+from sources.extract.furniture import article_end
 
 pytestmark = pytest.mark.unit
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from records.extracted import SCORED_FIELDS
+from sources.extract.furniture import article_end, is_dateline, is_furniture_label
 from transforms.amounts import round_cents, to_bgn, to_eur
 from transforms.codes import SCHEME_CODE_IN_TEXT, CodeError, normalise_scheme_code, parse_code
 from transforms.text_values import (
@@ -533,13 +534,6 @@ _NOT_PROJECT_DATE = re.compile(
     r"/\s*)$",
     re.I,
 )
-# Page furniture: an update, publication or crawl date ("Последна актуализация: 12.03.2024",
-# " date 2025-09-17", "Дата на публикуване: …") is the page's, never a project's.
-_FURNITURE = re.compile(
-    r"([Пп]оследна\s+(актуализация|промяна|редакция)|[Аа]ктуализиран\w*(\s+на)?|[Пп]убликуван\w*(\s+на)?|"
-    r"Дата\s+на\s+публикуване|(?<![\w-])date|Updated|Published|Last\s+(updated|modified))\s*:?\s*$",
-    re.I,
-)
 _EVENT_AFTER = re.compile(
     r"^\s*(г\.?|година)?\s*(\([^)]{0,15}\)\s*)?(от\s+\d{1,2}[:.]\d{2}|\d{1,2}[:.]\d{2}\s*ч|"
     r"[^.]{0,80}(подписа|сключ|signed|бе\s+подписано|ще\s+се\s+проведе|ще\s+се\s+състои))",
@@ -645,18 +639,6 @@ def _sentence_before(text: str, position: int, limit: int = 300) -> str:
     return window[cut + 1 :] if cut >= 0 else window
 
 
-# A dateline: a date opening its line and followed there by a time, a separator or nothing ("12.03.2024 | 10:35 |
-# Новини", "07.12.2026, 14:20") is the page's (published, crawled), whatever the next line says.
-_DATELINE_REST = re.compile(r"^[^\S\n]*(г\.?|година)?[^\S\n]*([,|•·/–—-]|\d{1,2}:\d{2}|\n|$)")
-
-
-def _is_dateline(text: str, start: int, end: int) -> bool:
-    line_start = text.rfind("\n", 0, start) + 1
-    return not text[line_start:start].strip(" \t•|·-–—") and bool(
-        _DATELINE_REST.match(text[end : end + 40])
-    )
-
-
 def _date_facts(text: str) -> list[Fact]:
     facts: list[Fact] = []
     dates = find_all_dates(text)
@@ -672,7 +654,7 @@ def _date_facts(text: str) -> list[Fact]:
             facts.append(_of(d, "start_date", d.value, "start_label"))
         elif _END_LABEL.search(before):
             facts.append(_of(d, "end_date", d.value, "end_label"))
-        elif _FURNITURE.search(before):
+        elif is_furniture_label(before):
             continue
         elif _COUNTED_FROM.search(before) and not _EXTENSION.search(
             _sentence_before(text, d.start)
@@ -696,7 +678,7 @@ def _date_facts(text: str) -> list[Fact]:
                 facts.append(Fact("start_date", d.value, *span, "period_range", list(d.flags)))
                 facts.append(Fact("end_date", nxt.value, *span, "period_range", list(nxt.flags)))
             used.add(i + 1)
-        elif _is_dateline(text, d.start, d.end):
+        elif is_dateline(text, d.start, d.end):
             continue
         elif (
             _END_PHRASE.search(before)
@@ -1231,28 +1213,6 @@ def _projects_sharing_a_procedure(text: str, facts: list[Fact]) -> list[dict]:
         record["flags"].append(f"procedure_stated_for_projects:{n}")
         records.append(record)
     return records
-
-
-# Page furniture that ends the article: a related-news box's heading, a comments or share block, tags, a
-# copyright footer, standing alone on its line. What follows it is other pages' news, never this page's project.
-_ARTICLE_END = re.compile(
-    r"(?im)^[^\S\n]*(Свързани\s+(новини|статии|публикации)|Още\s+(новини|по\s+темата|от\s+категорията|статии)|"
-    r"Последни\s+новини|Прочетете\s+(още|също)|Най-четени|Виж(те)?\s+още|Related\s+(articles|news|posts)|"
-    r"Read\s+more|Подобни\s+(новини|статии)|Други\s+новини|Коментари|Напиши\s+коментар|Сподели|Tags\s*:|"
-    r"Тагове|Етикети\s*:|©|Copyright|Всички\s+права\s+(са\s+)?запазени)([^\n]{0,50})$"
-)
-_ARTICLE_MIN = (
-    400  # a heading before this much prose is the site's frame above the article, not its end
-)
-
-
-def article_end(text: str) -> int:
-    """Where the article ends: the first end-of-article furniture line after some prose, else the text's end."""
-    for m in _ARTICLE_END.finditer(text):
-        prose = sum(len(line) for line in text[: m.start()].splitlines() if len(line) >= 80)
-        if prose >= _ARTICLE_MIN:
-            return m.start()
-    return len(text)
 
 
 def extract_project_facts(text: str) -> list[dict]:
