@@ -500,3 +500,34 @@ def test_a_total_after_the_procurements_is_still_the_projects():
 def test_every_projects_end_by_year_is_no_one_projects_invented_variant():
     text = "Проект „Парк“ се изпълнява. Очаква се проектите да приключат до края на 2025 г."
     assert all(r["end_date"] is None for r in extract_projects(text))
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Европейският принос е 850 000 лв.",
+        "Европейските средства са в размер на 850 000 лв.",
+        "Европейският фонд за регионално развитие осигурява 850 000 лв.",
+        "От тях 850 000 лв. са европейски средства.",
+        "От тях 850 000 лв. са от Европейския земеделски фонд за развитие на селските райони.",
+    ],
+)
+def test_eu_shares_in_more_wordings_invented_variant(sentence):
+    text = f"Община Пример изпълнява проект „Зелен град“. Общата стойност на проекта е 1 000 000 лв. {sentence}"
+    record = one(text)
+    assert (record["amount_total"], record["amount_eu"]) == (1000000.0, 850000.0)
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        ("Инвестицията е за 2 000 000 лв.", {"amount_total": 2000000.0}),
+        ("Общата инвестиция е 2 345 678 лв.", {"amount_total": 2345678.0}),
+        ("Началото на проекта е 01.03.2024 г.", {"start_date": "2024-03-01"}),
+        ("Стартът на проекта е 01.03.2024 г.", {"start_date": "2024-03-01"}),
+        ("Краят на проекта е 28.02.2026 г.", {"end_date": "2026-02-28"}),
+    ],
+)
+def test_investment_totals_and_start_and_end_sentences_invented_variant(sentence, expected):
+    record = one(f"Община Пример изпълнява проект „Зелен град“. {sentence}")
+    assert {k: record[k] for k in expected} == expected
