@@ -21,7 +21,7 @@ from pipelines.code_versions import code_version
 from pipelines.io_managers import table_metadata, table_out
 from pipelines.isun_batches import (
     StagedIsunTables,
-    is_contract_page,
+    is_page_data,
     stage_isun_partition,
     stage_isun_tables,
 )
@@ -139,7 +139,7 @@ PAGE_TABLES_VERSION = code_version("pipelines.isun_batches")
 def _core_isun__tables(context: dg.AssetExecutionContext, settings: Settings):
     # Everything archived so far, not only this run's fetches: unchanged contracts stay in.
     archive = settings.raw_archive
-    records = [r for r in archive.records() if is_contract_page(r.url)]
+    records = [r for r in archive.records() if is_page_data(r.url)]
     context.log.info(
         f"parsing {len(records)} archived contract pages in batches of "
         f"{settings.batch_contracts} contracts, {settings.worker_count} worker(s)"
@@ -202,7 +202,7 @@ def partition_asset(partitions: int) -> dg.AssetsDefinition:
     def _partition(context: dg.AssetExecutionContext, settings: Settings) -> None:
         k = int(context.partition_key.split("-of-")[0]) - 1
         archive = settings.raw_archive
-        records = [r for r in archive.records() if is_contract_page(r.url)]
+        records = [r for r in archive.records() if is_page_data(r.url)]
         index = stage_isun_partition(
             records,
             archive.read,
