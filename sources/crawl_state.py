@@ -386,6 +386,17 @@ class CrawlState:
         ).fetchone()
         return max(needed - read, unread)
 
+    def new_per_night(self, days: int = 7) -> float:
+        """Contracts new to the register found a night, on average over the last `days` (found by
+        the searches' re-walks once discovery is done; 0 before)."""
+        self.flush()
+        n = self.con.execute(
+            "SELECT count(*) FROM crawl_contracts WHERE is_new"
+            " AND first_seen_at >= ?::TIMESTAMPTZ - to_days(?)",
+            [self.clock(), days],
+        ).fetchone()[0]
+        return n / days
+
     def runs_done(self) -> int:
         return self.con.execute("SELECT count(*) FROM crawl_runs WHERE status = 'done'").fetchone()[
             0

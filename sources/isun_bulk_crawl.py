@@ -337,7 +337,7 @@ class NightPlan:
                     if cap
                     else ""
                 )
-                + f"), new {self.new_per_night}, the backfill the rest"
+                + f"), new {self.new_per_night} (a night, the last week's), the backfill the rest"
             )
         return out
 
@@ -381,7 +381,7 @@ def night_plan(
     counts: dict[str, int] = {}
     backlog: dict[str, int] = {}
     known, per_contract, oldest_days = 0, config.requests_per_contract, None
-    pages_left, runs = 0, 0
+    pages_left, runs, new_a_night = 0, 0, 0
     if state_path.exists():
         state = CrawlState(state_path, clock=clock)
         try:
@@ -397,6 +397,7 @@ def night_plan(
             backlog["undiscovered"] = max(state.stated_total() - known, 0)
             pages_left = state.discovery_pages_left()
             runs = state.runs_done()
+            new_a_night = max(round(state.new_per_night()), backlog.get("new", 0))
             oldest = state.oldest_fetch()
             if oldest is not None:
                 oldest_days = (clock() - oldest).total_seconds() / 86400
@@ -421,7 +422,7 @@ def night_plan(
         config.max_listing_pages,
         config.max_rewalk_pages,
         backlog.get("changed", 0),
-        backlog.get("new", 0),
+        new_a_night,
         config.max_changed_during_backfill,
         runs,
     )
