@@ -17,8 +17,8 @@ from bench.synthetic_corpus import CorpusFacts, _contract
 from pipelines.isun_batches import parse_and_build_in_batches
 from sources.crawl_state import CrawlState
 from sources.isun import parse_isun_html
-from sources.isun_pages import is_page_data
 from sources.isun_crawl import ALL_PAGES, CrawlConfig, run_crawl
+from sources.isun_pages import is_page_data
 from sources.raw_archive import RawArchive
 from tests.fault_server import FaultServer, Route
 from tests.isun_mirror import (
