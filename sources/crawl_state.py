@@ -426,13 +426,14 @@ class CrawlState:
             ).fetchall()
         ]
 
-    def listing_pages_read(self) -> set[str]:
-        """Listing pages read at least once and not due for a re-walk."""
+    def listing_pages_read(self, with_rewalks: bool = False) -> set[str]:
+        """Listing pages read at least once and (unless `with_rewalks`) not due for a re-walk."""
         self.flush()
+        due = "" if with_rewalks else " AND NOT rewalk_due"
         return {
             r[0]
             for r in self.con.execute(
-                "SELECT url FROM crawl_listing_pages WHERE last_fetched_at IS NOT NULL AND NOT rewalk_due"
+                f"SELECT url FROM crawl_listing_pages WHERE last_fetched_at IS NOT NULL{due}"
             ).fetchall()
         }
 

@@ -496,11 +496,17 @@ def _crawl_listings(
         frontier = state.listing_frontier(cap, unread_only=not complete)
         queue += [u for u in frontier if u not in queue]
     # While discovery lasts, a page read on an earlier night is not read again because a pager links
-    # to it (the pager links every page near the one read): the budget goes to pages never read.
-    read_before = state.listing_pages_read() if state is not None and not complete else set()
+    # to it (the pager links every page near the one read), and pages never read — the frontier's and
+    # those found tonight, as the pager reveals them (at most 10 numbers) — go before the re-walk of a
+    # search found short (`again`): the night's listing requests go to pages never read first.
+    read_before, again = set(), []
+    if state is not None and not complete:
+        read_before, ever_read = state.listing_pages_read(), state.listing_pages_read(True)
+        again = [u for u in queue if u in ever_read]
+        queue = [u for u in queue if u not in ever_read]
     seen: set[str] = set()
-    while queue and summary.listing_pages < cap:
-        url = queue.pop(0)
+    while (queue or again) and summary.listing_pages < cap:
+        url = queue.pop(0) if queue else again.pop(0)
         if url in seen or is_english_url(url):
             continue  # an /en/ page is never requested (the header links every page in English)
         seen.add(url)
@@ -537,6 +543,9 @@ def _crawl_listings(
         found = [link for link in listing.links if link not in seen and link not in read_before]
         if state is not None:
             state.add_listing_pages([link for link in found if _same_host(link, config.base_url)])
+        if state is not None and not complete:
+            again += [link for link in found if link in ever_read]
+            found = [link for link in found if link not in ever_read]
         queue.extend(found)
     return contracts, links, routes
 
