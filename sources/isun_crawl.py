@@ -10,8 +10,9 @@
    then a rotating slice of the rest, oldest first, up to the night's request budget.
 4. Fetch, conditionally, on the /bg/ path and `isHistoric` of the link it was listed under:
    PrintProject for every contract (every section but the procedure's name and the participants'
-   ЕИК and legal/natural status); BasicData once per procedure (its name, shared by every contract
-   of the procedure; again when the procedure's page is older than `procedure_max_age_days`);
+   ЕИК and legal/natural status); the project-proposals export once a night (`sources.isun_procedures`:
+   every procedure's name in one request); BasicData once per procedure the export does not name (its
+   name, shared by every contract of the procedure; again when older than `procedure_max_age_days`);
    Participants, which only adds who the listed participants are (ЕИК, legal or natural), once per
    contract whose PrintProject lists participants, and again only when that list of names changes:
    its own queue class (`identity`, after the backfill), one request each. So one request per
