@@ -252,6 +252,7 @@ def simulate(
     max_listing_pages: int | None = None,
     bulk_requests: int = 32,
     snapshot_nights: tuple[int, ...] = (),
+    max_rewalk_pages: int = 50,
 ) -> list[Night]:
     """Run `nights` nights; a `Night` row each (see the module docstring). After each night of
     `snapshot_nights`, the crawl state is copied to `workdir/state-night-<n>.duckdb` (for
@@ -304,6 +305,7 @@ def simulate(
                 contact="sim@bgfunds.example",
                 row_fingerprints=row_fps,
                 max_listing_pages=max_listing_pages or budget // 10,
+                max_rewalk_pages=max_rewalk_pages,
             )
             summary = run_crawl(config, archive, state)
             tonight = now[0]

@@ -366,7 +366,10 @@ def night_plan(
     if state_path.exists():
         state = CrawlState(state_path, clock=clock)
         try:
-            if state.discovery_complete():  # every listing page read once: the nightly re-walk cap
+            # Every listing page read once (or fewer left than the re-walk cap): the nightly re-walk cap.
+            if state.discovery_complete() or (
+                state.stated_total() > 0 and state.discovery_pages_left() <= config.max_rewalk_pages
+            ):
                 listing_pages = min(listing_pages, config.max_rewalk_pages)
         finally:
             state.close()

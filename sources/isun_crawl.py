@@ -490,7 +490,11 @@ def _crawl_listings(
         # night (their totals say whether a search grew) within `max_rewalk_pages`.
         state.add_listing_pages([u for u in seeds if _same_host(u, config.base_url)])
         complete = state.discovery_complete()
-        if complete:
+        # Once discovery has read (nearly) every page the searches' totals need, a search that grows by
+        # a page (new contracts) does not bring back the discovery cap: the night keeps the re-walk cap.
+        if complete or (
+            state.stated_total() > 0 and state.discovery_pages_left() <= config.max_rewalk_pages
+        ):
             cap = min(cap, config.max_rewalk_pages)
         else:
             queue = [u for u in seeds if not _same_host(u, config.base_url)]

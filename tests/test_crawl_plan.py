@@ -236,3 +236,19 @@ def test_the_plans_backfill_nights_are_the_nights_a_simulated_crawl_takes(tmp_pa
     assert 1 + plan.backfill_nights() == ended == 14
     line = next(x for x in plan.lines() if x.startswith("backfill:"))
     assert f"done in {ended - 1} nights at this pace (night {ended} of the crawl)" in line
+
+
+def test_a_search_growing_after_discovery_keeps_the_re_walk_cap(tmp_path):
+    """New contracts every day make searches grow by a page now and then: once discovery has read
+    every page the totals need, a night reads at most the re-walk cap (8), never the discovery cap (30)."""
+    from bench.isun_crawl_simulation import simulate
+
+    rows = simulate(
+        500, 12, 100, new_per_night=6, changes_per_night=2, workdir=tmp_path,
+        max_listing_pages=30, max_rewalk_pages=8,
+    )  # fmt: skip
+    pages = [r.listing_pages for r in rows]
+    assert pages[0] == 30  # discovery
+    done = next(i for i, n in enumerate(pages) if n <= 8)
+    assert done <= 2 and max(pages[done:]) <= 8, pages
+    assert sum(r.new_contracts for r in rows) == 66  # the searches did grow
