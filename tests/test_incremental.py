@@ -99,3 +99,67 @@ def test_a_night_publishes_the_same_tables_as_a_full_rebuild_of_the_same_inputs(
         a = pq.read_table(incremental / f"{name}.parquet").to_pandas().astype(str)
         b = pq.read_table(rebuilt / f"{name}.parquet").to_pandas().astype(str)
         assert a.equals(b), f"{name}: the night's table differs from a full rebuild's"
+
+
+def _site_files(release: Path) -> dict[str, bytes]:
+    site = release / "site"
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+
+def test_a_night_reuses_unchanged_files_and_publishes_what_a_forced_rebuild_publishes(tmp_path):
+    """The same night twice, from copies of one data directory (so the same releases before
+    it): incrementally, linking what did not change from the previous release, and forced
+    (`--force`: every file written). Every published table and every site file is the same."""
+    import json
+
+    from pipelines.cli import run_build
+    from pipelines.resources import ArchivedDocumentsOnly, ArchivedPagesOnly
+
+    def build(data: Path, force: bool) -> Path:
+        summary = run_build(
+            data,
+            source=ArchivedPagesOnly(),
+            documents=ArchivedDocumentsOnly(),
+            force_rebuild=force,
+            workers=1,
+        )
+        assert summary.success, summary
+        return Path(summary.release)
+
+    night = tmp_path / "night"
+    generate(80, night / "raw", seed=5)
+    first = build(night, force=True)
+    change_night(80, night / "raw", seed=5, pages_share=0.05, bulk_share=0.1)
+    forced = tmp_path / "forced"
+    shutil.copytree(night, forced, symlinks=True)
+    incremental, rebuilt = build(night, force=False), build(forced, force=True)
+    assert incremental.name == rebuilt.name != first.name
+
+    report = json.loads((incremental / "quality_report.json").read_text(encoding="utf-8"))
+    reuse = report["reuse"]
+    assert reuse["path"] == "incremental" and reuse["why_full"] is None
+    # The reference tables did not change; the contracts did.
+    assert {"programmes", "places"} <= set(reuse["tables"]) and "projects" not in reuse["tables"]
+    assert reuse["site_downloads"] > 0
+    assert (incremental / "programmes.csv").stat().st_ino == (first / "programmes.csv").stat().st_ino
+    forced_report = json.loads((rebuilt / "quality_report.json").read_text(encoding="utf-8"))
+    assert forced_report["reuse"] == {
+        "path": "full",
+        "why_full": "rebuild forced",
+        "tables": [],
+        "site_downloads": 0,
+    }
+
+    names = sorted(p.name for p in rebuilt.iterdir() if p.suffix in (".parquet", ".csv", ".xlsx"))
+    assert names == sorted(p.name for p in incremental.iterdir() if p.suffix in (".parquet", ".csv", ".xlsx"))
+    for name in names:
+        if name.endswith(".parquet"):
+            a = pq.read_table(incremental / name).to_pandas().astype(str)
+            b = pq.read_table(rebuilt / name).to_pandas().astype(str)
+            assert a.equals(b), f"{name}: the night's table differs from a forced rebuild's"
+        else:
+            assert (incremental / name).read_bytes() == (rebuilt / name).read_bytes(), name
+    ours, theirs = _site_files(incremental), _site_files(rebuilt)
+    assert sorted(ours) == sorted(theirs) and any(n.startswith("downloads/") for n in ours)
+    different = [name for name in ours if ours[name] != theirs[name]]
+    assert different == [], different[:10]

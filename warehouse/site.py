@@ -223,8 +223,12 @@ class SiteBuilder:
         return out
 
     # -- downloads --
-    def write_downloads(self) -> None:
-        """A CSV and an XLSX per municipality, district, procedure, programme and beneficiary page."""
+    def write_downloads(self, previous: Path | None = None, reuse: dict | None = None) -> None:
+        """A CSV and an XLSX per municipality, district, procedure, programme and beneficiary page.
+
+        With `reuse` ({"before": {kind: {file: digest}}}, the previous release's), a download
+        whose rows are the same as in the previous release (`previous`) is linked from it;
+        `reuse["now"]` gets this release's digests, `reuse["reused"]` the files linked."""
         fields = download_fields(PROJECTS)
         template = XlsxTemplate(fields)
 
@@ -241,10 +245,28 @@ class SiteBuilder:
             "procedure": ("p.procedure_code", ""),
             "beneficiary": (BENEFICIARY_KEY, ""),
         }
+        if reuse is not None:
+            reuse.setdefault("now", {})
         for kind, (key_sql, join_sql) in kinds.items():
+            digests = None
+            if reuse is not None:
+                digests = {"before": (reuse.get("before") or {}).get(kind) or {}, "now": {}}
             self.downloads[kind] = write_page_downloads(
-                self.con, self.out, kind, key_sql, join_sql, LIST_ORDER, fields, slug, template
+                self.con,
+                self.out,
+                kind,
+                key_sql,
+                join_sql,
+                LIST_ORDER,
+                fields,
+                slug,
+                template,
+                previous=previous / "site" if previous else None,
+                digests=digests,
             )
+            if reuse is not None:
+                reuse["now"][kind] = digests["now"]
+                reuse["reused"] = reuse.get("reused", 0) + digests.get("reused", 0)
 
     def _list(self, kind: str, key: str, projects: list[dict], show=("beneficiary", "programme")):
         """A page's list of projects and the links to its download."""
@@ -712,11 +734,15 @@ def build_site(
     coverage: str,
     base_url: str,
     previous: Path | None = None,
+    reuse: dict | None = None,
 ) -> dict[str, int]:
-    """Write the site, its downloads and its feeds into `out` (a release's `site/`); return counts."""
+    """Write the site, its downloads and its feeds into `out` (a release's `site/`); return counts.
+
+    `reuse`: the previous release's download digests, to link the downloads whose rows did not
+    change (`SiteBuilder.write_downloads`)."""
     builder = SiteBuilder(con, out, release_id, coverage)
     builder.load()
-    builder.write_downloads()
+    builder.write_downloads(previous, reuse)
     builder.municipality_pages()
     builder.district_pages()
     builder.beneficiary_pages()
