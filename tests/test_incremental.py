@@ -141,7 +141,9 @@ def test_a_night_reuses_unchanged_files_and_publishes_what_a_forced_rebuild_publ
     # The reference tables did not change; the contracts did.
     assert {"programmes", "places"} <= set(reuse["tables"]) and "projects" not in reuse["tables"]
     assert reuse["site_downloads"] > 0
-    assert (incremental / "programmes.csv").stat().st_ino == (first / "programmes.csv").stat().st_ino
+    assert (incremental / "programmes.csv").stat().st_ino == (
+        first / "programmes.csv"
+    ).stat().st_ino
     forced_report = json.loads((rebuilt / "quality_report.json").read_text(encoding="utf-8"))
     assert forced_report["reuse"] == {
         "path": "full",
@@ -151,7 +153,9 @@ def test_a_night_reuses_unchanged_files_and_publishes_what_a_forced_rebuild_publ
     }
 
     names = sorted(p.name for p in rebuilt.iterdir() if p.suffix in (".parquet", ".csv", ".xlsx"))
-    assert names == sorted(p.name for p in incremental.iterdir() if p.suffix in (".parquet", ".csv", ".xlsx"))
+    assert names == sorted(
+        p.name for p in incremental.iterdir() if p.suffix in (".parquet", ".csv", ".xlsx")
+    )
     for name in names:
         if name.endswith(".parquet"):
             a = pq.read_table(incremental / name).to_pandas().astype(str)
@@ -163,3 +167,46 @@ def test_a_night_reuses_unchanged_files_and_publishes_what_a_forced_rebuild_publ
     assert sorted(ours) == sorted(theirs) and any(n.startswith("downloads/") for n in ours)
     different = [name for name in ours if ours[name] != theirs[name]]
     assert different == [], different[:10]
+
+
+def test_the_archive_memo_is_computed_again_once_the_manifest_grows(tmp_path):
+    archive = RawArchive(tmp_path / "raw", durable=False)
+    calls: list[int] = []
+
+    def count() -> int:
+        calls.append(1)
+        return sum(1 for _ in archive.records())
+
+    assert archive.memo("n", count) == 0 and calls == [1]  # no manifest yet: nothing kept
+    archive.store(
+        "https://example.org/a", b"a", status=200, headers={}, fetched_at="2026-01-01T00:00:00Z"
+    )
+    assert archive.memo("n", count) == 1 and archive.memo("n", count) == 1 and len(calls) == 2
+    archive.store(
+        "https://example.org/b", b"b", status=200, headers={}, fetched_at="2026-01-01T00:00:01Z"
+    )
+    assert archive.memo("n", count) == 2 and len(calls) == 3
+    (tmp_path / "raw" / ".memo" / "n.json").write_text("{not json")
+    assert archive.memo("n", count) == 2 and len(calls) == 4  # unreadable: computed again
+
+
+def test_a_table_digest_ignores_row_order_and_sees_every_value():
+    import duckdb
+
+    from registry.reference import PROGRAMMES
+    from warehouse.release_reuse import table_digest
+
+    con = duckdb.connect()
+    cols = ", ".join(
+        f"NULL::{f.type} AS {f.name}" for f in PROGRAMMES.fields if f.name != "programme_code"
+    )
+    con.execute(
+        f"CREATE TABLE programmes AS SELECT code AS programme_code, {cols} FROM (VALUES ('a'), ('b')) v(code)"
+    )
+    before = table_digest(con, PROGRAMMES)
+    con.execute("CREATE TABLE reordered AS SELECT * FROM programmes ORDER BY programme_code DESC")
+    con.execute("DROP TABLE programmes")
+    con.execute("ALTER TABLE reordered RENAME TO programmes")
+    assert table_digest(con, PROGRAMMES) == before
+    con.execute("UPDATE programmes SET programme_code = 'c' WHERE programme_code = 'b'")
+    assert table_digest(con, PROGRAMMES) != before
