@@ -62,7 +62,7 @@ WRITER_VERSION = _writer_version()
 def table_digest(con: duckdb.DuckDBPyConnection, table: Table) -> str:
     """The rows of `table` (or view) in `con`, whatever their order: count and two sums of
     DuckDB's 64-bit row hash over every column (with and without a salt), with the columns'
-    names and types."""
+    names and types and the table's declaration."""
     cols = ", ".join(f'"{c}"' for c in table.columns)
     types = con.execute(f"SELECT {cols} FROM {table.name} LIMIT 0").description
     count, first, second = con.execute(
@@ -70,8 +70,9 @@ def table_digest(con: duckdb.DuckDBPyConnection, table: Table) -> str:
         f"FROM {table.name}"
     ).fetchone()
     described = json.dumps([[d[0], str(d[1])] for d in types])
+    # The declaration too: the XLSX's header rows are the fields' Bulgarian titles and units.
     return hashlib.sha256(
-        f"{WRITER_VERSION}\n{table.name}\n{described}\n{count}\n{first}\n{second}".encode()
+        f"{WRITER_VERSION}\n{table!r}\n{described}\n{count}\n{first}\n{second}".encode()
     ).hexdigest()
 
 
