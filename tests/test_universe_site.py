@@ -234,6 +234,57 @@ def test_a_link_checker_finds_no_broken_link(two_nights):
     assert broken == [] and checked > 500
 
 
+def test_the_map_colours_every_municipality_by_paid_over_contracted(two_nights):
+    """All 265 municipalities on the home page's map, coloured from the same view as their pages; a
+    municipality without projects grey and unlinked; Стамболово by its real figures, on both nights."""
+    from transforms.gazetteer import district_municipalities
+    from warehouse.choropleth import CLASSES, NO_PROJECTS
+
+    _, first, second = two_nights
+    con = duckdb.connect(str(first / "warehouse.duckdb"), read_only=True)
+    with_projects = {
+        code: rate
+        for code, rate in con.execute(
+            "SELECT municipality_code, payment_rate FROM absorption_by_municipality WHERE projects > 0"
+        ).fetchall()
+    }
+    con.close()
+    index = BeautifulSoup((first / "site" / "index.html").read_text(encoding="utf-8"), "lxml")
+    svg = index.select_one("svg.choropleth")
+    links = {a["href"]: a for a in svg.find_all("a")}
+    unlinked = svg.select('g[role="img"]')
+    assert len(links) + len(unlinked) == len(svg.find_all("path")) == 265
+    assert set(links) == {f"municipality/{code}.html" for code in with_projects}
+    stambolovo = links[f"municipality/{STAMBOLOVO}.html"]
+    # 1 222 199,17 € paid of 4 765 008,26 € contracted: 25,7 %, the class 25–50 %.
+    assert round(with_projects[STAMBOLOVO], 4) == 0.2565
+    assert stambolovo.path["fill"] == CLASSES[2][2] and CLASSES[2][1] == "25–50 %"
+    title = stambolovo.title.get_text()
+    assert "изплатено 25,7\u00a0%" in title and "4\u00a0765\u00a0008,26\u00a0€" in title, title
+    assert "1\u00a0222\u00a0199,17\u00a0€" in title and stambolovo["aria-label"] == title
+    haskovo = next(g for g in unlinked if g["aria-label"].startswith("Община Хасково:"))
+    assert haskovo.path["fill"] == NO_PROJECTS[1] and "няма проекти" in haskovo["aria-label"]
+    assert "OpenStreetMap contributors" in index.select_one("figure.map").get_text()
+    row = index.select_one(f'table.map-table tr[data-lau="{STAMBOLOVO}"]').get_text(" ")
+    assert "25,7" in row and "25–50 %" in row and "Хасково" in row
+    assert len(index.select("table.map-table tr[data-lau]")) == 265
+    # The district page maps its municipalities; the municipality page its district, itself outlined.
+    district = BeautifulSoup((first / "site" / "district" / "BG422.html").read_text(), "lxml")
+    assert (
+        len(district.select("svg.choropleth path")) == len(district_municipalities("BG422")) == 11
+    )
+    municipality = BeautifulSoup(
+        (first / "site" / "municipality" / f"{STAMBOLOVO}.html").read_text(), "lxml"
+    )
+    current = municipality.select_one("svg.choropleth path.current")
+    assert current.find_parent("a")["href"] == f"../municipality/{STAMBOLOVO}.html"
+    # Night 2 adds a 210 000 € contract and 336 000 € paid there: (1 222 199,17 + 336 000) /
+    # (4 765 008,26 + 210 000) = 31,3 %.
+    tonight = BeautifulSoup((second / "site" / "index.html").read_text(encoding="utf-8"), "lxml")
+    title = tonight.select_one(f'svg.choropleth a[href="municipality/{STAMBOLOVO}.html"]').title
+    assert "изплатено 31,3\u00a0%" in title.get_text()
+
+
 def entries(feed: Path) -> set[tuple[str, str, str]]:
     import feedparser
 
@@ -347,6 +398,7 @@ def test_search_municipality_and_project_pages_in_chromium_at_1280_and_390_px(
     pages = [
         "index.html",
         f"municipality/{STAMBOLOVO}.html",
+        "district/BG422.html",
         "project/BG05SFOP001-2.009-0010-C01.html",
         f"project/{PAID_CHANGED}.html",
     ]
@@ -373,7 +425,9 @@ def test_search_municipality_and_project_pages_in_chromium_at_1280_and_390_px(
     for width in (1280, 390):
         for name, page in (
             ("search", "index.html?q=Stambolovo"),
-            ("municipality", f"municipality/{STAMBOLOVO}.html"),
+            ("municipality-with-map", f"municipality/{STAMBOLOVO}.html"),
+            ("home-with-map", "index.html"),
+            ("district-with-map", "district/BG422.html"),
             ("project-with-page-detail", "project/BG05SFOP001-2.009-0010-C01.html"),
             ("project-without-page-detail", f"project/{PAID_CHANGED}.html"),
         ):

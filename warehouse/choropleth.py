@@ -154,7 +154,7 @@ def legend() -> str:
     return (
         '<div class="legend"><p><b>Изплатено / договорено</b> <small>(paid / contracted, '
         "от отворените данни за всички договори / open data, every contract)</small></p>"
-        f'<ul>{"".join(items)}</ul></div>'
+        f"<ul>{''.join(items)}</ul></div>"
     )
 
 

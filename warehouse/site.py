@@ -626,10 +626,13 @@ State as of each release.</small></p>{_trend(trend)}
 
     def _country_map(self) -> str:
         districts = {
-            code: self.district_names.get(nuts3) or "" for code, (_, nuts3) in self.municipality_places.items()
+            code: self.district_names.get(nuts3) or ""
+            for code, (_, nuts3) in self.municipality_places.items()
         }
         table = map_table(self.areas, districts, self.map_rows)
-        return map_section(self.areas, "Общините на България / municipalities of Bulgaria", table=table)
+        return map_section(
+            self.areas, "Общините на България / municipalities of Bulgaria", table=table
+        )
 
     def _facet_options(self) -> dict[str, list[tuple[str, str]]]:
         programmes = sorted({p["programme_code"] for p in self.projects if p["programme_code"]})
