@@ -1,8 +1,9 @@
 """One project universe, everywhere a user looks: every contract of the open-data API and the
 register export is a project with a page; every count on every page equals the list beside it;
 downloads hold exactly the listed projects; no link is broken; a second night whose open-data
-answer alone changed (one new contract, one payment, one status) shows those three in the
-changelog and in the right Atom feeds; the site in headless Chromium at 1280 and 390 px."""
+answer alone changed (one new contract, one payment, one status, one new contractor) shows those
+in the changelog and in the right Atom feeds; the municipalities' map; the site in headless
+Chromium at 1280 and 390 px."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ PAID_CHANGED = "BG06RDNP001-7.021-0016"  # 312 000 € paid on night 1; 336 000 
 STATUS_CHANGED = "BG06RDNP001-8.004-0010"
 NEW_CONTRACT = "BG06RDNP001-7.021-0099"  # 210 000 €, in Стамболово, only in night 2's answer
 NIGHT_2 = "2026-11-26T01:{:02d}:00Z"
+NEW_CONTRACTOR = "ВиК Строй Хасково ЕООД"  # a contractor on PAID_CHANGED, only in night 2's answer
+NEW_CONTRACTOR_EIK = "203777111"
 
 
 def second_night_recording(directory: Path) -> Path:
@@ -57,6 +60,32 @@ def second_night_recording(directory: Path) -> Path:
     )
     answer["projects"].append(new)
     answer["totalProjects"] = len(answer["projects"])
+    # A contractor's contract on PAID_CHANGED, as the API lists them (opendata_4_1.json has two).
+    answer["contracts"].append(
+        {
+            "entityType": "LegalEntity",
+            "entityId": "e777",
+            "contractId": f"{PAID_CHANGED}(Д-5/20.11.2026)",
+            "signatureDate": "2026-11-20T00:00:00",
+            "initialDate": "2026-11-20T00:00:00",
+            "endDate": "2027-05-20T00:00:00",
+            "description": "Строително-монтажни работи по водопровода",
+            "amount": 180000.0,
+            "subcontractEntities": [],
+        }
+    )
+    answer["entities"].append(
+        {
+            "entityId": "e777",
+            "entityUin": NEW_CONTRACTOR_EIK,
+            "entityName": NEW_CONTRACTOR,
+            "entityAddress": None,
+            "entityZipCode": None,
+            "entityCity": "Хасково",
+            "entityMunicipality": "Хасково",
+            "entityDistrict": "Хасково",
+        }
+    )
     body = json.dumps(answer, ensure_ascii=False).encode("utf-8")
     (directory / "bodies" / RURAL).write_bytes(body)
     import hashlib
@@ -294,7 +323,7 @@ def entries(feed: Path) -> set[tuple[str, str, str]]:
     return {(e.id.split(":")[2], e.id.split(":")[3], e.tags[0].term) for e in parsed.entries}
 
 
-def test_a_second_night_of_the_open_data_alone_shows_its_three_changes(two_nights):
+def test_a_second_night_of_the_open_data_alone_shows_its_changes_and_a_new_contractor(two_nights):
     _, first, second = two_nights
     log = json.loads((second / "changelog.json").read_text())
     assert log["projects_added"] == [NEW_CONTRACT]
@@ -302,11 +331,25 @@ def test_a_second_night_of_the_open_data_alone_shows_its_three_changes(two_night
     assert changed[(PAID_CHANGED, "amount_paid_eur")] == (312000.0, 648000.0)
     assert changed[(STATUS_CHANGED, "status")][1] == "Приключен (към датата на приключване)"
     assert {code for code, _ in changed} == {PAID_CHANGED, STATUS_CHANGED}
+    contractor = f"{NEW_CONTRACTOR} (ЕИК {NEW_CONTRACTOR_EIK})"
+    assert log["contractors_added"] == [
+        {
+            "project_code": PAID_CHANGED,
+            "contractor": contractor,
+            "contractor_eik": NEW_CONTRACTOR_EIK,
+            "before": [],
+            "after": [contractor],
+        }
+    ]
+    assert f"| {PAID_CHANGED} | {contractor} | — | {contractor} |" in (
+        second / "changelog.md"
+    ).read_text(encoding="utf-8")
     night = second.name
     tonight = {
         (night, NEW_CONTRACT, "new"),
         (night, PAID_CHANGED, "amounts"),
         (night, STATUS_CHANGED, "status"),
+        (night, PAID_CHANGED, "contractor"),
     }
     feeds = second / "site" / "feeds"
     for feed in (
@@ -320,6 +363,13 @@ def test_a_second_night_of_the_open_data_alone_shows_its_three_changes(two_night
     assert (
         "312\u00a0000,00\u00a0€" in amounts and "648\u00a0000,00\u00a0€" in amounts
     )  # before and after
+    assert (
+        f"нов изпълнител / new contractor: {contractor}; изпълнители / contractors: — → {contractor}"
+        in amounts
+    )
+    # Night 1's contractors (the demo API's three, a procurement and a participant) came with their
+    # projects: none is reported as new.
+    assert json.loads((first / "changelog.json").read_text())["contractors_added"] == []
     # Feeds elsewhere have nothing from tonight, and every feed is valid Atom (an empty one dated tonight).
     for feed in sorted(feeds.rglob("*.atom")):
         got = entries(feed)
