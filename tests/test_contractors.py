@@ -91,7 +91,8 @@ def test_a_contractor_new_on_a_known_project_is_reported_with_before_and_after()
         _history("2026-12-08", "P1", "eik:130000123", "Строител Плевен АД", "130000123", True),
         _history("2026-12-08", "P2", "entity:f002", None),
     ]
-    assert new_contractors(history) == [
+    first_seen = {"P1": "2026-12-07", "P2": "2026-12-07.2"}
+    assert new_contractors(history, first_seen) == [
         {
             "release_id": "2026-12-07.2",
             "project_code": "P1",
@@ -110,4 +111,6 @@ def test_a_contractor_new_on_a_known_project_is_reported_with_before_and_after()
         },
     ]
     # The release where the history begins reports nothing: its contractors came with their projects.
-    assert new_contractors(history[:1]) == []
+    assert new_contractors(history[:1], first_seen) == []
+    # Nor a project's contractors in the release where the project first appears.
+    assert new_contractors(history, {**first_seen, "P1": "2026-12-07.2"})[0]["project_code"] == "P2"

@@ -98,7 +98,11 @@ def compute_changelog(
     contractors = (
         [
             {k: e[k] for k in ("project_code", "contractor", "contractor_eik", "before", "after")}
-            for e in new_contractors_in(contractor_history, release_id)
+            for e in new_contractors_in(
+                contractor_history,
+                release_id,
+                [*added, *(r["project_code"] for r in pages_read)],
+            )
         ]
         if contractor_history and release_id
         else []

@@ -94,13 +94,15 @@ def contractor_label(name: str | None, eik: str | None) -> str:
     return f"{shown} (ЕИК {eik})" if eik else shown
 
 
-def new_contractors(history: list[dict]) -> list[dict]:
+def new_contractors(history: list[dict], first_seen: dict[str, str]) -> list[dict]:
     """The contractors new on an already known project, from `history_contractors` rows (any
     order), oldest first: {release_id, project_code, contractor, contractor_eik, before, after}
     (before and after: the project's contractors as labels, sorted).
 
     Not reported: the contractors of the release where the history of contractors begins (the
-    first release, or the first that kept it), and those of a project's first release there."""
+    first release, or the first that kept it), and those of a project in the release where it
+    first appears (`first_seen`: project code -> that release; a contract whose pages were read
+    appears under its contract code then), which come with the project."""
     rows = sorted(
         history,
         key=lambda r: (r["project_code"], _order(r["release_id"]), r["contractor_key"]),
@@ -115,7 +117,7 @@ def new_contractors(history: list[dict]) -> list[dict]:
         by_project[r["project_code"]].append(r)
     for code, project_rows in by_project.items():
         state: dict[str, str] = {}  # key -> label, as of the release being read
-        project_first = project_rows[0]["release_id"]
+        project_first = first_seen.get(code)
         by_release: dict[str, list[dict]] = defaultdict(list)
         for r in project_rows:
             by_release[r["release_id"]].append(r)
@@ -166,8 +168,22 @@ def history_rows(
     return [dict(zip(names, values, strict=True)) for values in cur.fetchall()]
 
 
-def new_contractors_in(history: Path, release_id: str) -> list[dict]:
-    """The contractors new in `release_id`, from a release's `history_contractors.parquet`."""
+def first_seen_releases(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Project code -> the release where it first appears in `history_projects`."""
+    try:
+        rows = con.execute(
+            "SELECT project_code, arg_min(release_id, "
+            + release_order_key("release_id")
+            + ") FROM history_projects GROUP BY project_code"
+        ).fetchall()
+    except duckdb.Error:
+        return {}
+    return dict(rows)
+
+
+def new_contractors_in(history: Path, release_id: str, new_projects: list[str]) -> list[dict]:
+    """The contractors new in `release_id`, from a release's `history_contractors.parquet`;
+    `new_projects`: the project codes that first appear in it (their contractors come with them)."""
     if not history.exists():
         return []
     con = duckdb.connect()
@@ -175,4 +191,5 @@ def new_contractors_in(history: Path, release_id: str) -> list[dict]:
         rows = history_rows(con, f"read_parquet('{history}')")
     finally:
         con.close()
-    return [e for e in new_contractors(rows) if e["release_id"] == release_id]
+    first_seen = dict.fromkeys(new_projects, release_id)
+    return [e for e in new_contractors(rows, first_seen) if e["release_id"] == release_id]

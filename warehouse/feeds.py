@@ -29,7 +29,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import duckdb
 
-from warehouse.contractors import history_rows, new_contractors
+from warehouse.contractors import first_seen_releases, history_rows, new_contractors
 from warehouse.site_common import money, project_file, slug
 from warehouse.text_safety import safe_text
 from warehouse.views import release_order_key
@@ -137,7 +137,7 @@ def contractor_events(con: duckdb.DuckDBPyConnection) -> list[Event]:
             f"нов изпълнител / new contractor: {e['contractor']}; изпълнители / contractors: "
             f"{'; '.join(e['before']) or '—'} → {'; '.join(e['after'])}",
         )
-        for e in new_contractors(history_rows(con))
+        for e in new_contractors(history_rows(con), first_seen_releases(con))
     ]
 
 
