@@ -6,7 +6,9 @@ pages were read, "page detail not read yet (as of …)" where not), per municipa
 district, procedure, programme and beneficiary (each listing all its projects, with the
 same totals as the absorption views, and a CSV and XLSX of exactly that list,
 `warehouse.page_downloads`), a search page over all of them with facets
-(`warehouse.site_search`), a tile grid of the districts and an Atom feed
+(`warehouse.site_search`), a map of the municipalities by paid / contracted
+(`warehouse.choropleth`, on the home, district and municipality pages), a tile grid of the
+districts and an Atom feed
 per municipality, beneficiary and programme plus one for the whole site
 (`warehouse.feeds`). Every figure is shown in BGN and EUR; programmes by name.
 
