@@ -5,6 +5,11 @@ webhook) that `bgfunds nightly` leaves, so `/health` counts a quiet night and a 
 - a build run succeeded and released: "released";
 - a fetch or build run failed: "failed", POSTed to the `notify_url` setting when there is one.
 
+With the `publish_to` setting, a released night uploads the release there and a night that
+changed nothing re-sends it only when the remote LATEST names another release (an upload that
+failed before is retried), as `bgfunds nightly --publish-to` does (`pipelines.release_upload`);
+a failed upload makes the night "failed", naming why, and is told like any failure.
+
 A fetch whose plan asks for a build records nothing: the build's own run ends that night.
 """
 
@@ -45,6 +50,41 @@ def record_night(
     return status
 
 
+def _upload(settings: Settings, unchanged: bool) -> tuple[dict | None, str | None]:
+    """(what the upload did, None) or (None, why it failed); (None, None) without `publish_to`."""
+    from pipelines.release_upload import publish_latest_to
+    from warehouse.remote_release import RemotePublishError
+
+    if not settings.publish_to:
+        return None, None
+    try:
+        return publish_latest_to(settings.root, settings.publish_to, unchanged=unchanged), None
+    except (RemotePublishError, OSError) as exc:
+        return None, f"publish_to: {exc}"
+
+
+def _record_with_upload(
+    settings: Settings, outcome: str, line: str, run_id: str, unchanged: bool
+) -> None:
+    """Upload when configured, then record the night: a failed upload fails the night."""
+    from pipelines.release_upload import upload_line
+
+    uploaded, error = _upload(settings, unchanged)
+    if error is not None:
+        record_night(settings, "failed", f"failed: {error}", error, dagster_run_id=run_id)
+        _tell_failure(settings)
+        return
+    if uploaded is not None:
+        line = f"{line}; {upload_line(uploaded)}"
+    record_night(settings, outcome, line, dagster_run_id=run_id, publish_to=uploaded)
+
+
+def _tell_failure(settings: Settings) -> None:
+    if settings.notify_url:
+        state = health(settings.root, settings.max_release_age_hours)
+        notify(settings.notify_url, "failed" if state["fresh"] else "stale", state)
+
+
 def _released_by(run: dg.DagsterRun, settings: Settings) -> str | None:
     """The release id a run made (`latest` issued after the run was created), else None."""
     state = health(settings.root, settings.max_release_age_hours)
@@ -68,7 +108,8 @@ def night_sensors(
         name=SUCCEEDED_SENSOR,
         default_status=default_status,
         description="After a successful fetch that changed nothing, or a build that released: "
-        "the night's outcome in nightly_status.json (what /health reads).",
+        "the upload to publish_to when set, and the night's outcome in nightly_status.json "
+        "(what /health reads).",
     )
     def succeeded(context: dg.RunStatusSensorContext):
         run = context.dagster_run
@@ -76,14 +117,14 @@ def night_sensors(
             plan = plan_build(settings, versions)
             if plan.rebuild:
                 return dg.SkipReason(f"a build follows: {plan.reason}")
-            record_night(
-                settings, "unchanged", f"nothing changed ({plan.reason})", dagster_run_id=run.run_id
+            _record_with_upload(
+                settings, "unchanged", f"nothing changed ({plan.reason})", run.run_id, True
             )
             return None
         release = _released_by(run, settings)
         if release is None:
             return dg.SkipReason(f"run {run.run_id} released nothing")
-        record_night(settings, "released", f"released {release}", dagster_run_id=run.run_id)
+        _record_with_upload(settings, "released", f"released {release}", run.run_id, False)
         return None
 
     @dg.run_failure_sensor(
@@ -105,8 +146,6 @@ def night_sensors(
             reason,
             dagster_run_id=context.dagster_run.run_id,
         )
-        if settings.notify_url:
-            state = health(settings.root, settings.max_release_age_hours)
-            notify(settings.notify_url, "failed" if state["fresh"] else "stale", state)
+        _tell_failure(settings)
 
     return [succeeded, failed]

@@ -10,8 +10,12 @@ silent client holds one thread for at most `TIMEOUT_SECONDS`.
 
 `/health` answers JSON about the data's freshness (`pipelines.health`): the latest release,
 its age, the last night's outcome, the coverage line; 200 when fresh, 503 when older than
-`max_age_hours`. With a `notify_url`, a watcher thread POSTs to it when the data turns stale
-(and when it is fresh again), checking every `WATCH_SECONDS`.
+`max_age_hours`. Before the first release (a new install, the service started before the first
+night), the server starts anyway: `/` answers 503 with `Retry-After` and a one-line page saying
+no release is published yet, and `/health` says "no release", so a reverse proxy and a
+monitor see the state instead of a refused connection. With a `notify_url`, a watcher thread
+POSTs to it when the data turns stale (and when it is fresh again), checking every
+`WATCH_SECONDS`.
 """
 
 from __future__ import annotations
@@ -184,6 +188,9 @@ class ReleaseHandler(BaseHTTPRequestHandler):
             return
         path = resolve(self.publish_root, self.path)
         if path is None:
+            if not (self.publish_root / "latest").exists():
+                self._no_release_yet()
+                return
             self._error(HTTPStatus.NOT_FOUND)
             return
         try:
@@ -201,6 +208,24 @@ class ReleaseHandler(BaseHTTPRequestHandler):
                 )
                 return
             self._send_range(fh, stat.st_size, headers)
+
+    def _no_release_yet(self) -> None:
+        """503 with Retry-After before the first release: the state, not a 404 or a refusal."""
+        body = (
+            b"503 Service Unavailable: no release is published yet; the first night will publish one "
+            b"(see /health)\n"
+        )
+        self._headers(
+            HTTPStatus.SERVICE_UNAVAILABLE,
+            {
+                "Content-Type": "text/plain; charset=utf-8",
+                "Content-Length": str(len(body)),
+                "Retry-After": "3600",
+                "Cache-Control": "no-store",
+            },
+        )
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def _health(self) -> None:
         """The data's freshness as JSON: 200 fresh, 503 stale or no release (`pipelines.health`)."""
@@ -343,11 +368,10 @@ def serve(
     publish_root = Path(data_dir) / "publish"
     if not (publish_root / "latest" / "index.html").exists():
         print(
-            f"no release to serve: {publish_root / 'latest'} has no index.html; run 'bgfunds demo' or "
-            "'bgfunds publish' first",
+            f"no release yet: {publish_root / 'latest'} has no index.html; serving 503 until the first "
+            "night (or 'bgfunds demo' / 'bgfunds publish') publishes one",
             file=sys.stderr,
         )
-        return 2
     stop_watch = watch_staleness(Path(data_dir), max_age_hours, notify_url) if notify_url else None
     with make_server(publish_root, host, port, max_age_hours) as httpd:
         bound_host, bound_port = httpd.server_address[:2]

@@ -232,6 +232,18 @@ PROVENANCE = (
     field("content_sha256", nullable=False),
 )
 
+# A place resolved to the gazetteer (`transforms.isun_location`), as the pages' and the API's
+# place tables both hold it: the level, its codes and name, and the text it was read from.
+RESOLVED_PLACE = (
+    field("level", nullable=False),
+    field("code"),
+    field("name"),
+    field("nuts3"),
+    field("lau_code"),
+    field("ekatte"),
+    field("text", nullable=False),
+)
+
 
 def _amount_fields(stem: str) -> tuple[Field, ...]:
     """The catalogue's amount `stem` as stated, then in BGN and in EUR."""
@@ -427,13 +439,7 @@ PROJECT_PLACES = Table(
     primary_key=("project_code", "level", "text"),
     fields=(
         field("project_code", nullable=False),
-        field("level", nullable=False),
-        field("code"),
-        field("name"),
-        field("nuts3"),
-        field("lau_code"),
-        field("ekatte"),
-        field("text", nullable=False),
+        *RESOLVED_PLACE,
         *PROVENANCE,
     ),
     asset="project_places",

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from sources.isun_opendata import Programme
 from sources.isun_register_export import EXPORT_COLUMNS
 
 # The live API's programme list (id, period id, name), 2026-10-05.
@@ -65,6 +66,27 @@ HTML_REFUSAL = (
     b"<h1>\xd0\x9e\xd0\xbf\xd0\xb8\xd1\x82\xd0\xb0\xd0\xb9\xd1\x82\xd0\xb5 \xd0\xbf\xd0\xbe-\xd0\xba\xd1"
     b"\x8a\xd1\x81\xd0\xbd\xd0\xbe</h1></body></html>"
 )  # "Опитайте по-късно", an ordinary HTML page
+
+
+# The containment tests' (test_bulk_containment, test_one_bad_contract) programmes, one per way an
+# answer can go bad, the municipality that owns every row, and a row's contract code.
+P_ROWS, P_CUT, P_EMPTY, P_DEEP, P_NEVER = (
+    Programme("5", "1", "Иновации и конкурентоспособност 2014-2020"),
+    Programme("3", "1", "Региони в растеж 2014-2020"),
+    Programme("4", "1", "Развитие на човешките ресурси 2014-2020"),
+    Programme("6", "1", "Околна среда 2014-2020"),
+    Programme("7", "1", "Наука и образование за интелигентен растеж 2014-2020"),
+)
+JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
+
+
+def owner_entity() -> dict:
+    return entity("E1", "000000001", "Община Стамболово", "Стамболово", "Хасково")
+
+
+def rrp_code(procedure: str, n: int) -> str:
+    """A contract code under ОПРР 2014-2020 (`BG16RFOP002-<procedure>-<n>`)."""
+    return f"BG16RFOP002-{procedure}-{n:04d}"
 
 
 def criteria_body(programmes=PROGRAMMES) -> bytes:

@@ -14,34 +14,32 @@ import pytest
 
 from pipelines.isun_bulk_staging import stage_bulk_tables
 from sources.bulk_json import AnswerError, check_answer, load_bounded
-from sources.isun_opendata import Programme, criteria_url, parse_criteria, programme_url
+from sources.isun_opendata import criteria_url, parse_criteria, programme_url
 from sources.isun_register_export import EXPORT_PATH
 from sources.raw_archive import RawArchive
 from tests.isun_bulk_fixtures import (
+    JSON_HEADERS,
+    P_CUT,
+    P_DEEP,
+    P_EMPTY,
+    P_NEVER,
+    P_ROWS,
+    XLSX_TYPE,
     criteria_body,
-    entity,
     export_xlsx,
+    owner_entity,
     programme_body,
     project,
+    rrp_code,
 )
 from transforms.isun_bulk import BulkRowError, _amount, _duration, api_row_fingerprint
 
 BASE = "https://2020.eufunds.bg"
-JSON = {"Content-Type": "application/json; charset=utf-8"}
-XLSX = {"Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+JSON = JSON_HEADERS
+XLSX = {"Content-Type": XLSX_TYPE}
 OLD, NEW = "2026-11-30T02:00:00Z", "2026-12-07T02:00:00Z"
-P_ROWS, P_CUT, P_EMPTY, P_DEEP, P_NEVER = (
-    Programme("5", "1", "Иновации и конкурентоспособност 2014-2020"),
-    Programme("3", "1", "Региони в растеж 2014-2020"),
-    Programme("4", "1", "Развитие на човешките ресурси 2014-2020"),
-    Programme("6", "1", "Околна среда 2014-2020"),
-    Programme("7", "1", "Наука и образование за интелигентен растеж 2014-2020"),
-)
-BENEFICIARY = entity("E1", "000000001", "Община Стамболово", "Стамболово", "Хасково")
-
-
-def _code(procedure: str, n: int) -> str:
-    return f"BG16RFOP002-{procedure}-{n:04d}"
+BENEFICIARY = owner_entity()
+_code = rrp_code
 
 
 def _good(procedure: str, count: int) -> bytes:

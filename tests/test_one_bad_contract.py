@@ -17,15 +17,28 @@ import pytest
 from bench.synthetic_corpus import generate
 from pipelines.cli import run_build
 from pipelines.resources import ArchivedDocumentsOnly, ArchivedPagesOnly
-from sources.isun_opendata import Programme, criteria_url, programme_url
+from sources.isun_opendata import criteria_url, programme_url
 from sources.isun_register_export import EXPORT_PATH
 from sources.raw_archive import RawArchive
-from tests.isun_bulk_fixtures import criteria_body, entity, export_xlsx, programme_body, project
+from tests.isun_bulk_fixtures import (
+    JSON_HEADERS,
+    P_CUT,
+    P_DEEP,
+    P_EMPTY,
+    P_ROWS,
+    XLSX_TYPE,
+    criteria_body,
+    export_xlsx,
+    owner_entity,
+    programme_body,
+    project,
+    rrp_code,
+)
 
 BASE = "https://2020.eufunds.bg"
-JSON = {"Content-Type": "application/json; charset=utf-8"}
+JSON = JSON_HEADERS
 HTML = {"Content-Type": "text/html; charset=utf-8"}
-XLSX = {"Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+XLSX = {"Content-Type": XLSX_TYPE}
 LATER, EARLIER = "2026-12-01T02:00:00Z", "2026-11-20T02:00:00Z"
 CONTRACTS = 1_000
 ERROR_PAGE = (
@@ -33,17 +46,8 @@ ERROR_PAGE = (
     "<h1>Server Error in '/' Application.</h1><p>Object reference not set to an instance of an "
     "object.</p></body></html>"
 )
-P_ROWS, P_CUT, P_EMPTY, P_DEEP = (
-    Programme("5", "1", "Иновации и конкурентоспособност 2014-2020"),
-    Programme("3", "1", "Региони в растеж 2014-2020"),
-    Programme("4", "1", "Развитие на човешките ресурси 2014-2020"),
-    Programme("6", "1", "Околна среда 2014-2020"),
-)
-OWNER = entity("E1", "000000001", "Община Стамболово", "Стамболово", "Хасково")
-
-
-def _code(procedure: str, n: int) -> str:
-    return f"BG16RFOP002-{procedure}-{n:04d}"
+OWNER = owner_entity()
+_code = rrp_code
 
 
 def _answer(procedure: str, n: int) -> bytes:

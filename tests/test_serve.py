@@ -112,6 +112,31 @@ def test_latest_moves_without_a_restart_and_fixed_releases_stay(server):
     assert "first" in fixed.text and "immutable" in fixed.headers["Cache-Control"]
 
 
+def test_before_the_first_release_it_serves_503_and_health_then_the_release_without_a_restart(
+    tmp_path,
+):
+    """A new install: the service starts before the first night; `/` and `/health` say so
+    (503, Retry-After, status "no release"), and the first release is served once `latest` exists."""
+    root = tmp_path / "publish"
+    root.mkdir()
+    srv = make_server(root, "127.0.0.1", 0)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{srv.server_address[1]}/"
+    try:
+        page = requests.get(url, timeout=5)
+        assert page.status_code == 503 and page.headers["Retry-After"] == "3600"
+        assert "no release is published yet" in page.text
+        state = requests.get(url + "health", timeout=5)
+        assert state.status_code == 503 and state.json()["status"] == "no release"
+        _release(root, "2026-12-08", "the first night")
+        _point(root, "2026-12-08")
+        assert requests.get(url, timeout=5).text == "<p>the first night</p>"
+        assert requests.get(url + "nothing.html", timeout=5).status_code == 404
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
 def test_only_files_inside_the_publish_root_and_only_reads(server):
     url, _, _ = server
     for path in (

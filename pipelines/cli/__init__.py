@@ -10,7 +10,7 @@ refused), 130 interrupted. `extract`: 0 every input gave a record, 1 otherwise.
 
 One module per concern: `parser` (arguments), `build` (the building commands),
 `runs` (Dagster runs and what they did), `report` (what is printed), `extract`, `serve`,
-`nightly` (one unattended night), `publish_to` (uploading a release to object storage).
+`nightly` (one unattended night); the upload to object storage is `pipelines.release_upload`.
 """
 
 from __future__ import annotations

@@ -191,11 +191,11 @@ def _build(args, data_dir: Path) -> BuildSummary:
 
 def upload(args, data_dir: Path, summary: BuildSummary) -> None:
     """With `--publish-to URL`, upload the release a successful build left as `latest`
-    (`pipelines.cli.publish_to`); a failed upload fails the command, naming why."""
+    (`pipelines.release_upload`); a failed upload fails the command, naming why."""
     url = getattr(args, "publish_to", "")
     if not url or not summary.success:
         return
-    from pipelines.cli.publish_to import publish_latest_to, upload_line
+    from pipelines.release_upload import publish_latest_to, upload_line
 
     try:
         summary.upload = publish_latest_to(data_dir, url, unchanged=summary.unchanged)

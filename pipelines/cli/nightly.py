@@ -1,7 +1,7 @@
 """`bgfunds nightly`: one unattended night, for a timer (deploy/systemd) or cron.
 
 Under the data directory's lock: the fetch (the live crawl, or `--corpus` replayed), the build
-and its checks, the release, and with `--publish-to` the upload (`pipelines.cli.publish_to`).
+and its checks, the release, and with `--publish-to` the upload (`pipelines.release_upload`).
 It ends with one line, `bgfunds nightly: released …` / `nothing changed …` / `failed: <reason>
 …`, and writes `<data_dir>/nightly_status.json` (machine-readable: outcome, reason, release,
 when the data was last known current, freshness), which `/health` reads (`pipelines.health`).

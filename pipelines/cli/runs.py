@@ -42,7 +42,7 @@ class BuildSummary:
     traces: list[str] = field(default_factory=list)  # the full errors, for --debug
     dagster_run_id: str | None = None
     upload: dict | None = (
-        None  # `--publish-to`: where the release went (`pipelines.cli.publish_to`)
+        None  # `--publish-to`: where the release went (`pipelines.release_upload`)
     )
     plan: str | None = None  # why nothing was rebuilt (`pipelines.quiet_night`)
 

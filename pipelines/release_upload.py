@@ -1,5 +1,6 @@
-"""`--publish-to URL` (`publish --to s3://bucket/prefix`, `nightly`): the latest local release
-uploaded where people fetch it (`warehouse.remote_release`), and the line that says so."""
+"""The `publish_to` setting (`publish --to s3://bucket/prefix`, `nightly --publish-to`, and the
+Dagster daemon's nights through `pipelines.night_sensors`): the latest local release uploaded
+where people fetch it (`warehouse.remote_release`), and the line that says so."""
 
 from __future__ import annotations
 
