@@ -31,6 +31,7 @@ from registry.isun_bulk import BULK_TABLES
 from registry.reference import REFERENCE_TABLES
 from registry.tables import (
     HISTORY_ACTIVITIES,
+    HISTORY_CONTRACTORS,
     HISTORY_PROJECTS,
     HISTORY_TABLES,
     PUBLISHED_TABLES,
@@ -52,6 +53,7 @@ from warehouse.catalogue import (
 )
 from warehouse.changelog import changelog_markdown, compute_changelog
 from warehouse.charts import grouped_bar_chart
+from warehouse.contractors import create_contractors_view
 from warehouse.dcat_ap import base_url as configured_base_url
 from warehouse.dcat_ap import dcat_ap
 from warehouse.duckdb_store import connect
@@ -161,7 +163,12 @@ def _add_history(con: duckdb.DuckDBPyConnection, release_id: str, previous: Path
     the state as of release R is each key's latest row at or before R, unless that row
     says `is_removed` (a key gone from R keeps its last known values on that row).
     """
-    snapshots = {HISTORY_PROJECTS: "projects", HISTORY_ACTIVITIES: "activities"}
+    create_contractors_view(con)
+    snapshots = {
+        HISTORY_PROJECTS: "projects",
+        HISTORY_ACTIVITIES: "activities",
+        HISTORY_CONTRACTORS: "project_contractors",
+    }
     for table, source in snapshots.items():
         con.execute(create_table_sql(table))
         prev = previous / f"{table.name}.parquet" if previous else None
@@ -530,7 +537,10 @@ def document_release(draft: ReleaseDraft) -> ReleaseDraft:
         staging, previous = draft.staging, draft.previous
         _known_checksums(draft)
         draft.changelog = compute_changelog(
-            previous / "projects.parquet" if previous else None, staging / "projects.parquet"
+            previous / "projects.parquet" if previous else None,
+            staging / "projects.parquet",
+            contractor_history=staging / "history_contractors.parquet",
+            release_id=draft.release_id,
         )
         write_json(staging / "changelog.json", draft.changelog)
         (staging / "changelog.md").write_text(
