@@ -6,9 +6,11 @@ one description in Bulgarian and English and its constraints (`enum`, `pattern`,
 list fields by name (`field("project_code", nullable=False)`: whether a value is required
 is the table's say); where a name means something narrower in one table (the corrections'
 `amount_grant` is the correction of the grant; `name` in `places` is a place's name), the
-table's own wording is in `TABLE_DESCRIPTIONS`, keyed by (table, field), and only there.
-`tests/test_fields.py` fails on a second type for a name, a description that drifts from
-the catalogue outside `TABLE_DESCRIPTIONS`, or an override that nothing uses.
+table's own wording is in `TABLE_DESCRIPTIONS`, keyed by (table, field), and only there; where a
+table accepts other forms of a code than the catalogue's (a free-text page's project code of any
+family), the table's own pattern is in `TABLE_PATTERNS`, and only there.
+`tests/test_fields.py` fails on a second type for a name, a description or pattern that drifts
+from the catalogue outside `TABLE_DESCRIPTIONS` and `TABLE_PATTERNS`, or an override that nothing uses.
 
 The rules that follow from a field alone are derived from its constraints
 (`registry.tables.table_rules`): `pattern` -> `code_format`, `enum` ->
@@ -24,7 +26,9 @@ from registry.formats import (
     ANY_SCHEME_PROCEDURE_CODE_REGEX,
     ANY_SCHEME_PROJECT_CODE_REGEX,
     CODE_SCHEME_REGEX,
+    PROCEDURE_CODE_REGEX,
     PROGRAMME_CODE_REGEX,
+    PROJECT_CODE_REGEX,
 )
 
 
@@ -80,15 +84,15 @@ FIELDS: dict[str, Field] = {
             "VARCHAR",
             "Contract code ('Номер от ИСУН', with -Cnn), normalised",
             "Номер от ИСУН, нормализиран",
-            pattern=ANY_SCHEME_PROJECT_CODE_REGEX,
+            pattern=PROJECT_CODE_REGEX,  # ИСУН's own form; the document tables' in TABLE_PATTERNS
         ),
         Field("project_code_original", "VARCHAR", "Code as published", "Кодът, както е публикуван"),
         Field(
             "code_scheme",
             "VARCHAR",
             "Family of the project code, each with its own validated form (registry.formats."
-            "CODE_SCHEME_REGEX): isun, rrp, eea, interreg, dfz, phare, solidarity",
-            "Вид на кода на проекта (ИСУН, НПВУ, ЕИП, Интеррег, ДФЗ, ФАР, фонд „Солидарност“)",
+            "CODE_SCHEME_REGEX): isun, rrp, eea, interreg, dfz, phare, solidarity, life",
+            "Вид на кода на проекта (ИСУН, НПВУ, ЕИП, Интеррег, ДФЗ, ФАР, фонд „Солидарност“, LIFE)",
             enum=tuple(CODE_SCHEME_REGEX),
         ),
         Field(
@@ -112,7 +116,7 @@ FIELDS: dict[str, Field] = {
             "VARCHAR",
             "Procedure code",
             "Код на процедурата",
-            pattern=ANY_SCHEME_PROCEDURE_CODE_REGEX,
+            pattern=PROCEDURE_CODE_REGEX,  # ИСУН's own form; the document tables' in TABLE_PATTERNS
         ),
         Field(
             "proposal_no",
@@ -526,6 +530,20 @@ FIELDS: dict[str, Field] = {
         Field("contractor_entity_type", "VARCHAR", "entityType as published", "Вид на изпълнителя"),
         Field(
             "contractor_eik", "VARCHAR", "Contractor's ЕИК where published", "ЕИК на изпълнителя"
+        ),
+        Field(
+            "contractor_key",
+            "VARCHAR",
+            "The contractor as compared across releases: eik:<ЕИК>, else name:<name in capitals>, "
+            "else entity:<the open-data API's entity id> (a natural person, whose name is not published)",
+            "Ключ на изпълнителя: ЕИК, иначе наименование, иначе идентификатор в отворените данни",
+        ),
+        Field(
+            "contractor_sources",
+            "VARCHAR",
+            "Where the contractor was read, ';'-separated: isun-api (contracts[] of the open-data API), "
+            "procurements (the contract's Procurements page), participants (its Participants page)",
+            "Откъде е изпълнителят: отворени данни, обществени поръчки, участници",
         ),
         Field("signature_date", "DATE", "Signature date", "Дата на подписване"),
         Field(
@@ -1064,6 +1082,23 @@ TABLE_DESCRIPTIONS: dict[tuple[str, str], dict[str, str]] = {
 }
 
 
+# Where a table accepts other forms of a code than the catalogue's (ИСУН's), keyed by (table, field):
+# the tables of free-text documents hold codes of every family (`code_scheme`: EEA grants, Interreg,
+# ДФЗ, PHARE, Solidarity Fund, LIFE; and the procedure forms pages print). The ИСУН tables (projects
+# and its children, isun_api_*, isun_export_*) keep the catalogue's strict ИСУН form, so an EEA
+# code there fails `code_format`.
+TABLE_PATTERNS: dict[tuple[str, str], str] = {
+    ("news_mentions", "project_code"): ANY_SCHEME_PROJECT_CODE_REGEX,
+    ("news_mentions", "procedure_code"): ANY_SCHEME_PROCEDURE_CODE_REGEX,
+    ("ngo_projects", "project_code"): ANY_SCHEME_PROJECT_CODE_REGEX,
+    ("ngo_projects", "procedure_code"): ANY_SCHEME_PROCEDURE_CODE_REGEX,
+    ("events", "project_code"): ANY_SCHEME_PROJECT_CODE_REGEX,
+    ("events", "procedure_code"): ANY_SCHEME_PROCEDURE_CODE_REGEX,
+    ("document_places", "project_code"): ANY_SCHEME_PROJECT_CODE_REGEX,
+    ("linked_projects", "project_code"): ANY_SCHEME_PROJECT_CODE_REGEX,
+}
+
+
 def field(name: str, nullable: bool = True) -> Field:
     """The catalogue's field `name`; `nullable=False` where the table requires a value."""
     try:
@@ -1075,11 +1110,13 @@ def field(name: str, nullable: bool = True) -> Field:
 
 
 def in_table(table: str, f: Field) -> Field:
-    """`f` as table `table` describes it: the catalogue's wording unless `TABLE_DESCRIPTIONS` has the table's."""
+    """`f` as table `table` describes it: the catalogue's wording unless `TABLE_DESCRIPTIONS` has the
+    table's, the catalogue's pattern unless `TABLE_PATTERNS` has the table's."""
     base = FIELDS.get(f.name)
     if base is None:
         raise KeyError(
             f"{table}.{f.name} is not in the catalogue: declare it in registry/fields.py"
         )
     own = TABLE_DESCRIPTIONS.get((table, f.name), {})
-    return replace(base, nullable=f.nullable, **own)
+    pattern = TABLE_PATTERNS.get((table, f.name), base.pattern)
+    return replace(base, nullable=f.nullable, pattern=pattern, **own)

@@ -26,7 +26,10 @@ PROGRAMME_CODE_REGEX = rf"^{PROGRAMME_PATTERN}$"
 #   (CB007.2.13.091);
 # - dfz: the Rural Development Programme's contracts with ДФЗ (14/07/2/0/00810; 2007–13: 22/321/00813);
 # - phare: PHARE contract numbers (BG0106.07.01-064);
-# - solidarity: EU Solidarity Fund grants (2014BG16SPO001-0019).
+# - solidarity: EU Solidarity Fund grants (2014BG16SPO001-0019);
+# - life: the EU's LIFE programme (LIFE+ 2007–13, LIFE 2014–20), its project numbers as the
+#   Commission prints them: "LIFE" + the call's year, the strand, the country, the number
+#   (LIFE11 NAT/BG/360, LIFE08 NAT/BG/000278, LIFE17 CCA/BG/000080).
 CODE_SCHEME_REGEX: dict[str, str] = {
     # ИСУН's (2014–20, 2021–27 and 2007–13 BG051PO001-…-C0001), and ИСУН 2007–13's slash form
     # (BG161PO001/1.4-07/2010/017)
@@ -41,6 +44,7 @@ CODE_SCHEME_REGEX: dict[str, str] = {
     "dfz": r"^(?:\d{2}/\d{2}/\d/\d/\d{5}|\d{2}/\d{3}/\d{5})$",
     "phare": r"^BG\d{4}\.\d{2}\.\d{2}-\d{3}$",
     "solidarity": r"^\d{4}BG16SPO\d{3}-\d{4}$",
+    "life": r"^LIFE\d{2} [A-Z]{2,3}/[A-Z]{2}/\d{3,6}$",
 }
 # A document's project code: one of the families' forms (the family is the row's `code_scheme`).
 ANY_SCHEME_PROJECT_CODE_REGEX = (

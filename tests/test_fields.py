@@ -5,7 +5,7 @@ from collections import defaultdict
 import pytest
 
 from registry import all_tables
-from registry.fields import FIELDS, TABLE_DESCRIPTIONS, Field, field
+from registry.fields import FIELDS, TABLE_DESCRIPTIONS, TABLE_PATTERNS, Field, field
 from registry.tables import HISTORY_TABLES, RAW_RESPONSES, Table
 
 pytestmark = pytest.mark.unit
@@ -40,7 +40,7 @@ def test_every_field_is_the_catalogues_or_its_tables_own_wording():
                 drifting.append(f"{table.name}.{f.name}")
             if (f.enum, f.pattern, f.minimum, f.maximum) != (
                 base.enum,
-                base.pattern,
+                TABLE_PATTERNS.get((table.name, f.name), base.pattern),
                 base.minimum,
                 base.maximum,
             ):
@@ -57,6 +57,12 @@ def test_every_table_wording_is_used_and_says_something_else():
         if all(getattr(FIELDS[key[1]], k) == v for k, v in own.items())
     ]
     assert same == []
+
+
+def test_every_table_pattern_is_used_and_differs_from_the_catalogues():
+    used = {(t.name, f.name) for t in TABLES.values() for f in t.fields}
+    assert set(TABLE_PATTERNS) <= used
+    assert [k for k, p in TABLE_PATTERNS.items() if p == FIELDS[k[1]].pattern] == []
 
 
 def test_every_catalogue_field_is_published_somewhere():

@@ -3,7 +3,7 @@
 `BG05SFOP001-2.009-0010-C01` = programme `BG05SFOP001` / procedure `BG05SFOP001-2.009` /
 proposal `0010` / contract `C01`; 2007–13 codes look like `BG051PO001-2.3.03-1097-C0001`,
 Recovery Plan codes `BG-RRP-2.004-0005-C01`; the other families a page may name (EEA grants,
-Interreg, ДФЗ contracts, PHARE, Solidarity Fund) have a validated form and a `code_scheme` below.
+Interreg, ДФЗ contracts, PHARE, Solidarity Fund, LIFE) have a validated form and a `code_scheme` below.
 Which programme a code names (its name,
 period and funds) is `transforms.programmes`.
 Real pages carry typos (Cyrillic look-alike letters, dash variants, missing dashes): they
@@ -99,18 +99,21 @@ _SCHEME_RES = {scheme: re.compile(regex) for scheme, regex in CODE_SCHEME_REGEX.
 SCHEME_CODE_IN_TEXT = re.compile(
     r"(?<![\w/.])(?:"
     r"(?P<interreg>[RР][OО][BВ][GГ]\s?[-–]\s?\d{1,4})(?![\d.])"
-    r"|(?P<dfz>\d{2}/\d{2}/\d/\d/\d{5}|\d{2}/\d{3}/\d{5})(?![\d/])"
+    # a ДФЗ number may run into its contract's date ("08/321/01362/27.11.2012 г.")
+    r"|(?P<dfz>\d{2}/\d{2}/\d/\d/\d{5}|\d{2}/\d{3}/\d{5})(?!\d|/(?!\d{1,2}\.\d{1,2}\.(?:19|20)\d\d))"
     r"|(?P<phare>[BВ][GГ]\s?\d{4}\.\d{2}\.\d{2}\s?[-–—]\s?\d{3})(?!\d)"
     r"|(?P<solidarity>\d{4}[BВ][GГ]16[SС][PР][OО]\d{3}-\d{4})(?!\d)"
     r"|(?P<eea>BG(?:LD|ENERGY|ENVIRONMENT|CULTURE|INNOVATION|JUSTICE|HOME|SOCIAL|BUSINESS|RESEARCH)"
     r"-\d{1,2}\.\d{3}(?:-\d{4}(?:-C\d{2})?)?)(?![\d.])"
+    r"|(?P<life>LIFE\s?\d{2}\s?(?:NAT|ENV|INF|BIO|CCM|CCA|GIE|GIC|IPE|IPC|PRE|TCY)\s?/\s?[A-Z]{2}\s?/\s?\d{3,6})"
+    r"(?![\d/])"
     r")"
 )
 
 
 def code_scheme(code: str | None) -> str | None:
     """The family whose published form a project code has (`isun`, `rrp`, `eea`, `interreg`, `dfz`,
-    `phare`, `solidarity`), or None where no form fits."""
+    `phare`, `solidarity`, `life`), or None where no form fits."""
     if not code:
         return None
     return next((s for s, regex in _SCHEME_RES.items() if regex.match(code)), None)
@@ -121,6 +124,10 @@ def normalise_scheme_code(raw: str) -> tuple[str, list[str]]:
     look-alike letters made plain; the repairs as flags."""
     flags = []
     s = raw
+    life = re.fullmatch(r"LIFE\s?(\d{2})\s?([A-Z]{2,3})\s?/\s?([A-Z]{2})\s?/\s?(\d{3,6})", s)
+    if life:  # the Commission's own form keeps one space: "LIFE11 NAT/BG/360"
+        code = f"LIFE{life[1]} {life[2]}/{life[3]}/{life[4]}"
+        return code, ["whitespace"] if code != s else []
     if re.search(r"\s", s):
         flags.append("whitespace")
         s = re.sub(r"\s+", "", s)

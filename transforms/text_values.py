@@ -199,7 +199,7 @@ _WIDE_SCALE = (
     r"хил\.|хиляди|млн\.|милиона|милион|мил\.|млрд\.|милиарда|million|mio|M(?![a-zA-Z])|bn|billion|"
     r"thousand|k(?![a-zA-Z])"
 )
-_WIDE_CURRENCY_AFTER = r"лв\.?|лева|BGN|евро|EUR|€|euros?|leva"
+_WIDE_CURRENCY_AFTER = r"лв\.?|лева|BGN|BNG|евро|EUR|€|euros?|leva"  # BNG: a typo of BGN, flagged
 _WIDE_CURRENCY_BEFORE = r"BGN|EUR|€"
 MONEY_AFTER_RE = re.compile(
     rf"(?<![\d.,])(?P<number>{_WIDE_NUMBER})\s*(?P<scale>{_WIDE_SCALE})?\s*"
@@ -280,7 +280,11 @@ def find_money(text: str) -> list[Found]:
                     number = number * WIDE_SCALES[scale]
                     flags.append("scaled")
             word = m.group("currency")
-            currency = "BGN" if word.lower().startswith(("лв", "лева", "bgn", "leva")) else "EUR"
+            if word.lower() == "bng":
+                flags.append("currency_typo")
+            currency = (
+                "BGN" if word.lower().startswith(("лв", "лева", "bgn", "bng", "leva")) else "EUR"
+            )
             found.append(Found((number, currency), m.start(), m.end(), m.group(0), flags))
             taken.append((m.start(), m.end()))
     return sorted(found, key=lambda f: f.start)
@@ -316,6 +320,12 @@ def find_all_dates(text: str) -> list[Found]:
     for m in US_DATE_RE.finditer(text):
         if int(m["d"]) > 12 and (value := _date(int(m["y"]), int(m["m"]), int(m["d"]))) is not None:
             found.append(Found(value.isoformat(), m.start(), m.end(), m.group(0), ["us_order"]))
+        elif (
+            int(m["m"]) > 12 and (value := _date(int(m["y"]), int(m["d"]), int(m["m"]))) is not None
+        ):
+            # "28/02/2026": the European order where the first number cannot be a month; "01/03/2024"
+            # (either order) stays unread
+            found.append(Found(value.isoformat(), m.start(), m.end(), m.group(0), ["slash_order"]))
     for m in MONTH_YEAR_RE.finditer(text):
         if any(f.start <= m.start() < f.end for f in found):
             continue

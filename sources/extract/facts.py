@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from records.extracted import SCORED_FIELDS
+from sources.extract.furniture import article_end, is_dateline, is_furniture_label
 from transforms.amounts import round_cents, to_bgn, to_eur
 from transforms.codes import SCHEME_CODE_IN_TEXT, CodeError, normalise_scheme_code, parse_code
 from transforms.text_values import (
+    MONTH_PERIOD_RE,
     find_all_dates,
     find_bare_number,
     find_codes,
@@ -164,8 +166,9 @@ def _code_facts(text: str) -> list[Fact]:
 def _scheme_code_facts(text: str) -> list[Fact]:
     """Codes of the other families (`transforms.codes.code_scheme`): an Interreg project (ROBG-408),
     a ДФЗ contract (17/07/2/0/00092), a PHARE contract (BG 0106.07.01 – 064), a Solidarity Fund
-    grant (2014BG16SPO001-0019) name a project; an EEA grants number names a project where it
-    carries the proposal number (BGLD-3.001-0004), else a procedure (BGENERGY-2.002)."""
+    grant (2014BG16SPO001-0019), a LIFE project number (LIFE11 NAT/BG/360) name a project; an EEA
+    grants number names a project where it carries the proposal number (BGLD-3.001-0004), else a
+    procedure (BGENERGY-2.002)."""
     facts = []
     for m in SCHEME_CODE_IN_TEXT.finditer(text):
         code, flags = normalise_scheme_code(m.group(0))
@@ -213,18 +216,27 @@ def _scheme_code_facts(text: str) -> list[Fact]:
 # --- money ----------------------------------------------------------------------------------------------------------
 
 _APPROXIMATE = re.compile(
-    r"(около|близо|над|почти|приблизително|малко над|до|между|from|around|about|over|up to|"
+    r"(около|близо|над|почти|приблизително|малко над|до|между|към|from|around|about|over|up to|"
     r"nearly|almost|approximately|more than|less than|under)\s*$",
     re.I,
 )
+# "около" and its kin before an amount given to the cent ("около 1 234 567, 89 евро") round nothing.
+_STATED_TO_THE_CENT = re.compile(r"около|приблизително|around|about|approximately", re.I)
 _RANGE_AFTER = re.compile(r"^\s*(и|до|to|and|[-–—])\s*(\d|BGN|EUR|€)", re.I)
 _EU_BEFORE = re.compile(
     r"(ЕФРР|ЕСФ|ЕЗФРСР|[Кк]охезионния фонд|Европейския фонд за регионално развитие|"
     r"Европейския социален фонд|Европейския земеделски фонд\w*|Европейския съюз|\bЕС\b|EU budget|"
     r"EU contributes|EU contribution|ERDF contribution|от\s+които\s+европейско\s+финансиране|"
+    r"(?:EU|European\s+Union)\s+(?:co-?financing|funding|grant|support|share)|"
+    # "Европейското финансиране е 850 000 лв.", "Европейско съфинансиране: …", "Размер на европейското финансиране:"
+    r"(?:[Рр]азмер(?:ът)?\s+на\s+)?(?<![\w-])[Ее]вропейско(?:то)?\s+(?:съ)?финансиране(?:\s+по\s+проекта)?|"
+    # "Европейският принос е …", "Европейските средства са в размер на …", "Европейският фонд за … осигурява …"
+    r"(?<![\w-])[Ее]вропейски(?:ят)?\s+принос|(?<![\w-])[Ее]вропейските\s+средства|"
+    r"Европейският\s+(?:\w+\s+){0,3}фонд(?:\s+за\s+(?:\w+\s+){1,5}?)?(?=(?:осигурява|предоставя|покрива)\s*$)|"
     r"Европейския\s+(?:\w+\s+)?фонд\s+за\s+(?:\w+\s+){1,5}?(?=(?:е|са|възлиза\s+на|в\s+размер\s+на)\s*$)|"
     r"European\s+[Ff]und\s+for\s+Regional\s+Development|European\s+Regional\s+Development\s+Fund)"
-    r"(?:\s*(?:\([A-ZА-Я+ ]{2,12}\)|на ЕС|е|са|възлиза на|в размер на|is|amounts\s+to|[–:-]))*\s*$"
+    r"(?:\s*(?:\([A-ZА-Я+ ]{2,12}\)|на ЕС|е|са|възлиза на|в размер на|is|amounts\s+to|with|[–:-]|"
+    r"осигурява|предоставя|покрива))*\s*$"
 )
 _EU_AFTER = re.compile(
     r"^\W{0,3}(?:лв\.?\s*)?(?:от\s+тях\s+)?(?:е\s+|са\s+|is\s+)?(?:финансиране\s+)?(?:/?предоставени\s+)?"
@@ -232,9 +244,16 @@ _EU_AFTER = re.compile(
     r"(?:безвъзмездн\w+\s+финансов\w+\s+помощ\s+)?(?:от\s+)?"
     r"(ЕФРР|ЕСФ|ЕЗФРСР|[Кк]охезионния фонд|Европейския фонд за регионално развитие|"
     r"Европейския социален фонд|Европейския съюз|ЕС\b|европейско\b|европейско финансиране|EU\b|"
+    r"Европейския\s+(?:\w+\s+){0,3}фонд|европейски\s+средства|"
     r"European\s+(?:co-?financing|funding|contribution|Union)|ERDF\b|ESF\b|Cohesion\s+Fund)"
     r"|^\W{0,3}(?:of\s+the\s+amount\s+)?(?:are|is|will\s+be)\s+(?:granted|given|provided)(?:\s+free)?"
-    r"\s+by\s+(?:the\s+)?(?:EU|European\s+Union)(?!\s+and)",
+    r"\s+by\s+(?:the\s+)?(?:EU|European\s+Union)(?!\s+and)"
+    # "€ 439 602 (75%) се предоставят от програма LIFE+": a share (its percent optional) that a named EU
+    # programme or fund provides
+    r"|^[^\S\n]*(?:\(\s*\d{1,3}(?:[.,]\d{1,2})?\s*%\s*\)[^\S\n]*)?,?[^\S\n]*(?:се\s+)?"
+    r"(?:предоставя(?:т)?|осигурява(?:т)?|финансира(?:т)?|поема(?:т)?|идва(?:т)?|са\s+осигурени|са\s+предоставени)"
+    r"\s+(?:от|по)\s+(?:програма(?:та)?\s+LIFE\+?|LIFE\+?|Европейския\s+съюз|ЕС\b|Европейската\s+комисия|"
+    r"ЕФРР|ЕСФ\+?|ЕЗФРСР|ЕФМДР\w*|Кохезионния\s+фонд|Европейския\s+(?:\w+\s+){0,3}фонд)",
     re.I,
 )
 _NOT_PROJECT_MONEY = re.compile(
@@ -245,13 +264,19 @@ _NOT_PROJECT_MONEY = re.compile(
     r"по програма|бюджет\w* на (програмата|процедурата|схемата|мярката|общината|организацията|субсидията|подмярката)|"
     r"[Ии]нвестиционн\w* програм|общата им стойност|общата сума|[Оо]бщият размер на "
     r"(средствата|безвъзмездната|наличния)|"
-    r"заделени|разпредели|транш|приоритетна ос|Priority axis|Programme budget|(?<!total\s)Budget:|максималн|минималн|"
-    r"the total amount|total budget \(|call\b|допълнителен трансфер|годишен бюджет|ще получи|получава|"
-    r"усвоени|[Оо]бщо\s+\d|\d+\s+проект\w*\s+на|за ремонтите|Поръчката|обществена поръчка|"
+    r"заделени|разпредели|транш|приоритетна ос|Priority axis|Programme budget|"
+    r"[Tt]he\s+programme\s+(has|is)|(?<!total\s)Budget:|максималн|минималн|"
+    r"the total amount(?!\s+of\s+the\s+project)|total budget \(|call\b|допълнителен трансфер|годишен бюджет|"
+    r"ще получи|получава|"
+    r"усвоени|[Оо]бщо\s+\d|\d+\s+проект\w*\s+на|за ремонтите|Поръчката|обществена(та)?\s+поръчка\b|"
+    # a contractor's contract, an advance or a payment: money of the works, not the project's total
+    r"изпълнител\w*|договор\w*\s+за\s+(строителство|доставка|инженеринг|услуга)|аванс\w*|плащане|"
     # "проекти на обща стойност ...": the sum of several projects, not one project's total
     r"\bпроекти(те)?\s+(на|с|за)\s+(обща\s+)?(приблизителна\s+)?стойност|\bprojects\s+(worth|with\s+a\s+total)|"
     # "Девет проекта на обща стойност 502 047 евро": a count of projects in words, a sum
-    r"\b(два|три|четири|пет|шест|седем|осем|девет|десет|\w+надесет|\w+десет)\s+(\w+\s+)?проект\w*\s+(на|с|за)\s)",
+    r"\b(два|три|четири|пет|шест|седем|осем|девет|десет|\w+надесет|\w+десет)\s+(\w+\s+)?проект\w*\s+(на|с|за)\s|"
+    # "… общинските са 55 на обща стойност …": a count of projects and their sum
+    r"\b(са|е)\s+\d+\s+(проект\w*\s+)?(на|с)\s+(обща\s+)?стойност)",
     re.I,
 )
 _NOT_PROJECT_MONEY_AFTER = re.compile(
@@ -262,24 +287,34 @@ _NOT_PROJECT_MONEY_AFTER = re.compile(
 _TOTAL_STRONG = re.compile(
     r"(обща(та)?\s+(му\s+)?стойност|стойност(та)?\s+на\s+(проекта|инвестицията)|общ(ият)?\s+(му\s+)?бюджет|"
     r"бюджет(ът)?\s+на\s+проекта|[Сс]ума\s+на\s+проекта|общ(ият)?\s+размер\s+на\s+проекта|Цялата\s+стойност|"
-    r"Предвиденият\s+финансов\s+ресурс|Total\s+(project\s+)?cost|total\s+(budget|value)\s+of\s+the\s+project|"
+    r"Предвиденият\s+финансов\s+ресурс|Total\s+(project\s+)?cost|total\s+(budget|value|amount)\s+of\s+the\s+project|"
     r"(Проектът|проектът|[Пп]роект(ът)?\s+[„\"“][^”“\"]{3,200}[”“\"])[^.]{0,80}?\s(е|възлиза)\s+на\s+(обща\s+)?стойност|"
     r"[Ии]нвестицията\s+е\s+на\s+стойност|worth|What[’']s\s+the\s+budget\?|"
     r"(cost|value)\s+of\s+the\s+project\s+is|project'?s\s+(value|cost)\s+is|\bTotal\s+budget\s*:|"
-    r"[Пп]роектът\s+е\s+за|[Фф]инансирането\s+на\s+проекта\s+е|(?<![\w-])[Сс]\s+договор\s+за|[Оо]добрените\s+(общи\s+)?разходи(\s+по\s+проекта)?\s+(са|възлизат)|"
+    r"[Пп]роектът\s+е\s+за|[Оо]добрената\s+(обща\s+)?стойност(\s+на\s+проекта)?|[Рр]азмер(ът)?\s+на\s+инвестицията|"
+    r"[Пп]роект(ът)?(\s+[„\"“][^”“\"]{3,200}[”“\"])?,?\s+(е\s+)?с\s+(общ\s+)?бюджет(\s+от)?|Total\s+(project\s+)?value|(the\s+)?project\s+budget\s+is|"
+    r"budget\s+of\s+the\s+project\s+is|[Ии]нвестицията\s+е\s+(за|в\s+размер\s+на)|"
+    r"[Оо]бщата\s+(му\s+)?инвестиция\s+(е|възлиза)|(a|its|the)\s+total\s+(budget|value|cost)\s+(of|is|amounts\s+to)|[Фф]инансирането\s+на\s+проекта\s+е|(?<![\w-])[Сс]\s+договор\s+за|[Оо]добрените\s+(общи\s+)?разходи(\s+по\s+проекта)?\s+(са|възлизат)|"
     r"(Ремонтът|Проектът|Обектът|[Ии]нвестицията|Изграждането|Реконструкцията)[^.]{0,80}?\s(ще\s+)?(струва|стурва))"
     r"[^.\d]{0,60}$",
     re.I,
 )
 _TOTAL_WEAK = re.compile(
     r"(на\s+(обща\s+)?стойност|^\s*Стойност|\bСтойност\s+|възлиза\s+на|е\s+в\s+размер\s+на|"
+    # "Бюджет: 120 000 лв." on a project's card, "… с общ бюджет от 2 млн. лв."
+    r"(^|\s)(Общ\s+)?[Бб]юджет(\s+на\s+проекта)?\s*[:–-]|"
     r"[,\s](а|и)\s+стойността(\s+му)?(\s+е)?\s*)[^.\d]{0,20}$"
 )
 # "Средствата - 653 544 лева ...", "Средствата по проекта са ...": the sentence opens with the project's money and the
 # amount follows at once (a share - ЕС, БФП, own funds - is set aside before this rule is asked).
 _TOTAL_FUNDS_SENTENCE = re.compile(
     r"^\s*(Средствата|Сумата)(\s+(по|за)\s+(проекта|него|обекта|договора))?"
-    r"\s*(са|е|възлизат\s+на|в\s+размер\s+на|[-–—:])\s*$"
+    r"\s*((са|е)\s+)?(са|е|възлизат\s+на|в\s+размер\s+на|[-–—:])\s*$"
+)
+# "На 195 937 лева възлиза проект „…“": the amount first, the project's total after it.
+_TOTAL_BEFORE_VERB = re.compile(
+    r"^[^\S\n]*(възлиза|възлизат|струва)\s+(проект\w*|стойността\s+на\s+проект\w*|"
+    r"общата\s+стойност\s+на\s+проект\w*|инвестицията|бюджетът\s+на\s+проект\w*)\b"
 )
 _PROJECT_WORD = re.compile(r"проект|project|инвестици|договор", re.I)
 
@@ -289,6 +324,17 @@ _EQUIVALENT = re.compile(r"^\s*[(/]\s*$")
 # "Ремонтът на ДГ „Роза“ ще струва 197 750,33 лв., на „Приказен свят“ - 196 492,80 лв., а на ...": one
 # sentence giving each project's amount in turn, after the first one's total label.
 _ENUMERATED = re.compile(r"^\s*[,;]\s*(а\s+|и\s+)?(на|за)\s+[^.\d]{1,80}?\s[-–—:]\s*$")
+
+
+# "… одобрени … 64 проекта. Те са на обща стойност 14 806 048 лв.": "they" after a count of projects is their sum.
+_THEY = re.compile(r"^\s*(Те|Общо\s+те|Всички\s+те|Общата\s+им)\b")
+
+
+def _sum_of_counted_projects(text: str, position: int, before: str) -> bool:
+    if not _THEY.match(before):
+        return False
+    previous = text[max(0, position - len(before) - 300) : position - len(before)]
+    return any(m.group(1) not in ("1", "един", "една") for m in _PROJECT_COUNT.finditer(previous))
 
 
 def _money_facts(text: str) -> list[Fact]:
@@ -314,11 +360,12 @@ def _money_facts(text: str) -> list[Fact]:
         raw_after = text[m.end : m.end + 90]
         previous_end = m.end
         amount, currency = m.value
-        if (
-            _APPROXIMATE.search(near)
-            or _RANGE_AFTER.match(after)
-            or re.search(r"\d\s*[-–]\s*$", near)
-        ):
+        approximate = _APPROXIMATE.search(near)
+        if approximate and _STATED_TO_THE_CENT.fullmatch(approximate.group(1)) and amount % 1:
+            # "около 1 234 567, 89 евро": a value given to the cent is the stated one, whatever the
+            # word before it says
+            approximate = None
+        if approximate or _RANGE_AFTER.match(after) or re.search(r"\d\s*[-–]\s*$", near):
             continue
         value = float(round_cents(amount))
         # (the words after an amount end at its line: the next line's label "EU contribution:" is not its)
@@ -332,15 +379,22 @@ def _money_facts(text: str) -> list[Fact]:
         # grant named further back in the sentence does not make the amount theirs.
         label = _TOTAL_STRONG.search(before)
         zone = before[max(0, label.start() - 40) :] if label else before
-        if _NOT_PROJECT_MONEY.search(zone) or _NOT_PROJECT_MONEY_AFTER.match(raw_after):
+        if (
+            _NOT_PROJECT_MONEY.search(zone)
+            or _NOT_PROJECT_MONEY_AFTER.match(raw_after)
+            or _sum_of_counted_projects(text, m.start, before)
+        ):
             continue
         if label:
             facts.append(_of(m, "amount_total", value, "total_label", currency))
+        elif re.search(r"(^|\s)(На|на)\s*$", near) and _TOTAL_BEFORE_VERB.match(raw_after):
+            facts.append(_of(m, "amount_total", value, "total_before_verb", currency))
         elif (
             _TOTAL_WEAK.search(before) or _TOTAL_FUNDS_SENTENCE.search(before)
         ) and _PROJECT_WORD.search(text[max(0, m.start - 300) : m.start]):
             facts.append(_of(m, "amount_total", value, "total_value_phrase", currency))
     facts += _share_without_currency(text, facts)
+    facts += _total_without_currency(text, facts)
     for m in re.finditer(r"Total (project )?cost\s*\|?\s*", text):
         if any(f.start >= m.end() and f.start - m.end() < 3 for f in facts):
             continue
@@ -360,6 +414,71 @@ def _money_facts(text: str) -> list[Fact]:
                 )
             )
     return facts
+
+
+# "Целият проект е на стойност 1 450 000 без ДДС": a total whose currency the text leaves out (a number after
+# a total's label and before the VAT words); kept with currency null and flag `currency_not_stated`.
+_BEFORE_VAT = re.compile(r"^[^\S\n]+(без|с|със|вкл\.?|включително)[^\S\n]+(включен[^\S\n]+)?ДДС")
+
+
+# "Обща стойност на проекта (лв.): 1 234 567,89", "Стойност в евро | 345 000": the currency in the label.
+_LABEL_CURRENCY = re.compile(
+    r"(?:стойност|бюджет)[^\n.\d]{0,40}?(?:\(\s*|\bв\s+)(?P<cur>лв\.?|лева|BGN|евро|EUR)\s*\)?\s*[:|–-]?\s*$",
+    re.I,
+)
+
+
+def _total_without_currency(text: str, facts: list[Fact]) -> list[Fact]:
+    out = []
+    for m in re.finditer(r"(?<![\d.,])\d{1,3}(?:[ \u00a0.]\d{3})*(?:,\d{1,2})?(?![\d.,]\d)", text):
+        label = _LABEL_CURRENCY.search(text[max(0, m.start() - 80) : m.start()])
+        if not label or any(f.start <= m.start() < f.end for f in facts):
+            continue
+        before = _window_before(text, m.start(), 170)
+        strong = _TOTAL_STRONG.search(before) or re.search(r"(^|\s)(Обща\s+)?[Сс]тойност", before)
+        bare = find_bare_number(m.group(0))
+        if not strong or _NOT_PROJECT_MONEY.search(before) or bare is None or bare.value[0] is None:
+            continue
+        cur = label["cur"].lower()
+        currency = "BGN" if cur.startswith(("лв", "лева", "bgn")) else "EUR"
+        out.append(
+            Fact(
+                "amount_total",
+                float(round_cents(bare.value[0])),
+                m.start(),
+                m.end(),
+                m.group(0),
+                "total_currency_in_label",
+                [f for f in bare.flags if f != "currency_not_stated"] + ["currency_in_label"],
+                currency,
+            )
+        )
+    for m in re.finditer(r"(?<![\d.,])\d{1,3}(?:[ \u00a0]\d{3})+(?:,\d{1,2})?(?![\d,])", text):
+        if not _BEFORE_VAT.match(text[m.end() : m.end() + 30]) or any(
+            f.start <= m.start() < f.end for f in facts
+        ):
+            continue
+        before = _window_before(text, m.start(), 170)
+        label = _TOTAL_STRONG.search(before) or (
+            _TOTAL_WEAK.search(before) and _PROJECT_WORD.search(before)
+        )
+        zone = before[max(0, label.start() - 40) :] if label else before
+        bare = find_bare_number(m.group(0))
+        if not label or _NOT_PROJECT_MONEY.search(zone) or bare is None:
+            continue
+        out.append(
+            Fact(
+                "amount_total",
+                float(round_cents(bare.value[0])),
+                m.start(),
+                m.end(),
+                m.group(0),
+                "total_label_no_currency",
+                list(bare.flags),
+                None,
+            )
+        )
+    return out
 
 
 # "7,689,268.62 euro, out of which 6,535,878.32ERDF": a share whose currency is the total's, said once.
@@ -401,13 +520,18 @@ def _share_without_currency(text: str, facts: list[Fact]) -> list[Fact]:
 # --- dates and duration -------------------------------------------------------------------------------------------
 
 _START_LABEL = re.compile(
-    r"(Начална\s+дата(\s+на\s+изпълнение(\s+на\s+проекта)?)?|Start\s+date|Дата\s+на\s+стартиране|"
-    r"Дата\s+на\s+започване|(?<![\w-])Начало(\s+на\s+(проекта|изпълнението))?\s*:)\s*[:|]?\s*$",
+    # "Начална дата:", "Началната дата на проекта е", "Датата на започване на проекта е"
+    r"(Начална(та)?\s+дата(\s+на\s+(изпълнение(\s+на\s+проекта)?|проекта)(\s+е)?)?|Start\s+date|"
+    r"Дата(та)?\s+на\s+(стартиране|започване)(\s+на\s+(проекта|изпълнението)(\s+е)?)?|"
+    r"(?<![\w-])(Начало(\s+на\s+(проекта|изпълнението))?|Start)\s*:|"
+    r"(Началото|Стартът)\s+на\s+(проекта|изпълнението(\s+на\s+проекта)?)\s+е)\s*[:|]?\s*$",
     re.I,
 )
 _END_LABEL = re.compile(
-    r"(Дата\s+на\s+приключване|Крайна\s+дата(\s+на\s+изпълнение(\s+на\s+проекта)?)?|End\s+date|"
-    r"Край\s+на\s+проекта|Дата\s+на\s+завършване|(?<![\w-])Край(\s+на\s+изпълнението)?\s*:)\s*[:|]?\s*$",
+    r"(Дата(та)?\s+на\s+(приключване|завършване)(\s+на\s+(проекта|изпълнението)(\s+е)?)?|"
+    r"Крайна(та)?\s+дата(\s+на\s+(изпълнение(\s+на\s+проекта)?|проекта)(\s+е)?)?|End\s+date|"
+    r"Край\s+на\s+проекта|(?<![\w-])(Край(\s+на\s+изпълнението)?|End)\s*:|"
+    r"Краят\s+на\s+(проекта|изпълнението(\s+на\s+проекта)?)\s+е)\s*[:|]?\s*$",
     re.I,
 )
 _NOT_PROJECT_DATE = re.compile(
@@ -418,17 +542,23 @@ _NOT_PROJECT_DATE = re.compile(
     r"/\s*)$",
     re.I,
 )
-# Page furniture: an update, publication or crawl date ("Последна актуализация: 12.03.2024",
-# " date 2025-09-17", "Дата на публикуване: …") is the page's, never a project's.
-_FURNITURE = re.compile(
-    r"([Пп]оследна\s+(актуализация|промяна|редакция)|[Аа]ктуализиран\w*(\s+на)?|[Пп]убликуван\w*(\s+на)?|"
-    r"Дата\s+на\s+публикуване|(?<![\w-])date|Updated|Published|Last\s+(updated|modified))\s*:?\s*$",
-    re.I,
-)
 _EVENT_AFTER = re.compile(
     r"^\s*(г\.?|година)?\s*(\([^)]{0,15}\)\s*)?(от\s+\d{1,2}[:.]\d{2}|\d{1,2}[:.]\d{2}\s*ч|"
     r"[^.]{0,80}(подписа|сключ|signed|бе\s+подписано|ще\s+се\s+проведе|ще\s+се\s+състои))",
     re.I,
+)
+# "Строителството ще приключи до …": the works' end, not the project's (the project's words are not in the clause).
+_WORKS_SUBJECT = re.compile(
+    r"^\s*(Строителството|Строително-монтажните|СМР|Ремонтът|Ремонтните|Работите|Доставката|"
+    r"Обществената\s+поръчка|Изпълнителят)\b(?![^.]*проект)"
+)
+# "Дейност 2 по проекта ще приключи на …": a numbered activity's, stage's or phase's end, not the project's.
+_NUMBERED_PART = re.compile(r"(?<!\w)([Дд]ейност|[Ее]тап|[Фф]аза)\w*\s*(№\s*)?\d")
+# "От 15.07.2011 г. стартира работа на терен по Дейност 4 по проект …": an activity's or a stage's start, not
+# the project's.
+_ACTIVITY_START_AFTER = re.compile(
+    r"^\s*(г\.?|година)?\s*,?\s*[^.]{0,40}?\b(стартира\w*|започ\w*)\s+[^.]{0,40}?\b(по|на)\s+"
+    r"([Дд]ейност|[Ее]тап|[Фф]аза|[Кк]омпонент)\w*\s*(№\s*)?\d",
 )
 _START_AFTER = re.compile(
     r"^\s*(г\.?|година)?\s*,?\s*[^.]{0,120}?\b(стартира(ха)?|започна|започва)\s+"
@@ -437,6 +567,7 @@ _START_AFTER = re.compile(
 )
 _START_BEFORE = re.compile(
     r"((проект\w*|[Рр]еализацията|[Ии]зпълнението)[^.]{0,60}(стартира|започна|започва)\w*\s+(на|от|през)?"
+    r"|project[^.]{0,60}\s(started|starts|began|begins|will\s+start)\s+(on|in)"
     r"|стартира\s+(на|от|през))\s*$",
     re.I,
 )
@@ -456,10 +587,23 @@ def _line_of(text: str, start: int, end: int) -> str:
 
 _RUNNING_FROM = re.compile(r"^\s*(г\.?|година)?\s*се\s+изпълнява\s+проект", re.I)
 _END_PHRASE = re.compile(
-    r"(ще\s+приключи|приключва|да\s+приключ\w+|удълж\w+|кра(ен|йният)\s+срок\s+за\s+изпълнение[^.\d]{0,40}?|"
+    r"(ще\s+приключи|приключва|да\s+приключ\w+|да\s+бъд(е|ат)\s+(приключен|завършен|изпълнен|реализиран)\w*|"
+    r"[Сс]рок(ът)?\s+на\s+проекта(\s+е)?|удълж\w+|"
+    # "Проектът приключи на 30.06.2024 г.", "Проектът, който завърши през юни 2024 г."
+    r"[Пп]роект(ът|а)?\b[^.\d]{0,60}?\s(приключи|завърши|приключил\w*|завършил\w*)\s+(на|през)|"
+    # "Проектът ще бъде изпълнен до …", "Проектът ще се изпълнява до …"
+    r"[Пп]роект(ът|а)?\b[^.\d]{0,60}?((ще|да|трябва\s+да)\s+бъд(е|ат)\s+(изпълнен|завършен|приключен|реализиран)\w*|"
+    r"ще\s+се\s+(изпълнява|реализира)\w*)\s+до|кра(ен|йният)\s+срок\s+за\s+изпълнение[^.\d]{0,40}?|"
     r"\d{1,3}\s+месеца,?\s+(или|т\.\s?е\.)|"
     r"удълж\w+[^.]{0,40}?|срок(ът)?\s+(за|на)\s+изпълнение[^.\d]{0,60}|completed\s+no\s+later\s+than|no\s+later\s+than|until|"
     r"will\s+end\s+on|ends\s+on)\s*(е\s+)?(на|до|през|в|:|[-–])?\s*(месец)?\s*$",
+    re.I,
+)
+# "Срокът за изпълнение на проекта е 70 месеца, считано 28 февруари 2018 година, датата на сключване на
+# договора": the date a project's duration is counted from is its start, whatever else happened that day.
+_COUNTED_FROM = re.compile(
+    r"\d{1,3}\s*(месеца|месец|години|година|дни|months|years)\W{0,3}(считано|считан\w*|начиная|counting)"
+    r"(\s+(от|from))?(\s+датата(\s+на\s+\w+(\s+на\s+\w+)?)?)?\s*[-–,:]?\s*$",
     re.I,
 )
 _RANGE_SEP = re.compile(r"^\.?\s*(г\.?|година)?\s*(–|-|—|→|до|to)\s*")
@@ -470,6 +614,8 @@ _DURATION_CONTEXT = re.compile(
     r"(проект\w*|обект\w*|дейностите|той|тя)[^.\d]{0,40}(ще\s+се\s+(изпълнява|реализира)\w*|"
     r"(трябва|следва)\s+да\s+(приключи|завърши|бъде\s+(изпълнен|реализиран)\w*)\s+(за|в\s+рамките\s+на))|"
     r"период(ът)?\s+на\s+изпълнение|ще\s+продължи|duration|within\s+a\s+period\s+of|"
+    r"[Пп]роект(ът|а)?\b[^.\d]{0,40}\sсъс\s+срок(\s+на\s+(изпълнение|реализация))?\s+от|"
+    r"(?<![\w-])Срок\s*:|"  # a project card's "Срок: 24 месеца"
     r"(проект\w*|той|тя)[^.\d]{0,40}(реализиран|изпълнен)\w*\s+за|"
     r"изпълнението\s+на\s+проекта\s+е)[^.\d]{0,60}$",
     re.I,
@@ -479,7 +625,10 @@ _NOT_DURATION = re.compile(
     r"\bдо\s*$|up\s+to|обучителн|компенсацията|устойчивост)",
     re.I,
 )
-_DURATION_LABEL_DATE = re.compile(r"[Пп]родължителност\w*(\s+на\s+проекта)?\s*[:–—-]?\s*$")
+# "Продължителност: 01.03.2019", "Продължителността на проекта е до февруари 2026 година": the end
+_DURATION_LABEL_DATE = re.compile(
+    r"[Пп]родължителност\w*(\s+на\s+проекта)?\s*([:–—-]|\s+е\s+до|\s+е\s+до\s+края\s+на)?\s*$"
+)
 
 
 _EXTENSION = re.compile(r"удълж\w*|extension|extended", re.I)
@@ -513,8 +662,12 @@ def _date_facts(text: str) -> list[Fact]:
             facts.append(_of(d, "start_date", d.value, "start_label"))
         elif _END_LABEL.search(before):
             facts.append(_of(d, "end_date", d.value, "end_label"))
-        elif _FURNITURE.search(before):
+        elif is_furniture_label(before):
             continue
+        elif _COUNTED_FROM.search(before) and not _EXTENSION.search(
+            _sentence_before(text, d.start)
+        ):
+            facts.append(_of(d, "start_date", d.value, "duration_counted_from"))
         elif _DURATION_LABEL_DATE.search(before):
             facts.append(_of(d, "end_date", d.value, "date_after_duration_label"))
         elif (
@@ -533,7 +686,14 @@ def _date_facts(text: str) -> list[Fact]:
                 facts.append(Fact("start_date", d.value, *span, "period_range", list(d.flags)))
                 facts.append(Fact("end_date", nxt.value, *span, "period_range", list(nxt.flags)))
             used.add(i + 1)
-        elif _END_PHRASE.search(before) and not _NOT_PROJECT_DATE.search(before):
+        elif is_dateline(text, d.start, d.end):
+            continue
+        elif (
+            _END_PHRASE.search(before)
+            and not _NOT_PROJECT_DATE.search(before)
+            and not _NUMBERED_PART.search(before)
+            and not _WORKS_SUBJECT.match(before)
+        ):
             facts.append(_of(d, "end_date", d.value, "end_phrase"))
         elif _PROJECT_STARTED.search(before):
             # "Проектът стартира на 18 ноември 2016 г. със сключения ... Договор": the text says the
@@ -541,7 +701,11 @@ def _date_facts(text: str) -> list[Fact]:
             facts.append(_of(d, "start_date", d.value, "project_started_on"))
         elif _ALONE_ON_LINE.match(_line_of(text, d.start, d.end)):
             continue  # a date on a line of its own is the page's (published, updated), not the project's
-        elif _NOT_PROJECT_DATE.search(before) or _EVENT_AFTER.match(after):
+        elif (
+            _NOT_PROJECT_DATE.search(before)
+            or _EVENT_AFTER.match(after)
+            or _ACTIVITY_START_AFTER.match(after)
+        ):
             continue
         elif (
             _START_BEFORE.search(before)
@@ -560,11 +724,82 @@ def _date_facts(text: str) -> list[Fact]:
     return facts
 
 
-def _duration_facts(text: str) -> list[Fact]:
+# "Изменението на продължи-телността на договора от 18 на 20 месеца": a duration changed, the new one stands.
+_DURATION_CHANGED = re.compile(
+    r"продължи-?\s?телност\w*\s+на\s+(договора|проекта)\s+от\s+\d{1,3}\s+(месеца\s+)?на\s*$", re.I
+)
+
+
+# "Продължителност 12 месеца (1/2019 - 1/2020)", "Период на изпълнение: 3/2021 – 2/2023": a period in months.
+_MONTH_PERIOD_CUE = re.compile(
+    r"([Пп]родължителност|[Пп]ериод|[Сс]рок|изпълнение|месеца|[Dd]uration|[Pp]eriod)[^.\n\d]{0,40}"
+    r"(\d{1,3}\s*(месеца|months)\s*)?[(:–-]?\s*$"
+)
+
+
+def _month_period_facts(text: str) -> list[Fact]:
     facts = []
+    for m in MONTH_PERIOD_RE.finditer(text):
+        if not (1 <= int(m["m1"]) <= 12 and 1 <= int(m["m2"]) <= 12) or m["y1"] > m["y2"]:
+            continue
+        if re.search(
+            r"[\d/.]$", text[max(0, m.start() - 1) : m.start()]
+        ) or not _MONTH_PERIOD_CUE.search(text[max(0, m.start() - 80) : m.start()]):
+            continue
+        span = (m.start(), m.end(), m.group(0))
+        facts.append(
+            Fact(
+                "start_date", f"{m['y1']}-{int(m['m1']):02d}", *span, "month_period", ["month_only"]
+            )
+        )
+        facts.append(
+            Fact("end_date", f"{m['y2']}-{int(m['m2']):02d}", *span, "month_period", ["month_only"])
+        )
+    return facts
+
+
+# "24-месечния проект", "18-месечен проект", "двугодишният проект": a duration in the project's adjective.
+_YEARS_ADJECTIVE = {
+    "едногодиш": 12,
+    "двугодиш": 24,
+    "тригодиш": 36,
+    "четиригодиш": 48,
+    "петгодиш": 60,
+}
+_DURATION_ADJECTIVE = re.compile(
+    r"(?<![\d.,])(?:(?P<n>\d{1,3})\s?-?\s?месеч|(?P<years>едногодиш|двугодиш|тригодиш|четиригодиш|петгодиш))"
+    r"(ен|ния|ният|на|ната|но)\s+(проект|период\s+на\s+(изпълнение|реализация))",
+    re.I,
+)
+
+
+def _duration_adjective_facts(text: str) -> list[Fact]:
+    out = []
+    for m in _DURATION_ADJECTIVE.finditer(text):
+        months = int(m["n"]) if m["n"] else _YEARS_ADJECTIVE[m["years"].lower()]
+        end = m.end(3)  # "18-месечен", "двугодишния"
+        out.append(
+            Fact(
+                "duration_months",
+                months,
+                m.start(),
+                end,
+                text[m.start() : end],
+                "duration_adjective",
+            )
+        )
+    return out
+
+
+def _duration_facts(text: str) -> list[Fact]:
+    facts = _duration_adjective_facts(text)
     for d in find_durations(text):
         before = _window_before(text, d.start, 100)
-        if (
+        if _DURATION_CHANGED.search(before):
+            facts.append(
+                Fact("duration_months", d.value, d.start, d.end, d.text, "duration_changed_to")
+            )
+        elif (
             _DURATION_CONTEXT.search(before)
             and not _NOT_DURATION.search(before)
             and not re.match(
@@ -586,6 +821,7 @@ _PROJECT_STRONG = re.compile(
     r"Total\s+(project\s+)?cost|The\s+project\s+[\"“]|the\s+project\s+\"|Номер\s+на\s+проект|ПРОЕКТ\s+[A-ZА-Я„\"]|"
     r"[Пп]родължителност(та)?\s+на\s+проекта|[Сс]рок(ът|а)?\s+(за|на)\s+изпълнение\s+на\s+проекта|"
     r"The\s+project\s+duration|total\s+budget\s+of\s+the\s+project|Total\s+project\s+cost|"
+    r"(?<![\w-])Project\s*:?\s*[\"“„]|[Pp]roject\s+(duration|budget|value)\b|Total\s+project\s+value|"
     r"Средствата\s+по\s+(договора|проекта)\s+(са|възлизат))"
 )
 _PROJECT_WEAK = re.compile(
@@ -847,6 +1083,9 @@ def group_into_projects(text: str, facts: list[Fact]) -> list[dict]:
     return records
 
 
+_PROJECT_TITLE = re.compile(r"[Пп]роект(ът|а)?\s+[„\"“«]")
+
+
 def _opens_new_project(current: dict, fact: Fact, between: str) -> bool:
     """A second, different value starts the next project: another project code; project words
     between the two (not for a procedure); a procedure read off a code of another project."""
@@ -857,6 +1096,14 @@ def _opens_new_project(current: dict, fact: Fact, between: str) -> bool:
         or fact.rule == "enumerated_total"
         or (not derived and _NEW_PROJECT.search(between) and fact.field != "procedure_code")
         or (derived and fact.field == "procedure_code" and current["project_code"] != held)
+        # "… проект „А“ по процедура X на стойност …, и проект „Б“ по процедура Y …": another procedure
+        # after another project's title, once the current project has its own value
+        or (
+            fact.field == "procedure_code"
+            and not derived
+            and current["amount_total"] is not None
+            and bool(_PROJECT_TITLE.search(between))
+        )
     )
 
 
@@ -891,7 +1138,7 @@ def _mark_conflict(current: dict, fact: Fact) -> None:
 
 # "Продължителността на проекта е до края на 2019 г.": the project ends on the year's last day.
 _UNTIL_YEAR_END = re.compile(
-    r"(?P<cue>(проект\w*|[Пп]родължителност\w*|[Сс]рок\w*|изпълнение\w*)[^.\d]{0,60}?)"
+    r"(?P<cue>([Пп]роект(ът|а)?\b|[Пп]родължителност\w*|[Сс]рок\w*|изпълнение\w*)[^.\d]{0,60}?)"
     r"\b(до|until)\s+(края|the\s+end)\s+(на|of)\s+(?P<year>(19|20)\d{2})(?!\d)"
 )
 
@@ -936,6 +1183,7 @@ def find_facts(text: str, read: str | None = None) -> list[Fact]:
         + _date_facts(read)
         + _year_end_facts(read)
         + _duration_facts(read)
+        + _month_period_facts(read)
     )
     if read != text:
         for fact in facts:
@@ -943,11 +1191,47 @@ def find_facts(text: str, read: str | None = None) -> list[Fact]:
     return facts
 
 
+# "… ще подпишат два договора за … Проектите се финансират … по Схема … BG161PO001/1.1-08/2010": one procedure
+# stated once for the two or three projects the text counts (signed, approved, won) and then calls "the projects".
+_COUNTED_CONTRACTS = re.compile(
+    r"(подпи\w+|сключ\w+|одобр\w+|спечели\w*|класира\w+)\s+(\w+\s+){0,2}?"
+    r"(?P<n>два|две|три|2|3)\s+(\w+\s+)?(договора|проекта)\b",
+    re.I,
+)
+_THE_PROJECTS = re.compile(r"(Проектите|Договорите|[Дд]вата\s+проекта|[Тт]рите\s+проекта)\b")
+
+
+def _projects_sharing_a_procedure(text: str, facts: list[Fact]) -> list[dict]:
+    """N records with the one procedure where the text counts N (2–3) projects and states, for "the
+    projects", one procedure and nothing else of them; else none."""
+    counted = _COUNTED_CONTRACTS.search(text)
+    if (
+        not counted
+        or not facts
+        or any(f.field != "procedure_code" for f in facts)
+        or len({f.value for f in facts}) != 1
+        or not _THE_PROJECTS.search(_sentence_before(text, facts[0].start))
+    ):
+        return []
+    n = {"два": 2, "две": 2, "три": 3}.get(counted["n"].lower()) or int(counted["n"])
+    records = []
+    for _ in range(n):
+        record = _new_record()
+        _set(record, facts[0])
+        record["flags"].append(f"procedure_stated_for_projects:{n}")
+        records.append(record)
+    return records
+
+
 def extract_project_facts(text: str) -> list[dict]:
     """One record per project the text speaks of (none where it names none), with evidence for every value."""
     read = cyrillic_words(text)  # same offsets; the words the rules look for, whatever the script
-    facts = find_facts(text, read)
-    if not speaks_of_project(read, facts):
+    end = article_end(read)
+    facts = [f for f in find_facts(text, read) if f.start < end]
+    shared = _projects_sharing_a_procedure(read, facts)
+    if shared:
+        return shared
+    if not speaks_of_project(read[:end], facts):
         return []
     return group_into_projects(read, facts)
 
