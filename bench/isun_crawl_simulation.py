@@ -39,9 +39,12 @@ from bench.isun_render import (
     encrypted_id,
     page_token,
     render_print,
+    render_procedures_export,
     render_search,
     render_tab,
 )
+from sources.isun_opendata import criteria_url
+from sources.isun_procedures import PROCEDURES_EXPORT_PATH
 
 # The live API's programmes and their project counts (damyor/bg-budget @ ce179ec,
 # data/sources/eu-funds/isun-programmes.csv, 2026-10-05): the `{op}` route segment and its size.
@@ -53,8 +56,15 @@ PROGRAMMES = (
     (8010829, 29), (8010851, 183), (8010862, 733), (8010879, 148), (8010936, 97),
 )  # fmt: skip
 PAGE_ROWS = 25  # Search.cshtml: 25 results a page
-CONTRACTS_PER_PROCEDURE = 60  # a procedure's contracts (one BasicData each procedure)
+CONTRACTS_PER_PROCEDURE = 60  # a procedure's contracts
+# One procedure in this many is left out of the project-proposals export (as the site leaves out a
+# cancelled one): its contracts' procedure name takes one BasicData.
+UNEXPORTED_PROCEDURE_EVERY = 50
 NAMES = ("АГРО", "БАЛКАН", "ВАРНА", "ГАЛА", "ДЕЛТА", "ЕКО", "ЗАРА", "ИНВЕСТ", "КОМ", "ЛОГО", "МЕГА")
+
+
+def procedure_code_of(procedure: int) -> str:
+    return f"BG16RFOP001-{1 + procedure // 1000}.{procedure % 1000:03d}"
 
 
 @dataclass
@@ -93,6 +103,7 @@ class SimRegister:
         total = sum(size for _, size in self.programmes)
         self.weights = [size / total for _, size in self.programmes]
         self._per_procedure: dict[int, int] = {}
+        self._export_cache: tuple[int, bytes] = (-1, b"")
         self.add(self.n)
 
     def add(self, k: int, name_prefix: str = "") -> list[SimContract]:
@@ -105,7 +116,7 @@ class SimRegister:
             procedure = i // CONTRACTS_PER_PROCEDURE
             no = self._per_procedure.get(procedure, 0) + 1
             self._per_procedure[procedure] = no
-            code = f"BG16RFOP001-{1 + procedure // 1000}.{procedure % 1000:03d}-{no:04d}-C01"
+            code = f"{procedure_code_of(procedure)}-{no:04d}-C01"
             name = f"{name_prefix}{self.rng.choice(NAMES)} {self.rng.randrange(10**6):06d} ЕООД"
             c = SimContract(
                 i, op, procedure, code, name, self.rng.random() < self.participant_share
@@ -165,6 +176,19 @@ class SimRegister:
             self.page_of_token.setdefault(page_token(n, op=op), n)
         return render_search(listed, page_no, pages, op=op, summary=summary).encode("utf-8")
 
+    def _procedures_export(self) -> bytes:
+        """The project-proposals export: every procedure but one in `UNEXPORTED_PROCEDURE_EVERY`."""
+        key = len(self._per_procedure)
+        if self._export_cache[0] != key:
+            rows = [
+                (code, f"Процедура {code}", count)
+                for procedure, count in sorted(self._per_procedure.items())
+                if procedure % UNEXPORTED_PROCEDURE_EVERY != UNEXPORTED_PROCEDURE_EVERY - 1
+                for code in [procedure_code_of(procedure)]
+            ]
+            self._export_cache = (key, render_procedures_export(rows).encode("utf-8"))
+        return self._export_cache[1]
+
     def resolve(self, path: str):
         """The page at `path`, rendered from the register as it is now (None: 404)."""
         from tests.fault_server import Route
@@ -173,6 +197,8 @@ class SimRegister:
         parsed = urlparse(path)
         query = {k: v[0] for k, v in parse_qs(parsed.query).items()}
         parts = parsed.path.strip("/").split("/")
+        if parsed.path == PROCEDURES_EXPORT_PATH:
+            return Route(self._procedures_export(), "text/html; charset=utf-8")
         if len(parts) != 5 or parts[0] != "bg" or parts[3] != "Project":
             return None
         if parts[4] == "Search":
@@ -190,6 +216,9 @@ class SimRegister:
         return Route(html.encode("utf-8"))
 
 
+START = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)  # the first simulated night
+
+
 @dataclass
 class Night:
     night: int
@@ -203,6 +232,12 @@ class Night:
     max_age_days: float | None
     by_class: dict[str, int]
     seconds: float
+    # requests by page: PrintProject, BasicData, ...
+    by_page: dict[str, int] = field(default_factory=dict)
+    changed_fetched: int = (
+        0  # contracts fetched as `changed` that night (earlier nights' changes too)
+    )
+    changed_waiting: int = 0  # changed contracts left waiting after the night
 
 
 def simulate(
@@ -215,8 +250,13 @@ def simulate(
     workdir: Path | str = "/tmp/bgfunds-crawl-sim",
     progress=None,
     max_listing_pages: int | None = None,
+    bulk_requests: int = 32,
+    snapshot_nights: tuple[int, ...] = (),
+    max_rewalk_pages: int = 50,
 ) -> list[Night]:
-    """Run `nights` nights; a `Night` row each (see the module docstring)."""
+    """Run `nights` nights; a `Night` row each (see the module docstring). After each night of
+    `snapshot_nights`, the crawl state is copied to `workdir/state-night-<n>.duckdb` (for
+    `crawl --plan` on it: `plan_at`)."""
     from sources.crawl_state import CrawlState
     from sources.isun_crawl import CrawlConfig, run_crawl
     from sources.raw_archive import RawArchive
@@ -225,12 +265,22 @@ def simulate(
     workdir = Path(workdir)
     shutil.rmtree(workdir, ignore_errors=True)
     register = SimRegister(n, participant_share)
-    now = [datetime(2026, 1, 5, 1, 0, tzinfo=UTC)]
+    now = [START]
     state = CrawlState(workdir / "crawl_state.duckdb", clock=lambda: now[0])
     archive = RawArchive(workdir / "raw", durable=False)
     rows: list[Night] = []
     with FaultServer(resolve=register.resolve) as server:
         server.log = _NoLog()
+        # What the bulk fetch archives first: the API's programme list (criteria), so `crawl --plan` on
+        # the simulated state counts the real night's API calls (`plan_at`).
+        archive.store(
+            criteria_url(server.base_url),
+            criteria_answer(),
+            status=200,
+            headers={"Content-Type": "application/json; charset=utf-8"},
+            fetched_at=now[0].isoformat(),
+        )
+        (workdir / "base_url.txt").write_text(server.base_url)
         for night in range(1, nights + 1):
             started = time.monotonic()
             new, changed = [], []
@@ -244,15 +294,18 @@ def simulate(
             # The bulk fetch: every contract's open-data row fingerprint (a changed row differs); the
             # crawler applies those of the contracts it knows.
             row_fps = {c.token: f"v{c.version}" for c in register.contracts}
+            # The bulk sources' requests (robots.txt, the API's criteria and one call per programme,
+            # the register export) come out of the night's budget first, as in `bgfunds crawl`.
             config = CrawlConfig(
                 base_url=server.base_url,
                 listings=register.search_paths(),
-                requests_per_night=budget,
+                requests_per_night=budget - bulk_requests,
                 interval_seconds=0.0,
                 read_timeout_seconds=10.0,
                 contact="sim@bgfunds.example",
                 row_fingerprints=row_fps,
                 max_listing_pages=max_listing_pages or budget // 10,
+                max_rewalk_pages=max_rewalk_pages,
             )
             summary = run_crawl(config, archive, state)
             tonight = now[0]
@@ -268,7 +321,7 @@ def simulate(
             rows.append(
                 Night(
                     night,
-                    summary.http.get("requests", 0),
+                    summary.http.get("requests", 0) + bulk_requests,
                     summary.listing_pages,
                     len(refreshed),
                     len(new),
@@ -278,13 +331,60 @@ def simulate(
                     (tonight - oldest).total_seconds() / 86400 if oldest else None,
                     state.class_counts(tonight + timedelta(hours=1)),
                     time.monotonic() - started,
+                    dict(summary.requests_by_page),
+                    state.con.execute(
+                        "SELECT count(*) FROM crawl_queue WHERE run_id = ? AND reason = 'changed'"
+                        " AND outcome IN ('fetched', 'not_modified')",
+                        [summary.run_id],
+                    ).fetchone()[0],
                 )
             )
+            rows[-1].changed_waiting = rows[-1].by_class.get("changed", 0)
+            if night in snapshot_nights:
+                state.flush()
+                state.con.execute("CHECKPOINT")
+                shutil.copyfile(
+                    workdir / "crawl_state.duckdb", workdir / f"state-night-{night}.duckdb"
+                )
             if progress:
                 progress(rows[-1])
             now[0] += timedelta(days=1)
     state.close()
     return rows
+
+
+# The live API's programme period ids (damyor/bg-budget isun-programmes.csv): 1 for the first 13.
+def criteria_answer() -> bytes:
+    """The open-data API's criteria answer (`{programmes: [{id, programmePeriodId, name}]}`)."""
+    import json
+
+    programmes = [
+        {"id": op, "programmePeriodId": 1 if i < 13 else (2 if op == 8010686 else 3), "name": ""}
+        for i, (op, _) in enumerate(PROGRAMMES)
+    ]
+    return json.dumps({"programmes": programmes}).encode("utf-8")
+
+
+def plan_at(workdir: Path | str, night: int, budget: int = 2000, **config):
+    """`bgfunds crawl --plan` on the state the simulation left after `night` (its snapshot), for the
+    next night: the same `night_plan` the CLI prints (its `lines()`), with the simulation's listings
+    and budget and the real bulk sources (the archived criteria: 29 programme calls, the register
+    export); `config`: more `CrawlConfig` settings (`max_listing_pages`, ...)."""
+    from sources.isun_bulk_crawl import BulkConfig, night_plan
+    from sources.isun_crawl import CrawlConfig
+    from sources.raw_archive import RawArchive
+
+    workdir = Path(workdir)
+    base_url = (workdir / "base_url.txt").read_text().strip()
+    listings = tuple(f"/bg/{op}/0/Project/Search?showRes=True" for op, _ in sorted(PROGRAMMES))
+    tonight = START + timedelta(days=night)
+    return night_plan(
+        CrawlConfig(base_url=base_url, listings=listings, requests_per_night=budget, **config),
+        BulkConfig(),
+        RawArchive(workdir / "raw", durable=False),
+        workdir / f"state-night-{night}.duckdb",
+        clock=lambda: tonight + timedelta(minutes=30),
+    )
 
 
 class _NoLog(list):
@@ -305,7 +405,8 @@ def _fetched_tokens(state) -> list[str]:
 
 HEADER = (
     "| night | requests | listing pages | contracts refreshed | new | changes injected | "
-    "changes fetched that night | backlog (no page detail) | oldest page detail (days) |"
+    "changes fetched that night | changed fetched (all) / waiting | backlog (no page detail) | "
+    "oldest page detail (days) |"
 )
 
 
@@ -313,7 +414,7 @@ def table_row(r: Night) -> str:
     age = f"{r.max_age_days:.0f}" if r.max_age_days is not None else "-"
     return (
         f"| {r.night} | {r.requests} | {r.listing_pages} | {r.contracts_refreshed} | {r.new_contracts} | "
-        f"{r.changes} | {r.changes_fetched} | {r.backlog} | {age} |"
+        f"{r.changes} | {r.changes_fetched} | {r.changed_fetched} / {r.changed_waiting} | {r.backlog} | {age} |"
     )
 
 
@@ -329,9 +430,28 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--workdir", default="/tmp/bgfunds-crawl-sim")
     parser.add_argument("--listing-pages", type=int, default=None, help="a night's cap (budget/10)")
+    parser.add_argument(
+        "--snapshot", type=int, nargs="*", default=[], help="nights after which to copy the state"
+    )
+    parser.add_argument(
+        "--bulk-requests",
+        type=int,
+        default=32,
+        help="the bulk sources' requests a night, taken from the budget (robots.txt, the API's "
+        "criteria and 29 programme calls, the register export)",
+    )
+    parser.add_argument(
+        "--plan-after",
+        type=int,
+        default=None,
+        help="print `crawl --plan` on the state after this night (a snapshot of an earlier run)",
+    )
     args = parser.parse_args(argv)
+    if args.plan_after is not None:
+        print("\n".join(plan_at(args.workdir, args.plan_after, args.budget).lines()))
+        return 0
     print(HEADER)
-    print("|" + "---|" * 9)
+    print("|" + "---|" * 10)
     simulate(
         args.contracts,
         args.nights,
@@ -341,8 +461,10 @@ def main(argv: list[str] | None = None) -> int:
         args.participants,
         args.workdir,
         max_listing_pages=args.listing_pages,
+        bulk_requests=args.bulk_requests,
+        snapshot_nights=tuple(args.snapshot),
         progress=lambda r: print(
-            table_row(r) + f" <!-- {r.seconds:.0f} s, {r.by_class} -->", flush=True
+            table_row(r) + f" <!-- {r.seconds:.0f} s, {r.by_page}, {r.by_class} -->", flush=True
         ),
     )
     return 0

@@ -879,3 +879,62 @@ def render_company(uin: str, name: str, contracts: list[Contract]) -> str:
         "<th>Собствено съфинансиране от бенефициента</th><th>Реално изплатени суми</th><th>Продължителност (месеци)</th>"
         f"<th>Статус</th>\n</tr>\n</thead>\n<tbody>\n{rows}</tbody>\n</table>\n</div>\n</div>\n</body>\n</html>\n"
     )
+
+
+# ProjectProposalsController.RenderTemplate's headers (Texts.resx keys, checked against
+# isun_labels_bg_en.json by tests/test_isun_procedures.py).
+PROPOSALS_TEXTS = {
+    "Global_Total": {"bg": "Общо", "en": "Total"},
+    "ProjectProposals_Index_TotalSubmittedCount": {
+        "bg": "Общ брой подадени проектни предложения",
+        "en": "Total number of submitted project proposals",
+    },
+    "ProjectProposals_Index_ProjectProposals": {
+        "bg": "Проектни предложения",
+        "en": "Project Proposals",
+    },
+    "ProjectProposals_Index_ProcedureNumber": {
+        "bg": "Номер на процедура",
+        "en": "Procedure Number",
+    },
+    "ProjectProposals_Index_ProcedureNamе": {"bg": "Име на процедура", "en": "Procedure Name"},
+    "ProjectProposals_Index_SubmittedCount": {
+        "bg": "Брой подадени проектни предложения",
+        "en": "Number of submitted project proposals",
+    },
+}
+
+
+def render_procedures_export(procedures: list[tuple[str, str, int]], lang: str = "bg") -> str:
+    """`/bg/0/0/ProjectProposals/ExportToHtml`: the project-proposals template (a totals table, then
+    one row per procedure: number, name, proposals submitted; the other count columns are left out)
+    as `Views/Shared/ExportHtml.cshtml` renders a template: `div.table-wrapper` > `p.table-header` +
+    `table` of `td` cells, header cells `td.header-cell`. `procedures`: (code, name, proposals)."""
+
+    def t(key: str) -> str:
+        return PROPOSALS_TEXTS[key][lang]
+
+    def cell(value, header=False, number=False) -> str:
+        cls = f"{'header-cell' if header else ''}  {'number-cell' if number else ''}"
+        return (
+            f'<td class="{cls}" style="width:px" rowspan="1" colspan="1">\n{e(str(value))}\n</td>'
+        )
+
+    total = sum(n for _, _, n in procedures)
+    rows = "".join(
+        f"<tr>{cell(code)}{cell(name)}{cell(n, number=True)}</tr>\n" for code, name, n in procedures
+    )
+    heads = [
+        "ProjectProposals_Index_ProcedureNumber",
+        "ProjectProposals_Index_ProcedureNamе",
+        "ProjectProposals_Index_SubmittedCount",
+    ]
+    return (
+        '<!DOCTYPE html>\n<html>\n<head>\n<meta charset="UTF-8">\n<title></title>\n</head>\n<body>\n'
+        f'<div class="table-wrapper">\n<p class="table-header">{t("Global_Total")}</p>\n<table>\n'
+        f"<tr>{cell(t('ProjectProposals_Index_TotalSubmittedCount'), header=True)}</tr>\n"
+        f"<tr>{cell(total, number=True)}</tr>\n</table>\n</div>\n"
+        f'<div class="table-wrapper">\n<p class="table-header">{t("ProjectProposals_Index_ProjectProposals")}</p>\n'
+        f"<table>\n<tr>{''.join(cell(t(h), header=True) for h in heads)}</tr>\n{rows}</table>\n</div>\n"
+        f'<ul class="end-notes">\n<li>{SITE_TEXTS["Global_Note"][lang]}:</li>\n</ul>\n</body>\n</html>\n'
+    )

@@ -454,6 +454,20 @@ def markdown(results: list[dict]) -> str:
         )
     lines += [
         "",
+        "| contracts | stage | full build s | night (1 % changed) s | night, of the stage's full |",
+        "| ---: | --- | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        for full, night in zip(r["stages"], r.get("night_stages", []), strict=False):
+            lines.append(
+                f"| {r['contracts']:,} | {full['stage'].split(' (')[0]} | {full['seconds']} | "
+                f"{night['seconds']} | "
+                f"{night['seconds'] / full['seconds']:.0%} |"
+                if full["seconds"]
+                else f"| {r['contracts']:,} | {full['stage'].split(' (')[0]} | 0 | {night['seconds']} | |"
+            )
+    lines += [
+        "",
         "| contracts | release without the site, of the build | absorption by municipality | top 20 beneficiaries |",
         "| ---: | ---: | ---: | ---: |",
     ]

@@ -21,7 +21,7 @@ from pipelines.code_versions import code_version
 from pipelines.io_managers import table_metadata, table_out
 from pipelines.isun_batches import (
     StagedIsunTables,
-    is_contract_page,
+    is_page_data,
     stage_isun_partition,
     stage_isun_tables,
 )
@@ -139,7 +139,7 @@ PAGE_TABLES_VERSION = code_version("pipelines.isun_batches")
 def _core_isun__tables(context: dg.AssetExecutionContext, settings: Settings):
     # Everything archived so far, not only this run's fetches: unchanged contracts stay in.
     archive = settings.raw_archive
-    records = [r for r in archive.records() if is_contract_page(r.url)]
+    records = [r for r in archive.records() if is_page_data(r.url)]
     context.log.info(
         f"parsing {len(records)} archived contract pages in batches of "
         f"{settings.batch_contracts} contracts, {settings.worker_count} worker(s)"
@@ -202,7 +202,7 @@ def partition_asset(partitions: int) -> dg.AssetsDefinition:
     def _partition(context: dg.AssetExecutionContext, settings: Settings) -> None:
         k = int(context.partition_key.split("-of-")[0]) - 1
         archive = settings.raw_archive
-        records = [r for r in archive.records() if is_contract_page(r.url)]
+        records = [r for r in archive.records() if is_page_data(r.url)]
         index = stage_isun_partition(
             records,
             archive.read,
@@ -483,15 +483,27 @@ def quality_asset(registry: dict[str, Table]) -> dg.AssetsDefinition:
 
 
 @dg.op(description="A staging directory for the release and a copy of the warehouse.")
-def release_start(settings: Settings, warehouse: str, quality: dict, tables: list) -> ReleaseDraft:
-    return start_release(
+def release_start(
+    context: dg.OpExecutionContext, settings: Settings, warehouse: str, quality: dict, tables: list
+) -> ReleaseDraft:
+    draft = start_release(
         warehouse,
         settings.publish_dir,
         quality,
         listed=listed_contracts(settings.crawl_state_path),
         base_url=settings.public_url,
         tables=tables,
+        reuse=not settings.force_rebuild,
     )
+    context.log.info(
+        f"release {draft.release_id}: "
+        + (
+            f"incremental: files whose rows did not change are linked from {draft.previous.name}"
+            if draft.reuse_before
+            else f"full: every file written ({draft.reuse_reason})"
+        )
+    )
+    return draft
 
 
 @dg.op(description="History tables, views, counts and charts in the release's DuckDB file.")
@@ -500,13 +512,18 @@ def release_history(draft: ReleaseDraft) -> ReleaseDraft:
 
 
 @dg.op(description="Parquet, CSV and XLSX of every table.")
-def release_exports(draft: ReleaseDraft) -> ReleaseDraft:
-    return export_files(draft)
+def release_exports(context: dg.OpExecutionContext, draft: ReleaseDraft) -> ReleaseDraft:
+    draft = export_files(draft)
+    reused = draft.reused.get("tables", [])
+    context.log.info(f"exports: {len(reused)} tables linked unchanged ({', '.join(reused)})")
+    return draft
 
 
 @dg.op(description="The static site of the release.")
-def release_site(draft: ReleaseDraft) -> ReleaseDraft:
-    return site_files(draft)
+def release_site(context: dg.OpExecutionContext, draft: ReleaseDraft) -> ReleaseDraft:
+    draft = site_files(draft)
+    context.log.info(f"site: {draft.reused.get('site_downloads', 0)} downloads linked unchanged")
+    return draft
 
 
 @dg.op(

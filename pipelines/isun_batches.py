@@ -30,9 +30,11 @@ from registry.tables import ACTIVITIES, PROJECT_PAGES, QUARANTINE
 from sources.isun_pages import (
     contract_batches,
     is_contract_page,
+    is_page_data,
     parse_archived_pages,
     procedure_names,
 )
+from sources.isun_procedures import is_procedures_export
 from transforms.isun import IsunTables, build_isun_tables
 from transforms.isun_screening import set_aside_oversized
 
@@ -44,6 +46,7 @@ __all__ = [
     "StagedIsunTables",
     "build_batch",
     "is_contract_page",
+    "is_page_data",
     "parse_and_build_in_batches",
     "screen_tables",
     "stage_isun_tables",
@@ -97,6 +100,7 @@ def parse_and_build_in_batches(
 ) -> IsunTables:
     """All batches, concatenated in memory: for tests and small corpora (the pipeline stages them)."""
     procedures = procedure_names(records, read_body)
+    records = _contract_pages(records)
     parts = [
         build_batch(batch, read_body, screen, procedures)
         for batch in contract_batches(records, batch_contracts)
@@ -127,6 +131,7 @@ def stage_isun_tables(
     """Every batch built by `build_batch` and staged (`pipelines.isun_staging`); `workers` > 1
     runs batches in that many processes (`read_body` must then pickle, e.g. `RawArchive.read`)."""
     procedures = procedure_names(records, read_body)
+    records = _contract_pages(records)
     return _stage_isun_tables(
         records,
         partial(build_batch, read_body=read_body, procedures=procedures),
@@ -139,6 +144,12 @@ def stage_isun_tables(
         force=force,
         partitions=partitions,
     )
+
+
+def _contract_pages(records: list[RawResponse]) -> list[RawResponse]:
+    """The records that are a contract's pages: the project-proposals export only names procedures
+    (`procedure_names`), it is no contract's."""
+    return [r for r in records if not is_procedures_export(r.url)]
 
 
 def parts_version(code_version: str, procedures: dict[str, str]) -> str:
@@ -160,6 +171,7 @@ def stage_isun_partition(
     """One partition's contracts parsed into its parts store (`pipelines.isun_staging.stage_partition`),
     with the same `build_batch` as `stage_isun_tables`."""
     procedures = procedure_names(records, read_body)
+    records = _contract_pages(records)
     options["code_version"] = parts_version(options.get("code_version", ""), procedures)
     return _stage_partition(
         records,

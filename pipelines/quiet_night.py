@@ -35,8 +35,11 @@ FINGERPRINT_TAG = "bgfunds/inputs_fingerprint"
 
 def archive_fingerprint(settings: Settings) -> str:
     """The fingerprint of what a build reads: the archive's newest good responses and the libraries."""
-    return inputs_fingerprint(
-        list(settings.raw_archive.records()), extra="\n".join(library_versions())
+    extra = "\n".join(library_versions())
+    archive = settings.raw_archive
+    return archive.memo(
+        "inputs-fingerprint-" + hashlib.sha256(extra.encode()).hexdigest()[:16],
+        lambda: inputs_fingerprint(list(archive.records()), extra=extra),
     )
 
 

@@ -10,12 +10,14 @@ import json
 import os
 import time
 from contextlib import ExitStack
+from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import urlparse
 
 import dagster as dg
 from pydantic import PrivateAttr
 
+from pipelines.code_versions import code_version
 from pipelines.isun_batches import BATCH_CONTRACTS
 from sources.crawl_state import CrawlState
 from sources.isun_bulk_crawl import BulkConfig, bulk_row_fingerprints, fetch_bulk, page_listings
@@ -289,7 +291,15 @@ class ArchivedDocumentsOnly(DocumentSource):
     (ИСУН's or a mirror's: `sources.isun_crawl.is_isun_url`)."""
 
     def fetch_into(self, settings: Settings, log) -> list[RawResponse]:
-        records = [r for r in settings.raw_archive.records() if not is_isun_url(r.url)]
+        archive = settings.raw_archive
+        records = [
+            RawResponse(**r)
+            for r in archive.memo(
+                # the listing depends on the manifest and on what counts as an ИСУН URL
+                f"documents-{code_version('sources.isun_crawl')}",
+                lambda: [asdict(r) for r in archive.records() if not is_isun_url(r.url)],
+            )
+        ]
         log.info(f"offline: {len(records)} archived document responses, nothing fetched")
         return records
 

@@ -531,6 +531,20 @@ FIELDS: dict[str, Field] = {
         Field(
             "contractor_eik", "VARCHAR", "Contractor's ЕИК where published", "ЕИК на изпълнителя"
         ),
+        Field(
+            "contractor_key",
+            "VARCHAR",
+            "The contractor as compared across releases: eik:<ЕИК>, else name:<name in capitals>, "
+            "else entity:<the open-data API's entity id> (a natural person, whose name is not published)",
+            "Ключ на изпълнителя: ЕИК, иначе наименование, иначе идентификатор в отворените данни",
+        ),
+        Field(
+            "contractor_sources",
+            "VARCHAR",
+            "Where the contractor was read, ';'-separated: isun-api (contracts[] of the open-data API), "
+            "procurements (the contract's Procurements page), participants (its Participants page)",
+            "Откъде е изпълнителят: отворени данни, обществени поръчки, участници",
+        ),
         Field("signature_date", "DATE", "Signature date", "Дата на подписване"),
         Field(
             "subcontractor_entity_ids",

@@ -582,6 +582,27 @@ HISTORY_ACTIVITIES = Table(
     ),
 )
 
+HISTORY_CONTRACTORS = Table(
+    name="history_contractors",
+    en="The contractors of each project (from the open-data API's contracts, the Procurements and the "
+    "Participants pages), a row when a contractor first appears on a project, when its name or ЕИК changes "
+    "and when it is gone (is_removed); a project's contractors as of a release are its latest rows at or "
+    "before it, unless removed. A new row of a known project is a new contractor in the changelog and feeds.",
+    bg="Изпълнителите по всеки проект (от договорите в отворените данни и от страниците Обществени поръчки и "
+    "Участници), по ред при първата поява на изпълнител по проекта, при промяна на наименованието или ЕИК и "
+    "когато изчезне (is_removed). Нов ред по известен проект е нов изпълнител в промените и емисиите.",
+    primary_key=("release_id", "project_code", "contractor_key"),
+    fields=(
+        RELEASE_DATE,
+        PROJECTS.field("project_code"),
+        field("contractor_key", nullable=False),
+        field("contractor_name"),
+        field("contractor_eik"),
+        field("contractor_sources"),
+        IS_REMOVED,
+    ),
+)
+
 PUBLISHED_TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -596,7 +617,9 @@ PUBLISHED_TABLES: dict[str, Table] = {
         QUARANTINE,
     )
 }
-HISTORY_TABLES: dict[str, Table] = {t.name: t for t in (HISTORY_PROJECTS, HISTORY_ACTIVITIES)}
+HISTORY_TABLES: dict[str, Table] = {
+    t.name: t for t in (HISTORY_PROJECTS, HISTORY_ACTIVITIES, HISTORY_CONTRACTORS)
+}
 
 
 def create_table_sql(table: Table) -> str:

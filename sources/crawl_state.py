@@ -102,6 +102,25 @@ _CLASS_ORDER = (
 )
 
 
+# Per-contract writes kept for `flush`, each with its set-based form over the table `_bulk`.
+_PARTICIPANTS_LISTED = "UPDATE crawl_contracts SET participants_listed = ? WHERE contract_id = ?"
+_PARTICIPANTS_READ = (
+    "UPDATE crawl_contracts SET participants_read = participants_listed WHERE contract_id = ?"
+)
+_CONTRACT_REQUESTS = (
+    "INSERT INTO crawl_contract_requests (requests, contract_id) VALUES (?, ?)"
+    " ON CONFLICT (contract_id) DO UPDATE SET requests = excluded.requests"
+)
+_SET_BASED = {
+    _PARTICIPANTS_LISTED: "UPDATE crawl_contracts c SET participants_listed = b.p0 FROM _bulk b"
+    " WHERE c.contract_id = b.p1",
+    _PARTICIPANTS_READ: "UPDATE crawl_contracts c SET participants_read = c.participants_listed"
+    " FROM _bulk b WHERE c.contract_id = b.p0",
+    _CONTRACT_REQUESTS: "INSERT INTO crawl_contract_requests (requests, contract_id)"
+    " SELECT p0, p1 FROM _bulk ON CONFLICT (contract_id) DO UPDATE SET requests = excluded.requests",
+}
+
+
 class CrawlState:
     def __init__(self, path: Path | str, clock: Callable[[], datetime] = _now):
         """`clock` says what time it is (a simulation of many nights passes its own)."""
@@ -139,15 +158,45 @@ class CrawlState:
         if not self._pending:
             return
         pending, self._pending = self._pending, []
+        # The per-contract writes (`_SET_BASED`) touch nothing the others do: each kind is applied
+        # as one statement after them, in `_SET_BASED`'s order (participants listed before read).
+        grouped: dict[str, list[list]] = {sql: [] for sql in _SET_BASED}
+        ordered = []
+        for sql, params in pending:
+            if sql in grouped:
+                grouped[sql].append(params)
+            else:
+                ordered.append((sql, params))
         self.con.execute("BEGIN")
         i = 0
-        while i < len(pending):
-            sql, j = pending[i][0], i
-            while j < len(pending) and pending[j][0] == sql:
+        while i < len(ordered):
+            sql, j = ordered[i][0], i
+            while j < len(ordered) and ordered[j][0] == sql:
                 j += 1
-            self.con.executemany(sql, [params for _, params in pending[i:j]])
+            self.con.executemany(sql, [params for _, params in ordered[i:j]])
             i = j
+        for sql, rows in grouped.items():
+            if len(rows) == 1:
+                self.con.execute(sql, rows[0])
+            elif rows:
+                self._set_based(_SET_BASED[sql], rows)
         self.con.execute("COMMIT")
+
+    def _set_based(self, sql: str, params: list[list]) -> None:
+        """One statement for many rows of a per-contract write (`_SET_BASED`): the parameters as a
+        table `_bulk` (p0, p1, ...; the last write of a contract wins), joined on the contract id (the
+        last parameter). A thousand single-row UPDATEs take seconds; this, milliseconds."""
+        import pyarrow as pa
+
+        last = {row[-1]: row for row in params}
+        columns = list(zip(*last.values(), strict=True))
+        self.con.register(
+            "_bulk", pa.table({f"p{k}": pa.array(list(col)) for k, col in enumerate(columns)})
+        )
+        try:
+            self.con.execute(sql)
+        finally:
+            self.con.unregister("_bulk")
 
     # runs
     def unfinished_run(self) -> int | None:
@@ -319,6 +368,40 @@ class CrawlState:
             "SELECT coalesce(sum(total_contracts), 0) FROM crawl_search_totals"
         ).fetchone()[0]
 
+    def discovery_pages_left(self, rows_a_page: int = 25) -> int:
+        """Listing pages discovery has still to read once: what the searches' stated totals need
+        (`rows_a_page` rows a page, as Search.cshtml pages them) less the pages read, and at least
+        the pages known but never read; 0 once discovery is complete."""
+        self.flush()
+        if self.discovery_complete():
+            return 0
+        needed = self.con.execute(
+            "SELECT coalesce(sum(greatest(ceil(total_contracts / ?), 1)), 0)::BIGINT"
+            " FROM crawl_search_totals",
+            [rows_a_page],
+        ).fetchone()[0]
+        read, unread = self.con.execute(
+            "SELECT count(*) FILTER (WHERE last_fetched_at IS NOT NULL),"
+            " count(*) FILTER (WHERE last_fetched_at IS NULL) FROM crawl_listing_pages"
+        ).fetchone()
+        return max(needed - read, unread)
+
+    def new_per_night(self, days: int = 7) -> float:
+        """Contracts new to the register found a night, on average over the last `days` (found by
+        the searches' re-walks once discovery is done; 0 before)."""
+        self.flush()
+        n = self.con.execute(
+            "SELECT count(*) FROM crawl_contracts WHERE is_new"
+            " AND first_seen_at >= ?::TIMESTAMPTZ - to_days(?)",
+            [self.clock(), days],
+        ).fetchone()[0]
+        return n / days
+
+    def runs_done(self) -> int:
+        return self.con.execute("SELECT count(*) FROM crawl_runs WHERE status = 'done'").fetchone()[
+            0
+        ]
+
     def discovery_complete(self) -> bool:
         """Every listing page known has been read at least once (a contract found from now on is new)."""
         self.flush()
@@ -342,6 +425,17 @@ class CrawlState:
                 [max(limit, 0)],
             ).fetchall()
         ]
+
+    def listing_pages_read(self, with_rewalks: bool = False) -> set[str]:
+        """Listing pages read at least once and (unless `with_rewalks`) not due for a re-walk."""
+        self.flush()
+        due = "" if with_rewalks else " AND NOT rewalk_due"
+        return {
+            r[0]
+            for r in self.con.execute(
+                f"SELECT url FROM crawl_listing_pages WHERE last_fetched_at IS NOT NULL{due}"
+            ).fetchall()
+        }
 
     def mark_listing_fetched(self, url: str) -> None:
         now = self.clock()
@@ -382,14 +476,40 @@ class CrawlState:
         ).fetchone()
         return row[0] if row else None
 
-    def queue_order(self, limit: int, now: datetime | None = None) -> list[tuple[str, str]]:
-        """(contract_id, class) in the night's order (`QUEUE_CLASSES`), the first `limit`."""
+    def backfill_pending(self) -> bool:
+        """The backfill is not done: a known contract was never fetched, or discovery has listing
+        pages it never read (contracts not listed yet)."""
+        self.flush()
+        never = self.con.execute(
+            "SELECT count(*) FROM crawl_contracts WHERE last_fetched_at IS NULL"
+        ).fetchone()[0]
+        return bool(never) or not self.discovery_complete()
+
+    def queue_order(
+        self,
+        limit: int,
+        now: datetime | None = None,
+        max_changed_during_backfill: int | None = None,
+    ) -> list[tuple[str, str]]:
+        """(contract_id, class) in the night's order (`QUEUE_CLASSES`), the first `limit`. While the
+        backfill lasts, at most `max_changed_during_backfill` `changed` contracts (the longest fetched
+        first) keep their place; the others wait after the backfill (and lead tomorrow's changes)."""
         self.flush()
         now = now or self.clock()
+        cap = max_changed_during_backfill
+        if cap is None or not self.backfill_pending():
+            cap = -1
         return self.con.execute(
-            f"SELECT contract_id, {_CLASS_SQL} AS reason FROM crawl_contracts"
-            f" ORDER BY {_CLASS_ORDER}, last_fetched_at NULLS FIRST, first_seen_at, contract_id LIMIT ?",
-            [now, now, max(limit, 0)],
+            f"SELECT contract_id, reason FROM ("
+            f" SELECT contract_id, reason, last_fetched_at, first_seen_at,"
+            f"  row_number() OVER (PARTITION BY reason"
+            f"   ORDER BY last_fetched_at NULLS FIRST, first_seen_at, contract_id) AS rank_in_class"
+            f" FROM (SELECT contract_id, {_CLASS_SQL} AS reason, last_fetched_at, first_seen_at"
+            f"  FROM crawl_contracts))"
+            f" ORDER BY CASE WHEN reason = 'changed' AND ? >= 0 AND rank_in_class > ?"
+            f"  THEN {QUEUE_CLASSES.index('backfill')} + 0.5 ELSE {_CLASS_ORDER} END,"
+            f" last_fetched_at NULLS FIRST, first_seen_at, contract_id LIMIT ?",
+            [now, now, cap, cap, max(limit, 0)],
         ).fetchall()
 
     def class_counts(self, now: datetime | None = None) -> dict[str, int]:
@@ -422,24 +542,32 @@ class CrawlState:
             [procedure_code, contract_id, self.clock()],
         )
 
+    def mark_procedures_named(self, procedure_codes: list[str]) -> None:
+        """Procedures the project-proposals export named tonight (`sources.isun_procedures`): their
+        name is fresh, so their contracts need no BasicData (`contract_id` '' says: by the export)."""
+        if not procedure_codes:
+            return
+        import pyarrow as pa
+
+        self.con.register("_named", pa.table({"procedure_code": pa.array(procedure_codes)}))
+        try:
+            self.con.execute(
+                "INSERT INTO crawl_procedures SELECT procedure_code, '', ? FROM _named"
+                " ON CONFLICT (procedure_code) DO UPDATE SET contract_id = excluded.contract_id,"
+                " fetched_at = excluded.fetched_at",
+                [self.clock()],
+            )
+        finally:
+            self.con.unregister("_named")
+
     def note_participants_listed(self, contract_id: str, key: str | None) -> None:
-        self._later(
-            "UPDATE crawl_contracts SET participants_listed = ? WHERE contract_id = ?",
-            [key, contract_id],
-        )
+        self._later(_PARTICIPANTS_LISTED, [key, contract_id])
 
     def mark_participants_fetched(self, contract_id: str) -> None:
-        self._later(
-            "UPDATE crawl_contracts SET participants_read = participants_listed WHERE contract_id = ?",
-            [contract_id],
-        )
+        self._later(_PARTICIPANTS_READ, [contract_id])
 
     def note_contract_requests(self, contract_id: str, requests: int) -> None:
-        self._later(
-            "INSERT INTO crawl_contract_requests VALUES (?, ?) ON CONFLICT (contract_id) DO UPDATE SET"
-            " requests = excluded.requests",
-            [contract_id, requests],
-        )
+        self._later(_CONTRACT_REQUESTS, [requests, contract_id])
 
     def requests_per_contract(self, default: float = 1.0) -> float:
         """Requests a contract's fetch has taken on average (its PrintProject and the BasicData and
@@ -450,9 +578,15 @@ class CrawlState:
         ).fetchone()
         return float(row[0]) if row and row[1] else default
 
-    def plan(self, run_id: int, budget: int, now: datetime | None = None) -> list[tuple[str, str]]:
+    def plan(
+        self,
+        run_id: int,
+        budget: int,
+        now: datetime | None = None,
+        max_changed_during_backfill: int | None = None,
+    ) -> list[tuple[str, str]]:
         """Queue up to `budget` contracts in the night's order (`queue_order`)."""
-        rows = self.queue_order(budget, now)
+        rows = self.queue_order(budget, now, max_changed_during_backfill)
         if rows:
             import pyarrow as pa
 

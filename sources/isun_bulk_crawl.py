@@ -202,10 +202,63 @@ class NightPlan:
         default_factory=dict
     )  # queue class -> contracts waiting, all told
     oldest_days: float | None = None  # the age of the oldest page detail fetched so far
+    procedures_export: int = 0  # the project-proposals export (procedure names): 1 request, or 0
+    # The backfill's arithmetic (`backfill_nights`): discovery's listing pages not read yet (from the
+    # searches' stated totals, 25 rows a page), a night's listing caps during and after discovery,
+    # and the contracts a night's changes and new contracts take before the backfill.
+    discovery_pages_left: int = 0
+    max_listing_pages: int = 200
+    max_rewalk_pages: int = 50
+    changed_per_night: int = 0
+    new_per_night: int = 0
+    max_changed_during_backfill: int | None = None
+    nights_run: int = 0  # crawl runs so far
 
     @property
     def bulk_requests(self) -> int:
         return len(self.api_calls) + len(self.export_calls)
+
+    def _contracts_a_night(self, listing_pages: int) -> int:
+        fixed = self.robots_requests + self.bulk_requests + self.procedures_export + listing_pages
+        return int(max(self.budget - fixed, 0) / max(self.requests_per_contract, 1.0))
+
+    def backfill_schedule(self, limit: int = 1000) -> list[tuple[int, int, int]]:
+        """Night by night from tonight, until every contract is fetched once: (listing pages, contracts
+        fetched for the backfill, contracts still without page detail). A night reads
+        `max_listing_pages` listing pages while discovery has pages left (each lists 25 contracts),
+        then `max_rewalk_pages`; of what its budget leaves for contracts (bulk sources, robots.txt and
+        the procedures export first, at `requests_per_contract`), the changes (at most
+        `max_changed_during_backfill`) and the new contracts go first, the backfill takes the rest."""
+        known = self.backlog.get("new", 0) + self.backlog.get("backfill", 0)
+        hidden = self.backlog.get("undiscovered", 0)
+        pages_left = self.discovery_pages_left
+        changes = self.changed_per_night
+        if self.max_changed_during_backfill is not None:
+            changes = min(changes, self.max_changed_during_backfill)
+        out: list[tuple[int, int, int]] = []
+        while (known > 0 or hidden > 0) and len(out) < limit:
+            if pages_left > 0:
+                listing = min(self.max_listing_pages, pages_left)
+                pages_left -= listing
+                found = min(hidden, 25 * listing) if pages_left else hidden
+            else:  # discovery done: the night's re-walk cap (`_crawl_listings`)
+                listing, found = min(self.max_listing_pages, self.max_rewalk_pages), hidden
+            hidden -= found
+            known += found + (self.new_per_night if out else 0)
+            taken = max(self._contracts_a_night(listing) - changes, 0)
+            if out:  # tonight's new contracts are in `known` already
+                taken = max(taken - self.new_per_night, 0) + self.new_per_night
+            fetched = min(taken, known)
+            known -= fetched
+            out.append((listing, fetched, known + hidden))
+            if not fetched and not found and len(out) > 1:
+                break  # no budget for the backfill: it never ends at this pace
+        return out
+
+    def backfill_nights(self) -> int:
+        """Nights from tonight until every contract known or stated by the searches' totals has been
+        fetched once (`backfill_schedule`); 0 when none is waiting."""
+        return len(self.backfill_schedule())
 
     @property
     def contracts_tonight(self) -> int:
@@ -218,13 +271,12 @@ class NightPlan:
     @property
     def requests(self) -> int:
         return (
-            self.robots_requests + self.bulk_requests + self.listing_pages + self.contract_requests
+            self.robots_requests
+            + self.bulk_requests
+            + self.procedures_export
+            + self.listing_pages
+            + self.contract_requests
         )
-
-    def backfill_nights(self) -> int:
-        """Nights until every known contract has been fetched once, at tonight's pace."""
-        left = sum(self.backlog.get(k, 0) for k in ("new", "backfill", "undiscovered"))
-        return -(-left // max(self.contracts_tonight, 1)) if left else 0
 
     def lines(self) -> list[str]:
         pages = self.contracts_tonight
@@ -248,8 +300,9 @@ class NightPlan:
         out.append(
             f"contract pages: {self.contract_requests} requests for {pages} of {self.contracts_known} known "
             f"contracts ({by_class}); {self.requests_per_contract:.2f} requests a contract "
-            f"({', '.join(ALL_PAGES)}: PrintProject each, BasicData once per procedure, Participants "
-            "where PrintProject lists participants)"
+            f"({', '.join(ALL_PAGES)}: PrintProject each, BasicData once per procedure the "
+            "project-proposals export does not name, Participants where PrintProject lists participants)"
+            + (", and the project-proposals export: 1 request" if self.procedures_export else "")
         )
         out.append(f"requests tonight: {self.requests} of a budget of {self.budget}")
         waiting = sum(self.backlog.get(k, 0) for k in ("new", "backfill", "undiscovered"))
@@ -258,12 +311,34 @@ class NightPlan:
             if self.oldest_days is not None
             else "none fetched yet"
         )
+        nights = self.backfill_nights()
         out.append(
             f"backfill: {waiting} contracts never fetched ({self.backlog.get('undiscovered', 0)} of them not listed "
-            f"yet), done in {self.backfill_nights()} nights at this pace; "
-            f"page detail age: oldest {age}, at most {MAX_AGE_DAYS} days once the backfill is done "
+            f"yet), done in {nights} nights at this pace"
+            + (
+                f" (night {self.nights_run + nights} of the crawl)"
+                if nights and self.nights_run
+                else ""
+            )
+            + f"; page detail age: oldest {age}, at most {MAX_AGE_DAYS} days once the backfill is done "
             f"(fetched longer than {ROTATION_DUE_DAYS} days ago goes before the backfill)"
         )
+        if waiting:
+            cap = self.max_changed_during_backfill
+            out.append(
+                f"  a night: {self.robots_requests + self.bulk_requests + self.procedures_export} requests for "
+                f"robots.txt, bulk sources and the procedures export; {self.discovery_pages_left} listing "
+                f"pages of discovery left, {self.max_listing_pages} a night, then "
+                f"{min(self.max_listing_pages, self.max_rewalk_pages)} "
+                f"(search totals and re-walks); contracts at {self.requests_per_contract:.2f} requests each: "
+                f"changed first ({self.changed_per_night} waiting"
+                + (
+                    f", at most {cap} a night until the backfill is done, the rest after it"
+                    if cap
+                    else ""
+                )
+                + f"), new {self.new_per_night} (a night, the last week's), the backfill the rest"
+            )
         return out
 
 
@@ -291,7 +366,10 @@ def night_plan(
     if state_path.exists():
         state = CrawlState(state_path, clock=clock)
         try:
-            if state.discovery_complete():  # every listing page read once: the nightly re-walk cap
+            # Every listing page read once (or fewer left than the re-walk cap): the nightly re-walk cap.
+            if state.discovery_complete() or (
+                state.stated_total() > 0 and state.discovery_pages_left() <= config.max_rewalk_pages
+            ):
                 listing_pages = min(listing_pages, config.max_rewalk_pages)
         finally:
             state.close()
@@ -301,19 +379,28 @@ def night_plan(
     remaining = max(
         config.requests_per_night - robots - len(api_calls) - len(export_calls) - listing_pages, 0
     )
+    procedures_export = int(config.fetch_procedures_export)
+    remaining = max(remaining - procedures_export, 0)
     counts: dict[str, int] = {}
     backlog: dict[str, int] = {}
     known, per_contract, oldest_days = 0, config.requests_per_contract, None
+    pages_left, runs, new_a_night = 0, 0, 0
     if state_path.exists():
         state = CrawlState(state_path, clock=clock)
         try:
             known = state.counts().get("contracts", 0)
             per_contract = state.requests_per_contract(config.requests_per_contract)
-            for _cid, reason in state.queue_order(int(remaining / per_contract)):
+            for _cid, reason in state.queue_order(
+                int(remaining / per_contract),
+                max_changed_during_backfill=config.max_changed_during_backfill,
+            ):
                 counts[reason] = counts.get(reason, 0) + 1
             backlog = state.class_counts()
             # Contracts the searches' totals state but discovery has not listed yet.
             backlog["undiscovered"] = max(state.stated_total() - known, 0)
+            pages_left = state.discovery_pages_left()
+            runs = state.runs_done()
+            new_a_night = max(round(state.new_per_night()), backlog.get("new", 0))
             oldest = state.oldest_fetch()
             if oldest is not None:
                 oldest_days = (clock() - oldest).total_seconds() / 86400
@@ -333,4 +420,12 @@ def night_plan(
         per_contract,
         backlog,
         oldest_days,
+        procedures_export,
+        pages_left,
+        config.max_listing_pages,
+        config.max_rewalk_pages,
+        backlog.get("changed", 0),
+        new_a_night,
+        config.max_changed_during_backfill,
+        runs,
     )

@@ -10,8 +10,9 @@
    then a rotating slice of the rest, oldest first, up to the night's request budget.
 4. Fetch, conditionally, on the /bg/ path and `isHistoric` of the link it was listed under:
    PrintProject for every contract (every section but the procedure's name and the participants'
-   ЕИК and legal/natural status); BasicData once per procedure (its name, shared by every contract
-   of the procedure; again when the procedure's page is older than `procedure_max_age_days`);
+   ЕИК and legal/natural status); the project-proposals export once a night (`sources.isun_procedures`:
+   every procedure's name in one request); BasicData once per procedure the export does not name (its
+   name, shared by every contract of the procedure; again when older than `procedure_max_age_days`);
    Participants, which only adds who the listed participants are (ЕИК, legal or natural), once per
    contract whose PrintProject lists participants, and again only when that list of names changes:
    its own queue class (`identity`, after the backfill), one request each. So one request per
@@ -45,6 +46,11 @@ from sources.isun_discovery import (
     is_english_url,
     listing_from_html,
     search_route,
+)
+from sources.isun_procedures import (
+    ProceduresExportError,
+    parse_procedures_export,
+    procedures_export_url,
 )
 from sources.raw_archive import RawArchive, RawResponse
 from transforms.codes import CodeError, parse_code
@@ -161,6 +167,13 @@ class CrawlConfig:
     # Requests a contract costs on average (PrintProject + its share of BasicData and Participants),
     # for planning a night; the crawl state's own history replaces it once it has one.
     requests_per_contract: float = 1.0
+    # The project-proposals export (`sources.isun_procedures`): one request a night names every
+    # procedure, so BasicData is fetched only for a procedure it does not name.
+    fetch_procedures_export: bool = True
+    # Contracts queued as `changed` a night while the backfill lasts (the longest fetched first; the
+    # rest wait after the backfill and lead the next nights' changes): changes cannot stall the
+    # backfill (80 700 contracts in <= 45 nights at 2 000 requests); once it is done, every change goes.
+    max_changed_during_backfill: int = 30
 
     def listing_paths(self) -> tuple[str, ...]:
         if not self.programme_ids:
@@ -200,6 +213,7 @@ class CrawlSummary:
     records: list[RawResponse] = field(default_factory=list)
     http: dict[str, int] = field(default_factory=dict)
     requests_by_page: dict[str, int] = field(default_factory=dict)  # PrintProject, BasicData, ...
+    procedures_named: int | None = None  # procedures the export named tonight (None: not read)
     changed_by_bulk: int = 0  # contracts queued as changed because their bulk row changed
     searches_short: list[str] = field(default_factory=list)  # searches to walk again (their totals)
 
@@ -213,6 +227,11 @@ class CrawlSummary:
             f"requests {h.get('requests', 0)}, bytes {h.get('bytes', 0)}, 304s {h.get('not_modified', 0)}, "
             f"retries {h.get('retries', 0)}, blocks {h.get('blocks', 0)}, foreign links skipped "
             f"{self.foreign_links_skipped}",
+            *(
+                [f"procedures named by the project-proposals export: {self.procedures_named}"]
+                if self.procedures_named is not None
+                else []
+            ),
             *(
                 [f"changed in the bulk rows: {self.changed_by_bulk}"]
                 if self.changed_by_bulk
@@ -304,11 +323,40 @@ def _list_and_plan(
     summary.changed_by_bulk = state.apply_row_fingerprints(config.row_fingerprints)
     summary.contracts_listed = len(listed)
     _check_search_totals(state, summary)
+    if config.fetch_procedures_export:
+        _fetch_procedure_names(config, client, state, summary)
     left = client.budget_left
     requests_left = left if left is not None else config.requests_per_night - summary.listing_pages
     # One item per request left: a contract costs at least one, and what the budget does not reach is
     # deferred to tomorrow's plan in its class order (`crawl --plan` estimates with the average cost).
-    state.plan(run_id, requests_left)
+    state.plan(
+        run_id, requests_left, max_changed_during_backfill=config.max_changed_during_backfill
+    )
+
+
+def _fetch_procedure_names(
+    config: CrawlConfig, client: PoliteClient, state: CrawlState, summary: CrawlSummary
+) -> None:
+    """The project-proposals export (one request, conditional): every procedure it names counts as
+    having a fresh name tonight, so its contracts need no BasicData. A failed or unreadable export
+    names nothing (BasicData per procedure, as before); a WAF page stops the run (HostBlockedError)."""
+    url = procedures_export_url(config.base_url)
+    try:
+        result = client.fetch(url, expect="html")
+    except (FetchError, ForeignHostError) as exc:
+        log.warning("procedures export %s failed: %s; BasicData names the procedures", url, exc)
+        return
+    except BudgetExhaustedError:
+        return
+    summary.records.append(result.record)
+    summary.requests_by_page["ProjectProposals"] = 1
+    try:
+        names = parse_procedures_export(result.body, result.record.content_type)
+    except ProceduresExportError as exc:
+        log.warning("%s (%s); BasicData names the procedures", exc, url)
+        return
+    state.mark_procedures_named(sorted(names))
+    summary.procedures_named = len(names)
 
 
 def _check_search_totals(state: CrawlState, summary: CrawlSummary) -> None:
@@ -435,21 +483,35 @@ def _crawl_listings(
         urljoin(config.base_url.rstrip("/") + "/", p.lstrip("/")) for p in config.listing_paths()
     ]
     queue, cap = list(seeds), config.max_listing_pages
+    complete = True
     if state is not None:
         # The configured searches are listing pages like the others: during discovery they wait their
         # turn in the frontier (never-read pages first); once every page has been read, they open each
         # night (their totals say whether a search grew) within `max_rewalk_pages`.
         state.add_listing_pages([u for u in seeds if _same_host(u, config.base_url)])
         complete = state.discovery_complete()
-        if complete:
+        # Once discovery has read (nearly) every page the searches' totals need, a search that grows by
+        # a page (new contracts) does not bring back the discovery cap: the night keeps the re-walk cap.
+        if complete or (
+            state.stated_total() > 0 and state.discovery_pages_left() <= config.max_rewalk_pages
+        ):
             cap = min(cap, config.max_rewalk_pages)
         else:
             queue = [u for u in seeds if not _same_host(u, config.base_url)]
         frontier = state.listing_frontier(cap, unread_only=not complete)
         queue += [u for u in frontier if u not in queue]
+    # While discovery lasts, a page read on an earlier night is not read again because a pager links
+    # to it (the pager links every page near the one read), and pages never read — the frontier's and
+    # those found tonight, as the pager reveals them (at most 10 numbers) — go before the re-walk of a
+    # search found short (`again`): the night's listing requests go to pages never read first.
+    read_before, again = set(), []
+    if state is not None and not complete:
+        read_before, ever_read = state.listing_pages_read(), state.listing_pages_read(True)
+        again = [u for u in queue if u in ever_read]
+        queue = [u for u in queue if u not in ever_read]
     seen: set[str] = set()
-    while queue and summary.listing_pages < cap:
-        url = queue.pop(0)
+    while (queue or again) and summary.listing_pages < cap:
+        url = queue.pop(0) if queue else again.pop(0)
         if url in seen or is_english_url(url):
             continue  # an /en/ page is never requested (the header links every page in English)
         seen.add(url)
@@ -483,9 +545,12 @@ def _crawl_listings(
             links.setdefault(cid, listing.contract_links[cid])
             if route:
                 routes[cid] = route
-        found = [link for link in listing.links if link not in seen]
+        found = [link for link in listing.links if link not in seen and link not in read_before]
         if state is not None:
             state.add_listing_pages([link for link in found if _same_host(link, config.base_url)])
+        if state is not None and not complete:
+            again += [link for link in found if link in ever_read]
+            found = [link for link in found if link not in ever_read]
         queue.extend(found)
     return contracts, links, routes
 

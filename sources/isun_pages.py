@@ -20,6 +20,11 @@ from sources.isun import (
     parse_isun_html,
     parse_isun_text,
 )
+from sources.isun_procedures import (
+    ProceduresExportError,
+    is_procedures_export,
+    parse_procedures_export,
+)
 from sources.raw_archive import newest_first
 from sources.waf import block_reason
 from transforms.codes import CodeError, parse_code
@@ -28,6 +33,12 @@ from transforms.isun import quarantine_row
 # `<?xml version="1.0" encoding="..."?>` before an XHTML page: the bytes are decoded already,
 # and lxml refuses a str that still declares an encoding.
 _XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>", re.I)
+
+
+def is_page_data(url: str) -> bool:
+    """A response the page tables are built from: a contract page, or the project-proposals export
+    (procedure names, `procedure_names`)."""
+    return is_contract_page(url) or is_procedures_export(url)
 
 
 def is_contract_page(url: str) -> bool:
@@ -154,14 +165,31 @@ def parse_archived_pages(
 def procedure_names(
     records: list[RawResponse], read_body: Callable[[str], bytes]
 ) -> dict[str, str]:
-    """procedure code -> name, from the archived BasicData pages (the crawler fetches one per
-    procedure: PrintProject prints no procedure). The newest usable page of each URL is read; a page
-    that does not parse names nothing here (`parse_archived_pages` quarantines it)."""
+    """procedure code -> name, from the archived project-proposals export (`sources.isun_procedures`:
+    one response names every procedure) and BasicData pages (the crawler fetches one per procedure the
+    export does not name: PrintProject prints no procedure). The newest usable response of each URL
+    is read, and for a procedure named by both the newest response wins; a page that does not parse
+    names nothing here (`parse_archived_pages` quarantines it)."""
+    names: dict[str, tuple[str, str]] = {}  # code -> (fetched_at, name): the newest response wins
+    exports: dict[str, list[RawResponse]] = {}
+    for record in records:
+        if is_procedures_export(record.url):
+            exports.setdefault(record.url, []).append(record)
+    for versions in exports.values():
+        chosen, _ = _newest_usable(versions, read_body)
+        if chosen is None:
+            continue
+        try:
+            named = parse_procedures_export(chosen[1], chosen[0].content_type)
+        except ProceduresExportError:
+            continue
+        for code, name in named.items():
+            if chosen[0].fetched_at >= names.get(code, ("", ""))[0]:
+                names[code] = (chosen[0].fetched_at, name)
     basic = [r for r in records if contract_id_and_tab(r.url)[1] == "BasicData"]
     by_url: dict[str, list[RawResponse]] = {}
     for record in basic:
         by_url.setdefault(record.url, []).append(record)
-    names: dict[str, tuple[str, str]] = {}  # code -> (fetched_at, name): the newest page wins
     for versions in by_url.values():
         chosen, _ = _newest_usable(versions, read_body)
         if chosen is None:
@@ -184,6 +212,8 @@ def contract_batches(
     """The records in batches of whole contracts (every tab of a contract in the same batch)."""
     by_contract: dict[str, list[RawResponse]] = {}
     for record in records:
+        if is_procedures_export(record.url):
+            continue  # names procedures (`procedure_names`), is no contract's page
         by_contract.setdefault(contract_id_and_tab(record.url)[0] or record.url, []).append(record)
     keys = list(by_contract)
     for start in range(0, len(keys), batch_contracts):

@@ -130,6 +130,34 @@ class RawArchive:
                 except (json.JSONDecodeError, TypeError):
                     continue
 
+    def memo(self, name: str, compute: Callable[[], object]) -> object:
+        """`compute()` (a JSON value), kept in `.memo/<name>.json` until the manifest changes.
+
+        The manifest is only ever appended to, so its (size, mtime, inode) names what it holds:
+        a quiet night reads these answers instead of every manifest line (hundreds of thousands
+        at the register's size). A missing or unreadable memo is computed again."""
+        try:
+            stat = self.manifest_path.stat()
+        except FileNotFoundError:
+            return compute()
+        key = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+        path = self.root / ".memo" / f"{name}.json"
+        try:
+            kept = json.loads(path.read_text(encoding="utf-8"))
+            if kept["manifest"] == key:
+                return kept["value"]
+        except (FileNotFoundError, ValueError, KeyError, TypeError):
+            pass
+        value = compute()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(
+            path,
+            json.dumps({"manifest": key, "value": value}, ensure_ascii=False).encode(),
+            durable=False,
+            unique=True,
+        )
+        return value
+
     def latest(self) -> dict[str, RawResponse]:
         """The newest record per URL: the latest `fetched_at`, not the line stored last (a
         replayed old recording never overrides a newer response); on a tie, the later line."""

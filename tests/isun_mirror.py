@@ -5,7 +5,9 @@ on Project/Search result pages (`showRes=True`, 25 a page on the site, five here
 encrypted `page` in the pager) and on a company page (`Company?uin=<enc>&uinType=…`), each
 served with every page the crawler may fetch (PrintProject, BasicData, Participants: `ALL_PAGES`),
 in Bulgarian and, under /en/, in English (every page's header links its English twin, as the live
-site's do). Two procedures; contracts with an odd number list a contractor. One search page also
+site's do). Two procedures, of which the project-proposals export (`/bg/0/0/ProjectProposals/ExportToHtml`)
+names one (the other is left out, as the site leaves out a cancelled procedure): its contracts' procedure
+name comes from one BasicData. Contracts with an odd number list a contractor. One search page also
 links to a contract on another host, which must never be requested; one contract is on the
 non-default path `/bg/583/0/` with isHistoric=True, and one is served in windows-1251.
 """
@@ -23,11 +25,13 @@ from bench.isun_render import (
     encrypted_id,
     render_company,
     render_print,
+    render_procedures_export,
     render_search,
     render_tab,
     search_page_url,
 )
 from sources.isun_crawl import ALL_PAGES
+from sources.isun_procedures import PROCEDURES_EXPORT_PATH
 from tests.fault_server import FaultServer, Route
 from tests.isun_bulk_fixtures import add_bulk_routes
 
@@ -48,6 +52,14 @@ COMPANY_UIN = "000413878"
 def procedure_code(contract_id: str) -> str:
     no = CONTRACT_NOS[CONTRACT_IDS.index(contract_id)] if contract_id in CONTRACT_IDS else "0666"
     return "BG16FFPR003-1.001" if no <= "1007" else "BG16FFPR003-2.002"
+
+
+# The procedures the project-proposals export names (code, name, proposals submitted).
+EXPORTED_PROCEDURES = [("BG16FFPR003-1.001", "Интегрирани градски инвестиции", 12)]
+
+
+def named_by_export(procedure: str) -> bool:
+    return any(code == procedure for code, _, _ in EXPORTED_PROCEDURES)
 
 
 def project_code(contract_id: str) -> str:
@@ -172,6 +184,9 @@ def build_mirror(server: FaultServer, foreign_base_url: str) -> None:
     r[company_url(COMPANY_UIN, "Beneficiary")] = Route(company.encode("utf-8"))
     # The bulk sources in their real shapes: data about every project, no page ids.
     add_bulk_routes(server, [project_code(c) for c in CONTRACT_IDS])
+    r[PROCEDURES_EXPORT_PATH] = Route(
+        render_procedures_export(EXPORTED_PROCEDURES).encode("utf-8"), "text/html; charset=utf-8"
+    )
     for cid in CONTRACT_IDS:
         for tab in ALL_PAGES:
             body, ctype = contract_body(cid, tab)
@@ -190,23 +205,27 @@ def english_path(path: str) -> str:
 
 def printed_within(budget: int, contract_ids: list[str]) -> list[str]:
     """The contracts whose PrintProject the crawler fetches with `budget` requests, taking them in this
-    order from nothing (each costs its PrintProject, and a BasicData for a procedure not seen yet)."""
+    order from nothing (each costs its PrintProject, and a BasicData for a procedure neither the
+    project-proposals export names nor seen yet); the export's own request comes first."""
+    budget -= 1
     seen: set[str] = set()
     out = []
     for cid in contract_ids:
         if budget < 1:
             break
         out.append(cid)
-        budget -= 1 + (procedure_code(cid) not in seen)
+        procedure = procedure_code(cid)
+        budget -= 1 + (procedure not in seen and not named_by_export(procedure))
         seen.add(procedure_code(cid))
     return out
 
 
 def expected_requests(contract_ids: list[str]) -> dict[str, int]:
     """Requests the crawler makes for these contracts from nothing, over its first nights: one
-    PrintProject each, one BasicData per procedure, then (the `identity` class) Participants where a
-    contractor is listed."""
+    PrintProject each, one BasicData per procedure the project-proposals export does not name, then
+    (the `identity` class) Participants where a contractor is listed."""
     procedures = {procedure_code(cid) for cid in contract_ids}
+    procedures = {p for p in procedures if not named_by_export(p)}
     return {
         "PrintProject": len(contract_ids),
         "BasicData": len(procedures),

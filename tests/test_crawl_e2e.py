@@ -168,8 +168,9 @@ def test_faulty_nights_lose_nothing_and_the_quiet_night_is_conditional(tmp_path,
     # A quiet night: every PrintProject once, nothing else (both procedures' BasicData are fresh, every
     # Participants tab read).
     pages = len(CONTRACT_IDS)
-    # Five listing pages, the bulk sources (programme list, two programmes, the export), the contract pages.
-    assert len(quiet) == LISTING_PAGES + 4 + pages
+    # Five listing pages, the bulk sources (programme list, two programmes, the export), the
+    # procedures export (one request names every procedure), the contract pages.
+    assert len(quiet) == LISTING_PAGES + 4 + 1 + pages
     assert all("If-None-Match" in r.headers for r in quiet)
     assert f"0 fetched, {pages} unchanged (304)" in night4.fetch_summary[1]
 

@@ -18,6 +18,7 @@ from pipelines.isun_batches import parse_and_build_in_batches
 from sources.crawl_state import CrawlState
 from sources.isun import parse_isun_html
 from sources.isun_crawl import ALL_PAGES, CrawlConfig, run_crawl
+from sources.isun_pages import is_page_data
 from sources.raw_archive import RawArchive
 from tests.fault_server import FaultServer, Route
 from tests.isun_mirror import (
@@ -60,7 +61,7 @@ def _crawl(tmp_path, server, **kw):
 
 
 def _tables(archive: RawArchive) -> dict[str, pd.DataFrame]:
-    records = [r for r in archive.records() if "/Project/" in r.url and "Search" not in r.url]
+    records = [r for r in archive.records() if is_page_data(r.url)]
     built = parse_and_build_in_batches(records, archive.read)
     out = {}
     for name in TABLES:
@@ -100,14 +101,17 @@ def test_mirror_one_request_per_contract_no_english_and_the_same_tables(tmp_path
     assert night1.stopped is None and night1.contracts_listed == len(CONTRACT_IDS)
     # The header links every page under /en/, and the mirror serves it: never requested.
     assert [p for p in paths if p.startswith("/en/")] == []
-    # Night 1: one PrintProject per contract, one BasicData per procedure (2); night 2 reads the
+    # Night 1: one PrintProject per contract, the project-proposals export (one request, naming one
+    # of the two procedures) and one BasicData for the procedure it does not name; night 2 reads the
     # Participants tab where a contractor is listed (the `identity` class, 7) and rotates the other
     # contracts' PrintProject (6, unchanged: 304): one request per contract a night.
     wanted = expected_requests(sorted(CONTRACT_IDS))
-    assert wanted == {"PrintProject": 13, "BasicData": 2, "Participants": 7}
-    assert night1.requests_by_page == {"PrintProject": 13, "BasicData": 2}
+    assert wanted == {"PrintProject": 13, "BasicData": 1, "Participants": 7}
+    assert night1.requests_by_page == {"PrintProject": 13, "BasicData": 1, "ProjectProposals": 1}
+    assert night1.procedures_named == 1
+    assert sum("/ProjectProposals/" in p for p in first) == 1
     assert sum(p.count("/Project/PrintProject") for p in first) == 13  # each once
-    assert night2.requests_by_page == {"Participants": 7, "PrintProject": 6}
+    assert night2.requests_by_page == {"Participants": 7, "PrintProject": 6, "ProjectProposals": 1}
     assert night2.not_modified == 6 and night2.fetched == 7
     old = _three_page_archive(
         tmp_path,
@@ -198,3 +202,53 @@ def test_english_and_bulgarian_renderings_publish_the_same_facts(tmp_path):
     bg, en = _tables(archives["bg"]), _tables(archives["en"])
     assert len(bg["projects"]) == 25 and len(bg["activities"]) > 25
     _assert_same_tables(en, bg)
+
+
+def test_the_plans_backfill_nights_are_the_nights_a_simulated_crawl_takes(tmp_path):
+    """`crawl --plan` on the state a simulated register's first night left (500 contracts over the
+    live API's 29 programmes, 100 requests a night, at most 30 listing pages): its arithmetic from
+    that state's own figures, and the night it says the backfill ends is the night the simulated
+    crawl (same budget, no changes or new contracts) fetched the last contract."""
+    from bench.isun_crawl_simulation import PAGE_ROWS, SimRegister, plan_at, simulate
+
+    register = SimRegister(500)
+    pages = sum(-(-len(rows) // PAGE_ROWS) for rows in register.by_op.values())
+    rows = simulate(
+        500, 16, 100, new_per_night=0, changes_per_night=0, workdir=tmp_path,
+        max_listing_pages=30, snapshot_nights=(1,),
+    )  # fmt: skip
+    ended = next(r.night for r in rows if r.backlog == 0)
+    plan = plan_at(tmp_path, 1, 100, max_listing_pages=30)
+    # Night 1: 30 of the searches' `pages` pages read, 100 - 1 robots.txt - 32 bulk - 1 procedures
+    # export - 30 listing pages = 36 PrintProjects fetched (every procedure named by the export).
+    assert rows[0].listing_pages == 30 and rows[0].contracts_refreshed == 36
+    assert rows[0].by_page == {"ProjectProposals": 1, "PrintProject": 36}
+    assert plan.robots_requests + plan.bulk_requests + plan.procedures_export == 34
+    assert plan.requests_per_contract == 1.0
+    assert plan.backlog["backfill"] + plan.backlog["undiscovered"] == 500 - 36
+    assert plan.discovery_pages_left >= pages - 30 > 0
+    schedule = plan.backfill_schedule()
+    # Night 2 reads what discovery has left, then each night the re-walk cap (30): 36 contracts.
+    left = plan.discovery_pages_left
+    assert schedule[0][:2] == (left, 100 - 34 - left)
+    assert {fetched for _, fetched, _ in schedule[1:-1]} == {36}
+    assert sum(fetched for _, fetched, _ in schedule) == 500 - 36 and schedule[-1][2] == 0
+    assert 1 + plan.backfill_nights() == ended == 14
+    line = next(x for x in plan.lines() if x.startswith("backfill:"))
+    assert f"done in {ended - 1} nights at this pace (night {ended} of the crawl)" in line
+
+
+def test_a_search_growing_after_discovery_keeps_the_re_walk_cap(tmp_path):
+    """New contracts every day make searches grow by a page now and then: once discovery has read
+    every page the totals need, a night reads at most the re-walk cap (8), never the discovery cap (30)."""
+    from bench.isun_crawl_simulation import simulate
+
+    rows = simulate(
+        500, 12, 100, new_per_night=6, changes_per_night=2, workdir=tmp_path,
+        max_listing_pages=30, max_rewalk_pages=8,
+    )  # fmt: skip
+    pages = [r.listing_pages for r in rows]
+    assert pages[0] == 30  # discovery
+    done = next(i for i, n in enumerate(pages) if n <= 8)
+    assert done <= 2 and max(pages[done:]) <= 8, pages
+    assert sum(r.new_contracts for r in rows) == 66  # the searches did grow

@@ -99,3 +99,114 @@ def test_a_night_publishes_the_same_tables_as_a_full_rebuild_of_the_same_inputs(
         a = pq.read_table(incremental / f"{name}.parquet").to_pandas().astype(str)
         b = pq.read_table(rebuilt / f"{name}.parquet").to_pandas().astype(str)
         assert a.equals(b), f"{name}: the night's table differs from a full rebuild's"
+
+
+def _site_files(release: Path) -> dict[str, bytes]:
+    site = release / "site"
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+
+def test_a_night_reuses_unchanged_files_and_publishes_what_a_forced_rebuild_publishes(tmp_path):
+    """The same night twice, from copies of one data directory (so the same releases before
+    it): incrementally, linking what did not change from the previous release, and forced
+    (`--force`: every file written). Every published table and every site file is the same."""
+    import json
+
+    from pipelines.cli import run_build
+    from pipelines.resources import ArchivedDocumentsOnly, ArchivedPagesOnly
+
+    def build(data: Path, force: bool) -> Path:
+        summary = run_build(
+            data,
+            source=ArchivedPagesOnly(),
+            documents=ArchivedDocumentsOnly(),
+            force_rebuild=force,
+            workers=1,
+        )
+        assert summary.success, summary
+        return Path(summary.release)
+
+    night = tmp_path / "night"
+    generate(80, night / "raw", seed=5)
+    first = build(night, force=True)
+    change_night(80, night / "raw", seed=5, pages_share=0.05, bulk_share=0.1)
+    forced = tmp_path / "forced"
+    shutil.copytree(night, forced, symlinks=True)
+    incremental, rebuilt = build(night, force=False), build(forced, force=True)
+    assert incremental.name == rebuilt.name != first.name
+
+    report = json.loads((incremental / "quality_report.json").read_text(encoding="utf-8"))
+    reuse = report["reuse"]
+    assert reuse["path"] == "incremental" and reuse["why_full"] is None
+    # The reference tables did not change; the contracts did.
+    assert {"programmes", "places"} <= set(reuse["tables"]) and "projects" not in reuse["tables"]
+    assert reuse["site_downloads"] > 0
+    assert (incremental / "programmes.csv").stat().st_ino == (
+        first / "programmes.csv"
+    ).stat().st_ino
+    forced_report = json.loads((rebuilt / "quality_report.json").read_text(encoding="utf-8"))
+    assert forced_report["reuse"] == {
+        "path": "full",
+        "why_full": "rebuild forced",
+        "tables": [],
+        "site_downloads": 0,
+    }
+
+    names = sorted(p.name for p in rebuilt.iterdir() if p.suffix in (".parquet", ".csv", ".xlsx"))
+    assert names == sorted(
+        p.name for p in incremental.iterdir() if p.suffix in (".parquet", ".csv", ".xlsx")
+    )
+    for name in names:
+        if name.endswith(".parquet"):
+            a = pq.read_table(incremental / name).to_pandas().astype(str)
+            b = pq.read_table(rebuilt / name).to_pandas().astype(str)
+            assert a.equals(b), f"{name}: the night's table differs from a forced rebuild's"
+        else:
+            assert (incremental / name).read_bytes() == (rebuilt / name).read_bytes(), name
+    ours, theirs = _site_files(incremental), _site_files(rebuilt)
+    assert sorted(ours) == sorted(theirs) and any(n.startswith("downloads/") for n in ours)
+    different = [name for name in ours if ours[name] != theirs[name]]
+    assert different == [], different[:10]
+
+
+def test_the_archive_memo_is_computed_again_once_the_manifest_grows(tmp_path):
+    archive = RawArchive(tmp_path / "raw", durable=False)
+    calls: list[int] = []
+
+    def count() -> int:
+        calls.append(1)
+        return sum(1 for _ in archive.records())
+
+    assert archive.memo("n", count) == 0 and calls == [1]  # no manifest yet: nothing kept
+    archive.store(
+        "https://example.org/a", b"a", status=200, headers={}, fetched_at="2026-01-01T00:00:00Z"
+    )
+    assert archive.memo("n", count) == 1 and archive.memo("n", count) == 1 and len(calls) == 2
+    archive.store(
+        "https://example.org/b", b"b", status=200, headers={}, fetched_at="2026-01-01T00:00:01Z"
+    )
+    assert archive.memo("n", count) == 2 and len(calls) == 3
+    (tmp_path / "raw" / ".memo" / "n.json").write_text("{not json")
+    assert archive.memo("n", count) == 2 and len(calls) == 4  # unreadable: computed again
+
+
+def test_a_table_digest_ignores_row_order_and_sees_every_value():
+    import duckdb
+
+    from registry.reference import PROGRAMMES
+    from warehouse.release_reuse import table_digest
+
+    con = duckdb.connect()
+    cols = ", ".join(
+        f"NULL::{f.type} AS {f.name}" for f in PROGRAMMES.fields if f.name != "programme_code"
+    )
+    con.execute(
+        f"CREATE TABLE programmes AS SELECT code AS programme_code, {cols} FROM (VALUES ('a'), ('b')) v(code)"
+    )
+    before = table_digest(con, PROGRAMMES)
+    con.execute("CREATE TABLE reordered AS SELECT * FROM programmes ORDER BY programme_code DESC")
+    con.execute("DROP TABLE programmes")
+    con.execute("ALTER TABLE reordered RENAME TO programmes")
+    assert table_digest(con, PROGRAMMES) == before
+    con.execute("UPDATE programmes SET programme_code = 'c' WHERE programme_code = 'b'")
+    assert table_digest(con, PROGRAMMES) != before

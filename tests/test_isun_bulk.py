@@ -449,13 +449,15 @@ def test_a_crawl_publishes_every_contract_the_api_lists_joined_to_its_pages(tmp_
         assert len(server.log) == before
     out = capsys.readouterr().out
     assert "bulk: 3 open-data API calls, 1 register export; 240 s apart" in out
-    # 26 - 2 robots.txt - 4 bulk - 5 listing pages = 15 requests; last night's 13 contracts took 15 (1.15
-    # each): 13 contracts tonight, the Participants tab of the 7 listing a contractor, then the rest's
-    # PrintProject.
+    # 26 - 2 robots.txt - 4 bulk - 1 procedures export - 5 listing pages = 14 requests; last night's 13
+    # contracts took 14 (13 PrintProject and the BasicData of the procedure the export does not name:
+    # 1.08 each): 13 contracts tonight, the Participants tab of the 7 listing a contractor, then the
+    # rest's PrintProject.
     assert (
-        "contract pages: 15 requests for 13 of 13 known contracts "
-        "(new 0, changed 0, overdue 0, backfill 0, identity 7, rotation 6); 1.15 requests a contract"
+        "contract pages: 14 requests for 13 of 13 known contracts "
+        "(new 0, changed 0, overdue 0, backfill 0, identity 7, rotation 6); 1.08 requests a contract"
     ) in out
+    assert "and the project-proposals export: 1 request" in out
     assert "requests tonight: 26 of a budget of 26" in out
     assert "backfill: 0 contracts never fetched (0 of them not listed yet), done in 0 nights" in out
 

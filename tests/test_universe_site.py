@@ -1,8 +1,9 @@
 """One project universe, everywhere a user looks: every contract of the open-data API and the
 register export is a project with a page; every count on every page equals the list beside it;
 downloads hold exactly the listed projects; no link is broken; a second night whose open-data
-answer alone changed (one new contract, one payment, one status) shows those three in the
-changelog and in the right Atom feeds; the site in headless Chromium at 1280 and 390 px."""
+answer alone changed (one new contract, one payment, one status, one new contractor) shows those
+in the changelog and in the right Atom feeds; the municipalities' map; the site in headless
+Chromium at 1280 and 390 px."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ PAID_CHANGED = "BG06RDNP001-7.021-0016"  # 312 000 € paid on night 1; 336 000 
 STATUS_CHANGED = "BG06RDNP001-8.004-0010"
 NEW_CONTRACT = "BG06RDNP001-7.021-0099"  # 210 000 €, in Стамболово, only in night 2's answer
 NIGHT_2 = "2026-11-26T01:{:02d}:00Z"
+NEW_CONTRACTOR = "ВиК Строй Хасково ЕООД"  # a contractor on PAID_CHANGED, only in night 2's answer
+NEW_CONTRACTOR_EIK = "203777111"
 
 
 def second_night_recording(directory: Path) -> Path:
@@ -57,6 +60,32 @@ def second_night_recording(directory: Path) -> Path:
     )
     answer["projects"].append(new)
     answer["totalProjects"] = len(answer["projects"])
+    # A contractor's contract on PAID_CHANGED, as the API lists them (opendata_4_1.json has two).
+    answer["contracts"].append(
+        {
+            "entityType": "LegalEntity",
+            "entityId": "e777",
+            "contractId": f"{PAID_CHANGED}(Д-5/20.11.2026)",
+            "signatureDate": "2026-11-20T00:00:00",
+            "initialDate": "2026-11-20T00:00:00",
+            "endDate": "2027-05-20T00:00:00",
+            "description": "Строително-монтажни работи по водопровода",
+            "amount": 180000.0,
+            "subcontractEntities": [],
+        }
+    )
+    answer["entities"].append(
+        {
+            "entityId": "e777",
+            "entityUin": NEW_CONTRACTOR_EIK,
+            "entityName": NEW_CONTRACTOR,
+            "entityAddress": None,
+            "entityZipCode": None,
+            "entityCity": "Хасково",
+            "entityMunicipality": "Хасково",
+            "entityDistrict": "Хасково",
+        }
+    )
     body = json.dumps(answer, ensure_ascii=False).encode("utf-8")
     (directory / "bodies" / RURAL).write_bytes(body)
     import hashlib
@@ -234,6 +263,57 @@ def test_a_link_checker_finds_no_broken_link(two_nights):
     assert broken == [] and checked > 500
 
 
+def test_the_map_colours_every_municipality_by_paid_over_contracted(two_nights):
+    """All 265 municipalities on the home page's map, coloured from the same view as their pages; a
+    municipality without projects grey and unlinked; Стамболово by its real figures, on both nights."""
+    from transforms.gazetteer import district_municipalities
+    from warehouse.choropleth import CLASSES, NO_PROJECTS
+
+    _, first, second = two_nights
+    con = duckdb.connect(str(first / "warehouse.duckdb"), read_only=True)
+    with_projects = {
+        code: rate
+        for code, rate in con.execute(
+            "SELECT municipality_code, payment_rate FROM absorption_by_municipality WHERE projects > 0"
+        ).fetchall()
+    }
+    con.close()
+    index = BeautifulSoup((first / "site" / "index.html").read_text(encoding="utf-8"), "lxml")
+    svg = index.select_one("svg.choropleth")
+    links = {a["href"]: a for a in svg.find_all("a")}
+    unlinked = svg.select('g[role="img"]')
+    assert len(links) + len(unlinked) == len(svg.find_all("path")) == 265
+    assert set(links) == {f"municipality/{code}.html" for code in with_projects}
+    stambolovo = links[f"municipality/{STAMBOLOVO}.html"]
+    # 1 222 199,17 € paid of 4 765 008,26 € contracted: 25,7 %, the class 25–50 %.
+    assert round(with_projects[STAMBOLOVO], 4) == 0.2565
+    assert stambolovo.path["fill"] == CLASSES[2][2] and CLASSES[2][1] == "25–50 %"
+    title = stambolovo.title.get_text()
+    assert "изплатено 25,7\u00a0%" in title and "4\u00a0765\u00a0008,26\u00a0€" in title, title
+    assert "1\u00a0222\u00a0199,17\u00a0€" in title and stambolovo["aria-label"] == title
+    haskovo = next(g for g in unlinked if g["aria-label"].startswith("Община Хасково:"))
+    assert haskovo.path["fill"] == NO_PROJECTS[1] and "няма проекти" in haskovo["aria-label"]
+    assert "OpenStreetMap contributors" in index.select_one("figure.map").get_text()
+    row = index.select_one(f'table.map-table tr[data-lau="{STAMBOLOVO}"]').get_text(" ")
+    assert "25,7" in row and "25–50 %" in row and "Хасково" in row
+    assert len(index.select("table.map-table tr[data-lau]")) == 265
+    # The district page maps its municipalities; the municipality page its district, itself outlined.
+    district = BeautifulSoup((first / "site" / "district" / "BG422.html").read_text(), "lxml")
+    assert (
+        len(district.select("svg.choropleth path")) == len(district_municipalities("BG422")) == 11
+    )
+    municipality = BeautifulSoup(
+        (first / "site" / "municipality" / f"{STAMBOLOVO}.html").read_text(), "lxml"
+    )
+    current = municipality.select_one("svg.choropleth path.current")
+    assert current.find_parent("a")["href"] == f"../municipality/{STAMBOLOVO}.html"
+    # Night 2 adds a 210 000 € contract and 336 000 € paid there: (1 222 199,17 + 336 000) /
+    # (4 765 008,26 + 210 000) = 31,3 %.
+    tonight = BeautifulSoup((second / "site" / "index.html").read_text(encoding="utf-8"), "lxml")
+    title = tonight.select_one(f'svg.choropleth a[href="municipality/{STAMBOLOVO}.html"]').title
+    assert "изплатено 31,3\u00a0%" in title.get_text()
+
+
 def entries(feed: Path) -> set[tuple[str, str, str]]:
     import feedparser
 
@@ -243,7 +323,7 @@ def entries(feed: Path) -> set[tuple[str, str, str]]:
     return {(e.id.split(":")[2], e.id.split(":")[3], e.tags[0].term) for e in parsed.entries}
 
 
-def test_a_second_night_of_the_open_data_alone_shows_its_three_changes(two_nights):
+def test_a_second_night_of_the_open_data_alone_shows_its_changes_and_a_new_contractor(two_nights):
     _, first, second = two_nights
     log = json.loads((second / "changelog.json").read_text())
     assert log["projects_added"] == [NEW_CONTRACT]
@@ -251,11 +331,25 @@ def test_a_second_night_of_the_open_data_alone_shows_its_three_changes(two_night
     assert changed[(PAID_CHANGED, "amount_paid_eur")] == (312000.0, 648000.0)
     assert changed[(STATUS_CHANGED, "status")][1] == "Приключен (към датата на приключване)"
     assert {code for code, _ in changed} == {PAID_CHANGED, STATUS_CHANGED}
+    contractor = f"{NEW_CONTRACTOR} (ЕИК {NEW_CONTRACTOR_EIK})"
+    assert log["contractors_added"] == [
+        {
+            "project_code": PAID_CHANGED,
+            "contractor": contractor,
+            "contractor_eik": NEW_CONTRACTOR_EIK,
+            "before": [],
+            "after": [contractor],
+        }
+    ]
+    assert f"| {PAID_CHANGED} | {contractor} | — | {contractor} |" in (
+        second / "changelog.md"
+    ).read_text(encoding="utf-8")
     night = second.name
     tonight = {
         (night, NEW_CONTRACT, "new"),
         (night, PAID_CHANGED, "amounts"),
         (night, STATUS_CHANGED, "status"),
+        (night, PAID_CHANGED, "contractor"),
     }
     feeds = second / "site" / "feeds"
     for feed in (
@@ -269,6 +363,13 @@ def test_a_second_night_of_the_open_data_alone_shows_its_three_changes(two_night
     assert (
         "312\u00a0000,00\u00a0€" in amounts and "648\u00a0000,00\u00a0€" in amounts
     )  # before and after
+    assert (
+        f"нов изпълнител / new contractor: {contractor}; изпълнители / contractors: — → {contractor}"
+        in amounts
+    )
+    # Night 1's contractors (the demo API's three, a procurement and a participant) came with their
+    # projects: none is reported as new.
+    assert json.loads((first / "changelog.json").read_text())["contractors_added"] == []
     # Feeds elsewhere have nothing from tonight, and every feed is valid Atom (an empty one dated tonight).
     for feed in sorted(feeds.rglob("*.atom")):
         got = entries(feed)
@@ -347,6 +448,7 @@ def test_search_municipality_and_project_pages_in_chromium_at_1280_and_390_px(
     pages = [
         "index.html",
         f"municipality/{STAMBOLOVO}.html",
+        "district/BG422.html",
         "project/BG05SFOP001-2.009-0010-C01.html",
         f"project/{PAID_CHANGED}.html",
     ]
@@ -373,7 +475,9 @@ def test_search_municipality_and_project_pages_in_chromium_at_1280_and_390_px(
     for width in (1280, 390):
         for name, page in (
             ("search", "index.html?q=Stambolovo"),
-            ("municipality", f"municipality/{STAMBOLOVO}.html"),
+            ("municipality-with-map", f"municipality/{STAMBOLOVO}.html"),
+            ("home-with-map", "index.html"),
+            ("district-with-map", "district/BG422.html"),
             ("project-with-page-detail", "project/BG05SFOP001-2.009-0010-C01.html"),
             ("project-without-page-detail", f"project/{PAID_CHANGED}.html"),
         ):

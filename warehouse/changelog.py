@@ -1,9 +1,12 @@
-"""What changed between two releases: projects added, removed, and changed fields (old -> new).
+"""What changed between two releases: projects added, removed, changed fields (old -> new), and
+contractors new on a project (with the project's contractors before and after).
 
 `projects` holds every contract of the bulk sources, so a new contract, a payment or a status
 in the open-data API alone is a change here. A contract known by its proposal code whose
 pages were read since is listed once, under `pages_read` (proposal code -> contract code),
-not as removed and added.
+not as removed and added. New contractors come from the release's `history_contractors`
+(`warehouse.contractors`: the open-data API's contracts and the Procurements and Participants
+pages).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from registry.tables import PROJECTS
+from warehouse.contractors import new_contractors_in
 from warehouse.duckdb_store import connect
 from warehouse.staging import sql_string
 
@@ -33,8 +37,14 @@ def _value(v):
     return v.item() if hasattr(v, "item") else v
 
 
-def compute_changelog(previous: Path | None, current: Path) -> dict:
+def compute_changelog(
+    previous: Path | None,
+    current: Path,
+    contractor_history: Path | None = None,
+    release_id: str | None = None,
+) -> dict:
     """Compare two `projects.parquet` files; with no previous release, every project is added.
+    With the release's `history_contractors.parquet` and id, also the contractors new in it.
 
     DuckDB joins the two files on the project code, so neither is loaded whole.
     """
@@ -85,17 +95,31 @@ def compute_changelog(previous: Path | None, current: Path) -> dict:
     finally:
         con.close()
     changes.sort(key=lambda c: (c["project_code"], COMPARED_FIELDS.index(c["field"])))
+    contractors = (
+        [
+            {k: e[k] for k in ("project_code", "contractor", "contractor_eik", "before", "after")}
+            for e in new_contractors_in(
+                contractor_history,
+                release_id,
+                [*added, *(r["project_code"] for r in pages_read)],
+            )
+        ]
+        if contractor_history and release_id
+        else []
+    )
     return {
         "projects_added": added,
         "projects_removed": removed,
         "pages_read": pages_read,
         "changed_fields": changes,
+        "contractors_added": contractors,
         "summary": {
             "added": len(added),
             "removed": len(removed),
             "pages_read": len(pages_read),
             "projects_changed": len({c["project_code"] for c in changes}),
             "fields_changed": len(changes),
+            "contractors_added": len(contractors),
         },
     }
 
@@ -111,6 +135,7 @@ def changelog_markdown(changelog: dict, release_id: str, previous_id: str | None
         f"- projects removed: {s['removed']}",
         f"- page detail read (proposal code -> contract code): {s.get('pages_read', 0)}",
         f"- projects changed: {s['projects_changed']} ({s['fields_changed']} fields)",
+        f"- new contractors: {s.get('contractors_added', 0)}",
         "",
     ]
     for title, codes in (
@@ -124,6 +149,19 @@ def changelog_markdown(changelog: dict, release_id: str, previous_id: str | None
             "## Page detail read",
             "",
             *[f"- {r['proposal_code']} -> {r['project_code']}" for r in changelog["pages_read"]],
+            "",
+        ]
+    if changelog.get("contractors_added"):
+        lines += [
+            "## New contractors",
+            "",
+            "| project_code | contractor | before | after |",
+            "| --- | --- | --- | --- |",
+            *[
+                f"| {c['project_code']} | {c['contractor']} | {'; '.join(c['before']) or '—'} "
+                f"| {'; '.join(c['after'])} |"
+                for c in changelog["contractors_added"]
+            ],
             "",
         ]
     if changelog["changed_fields"]:

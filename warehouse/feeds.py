@@ -7,15 +7,17 @@ tracked values change or it is gone, so the bulk sources' nightly changes are ev
 as the pages': each row compared with the project's previous row is one or more events —
 `new` (a new contract), `pages` (a contract known from the bulk sources had its pages read),
 `amounts` (contracted, grant or paid changed), `status`, `end_date`, `over_reported`
-(is_over_reported turned true), `gone` (is_removed) — each with the values before and after.
+(is_over_reported turned true), `gone` (is_removed) — each with the values before and after —
+and, from `history_contractors` (`warehouse.contractors`: the open-data API's contracts, the
+Procurements and Participants pages), `contractor`: a contractor new on a known project, with
+the project's contractors before and after.
 A project is filed under the municipalities, beneficiary and programme it has in this release
 or, if it is gone, in the previous release (read from that release's Parquet files).
 
 Feed URLs are absolute from the public URL (`--public-url`; its root follows `latest`, so a
 subscriber's feed moves with the releases); entry links point at the project page of the
 release where the change happened. Each feed keeps the newest `MAX_ENTRIES` events; a feed
-with none is dated with the release. Not reported: new contractors (no history of the
-participants is kept yet).
+with none is dated with the release.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import duckdb
 
+from warehouse.contractors import first_seen_releases, history_rows, new_contractors
 from warehouse.site_common import money, project_file, slug
 from warehouse.text_safety import safe_text
 from warehouse.views import release_order_key
@@ -40,6 +43,7 @@ EVENT_TITLES = {
     "end_date": "Променена крайна дата / end date changed",
     "over_reported": "Отчетено над договореното / reported above contracted",
     "gone": "Договорът вече не е в ИСУН / contract gone",
+    "contractor": "Нов изпълнител / new contractor",
 }
 AMOUNTS = (("amount_total", "договорено"), ("amount_grant", "БФП"), ("amount_paid", "изплатено"))
 
@@ -121,6 +125,20 @@ def project_events(con: duckdb.DuckDBPyConnection) -> list[Event]:
         else:
             events += _changes(before, row, rid, code)
     return events
+
+
+def contractor_events(con: duckdb.DuckDBPyConnection) -> list[Event]:
+    """A contractor new on a known project, with the project's contractors before and after."""
+    return [
+        Event(
+            e["release_id"],
+            e["project_code"],
+            "contractor",
+            f"нов изпълнител / new contractor: {e['contractor']}; изпълнители / contractors: "
+            f"{'; '.join(e['before']) or '—'} → {'; '.join(e['after'])}",
+        )
+        for e in new_contractors(history_rows(con), first_seen_releases(con))
+    ]
 
 
 def _columns_of(con: duckdb.DuckDBPyConnection, relation: str) -> set[str]:
@@ -206,7 +224,7 @@ def write_feeds(
     `--public-url` the releases are published at); `titles` maps (kind, key) to the feed's
     title (the page's heading). A feed with no events is dated with the release.
     """
-    events = project_events(con)
+    events = project_events(con) + contractor_events(con)
     member, names = _memberships(con, previous)
     by_feed = defaultdict(list)
     for e in events:

@@ -34,8 +34,10 @@ from openpyxl.utils import get_column_letter
 
 from registry.tables import Field, Table
 from warehouse.export import UTF8_BOM
+from warehouse.release_reuse import link_files, rows_digest
 
 THEME = "xl/theme/theme1.xml"
+EXTENSIONS = (".csv", ".xlsx")
 REPORTED = (
     Field(
         "reported_eur",
@@ -88,6 +90,14 @@ class XlsxTemplate:
             b"",
             self.parts["xl/_rels/workbook.xml.rels"],
         )
+        # openpyxl dates the workbook when it is made: a fixed date instead, so that the same
+        # rows give the same bytes on every night (`warehouse.release_reuse`).
+        if "docProps/core.xml" in self.parts:
+            self.parts["docProps/core.xml"] = re.sub(
+                rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)",
+                rb"\g<1>1980-01-01T00:00:00Z\g<3>",
+                self.parts["docProps/core.xml"],
+            )
         self.bold = self._bold_style_id()
         self.header = self._header_rows()
 
@@ -143,9 +153,18 @@ class XlsxTemplate:
         )  # built in memory, written with one call: a file is costly, bytes are not
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
             for name, data in self.parts.items():
-                z.writestr(name, data)
-            z.writestr("xl/worksheets/sheet1.xml", self.sheet_xml(rows))
+                z.writestr(_entry(name), data)
+            z.writestr(_entry("xl/worksheets/sheet1.xml"), self.sheet_xml(rows))
         path.write_bytes(buffer.getvalue())
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    """A zip entry dated 1980-01-01 (the zip format's first day), not at the time of writing:
+    the same rows give the same bytes, night after night (`warehouse.release_reuse`)."""
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o600 << 16
+    return info
 
 
 def _text_cell(ref: str, text: str, style: int | None = None) -> str:
@@ -211,11 +230,17 @@ def write_page_downloads(
     fields: tuple[Field, ...],
     file_of,
     template: XlsxTemplate,
+    previous: Path | None = None,
+    digests: dict | None = None,
 ) -> dict[str, int]:
     """`downloads/<kind>/<file>.csv|.xlsx` for each key; returns rows per key.
 
     `key_sql` selects the page key from `p` (projects) and what `join_sql` joins; rows are
-    ordered by key, then `order_sql` (the order the page lists them in)."""
+    ordered by key, then `order_sql` (the order the page lists them in). With `digests`
+    (`{"before": {file: digest}, "now": {}}`), a file whose rows' digest
+    (`warehouse.release_reuse.rows_digest`) is the one the previous release's site
+    (`previous`) recorded is linked from it instead of written; `now` gets every file's digest
+    and `reused` the number linked."""
     columns = ", ".join(f"t.{f.name}" if f in REPORTED else f"p.{f.name}" for f in fields)
     cur = con.execute(
         f"""SELECT {key_sql} AS _key, {columns}
@@ -226,9 +251,23 @@ def write_page_downloads(
     directory = out / "downloads" / kind
     directory.mkdir(parents=True, exist_ok=True)
     counts = {}
+    header = repr(fields)
+    before = (digests or {}).get("before") or {}
+    old_dir = previous / "downloads" / kind if previous else None
     for key, rows in _groups(cur):
         name = file_of(key)
+        counts[key] = len(rows)
+        if digests is not None:
+            digest = digests["now"][name] = rows_digest(header, rows)
+            if (
+                old_dir is not None
+                and before.get(name) == digest
+                and link_files(
+                    [(old_dir / f"{name}{ext}", directory / f"{name}{ext}") for ext in EXTENSIONS]
+                )
+            ):
+                digests["reused"] = digests.get("reused", 0) + 1
+                continue
         (directory / f"{name}.csv").write_bytes(_csv_text(fields, rows))
         template.write(directory / f"{name}.xlsx", rows)
-        counts[key] = len(rows)
     return counts

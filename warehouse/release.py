@@ -31,6 +31,7 @@ from registry.isun_bulk import BULK_TABLES
 from registry.reference import REFERENCE_TABLES
 from registry.tables import (
     HISTORY_ACTIVITIES,
+    HISTORY_CONTRACTORS,
     HISTORY_PROJECTS,
     HISTORY_TABLES,
     PUBLISHED_TABLES,
@@ -52,10 +53,12 @@ from warehouse.catalogue import (
 )
 from warehouse.changelog import changelog_markdown, compute_changelog
 from warehouse.charts import grouped_bar_chart
+from warehouse.contractors import create_contractors_view
 from warehouse.dcat_ap import base_url as configured_base_url
 from warehouse.dcat_ap import dcat_ap
 from warehouse.duckdb_store import connect
 from warehouse.export import export_tables
+from warehouse.release_reuse import link_files, load_state, save_state, table_digest
 from warehouse.site import build_site
 from warehouse.text_safety import safe_copy, safe_text
 from warehouse.views import ABSORPTION_VIEWS, create_release_views, view_table
@@ -160,7 +163,12 @@ def _add_history(con: duckdb.DuckDBPyConnection, release_id: str, previous: Path
     the state as of release R is each key's latest row at or before R, unless that row
     says `is_removed` (a key gone from R keeps its last known values on that row).
     """
-    snapshots = {HISTORY_PROJECTS: "projects", HISTORY_ACTIVITIES: "activities"}
+    create_contractors_view(con)
+    snapshots = {
+        HISTORY_PROJECTS: "projects",
+        HISTORY_ACTIVITIES: "activities",
+        HISTORY_CONTRACTORS: "project_contractors",
+    }
     for table, source in snapshots.items():
         con.execute(create_table_sql(table))
         prev = previous / f"{table.name}.parquet" if previous else None
@@ -324,6 +332,12 @@ class ReleaseDraft:
     changelog: dict = field(default_factory=dict)
     dictionary: list[dict] = field(default_factory=list)
     report: dict = field(default_factory=dict)
+    # `warehouse.release_reuse`: the previous release's digests (empty: write everything, for
+    # `reuse_reason`), this release's, and what was linked rather than written.
+    reuse_before: dict = field(default_factory=dict)
+    reuse_reason: str = ""
+    reuse_now: dict = field(default_factory=dict)
+    reused: dict = field(default_factory=dict)
 
     @property
     def database(self) -> Path:
@@ -362,8 +376,11 @@ def start_release(
     base_url: str | None = None,
     listed: int | None = None,
     tables: list[Table] | None = None,
+    reuse: bool = True,
 ) -> ReleaseDraft:
-    """A staging directory for the next release id, with a copy of the warehouse."""
+    """A staging directory for the next release id, with a copy of the warehouse; unless
+    `reuse` is off (a forced rebuild), the previous release's digests to reuse its files
+    (`warehouse.release_reuse`)."""
     publish_root = Path(publish_root)
     releases = publish_root / "releases"
     releases.mkdir(parents=True, exist_ok=True)
@@ -379,6 +396,9 @@ def start_release(
         tables=list(tables or default_tables()),
         quality=quality,
         listed=listed,
+    )
+    draft.reuse_before, draft.reuse_reason = (
+        load_state(publish_root, draft.previous) if reuse else ({}, "rebuild forced")
     )
     with draft.discarded_on_error():
         draft.staging.mkdir()
@@ -428,18 +448,57 @@ def export_files(draft: ReleaseDraft) -> ReleaseDraft:
     site and its feeds read, have control and non-characters, bidi overrides and
     zero-width characters removed. The copy lives until the site is written (`site_files`)."""
     with draft.discarded_on_error():
-        export_tables(draft.database, draft.staging, draft.tables, copy_db=False)
+        unchanged = _link_unchanged_tables(draft)
+        export_tables(
+            draft.database,
+            draft.staging,
+            [t for t in draft.tables if t.name not in unchanged],
+            copy_db=False,
+        )
         draft.text_safety = safe_copy(draft.database, _text_safe_db(draft))
         con = connect(_text_safe_db(draft), read_only=True)
         try:
             for t in draft.view_tables:
                 draft.counts[t.name] = con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0]
-            xlsx = [*draft.view_tables, *(t for t in draft.tables if t.name in XLSX_TABLES)]
+            xlsx = [t for t in draft.tables if _has_xlsx(draft, t)]
             for t in xlsx:
-                write_xlsx(con, t, draft.staging / f"{t.name}.xlsx")
+                if t.name not in unchanged:
+                    write_xlsx(con, t, draft.staging / f"{t.name}.xlsx")
         finally:
             con.close()
     return draft
+
+
+def _link_unchanged_tables(draft: ReleaseDraft) -> set[str]:
+    """Each table's digest (`warehouse.release_reuse.table_digest`); the files of a table whose
+    digest is the previous release's linked from it. Returns the names of those tables."""
+    before = draft.reuse_before.get("tables") or {}
+    now = draft.reuse_now.setdefault("tables", {})
+    unchanged = set()
+    con = connect(draft.database, read_only=True)
+    try:
+        for t in draft.tables:
+            now[t.name] = table_digest(con, t)
+            suffixes = [".parquet", ".csv", *([".xlsx"] if _has_xlsx(draft, t) else [])]
+            if (
+                draft.previous is not None
+                and before.get(t.name) == now[t.name]
+                and link_files(
+                    [
+                        (draft.previous / f"{t.name}{x}", draft.staging / f"{t.name}{x}")
+                        for x in suffixes
+                    ]
+                )
+            ):
+                unchanged.add(t.name)
+    finally:
+        con.close()
+    draft.reused["tables"] = sorted(unchanged)
+    return unchanged
+
+
+def _has_xlsx(draft: ReleaseDraft, table: Table) -> bool:
+    return table.name in XLSX_TABLES or table in draft.view_tables
 
 
 def _text_safe_db(draft: ReleaseDraft) -> Path:
@@ -449,6 +508,7 @@ def _text_safe_db(draft: ReleaseDraft) -> Path:
 def site_files(draft: ReleaseDraft) -> ReleaseDraft:
     """The static site of the release (`warehouse.site`), from the text-safe copy."""
     safe = _text_safe_db(draft)
+    downloads = {"before": draft.reuse_before.get("downloads") or {}}
     with draft.discarded_on_error():
         con = connect(safe, read_only=True)
         try:
@@ -459,7 +519,10 @@ def site_files(draft: ReleaseDraft) -> ReleaseDraft:
                 safe_text(draft.coverage),
                 draft.base,
                 draft.previous,
+                reuse=downloads,
             )
+            draft.reuse_now["downloads"] = downloads["now"]
+            draft.reused["site_downloads"] = downloads.get("reused", 0)
         finally:
             con.close()
             for leftover in (safe, safe.with_name(safe.name + ".wal")):
@@ -472,8 +535,12 @@ def document_release(draft: ReleaseDraft) -> ReleaseDraft:
     and the quality report."""
     with draft.discarded_on_error():
         staging, previous = draft.staging, draft.previous
+        _known_checksums(draft)
         draft.changelog = compute_changelog(
-            previous / "projects.parquet" if previous else None, staging / "projects.parquet"
+            previous / "projects.parquet" if previous else None,
+            staging / "projects.parquet",
+            contractor_history=staging / "history_contractors.parquet",
+            release_id=draft.release_id,
         )
         write_json(staging / "changelog.json", draft.changelog)
         (staging / "changelog.md").write_text(
@@ -499,6 +566,8 @@ def document_release(draft: ReleaseDraft) -> ReleaseDraft:
             checked_elsewhere=frozenset(
                 (t.name, fk.column) for t in draft.tables for fk in t.foreign_keys if fk.checked
             ),
+            # linked from the previous release, which validated the same bytes
+            unchanged=frozenset(draft.reused.get("tables", ())),
         )
         draft.report = quality_report(draft, frictionless)
         write_json(staging / "quality_report.json", draft.report)
@@ -511,6 +580,25 @@ def document_release(draft: ReleaseDraft) -> ReleaseDraft:
                 f"{frictionless['errors'][:5]}"
             )
     return draft
+
+
+def _known_checksums(draft: ReleaseDraft) -> None:
+    """The checksums of the files linked from the previous release, from its SHA256SUMS: a
+    file that is the same inode as the previous release's, not modified since its SHA256SUMS
+    was written, has the checksum listed there (the rest are hashed as they are listed)."""
+    if draft.previous is None or not (draft.previous / "SHA256SUMS").is_file():
+        return
+    sums = draft.previous / "SHA256SUMS"
+    written = sums.stat().st_mtime_ns
+    for line in sums.read_text(encoding="utf-8").splitlines():
+        digest, _, name = line.partition("  ")
+        staged, before = draft.staging / name, draft.previous / name
+        try:
+            now, then = staged.stat(), before.stat()
+        except FileNotFoundError:
+            continue
+        if now.st_ino == then.st_ino and now.st_dev == then.st_dev and then.st_mtime_ns <= written:
+            draft.digests[(name, now.st_size, now.st_mtime_ns)] = digest
 
 
 def quality_report(draft: ReleaseDraft, frictionless: dict) -> dict:
@@ -539,6 +627,11 @@ def quality_report(draft: ReleaseDraft, frictionless: dict) -> dict:
         },
         "frictionless": frictionless,
         "previous_release": draft.previous.name if draft.previous else None,
+        "reuse": {
+            "path": "incremental" if draft.reuse_before else "full",
+            "why_full": draft.reuse_reason or None,
+            **draft.reused,
+        },
     }
 
 
@@ -588,6 +681,7 @@ def publish_release(draft: ReleaseDraft) -> Path:
         final = draft.publish_root / "releases" / draft.release_id
         os.replace(draft.staging, final)
     _point_latest(draft.publish_root, draft.release_id)
+    save_state(draft.publish_root, draft.release_id, draft.reuse_now)
     return final
 
 

@@ -6,7 +6,9 @@ pages were read, "page detail not read yet (as of …)" where not), per municipa
 district, procedure, programme and beneficiary (each listing all its projects, with the
 same totals as the absorption views, and a CSV and XLSX of exactly that list,
 `warehouse.page_downloads`), a search page over all of them with facets
-(`warehouse.site_search`), a tile grid of the districts and an Atom feed
+(`warehouse.site_search`), a map of the municipalities by paid / contracted
+(`warehouse.choropleth`, on the home, district and municipality pages), a tile grid of the
+districts and an Atom feed
 per municipality, beneficiary and programme plus one for the whole site
 (`warehouse.feeds`). Every figure is shown in BGN and EUR; programmes by name.
 
@@ -31,7 +33,9 @@ from registry.tables import (
     PROJECT_PROCUREMENTS,
     PROJECTS,
 )
+from warehouse.boundaries import municipality_boundaries
 from warehouse.charts import grouped_bar_chart
+from warehouse.choropleth import Area, area_label, map_section, map_table
 from warehouse.feeds import write_feeds
 from warehouse.page_downloads import XlsxTemplate, download_fields, write_page_downloads
 from warehouse.site_common import NBSP, money, number_bg, project_file, slug
@@ -206,6 +210,16 @@ class SiteBuilder:
             if _columns(con, "places")
             else {}
         )
+        shapes = municipality_boundaries()
+        self.municipality_places = {  # LAU code -> (name, district code), all 265
+            code: (m["name_bg"], None) for code, m in shapes.items()
+        }
+        if _columns(con, "places"):
+            for r in _rows(
+                con, "SELECT code, name_bg, nuts3 FROM places WHERE level = 'municipality'"
+            ):
+                if r["code"] in shapes:
+                    self.municipality_places[r["code"]] = (r["name_bg"], r["nuts3"])
 
     def over_reported_of(self, projects: list[dict]) -> list[dict]:
         """The over-reported activities of these projects (each project once)."""
@@ -223,8 +237,12 @@ class SiteBuilder:
         return out
 
     # -- downloads --
-    def write_downloads(self) -> None:
-        """A CSV and an XLSX per municipality, district, procedure, programme and beneficiary page."""
+    def write_downloads(self, previous: Path | None = None, reuse: dict | None = None) -> None:
+        """A CSV and an XLSX per municipality, district, procedure, programme and beneficiary page.
+
+        With `reuse` ({"before": {kind: {file: digest}}}, the previous release's), a download
+        whose rows are the same as in the previous release (`previous`) is linked from it;
+        `reuse["now"]` gets this release's digests, `reuse["reused"]` the files linked."""
         fields = download_fields(PROJECTS)
         template = XlsxTemplate(fields)
 
@@ -241,10 +259,28 @@ class SiteBuilder:
             "procedure": ("p.procedure_code", ""),
             "beneficiary": (BENEFICIARY_KEY, ""),
         }
+        if reuse is not None:
+            reuse.setdefault("now", {})
         for kind, (key_sql, join_sql) in kinds.items():
+            digests = None
+            if reuse is not None:
+                digests = {"before": (reuse.get("before") or {}).get(kind) or {}, "now": {}}
             self.downloads[kind] = write_page_downloads(
-                self.con, self.out, kind, key_sql, join_sql, LIST_ORDER, fields, slug, template
+                self.con,
+                self.out,
+                kind,
+                key_sql,
+                join_sql,
+                LIST_ORDER,
+                fields,
+                slug,
+                template,
+                previous=previous / "site" if previous else None,
+                digests=digests,
             )
+            if reuse is not None:
+                reuse["now"][kind] = digests["now"]
+                reuse["reused"] = reuse.get("reused", 0) + digests.get("reused", 0)
 
     def _list(self, kind: str, key: str, projects: list[dict], show=("beneficiary", "programme")):
         """A page's list of projects and the links to its download."""
@@ -258,6 +294,7 @@ class SiteBuilder:
         self.municipalities = _rows(
             self.con, "SELECT * FROM absorption_by_municipality ORDER BY municipality_name"
         )
+        self.map_areas()
         for row in self.municipalities:
             code, name = row["municipality_code"], row["municipality_name"]
             district = self.district_names.get(
@@ -269,6 +306,9 @@ class SiteBuilder:
 <p>Област <a href="../district/{slug(row.get("district_code"))}.html">{escape(district)}</a> · код ЛАУ {escape(code)}
 · <a href="../{feed}">Atom: промени / changes</a></p>
 {totals_cards(row)}
+<h2>На картата / on the map</h2><p><small>Общините в област {escape(district)} по изплатено / договорено;
+тази е очертана в червено. The district's municipalities by paid / contracted; this one outlined in red.</small></p>
+{self._district_map(row.get("district_code"), current=code)}
 <p class="caveat">{escape(PER_PLACE_CAVEAT_BG)}<br><small>{escape(PER_PLACE_CAVEAT_EN)}</small></p>
 <h2>Проекти в общината / projects located here</h2>{self._list("municipality", code, projects)}
 <h2>Дейности, отчетени над договореното / over-reported activities</h2>{over_reported_table(self.over_reported_of(projects), 1)}"""
@@ -280,6 +320,34 @@ class SiteBuilder:
             self.index.append(
                 ["m", f"Община {name}", f"{district} · {code}", f"municipality/{slug(code)}.html"]
             )
+
+    def map_areas(self) -> None:
+        """Every municipality on the maps: linked and coloured where it has projects (a page)."""
+        rows = {r["municipality_code"]: r for r in self.municipalities}
+        self.map_rows = rows
+        self.areas = {}
+        for code, (name, _) in self.municipality_places.items():
+            row = rows.get(code)
+            has_page = bool(row and row.get("projects"))
+            self.areas[code] = Area(
+                code=code,
+                name=name,
+                href=f"municipality/{slug(code)}.html" if has_page else None,
+                payment_rate=row.get("payment_rate") if row else None,
+                label=area_label(name, row),
+            )
+
+    def _district_map(self, district: str | None, current: str | None = None) -> str:
+        """The municipalities of one district on a map (empty when none of them is known)."""
+        areas = {
+            code: area
+            for code, area in self.areas.items()
+            if self.municipality_places[code][1] == district
+        }
+        if not areas:
+            return ""
+        name = self.district_names.get(district) or district or ""
+        return map_section(areas, f"Общините в област {name} / municipalities", current, "../")
 
     def district_pages(self) -> None:
         self.districts = _rows(
@@ -299,7 +367,7 @@ class SiteBuilder:
             )
             body = f"""<h1 id="entity-name">Област {escape(name)}</h1><p>NUTS 3: {escape(code)}</p>{totals_cards(row)}
 <p class="caveat">{escape(PER_PLACE_CAVEAT_BG)}<br><small>{escape(PER_PLACE_CAVEAT_EN)}</small></p>
-<h2>Общини / municipalities</h2><div class="wide"><table><tr><th>Община</th><th>Договори</th><th>Договорено</th>
+<h2>Общини / municipalities</h2>{self._district_map(code)}<div class="wide"><table><tr><th>Община</th><th>Договори</th><th>Договорено</th>
 <th>Изплатено</th><th>Изплатено / договорено</th></tr>{rows}</table></div>
 <h2>Проекти в областта / projects located here</h2>{self._list("district", code, by_district.get(code, []))}"""
             self.write(
@@ -565,6 +633,10 @@ class SiteBuilder:
 <p id="coverage">{escape(self.coverage)}</p>
 <form role="search" onsubmit="return false">{search_box()}{facet_controls(self._facet_options())}</form>
 {results_region()}
+<h2>Общините на картата / municipalities on the map</h2>
+<p><small>Всички 265 общини, оцветени по изплатено / договорено от всички договори в тях (сивите нямат проекти).
+All 265 municipalities by paid / contracted over every contract located there (grey: no projects).</small></p>
+{self._country_map()}
 <h2>Области / districts</h2><p><small>Решетка от области (не карта в мащаб); по-тъмно = повече договорено.
 Tile grid of districts (not a scale map); darker = more contracted.</small></p>
 <div class="tiles" id="tiles">{self._tiles()}</div>
@@ -575,6 +647,16 @@ State as of each release.</small></p>{_trend(trend)}
 <p><a href="feeds/all.atom">Atom: всички промени / every change</a></p>
 <script src="search-index.js"></script><script src="search.js"></script>"""
         self.write("index.html", page("Търсене", body, 0, self.release_id, "feeds/all.atom"))
+
+    def _country_map(self) -> str:
+        districts = {
+            code: self.district_names.get(nuts3) or ""
+            for code, (_, nuts3) in self.municipality_places.items()
+        }
+        table = map_table(self.areas, districts, self.map_rows)
+        return map_section(
+            self.areas, "Общините на България / municipalities of Bulgaria", table=table
+        )
 
     def _facet_options(self) -> dict[str, list[tuple[str, str]]]:
         programmes = sorted({p["programme_code"] for p in self.projects if p["programme_code"]})
@@ -712,11 +794,15 @@ def build_site(
     coverage: str,
     base_url: str,
     previous: Path | None = None,
+    reuse: dict | None = None,
 ) -> dict[str, int]:
-    """Write the site, its downloads and its feeds into `out` (a release's `site/`); return counts."""
+    """Write the site, its downloads and its feeds into `out` (a release's `site/`); return counts.
+
+    `reuse`: the previous release's download digests, to link the downloads whose rows did not
+    change (`SiteBuilder.write_downloads`)."""
     builder = SiteBuilder(con, out, release_id, coverage)
     builder.load()
-    builder.write_downloads()
+    builder.write_downloads(previous, reuse)
     builder.municipality_pages()
     builder.district_pages()
     builder.beneficiary_pages()

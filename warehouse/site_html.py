@@ -34,6 +34,12 @@ nav{margin-bottom:1em} #q{font-size:1.2em;width:100%;padding:.4em}
 .tile:hover{outline:2px solid #1f5f99} .tile small{color:inherit}
 td.num .bgn,td.num .eur{display:block} td.num .sep{display:none}
 .wide{overflow-x:auto;max-width:100%} svg{max-width:100%;height:auto}
+figure.map{margin:1em 0;max-width:900px} figure.map.local{max-width:560px} svg.choropleth{display:block;width:100%}
+.choropleth path{stroke:#fff;stroke-width:.7;vector-effect:non-scaling-stroke;stroke-linejoin:round}
+.choropleth a:hover path,.choropleth a:focus path{stroke:#111;stroke-width:2}
+.choropleth path.current{stroke:#c62828;stroke-width:3}
+.legend ul{list-style:none;display:flex;flex-wrap:wrap;gap:.2em 1em;padding:0;margin:.3em 0}
+.legend p{margin:.3em 0} .swatch{display:inline-block;width:1.1em;height:1.1em;border:1px solid #999;margin-right:.35em;vertical-align:middle}
 @media (max-width:600px){
  body{padding:.5em .7em}
  .tiles{grid-template-columns:repeat(4,1fr)} .tile{grid-row:auto!important;grid-column:auto!important;font-size:.75em}

@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -36,6 +37,7 @@ MAX_TEXT = 32_767  # characters Excel keeps in a cell
 BATCH_ROWS = 10_000
 SHEET = "xl/worksheets/sheet1.xml"
 HEADER_ROWS = 2
+CREATED = datetime(2000, 1, 1)  # the workbooks' fixed creation date
 EXCEL_EPOCH_DAYS = 25_569  # 1970-01-01 as an Excel serial (days since 1899-12-30)
 # Characters XML 1.0 does not allow in text (tab, newline and carriage return it does).
 _XML_INVALID = r"[\x00-\x08\x0b\x0c\x0e-\x1f" + "\ufffe\uffff]"
@@ -93,6 +95,9 @@ def _skeleton(table: Table) -> tuple[bytes, dict[str, int]]:
     """The workbook with only its two header rows, and the style ids of dates and date-times."""
     out = io.BytesIO()
     wb = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False})
+    # A fixed creation date (XlsxWriter dates the zip's entries with it too): the same rows
+    # give the same bytes on every night (`warehouse.release_reuse`).
+    wb.set_properties({"created": CREATED})
     ws = wb.add_worksheet(table.name[:31])
     bold = wb.add_format({"bold": True})
     date = wb.add_format({"num_format": "yyyy-mm-dd"})
