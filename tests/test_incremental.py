@@ -68,21 +68,24 @@ def test_a_night_parses_only_changed_contracts_and_stages_what_a_rebuild_stages(
 RELEASE_DEPENDENT = {"history_projects", "history_activities", "totals_over_releases"}
 
 
-def test_a_night_publishes_the_same_tables_as_a_full_rebuild_of_the_same_inputs(tmp_path):
+def _build(data: Path, force: bool) -> Path:
+    """One offline build of `data`'s archive (pages and documents as archived); its release."""
     from pipelines.cli import run_build
     from pipelines.resources import ArchivedDocumentsOnly, ArchivedPagesOnly
 
-    def build(data: Path, force: bool):
-        summary = run_build(
-            data,
-            source=ArchivedPagesOnly(),
-            documents=ArchivedDocumentsOnly(),
-            force_rebuild=force,
-            workers=1,
-        )
-        assert summary.success, summary.failures if hasattr(summary, "failures") else summary
-        return Path(summary.release)
+    summary = run_build(
+        data,
+        source=ArchivedPagesOnly(),
+        documents=ArchivedDocumentsOnly(),
+        force_rebuild=force,
+        workers=1,
+    )
+    assert summary.success, summary
+    return Path(summary.release)
 
+
+def test_a_night_publishes_the_same_tables_as_a_full_rebuild_of_the_same_inputs(tmp_path):
+    build = _build
     night = tmp_path / "night"
     generate(80, night / "raw", seed=5)
     build(night, force=True)
@@ -112,20 +115,7 @@ def test_a_night_reuses_unchanged_files_and_publishes_what_a_forced_rebuild_publ
     (`--force`: every file written). Every published table and every site file is the same."""
     import json
 
-    from pipelines.cli import run_build
-    from pipelines.resources import ArchivedDocumentsOnly, ArchivedPagesOnly
-
-    def build(data: Path, force: bool) -> Path:
-        summary = run_build(
-            data,
-            source=ArchivedPagesOnly(),
-            documents=ArchivedDocumentsOnly(),
-            force_rebuild=force,
-            workers=1,
-        )
-        assert summary.success, summary
-        return Path(summary.release)
-
+    build = _build
     night = tmp_path / "night"
     generate(80, night / "raw", seed=5)
     first = build(night, force=True)
