@@ -515,14 +515,18 @@ def release_history(draft: ReleaseDraft) -> ReleaseDraft:
 def release_exports(context: dg.OpExecutionContext, draft: ReleaseDraft) -> ReleaseDraft:
     draft = export_files(draft)
     reused = draft.reused.get("tables", [])
-    context.log.info(f"exports: {len(reused)} tables linked unchanged ({', '.join(reused)})")
+    if draft.reuse_before:  # a full release said so when it started (`release_start`)
+        context.log.info(f"exports: {len(reused)} tables linked unchanged ({', '.join(reused)})")
     return draft
 
 
 @dg.op(description="The static site of the release.")
 def release_site(context: dg.OpExecutionContext, draft: ReleaseDraft) -> ReleaseDraft:
     draft = site_files(draft)
-    context.log.info(f"site: {draft.reused.get('site_downloads', 0)} downloads linked unchanged")
+    if draft.reuse_before:
+        context.log.info(
+            f"site: {draft.reused.get('site_downloads', 0)} downloads linked unchanged"
+        )
     return draft
 
 
