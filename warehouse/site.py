@@ -706,10 +706,13 @@ State as of each release.</small></p>{_trend(trend)}
     def finish(self) -> None:
         self.write("style.css", CSS)
         self.write("search.js", search_js())
-        self.write("search-index.js", index_js([e for e in self.index if e[0] != "p"]))
+        # In a fixed order (kind, name, detail, page), whatever order the tables came in, so the
+        # same release data gives the same bytes (an incremental night links unchanged files).
+        entries = sorted(self.index, key=lambda e: tuple(str(x) for x in e))
+        self.write("search-index.js", index_js([e for e in entries if e[0] != "p"]))
         self.write(
             "search-index-projects.js",
-            index_js([e for e in self.index if e[0] == "p"], "BGFUNDS_PROJECTS"),
+            index_js([e for e in entries if e[0] == "p"], "BGFUNDS_PROJECTS"),
         )
 
 
