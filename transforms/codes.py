@@ -53,13 +53,9 @@ class ParsedCode:
         return self.proposal_no is not None
 
 
-def parse_code(text: str) -> ParsedCode:
-    """Split a project or procedure code into its parts, repairing common typos.
-
-    Flags: `cyrillic_lookalike`, `dash_variant`, `whitespace`, `lowercase`, `missing_dash`.
-    """
-    flags: list[str] = []
-    s = text.strip()
+def _plain(s: str, flags: list[str]) -> str:
+    """`s` without spaces, with plain dashes and Latin letters for Cyrillic look-alikes; each
+    repair made appended to `flags`."""
     if re.search(r"\s", s):
         flags.append("whitespace")
         s = re.sub(r"\s+", "", s)
@@ -70,6 +66,17 @@ def parse_code(text: str) -> ParsedCode:
     if latin != s:
         flags.append("cyrillic_lookalike")
         s = latin
+    return s
+
+
+def parse_code(text: str) -> ParsedCode:
+    """Split a project or procedure code into its parts, repairing common typos.
+
+    Flags: `cyrillic_lookalike`, `dash_variant`, `whitespace`, `lowercase`, `missing_dash`.
+    """
+    flags: list[str] = []
+    s = text.strip()
+    s = _plain(s, flags)
     if s != s.upper():
         flags.append("lowercase")
         s = s.upper()
@@ -128,14 +135,5 @@ def normalise_scheme_code(raw: str) -> tuple[str, list[str]]:
     if life:  # the Commission's own form keeps one space: "LIFE11 NAT/BG/360"
         code = f"LIFE{life[1]} {life[2]}/{life[3]}/{life[4]}"
         return code, ["whitespace"] if code != s else []
-    if re.search(r"\s", s):
-        flags.append("whitespace")
-        s = re.sub(r"\s+", "", s)
-    if _DASHES.search(s):
-        flags.append("dash_variant")
-        s = _DASHES.sub("-", s)
-    latin = s.translate(_LOOKALIKES)
-    if latin != s:
-        flags.append("cyrillic_lookalike")
-        s = latin
+    s = _plain(s, flags)
     return s, flags

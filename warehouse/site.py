@@ -38,7 +38,15 @@ from warehouse.charts import grouped_bar_chart
 from warehouse.choropleth import Area, area_label, map_section, map_table
 from warehouse.feeds import write_feeds
 from warehouse.page_downloads import XlsxTemplate, download_fields, write_page_downloads
-from warehouse.site_common import NBSP, money, number_bg, project_file, slug
+from warehouse.site_common import (
+    NBSP,
+    money,
+    number_bg,
+    project_file,
+    query_rows,
+    slug,
+    table_columns,
+)
 from warehouse.site_history import project_history
 from warehouse.site_html import (
     CSS,
@@ -115,19 +123,6 @@ CHILD_TABLES = (
 # ---------- reading ----------
 
 
-def _columns(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
-    try:
-        return [r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()]
-    except duckdb.Error:
-        return []
-
-
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
-    cur = con.execute(sql, params or [])
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-
-
 def _ratio(a, b):
     return None if a is None or not b else float(a) / float(b)
 
@@ -160,18 +155,18 @@ class SiteBuilder:
         con = self.con
         self.programme_names = {
             r["programme_code"]: r["label"]
-            for r in _rows(
+            for r in query_rows(
                 con,
                 "SELECT programme_code, coalesce(programme_name, programme_short_bg, programme_code) AS label "
                 "FROM absorption_by_programme",
             )
         }
         self.periods: dict[str, str] = {}
-        if _columns(con, "programmes"):
-            for r in _rows(con, "SELECT programme_code, name_bg, period FROM programmes"):
+        if table_columns(con, "programmes"):
+            for r in query_rows(con, "SELECT programme_code, name_bg, period FROM programmes"):
                 self.programme_names.setdefault(r["programme_code"], r["name_bg"])
                 self.periods[r["programme_code"]] = r["period"]
-        self.projects = _rows(
+        self.projects = query_rows(
             con,
             f"""
             SELECT p.project_code, p.project_name, p.programme_code, p.procedure_code, p.procedure_name,
@@ -187,14 +182,14 @@ class SiteBuilder:
             )
         self.by_code = {p["project_code"]: p for p in self.projects}
         self.places = defaultdict(list)  # project_code -> [{level, code, name}]
-        for r in _rows(
+        for r in query_rows(
             con,
             "SELECT DISTINCT project_code, level, code, name FROM project_places "
             "WHERE level IN ('district', 'municipality') AND code IS NOT NULL ORDER BY ALL",
         ):
             self.places[r["project_code"]].append(r)
         self.over_by_project = defaultdict(list)
-        for a in _rows(
+        for a in query_rows(
             con,
             """
             SELECT project_code, activity_no, activity_name, amount_contracted_bgn, amount_contracted_eur,
@@ -205,17 +200,19 @@ class SiteBuilder:
         self.district_names = (
             {
                 r["code"]: r["name_bg"]
-                for r in _rows(con, "SELECT code, name_bg FROM places WHERE level = 'district'")
+                for r in query_rows(
+                    con, "SELECT code, name_bg FROM places WHERE level = 'district'"
+                )
             }
-            if _columns(con, "places")
+            if table_columns(con, "places")
             else {}
         )
         shapes = municipality_boundaries()
         self.municipality_places = {  # LAU code -> (name, district code), all 265
             code: (m["name_bg"], None) for code, m in shapes.items()
         }
-        if _columns(con, "places"):
-            for r in _rows(
+        if table_columns(con, "places"):
+            for r in query_rows(
                 con, "SELECT code, name_bg, nuts3 FROM places WHERE level = 'municipality'"
             ):
                 if r["code"] in shapes:
@@ -291,7 +288,7 @@ class SiteBuilder:
     # -- pages --
     def municipality_pages(self) -> None:
         by_municipality = self.projects_at("municipality")
-        self.municipalities = _rows(
+        self.municipalities = query_rows(
             self.con, "SELECT * FROM absorption_by_municipality ORDER BY municipality_name"
         )
         self.map_areas()
@@ -350,7 +347,7 @@ class SiteBuilder:
         return map_section(areas, f"Общините в област {name} / municipalities", current, "../")
 
     def district_pages(self) -> None:
-        self.districts = _rows(
+        self.districts = query_rows(
             self.con, "SELECT * FROM absorption_by_district ORDER BY district_name"
         )
         by_district = self.projects_at("district")
@@ -379,7 +376,7 @@ class SiteBuilder:
         by_key = defaultdict(list)
         for p in self.projects:
             by_key[p["beneficiary_key"]].append(p)
-        for row in _rows(self.con, "SELECT * FROM absorption_by_beneficiary"):
+        for row in query_rows(self.con, "SELECT * FROM absorption_by_beneficiary"):
             key = row["beneficiary_key"]
             if key is None:
                 continue
@@ -412,7 +409,7 @@ class SiteBuilder:
         for p in self.projects:
             by_procedure[p["procedure_code"]].append(p)
         self.procedures = defaultdict(list)
-        for row in _rows(
+        for row in query_rows(
             self.con,
             "SELECT * FROM absorption_by_procedure ORDER BY contracted_eur DESC NULLS LAST",
         ):
@@ -431,7 +428,7 @@ class SiteBuilder:
         by_programme = defaultdict(list)
         for p in self.projects:
             by_programme[p["programme_code"]].append(p)
-        self.programmes = _rows(
+        self.programmes = query_rows(
             self.con,
             "SELECT * FROM absorption_by_programme ORDER BY contracted_eur DESC NULLS LAST",
         )
@@ -471,7 +468,7 @@ class SiteBuilder:
 
     def _by_code(self, sql: str, span: list, key: str = "project_code") -> dict[str, list[dict]]:
         out = defaultdict(list)
-        for r in _rows(self.con, sql, span):
+        for r in query_rows(self.con, sql, span):
             out[r[key]].append(r)
         return out
 
@@ -490,7 +487,7 @@ class SiteBuilder:
         for _, table in CHILD_TABLES:
             chunk[table.name] = (
                 self._by_code(f"SELECT * FROM {table.name} {between}", span)
-                if _columns(con, table.name)
+                if table_columns(con, table.name)
                 else {}
             )
         chunk["sources"] = (
@@ -500,7 +497,7 @@ class SiteBuilder:
                 span,
                 "project_key",
             )
-            if _columns(con, "project_sources")
+            if table_columns(con, "project_sources")
             else {}
         )
         chunk["conflicts"] = (
@@ -510,7 +507,7 @@ class SiteBuilder:
                 span,
                 "project_key",
             )
-            if _columns(con, "project_conflicts")
+            if table_columns(con, "project_conflicts")
             else {}
         )
         chunk["quarantine"] = self._by_code(
@@ -522,7 +519,7 @@ class SiteBuilder:
 
     def _project_pages(self, first: str, last: str) -> None:
         chunk = self._chunk(first, last)
-        for row in _rows(
+        for row in query_rows(
             self.con,
             "SELECT * FROM projects WHERE project_code BETWEEN ? AND ? ORDER BY project_code",
             [first, last],
@@ -813,8 +810,8 @@ def build_site(
     builder.programme_pages()
     builder.project_pages()
     trend = (
-        _rows(con, "SELECT * FROM totals_over_releases")
-        if _columns(con, "totals_over_releases")
+        query_rows(con, "SELECT * FROM totals_over_releases")
+        if table_columns(con, "totals_over_releases")
         else []
     )
     builder.index_page(trend)

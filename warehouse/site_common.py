@@ -1,4 +1,5 @@
-"""What the site's pages and its Atom feeds both need: number and money formatting, file names.
+"""What the site's pages and its Atom feeds both need: number and money formatting, file names,
+and reading the release's DuckDB file (a table's columns, a query's rows as dicts).
 
 Only small, pure helpers shared by `warehouse.site` (the HTML pages) and
 `warehouse.feeds` (the Atom feeds and changelog entries); neither of those imports the
@@ -45,3 +46,20 @@ def slug(key: str | None) -> str:
 
 def project_file(code: str) -> str:
     return f"project/{slug(code)}.html"
+
+
+def table_columns(con, name: str) -> list[str]:
+    """The columns of table or view `name` in the DuckDB connection `con`; [] if there is none."""
+    import duckdb
+
+    try:
+        return [r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()]
+    except duckdb.Error:
+        return []
+
+
+def query_rows(con, sql: str, params: list | None = None) -> list[dict]:
+    """The rows of `sql` on the DuckDB connection `con`, each a dict by column name."""
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]

@@ -12,31 +12,18 @@ from html import escape
 import duckdb
 
 from warehouse.charts import grouped_bar_chart
-from warehouse.site_common import money
+from warehouse.site_common import money, query_rows, table_columns
 from warehouse.views import release_order_key
-
-
-def _columns(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
-    try:
-        return [r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()]
-    except duckdb.Error:
-        return []
-
-
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
-    cur = con.execute(sql, params or [])
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
 def project_history(con: duckdb.DuckDBPyConnection, first: str, last: str) -> dict[str, str]:
     """Per project from `first` to `last`: its amounts as of every release since it appeared (chart and table)."""
-    if not _columns(con, "history_projects"):
+    if not table_columns(con, "history_projects"):
         return {}
     # Every release a history row names: one where only activities changed has no project row.
     activities = (
         " UNION SELECT release_id FROM history_activities"
-        if _columns(con, "history_activities")
+        if table_columns(con, "history_activities")
         else ""
     )
     releases = [
@@ -47,8 +34,8 @@ def project_history(con: duckdb.DuckDBPyConnection, first: str, last: str) -> di
         ).fetchall()
     ]
     reported = defaultdict(dict)  # code -> release -> (bgn, eur), state as of the release
-    if _columns(con, "history_activities"):
-        for r in _rows(
+    if table_columns(con, "history_activities"):
+        for r in query_rows(
             con,
             "SELECT release_id, project_code, activity_no, amount_reported_bgn, amount_reported_eur, "
             "is_removed FROM history_activities WHERE project_code BETWEEN ? AND ? "
@@ -57,7 +44,7 @@ def project_history(con: duckdb.DuckDBPyConnection, first: str, last: str) -> di
         ):
             reported[r["project_code"]].setdefault("_rows", []).append(r)
     out, position = {}, {r: i for i, r in enumerate(releases)}
-    rows = _rows(
+    rows = query_rows(
         con,
         "SELECT * FROM history_projects WHERE project_code BETWEEN ? AND ? ORDER BY project_code, "
         + release_order_key("release_id"),
