@@ -39,6 +39,8 @@ from warehouse.export import UTF8_BOM
 from warehouse.release_reuse import link_files, rows_digest
 
 THEME = "xl/theme/theme1.xml"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a CSV text starting so gets a leading '
+
 EXTENSIONS = (".csv", ".xlsx")
 REPORTED = (
     Field(
@@ -273,6 +275,10 @@ def _csv_writer(field: Field):
     kind = field.type.split("(")[0]
     if kind in ("DECIMAL", "INTEGER", "BIGINT", "DOUBLE", "DATE"):
         return lambda v: "" if v is None else v
+    if kind == "VARCHAR":
+        return lambda v: (
+            ("'" + v if v[:1] in FORMULA_STARTS else v) if type(v) is str else _csv_value(v)
+        )
     return _csv_value
 
 
@@ -292,7 +298,7 @@ def _csv_value(value):
         return "true" if value else "false"
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%SZ")
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
         return "'" + value
     return value
 

@@ -39,6 +39,7 @@ from registry.tables import (
 from warehouse.boundaries import municipality_boundaries
 from warehouse.charts import grouped_bar_chart
 from warehouse.choropleth import Area, area_label, map_section, map_table
+from warehouse.duckdb_store import connect
 from warehouse.feeds import write_feeds
 from warehouse.page_downloads import XlsxTemplate, download_fields, write_page_downloads
 from warehouse.site_common import (
@@ -199,7 +200,7 @@ _WORKER: dict = {}
 def _start_worker(
     path: str, out: str, release_id: str, coverage: str, previous_site: str | None
 ) -> None:
-    con = duckdb.connect(path, read_only=True)
+    con = connect(path, read_only=True)  # the warehouse's memory limit, in each worker too
     con.execute("SET enable_progress_bar = false")
     _WORKER.update(
         previous_site=Path(previous_site) if previous_site else None,
