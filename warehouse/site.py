@@ -112,6 +112,7 @@ DISTRICT_TILES = {
     "BG341": (3, 7),
 }
 PROJECT_CHUNK = 2000  # project pages written per range of codes (memory stays one range's)
+POOL_MIN_PROJECTS = 1000  # below this, no worker processes (starting them costs ~1 s)
 LIST_ORDER = "p.amount_total_eur DESC NULLS LAST, p.project_code"
 BENEFICIARY_KEY = (
     "coalesce(p.beneficiary_eik, p.beneficiary_name, "
@@ -971,8 +972,8 @@ def build_site(
 ) -> dict[str, int]:
     """Write the site, its downloads and its feeds into `out` (a release's `site/`); return counts.
 
-    `workers` (default `site_workers()`): processes writing the downloads and the project
-    pages, when `con` is a DuckDB file opened read-only (each worker opens it read-only too);
+    `workers` (default `site_workers()`, or 1 below `POOL_MIN_PROJECTS` projects): processes
+    writing the downloads and the project pages, when `con` is a DuckDB file opened read-only (each worker opens it read-only too);
     the files are the same whichever process writes them.
 
     `reuse`: the previous release's download digests, to link the downloads whose rows did not
@@ -981,7 +982,8 @@ def build_site(
     builder = SiteBuilder(con, out, release_id, coverage, previous_site)
     builder.load()
     path = _database_file(con)
-    workers = site_workers() if workers is None else workers
+    if workers is None:  # a small site is quicker written here than by starting workers
+        workers = site_workers() if len(builder.projects) >= POOL_MIN_PROJECTS else 1
     pool = (
         SitePool(path, out, release_id, coverage, previous_site, workers)
         if path and workers > 1
