@@ -462,6 +462,11 @@ def _resolve(text: str, level: str, nuts3: str | None = None) -> dict:
     return resolve_place(text, level, nuts3=nuts3)
 
 
+def place_keys(location: str | None) -> set[tuple[str, str]]:
+    """The (level, text) of every place `api_place_rows` gives for a project at `location`."""
+    return {(place["level"], place["text"]) for place in _places_of(location)}
+
+
 def api_place_rows(project_row: dict) -> list[dict]:
     """The gazetteer's places of one API project's `placeOfExecution` (as `project_places` does for pages)."""
     seen, out = set(), []
