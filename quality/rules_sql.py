@@ -192,11 +192,15 @@ def screen_isun_tables(
     A project that fails takes its activities with it (`set_aside_children`, by the
     activities' foreign key to projects), so every published activity has its project.
     """
-    kept_projects, rejected = screen_frame(projects_table, projects)
-    activities, orphans = set_aside_children(
-        projects_table, kept_projects, activities_table, activities
-    )
-    kept_activities, rejected_activities = screen_frame(activities_table, activities)
+    con = rules_connection()  # one for both screenings
+    try:
+        kept_projects, rejected = screen_frame(projects_table, projects, con)
+        activities, orphans = set_aside_children(
+            projects_table, kept_projects, activities_table, activities
+        )
+        kept_activities, rejected_activities = screen_frame(activities_table, activities, con)
+    finally:
+        con.close()
     parts = [p for p in (rejected, orphans, rejected_activities) if not p.empty]
     if parts:
         quarantine = pd.concat(
