@@ -295,7 +295,11 @@ _TOTAL_STRONG = re.compile(
     r"[Пп]роект(ът)?(\s+[„\"“][^”“\"]{3,200}[”“\"])?,?\s+(е\s+)?с\s+(общ\s+)?бюджет(\s+от)?|Total\s+(project\s+)?value|(the\s+)?project\s+budget\s+is|"
     r"budget\s+of\s+the\s+project\s+is|[Ии]нвестицията\s+е\s+(за|в\s+размер\s+на)|"
     r"[Оо]бщата\s+(му\s+)?инвестиция\s+(е|възлиза)|(a|its|the)\s+total\s+(budget|value|cost)\s+(of|is|amounts\s+to)|[Фф]инансирането\s+на\s+проекта\s+е|(?<![\w-])[Сс]\s+договор\s+за|[Оо]добрените\s+(общи\s+)?разходи(\s+по\s+проекта)?\s+(са|възлизат)|"
-    r"(Ремонтът|Проектът|Обектът|[Ии]нвестицията|Изграждането|Реконструкцията)[^.]{0,80}?\s(ще\s+)?(струва|стурва))"
+    r"(Ремонтът|Проектът|Обектът|[Ии]нвестицията|Изграждането|Реконструкцията|[Вв]сичко\s+това)[^.]{0,80}?\s(ще\s+)?(струва|стурва)|"
+    # "Община Ген. Тошево е с одобрен проект за 2 377 897 лева": one project's approved total
+    r"(?<![\w-])(е\s+)?с\s+одобрен\s+проект\s+за|"
+    # "Стойността на залата е 1 999 319.94 лв": the value of the object the project builds
+    r"[Сс]тойността\s+на\s+(обекта|залата|сградата|площадката|съоръжението)\s+(е|възлиза\s+на))"
     r"[^.\d]{0,60}$",
     re.I,
 )
@@ -395,7 +399,10 @@ def _money_facts(text: str) -> list[Fact]:
             facts.append(_of(m, "amount_total", value, "total_value_phrase", currency))
     facts += _share_without_currency(text, facts)
     facts += _total_without_currency(text, facts)
-    for m in re.finditer(r"Total (project )?cost\s*\|?\s*", text):
+    # a record's table cell after its total's label ("Total cost | 1 234", "Обща стойност | 92,864.22 |")
+    for m in re.finditer(
+        r"(?m)Total (project )?cost\s*\|?\s*|^[^\S\n]*Обща\s+стойност[^\S\n]*\|[^\S\n]*", text
+    ):
         if any(f.start >= m.end() and f.start - m.end() < 3 for f in facts):
             continue
         bare = find_bare_number(text[m.end() : m.end() + 40])
@@ -595,6 +602,8 @@ _END_PHRASE = re.compile(
     r"[Пп]роект(ът|а)?\b[^.\d]{0,60}?((ще|да|трябва\s+да)\s+бъд(е|ат)\s+(изпълнен|завършен|приключен|реализиран)\w*|"
     r"ще\s+се\s+(изпълнява|реализира)\w*)\s+до|кра(ен|йният)\s+срок\s+за\s+изпълнение[^.\d]{0,40}?|"
     r"\d{1,3}\s+месеца,?\s+(или|т\.\s?е\.)|"
+    # "Срокът за изпълнението на договора е 36 месеца (до 13.05.2023г.)": the end in brackets after the duration
+    r"[Сс]рок(ът)?\s+(за|на)\s+(изпълнение(то)?\s+на\s+(проекта|договора)|проекта)[^.\d]{0,20}?\d{1,3}\s+(месеца|години)\s*\(|"
     r"удълж\w+[^.]{0,40}?|срок(ът)?\s+(за|на)\s+изпълнение[^.\d]{0,60}|completed\s+no\s+later\s+than|no\s+later\s+than|until|"
     r"will\s+end\s+on|ends\s+on)\s*(е\s+)?(на|до|през|в|:|[-–])?\s*(месец)?\s*$",
     re.I,
@@ -822,7 +831,9 @@ _PROJECT_STRONG = re.compile(
     r"[Пп]родължителност(та)?\s+на\s+проекта|[Сс]рок(ът|а)?\s+(за|на)\s+изпълнение\s+на\s+проекта|"
     r"The\s+project\s+duration|total\s+budget\s+of\s+the\s+project|Total\s+project\s+cost|"
     r"(?<![\w-])Project\s*:?\s*[\"“„]|[Pp]roject\s+(duration|budget|value)\b|Total\s+project\s+value|"
-    r"Средствата\s+по\s+(договора|проекта)\s+(са|възлизат))"
+    r"Средствата\s+по\s+(договора|проекта)\s+(са|възлизат)|"
+    # "Община Ген. Тошево е с одобрен проект за 2 377 897 лева": one project and its amount
+    r"(?<![\w-])с\s+одобрен\s+проект\s+за\s+\d)"
 )
 _PROJECT_WEAK = re.compile(
     r"\b([Пп]роект(ът|а)?|[Пп]роектното\s+предложение|Целият\s+проект|[Tt]he\s+project|"

@@ -1,0 +1,101 @@
+"""Issue 26, fourth round: the miss classes of blind split unseen5 (read after its first score) as general
+rules, each on the real page (tests/data/extraction_devset/pages/NNN.txt; the asserted value is the page's label
+in facts.jsonl) and on a variant we wrote (the test name then says `invented_variant`), with the rule that
+chose the value (its evidence).
+"""
+
+from pathlib import Path
+
+import pytest
+
+from sources.extract import extract_projects
+from transforms.text_values import find_all_dates
+
+pytestmark = pytest.mark.unit
+
+PAGES = Path(__file__).parent / "data" / "extraction_devset" / "pages"
+
+
+def page(number: str) -> str:
+    return (PAGES / f"{number}.txt").read_text(encoding="utf-8")
+
+
+def one(text: str) -> dict:
+    (record,) = extract_projects(text)
+    return record
+
+
+def rule(record: dict, field: str) -> str:
+    return record["evidence"][field]["rule"]
+
+
+def test_a_record_tables_dates_with_a_comma_after_the_month():
+    # eumoney.bg's Bulgarian record: "Дата на стартиране | 10 Май, 2019 |"
+    assert [d.value for d in find_all_dates("Дата на стартиране | 10 Май, 2019 |")] == [
+        "2019-05-10"
+    ]
+    record = one(page("420"))
+    assert (record["start_date"], record["end_date"]) == ("2019-05-10", "2022-05-10")
+    assert (rule(record, "start_date"), rule(record, "end_date")) == ("start_label", "end_label")
+
+
+def test_a_record_tables_total_cell_without_a_currency():
+    # "Обща стойност | 92,864.22 |" then "БФП | 92,864.22 |": the total, its currency not stated
+    record = one(page("420"))
+    assert (record["amount_total"], record["currency"]) == (92864.22, None)
+    assert "currency_not_stated" in record["flags"]
+    assert record["evidence"]["amount_total"]["text"] == "92,864.22"
+
+
+def test_the_end_in_brackets_after_the_duration():
+    # "Срокът за изпълнението на договора е 36 месеца (до 13.05.2023г.)."
+    record = one(page("360"))
+    assert (record["duration_months"], record["end_date"]) == (36, "2023-05-13")
+    assert rule(record, "end_date") == "end_phrase"
+
+
+def test_the_end_in_brackets_after_the_duration_invented_variant():
+    record = one(
+        "Община Пример изпълнява проект „Зелен град“. Срокът на проекта е 24 месеца (до 30.06.2026 г.)."
+    )
+    assert (record["duration_months"], record["end_date"]) == (24, "2026-06-30")
+
+
+@pytest.mark.parametrize(
+    "number, total",
+    [
+        ("404", 500000.0),  # "Всичко това ще струва 500 000 лева."
+        ("419", 1999319.94),  # "Стойността на залата е 1 999 319.94 лв"
+    ],
+)
+def test_totals_in_more_wordings(number, total):
+    record = one(page(number))
+    assert (record["amount_total"], record["currency"]) == (total, "BGN")
+    assert rule(record, "amount_total") == "total_label"
+
+
+def test_one_approved_project_among_two_municipalities():
+    # "Община Тервел ще получи 1 570 343 лева без ДДС … Община Ген. Тошево е с одобрен проект за 2 377 897 лева":
+    # the grant of the first is not a total; the second's approved project is.
+    records = extract_projects(page("380"))
+    assert [r["amount_total"] for r in records] == [2377897.0]
+    assert rule(records[0], "amount_total") == "total_label"
+
+
+@pytest.mark.parametrize(
+    "sentence, total",
+    [
+        ("Всичко това ще струва 420 000 лв.", 420000.0),
+        ("Общината е с одобрен проект за 1 250 000 лева.", 1250000.0),
+        ("Стойността на обекта е 980 500,40 лв.", 980500.4),
+    ],
+)
+def test_totals_in_more_wordings_invented_variant(sentence, total):
+    record = one(f"Община Пример изпълнява проект „Зелен град“. {sentence}")
+    assert record["amount_total"] == total
+
+
+def test_a_grant_stated_alone_is_still_no_total_invented_variant():
+    # "ще получи N" is a grant (as before), even beside the new wordings
+    records = extract_projects("Община Пример ще получи 1 570 343 лева за проект „Зелен град“.")
+    assert all(r["amount_total"] is None for r in records)
