@@ -99,3 +99,39 @@ def test_a_grant_stated_alone_is_still_no_total_invented_variant():
     # "ще получи N" is a grant (as before), even beside the new wordings
     records = extract_projects("Община Пример ще получи 1 570 343 лева за проект „Зелен град“.")
     assert all(r["amount_total"] is None for r in records)
+
+
+def test_a_grant_contracts_value_is_the_projects_total():
+    # "подписа административен договор № BG06RDNP001-7.021-0016-C01 за предоставяне на безвъзмездна финансова
+    # помощ с Държавен фонд „Земеделие“ на стойност 2 933 696.74 лева без ДДС"
+    record = one(page("378"))
+    assert (record["project_code"], record["amount_total"], record["currency"]) == (
+        "BG06RDNP001-7.021-0016-C01",
+        2933696.74,
+        "BGN",
+    )
+    assert rule(record, "amount_total") == "grant_contract_value"
+
+
+@pytest.mark.parametrize(
+    "sentence, total",
+    [
+        ("Общината подписа договор за предоставяне на БФП на стойност 1 200 000 лв.", 1200000.0),
+        # the grant's own amount ("в размер на") after the grant words stays a grant
+        (
+            "Общината подписа договор за предоставяне на безвъзмездна финансова помощ в размер на 1 200 000 лв.",
+            None,
+        ),
+    ],
+)
+def test_a_grant_contracts_value_invented_variant(sentence, total):
+    record = one(f"Община Пример изпълнява проект „Зелен град“. {sentence}")
+    assert record["amount_total"] == total
+
+
+def test_a_project_database_record_in_english_speaks_of_its_project():
+    # "Status | Contracted |" then "Start date | 17 May, 2019 |" on a record whose prose says "call words"
+    # ("eligible") as well
+    record = one(page("410"))
+    assert record["start_date"] == "2019-05-17"
+    assert rule(record, "start_date") == "start_label"

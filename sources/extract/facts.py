@@ -320,6 +320,13 @@ _TOTAL_BEFORE_VERB = re.compile(
     r"^[^\S\n]*(възлиза|възлизат|струва)\s+(проект\w*|стойността\s+на\s+проект\w*|"
     r"общата\s+стойност\s+на\s+проект\w*|инвестицията|бюджетът\s+на\s+проект\w*)\b"
 )
+# "подписа административен договор № BG06RDNP001-7.021-0016-C01 за предоставяне на безвъзмездна финансова
+# помощ с Държавен фонд „Земеделие“ на стойност 2 933 696.74 лева": the value of the project's grant contract is
+# its total (the grant words name the contract, not the amount; "в размер на" after them stays a grant).
+_GRANT_CONTRACT_VALUE = re.compile(
+    r"[Дд]оговор\w*\s*(№\s*\S+\s+)?за\s+предоставяне\s+на\s+(?P<grant>безвъзмездна\s+финансова\s+помощ|БФП)"
+    r"[^.\d]{0,80}?\sна\s+стойност(\s+от)?\s*$"
+)
 _PROJECT_WORD = re.compile(r"проект|project|инвестици|договор", re.I)
 
 
@@ -381,6 +388,14 @@ def _money_facts(text: str) -> list[Fact]:
             continue
         # A total's own label ("е на обща стойност от") answers for its clause: a procedure or a
         # grant named further back in the sentence does not make the amount theirs.
+        contract = _GRANT_CONTRACT_VALUE.search(before)
+        if (
+            contract
+            and not _NOT_PROJECT_MONEY.search(before[contract.end("grant") :])
+            and not _NOT_PROJECT_MONEY_AFTER.match(raw_after)
+        ):
+            facts.append(_of(m, "amount_total", value, "grant_contract_value", currency))
+            continue
         label = _TOTAL_STRONG.search(before)
         zone = before[max(0, label.start() - 40) :] if label else before
         if (
@@ -833,7 +848,9 @@ _PROJECT_STRONG = re.compile(
     r"(?<![\w-])Project\s*:?\s*[\"“„]|[Pp]roject\s+(duration|budget|value)\b|Total\s+project\s+value|"
     r"Средствата\s+по\s+(договора|проекта)\s+(са|възлизат)|"
     # "Община Ген. Тошево е с одобрен проект за 2 377 897 лева": one project and its amount
-    r"(?<![\w-])с\s+одобрен\s+проект\s+за\s+\d)"
+    r"(?<![\w-])с\s+одобрен\s+проект\s+за\s+\d|"
+    # a project database's record: "Status | Contracted |", "Статус | Сключен |"
+    r"(?<![\w-])(Status|Статус)\s*\|\s*(Contracted|Completed|Сключен|Приключен)\b)"
 )
 _PROJECT_WEAK = re.compile(
     r"\b([Пп]роект(ът|а)?|[Пп]роектното\s+предложение|Целият\s+проект|[Tt]he\s+project|"
