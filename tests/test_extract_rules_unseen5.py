@@ -135,3 +135,33 @@ def test_a_project_database_record_in_english_speaks_of_its_project():
     record = one(page("410"))
     assert record["start_date"] == "2019-05-17"
     assert rule(record, "start_date") == "start_label"
+
+
+def test_one_amount_for_each_listed_beneficiarys_project():
+    # "… по процедура чрез подбор № BG06RDNP001-7.021 … В списъка на одобрените са проектите на общините Брезово,
+    # Хисаря и Съединение в област Пловдив, всеки от които с бюджет от 2 933 696,74 лева."
+    records = extract_projects(page("377"))
+    assert [(r["procedure_code"], r["amount_total"], r["currency"]) for r in records] == [
+        ("BG06RDNP001-7.021", 2933696.74, "BGN")
+    ] * 3
+    assert {rule(r, "amount_total") for r in records} == {"amount_of_each_listed"}
+    assert all("amount_stated_for_each_of:3" in r["flags"] for r in records)
+
+
+def test_one_amount_for_each_listed_invented_variant():
+    records = extract_projects(
+        "Одобрени са проектите на общините Бяла и Ветово, всеки от които на стойност 1 000 000 лв."
+    )
+    assert [r["amount_total"] for r in records] == [1000000.0, 1000000.0]
+
+
+def test_a_list_of_more_than_five_is_not_read_as_projects_invented_variant():
+    # a long list is an approval list's excerpt, not the projects the page reports: nothing read for each
+    records = extract_projects(
+        "Одобрени са проектите на общините Бяла, Ветово, Две могили, Иваново, Борово и Сливо поле, "
+        "всеки от които с бюджет от 1 000 000 лв."
+    )
+    assert all(
+        r["amount_total"] != 1000000.0 or "amount_stated_for_each_of" not in str(r["flags"])
+        for r in records
+    )

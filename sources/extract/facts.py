@@ -1251,12 +1251,56 @@ def _projects_sharing_a_procedure(text: str, facts: list[Fact]) -> list[dict]:
     return records
 
 
+# "В списъка на одобрените са проектите на общините Брезово, Хисаря и Съединение в област Пловдив, всеки от които
+# с бюджет от 2 933 696,74 лева": one amount stated for each of the listed beneficiaries' projects.
+_EACH_OF_LISTED = re.compile(
+    r"(?<![\w-])(проектите|договорите)\s+на\s+(общините|общини|МИГ-овете|училищата|организациите)\s+"
+    r"(?P<list>[^.\d;:]{3,200}?)(\s+(в|от)\s+област\s+[^,.\d]{2,40})?,\s*"
+    r"(всеки|всяк[оа])\s+от\s+(които|тях)\s+(е\s+)?"
+    r"(с\s+(бюджет|обща\s+стойност|стойност)(\s+от)?|на\s+(обща\s+)?стойност(\s+от)?|за)\s*$",
+    re.I,
+)
+
+
+def _projects_each_with_an_amount(text: str, facts: list[Fact]) -> list[dict]:
+    """N records with one total (and the page's one procedure, where it states one) where the text lists N (2–5)
+    beneficiaries' projects and states the amount for "each of which"; else none."""
+    if any(f.field not in ("procedure_code", "amount_total") for f in facts):
+        return []
+    procedures = [f for f in facts if f.field == "procedure_code"]
+    if len({f.value for f in procedures}) > 1:
+        return []
+    for m in find_money(text):
+        listed = _EACH_OF_LISTED.search(_sentence_before(text, m.start))
+        if not listed:
+            continue
+        names = [n for n in re.split(r",\s*|\s+и\s+", listed["list"].strip()) if n.strip()]
+        if not 2 <= len(names) <= 5:
+            return []
+        amount, currency = m.value
+        total = _of(
+            m, "amount_total", float(round_cents(amount)), "amount_of_each_listed", currency
+        )
+        records = []
+        for _ in names:
+            record = _new_record()
+            if procedures:
+                _set(record, procedures[0])
+            _set(record, total)
+            record["flags"].append(f"amount_stated_for_each_of:{len(names)}")
+            records.append(record)
+        return records
+    return []
+
+
 def extract_project_facts(text: str) -> list[dict]:
     """One record per project the text speaks of (none where it names none), with evidence for every value."""
     read = cyrillic_words(text)  # same offsets; the words the rules look for, whatever the script
     end = article_end(read)
     facts = [f for f in find_facts(text, read) if f.start < end]
-    shared = _projects_sharing_a_procedure(read, facts)
+    shared = _projects_sharing_a_procedure(read, facts) or _projects_each_with_an_amount(
+        read[:end], facts
+    )
     if shared:
         return shared
     if not speaks_of_project(read[:end], facts):
