@@ -14,22 +14,32 @@ state (another code version, a staged version gone, `--force`) links everything.
 from __future__ import annotations
 
 import json
+import shutil
+import uuid
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from registry.tables import Table
-from shared.atomic import atomic_write
+from shared.atomic import atomic_path, atomic_write
 from transforms.linking import (
     LINK_TABLE_NAMES,
     changed_keys,
     key_digests,
     link_keyed,
-    splice_links,
 )
-from warehouse.staging import StagedTable, stage_frame
+from warehouse.staging import (
+    StagedTable,
+    finish,
+    new_version_dir,
+    quote,
+    sql_string,
+    stage_frame,
+    write_part,
+)
 
 STORE = "_links"
 
@@ -40,9 +50,9 @@ def _store(staging_dir: Path | str) -> Path:
 
 def previous_links(
     staging_dir: Path | str, version: str
-) -> tuple[dict[str, pd.DataFrame], dict[str, str]] | None:
-    """The previous build's link tables (by name) and key digests, if made by this code and
-    still staged; else None."""
+) -> tuple[dict[str, str], dict[str, str]] | None:
+    """The previous build's staged link tables (name -> directory) and key digests, if made
+    by this code and still staged; else None."""
     store = _store(staging_dir)
     try:
         state = json.loads((store / "state.json").read_text(encoding="utf-8"))
@@ -54,8 +64,7 @@ def previous_links(
     if not all(Path(path).is_dir() for path in staged.values()):
         return None
     digests = pq.read_table(store / state["digests"]).to_pandas()
-    tables = {name: StagedTable(name, path, 0).to_pandas() for name, path in sorted(staged.items())}
-    return tables, dict(zip(digests["project_key"], digests["digest"], strict=True))
+    return staged, dict(zip(digests["project_key"], digests["digest"], strict=True))
 
 
 def stage_links(
@@ -68,26 +77,76 @@ def stage_links(
 ) -> dict[str, StagedTable]:
     """Stage the link tables of keyed `claims` (`transforms.linking.key_claims`), reusing the
     previous build's rows for the keys whose claims did not change; `tables` are the three
-    tables by name."""
+    tables by name. The staged rows are those of linking everything, in the same order."""
     digests = key_digests(claims)
     previous = None if force else previous_links(staging_dir, version)
     if previous is None:
         result = link_keyed(claims)
-        frames = {name: getattr(result, name) for name in LINK_TABLE_NAMES}
+        staged = {
+            name: stage_frame(staging_dir, tables[name], getattr(result, name))
+            for name in LINK_TABLE_NAMES
+        }
         if log is not None:
             log.info(f"linking: all {len(digests)} project keys (no previous links to reuse)")
     else:
-        old_tables, old_digests = previous
+        paths, old_digests = previous
         replaced = changed_keys(digests, old_digests)
-        frames = splice_links(old_tables, claims, replaced)
+        fresh = link_keyed(claims[claims["project_key"].isin(replaced)].reset_index(drop=True))
+        staged = {
+            name: _splice(staging_dir, tables[name], paths[name], getattr(fresh, name), replaced)
+            for name in LINK_TABLE_NAMES
+        }
         if log is not None:
             log.info(
                 f"linking: {len(replaced)} of {len(digests)} project keys changed, came or "
-                f"went; the others' rows reused from the previous build"
+                "went; the others' rows reused from the previous build"
             )
-    staged = {name: stage_frame(staging_dir, tables[name], frames[name]) for name in frames}
     _remember(staging_dir, version, staged, digests)
     return staged
+
+
+def _splice(
+    staging_dir: Path | str, table: Table, previous: str, fresh: pd.DataFrame, replaced: set[str]
+) -> StagedTable:
+    """A new staged version of `table`: the previous version's rows of the keys not in
+    `replaced` (typed already: read and written by DuckDB, never through pandas) and the
+    `fresh` rows, in key order, each key's rows in their order (as `transforms.linking.by_key`)."""
+    scratch = Path(staging_dir) / f".{table.name}-fresh-{uuid.uuid4().hex[:8]}"
+    directory = new_version_dir(staging_dir, table)
+    directory.mkdir(parents=True)
+    cols = ", ".join(quote(c) for c in table.columns)
+
+    def rows(glob: str, source: int, where: str = "") -> str:
+        return (
+            f"SELECT {cols}, {source} AS _source, filename AS _file, file_row_number AS _row "
+            f"FROM read_parquet({sql_string(glob)}, filename = true, file_row_number = true){where}"
+        )
+
+    con = duckdb.connect()
+    try:
+        write_part(table, scratch, 0, fresh, con)
+        con.register(
+            "_replaced", pa.table({"project_key": pa.array(sorted(replaced), pa.string())})
+        )
+        parts = [
+            rows(
+                str(Path(previous) / "*.parquet"),
+                0,
+                " WHERE project_key NOT IN (SELECT project_key FROM _replaced)",
+            )
+        ]
+        if any(scratch.glob("*.parquet")):
+            parts.append(rows(str(scratch / "*.parquet"), 1))
+        with atomic_path(directory / "part-000000.parquet") as tmp:
+            con.execute(
+                f"COPY (SELECT {cols} FROM ({' UNION ALL '.join(parts)}) "
+                f"ORDER BY project_key, _source, _file, _row) "
+                f"TO {sql_string(tmp)} (FORMAT parquet, COMPRESSION zstd)"
+            )
+    finally:
+        con.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+    return finish(staging_dir, table, directory)
 
 
 def _remember(
