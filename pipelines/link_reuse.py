@@ -27,9 +27,11 @@ from registry.tables import Table
 from shared.atomic import atomic_path, atomic_write
 from transforms.linking import (
     LINK_TABLE_NAMES,
+    RESPONSE_COLUMNS,
     changed_keys,
     key_digests,
     link_keyed,
+    response_of,
 )
 from warehouse.staging import (
     StagedTable,
@@ -79,7 +81,8 @@ def stage_links(
     previous build's rows for the keys whose claims did not change; `tables` are the three
     tables by name. The staged rows are those of linking everything, in the same order."""
     digests = key_digests(claims)
-    previous = None if force else previous_links(staging_dir, version)
+    responses = response_of(claims)
+    previous = None if force or responses is None else previous_links(staging_dir, version)
     if previous is None:
         result = link_keyed(claims)
         staged = {
@@ -92,8 +95,17 @@ def stage_links(
         paths, old_digests = previous
         replaced = changed_keys(digests, old_digests)
         fresh = link_keyed(claims[claims["project_key"].isin(replaced)].reset_index(drop=True))
+        sources = tables["project_sources"]
         staged = {
-            name: _splice(staging_dir, tables[name], paths[name], getattr(fresh, name), replaced)
+            name: _splice(
+                staging_dir,
+                tables[name],
+                paths[name],
+                getattr(fresh, name),
+                replaced,
+                # the sources' response columns: tonight's response of each row's URL
+                responses if name == sources.name else None,
+            )
             for name in LINK_TABLE_NAMES
         }
         if log is not None:
@@ -106,37 +118,52 @@ def stage_links(
 
 
 def _splice(
-    staging_dir: Path | str, table: Table, previous: str, fresh: pd.DataFrame, replaced: set[str]
+    staging_dir: Path | str,
+    table: Table,
+    previous: str,
+    fresh: pd.DataFrame,
+    replaced: set[str],
+    responses: pd.DataFrame | None = None,
 ) -> StagedTable:
     """A new staged version of `table`: the previous version's rows of the keys not in
-    `replaced` (typed already: read and written by DuckDB, never through pandas) and the
-    `fresh` rows, in key order, each key's rows in their order (as `transforms.linking.by_key`)."""
+    `replaced` (typed already: read and written by DuckDB, never through pandas; with
+    `responses`, their response columns replaced by those of their URL) and the `fresh` rows,
+    in key order, each key's rows in their order (as `transforms.linking.by_key`)."""
     scratch = Path(staging_dir) / f".{table.name}-fresh-{uuid.uuid4().hex[:8]}"
     directory = new_version_dir(staging_dir, table)
     directory.mkdir(parents=True)
     cols = ", ".join(quote(c) for c in table.columns)
+    refreshed = set(RESPONSE_COLUMNS) if responses is not None else set()
+    kept_cols = ", ".join(
+        f"_responses.{quote(c)}" if c in refreshed else f"_kept.{quote(c)}" for c in table.columns
+    )
 
-    def rows(glob: str, source: int, where: str = "") -> str:
+    def rows(glob: str, source: int, select: str, joins: str = "") -> str:
         return (
-            f"SELECT {cols}, {source} AS _source, filename AS _file, file_row_number AS _row "
-            f"FROM read_parquet({sql_string(glob)}, filename = true, file_row_number = true){where}"
+            f"SELECT {select}, {source} AS _source, _kept.filename AS _file, "
+            f"_kept.file_row_number AS _row FROM read_parquet({sql_string(glob)}, "
+            f"filename = true, file_row_number = true) AS _kept{joins}"
         )
 
     con = duckdb.connect()
     try:
         write_part(table, scratch, 0, fresh, con)
+        joins = ""
+        if responses is not None:
+            # Typed as the table types them (the same text and CAST as staging the claims' rows).
+            write_part(_responses_table(table), scratch / "responses", 0, responses, con)
+            glob = sql_string(str(scratch / "responses" / "*.parquet"))
+            joins = (
+                f" LEFT JOIN read_parquet({glob}) AS _responses"
+                " ON _kept.source_url = _responses.source_url"
+            )
+        joins += " WHERE _kept.project_key NOT IN (SELECT project_key FROM _replaced)"
         con.register(
             "_replaced", pa.table({"project_key": pa.array(sorted(replaced), pa.string())})
         )
-        parts = [
-            rows(
-                str(Path(previous) / "*.parquet"),
-                0,
-                " WHERE project_key NOT IN (SELECT project_key FROM _replaced)",
-            )
-        ]
-        if any(scratch.glob("*.parquet")):
-            parts.append(rows(str(scratch / "*.parquet"), 1))
+        parts = [rows(str(Path(previous) / "*.parquet"), 0, kept_cols, joins)]
+        if any(scratch.glob("*.parquet")):  # fresh rows
+            parts.append(rows(str(scratch / "*.parquet"), 1, cols))
         with atomic_path(directory / "part-000000.parquet") as tmp:
             con.execute(
                 f"COPY (SELECT {cols} FROM ({' UNION ALL '.join(parts)}) "
@@ -147,6 +174,18 @@ def _splice(
         con.close()
         shutil.rmtree(scratch, ignore_errors=True)
     return finish(staging_dir, table, directory)
+
+
+def _responses_table(table: Table) -> Table:
+    """The source URL and the response columns, with `table`'s types."""
+    fields = {f.name: f for f in table.fields}
+    return Table(
+        f"{table.name}_responses",
+        "",
+        "",
+        (),
+        tuple(fields[c] for c in ["source_url", *RESPONSE_COLUMNS]),
+    )
 
 
 def _remember(

@@ -18,8 +18,13 @@ TABLES = {t.name: t for t in (LINKED_PROJECTS, PROJECT_SOURCES, PROJECT_CONFLICT
 
 
 def _night(claims: pd.DataFrame) -> pd.DataFrame:
-    """Tonight's claims: seven contracts' amounts moved, three claims gone, a new contract."""
+    """Tonight's claims: every open-data API answer fetched again (a new time and body for
+    each, the amounts as they were), seven contracts' amounts moved, three claims gone, a new
+    contract."""
     night = claims.copy()
+    api = night["source_kind"].eq("isun-api")
+    night.loc[api, "fetched_at"] = pd.Timestamp("2026-12-08T01:00:00Z")
+    night.loc[api, "content_sha256"] = "1" * 64
     moved = night.index[night["source_kind"].eq("isun")][:7]
     night.loc[moved, "amount_total_bgn"] = night.loc[moved, "amount_total_bgn"] + 5
     night = night.drop(night.index[30:33])

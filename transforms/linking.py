@@ -353,13 +353,31 @@ def link_claims(claims: pd.DataFrame, threshold: float = 85.0) -> LinkResult:
     return link_keyed(key_claims(claims, threshold))
 
 
-# What a project key's three tables are made from: its claims, all of their columns, in order.
-DIGEST_COLUMNS = [*CLAIM_COLUMNS, "project_key", "match_method", "match_score"]
+# A response's own columns: the same for every claim read from one URL's response, and new
+# every night for the bulk sources, which are fetched again each night.
+RESPONSE_COLUMNS = ["fetched_at", "content_sha256"]
+# What a project key's three tables are made from: its claims, in their order, every column
+# but the response's (`project_sources` takes those from the claim's URL: `response_of`).
+DIGEST_COLUMNS = [
+    *(c for c in CLAIM_COLUMNS if c not in RESPONSE_COLUMNS),
+    "project_key",
+    "match_method",
+    "match_score",
+]
+
+
+def response_of(claims: pd.DataFrame) -> pd.DataFrame | None:
+    """source_url -> its response's columns (one row per URL), or None when some URL's claims
+    name two responses (then the rows of a key cannot be refreshed by URL)."""
+    urls = claims[["source_url", *RESPONSE_COLUMNS]].drop_duplicates()
+    if urls["source_url"].duplicated().any() or urls["source_url"].isna().any():
+        return None
+    return urls.reset_index(drop=True)
 
 
 def key_digests(claims: pd.DataFrame) -> dict[str, str]:
-    """project_key -> a digest of its claims (every column, in their order): equal digests,
-    equal rows in the link tables."""
+    """project_key -> a digest of its claims (every column but the response's, in their order):
+    equal digests, equal rows in the link tables but for the response's columns."""
     ordered = by_key(claims[DIGEST_COLUMNS])
     rows = pd.util.hash_pandas_object(ordered, index=False).to_numpy()
     keys = ordered["project_key"].to_numpy()
@@ -383,13 +401,19 @@ def splice_links(
     previous: dict[str, pd.DataFrame], claims: pd.DataFrame, replaced: set[str]
 ) -> dict[str, pd.DataFrame]:
     """The link tables of keyed `claims`, made from `previous` (the tables of an earlier night,
-    by name) for every key not in `replaced` and computed afresh for the claims of the keys in
-    it: the same rows, in the same order, as `link_keyed(claims)`."""
+    by name) for every key not in `replaced` (the sources' response columns from tonight's
+    response of their URL) and computed afresh for the claims of the keys in it: the same
+    rows, in the same order, as `link_keyed(claims)`, when `response_of(claims)` is not None."""
     fresh = link_keyed(claims[claims["project_key"].isin(replaced)].reset_index(drop=True))
+    responses = response_of(claims)
     out = {}
     for name in LINK_TABLE_NAMES:
         kept = previous[name]
         kept = kept[~kept["project_key"].isin(replaced)]
+        if name == "project_sources":  # tonight's response of each row's URL
+            kept = kept.drop(columns=RESPONSE_COLUMNS).merge(
+                responses, on="source_url", how="left", sort=False
+            )[kept.columns]
         new = getattr(fresh, name)
         parts = [f for f in (kept, new) if len(f)]
         out[name] = (
