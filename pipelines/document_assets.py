@@ -126,8 +126,12 @@ LINK_TABLES = {
     for asset, table in tables_by_asset(DOCUMENT_TABLES).items()
     if table in (LINKED_PROJECTS, PROJECT_SOURCES, PROJECT_CONFLICTS)
 }
+# The link step's store of its previous tables (`pipelines.link_reuse`) is kept per this version.
 LINKS_VERSION = code_version(
-    "transforms.linking", "transforms.isun_bulk", "transforms.extracted_tables"
+    "transforms.linking",
+    "transforms.isun_bulk",
+    "transforms.extracted_tables",
+    "pipelines.link_reuse",
 )
 
 
