@@ -165,3 +165,20 @@ def test_a_list_of_more_than_five_is_not_read_as_projects_invented_variant():
         r["amount_total"] != 1000000.0 or "amount_stated_for_each_of" not in str(r["flags"])
         for r in records
     )
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        (
+            "Общата стойност на проекта е 1 000 000 лв. "
+            "Европейският фонд за регионално развитие финансира 850 000 лв.",
+            {"amount_total": 1000000.0, "amount_eu": 850000.0},
+        ),
+        ("Проектът се изпълнява за срок от 24 месеца.", {"duration_months": 24}),
+        ("Проектът ще се реализира в срок от 18 месеца.", {"duration_months": 18}),
+    ],
+)
+def test_eu_share_a_fund_finances_and_durations_in_a_term_invented_variant(sentence, expected):
+    record = one(f"Община Пример изпълнява проект „Зелен град“. {sentence}")
+    assert {k: record[k] for k in expected} == expected
