@@ -182,3 +182,17 @@ def test_a_list_of_more_than_five_is_not_read_as_projects_invented_variant():
 def test_eu_share_a_fund_finances_and_durations_in_a_term_invented_variant(sentence, expected):
     record = one(f"Община Пример изпълнява проект „Зелен град“. {sentence}")
     assert {k: record[k] for k in expected} == expected
+
+
+def test_a_schemes_budget_is_no_projects_total():
+    # "Пет болници получават финансиране … по схема на Министерството на здравеопазването … по ОП „Регионално
+    # развитие” 2007-2013 г. с общ бюджет 148 млн. лева": the scheme's budget; the page names no single project
+    assert all(r["amount_total"] is None for r in extract_projects(page("372")))
+
+
+def test_a_projects_budget_under_a_programme_stays_its_total_invented_variant():
+    # a project named in the sentence: "с общ бюджет" is the project's, whatever programme it is under
+    record = one(
+        "Общината изпълнява проект „Зелен град“ по схема „Красива България“ с общ бюджет 2 млн. лева."
+    )
+    assert (record["amount_total"], record["currency"]) == (2000000.0, "BGN")

@@ -348,6 +348,21 @@ def _sum_of_counted_projects(text: str, position: int, before: str) -> bool:
     return any(m.group(1) not in ("1", "един", "една") for m in _PROJECT_COUNT.finditer(previous))
 
 
+# "Пет болници получават финансиране … по схема на Министерството на здравеопазването … по ОП „Регионално
+# развитие” 2007-2013 г. с общ бюджет 148 млн. лева": a budget in a sentence that names a scheme, programme,
+# procedure or measure and no project or contract is the scheme's, not a project's total.
+_SCHEME_BUDGET = re.compile(
+    r"(?<![\w-])(схема|схемата|програма|програмата|процедура|процедурата|мярка|мярката)\b[^\n]{0,200}?"
+    r"\s(с|със)\s+(общ\s+)?бюджет(\s+от)?\s*$",
+    re.I,
+)
+_PROJECT_OR_CONTRACT = re.compile(r"проект|договор|project|contract", re.I)
+
+
+def _schemes_budget(sentence: str) -> bool:
+    return bool(_SCHEME_BUDGET.search(sentence)) and not _PROJECT_OR_CONTRACT.search(sentence)
+
+
 def _money_facts(text: str) -> list[Fact]:
     facts: list[Fact] = []
     money = find_money(text)
@@ -402,6 +417,7 @@ def _money_facts(text: str) -> list[Fact]:
             _NOT_PROJECT_MONEY.search(zone)
             or _NOT_PROJECT_MONEY_AFTER.match(raw_after)
             or _sum_of_counted_projects(text, m.start, before)
+            or _schemes_budget(_window_before(text, m.start, 300))
         ):
             continue
         if label:
