@@ -196,3 +196,17 @@ def test_a_projects_budget_under_a_programme_stays_its_total_invented_variant():
         "Общината изпълнява проект „Зелен град“ по схема „Красива България“ с общ бюджет 2 млн. лева."
     )
     assert (record["amount_total"], record["currency"]) == (2000000.0, "BGN")
+
+
+@pytest.mark.parametrize(
+    "sentence, months",
+    [
+        ("Проектът е тригодишен.", 36),
+        ("Проектът „Зелен парк“ е 18-месечен.", 18),
+        ("Проектът е едногодишен.", 12),
+    ],
+)
+def test_a_duration_adjective_as_the_projects_predicate_invented_variant(sentence, months):
+    record = one(f"Община Пример изпълнява проект „Зелен град“. {sentence}")
+    assert record["duration_months"] == months
+    assert rule(record, "duration_months") == "duration_adjective"

@@ -815,8 +815,21 @@ _DURATION_ADJECTIVE = re.compile(
 )
 
 
+# "Проектът е тригодишен", "Проектът „…“ е 18-месечен": the adjective as the predicate of the project
+_DURATION_PREDICATE = re.compile(
+    r"[Пп]роект(ът)?(\s+[„\"“][^”“\"]{3,150}[”“\"])?\s+(е|ще\s+бъде)\s+"
+    r"(?P<span>(?:(?P<n>\d{1,3})\s?-?\s?месеч|(?P<years>едногодиш|двугодиш|тригодиш|четиригодиш|петгодиш))ен)\b"
+)
+
+
 def _duration_adjective_facts(text: str) -> list[Fact]:
     out = []
+    for m in _DURATION_PREDICATE.finditer(text):
+        months = int(m["n"]) if m["n"] else _YEARS_ADJECTIVE[m["years"].lower()]
+        span = (m.start("span"), m.end("span"))
+        out.append(
+            Fact("duration_months", months, *span, text[span[0] : span[1]], "duration_adjective")
+        )
     for m in _DURATION_ADJECTIVE.finditer(text):
         months = int(m["n"]) if m["n"] else _YEARS_ADJECTIVE[m["years"].lower()]
         end = m.end(3)  # "18-месечен", "двугодишния"
