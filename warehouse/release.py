@@ -76,6 +76,9 @@ MEDIA_TYPES = {
 }
 # Tables people open in a spreadsheet get an XLSX too (besides every absorption view).
 XLSX_TABLES = ("projects",)
+# Processes writing the tables' Parquet and CSV at once (`warehouse.export.export_tables`): two
+# cores' worth; each holds one sorted key range (about 200 MB of activities) at a time.
+EXPORT_WORKERS = min(2, os.cpu_count() or 1)
 
 
 class ReleaseError(RuntimeError):
@@ -449,13 +452,23 @@ def export_files(draft: ReleaseDraft) -> ReleaseDraft:
     zero-width characters removed. The copy lives until the site is written (`site_files`)."""
     with draft.discarded_on_error():
         unchanged = _link_unchanged_tables(draft)
+        # The safe copy first: its counts of the cells it changed name the only columns whose
+        # CSV text needs the same scan (the views, not counted, are scanned whole).
+        draft.text_safety = safe_copy(draft.database, _text_safe_db(draft))
+        unsafe: dict[str, set[str]] = {t.name: set() for t in draft.tables}
+        for t in draft.view_tables:
+            unsafe.pop(t.name, None)
+        for key in draft.text_safety:
+            table, _, column = key.partition(".")
+            unsafe.setdefault(table, set()).add(column)
         export_tables(
             draft.database,
             draft.staging,
             [t for t in draft.tables if t.name not in unchanged],
             copy_db=False,
+            unsafe_columns=unsafe,
+            workers=EXPORT_WORKERS,
         )
-        draft.text_safety = safe_copy(draft.database, _text_safe_db(draft))
         con = connect(_text_safe_db(draft), read_only=True)
         try:
             for t in draft.view_tables:
