@@ -11,7 +11,7 @@ Files are written to a temporary name and renamed, so a reader never sees half a
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -82,12 +82,18 @@ def sorted_batches(
 
 
 def export_tables(
-    warehouse_path: Path | str, out_dir: Path | str, tables: list[Table], copy_db: bool = True
+    warehouse_path: Path | str,
+    out_dir: Path | str,
+    tables: list[Table],
+    copy_db: bool = True,
+    unsafe: dict[str, dict[str, int]] | None = None,
 ) -> list[Path]:
     """Write `<table>.parquet` and `<table>.csv` per table, plus (if asked) a copy of the DuckDB file.
 
     Rows stream from DuckDB in record batches (`sorted_batches`) into both writers, so no
-    table is ever whole in memory.
+    table is ever whole in memory. `unsafe` (`warehouse.text_safety.unsafe_cells` of the
+    warehouse) names the columns whose CSV text needs cleaning; without it every text column
+    is cleaned.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -107,10 +113,11 @@ def export_tables(
                     open(csv_tmp, "wb") as fh,
                 ):
                     fh.write(UTF8_BOM)
+                    only = None if unsafe is None else unsafe.get(table.name, {})
                     with pacsv.CSVWriter(fh, csv_ready(schema.empty_table()).schema) as csv_writer:
                         for batch in sorted_batches(con, table):
                             parquet.write_batch(batch)
-                            csv_writer.write_table(csv_ready(pa.Table.from_batches([batch])))
+                            csv_writer.write_table(csv_ready(pa.Table.from_batches([batch]), only))
             written += [parquet_path, csv_path]
     finally:
         con.close()
@@ -121,10 +128,11 @@ def export_tables(
     return written
 
 
-def csv_ready(table: pa.Table) -> pa.Table:
+def csv_ready(table: pa.Table, unsafe_columns: Collection[str] | None = None) -> pa.Table:
     """The table as it goes into CSV: text made safe (`warehouse.text_safety`; the Parquet
-    keeps it as read), formulas neutralised, timestamps as UTC text to the second."""
-    table = neutralise_formulas(safe_arrow(table))
+    keeps it as read; only `unsafe_columns` if given), formulas neutralised, timestamps as
+    UTC text to the second."""
+    table = neutralise_formulas(safe_arrow(table, unsafe_columns))
     for i, field in enumerate(table.schema):
         if pa.types.is_timestamp(field.type):
             utc = pc.cast(table.column(i), pa.timestamp("s", tz="UTC"), safe=False)

@@ -60,7 +60,7 @@ from warehouse.duckdb_store import connect
 from warehouse.export import export_tables
 from warehouse.release_reuse import link_files, load_state, save_state, table_digest
 from warehouse.site import build_site
-from warehouse.text_safety import safe_copy, safe_text
+from warehouse.text_safety import safe_copy, safe_text, unsafe_cells
 from warehouse.views import ABSORPTION_VIEWS, create_release_views, view_table
 from warehouse.xlsx import write_xlsx
 
@@ -449,13 +449,19 @@ def export_files(draft: ReleaseDraft) -> ReleaseDraft:
     zero-width characters removed. The copy lives until the site is written (`site_files`)."""
     with draft.discarded_on_error():
         unchanged = _link_unchanged_tables(draft)
+        con = connect(draft.database, read_only=True)
+        try:
+            unsafe = unsafe_cells(con)  # the one scan for them: CSV and the copy rewrite these
+        finally:
+            con.close()
         export_tables(
             draft.database,
             draft.staging,
             [t for t in draft.tables if t.name not in unchanged],
             copy_db=False,
+            unsafe=unsafe,
         )
-        draft.text_safety = safe_copy(draft.database, _text_safe_db(draft))
+        draft.text_safety = safe_copy(draft.database, _text_safe_db(draft), unsafe)
         con = connect(_text_safe_db(draft), read_only=True)
         try:
             for t in draft.view_tables:

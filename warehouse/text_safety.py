@@ -20,6 +20,7 @@ are replaced by U+FFFD where the text is read (`replace_surrogates`), not here.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from pathlib import Path
 
 import duckdb
@@ -69,11 +70,11 @@ def _is_text(data_type: pa.DataType) -> bool:
     )
 
 
-def safe_arrow(table: pa.Table) -> pa.Table:
-    """Every text column of an Arrow table with `UNSAFE` removed."""
+def safe_arrow(table: pa.Table, only: Collection[str] | None = None) -> pa.Table:
+    """Every text column of an Arrow table (or those named in `only`) with `UNSAFE` removed."""
     columns = []
-    for column in table.columns:
-        if _is_text(column.type):
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if _is_text(column.type) and (only is None or name in only):
             column = pc.replace_substring_regex(column, UNSAFE, "")
         columns.append(column)
     return pa.Table.from_arrays(columns, schema=table.schema)
@@ -101,14 +102,62 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def safe_copy(source: Path | str, target: Path | str) -> dict[str, int]:
+def unsafe_cells(con, database: str | None = None) -> dict[str, dict[str, int]]:
+    """{table or view: {column: cells holding `UNSAFE`}} over every VARCHAR and JSON column of
+    the tables and views of `database` (one scan each; columns with none left out, tables
+    with none too). The one regex pass of the release: the CSV export and the text-safe copy
+    rewrite only the columns named here, and copy every other column as it is. `database`:
+    an attached database's name (default the connection's own)."""
+    database = database or con.execute("SELECT current_database()").fetchone()[0]
+    found: dict[str, dict[str, int]] = {}
+    for schema, table in con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? "
+        "UNION ALL SELECT schema_name, view_name FROM duckdb_views() "
+        "WHERE database_name = ? AND NOT internal ORDER BY 2",
+        [database, database],
+    ).fetchall():
+        text = _text_columns(con, database, schema, table)
+        if not text:
+            continue
+        counts = con.execute(
+            "SELECT "
+            + ", ".join(
+                f"count(*) FILTER (WHERE regexp_matches(CAST({_quote(c)} AS VARCHAR), '{UNSAFE}'))"
+                for c, _ in text
+            )
+            + f" FROM {_quote(database)}.{_quote(schema)}.{_quote(table)}"
+        ).fetchone()
+        columns = {c: n for (c, _), n in zip(text, counts, strict=True) if n}
+        if columns:
+            found[table] = columns
+    return found
+
+
+def _text_columns(con, database: str, schema: str, table: str) -> list[tuple[str, str]]:
+    return [
+        (c, t)
+        for c, t in con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = ? "
+            "AND schema_name = ? AND table_name = ? ORDER BY column_index",
+            [database, schema, table],
+        ).fetchall()
+        if t in ("VARCHAR", "JSON")
+    ]
+
+
+def safe_copy(
+    source: Path | str, target: Path | str, unsafe: dict[str, dict[str, int]] | None = None
+) -> dict[str, int]:
     """A text-safe copy of a DuckDB file: every table with `UNSAFE` removed from its VARCHAR
-    columns (one CREATE TABLE AS per table, so no key constraint can object), then the views
-    as they were. Returns {table.column: cells changed} (only those with a change)."""
-    changed: dict[str, int] = {}
+    and JSON columns (one CREATE TABLE AS per table, so no key constraint can object), then
+    the views as they were. `unsafe` is `unsafe_cells` of the source (found here if not
+    given): only those columns are rewritten, the others copied as they are. Returns
+    {table.column: cells changed} (only those with a change)."""
     con = connect(target)
     try:
         con.execute(f"ATTACH {_literal(str(source))} AS orig (READ_ONLY)")
+        if unsafe is None:
+            unsafe = unsafe_cells(con, "orig")
         tables = con.execute(
             "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'orig' "
             "ORDER BY table_name"
@@ -119,23 +168,16 @@ def safe_copy(source: Path | str, target: Path | str) -> dict[str, int]:
                 "AND schema_name = ? AND table_name = ? ORDER BY column_index",
                 [schema, table],
             ).fetchall()
-            text = [c for c, t in columns if t in ("VARCHAR", "JSON")]
+            rewrite = unsafe.get(table, {})
             select = ", ".join(
-                f"{duckdb_safe_sql(_quote(c), t)} AS {_quote(c)}" if c in text else _quote(c)
+                f"{duckdb_safe_sql(_quote(c), t)} AS {_quote(c)}"
+                # JSON text also carries them escaped (`\\u0013`), which the scan does not count
+                if c in rewrite or t == "JSON"
+                else _quote(c)
                 for c, t in columns
             )
             source_table = f"orig.{_quote(schema)}.{_quote(table)}"
             con.execute(f"CREATE TABLE {_quote(table)} AS SELECT {select} FROM {source_table}")
-            if text:
-                counts = con.execute(
-                    "SELECT "
-                    + ", ".join(
-                        f"count(*) FILTER (WHERE regexp_matches(CAST({_quote(c)} AS VARCHAR), '{UNSAFE}'))"
-                        for c in text
-                    )
-                    + f" FROM {source_table}"
-                ).fetchone()
-                changed.update({f"{table}.{c}": n for c, n in zip(text, counts, strict=True) if n})
         views = con.execute(
             "SELECT sql FROM duckdb_views() WHERE database_name = 'orig' AND NOT internal ORDER BY view_oid"
         ).fetchall()
@@ -143,7 +185,7 @@ def safe_copy(source: Path | str, target: Path | str) -> dict[str, int]:
         _create_views([v[0] for v in views], con)
     finally:
         con.close()
-    return changed
+    return {f"{table}.{c}": n for table, cols in unsafe.items() for c, n in cols.items()}
 
 
 def _create_views(statements: list[str], con) -> None:
