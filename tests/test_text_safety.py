@@ -193,4 +193,6 @@ def test_one_scan_names_the_unsafe_columns_and_the_copy_rewrites_only_those(tmp_
         ),  # JSON: the escaped form goes too
         ("BG06RDNP001-7.021-0016", "ВиК Строй Хасково ЕООД", None),
     ]
-    assert con.execute("SELECT name FROM named ORDER BY 1").fetchall()[0] == ("Мебел Хасково ЕООД",)
+    assert con.execute("SELECT name FROM named ORDER BY project_code").fetchall()[0] == (
+        "Мебел Хасково ЕООД",
+    )
