@@ -23,7 +23,7 @@ from pipelines.resources import RecordedIsunPages
 from sources.recorded import SAMPLE_BULK
 from tests.conftest import SAMPLE_QUERY
 from tests.corpus_tools import Corpus
-from warehouse.text_safety import is_safe, safe_copy, safe_text, unsafe_cells
+from warehouse.text_safety import connect_text_safe, is_safe, safe_text, unsafe_cells
 
 C0 = "".join(chr(c) for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
 C1 = "".join(chr(c) for c in range(0x7F, 0xA0))
@@ -167,7 +167,7 @@ def test_the_site_renders_in_headless_chromium(release):
 
 
 @pytest.mark.unit
-def test_one_scan_names_the_unsafe_columns_and_the_copy_rewrites_only_those(tmp_path):
+def test_one_scan_names_the_unsafe_columns_and_only_those_are_read_cleaned(tmp_path):
     source = tmp_path / "warehouse.duckdb"
     con = duckdb.connect(str(source))
     con.execute(
@@ -175,24 +175,26 @@ def test_one_scan_names_the_unsafe_columns_and_the_copy_rewrites_only_those(tmp_
         "('BG05M9OP001-2.002-0273', 'Мебел Хасково ЕООД\x13\u202e', '{\"note\": \"a\\u0013b\"}'::JSON), "
         "('BG06RDNP001-7.021-0016', 'ВиК Строй Хасково ЕООД', NULL)) t(project_code, name, extra)"
     )
+    con.execute("CREATE TABLE places AS SELECT 'Стамболово' AS municipality")
     con.execute("CREATE VIEW named AS SELECT project_code, name FROM contractors")
     # the connection's own database is the file's (not "main"): the default must find it
-    assert unsafe_cells(con) == {"contractors": {"name": 1}, "named": {"name": 1}}
+    unsafe = unsafe_cells(con)
+    assert unsafe == {"contractors": {"name": 1, "extra": 1}, "named": {"name": 1}}
     con.close()
-    target = tmp_path / "safe.duckdb"
-    assert safe_copy(source, target) == {"contractors.name": 1, "named.name": 1}
-    con = duckdb.connect(str(target), read_only=True)
+    con = connect_text_safe(source, unsafe)
     rows = con.execute(
         "SELECT project_code, name, CAST(extra AS VARCHAR) FROM contractors ORDER BY 1"
     ).fetchall()
     assert rows == [
-        (
-            "BG05M9OP001-2.002-0273",
-            "Мебел Хасково ЕООД",
-            '{"note": "ab"}',
-        ),  # JSON: the escaped form goes too
+        ("BG05M9OP001-2.002-0273", "Мебел Хасково ЕООД", '{"note": "ab"}'),
         ("BG06RDNP001-7.021-0016", "ВиК Строй Хасково ЕООД", None),
     ]
+    # the file's own view reads the cleaned table; a clean table is read as it is
     assert con.execute("SELECT name FROM named ORDER BY project_code").fetchall()[0] == (
         "Мебел Хасково ЕООД",
     )
+    assert con.execute("SELECT * FROM places").fetchall() == [("Стамболово",)]
+    # the file itself keeps the text as read
+    assert con.execute(
+        "SELECT name FROM warehouse.main.contractors ORDER BY project_code"
+    ).fetchall()[0] == ("Мебел Хасково ЕООД\x13\u202e",)

@@ -9,9 +9,11 @@ U+FEFF). XLSX and XML (Atom) refuse the controls outright; a browser shows the o
 
 The rule is one regular expression, `UNSAFE`, written in the syntax Python, Arrow and
 DuckDB (RE2) share: every match is removed (tab, line feed and carriage return stay;
-they are valid everywhere). It runs once, in `warehouse.release.export_files`: over the CSV
-batches, and into a text-safe copy of the release's DuckDB file that the XLSX, the site
-and its feeds read (`safe_copy`); the Parquet and DuckDB files keep the text as read.
+they are valid everywhere). The release scans for it once (`unsafe_cells`, in
+`warehouse.release.export_files`); the columns found are cleaned in the CSV batches and,
+for the XLSX, the site and its feeds, through a connection whose TEMP views read those
+columns cleaned (`connect_text_safe`: nothing is copied, a table without such text is read
+as it is). The Parquet and DuckDB files keep the text as read.
 
 Lone surrogates (`"\\ud800"` in a JSON answer) cannot be stored as UTF-8 at all, so they
 are replaced by U+FFFD where the text is read (`replace_surrogates`), not here.
@@ -90,6 +92,11 @@ JSON_ESCAPES = (
 )
 
 
+# What a JSON cell may hold that `duckdb_safe_sql` removes: the characters, or their escapes
+# (an escaped backslash followed by such a letter counts too: it is only rewritten as it was).
+JSON_UNSAFE = UNSAFE + "|" + JSON_ESCAPES.split("|", 1)[1]
+
+
 def duckdb_safe_sql(column: str, data_type: str = "VARCHAR") -> str:
     """An SQL expression of `column` (quoted) with `UNSAFE` removed (and, for JSON, its escapes)."""
     if data_type == "JSON":
@@ -105,7 +112,7 @@ def _quote(name: str) -> str:
 def unsafe_cells(con, database: str | None = None) -> dict[str, dict[str, int]]:
     """{table or view: {column: cells holding `UNSAFE`}} over every VARCHAR and JSON column of
     the tables and views of `database` (one scan each; columns with none left out, tables
-    with none too). The one regex pass of the release: the CSV export and the text-safe copy
+    with none too). The one regex pass of the release: the CSV export and the text-safe views
     rewrite only the columns named here, and copy every other column as it is. `database`:
     an attached database's name (default the connection's own)."""
     database = database or con.execute("SELECT current_database()").fetchone()[0]
@@ -122,8 +129,9 @@ def unsafe_cells(con, database: str | None = None) -> dict[str, dict[str, int]]:
         counts = con.execute(
             "SELECT "
             + ", ".join(
-                f"count(*) FILTER (WHERE regexp_matches(CAST({_quote(c)} AS VARCHAR), '{UNSAFE}'))"
-                for c, _ in text
+                f"count(*) FILTER (WHERE regexp_matches(CAST({_quote(c)} AS VARCHAR), "
+                f"'{UNSAFE if t != 'JSON' else JSON_UNSAFE}'))"
+                for c, t in text
             )
             + f" FROM {_quote(database)}.{_quote(schema)}.{_quote(table)}"
         ).fetchone()
@@ -145,47 +153,44 @@ def _text_columns(con, database: str, schema: str, table: str) -> list[tuple[str
     ]
 
 
-def safe_copy(
-    source: Path | str, target: Path | str, unsafe: dict[str, dict[str, int]] | None = None
-) -> dict[str, int]:
-    """A text-safe copy of a DuckDB file: every table with `UNSAFE` removed from its VARCHAR
-    and JSON columns (one CREATE TABLE AS per table, so no key constraint can object), then
-    the views as they were. `unsafe` is `unsafe_cells` of the source (found here if not
-    given): only those columns are rewritten, the others copied as they are. Returns
-    {table.column: cells changed} (only those with a change)."""
-    con = connect(target)
+def text_safe_views(con, unsafe: dict[str, dict[str, int]]) -> None:
+    """On `con` (read-only will do), a TEMP view over each table that `unsafe` names, with
+    `UNSAFE` removed from the columns it names: DuckDB resolves a name to the temp view
+    before the table, the file's own views included, so every query on that connection
+    reads safe text and nothing is copied. Tables without unsafe text are read as they are."""
+    database = con.execute("SELECT current_database()").fetchone()[0]
+    for schema, table in con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? "
+        "ORDER BY table_name",
+        [database],
+    ).fetchall():
+        rewrite = unsafe.get(table)
+        if not rewrite:
+            continue
+        columns = con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = ? "
+            "AND schema_name = ? AND table_name = ? ORDER BY column_index",
+            [database, schema, table],
+        ).fetchall()
+        select = ", ".join(
+            f"{duckdb_safe_sql(_quote(c), t)} AS {_quote(c)}" if c in rewrite else _quote(c)
+            for c, t in columns
+        )
+        con.execute(
+            f"CREATE TEMP VIEW {_quote(table)} AS SELECT {select} "
+            f"FROM {_quote(database)}.{_quote(schema)}.{_quote(table)}"
+        )
+
+
+def connect_text_safe(path: Path | str, unsafe: dict[str, dict[str, int]]):
+    """A read-only connection to a DuckDB file that reads its text safe (`text_safe_views`)."""
+    con = connect(path, read_only=True)
     try:
-        con.execute(f"ATTACH {_literal(str(source))} AS orig (READ_ONLY)")
-        if unsafe is None:
-            unsafe = unsafe_cells(con, "orig")
-        tables = con.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'orig' "
-            "ORDER BY table_name"
-        ).fetchall()
-        for schema, table in tables:
-            columns = con.execute(
-                "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = 'orig' "
-                "AND schema_name = ? AND table_name = ? ORDER BY column_index",
-                [schema, table],
-            ).fetchall()
-            rewrite = unsafe.get(table, {})
-            select = ", ".join(
-                f"{duckdb_safe_sql(_quote(c), t)} AS {_quote(c)}"
-                # JSON text also carries them escaped (`\\u0013`), which the scan does not count
-                if c in rewrite or t == "JSON"
-                else _quote(c)
-                for c, t in columns
-            )
-            source_table = f"orig.{_quote(schema)}.{_quote(table)}"
-            con.execute(f"CREATE TABLE {_quote(table)} AS SELECT {select} FROM {source_table}")
-        views = con.execute(
-            "SELECT sql FROM duckdb_views() WHERE database_name = 'orig' AND NOT internal ORDER BY view_oid"
-        ).fetchall()
-        con.execute("DETACH orig")
-        _create_views([v[0] for v in views], con)
-    finally:
+        text_safe_views(con, unsafe)
+    except BaseException:
         con.close()
-    return {f"{table}.{c}": n for table, cols in unsafe.items() for c, n in cols.items()}
+        raise
+    return con
 
 
 def _create_views(statements: list[str], con) -> None:
