@@ -76,6 +76,9 @@ MEDIA_TYPES = {
 }
 # Tables people open in a spreadsheet get an XLSX too (besides every absorption view).
 XLSX_TABLES = ("projects",)
+# Processes writing the tables' Parquet and CSV at once (`warehouse.export.export_tables`): two
+# cores' worth; each holds one sorted key range (about 200 MB of activities) at a time.
+EXPORT_WORKERS = min(2, os.cpu_count() or 1)
 
 
 class ReleaseError(RuntimeError):
@@ -452,7 +455,7 @@ def export_files(draft: ReleaseDraft) -> ReleaseDraft:
         unchanged = _link_unchanged_tables(draft)
         con = connect(draft.database, read_only=True)
         try:
-            unsafe = unsafe_cells(con)  # the one scan for them: CSV and the copy rewrite these
+            unsafe = unsafe_cells(con)  # the one scan for them: CSV and the XLSX/site views
         finally:
             con.close()
         export_tables(
@@ -460,7 +463,9 @@ def export_files(draft: ReleaseDraft) -> ReleaseDraft:
             draft.staging,
             [t for t in draft.tables if t.name not in unchanged],
             copy_db=False,
-            unsafe=unsafe,
+            # every table named: a column not listed holds nothing to remove
+            unsafe_columns={t.name: set(unsafe.get(t.name, {})) for t in draft.tables},
+            workers=EXPORT_WORKERS,
         )
         draft.unsafe = unsafe
         draft.text_safety = {f"{t}.{c}": n for t, cols in unsafe.items() for c, n in cols.items()}
