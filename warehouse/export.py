@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from registry.tables import Table
 from shared.atomic import atomic_path
 from warehouse.duckdb_store import connect
-from warehouse.text_safety import UNSAFE, safe_arrow
+from warehouse.text_safety import safe_arrow
 
 UTF8_BOM = b"\xef\xbb\xbf"
 FORMULA_START = r"^[=+\-@\t\r]"
@@ -95,7 +95,7 @@ def export_tables(
 
     Rows stream from DuckDB in record batches (`sorted_batches`) into both writers, so no
     table is ever whole in memory. `unsafe_columns` (table -> the text columns holding a
-    character `warehouse.text_safety` removes, as `safe_copy` counted them) spares the text
+    character `warehouse.text_safety` removes, as `unsafe_cells` found them) spares the text
     scan of the columns known to hold none: a table missing from it has all its columns scanned.
     With `workers` > 1 the tables are written by that many processes at once.
     """
@@ -173,31 +173,12 @@ def csv_ready(table: pa.Table, unsafe: set[str] | None = None) -> pa.Table:
     """The table as it goes into CSV: text made safe (`warehouse.text_safety`; the Parquet
     keeps it as read; with `unsafe`, only those columns, the rest being known to hold nothing
     to remove), formulas neutralised, timestamps as UTC text to the second."""
-    table = neutralise_formulas(safe_arrow(table) if unsafe is None else _safe_only(table, unsafe))
+    table = neutralise_formulas(safe_arrow(table, unsafe))
     for i, field in enumerate(table.schema):
         if pa.types.is_timestamp(field.type):
             utc = pc.cast(table.column(i), pa.timestamp("s", tz="UTC"), safe=False)
             table = table.set_column(i, field.name, pc.strftime(utc, format="%Y-%m-%d %H:%M:%SZ"))
     return table
-
-
-def _safe_only(table: pa.Table, unsafe: set[str]) -> pa.Table:
-    """`safe_arrow` on the `unsafe` columns only (the same regular expression, so the same text)."""
-    for name in unsafe:
-        i = table.schema.get_field_index(name)
-        if i >= 0 and _is_text(table.schema.field(i).type):
-            table = table.set_column(
-                i, table.schema.field(i), pc.replace_substring_regex(table.column(i), UNSAFE, "")
-            )
-    return table
-
-
-def _is_text(data_type: pa.DataType) -> bool:
-    return (
-        pa.types.is_string(data_type)
-        or pa.types.is_large_string(data_type)
-        or pa.types.is_string_view(data_type)
-    )
 
 
 def neutralise_formulas(table: pa.Table) -> pa.Table:
