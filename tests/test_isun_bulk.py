@@ -8,12 +8,11 @@ an entity without ЕИК, amounts in EUR with BGN derived.
 
 import io
 import json
-from datetime import datetime
 from decimal import Decimal
 
 import duckdb
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from pipelines.cli import main, run_build
 from pipelines.isun_bulk_staging import stage_bulk_tables
@@ -526,56 +525,3 @@ def test_the_demo_states_its_coverage_and_reconciles_the_export_with_the_api(sam
         Decimal("12400.00"),
         Decimal("24252.29"),
     )
-
-
-def _openpyxl_rows(path) -> list[tuple]:
-    with open(path, "rb") as fh:
-        workbook = load_workbook(fh, read_only=True, data_only=True)
-        rows = list(workbook.worksheets[0].iter_rows(values_only=True))
-        workbook.close()
-    return rows
-
-
-def _odd_workbook() -> bytes:
-    """Shared strings, a stated dimension, gaps between rows and cells, a date-styled number,
-    a boolean, a float and an int: what openpyxl's own reader has to place and type."""
-    wb = Workbook()
-    ws = wb.active
-    ws["A1"], ws["C1"] = "Проекти", 3
-    ws["B3"], ws["D3"] = 1.5, True
-    ws["A6"] = "дата"
-    ws["B6"] = datetime(2026, 1, 2, 3, 4)
-    ws["E9"] = "  с интервали  "
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def test_the_export_rows_are_openpyxls_own(tmp_path):
-    """`read_export` reads the sheet with lxml (`_sheet_rows`): the same rows, values and
-    types as openpyxl's read-only worksheet, on the exports these tests write, a write-only
-    workbook (no stated dimension, inline strings) and a workbook with gaps and a date."""
-    from sources.isun_register_export import _sheet_rows
-
-    write_only = Workbook(write_only=True)
-    sheet = write_only.create_sheet()
-    for row in (["Проекти"], [], ["a", None, 2, 2.5], [None, None, "x"]):
-        sheet.append(row)
-    streamed = io.BytesIO()
-    write_only.save(streamed)
-    bodies = [demo_export(), export_xlsx([]), _odd_workbook(), streamed.getvalue()]
-    for i, body in enumerate(bodies):
-        path = _export_file(tmp_path, body)
-        with open(path, "rb") as fh:
-            ours = list(_sheet_rows(fh))
-        theirs = _openpyxl_rows(path)
-        assert ours == theirs, i
-        assert [type(v) for r in ours for v in r] == [type(v) for r in theirs for v in r], i
-        if body is bodies[2]:
-            assert datetime(2026, 1, 2, 3, 4) in ours[5] and ours[2] == (
-                None,
-                1.5,
-                None,
-                True,
-                None,
-            )
