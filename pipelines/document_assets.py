@@ -8,6 +8,7 @@ import pandas as pd
 
 from pipelines.code_versions import code_version
 from pipelines.io_managers import table_metadata, table_out
+from pipelines.link_reuse import stage_links
 from pipelines.resources import DocumentSource, Settings
 from registry import tables_by_asset
 from registry.documents import (
@@ -21,7 +22,7 @@ from sources.extract import extract
 from sources.raw_archive import newest_per_url
 from transforms.extracted_tables import claims_from_extracted, extracted_tables
 from transforms.isun_bulk import CLAIM_SOURCE_COLUMNS, claims_from_api, claims_from_export
-from transforms.linking import ISUN_CLAIM_COLUMNS, claims_from_isun, link_claims
+from transforms.linking import ISUN_CLAIM_COLUMNS, claims_from_isun, key_claims
 from warehouse.staging import StagedTable
 
 
@@ -125,8 +126,12 @@ LINK_TABLES = {
     for asset, table in tables_by_asset(DOCUMENT_TABLES).items()
     if table in (LINKED_PROJECTS, PROJECT_SOURCES, PROJECT_CONFLICTS)
 }
+# The link step's store of its previous tables (`pipelines.link_reuse`) is kept per this version.
 LINKS_VERSION = code_version(
-    "transforms.linking", "transforms.isun_bulk", "transforms.extracted_tables"
+    "transforms.linking",
+    "transforms.isun_bulk",
+    "transforms.extracted_tables",
+    "pipelines.link_reuse",
 )
 
 
@@ -139,6 +144,8 @@ LINKS_VERSION = code_version(
     "linked projects, every source's values and the conflicts.",
 )
 def _core_bgfunds__links(
+    context: dg.AssetExecutionContext,
+    settings: Settings,
     _core_isun__project_pages: StagedTable,
     _core_documents__records: list[dict],
     isun_api_projects: StagedTable,
@@ -163,12 +170,33 @@ def _core_bgfunds__links(
         ignore_index=True,
     )
     del pages
-    result = link_claims(claims)
+    # Every claim is keyed (the proposal a contract extends, an uncoded claim's best match look
+    # at all projects); the tables are made afresh only for the keys whose claims changed.
+    staged = stage_links(
+        settings.staging_dir,
+        {table.name: table for table in LINK_TABLES.values()},
+        key_claims(claims),
+        LINKS_VERSION,
+        force=settings.force_rebuild,
+        log=context.log,
+    )
     del claims
-    # Each frame is staged by the IO manager as it is yielded (not kept for the rest of the run).
     for asset, table in LINK_TABLES.items():
-        frame = getattr(result, table.name)
         metadata = {}
         if table is LINKED_PROJECTS:
-            metadata["multi_source"] = int((frame["n_sources"] > 1).sum())
-        yield dg.Output(frame, output_name=asset, metadata=metadata)
+            metadata["multi_source"] = _multi_source(staged[table.name])
+        yield dg.Output(staged[table.name], output_name=asset, metadata=metadata)
+
+
+def _multi_source(linked: StagedTable) -> int:
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        return int(
+            con.execute(f"SELECT count(*) FROM {linked.scan_sql()} WHERE n_sources > 1").fetchone()[
+                0
+            ]
+        )
+    finally:
+        con.close()

@@ -297,10 +297,22 @@ def test_unchanged_inputs_skip_the_rebuild_and_keep_latest(tmp_path, capsys, cap
     caplog.clear()
     again = run_build(data_dir)
     assert again.success and again.unchanged and again.release == first.release
-    # Only the fetch ran: the plan between the fetch and the build said why not to build.
-    assert set(again.steps) == {"raw_isun__contract_pages", "raw_documents__pages"}
+    # Told before Dagster: the recordings were replayed into this archive as it is, and the
+    # source tree is the one the stamp's code versions were taken from. No run at all.
+    assert again.steps == {} and again.dagster_run_id is None
     assert again.plan.startswith(f"inputs unchanged since release {Path(first.release).name}")
+    manifest = data_dir / "raw" / "manifest.jsonl"
+    lines = manifest.read_text(encoding="utf-8").count("\n")
+    # Without the stamp, Dagster's way: only the fetch ran (it replays the recordings again,
+    # lines the archive holds already); the plan between the fetch and the build said why
+    # not to build, the same reason, and left the stamp again.
+    (data_dir / ".night_plan.json").unlink()
+    slow = run_build(data_dir)
+    assert slow.success and slow.unchanged and slow.plan == again.plan
+    assert set(slow.steps) == {"raw_isun__contract_pages", "raw_documents__pages"}
+    assert manifest.read_text(encoding="utf-8").count("\n") > lines
     assert not [r for r in caplog.records if "emitted no result" in r.getMessage()]
+    assert run_build(data_dir).steps == {}
     assert sorted(p.name for p in (data_dir / "publish" / "releases").iterdir()) == [
         Path(first.release).name
     ]

@@ -23,7 +23,7 @@ from pipelines.resources import RecordedIsunPages
 from sources.recorded import SAMPLE_BULK
 from tests.conftest import SAMPLE_QUERY
 from tests.corpus_tools import Corpus
-from warehouse.text_safety import is_safe, safe_text
+from warehouse.text_safety import connect_text_safe, is_safe, safe_text, unsafe_cells
 
 C0 = "".join(chr(c) for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
 C1 = "".join(chr(c) for c in range(0x7F, 0xA0))
@@ -164,3 +164,37 @@ def test_the_site_renders_in_headless_chromium(release):
         assert done.returncode == 0, done.stderr[-500:]
         dom = done.stdout.decode("utf-8")
         assert "<body" in dom and is_safe(dom), page
+
+
+@pytest.mark.unit
+def test_one_scan_names_the_unsafe_columns_and_only_those_are_read_cleaned(tmp_path):
+    source = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(source))
+    con.execute(
+        "CREATE TABLE contractors AS SELECT * FROM (VALUES "
+        "('BG05M9OP001-2.002-0273', 'Мебел Хасково ЕООД\x13\u202e', '{\"note\": \"a\\u0013b\"}'::JSON), "
+        "('BG06RDNP001-7.021-0016', 'ВиК Строй Хасково ЕООД', NULL)) t(project_code, name, extra)"
+    )
+    con.execute("CREATE TABLE places AS SELECT 'Стамболово' AS municipality")
+    con.execute("CREATE VIEW named AS SELECT project_code, name FROM contractors")
+    # the connection's own database is the file's (not "main"): the default must find it
+    unsafe = unsafe_cells(con)
+    assert unsafe == {"contractors": {"name": 1, "extra": 1}, "named": {"name": 1}}
+    con.close()
+    con = connect_text_safe(source, unsafe)
+    rows = con.execute(
+        "SELECT project_code, name, CAST(extra AS VARCHAR) FROM contractors ORDER BY 1"
+    ).fetchall()
+    assert rows == [
+        ("BG05M9OP001-2.002-0273", "Мебел Хасково ЕООД", '{"note": "ab"}'),
+        ("BG06RDNP001-7.021-0016", "ВиК Строй Хасково ЕООД", None),
+    ]
+    # the file's own view reads the cleaned table; a clean table is read as it is
+    assert con.execute("SELECT name FROM named ORDER BY project_code").fetchall()[0] == (
+        "Мебел Хасково ЕООД",
+    )
+    assert con.execute("SELECT * FROM places").fetchall() == [("Стамболово",)]
+    # the file itself keeps the text as read
+    assert con.execute(
+        "SELECT name FROM warehouse.main.contractors ORDER BY project_code"
+    ).fetchall()[0] == ("Мебел Хасково ЕООД\x13\u202e",)

@@ -130,11 +130,17 @@ def project_places_table(projects) -> pd.DataFrame:
     import pandas as pd
 
     rows = []
+    # Contracts share location texts (a municipality, a district): each distinct text is
+    # resolved once (the places are read, never changed, below).
+    resolved: dict = {}
     for row in projects.itertuples(index=False):
-        try:
-            places = isun_location_places(row.location)
-        except Exception:  # noqa: BLE001 - one project's places must never stop a build
-            places = [_place("unresolved", None, str(row.location), str(row.location))]
+        places = resolved.get(row.location)
+        if places is None:
+            try:
+                places = isun_location_places(row.location)
+            except Exception:  # noqa: BLE001 - one project's places must never stop a build
+                places = [_place("unresolved", None, str(row.location), str(row.location))]
+            resolved[row.location] = places
         for place in places:
             rows.append(
                 {

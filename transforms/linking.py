@@ -14,6 +14,7 @@ import json
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
@@ -317,7 +318,8 @@ def _linked_projects(claims: pd.DataFrame, conflicts: pd.DataFrame) -> pd.DataFr
     return linked.rename_axis("project_key").reset_index()
 
 
-def link_claims(claims: pd.DataFrame, threshold: float = 85.0) -> LinkResult:
+def key_claims(claims: pd.DataFrame, threshold: float = 85.0) -> pd.DataFrame:
+    """The claims with the project each is about (`project_key`), how it was matched and the score."""
     claims = claims.reset_index(drop=True).copy()
     claims["project_key"] = claims["project_code"].where(claims["project_code"].notna(), None)
     claims["match_method"] = claims["project_code"].map(
@@ -326,7 +328,95 @@ def link_claims(claims: pd.DataFrame, threshold: float = 85.0) -> LinkResult:
     claims["match_score"] = claims["match_method"].map(lambda m: 100.0 if m else None)
     _extend_proposal_codes(claims)
     _match_uncoded(claims, threshold)
+    return claims
+
+
+def by_key(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` in `project_key` order, each key's rows in the order they had (a stable sort by
+    the key's rank: cheaper than sorting the strings themselves)."""
+    codes, _ = pd.factorize(frame["project_key"], sort=True)
+    order = np.argsort(codes, kind="stable")
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def link_keyed(claims: pd.DataFrame) -> LinkResult:
+    """Sources, conflicts and linked projects of keyed claims (`key_claims`). Every row of the
+    three tables depends only on the claims of its own project key, and each table is in key
+    order: a table for some keys can be spliced into one for the others (`splice_links`)."""
     sources = _project_sources(claims)
     project_conflicts = _project_conflicts(sources)
     linked = _linked_projects(claims, project_conflicts)
-    return LinkResult(claims, linked, sources.drop(columns="_raw"), project_conflicts)
+    return LinkResult(claims, linked, by_key(sources.drop(columns="_raw")), project_conflicts)
+
+
+def link_claims(claims: pd.DataFrame, threshold: float = 85.0) -> LinkResult:
+    return link_keyed(key_claims(claims, threshold))
+
+
+# A response's own columns: the same for every claim read from one URL's response, and new
+# every night for the bulk sources, which are fetched again each night.
+RESPONSE_COLUMNS = ["fetched_at", "content_sha256"]
+# What a project key's three tables are made from: its claims, in their order, every column
+# but the response's (`project_sources` takes those from the claim's URL: `response_of`).
+DIGEST_COLUMNS = [
+    *(c for c in CLAIM_COLUMNS if c not in RESPONSE_COLUMNS),
+    "project_key",
+    "match_method",
+    "match_score",
+]
+
+
+def response_of(claims: pd.DataFrame) -> pd.DataFrame | None:
+    """source_url -> its response's columns (one row per URL), or None when some URL's claims
+    name two responses (then the rows of a key cannot be refreshed by URL)."""
+    urls = claims[["source_url", *RESPONSE_COLUMNS]].drop_duplicates()
+    if urls["source_url"].duplicated().any() or urls["source_url"].isna().any():
+        return None
+    return urls.reset_index(drop=True)
+
+
+def key_digests(claims: pd.DataFrame) -> dict[str, str]:
+    """project_key -> a digest of its claims (every column but the response's, in their order):
+    equal digests, equal rows in the link tables but for the response's columns."""
+    ordered = by_key(claims[DIGEST_COLUMNS])
+    rows = pd.util.hash_pandas_object(ordered, index=False).to_numpy()
+    keys = ordered["project_key"].to_numpy()
+    starts = [0, *(np.flatnonzero(keys[1:] != keys[:-1]) + 1).tolist(), len(keys)]
+    return {
+        keys[a]: hashlib.blake2b(rows[a:b].tobytes(), digest_size=12).hexdigest()
+        for a, b in zip(starts[:-1], starts[1:], strict=True)
+        if b > a
+    }
+
+
+def changed_keys(digests: dict[str, str], previous: dict[str, str]) -> set[str]:
+    """Keys whose claims differ from the previous night's, new keys and keys gone."""
+    return {k for k, d in digests.items() if previous.get(k) != d} | (set(previous) - set(digests))
+
+
+LINK_TABLE_NAMES = ("linked_projects", "project_sources", "project_conflicts")
+
+
+def splice_links(
+    previous: dict[str, pd.DataFrame], claims: pd.DataFrame, replaced: set[str]
+) -> dict[str, pd.DataFrame]:
+    """The link tables of keyed `claims`, made from `previous` (the tables of an earlier night,
+    by name) for every key not in `replaced` (the sources' response columns from tonight's
+    response of their URL) and computed afresh for the claims of the keys in it: the same
+    rows, in the same order, as `link_keyed(claims)`, when `response_of(claims)` is not None."""
+    fresh = link_keyed(claims[claims["project_key"].isin(replaced)].reset_index(drop=True))
+    responses = response_of(claims)
+    out = {}
+    for name in LINK_TABLE_NAMES:
+        kept = previous[name]
+        kept = kept[~kept["project_key"].isin(replaced)]
+        if name == "project_sources":  # tonight's response of each row's URL
+            kept = kept.drop(columns=RESPONSE_COLUMNS).merge(
+                responses, on="source_url", how="left", sort=False
+            )[kept.columns]
+        new = getattr(fresh, name)
+        parts = [f for f in (kept, new) if len(f)]
+        out[name] = (
+            by_key(pd.concat(parts, ignore_index=True)) if parts else new.reset_index(drop=True)
+        )
+    return out

@@ -29,7 +29,8 @@ DATE_RE = re.compile(r"(?<!\d)(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})(?:\s*
 DATE_WORDS_RE = re.compile(
     r"(?<!\d)(?P<d>\d{1,2})\s+(?P<month>"
     + "|".join(MONTHS)
-    + r")\s+(?P<y>\d{4})(?:\s*г\.|\s*г\b)?",
+    # "10 май 2019 г.", and a record's table cell "10 Май, 2019" (a comma after the month)
+    + r"),?\s+(?P<y>\d{4})(?:\s*г\.|\s*г\b)?",
     re.I,
 )
 MONTH_PERIOD_RE = re.compile(

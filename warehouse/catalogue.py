@@ -5,6 +5,9 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from html import escape
 from pathlib import Path
 
@@ -119,6 +122,7 @@ def datapackage(release_id: str, tables: list[Table], files: dict[str, dict]) ->
 # is systematic and shows in the first rows; reading them all costs minutes at 50 000
 # contracts (`make bench`).
 FRICTIONLESS_ROWS = 10_000
+PARALLEL_FROM_BYTES = 50_000_000  # of CSV to validate: below it, one process
 
 
 def validate_datapackage(
@@ -126,6 +130,7 @@ def validate_datapackage(
     limit_rows: int | None = FRICTIONLESS_ROWS,
     checked_elsewhere: frozenset[tuple[str, str]] = frozenset(),
     unchanged: frozenset[str] = frozenset(),
+    workers: int = min(2, os.cpu_count() or 1),
 ) -> dict:
     """Validate with the frictionless library: descriptor, schema, types, keys and foreign keys.
 
@@ -141,7 +146,6 @@ def validate_datapackage(
     validated here ties them to one that is.
     """
     import pyarrow.parquet as pq
-    from frictionless import Package
 
     path = Path(path)
     descriptor = json.loads(path.read_text(encoding="utf-8"))
@@ -161,13 +165,25 @@ def validate_datapackage(
         "resources": [r for r in resources if r["name"] not in unchanged or r["name"] in tied],
     }
     errors = []
-    if csv_only["resources"]:
-        report = Package(csv_only, basepath=str(path.parent)).validate(limit_rows=limit_rows)
-        errors = [
-            f"{task.name}: {err.type}: {err.message}"
-            for task in report.tasks
-            for err in task.errors
-        ]
+    groups = _validation_groups(csv_only["resources"], path.parent, workers)
+    if len(groups) > 1:
+        # Frictionless reads rows in Python: independent groups in processes of their own.
+        with ProcessPoolExecutor(
+            len(groups), mp_context=multiprocessing.get_context("spawn")
+        ) as pool:
+            found = pool.map(
+                _frictionless_errors,
+                [{**descriptor, "resources": g} for g in groups],
+                [str(path.parent)] * len(groups),
+                [limit_rows] * len(groups),
+            )
+            by_resource = {name: e for group in found for name, e in group.items()}
+    elif groups:
+        by_resource = _frictionless_errors(
+            {**descriptor, "resources": groups[0]}, str(path.parent), limit_rows
+        )
+    if groups:
+        errors = [e for r in csv_only["resources"] for e in by_resource.get(r["name"], [])]
     for r in descriptor["resources"]:
         if r.get("format") == "parquet":
             names = pq.read_schema(path.parent / r["path"]).names
@@ -182,6 +198,54 @@ def validate_datapackage(
         "error_count": len(errors),
         "rows_checked_per_resource": limit_rows or "all",
     }
+
+
+def _validation_groups(resources: list[dict], base: Path, workers: int) -> list[list[dict]]:
+    """The resources in at most `workers` groups of about equal bytes, resources tied by a
+    foreign key in the same group (each is validated with the ones it refers to)."""
+    group_of = {r["name"]: r["name"] for r in resources}
+
+    def root(name: str) -> str:
+        while group_of[name] != name:
+            name = group_of[name]
+        return name
+
+    for r in resources:
+        for fk in r["schema"].get("foreignKeys", []):
+            other = fk["reference"].get("resource") or r["name"]
+            if other in group_of:
+                group_of[root(r["name"])] = root(other)
+    components: dict[str, list[dict]] = {}
+    for r in resources:
+        components.setdefault(root(r["name"]), []).append(r)
+
+    def cells(component: list[dict]) -> int:  # rows are capped alike: columns weigh
+        return sum(len(r["schema"]["fields"]) for r in component)
+
+    total = sum((base / r["path"]).stat().st_size for r in resources if (base / r["path"]).exists())
+    if total < PARALLEL_FROM_BYTES:
+        workers = 1  # starting a process (and importing frictionless) costs more
+
+    bins: list[list[dict]] = [[] for _ in range(max(1, workers))]
+    weight = [0] * len(bins)
+    for component in sorted(components.values(), key=cells, reverse=True):
+        lightest = weight.index(min(weight))
+        bins[lightest] += component
+        weight[lightest] += cells(component)
+    return [b for b in bins if b]
+
+
+def _frictionless_errors(descriptor: dict, basepath: str, limit_rows: int | None) -> dict:
+    """{resource name: its errors} from frictionless's validation of a package."""
+    from frictionless import Package
+
+    report = Package(descriptor, basepath=basepath).validate(limit_rows=limit_rows)
+    found: dict[str, list[str]] = {}
+    for task in report.tasks:
+        found.setdefault(task.name, []).extend(
+            f"{task.name}: {err.type}: {err.message}" for err in task.errors
+        )
+    return found
 
 
 def _as_validated(resource: dict, checked_elsewhere: frozenset[tuple[str, str]]) -> dict:

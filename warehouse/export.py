@@ -10,8 +10,10 @@ Files are written to a temporary name and renamed, so a reader never sees half a
 
 from __future__ import annotations
 
+import multiprocessing
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -82,38 +84,44 @@ def sorted_batches(
 
 
 def export_tables(
-    warehouse_path: Path | str, out_dir: Path | str, tables: list[Table], copy_db: bool = True
+    warehouse_path: Path | str,
+    out_dir: Path | str,
+    tables: list[Table],
+    copy_db: bool = True,
+    unsafe_columns: dict[str, set[str]] | None = None,
+    workers: int = 1,
 ) -> list[Path]:
     """Write `<table>.parquet` and `<table>.csv` per table, plus (if asked) a copy of the DuckDB file.
 
     Rows stream from DuckDB in record batches (`sorted_batches`) into both writers, so no
-    table is ever whole in memory.
+    table is ever whole in memory. `unsafe_columns` (table -> the text columns holding a
+    character `warehouse.text_safety` removes, as `unsafe_cells` found them) spares the text
+    scan of the columns known to hold none: a table missing from it has all its columns scanned.
+    With `workers` > 1 the tables are written by that many processes at once.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    con = connect(warehouse_path, read_only=True)
-    try:
-        for table in tables:
-            parquet_path, csv_path = (
-                out_dir / f"{table.name}.parquet",
-                out_dir / f"{table.name}.csv",
-            )
-            cols = ", ".join(f'"{c}"' for c in table.columns)
-            schema = con.sql(f"SELECT {cols} FROM {table.name} LIMIT 0").to_arrow_table().schema
-            with atomic_path(parquet_path) as parquet_tmp, atomic_path(csv_path) as csv_tmp:
-                with (
-                    pq.ParquetWriter(parquet_tmp, schema, compression="zstd") as parquet,
-                    open(csv_tmp, "wb") as fh,
-                ):
-                    fh.write(UTF8_BOM)
-                    with pacsv.CSVWriter(fh, csv_ready(schema.empty_table()).schema) as csv_writer:
-                        for batch in sorted_batches(con, table):
-                            parquet.write_batch(batch)
-                            csv_writer.write_table(csv_ready(pa.Table.from_batches([batch])))
-            written += [parquet_path, csv_path]
-    finally:
-        con.close()
+    jobs = [
+        (str(warehouse_path), str(out_dir), t, (unsafe_columns or {}).get(t.name)) for t in tables
+    ]
+    if workers > 1 and len(jobs) > 1:
+        # One table per task, the widest first so the two cores finish together; each file is
+        # written by one process from its own read-only connection: the same bytes as one by one.
+        # spawn: a fresh interpreter per worker, never a fork of a threaded Dagster process.
+        sizes = _table_sizes(warehouse_path)
+        ordered = sorted(jobs, key=lambda job: -sizes.get(job[2].name, 0))
+        with ProcessPoolExecutor(
+            min(workers, len(jobs)), mp_context=multiprocessing.get_context("spawn")
+        ) as pool:
+            list(pool.map(_export_table_job, ordered))
+    else:
+        con = connect(warehouse_path, read_only=True)
+        try:
+            for _, _, table, unsafe in jobs:
+                _export_table(con, out_dir, table, unsafe)
+        finally:
+            con.close()
+    written = [out_dir / f"{t.name}{suffix}" for t in tables for suffix in (".parquet", ".csv")]
     if copy_db:
         db_copy = out_dir / Path(warehouse_path).name
         _atomic(db_copy, lambda p: shutil.copyfile(warehouse_path, p))
@@ -121,10 +129,51 @@ def export_tables(
     return written
 
 
-def csv_ready(table: pa.Table) -> pa.Table:
+def _table_sizes(warehouse_path: Path | str) -> dict[str, int]:
+    """DuckDB's estimate of each table's size (rows times columns), to hand out the big ones first."""
+    con = connect(warehouse_path, read_only=True)
+    try:
+        return dict(
+            con.execute(
+                "SELECT table_name, estimated_size * column_count FROM duckdb_tables()"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+
+
+def _export_table_job(job: tuple[str, str, Table, set[str] | None]) -> None:
+    warehouse_path, out_dir, table, unsafe = job
+    con = connect(warehouse_path, read_only=True)
+    con.execute("SET enable_progress_bar = false")  # a worker's stderr is the build's log
+    try:
+        _export_table(con, Path(out_dir), table, unsafe)
+    finally:
+        con.close()
+
+
+def _export_table(con, out_dir: Path, table: Table, unsafe: set[str] | None) -> None:
+    """`<table>.parquet` and `<table>.csv` from one sorted pass over the table."""
+    parquet_path, csv_path = out_dir / f"{table.name}.parquet", out_dir / f"{table.name}.csv"
+    cols = ", ".join(f'"{c}"' for c in table.columns)
+    schema = con.sql(f"SELECT {cols} FROM {table.name} LIMIT 0").to_arrow_table().schema
+    with atomic_path(parquet_path) as parquet_tmp, atomic_path(csv_path) as csv_tmp:
+        with (
+            pq.ParquetWriter(parquet_tmp, schema, compression="zstd") as parquet,
+            open(csv_tmp, "wb") as fh,
+        ):
+            fh.write(UTF8_BOM)
+            with pacsv.CSVWriter(fh, csv_ready(schema.empty_table()).schema) as csv_writer:
+                for batch in sorted_batches(con, table):
+                    parquet.write_batch(batch)
+                    csv_writer.write_table(csv_ready(pa.Table.from_batches([batch]), unsafe))
+
+
+def csv_ready(table: pa.Table, unsafe: set[str] | None = None) -> pa.Table:
     """The table as it goes into CSV: text made safe (`warehouse.text_safety`; the Parquet
-    keeps it as read), formulas neutralised, timestamps as UTC text to the second."""
-    table = neutralise_formulas(safe_arrow(table))
+    keeps it as read; with `unsafe`, only those columns, the rest being known to hold nothing
+    to remove), formulas neutralised, timestamps as UTC text to the second."""
+    table = neutralise_formulas(safe_arrow(table, unsafe))
     for i, field in enumerate(table.schema):
         if pa.types.is_timestamp(field.type):
             utc = pc.cast(table.column(i), pa.timestamp("s", tz="UTC"), safe=False)

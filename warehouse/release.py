@@ -60,7 +60,7 @@ from warehouse.duckdb_store import connect
 from warehouse.export import export_tables
 from warehouse.release_reuse import link_files, load_state, save_state, table_digest
 from warehouse.site import build_site
-from warehouse.text_safety import safe_copy, safe_text
+from warehouse.text_safety import connect_text_safe, safe_text, unsafe_cells
 from warehouse.views import ABSORPTION_VIEWS, create_release_views, view_table
 from warehouse.xlsx import write_xlsx
 
@@ -76,6 +76,9 @@ MEDIA_TYPES = {
 }
 # Tables people open in a spreadsheet get an XLSX too (besides every absorption view).
 XLSX_TABLES = ("projects",)
+# Processes writing the tables' Parquet and CSV at once (`warehouse.export.export_tables`): two
+# cores' worth; each holds one sorted key range (about 200 MB of activities) at a time.
+EXPORT_WORKERS = min(2, os.cpu_count() or 1)
 
 
 class ReleaseError(RuntimeError):
@@ -329,6 +332,7 @@ class ReleaseDraft:
     view_tables: list[Table] = field(default_factory=list)
     site: dict = field(default_factory=dict)
     text_safety: dict[str, int] = field(default_factory=dict)  # table.column -> cells made safe
+    unsafe: dict[str, dict[str, int]] = field(default_factory=dict)  # the same, by table
     changelog: dict = field(default_factory=dict)
     dictionary: list[dict] = field(default_factory=list)
     report: dict = field(default_factory=dict)
@@ -444,19 +448,28 @@ def export_files(draft: ReleaseDraft) -> ReleaseDraft:
     """Every table as Parquet and CSV, the spreadsheet tables as XLSX.
 
     The text-safety boundary (`warehouse.text_safety`): Parquet and the DuckDB file keep the
-    text as read; the CSV batches, and a text-safe copy of the database that the XLSX, the
-    site and its feeds read, have control and non-characters, bidi overrides and
-    zero-width characters removed. The copy lives until the site is written (`site_files`)."""
+    text as read; the CSV batches, and the XLSX, the site and its feeds (which read the
+    database through `connect_text_safe`), have control and non-characters, bidi overrides
+    and zero-width characters removed, in the columns one scan found them in."""
     with draft.discarded_on_error():
         unchanged = _link_unchanged_tables(draft)
+        con = connect(draft.database, read_only=True)
+        try:
+            unsafe = unsafe_cells(con)  # the one scan for them: CSV and the XLSX/site views
+        finally:
+            con.close()
         export_tables(
             draft.database,
             draft.staging,
             [t for t in draft.tables if t.name not in unchanged],
             copy_db=False,
+            # every table named: a column not listed holds nothing to remove
+            unsafe_columns={t.name: set(unsafe.get(t.name, {})) for t in draft.tables},
+            workers=EXPORT_WORKERS,
         )
-        draft.text_safety = safe_copy(draft.database, _text_safe_db(draft))
-        con = connect(_text_safe_db(draft), read_only=True)
+        draft.unsafe = unsafe
+        draft.text_safety = {f"{t}.{c}": n for t, cols in unsafe.items() for c, n in cols.items()}
+        con = connect_text_safe(draft.database, unsafe)
         try:
             for t in draft.view_tables:
                 draft.counts[t.name] = con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0]
@@ -501,16 +514,11 @@ def _has_xlsx(draft: ReleaseDraft, table: Table) -> bool:
     return table.name in XLSX_TABLES or table in draft.view_tables
 
 
-def _text_safe_db(draft: ReleaseDraft) -> Path:
-    return draft.staging / ".text-safe.duckdb"
-
-
 def site_files(draft: ReleaseDraft) -> ReleaseDraft:
-    """The static site of the release (`warehouse.site`), from the text-safe copy."""
-    safe = _text_safe_db(draft)
+    """The static site of the release (`warehouse.site`), reading its text safe."""
     downloads = {"before": draft.reuse_before.get("downloads") or {}}
     with draft.discarded_on_error():
-        con = connect(safe, read_only=True)
+        con = connect_text_safe(draft.database, draft.unsafe)
         try:
             draft.site = build_site(
                 con,
@@ -525,8 +533,6 @@ def site_files(draft: ReleaseDraft) -> ReleaseDraft:
             draft.reused["site_downloads"] = downloads.get("reused", 0)
         finally:
             con.close()
-            for leftover in (safe, safe.with_name(safe.name + ".wal")):
-                leftover.unlink(missing_ok=True)
     return draft
 
 

@@ -9,9 +9,11 @@ U+FEFF). XLSX and XML (Atom) refuse the controls outright; a browser shows the o
 
 The rule is one regular expression, `UNSAFE`, written in the syntax Python, Arrow and
 DuckDB (RE2) share: every match is removed (tab, line feed and carriage return stay;
-they are valid everywhere). It runs once, in `warehouse.release.export_files`: over the CSV
-batches, and into a text-safe copy of the release's DuckDB file that the XLSX, the site
-and its feeds read (`safe_copy`); the Parquet and DuckDB files keep the text as read.
+they are valid everywhere). The release scans for it once (`unsafe_cells`, in
+`warehouse.release.export_files`); the columns found are cleaned in the CSV batches and,
+for the XLSX, the site and its feeds, through a connection whose TEMP views read those
+columns cleaned (`connect_text_safe`: nothing is copied, a table without such text is read
+as it is). The Parquet and DuckDB files keep the text as read.
 
 Lone surrogates (`"\\ud800"` in a JSON answer) cannot be stored as UTF-8 at all, so they
 are replaced by U+FFFD where the text is read (`replace_surrogates`), not here.
@@ -20,6 +22,7 @@ are replaced by U+FFFD where the text is read (`replace_surrogates`), not here.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from pathlib import Path
 
 import duckdb
@@ -69,11 +72,11 @@ def _is_text(data_type: pa.DataType) -> bool:
     )
 
 
-def safe_arrow(table: pa.Table) -> pa.Table:
-    """Every text column of an Arrow table with `UNSAFE` removed."""
+def safe_arrow(table: pa.Table, only: Collection[str] | None = None) -> pa.Table:
+    """Every text column of an Arrow table (or those named in `only`) with `UNSAFE` removed."""
     columns = []
-    for column in table.columns:
-        if _is_text(column.type):
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if _is_text(column.type) and (only is None or name in only):
             column = pc.replace_substring_regex(column, UNSAFE, "")
         columns.append(column)
     return pa.Table.from_arrays(columns, schema=table.schema)
@@ -89,6 +92,11 @@ JSON_ESCAPES = (
 )
 
 
+# What a JSON cell may hold that `duckdb_safe_sql` removes: the characters, or their escapes
+# (an escaped backslash followed by such a letter counts too: it is only rewritten as it was).
+JSON_UNSAFE = UNSAFE + "|" + JSON_ESCAPES.split("|", 1)[1]
+
+
 def duckdb_safe_sql(column: str, data_type: str = "VARCHAR") -> str:
     """An SQL expression of `column` (quoted) with `UNSAFE` removed (and, for JSON, its escapes)."""
     if data_type == "JSON":
@@ -101,49 +109,88 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def safe_copy(source: Path | str, target: Path | str) -> dict[str, int]:
-    """A text-safe copy of a DuckDB file: every table with `UNSAFE` removed from its VARCHAR
-    columns (one CREATE TABLE AS per table, so no key constraint can object), then the views
-    as they were. Returns {table.column: cells changed} (only those with a change)."""
-    changed: dict[str, int] = {}
-    con = connect(target)
-    try:
-        con.execute(f"ATTACH {_literal(str(source))} AS orig (READ_ONLY)")
-        tables = con.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'orig' "
-            "ORDER BY table_name"
-        ).fetchall()
-        for schema, table in tables:
-            columns = con.execute(
-                "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = 'orig' "
-                "AND schema_name = ? AND table_name = ? ORDER BY column_index",
-                [schema, table],
-            ).fetchall()
-            text = [c for c, t in columns if t in ("VARCHAR", "JSON")]
-            select = ", ".join(
-                f"{duckdb_safe_sql(_quote(c), t)} AS {_quote(c)}" if c in text else _quote(c)
-                for c, t in columns
+def unsafe_cells(con, database: str | None = None) -> dict[str, dict[str, int]]:
+    """{table or view: {column: cells holding `UNSAFE`}} over every VARCHAR and JSON column of
+    the tables and views of `database` (one scan each; columns with none left out, tables
+    with none too). The one regex pass of the release: the CSV export and the text-safe views
+    rewrite only the columns named here, and copy every other column as it is. `database`:
+    an attached database's name (default the connection's own)."""
+    database = database or con.execute("SELECT current_database()").fetchone()[0]
+    found: dict[str, dict[str, int]] = {}
+    for schema, table in con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? "
+        "UNION ALL SELECT schema_name, view_name FROM duckdb_views() "
+        "WHERE database_name = ? AND NOT internal ORDER BY 2",
+        [database, database],
+    ).fetchall():
+        text = _text_columns(con, database, schema, table)
+        if not text:
+            continue
+        counts = con.execute(
+            "SELECT "
+            + ", ".join(
+                f"count(*) FILTER (WHERE regexp_matches(CAST({_quote(c)} AS VARCHAR), "
+                f"'{UNSAFE if t != 'JSON' else JSON_UNSAFE}'))"
+                for c, t in text
             )
-            source_table = f"orig.{_quote(schema)}.{_quote(table)}"
-            con.execute(f"CREATE TABLE {_quote(table)} AS SELECT {select} FROM {source_table}")
-            if text:
-                counts = con.execute(
-                    "SELECT "
-                    + ", ".join(
-                        f"count(*) FILTER (WHERE regexp_matches(CAST({_quote(c)} AS VARCHAR), '{UNSAFE}'))"
-                        for c in text
-                    )
-                    + f" FROM {source_table}"
-                ).fetchone()
-                changed.update({f"{table}.{c}": n for c, n in zip(text, counts, strict=True) if n})
-        views = con.execute(
-            "SELECT sql FROM duckdb_views() WHERE database_name = 'orig' AND NOT internal ORDER BY view_oid"
+            + f" FROM {_quote(database)}.{_quote(schema)}.{_quote(table)}"
+        ).fetchone()
+        columns = {c: n for (c, _), n in zip(text, counts, strict=True) if n}
+        if columns:
+            found[table] = columns
+    return found
+
+
+def _text_columns(con, database: str, schema: str, table: str) -> list[tuple[str, str]]:
+    return [
+        (c, t)
+        for c, t in con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = ? "
+            "AND schema_name = ? AND table_name = ? ORDER BY column_index",
+            [database, schema, table],
         ).fetchall()
-        con.execute("DETACH orig")
-        _create_views([v[0] for v in views], con)
-    finally:
+        if t in ("VARCHAR", "JSON")
+    ]
+
+
+def text_safe_views(con, unsafe: dict[str, dict[str, int]]) -> None:
+    """On `con` (read-only will do), a TEMP view over each table that `unsafe` names, with
+    `UNSAFE` removed from the columns it names: DuckDB resolves a name to the temp view
+    before the table, the file's own views included, so every query on that connection
+    reads safe text and nothing is copied. Tables without unsafe text are read as they are."""
+    database = con.execute("SELECT current_database()").fetchone()[0]
+    for schema, table in con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? "
+        "ORDER BY table_name",
+        [database],
+    ).fetchall():
+        rewrite = unsafe.get(table)
+        if not rewrite:
+            continue
+        columns = con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = ? "
+            "AND schema_name = ? AND table_name = ? ORDER BY column_index",
+            [database, schema, table],
+        ).fetchall()
+        select = ", ".join(
+            f"{duckdb_safe_sql(_quote(c), t)} AS {_quote(c)}" if c in rewrite else _quote(c)
+            for c, t in columns
+        )
+        con.execute(
+            f"CREATE TEMP VIEW {_quote(table)} AS SELECT {select} "
+            f"FROM {_quote(database)}.{_quote(schema)}.{_quote(table)}"
+        )
+
+
+def connect_text_safe(path: Path | str, unsafe: dict[str, dict[str, int]]):
+    """A read-only connection to a DuckDB file that reads its text safe (`text_safe_views`)."""
+    con = connect(path, read_only=True)
+    try:
+        text_safe_views(con, unsafe)
+    except BaseException:
         con.close()
-    return changed
+        raise
+    return con
 
 
 def _create_views(statements: list[str], con) -> None:

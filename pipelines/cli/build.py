@@ -18,7 +18,7 @@ from pipelines.cli.exits import (
     PROFILE_MARKER,
 )
 from pipelines.cli.report import print_summary
-from pipelines.cli.runs import BuildSummary, run_build
+from pipelines.cli.runs import ARCHIVE, BuildSummary, run_build
 from sources.recorded import SAMPLE_CORPUS
 
 
@@ -169,9 +169,8 @@ def _build(args, data_dir: Path) -> BuildSummary:
                 f"Building from the recorded sample corpus {corpus} (recorded pages, not live data)"
             )
         if args.command == "publish":
-            from pipelines.resources import ArchivedDocumentsOnly, ArchivedPagesOnly
-
-            source, documents = ArchivedPagesOnly(), ArchivedDocumentsOnly()
+            # Named, not built: a quiet night is told before the resources (and Dagster) load.
+            source = documents = ARCHIVE
         if args.command == "crawl":
             source = _crawler(args, show_progress=True)
         summary = run_build(
@@ -246,14 +245,14 @@ def _build_command(args) -> int:
             data_dir, _status(args, started, "failed", EXIT_FAILED, summary, error=str(exc))
         )
         return EXIT_FAILED
-    print_summary(summary, debug=args.debug)
+    print_summary(summary, debug=args.debug, command=args.command)
     code = EXIT_OK if summary.success else EXIT_FAILED
     outcome = "failed" if not summary.success else "unchanged" if summary.unchanged else "released"
     path = write_run_status(
         data_dir,
         _status(args, started, outcome, code, summary, error="; ".join(summary.failures) or None),
     )
-    if path:
+    if path and not (summary.unchanged and summary.success):
         print(f"  run status:        {path}")
     return code
 

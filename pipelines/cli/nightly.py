@@ -122,8 +122,9 @@ def nightly_command(args) -> int:
         if args.debug:
             raise
         error = f"{type(exc).__name__}: {exc}"
-    if summary is not None:
-        print_summary(summary, debug=args.debug)
+    if summary is not None and not (summary.unchanged and summary.success):
+        # A night that changed nothing is told by the one line below.
+        print_summary(summary, debug=args.debug, command="nightly")
     outcome, reason = _outcome(summary, error)
     ended = datetime.now(UTC)
     last_good_at = (
@@ -162,7 +163,7 @@ def nightly_command(args) -> int:
         _write_status(data_dir, status)
         run = _status(args, started, outcome, code, summary, error=reason)
         status_path = write_run_status(data_dir, run)
-        if status_path:
+        if status_path and outcome != "unchanged":
             print(f"  run status:        {status_path}")
     print(f"bgfunds nightly: {line}", flush=True)
     return code

@@ -8,11 +8,29 @@ from pathlib import Path
 from pipelines.cli.runs import BuildSummary
 
 
-def print_summary(summary: BuildSummary, out=None, debug: bool = False) -> None:
+def quiet_line(summary: BuildSummary, command: str = "build") -> str:
+    """A night that changed nothing, in one line: the release that stays, since when, and why."""
+    release = Path(summary.release).name if summary.release else None
+    issued = f", issued {summary.release_issued}" if summary.release_issued else ""
+    return (
+        f"bgfunds {command}: nothing changed since the last release: latest stays release "
+        f"{release}{issued} ({summary.plan}); pass --force to rebuild anyway"
+    )
+
+
+def print_summary(
+    summary: BuildSummary, out=None, debug: bool = False, command: str = "build"
+) -> None:
     """What a build did: the fetch, the tables (unless nothing was rebuilt), checks, failures
-    and where the release is (or why there is none)."""
+    and where the release is (or why there is none); a night that changed nothing is one
+    line (`quiet_line`), and a second when the release was uploaded."""
     out = out or sys.stdout
     p = lambda s="": print(s, file=out)  # noqa: E731
+    if summary.unchanged and summary.success and not debug:
+        p(quiet_line(summary, command))
+        if summary.upload and summary.upload.get("line"):
+            p(f"  published to:      {summary.upload['line']}")
+        return
     p("bgfunds build " + ("succeeded" if summary.success else "FAILED"))
     for line in summary.fetch_summary:
         p(f"  fetch: {line}")

@@ -9,6 +9,40 @@ from pathlib import Path
 
 from sources.recorded import SAMPLE_BULK, SAMPLE_CORPUS
 
+# Pages and documents that fetch nothing: the raw archive as it is (`bgfunds publish`). A string,
+# so that a command can say so without importing the resources (and Dagster) first.
+ARCHIVE = "archive"
+
+
+def _is_archive(value, kind: str) -> bool:
+    if value == ARCHIVE:
+        return True
+    if value is None or isinstance(value, str):
+        return False
+    # An instance exists, so its module (and Dagster) is imported already.
+    from pipelines.resources import ArchivedDocumentsOnly, ArchivedPagesOnly
+
+    return isinstance(value, ArchivedPagesOnly if kind == "pages" else ArchivedDocumentsOnly)
+
+
+def recordings_of(corpus_dir, source, documents) -> list[Path] | None:
+    """What the fetch job would replay: [] for a night that fetches nothing, the recordings'
+    folders for a replay, None for a live fetch (or a source of unknown kind)."""
+    from sources.recorded import SAMPLE_DOCUMENTS
+
+    folders: list[Path] = []
+    if source is None:
+        folders.append(Path(corpus_dir))
+        if Path(corpus_dir) == SAMPLE_CORPUS:
+            folders.append(SAMPLE_BULK)
+    elif not _is_archive(source, "pages"):
+        return None
+    if documents is None:
+        folders.append(SAMPLE_DOCUMENTS)  # the profile's RecordedDocuments()
+    elif not _is_archive(documents, "documents"):
+        return None
+    return folders
+
 
 @dataclass
 class BuildSummary:
@@ -45,6 +79,7 @@ class BuildSummary:
         None  # `--publish-to`: where the release went (`pipelines.release_upload`)
     )
     plan: str | None = None  # why nothing was rebuilt (`pipelines.quiet_night`)
+    release_issued: str | None = None  # when the release `release` names was issued
 
 
 def step_times(instance, run_id: str) -> dict[str, tuple[float, float]]:
@@ -208,9 +243,9 @@ def _summary_of(record: RunRecord, data_dir: Path | str, plan) -> BuildSummary:
     latest = Path(data_dir) / "publish" / "latest"
     report = Path(summary.release or latest) / "quality_report.json"
     if (summary.release or summary.unchanged) and report.exists():
-        summary.coverage = (
-            json.loads(report.read_text(encoding="utf-8")).get("coverage") or {}
-        ).get("line")
+        recorded = json.loads(report.read_text(encoding="utf-8"))
+        summary.coverage = (recorded.get("coverage") or {}).get("line")
+        summary.release_issued = recorded.get("issued")
     summary.success = (
         record.success
         and all(record.checks.values())
@@ -223,9 +258,16 @@ def _summary_of(record: RunRecord, data_dir: Path | str, plan) -> BuildSummary:
 
 
 def _overrides(data_dir, corpus_dir, source, documents, force_rebuild: bool, workers: int) -> dict:
-    from pipelines.resources import RecordedIsunPages, Settings
+    from pipelines.resources import (
+        ArchivedDocumentsOnly,
+        ArchivedPagesOnly,
+        RecordedIsunPages,
+        Settings,
+    )
     from pipelines.settings import resolve
 
+    source = ArchivedPagesOnly() if source == ARCHIVE else source
+    documents = ArchivedDocumentsOnly() if documents == ARCHIVE else documents
     configured = resolve(os.environ)["settings"]  # the settings no argument here names
     configured.update(data_dir=str(data_dir), force_rebuild=force_rebuild, workers=workers)
     overrides = {
@@ -275,13 +317,27 @@ def run_build(
     directory's Dagster instance (`dagster_home`), where `make dev`'s UI shows them; the
     summary is read from the instance either way. `tables` and `extra_assets` (a table
     registry and the assets of tables not in the code) go to `build_defs`.
+
+    A night that fetches nothing new (`source` and `documents` `ARCHIVE`, or recordings
+    replayed before into this archive) with the same inputs and code as the last release is
+    told before Dagster is imported (`pipelines.quiet_night.quiet_before_dagster`): no run, the
+    summary says what stays `latest` and why. Every other night takes the Dagster way and
+    leaves the stamp that tells the next one.
     """
+    recordings = recordings_of(corpus_dir, source, documents)
+    custom = tables is not None or bool(extra_assets)
+    if not force_rebuild and not custom and recordings is not None:
+        quiet = _quiet(data_dir, recordings)
+        if quiet is not None:
+            return quiet
     import dagster as dg
 
-    from pipelines.definitions import build_defs
+    from pipelines.definitions import build_assets, build_defs
+    from pipelines.quiet_night import code_versions, remember_plan
 
     overrides = _overrides(data_dir, corpus_dir, source, documents, force_rebuild, workers)
     defs = build_defs(overrides, tables=tables, extra_assets=extra_assets)
+    versions = code_versions(build_assets(defs))
     instance = (
         dg.DagsterInstance.from_config(str(dagster_home(data_dir)))
         if persistent_instance
@@ -289,25 +345,60 @@ def run_build(
     )
     with instance:
         run_ids, plan = _run_jobs(
-            defs, overrides["settings"], instance, _run_config(progress, log_level), force_rebuild
+            defs,
+            overrides["settings"],
+            instance,
+            _run_config(progress, log_level),
+            force_rebuild,
+            versions,
         )
         summary = _summary_of(read_runs(instance, run_ids), data_dir, plan)
     summary.dagster_run_id = run_ids[-1]
+    if not custom:
+        # What the next night reads before Dagster; the replay is trusted only if the fetch ran whole.
+        remember_plan(data_dir, versions, recordings if plan is not None else None)
     return summary
 
 
-def _run_jobs(defs, settings, instance, run_config: dict, force_rebuild: bool):
+def _quiet(data_dir: Path | str, recordings: list[Path]) -> BuildSummary | None:
+    """The quiet night told before Dagster, as a summary (None: let Dagster's plan decide)."""
+    from pipelines.quiet_night import quiet_before_dagster
+    from warehouse.data_lock import DataDirLockedError, data_dir_lock
+
+    try:
+        # Held by the CLI already (taken again freely); another build holding it: Dagster's way waits.
+        with data_dir_lock(data_dir, 0.0):
+            quiet = quiet_before_dagster(data_dir, recordings)
+    except DataDirLockedError:
+        return None
+    if quiet is None:
+        return None
+    latest = Path(data_dir) / "publish" / "latest"
+    return BuildSummary(
+        success=True,
+        unchanged=True,
+        fetch_summary=[quiet.fetch_line],
+        release=str(latest.resolve()),
+        release_issued=quiet.issued,
+        coverage=quiet.coverage,
+        plan=quiet.reason,
+    )
+
+
+def _run_jobs(
+    defs, settings, instance, run_config: dict, force_rebuild: bool, versions: dict[str, str]
+):
     """The fetch job, then the plan (`pipelines.quiet_night`), then the build job or the part
     of it the plan names; return the run ids and the plan (None when the fetch failed)."""
-    from pipelines.definitions import BUILD_JOB, FETCH_JOB, build_assets
-    from pipelines.quiet_night import FINGERPRINT_TAG, code_versions, plan_build, selection
+    from pipelines.definitions import BUILD_JOB, FETCH_JOB
+    from pipelines.quiet_night import FINGERPRINT_TAG, plan_build, selection
 
     fetch = defs.resolve_job_def(FETCH_JOB).execute_in_process(
         instance=instance, raise_on_error=False, run_config=run_config
     )
     if not fetch.success:
         return [fetch.run_id], None
-    plan = plan_build(settings, code_versions(build_assets(defs)), force_rebuild)
+    plan = plan_build(settings, versions, force_rebuild)
     if not plan.rebuild:
         return [fetch.run_id], plan
     chosen = selection(plan, defs.resolve_asset_graph())

@@ -232,11 +232,11 @@ _EU_BEFORE = re.compile(
     r"(?:[Рр]азмер(?:ът)?\s+на\s+)?(?<![\w-])[Ее]вропейско(?:то)?\s+(?:съ)?финансиране(?:\s+по\s+проекта)?|"
     # "Европейският принос е …", "Европейските средства са в размер на …", "Европейският фонд за … осигурява …"
     r"(?<![\w-])[Ее]вропейски(?:ят)?\s+принос|(?<![\w-])[Ее]вропейските\s+средства|"
-    r"Европейският\s+(?:\w+\s+){0,3}фонд(?:\s+за\s+(?:\w+\s+){1,5}?)?(?=(?:осигурява|предоставя|покрива)\s*$)|"
+    r"Европейският\s+(?:\w+\s+){0,3}фонд(?:\s+за\s+(?:\w+\s+){1,5}?)?(?=(?:осигурява|предоставя|покрива|финансира)\s*$)|"
     r"Европейския\s+(?:\w+\s+)?фонд\s+за\s+(?:\w+\s+){1,5}?(?=(?:е|са|възлиза\s+на|в\s+размер\s+на)\s*$)|"
     r"European\s+[Ff]und\s+for\s+Regional\s+Development|European\s+Regional\s+Development\s+Fund)"
     r"(?:\s*(?:\([A-ZА-Я+ ]{2,12}\)|на ЕС|е|са|възлиза на|в размер на|is|amounts\s+to|with|[–:-]|"
-    r"осигурява|предоставя|покрива))*\s*$"
+    r"осигурява|предоставя|покрива|финансира))*\s*$"
 )
 _EU_AFTER = re.compile(
     r"^\W{0,3}(?:лв\.?\s*)?(?:от\s+тях\s+)?(?:е\s+|са\s+|is\s+)?(?:финансиране\s+)?(?:/?предоставени\s+)?"
@@ -295,7 +295,11 @@ _TOTAL_STRONG = re.compile(
     r"[Пп]роект(ът)?(\s+[„\"“][^”“\"]{3,200}[”“\"])?,?\s+(е\s+)?с\s+(общ\s+)?бюджет(\s+от)?|Total\s+(project\s+)?value|(the\s+)?project\s+budget\s+is|"
     r"budget\s+of\s+the\s+project\s+is|[Ии]нвестицията\s+е\s+(за|в\s+размер\s+на)|"
     r"[Оо]бщата\s+(му\s+)?инвестиция\s+(е|възлиза)|(a|its|the)\s+total\s+(budget|value|cost)\s+(of|is|amounts\s+to)|[Фф]инансирането\s+на\s+проекта\s+е|(?<![\w-])[Сс]\s+договор\s+за|[Оо]добрените\s+(общи\s+)?разходи(\s+по\s+проекта)?\s+(са|възлизат)|"
-    r"(Ремонтът|Проектът|Обектът|[Ии]нвестицията|Изграждането|Реконструкцията)[^.]{0,80}?\s(ще\s+)?(струва|стурва))"
+    r"(Ремонтът|Проектът|Обектът|[Ии]нвестицията|Изграждането|Реконструкцията|[Вв]сичко\s+това)[^.]{0,80}?\s(ще\s+)?(струва|стурва)|"
+    # "Община Ген. Тошево е с одобрен проект за 2 377 897 лева": one project's approved total
+    r"(?<![\w-])(е\s+)?с\s+одобрен\s+проект\s+за|"
+    # "Стойността на залата е 1 999 319.94 лв": the value of the object the project builds
+    r"[Сс]тойността\s+на\s+(обекта|залата|сградата|площадката|съоръжението)\s+(е|възлиза\s+на))"
     r"[^.\d]{0,60}$",
     re.I,
 )
@@ -316,6 +320,13 @@ _TOTAL_BEFORE_VERB = re.compile(
     r"^[^\S\n]*(възлиза|възлизат|струва)\s+(проект\w*|стойността\s+на\s+проект\w*|"
     r"общата\s+стойност\s+на\s+проект\w*|инвестицията|бюджетът\s+на\s+проект\w*)\b"
 )
+# "подписа административен договор № BG06RDNP001-7.021-0016-C01 за предоставяне на безвъзмездна финансова
+# помощ с Държавен фонд „Земеделие“ на стойност 2 933 696.74 лева": the value of the project's grant contract is
+# its total (the grant words name the contract, not the amount; "в размер на" after them stays a grant).
+_GRANT_CONTRACT_VALUE = re.compile(
+    r"[Дд]оговор\w*\s*(№\s*\S+\s+)?за\s+предоставяне\s+на\s+(?P<grant>безвъзмездна\s+финансова\s+помощ|БФП)"
+    r"[^.\d]{0,80}?\sна\s+стойност(\s+от)?\s*$"
+)
 _PROJECT_WORD = re.compile(r"проект|project|инвестици|договор", re.I)
 
 
@@ -335,6 +346,21 @@ def _sum_of_counted_projects(text: str, position: int, before: str) -> bool:
         return False
     previous = text[max(0, position - len(before) - 300) : position - len(before)]
     return any(m.group(1) not in ("1", "един", "една") for m in _PROJECT_COUNT.finditer(previous))
+
+
+# "Пет болници получават финансиране … по схема на Министерството на здравеопазването … по ОП „Регионално
+# развитие” 2007-2013 г. с общ бюджет 148 млн. лева": a budget in a sentence that names a scheme, programme,
+# procedure or measure and no project or contract is the scheme's, not a project's total.
+_SCHEME_BUDGET = re.compile(
+    r"(?<![\w-])(схема|схемата|програма|програмата|процедура|процедурата|мярка|мярката)\b[^\n]{0,200}?"
+    r"\s(с|със)\s+(общ\s+)?бюджет(\s+от)?\s*$",
+    re.I,
+)
+_PROJECT_OR_CONTRACT = re.compile(r"проект|договор|project|contract", re.I)
+
+
+def _schemes_budget(sentence: str) -> bool:
+    return bool(_SCHEME_BUDGET.search(sentence)) and not _PROJECT_OR_CONTRACT.search(sentence)
 
 
 def _money_facts(text: str) -> list[Fact]:
@@ -377,12 +403,21 @@ def _money_facts(text: str) -> list[Fact]:
             continue
         # A total's own label ("е на обща стойност от") answers for its clause: a procedure or a
         # grant named further back in the sentence does not make the amount theirs.
+        contract = _GRANT_CONTRACT_VALUE.search(before)
+        if (
+            contract
+            and not _NOT_PROJECT_MONEY.search(before[contract.end("grant") :])
+            and not _NOT_PROJECT_MONEY_AFTER.match(raw_after)
+        ):
+            facts.append(_of(m, "amount_total", value, "grant_contract_value", currency))
+            continue
         label = _TOTAL_STRONG.search(before)
         zone = before[max(0, label.start() - 40) :] if label else before
         if (
             _NOT_PROJECT_MONEY.search(zone)
             or _NOT_PROJECT_MONEY_AFTER.match(raw_after)
             or _sum_of_counted_projects(text, m.start, before)
+            or _schemes_budget(_window_before(text, m.start, 300))
         ):
             continue
         if label:
@@ -395,7 +430,10 @@ def _money_facts(text: str) -> list[Fact]:
             facts.append(_of(m, "amount_total", value, "total_value_phrase", currency))
     facts += _share_without_currency(text, facts)
     facts += _total_without_currency(text, facts)
-    for m in re.finditer(r"Total (project )?cost\s*\|?\s*", text):
+    # a record's table cell after its total's label ("Total cost | 1 234", "Обща стойност | 92,864.22 |")
+    for m in re.finditer(
+        r"(?m)Total (project )?cost\s*\|?\s*|^[^\S\n]*Обща\s+стойност[^\S\n]*\|[^\S\n]*", text
+    ):
         if any(f.start >= m.end() and f.start - m.end() < 3 for f in facts):
             continue
         bare = find_bare_number(text[m.end() : m.end() + 40])
@@ -595,6 +633,8 @@ _END_PHRASE = re.compile(
     r"[Пп]роект(ът|а)?\b[^.\d]{0,60}?((ще|да|трябва\s+да)\s+бъд(е|ат)\s+(изпълнен|завършен|приключен|реализиран)\w*|"
     r"ще\s+се\s+(изпълнява|реализира)\w*)\s+до|кра(ен|йният)\s+срок\s+за\s+изпълнение[^.\d]{0,40}?|"
     r"\d{1,3}\s+месеца,?\s+(или|т\.\s?е\.)|"
+    # "Срокът за изпълнението на договора е 36 месеца (до 13.05.2023г.)": the end in brackets after the duration
+    r"[Сс]рок(ът)?\s+(за|на)\s+(изпълнение(то)?\s+на\s+(проекта|договора)|проекта)[^.\d]{0,20}?\d{1,3}\s+(месеца|години)\s*\(|"
     r"удълж\w+[^.]{0,40}?|срок(ът)?\s+(за|на)\s+изпълнение[^.\d]{0,60}|completed\s+no\s+later\s+than|no\s+later\s+than|until|"
     r"will\s+end\s+on|ends\s+on)\s*(е\s+)?(на|до|през|в|:|[-–])?\s*(месец)?\s*$",
     re.I,
@@ -617,6 +657,8 @@ _DURATION_CONTEXT = re.compile(
     r"[Пп]роект(ът|а)?\b[^.\d]{0,40}\sсъс\s+срок(\s+на\s+(изпълнение|реализация))?\s+от|"
     r"(?<![\w-])Срок\s*:|"  # a project card's "Срок: 24 месеца"
     r"(проект\w*|той|тя)[^.\d]{0,40}(реализиран|изпълнен)\w*\s+за|"
+    # "Проектът се изпълнява за срок от 24 месеца", "… ще се реализира в срок от 18 месеца"
+    r"(проект\w*|той|тя)[^.\d]{0,40}(се\s+)?(изпълнява|реализира)\w*\s+(за|в)\s+(срок|период)\s+от|"
     r"изпълнението\s+на\s+проекта\s+е)[^.\d]{0,60}$",
     re.I,
 )
@@ -773,8 +815,21 @@ _DURATION_ADJECTIVE = re.compile(
 )
 
 
+# "Проектът е тригодишен", "Проектът „…“ е 18-месечен": the adjective as the predicate of the project
+_DURATION_PREDICATE = re.compile(
+    r"[Пп]роект(ът)?(\s+[„\"“][^”“\"]{3,150}[”“\"])?\s+(е|ще\s+бъде)\s+"
+    r"(?P<span>(?:(?P<n>\d{1,3})\s?-?\s?месеч|(?P<years>едногодиш|двугодиш|тригодиш|четиригодиш|петгодиш))ен)\b"
+)
+
+
 def _duration_adjective_facts(text: str) -> list[Fact]:
     out = []
+    for m in _DURATION_PREDICATE.finditer(text):
+        months = int(m["n"]) if m["n"] else _YEARS_ADJECTIVE[m["years"].lower()]
+        span = (m.start("span"), m.end("span"))
+        out.append(
+            Fact("duration_months", months, *span, text[span[0] : span[1]], "duration_adjective")
+        )
     for m in _DURATION_ADJECTIVE.finditer(text):
         months = int(m["n"]) if m["n"] else _YEARS_ADJECTIVE[m["years"].lower()]
         end = m.end(3)  # "18-месечен", "двугодишния"
@@ -822,7 +877,11 @@ _PROJECT_STRONG = re.compile(
     r"[Пп]родължителност(та)?\s+на\s+проекта|[Сс]рок(ът|а)?\s+(за|на)\s+изпълнение\s+на\s+проекта|"
     r"The\s+project\s+duration|total\s+budget\s+of\s+the\s+project|Total\s+project\s+cost|"
     r"(?<![\w-])Project\s*:?\s*[\"“„]|[Pp]roject\s+(duration|budget|value)\b|Total\s+project\s+value|"
-    r"Средствата\s+по\s+(договора|проекта)\s+(са|възлизат))"
+    r"Средствата\s+по\s+(договора|проекта)\s+(са|възлизат)|"
+    # "Община Ген. Тошево е с одобрен проект за 2 377 897 лева": one project and its amount
+    r"(?<![\w-])с\s+одобрен\s+проект\s+за\s+\d|"
+    # a project database's record: "Status | Contracted |", "Статус | Сключен |"
+    r"(?<![\w-])(Status|Статус)\s*\|\s*(Contracted|Completed|Сключен|Приключен)\b)"
 )
 _PROJECT_WEAK = re.compile(
     r"\b([Пп]роект(ът|а)?|[Пп]роектното\s+предложение|Целият\s+проект|[Tt]he\s+project|"
@@ -1223,12 +1282,56 @@ def _projects_sharing_a_procedure(text: str, facts: list[Fact]) -> list[dict]:
     return records
 
 
+# "В списъка на одобрените са проектите на общините Брезово, Хисаря и Съединение в област Пловдив, всеки от които
+# с бюджет от 2 933 696,74 лева": one amount stated for each of the listed beneficiaries' projects.
+_EACH_OF_LISTED = re.compile(
+    r"(?<![\w-])(проектите|договорите)\s+на\s+(общините|общини|МИГ-овете|училищата|организациите)\s+"
+    r"(?P<list>[^.\d;:]{3,200}?)(\s+(в|от)\s+област\s+[^,.\d]{2,40})?,\s*"
+    r"(всеки|всяк[оа])\s+от\s+(които|тях)\s+(е\s+)?"
+    r"(с\s+(бюджет|обща\s+стойност|стойност)(\s+от)?|на\s+(обща\s+)?стойност(\s+от)?|за)\s*$",
+    re.I,
+)
+
+
+def _projects_each_with_an_amount(text: str, facts: list[Fact]) -> list[dict]:
+    """N records with one total (and the page's one procedure, where it states one) where the text lists N (2–5)
+    beneficiaries' projects and states the amount for "each of which"; else none."""
+    if any(f.field not in ("procedure_code", "amount_total") for f in facts):
+        return []
+    procedures = [f for f in facts if f.field == "procedure_code"]
+    if len({f.value for f in procedures}) > 1:
+        return []
+    for m in find_money(text):
+        listed = _EACH_OF_LISTED.search(_sentence_before(text, m.start))
+        if not listed:
+            continue
+        names = [n for n in re.split(r",\s*|\s+и\s+", listed["list"].strip()) if n.strip()]
+        if not 2 <= len(names) <= 5:
+            return []
+        amount, currency = m.value
+        total = _of(
+            m, "amount_total", float(round_cents(amount)), "amount_of_each_listed", currency
+        )
+        records = []
+        for _ in names:
+            record = _new_record()
+            if procedures:
+                _set(record, procedures[0])
+            _set(record, total)
+            record["flags"].append(f"amount_stated_for_each_of:{len(names)}")
+            records.append(record)
+        return records
+    return []
+
+
 def extract_project_facts(text: str) -> list[dict]:
     """One record per project the text speaks of (none where it names none), with evidence for every value."""
     read = cyrillic_words(text)  # same offsets; the words the rules look for, whatever the script
     end = article_end(read)
     facts = [f for f in find_facts(text, read) if f.start < end]
-    shared = _projects_sharing_a_procedure(read, facts)
+    shared = _projects_sharing_a_procedure(read, facts) or _projects_each_with_an_amount(
+        read[:end], facts
+    )
     if shared:
         return shared
     if not speaks_of_project(read[:end], facts):
