@@ -257,7 +257,7 @@ _EU_AFTER = re.compile(
     re.I,
 )
 _NOT_PROJECT_MONEY = re.compile(
-    r"(безвъзмездн\w*\s+(финансов\w*\s+)?помощ|\bБФП\b|\bGrant\b|собствен\w*\s+(принос|финансиране|средства|участие)|"
+    r"(безвъзмездн\w*\s+(финансов\w*\s+)?помощ|\bБФП\b|\bGrant\b|собствен\w*\s+(финансов\w*\s+)?(принос|финансиране|средства|участие)|"
     r"Self finance|съфинансиране(то)?\s+(е|от)|национално\w* съфинансиране|Total paid|участието на общ|"
     r"Одобрени за финансиране|стойността на финансирането|финансирането на(?!\s+проекта\s+е)|отпуснат|"
     r"процедурата|програмата|"
@@ -276,7 +276,11 @@ _NOT_PROJECT_MONEY = re.compile(
     # "Девет проекта на обща стойност 502 047 евро": a count of projects in words, a sum
     r"\b(два|три|четири|пет|шест|седем|осем|девет|десет|\w+надесет|\w+десет)\s+(\w+\s+)?проект\w*\s+(на|с|за)\s|"
     # "… общинските са 55 на обща стойност …": a count of projects and their sum
-    r"\b(са|е)\s+\d+\s+(проект\w*\s+)?(на|с)\s+(обща\s+)?стойност)",
+    r"\b(са|е)\s+\d+\s+(проект\w*\s+)?(на|с)\s+(обща\s+)?стойност|"
+    # "Общата стойност на трите проекта е …": the sum of the projects counted, not one project's total
+    r"\b(двата|трите|четирите|петте|шестте|седемте|осемте|деветте|десетте|\d+-те)\s+проекта\b|"
+    # "Финансирането за община Велико Търново е в размер на …": one partner's part of a shared project
+    r"[Фф]инансирането\s+за\s+(община|общината|партньор\w*|водещ\w*|организация\w*)\b)",
     re.I,
 )
 _NOT_PROJECT_MONEY_AFTER = re.compile(
@@ -298,6 +302,8 @@ _TOTAL_STRONG = re.compile(
     r"(Ремонтът|Проектът|Обектът|[Ии]нвестицията|Изграждането|Реконструкцията|[Вв]сичко\s+това)[^.]{0,80}?\s(ще\s+)?(струва|стурва)|"
     # "Община Ген. Тошево е с одобрен проект за 2 377 897 лева": one project's approved total
     r"(?<![\w-])(е\s+)?с\s+одобрен\s+проект\s+за|"
+    # "… като общата финансова рамка е от 7 970 005 евро": a project's whole financial frame
+    r"[Оо]бщата\s+финансова\s+рамка(\s+на\s+проекта)?\s+(е|възлиза)|"
     # "Стойността на залата е 1 999 319.94 лв": the value of the object the project builds
     r"[Сс]тойността\s+на\s+(обекта|залата|сградата|площадката|съоръжението)\s+(е|възлиза\s+на))"
     r"[^.\d]{0,60}$",
@@ -846,6 +852,28 @@ def _duration_adjective_facts(text: str) -> list[Fact]:
     return out
 
 
+# "подписаха договора за проектиране и строителство … Стойността на подписания договор е 5 210 596 лв. без ДДС
+# със срок за изпълнение 7 месеца": the term of a contract for works, supplies or services is the
+# contractor's, not the project's (a grant contract's term stays the project's).
+_CONTRACT_SENTENCE = re.compile(r"(?<![\w-])(подписания|сключения)\s+договор|^\s*[Дд]оговорът\b")
+_WORKS_CONTRACT = re.compile(
+    r"договор\w*\s+за\s+(проектиране|строителство|изпълнение\s+на\s+СМР|доставка|инженеринг|услуга)"
+    r"|изпълнител\w*",
+    re.I,
+)
+_GRANT_WORDS = re.compile(r"безвъзмездн|\bБФП\b|финансиране", re.I)
+
+
+def _contractors_term(text: str, position: int) -> bool:
+    window = text[max(0, position - 300) : position]
+    # the sentence starts after a full stop followed by a capital ("лв. без ДДС" does not end one)
+    cuts = list(re.finditer(r"[.!?]\s+(?=[А-ЯA-Z„\"])|\n\s*\n", window))
+    sentence = window[cuts[-1].end() :] if cuts else window
+    if not _CONTRACT_SENTENCE.search(sentence) or _GRANT_WORDS.search(sentence):
+        return False
+    return bool(_WORKS_CONTRACT.search(text[max(0, position - len(sentence) - 400) : position]))
+
+
 def _duration_facts(text: str) -> list[Fact]:
     facts = _duration_adjective_facts(text)
     for d in find_durations(text):
@@ -857,6 +885,7 @@ def _duration_facts(text: str) -> list[Fact]:
         elif (
             _DURATION_CONTEXT.search(before)
             and not _NOT_DURATION.search(before)
+            and not _contractors_term(text, d.start)
             and not re.match(
                 r"^\s*(след|от\s+датата(?!\s+на\s+(подписване|сключване)))",
                 text[d.end : d.end + 40],

@@ -1,0 +1,52 @@
+"""Issue 26's fifth round: general rules tuned on unseen6 (pages 430-520), each asserted on a real page.
+
+Every text is a page of tests/data/extraction_devset (the number is the file); every asserted value is the
+page's label in facts.jsonl, and each value is asserted with the rule (evidence) that chose it.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from sources.extract import extract_projects
+
+pytestmark = pytest.mark.unit
+
+PAGES = Path(__file__).parent / "data" / "extraction_devset" / "pages"
+
+
+def page(number: str) -> str:
+    return (PAGES / f"{number}.txt").read_text(encoding="utf-8")
+
+
+def totals(records: list[dict]) -> list[tuple[float, str]]:
+    return [
+        (r["amount_total"], r["currency"]) for r in records if r.get("amount_total") is not None
+    ]
+
+
+def test_a_partners_financing_is_not_the_total_and_the_financial_frame_is():
+    # 508: "общата финансова рамка е от 7 970 005 евро. Финансирането за община Велико Търново е в размер
+    # на 3 960 847 евро."
+    records = extract_projects(page("508"))
+    assert totals(records) == [(7970005.0, "EUR")]
+    assert records[0]["evidence"]["amount_total"]["text"] == "7 970 005 евро"
+    assert records[0]["evidence"]["amount_total"]["rule"] == "total_label"
+
+
+def test_the_sum_of_the_counted_projects_is_not_a_total():
+    # 438: "Общата стойност на трите проекта е\n3 013 519 лв."
+    assert totals(extract_projects(page("438"))) == []
+
+
+def test_own_financial_contribution_is_not_the_total():
+    # 519: "Собственият финансов принос на общината за този проект възлиза на 51 619 лв. … Общата стойност
+    # на проекта е 99 268 лв."
+    records = extract_projects(page("519"))
+    assert totals(records) == [(99268.0, "BGN")]
+
+
+def test_a_works_contracts_term_is_not_the_projects_duration():
+    # 516: "подписаха договора за проектиране и строителство … Стойността на подписания договор е 5 210 596 лв.
+    # без ДДС със срок за изпълнение 7 месеца."
+    assert [r.get("duration_months") for r in extract_projects(page("516"))] in ([], [None])
