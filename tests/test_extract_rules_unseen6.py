@@ -4,11 +4,13 @@ Every text is a page of tests/data/extraction_devset (the number is the file); e
 page's label in facts.jsonl, and each value is asserted with the rule (evidence) that chose it.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from sources.extract import extract_projects
+from transforms.text_values import find_money
 
 pytestmark = pytest.mark.unit
 
@@ -50,3 +52,36 @@ def test_a_works_contracts_term_is_not_the_projects_duration():
     # 516: "подписаха договора за проектиране и строителство … Стойността на подписания договор е 5 210 596 лв.
     # без ДДС със срок за изпълнение 7 месеца."
     assert [r.get("duration_months") for r in extract_projects(page("516"))] in ([], [None])
+
+
+def test_a_comma_before_a_bulgarian_scale_word_is_the_decimal_one():
+    # 463: "Бюджетът на проектното предложение е 1,164 милиона лева."
+    found = find_money("Бюджетът на проектното предложение е 1,164 милиона лева.")
+    assert [(f.value, f.flags) for f in found] == [
+        ((Decimal("1164000"), "BGN"), ["decimal_comma_before_scale", "scaled"])
+    ]
+    records = extract_projects(page("463"))
+    assert totals(records) == [(1164000.0, "BGN")]
+    assert records[0]["evidence"]["amount_total"]["text"] == "1,164 милиона лева"
+
+
+def test_bulgarian_leva_in_english_and_the_value_of_that_project():
+    # 455: "The value of that project comes to 533 040 Bulgarian leva"
+    records = extract_projects(page("455"))
+    assert (533040.0, "BGN") in totals(records)
+
+
+def test_the_total_of_a_contract_named_by_its_code():
+    # 459: "Обща стойност на Договор BG161PO001/5-02/2012/014 е 535 837, 39 лв., които са 100% безвъзмездна
+    # финансова помощ."
+    records = extract_projects(page("459"))
+    assert totals(records) == [(535837.39, "BGN")]
+    assert records[0]["evidence"]["amount_total"]["rule"] == "total_label"
+
+
+def test_a_grant_contracts_value_with_its_number_after_the_grant_words():
+    # 446: "договор за предоставяне на безвъзмездна финансова помощ 58111-с077-268 на стойност 117 447 251,19
+    # лева, от които 94 милиона лева от Кохезионния фонд на ЕС"
+    records = extract_projects(page("446"))
+    assert totals(records)[0] == (117447251.19, "BGN")
+    assert records[0]["evidence"]["amount_total"]["rule"] == "grant_contract_value"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from transforms.amounts import AmountError, parse_amount
 from transforms.codes import CodeError, ParsedCode, parse_code
@@ -200,7 +201,8 @@ _WIDE_SCALE = (
     r"хил\.|хиляди|млн\.|милиона|милион|мил\.|млрд\.|милиарда|million|mio|M(?![a-zA-Z])|bn|billion|"
     r"thousand|k(?![a-zA-Z])"
 )
-_WIDE_CURRENCY_AFTER = r"лв\.?|лева|BGN|BNG|евро|EUR|€|euros?|leva"  # BNG: a typo of BGN, flagged
+# BNG: a typo of BGN, flagged; "533 040 Bulgarian leva" in English texts
+_WIDE_CURRENCY_AFTER = r"лв\.?|лева|BGN|BNG|евро|EUR|€|euros?|(?:Bulgarian\s+)?leva"
 _WIDE_CURRENCY_BEFORE = r"BGN|EUR|€"
 MONEY_AFTER_RE = re.compile(
     rf"(?<![\d.,])(?P<number>{_WIDE_NUMBER})\s*(?P<scale>{_WIDE_SCALE})?\s*"
@@ -235,6 +237,9 @@ MONTH_YEAR_RE = re.compile(
     + r")\s+(?P<y>(?:19|20)\d\d)(?:\s*г\.|\s*г\b|\s*година)?",
     re.I,
 )
+
+
+_BULGARIAN_SCALES = {"хил.", "хиляди", "млн.", "милиона", "милион", "мил.", "млрд.", "милиарда"}
 
 
 def _wide_number(raw: str) -> tuple[object, list[str]]:
@@ -273,7 +278,11 @@ def find_money(text: str) -> list[Found]:
             if number is None:
                 continue
             scale = (m.group("scale") or "").lower()
-            if scale:
+            if scale in _BULGARIAN_SCALES and re.fullmatch(r"\d{1,3},\d{3}", m.group("number")):
+                # "1,164 милиона лева": before a Bulgarian scale word the comma is the decimal one
+                number = Decimal(m.group("number").replace(",", ".")) * WIDE_SCALES[scale]
+                flags += ["decimal_comma_before_scale", "scaled"]
+            elif scale:
                 digits = len(re.sub(r"\D", "", re.split(r"[.,]\d{1,2}$", m.group("number"))[0]))
                 if digits >= 4:
                     flags.append("scale_word_ignored")
@@ -284,7 +293,9 @@ def find_money(text: str) -> list[Found]:
             if word.lower() == "bng":
                 flags.append("currency_typo")
             currency = (
-                "BGN" if word.lower().startswith(("лв", "лева", "bgn", "bng", "leva")) else "EUR"
+                "BGN"
+                if word.lower().startswith(("лв", "лева", "bgn", "bng", "leva", "bulgarian"))
+                else "EUR"
             )
             found.append(Found((number, currency), m.start(), m.end(), m.group(0), flags))
             taken.append((m.start(), m.end()))

@@ -290,11 +290,11 @@ _NOT_PROJECT_MONEY_AFTER = re.compile(
 )
 _TOTAL_STRONG = re.compile(
     r"(обща(та)?\s+(му\s+)?стойност|стойност(та)?\s+на\s+(проекта|инвестицията)|общ(ият)?\s+(му\s+)?бюджет|"
-    r"бюджет(ът)?\s+на\s+проекта|[Сс]ума\s+на\s+проекта|общ(ият)?\s+размер\s+на\s+проекта|Цялата\s+стойност|"
+    r"бюджет(ът)?\s+на\s+(проекта|проектното\s+предложение)|[Сс]ума\s+на\s+проекта|общ(ият)?\s+размер\s+на\s+проекта|Цялата\s+стойност|"
     r"Предвиденият\s+финансов\s+ресурс|Total\s+(project\s+)?cost|total\s+(budget|value|amount)\s+of\s+the\s+project|"
     r"(Проектът|проектът|[Пп]роект(ът)?\s+[„\"“][^”“\"]{3,200}[”“\"])[^.]{0,80}?\s(е|възлиза)\s+на\s+(обща\s+)?стойност|"
     r"[Ии]нвестицията\s+е\s+на\s+стойност|worth|What[’']s\s+the\s+budget\?|"
-    r"(cost|value)\s+of\s+the\s+project\s+is|project'?s\s+(value|cost)\s+is|\bTotal\s+budget\s*:|"
+    r"(cost|value)\s+of\s+(the|that|this)\s+project\s+(is|comes\s+to|amounts\s+to)|project'?s\s+(value|cost)\s+is|\bTotal\s+budget\s*:|"
     r"[Пп]роектът\s+е\s+за|[Оо]добрената\s+(обща\s+)?стойност(\s+на\s+проекта)?|[Рр]азмер(ът)?\s+на\s+инвестицията|"
     r"[Пп]роект(ът)?(\s+[„\"“][^”“\"]{3,200}[”“\"])?,?\s+(е\s+)?с\s+(общ\s+)?бюджет(\s+от)?|Total\s+(project\s+)?value|(the\s+)?project\s+budget\s+is|"
     r"budget\s+of\s+the\s+project\s+is|[Ии]нвестицията\s+е\s+(за|в\s+размер\s+на)|"
@@ -304,6 +304,8 @@ _TOTAL_STRONG = re.compile(
     r"(?<![\w-])(е\s+)?с\s+одобрен\s+проект\s+за|"
     # "… като общата финансова рамка е от 7 970 005 евро": a project's whole financial frame
     r"[Оо]бщата\s+финансова\s+рамка(\s+на\s+проекта)?\s+(е|възлиза)|"
+    # "Обща стойност на Договор BG161PO001/5-02/2012/014 е 535 837, 39 лв.": a contract named by its code
+    r"[Оо]бща(та)?\s+стойност\s+на\s+[Дд]оговор(а)?\s+(№\s*)?[A-Z]{2}[\w/-]*\d[\w/-]*\s+(е|възлиза\s+на)|"
     # "Стойността на залата е 1 999 319.94 лв": the value of the object the project builds
     r"[Сс]тойността\s+на\s+(обекта|залата|сградата|площадката|съоръжението)\s+(е|възлиза\s+на))"
     r"[^.\d]{0,60}$",
@@ -331,7 +333,8 @@ _TOTAL_BEFORE_VERB = re.compile(
 # its total (the grant words name the contract, not the amount; "в размер на" after them stays a grant).
 _GRANT_CONTRACT_VALUE = re.compile(
     r"[Дд]оговор\w*\s*(№\s*\S+\s+)?за\s+предоставяне\s+на\s+(?P<grant>безвъзмездна\s+финансова\s+помощ|БФП)"
-    r"[^.\d]{0,80}?\sна\s+стойност(\s+от)?\s*$"
+    # (the contract's number may follow the grant words: "… помощ 58111-с077-268 на стойност …")
+    r"(\s+(№\s*)?[\w/-]*\d[\w/-]*)?[^.\d]{0,80}?\sна\s+стойност(\s+от)?\s*$"
 )
 _PROJECT_WORD = re.compile(r"проект|project|инвестици|договор", re.I)
 
