@@ -85,3 +85,19 @@ def test_a_grant_contracts_value_with_its_number_after_the_grant_words():
     records = extract_projects(page("446"))
     assert totals(records)[0] == (117447251.19, "BGN")
     assert records[0]["evidence"]["amount_total"]["rule"] == "grant_contract_value"
+
+
+def test_millions_and_thousands_said_apart():
+    # 483: "Проектът е на стойност 1 милион 476 хиляди лева."
+    found = find_money("Проектът е на стойност 1 милион 476 хиляди лева.")
+    assert [(f.value, f.text) for f in found] == [
+        ((Decimal("1476000"), "BGN"), "1 милион 476 хиляди лева")
+    ]
+    assert totals(extract_projects(page("483"))) == [(1476000.0, "BGN")]
+
+
+def test_an_english_grant_scheme_names_a_procedure():
+    # 455: 'Grant Scheme: BG161PO001/5-02/2012 "Support for the Subsequent Programming Period".'
+    records = extract_projects(page("455"))
+    assert records[0]["procedure_code"] == "BG161PO001/5-02/2012"
+    assert records[0]["evidence"]["procedure_code"]["rule"] == "procedure_code_2007_13_form"

@@ -266,10 +266,23 @@ def _wide_number(raw: str) -> tuple[object, list[str]]:
         return None, flags
 
 
+# "1 милион 476 хиляди лева", "2 милиона и 300 хил. лв.": millions and thousands said apart
+MONEY_COMPOUND_RE = re.compile(
+    r"(?<![\d.,])(?P<millions>\d{1,3})\s+(?:милиона|милион|млн\.)\s+(?:и\s+)?(?P<thousands>\d{1,3})\s+"
+    r"(?:хиляди|хил\.)\s*(?P<currency>лв\.?|лева|евро)(?![а-я])",
+    re.I,
+)
+
+
 def find_money(text: str) -> list[Found]:
     """Amounts in every form the project pages use; value = (Decimal, currency or None), flags say what was read."""
     found: list[Found] = []
     taken: list[tuple[int, int]] = []
+    for m in MONEY_COMPOUND_RE.finditer(text):
+        number = Decimal(m.group("millions")) * 10**6 + Decimal(m.group("thousands")) * 1000
+        currency = "EUR" if m.group("currency").lower() == "евро" else "BGN"
+        found.append(Found((number, currency), m.start(), m.end(), m.group(0), ["compound_scale"]))
+        taken.append((m.start(), m.end()))
     for regex in (MONEY_AFTER_RE, MONEY_BEFORE_RE):
         for m in regex.finditer(text):
             if any(s < m.end() and m.start() < e for s, e in taken):
