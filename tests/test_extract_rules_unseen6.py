@@ -101,3 +101,27 @@ def test_an_english_grant_scheme_names_a_procedure():
     records = extract_projects(page("455"))
     assert records[0]["procedure_code"] == "BG161PO001/5-02/2012"
     assert records[0]["evidence"]["procedure_code"]["rule"] == "procedure_code_2007_13_form"
+
+
+def dates(record: dict) -> tuple:
+    return record.get("start_date"), record.get("end_date")
+
+
+def test_a_day_written_as_an_ordinal():
+    # 472: "Той се изпълнява от 1-ви май 2017 до 31-ви декември 2019 година."
+    (record,) = extract_projects(page("472"))
+    assert dates(record) == ("2017-05-01", "2019-12-31")
+    assert record["evidence"]["start_date"]["text"].startswith("1-ви май 2017")
+
+
+def test_a_final_deadline_for_implementation_with_a_slip_in_its_word():
+    # 515: "Общата стойност на проекта е 992 484, 44 лева с краен срока за изпълнение 20.05.2015"
+    (record,) = extract_projects(page("515"))
+    assert dates(record) == (None, "2015-05-20")
+
+
+def test_activities_that_must_be_carried_out_by_a_years_end():
+    # 451: "Дейностите са с общ бюджет от 179 335.45 лв. и трябва да бъдат реализирани до края на 2023 г."
+    (record,) = extract_projects(page("451"))
+    assert dates(record) == (None, "2023-12-31")
+    assert record["evidence"]["end_date"]["rule"] == "until_end_of_year"

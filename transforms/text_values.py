@@ -28,9 +28,10 @@ AMOUNT_RE = re.compile(
 )
 DATE_RE = re.compile(r"(?<!\d)(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})(?:\s*г\.|\s*г\b)?")
 DATE_WORDS_RE = re.compile(
-    r"(?<!\d)(?P<d>\d{1,2})\s+(?P<month>"
+    r"(?<!\d)(?P<d>\d{1,2})(?:-?(?:ви|ри|ти|ми))?\s+(?P<month>"
     + "|".join(MONTHS)
-    # "10 май 2019 г.", and a record's table cell "10 Май, 2019" (a comma after the month)
+    # "10 май 2019 г.", a record's table cell "10 Май, 2019" (a comma after the month), and a day
+    # written as an ordinal ("от 1-ви май 2017 до 31-ви декември 2019 година")
     + r"),?\s+(?P<y>\d{4})(?:\s*г\.|\s*г\b)?",
     re.I,
 )
