@@ -125,3 +125,28 @@ def test_activities_that_must_be_carried_out_by_a_years_end():
     (record,) = extract_projects(page("451"))
     assert dates(record) == (None, "2023-12-31")
     assert record["evidence"]["end_date"]["rule"] == "until_end_of_year"
+
+
+def test_a_procedure_stated_with_its_kind_and_number_sign_wins_over_the_codes():
+    # 440: "договор за безвъзмездна финансова помощ №BG16FFPR003-2.006-0091-C01 … е част от процедура чрез
+    # директно предоставяне на безвъзмездна финансова помощ №BG16FFPR003-2.002 „Подкрепа за интегрирано …“"
+    (record,) = extract_projects(page("440"))
+    assert (record["project_code"], record["procedure_code"]) == (
+        "BG16FFPR003-2.006-0091-C01",
+        "BG16FFPR003-2.002",
+    )
+    assert record["evidence"]["procedure_code"]["rule"] == "procedure_after_word"
+
+
+def test_the_years_of_its_implementation():
+    # 448: "През трите години на неговото изпълнение се осъществиха различни дейности"
+    (record,) = extract_projects(page("448"))
+    assert record["duration_months"] == 36
+    assert record["evidence"]["duration_months"]["rule"] == "years_of_its_implementation"
+
+
+def test_within_months_of_the_project():
+    # 459: "В рамките на 18 месеца по проекта ще бъдат изготвени технически паспорти"
+    (record,) = extract_projects(page("459"))
+    assert record["duration_months"] == 18
+    assert record["evidence"]["duration_months"]["text"] == "18 месеца"

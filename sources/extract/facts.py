@@ -97,11 +97,12 @@ _PROCEDURE_CONTEXT = re.compile(
     re.I,
 )
 # "по процедура на директно предоставяне на безвъзмездна финансова помощ BG16RFOP001-1.001-039",
-# "схема за безвъзмездна помощ BG161PO001/1.1-01/2007": the procedure's kind stands between the word
+# "схема за безвъзмездна помощ BG161PO001/1.1-01/2007", "процедура чрез директно предоставяне на
+# безвъзмездна финансова помощ №BG16FFPR003-2.002": the procedure's kind stands between the word
 # and the code. A number with a four-digit proposal there is still a project's ("... помощ
 # BG05SFPR003-1.001-0082 „Топъл обяд“"); ОПРР's own procedure numbers end in three digits.
 _PROCEDURE_KIND_CONTEXT = re.compile(
-    r"(процедур\w*|схем\w*)\s+(за|на|чрез)\s+(?![^.„“\"\d]*(проект|договор))[^.„“\"\d]{0,90}?\s$",
+    r"(процедур\w*|схем\w*)\s+(за|на|чрез)\s+(?![^.„“\"\d]*(проект|договор))[^.„“\"\d]{0,90}?(\s|№)\s*$",
     re.I,
 )
 _OLD_CODE = re.compile(r"BG\s?\d{3}\s?[PР][OО]\d{3}\s?/\s?[\d.\-/ ]*\d")
@@ -832,8 +833,28 @@ _DURATION_PREDICATE = re.compile(
 )
 
 
+# "През трите години на неговото изпълнение се осъществиха …": the years of a project's implementation,
+# counted with the definite numeral.
+_YEARS_OF_ITS_IMPLEMENTATION = re.compile(
+    r"(?<![\w-])[Пп]рез\s+(?P<span>(?P<n>двете|трите|четирите|петте)\s+години)\s+на\s+"
+    r"((неговото|нейното|своето)\s+изпълнение|изпълнението\s+на\s+проекта|проекта)\b"
+)
+_DEFINITE_YEARS = {"двете": 2, "трите": 3, "четирите": 4, "петте": 5}
+
+
 def _duration_adjective_facts(text: str) -> list[Fact]:
     out = []
+    for m in _YEARS_OF_ITS_IMPLEMENTATION.finditer(text):
+        out.append(
+            Fact(
+                "duration_months",
+                _DEFINITE_YEARS[m["n"].lower()] * 12,
+                m.start("span"),
+                m.end("span"),
+                m["span"],
+                "years_of_its_implementation",
+            )
+        )
     for m in _DURATION_PREDICATE.finditer(text):
         months = int(m["n"]) if m["n"] else _YEARS_ADJECTIVE[m["years"].lower()]
         span = (m.start("span"), m.end("span"))
@@ -887,7 +908,14 @@ def _duration_facts(text: str) -> list[Fact]:
                 Fact("duration_months", d.value, d.start, d.end, d.text, "duration_changed_to")
             )
         elif (
-            _DURATION_CONTEXT.search(before)
+            (
+                _DURATION_CONTEXT.search(before)
+                # "В рамките на 18 месеца по проекта ще бъдат изготвени …"
+                or (
+                    re.search(r"(?<![\w-])[Вв]\s+рамките\s+на\s*$", before)
+                    and re.match(r"^\s*(по|на)\s+проекта\b", text[d.end : d.end + 30])
+                )
+            )
             and not _NOT_DURATION.search(before)
             and not _contractors_term(text, d.start)
             and not re.match(
