@@ -150,3 +150,12 @@ def test_within_months_of_the_project():
     (record,) = extract_projects(page("459"))
     assert record["duration_months"] == 18
     assert record["evidence"]["duration_months"]["text"] == "18 месеца"
+
+
+def test_a_named_funds_financing_on_a_value_is_the_eu_share():
+    # 468: "Безвъзмездната финансова помощ е в размер на 857810.32лв., като финансирането от Европейския
+    # социален фонд е на стойност 729138.78лв. и Национално финансиране на стойност 128671.54лв."
+    (record,) = extract_projects(page("468"))
+    assert (record["amount_eu"], record["currency_eu"]) == (729138.78, "BGN")
+    assert record.get("amount_total") is None
+    assert record["evidence"]["amount_eu"]["rule"] == "eu_share_phrase"
