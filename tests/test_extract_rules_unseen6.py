@@ -159,3 +159,30 @@ def test_a_named_funds_financing_on_a_value_is_the_eu_share():
     assert (record["amount_eu"], record["currency_eu"]) == (729138.78, "BGN")
     assert record.get("amount_total") is None
     assert record["evidence"]["amount_eu"]["rule"] == "eu_share_phrase"
+
+
+@pytest.mark.parametrize(
+    "number, total, text",
+    [
+        # "подписа споразумение с Министерство на регионалното развитие и благоустройство за финансиране на
+        # инфраструктурен проект в размер на 2 007 523 лв."
+        ("436", 2007523.0, "2 007 523 лв."),
+        # "Одобреното финансиране за Община Пирдоп е в размер на 2 983 973 лева без ДДС, за реализация на
+        # проект „Реконструкция на част от водопроводната и канализационната мрежа на гр. Пирдоп""
+        ("488", 2983973.0, "2 983 973 лева"),
+    ],
+)
+def test_the_financing_of_a_nationally_funded_project_is_its_total(number, total, text):
+    (record,) = extract_projects(page(number))
+    assert (record["amount_total"], record["currency"]) == (total, "BGN")
+    assert record["evidence"]["amount_total"]["text"] == text
+    assert record["evidence"]["amount_total"]["rule"] == "national_financing_total"
+
+
+def test_financing_on_a_page_that_names_an_eu_programme_stays_a_grant():
+    # 488's wording with an EU programme named: the financing is a grant there, not the total
+    text = page("488").replace(
+        "Споразумение за целево финансиране",
+        "Споразумение по Оперативна програма „Околна среда“ за целево финансиране",
+    )
+    assert totals(extract_projects(text)) == []

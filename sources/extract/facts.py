@@ -370,6 +370,24 @@ _SCHEME_BUDGET = re.compile(
 _PROJECT_OR_CONTRACT = re.compile(r"проект|договор|project|contract", re.I)
 
 
+# "Одобреното финансиране за Община Пирдоп е в размер на 2 983 973 лева без ДДС, за реализация на проект …",
+# "споразумение … за финансиране на инфраструктурен проект в размер на 2 007 523 лв.": the financing of a
+# project that a national body funds in full is its total. Only where the page names no EU fund,
+# programme or grant: there "financing" is a grant or a share, not a total.
+_NATIONAL_FINANCING = re.compile(
+    r"((?<![\w-])(Одобрено|Осигурено|Предоставено|Отпуснато)(то)?\s+финансиране(\s+за\s+[^.\d]{0,60}?)?"
+    r"\s+е\s+в\s+размер\s+на|(?<![\w-])финансиране\s+на\s+(инфраструктурен\s+)?(проект|обект)\w*"
+    r"\s+в\s+размер\s+на)\s*$",
+    re.I,
+)
+_EU_FUNDING_WORDS = re.compile(
+    r"[Ее]вропейск|\bЕС\b|\bEU\b|ЕФРР|ЕСФ|ЕЗФРСР|Кохезион|[Оо]перативн\w+\s+програм|\bОП\b|\bОП[А-Я]{2,4}\b|"
+    r"\bПРСР\b|селските\s+райони|Interreg|ИНТЕРРЕГ|безвъзмездн|\bБФП\b|\bЕИП\b|[Нн]орвеж|[Шш]вейцар|"
+    r"\bН?ПВУ\b|[Пп]лан\w*\s+за\s+възстановяване|[Пп]рограма\s+[„\"“](Развитие\s+на\s+регионите|Околна\s+среда|"
+    r"Конкурентоспособност|Развитие\s+на\s+човешките|Региони\s+в\s+растеж)"
+)
+
+
 def _schemes_budget(sentence: str) -> bool:
     return bool(_SCHEME_BUDGET.search(sentence)) and not _PROJECT_OR_CONTRACT.search(sentence)
 
@@ -433,6 +451,8 @@ def _money_facts(text: str) -> list[Fact]:
             continue
         if label:
             facts.append(_of(m, "amount_total", value, "total_label", currency))
+        elif _NATIONAL_FINANCING.search(before) and not _EU_FUNDING_WORDS.search(text):
+            facts.append(_of(m, "amount_total", value, "national_financing_total", currency))
         elif re.search(r"(^|\s)(На|на)\s*$", near) and _TOTAL_BEFORE_VERB.match(raw_after):
             facts.append(_of(m, "amount_total", value, "total_before_verb", currency))
         elif (
