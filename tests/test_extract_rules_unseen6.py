@@ -186,3 +186,17 @@ def test_financing_on_a_page_that_names_an_eu_programme_stays_a_grant():
         "Споразумение по Оперативна програма „Околна среда“ за целево финансиране",
     )
     assert totals(extract_projects(text)) == []
+
+
+def test_through_a_project_for_an_amount():
+    # 465: "По друг проект, на стойност 670 хиляди лева, общината ще изгради водна сцена в река Осъм. … В три
+    # училища и една детска градина ще се подобри енергийната ефективност чрез проект за 4 230 000 лева."
+    records = extract_projects(page("465"))
+    assert totals(records) == [(670000.0, "BGN"), (4230000.0, "BGN")]
+    assert records[1]["evidence"]["amount_total"]["rule"] == "total_label"
+
+
+def test_a_project_which_is_for_an_amount():
+    # 441: "следващият проект, който е изготвен и внесен в Социално-инвестиционния фонд, е за основен ремонт
+    # в ОДЗ „Синчец” и е за 450 000 лв."
+    assert (450000.0, "BGN") in totals(extract_projects(page("441")))
