@@ -200,3 +200,12 @@ def test_a_project_which_is_for_an_amount():
     # 441: "следващият проект, който е изготвен и внесен в Социално-инвестиционния фонд, е за основен ремонт
     # в ОДЗ „Синчец” и е за 450 000 лв."
     assert (450000.0, "BGN") in totals(extract_projects(page("441")))
+
+
+def test_an_invitation_to_the_applicant_to_sign_is_not_a_call():
+    # 486: "На 16 август 2012 година е отправена покана до кандидата – община Панагюрище, заподписване на
+    # договорза предоставяне на безвъзмездна финансова помощ …" on a page about one approved project:
+    # "… община Панагюрище”, на стойност 55 милиона лева" and "по процедура BG161PO005/10/1.11/02/16"
+    (record,) = extract_projects(page("486"))
+    assert (record["amount_total"], record["currency"]) == (55000000.0, "BGN")
+    assert record["procedure_code"] == "BG161PO005/10/1.11/02/16"

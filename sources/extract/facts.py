@@ -978,7 +978,8 @@ _PROJECT_COUNT = re.compile(
     r"\b(\d+|два|три|четири|пет|шест|седем|осем|девет|десет|\w+надесет|\w+десет)\s+(\w+\s+){0,2}?[Пп]роекта\b"
 )
 _CALL = re.compile(
-    r"(кандидатстване|кандидатите|допустими\s+кандидати|[Пп]окана|[Cc]all\s+for\s+proposals|eligible|"
+    # ("покана до кандидата … за подписване на договор" invites one applicant to sign: not a call)
+    r"(кандидатстване|кандидатите|допустими\s+кандидати|[Пп]окана(?!\s+до\s+(кандидата|бенефициента)\b)|[Cc]all\s+for\s+proposals|eligible|"
     r"[Кк]ра[ейн]\w*\s+срок\s+за\s+(подаване|кандидатстване)|проектни\s+предложения|прием\s+на\s+проекти|"
     r"План\s+за\s+интегрирано\s+развитие|ПИРО|програмен\s+период|Programme\s+budget|Priority\s+axis|"
     # a draft call, a public consultation on a draft ("проект на ПРР 2021-2027" is a draft, not a project)
