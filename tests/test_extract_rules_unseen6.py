@@ -209,3 +209,18 @@ def test_an_invitation_to_the_applicant_to_sign_is_not_a_call():
     (record,) = extract_projects(page("486"))
     assert (record["amount_total"], record["currency"]) == (55000000.0, "BGN")
     assert record["procedure_code"] == "BG161PO005/10/1.11/02/16"
+
+
+def test_a_list_of_projects_one_a_line_each_with_its_value():
+    # 450: "… за 3 одобрени проектни предложения за техническа помощ в сектор води.\n\nПроектите, на обща
+    # стойност 785 548 лева, са за:\n\n  • Техническа помощ за подготовка на инвестиционно предложение … за
+    # последващо финансиране по приоритетна ос 1 на ОП „Околна среда 2007-2013” на стойност 250 344 лв.;"
+    records = extract_projects(page("450"))
+    assert totals(records) == [(250344.0, "BGN"), (319680.0, "BGN"), (215524.0, "BGN")]
+    assert {r["evidence"]["amount_total"]["rule"] for r in records} == {"listed_project_value"}
+
+
+def test_the_listed_projects_sum_is_not_a_total():
+    # 450's introduction alone: "Проектите, на обща стойност 785 548 лева, са за:" is the sum of three
+    text = page("450").split("\n\n  •")[0]
+    assert totals(extract_projects(text)) == []

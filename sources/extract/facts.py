@@ -274,7 +274,7 @@ _NOT_PROJECT_MONEY = re.compile(
     # a contractor's contract, an advance or a payment: money of the works, not the project's total
     r"изпълнител\w*|договор\w*\s+за\s+(строителство|доставка|инженеринг|услуга)|аванс\w*|плащане|"
     # "проекти на обща стойност ...": the sum of several projects, not one project's total
-    r"\bпроекти(те)?\s+(на|с|за)\s+(обща\s+)?(приблизителна\s+)?стойност|\bprojects\s+(worth|with\s+a\s+total)|"
+    r"\bпроекти(те)?,?\s+(на|с|за)\s+(обща\s+)?(приблизителна\s+)?стойност|\bprojects\s+(worth|with\s+a\s+total)|"
     # "Девет проекта на обща стойност 502 047 евро": a count of projects in words, a sum
     r"\b(два|три|четири|пет|шест|седем|осем|девет|десет|\w+надесет|\w+десет)\s+(\w+\s+)?проект\w*\s+(на|с|за)\s|"
     # "… общинските са 55 на обща стойност …": a count of projects and their sum
@@ -396,6 +396,28 @@ def _schemes_budget(sentence: str) -> bool:
     return bool(_SCHEME_BUDGET.search(sentence)) and not _PROJECT_OR_CONTRACT.search(sentence)
 
 
+# "Проектите, на обща стойност 785 548 лева, са за:\n • Техническа помощ за … на стойност 250 344 лв.;": a list
+# of projects, one a line, each line ending on its project's value (what the line names along the way, a
+# programme or its priority axis, does not make the amount theirs).
+_PROJECTS_LIST_INTRO = re.compile(r"[Пп]роектите\b[^.\n]{0,80}?\s(са|включват)(\s+за)?\s*:\s*$")
+_LIST_ITEM_VALUE = re.compile(r"^[^\S\n]*[•·▪*–-][^\S\n]*\S[^\n]*\sна\s+стойност(\s+от)?\s*$")
+
+
+def _listed_projects_value(text: str, start: int, end: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    if not _LIST_ITEM_VALUE.match(text[line_start:start]):
+        return False
+    if not re.match(r"^[^\S\n]*[;.]?[^\S\n]*(\n|$)", text[end:]):
+        return False
+    # the list's introduction: the lines above it, items of the same list or blank, up to "Проектите … са за:"
+    above = text[:line_start].rstrip("\n").split("\n")
+    for line in reversed(above[-12:]):
+        if not line.strip() or re.match(r"^[^\S\n]*[•·▪*–-]", line):
+            continue
+        return bool(_PROJECTS_LIST_INTRO.search(line))
+    return False
+
+
 def _money_facts(text: str) -> list[Fact]:
     facts: list[Fact] = []
     money = find_money(text)
@@ -443,6 +465,9 @@ def _money_facts(text: str) -> list[Fact]:
             and not _NOT_PROJECT_MONEY_AFTER.match(raw_after)
         ):
             facts.append(_of(m, "amount_total", value, "grant_contract_value", currency))
+            continue
+        if _listed_projects_value(text, m.start, m.end):
+            facts.append(_of(m, "amount_total", value, "listed_project_value", currency))
             continue
         label = _TOTAL_STRONG.search(before)
         zone = before[max(0, label.start() - 40) :] if label else before
@@ -980,7 +1005,7 @@ _PROJECT_COUNT = re.compile(
 _CALL = re.compile(
     # ("покана до кандидата … за подписване на договор" invites one applicant to sign: not a call)
     r"(кандидатстване|кандидатите|допустими\s+кандидати|[Пп]окана(?!\s+до\s+(кандидата|бенефициента)\b)|[Cc]all\s+for\s+proposals|eligible|"
-    r"[Кк]ра[ейн]\w*\s+срок\s+за\s+(подаване|кандидатстване)|проектни\s+предложения|прием\s+на\s+проекти|"
+    r"[Кк]ра[ейн]\w*\s+срок\s+за\s+(подаване|кандидатстване)|(?<!одобрени\s)(?<!одобрените\s)проектни\s+предложения|прием\s+на\s+проекти|"
     r"План\s+за\s+интегрирано\s+развитие|ПИРО|програмен\s+период|Programme\s+budget|Priority\s+axis|"
     # a draft call, a public consultation on a draft ("проект на ПРР 2021-2027" is a draft, not a project)
     r"[Dd]raft\s+calls?|[Пп]роекти\s+на\s+покани|обществен\w*\s+консултаци|Дата\s+на\s+откриване|"
@@ -1238,7 +1263,7 @@ def _opens_new_project(current: dict, fact: Fact, between: str) -> bool:
     derived = fact.rule == "procedure_of_project_code" and current["project_code"] is not None
     return (
         fact.field == "project_code"
-        or fact.rule == "enumerated_total"
+        or fact.rule in ("enumerated_total", "listed_project_value")
         or (not derived and _NEW_PROJECT.search(between) and fact.field != "procedure_code")
         or (derived and fact.field == "procedure_code" and current["project_code"] != held)
         # "… проект „А“ по процедура X на стойност …, и проект „Б“ по процедура Y …": another procedure
