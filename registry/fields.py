@@ -91,8 +91,9 @@ FIELDS: dict[str, Field] = {
             "code_scheme",
             "VARCHAR",
             "Family of the project code, each with its own validated form (registry.formats."
-            "CODE_SCHEME_REGEX): isun, rrp, eea, interreg, dfz, phare, solidarity, life",
-            "Вид на кода на проекта (ИСУН, НПВУ, ЕИП, Интеррег, ДФЗ, ФАР, фонд „Солидарност“, LIFE)",
+            "CODE_SCHEME_REGEX): isun, rrp, eea, interreg, dfz, phare, solidarity, life, opos, swiss",
+            "Вид на кода на проекта (ИСУН, НПВУ, ЕИП, Интеррег, ДФЗ, ФАР, фонд „Солидарност“, LIFE, "
+            "ОПОС 2007–13, Българо-швейцарска програма)",
             enum=tuple(CODE_SCHEME_REGEX),
         ),
         Field(

@@ -106,3 +106,32 @@ def test_an_eea_code_in_an_extracted_table_passes_with_its_scheme():
     kept, rejected = screen_frame(NEWS_MENTIONS, frame)
     assert list(kept["project_code"]) == [EEA_CODE]
     assert rejected.empty
+
+
+@pytest.mark.parametrize(
+    "code, procedure, scheme",
+    [
+        # unseen6's real codes: 446 "безвъзмездна финансова помощ 58111-с077-268", 448 "Проект PF 022-038",
+        # 447 "BG-RRP-4.020-037" (a three-digit proposal), 486 "по процедура BG161PO005/10/1.11/02/16"
+        ("58111-c077-268", None, "opos"),
+        ("PF 022-038", None, "swiss"),
+        ("BG-RRP-4.020-037", "BG-RRP-4.020", "rrp"),
+        (None, "BG161PO005/10/1.11/02/16", None),
+    ],
+)
+def test_the_fifth_rounds_code_forms_pass_the_document_tables(code, procedure, scheme):
+    record = {
+        "kind": "municipal-news",
+        "project_code": code,
+        "procedure_code": procedure,
+        "source_url": "https://example.org/unseen6",
+        "fetched_at": "2026-12-07T00:00:00Z",
+        "content_sha256": "unseen6",
+        "flags": [],
+        "spans": {},
+    }
+    frame = extracted_tables([record])["news_mentions"]
+    assert frame["code_scheme"].tolist() == [scheme] == [code_scheme(code)]
+    kept, rejected = screen_frame(NEWS_MENTIONS, frame)
+    assert len(kept) == 1
+    assert rejected.empty

@@ -44,6 +44,8 @@ EXAMPLES = {
     "phare": "BG0106.07.01-064",
     "solidarity": "2014BG16SPO001-0019",
     "life": "LIFE11 NAT/BG/360",
+    "opos": "58111-c077-268",
+    "swiss": "PF 022-038",
 }
 
 
@@ -74,6 +76,9 @@ def test_a_code_of_no_family_has_no_scheme(code):
         ("126", "14/07/2/0/00810", "dfz"),
         ("198", "BG0106.07.01-064", "phare"),  # "Номер на договор: BG 0106.07.01 – 064/29.11.2003"
         ("196", "2014BG16SPO001-0019", "solidarity"),
+        # "договор за предоставяне на безвъзмездна финансова помощ 58111-с077-268" (Cyrillic с)
+        ("446", "58111-c077-268", "opos"),
+        ("448", "PF 022-038", "swiss"),  # "Проект PF 022-038/11.04.2014г. „Цветен град“"
     ],
 )
 def test_codes_of_the_other_families_name_their_project(page, code, scheme):
@@ -242,10 +247,7 @@ def test_every_code_labelled_on_a_real_page_has_a_form_the_document_tables_accep
     projects_ = {p["project_code"] for p in labelled if p["project_code"]}
     procedures = {p["procedure_code"] for p in labelled if p["procedure_code"]}
     assert {c for c in projects_ if not re.match(ANY_SCHEME_PROJECT_CODE_REGEX, c)} == set()
-    # ОПОС 2007–13 procedure numbers ("BG161PO005/10/1.11/02/16", unseen5) are not a family yet
-    assert {c for c in procedures if not re.match(ANY_SCHEME_PROCEDURE_CODE_REGEX, c)} == {
-        "BG161PO005/10/1.11/02/16",
-    }
+    assert {c for c in procedures if not re.match(ANY_SCHEME_PROCEDURE_CODE_REGEX, c)} == set()
     assert {code_scheme(c) for c in projects_} >= {
         "isun",
         "rrp",
@@ -254,6 +256,8 @@ def test_every_code_labelled_on_a_real_page_has_a_form_the_document_tables_accep
         "phare",
         "solidarity",
         "life",
+        "opos",
+        "swiss",
     }
 
 

@@ -3,7 +3,8 @@
 `BG05SFOP001-2.009-0010-C01` = programme `BG05SFOP001` / procedure `BG05SFOP001-2.009` /
 proposal `0010` / contract `C01`; 2007–13 codes look like `BG051PO001-2.3.03-1097-C0001`,
 Recovery Plan codes `BG-RRP-2.004-0005-C01`; the other families a page may name (EEA grants,
-Interreg, ДФЗ contracts, PHARE, Solidarity Fund, LIFE) have a validated form and a `code_scheme` below.
+Interreg, ДФЗ contracts, PHARE, Solidarity Fund, LIFE, ОПОС 2007–13 contracts, the Swiss
+programme) have a validated form and a `code_scheme` below.
 Which programme a code names (its name,
 period and funds) is `transforms.programmes`.
 Real pages carry typos (Cyrillic look-alike letters, dash variants, missing dashes): they
@@ -114,13 +115,17 @@ SCHEME_CODE_IN_TEXT = re.compile(
     r"-\d{1,2}\.\d{3}(?:-\d{4}(?:-C\d{2})?)?)(?![\d.])"
     r"|(?P<life>LIFE\s?\d{2}\s?(?:NAT|ENV|INF|BIO|CCM|CCA|GIE|GIC|IPE|IPC|PRE|TCY)\s?/\s?[A-Z]{2}\s?/\s?\d{3,6})"
     r"(?![\d/])"
+    # ОП „Околна среда“ 2007–13's grant contract ("58111-с077-268", often with a Cyrillic с)
+    r"|(?P<opos>\d{5}-[cс]\d{3}-\d{3})(?![\d-])"
+    # the Bulgarian–Swiss programme's Partnership Fund ("PF 022-038/11.04.2014г.")
+    r"|(?P<swiss>PF\s?\d{3}\s?-\s?\d{3})(?!\d)"
     r")"
 )
 
 
 def code_scheme(code: str | None) -> str | None:
     """The family whose published form a project code has (`isun`, `rrp`, `eea`, `interreg`, `dfz`,
-    `phare`, `solidarity`, `life`), or None where no form fits."""
+    `phare`, `solidarity`, `life`, `opos`, `swiss`), or None where no form fits."""
     if not code:
         return None
     return next((s for s, regex in _SCHEME_RES.items() if regex.match(code)), None)
@@ -135,5 +140,12 @@ def normalise_scheme_code(raw: str) -> tuple[str, list[str]]:
     if life:  # the Commission's own form keeps one space: "LIFE11 NAT/BG/360"
         code = f"LIFE{life[1]} {life[2]}/{life[3]}/{life[4]}"
         return code, ["whitespace"] if code != s else []
+    swiss = re.fullmatch(r"PF\s?(\d{3})\s?-\s?(\d{3})", s)
+    if swiss:  # the programme prints "PF 022-038"
+        code = f"PF {swiss[1]}-{swiss[2]}"
+        return code, ["whitespace"] if code != s else []
+    opos = re.fullmatch(r"(\d{5})-([cс])(\d{3})-(\d{3})", s)
+    if opos:  # printed with a small c, often the Cyrillic one
+        return f"{opos[1]}-c{opos[3]}-{opos[4]}", ["cyrillic_lookalike"] if opos[2] == "с" else []
     s = _plain(s, flags)
     return s, flags

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from transforms.amounts import AmountError, parse_amount
 from transforms.codes import CodeError, ParsedCode, parse_code
@@ -27,9 +28,10 @@ AMOUNT_RE = re.compile(
 )
 DATE_RE = re.compile(r"(?<!\d)(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})(?:\s*г\.|\s*г\b)?")
 DATE_WORDS_RE = re.compile(
-    r"(?<!\d)(?P<d>\d{1,2})\s+(?P<month>"
+    r"(?<!\d)(?P<d>\d{1,2})(?:-?(?:ви|ри|ти|ми))?\s+(?P<month>"
     + "|".join(MONTHS)
-    # "10 май 2019 г.", and a record's table cell "10 Май, 2019" (a comma after the month)
+    # "10 май 2019 г.", a record's table cell "10 Май, 2019" (a comma after the month), and a day
+    # written as an ordinal ("от 1-ви май 2017 до 31-ви декември 2019 година")
     + r"),?\s+(?P<y>\d{4})(?:\s*г\.|\s*г\b)?",
     re.I,
 )
@@ -200,7 +202,8 @@ _WIDE_SCALE = (
     r"хил\.|хиляди|млн\.|милиона|милион|мил\.|млрд\.|милиарда|million|mio|M(?![a-zA-Z])|bn|billion|"
     r"thousand|k(?![a-zA-Z])"
 )
-_WIDE_CURRENCY_AFTER = r"лв\.?|лева|BGN|BNG|евро|EUR|€|euros?|leva"  # BNG: a typo of BGN, flagged
+# BNG: a typo of BGN, flagged; "533 040 Bulgarian leva" in English texts
+_WIDE_CURRENCY_AFTER = r"лв\.?|лева|BGN|BNG|евро|EUR|€|euros?|(?:Bulgarian\s+)?leva"
 _WIDE_CURRENCY_BEFORE = r"BGN|EUR|€"
 MONEY_AFTER_RE = re.compile(
     rf"(?<![\d.,])(?P<number>{_WIDE_NUMBER})\s*(?P<scale>{_WIDE_SCALE})?\s*"
@@ -237,6 +240,9 @@ MONTH_YEAR_RE = re.compile(
 )
 
 
+_BULGARIAN_SCALES = {"хил.", "хиляди", "млн.", "милиона", "милион", "мил.", "млрд.", "милиарда"}
+
+
 def _wide_number(raw: str) -> tuple[object, list[str]]:
     flags = []
     text = raw.replace("\n", " ")
@@ -261,10 +267,23 @@ def _wide_number(raw: str) -> tuple[object, list[str]]:
         return None, flags
 
 
+# "1 милион 476 хиляди лева", "2 милиона и 300 хил. лв.": millions and thousands said apart
+MONEY_COMPOUND_RE = re.compile(
+    r"(?<![\d.,])(?P<millions>\d{1,3})\s+(?:милиона|милион|млн\.)\s+(?:и\s+)?(?P<thousands>\d{1,3})\s+"
+    r"(?:хиляди|хил\.)\s*(?P<currency>лв\.?|лева|евро)(?![а-я])",
+    re.I,
+)
+
+
 def find_money(text: str) -> list[Found]:
     """Amounts in every form the project pages use; value = (Decimal, currency or None), flags say what was read."""
     found: list[Found] = []
     taken: list[tuple[int, int]] = []
+    for m in MONEY_COMPOUND_RE.finditer(text):
+        number = Decimal(m.group("millions")) * 10**6 + Decimal(m.group("thousands")) * 1000
+        currency = "EUR" if m.group("currency").lower() == "евро" else "BGN"
+        found.append(Found((number, currency), m.start(), m.end(), m.group(0), ["compound_scale"]))
+        taken.append((m.start(), m.end()))
     for regex in (MONEY_AFTER_RE, MONEY_BEFORE_RE):
         for m in regex.finditer(text):
             if any(s < m.end() and m.start() < e for s, e in taken):
@@ -273,7 +292,11 @@ def find_money(text: str) -> list[Found]:
             if number is None:
                 continue
             scale = (m.group("scale") or "").lower()
-            if scale:
+            if scale in _BULGARIAN_SCALES and re.fullmatch(r"\d{1,3},\d{3}", m.group("number")):
+                # "1,164 милиона лева": before a Bulgarian scale word the comma is the decimal one
+                number = Decimal(m.group("number").replace(",", ".")) * WIDE_SCALES[scale]
+                flags += ["decimal_comma_before_scale", "scaled"]
+            elif scale:
                 digits = len(re.sub(r"\D", "", re.split(r"[.,]\d{1,2}$", m.group("number"))[0]))
                 if digits >= 4:
                     flags.append("scale_word_ignored")
@@ -284,7 +307,9 @@ def find_money(text: str) -> list[Found]:
             if word.lower() == "bng":
                 flags.append("currency_typo")
             currency = (
-                "BGN" if word.lower().startswith(("лв", "лева", "bgn", "bng", "leva")) else "EUR"
+                "BGN"
+                if word.lower().startswith(("лв", "лева", "bgn", "bng", "leva", "bulgarian"))
+                else "EUR"
             )
             found.append(Found((number, currency), m.start(), m.end(), m.group(0), flags))
             taken.append((m.start(), m.end()))

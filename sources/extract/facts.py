@@ -91,16 +91,18 @@ def _window_after(text: str, pos: int, size: int = 120) -> str:
 # --- codes ----------------------------------------------------------------------------------------------------------
 
 _PROCEDURE_CONTEXT = re.compile(
-    r"(процедур\w*|схем\w*|бюджетна линия|budget line|покана)\W{0,6}(№|No\.?|рег\. ?№)?\W{0,3}"
+    r"(процедур\w*|схем\w*|бюджетна линия|budget line|покана|(grant\s+)?scheme|procedure)"
+    r"\W{0,6}(№|No\.?|рег\. ?№)?\W{0,3}"
     r"([„“\"][^”“\"]{0,200}[”“\"]\s*,?\s*)?$",
     re.I,
 )
 # "по процедура на директно предоставяне на безвъзмездна финансова помощ BG16RFOP001-1.001-039",
-# "схема за безвъзмездна помощ BG161PO001/1.1-01/2007": the procedure's kind stands between the word
+# "схема за безвъзмездна помощ BG161PO001/1.1-01/2007", "процедура чрез директно предоставяне на
+# безвъзмездна финансова помощ №BG16FFPR003-2.002": the procedure's kind stands between the word
 # and the code. A number with a four-digit proposal there is still a project's ("... помощ
 # BG05SFPR003-1.001-0082 „Топъл обяд“"); ОПРР's own procedure numbers end in three digits.
 _PROCEDURE_KIND_CONTEXT = re.compile(
-    r"(процедур\w*|схем\w*)\s+(за|на|чрез)\s+(?![^.„“\"\d]*(проект|договор))[^.„“\"\d]{0,90}?\s$",
+    r"(процедур\w*|схем\w*)\s+(за|на|чрез)\s+(?![^.„“\"\d]*(проект|договор))[^.„“\"\d]{0,90}?(\s|№)\s*$",
     re.I,
 )
 _OLD_CODE = re.compile(r"BG\s?\d{3}\s?[PР][OО]\d{3}\s?/\s?[\d.\-/ ]*\d")
@@ -235,7 +237,7 @@ _EU_BEFORE = re.compile(
     r"Европейският\s+(?:\w+\s+){0,3}фонд(?:\s+за\s+(?:\w+\s+){1,5}?)?(?=(?:осигурява|предоставя|покрива|финансира)\s*$)|"
     r"Европейския\s+(?:\w+\s+)?фонд\s+за\s+(?:\w+\s+){1,5}?(?=(?:е|са|възлиза\s+на|в\s+размер\s+на)\s*$)|"
     r"European\s+[Ff]und\s+for\s+Regional\s+Development|European\s+Regional\s+Development\s+Fund)"
-    r"(?:\s*(?:\([A-ZА-Я+ ]{2,12}\)|на ЕС|е|са|възлиза на|в размер на|is|amounts\s+to|with|[–:-]|"
+    r"(?:\s*(?:\([A-ZА-Я+ ]{2,12}\)|на ЕС|е|са|възлиза на|в размер на|на\s+стойност|is|amounts\s+to|with|[–:-]|"
     r"осигурява|предоставя|покрива|финансира))*\s*$"
 )
 _EU_AFTER = re.compile(
@@ -257,7 +259,7 @@ _EU_AFTER = re.compile(
     re.I,
 )
 _NOT_PROJECT_MONEY = re.compile(
-    r"(безвъзмездн\w*\s+(финансов\w*\s+)?помощ|\bБФП\b|\bGrant\b|собствен\w*\s+(принос|финансиране|средства|участие)|"
+    r"(безвъзмездн\w*\s+(финансов\w*\s+)?помощ|\bБФП\b|\bGrant\b|собствен\w*\s+(финансов\w*\s+)?(принос|финансиране|средства|участие)|"
     r"Self finance|съфинансиране(то)?\s+(е|от)|национално\w* съфинансиране|Total paid|участието на общ|"
     r"Одобрени за финансиране|стойността на финансирането|финансирането на(?!\s+проекта\s+е)|отпуснат|"
     r"процедурата|програмата|"
@@ -272,11 +274,15 @@ _NOT_PROJECT_MONEY = re.compile(
     # a contractor's contract, an advance or a payment: money of the works, not the project's total
     r"изпълнител\w*|договор\w*\s+за\s+(строителство|доставка|инженеринг|услуга)|аванс\w*|плащане|"
     # "проекти на обща стойност ...": the sum of several projects, not one project's total
-    r"\bпроекти(те)?\s+(на|с|за)\s+(обща\s+)?(приблизителна\s+)?стойност|\bprojects\s+(worth|with\s+a\s+total)|"
+    r"\bпроекти(те)?,?\s+(на|с|за)\s+(обща\s+)?(приблизителна\s+)?стойност|\bprojects\s+(worth|with\s+a\s+total)|"
     # "Девет проекта на обща стойност 502 047 евро": a count of projects in words, a sum
     r"\b(два|три|четири|пет|шест|седем|осем|девет|десет|\w+надесет|\w+десет)\s+(\w+\s+)?проект\w*\s+(на|с|за)\s|"
     # "… общинските са 55 на обща стойност …": a count of projects and their sum
-    r"\b(са|е)\s+\d+\s+(проект\w*\s+)?(на|с)\s+(обща\s+)?стойност)",
+    r"\b(са|е)\s+\d+\s+(проект\w*\s+)?(на|с)\s+(обща\s+)?стойност|"
+    # "Общата стойност на трите проекта е …": the sum of the projects counted, not one project's total
+    r"\b(двата|трите|четирите|петте|шестте|седемте|осемте|деветте|десетте|\d+-те)\s+проекта\b|"
+    # "Финансирането за община Велико Търново е в размер на …": one partner's part of a shared project
+    r"[Фф]инансирането\s+за\s+(община|общината|партньор\w*|водещ\w*|организация\w*)\b)",
     re.I,
 )
 _NOT_PROJECT_MONEY_AFTER = re.compile(
@@ -286,11 +292,11 @@ _NOT_PROJECT_MONEY_AFTER = re.compile(
 )
 _TOTAL_STRONG = re.compile(
     r"(обща(та)?\s+(му\s+)?стойност|стойност(та)?\s+на\s+(проекта|инвестицията)|общ(ият)?\s+(му\s+)?бюджет|"
-    r"бюджет(ът)?\s+на\s+проекта|[Сс]ума\s+на\s+проекта|общ(ият)?\s+размер\s+на\s+проекта|Цялата\s+стойност|"
+    r"бюджет(ът)?\s+на\s+(проекта|проектното\s+предложение)|[Сс]ума\s+на\s+проекта|общ(ият)?\s+размер\s+на\s+проекта|Цялата\s+стойност|"
     r"Предвиденият\s+финансов\s+ресурс|Total\s+(project\s+)?cost|total\s+(budget|value|amount)\s+of\s+the\s+project|"
     r"(Проектът|проектът|[Пп]роект(ът)?\s+[„\"“][^”“\"]{3,200}[”“\"])[^.]{0,80}?\s(е|възлиза)\s+на\s+(обща\s+)?стойност|"
     r"[Ии]нвестицията\s+е\s+на\s+стойност|worth|What[’']s\s+the\s+budget\?|"
-    r"(cost|value)\s+of\s+the\s+project\s+is|project'?s\s+(value|cost)\s+is|\bTotal\s+budget\s*:|"
+    r"(cost|value)\s+of\s+(the|that|this)\s+project\s+(is|comes\s+to|amounts\s+to)|project'?s\s+(value|cost)\s+is|\bTotal\s+budget\s*:|"
     r"[Пп]роектът\s+е\s+за|[Оо]добрената\s+(обща\s+)?стойност(\s+на\s+проекта)?|[Рр]азмер(ът)?\s+на\s+инвестицията|"
     r"[Пп]роект(ът)?(\s+[„\"“][^”“\"]{3,200}[”“\"])?,?\s+(е\s+)?с\s+(общ\s+)?бюджет(\s+от)?|Total\s+(project\s+)?value|(the\s+)?project\s+budget\s+is|"
     r"budget\s+of\s+the\s+project\s+is|[Ии]нвестицията\s+е\s+(за|в\s+размер\s+на)|"
@@ -298,6 +304,14 @@ _TOTAL_STRONG = re.compile(
     r"(Ремонтът|Проектът|Обектът|[Ии]нвестицията|Изграждането|Реконструкцията|[Вв]сичко\s+това)[^.]{0,80}?\s(ще\s+)?(струва|стурва)|"
     # "Община Ген. Тошево е с одобрен проект за 2 377 897 лева": one project's approved total
     r"(?<![\w-])(е\s+)?с\s+одобрен\s+проект\s+за|"
+    # "… като общата финансова рамка е от 7 970 005 евро": a project's whole financial frame
+    r"[Оо]бщата\s+финансова\s+рамка(\s+на\s+проекта)?\s+(е|възлиза)|"
+    # "… ще се подобри енергийната ефективност чрез проект за 4 230 000 лева": one project and its amount
+    r"(?<![\w-])(чрез|със?)\s+проект\s+за(?=\s*$)|"
+    # "следващият проект, който е изготвен и внесен в …, е за основен ремонт в ОДЗ „Синчец” и е за 450 000 лв."
+    r"[Пп]роект(ът)?,\s+който\s+[^.]{0,200}?\sе\s+за(?=\s*$)|"
+    # "Обща стойност на Договор BG161PO001/5-02/2012/014 е 535 837, 39 лв.": a contract named by its code
+    r"[Оо]бща(та)?\s+стойност\s+на\s+[Дд]оговор(а)?\s+(№\s*)?[A-Z]{2}[\w/-]*\d[\w/-]*\s+(е|възлиза\s+на)|"
     # "Стойността на залата е 1 999 319.94 лв": the value of the object the project builds
     r"[Сс]тойността\s+на\s+(обекта|залата|сградата|площадката|съоръжението)\s+(е|възлиза\s+на))"
     r"[^.\d]{0,60}$",
@@ -325,7 +339,8 @@ _TOTAL_BEFORE_VERB = re.compile(
 # its total (the grant words name the contract, not the amount; "в размер на" after them stays a grant).
 _GRANT_CONTRACT_VALUE = re.compile(
     r"[Дд]оговор\w*\s*(№\s*\S+\s+)?за\s+предоставяне\s+на\s+(?P<grant>безвъзмездна\s+финансова\s+помощ|БФП)"
-    r"[^.\d]{0,80}?\sна\s+стойност(\s+от)?\s*$"
+    # (the contract's number may follow the grant words: "… помощ 58111-с077-268 на стойност …")
+    r"(\s+(№\s*)?[\w/-]*\d[\w/-]*)?[^.\d]{0,80}?\sна\s+стойност(\s+от)?\s*$"
 )
 _PROJECT_WORD = re.compile(r"проект|project|инвестици|договор", re.I)
 
@@ -359,8 +374,48 @@ _SCHEME_BUDGET = re.compile(
 _PROJECT_OR_CONTRACT = re.compile(r"проект|договор|project|contract", re.I)
 
 
+# "Одобреното финансиране за Община Пирдоп е в размер на 2 983 973 лева без ДДС, за реализация на проект …",
+# "споразумение … за финансиране на инфраструктурен проект в размер на 2 007 523 лв.": the financing of a
+# project that a national body funds in full is its total. Only where the page names no EU fund,
+# programme or grant: there "financing" is a grant or a share, not a total.
+_NATIONAL_FINANCING = re.compile(
+    r"((?<![\w-])(Одобрено|Осигурено|Предоставено|Отпуснато)(то)?\s+финансиране(\s+за\s+[^.\d]{0,60}?)?"
+    r"\s+е\s+в\s+размер\s+на|(?<![\w-])финансиране\s+на\s+(инфраструктурен\s+)?(проект|обект)\w*"
+    r"\s+в\s+размер\s+на)\s*$",
+    re.I,
+)
+_EU_FUNDING_WORDS = re.compile(
+    r"[Ее]вропейск|\bЕС\b|\bEU\b|ЕФРР|ЕСФ|ЕЗФРСР|Кохезион|[Оо]перативн\w+\s+програм|\bОП\b|\bОП[А-Я]{2,4}\b|"
+    r"\bПРСР\b|селските\s+райони|Interreg|ИНТЕРРЕГ|безвъзмездн|\bБФП\b|\bЕИП\b|[Нн]орвеж|[Шш]вейцар|"
+    r"\bН?ПВУ\b|[Пп]лан\w*\s+за\s+възстановяване|[Пп]рограма\s+[„\"“](Развитие\s+на\s+регионите|Околна\s+среда|"
+    r"Конкурентоспособност|Развитие\s+на\s+човешките|Региони\s+в\s+растеж)"
+)
+
+
 def _schemes_budget(sentence: str) -> bool:
     return bool(_SCHEME_BUDGET.search(sentence)) and not _PROJECT_OR_CONTRACT.search(sentence)
+
+
+# "Проектите, на обща стойност 785 548 лева, са за:\n • Техническа помощ за … на стойност 250 344 лв.;": a list
+# of projects, one a line, each line ending on its project's value (what the line names along the way, a
+# programme or its priority axis, does not make the amount theirs).
+_PROJECTS_LIST_INTRO = re.compile(r"[Пп]роектите\b[^.\n]{0,80}?\s(са|включват)(\s+за)?\s*:\s*$")
+_LIST_ITEM_VALUE = re.compile(r"^[^\S\n]*[•·▪*–-][^\S\n]*\S[^\n]*\sна\s+стойност(\s+от)?\s*$")
+
+
+def _listed_projects_value(text: str, start: int, end: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    if not _LIST_ITEM_VALUE.match(text[line_start:start]):
+        return False
+    if not re.match(r"^[^\S\n]*[;.]?[^\S\n]*(\n|$)", text[end:]):
+        return False
+    # the list's introduction: the lines above it, items of the same list or blank, up to "Проектите … са за:"
+    above = text[:line_start].rstrip("\n").split("\n")
+    for line in reversed(above[-12:]):
+        if not line.strip() or re.match(r"^[^\S\n]*[•·▪*–-]", line):
+            continue
+        return bool(_PROJECTS_LIST_INTRO.search(line))
+    return False
 
 
 def _money_facts(text: str) -> list[Fact]:
@@ -411,6 +466,9 @@ def _money_facts(text: str) -> list[Fact]:
         ):
             facts.append(_of(m, "amount_total", value, "grant_contract_value", currency))
             continue
+        if _listed_projects_value(text, m.start, m.end):
+            facts.append(_of(m, "amount_total", value, "listed_project_value", currency))
+            continue
         label = _TOTAL_STRONG.search(before)
         zone = before[max(0, label.start() - 40) :] if label else before
         if (
@@ -422,6 +480,8 @@ def _money_facts(text: str) -> list[Fact]:
             continue
         if label:
             facts.append(_of(m, "amount_total", value, "total_label", currency))
+        elif _NATIONAL_FINANCING.search(before) and not _EU_FUNDING_WORDS.search(text):
+            facts.append(_of(m, "amount_total", value, "national_financing_total", currency))
         elif re.search(r"(^|\s)(На|на)\s*$", near) and _TOTAL_BEFORE_VERB.match(raw_after):
             facts.append(_of(m, "amount_total", value, "total_before_verb", currency))
         elif (
@@ -631,7 +691,7 @@ _END_PHRASE = re.compile(
     r"[Пп]роект(ът|а)?\b[^.\d]{0,60}?\s(приключи|завърши|приключил\w*|завършил\w*)\s+(на|през)|"
     # "Проектът ще бъде изпълнен до …", "Проектът ще се изпълнява до …"
     r"[Пп]роект(ът|а)?\b[^.\d]{0,60}?((ще|да|трябва\s+да)\s+бъд(е|ат)\s+(изпълнен|завършен|приключен|реализиран)\w*|"
-    r"ще\s+се\s+(изпълнява|реализира)\w*)\s+до|кра(ен|йният)\s+срок\s+за\s+изпълнение[^.\d]{0,40}?|"
+    r"ще\s+се\s+(изпълнява|реализира)\w*)\s+до|кра(ен|йният)\s+срок(а|ът)?\s+за\s+изпълнение[^.\d]{0,40}?|"
     r"\d{1,3}\s+месеца,?\s+(или|т\.\s?е\.)|"
     # "Срокът за изпълнението на договора е 36 месеца (до 13.05.2023г.)": the end in brackets after the duration
     r"[Сс]рок(ът)?\s+(за|на)\s+(изпълнение(то)?\s+на\s+(проекта|договора)|проекта)[^.\d]{0,20}?\d{1,3}\s+(месеца|години)\s*\(|"
@@ -822,8 +882,28 @@ _DURATION_PREDICATE = re.compile(
 )
 
 
+# "През трите години на неговото изпълнение се осъществиха …": the years of a project's implementation,
+# counted with the definite numeral.
+_YEARS_OF_ITS_IMPLEMENTATION = re.compile(
+    r"(?<![\w-])[Пп]рез\s+(?P<span>(?P<n>двете|трите|четирите|петте)\s+години)\s+на\s+"
+    r"((неговото|нейното|своето)\s+изпълнение|изпълнението\s+на\s+проекта|проекта)\b"
+)
+_DEFINITE_YEARS = {"двете": 2, "трите": 3, "четирите": 4, "петте": 5}
+
+
 def _duration_adjective_facts(text: str) -> list[Fact]:
     out = []
+    for m in _YEARS_OF_ITS_IMPLEMENTATION.finditer(text):
+        out.append(
+            Fact(
+                "duration_months",
+                _DEFINITE_YEARS[m["n"].lower()] * 12,
+                m.start("span"),
+                m.end("span"),
+                m["span"],
+                "years_of_its_implementation",
+            )
+        )
     for m in _DURATION_PREDICATE.finditer(text):
         months = int(m["n"]) if m["n"] else _YEARS_ADJECTIVE[m["years"].lower()]
         span = (m.start("span"), m.end("span"))
@@ -846,6 +926,28 @@ def _duration_adjective_facts(text: str) -> list[Fact]:
     return out
 
 
+# "подписаха договора за проектиране и строителство … Стойността на подписания договор е 5 210 596 лв. без ДДС
+# със срок за изпълнение 7 месеца": the term of a contract for works, supplies or services is the
+# contractor's, not the project's (a grant contract's term stays the project's).
+_CONTRACT_SENTENCE = re.compile(r"(?<![\w-])(подписания|сключения)\s+договор|^\s*[Дд]оговорът\b")
+_WORKS_CONTRACT = re.compile(
+    r"договор\w*\s+за\s+(проектиране|строителство|изпълнение\s+на\s+СМР|доставка|инженеринг|услуга)"
+    r"|изпълнител\w*",
+    re.I,
+)
+_GRANT_WORDS = re.compile(r"безвъзмездн|\bБФП\b|финансиране", re.I)
+
+
+def _contractors_term(text: str, position: int) -> bool:
+    window = text[max(0, position - 300) : position]
+    # the sentence starts after a full stop followed by a capital ("лв. без ДДС" does not end one)
+    cuts = list(re.finditer(r"[.!?]\s+(?=[А-ЯA-Z„\"])|\n\s*\n", window))
+    sentence = window[cuts[-1].end() :] if cuts else window
+    if not _CONTRACT_SENTENCE.search(sentence) or _GRANT_WORDS.search(sentence):
+        return False
+    return bool(_WORKS_CONTRACT.search(text[max(0, position - len(sentence) - 400) : position]))
+
+
 def _duration_facts(text: str) -> list[Fact]:
     facts = _duration_adjective_facts(text)
     for d in find_durations(text):
@@ -855,8 +957,16 @@ def _duration_facts(text: str) -> list[Fact]:
                 Fact("duration_months", d.value, d.start, d.end, d.text, "duration_changed_to")
             )
         elif (
-            _DURATION_CONTEXT.search(before)
+            (
+                _DURATION_CONTEXT.search(before)
+                # "В рамките на 18 месеца по проекта ще бъдат изготвени …"
+                or (
+                    re.search(r"(?<![\w-])[Вв]\s+рамките\s+на\s*$", before)
+                    and re.match(r"^\s*(по|на)\s+проекта\b", text[d.end : d.end + 30])
+                )
+            )
             and not _NOT_DURATION.search(before)
+            and not _contractors_term(text, d.start)
             and not re.match(
                 r"^\s*(след|от\s+датата(?!\s+на\s+(подписване|сключване)))",
                 text[d.end : d.end + 40],
@@ -893,8 +1003,9 @@ _PROJECT_COUNT = re.compile(
     r"\b(\d+|два|три|четири|пет|шест|седем|осем|девет|десет|\w+надесет|\w+десет)\s+(\w+\s+){0,2}?[Пп]роекта\b"
 )
 _CALL = re.compile(
-    r"(кандидатстване|кандидатите|допустими\s+кандидати|[Пп]окана|[Cc]all\s+for\s+proposals|eligible|"
-    r"[Кк]ра[ейн]\w*\s+срок\s+за\s+(подаване|кандидатстване)|проектни\s+предложения|прием\s+на\s+проекти|"
+    # ("покана до кандидата … за подписване на договор" invites one applicant to sign: not a call)
+    r"(кандидатстване|кандидатите|допустими\s+кандидати|[Пп]окана(?!\s+до\s+(кандидата|бенефициента)\b)|[Cc]all\s+for\s+proposals|eligible|"
+    r"[Кк]ра[ейн]\w*\s+срок\s+за\s+(подаване|кандидатстване)|(?<!одобрени\s)(?<!одобрените\s)проектни\s+предложения|прием\s+на\s+проекти|"
     r"План\s+за\s+интегрирано\s+развитие|ПИРО|програмен\s+период|Programme\s+budget|Priority\s+axis|"
     # a draft call, a public consultation on a draft ("проект на ПРР 2021-2027" is a draft, not a project)
     r"[Dd]raft\s+calls?|[Пп]роекти\s+на\s+покани|обществен\w*\s+консултаци|Дата\s+на\s+откриване|"
@@ -1152,7 +1263,7 @@ def _opens_new_project(current: dict, fact: Fact, between: str) -> bool:
     derived = fact.rule == "procedure_of_project_code" and current["project_code"] is not None
     return (
         fact.field == "project_code"
-        or fact.rule == "enumerated_total"
+        or fact.rule in ("enumerated_total", "listed_project_value")
         or (not derived and _NEW_PROJECT.search(between) and fact.field != "procedure_code")
         or (derived and fact.field == "procedure_code" and current["project_code"] != held)
         # "… проект „А“ по процедура X на стойност …, и проект „Б“ по процедура Y …": another procedure
@@ -1197,7 +1308,10 @@ def _mark_conflict(current: dict, fact: Fact) -> None:
 
 # "Продължителността на проекта е до края на 2019 г.": the project ends on the year's last day.
 _UNTIL_YEAR_END = re.compile(
-    r"(?P<cue>([Пп]роект(ът|а)?\b|[Пп]родължителност\w*|[Сс]рок\w*|изпълнение\w*)[^.\d]{0,60}?)"
+    r"(?P<cue>([Пп]роект(ът|а)?\b|[Пп]родължителност\w*|[Сс]рок\w*|изпълнение\w*)[^.\d]{0,60}?"
+    # "Дейностите са с общ бюджет от 179 335.45 лв. и трябва да бъдат реализирани до края на 2023 г."
+    r"|(?<![\w-])(Дейностите|[Пп]роект(ът|а)?)\b(?:[^.\n]|(?<=\d)\.(?=\d)|(?<=лв)\.)"
+    r"{0,120}?(трябва|следва)\s+да\s+бъд(е|ат)\s+(реализиран|изпълнен|завършен|приключен)\w*\s+)"
     r"\b(до|until)\s+(края|the\s+end)\s+(на|of)\s+(?P<year>(19|20)\d{2})(?!\d)"
 )
 
