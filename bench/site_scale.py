@@ -13,6 +13,7 @@ the shapes and the counts are the real register's.
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import shutil
 import subprocess
@@ -22,6 +23,7 @@ import time
 from pathlib import Path
 
 RELEASE = "2026-12-07"
+NIGHT = "2026-12-08"
 
 
 def generate(path: Path, contracts: int, pages_share: float) -> None:
@@ -124,45 +126,98 @@ def generate(path: Path, contracts: int, pages_share: float) -> None:
     con.close()
 
 
-def measure(path: Path, out: Path) -> dict:
+def measure(path: Path, out: Path, previous: Path | None = None) -> dict:
+    """Build the site of warehouse `path` into `out` (with the previous release's site in
+    `previous`/site, linking what did not change), in this process and its site workers."""
     import duckdb
 
-    from warehouse.site import build_site
+    from warehouse.site import build_site, site_workers
 
+    state = out.parent / "reuse.json"
+    before = json.loads((previous / "reuse.json").read_text()) if previous else {}
+    reuse = {"before": before}
     con = duckdb.connect(str(path), read_only=True)
     projects = con.execute("SELECT count(*) FROM projects").fetchone()[0]
     start, cpu = time.perf_counter(), time.process_time()
-    counts = build_site(con, out, RELEASE, "bench", "http://127.0.0.1:8000/")
+    counts = build_site(
+        con, out, out.parent.name, "bench", "http://127.0.0.1:8000/", previous=previous, reuse=reuse
+    )
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     con.close()
-    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-    files = sum(1 for p in out.rglob("*") if p.is_file())
+    state.write_text(json.dumps(reuse["now"]))
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)  # the site's workers, waited for
+    files = [p for p in out.rglob("*") if p.is_file()]
+    stats = [p.stat() for p in files]
+    new = [st for st in stats if st.st_nlink == 1]  # not linked from the previous release
     return {
         "contracts": projects,
+        "workers": site_workers(),
         "seconds": round(seconds, 1),
-        "cpu_seconds": round(
-            cpu, 1
-        ),  # this process's CPU: the figure that other loads do not inflate
+        # CPU of this process and of its workers: the figure that other loads inflate least
+        "cpu_seconds": round(cpu, 1),
+        "workers_cpu_seconds": round(workers.ru_utime + workers.ru_stime, 1),
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "files": files,
-        "site_mib": round(size / 2**20),
+        "worker_peak_rss_mib": round(workers.ru_maxrss / 1024),
+        "files": len(files),
+        "site_mib": round(sum(st.st_size for st in stats) / 2**20),
+        "files_written": len(new),
+        "mib_written": round(sum(st.st_size for st in new) / 2**20),
         "search_index_mib": round(
             sum((out / f).stat().st_size for f in ("search-index.js", "search-index-projects.js"))
             / 2**20,
             1,
         ),
+        "downloads_linked": reuse.get("reused", 0),
         **counts,
     }
+
+
+def change(path: Path, share: float) -> int:
+    """A night: `share` of the contracts paid 1 000 € more (history gets a row for each)."""
+    import duckdb
+
+    from registry.tables import HISTORY_PROJECTS
+
+    every = max(1, round(1 / share))
+    cols = ", ".join(c for c in HISTORY_PROJECTS.columns if c not in ("release_id", "is_removed"))
+    con = duckdb.connect(str(path))
+    changed = con.execute(
+        f"""UPDATE projects SET amount_paid_eur = amount_paid_eur + 1000,
+                   amount_paid = amount_paid + 1000,
+                   amount_paid_bgn = round((amount_paid_eur + 1000) * 1.95583, 2)
+            WHERE hash(project_code) % {every} = 0"""
+    ).fetchone()[0]
+    con.execute(
+        f"INSERT INTO history_projects BY NAME SELECT '{NIGHT}' AS release_id, {cols}, "
+        f"false AS is_removed FROM projects WHERE hash(project_code) % {every} = 0"
+    )
+    con.close()
+    return changed
+
+
+def _measure_in_child(db: Path, out: Path, previous: Path | None) -> dict:
+    """`measure` in a child process, so its peak memory and its workers' CPU are the site's alone."""
+    command = [sys.executable, "-m", "bench.site_scale", "--measure", str(db), str(out)]
+    if previous:
+        command += ["--previous", str(previous)]
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contracts", type=int, default=80_000)
     parser.add_argument("--pages-share", type=float, default=0.02)
+    parser.add_argument("--changed-share", type=float, default=0.01)
     parser.add_argument("--generate-only", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--measure", type=Path, nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--previous", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.generate_only:
         generate(args.generate_only, args.contracts, args.pages_share)
+        return 0
+    if args.measure:
+        print(json.dumps(measure(*args.measure, args.previous)))
         return 0
     work = Path(tempfile.mkdtemp(prefix="bgfunds-site-"))
     try:
@@ -181,12 +236,19 @@ def main(argv: list[str] | None = None) -> int:
                 str(db),
             ],
             check=True,
-        )  # in a child, so this process's peak memory is the site's alone
+        )
         print(
             f"warehouse of {args.contracts} contracts generated in {time.perf_counter() - started:.1f} s"
         )
-        result = measure(db, work / "site")
+        result = _measure_in_child(db, work / RELEASE / "site", None)
         print("site: " + ", ".join(f"{k} {v}" for k, v in result.items()))
+        if args.changed_share:
+            changed = change(db, args.changed_share)
+            night = _measure_in_child(db, work / NIGHT / "site", work / RELEASE)
+            print(
+                f"site, a night with {changed} contracts changed: "
+                + ", ".join(f"{k} {v}" for k, v in night.items())
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

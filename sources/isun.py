@@ -20,6 +20,7 @@ typing, currency and quarantine happen in `transforms.isun`.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import parse_qs, quote, urlparse
 
@@ -413,20 +414,80 @@ def _has_class(cls: str) -> str:
 
 # Selections compiled once (XPath strings were compiled again on every call).
 _XP_HEADS = etree.XPath("//label|//strong|//th|//h2|//h3")
-_XP_IS_PRINT = etree.XPath("boolean(//table//tr/td[1]/strong)")
-_XP_LIST_ITEMS = etree.XPath(f"//div[{_has_class('list-item')}]")
 _XP_LABEL = etree.XPath("./label")
-_XP_PRINT_ROWS = etree.XPath("//table/tr[td[1]/strong]|//table/tbody/tr[td[1]/strong]")
 _XP_LI = etree.XPath("./li")
-_XP_CONTENT_STRONG = etree.XPath(f"//div[{_has_class('content')}]/strong")
-_XP_TABLES = etree.XPath("//table")
 _XP_HEAD_TH = etree.XPath("./thead/tr[1]/th")
 _XP_BODY_TR = etree.XPath("./tbody/tr")
 _XP_CHART_TABLES = etree.XPath(f".//table[{_has_class('chart-info')}]")
 _XP_FIRST_TH = etree.XPath("string(./thead/tr[1]/th[1])")
 _XP_LINKS = etree.XPath(".//a[@href]")
-_XP_H3 = etree.XPath("//h3")
 _XP_FIRST_TD = etree.XPath("./tr[1]/td[1]|./tbody/tr[1]/td[1]")
+
+
+_XML_SPACE = re.compile(r"[ \t\r\n]+")  # what XPath's normalize-space() collapses
+
+
+def _classes(element) -> list[str]:
+    """The tokens of `@class`, split as `normalize-space` does (not on NBSP and the like)."""
+    return _XML_SPACE.split(element.get("class") or "")
+
+
+def _first_td_has_strong(tr) -> bool:
+    """`tr[td[1]/strong]`: the row's first `td` child has a `strong` child."""
+    td = next(tr.iterchildren("td"), None)
+    return td is not None and next(td.iterchildren("strong"), None) is not None
+
+
+@dataclass
+class _Scan:
+    """What the page's selections find, from one walk of the tree instead of one XPath scan
+    each (every `//x` walks all ~1 000 elements of a page), in document order like them:
+
+    - `list_items`: `//div[has class list-item]`; `content_strongs`: `//div[has class
+      content]/strong`; `tables`: `//table`; `h3s`: `//h3`;
+    - `print_rows`: `//table/tr[td[1]/strong] | //table/tbody/tr[td[1]/strong]`;
+    - `is_print`: `boolean(//table//tr/td[1]/strong)`."""
+
+    list_items: list = field(default_factory=list)
+    content_strongs: list = field(default_factory=list)
+    tables: list = field(default_factory=list)
+    h3s: list = field(default_factory=list)
+    print_rows: list = field(default_factory=list)
+    is_print: bool = False
+
+
+def _scan(root) -> _Scan:
+    scan = _Scan()
+    content_divs = set()  # the proxies stay alive in this set, so `getparent()` returns them
+    for el in root.iter("div", "strong", "table", "tr", "h3"):
+        tag = el.tag
+        if tag == "div":
+            classes = _classes(el)
+            if "list-item" in classes:
+                scan.list_items.append(el)
+            if "content" in classes:
+                content_divs.add(el)
+        elif tag == "strong":
+            if content_divs and el.getparent() in content_divs:
+                scan.content_strongs.append(el)
+        elif tag == "tr":
+            if not _first_td_has_strong(el):
+                continue
+            parent = el.getparent()
+            if parent.tag == "table" or (
+                parent.tag == "tbody"
+                and (grand := parent.getparent()) is not None
+                and grand.tag == "table"
+            ):
+                scan.print_rows.append(el)
+                scan.is_print = True
+            elif not scan.is_print and next(el.iterancestors("table"), None) is not None:
+                scan.is_print = True
+        elif tag == "table":
+            scan.tables.append(el)
+        else:
+            scan.h3s.append(el)
+    return scan
 
 
 def currency_word(text: str | None) -> str | None:
@@ -563,9 +624,10 @@ def parse_isun_html(body: bytes | str, url: str, utf8: bool = False) -> ParsedIs
     if _may_be_english(text) and _to_bulgarian_labels(root, _clean(text)):
         page.language = "en"
         text = root.text_content()
-    _parse_tab(root, page)
-    if _XP_IS_PRINT(root):
-        _parse_print(root, page)
+    scan = _scan(root.getroottree().getroot())  # `//x` searches the whole document
+    _parse_tab(scan, page)
+    if scan.is_print:
+        _parse_print(scan, page)
     for i, words in enumerate(note_currencies(text)):
         page.currencies[f"note{i or ''}"] = words
     _check_structure(page)
@@ -605,14 +667,14 @@ def _check_structure(page: ParsedIsunPage) -> None:
                 raise PageStructureError(f"{url}: PrintProject{lang} has no {what} section")
 
 
-def _parse_tab(root, page: ParsedIsunPage) -> None:
+def _parse_tab(scan: _Scan, page: ParsedIsunPage) -> None:
     """A tab page: its labelled list items, its titled content sections, its tables."""
-    for item in _XP_LIST_ITEMS(root):
+    for item in scan.list_items:
         labels = _XP_LABEL(item)
         if labels:
             _tab_item(item, labels[0], page)
-    _tab_sections(root, page)
-    _tab_tables(root, page)
+    _tab_sections(scan, page)
+    _tab_tables(scan, page)
 
 
 def _tab_item(item, label_el, page: ParsedIsunPage) -> None:
@@ -668,9 +730,9 @@ def _tab_none_box(item, page: ParsedIsunPage) -> None:
         page.indicators = []
 
 
-def _tab_sections(root, page: ParsedIsunPage) -> None:
+def _tab_sections(scan: _Scan, page: ParsedIsunPage) -> None:
     """Sections under a bold title: the places list and the activities table."""
-    for strong in _XP_CONTENT_STRONG(root):
+    for strong in scan.content_strongs:
         label = _clean(_text(strong))
         following = strong.getnext()
         if (
@@ -685,9 +747,9 @@ def _tab_sections(root, page: ParsedIsunPage) -> None:
                 page.activities = _activity_table(table[0], page.url)
 
 
-def _tab_tables(root, page: ParsedIsunPage) -> None:
+def _tab_tables(scan: _Scan, page: ParsedIsunPage) -> None:
     """Tables known by their first header: indicators and financial corrections."""
-    for table in _XP_TABLES(root):
+    for table in scan.tables:
         header = [_clean(_text(th)) for th in _XP_HEAD_TH(table)]
         if header[:1] == [L["Project_Details_Indicator"]]:
             page.indicators = _indicator_table(table)
@@ -870,13 +932,13 @@ def _print_participant(role: str, singular: str, text: str) -> dict[str, str | N
     }
 
 
-def _parse_print(root, page: ParsedIsunPage) -> None:
+def _parse_print(scan: _Scan, page: ParsedIsunPage) -> None:
     """The PrintProject view: one table row per label, then the sections that say "Няма"."""
-    for tr in _XP_PRINT_ROWS(root):
+    for tr in scan.print_rows:
         cells = _XP_TD(tr)
         if len(cells) >= 2:
             _print_row(_clean(_text(cells[0])), cells[1], page)
-    _print_empty_sections(root, page)
+    _print_empty_sections(scan, page)
 
 
 def _print_row(label: str, cell, page: ParsedIsunPage) -> None:
@@ -968,9 +1030,9 @@ _EMPTY_SECTION_HEADINGS = frozenset(
 )
 
 
-def _print_empty_sections(root, page: ParsedIsunPage) -> None:
+def _print_empty_sections(scan: _Scan, page: ParsedIsunPage) -> None:
     """Sections that say "Няма" in a single cell: indicators, procurements, corrections."""
-    for h3 in _XP_H3(root):
+    for h3 in scan.h3s:
         heading = _clean(_text(h3))
         if heading not in _EMPTY_SECTION_HEADINGS:
             continue

@@ -239,10 +239,10 @@ def _amounts(stem: str, amount: Decimal | None, currency: str) -> dict:
 
 
 def _text(value) -> str | None:
+    """Runs of whitespace to one space, trimmed (str.split is regex `\\s+` at C speed); None if empty."""
     if value is None:
         return None
-    text = re.sub(r"\s+", " ", str(value)).strip()
-    return text or None
+    return " ".join(str(value).split()) or None
 
 
 def is_eik(uin) -> bool:
@@ -462,6 +462,11 @@ def _resolve(text: str, level: str, nuts3: str | None = None) -> dict:
     return resolve_place(text, level, nuts3=nuts3)
 
 
+def place_keys(location: str | None) -> set[tuple[str, str]]:
+    """The (level, text) of every place `api_place_rows` gives for a project at `location`."""
+    return {(place["level"], place["text"]) for place in _places_of(location)}
+
+
 def api_place_rows(project_row: dict) -> list[dict]:
     """The gazetteer's places of one API project's `placeOfExecution` (as `project_places` does for pages)."""
     seen, out = set(), []
@@ -639,9 +644,15 @@ def provenance(record: RawResponse) -> dict:
     """The provenance columns of every row read from one archived answer."""
     return {
         "source_url": record.url,
-        "fetched_at": pd.Timestamp(record.fetched_at),
+        "fetched_at": _timestamp(record.fetched_at),
         "content_sha256": record.sha256,
     }
+
+
+@lru_cache(maxsize=64)
+def _timestamp(fetched_at: str) -> pd.Timestamp:
+    # Asked once per row; an answer's rows share one fetch time (Timestamps are immutable).
+    return pd.Timestamp(fetched_at)
 
 
 def _raw_value(value) -> str | None:

@@ -11,20 +11,39 @@ import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
+import numpy as np
 import pandas as pd
 
 from registry.tables import QUARANTINE
 
+_DECIMAL_TYPE = re.compile(r"DECIMAL\((\d+),\s*(\d+)\)")
+
 
 def fits_decimal(value, sql_type: str) -> bool:
     """Whether a value fits a DECIMAL(p,s) column (a 17-digit amount does not fit DECIMAL(18,2))."""
-    m = re.match(r"DECIMAL\((\d+),\s*(\d+)\)", sql_type)
+    m = _DECIMAL_TYPE.match(sql_type)
     if not m or value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return True
     try:
         return abs(Decimal(str(value))) < Decimal(10) ** (int(m.group(1)) - int(m.group(2)))
     except (InvalidOperation, ValueError):
         return False
+
+
+def _misfits(column: pd.Series, sql_type: str) -> pd.Series:
+    """True where a value of the column does not fit `sql_type` (`fits_decimal`, value by value).
+
+    A float column (what the parsed amounts are) is compared at once: for a float `v`,
+    `abs(Decimal(str(v))) < 10**k` exactly when `abs(v) < 10.0**k` (10**k is a float for
+    k <= 22, and `str` gives the shortest text that reads back as `v`), NaN fits, inf does not."""
+    m = _DECIMAL_TYPE.match(sql_type)
+    digits = int(m.group(1)) - int(m.group(2)) if m else None
+    if digits is not None and digits <= 22 and pd.api.types.is_float_dtype(column.dtype):
+        values = column.to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            fits = np.isnan(values) | (np.abs(values) < 10.0**digits)
+        return pd.Series(~fits, index=column.index)
+    return ~column.map(lambda v: fits_decimal(v, sql_type)).astype(bool)
 
 
 def _oversized_row(table, f, row, key: Callable[[object], str], frame: pd.DataFrame) -> dict:
@@ -55,9 +74,14 @@ def set_aside_oversized(
     bad = pd.Series(False, index=frame.index)
     rows = []
     for f in decimals:
-        misfits = ~frame[f.name].map(lambda v, t=f.type: fits_decimal(v, t)).astype(bool) & ~bad
-        rows += [_oversized_row(table, f, row, key, frame) for _, row in frame[misfits].iterrows()]
+        misfits = _misfits(frame[f.name], f.type) & ~bad
+        if misfits.any():
+            rows += [
+                _oversized_row(table, f, row, key, frame) for _, row in frame[misfits].iterrows()
+            ]
         bad |= misfits
+    if not bad.any() and frame.index.equals(pd.RangeIndex(len(frame))):
+        return frame, rows  # what the copy below would be
     return frame[~bad].reset_index(drop=True), rows
 
 

@@ -30,7 +30,7 @@ from xml.sax.saxutils import escape, quoteattr
 import duckdb
 
 from warehouse.contractors import first_seen_releases, history_rows, new_contractors
-from warehouse.site_common import money, project_file, slug
+from warehouse.site_common import money, project_file, slug, write_or_link
 from warehouse.text_safety import safe_text
 from warehouse.views import release_order_key
 
@@ -222,7 +222,8 @@ def write_feeds(
 
     `base_url` ends with '/' and serves the latest release at its root (`bgfunds serve`, or the
     `--public-url` the releases are published at); `titles` maps (kind, key) to the feed's
-    title (the page's heading). A feed with no events is dated with the release.
+    title (the page's heading). A feed with no events is dated with the release. A feed whose
+    bytes are those of the previous release's is linked from it; "linked" counts those.
     """
     events = project_events(con) + contractor_events(con)
     member, names = _memberships(con, previous)
@@ -230,7 +231,7 @@ def write_feeds(
     for e in events:
         for feed in member.get(e.project_code, ()):
             by_feed[feed].append(e)
-    counts = defaultdict(int)
+    counts, linked, directories = defaultdict(int), 0, set()
     everything = {("all", "all"): "всички промени / every change"}
     for (kind, key), title in {**titles, **everything}.items():
         feed_events = sorted(
@@ -244,15 +245,16 @@ def write_feeds(
         ]
         updated = _stamp(feed_events[0].release_id if feed_events else release_id)
         path = site / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in directories:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            directories.add(path.parent)
         page = (
             f"{base_url}site/index.html"
             if kind == "all"
             else f"{base_url}site/{kind}/{slug(key)}.html"
         )
-        path.write_text(
-            atom(f"{base_url}site/{relative}", f"bgfunds: {title}", page, entries, updated),
-            encoding="utf-8",
-        )
+        text = atom(f"{base_url}site/{relative}", f"bgfunds: {title}", page, entries, updated)
+        old = previous / "site" / relative if previous else None
+        linked += write_or_link(path, text.encode("utf-8"), old)
         counts[kind] += 1
-    return dict(counts)
+    return {**counts, "linked": linked}

@@ -20,7 +20,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
@@ -37,6 +39,8 @@ from warehouse.export import UTF8_BOM
 from warehouse.release_reuse import link_files, rows_digest
 
 THEME = "xl/theme/theme1.xml"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a CSV text starting so gets a leading '
+
 EXTENSIONS = (".csv", ".xlsx")
 REPORTED = (
     Field(
@@ -100,6 +104,20 @@ class XlsxTemplate:
             )
         self.bold = self._bold_style_id()
         self.header = self._header_rows()
+        self.letters = [get_column_letter(i + 1) for i in range(len(fields))]
+        self.xlsx_cells = [_xlsx_writer(f) for f in fields]
+        cols = "".join(
+            f'<col min="{i + 1}" max="{i + 1}" width="{max(12, min(45, len(f.bg) + 4))}" customWidth="1"/>'
+            for i, f in enumerate(fields)
+        )
+        self.sheet_head = (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            '<sheetViews><sheetView workbookViewId="0"><pane ySplit="2" topLeftCell="A3" '
+            'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+            f"<cols>{cols}</cols><sheetData>{self.header}"
+        )
+        self.compressed = [(n.encode(), *_deflate(data)) for n, data in self.parts.items()]
 
     def _bold_style_id(self) -> int:
         """The cell style id of bold text in the template's styles (made with one bold cell)."""
@@ -129,42 +147,89 @@ class XlsxTemplate:
 
     def sheet_xml(self, rows: list[tuple]) -> str:
         body = []
-        letters = [get_column_letter(i + 1) for i in range(len(self.fields))]
+        columns = list(zip(self.letters, self.xlsx_cells, strict=True))
         for n, row in enumerate(rows, start=3):
+            r = str(n)
             cells = "".join(
-                _cell(f"{letters[i]}{n}", v) for i, v in enumerate(row) if v is not None
+                [
+                    write(letter + r, v)
+                    for (letter, write), v in zip(columns, row, strict=True)
+                    if v is not None
+                ]
             )
-            body.append(f'<row r="{n}">{cells}</row>')
-        cols = "".join(
-            f'<col min="{i + 1}" max="{i + 1}" width="{max(12, min(45, len(f.bg) + 4))}" customWidth="1"/>'
-            for i, f in enumerate(self.fields)
-        )
-        return (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            '<sheetViews><sheetView workbookViewId="0"><pane ySplit="2" topLeftCell="A3" '
-            'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
-            f"<cols>{cols}</cols><sheetData>{self.header}{''.join(body)}</sheetData></worksheet>"
-        )
+            body.append(f'<row r="{r}">{cells}</row>')
+        return f"{self.sheet_head}{''.join(body)}{SHEET_TAIL}"
 
     def write(self, path: Path, rows: list[tuple]) -> None:
-        buffer = (
-            io.BytesIO()
-        )  # built in memory, written with one call: a file is costly, bytes are not
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-            for name, data in self.parts.items():
-                z.writestr(_entry(name), data)
-            z.writestr(_entry("xl/worksheets/sheet1.xml"), self.sheet_xml(rows))
-        path.write_bytes(buffer.getvalue())
+        """The workbook in one call: the fixed parts compressed once (`zip_bytes`), the sheet now."""
+        path.write_bytes(zip_bytes(self.compressed, self.sheet_xml(rows).encode("utf-8")))
 
 
-def _entry(name: str) -> zipfile.ZipInfo:
-    """A zip entry dated 1980-01-01 (the zip format's first day), not at the time of writing:
-    the same rows give the same bytes, night after night (`warehouse.release_reuse`)."""
-    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = 0o600 << 16
-    return info
+SHEET_TAIL = "</sheetData></worksheet>"
+_SHEET = "xl/worksheets/sheet1.xml"
+_DOS_DATE = (1980 - 1980) << 9 | 1 << 5 | 1  # 1980-01-01, the zip format's first day
+_DOS_TIME = 0
+_EXTERNAL_ATTR = 0o600 << 16
+
+
+def _deflate(data: bytes, level: int = zlib.Z_DEFAULT_COMPRESSION) -> tuple[bytes, int, int]:
+    """(raw deflate, CRC-32, size) of `data`, as a zip entry holds it."""
+    packer = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return packer.compress(data) + packer.flush(), zlib.crc32(data), len(data)
+
+
+def zip_bytes(parts: list[tuple[bytes, bytes, int, int]], sheet: bytes) -> bytes:
+    """A zip of `parts` ((name, deflated data, CRC-32, size), compressed once for every
+    workbook) and the sheet: every entry deflated and dated 1980-01-01, never the time of
+    writing, so the same rows give the same bytes night after night (`warehouse.release_reuse`)."""
+    # The sheet at level 1: a third of the default level's time, a file ~5 % larger.
+    entries = [*parts, (_SHEET.encode(), *_deflate(sheet, 1))]
+    local, central, offset = [], [], 0
+    for name, data, crc, size in entries:
+        header = struct.pack(
+            "<IHHHHHIIIHH",
+            0x04034B50,
+            20,
+            0,
+            8,
+            _DOS_TIME,
+            _DOS_DATE,
+            crc,
+            len(data),
+            size,
+            len(name),
+            0,
+        )
+        local += [header, name, data]
+        central.append(
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                3 << 8 | 20,
+                20,
+                0,
+                8,
+                _DOS_TIME,
+                _DOS_DATE,
+                crc,
+                len(data),
+                size,
+                len(name),
+                0,
+                0,
+                0,
+                0,
+                _EXTERNAL_ATTR,
+                offset,
+            )
+            + name
+        )
+        offset += len(header) + len(name) + len(data)
+    directory = b"".join(central)
+    end = struct.pack(
+        "<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(directory), offset, 0
+    )
+    return b"".join(local) + directory + end
 
 
 def _text_cell(ref: str, text: str, style: int | None = None) -> str:
@@ -172,12 +237,20 @@ def _text_cell(ref: str, text: str, style: int | None = None) -> str:
     return f'<c r="{ref}" t="inlineStr"{s}><is><t xml:space="preserve">{escape(text)}</t></is></c>'
 
 
+def _number_cell(ref: str, value) -> str:
+    return f'<c r="{ref}"><v>{value}</v></c>'
+
+
+def _bool_cell(ref: str, value) -> str:
+    return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+
+
 def _cell(ref: str, value) -> str:
     """One cell: numbers as numbers, everything else as text (never a formula)."""
     if isinstance(value, bool):
-        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+        return _bool_cell(ref, value)
     if isinstance(value, int | float | Decimal):
-        return f'<c r="{ref}"><v>{value}</v></c>'
+        return _number_cell(ref, value)
     if isinstance(value, datetime):
         value = value.strftime("%Y-%m-%d %H:%M:%SZ")
     elif isinstance(value, date):
@@ -185,12 +258,36 @@ def _cell(ref: str, value) -> str:
     return _text_cell(ref, str(value))
 
 
+def _xlsx_writer(field: Field):
+    """The cell writer of a column (by its declared type; any other value by `_cell`)."""
+    kind = field.type.split("(")[0]
+    if kind == "VARCHAR":
+        return lambda ref, v: _text_cell(ref, v) if type(v) is str else _cell(ref, v)
+    if kind in ("DECIMAL", "INTEGER", "BIGINT", "DOUBLE"):
+        return lambda ref, v: (
+            _number_cell(ref, v) if type(v) in (Decimal, int, float) else _cell(ref, v)
+        )
+    return _cell
+
+
+def _csv_writer(field: Field):
+    """A column's CSV value (by its declared type; any other value by `_csv_value`)."""
+    kind = field.type.split("(")[0]
+    if kind in ("DECIMAL", "INTEGER", "BIGINT", "DOUBLE", "DATE"):
+        return lambda v: "" if v is None else v
+    if kind == "VARCHAR":
+        return lambda v: (
+            ("'" + v if v[:1] in FORMULA_STARTS else v) if type(v) is str else _csv_value(v)
+        )
+    return _csv_value
+
+
 def _csv_text(fields: tuple[Field, ...], rows: list[tuple]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([f.name for f in fields])
-    for row in rows:
-        writer.writerow([_csv_value(v) for v in row])
+    values = [_csv_writer(f) for f in fields]
+    writer.writerows([[value(v) for value, v in zip(values, row, strict=True)] for row in rows])
     return UTF8_BOM + out.getvalue().encode("utf-8")
 
 
@@ -201,9 +298,18 @@ def _csv_value(value):
         return "true" if value else "false"
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%SZ")
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
         return "'" + value
     return value
+
+
+def _column_sql(field: Field) -> str:
+    """A download column as selected: a time as its UTC text (`2026-11-20 02:00:00Z`, as the
+    release's other CSVs write it) by DuckDB, not a Python datetime made and formatted per row."""
+    column = f"t.{field.name}" if field in REPORTED else f"p.{field.name}"
+    if field.type.startswith("TIMESTAMP"):
+        return f"strftime(timezone('UTC', {column}), '%Y-%m-%d %H:%M:%SZ') AS {field.name}"
+    return column
 
 
 def _groups(cur: duckdb.DuckDBPyConnection) -> Iterator[tuple[str, list[tuple]]]:
@@ -232,6 +338,7 @@ def write_page_downloads(
     template: XlsxTemplate,
     previous: Path | None = None,
     digests: dict | None = None,
+    shard: tuple[int, int] = (0, 1),
 ) -> dict[str, int]:
     """`downloads/<kind>/<file>.csv|.xlsx` for each key; returns rows per key.
 
@@ -240,12 +347,15 @@ def write_page_downloads(
     (`{"before": {file: digest}, "now": {}}`), a file whose rows' digest
     (`warehouse.release_reuse.rows_digest`) is the one the previous release's site
     (`previous`) recorded is linked from it instead of written; `now` gets every file's digest
-    and `reused` the number linked."""
-    columns = ", ".join(f"t.{f.name}" if f in REPORTED else f"p.{f.name}" for f in fields)
+    and `reused` the number linked. With `shard` (i, n), only the keys whose hash is i modulo n
+    (the others are another process's)."""
+    columns = ", ".join(_column_sql(f) for f in fields)
+    shard_no, shards = shard
+    sharding = f"AND hash({key_sql}) % {shards} = {shard_no}" if shards > 1 else ""
     cur = con.execute(
         f"""SELECT {key_sql} AS _key, {columns}
             FROM projects p LEFT JOIN activity_totals t USING (project_code) {join_sql}
-            WHERE {key_sql} IS NOT NULL
+            WHERE {key_sql} IS NOT NULL {sharding}
             ORDER BY _key, {order_sql}"""
     )
     directory = out / "downloads" / kind

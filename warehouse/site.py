@@ -20,7 +20,10 @@ events: `warehouse.feeds`.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections import defaultdict
+from concurrent.futures import Future, ProcessPoolExecutor
 from html import escape
 from pathlib import Path
 
@@ -36,6 +39,7 @@ from registry.tables import (
 from warehouse.boundaries import municipality_boundaries
 from warehouse.charts import grouped_bar_chart
 from warehouse.choropleth import Area, area_label, map_section, map_table
+from warehouse.duckdb_store import connect
 from warehouse.feeds import write_feeds
 from warehouse.page_downloads import XlsxTemplate, download_fields, write_page_downloads
 from warehouse.site_common import (
@@ -46,6 +50,7 @@ from warehouse.site_common import (
     query_rows,
     slug,
     table_columns,
+    write_or_link,
 )
 from warehouse.site_history import project_history
 from warehouse.site_html import (
@@ -57,6 +62,7 @@ from warehouse.site_html import (
     child_table,
     detail_notice,
     downloads_line,
+    field_heading,
     link,
     no_detail_notice,
     over_reported_table,
@@ -106,6 +112,7 @@ DISTRICT_TILES = {
     "BG341": (3, 7),
 }
 PROJECT_CHUNK = 2000  # project pages written per range of codes (memory stays one range's)
+POOL_MIN_PROJECTS = 1000  # below this, no worker processes (starting them costs ~1 s)
 LIST_ORDER = "p.amount_total_eur DESC NULLS LAST, p.project_code"
 BENEFICIARY_KEY = (
     "coalesce(p.beneficiary_eik, p.beneficiary_name, "
@@ -118,6 +125,145 @@ CHILD_TABLES = (
     ("Обществени поръчки / procurements", PROJECT_PROCUREMENTS),
     ("Финансови корекции / financial corrections", PROJECT_FINANCIAL_CORRECTIONS),
 )
+
+
+def _place_join(level: str) -> str:
+    return (
+        "JOIN (SELECT DISTINCT project_code, code AS _place FROM project_places "
+        f"WHERE level = '{level}' AND code IS NOT NULL) pl USING (project_code)"
+    )
+
+
+# The pages with a download of their projects: kind -> (the page key's SQL, the join it needs).
+DOWNLOAD_KINDS = {
+    "municipality": ("pl._place", _place_join("municipality")),
+    "district": ("pl._place", _place_join("district")),
+    "programme": ("p.programme_code", ""),
+    "procedure": ("p.procedure_code", ""),
+    "beneficiary": (BENEFICIARY_KEY, ""),
+}
+
+
+def _downloads(
+    con: duckdb.DuckDBPyConnection,
+    out: Path,
+    kind: str,
+    shard: int,
+    shards: int,
+    previous: str | None,
+    before: dict | None,
+    template: XlsxTemplate | None = None,
+) -> tuple[dict[str, int], dict]:
+    """One shard of one kind's downloads (`write_page_downloads`): (rows per key, digests)."""
+    fields = download_fields(PROJECTS)
+    key_sql, join_sql = DOWNLOAD_KINDS[kind]
+    digests = None if before is None else {"before": before, "now": {}}
+    counts = write_page_downloads(
+        con,
+        out,
+        kind,
+        key_sql,
+        join_sql,
+        LIST_ORDER,
+        fields,
+        slug,
+        template or XlsxTemplate(fields),
+        previous=Path(previous) if previous else None,
+        digests=digests,
+        shard=(shard, shards),
+    )
+    return counts, {"now": {}, "reused": 0} if digests is None else digests
+
+
+# ---------- workers ----------
+
+
+def site_workers() -> int:
+    """Processes that write the site: `BGFUNDS_WORKERS` (the pipeline's setting), else up to 2 cores."""
+    value = os.environ.get("BGFUNDS_WORKERS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else min(2, os.cpu_count() or 1)
+
+
+def _database_file(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The file of `con`'s database when it is open read-only (so other processes may open it)."""
+    try:
+        row = con.execute(
+            "SELECT path, readonly FROM duckdb_databases() WHERE database_name = current_database()"
+        ).fetchone()
+    except duckdb.Error:
+        return None
+    return row[0] if row and row[0] and row[1] else None
+
+
+_WORKER: dict = {}
+
+
+def _start_worker(
+    path: str, out: str, release_id: str, coverage: str, previous_site: str | None
+) -> None:
+    con = connect(path, read_only=True)  # the warehouse's memory limit, in each worker too
+    con.execute("SET enable_progress_bar = false")
+    _WORKER.update(
+        previous_site=Path(previous_site) if previous_site else None,
+        con=con,
+        out=Path(out),
+        release_id=release_id,
+        coverage=coverage,
+    )
+
+
+def _download_task(kind, shard, shards, previous, before):
+    if "template" not in _WORKER:
+        _WORKER["template"] = XlsxTemplate(download_fields(PROJECTS))
+    return _downloads(
+        _WORKER["con"], _WORKER["out"], kind, shard, shards, previous, before, _WORKER["template"]
+    )
+
+
+def _project_task(first: str, last: str) -> tuple[list[list], int]:
+    """The project pages from `first` to `last`: (their search entries, pages written)."""
+    builder = _WORKER.get("builder")
+    if builder is None:
+        builder = SiteBuilder(
+            _WORKER["con"],
+            _WORKER["out"],
+            _WORKER["release_id"],
+            _WORKER["coverage"],
+            _WORKER["previous_site"],
+        )
+        builder.load()
+        _WORKER["builder"] = builder
+    builder.index, builder.pages, builder.linked = [], 0, 0
+    builder._project_pages(first, last)
+    return builder.index, builder.pages, builder.linked
+
+
+class SitePool:
+    """Worker processes (spawned: never a fork of a threaded Dagster or DuckDB process), each
+    with its own read-only connection to the release's DuckDB file."""
+
+    def __init__(
+        self,
+        path: str,
+        out: Path,
+        release_id: str,
+        coverage: str,
+        previous_site: Path | None,
+        workers: int,
+    ):
+        self.workers = workers
+        self.executor = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(path, str(out), release_id, coverage, previous_site and str(previous_site)),
+        )
+
+    def submit(self, fn, *args) -> Future:
+        return self.executor.submit(fn, *args)
+
+    def close(self) -> None:
+        self.executor.shutdown(cancel_futures=True)
 
 
 # ---------- reading ----------
@@ -137,17 +283,33 @@ def _day(value) -> str:
 class SiteBuilder:
     """Writes `site/` for one release from its warehouse connection."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, out: Path, release_id: str, coverage: str):
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        out: Path,
+        release_id: str,
+        coverage: str,
+        previous_site: Path | None = None,
+    ):
         self.con, self.out, self.release_id, self.coverage = con, out, release_id, coverage
+        self.previous_site = (
+            previous_site  # the previous release's `site/`: unchanged files link to it
+        )
+        self.linked = 0  # files linked from the previous release (their bytes are tonight's)
+        self._directories: set[Path] = set()
         self.index: list[list] = []
         self.feeds: dict[tuple[str, str], str] = {}  # (kind, key) -> title, for `warehouse.feeds`
         self.pages = 0
         self.downloads: dict[str, dict[str, int]] = {}  # kind -> key -> rows in its download
 
     def write(self, relative: str, text: str) -> None:
+        """Write `relative`, or link the previous release's file where its bytes are the same."""
         path = self.out / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        if path.parent not in self._directories:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._directories.add(path.parent)
+        old = self.previous_site / relative if self.previous_site else None
+        self.linked += write_or_link(path, text.encode("utf-8"), old)
         self.pages += relative.endswith(".html")
 
     # -- data --
@@ -234,50 +396,50 @@ class SiteBuilder:
         return out
 
     # -- downloads --
-    def write_downloads(self, previous: Path | None = None, reuse: dict | None = None) -> None:
+    def write_downloads(
+        self,
+        previous: Path | None = None,
+        reuse: dict | None = None,
+        pool: SitePool | None = None,
+    ) -> None:
         """A CSV and an XLSX per municipality, district, procedure, programme and beneficiary page.
 
         With `reuse` ({"before": {kind: {file: digest}}}, the previous release's), a download
         whose rows are the same as in the previous release (`previous`) is linked from it;
-        `reuse["now"]` gets this release's digests, `reuse["reused"]` the files linked."""
-        fields = download_fields(PROJECTS)
-        template = XlsxTemplate(fields)
-
-        def place_join(level: str) -> str:
-            return (
-                "JOIN (SELECT DISTINCT project_code, code AS _place FROM project_places "
-                f"WHERE level = '{level}' AND code IS NOT NULL) pl USING (project_code)"
-            )
-
-        kinds = {
-            "municipality": ("pl._place", place_join("municipality")),
-            "district": ("pl._place", place_join("district")),
-            "programme": ("p.programme_code", ""),
-            "procedure": ("p.procedure_code", ""),
-            "beneficiary": (BENEFICIARY_KEY, ""),
-        }
+        `reuse["now"]` gets this release's digests, `reuse["reused"]` the files linked.
+        With a `pool`, each kind is written in `pool.workers` shards of its keys, one a task
+        (each file is one key's: the same bytes whichever process writes it); call
+        `collect_downloads` for the results."""
         if reuse is not None:
             reuse.setdefault("now", {})
-        for kind, (key_sql, join_sql) in kinds.items():
-            digests = None
+        self._downloads_reuse = reuse
+        shards = pool.workers if pool else 1
+        self._download_tasks = []
+        for kind in DOWNLOAD_KINDS:
+            before = None
             if reuse is not None:
-                digests = {"before": (reuse.get("before") or {}).get(kind) or {}, "now": {}}
-            self.downloads[kind] = write_page_downloads(
-                self.con,
-                self.out,
-                kind,
-                key_sql,
-                join_sql,
-                LIST_ORDER,
-                fields,
-                slug,
-                template,
-                previous=previous / "site" if previous else None,
-                digests=digests,
-            )
+                before = (reuse.get("before") or {}).get(kind) or {}
+            for shard in range(shards):
+                args = (kind, shard, shards, str(previous / "site") if previous else None, before)
+                if pool:
+                    self._download_tasks.append((kind, pool.submit(_download_task, *args)))
+                else:
+                    self._download_tasks.append((kind, _downloads(self.con, self.out, *args)))
+        if not pool:
+            self.collect_downloads()
+
+    def collect_downloads(self) -> None:
+        reuse = self._downloads_reuse
+        for kind, task in self._download_tasks:
+            counts, digests = task.result() if isinstance(task, Future) else task
+            self.downloads.setdefault(kind, {}).update(counts)
             if reuse is not None:
-                reuse["now"][kind] = digests["now"]
+                reuse["now"].setdefault(kind, {}).update(digests["now"])
                 reuse["reused"] = reuse.get("reused", 0) + digests.get("reused", 0)
+        for kind in DOWNLOAD_KINDS:  # in key order, whichever shard wrote them
+            self.downloads[kind] = dict(sorted(self.downloads.get(kind, {}).items()))
+            if reuse is not None:
+                reuse["now"][kind] = dict(sorted(reuse["now"].get(kind, {}).items()))
 
     def _list(self, kind: str, key: str, projects: list[dict], show=("beneficiary", "programme")):
         """A page's list of projects and the links to its download."""
@@ -311,7 +473,7 @@ class SiteBuilder:
 <h2>Дейности, отчетени над договореното / over-reported activities</h2>{over_reported_table(self.over_reported_of(projects), 1)}"""
             self.write(
                 f"municipality/{slug(code)}.html",
-                page(f"Община {name}", body, 1, self.release_id, feed),
+                page(f"Община {name}", body, 1, None, feed),
             )
             self.feeds[("municipality", code)] = f"Община {name}"
             self.index.append(
@@ -367,9 +529,7 @@ class SiteBuilder:
 <h2>Общини / municipalities</h2>{self._district_map(code)}<div class="wide"><table><tr><th>Община</th><th>Договори</th><th>Договорено</th>
 <th>Изплатено</th><th>Изплатено / договорено</th></tr>{rows}</table></div>
 <h2>Проекти в областта / projects located here</h2>{self._list("district", code, by_district.get(code, []))}"""
-            self.write(
-                f"district/{slug(code)}.html", page(f"Област {name}", body, 1, self.release_id)
-            )
+            self.write(f"district/{slug(code)}.html", page(f"Област {name}", body, 1, None))
             self.index.append(["d", f"Област {name}", code, f"district/{slug(code)}.html"])
 
     def beneficiary_pages(self) -> None:
@@ -393,7 +553,7 @@ class SiteBuilder:
 {totals_cards(row)}
 <h2>Проекти / projects</h2>{self._list("beneficiary", key, projects, show=("programme",))}
 <h2>Дейности, отчетени над договореното / over-reported activities</h2>{over_reported_table(self.over_reported_of(projects), 1)}"""
-            self.write(f"beneficiary/{slug(key)}.html", page(name, body, 1, self.release_id, feed))
+            self.write(f"beneficiary/{slug(key)}.html", page(name, body, 1, None, feed))
             self.feeds[("beneficiary", key)] = name
             self.index.append(
                 [
@@ -421,7 +581,7 @@ class SiteBuilder:
 <p>Процедура / procedure {escape(code)} · <a href="../programme/{slug(row["programme_code"])}.html">{escape(programme)}</a></p>
 {totals_cards(row)}
 <h2>Проекти / projects</h2>{self._list("procedure", code, by_procedure.get(code, []), show=("beneficiary",))}"""
-            self.write(f"procedure/{slug(code)}.html", page(name, body, 1, self.release_id))
+            self.write(f"procedure/{slug(code)}.html", page(name, body, 1, None))
             self.index.append(["r", name, code, f"procedure/{slug(code)}.html"])
 
     def programme_pages(self) -> None:
@@ -450,21 +610,35 @@ class SiteBuilder:
 <h2>Процедури / procedures</h2><div class="wide"><table><tr><th>Процедура</th><th>Договори</th><th>Договорено</th>
 <th>Отчетено</th><th>Изплатено</th></tr>{procs}</table></div>
 <h2>Проекти / projects</h2>{self._list("programme", code, by_programme.get(code, []), show=("beneficiary",))}"""
-            self.write(f"programme/{slug(code)}.html", page(name, body, 1, self.release_id, feed))
+            self.write(f"programme/{slug(code)}.html", page(name, body, 1, None, feed))
             self.feeds[("programme", code)] = name
             self.index.append(["g", name, code, f"programme/{slug(code)}.html"])
 
-    def project_pages(self) -> None:
+    def project_pages(self, pool: SitePool | None = None) -> None:
         """A page per project, written a range of project codes at a time (`PROJECT_CHUNK`), so the
-        page-level rows, sources and history held in memory are one chunk's, not the whole release's."""
+        page-level rows, sources and history held in memory are one chunk's, not the whole
+        release's; with a `pool`, the ranges are written by its workers (`collect_projects`)."""
         codes = [
             r[0]
             for r in self.con.execute(
                 "SELECT project_code FROM projects ORDER BY project_code"
             ).fetchall()
         ]
+        self._project_tasks = []
         for start in range(0, len(codes), PROJECT_CHUNK):
-            self._project_pages(codes[start], codes[min(start + PROJECT_CHUNK, len(codes)) - 1])
+            first, last = codes[start], codes[min(start + PROJECT_CHUNK, len(codes)) - 1]
+            if pool:
+                self._project_tasks.append(pool.submit(_project_task, first, last))
+            else:
+                self._project_pages(first, last)
+
+    def collect_projects(self) -> None:
+        for task in self._project_tasks:
+            entries, pages, linked = task.result()
+            self.index.extend(entries)
+            self.pages += pages
+            self.linked += linked
+        self._project_tasks = []
 
     def _by_code(self, sql: str, span: list, key: str = "project_code") -> dict[str, list[dict]]:
         out = defaultdict(list)
@@ -551,8 +725,7 @@ class SiteBuilder:
             }
         )
         fields = "".join(
-            f"<tr><th>{escape(FIELD_TITLES.get(k, k))}<br><small><code>{escape(k)}</code></small></th>"
-            f"<td>{cell(k, v)}</td></tr>"
+            f"<tr>{field_heading(k)}<td>{cell(k, v)}</td></tr>"
             for k, v in row.items()
             if v is not None
         )
@@ -584,7 +757,7 @@ class SiteBuilder:
 <h2>Източници / sources side by side</h2>{_sources_table(chunk["sources"].get(code, []))}
 <h2>Разминавания / conflicts</h2>{_conflicts(chunk["conflicts"].get(code, []))}
 <h2>Всички полета / every field</h2><div class="wide"><table>{fields}</table></div>"""
-        self.write(project_file(code), page(title, body, 1, self.release_id))
+        self.write(project_file(code), page(title, body, 1, None))
         where = ", ".join(
             pl["name"] for pl in self.places.get(code, []) if pl["level"] == "municipality"
         )
@@ -762,7 +935,7 @@ def _sources_table(rows: list[dict]) -> str:
         f"<th>{escape(k)}<br><small>{link(pages[k], 'страница / page')}</small></th>" for k in kinds
     )
     body = "".join(
-        f"<tr><th>{escape(FIELD_TITLES.get(f, f))}<br><small><code>{escape(f)}</code></small></th>"
+        f"<tr>{field_heading(f)}"
         + "".join(
             f"<td>{escape(str(value[(f, k)]['value'])) if (f, k) in value else '—'}</td>"
             for k in kinds
@@ -795,28 +968,52 @@ def build_site(
     base_url: str,
     previous: Path | None = None,
     reuse: dict | None = None,
+    workers: int | None = None,
 ) -> dict[str, int]:
     """Write the site, its downloads and its feeds into `out` (a release's `site/`); return counts.
 
+    `workers` (default `site_workers()`, or 1 below `POOL_MIN_PROJECTS` projects): processes
+    writing the downloads and the project pages, when `con` is a DuckDB file opened read-only (each worker opens it read-only too);
+    the files are the same whichever process writes them.
+
     `reuse`: the previous release's download digests, to link the downloads whose rows did not
     change (`SiteBuilder.write_downloads`)."""
-    builder = SiteBuilder(con, out, release_id, coverage)
+    previous_site = previous / "site" if previous and (previous / "site").is_dir() else None
+    builder = SiteBuilder(con, out, release_id, coverage, previous_site)
     builder.load()
-    builder.write_downloads(previous, reuse)
-    builder.municipality_pages()
-    builder.district_pages()
-    builder.beneficiary_pages()
-    builder.procedure_pages()
-    builder.programme_pages()
-    builder.project_pages()
-    trend = (
-        query_rows(con, "SELECT * FROM totals_over_releases")
-        if table_columns(con, "totals_over_releases")
-        else []
+    path = _database_file(con)
+    if workers is None:  # a small site is quicker written here than by starting workers
+        workers = site_workers() if len(builder.projects) >= POOL_MIN_PROJECTS else 1
+    pool = (
+        SitePool(path, out, release_id, coverage, previous_site, workers)
+        if path and workers > 1
+        else None
     )
-    builder.index_page(trend)
-    builder.finish()
-    feeds = write_feeds(con, out, base_url, previous, builder.feeds, release_id)
+    try:
+        # The workers write the downloads and the project pages while this process writes
+        # the other pages and the feeds.
+        builder.write_downloads(previous, reuse, pool)
+        builder.project_pages(pool)
+        builder.municipality_pages()
+        builder.district_pages()
+        builder.beneficiary_pages()
+        builder.procedure_pages()
+        builder.programme_pages()
+        trend = (
+            query_rows(con, "SELECT * FROM totals_over_releases")
+            if table_columns(con, "totals_over_releases")
+            else []
+        )
+        builder.index_page(trend)
+        feeds = write_feeds(con, out, base_url, previous, builder.feeds, release_id)
+        linked_feeds = feeds.pop("linked", 0)
+        if pool:
+            builder.collect_downloads()
+        builder.collect_projects()
+        builder.finish()
+    finally:
+        if pool:
+            pool.close()
     kinds = defaultdict(int)
     for entry in builder.index:
         kinds[entry[0]] += 1
@@ -830,4 +1027,6 @@ def build_site(
         "projects": kinds["p"],
         "downloads": sum(len(v) for v in builder.downloads.values()),
         "feeds": sum(feeds.values()),
+        # files linked from the previous release, their bytes the same (pages, feeds, search)
+        "linked": builder.linked + linked_feeds,
     }

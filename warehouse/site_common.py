@@ -1,5 +1,6 @@
 """What the site's pages and its Atom feeds both need: number and money formatting, file names,
-and reading the release's DuckDB file (a table's columns, a query's rows as dicts).
+reading the release's DuckDB file (a table's columns, a query's rows as dicts), and writing a
+file or linking the previous release's where its bytes are the same (`write_or_link`).
 
 Only small, pure helpers shared by `warehouse.site` (the HTML pages) and
 `warehouse.feeds` (the Atom feeds and changelog entries); neither of those imports the
@@ -9,7 +10,9 @@ other's page-building code.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+from pathlib import Path
 
 NBSP = "\u00a0"
 
@@ -63,3 +66,18 @@ def query_rows(con, sql: str, params: list | None = None) -> list[dict]:
     cur = con.execute(sql, params or [])
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def write_or_link(path: Path, data: bytes, old: Path | None) -> bool:
+    """Write `data` to `path`, or hard-link `old` (the previous release's file) there when it holds
+    exactly `data`: the same bytes as a write, without a new copy on disk (releases are never
+    modified once published). True when linked."""
+    if old is not None:
+        try:
+            if old.stat().st_size == len(data) and old.read_bytes() == data:
+                os.link(old, path)
+                return True
+        except OSError:
+            pass  # no previous file, another file system, a file already there: write it
+    path.write_bytes(data)
+    return False

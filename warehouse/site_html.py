@@ -8,6 +8,8 @@ can walk every page and compare the two.
 
 from __future__ import annotations
 
+import functools
+from decimal import Decimal
 from html import escape
 
 from registry.documents import DOCUMENT_TABLES
@@ -68,8 +70,13 @@ def beneficiary_label(name: str | None, key: str | None) -> str:
     return name or key or "—"
 
 
-def page(title: str, body: str, depth: int, release_id: str, feed: str | None = None) -> str:
+def page(title: str, body: str, depth: int, release_id: str | None, feed: str | None = None) -> str:
+    """A whole page. `release_id` only where the page is about the release (the search page, with
+    its totals over releases): elsewhere a page's bytes are its content's alone, so an unchanged
+    page is the previous release's file (`write_or_link`); the release is in its address."""
     up = "../" * depth
+    release = f" {escape(release_id)}" if release_id else ""
+    release_nav = f"\n· издание / release <b>{escape(release_id)}</b>" if release_id else ""
     feed_link = (
         f'<link rel="alternate" type="application/atom+xml" title="Промени / changes" href="{up}{feed}">'
         if feed
@@ -77,9 +84,8 @@ def page(title: str, body: str, depth: int, release_id: str, feed: str | None = 
     )
     return f"""<!DOCTYPE html>
 <html lang="bg"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)} — bgfunds {escape(release_id)}</title><link rel="stylesheet" href="{up}style.css">{feed_link}</head>
-<body><nav><a href="{up}index.html">Търсене / search</a> · <a href="{up}../index.html">Файлове и речник / downloads</a>
-· издание / release <b>{escape(release_id)}</b></nav>
+<title>{escape(title)} — bgfunds{release}</title><link rel="stylesheet" href="{up}style.css">{feed_link}</head>
+<body><nav><a href="{up}index.html">Търсене / search</a> · <a href="{up}../index.html">Файлове и речник / downloads</a>{release_nav}</nav>
 <main>
 {body}
 </main>
@@ -229,16 +235,30 @@ def child_table(rows: list[dict], table: Table) -> str:
     return f'<div class="wide"><table><tr>{head}</tr>{body}</table></div>'
 
 
-def cell(name: str, value) -> str:
-    from decimal import Decimal
+@functools.cache
+def field_heading(name: str) -> str:
+    """A field's row heading in a table of fields: its Bulgarian title and its column name."""
+    return f"<th>{escape(FIELD_TITLES.get(name, name))}<br><small><code>{escape(name)}</code></small></th>"
 
+
+@functools.cache
+def _is_amount(name: str) -> bool:
+    return name.endswith("_bgn") or name.endswith("_eur") or name.startswith("amount")
+
+
+def cell(name: str, value) -> str:
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(("http://", "https://")):
-        return link(value, value)
-    if isinstance(value, Decimal | float) and (
-        name.endswith("_bgn") or name.endswith("_eur") or name.startswith("amount")
-    ):
+    kind = type(value)
+    if kind is str:
+        return link(value, value) if value.startswith(("http://", "https://")) else escape(value)
+    if (kind is Decimal or kind is float) and _is_amount(name):
+        return number_bg(value)
+    if kind is bool or kind is int:
+        return str(value)
+    if isinstance(value, str):
+        return link(value, value) if value.startswith(("http://", "https://")) else escape(value)
+    if isinstance(value, Decimal | float) and _is_amount(name):
         return number_bg(value)
     return escape(str(value))
 
