@@ -18,6 +18,7 @@ from registry.tables import PROJECTS
 from warehouse.page_downloads import XlsxTemplate, _csv_text, download_fields
 from warehouse.site import build_site
 from warehouse.site_common import write_or_link
+from warehouse.text_safety import connect_text_safe, is_safe, unsafe_cells
 
 
 def _value(field, i: int):
@@ -123,3 +124,29 @@ def test_workers_write_the_same_site_as_one_process_and_a_night_links_what_did_n
     assert "bgfunds 2026-12-07" not in page and "<b>2026-12-07</b>" not in page
     assert "<b>2026-12-07</b>" in (tmp_path / "two" / "site" / "index.html").read_text()
     assert night["linked"] >= night["pages"] - 1
+
+
+@pytest.mark.unit
+def test_workers_read_the_text_safe_views_of_the_connection_the_site_is_built_from(tmp_path):
+    """The release reads its DuckDB file through TEMP views that clean unsafe text
+    (`warehouse.text_safety.connect_text_safe`); worker processes open the file themselves,
+    so they must get those views too: no page or download they write holds a control
+    character or a bidi override that the names carry in the file."""
+    db = tmp_path / "warehouse.duckdb"
+    generate(db, 300, 0.05)
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE projects SET project_name = project_name || chr(19) || chr(8238) || 'x'")
+    unsafe = unsafe_cells(con)
+    con.close()
+    assert unsafe["projects"]["project_name"] == 300
+    con = connect_text_safe(db, unsafe)
+    try:
+        build_site(con, tmp_path / "site", "2026-12-07", "c", "http://x/", workers=2)
+    finally:
+        con.close()
+    project_pages = list((tmp_path / "site" / "project").rglob("*.html"))
+    assert len(project_pages) == 300
+    for path in (tmp_path / "site").rglob("*"):
+        if path.suffix in (".html", ".csv", ".atom", ".js", ".json"):
+            assert is_safe(path.read_text(encoding="utf-8").lstrip("\ufeff")), path
+    assert "x" in project_pages[0].read_text(encoding="utf-8")

@@ -198,11 +198,29 @@ def _database_file(con: duckdb.DuckDBPyConnection) -> str | None:
 _WORKER: dict = {}
 
 
+def _temp_views(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The TEMP views of `con` (the release's text-safe views, `warehouse.text_safety`), in
+    creation order: a worker's connection gets them too, so it reads what `con` reads."""
+    return [
+        sql
+        for (sql,) in con.execute(
+            "SELECT sql FROM duckdb_views() WHERE temporary AND NOT internal ORDER BY view_oid"
+        ).fetchall()
+    ]
+
+
 def _start_worker(
-    path: str, out: str, release_id: str, coverage: str, previous_site: str | None
+    path: str,
+    out: str,
+    release_id: str,
+    coverage: str,
+    previous_site: str | None,
+    temp_views: list[str] = (),
 ) -> None:
     con = connect(path, read_only=True)  # the warehouse's memory limit, in each worker too
     con.execute("SET enable_progress_bar = false")
+    for sql in temp_views:
+        con.execute(sql)
     _WORKER.update(
         previous_site=Path(previous_site) if previous_site else None,
         con=con,
@@ -240,7 +258,8 @@ def _project_task(first: str, last: str) -> tuple[list[list], int]:
 
 class SitePool:
     """Worker processes (spawned: never a fork of a threaded Dagster or DuckDB process), each
-    with its own read-only connection to the release's DuckDB file."""
+    with its own read-only connection to the release's DuckDB file, with the TEMP views of
+    the connection the site is built from (so its text is read safe alike)."""
 
     def __init__(
         self,
@@ -250,13 +269,21 @@ class SitePool:
         coverage: str,
         previous_site: Path | None,
         workers: int,
+        temp_views: list[str] = (),
     ):
         self.workers = workers
         self.executor = ProcessPoolExecutor(
             workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(path, str(out), release_id, coverage, previous_site and str(previous_site)),
+            initargs=(
+                path,
+                str(out),
+                release_id,
+                coverage,
+                previous_site and str(previous_site),
+                list(temp_views),
+            ),
         )
 
     def submit(self, fn, *args) -> Future:
@@ -985,7 +1012,7 @@ def build_site(
     if workers is None:  # a small site is quicker written here than by starting workers
         workers = site_workers() if len(builder.projects) >= POOL_MIN_PROJECTS else 1
     pool = (
-        SitePool(path, out, release_id, coverage, previous_site, workers)
+        SitePool(path, out, release_id, coverage, previous_site, workers, _temp_views(con))
         if path and workers > 1
         else None
     )
