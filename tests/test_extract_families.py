@@ -246,7 +246,19 @@ def test_every_code_labelled_on_a_real_page_has_a_form_the_document_tables_accep
     ]
     projects_ = {p["project_code"] for p in labelled if p["project_code"]}
     procedures = {p["procedure_code"] for p in labelled if p["procedure_code"]}
+    # Labelled as printed, but malformed on the page itself, so no table should accept it: the
+    # ПРСР code of unseen7's page 623 ("№BG06RDNP001-079.19-C01", a МИГ contract whose real form
+    # is BG06RDNP001-19.NNN-NNNN-C01) has lost its proposal number and swapped its sub-measure.
+    malformed_as_printed = {"BG06RDNP001-079.19-C01"}
+    assert malformed_as_printed <= projects_
+    projects_ -= malformed_as_printed
     assert {c for c in projects_ if not re.match(ANY_SCHEME_PROJECT_CODE_REGEX, c)} == set()
+    # unseen7's page 571 prints a proposal's code after the word "процедура"
+    # ("процедура … BG14MFOP001-4.002-0004"): labelled as the procedure as printed, it is not
+    # a procedure's form.
+    printed_as_procedure = {"BG14MFOP001-4.002-0004"}
+    assert printed_as_procedure <= procedures
+    procedures -= printed_as_procedure
     assert {c for c in procedures if not re.match(ANY_SCHEME_PROCEDURE_CODE_REGEX, c)} == set()
     assert {code_scheme(c) for c in projects_} >= {
         "isun",
