@@ -150,3 +150,93 @@ def test_workers_read_the_text_safe_views_of_the_connection_the_site_is_built_fr
         if path.suffix in (".html", ".csv", ".atom", ".js", ".json"):
             assert is_safe(path.read_text(encoding="utf-8").lstrip("\ufeff")), path
     assert "x" in project_pages[0].read_text(encoding="utf-8")
+
+
+AWKWARD_TEXTS = (
+    '=HYPERLINK("x") <Община Стамболово> & a',
+    "plain",
+    'comma, and a "quote"',
+    "line\nfeed",
+    "carriage\rreturn",
+    "\ttab first",
+    "-5 minus first",
+    "@at first",
+    "+plus",
+    "",
+    "  spaces  ",
+    "ampersand &amp; already",
+)
+
+
+@pytest.mark.unit
+def test_the_rows_rendered_by_duckdb_are_the_python_writers_bytes(tmp_path):
+    """Every download row is rendered by SQL (`rendered_rows_sql`); on awkward values (formulas,
+    commas, quotes, line breaks, XML's specials, empty and missing values, booleans, dates,
+    times, negative and four-place decimals) its CSV and its sheet are byte for byte those of
+    the Python writers (`_csv_text`, `XlsxTemplate.sheet_xml`), and the workbook opens."""
+    from registry.tables import create_table_sql
+    from warehouse.page_downloads import write_page_downloads
+
+    fields = download_fields(PROJECTS)
+    con = duckdb.connect()
+    con.execute(create_table_sql(PROJECTS).replace("NOT NULL", ""))
+    con.execute(
+        "CREATE TABLE activity_totals (project_code VARCHAR, reported_eur DECIMAL(18,2), "
+        "reported_bgn DECIMAL(18,2))"
+    )
+    rows = []
+    for i in range(len(AWKWARD_TEXTS)):
+        row = {}
+        for j, f in enumerate(fields):
+            kind = f.type.split("(")[0]
+            if (i + j) % 7 == 3:
+                value = None
+            elif kind == "VARCHAR":
+                value = AWKWARD_TEXTS[(i + j) % len(AWKWARD_TEXTS)]
+            elif kind == "DECIMAL":
+                value = Decimal("-12.5") if j % 3 == 0 else Decimal("85.0001") + i
+            elif kind == "INTEGER":
+                value = -7 + i
+            elif kind == "BOOLEAN":
+                value = (i + j) % 2 == 0
+            elif kind == "DATE":
+                value = date(2024, 1, 2 + i)
+            else:
+                value = datetime(2026, 11, 20, 2, 0, i, tzinfo=UTC)
+            row[f.name] = value
+        row["project_code"] = f"P{i:03d}"
+        row["programme_code"] = "PROG"
+        rows.append(row)
+    projects = [f.name for f in PROJECTS.fields]
+    con.executemany(
+        f"INSERT INTO projects ({', '.join(projects)}) VALUES ({', '.join('?' * len(projects))})",
+        [[r.get(name) for name in projects] for r in rows],
+    )
+    con.executemany(
+        "INSERT INTO activity_totals VALUES (?, ?, ?)",
+        [[r["project_code"], r["reported_eur"], r["reported_bgn"]] for r in rows],
+    )
+    template = XlsxTemplate(fields)
+    counts = write_page_downloads(
+        con, tmp_path, "programme", "p.programme_code", "", "p.project_code", fields, str, template
+    )
+    assert counts == {"PROG": len(AWKWARD_TEXTS)}
+    # The values as stored (DuckDB rounds to each column's scale), a time as its UTC text.
+    columns = ", ".join(
+        f"strftime(timezone('UTC', {f.name}), '%Y-%m-%d %H:%M:%SZ')"
+        if f.type.startswith("TIMESTAMP")
+        else f.name
+        for f in fields
+    )
+    expected = con.execute(
+        f"SELECT {columns} FROM projects LEFT JOIN activity_totals USING (project_code) "
+        "ORDER BY project_code"
+    ).fetchall()
+    assert any(v == Decimal("-12.50") for v in expected[0])
+    written = tmp_path / "downloads" / "programme"
+    assert (written / "PROG.csv").read_bytes() == _csv_text(fields, expected)
+    with zipfile.ZipFile(written / "PROG.xlsx") as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert sheet == template.sheet_xml(expected)
+    book = openpyxl.load_workbook(written / "PROG.xlsx").active
+    assert book.max_row == 2 + len(rows) and book["A3"].value == "P000"
