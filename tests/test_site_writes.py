@@ -152,6 +152,105 @@ def test_workers_read_the_text_safe_views_of_the_connection_the_site_is_built_fr
     assert "x" in project_pages[0].read_text(encoding="utf-8")
 
 
+def _files(site) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+
+@pytest.mark.integration
+def test_a_night_with_one_changed_contract_writes_its_page_and_its_lists_and_links_the_rest(
+    tmp_path,
+):
+    """The bench's warehouse (300 contracts) as one release; the next night one contract's paid
+    amount moves (a history row for it). Built incrementally from the first release's site, the
+    night writes that project's page, the pages and downloads that list it, the feeds it is in
+    and the search page, and links every other file; the files are those of a full rebuild."""
+    from registry.tables import HISTORY_PROJECTS
+
+    db = tmp_path / "warehouse.duckdb"
+    generate(db, 300, 0.05)
+    first, night, full = (tmp_path / r for r in ("2026-12-07", "2026-12-08", "full"))
+    con = duckdb.connect(str(db), read_only=True)
+    reuse = {"before": {}}
+    try:
+        build_site(con, first / "site", first.name, "c", "http://x/", reuse=reuse, workers=2)
+    finally:
+        con.close()
+    con = duckdb.connect(str(db))
+    code, municipality, district, programme, procedure, eik = con.execute(
+        """SELECT p.project_code, m.code, d.code, p.programme_code, p.procedure_code, p.beneficiary_eik
+           FROM projects p JOIN project_places m ON m.project_code = p.project_code AND m.level = 'municipality'
+           JOIN project_places d ON d.project_code = p.project_code AND d.level = 'district'
+           WHERE p.detail_level = 'bulk' ORDER BY p.project_code LIMIT 1"""
+    ).fetchone()
+    con.execute(
+        "UPDATE projects SET amount_paid_eur = amount_paid_eur + 1000, amount_paid = amount_paid + 1000,"
+        " amount_paid_bgn = round((amount_paid_eur + 1000) * 1.95583, 2) WHERE project_code = ?",
+        [code],
+    )
+    cols = ", ".join(c for c in HISTORY_PROJECTS.columns if c not in ("release_id", "is_removed"))
+    con.execute(
+        f"INSERT INTO history_projects BY NAME SELECT '{night.name}' AS release_id, {cols}, "
+        "false AS is_removed FROM projects WHERE project_code = ?",
+        [code],
+    )
+    con.close()
+    con = duckdb.connect(str(db), read_only=True)
+    tonight = {"before": reuse["now"]}
+    try:
+        build_site(
+            con, night / "site", night.name, "c", "http://x/", first, reuse=tonight, workers=2
+        )
+        build_site(con, full / "site", night.name, "c", "http://x/", workers=2)
+    finally:
+        con.close()
+    ours, rebuilt = _files(night / "site"), _files(full / "site")
+    assert sorted(ours) == sorted(rebuilt)
+    assert [name for name in ours if ours[name] != rebuilt[name]] == []
+    written = {
+        p.relative_to(night / "site").as_posix()
+        for p in (night / "site").rglob("*")
+        if p.is_file() and p.stat().st_nlink == 1
+    }
+    assert {n for n in written if n.startswith("project/")} == {f"project/{code}.html"}
+    lists = {
+        ("municipality", municipality),
+        ("district", district),
+        ("programme", programme),
+        ("procedure", procedure),
+        ("beneficiary", eik),
+    }
+    assert {n for n in written if n.startswith("downloads/")} == {
+        f"downloads/{kind}/{key}{ext}" for kind, key in lists for ext in (".csv", ".xlsx")
+    }
+    assert tonight["reused"] == sum(map(len, reuse["now"].values())) - len(lists)
+    pages = {n for n in written if n.endswith(".html") and not n.startswith("project/")}
+    assert {f"{kind}/{key}.html" for kind, key in lists} | {"index.html"} <= pages
+    # Other list pages change only where they map the municipality's new paid / contracted
+    # (the municipalities of its district).
+    assert {n.split("/")[0] for n in pages - {"index.html"}} <= {"municipality"} | {
+        kind for kind, _ in lists
+    }
+    assert {n for n in written if n.startswith("feeds/")} == {
+        "feeds/all.atom",
+        f"feeds/municipality/{municipality}.atom",
+        f"feeds/beneficiary/{eik}.atom",
+        f"feeds/programme/{programme}.atom",
+    }
+    assert len(written) < len(ours) / 20
+    # The changed page: values as of tonight's release, a history row for each release; an
+    # unchanged bulk-only page: as of the first release, one row (the same bytes as last night).
+    page = ours[f"project/{code}.html"].decode()
+    assert f"(към изданието {night.name})" in page and f"(към изданието {first.name})" not in page
+    assert page.count("<tr><td>2026-12-0") == 2
+    other = next(
+        text.decode()
+        for name, text in sorted(ours.items())
+        if name.startswith("project/") and name not in written and b'data-detail="bulk"' in text
+    )
+    assert f"(към изданието {first.name})" in other
+    assert other.count("<tr><td>2026-12-0") == 1
+
+
 AWKWARD_TEXTS = (
     '=HYPERLINK("x") <Община Стамболово> & a',
     "plain",
