@@ -251,6 +251,42 @@ def test_a_night_with_one_changed_contract_writes_its_page_and_its_lists_and_lin
     assert other.count("<tr><td>2026-12-0") == 1
 
 
+@pytest.mark.unit
+def test_an_empty_feed_keeps_the_release_it_first_appeared_in_and_is_linked(tmp_path):
+    """A feed with no entries is valid Atom dated with a release, never 1970: the release in
+    which it first appeared, the next night too (the same bytes, linked), while one with
+    entries is dated by its newest."""
+    import feedparser
+
+    from warehouse.feeds import write_feeds
+
+    db = tmp_path / "warehouse.duckdb"
+    generate(db, 30, 0.1)
+    con = duckdb.connect(str(db), read_only=True)
+    programme = con.execute("SELECT min(programme_code) FROM projects").fetchone()[0]
+    titles = {("programme", programme): "a programme", ("programme", "NONE"): "no projects"}
+    try:
+        for release in ("2026-12-07", "2026-12-08"):
+            previous = tmp_path / "2026-12-07" if release != "2026-12-07" else None
+            write_feeds(con, tmp_path / release / "site", "http://x/", previous, titles, release)
+    finally:
+        con.close()
+    empty = [
+        tmp_path / r / "site" / "feeds" / "programme" / "NONE.atom"
+        for r in ("2026-12-07", "2026-12-08")
+    ]
+    assert empty[1].stat().st_ino == empty[0].stat().st_ino
+    parsed = feedparser.parse(empty[1].read_bytes())
+    assert not parsed.bozo and parsed.version == "atom10" and parsed.entries == []
+    assert parsed.feed.updated == "2026-12-07T00:00:00Z"
+    full = feedparser.parse(
+        (
+            tmp_path / "2026-12-08" / "site" / "feeds" / "programme" / f"{programme}.atom"
+        ).read_bytes()
+    )
+    assert full.entries and full.feed.updated == "2026-12-07T00:00:00Z"  # its newest entry's
+
+
 AWKWARD_TEXTS = (
     '=HYPERLINK("x") <Община Стамболово> & a',
     "plain",
