@@ -376,6 +376,24 @@ def _files(cur: duckdb.DuckDBPyConnection) -> Iterator[tuple[str, list[str], lis
         yield key, lines, rows
 
 
+def key_ranges(
+    con: duckdb.DuckDBPyConnection, key_sql: str, join_sql: str, rows: int
+) -> list[list[str]]:
+    """A kind's page keys in order, cut into runs of about `rows` rows (a key's rows are never
+    cut): each run's downloads are one query, one task of a worker."""
+    runs, run, size = [], [], 0
+    for key, count in con.execute(
+        f"""SELECT {key_sql} AS _key, count(*) FROM projects p {join_sql}
+            WHERE {key_sql} IS NOT NULL GROUP BY _key ORDER BY _key"""
+    ).fetchall():
+        if run and size + count > rows:
+            runs.append(run)
+            run, size = [], 0
+        run.append(key)
+        size += count
+    return [*runs, run] if run else runs
+
+
 def files_digest(csv_text: str, sheet: str) -> str:
     """A download's digest: its CSV and its sheet as rendered, and the code that renders and
     zips them (`warehouse.release_reuse.WRITER_VERSION`)."""
@@ -397,7 +415,7 @@ def write_page_downloads(
     template: XlsxTemplate,
     previous: Path | None = None,
     digests: dict | None = None,
-    shard: tuple[int, int] = (0, 1),
+    keys: tuple[str, str] | None = None,
 ) -> dict[str, int]:
     """`downloads/<kind>/<file>.csv|.xlsx` for each key; returns rows per key.
 
@@ -407,18 +425,18 @@ def write_page_downloads(
     With `digests` (`{"before": {file: digest}, "now": {}}`), a file whose digest
     (`files_digest`) is the one the previous release's site (`previous`) recorded is linked
     from it instead of written; `now` gets every file's digest and `reused` the number linked.
-    With `shard` (i, n), only the keys whose hash is i modulo n (the others are another
-    process's)."""
+    With `keys` (first, last), only the keys from first to last (a range of `key_ranges`: the
+    rows DuckDB sorts and renders at once are a range's, not a kind's)."""
     relation, line_sql, row_sql = rendered_rows_sql(fields)
-    shard_no, shards = shard
-    sharding = f"AND hash({key_sql}) % {shards} = {shard_no}" if shards > 1 else ""
+    in_range = f"AND {key_sql} BETWEEN ? AND ?" if keys else ""
     number = f"(2 + row_number() OVER (PARTITION BY {key_sql} ORDER BY {order_sql}))::VARCHAR"
     cur = con.execute(
         f"""SELECT {key_sql} AS _key, {line_sql} AS _csv,
                    replace({row_sql}, '{ROW_MARK}', {number}) AS _xlsx
             FROM {relation} p {join_sql}
-            WHERE {key_sql} IS NOT NULL {sharding}
-            ORDER BY _key, {order_sql}"""
+            WHERE {key_sql} IS NOT NULL {in_range}
+            ORDER BY _key, {order_sql}""",
+        list(keys or ()),
     )
     directory = out / "downloads" / kind
     directory.mkdir(parents=True, exist_ok=True)

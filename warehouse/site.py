@@ -41,7 +41,12 @@ from warehouse.charts import grouped_bar_chart
 from warehouse.choropleth import Area, area_label, map_section, map_table
 from warehouse.duckdb_store import connect
 from warehouse.feeds import write_feeds
-from warehouse.page_downloads import XlsxTemplate, download_fields, write_page_downloads
+from warehouse.page_downloads import (
+    XlsxTemplate,
+    download_fields,
+    key_ranges,
+    write_page_downloads,
+)
 from warehouse.site_common import (
     NBSP,
     money,
@@ -112,6 +117,7 @@ DISTRICT_TILES = {
     "BG341": (3, 7),
 }
 PROJECT_CHUNK = 2000  # project pages written per range of codes (memory stays one range's)
+DOWNLOAD_CHUNK = 8000  # rows of page downloads rendered per query (memory stays one range's)
 POOL_MIN_PROJECTS = 1000  # below this, no worker processes (starting them costs ~1 s)
 LIST_ORDER = "p.amount_total_eur DESC NULLS LAST, p.project_code"
 BENEFICIARY_KEY = (
@@ -152,13 +158,12 @@ def _downloads(
     con: duckdb.DuckDBPyConnection,
     out: Path,
     kind: str,
-    shard: int,
-    shards: int,
+    keys: tuple[str, str],
     previous: str | None,
     before: dict | None,
     template: XlsxTemplate | None = None,
 ) -> tuple[dict[str, int], dict]:
-    """One shard of one kind's downloads (`write_page_downloads`): (rows per key, digests)."""
+    """One range of one kind's downloads (`write_page_downloads`): (rows per key, digests)."""
     fields = download_fields(PROJECTS)
     key_sql, join_sql = DOWNLOAD_KINDS[kind]
     digests = None if before is None else {"before": before, "now": {}}
@@ -174,7 +179,7 @@ def _downloads(
         template or XlsxTemplate(fields),
         previous=Path(previous) if previous else None,
         digests=digests,
-        shard=(shard, shards),
+        keys=keys,
     )
     return counts, {"now": {}, "reused": 0} if digests is None else digests
 
@@ -234,11 +239,11 @@ def _start_worker(
     )
 
 
-def _download_task(kind, shard, shards, previous, before):
+def _download_task(kind, keys, previous, before):
     if "template" not in _WORKER:
         _WORKER["template"] = XlsxTemplate(download_fields(PROJECTS))
     return _downloads(
-        _WORKER["con"], _WORKER["out"], kind, shard, shards, previous, before, _WORKER["template"]
+        _WORKER["con"], _WORKER["out"], kind, keys, previous, before, _WORKER["template"]
     )
 
 
@@ -457,20 +462,25 @@ class SiteBuilder:
         With `reuse` ({"before": {kind: {file: digest}}}, the previous release's), a download
         whose rows are the same as in the previous release (`previous`) is linked from it;
         `reuse["now"]` gets this release's digests, `reuse["reused"]` the files linked.
-        With a `pool`, each kind is written in `pool.workers` shards of its keys, one a task
-        (each file is one key's: the same bytes whichever process writes it); call
+        Each kind is written a range of its keys at a time (`page_downloads.key_ranges`, about
+        `DOWNLOAD_CHUNK` rows: what DuckDB sorts and renders at once); with a `pool`, a range a
+        task (each file is one key's: the same bytes whichever process writes it); call
         `collect_downloads` for the results."""
         if reuse is not None:
             reuse.setdefault("now", {})
         self._downloads_reuse = reuse
-        shards = pool.workers if pool else 1
         self._download_tasks = []
-        for kind in DOWNLOAD_KINDS:
-            before = None
+        old_site = str(previous / "site") if previous else None
+        for kind, (key_sql, join_sql) in DOWNLOAD_KINDS.items():
+            before_kind = None
             if reuse is not None:
-                before = (reuse.get("before") or {}).get(kind) or {}
-            for shard in range(shards):
-                args = (kind, shard, shards, str(previous / "site") if previous else None, before)
+                before_kind = (reuse.get("before") or {}).get(kind) or {}
+            for run in key_ranges(self.con, key_sql, join_sql, DOWNLOAD_CHUNK):
+                before = None
+                if before_kind is not None:  # the previous digests of this range's files only
+                    names = (slug(key) for key in run)
+                    before = {n: before_kind[n] for n in names if n in before_kind}
+                args = (kind, (run[0], run[-1]), old_site, before)
                 if pool:
                     self._download_tasks.append((kind, pool.submit(_download_task, *args)))
                 else:
@@ -486,7 +496,7 @@ class SiteBuilder:
             if reuse is not None:
                 reuse["now"].setdefault(kind, {}).update(digests["now"])
                 reuse["reused"] = reuse.get("reused", 0) + digests.get("reused", 0)
-        for kind in DOWNLOAD_KINDS:  # in key order, whichever shard wrote them
+        for kind in DOWNLOAD_KINDS:  # in key order, whichever task wrote them
             self.downloads[kind] = dict(sorted(self.downloads.get(kind, {}).items()))
             if reuse is not None:
                 reuse["now"][kind] = dict(sorted(reuse["now"].get(kind, {}).items()))
