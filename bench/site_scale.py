@@ -1,6 +1,6 @@
 """Time the release's site at scale: every page, download, search entry and feed for N contracts.
 
-`python -m bench.site_scale [--contracts 80000] [--pages-share 0.02]` (not a test; `make bench`
+`python -m bench.site_scale [--contracts 80000] [--pages-share 0.02] [--workdir DIR]` (not a test; `make bench`
 runs it) writes a warehouse shaped like a release's — `projects` with N contracts (as the open-data
 API gives every night: bulk rows, and `pages-share` of them with their pages read, 6 activities
 each), their places (265 municipalities, 28 districts), ~0.59 N beneficiaries (80 728 contracts
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -168,6 +169,8 @@ def measure(path: Path, out: Path, previous: Path | None = None) -> dict:
             1,
         ),
         "downloads_linked": reuse.get("reused", 0),
+        # the machine's 1-minute load average as the build ended (other jobs inflate wall seconds)
+        "load_average": round(os.getloadavg()[0], 1),
         **counts,
     }
 
@@ -209,6 +212,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--contracts", type=int, default=80_000)
     parser.add_argument("--pages-share", type=float, default=0.02)
     parser.add_argument("--changed-share", type=float, default=0.01)
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="where to put the warehouse and the sites (removed after; default: a temp directory)",
+    )
     parser.add_argument("--generate-only", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--measure", type=Path, nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--previous", type=Path, help=argparse.SUPPRESS)
@@ -219,7 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.measure:
         print(json.dumps(measure(*args.measure, args.previous)))
         return 0
-    work = Path(tempfile.mkdtemp(prefix="bgfunds-site-"))
+    if args.workdir:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="bgfunds-site-", dir=args.workdir))
     try:
         db = work / "warehouse.duckdb"
         started = time.perf_counter()

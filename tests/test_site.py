@@ -150,13 +150,20 @@ def test_totals_over_releases_are_the_state_as_of_each_release(two_releases):
         ).fetchall()
     )
     assert rows == pytest.approx({k: float(v) for k, v in trend.paid_eur.items()})
-    # An unchanged project keeps its amount in both states; the changed one moves.
-    site = (second / "site" / "project" / "BG05SFOP001-2.009-0010-C01.html").read_text()
+    # A project page lists the releases in which its amounts changed: an unchanged project one
+    # (the first, and its page is the first release's bytes), the changed one both, before and after.
+    page = "site/project/BG05SFOP001-2.009-0010-C01.html"
+    site = (second / page).read_text()
+    history = site[site.index('<table class="history">') :]
+    assert history.count("<tr><td>") == 1 and f"<tr><td>{first.name}</td>" in history
     assert (
-        site.count(f"{number_bg(44028.57)}\u00a0€") >= 3
-    )  # the cards, and the history row of each release
+        f"{number_bg(44028.57)}\u00a0€" in history
+        and (second / page).read_bytes() == (first / page).read_bytes()
+    )
     changed = (second / "site" / "project" / "BG16FFPR003-1.001-0007-C01.html").read_text()
-    assert f"{number_bg(222600)}\u00a0€" in changed and f"{number_bg(445200)}\u00a0€" in changed
+    history = changed[changed.index('<table class="history">') :]
+    assert history.count("<tr><td>") == 2
+    assert f"{number_bg(222600)}\u00a0€" in history and f"{number_bg(445200)}\u00a0€" in history
 
 
 def test_feeds_are_valid_atom_with_what_changed(two_releases):

@@ -150,3 +150,228 @@ def test_workers_read_the_text_safe_views_of_the_connection_the_site_is_built_fr
         if path.suffix in (".html", ".csv", ".atom", ".js", ".json"):
             assert is_safe(path.read_text(encoding="utf-8").lstrip("\ufeff")), path
     assert "x" in project_pages[0].read_text(encoding="utf-8")
+
+
+def _files(site) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+
+@pytest.mark.integration
+def test_a_night_with_one_changed_contract_writes_its_page_and_its_lists_and_links_the_rest(
+    tmp_path,
+):
+    """The bench's warehouse (300 contracts) as one release; the next night one contract's paid
+    amount moves (a history row for it). Built incrementally from the first release's site, the
+    night writes that project's page, the pages and downloads that list it, the feeds it is in
+    and the search page, and links every other file; the files are those of a full rebuild."""
+    from registry.tables import HISTORY_PROJECTS
+
+    db = tmp_path / "warehouse.duckdb"
+    generate(db, 300, 0.05)
+    first, night, full = (tmp_path / r for r in ("2026-12-07", "2026-12-08", "full"))
+    con = duckdb.connect(str(db), read_only=True)
+    reuse = {"before": {}}
+    try:
+        build_site(con, first / "site", first.name, "c", "http://x/", reuse=reuse, workers=2)
+    finally:
+        con.close()
+    con = duckdb.connect(str(db))
+    code, municipality, district, programme, procedure, eik = con.execute(
+        """SELECT p.project_code, m.code, d.code, p.programme_code, p.procedure_code, p.beneficiary_eik
+           FROM projects p JOIN project_places m ON m.project_code = p.project_code AND m.level = 'municipality'
+           JOIN project_places d ON d.project_code = p.project_code AND d.level = 'district'
+           WHERE p.detail_level = 'bulk' ORDER BY p.project_code LIMIT 1"""
+    ).fetchone()
+    con.execute(
+        "UPDATE projects SET amount_paid_eur = amount_paid_eur + 1000, amount_paid = amount_paid + 1000,"
+        " amount_paid_bgn = round((amount_paid_eur + 1000) * 1.95583, 2) WHERE project_code = ?",
+        [code],
+    )
+    cols = ", ".join(c for c in HISTORY_PROJECTS.columns if c not in ("release_id", "is_removed"))
+    con.execute(
+        f"INSERT INTO history_projects BY NAME SELECT '{night.name}' AS release_id, {cols}, "
+        "false AS is_removed FROM projects WHERE project_code = ?",
+        [code],
+    )
+    con.close()
+    con = duckdb.connect(str(db), read_only=True)
+    tonight = {"before": reuse["now"]}
+    try:
+        build_site(
+            con, night / "site", night.name, "c", "http://x/", first, reuse=tonight, workers=2
+        )
+        build_site(con, full / "site", night.name, "c", "http://x/", workers=2)
+    finally:
+        con.close()
+    ours, rebuilt = _files(night / "site"), _files(full / "site")
+    assert sorted(ours) == sorted(rebuilt)
+    assert [name for name in ours if ours[name] != rebuilt[name]] == []
+    written = {
+        p.relative_to(night / "site").as_posix()
+        for p in (night / "site").rglob("*")
+        if p.is_file() and p.stat().st_nlink == 1
+    }
+    assert {n for n in written if n.startswith("project/")} == {f"project/{code}.html"}
+    lists = {
+        ("municipality", municipality),
+        ("district", district),
+        ("programme", programme),
+        ("procedure", procedure),
+        ("beneficiary", eik),
+    }
+    assert {n for n in written if n.startswith("downloads/")} == {
+        f"downloads/{kind}/{key}{ext}" for kind, key in lists for ext in (".csv", ".xlsx")
+    }
+    assert tonight["reused"] == sum(map(len, reuse["now"].values())) - len(lists)
+    pages = {n for n in written if n.endswith(".html") and not n.startswith("project/")}
+    assert {f"{kind}/{key}.html" for kind, key in lists} | {"index.html"} <= pages
+    # Other list pages change only where they map the municipality's new paid / contracted
+    # (the municipalities of its district).
+    assert {n.split("/")[0] for n in pages - {"index.html"}} <= {"municipality"} | {
+        kind for kind, _ in lists
+    }
+    assert {n for n in written if n.startswith("feeds/")} == {
+        "feeds/all.atom",
+        f"feeds/municipality/{municipality}.atom",
+        f"feeds/beneficiary/{eik}.atom",
+        f"feeds/programme/{programme}.atom",
+    }
+    assert len(written) < len(ours) / 20
+    # The changed page: values as of tonight's release, a history row for each release; an
+    # unchanged bulk-only page: as of the first release, one row (the same bytes as last night).
+    page = ours[f"project/{code}.html"].decode()
+    assert f"(към изданието {night.name})" in page and f"(към изданието {first.name})" not in page
+    assert page.count("<tr><td>2026-12-0") == 2
+    other = next(
+        text.decode()
+        for name, text in sorted(ours.items())
+        if name.startswith("project/") and name not in written and b'data-detail="bulk"' in text
+    )
+    assert f"(към изданието {first.name})" in other
+    assert other.count("<tr><td>2026-12-0") == 1
+
+
+@pytest.mark.unit
+def test_an_empty_feed_keeps_the_release_it_first_appeared_in_and_is_linked(tmp_path):
+    """A feed with no entries is valid Atom dated with a release, never 1970: the release in
+    which it first appeared, the next night too (the same bytes, linked), while one with
+    entries is dated by its newest."""
+    import feedparser
+
+    from warehouse.feeds import write_feeds
+
+    db = tmp_path / "warehouse.duckdb"
+    generate(db, 30, 0.1)
+    con = duckdb.connect(str(db), read_only=True)
+    programme = con.execute("SELECT min(programme_code) FROM projects").fetchone()[0]
+    titles = {("programme", programme): "a programme", ("programme", "NONE"): "no projects"}
+    try:
+        for release in ("2026-12-07", "2026-12-08"):
+            previous = tmp_path / "2026-12-07" if release != "2026-12-07" else None
+            write_feeds(con, tmp_path / release / "site", "http://x/", previous, titles, release)
+    finally:
+        con.close()
+    empty = [
+        tmp_path / r / "site" / "feeds" / "programme" / "NONE.atom"
+        for r in ("2026-12-07", "2026-12-08")
+    ]
+    assert empty[1].stat().st_ino == empty[0].stat().st_ino
+    parsed = feedparser.parse(empty[1].read_bytes())
+    assert not parsed.bozo and parsed.version == "atom10" and parsed.entries == []
+    assert parsed.feed.updated == "2026-12-07T00:00:00Z"
+    full = feedparser.parse(
+        (
+            tmp_path / "2026-12-08" / "site" / "feeds" / "programme" / f"{programme}.atom"
+        ).read_bytes()
+    )
+    assert full.entries and full.feed.updated == "2026-12-07T00:00:00Z"  # its newest entry's
+
+
+AWKWARD_TEXTS = (
+    '=HYPERLINK("x") <Община Стамболово> & a',
+    "plain",
+    'comma, and a "quote"',
+    "line\nfeed",
+    "carriage\rreturn",
+    "\ttab first",
+    "-5 minus first",
+    "@at first",
+    "+plus",
+    "",
+    "  spaces  ",
+    "ampersand &amp; already",
+)
+
+
+@pytest.mark.unit
+def test_the_rows_rendered_by_duckdb_are_the_python_writers_bytes(tmp_path):
+    """Every download row is rendered by SQL (`rendered_rows_sql`); on awkward values (formulas,
+    commas, quotes, line breaks, XML's specials, empty and missing values, booleans, dates,
+    times, negative and four-place decimals) its CSV and its sheet are byte for byte those of
+    the Python writers (`_csv_text`, `XlsxTemplate.sheet_xml`), and the workbook opens."""
+    from registry.tables import create_table_sql
+    from warehouse.page_downloads import write_page_downloads
+
+    fields = download_fields(PROJECTS)
+    con = duckdb.connect()
+    con.execute(create_table_sql(PROJECTS).replace("NOT NULL", ""))
+    con.execute(
+        "CREATE TABLE activity_totals (project_code VARCHAR, reported_eur DECIMAL(18,2), "
+        "reported_bgn DECIMAL(18,2))"
+    )
+    rows = []
+    for i in range(len(AWKWARD_TEXTS)):
+        row = {}
+        for j, f in enumerate(fields):
+            kind = f.type.split("(")[0]
+            if (i + j) % 7 == 3:
+                value = None
+            elif kind == "VARCHAR":
+                value = AWKWARD_TEXTS[(i + j) % len(AWKWARD_TEXTS)]
+            elif kind == "DECIMAL":
+                value = Decimal("-12.5") if j % 3 == 0 else Decimal("85.0001") + i
+            elif kind == "INTEGER":
+                value = -7 + i
+            elif kind == "BOOLEAN":
+                value = (i + j) % 2 == 0
+            elif kind == "DATE":
+                value = date(2024, 1, 2 + i)
+            else:
+                value = datetime(2026, 11, 20, 2, 0, i, tzinfo=UTC)
+            row[f.name] = value
+        row["project_code"] = f"P{i:03d}"
+        row["programme_code"] = "PROG"
+        rows.append(row)
+    projects = [f.name for f in PROJECTS.fields]
+    con.executemany(
+        f"INSERT INTO projects ({', '.join(projects)}) VALUES ({', '.join('?' * len(projects))})",
+        [[r.get(name) for name in projects] for r in rows],
+    )
+    con.executemany(
+        "INSERT INTO activity_totals VALUES (?, ?, ?)",
+        [[r["project_code"], r["reported_eur"], r["reported_bgn"]] for r in rows],
+    )
+    template = XlsxTemplate(fields)
+    counts = write_page_downloads(
+        con, tmp_path, "programme", "p.programme_code", "", "p.project_code", fields, str, template
+    )
+    assert counts == {"PROG": len(AWKWARD_TEXTS)}
+    # The values as stored (DuckDB rounds to each column's scale), a time as its UTC text.
+    columns = ", ".join(
+        f"strftime(timezone('UTC', {f.name}), '%Y-%m-%d %H:%M:%SZ')"
+        if f.type.startswith("TIMESTAMP")
+        else f.name
+        for f in fields
+    )
+    expected = con.execute(
+        f"SELECT {columns} FROM projects LEFT JOIN activity_totals USING (project_code) "
+        "ORDER BY project_code"
+    ).fetchall()
+    assert any(v == Decimal("-12.50") for v in expected[0])
+    written = tmp_path / "downloads" / "programme"
+    assert (written / "PROG.csv").read_bytes() == _csv_text(fields, expected)
+    with zipfile.ZipFile(written / "PROG.xlsx") as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert sheet == template.sheet_xml(expected)
+    book = openpyxl.load_workbook(written / "PROG.xlsx").active
+    assert book.max_row == 2 + len(rows) and book["A3"].value == "P000"

@@ -168,7 +168,7 @@ def test_every_count_on_every_page_equals_the_list_beside_it(two_nights):
 
 
 def test_every_contract_of_the_api_has_a_page_and_is_found_by_search(two_nights):
-    _, first, _ = two_nights
+    _, first, second = two_nights
     con = duckdb.connect(str(first / "warehouse.duckdb"), read_only=True)
     codes = dict(
         con.execute(
@@ -190,7 +190,23 @@ def test_every_contract_of_the_api_has_a_page_and_is_found_by_search(two_nights)
         assert f"project/{code}.html" in urls, code
         assert code == proposal or code.startswith(proposal + "-C")
     bulk = (first / "site" / "project" / f"{PAID_CHANGED}.html").read_text()
-    assert 'data-detail="bulk"' in bulk and "още не са прочетени (към 25.11.2026)" in bulk
+    # Dated by the release its values are from (the first: none changed since), not the fetch day.
+    assert (
+        'data-detail="bulk"' in bulk and f"още не са прочетени (към изданието {first.name})" in bulk
+    )
+    # The night after, its paid amount moved: as of that release; a contract that did not change
+    # still says the first.
+    tonight = (second / "site" / "project" / f"{PAID_CHANGED}.html").read_text()
+    assert f"(към изданието {second.name})" in tonight
+    assert tonight[tonight.index('<table class="history">') :].count("<tr><td>") == 2
+    unchanged = [
+        path.read_text()
+        for path in (second / "site" / "project").glob("*.html")
+        if path.stem not in (PAID_CHANGED, STATUS_CHANGED, NEW_CONTRACT)
+        and 'data-detail="bulk"' in path.read_text()
+    ]
+    assert len(unchanged) >= 3
+    assert all(f"(към изданието {first.name})" in text for text in unchanged)
     read = (first / "site" / "project" / "BG05SFOP001-2.009-0010-C01.html").read_text()
     assert 'data-detail="pages"' in read and 'id="activities"' in read and "Участници" in read
 

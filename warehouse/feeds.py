@@ -17,11 +17,13 @@ or, if it is gone, in the previous release (read from that release's Parquet fil
 Feed URLs are absolute from the public URL (`--public-url`; its root follows `latest`, so a
 subscriber's feed moves with the releases); entry links point at the project page of the
 release where the change happened. Each feed keeps the newest `MAX_ENTRIES` events; a feed
-with none is dated with the release.
+with none is dated with the release in which it first appeared (the previous release's date
+for it, while it stays empty), so an unchanged feed keeps its bytes.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -196,6 +198,21 @@ def _stamp(release_id: str) -> str:
     return f"{release_id[:10]}T00:00:00Z"
 
 
+def _empty_since(old: Path | None) -> str | None:
+    """The `updated` of the previous release's feed `old` when it had no entries either: an
+    empty feed keeps the date of the release in which it first appeared (so its bytes, and it
+    is linked, not written, night after night), never 1970."""
+    try:
+        text = old.read_text(encoding="utf-8") if old is not None else ""
+    except OSError:
+        return None
+    found = _UPDATED.search(text)
+    return found[1] if found and "<entry>" not in text else None
+
+
+_UPDATED = re.compile(r"<updated>(\d{4}-\d{2}-\d{2}T00:00:00Z)</updated>")
+
+
 def _entry(e: Event, name: str, base_url: str) -> str:
     link = f"{base_url}releases/{e.release_id}/site/{project_file(e.project_code)}"
     return (
@@ -220,10 +237,11 @@ def write_feeds(
 ) -> dict[str, int]:
     """One Atom file per municipality, beneficiary and programme with a page, and `feeds/all.atom`.
 
-    `base_url` ends with '/' and serves the latest release at its root (`bgfunds serve`, or the
-    `--public-url` the releases are published at); `titles` maps (kind, key) to the feed's
-    title (the page's heading). A feed with no events is dated with the release. A feed whose
-    bytes are those of the previous release's is linked from it; "linked" counts those.
+        `base_url` ends with '/' and serves the latest release at its root (`bgfunds serve`, or the
+        `--public-url` the releases are published at); `titles` maps (kind, key) to the feed's
+        title (the page's heading). A feed with no events is dated with the release in which it
+    first appeared (`_empty_since`). A feed whose
+        bytes are those of the previous release's is linked from it; "linked" counts those.
     """
     events = project_events(con) + contractor_events(con)
     member, names = _memberships(con, previous)
@@ -243,7 +261,12 @@ def write_feeds(
         entries = [
             _entry(e, names.get(e.project_code) or e.project_code, base_url) for e in feed_events
         ]
-        updated = _stamp(feed_events[0].release_id if feed_events else release_id)
+        old = previous / "site" / relative if previous else None
+        updated = (
+            _stamp(feed_events[0].release_id)
+            if feed_events
+            else _empty_since(old) or _stamp(release_id)
+        )
         path = site / relative
         if path.parent not in directories:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -254,7 +277,6 @@ def write_feeds(
             else f"{base_url}site/{kind}/{slug(key)}.html"
         )
         text = atom(f"{base_url}site/{relative}", f"bgfunds: {title}", page, entries, updated)
-        old = previous / "site" / relative if previous else None
         linked += write_or_link(path, text.encode("utf-8"), old)
         counts[kind] += 1
     return {**counts, "linked": linked}

@@ -6,18 +6,21 @@ same order): the columns of `projects`, except the amounts in the stated currenc
 amount is there in EUR and BGN, the currency in the column name), plus the reported amounts
 of the activities (`reported_eur`, `reported_bgn`, only where the contract's pages were read).
 
-The rows stream from one DuckDB query per kind, ordered by the page's key, and each page's
-files are written when its key changes, so memory holds one page's rows. The CSV is written
-as the release's other CSVs (UTF-8 with BOM, formulas neutralised, timestamps in UTC). The
-XLSX is written without a spreadsheet library per file: a workbook made once by openpyxl
-(the package's fixed parts: content types, relationships, styles, the Bulgarian titles)
-gets each page's sheet XML. At 80 000 contracts there are ~48 000 beneficiary pages, and a
-workbook through openpyxl costs ~20 ms, 16 minutes in all; this costs well under 1 ms.
+A project is a row in five downloads, so its CSV line and its sheet row are rendered by
+DuckDB (`rendered_rows_sql`, one SQL expression each, not a Python call per cell) and each file
+is the header and its rows' pieces joined; the rows stream from one query per kind, ordered by
+the page's key, and each page's files are written when its key changes, so memory holds one
+page's rows. The CSV is written as the release's other CSVs (UTF-8 with BOM, formulas
+neutralised, timestamps in UTC). The XLSX is written without a spreadsheet library per file:
+a workbook made once by openpyxl (the package's fixed parts: content types, relationships,
+styles, the Bulgarian titles) gets each page's sheet XML. The Python writers (`_csv_text`,
+`XlsxTemplate.sheet_xml`) are the reference the SQL is tested against, value by value.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 import zipfile
@@ -34,7 +37,7 @@ from openpyxl.utils import get_column_letter
 
 from registry.tables import Field, Table
 from warehouse.export import UTF8_BOM
-from warehouse.release_reuse import link_files, rows_digest
+from warehouse.release_reuse import WRITER_VERSION, link_files
 
 THEME = "xl/theme/theme1.xml"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a CSV text starting so gets a leading '
@@ -115,6 +118,7 @@ class XlsxTemplate:
             'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
             f"<cols>{cols}</cols><sheetData>{self.header}"
         )
+        self.fixed = fixed_zip(self.parts)
 
     def _bold_style_id(self) -> int:
         """The cell style id of bold text in the template's styles (made with one bold cell)."""
@@ -159,7 +163,7 @@ class XlsxTemplate:
 
     def write(self, path: Path, rows: list[tuple]) -> None:
         """The workbook in one call: the template's fixed parts and this sheet (`zip_bytes`)."""
-        path.write_bytes(zip_bytes(self.parts, self.sheet_xml(rows).encode("utf-8")))
+        path.write_bytes(zip_bytes(self.fixed, self.sheet_xml(rows).encode("utf-8")))
 
 
 SHEET_TAIL = "</sheetData></worksheet>"
@@ -167,18 +171,33 @@ _SHEET = "xl/worksheets/sheet1.xml"
 _EXTERNAL_ATTR = 0o600 << 16
 
 
-def zip_bytes(parts: dict[str, bytes], sheet: bytes) -> bytes:
-    """A zip (Python's `zipfile`) of the workbook's fixed `parts` and the sheet: every entry
-    deflated and dated 1980-01-01, never the time of writing, so the same rows give the same
-    bytes night after night (`warehouse.release_reuse`). The sheet at level 1: a third of the
-    default level's time, a file ~5 % larger; the fixed parts are a few kB."""
+def _zip_info(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = _EXTERNAL_ATTR
+    return info
+
+
+def fixed_zip(parts: dict[str, bytes]) -> bytes:
+    """A zip (Python's `zipfile`) of the workbook's fixed `parts`, compressed once for every
+    workbook: `zip_bytes` appends a sheet to it."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data, level in [*((n, d, None) for n, d in parts.items()), (_SHEET, sheet, 1)]:
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = _EXTERNAL_ATTR
-            archive.writestr(info, data, compresslevel=level)
+        for name, data in parts.items():
+            archive.writestr(_zip_info(name), data)
+    return buffer.getvalue()
+
+
+def zip_bytes(fixed: bytes, sheet: bytes) -> bytes:
+    """The workbook: `fixed` (`fixed_zip`) with the sheet appended (the same bytes as zipping
+    every part at once, without compressing the fixed parts again for each of ~50 000 files).
+    Every entry deflated and dated 1980-01-01, never the time of writing, so the same rows give
+    the same bytes night after night (`warehouse.release_reuse`). The sheet at level 1: a third
+    of the default level's time, a file ~5 % larger."""
+    buffer = io.BytesIO(fixed)
+    buffer.seek(0, io.SEEK_END)
+    with zipfile.ZipFile(buffer, "a") as archive:
+        archive.writestr(_zip_info(_SHEET), sheet, compresslevel=1)
     return buffer.getvalue()
 
 
@@ -253,27 +272,135 @@ def _csv_value(value):
     return value
 
 
-def _column_sql(field: Field) -> str:
-    """A download column as selected: a time as its UTC text (`2026-11-20 02:00:00Z`, as the
-    release's other CSVs write it) by DuckDB, not a Python datetime made and formatted per row."""
-    column = f"t.{field.name}" if field in REPORTED else f"p.{field.name}"
-    if field.type.startswith("TIMESTAMP"):
-        return f"strftime(timezone('UTC', {column}), '%Y-%m-%d %H:%M:%SZ') AS {field.name}"
-    return column
+# ---------- each project's row rendered once, by DuckDB ----------
+#
+# A project is a row in five downloads (its municipality's, district's, programme's,
+# procedure's and beneficiary's), each a CSV and an XLSX. Its CSV line and its sheet row are
+# rendered by SQL, in DuckDB (vectorised, not a Python call per cell), with the bytes of the
+# Python writers above (`_csv_text`, `XlsxTemplate.sheet_xml`: the reference,
+# `tests/test_site_writes.py` compares the two on awkward values); a file is then its header
+# and its rows' pieces joined. A sheet row's number (in `<row r=..>` and in each cell's
+# reference) is `ROW_MARK` until its place in its file is known: escaped text never holds a
+# `<`, so the mark is never part of a value.
+
+ROW_MARK = "<#>"
 
 
-def _groups(cur: duckdb.DuckDBPyConnection) -> Iterator[tuple[str, list[tuple]]]:
-    """(key, rows) of a cursor whose first column is the page key, ordered by it."""
-    key, rows = None, []
-    while batch := cur.fetchmany(5000):
-        for r in batch:
-            if r[0] != key and rows:
-                yield key, rows
-                rows = []
-            key = r[0]
-            rows.append(r[1:])
-    if rows:
-        yield key, rows
+_FORMULA_RE = "^[-=+@\\t\\r]"  # FORMULA_STARTS, as a regular expression
+_QUOTED_RE = '[,"\\n]'  # what makes Python's csv writer (QUOTE_MINIMAL, lineterminator \n) quote
+assert set(FORMULA_STARTS) == {"=", "+", "-", "@", "\t", "\r"}
+
+
+def _values_sql(fields: tuple[Field, ...]) -> str:
+    """The values the rows are rendered from, over `projects p LEFT JOIN activity_totals t`:
+    `_v<i>` the i-th field's (a time as its UTC text, `2026-11-20 02:00:00Z`, as the release's
+    other CSVs write it) and, for a text, `_n<i>` as the CSV holds it (a formula neutralised
+    with a leading ')."""
+    out = []
+    for i, f in enumerate(fields):
+        column = f"t.{f.name}" if f in REPORTED else f"p.{f.name}"
+        if f.type.startswith("TIMESTAMP"):
+            column = f"strftime(timezone('UTC', {column}), '%Y-%m-%d %H:%M:%SZ')"
+        out.append(f"{column} AS _v{i}")
+        if f.type.startswith("VARCHAR"):
+            out.append(
+                f"CASE WHEN regexp_matches({column}, '{_FORMULA_RE}') "
+                f"THEN '''' || {column} ELSE {column} END AS _n{i}"
+            )
+    return ", ".join(out)
+
+
+def _csv_piece_sql(field: Field, i: int) -> str:
+    """One CSV cell (as `_csv_writer` and Python's csv writer write it), NULL for none: a text
+    with a comma, a quote or a line feed quoted, its quotes doubled."""
+    kind, value = field.type.split("(")[0], f"p._v{i}"
+    if kind == "BOOLEAN":
+        return f"CASE WHEN {value} THEN 'true' WHEN NOT {value} THEN 'false' END"
+    if kind in ("DECIMAL", "INTEGER", "BIGINT", "DATE"):
+        return f"{value}::VARCHAR"
+    text = f"p._n{i}" if kind == "VARCHAR" else value
+    return (
+        f"CASE WHEN regexp_matches({value}, '{_QUOTED_RE}') "
+        f"""THEN '"' || replace({text}, '"', '""') || '"' ELSE {text} END"""
+    )
+
+
+def _xlsx_cell_sql(field: Field, i: int) -> str:
+    """One sheet cell (as `_xlsx_writer` writes it), NULL for none: numbers as numbers,
+    booleans as booleans, everything else (dates and times too) as inline text, escaped."""
+    kind, value = field.type.split("(")[0], f"p._v{i}"
+    ref = f'<c r="{get_column_letter(i + 1)}{ROW_MARK}"'
+    if kind in ("DECIMAL", "INTEGER", "BIGINT"):
+        return f"'{ref}><v>' || {value}::VARCHAR || '</v></c>'"
+    if kind == "BOOLEAN":
+        return f"""'{ref} t="b"><v>' || {value}::INTEGER::VARCHAR || '</v></c>'"""
+    escaped = f"replace(replace(replace({value}::VARCHAR, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
+    return f"""'{ref} t="inlineStr"><is><t xml:space="preserve">' || {escaped} || '</t></is></c>'"""
+
+
+def rendered_rows_sql(fields: tuple[Field, ...]) -> tuple[str, str, str]:
+    """(relation, CSV line, sheet row): the relation is `projects` with the values the rows are
+    rendered from (`_values_sql`), to be aliased `p`; a project's CSV line (ending in a line
+    feed) and its sheet row (`ROW_MARK` for its number) are SQL over it. NULL pieces are
+    skipped by `concat`, the separators kept."""
+    relation = (
+        f"(SELECT p.*, {_values_sql(fields)} "
+        "FROM projects p LEFT JOIN activity_totals t USING (project_code))"
+    )
+    pieces = []
+    for i, f in enumerate(fields):
+        pieces += [_csv_piece_sql(f, i), "','"]
+    line = f"concat({', '.join(pieces[:-1])}, chr(10))"
+    cells = ", ".join(_xlsx_cell_sql(f, i) for i, f in enumerate(fields))
+    return relation, line, f"""concat('<row r="{ROW_MARK}">', {cells}, '</row>')"""
+
+
+def _csv_header(fields: tuple[Field, ...]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow([f.name for f in fields])
+    return out.getvalue()
+
+
+def _files(cur: duckdb.DuckDBPyConnection) -> Iterator[tuple[str, list[str], list[str]]]:
+    """(key, CSV lines, sheet rows) of a cursor of (key, line, row) ordered by key."""
+    key, lines, rows = None, [], []
+    while batch := cur.fetchmany(2000):
+        for k, line, row in batch:
+            if k != key and lines:
+                yield key, lines, rows
+                lines, rows = [], []
+            key = k
+            lines.append(line)
+            rows.append(row)
+    if lines:
+        yield key, lines, rows
+
+
+def key_ranges(
+    con: duckdb.DuckDBPyConnection, key_sql: str, join_sql: str, rows: int
+) -> list[list[str]]:
+    """A kind's page keys in order, cut into runs of about `rows` rows (a key's rows are never
+    cut): each run's downloads are one query, one task of a worker."""
+    runs, run, size = [], [], 0
+    for key, count in con.execute(
+        f"""SELECT {key_sql} AS _key, count(*) FROM projects p {join_sql}
+            WHERE {key_sql} IS NOT NULL GROUP BY _key ORDER BY _key"""
+    ).fetchall():
+        if run and size + count > rows:
+            runs.append(run)
+            run, size = [], 0
+        run.append(key)
+        size += count
+    return [*runs, run] if run else runs
+
+
+def files_digest(csv_text: str, sheet: str) -> str:
+    """A download's digest: its CSV and its sheet as rendered, and the code that renders and
+    zips them (`warehouse.release_reuse.WRITER_VERSION`)."""
+    digest = hashlib.sha256(f"{WRITER_VERSION}\n".encode())
+    digest.update(csv_text.encode("utf-8"))
+    digest.update(sheet.encode("utf-8"))
+    return digest.hexdigest()
 
 
 def write_page_downloads(
@@ -288,37 +415,42 @@ def write_page_downloads(
     template: XlsxTemplate,
     previous: Path | None = None,
     digests: dict | None = None,
-    shard: tuple[int, int] = (0, 1),
+    keys: tuple[str, str] | None = None,
 ) -> dict[str, int]:
     """`downloads/<kind>/<file>.csv|.xlsx` for each key; returns rows per key.
 
     `key_sql` selects the page key from `p` (projects) and what `join_sql` joins; rows are
-    ordered by key, then `order_sql` (the order the page lists them in). With `digests`
-    (`{"before": {file: digest}, "now": {}}`), a file whose rows' digest
-    (`warehouse.release_reuse.rows_digest`) is the one the previous release's site
-    (`previous`) recorded is linked from it instead of written; `now` gets every file's digest
-    and `reused` the number linked. With `shard` (i, n), only the keys whose hash is i modulo n
-    (the others are another process's)."""
-    columns = ", ".join(_column_sql(f) for f in fields)
-    shard_no, shards = shard
-    sharding = f"AND hash({key_sql}) % {shards} = {shard_no}" if shards > 1 else ""
+    ordered by key, then `order_sql` (the order the page lists them in). Each row's CSV line
+    and sheet row come rendered from DuckDB (`rendered_rows_sql`), numbered in its file there.
+    With `digests` (`{"before": {file: digest}, "now": {}}`), a file whose digest
+    (`files_digest`) is the one the previous release's site (`previous`) recorded is linked
+    from it instead of written; `now` gets every file's digest and `reused` the number linked.
+    With `keys` (first, last), only the keys from first to last (a range of `key_ranges`: the
+    rows DuckDB sorts and renders at once are a range's, not a kind's)."""
+    relation, line_sql, row_sql = rendered_rows_sql(fields)
+    in_range = f"AND {key_sql} BETWEEN ? AND ?" if keys else ""
+    number = f"(2 + row_number() OVER (PARTITION BY {key_sql} ORDER BY {order_sql}))::VARCHAR"
     cur = con.execute(
-        f"""SELECT {key_sql} AS _key, {columns}
-            FROM projects p LEFT JOIN activity_totals t USING (project_code) {join_sql}
-            WHERE {key_sql} IS NOT NULL {sharding}
-            ORDER BY _key, {order_sql}"""
+        f"""SELECT {key_sql} AS _key, {line_sql} AS _csv,
+                   replace({row_sql}, '{ROW_MARK}', {number}) AS _xlsx
+            FROM {relation} p {join_sql}
+            WHERE {key_sql} IS NOT NULL {in_range}
+            ORDER BY _key, {order_sql}""",
+        list(keys or ()),
     )
     directory = out / "downloads" / kind
     directory.mkdir(parents=True, exist_ok=True)
     counts = {}
-    header = repr(fields)
+    header = _csv_header(fields)
     before = (digests or {}).get("before") or {}
     old_dir = previous / "downloads" / kind if previous else None
-    for key, rows in _groups(cur):
+    for key, lines, rows in _files(cur):
         name = file_of(key)
-        counts[key] = len(rows)
+        counts[key] = len(lines)
+        csv_text = header + "".join(lines)
+        sheet = f"{template.sheet_head}{''.join(rows)}{SHEET_TAIL}"
         if digests is not None:
-            digest = digests["now"][name] = rows_digest(header, rows)
+            digest = digests["now"][name] = files_digest(csv_text, sheet)
             if (
                 old_dir is not None
                 and before.get(name) == digest
@@ -328,6 +460,6 @@ def write_page_downloads(
             ):
                 digests["reused"] = digests.get("reused", 0) + 1
                 continue
-        (directory / f"{name}.csv").write_bytes(_csv_text(fields, rows))
-        template.write(directory / f"{name}.xlsx", rows)
+        (directory / f"{name}.csv").write_bytes(UTF8_BOM + csv_text.encode("utf-8"))
+        (directory / f"{name}.xlsx").write_bytes(zip_bytes(template.fixed, sheet.encode("utf-8")))
     return counts

@@ -41,7 +41,12 @@ from warehouse.charts import grouped_bar_chart
 from warehouse.choropleth import Area, area_label, map_section, map_table
 from warehouse.duckdb_store import connect
 from warehouse.feeds import write_feeds
-from warehouse.page_downloads import XlsxTemplate, download_fields, write_page_downloads
+from warehouse.page_downloads import (
+    XlsxTemplate,
+    download_fields,
+    key_ranges,
+    write_page_downloads,
+)
 from warehouse.site_common import (
     NBSP,
     money,
@@ -112,12 +117,17 @@ DISTRICT_TILES = {
     "BG341": (3, 7),
 }
 PROJECT_CHUNK = 2000  # project pages written per range of codes (memory stays one range's)
+DOWNLOAD_CHUNK = 8000  # rows of page downloads rendered per query (memory stays one range's)
 POOL_MIN_PROJECTS = 1000  # below this, no worker processes (starting them costs ~1 s)
 LIST_ORDER = "p.amount_total_eur DESC NULLS LAST, p.project_code"
 BENEFICIARY_KEY = (
     "coalesce(p.beneficiary_eik, p.beneficiary_name, "
     f"CASE WHEN p.beneficiary_without_eik THEN '{WITHOUT_EIK}' END)"
 )
+# A bulk row's fetch time and answer digest move every night (the open-data API is fetched
+# whole each night): not on its page, which says which release its values are from instead,
+# so a page whose values did not change keeps its bytes (they are in `projects` and its CSV).
+NIGHTLY_PROVENANCE = ("fetched_at", "content_sha256")
 # Page-level tables shown on a project page where its pages were read: (heading, table).
 CHILD_TABLES = (
     ("Участници / participants", PROJECT_ORGANISATIONS),
@@ -148,13 +158,12 @@ def _downloads(
     con: duckdb.DuckDBPyConnection,
     out: Path,
     kind: str,
-    shard: int,
-    shards: int,
+    keys: tuple[str, str],
     previous: str | None,
     before: dict | None,
     template: XlsxTemplate | None = None,
 ) -> tuple[dict[str, int], dict]:
-    """One shard of one kind's downloads (`write_page_downloads`): (rows per key, digests)."""
+    """One range of one kind's downloads (`write_page_downloads`): (rows per key, digests)."""
     fields = download_fields(PROJECTS)
     key_sql, join_sql = DOWNLOAD_KINDS[kind]
     digests = None if before is None else {"before": before, "now": {}}
@@ -170,7 +179,7 @@ def _downloads(
         template or XlsxTemplate(fields),
         previous=Path(previous) if previous else None,
         digests=digests,
-        shard=(shard, shards),
+        keys=keys,
     )
     return counts, {"now": {}, "reused": 0} if digests is None else digests
 
@@ -230,11 +239,11 @@ def _start_worker(
     )
 
 
-def _download_task(kind, shard, shards, previous, before):
+def _download_task(kind, keys, previous, before):
     if "template" not in _WORKER:
         _WORKER["template"] = XlsxTemplate(download_fields(PROJECTS))
     return _downloads(
-        _WORKER["con"], _WORKER["out"], kind, shard, shards, previous, before, _WORKER["template"]
+        _WORKER["con"], _WORKER["out"], kind, keys, previous, before, _WORKER["template"]
     )
 
 
@@ -249,7 +258,7 @@ def _project_task(first: str, last: str) -> tuple[list[list], int]:
             _WORKER["coverage"],
             _WORKER["previous_site"],
         )
-        builder.load()
+        builder.load_names()  # the range's projects are read with its pages (`_chunk`)
         _WORKER["builder"] = builder
     builder.index, builder.pages, builder.linked = [], 0, 0
     builder._project_pages(first, last)
@@ -341,42 +350,12 @@ class SiteBuilder:
 
     # -- data --
     def load(self) -> None:
+        """Everything the list pages, the maps and the search need (every project's summary);
+        a project page's worker needs only `load_names` (`_project_task`)."""
         con = self.con
-        self.programme_names = {
-            r["programme_code"]: r["label"]
-            for r in query_rows(
-                con,
-                "SELECT programme_code, coalesce(programme_name, programme_short_bg, programme_code) AS label "
-                "FROM absorption_by_programme",
-            )
-        }
-        self.periods: dict[str, str] = {}
-        if table_columns(con, "programmes"):
-            for r in query_rows(con, "SELECT programme_code, name_bg, period FROM programmes"):
-                self.programme_names.setdefault(r["programme_code"], r["name_bg"])
-                self.periods[r["programme_code"]] = r["period"]
-        self.projects = query_rows(
-            con,
-            f"""
-            SELECT p.project_code, p.project_name, p.programme_code, p.procedure_code, p.procedure_name,
-                   p.beneficiary_name, p.beneficiary_eik, {BENEFICIARY_KEY} AS beneficiary_key,
-                   p.amount_total_bgn, p.amount_total_eur, p.amount_paid_bgn, p.amount_paid_eur,
-                   t.reported_bgn, t.reported_eur, p.source_url, p.status, p.detail_level, p.bulk_source
-            FROM projects p LEFT JOIN activity_totals t USING (project_code)
-            ORDER BY {LIST_ORDER}""",
-        )
-        for p in self.projects:
-            p["programme_label"] = self.programme_names.get(
-                p["programme_code"], p["programme_code"]
-            )
-        self.by_code = {p["project_code"]: p for p in self.projects}
-        self.places = defaultdict(list)  # project_code -> [{level, code, name}]
-        for r in query_rows(
-            con,
-            "SELECT DISTINCT project_code, level, code, name FROM project_places "
-            "WHERE level IN ('district', 'municipality') AND code IS NOT NULL ORDER BY ALL",
-        ):
-            self.places[r["project_code"]].append(r)
+        self.load_names()
+        self.projects = self._summaries(f"ORDER BY {LIST_ORDER}")
+        self.places = self._places("")
         self.over_by_project = defaultdict(list)
         for a in query_rows(
             con,
@@ -407,6 +386,55 @@ class SiteBuilder:
                 if r["code"] in shapes:
                     self.municipality_places[r["code"]] = (r["name_bg"], r["nuts3"])
 
+    def load_names(self) -> None:
+        """Programme names and periods (a few dozen rows)."""
+        con = self.con
+        self.programme_names = {
+            r["programme_code"]: r["label"]
+            for r in query_rows(
+                con,
+                "SELECT programme_code, coalesce(programme_name, programme_short_bg, programme_code) AS label "
+                "FROM absorption_by_programme",
+            )
+        }
+        self.periods: dict[str, str] = {}
+        if table_columns(con, "programmes"):
+            for r in query_rows(con, "SELECT programme_code, name_bg, period FROM programmes"):
+                self.programme_names.setdefault(r["programme_code"], r["name_bg"])
+                self.periods[r["programme_code"]] = r["period"]
+
+    def _summaries(self, where_order: str, params: list | None = None) -> list[dict]:
+        """What the lists, the search and a project's page show of each project (with its
+        programme's label), for the projects `where_order` selects, in its order."""
+        rows = query_rows(
+            self.con,
+            f"""
+            SELECT p.project_code, p.project_name, p.programme_code, p.procedure_code, p.procedure_name,
+                   p.beneficiary_name, p.beneficiary_eik, {BENEFICIARY_KEY} AS beneficiary_key,
+                   p.amount_total_bgn, p.amount_total_eur, p.amount_paid_bgn, p.amount_paid_eur,
+                   t.reported_bgn, t.reported_eur, p.source_url, p.status, p.detail_level, p.bulk_source
+            FROM projects p LEFT JOIN activity_totals t USING (project_code)
+            {where_order}""",
+            params,
+        )
+        for p in rows:
+            p["programme_label"] = self.programme_names.get(
+                p["programme_code"], p["programme_code"]
+            )
+        return rows
+
+    def _places(self, where: str, params: list | None = None) -> dict[str, list[dict]]:
+        """project_code -> its districts and municipalities ({level, code, name}), sorted."""
+        places = defaultdict(list)
+        for r in query_rows(
+            self.con,
+            "SELECT DISTINCT project_code, level, code, name FROM project_places "
+            f"WHERE level IN ('district', 'municipality') AND code IS NOT NULL {where} ORDER BY ALL",
+            params,
+        ):
+            places[r["project_code"]].append(r)
+        return places
+
     def over_reported_of(self, projects: list[dict]) -> list[dict]:
         """The over-reported activities of these projects (each project once)."""
         codes = dict.fromkeys(p["project_code"] for p in projects)
@@ -434,20 +462,25 @@ class SiteBuilder:
         With `reuse` ({"before": {kind: {file: digest}}}, the previous release's), a download
         whose rows are the same as in the previous release (`previous`) is linked from it;
         `reuse["now"]` gets this release's digests, `reuse["reused"]` the files linked.
-        With a `pool`, each kind is written in `pool.workers` shards of its keys, one a task
-        (each file is one key's: the same bytes whichever process writes it); call
+        Each kind is written a range of its keys at a time (`page_downloads.key_ranges`, about
+        `DOWNLOAD_CHUNK` rows: what DuckDB sorts and renders at once); with a `pool`, a range a
+        task (each file is one key's: the same bytes whichever process writes it); call
         `collect_downloads` for the results."""
         if reuse is not None:
             reuse.setdefault("now", {})
         self._downloads_reuse = reuse
-        shards = pool.workers if pool else 1
         self._download_tasks = []
-        for kind in DOWNLOAD_KINDS:
-            before = None
+        old_site = str(previous / "site") if previous else None
+        for kind, (key_sql, join_sql) in DOWNLOAD_KINDS.items():
+            before_kind = None
             if reuse is not None:
-                before = (reuse.get("before") or {}).get(kind) or {}
-            for shard in range(shards):
-                args = (kind, shard, shards, str(previous / "site") if previous else None, before)
+                before_kind = (reuse.get("before") or {}).get(kind) or {}
+            for run in key_ranges(self.con, key_sql, join_sql, DOWNLOAD_CHUNK):
+                before = None
+                if before_kind is not None:  # the previous digests of this range's files only
+                    names = (slug(key) for key in run)
+                    before = {n: before_kind[n] for n in names if n in before_kind}
+                args = (kind, (run[0], run[-1]), old_site, before)
                 if pool:
                     self._download_tasks.append((kind, pool.submit(_download_task, *args)))
                 else:
@@ -463,7 +496,7 @@ class SiteBuilder:
             if reuse is not None:
                 reuse["now"].setdefault(kind, {}).update(digests["now"])
                 reuse["reused"] = reuse.get("reused", 0) + digests.get("reused", 0)
-        for kind in DOWNLOAD_KINDS:  # in key order, whichever shard wrote them
+        for kind in DOWNLOAD_KINDS:  # in key order, whichever task wrote them
             self.downloads[kind] = dict(sorted(self.downloads.get(kind, {}).items()))
             if reuse is not None:
                 reuse["now"][kind] = dict(sorted(reuse["now"].get(kind, {}).items()))
@@ -683,8 +716,8 @@ class SiteBuilder:
                 f"amount_reported_bgn, amount_reported_eur, is_over_reported FROM activities {between}",
                 span,
             ),
-            "history": project_history(con, first, last),
         }
+        chunk["history"], chunk["changed_in"] = project_history(con, first, last)
         for _, table in CHILD_TABLES:
             chunk[table.name] = (
                 self._by_code(f"SELECT * FROM {table.name} {between}", span)
@@ -711,6 +744,11 @@ class SiteBuilder:
             if table_columns(con, "project_conflicts")
             else {}
         )
+        chunk["summary"] = {
+            p["project_code"]: p
+            for p in self._summaries("WHERE p.project_code BETWEEN ? AND ?", span)
+        }
+        chunk["places"] = self._places("AND project_code BETWEEN ? AND ?", span)
         chunk["quarantine"] = self._by_code(
             "SELECT split_part(record_key, '#', 1) AS project_code, table_name, rule, field, value, message "
             "FROM quarantine WHERE split_part(record_key, '#', 1) BETWEEN ? AND ? ORDER BY ALL",
@@ -729,12 +767,12 @@ class SiteBuilder:
 
     def _project_page(self, row: dict, chunk: dict) -> None:
         code = row["project_code"]
-        p = self.by_code[code]
+        p, located = chunk["summary"][code], chunk["places"].get(code, [])
         acts = chunk["activities"].get(code, [])
         read = row.get("detail_level") == "pages"
         places = " · ".join(
             f'<a href="../{pl["level"]}/{slug(pl["code"])}.html">{escape(pl["name"] or pl["code"])}</a>'
-            for pl in self.places.get(code, [])
+            for pl in located
         )
         cards = totals_cards(
             {
@@ -754,7 +792,7 @@ class SiteBuilder:
         fields = "".join(
             f"<tr>{field_heading(k)}<td>{cell(k, v)}</td></tr>"
             for k, v in row.items()
-            if v is not None
+            if v is not None and (read or k not in NIGHTLY_PROVENANCE)
         )
         title = row.get("project_name") or (
             "Наименованието не се публикува (бенефициент без ЕИК) / name withheld"
@@ -774,7 +812,11 @@ class SiteBuilder:
             link(row.get("source_url"), "страница в ИСУН" if read else "отворени данни / open data")
         }</p>
 <p>Места / places: {places or "—"}</p>
-{detail_notice(row) if read else no_detail_notice(row)}
+{
+            detail_notice(row)
+            if read
+            else no_detail_notice(row, chunk["changed_in"].get(code, self.release_id))
+        }
 {cards}
 {self._page_detail(code, acts, chunk) if read else ""}
 {quarantine_list(chunk["quarantine"].get(code, []))}
@@ -785,13 +827,9 @@ class SiteBuilder:
 <h2>Разминавания / conflicts</h2>{_conflicts(chunk["conflicts"].get(code, []))}
 <h2>Всички полета / every field</h2><div class="wide"><table>{fields}</table></div>"""
         self.write(project_file(code), page(title, body, 1, None))
-        where = ", ".join(
-            pl["name"] for pl in self.places.get(code, []) if pl["level"] == "municipality"
-        )
+        where = ", ".join(pl["name"] for pl in located if pl["level"] == "municipality")
         districts = ";".join(
-            dict.fromkeys(
-                pl["code"] for pl in self.places.get(code, []) if pl["level"] == "district"
-            )
+            dict.fromkeys(pl["code"] for pl in located if pl["level"] == "district")
         )
         self.index.append(
             [

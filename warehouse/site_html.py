@@ -263,18 +263,18 @@ def cell(name: str, value) -> str:
     return escape(str(value))
 
 
-def no_detail_notice(row: dict) -> str:
-    """What a contract known only from the bulk sources lacks, and as of when."""
-    as_of = row.get("fetched_at")
-    day = as_of.strftime("%d.%m.%Y") if hasattr(as_of, "strftime") else str(as_of or "—")
+def no_detail_notice(row: dict, release_id: str) -> str:
+    """What a contract known only from the bulk sources lacks, and from which release its values
+    are: the one in which they last changed (so the page keeps its bytes while they do not)."""
     export = row.get("bulk_source") == "isun-export"
     source_bg = "регистъра на проектите на ИСУН (експорт)" if export else "отворените данни на ИСУН"
     source_en = "ИСУН's register export" if export else "ИСУН's open-data API"
+    rel = escape(release_id)
     return (
         f'<p class="notice" id="detail-level" data-detail="bulk">Подробностите от страниците на договора в ИСУН '
-        f"още не са прочетени (към {escape(day)}): стойностите са от {source_bg}. Дейности, участници, "
+        f"още не са прочетени (към изданието {rel}): стойностите са от {source_bg}. Дейности, участници, "
         f"индикатори, поръчки и финансови корекции ще се появят, когато страниците бъдат прочетени.<br>"
-        f"<small>Page detail not read yet (as of {escape(day)}): values from {source_en}.</small></p>"
+        f"<small>Page detail not read yet (as of release {rel}): values from {source_en}.</small></p>"
     )
 
 
