@@ -8,6 +8,7 @@ to quarantine with the rule, the field, the value and the page it came from.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
@@ -273,6 +274,12 @@ def _contract_currency(contract: _Contract) -> str:
     return next(iter(stated))
 
 
+@functools.cache
+def _range_rule(field_name: str):
+    """`range_rule` of a registry field, derived once (it is asked for every amount)."""
+    return range_rule(FIELDS[field_name])
+
+
 def _amount(text: str | None, field_name: str, url: str) -> Decimal | None:
     try:
         value = parse_amount(text)
@@ -283,7 +290,7 @@ def _amount(text: str | None, field_name: str, url: str) -> Decimal | None:
             text,
             f"{url}: field {field_name} has value {text!r}, which is not an amount",
         ) from None
-    rule = range_rule(FIELDS[field_name])  # the registry's rule, under its name
+    rule = _range_rule(field_name)  # the registry's rule, under its name
     if value is not None and rule is not None and value < rule.min_value:
         raise RowRejected(
             rule.name, field_name, text, f"{url}: field {field_name} is negative: {text!r}"
