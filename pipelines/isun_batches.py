@@ -3,7 +3,10 @@
 Page selection and parsing live in `sources.isun_pages`, normalising in `transforms.isun`,
 the amount and duplicate-code set-asides in `transforms.isun_screening`, the batching,
 process pool and Parquet parts in `pipelines.isun_staging`. Here they are put together:
-a batch is parsed, normalised and screened (row-level quality rules) on its own.
+a batch is parsed, normalised and screened (row-level quality rules) on its own. The
+pipeline's workers go from rows to Arrow tables (`build_batch_arrow`,
+`pipelines.isun_batch_arrow`); `build_batch` gives the same rows as DataFrames, for tests
+and small corpora.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipelines.isun_batch_arrow import BatchTables, screen_rows
 from pipelines.isun_staging import (
     BATCH_CONTRACTS,
     ISUN_TABLES,
@@ -24,7 +28,7 @@ from pipelines.isun_staging import (
 )
 from pipelines.isun_staging import stage_isun_tables as _stage_isun_tables
 from pipelines.isun_staging import stage_partition as _stage_partition
-from quality.rules_sql import screen_isun_tables
+from quality.rules_sql import rules_connection, screen_isun_tables
 from records.raw import RawResponse
 from registry.tables import ACTIVITIES, PROJECT_PAGES, QUARANTINE
 from sources.isun_pages import (
@@ -35,7 +39,7 @@ from sources.isun_pages import (
     procedure_names,
 )
 from sources.isun_procedures import is_procedures_export
-from transforms.isun import IsunTables, build_isun_tables
+from transforms.isun import IsunTables, build_isun_rows, build_isun_tables
 from transforms.isun_screening import set_aside_oversized
 
 # Page rows are screened under the name users see them under: a rejected one is a `projects` row.
@@ -45,6 +49,7 @@ __all__ = [
     "BATCH_CONTRACTS",
     "StagedIsunTables",
     "build_batch",
+    "build_batch_arrow",
     "is_contract_page",
     "is_page_data",
     "parse_and_build_in_batches",
@@ -92,6 +97,24 @@ def build_batch(
     return screen_tables(tables) if screen else tables
 
 
+def build_batch_arrow(
+    records: list[RawResponse],
+    read_body: Callable[[str], bytes],
+    procedures: dict[str, str] | None = None,
+) -> BatchTables:
+    """`build_batch` as the pipeline's workers run it: parsed, normalised into row dicts and
+    screened into Arrow tables (`pipelines.isun_batch_arrow`), no DataFrame on the way."""
+    parsed, rejected = parse_archived_pages(records, read_body)
+    rows = build_isun_rows(parsed, rejected, procedures)
+    del parsed
+    con = rules_connection()
+    try:
+        con.execute("SET threads = 1")  # a worker per core already
+        return screen_rows(rows, con, ISUN_TABLES)
+    finally:
+        con.close()
+
+
 def parse_and_build_in_batches(
     records: list[RawResponse],
     read_body,
@@ -128,13 +151,13 @@ def stage_isun_tables(
     force: bool = False,
     partitions: int = 1,
 ) -> StagedIsunTables:
-    """Every batch built by `build_batch` and staged (`pipelines.isun_staging`); `workers` > 1
+    """Every batch built by `build_batch_arrow` and staged (`pipelines.isun_staging`); `workers` > 1
     runs batches in that many processes (`read_body` must then pickle, e.g. `RawArchive.read`)."""
     procedures = procedure_names(records, read_body)
     records = _contract_pages(records)
     return _stage_isun_tables(
         records,
-        partial(build_batch, read_body=read_body, procedures=procedures),
+        partial(build_batch_arrow, read_body=read_body, procedures=procedures),
         staging_root,
         batch_contracts=batch_contracts,
         workers=workers,
@@ -169,13 +192,13 @@ def stage_isun_partition(
     **options,
 ):
     """One partition's contracts parsed into its parts store (`pipelines.isun_staging.stage_partition`),
-    with the same `build_batch` as `stage_isun_tables`."""
+    with the same `build_batch_arrow` as `stage_isun_tables`."""
     procedures = procedure_names(records, read_body)
     records = _contract_pages(records)
     options["code_version"] = parts_version(options.get("code_version", ""), procedures)
     return _stage_partition(
         records,
-        partial(build_batch, read_body=read_body, procedures=procedures),
+        partial(build_batch_arrow, read_body=read_body, procedures=procedures),
         staging_root,
         partition,
         partitions,

@@ -1,8 +1,8 @@
 """ИСУН batches staged as Parquet parts, in one process or several, and the cross-batch set-aside.
 
 A batch is `batch_contracts` contracts with all their archived tabs; the caller's
-`build_batch` turns one into `IsunTables` (parse, normalise, screen), and each table of it
-is written as one Parquet part (`warehouse.staging`). Only one batch per process is in
+`build_batch` turns one into `BatchTables` (parse, normalise, screen: Arrow tables,
+`pipelines.isun_batch_arrow`), and each table of it is written as one Parquet part. Only one batch per process is in
 memory, so memory does not grow with the corpus, and batches are independent, so they run
 in a process pool (`workers`) the way Dagster would run partitions. A project code staged
 under two contract ids is found here, over the parts, and set aside with its children.
@@ -19,7 +19,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from pipelines.isun_batch_arrow import BatchTables, write_arrow_part
 from pipelines.isun_reuse import (
     INDEX,
     PartsIndex,
@@ -65,7 +67,7 @@ ISUN_TABLES = {
 }
 BATCH_CONTRACTS = 500  # 1 500 pages (3 a contract); about 0.5 GiB per worker at peak (`make bench`)
 
-BuildBatch = Callable[[list[RawResponse]], IsunTables]
+BuildBatch = Callable[[list[RawResponse]], BatchTables]
 
 
 @dataclass(frozen=True)
@@ -108,17 +110,24 @@ def stage_batch(
     con = duckdb.connect(config={"threads": 1})
     try:
         for name, table in ISUN_TABLES.items():
-            write_part(table, directories[name], batch_no, getattr(tables, name), con)
+            write_arrow_part(table, directories[name], batch_no, tables.tables[name], con)
     finally:
         con.close()
     counts = BatchCounts(
         pages=len(records),
-        pages_rejected=int((tables.quarantine["table_name"] == "pages").sum()),
-        over_reported=int(tables.activities["is_over_reported"].sum()),
+        pages_rejected=_count_true(pc.equal(tables.quarantine.column("table_name"), "pages")),
+        over_reported=_count_true(tables.activities.column("is_over_reported")),
     )
     del tables
     pa.default_memory_pool().release_unused()
     return counts
+
+
+def _count_true(column) -> int:
+    """Rows where a boolean column is true (a column of missing values counts none)."""
+    if pa.types.is_null(column.type) or not len(column):
+        return 0
+    return int(pc.sum(pc.cast(pc.fill_null(column, False), pa.int64())).as_py() or 0)
 
 
 def _parts(directory: str) -> list[Path]:

@@ -32,6 +32,8 @@ def procedures_export_url(base_url: str) -> str:
 
 
 def is_procedures_export(url: str) -> bool:
+    if "exporttohtml" not in url.lower():  # every contract page: no URL parse needed to say no
+        return False
     return urlparse(url).path.rstrip("/").lower().endswith("/projectproposals/exporttohtml")
 
 

@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 
 from bench.synthetic_corpus import change_night, generate
 from pipelines import isun_staging
-from pipelines.isun_batches import build_batch
+from pipelines.isun_batches import build_batch_arrow
 from pipelines.isun_reuse import PartsIndex, plan_reuse
 from sources.isun_pages import is_contract_page
 from sources.raw_archive import RawArchive
@@ -34,7 +34,7 @@ def test_a_night_parses_only_changed_contracts_and_stages_what_a_rebuild_stages(
 
     def counting(records):
         parsed.append(len(records))
-        return build_batch(records, archive.read)
+        return build_batch_arrow(records, archive.read)
 
     def stage_counting(root: Path, force: bool = False):
         records = [r for r in archive.records() if is_contract_page(r.url)]

@@ -20,6 +20,9 @@ _GROUPED = re.compile(r"^-?\d{1,3}(?:\s\d{3})+(?:[.,]\d+)?$")
 _PLAIN = re.compile(r"^-?\d+(?:[.,]\d+)?$")
 _DOTTED_THOUSANDS = re.compile(r"^-?\d{1,3}(?:\.\d{3})+,\d+$")  # 1.234.567,89
 _COMMA_THOUSANDS = re.compile(r"^-?\d{1,3}(?:,\d{3})+\.\d+$")  # 1,234,567.89
+# Grouped by plain spaces with a decimal point and two decimals: no currency word, no other
+# separator, never ambiguous (read by `_GROUPED` or `_PLAIN`, spaces dropped).
+_CENTS = re.compile(r"-?\d{1,3}(?: \d{3})*\.\d\d|-?\d+\.\d\d")
 # One separator followed by exactly three digits: `1.234` is 1 234 or 1.234, and the page does not say.
 _AMBIGUOUS = re.compile(r"^-?[1-9]\d{0,2}[.,]\d{3}$")
 
@@ -42,6 +45,8 @@ def parse_amount(text: str | None, *, ambiguous_ok: bool = False) -> Decimal | N
     """
     if text is None:
         return None
+    if _CENTS.fullmatch(text):  # what pages print ("2 846 935.42"): the general path's result
+        return Decimal(text.replace(" ", ""))
     cleaned = _CURRENCY_WORDS.sub("", text).strip()
     cleaned = _SPACES.sub(" ", cleaned).strip()
     if cleaned in {"", "-", "—", "н/п", "n/a"}:

@@ -8,6 +8,7 @@ to quarantine with the rule, the field, the value and the page it came from.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
@@ -75,22 +76,27 @@ class IsunTables:
         for name in self.CHILD_TABLES:
             frame = getattr(self, name)
             keep = frame["project_code"].isin(codes)
-            for row in frame[~keep].itertuples(index=False):
-                moved.append(
-                    {
-                        "table_name": name,
-                        "record_key": row.project_code,
-                        "rule": "parent_row_quarantined",
-                        "field": "project_code",
-                        "value": row.project_code,
-                        "message": f"{row.source_url}: its project {row.project_code} is in quarantine",
-                        "source_url": row.source_url,
-                        "fetched_at": row.fetched_at,
-                        "content_sha256": row.content_sha256,
-                    }
-                )
+            moved += [
+                parent_quarantined_row(name, row._asdict())
+                for row in frame[~keep].itertuples(index=False)
+            ]
             setattr(self, name, frame[keep].reset_index(drop=True))
         return pd.DataFrame(moved, columns=QUARANTINE.columns)
+
+
+def parent_quarantined_row(table_name: str, row: dict) -> dict:
+    """The quarantine row of a child row whose project did not survive screening."""
+    return {
+        "table_name": table_name,
+        "record_key": row["project_code"],
+        "rule": "parent_row_quarantined",
+        "field": "project_code",
+        "value": row["project_code"],
+        "message": f"{row['source_url']}: its project {row['project_code']} is in quarantine",
+        "source_url": row["source_url"],
+        "fetched_at": row["fetched_at"],
+        "content_sha256": row["content_sha256"],
+    }
 
 
 @dataclass
@@ -121,16 +127,14 @@ def quarantine_row(
     }
 
 
-def build_isun_tables(
+def build_isun_rows(
     pages: list[tuple[ParsedIsunPage, RawResponse]],
     page_quarantine: list[dict] | None = None,
     procedure_names: dict[str, str] | None = None,
-) -> IsunTables:
-    """Merge the pages of each contract (by contractId) and build typed, validated rows.
-
-    `procedure_names` (procedure code -> name, from the one BasicData fetched per procedure:
-    `sources.isun_pages.procedure_names`) names the procedure of a contract whose own pages do not
-    (PrintProject prints no procedure)."""
+) -> dict[str, list[dict]]:
+    """The rows of every table `build_isun_tables` builds, as lists of dicts by table name
+    (`projects`, `activities`, `quarantine` and the child tables), before any frame is made:
+    the batch workers turn them into Arrow tables directly (`pipelines.isun_batch_arrow`)."""
     contracts: dict[str, _Contract] = {}
     for page, raw in sorted(pages, key=lambda pr: pr[1].fetched_at):
         key = page.contract_id or page.url
@@ -161,14 +165,41 @@ def build_isun_tables(
         project["activities_count"] = len(good_activities)
         project["is_over_reported"] = any(a["is_over_reported"] for a in good_activities)
         out["projects"].append(project)
+    out["quarantine"] = quarantine
+    out["project_organisations"] = _first_of_each(
+        out["project_organisations"], ("project_code", "role", "organisation_id")
+    )
+    return out
 
+
+def _first_of_each(rows: list[dict], key: tuple[str, ...]) -> list[dict]:
+    """The first row of each `key` (what `DataFrame.drop_duplicates(key)` keeps)."""
+    seen: set = set()
+    kept = []
+    for row in rows:
+        k = tuple(row.get(c) for c in key)
+        if k not in seen:
+            seen.add(k)
+            kept.append(row)
+    return kept
+
+
+def build_isun_tables(
+    pages: list[tuple[ParsedIsunPage, RawResponse]],
+    page_quarantine: list[dict] | None = None,
+    procedure_names: dict[str, str] | None = None,
+) -> IsunTables:
+    """Merge the pages of each contract (by contractId) and build typed, validated rows.
+
+    `procedure_names` (procedure code -> name, from the one BasicData fetched per procedure:
+    `sources.isun_pages.procedure_names`) names the procedure of a contract whose own pages do not
+    (PrintProject prints no procedure)."""
+    out = build_isun_rows(pages, page_quarantine, procedure_names)
     return IsunTables(
         projects=_frame(out["projects"], PROJECT_PAGES.columns),
         activities=_frame(out["activities"], ACTIVITIES.columns),
-        quarantine=_frame(quarantine, QUARANTINE.columns),
-        project_organisations=_frame(out["project_organisations"], PROJECT_ORGANISATIONS.columns)
-        .drop_duplicates(["project_code", "role", "organisation_id"])
-        .reset_index(drop=True),
+        quarantine=_frame(out["quarantine"], QUARANTINE.columns),
+        project_organisations=_frame(out["project_organisations"], PROJECT_ORGANISATIONS.columns),
         project_indicators=_frame(out["project_indicators"], PROJECT_INDICATORS.columns),
         project_procurements=_frame(out["project_procurements"], PROJECT_PROCUREMENTS.columns),
         project_financial_corrections=_frame(
@@ -243,6 +274,12 @@ def _contract_currency(contract: _Contract) -> str:
     return next(iter(stated))
 
 
+@functools.cache
+def _range_rule(field_name: str):
+    """`range_rule` of a registry field, derived once (it is asked for every amount)."""
+    return range_rule(FIELDS[field_name])
+
+
 def _amount(text: str | None, field_name: str, url: str) -> Decimal | None:
     try:
         value = parse_amount(text)
@@ -253,7 +290,7 @@ def _amount(text: str | None, field_name: str, url: str) -> Decimal | None:
             text,
             f"{url}: field {field_name} has value {text!r}, which is not an amount",
         ) from None
-    rule = range_rule(FIELDS[field_name])  # the registry's rule, under its name
+    rule = _range_rule(field_name)  # the registry's rule, under its name
     if value is not None and rule is not None and value < rule.min_value:
         raise RowRejected(
             rule.name, field_name, text, f"{url}: field {field_name} is negative: {text!r}"
