@@ -91,7 +91,10 @@ def _window_after(text: str, pos: int, size: int = 120) -> str:
 # --- codes ----------------------------------------------------------------------------------------------------------
 
 _PROCEDURE_CONTEXT = re.compile(
-    r"(процедур\w*|схем\w*|бюджетна линия|budget line|покана|(grant\s+)?scheme|procedure)"
+    # round 6: "по процедура за подбор на проекти BG14MFOP001-4.002-0004 в МИРГ": a МИГ's or МИРГ's procedure
+    # for selecting projects, numbered like a project, is a procedure
+    r"(процедур\w*\s+за\s+подбор\s+на\s+проект\w*|"
+    r"процедур\w*|схем\w*|бюджетна линия|budget line|покана|(grant\s+)?scheme|procedure)"
     r"\W{0,6}(№|No\.?|рег\. ?№)?\W{0,3}"
     r"([„“\"][^”“\"]{0,200}[”“\"]\s*,?\s*)?$",
     re.I,
@@ -128,6 +131,10 @@ def _code_facts(text: str) -> list[Fact]:
             facts.append(Fact(role, value, m.start(), m.end(), raw, f"{role}_2007_13_form"))
     for found in find_codes(text):
         if any(s <= found.start < e for s, e in taken):
+            continue
+        if not text[found.end :].strip():
+            # "финансиран по Процедура № BG06RDNP001-19.00" as the page's last characters: the page cut
+            # the code off, so what is left of it may be another code's start; never read
             continue
         parsed = found.value
         before = _window_before(text, found.start, 260)
@@ -259,7 +266,13 @@ _EU_AFTER = re.compile(
     re.I,
 )
 _NOT_PROJECT_MONEY = re.compile(
-    r"(безвъзмездн\w*\s+(финансов\w*\s+)?помощ|\bБФП\b|\bGrant\b|собствен\w*\s+(финансов\w*\s+)?(принос|финансиране|средства|участие)|"
+    r"(безвъзмездн\w*\s+(финансов\w*\s+)?помощ|\bБФП\b|"
+    # round 6: "Общата стойност на финансовата помощ при него е …", "Финансовата помощ за изпълнение на
+    # проекта е в размер на …", "Безвъзмездното финансиране в размер на …", "договор за предоставяне на
+    # изцяло безвъзмездно финансиране в размер на …": an aid or a grant, not the project's total; "да
+    # осигури предвиденото съфинансиране в размер на …": the beneficiary's co-financing
+    r"(?<![\w-])финансов\w*\s+помощ|безвъзмездн\w*\s+финансиране|съфинансиране\w*\s+в\s+размер|"
+    r"\bGrant\b|собствен\w*\s+(финансов\w*\s+)?(принос|финансиране|средства|участие)|"
     r"Self finance|съфинансиране(то)?\s+(е|от)|национално\w* съфинансиране|Total paid|участието на общ|"
     r"Одобрени за финансиране|стойността на финансирането|финансирането на(?!\s+проекта\s+е)|отпуснат|"
     r"процедурата|програмата|"
@@ -418,6 +431,42 @@ def _listed_projects_value(text: str, start: int, end: int) -> bool:
     return False
 
 
+# "… саниране на още 18 многофамилни жилищни сгради … общият брой на обновените блокове … достига 36. Общата
+# стойност на инвестицията е 9 019 317,84 евро.": an investment's or a sum's total after the text counts
+# several buildings, objects or contracts is their sum (or of unclear scope), not one project's total. A label
+# that names the project itself ("Общата стойност на проекта") is not questioned.
+_COUNTED_ITEMS = re.compile(
+    r"(?<![\w.,])(\d{1,4}|два|две|три|четири|пет|шест|седем|осем|девет|десет|\w+надесет|\w+десет)"
+    r"\s+(\w+\s+){0,3}?(сгради|блока|блокове|обекта|договора|училища|улици|пътя|детски\s+градини)\b"
+    r"|общ(ият|ия)\s+брой\s+на\s+(\w+\s+)?(сгради|блокове|обекти|проекти|договори)",
+    re.I,
+)
+# (the definite "Общата стойност на инвестицията" heads its own sentence; "… е на обща стойност" says its subject's)
+_SUM_LABEL = re.compile(
+    r"[Оо]бщата\s+(\w+\s+)?(стойност|сума|инвестиция)(?!\s+на\s+(проекта|договор))"
+)
+
+
+def _sum_over_counted_items(text: str, position: int, label: re.Match | None) -> bool:
+    if label is None or not _SUM_LABEL.match(label.group(0)):
+        return False
+    counts = _COUNTED_ITEMS.findall(text[max(0, position - 500) : position])
+    return any(c[0].lower() not in ("1", "един", "една", "едно") for c in counts)
+
+
+# "Изготвяне на инвестиционен проект за модернизация на уличното осветление … Стойността на проекта е 137 000
+# лв. без ДДС": where "проект" is a design (an investment, technical or working design made under a
+# procurement contract), its value is the design contract's, not an EU project's total.
+_DESIGN_PROJECT = re.compile(
+    r"(изготвяне|разработване|изработване|проектиране)\w*\s+на\s+(инвестиционен|технически|работен|идеен)\s+проект",
+    re.I,
+)
+
+
+def _design_contract_value(text: str, position: int) -> bool:
+    return bool(_DESIGN_PROJECT.search(text[max(0, position - 400) : position]))
+
+
 def _money_facts(text: str) -> list[Fact]:
     facts: list[Fact] = []
     money = find_money(text)
@@ -476,6 +525,8 @@ def _money_facts(text: str) -> list[Fact]:
             or _NOT_PROJECT_MONEY_AFTER.match(raw_after)
             or _sum_of_counted_projects(text, m.start, before)
             or _schemes_budget(_window_before(text, m.start, 300))
+            or _sum_over_counted_items(text, m.start, label)
+            or _design_contract_value(text, m.start)
         ):
             continue
         if label:
@@ -640,6 +691,12 @@ _NOT_PROJECT_DATE = re.compile(
     r"/\s*)$",
     re.I,
 )
+# "да се подсигури топъл обяд през летния период 01.07.2016 г.-30.09.2016 г.": the period a service is given
+# in (a season, a school year), not the project's start and end.
+_SERVICE_SEASON = re.compile(
+    r"(летния|зимния|есенния|пролетния|отоплителния|ваканционния)\s+(период|сезон)|учебната\s+година",
+    re.I,
+)
 _EVENT_AFTER = re.compile(
     r"^\s*(г\.?|година)?\s*(\([^)]{0,15}\)\s*)?(от\s+\d{1,2}[:.]\d{2}|\d{1,2}[:.]\d{2}\s*ч|"
     r"[^.]{0,80}(подписа|сключ|signed|бе\s+подписано|ще\s+се\s+проведе|ще\s+се\s+състои))",
@@ -777,6 +834,7 @@ def _date_facts(text: str) -> list[Fact]:
             and nxt
             and nxt.start == d.end + sep.end()
             and not _NOT_PROJECT_DATE.search(before)
+            and not _SERVICE_SEASON.search(before)
             and d.value < nxt.value
         ):
             span = (d.start, nxt.end, text[d.start : nxt.end])
