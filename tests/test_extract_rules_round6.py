@@ -93,3 +93,73 @@ def test_a_seasons_service_period_is_not_the_projects_start_and_end():
     records = extract_projects(page("604"))
     assert values(records, "start_date") == values(records, "end_date") == []
     assert values(records, "procedure_code") == ["BG05FMOP001-3.002"]
+
+
+# --- recall: EU shares, labelled dates, durations, number forms ---------------------------------------------------
+
+
+def test_an_eu_fund_named_without_its_article_gives_the_eu_share_and_the_start_label_takes_za():
+    # 553: "Общата стойност на проекта е 1 815 800.00 лева, от които от Европейски фонд за регионално развитие
+    # – 1 543 430.00 лева и Национално финансиране – 272 370.00 лева. Начална дата за изпълнение на проекта е
+    # 09.07.2019 г., като се очаква да приключи до 09.07.2021 г."
+    (record,) = extract_projects(page("553"))
+    assert (record["amount_total"], record["amount_eu"]) == (1815800.0, 1543430.0)
+    assert record["evidence"]["amount_eu"]["rule"] == "eu_share_phrase"
+    assert (record["start_date"], record["end_date"]) == ("2019-07-09", "2021-07-09")
+    assert record["evidence"]["start_date"]["rule"] == "start_label"
+
+
+@pytest.mark.parametrize(
+    ("number", "sentence", "months", "rule"),
+    [
+        (
+            "533",
+            "Проекта се изпълнява в рамките на 24 месеца по Оперативна програма",
+            24,
+            "duration_phrase",
+        ),
+        (
+            "574",
+            "Проектът ще се реализира в рамките на 24 месеца след подписване на договора",
+            24,
+            "duration_phrase",
+        ),
+        ("644", "Срокът за изпълнение на проекта е до 6 месеца.", 6, "project_term_up_to"),
+    ],
+)
+def test_a_projects_term_in_its_common_wordings(number, sentence, months, rule):
+    assert sentence in " ".join(page(number).split())
+    (fact,) = [f for f in find_facts(sentence) if f.field == "duration_months"]
+    assert (fact.value, fact.rule) == (months, rule)
+    assert months in values(extract_projects(page(number)), "duration_months")
+
+
+def test_a_works_term_up_to_n_months_stays_no_duration():
+    # the upper bound is read only where the words name the project's own term
+    facts = find_facts("Срокът за изпълнение на строителството е до 6 месеца.")
+    assert not [f for f in facts if f.field == "duration_months"]
+
+
+def test_a_term_stated_for_the_contracts_goes_to_each_counted_project():
+    # 563: "бяха подписани два договора по проектни предложения …, подадени по проведена процедура за подбор
+    # на проекти BG06RDNP001-19.164 … Срокът за изпълнение на дейностите по договорите е 36 месеца"
+    records = extract_projects(page("563"))
+    assert [(r["procedure_code"], r["duration_months"]) for r in records] == [
+        ("BG06RDNP001-19.164", 36),
+        ("BG06RDNP001-19.164", 36),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("number", "printed", "value"),
+    [
+        ("637", "1 946 828. 63 лв.", 1946828.63),  # a space after the decimal point
+        ("638", "1 102934.50 лв.", 1102934.50),  # irregular grouping, decimal point
+    ],
+)
+def test_amounts_printed_with_a_stray_space_or_irregular_grouping(number, printed, value):
+    from transforms.text_values import find_money
+
+    assert printed in page(number)
+    (found,) = find_money(printed)
+    assert float(found.value[0]) == value

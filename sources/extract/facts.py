@@ -233,8 +233,8 @@ _APPROXIMATE = re.compile(
 _STATED_TO_THE_CENT = re.compile(r"около|приблизително|around|about|approximately", re.I)
 _RANGE_AFTER = re.compile(r"^\s*(и|до|to|and|[-–—])\s*(\d|BGN|EUR|€)", re.I)
 _EU_BEFORE = re.compile(
-    r"(ЕФРР|ЕСФ|ЕЗФРСР|[Кк]охезионния фонд|Европейския фонд за регионално развитие|"
-    r"Европейския социален фонд|Европейския земеделски фонд\w*|Европейския съюз|\bЕС\b|EU budget|"
+    r"(ЕФРР|ЕСФ|ЕЗФРСР|[Кк]охезионния фонд|Европейски(я|ят)?\s+фонд\s+за\s+регионално\s+развитие|"
+    r"Европейски(я|ят)?\s+социален\s+фонд|Европейски(я|ят)?\s+земеделски\s+фонд\w*|Европейския съюз|\bЕС\b|EU budget|"
     r"EU contributes|EU contribution|ERDF contribution|от\s+които\s+европейско\s+финансиране|"
     r"(?:EU|European\s+Union)\s+(?:co-?financing|funding|grant|support|share)|"
     # "Европейското финансиране е 850 000 лв.", "Европейско съфинансиране: …", "Размер на европейското финансиране:"
@@ -670,7 +670,7 @@ def _share_without_currency(text: str, facts: list[Fact]) -> list[Fact]:
 
 _START_LABEL = re.compile(
     # "Начална дата:", "Началната дата на проекта е", "Датата на започване на проекта е"
-    r"(Начална(та)?\s+дата(\s+на\s+(изпълнение(\s+на\s+проекта)?|проекта)(\s+е)?)?|Start\s+date|"
+    r"(Начална(та)?\s+дата(\s+(на|за)\s+(изпълнение(\s+на\s+проекта)?|проекта)(\s+е)?)?|Start\s+date|"
     r"Дата(та)?\s+на\s+(стартиране|започване)(\s+на\s+(проекта|изпълнението)(\s+е)?)?|"
     r"(?<![\w-])(Начало(\s+на\s+(проекта|изпълнението))?|Start)\s*:|"
     r"(Началото|Стартът)\s+на\s+(проекта|изпълнението(\s+на\s+проекта)?)\s+е)\s*[:|]?\s*$",
@@ -678,7 +678,7 @@ _START_LABEL = re.compile(
 )
 _END_LABEL = re.compile(
     r"(Дата(та)?\s+на\s+(приключване|завършване)(\s+на\s+(проекта|изпълнението)(\s+е)?)?|"
-    r"Крайна(та)?\s+дата(\s+на\s+(изпълнение(\s+на\s+проекта)?|проекта)(\s+е)?)?|End\s+date|"
+    r"Крайна(та)?\s+дата(\s+(на|за)\s+(изпълнение(\s+на\s+проекта)?|проекта)(\s+е)?)?|End\s+date|"
     r"Край\s+на\s+проекта|(?<![\w-])(Край(\s+на\s+изпълнението)?|End)\s*:|"
     r"Краят\s+на\s+(проекта|изпълнението(\s+на\s+проекта)?)\s+е)\s*[:|]?\s*$",
     re.I,
@@ -776,9 +776,14 @@ _DURATION_CONTEXT = re.compile(
     r"(проект\w*|той|тя)[^.\d]{0,40}(реализиран|изпълнен)\w*\s+за|"
     # "Проектът се изпълнява за срок от 24 месеца", "… ще се реализира в срок от 18 месеца"
     r"(проект\w*|той|тя)[^.\d]{0,40}(се\s+)?(изпълнява|реализира)\w*\s+(за|в)\s+(срок|период)\s+от|"
+    # round 6: "Проекта се изпълнява в рамките на 24 месеца", "Проектът ще се реализира в рамките на 24 месеца"
+    r"(проект\w*|той|тя)[^.\d]{0,40}(се\s+)?(изпълнява|реализира)\w*\s+в\s+рамките\s+на|"
     r"изпълнението\s+на\s+проекта\s+е)[^.\d]{0,60}$",
     re.I,
 )
+# "Срокът за изпълнение на проекта е до 6 месеца.": the term a grant contract gives the project, stated as
+# its upper bound; the project's duration (the words must name the project itself, not a works contract).
+_TERM_UP_TO = re.compile(r"(?<![\w-])[Сс]рок(ът)?\s+за\s+изпълнение\s+на\s+проекта\s+е\s+до\s*$")
 _NOT_DURATION = re.compile(
     r"(удължава|удължен|удължаване|удължаването|extension|максимал|maximum|не\s+повече\s+от|"
     r"\bдо\s*$|up\s+to|обучителн|компенсацията|устойчивост)",
@@ -1014,6 +1019,10 @@ def _duration_facts(text: str) -> list[Fact]:
             facts.append(
                 Fact("duration_months", d.value, d.start, d.end, d.text, "duration_changed_to")
             )
+        elif _TERM_UP_TO.search(before):
+            facts.append(
+                Fact("duration_months", d.value, d.start, d.end, d.text, "project_term_up_to")
+            )
         elif (
             (
                 _DURATION_CONTEXT.search(before)
@@ -1026,7 +1035,8 @@ def _duration_facts(text: str) -> list[Fact]:
             and not _NOT_DURATION.search(before)
             and not _contractors_term(text, d.start)
             and not re.match(
-                r"^\s*(след|от\s+датата(?!\s+на\s+(подписване|сключване)))",
+                r"^\s*(след(?!\s+(подписване(то)?|сключване(то)?)\s+на\s+(административния\s+)?договор)"
+                r"|от\s+датата(?!\s+на\s+(подписване|сключване)))",
                 text[d.end : d.end + 40],
             )
         ):
@@ -1430,25 +1440,44 @@ _COUNTED_CONTRACTS = re.compile(
     re.I,
 )
 _THE_PROJECTS = re.compile(r"(Проектите|Договорите|[Дд]вата\s+проекта|[Тт]рите\s+проекта)\b")
+# "Срокът за изпълнение на дейностите по договорите е 36 месеца": a term stated once for "the contracts"
+_FOR_THE_CONTRACTS = re.compile(
+    r"(?<![\w-])по\s+(договорите|проектите|двата\s+(договора|проекта))\b"
+)
 
 
 def _projects_sharing_a_procedure(text: str, facts: list[Fact]) -> list[dict]:
     """N records with the one procedure where the text counts N (2–3) projects and states, for "the
-    projects", one procedure and nothing else of them; else none."""
+    projects", one procedure (stated for them, or "за подбор на проекти" after the count) and at most one
+    term "по договорите", nothing else of them; else none."""
     counted = _COUNTED_CONTRACTS.search(text)
+    procedures = [f for f in facts if f.field == "procedure_code"]
+    terms = [f for f in facts if f.field == "duration_months"]
     if (
         not counted
-        or not facts
-        or any(f.field != "procedure_code" for f in facts)
-        or len({f.value for f in facts}) != 1
-        or not _THE_PROJECTS.search(_sentence_before(text, facts[0].start))
+        or not procedures
+        or any(f.field not in ("procedure_code", "duration_months") for f in facts)
+        or len({f.value for f in procedures}) != 1
+        or len({f.value for f in terms}) > 1
+        or not (
+            _THE_PROJECTS.search(_sentence_before(text, procedures[0].start))
+            or (
+                procedures[0].start > counted.end()
+                and re.search(
+                    r"процедур\w*\s+за\s+подбор\s+на\s+проект\w*\s*$",
+                    text[counted.end() : procedures[0].start],
+                )
+            )
+        )
+        or any(not _FOR_THE_CONTRACTS.search(_sentence_before(text, f.start)) for f in terms)
     ):
         return []
     n = {"два": 2, "две": 2, "три": 3}.get(counted["n"].lower()) or int(counted["n"])
     records = []
     for _ in range(n):
         record = _new_record()
-        _set(record, facts[0])
+        for fact in procedures[:1] + terms[:1]:
+            _set(record, fact)
         record["flags"].append(f"procedure_stated_for_projects:{n}")
         records.append(record)
     return records
