@@ -163,3 +163,31 @@ def test_amounts_printed_with_a_stray_space_or_irregular_grouping(number, printe
     assert printed in page(number)
     (found,) = find_money(printed)
     assert float(found.value[0]) == value
+
+
+# --- one record per project: a list the text announces ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("number", "intro", "amounts"),
+    [
+        ("626", "Споразуменията касаят следните проекти:", [1620000.0, 702000.0, 4023900.0]),
+        ("632", "за финансиране на следните проекти:", [5853706.45, 1165349.83]),
+        ("637", "Двата работни проекта са:", [1946828.63, 1952781.7]),
+    ],
+)
+def test_each_item_of_an_announced_list_of_projects_is_a_project_with_its_value(
+    number, intro, amounts
+):
+    assert intro in page(number)
+    records = extract_projects(page(number))
+    assert [r["amount_total"] for r in records] == amounts
+    assert {r["evidence"]["amount_total"]["rule"] for r in records} == {"listed_project_value"}
+
+
+def test_a_list_of_projects_ends_at_the_first_paragraph_that_is_no_item():
+    text = (
+        "Споразуменията касаят следните проекти: – „Ремонт на улица“ на обща стойност 1 620 000 лв.\n\n"
+        "В края на месец май бяха подписани други 7 споразумения на обща стойност 9 000 000 лв."
+    )
+    assert [f.value for f in find_facts(text) if f.rule == "listed_project_value"] == [1620000.0]

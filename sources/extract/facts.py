@@ -416,7 +416,37 @@ _PROJECTS_LIST_INTRO = re.compile(r"[Пп]роектите\b[^.\n]{0,80}?\s(са
 _LIST_ITEM_VALUE = re.compile(r"^[^\S\n]*[•·▪*–-][^\S\n]*\S[^\n]*\sна\s+стойност(\s+от)?\s*$")
 
 
+# round 6: "Споразуменията касаят следните проекти: – „…“ на обща стойност 1 620 000 лв. – „…“ на обща стойност
+# 702 000 лв.", "подписани два договора … за финансиране на следните проекти:\n1. „…“ на стойност 5 853 706,45 лв.
+# без ДДС\n\n2. …", "Двата работни проекта са: … на обща стойност 1 946 828. 63 лв.; …": a list the text announces
+# as its projects, each item (after a dash, a number, a semicolon or a new line) ending on its own value.
+_LIST_OF_PROJECTS = re.compile(
+    r"(?<![\w-])([Сс]ледните\s+(\w+\s+){0,2}?проекти|([Дд]вата|[Тт]рите|[Чч]етирите|[Пп]етте|[Шш]естте)\s+(\w+\s+)?проекта\s+са|"
+    r"[Пп]роектите\s+са)\s*:"
+)
+_ITEM_START = re.compile(r"(^|\n)[^\S\n]*(\d{1,2}[.)]|[•·▪*–—-])|[;]|\s[–—]\s|:\s")
+_ITEM_VALUE = re.compile(r"\sна\s+(обща\s+)?стойност(\s+от)?\s*$")
+
+
+def _announced_list_value(text: str, start: int) -> bool:
+    """Whether the amount at `start` ends an item of a list of projects the text announces (see above)."""
+    intro = None
+    for m in _LIST_OF_PROJECTS.finditer(text, max(0, start - 2500), start):
+        intro = m
+    if intro is None:
+        return False
+    region = text[intro.end() : start]
+    # the list ends at a paragraph that is not an item
+    if re.search(r"\n\s*\n(?![^\S\n]*(\d{1,2}[.)]|[•·▪*–—-]))", region):
+        return False
+    item_starts = [m.end() for m in _ITEM_START.finditer(text, intro.end(), start)]
+    item = text[max([intro.end(), *item_starts]) : start]
+    return bool(_ITEM_VALUE.search(item)) and not _APPROXIMATE.search(item[-30:])
+
+
 def _listed_projects_value(text: str, start: int, end: int) -> bool:
+    if _announced_list_value(text, start):
+        return True
     line_start = text.rfind("\n", 0, start) + 1
     if not _LIST_ITEM_VALUE.match(text[line_start:start]):
         return False
@@ -1084,7 +1114,9 @@ _CALL = re.compile(
 def speaks_of_project(text: str, facts: list[Fact]) -> bool:
     """A project code, a quoted project title (also after "проект:" and the common misspelling "поект"), or project
     words on a page that is not a call, programme or plan."""
-    if any(f.field == "project_code" for f in facts) or _PROJECT_STRONG.search(text):
+    if any(f.field == "project_code" or f.rule == "listed_project_value" for f in facts):
+        return True
+    if _PROJECT_STRONG.search(text):
         return True
     weak = len(_PROJECT_WEAK.findall(_PROJECT_COUNT.sub("", text)))  # "15 проекта" is a count
     calls = len(_CALL.findall(text))
