@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from records.extracted import SCORED_FIELDS
 from sources.extract.furniture import article_end, is_dateline, is_furniture_label
+from sources.extract.record_card import card_facts
 from transforms.amounts import round_cents, to_bgn, to_eur
 from transforms.codes import SCHEME_CODE_IN_TEXT, CodeError, normalise_scheme_code, parse_code
 from transforms.text_values import (
@@ -1121,7 +1122,11 @@ def speaks_of_project(text: str, facts: list[Fact]) -> bool:
     weak = len(_PROJECT_WEAK.findall(_PROJECT_COUNT.sub("", text)))  # "15 проекта" is a count
     calls = len(_CALL.findall(text))
     # a word of a call ("eligible costs") on a page that labels a project's own facts
-    labels = sorted(f.start for f in facts if f.rule in ("start_label", "end_label", "total_label"))
+    labels = sorted(
+        f.start
+        for f in facts
+        if f.rule in ("start_label", "end_label", "total_label", "record_card")
+    )
     labelled = len(labels)
     if labelled >= 3 and labels[-1] - labels[0] < 400:
         return True  # a project record's block ("Start date:", "End date:", "Total budget:") needs no project word
@@ -1458,6 +1463,11 @@ def find_facts(text: str, read: str | None = None) -> list[Fact]:
         + _duration_facts(read)
         + _month_period_facts(read)
     )
+    # a record card's rows ("Стойност на проекта: …", "Дата на сключване на договора: …") are read by their labels
+    cards, cells = card_facts(read)
+    if cells:
+        facts = [f for f in facts if not any(s <= f.start < e for s, e in cells)]
+        facts += [Fact(*c) for c in cards]
     if read != text:
         for fact in facts:
             fact.text = text[fact.start : fact.end]
