@@ -191,3 +191,85 @@ def test_a_list_of_projects_ends_at_the_first_paragraph_that_is_no_item():
         "В края на месец май бяха подписани други 7 споразумения на обща стойност 9 000 000 лв."
     )
     assert [f.value for f in find_facts(text) if f.rule == "listed_project_value"] == [1620000.0]
+
+
+# --- recall: totals in other wordings -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("number", "sentence", "amount", "rule"),
+    [
+        (
+            "597",
+            "Общата стойност на одобрените за финансиране разходи по проекта и одобрената безвъзмездна "
+            "финансова помощ е в размер 388 123,01 лв.",
+            388123.01,
+            "approved_costs_total",
+        ),
+        (
+            "613",
+            "Община Попово започна изпълнението на проект „Подобряване на енергийната ефективност на "
+            'обществените сгради", в който ще бъдат вложени общо 2 781 594, 47 лева.',
+            2781594.47,
+            "total_label",
+        ),
+        (
+            "608",
+            "Община Дряново и Министерство на регионалното развитие и благоустройството подписаха "
+            "споразумение, с което на Община Дряново бяха отпуснати 600 000 лв. за ремонт на водопровода "
+            "в село Царева ливада.",
+            600000.0,
+            "national_allotment",
+        ),
+        (
+            "529",
+            "Със споразумение в размер на 2 млн. лева МРРБ финансира обект „Реконструкция и рехабилитация "
+            "на улици",
+            2000000.0,
+            "national_allotment",
+        ),
+    ],
+)
+def test_totals_in_other_wordings(number, sentence, amount, rule):
+    assert sentence in " ".join(page(number).split())
+    (fact,) = [f for f in find_facts(sentence) if f.field == "amount_total"]
+    assert (fact.value, fact.rule) == (amount, rule)
+    assert amount in values(extract_projects(page(number)), "amount_total")
+
+
+def test_an_allotment_is_a_total_only_for_one_named_work_and_only_on_a_page_without_eu_money():
+    # 615: "За община Антоново отпусната сума е 700 000 лева, за частично финансиране на ремонт …" (a part),
+    # "В община Омуртаг са отпуснати 873 300 лева за реализация на два проекта …" (a sum), "За община Опака
+    # са отпуснати 1 200 000 лева за ремонт на асфалтова настилка" (the total)
+    assert values(extract_projects(page("615")), "amount_total") == [1200000.0]
+    # the same words beside an EU fund: the money is a grant or a share, not read
+    facts = find_facts(
+        "На общината бяха отпуснати 600 000 лв. за ремонт на водопровода по проект, съфинансиран от ЕФРР."
+    )
+    assert not [f for f in facts if f.field == "amount_total"]
+
+
+def test_a_proposal_submitted_under_a_procedure_is_a_project():
+    # 580: "… подадоха в установения срок проектно предложение по процедура „BG16FFPR003-2.001 – КОНЦЕПЦИИ …"
+    assert values(extract_projects(page("580")), "procedure_code") == ["BG16FFPR003-2.001"]
+
+
+def test_a_social_services_period_is_not_the_projects():
+    # 603: "От 40 (четиридесет) потребителите на социалната услуга стават 60 (шестдесет) за периода от
+    # 18.12.2017 г. до 31.12.2019 г."
+    facts = find_facts(page("603"))
+    assert not [f for f in facts if f.field in ("start_date", "end_date")]
+
+
+def test_every_project_code_read_on_unseen6_and_unseen7_has_a_code_scheme():
+    import json
+
+    facts_file = PAGES.parent / "facts.jsonl"
+    read = []
+    for line in facts_file.read_text(encoding="utf-8").splitlines():
+        labelled = json.loads(line)
+        if labelled["split"] in ("unseen6", "unseen7"):
+            read += [r for r in extract_projects(page(labelled["page"])) if r.get("project_code")]
+    assert len(read) >= 15
+    assert [r["project_code"] for r in read if r["code_scheme"] is None] == []
+    assert {r["code_scheme"] for r in read} >= {"isun", "rrp", "eea", "dfz", "swiss"}

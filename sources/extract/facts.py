@@ -327,7 +327,14 @@ _TOTAL_STRONG = re.compile(
     # "Обща стойност на Договор BG161PO001/5-02/2012/014 е 535 837, 39 лв.": a contract named by its code
     r"[Оо]бща(та)?\s+стойност\s+на\s+[Дд]оговор(а)?\s+(№\s*)?[A-Z]{2}[\w/-]*\d[\w/-]*\s+(е|възлиза\s+на)|"
     # "Стойността на залата е 1 999 319.94 лв": the value of the object the project builds
-    r"[Сс]тойността\s+на\s+(обекта|залата|сградата|площадката|съоръжението)\s+(е|възлиза\s+на))"
+    r"[Сс]тойността\s+на\s+(обекта|залата|сградата|площадката|съоръжението)\s+(е|възлиза\s+на)|"
+    # round 6: "Стойността на договора след допълнителното споразумение възлиза на 118 107 лв.": a grant
+    # contract's value (a works or supply contract is set aside by the contractor's words)
+    r"[Сс]тойността\s+на\s+договора\b[^.\d]{0,80}?\s(е|възлиза\s+на)|"
+    # "проект „…“, в който ще бъдат вложени общо 2 781 594, 47 лева"
+    r"[Пп]роект\w*\s+[„\"“][^”“\"]{3,200}[”“\"],?\s+в\s+който\s+(ще\s+бъдат|са|бяха)\s+(вложени|инвестирани)|"
+    # "Вече е одобрен и първият проект за 1,5 милиона лева": one approved project and its amount
+    r"(?<![\w-])(одобрен|спечелен|внесен)\s+(е\s+)?(и\s+)?(първият\s+|вторият\s+|още\s+един\s+)?проект\s+за(?=\s*$))"
     r"[^.\d]{0,60}$",
     re.I,
 )
@@ -485,6 +492,15 @@ def _sum_over_counted_items(text: str, position: int, label: re.Match | None) ->
     return any(c[0].lower() not in ("1", "един", "една", "едно") for c in counts)
 
 
+# "Общата стойност на одобрените за финансиране разходи по проекта и одобрената безвъзмездна финансова помощ е в
+# размер 388 123,01 лв.": the label names the project's approved costs first; the grant coordinated with them
+# (one amount for both, the project funded in full) does not make the amount a grant.
+_APPROVED_COSTS_TOTAL = re.compile(
+    r"[Оо]бщата\s+стойност\s+на\s+одобрените\s+(за\s+финансиране\s+)?(допустими\s+)?разходи\s+по\s+проекта"
+    r"(\s+и\s+[^.\d]{0,90}?)?\s+(е|възлиза)(\s+в\s+размер)?(\s+на)?\s*$"
+)
+
+
 # "Изготвяне на инвестиционен проект за модернизация на уличното осветление … Стойността на проекта е 137 000
 # лв. без ДДС": where "проект" is a design (an investment, technical or working design made under a
 # procurement contract), its value is the design contract's, not an EU project's total.
@@ -496,6 +512,32 @@ _DESIGN_PROJECT = re.compile(
 
 def _design_contract_value(text: str, position: int) -> bool:
     return bool(_DESIGN_PROJECT.search(text[max(0, position - 400) : position]))
+
+
+# round 6, on a page that names no EU fund, programme or grant: money a national body allots for one named work is
+# that work's total — "бяха отпуснати 600 000 лв. за ремонт на водопровода в село Царева ливада", "274 141 лв. ще
+# бъдат използвани за укрепване на свлачище", "Със споразумение в размер на 2 млн. лева МРРБ финансира обект
+# „…“". Not: "отпусната сума е 700 000 лева, за частично финансиране на ремонт" (a part), "873 300 лева за
+# реализация на два проекта" (a sum: no work named after "за").
+_ALLOTTED_BEFORE = re.compile(
+    r"((?<![\w-])(са|бяха|е|беше|бе)\s+отпуснат\w*|(?<![\w-])отпусна|"
+    r"(?<![\w-])споразумение\s+в\s+размер\s+на)\s*$"
+)
+_WORK_AFTER = re.compile(
+    r"^[^\S\n]*(ще\s+бъдат\s+(използвани|вложени|изразходвани)\s+)?за\s+(основен\s+)?"
+    r"(ремонт|укрепване|реконструкция|изграждане|рехабилитация|подмяна|обновяване|благоустрояване|"
+    r"възстановяване|саниране)\w*\s+на\s"
+    r"|^[^\S\n]*[А-Я]{2,6}\s+финансира\s+обект\s+[„\"“]"
+)
+
+
+def _national_allotment(text: str, before: str, raw_after: str) -> bool:
+    if not _WORK_AFTER.match(raw_after) or _EU_FUNDING_WORDS.search(text):
+        return False
+    # the amount after its allotting words, or opening its sentence ("274 141 лв. ще бъдат използвани за …")
+    return bool(_ALLOTTED_BEFORE.search(before)) or (
+        re.search(r"(^|[.!?])\s*$", before) is not None and raw_after.lstrip().startswith("ще")
+    )
 
 
 def _money_facts(text: str) -> list[Fact]:
@@ -536,6 +578,9 @@ def _money_facts(text: str) -> list[Fact]:
             ):
                 facts.append(_of(m, "amount_eu", value, "eu_share_phrase", currency))
             continue
+        if _national_allotment(text, before, raw_after):
+            facts.append(_of(m, "amount_total", value, "national_allotment", currency))
+            continue
         # A total's own label ("е на обща стойност от") answers for its clause: a procedure or a
         # grant named further back in the sentence does not make the amount theirs.
         contract = _GRANT_CONTRACT_VALUE.search(before)
@@ -545,6 +590,9 @@ def _money_facts(text: str) -> list[Fact]:
             and not _NOT_PROJECT_MONEY_AFTER.match(raw_after)
         ):
             facts.append(_of(m, "amount_total", value, "grant_contract_value", currency))
+            continue
+        if _APPROVED_COSTS_TOTAL.search(before):
+            facts.append(_of(m, "amount_total", value, "approved_costs_total", currency))
             continue
         if _listed_projects_value(text, m.start, m.end):
             facts.append(_of(m, "amount_total", value, "listed_project_value", currency))
@@ -724,8 +772,11 @@ _NOT_PROJECT_DATE = re.compile(
 )
 # "да се подсигури топъл обяд през летния период 01.07.2016 г.-30.09.2016 г.": the period a service is given
 # in (a season, a school year), not the project's start and end.
+# "От 40 (четиридесет) потребителите на социалната услуга стават 60 (шестдесет) за периода от 18.12.2017 г. до
+# 31.12.2019 г.": the period a social service reaches its users, not the project's start and end.
 _SERVICE_SEASON = re.compile(
-    r"(летния|зимния|есенния|пролетния|отоплителния|ваканционния)\s+(период|сезон)|учебната\s+година",
+    r"(летния|зимния|есенния|пролетния|отоплителния|ваканционния)\s+(период|сезон)|учебната\s+година|"
+    r"потребител\w*\s+на\s+(социалната\s+)?услуга|топъл\s+обяд",
     re.I,
 )
 _EVENT_AFTER = re.compile(
@@ -1095,7 +1146,9 @@ _PROJECT_STRONG = re.compile(
 _PROJECT_WEAK = re.compile(
     r"\b([Пп]роект(ът|а)?|[Пп]роектното\s+предложение|Целият\s+проект|[Tt]he\s+project|"
     # "подписа два договора за безвъзмездна финансова помощ": a grant contract is a project
-    r"договор(а|ът)?\s+за\s+(безвъзмездна\s+финансова\s+помощ|предоставяне\s+на\s+безвъзмездна))\b"
+    r"договор(а|ът)?\s+за\s+(безвъзмездна\s+финансова\s+помощ|предоставяне\s+на\s+безвъзмездна)|"
+    # round 6: "… подадоха в установения срок проектно предложение по процедура …": a proposal submitted
+    r"(подаде|подадоха|подадено|внесе|внесоха|внесено)\w*\s+([^.\d]{0,40}?\s)?проектно\s+предложение)\b"
 )
 # "17 допълнителни общински проекта", "шестнадесет проекта по процедурата": a count of projects
 _PROJECT_COUNT = re.compile(
@@ -1115,7 +1168,10 @@ _CALL = re.compile(
 def speaks_of_project(text: str, facts: list[Fact]) -> bool:
     """A project code, a quoted project title (also after "проект:" and the common misspelling "поект"), or project
     words on a page that is not a call, programme or plan."""
-    if any(f.field == "project_code" or f.rule == "listed_project_value" for f in facts):
+    if any(
+        f.field == "project_code" or f.rule in ("listed_project_value", "national_allotment")
+        for f in facts
+    ):
         return True
     if _PROJECT_STRONG.search(text):
         return True
@@ -1130,7 +1186,10 @@ def speaks_of_project(text: str, facts: list[Fact]) -> bool:
     labelled = len(labels)
     if labelled >= 3 and labels[-1] - labels[0] < 400:
         return True  # a project record's block ("Start date:", "End date:", "Total budget:") needs no project word
-    return weak > 0 and (calls == 0 or (labelled >= 2 and weak > 2 * calls))
+    # (round 6) a project's total read by a total's rule, and project words twice the call's: "Община Казанлък
+    # с проект за 653 180 лева …, кандидатстването за който се осъществява пред Министерство на енергетиката"
+    totalled = any(f.field == "amount_total" for f in facts)
+    return weak > 0 and (calls == 0 or ((labelled >= 2 or totalled) and weak > 2 * calls))
 
 
 # --- one record per project ---------------------------------------------------------------------------------------
