@@ -273,3 +273,29 @@ def test_every_project_code_read_on_unseen6_and_unseen7_has_a_code_scheme():
     assert len(read) >= 15
     assert [r["project_code"] for r in read if r["code_scheme"] is None] == []
     assert {r["code_scheme"] for r in read} >= {"isun", "rrp", "eea", "dfz", "swiss"}
+
+
+def test_the_financing_one_source_provides_and_is_worth_n_is_the_total():
+    # 527: "Финансирането се осигурява от Програмата за развитие на селските райони и е на стойност 50 хил. лв."
+    sentence = "Финансирането се осигурява от Програмата за развитие на селските райони и е на стойност 50 хил. лв."
+    assert sentence in " ".join(page("527").split())
+    (fact,) = [f for f in find_facts(sentence) if f.field == "amount_total"]
+    assert (fact.value, fact.rule) == (50000.0, "financing_value")
+    assert values(extract_projects(page("527")), "amount_total") == [50000.0]
+
+
+def test_a_nationally_funded_works_financing_makes_its_page_a_projects():
+    # 433 (no EU fund on the page): "Осигуреното финансиране за дейностите е в размер на 1 101 185,98 лв., без ДДС."
+    (record,) = extract_projects(page("433"))
+    assert (record["amount_total"], record["evidence"]["amount_total"]["rule"]) == (
+        1101185.98,
+        "national_financing_total",
+    )
+
+
+def test_they_after_counted_contracts_are_a_sum():
+    # 495: "Най-много – 48 са сключените договори по програма „Развитие на човешките ресурси“. Те са на стойност
+    # 14 649 000 лева."
+    text = page("495")
+    assert "48 са сключените договори" in text
+    assert 14649000.0 not in [f.value for f in find_facts(text) if f.field == "amount_total"]

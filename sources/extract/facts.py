@@ -377,11 +377,23 @@ _ENUMERATED = re.compile(r"^\s*[,;]\s*(а\s+|и\s+)?(на|за)\s+[^.\d]{1,80}?\
 _THEY = re.compile(r"^\s*(Те|Общо\s+те|Всички\s+те|Общата\s+им)\b")
 
 
+# (round 6) "Най-много – 48 са сключените договори по програма … Те са на стойност 14 649 000 лв.": contracts
+# counted before "they" are several too
+_CONTRACT_COUNT = re.compile(
+    r"\b(\d+|два|три|четири|пет|шест|седем|осем|девет|десет|\w+надесет|\w+десет)\s+"
+    r"((са|бяха)\s+)?(\w+\s+){0,2}?(договора|договори|договорите|проекти|проектите)\b"
+)
+
+
 def _sum_of_counted_projects(text: str, position: int, before: str) -> bool:
     if not _THEY.match(before):
         return False
     previous = text[max(0, position - len(before) - 300) : position - len(before)]
-    return any(m.group(1) not in ("1", "един", "една") for m in _PROJECT_COUNT.finditer(previous))
+    return any(
+        m.group(1) not in ("1", "един", "една")
+        for regex in (_PROJECT_COUNT, _CONTRACT_COUNT)
+        for m in regex.finditer(previous)
+    )
 
 
 # "Пет болници получават финансиране … по схема на Министерството на здравеопазването … по ОП „Регионално
@@ -492,6 +504,15 @@ def _sum_over_counted_items(text: str, position: int, label: re.Match | None) ->
     return any(c[0].lower() not in ("1", "един", "една", "едно") for c in counts)
 
 
+# "Проектът е за извършване на подготвителни дейности … Финансирането се осигурява от Програмата за развитие на
+# селските райони и е на стойност 50 хил. лв.": the financing the project gets from one source, "and is worth N" —
+# the whole project's money (a share or a grant says so: "от които", "безвъзмездн…", "съфинансиране").
+_FINANCING_PROVIDED_VALUE = re.compile(
+    r"(?<![\w-])Финансирането\s+(се\s+осигурява|е\s+осигурено|се\s+предоставя)\s+от\s+"
+    r"(?![^.\d]*(безвъзмездн|съфинанс|от\s+които))[^.\d]{3,120}?\s+и\s+е\s+на\s+стойност(\s+от)?\s*$"
+)
+
+
 # "Общата стойност на одобрените за финансиране разходи по проекта и одобрената безвъзмездна финансова помощ е в
 # размер 388 123,01 лв.": the label names the project's approved costs first; the grant coordinated with them
 # (one amount for both, the project funded in full) does not make the amount a grant.
@@ -590,6 +611,9 @@ def _money_facts(text: str) -> list[Fact]:
             and not _NOT_PROJECT_MONEY_AFTER.match(raw_after)
         ):
             facts.append(_of(m, "amount_total", value, "grant_contract_value", currency))
+            continue
+        if _FINANCING_PROVIDED_VALUE.search(before):
+            facts.append(_of(m, "amount_total", value, "financing_value", currency))
             continue
         if _APPROVED_COSTS_TOTAL.search(before):
             facts.append(_of(m, "amount_total", value, "approved_costs_total", currency))
@@ -1169,7 +1193,8 @@ def speaks_of_project(text: str, facts: list[Fact]) -> bool:
     """A project code, a quoted project title (also after "проект:" and the common misspelling "поект"), or project
     words on a page that is not a call, programme or plan."""
     if any(
-        f.field == "project_code" or f.rule in ("listed_project_value", "national_allotment")
+        f.field == "project_code"
+        or f.rule in ("listed_project_value", "national_allotment", "national_financing_total")
         for f in facts
     ):
         return True
