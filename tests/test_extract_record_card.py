@@ -118,3 +118,14 @@ def test_a_contract_number_that_is_no_project_code_is_not_read():
     # 644: "АДМИНИСТРАТИВЕН ДОГОВОР 50-70/22.02.2023" is a ministry's number; on a card it stays unread
     facts, _ = card_facts("Номер на договора: 50-70/22.02.2023\nПродължителност: 6 месеца\n")
     assert [(f[0], f[1]) for f in facts] == [("duration_months", 6)]
+
+
+def test_a_bare_total_on_a_procedures_card_is_not_a_projects():
+    # ИСУН's procedure list prints "Номер на процедура" and "Обща стойност" (PriorityLines_Index_TotalAmount):
+    # the procedure's budget
+    text = "Номер на процедура: BG16RFOP001-1.001\nОбща стойност: 1 000 000 лв.\n"
+    facts, _ = card_facts(text)
+    assert [(f[0], f[1]) for f in facts] == [("procedure_code", "BG16RFOP001-1.001")]
+    # the same row on a project's card is its total
+    facts, _ = card_facts("Номер от ИСУН: BG16RFOP001-1.001-0001\nОбща стойност: 1 000 000 лв.\n")
+    assert ("amount_total", 1000000.0) in [(f[0], f[1]) for f in facts]

@@ -299,3 +299,17 @@ def test_they_after_counted_contracts_are_a_sum():
     text = page("495")
     assert "48 са сключените договори" in text
     assert 14649000.0 not in [f.value for f in find_facts(text) if f.field == "amount_total"]
+
+
+def test_a_design_or_repair_contracts_value_is_not_a_total():
+    facts = find_facts(
+        "Стойността на договора за проектиране възлиза на 120 000 лв. без ДДС, а срокът е 60 дни."
+    )
+    assert not [f for f in facts if f.field == "amount_total"]
+    # the grant contract's value stays the project's (603)
+    facts = find_facts(
+        "Стойността на договора след допълнителното споразумение възлиза на 118 107 лв."
+    )
+    assert [(f.value, f.rule) for f in facts if f.field == "amount_total"] == [
+        (118107.0, "total_label")
+    ]

@@ -286,7 +286,8 @@ _NOT_PROJECT_MONEY = re.compile(
     r"ще получи|получава|"
     r"усвоени|[Оо]бщо\s+\d|\d+\s+проект\w*\s+на|за ремонтите|Поръчката|обществена(та)?\s+поръчка\b|"
     # a contractor's contract, an advance or a payment: money of the works, not the project's total
-    r"изпълнител\w*|договор\w*\s+за\s+(строителство|доставка|инженеринг|услуга)|аванс\w*|плащане|"
+    r"изпълнител\w*|договор\w*\s+за\s+(строителство|доставка|инженеринг|услуга|проектиране|ремонт|"
+    r"изпълнение\s+на\s+СМР|строителен\s+надзор|консулт\w*|упражняване)|аванс\w*|плащане|"
     # "проекти на обща стойност ...": the sum of several projects, not one project's total
     r"\bпроекти(те)?,?\s+(на|с|за)\s+(обща\s+)?(приблизителна\s+)?стойност|\bprojects\s+(worth|with\s+a\s+total)|"
     # "Девет проекта на обща стойност 502 047 евро": a count of projects in words, a sum
@@ -532,7 +533,10 @@ _DESIGN_PROJECT = re.compile(
 
 
 def _design_contract_value(text: str, position: int) -> bool:
-    return bool(_DESIGN_PROJECT.search(text[max(0, position - 400) : position]))
+    # (only where the page speaks of the procurement that buys the design)
+    return bool(_DESIGN_PROJECT.search(text[max(0, position - 400) : position])) and bool(
+        re.search(r"поръчк|възлага|изпълнител", text, re.I)
+    )
 
 
 # round 6, on a page that names no EU fund, programme or grant: money a national body allots for one named work is

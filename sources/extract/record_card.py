@@ -170,6 +170,12 @@ def _value_fact(field: str, value: str, months_label: bool):
     return None
 
 
+# A bare "Обща стойност" is a project's total only on a card that names a project (its code, its start, end or
+# duration): on a procedure's or a priority axis's card ("Номер на процедура" / "Обща стойност") it is their budget.
+_GENERIC_TOTAL = _norm("Обща стойност")
+_PROJECT_ROWS = {"project_code", "start_date", "end_date", "duration_months"}
+
+
 def card_facts(
     text: str,
 ) -> tuple[
@@ -181,8 +187,11 @@ def card_facts(
     out = []
     spans = []
     for card in _cards(_rows(text)):
+        names_a_project = any(_BY_NORM[label] in _PROJECT_ROWS for label, _, _ in card)
         for label, start, end in card:
             field = _BY_NORM[label]
+            if label == _GENERIC_TOTAL and not names_a_project:
+                continue  # left to the sentence rules, as if no card were there
             if field is None:
                 spans.append((start, end))
                 continue
