@@ -191,8 +191,9 @@ def find_time(text: str) -> Found | None:
 # whose last dot is missing (`16.05 2019 г.`) and months without a day (`февруари 2019 г.` -> `2019-02`).
 
 _WIDE_NUMBER = (
-    r"\d{1,3}(?:[ \u00a0]\d{3})+,[ \u00a0]\d{2}(?!\d)"  # 1 051 605, 90 (stray space)
-    r"|\d{1,3}[ \u00a0]\d{6}(?:,\d{1,2})?(?!\d)(?![ \u00a0]\d)"  # 3 977489, 1 234567,89 (irregular grouping)
+    r"\d{1,3}(?:[ \u00a0]\d{3})+[,.][ \u00a0]\d{2}(?!\d)"  # 1 051 605, 90 / 1 946 828. 63 (stray space)
+    # 3 977489, 1 234567,89, 1 102934.50 (irregular grouping)
+    r"|\d{1,3}[ \u00a0]\d{6}(?:[,.]\d{1,2})?(?!\d)(?![ \u00a0]\d)"
     r"|\d{1,3},[ \u00a0]\d{3}(?![\d,])"  # 325, 459 BGN (a comma and a space between thousands)
     r"|\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?(?!\d|,\d)"  # 88,410.50 (a comma and a space after it end a clause)
     r"|\d{1,3}(?:[ \u00a0.\n]\d{3})+(?:[.,]\d{1,2})?"
@@ -246,10 +247,10 @@ _BULGARIAN_SCALES = {"хил.", "хиляди", "млн.", "милиона", "м
 def _wide_number(raw: str) -> tuple[object, list[str]]:
     flags = []
     text = raw.replace("\n", " ")
-    if re.fullmatch(r"\d{1,3}(?:[ \u00a0]\d{3})+,[ \u00a0]\d{2}", text):
+    if re.fullmatch(r"\d{1,3}(?:[ \u00a0]\d{3})+[,.][ \u00a0]\d{2}", text):
         flags.append("space_before_decimals")
-        text = re.sub(r",[ \u00a0]", ",", text)
-    elif re.fullmatch(r"\d{1,3}[ \u00a0]\d{6}(?:,\d{1,2})?", text):
+        text = re.sub(r"([,.])[ \u00a0]", r"\1", text)
+    elif re.fullmatch(r"\d{1,3}[ \u00a0]\d{6}(?:[,.]\d{1,2})?", text):
         flags.append("irregular_grouping")
         text = text.replace(" ", "").replace("\u00a0", "")
     elif re.fullmatch(r"\d{1,3}(?:,\d{3})+", text):

@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from records.extracted import SCORED_FIELDS
 from sources.extract.furniture import article_end, is_dateline, is_furniture_label
+from sources.extract.record_card import card_facts
 from transforms.amounts import round_cents, to_bgn, to_eur
 from transforms.codes import SCHEME_CODE_IN_TEXT, CodeError, normalise_scheme_code, parse_code
 from transforms.text_values import (
@@ -91,7 +92,10 @@ def _window_after(text: str, pos: int, size: int = 120) -> str:
 # --- codes ----------------------------------------------------------------------------------------------------------
 
 _PROCEDURE_CONTEXT = re.compile(
-    r"(процедур\w*|схем\w*|бюджетна линия|budget line|покана|(grant\s+)?scheme|procedure)"
+    # round 6: "по процедура за подбор на проекти BG14MFOP001-4.002-0004 в МИРГ": a МИГ's or МИРГ's procedure
+    # for selecting projects, numbered like a project, is a procedure
+    r"(процедур\w*\s+за\s+подбор\s+на\s+проект\w*|"
+    r"процедур\w*|схем\w*|бюджетна линия|budget line|покана|(grant\s+)?scheme|procedure)"
     r"\W{0,6}(№|No\.?|рег\. ?№)?\W{0,3}"
     r"([„“\"][^”“\"]{0,200}[”“\"]\s*,?\s*)?$",
     re.I,
@@ -128,6 +132,10 @@ def _code_facts(text: str) -> list[Fact]:
             facts.append(Fact(role, value, m.start(), m.end(), raw, f"{role}_2007_13_form"))
     for found in find_codes(text):
         if any(s <= found.start < e for s, e in taken):
+            continue
+        if not text[found.end :].strip():
+            # "финансиран по Процедура № BG06RDNP001-19.00" as the page's last characters: the page cut
+            # the code off, so what is left of it may be another code's start; never read
             continue
         parsed = found.value
         before = _window_before(text, found.start, 260)
@@ -226,8 +234,8 @@ _APPROXIMATE = re.compile(
 _STATED_TO_THE_CENT = re.compile(r"около|приблизително|around|about|approximately", re.I)
 _RANGE_AFTER = re.compile(r"^\s*(и|до|to|and|[-–—])\s*(\d|BGN|EUR|€)", re.I)
 _EU_BEFORE = re.compile(
-    r"(ЕФРР|ЕСФ|ЕЗФРСР|[Кк]охезионния фонд|Европейския фонд за регионално развитие|"
-    r"Европейския социален фонд|Европейския земеделски фонд\w*|Европейския съюз|\bЕС\b|EU budget|"
+    r"(ЕФРР|ЕСФ|ЕЗФРСР|[Кк]охезионния фонд|Европейски(я|ят)?\s+фонд\s+за\s+регионално\s+развитие|"
+    r"Европейски(я|ят)?\s+социален\s+фонд|Европейски(я|ят)?\s+земеделски\s+фонд\w*|Европейския съюз|\bЕС\b|EU budget|"
     r"EU contributes|EU contribution|ERDF contribution|от\s+които\s+европейско\s+финансиране|"
     r"(?:EU|European\s+Union)\s+(?:co-?financing|funding|grant|support|share)|"
     # "Европейското финансиране е 850 000 лв.", "Европейско съфинансиране: …", "Размер на европейското финансиране:"
@@ -259,7 +267,13 @@ _EU_AFTER = re.compile(
     re.I,
 )
 _NOT_PROJECT_MONEY = re.compile(
-    r"(безвъзмездн\w*\s+(финансов\w*\s+)?помощ|\bБФП\b|\bGrant\b|собствен\w*\s+(финансов\w*\s+)?(принос|финансиране|средства|участие)|"
+    r"(безвъзмездн\w*\s+(финансов\w*\s+)?помощ|\bБФП\b|"
+    # round 6: "Общата стойност на финансовата помощ при него е …", "Финансовата помощ за изпълнение на
+    # проекта е в размер на …", "Безвъзмездното финансиране в размер на …", "договор за предоставяне на
+    # изцяло безвъзмездно финансиране в размер на …": an aid or a grant, not the project's total; "да
+    # осигури предвиденото съфинансиране в размер на …": the beneficiary's co-financing
+    r"(?<![\w-])финансов\w*\s+помощ|безвъзмездн\w*\s+финансиране|съфинансиране\w*\s+в\s+размер|"
+    r"\bGrant\b|собствен\w*\s+(финансов\w*\s+)?(принос|финансиране|средства|участие)|"
     r"Self finance|съфинансиране(то)?\s+(е|от)|национално\w* съфинансиране|Total paid|участието на общ|"
     r"Одобрени за финансиране|стойността на финансирането|финансирането на(?!\s+проекта\s+е)|отпуснат|"
     r"процедурата|програмата|"
@@ -272,7 +286,8 @@ _NOT_PROJECT_MONEY = re.compile(
     r"ще получи|получава|"
     r"усвоени|[Оо]бщо\s+\d|\d+\s+проект\w*\s+на|за ремонтите|Поръчката|обществена(та)?\s+поръчка\b|"
     # a contractor's contract, an advance or a payment: money of the works, not the project's total
-    r"изпълнител\w*|договор\w*\s+за\s+(строителство|доставка|инженеринг|услуга)|аванс\w*|плащане|"
+    r"изпълнител\w*|договор\w*\s+за\s+(строителство|доставка|инженеринг|услуга|проектиране|ремонт|"
+    r"изпълнение\s+на\s+СМР|строителен\s+надзор|консулт\w*|упражняване)|аванс\w*|плащане|"
     # "проекти на обща стойност ...": the sum of several projects, not one project's total
     r"\bпроекти(те)?,?\s+(на|с|за)\s+(обща\s+)?(приблизителна\s+)?стойност|\bprojects\s+(worth|with\s+a\s+total)|"
     # "Девет проекта на обща стойност 502 047 евро": a count of projects in words, a sum
@@ -313,7 +328,14 @@ _TOTAL_STRONG = re.compile(
     # "Обща стойност на Договор BG161PO001/5-02/2012/014 е 535 837, 39 лв.": a contract named by its code
     r"[Оо]бща(та)?\s+стойност\s+на\s+[Дд]оговор(а)?\s+(№\s*)?[A-Z]{2}[\w/-]*\d[\w/-]*\s+(е|възлиза\s+на)|"
     # "Стойността на залата е 1 999 319.94 лв": the value of the object the project builds
-    r"[Сс]тойността\s+на\s+(обекта|залата|сградата|площадката|съоръжението)\s+(е|възлиза\s+на))"
+    r"[Сс]тойността\s+на\s+(обекта|залата|сградата|площадката|съоръжението)\s+(е|възлиза\s+на)|"
+    # round 6: "Стойността на договора след допълнителното споразумение възлиза на 118 107 лв.": a grant
+    # contract's value (a works or supply contract is set aside by the contractor's words)
+    r"[Сс]тойността\s+на\s+договора\b[^.\d]{0,80}?\s(е|възлиза\s+на)|"
+    # "проект „…“, в който ще бъдат вложени общо 2 781 594, 47 лева"
+    r"[Пп]роект\w*\s+[„\"“][^”“\"]{3,200}[”“\"],?\s+в\s+който\s+(ще\s+бъдат|са|бяха)\s+(вложени|инвестирани)|"
+    # "Вече е одобрен и първият проект за 1,5 милиона лева": one approved project and its amount
+    r"(?<![\w-])(одобрен|спечелен|внесен)\s+(е\s+)?(и\s+)?(първият\s+|вторият\s+|още\s+един\s+)?проект\s+за(?=\s*$))"
     r"[^.\d]{0,60}$",
     re.I,
 )
@@ -356,11 +378,23 @@ _ENUMERATED = re.compile(r"^\s*[,;]\s*(а\s+|и\s+)?(на|за)\s+[^.\d]{1,80}?\
 _THEY = re.compile(r"^\s*(Те|Общо\s+те|Всички\s+те|Общата\s+им)\b")
 
 
+# (round 6) "Най-много – 48 са сключените договори по програма … Те са на стойност 14 649 000 лв.": contracts
+# counted before "they" are several too
+_CONTRACT_COUNT = re.compile(
+    r"\b(\d+|два|три|четири|пет|шест|седем|осем|девет|десет|\w+надесет|\w+десет)\s+"
+    r"((са|бяха)\s+)?(\w+\s+){0,2}?(договора|договори|договорите|проекти|проектите)\b"
+)
+
+
 def _sum_of_counted_projects(text: str, position: int, before: str) -> bool:
     if not _THEY.match(before):
         return False
     previous = text[max(0, position - len(before) - 300) : position - len(before)]
-    return any(m.group(1) not in ("1", "един", "една") for m in _PROJECT_COUNT.finditer(previous))
+    return any(
+        m.group(1) not in ("1", "един", "една")
+        for regex in (_PROJECT_COUNT, _CONTRACT_COUNT)
+        for m in regex.finditer(previous)
+    )
 
 
 # "Пет болници получават финансиране … по схема на Министерството на здравеопазването … по ОП „Регионално
@@ -403,7 +437,37 @@ _PROJECTS_LIST_INTRO = re.compile(r"[Пп]роектите\b[^.\n]{0,80}?\s(са
 _LIST_ITEM_VALUE = re.compile(r"^[^\S\n]*[•·▪*–-][^\S\n]*\S[^\n]*\sна\s+стойност(\s+от)?\s*$")
 
 
+# round 6: "Споразуменията касаят следните проекти: – „…“ на обща стойност 1 620 000 лв. – „…“ на обща стойност
+# 702 000 лв.", "подписани два договора … за финансиране на следните проекти:\n1. „…“ на стойност 5 853 706,45 лв.
+# без ДДС\n\n2. …", "Двата работни проекта са: … на обща стойност 1 946 828. 63 лв.; …": a list the text announces
+# as its projects, each item (after a dash, a number, a semicolon or a new line) ending on its own value.
+_LIST_OF_PROJECTS = re.compile(
+    r"(?<![\w-])([Сс]ледните\s+(\w+\s+){0,2}?проекти|([Дд]вата|[Тт]рите|[Чч]етирите|[Пп]етте|[Шш]естте)\s+(\w+\s+)?проекта\s+са|"
+    r"[Пп]роектите\s+са)\s*:"
+)
+_ITEM_START = re.compile(r"(^|\n)[^\S\n]*(\d{1,2}[.)]|[•·▪*–—-])|[;]|\s[–—]\s|:\s")
+_ITEM_VALUE = re.compile(r"\sна\s+(обща\s+)?стойност(\s+от)?\s*$")
+
+
+def _announced_list_value(text: str, start: int) -> bool:
+    """Whether the amount at `start` ends an item of a list of projects the text announces (see above)."""
+    intro = None
+    for m in _LIST_OF_PROJECTS.finditer(text, max(0, start - 2500), start):
+        intro = m
+    if intro is None:
+        return False
+    region = text[intro.end() : start]
+    # the list ends at a paragraph that is not an item
+    if re.search(r"\n\s*\n(?![^\S\n]*(\d{1,2}[.)]|[•·▪*–—-]))", region):
+        return False
+    item_starts = [m.end() for m in _ITEM_START.finditer(text, intro.end(), start)]
+    item = text[max([intro.end(), *item_starts]) : start]
+    return bool(_ITEM_VALUE.search(item)) and not _APPROXIMATE.search(item[-30:])
+
+
 def _listed_projects_value(text: str, start: int, end: int) -> bool:
+    if _announced_list_value(text, start):
+        return True
     line_start = text.rfind("\n", 0, start) + 1
     if not _LIST_ITEM_VALUE.match(text[line_start:start]):
         return False
@@ -416,6 +480,89 @@ def _listed_projects_value(text: str, start: int, end: int) -> bool:
             continue
         return bool(_PROJECTS_LIST_INTRO.search(line))
     return False
+
+
+# "… саниране на още 18 многофамилни жилищни сгради … общият брой на обновените блокове … достига 36. Общата
+# стойност на инвестицията е 9 019 317,84 евро.": an investment's or a sum's total after the text counts
+# several buildings, objects or contracts is their sum (or of unclear scope), not one project's total. A label
+# that names the project itself ("Общата стойност на проекта") is not questioned.
+_COUNTED_ITEMS = re.compile(
+    r"(?<![\w.,])(\d{1,4}|два|две|три|четири|пет|шест|седем|осем|девет|десет|\w+надесет|\w+десет)"
+    r"\s+(\w+\s+){0,3}?(сгради|блока|блокове|обекта|договора|училища|улици|пътя|детски\s+градини)\b"
+    r"|общ(ият|ия)\s+брой\s+на\s+(\w+\s+)?(сгради|блокове|обекти|проекти|договори)",
+    re.I,
+)
+# (the definite "Общата стойност на инвестицията" heads its own sentence; "… е на обща стойност" says its subject's)
+_SUM_LABEL = re.compile(
+    r"[Оо]бщата\s+(\w+\s+)?(стойност|сума|инвестиция)(?!\s+на\s+(проекта|договор))"
+)
+
+
+def _sum_over_counted_items(text: str, position: int, label: re.Match | None) -> bool:
+    if label is None or not _SUM_LABEL.match(label.group(0)):
+        return False
+    counts = _COUNTED_ITEMS.findall(text[max(0, position - 500) : position])
+    return any(c[0].lower() not in ("1", "един", "една", "едно") for c in counts)
+
+
+# "Проектът е за извършване на подготвителни дейности … Финансирането се осигурява от Програмата за развитие на
+# селските райони и е на стойност 50 хил. лв.": the financing the project gets from one source, "and is worth N" —
+# the whole project's money (a share or a grant says so: "от които", "безвъзмездн…", "съфинансиране").
+_FINANCING_PROVIDED_VALUE = re.compile(
+    r"(?<![\w-])Финансирането\s+(се\s+осигурява|е\s+осигурено|се\s+предоставя)\s+от\s+"
+    r"(?![^.\d]*(безвъзмездн|съфинанс|от\s+които))[^.\d]{3,120}?\s+и\s+е\s+на\s+стойност(\s+от)?\s*$"
+)
+
+
+# "Общата стойност на одобрените за финансиране разходи по проекта и одобрената безвъзмездна финансова помощ е в
+# размер 388 123,01 лв.": the label names the project's approved costs first; the grant coordinated with them
+# (one amount for both, the project funded in full) does not make the amount a grant.
+_APPROVED_COSTS_TOTAL = re.compile(
+    r"[Оо]бщата\s+стойност\s+на\s+одобрените\s+(за\s+финансиране\s+)?(допустими\s+)?разходи\s+по\s+проекта"
+    r"(\s+и\s+[^.\d]{0,90}?)?\s+(е|възлиза)(\s+в\s+размер)?(\s+на)?\s*$"
+)
+
+
+# "Изготвяне на инвестиционен проект за модернизация на уличното осветление … Стойността на проекта е 137 000
+# лв. без ДДС": where "проект" is a design (an investment, technical or working design made under a
+# procurement contract), its value is the design contract's, not an EU project's total.
+_DESIGN_PROJECT = re.compile(
+    r"(изготвяне|разработване|изработване|проектиране)\w*\s+на\s+(инвестиционен|технически|работен|идеен)\s+проект",
+    re.I,
+)
+
+
+def _design_contract_value(text: str, position: int) -> bool:
+    # (only where the page speaks of the procurement that buys the design)
+    return bool(_DESIGN_PROJECT.search(text[max(0, position - 400) : position])) and bool(
+        re.search(r"поръчк|възлага|изпълнител", text, re.I)
+    )
+
+
+# round 6, on a page that names no EU fund, programme or grant: money a national body allots for one named work is
+# that work's total — "бяха отпуснати 600 000 лв. за ремонт на водопровода в село Царева ливада", "274 141 лв. ще
+# бъдат използвани за укрепване на свлачище", "Със споразумение в размер на 2 млн. лева МРРБ финансира обект
+# „…“". Not: "отпусната сума е 700 000 лева, за частично финансиране на ремонт" (a part), "873 300 лева за
+# реализация на два проекта" (a sum: no work named after "за").
+_ALLOTTED_BEFORE = re.compile(
+    r"((?<![\w-])(са|бяха|е|беше|бе)\s+отпуснат\w*|(?<![\w-])отпусна|"
+    r"(?<![\w-])споразумение\s+в\s+размер\s+на)\s*$"
+)
+_WORK_AFTER = re.compile(
+    r"^[^\S\n]*(ще\s+бъдат\s+(използвани|вложени|изразходвани)\s+)?за\s+(основен\s+)?"
+    r"(ремонт|укрепване|реконструкция|изграждане|рехабилитация|подмяна|обновяване|благоустрояване|"
+    r"възстановяване|саниране)\w*\s+на\s"
+    r"|^[^\S\n]*[А-Я]{2,6}\s+финансира\s+обект\s+[„\"“]"
+)
+
+
+def _national_allotment(text: str, before: str, raw_after: str) -> bool:
+    if not _WORK_AFTER.match(raw_after) or _EU_FUNDING_WORDS.search(text):
+        return False
+    # the amount after its allotting words, or opening its sentence ("274 141 лв. ще бъдат използвани за …")
+    return bool(_ALLOTTED_BEFORE.search(before)) or (
+        re.search(r"(^|[.!?])\s*$", before) is not None and raw_after.lstrip().startswith("ще")
+    )
 
 
 def _money_facts(text: str) -> list[Fact]:
@@ -456,6 +603,9 @@ def _money_facts(text: str) -> list[Fact]:
             ):
                 facts.append(_of(m, "amount_eu", value, "eu_share_phrase", currency))
             continue
+        if _national_allotment(text, before, raw_after):
+            facts.append(_of(m, "amount_total", value, "national_allotment", currency))
+            continue
         # A total's own label ("е на обща стойност от") answers for its clause: a procedure or a
         # grant named further back in the sentence does not make the amount theirs.
         contract = _GRANT_CONTRACT_VALUE.search(before)
@@ -465,6 +615,12 @@ def _money_facts(text: str) -> list[Fact]:
             and not _NOT_PROJECT_MONEY_AFTER.match(raw_after)
         ):
             facts.append(_of(m, "amount_total", value, "grant_contract_value", currency))
+            continue
+        if _FINANCING_PROVIDED_VALUE.search(before):
+            facts.append(_of(m, "amount_total", value, "financing_value", currency))
+            continue
+        if _APPROVED_COSTS_TOTAL.search(before):
+            facts.append(_of(m, "amount_total", value, "approved_costs_total", currency))
             continue
         if _listed_projects_value(text, m.start, m.end):
             facts.append(_of(m, "amount_total", value, "listed_project_value", currency))
@@ -476,6 +632,8 @@ def _money_facts(text: str) -> list[Fact]:
             or _NOT_PROJECT_MONEY_AFTER.match(raw_after)
             or _sum_of_counted_projects(text, m.start, before)
             or _schemes_budget(_window_before(text, m.start, 300))
+            or _sum_over_counted_items(text, m.start, label)
+            or _design_contract_value(text, m.start)
         ):
             continue
         if label:
@@ -619,7 +777,7 @@ def _share_without_currency(text: str, facts: list[Fact]) -> list[Fact]:
 
 _START_LABEL = re.compile(
     # "Начална дата:", "Началната дата на проекта е", "Датата на започване на проекта е"
-    r"(Начална(та)?\s+дата(\s+на\s+(изпълнение(\s+на\s+проекта)?|проекта)(\s+е)?)?|Start\s+date|"
+    r"(Начална(та)?\s+дата(\s+(на|за)\s+(изпълнение(\s+на\s+проекта)?|проекта)(\s+е)?)?|Start\s+date|"
     r"Дата(та)?\s+на\s+(стартиране|започване)(\s+на\s+(проекта|изпълнението)(\s+е)?)?|"
     r"(?<![\w-])(Начало(\s+на\s+(проекта|изпълнението))?|Start)\s*:|"
     r"(Началото|Стартът)\s+на\s+(проекта|изпълнението(\s+на\s+проекта)?)\s+е)\s*[:|]?\s*$",
@@ -627,7 +785,7 @@ _START_LABEL = re.compile(
 )
 _END_LABEL = re.compile(
     r"(Дата(та)?\s+на\s+(приключване|завършване)(\s+на\s+(проекта|изпълнението)(\s+е)?)?|"
-    r"Крайна(та)?\s+дата(\s+на\s+(изпълнение(\s+на\s+проекта)?|проекта)(\s+е)?)?|End\s+date|"
+    r"Крайна(та)?\s+дата(\s+(на|за)\s+(изпълнение(\s+на\s+проекта)?|проекта)(\s+е)?)?|End\s+date|"
     r"Край\s+на\s+проекта|(?<![\w-])(Край(\s+на\s+изпълнението)?|End)\s*:|"
     r"Краят\s+на\s+(проекта|изпълнението(\s+на\s+проекта)?)\s+е)\s*[:|]?\s*$",
     re.I,
@@ -638,6 +796,15 @@ _NOT_PROJECT_DATE = re.compile(
     r"[Кк]ра[ейн]\w*\s+срок\s+за\s+(подаване|кандидатстване)|deadline|кандидатстване|"
     r"заседание|Решение|Протокол|Актуално\s+към|от\s+дата|Договор\s*№?\s*[\w\-./]*\s*/\s*|"
     r"/\s*)$",
+    re.I,
+)
+# "да се подсигури топъл обяд през летния период 01.07.2016 г.-30.09.2016 г.": the period a service is given
+# in (a season, a school year), not the project's start and end.
+# "От 40 (четиридесет) потребителите на социалната услуга стават 60 (шестдесет) за периода от 18.12.2017 г. до
+# 31.12.2019 г.": the period a social service reaches its users, not the project's start and end.
+_SERVICE_SEASON = re.compile(
+    r"(летния|зимния|есенния|пролетния|отоплителния|ваканционния)\s+(период|сезон)|учебната\s+година|"
+    r"потребител\w*\s+на\s+(социалната\s+)?услуга|топъл\s+обяд",
     re.I,
 )
 _EVENT_AFTER = re.compile(
@@ -719,9 +886,14 @@ _DURATION_CONTEXT = re.compile(
     r"(проект\w*|той|тя)[^.\d]{0,40}(реализиран|изпълнен)\w*\s+за|"
     # "Проектът се изпълнява за срок от 24 месеца", "… ще се реализира в срок от 18 месеца"
     r"(проект\w*|той|тя)[^.\d]{0,40}(се\s+)?(изпълнява|реализира)\w*\s+(за|в)\s+(срок|период)\s+от|"
+    # round 6: "Проекта се изпълнява в рамките на 24 месеца", "Проектът ще се реализира в рамките на 24 месеца"
+    r"(проект\w*|той|тя)[^.\d]{0,40}(се\s+)?(изпълнява|реализира)\w*\s+в\s+рамките\s+на|"
     r"изпълнението\s+на\s+проекта\s+е)[^.\d]{0,60}$",
     re.I,
 )
+# "Срокът за изпълнение на проекта е до 6 месеца.": the term a grant contract gives the project, stated as
+# its upper bound; the project's duration (the words must name the project itself, not a works contract).
+_TERM_UP_TO = re.compile(r"(?<![\w-])[Сс]рок(ът)?\s+за\s+изпълнение\s+на\s+проекта\s+е\s+до\s*$")
 _NOT_DURATION = re.compile(
     r"(удължава|удължен|удължаване|удължаването|extension|максимал|maximum|не\s+повече\s+от|"
     r"\bдо\s*$|up\s+to|обучителн|компенсацията|устойчивост)",
@@ -777,6 +949,7 @@ def _date_facts(text: str) -> list[Fact]:
             and nxt
             and nxt.start == d.end + sep.end()
             and not _NOT_PROJECT_DATE.search(before)
+            and not _SERVICE_SEASON.search(before)
             and d.value < nxt.value
         ):
             span = (d.start, nxt.end, text[d.start : nxt.end])
@@ -956,6 +1129,10 @@ def _duration_facts(text: str) -> list[Fact]:
             facts.append(
                 Fact("duration_months", d.value, d.start, d.end, d.text, "duration_changed_to")
             )
+        elif _TERM_UP_TO.search(before):
+            facts.append(
+                Fact("duration_months", d.value, d.start, d.end, d.text, "project_term_up_to")
+            )
         elif (
             (
                 _DURATION_CONTEXT.search(before)
@@ -968,7 +1145,8 @@ def _duration_facts(text: str) -> list[Fact]:
             and not _NOT_DURATION.search(before)
             and not _contractors_term(text, d.start)
             and not re.match(
-                r"^\s*(след|от\s+датата(?!\s+на\s+(подписване|сключване)))",
+                r"^\s*(след(?!\s+(подписване(то)?|сключване(то)?)\s+на\s+(административния\s+)?договор)"
+                r"|от\s+датата(?!\s+на\s+(подписване|сключване)))",
                 text[d.end : d.end + 40],
             )
         ):
@@ -996,7 +1174,9 @@ _PROJECT_STRONG = re.compile(
 _PROJECT_WEAK = re.compile(
     r"\b([Пп]роект(ът|а)?|[Пп]роектното\s+предложение|Целият\s+проект|[Tt]he\s+project|"
     # "подписа два договора за безвъзмездна финансова помощ": a grant contract is a project
-    r"договор(а|ът)?\s+за\s+(безвъзмездна\s+финансова\s+помощ|предоставяне\s+на\s+безвъзмездна))\b"
+    r"договор(а|ът)?\s+за\s+(безвъзмездна\s+финансова\s+помощ|предоставяне\s+на\s+безвъзмездна)|"
+    # round 6: "… подадоха в установения срок проектно предложение по процедура …": a proposal submitted
+    r"(подаде|подадоха|подадено|внесе|внесоха|внесено)\w*\s+([^.\d]{0,40}?\s)?проектно\s+предложение)\b"
 )
 # "17 допълнителни общински проекта", "шестнадесет проекта по процедурата": a count of projects
 _PROJECT_COUNT = re.compile(
@@ -1016,16 +1196,29 @@ _CALL = re.compile(
 def speaks_of_project(text: str, facts: list[Fact]) -> bool:
     """A project code, a quoted project title (also after "проект:" and the common misspelling "поект"), or project
     words on a page that is not a call, programme or plan."""
-    if any(f.field == "project_code" for f in facts) or _PROJECT_STRONG.search(text):
+    if any(
+        f.field == "project_code"
+        or f.rule in ("listed_project_value", "national_allotment", "national_financing_total")
+        for f in facts
+    ):
+        return True
+    if _PROJECT_STRONG.search(text):
         return True
     weak = len(_PROJECT_WEAK.findall(_PROJECT_COUNT.sub("", text)))  # "15 проекта" is a count
     calls = len(_CALL.findall(text))
     # a word of a call ("eligible costs") on a page that labels a project's own facts
-    labels = sorted(f.start for f in facts if f.rule in ("start_label", "end_label", "total_label"))
+    labels = sorted(
+        f.start
+        for f in facts
+        if f.rule in ("start_label", "end_label", "total_label", "record_card")
+    )
     labelled = len(labels)
     if labelled >= 3 and labels[-1] - labels[0] < 400:
         return True  # a project record's block ("Start date:", "End date:", "Total budget:") needs no project word
-    return weak > 0 and (calls == 0 or (labelled >= 2 and weak > 2 * calls))
+    # (round 6) a project's total read by a total's rule, and project words twice the call's: "Община Казанлък
+    # с проект за 653 180 лева …, кандидатстването за който се осъществява пред Министерство на енергетиката"
+    totalled = any(f.field == "amount_total" for f in facts)
+    return weak > 0 and (calls == 0 or ((labelled >= 2 or totalled) and weak > 2 * calls))
 
 
 # --- one record per project ---------------------------------------------------------------------------------------
@@ -1358,6 +1551,11 @@ def find_facts(text: str, read: str | None = None) -> list[Fact]:
         + _duration_facts(read)
         + _month_period_facts(read)
     )
+    # a record card's rows ("Стойност на проекта: …", "Дата на сключване на договора: …") are read by their labels
+    cards, cells = card_facts(read)
+    if cells:
+        facts = [f for f in facts if not any(s <= f.start < e for s, e in cells)]
+        facts += [Fact(*c) for c in cards]
     if read != text:
         for fact in facts:
             fact.text = text[fact.start : fact.end]
@@ -1372,25 +1570,44 @@ _COUNTED_CONTRACTS = re.compile(
     re.I,
 )
 _THE_PROJECTS = re.compile(r"(Проектите|Договорите|[Дд]вата\s+проекта|[Тт]рите\s+проекта)\b")
+# "Срокът за изпълнение на дейностите по договорите е 36 месеца": a term stated once for "the contracts"
+_FOR_THE_CONTRACTS = re.compile(
+    r"(?<![\w-])по\s+(договорите|проектите|двата\s+(договора|проекта))\b"
+)
 
 
 def _projects_sharing_a_procedure(text: str, facts: list[Fact]) -> list[dict]:
     """N records with the one procedure where the text counts N (2–3) projects and states, for "the
-    projects", one procedure and nothing else of them; else none."""
+    projects", one procedure (stated for them, or "за подбор на проекти" after the count) and at most one
+    term "по договорите", nothing else of them; else none."""
     counted = _COUNTED_CONTRACTS.search(text)
+    procedures = [f for f in facts if f.field == "procedure_code"]
+    terms = [f for f in facts if f.field == "duration_months"]
     if (
         not counted
-        or not facts
-        or any(f.field != "procedure_code" for f in facts)
-        or len({f.value for f in facts}) != 1
-        or not _THE_PROJECTS.search(_sentence_before(text, facts[0].start))
+        or not procedures
+        or any(f.field not in ("procedure_code", "duration_months") for f in facts)
+        or len({f.value for f in procedures}) != 1
+        or len({f.value for f in terms}) > 1
+        or not (
+            _THE_PROJECTS.search(_sentence_before(text, procedures[0].start))
+            or (
+                procedures[0].start > counted.end()
+                and re.search(
+                    r"процедур\w*\s+за\s+подбор\s+на\s+проект\w*\s*$",
+                    text[counted.end() : procedures[0].start],
+                )
+            )
+        )
+        or any(not _FOR_THE_CONTRACTS.search(_sentence_before(text, f.start)) for f in terms)
     ):
         return []
     n = {"два": 2, "две": 2, "три": 3}.get(counted["n"].lower()) or int(counted["n"])
     records = []
     for _ in range(n):
         record = _new_record()
-        _set(record, facts[0])
+        for fact in procedures[:1] + terms[:1]:
+            _set(record, fact)
         record["flags"].append(f"procedure_stated_for_projects:{n}")
         records.append(record)
     return records
