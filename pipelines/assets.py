@@ -34,7 +34,7 @@ from pipelines.quiet_night import (
     last_release_report,
 )
 from pipelines.resources import IsunPageSource, Settings
-from quality.rules_sql import last_row_counts
+from quality.last_release import last_row_counts
 from registry import tables_by_asset
 from registry.reference import PLACES, PROGRAMMES
 from registry.tables import (
