@@ -531,7 +531,7 @@ def release_site(context: dg.OpExecutionContext, draft: ReleaseDraft) -> Release
 
 
 @dg.op(
-    description="Changelog, dictionary, the Data Package validated with Frictionless, quality report."
+    description="Changelog, dictionary, the Data Package validated (frictionless, DuckDB), quality report."
 )
 def release_datapackage(draft: ReleaseDraft) -> ReleaseDraft:
     return document_release(draft)

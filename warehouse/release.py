@@ -1,12 +1,12 @@
 """Releases: `data/publish/releases/<YYYY-MM-DD>/` and `data/publish/latest`, never half-written.
 
 A release is assembled in a hidden staging directory next to `releases/`, validated
-(Frictionless), checksummed, and only then renamed into place; `latest` is a symlink
-switched atomically (plus a `LATEST` file with the release id for tools without
-symlinks). Anything that fails removes the staging directory and leaves `latest` alone;
-a build killed mid-release leaves one behind, which the next release removes (releases
-run under the data directory's build lock, `warehouse.data_lock`, so no other build can
-still be writing it).
+(the Data Package: frictionless and DuckDB), checksummed, and only then renamed into
+place; `latest` is a symlink switched atomically (plus a `LATEST` file with the release id
+for tools without symlinks). Anything that fails removes the staging directory and leaves
+`latest` alone; a build killed mid-release leaves one behind, which the next release
+removes (releases run under the data directory's build lock, `warehouse.data_lock`, so no
+other build can still be writing it).
 """
 
 from __future__ import annotations
@@ -318,8 +318,9 @@ class ReleaseDraft:
     The steps, in order: `start_release` (a staging directory and a copy of the warehouse,
     already in the storage format DuckDB 1.x reads), `add_history` (history tables, views,
     counts, charts, into that copy), `export_files` (Parquet, CSV, XLSX), `site_files` (the static site),
-    `document_release` (changelog, dictionary, Data Package validated with Frictionless, the
-    quality report), `catalogue_release` (DCAT, the catalogue page, SHA256SUMS) and
+    `document_release` (changelog, dictionary, the Data Package validated: its descriptor by
+    frictionless, its rows by DuckDB; the quality report), `catalogue_release` (DCAT, the
+    catalogue page, SHA256SUMS) and
     `publish_release` (the rename into `releases/` and the `latest` switch). Each is a plain
     function; Dagster runs them as the ops of the graph-backed asset `out_bgfunds__release`.
     A step that fails discards the staging directory, so `latest` is switched only when every
