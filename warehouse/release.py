@@ -488,7 +488,23 @@ def export_files(draft: ReleaseDraft) -> ReleaseDraft:
                 unsafe = unsafe_cells(con)  # the one scan for them: CSV and the XLSX/site views
             finally:
                 con.close()
-        with draft.timed("exports: Parquet + CSV"):
+        draft.unsafe = unsafe
+        draft.text_safety = {f"{t}.{c}": n for t, cols in unsafe.items() for c, n in cols.items()}
+
+        def spreadsheets() -> None:
+            with draft.timed("exports: XLSX (while the Parquet + CSV workers write)"):
+                con = connect_text_safe(draft.database, unsafe)
+                try:
+                    for t in draft.view_tables:
+                        count = con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0]
+                        draft.counts[t.name] = count
+                    for t in draft.tables:
+                        if _has_xlsx(draft, t) and t.name not in unchanged:
+                            write_xlsx(con, t, draft.staging / f"{t.name}.xlsx")
+                finally:
+                    con.close()
+
+        with draft.timed("exports: Parquet + CSV, XLSX meanwhile"):
             export_tables(
                 draft.database,
                 draft.staging,
@@ -497,22 +513,8 @@ def export_files(draft: ReleaseDraft) -> ReleaseDraft:
                 # every table named: a column not listed holds nothing to remove
                 unsafe_columns={t.name: set(unsafe.get(t.name, {})) for t in draft.tables},
                 workers=EXPORT_WORKERS,
+                meanwhile=spreadsheets,
             )
-        draft.unsafe = unsafe
-        draft.text_safety = {f"{t}.{c}": n for t, cols in unsafe.items() for c, n in cols.items()}
-        with draft.timed("exports: XLSX"):
-            con = connect_text_safe(draft.database, unsafe)
-            try:
-                for t in draft.view_tables:
-                    draft.counts[t.name] = con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[
-                        0
-                    ]
-                xlsx = [t for t in draft.tables if _has_xlsx(draft, t)]
-                for t in xlsx:
-                    if t.name not in unchanged:
-                        write_xlsx(con, t, draft.staging / f"{t.name}.xlsx")
-            finally:
-                con.close()
     return draft
 
 
