@@ -23,6 +23,7 @@ import io
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -246,16 +247,44 @@ def compare_parsers(archive, records, repeats: int = 3) -> dict:
     }
 
 
+def _cpu_seconds() -> float:
+    """CPU seconds of this process (every thread) and of its children that ended (the batch,
+    export and checkpoint workers)."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def release_substeps(summary) -> dict:
+    """Wall and CPU seconds of the release's sub-steps (`warehouse.release.ReleaseDraft.timed`,
+    kept in the release's reuse state) and of the checkpoint's (its quality report)."""
+    release = Path(summary.release)
+    state = release.parent.parent / ".reuse" / f"{release.name}.json"
+    steps = (
+        json.loads(state.read_text(encoding="utf-8")).get("seconds", {}) if state.exists() else {}
+    )
+    report = json.loads((release / "quality_report.json").read_text(encoding="utf-8"))
+    checkpoint = report.get("great_expectations", {}).get("seconds_by_step") or {}
+    return {
+        **{f"GX checkpoint: {k}": [v, None] for k, v in checkpoint.items()},
+        **steps,
+        "reused": report.get("reuse", {}),
+    }
+
+
 def _timed_build(build, n: int, force: bool) -> tuple:
     sampler = RssSampler()
     sampler.start()
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), _cpu_seconds()
     summary = build(force=force)
     seconds = time.perf_counter() - t
+    cpu = round(_cpu_seconds() - cpu, 1)
     sampler.stop()
     if not summary.success:
         raise SystemExit(f"the build failed at {n:,} contracts: checks {summary.checks}")
-    return summary, seconds, sampler
+    return summary, seconds, cpu, sampler
 
 
 def _queries(release: Path) -> dict:
@@ -303,7 +332,7 @@ def run_scale(
         )
 
     load_before = os.getloadavg()
-    summary, full, sampler = _timed_build(build, n, force=True)
+    summary, full, full_cpu, sampler = _timed_build(build, n, force=True)
     stages = _stages(summary.steps, sampler, n)
     release = Path(summary.release)
     # Validation in all: the blocking checks (their own steps) and the Great Expectations
@@ -327,6 +356,8 @@ def run_scale(
         "stages": stages,
         "steps": {k: round(b - a, 2) for k, (a, b) in summary.steps.items()},
         "full_seconds": round(full, 2),
+        "full_cpu_seconds": full_cpu,
+        "release_substeps": release_substeps(summary),
         "checkpoint_seconds": checkpoint,
         "validation_seconds": round(checks + checkpoint, 2),
         "peak_rss_mib": round(max(s[1] for s in sampler.samples) / 1024, 1),
@@ -344,7 +375,7 @@ def run_scale(
     unchanged = time.perf_counter() - t
 
     changed = change_night(n, data / "raw")
-    night, night_seconds, night_sampler = _timed_build(build, n, force=False)
+    night, night_seconds, night_cpu, night_sampler = _timed_build(build, n, force=False)
     result.update(
         {
             "unchanged_seconds": round(unchanged, 2),
@@ -352,6 +383,8 @@ def run_scale(
             "unchanged_share": round(unchanged / full, 4),
             "night": changed,
             "night_seconds": round(night_seconds, 2),
+            "night_cpu_seconds": night_cpu,
+            "night_release_substeps": release_substeps(night),
             "night_share": round(night_seconds / full, 4),
             "night_peak_rss_mib": round(max(s[1] for s in night_sampler.samples) / 1024, 1),
             "night_stages": _stages(night.steps, night_sampler, n),
@@ -466,6 +499,24 @@ def markdown(results: list[dict]) -> str:
                 if full["seconds"]
                 else f"| {r['contracts']:,} | {full['stage'].split(' (')[0]} | 0 | {night['seconds']} | |"
             )
+    lines += [
+        "",
+        "| contracts | release sub-step | full build wall s | CPU s | night (1 % changed) wall s | CPU s |",
+        "| ---: | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        full, night = r.get("release_substeps", {}), r.get("night_release_substeps", {})
+        for step in [k for k in {**full, **night} if k != "reused"]:
+            a, b = full.get(step, ["", ""]), night.get(step, ["", ""])
+            lines.append(
+                f"| {r['contracts']:,} | {step} | {a[0]} | {a[1] if a[1] is not None else ''} | "
+                f"{b[0]} | {b[1] if b[1] is not None else ''} |"
+            )
+        lines.append(
+            f"| {r['contracts']:,} | **whole build (CPU: the process tree)** | {r['full_seconds']} | "
+            f"{r.get('full_cpu_seconds', '')} | {r.get('night_seconds', '')} | "
+            f"{r.get('night_cpu_seconds', '')} |"
+        )
     lines += [
         "",
         "| contracts | release without the site, of the build | absorption by municipality | top 20 beneficiaries |",

@@ -34,7 +34,7 @@ from pipelines.quiet_night import (
     last_release_report,
 )
 from pipelines.resources import IsunPageSource, Settings
-from quality.rules_sql import last_row_counts
+from quality.last_release import last_row_counts
 from registry import tables_by_asset
 from registry.reference import PLACES, PROGRAMMES
 from registry.tables import (
@@ -531,7 +531,7 @@ def release_site(context: dg.OpExecutionContext, draft: ReleaseDraft) -> Release
 
 
 @dg.op(
-    description="Changelog, dictionary, the Data Package validated with Frictionless, quality report."
+    description="Changelog, dictionary, the Data Package validated (frictionless, DuckDB), quality report."
 )
 def release_datapackage(draft: ReleaseDraft) -> ReleaseDraft:
     return document_release(draft)

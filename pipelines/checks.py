@@ -16,7 +16,8 @@ import inspect
 import dagster as dg
 
 from pipelines.resources import Settings
-from quality.rules_sql import check_table, last_row_counts
+from quality.last_release import last_row_counts
+from quality.rules_sql import check_table
 from registry import all_tables
 from registry.tables import Table, table_rules
 from warehouse.staging import StagedTable

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 
 from pipelines.code_versions import ROOT
 from pipelines.code_versions import library_versions as _library_versions
+from quality.last_release import last_quality_report
 from shared.atomic import atomic_write
 from sources.raw_archive import RawArchive, inputs_fingerprint
 
@@ -84,16 +85,8 @@ def code_versions(assets: Iterable[dg.AssetsDefinition]) -> dict[str, str]:
     }
 
 
-def release_report(publish_dir: Path | str) -> dict:
-    """The last release's `quality_report.json`; {} before the first release."""
-    report = Path(publish_dir) / "latest" / "quality_report.json"
-    if not report.exists():
-        return {}
-    return json.loads(report.read_text(encoding="utf-8"))
-
-
 def last_release_report(settings: Settings) -> dict:
-    return release_report(settings.publish_dir)
+    return last_quality_report(settings.publish_dir)
 
 
 @dataclass(frozen=True)
@@ -250,7 +243,7 @@ def quiet_before_dagster(
         return None
     offline = not recordings
     stamp = _read_stamp(data_dir)
-    report = release_report(data_dir / "publish")
+    report = last_quality_report(data_dir / "publish")
     if not stamp.get("code_versions") or not report.get("release_id"):
         return None
     archive = RawArchive(data_dir / "raw")

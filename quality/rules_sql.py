@@ -21,10 +21,8 @@ not), so they run as a Python function registered on the connection.
 from __future__ import annotations
 
 import functools
-import json
 import re
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -210,19 +208,6 @@ def screen_isun_tables(
 
 
 # ---- whole-table checks --------------------------------------------------------------
-
-
-def last_quality_report(publish_dir: Path | str) -> dict:
-    """The last release's `quality_report.json`; {} before the first release."""
-    report = Path(publish_dir) / "latest" / "quality_report.json"
-    if not report.exists():
-        return {}
-    return json.loads(report.read_text(encoding="utf-8"))
-
-
-def last_row_counts(publish_dir: Path | str) -> dict[str, int]:
-    """Row counts of the last release, by table (its quality report); {} before the first."""
-    return last_quality_report(publish_dir).get("row_counts", {})
 
 
 @dataclass

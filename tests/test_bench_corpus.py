@@ -130,7 +130,13 @@ def test_bench_times_the_real_job_and_detects_a_quiet_night(tmp_path):
     assert result["ratio_to_lxml_floor"] > 1  # nothing parses faster than lxml's own walk
     assert result["sizes"]["parquet"]["files"] > 10 and result["sizes"]["site"]["mb"] > 0
     assert set(result["query_ms"]) == {"absorption by municipality", "top 20 beneficiaries"}
+    # The release's sub-steps, timed in wall and CPU seconds, for the full build and the night.
+    exports = result["release_substeps"]["exports: Parquet + CSV, XLSX meanwhile"]
+    assert exports[0] > 0 and exports[1] > 0 and result["full_cpu_seconds"] > 0
+    assert result["night_release_substeps"]["reused"]["path"] == "incremental"
+    assert "GX checkpoint: validate" in result["release_substeps"]
     table = markdown([result])
+    assert "| 60 | documents: Data Package validation |" in table
     assert (
         "| 60 | **full build, 1 worker** |" in table and f"| 60 | {facts.activities:,} |" in table
     )

@@ -5,9 +5,6 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
 from html import escape
 from pathlib import Path
 
@@ -116,39 +113,35 @@ def datapackage(release_id: str, tables: list[Table], files: dict[str, dict]) ->
     }
 
 
-# Rows per CSV that frictionless reads. Every row was already checked in the warehouse
-# (Great Expectations per batch, keys and parents in DuckDB) and every CSV is written by
-# one writer from those rows, so a mismatch between the files and their declared schema
-# is systematic and shows in the first rows; reading them all costs minutes at 50 000
-# contracts (`make bench`).
-FRICTIONLESS_ROWS = 10_000
-PARALLEL_FROM_BYTES = 50_000_000  # of CSV to validate: below it, one process
-
-
 def validate_datapackage(
     path: Path,
-    limit_rows: int | None = FRICTIONLESS_ROWS,
     checked_elsewhere: frozenset[tuple[str, str]] = frozenset(),
     unchanged: frozenset[str] = frozenset(),
-    workers: int = min(2, os.cpu_count() or 1),
+    hashes: bool = True,
 ) -> dict:
-    """Validate with the frictionless library: descriptor, schema, types, keys and foreign keys.
+    """Validate the Data Package: its descriptor with the frictionless library, every row of its
+    CSV resources against their Table Schema with DuckDB (`warehouse.datapackage_check`: types,
+    required fields, primary and foreign keys, header, bytes and, with `hashes`, hash).
 
-    Reads the first `limit_rows` rows of each CSV resource (None: all of them); foreign keys
-    named in `checked_elsewhere` are left to the build's checks (`_as_validated`). The Parquet
-    resources hold the same rows (one writer, `warehouse.export`); frictionless 5.21 reads
-    Parquet through pandas, where an empty integer cell becomes NaN and fails its type, so
-    for those the file's own schema is compared with the declared one (names and order)
-    instead.
+    Foreign keys named in `checked_elsewhere` are left to the build's checks (`_as_validated`).
+    The Parquet resources hold the same rows (one writer, `warehouse.export`); for those the
+    file's own schema is compared with the declared one (names and order).
 
     Resources named in `unchanged` (their files are the previous release's, which validated
     them: `warehouse.release_reuse`) are not read again, unless a foreign key that is
     validated here ties them to one that is.
     """
     import pyarrow.parquet as pq
+    from frictionless import FrictionlessException, Package
+
+    from warehouse.datapackage_check import check_csv_resources
 
     path = Path(path)
     descriptor = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        errors = [f"package: {e.type}: {e.message}" for e in Package.metadata_validate(descriptor)]
+    except FrictionlessException as exc:
+        errors = [f"package: {exc.error.type}: {exc.error.message}"]
     resources = [
         _as_validated(r, checked_elsewhere)
         for r in descriptor["resources"]
@@ -160,30 +153,9 @@ def validate_datapackage(
         for fk in r["schema"].get("foreignKeys", [])
         for name in (r["name"], fk["reference"].get("resource") or r["name"])
     }
-    csv_only = {
-        **descriptor,
-        "resources": [r for r in resources if r["name"] not in unchanged or r["name"] in tied],
-    }
-    errors = []
-    groups = _validation_groups(csv_only["resources"], path.parent, workers)
-    if len(groups) > 1:
-        # Frictionless reads rows in Python: independent groups in processes of their own.
-        with ProcessPoolExecutor(
-            len(groups), mp_context=multiprocessing.get_context("spawn")
-        ) as pool:
-            found = pool.map(
-                _frictionless_errors,
-                [{**descriptor, "resources": g} for g in groups],
-                [str(path.parent)] * len(groups),
-                [limit_rows] * len(groups),
-            )
-            by_resource = {name: e for group in found for name, e in group.items()}
-    elif groups:
-        by_resource = _frictionless_errors(
-            {**descriptor, "resources": groups[0]}, str(path.parent), limit_rows
-        )
-    if groups:
-        errors = [e for r in csv_only["resources"] for e in by_resource.get(r["name"], [])]
+    to_read = [r for r in resources if r["name"] not in unchanged or r["name"] in tied]
+    by_resource = check_csv_resources(to_read, path.parent, every=resources, hashes=hashes)
+    errors += [e for r in to_read for e in by_resource.get(r["name"], [])]
     for r in descriptor["resources"]:
         if r.get("format") == "parquet":
             names = pq.read_schema(path.parent / r["path"]).names
@@ -196,63 +168,15 @@ def validate_datapackage(
         "valid": not errors,
         "errors": errors[:50],
         "error_count": len(errors),
-        "rows_checked_per_resource": limit_rows or "all",
+        "rows_checked_per_resource": "all",
+        "resources_read": len(to_read),
     }
 
 
-def _validation_groups(resources: list[dict], base: Path, workers: int) -> list[list[dict]]:
-    """The resources in at most `workers` groups of about equal bytes, resources tied by a
-    foreign key in the same group (each is validated with the ones it refers to)."""
-    group_of = {r["name"]: r["name"] for r in resources}
-
-    def root(name: str) -> str:
-        while group_of[name] != name:
-            name = group_of[name]
-        return name
-
-    for r in resources:
-        for fk in r["schema"].get("foreignKeys", []):
-            other = fk["reference"].get("resource") or r["name"]
-            if other in group_of:
-                group_of[root(r["name"])] = root(other)
-    components: dict[str, list[dict]] = {}
-    for r in resources:
-        components.setdefault(root(r["name"]), []).append(r)
-
-    def cells(component: list[dict]) -> int:  # rows are capped alike: columns weigh
-        return sum(len(r["schema"]["fields"]) for r in component)
-
-    total = sum((base / r["path"]).stat().st_size for r in resources if (base / r["path"]).exists())
-    if total < PARALLEL_FROM_BYTES:
-        workers = 1  # starting a process (and importing frictionless) costs more
-
-    bins: list[list[dict]] = [[] for _ in range(max(1, workers))]
-    weight = [0] * len(bins)
-    for component in sorted(components.values(), key=cells, reverse=True):
-        lightest = weight.index(min(weight))
-        bins[lightest] += component
-        weight[lightest] += cells(component)
-    return [b for b in bins if b]
-
-
-def _frictionless_errors(descriptor: dict, basepath: str, limit_rows: int | None) -> dict:
-    """{resource name: its errors} from frictionless's validation of a package."""
-    from frictionless import Package
-
-    report = Package(descriptor, basepath=basepath).validate(limit_rows=limit_rows)
-    found: dict[str, list[str]] = {}
-    for task in report.tasks:
-        found.setdefault(task.name, []).extend(
-            f"{task.name}: {err.type}: {err.message}" for err in task.errors
-        )
-    return found
-
-
 def _as_validated(resource: dict, checked_elsewhere: frozenset[tuple[str, str]]) -> dict:
-    """A CSV resource as frictionless validates it: its dialect stated (our one writer's, so
-    it is not sniffed from each file), and without the foreign keys (resource, column) that
-    `checked_elsewhere` names: those are checked on every row by the build's blocking checks,
-    where frictionless would read the whole parent file once per child resource."""
+    """A CSV resource as it is validated: its dialect stated (our one writer's), and without
+    the foreign keys (resource, column) that `checked_elsewhere` names: those are checked on
+    every row by the build's blocking checks."""
     schema = dict(resource["schema"])
     keys = [
         fk

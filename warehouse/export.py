@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -90,6 +90,7 @@ def export_tables(
     copy_db: bool = True,
     unsafe_columns: dict[str, set[str]] | None = None,
     workers: int = 1,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[Path]:
     """Write `<table>.parquet` and `<table>.csv` per table, plus (if asked) a copy of the DuckDB file.
 
@@ -97,7 +98,8 @@ def export_tables(
     table is ever whole in memory. `unsafe_columns` (table -> the text columns holding a
     character `warehouse.text_safety` removes, as `unsafe_cells` found them) spares the text
     scan of the columns known to hold none: a table missing from it has all its columns scanned.
-    With `workers` > 1 the tables are written by that many processes at once.
+    With `workers` > 1 the tables are written by that many processes at once, and `meanwhile`
+    (other work of the release: the XLSX) runs in this process while they write; else after.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -113,7 +115,10 @@ def export_tables(
         with ProcessPoolExecutor(
             min(workers, len(jobs)), mp_context=multiprocessing.get_context("spawn")
         ) as pool:
-            list(pool.map(_export_table_job, ordered))
+            written = pool.map(_export_table_job, ordered)
+            if meanwhile is not None:
+                meanwhile()  # the last tables' worker alone on its core: this one fills the other
+            list(written)
     else:
         con = connect(warehouse_path, read_only=True)
         try:
@@ -121,6 +126,8 @@ def export_tables(
                 _export_table(con, out_dir, table, unsafe)
         finally:
             con.close()
+        if meanwhile is not None:
+            meanwhile()
     written = [out_dir / f"{t.name}{suffix}" for t in tables for suffix in (".parquet", ".csv")]
     if copy_db:
         db_copy = out_dir / Path(warehouse_path).name

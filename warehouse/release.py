@@ -1,12 +1,12 @@
 """Releases: `data/publish/releases/<YYYY-MM-DD>/` and `data/publish/latest`, never half-written.
 
 A release is assembled in a hidden staging directory next to `releases/`, validated
-(Frictionless), checksummed, and only then renamed into place; `latest` is a symlink
-switched atomically (plus a `LATEST` file with the release id for tools without
-symlinks). Anything that fails removes the staging directory and leaves `latest` alone;
-a build killed mid-release leaves one behind, which the next release removes (releases
-run under the data directory's build lock, `warehouse.data_lock`, so no other build can
-still be writing it).
+(the Data Package: frictionless and DuckDB), checksummed, and only then renamed into
+place; `latest` is a symlink switched atomically (plus a `LATEST` file with the release id
+for tools without symlinks). Anything that fails removes the staging directory and leaves
+`latest` alone; a build killed mid-release leaves one behind, which the next release
+removes (releases run under the data directory's build lock, `warehouse.data_lock`, so no
+other build can still be writing it).
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ import csv
 import hashlib
 import mimetypes
 import os
+import resource
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -83,6 +85,15 @@ EXPORT_WORKERS = min(2, os.cpu_count() or 1)
 
 class ReleaseError(RuntimeError):
     pass
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds of this process (all its threads) and of its children that ended."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def latest_release(publish_root: Path) -> Path | None:
@@ -307,8 +318,9 @@ class ReleaseDraft:
     The steps, in order: `start_release` (a staging directory and a copy of the warehouse,
     already in the storage format DuckDB 1.x reads), `add_history` (history tables, views,
     counts, charts, into that copy), `export_files` (Parquet, CSV, XLSX), `site_files` (the static site),
-    `document_release` (changelog, dictionary, Data Package validated with Frictionless, the
-    quality report), `catalogue_release` (DCAT, the catalogue page, SHA256SUMS) and
+    `document_release` (changelog, dictionary, the Data Package validated: its descriptor by
+    frictionless, its rows by DuckDB; the quality report), `catalogue_release` (DCAT, the
+    catalogue page, SHA256SUMS) and
     `publish_release` (the rename into `releases/` and the `latest` switch). Each is a plain
     function; Dagster runs them as the ops of the graph-backed asset `out_bgfunds__release`.
     A step that fails discards the staging directory, so `latest` is switched only when every
@@ -342,6 +354,9 @@ class ReleaseDraft:
     reuse_reason: str = ""
     reuse_now: dict = field(default_factory=dict)
     reused: dict = field(default_factory=dict)
+    # Wall and CPU seconds of each step and sub-step (`timed`), kept with the reuse state for
+    # the bench (`bench.run`): step -> [wall, CPU of this process and its ended children].
+    seconds: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def database(self) -> Path:
@@ -349,6 +364,19 @@ class ReleaseDraft:
 
     def files(self, recursive: bool = False) -> dict[str, dict]:
         return _file_info(self.staging, self.digests, recursive=recursive)
+
+    @contextmanager
+    def timed(self, step: str) -> Iterator[None]:
+        """Add the wall and CPU seconds of the block to `seconds[step]`."""
+        started, cpu = time.perf_counter(), _cpu_seconds()
+        try:
+            yield
+        finally:
+            wall, used = self.seconds.get(step, [0.0, 0.0])
+            self.seconds[step] = [
+                round(wall + time.perf_counter() - started, 3),
+                round(used + _cpu_seconds() - cpu, 3),
+            ]
 
     @contextmanager
     def discarded_on_error(self) -> Iterator[ReleaseDraft]:
@@ -404,7 +432,7 @@ def start_release(
     draft.reuse_before, draft.reuse_reason = (
         load_state(publish_root, draft.previous) if reuse else ({}, "rebuild forced")
     )
-    with draft.discarded_on_error():
+    with draft.discarded_on_error(), draft.timed("start: copy the warehouse"):
         draft.staging.mkdir()
         if quality.get("data_docs_dir"):  # the checkpoint's Data Docs, published in the release
             shutil.copytree(quality["data_docs_dir"], draft.staging / "quality")
@@ -416,7 +444,7 @@ def start_release(
 
 def add_history(draft: ReleaseDraft) -> ReleaseDraft:
     """History rows and views in the release's copy of the warehouse; counts and charts."""
-    with draft.discarded_on_error():
+    with draft.discarded_on_error(), draft.timed("history: history, views, counts, charts"):
         con = connect(draft.database)
         try:
             _add_history(con, draft.release_id, draft.previous)
@@ -452,33 +480,41 @@ def export_files(draft: ReleaseDraft) -> ReleaseDraft:
     database through `connect_text_safe`), have control and non-characters, bidi overrides
     and zero-width characters removed, in the columns one scan found them in."""
     with draft.discarded_on_error():
-        unchanged = _link_unchanged_tables(draft)
-        con = connect(draft.database, read_only=True)
-        try:
-            unsafe = unsafe_cells(con)  # the one scan for them: CSV and the XLSX/site views
-        finally:
-            con.close()
-        export_tables(
-            draft.database,
-            draft.staging,
-            [t for t in draft.tables if t.name not in unchanged],
-            copy_db=False,
-            # every table named: a column not listed holds nothing to remove
-            unsafe_columns={t.name: set(unsafe.get(t.name, {})) for t in draft.tables},
-            workers=EXPORT_WORKERS,
-        )
+        with draft.timed("exports: table digests, unchanged linked"):
+            unchanged = _link_unchanged_tables(draft)
+        with draft.timed("exports: unsafe text scan"):
+            con = connect(draft.database, read_only=True)
+            try:
+                unsafe = unsafe_cells(con)  # the one scan for them: CSV and the XLSX/site views
+            finally:
+                con.close()
         draft.unsafe = unsafe
         draft.text_safety = {f"{t}.{c}": n for t, cols in unsafe.items() for c, n in cols.items()}
-        con = connect_text_safe(draft.database, unsafe)
-        try:
-            for t in draft.view_tables:
-                draft.counts[t.name] = con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0]
-            xlsx = [t for t in draft.tables if _has_xlsx(draft, t)]
-            for t in xlsx:
-                if t.name not in unchanged:
-                    write_xlsx(con, t, draft.staging / f"{t.name}.xlsx")
-        finally:
-            con.close()
+
+        def spreadsheets() -> None:
+            with draft.timed("exports: XLSX (while the Parquet + CSV workers write)"):
+                con = connect_text_safe(draft.database, unsafe)
+                try:
+                    for t in draft.view_tables:
+                        count = con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0]
+                        draft.counts[t.name] = count
+                    for t in draft.tables:
+                        if _has_xlsx(draft, t) and t.name not in unchanged:
+                            write_xlsx(con, t, draft.staging / f"{t.name}.xlsx")
+                finally:
+                    con.close()
+
+        with draft.timed("exports: Parquet + CSV, XLSX meanwhile"):
+            export_tables(
+                draft.database,
+                draft.staging,
+                [t for t in draft.tables if t.name not in unchanged],
+                copy_db=False,
+                # every table named: a column not listed holds nothing to remove
+                unsafe_columns={t.name: set(unsafe.get(t.name, {})) for t in draft.tables},
+                workers=EXPORT_WORKERS,
+                meanwhile=spreadsheets,
+            )
     return draft
 
 
@@ -517,7 +553,7 @@ def _has_xlsx(draft: ReleaseDraft, table: Table) -> bool:
 def site_files(draft: ReleaseDraft) -> ReleaseDraft:
     """The static site of the release (`warehouse.site`), reading its text safe."""
     downloads = {"before": draft.reuse_before.get("downloads") or {}}
-    with draft.discarded_on_error():
+    with draft.discarded_on_error(), draft.timed("site"):
         con = connect_text_safe(draft.database, draft.unsafe)
         try:
             draft.site = build_site(
@@ -541,40 +577,43 @@ def document_release(draft: ReleaseDraft) -> ReleaseDraft:
     and the quality report."""
     with draft.discarded_on_error():
         staging, previous = draft.staging, draft.previous
-        _known_checksums(draft)
-        draft.changelog = compute_changelog(
-            previous / "projects.parquet" if previous else None,
-            staging / "projects.parquet",
-            contractor_history=staging / "history_contractors.parquet",
-            release_id=draft.release_id,
-        )
-        write_json(staging / "changelog.json", draft.changelog)
-        (staging / "changelog.md").write_text(
-            changelog_markdown(
-                draft.changelog, draft.release_id, previous.name if previous else None
-            ),
-            encoding="utf-8",
-        )
-        draft.dictionary = dictionary_rows(draft.tables)
-        with open(staging / "data_dictionary.csv", "w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(draft.dictionary[0]))
-            writer.writeheader()
-            writer.writerows(draft.dictionary)
-        (staging / "data_dictionary.md").write_text(
-            dictionary_markdown(draft.tables), encoding="utf-8"
-        )
-        write_json(
-            staging / "datapackage.json",
-            datapackage(draft.release_id, draft.tables, draft.files()),
-        )
-        frictionless = validate_datapackage(
-            staging / "datapackage.json",
-            checked_elsewhere=frozenset(
-                (t.name, fk.column) for t in draft.tables for fk in t.foreign_keys if fk.checked
-            ),
-            # linked from the previous release, which validated the same bytes
-            unchanged=frozenset(draft.reused.get("tables", ())),
-        )
+        with draft.timed("documents: changelog, dictionary"):
+            _known_checksums(draft)
+            draft.changelog = compute_changelog(
+                previous / "projects.parquet" if previous else None,
+                staging / "projects.parquet",
+                contractor_history=staging / "history_contractors.parquet",
+                release_id=draft.release_id,
+            )
+            write_json(staging / "changelog.json", draft.changelog)
+            (staging / "changelog.md").write_text(
+                changelog_markdown(
+                    draft.changelog, draft.release_id, previous.name if previous else None
+                ),
+                encoding="utf-8",
+            )
+            draft.dictionary = dictionary_rows(draft.tables)
+            with open(staging / "data_dictionary.csv", "w", encoding="utf-8-sig", newline="") as fh:
+                writer = csv.DictWriter(fh, fieldnames=list(draft.dictionary[0]))
+                writer.writeheader()
+                writer.writerows(draft.dictionary)
+            (staging / "data_dictionary.md").write_text(
+                dictionary_markdown(draft.tables), encoding="utf-8"
+            )
+        with draft.timed("documents: checksums for the Data Package"):
+            files = draft.files()
+        write_json(staging / "datapackage.json", datapackage(draft.release_id, draft.tables, files))
+        with draft.timed("documents: Data Package validation"):
+            frictionless = validate_datapackage(
+                staging / "datapackage.json",
+                checked_elsewhere=frozenset(
+                    (t.name, fk.column) for t in draft.tables for fk in t.foreign_keys if fk.checked
+                ),
+                # linked from the previous release, which validated the same bytes
+                unchanged=frozenset(draft.reused.get("tables", ())),
+                # the declared hashes were computed from these very files just before
+                hashes=False,
+            )
         draft.report = quality_report(draft, frictionless)
         write_json(staging / "quality_report.json", draft.report)
         (staging / "quality_report.html").write_text(
@@ -645,12 +684,14 @@ def catalogue_release(draft: ReleaseDraft) -> ReleaseDraft:
     """The DCAT-AP catalogue, the catalogue page and SHA256SUMS over every file."""
     with draft.discarded_on_error():
         staging = draft.staging
+        with draft.timed("catalogue: checksums of the top-level files"):
+            files = draft.files()
         write_json(
             staging / "dcat.jsonld",
             dcat_ap(
                 release_id=draft.release_id,
                 issued=draft.issued,
-                files=draft.files(),
+                files=files,
                 title_bg=TITLE_BG,
                 title_en=TITLE_EN,
                 licence_url=LICENSE["path"],
@@ -663,7 +704,7 @@ def catalogue_release(draft: ReleaseDraft) -> ReleaseDraft:
                 release_id=draft.release_id,
                 issued=draft.issued,
                 tables=draft.tables,
-                files=draft.files(),
+                files=draft.files(),  # dcat.jsonld's now too
                 counts=draft.counts,
                 quality=draft.report,
                 changelog=draft.changelog,
@@ -672,10 +713,10 @@ def catalogue_release(draft: ReleaseDraft) -> ReleaseDraft:
             ),
             encoding="utf-8",
         )
+        with draft.timed("catalogue: checksums of every file (the site's too)"):
+            every = draft.files(recursive=True)
         (staging / "SHA256SUMS").write_text(
-            "".join(
-                f"{info['sha256']}  {name}\n" for name, info in draft.files(recursive=True).items()
-            ),
+            "".join(f"{info['sha256']}  {name}\n" for name, info in every.items()),
             encoding="utf-8",
         )
     return draft
@@ -687,7 +728,7 @@ def publish_release(draft: ReleaseDraft) -> Path:
         final = draft.publish_root / "releases" / draft.release_id
         os.replace(draft.staging, final)
     _point_latest(draft.publish_root, draft.release_id)
-    save_state(draft.publish_root, draft.release_id, draft.reuse_now)
+    save_state(draft.publish_root, draft.release_id, {**draft.reuse_now, "seconds": draft.seconds})
     return final
 
 
