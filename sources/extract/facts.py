@@ -110,6 +110,8 @@ _PROCEDURE_KIND_CONTEXT = re.compile(
     re.I,
 )
 _OLD_CODE = re.compile(r"BG\s?\d{3}\s?[PР][OО]\d{3}\s?/\s?[\d.\-/ ]*\d")
+# A 2007–13 scheme's number: programme / operation-call / year, no contract number after the year
+_OLD_PROCEDURE_SHAPE = re.compile(r"^BG\d{3}PO\d{3}/[\d.]+(?:-\d{1,3})?/\d{4}$")
 _INTERREG_CODE = re.compile(r"\b(CB\d{3}\.\d{1,2}\.\d{1,2}\.\d{3})\b")
 
 
@@ -127,6 +129,10 @@ def _code_facts(text: str) -> list[Fact]:
             if re.search(r"(договор|проект)\w*[^.]{0,60}$", before, re.I)
             else None
         )
+        if role == "project_code" and _OLD_PROCEDURE_SHAPE.match(value):
+            # round 7: "с проект по ОП „Регионално развитие”, мярка BG161 PO001/3.2-02/2011": a 2007–13 code
+            # ending in the call's year has no contract number, so it names the scheme, never a project
+            role = "procedure_code"
         taken.append((m.start(), m.end()))
         if role:
             facts.append(Fact(role, value, m.start(), m.end(), raw, f"{role}_2007_13_form"))
@@ -1266,6 +1272,12 @@ def _funding_notices(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _FUNDING_NOTICE.finditer(text)]
 
 
+# A procedure the page states: after a procedure word, or a 2007–13 scheme's number (round 7: "схема за
+# предоставяне на безвъзмездна финансова помощ BG161PО001/5-03/2013" beats BG161PO001-5.3.03 read off the
+# contract's code BG161PO001-5.3.03-0009)
+_STATED_PROCEDURE_RULES = {"procedure_after_word", "procedure_code_2007_13_form"}
+
+
 def _stated_procedure_wins(current: dict, fact: Fact) -> bool:
     """Settle a procedure stated after the word against the one read off the contract code.
 
@@ -1277,9 +1289,9 @@ def _stated_procedure_wins(current: dict, fact: Fact) -> bool:
     if fact.field != "procedure_code" or held is None or held == fact.value:
         return False
     rules = {current["evidence"]["procedure_code"]["rule"], fact.rule}
-    if rules != {"procedure_of_project_code", "procedure_after_word"}:
+    if "procedure_of_project_code" not in rules or not rules & _STATED_PROCEDURE_RULES or len(rules) != 2:
         return False
-    if fact.rule == "procedure_after_word":
+    if fact.rule in _STATED_PROCEDURE_RULES:
         derived = {"value": held, **current["evidence"]["procedure_code"]}
         current["procedure_code"] = fact.value
         current["evidence"]["procedure_code"] = fact.evidence()
@@ -1333,14 +1345,13 @@ def _absorb(into: dict, other: dict) -> None:
             if name in ("amount_total", "amount_eu"):
                 key = "currency" if name == "amount_total" else "currency_eu"
                 into[key] = other[key]
-        elif mine is not None and {
-            into["evidence"][name]["rule"],
-            other["evidence"][name]["rule"],
-        } == {
-            "procedure_of_project_code",
-            "procedure_after_word",
-        }:
-            if other["evidence"][name]["rule"] == "procedure_after_word":
+        elif (
+            mine is not None
+            and "procedure_of_project_code" in rules
+            and len(rules & _STATED_PROCEDURE_RULES) == 1
+            and len(rules) == 2
+        ):
+            if other["evidence"][name]["rule"] in _STATED_PROCEDURE_RULES:
                 into[name], into["evidence"][name] = theirs, other["evidence"][name]
         else:
             listed = into["candidates"].setdefault(name, [])
