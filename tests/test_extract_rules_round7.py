@@ -51,3 +51,26 @@ def test_a_stated_2007_13_scheme_beats_the_procedure_read_off_the_contract_code(
     assert "procedure_code_stated_over_derived" in records[0]["flags"]
     derived = [c["value"] for c in records[0]["candidates"]["procedure_code"]]
     assert derived == ["BG161PO001-5.3.03"]
+
+
+# --- precision: what is not a project's total ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("number", "sentence"),
+    [
+        ("655", "Индикативната стойност на проекта е 22 800 лв., бе"),
+        ("650", "Проектът е на стойност 6,3 милиона лева в 3 оперативни програми."),
+    ],
+)
+def test_an_indicative_value_or_money_over_several_programmes_is_no_total(number, sentence):
+    assert sentence in page(number).replace("\n", " ")
+    assert [f.value for f in find_facts(sentence) if f.field == "amount_total"] == []
+    assert values(extract_projects(page(number)), "amount_total") == []
+
+
+def test_a_project_stated_at_its_value_is_still_read():
+    # the same wording without the estimate's word or the programmes after it stays a total (unseen pages'
+    # "Проектът е на стойност …")
+    found = find_facts("Проектът е на стойност 6,3 милиона лева.")
+    assert [(f.field, f.value) for f in found] == [("amount_total", 6300000.0)]
