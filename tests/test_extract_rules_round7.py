@@ -74,3 +74,70 @@ def test_a_project_stated_at_its_value_is_still_read():
     # "Проектът е на стойност …")
     found = find_facts("Проектът е на стойност 6,3 милиона лева.")
     assert [(f.field, f.value) for f in found] == [("amount_total", 6300000.0)]
+
+
+# --- lists of several projects, each "name – amount" ---------------------------------------------------------------
+
+
+def test_projects_listed_each_with_its_value_after_a_dash():
+    # 657: "Разработени и внесени са проекти за водопроводите на кв. „Настан“ - 6 701 974,40 лв., с. Брезе -
+    # 4 159 725,19 лв., …  Входирани са и проектите за пътните отсечки до с. Кестен - 745 925,63 лв. и до с. Селча
+    # - 11 283 750,00 лв."
+    records = extract_projects(page("657"))
+    assert [r["amount_total"] for r in records] == [
+        6701974.4,
+        4159725.19,
+        4264069.46,
+        1475017.81,
+        2163555.32,
+        745925.63,
+        11283750.0,
+    ]
+    assert {r["evidence"]["amount_total"]["rule"] for r in records} == {"listed_project_value"}
+
+
+def test_sites_numbered_one_a_line_each_with_its_value():
+    # 693: "Общо 5 са обектите, които са включени във финансирането, както следва:\n 1. Оновен ремонт и подмяна на
+    # покрив на читалище в с. Бисерци - 70 000 лв. …"; the 710 000 лв. the Council of Ministers "отпуска" the
+    # municipality is their sum, no project's total
+    records = extract_projects(page("693"))
+    assert [r["amount_total"] for r in records] == [70000.0, 380000.0, 30000.0, 200000.0, 30000.0]
+
+
+def test_two_lists_of_quoted_projects_with_their_values():
+    # 698: "Това са “Реконструкция и рехабилитация на улици в селата … – 700 000 лв. и „Изграждане на два броя
+    # спортни площадки …– 220 000 лв." and "е 850 000 лв. за 2 проекта: „Изграждане на физкултурен салон в с.
+    # Кочан” – 350 000 лв., и „Ремонт на улици в населени места в община Сатовча” – 500 000 лв."
+    assert values(extract_projects(page("698")), "amount_total")[:4] == [
+        700000.0,
+        220000.0,
+        350000.0,
+        500000.0,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("number", "sentence"),
+    [
+        # one project's money by source, not a list of projects
+        (
+            "553",
+            "Общата стойност на проекта е 1 815 800.00 лева, от които от Европейски фонд за регионално "
+            "развитие – 1 543 430.00 лева и Национално финансиране – 272 370.00 лева.",
+        ),
+        (
+            "057",
+            "Сума на проекта: 22 023.04 лв.\nБезвъзмездна финансова помощ - 22 023.04 лв.\n"
+            "Средства от ЕЗФРСР – 19820.74 лв. (90%)\nНационално съфинансиране- 2202.30 лв. (10%)",
+        ),
+        # a design's cost per village after the first one's, not projects listed
+        (
+            "044",
+            "Финансирането на изготвянето на проекта за Гецово е 234 000 лв., за Осенец – 228 000 лв., за "
+            "Мортагоново – 198 000 лв., за Стражец – 96 000 лв.",
+        ),
+    ],
+)
+def test_money_by_source_or_after_a_stated_amount_is_no_list_of_projects(number, sentence):
+    assert sentence.replace("\n", " ") in page(number).replace("\n", " ")
+    assert [f for f in find_facts(sentence) if f.rule == "listed_project_value"] == []

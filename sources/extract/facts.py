@@ -282,6 +282,8 @@ _NOT_PROJECT_MONEY = re.compile(
     r"\bGrant\b|собствен\w*\s+(финансов\w*\s+)?(принос|финансиране|средства|участие)|"
     r"Self finance|съфинансиране(то)?\s+(е|от)|национално\w* съфинансиране|Total paid|участието на общ|"
     r"Одобрени за финансиране|стойността на финансирането|финансирането на(?!\s+проекта\s+е)|отпуснат|"
+    # round 7: "Министерският съвет отпуска целево финансиране в размер на 710 000 лв. за община Кубрат"
+    r"отпуска\w*|"
     r"процедурата|програмата|"
     r"по програма|бюджет\w* на (програмата|процедурата|схемата|мярката|общината|организацията|субсидията|подмярката)|"
     r"[Ии]нвестиционн\w* програм|общата им стойност|общата сума|[Оо]бщият размер на "
@@ -476,6 +478,58 @@ def _announced_list_value(text: str, start: int) -> bool:
     return bool(_ITEM_VALUE.search(item)) and not _APPROXIMATE.search(item[-30:])
 
 
+# round 7: "проекти за водопроводите на кв. „Настан“ - 6 701 974,40 лв., с. Брезе - 4 159 725,19 лв., …",
+# "Общо 5 са обектите, които са включени във финансирането, както следва:\n1. … в с. Бисерци - 70 000 лв.\n2. …",
+# "за 2 проекта: „Изграждане на физкултурен салон в с. Кочан” – 350 000 лв., и „…” – 500 000 лв.": a paragraph
+# that speaks of projects or sites (обекти) and pairs at least two names with amounts after a dash lists each
+# project with its value. A dash after a digit is a range; a name that is a municipality or a region is an
+# allotment, not a project.
+_DASH_BEFORE_AMOUNT = re.compile(r"[^\W\d][.“”\"»]?[^\S\n]*[-–—][^\S\n]*$")
+_LISTED_ITEMS_INTRO = re.compile(r"(?<![\w-])(проект\w*|обект\w*)\b", re.I)
+# "Безвъзмездна финансова помощ - 22 023.04 лв.\nСредства от ЕЗФРСР – 19820.74 лв.", "от които от Европейски фонд
+# за регионално развитие – 1 543 430.00 лева и Национално финансиране – …": one project's money by source
+_FUNDING_ITEM = re.compile(
+    r"финансир\w*|помощ|фонд\w*|средства|съфинанс\w*|принос|бюджет\w*|от\s+които|ЕЗФРСР|ЕФРР|ЕСФ|\bЕС\b",
+    re.I,
+)
+_ALLOTMENT_ITEM = re.compile(
+    r"(?<![\w-])(общин\w*|област\w*)\s+[А-Я]\w*[^\S\n]*[-–—][^\S\n]*$", re.I
+)
+
+
+def _dash_listed_values(text: str, money: list) -> set[int]:
+    """Starts of the amounts that each end a "name – amount" item of a list of projects (see above)."""
+    dashed = [m for m in money if _DASH_BEFORE_AMOUNT.search(text[max(0, m.start - 8) : m.start])]
+    listed: set[int] = set()
+    paragraphs: dict[int, list] = {}
+    for m in dashed:
+        breaks = [b.end() for b in re.finditer(r"\n[^\S\n]*\n", text[: m.start])]
+        paragraphs.setdefault(breaks[-1] if breaks else 0, []).append(m)
+    for opening, items in paragraphs.items():
+        # the list's introduction: from the paragraph's start, or from an amount it states before the list
+        # (a sum, or one project's money by source: "Общият бюджет на проекта е 589 602 евро, от които …")
+        lead = max(
+            [opening, *(m.end for m in money if opening <= m.start and m.end <= items[0].start)]
+        )
+        if len(items) < 2 or not _LISTED_ITEMS_INTRO.search(text[lead : items[0].start]):
+            continue
+        previous_end = opening
+        for m in items:
+            segment = text[previous_end : m.start]
+            item = re.split(r"[\n:;,]", segment)[
+                -1
+            ]  # the item's own name, after its list's separator
+            if (
+                (previous_end != opening and len(segment) > 300)
+                or _ALLOTMENT_ITEM.search(item)
+                or _FUNDING_ITEM.search(item)
+            ):
+                break
+            listed.add(m.start)
+            previous_end = m.end
+    return listed
+
+
 def _listed_projects_value(text: str, start: int, end: int) -> bool:
     if _announced_list_value(text, start):
         return True
@@ -579,6 +633,7 @@ def _national_allotment(text: str, before: str, raw_after: str) -> bool:
 def _money_facts(text: str) -> list[Fact]:
     facts: list[Fact] = []
     money = find_money(text)
+    dash_listed = _dash_listed_values(text, money)
     previous_end = 0
     for m in money:
         between = text[previous_end : m.start]
@@ -633,7 +688,7 @@ def _money_facts(text: str) -> list[Fact]:
         if _APPROVED_COSTS_TOTAL.search(before):
             facts.append(_of(m, "amount_total", value, "approved_costs_total", currency))
             continue
-        if _listed_projects_value(text, m.start, m.end):
+        if _listed_projects_value(text, m.start, m.end) or m.start in dash_listed:
             facts.append(_of(m, "amount_total", value, "listed_project_value", currency))
             continue
         label = _TOTAL_STRONG.search(before)
@@ -1294,7 +1349,11 @@ def _stated_procedure_wins(current: dict, fact: Fact) -> bool:
     if fact.field != "procedure_code" or held is None or held == fact.value:
         return False
     rules = {current["evidence"]["procedure_code"]["rule"], fact.rule}
-    if "procedure_of_project_code" not in rules or not rules & _STATED_PROCEDURE_RULES or len(rules) != 2:
+    if (
+        "procedure_of_project_code" not in rules
+        or not rules & _STATED_PROCEDURE_RULES
+        or len(rules) != 2
+    ):
         return False
     if fact.rule in _STATED_PROCEDURE_RULES:
         derived = {"value": held, **current["evidence"]["procedure_code"]}
