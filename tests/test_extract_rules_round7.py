@@ -141,3 +141,31 @@ def test_two_lists_of_quoted_projects_with_their_values():
 def test_money_by_source_or_after_a_stated_amount_is_no_list_of_projects(number, sentence):
     assert sentence.replace("\n", " ") in page(number).replace("\n", " ")
     assert [f for f in find_facts(sentence) if f.rule == "listed_project_value"] == []
+
+
+# --- durations ----------------------------------------------------------------------------------------------------
+
+
+def test_a_duration_said_of_the_counted_projects_is_each_ones():
+    # 675: "Oбщата стойност на инвестицията по двата проекта е 3 015 000 лв.Планирания период за реализацията им
+    # е 18 месеца."
+    records = extract_projects(page("675"))
+    assert [r["duration_months"] for r in records] == [18, 18]
+    assert "duration_stated_for_each_of:2" in records[0]["flags"]
+    # 673: "Предстои да бъдат подписани и другите два проекта - … срокът за тяхното изпълнение е 36 месеца":
+    # the other two follow a first project with no fact of its own
+    records = extract_projects(page("673"))
+    assert [r["duration_months"] for r in records] == [None, 36, 36]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "По думите му, срокът за тяхното изпълнение е 36 месеца и не е задължително дейностите да започнат.",
+        "Планирания период за реализацията им е 18 месеца.",
+    ],
+)
+def test_durations_of_them_in_new_wordings(sentence):
+    assert [(f.field, f.value) for f in find_facts(sentence)] == [
+        ("duration_months", int(sentence.split(" месеца")[0].split()[-1]))
+    ]

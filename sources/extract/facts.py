@@ -941,7 +941,9 @@ _COUNTED_FROM = re.compile(
 )
 _RANGE_SEP = re.compile(r"^\.?\s*(г\.?|година)?\s*(–|-|—|→|до|to)\s*")
 _DURATION_CONTEXT = re.compile(
-    r"(продължителност\w*|срок(ът|а)?\s+(за|на)\s+(неговото\s+|нейното\s+|своето\s+)?(изпълнение|реализация)\w*|"
+    r"(продължителност\w*|срок(ът|а)?\s+(за|на)\s+(неговото\s+|нейното\s+|своето\s+|тяхното\s+)?(изпълнение|реализация)\w*|"
+    # round 7: "Планирания период за реализацията им е 18 месеца" (a period of carrying the projects out)
+    r"период(ът|а)?\s+(за|на)\s+(реализация|изпълнение)\w*|"
     r"[Сс]рок(ът|а)?\s+на\s+проекта|"
     # "Обектът ще се изпълнява 2 години", "трябва да приключи за 18 месеца": a duration worded as a deadline
     r"(проект\w*|обект\w*|дейностите|той|тя)[^.\d]{0,40}(ще\s+се\s+(изпълнява|реализира)\w*|"
@@ -1730,13 +1732,47 @@ def _projects_each_with_an_amount(text: str, facts: list[Fact]) -> list[dict]:
     return []
 
 
+# round 7: "Предстои да бъдат подписани и другите два проекта - … По думите му, срокът за тяхното изпълнение е 36
+# месеца", "Oбщата стойност на инвестицията по двата проекта е 3 015 000 лв.Планирания период за реализацията им е
+# 18 месеца": a duration said of "them" after the text counts the projects is each one's; "the other two" follow
+# at least one project the text spoke of before them (a record with no fact of its own).
+_COUNTED_PROJECTS = re.compile(
+    r"(?<![\w-])(?P<others>другите\s+)?(?P<count>двата|трите|два|три)\s+(\w+\s+)?проекта\b", re.I
+)
+_THEIR = re.compile(r"(?<![\w-])(тяхното|техния|техният|им)(?![\w-])", re.I)
+_COUNTS = {"два": 2, "двата": 2, "три": 3, "трите": 3}
+
+
+def _projects_each_with_a_duration(text: str, facts: list[Fact]) -> list[dict]:
+    """One record per counted project, each with the duration stated of them all; else none."""
+    durations = [f for f in facts if f.field == "duration_months"]
+    if len(durations) != 1 or any(f.field != "duration_months" for f in facts):
+        return []
+    duration = durations[0]
+    if not _THEIR.search(_sentence_before(text, duration.start)):
+        return []
+    counted = list(_COUNTED_PROJECTS.finditer(text, max(0, duration.start - 600), duration.start))
+    if not counted:
+        return []
+    count = _COUNTS[counted[-1]["count"].lower()]
+    records = [_new_record()] if counted[-1]["others"] else []
+    for _ in range(count):
+        record = _new_record()
+        _set(record, duration)
+        record["flags"].append(f"duration_stated_for_each_of:{count}")
+        records.append(record)
+    return records
+
+
 def extract_project_facts(text: str) -> list[dict]:
     """One record per project the text speaks of (none where it names none), with evidence for every value."""
     read = cyrillic_words(text)  # same offsets; the words the rules look for, whatever the script
     end = article_end(read)
     facts = [f for f in find_facts(text, read) if f.start < end]
-    shared = _projects_sharing_a_procedure(read, facts) or _projects_each_with_an_amount(
-        read[:end], facts
+    shared = (
+        _projects_sharing_a_procedure(read, facts)
+        or _projects_each_with_an_amount(read[:end], facts)
+        or _projects_each_with_a_duration(read[:end], facts)
     )
     if shared:
         return shared
