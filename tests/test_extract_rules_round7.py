@@ -169,3 +169,29 @@ def test_durations_of_them_in_new_wordings(sentence):
     assert [(f.field, f.value) for f in find_facts(sentence)] == [
         ("duration_months", int(sentence.split(" месеца")[0].split()[-1]))
     ]
+
+
+# --- ДФЗ 2007–13 ЛИДЕР contracts ----------------------------------------------------------------------------------
+
+
+def test_a_leader_contract_number_and_its_value():
+    # 718: "Община Берковица е Бенефициент по договор за БФП № 48/3/3130652/04.08.2014г. на стойност 63977,17 лв.,
+    # сключен между Държавен фонд „Земеделие”, …"
+    records = extract_projects(page("718"))
+    assert records[0]["project_code"] == "48/3/3130652"
+    assert records[0]["code_scheme"] == "dfz"
+    assert records[0]["evidence"]["project_code"]["rule"] == "dfz_project_code"
+    assert records[0]["amount_total"] == 63977.17
+    assert records[0]["evidence"]["amount_total"]["rule"] == "grant_contract_value"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # the same shape outside a contract: no code
+        "Решение № 48/3/3130652 на общинския съвет.",
+        "Тиражът е 12/3/1234567 броя.",
+    ],
+)
+def test_the_leader_form_is_a_code_only_after_a_contract(sentence):
+    assert [f for f in find_facts(sentence) if f.field == "project_code"] == []

@@ -189,6 +189,14 @@ def _scheme_code_facts(text: str) -> list[Fact]:
     for m in SCHEME_CODE_IN_TEXT.finditer(text):
         code, flags = normalise_scheme_code(m.group(0))
         scheme = m.lastgroup
+        if (
+            scheme == "dfz"
+            and re.fullmatch(r"\d{2}/\d/\d{7}", code)
+            and not re.search(r"договор\w*[^.\d]{0,30}$", _window_before(text, m.start(), 60), re.I)
+        ):
+            # round 7: the ЛИДЕР form (48/3/3130652) is short enough to be some other number: only a
+            # contract's ("по договор за БФП № 48/3/3130652/04.08.2014г.")
+            continue
         if scheme == "eea" and not re.search(r"\.\d{3}-\d{4}", code):
             facts.append(
                 Fact(
@@ -373,9 +381,10 @@ _TOTAL_BEFORE_VERB = re.compile(
 # помощ с Държавен фонд „Земеделие“ на стойност 2 933 696.74 лева": the value of the project's grant contract is
 # its total (the grant words name the contract, not the amount; "в размер на" after them stays a grant).
 _GRANT_CONTRACT_VALUE = re.compile(
-    r"[Дд]оговор\w*\s*(№\s*\S+\s+)?за\s+предоставяне\s+на\s+(?P<grant>безвъзмездна\s+финансова\s+помощ|БФП)"
-    # (the contract's number may follow the grant words: "… помощ 58111-с077-268 на стойност …")
-    r"(\s+(№\s*)?[\w/-]*\d[\w/-]*)?[^.\d]{0,80}?\sна\s+стойност(\s+от)?\s*$"
+    r"[Дд]оговор\w*\s*(№\s*\S+\s+)?за\s+(предоставяне\s+на\s+)?(?P<grant>безвъзмездна\s+финансова\s+помощ|БФП)"
+    # (the contract's number may follow the grant words: "… помощ 58111-с077-268 на стойност …", and its date
+    # after a slash, round 7: "договор за БФП № 48/3/3130652/04.08.2014г. на стойност 63977,17 лв.")
+    r"(\s+(№\s*)?[\w/-]*\d[\w/-]*(/\d{1,2}\.\d{1,2}\.\d{4}\s?г?\.?)?)?[^.\d]{0,80}?\sна\s+стойност(\s+от)?\s*$"
 )
 _PROJECT_WORD = re.compile(r"проект|project|инвестици|договор", re.I)
 
