@@ -195,3 +195,56 @@ def test_a_leader_contract_number_and_its_value():
 )
 def test_the_leader_form_is_a_code_only_after_a_contract(sentence):
     assert [f for f in find_facts(sentence) if f.field == "project_code"] == []
+
+
+# --- totals and EU shares in new wordings -------------------------------------------------------------------------
+
+
+def test_a_project_carried_out_under_a_programme_and_worth_n():
+    # 665: "Община Панагюрище изпълнява проект за подготовка на бъдещи инвестиции с европейско финансиране. Той се
+    # реализира по Програма „Развитие на регионите“ 2021–2027 и е на стойност 62 466 лева, осигурени безвъзмездно …"
+    records = extract_projects(page("665"))
+    assert values(records, "amount_total") == [62466.0]
+    assert records[0]["evidence"]["amount_total"]["rule"] == "project_under_programme_value"
+
+
+def test_the_total_size_of_the_approved_costs_after_a_colon():
+    # 694: "Общият размер на одобрените разходи по проекта е: 63179,50 лева без ДДС и е с 100 % безвъзмездна …"
+    sentence = "Общият размер на одобрените разходи по проекта е: 63179,50 лева без ДДС"
+    assert sentence in page("694")
+    assert [(f.field, f.value, f.rule) for f in find_facts(sentence)] == [
+        ("amount_total", 63179.5, "approved_costs_total")
+    ]
+    records = extract_projects(page("694"))
+    assert (
+        records[0]["amount_total"],
+        records[0]["procedure_code"],
+        records[0]["duration_months"],
+    ) == (
+        63179.5,
+        "BG06RDNP001-19.060",
+        24,
+    )
+
+
+@pytest.mark.parametrize(
+    ("number", "sentence", "eu"),
+    [
+        (
+            "688",
+            "е на стойност 4 890 354 лв. От тях 4 156 801 лв. е съфинансиране от Европейския фонд за Регионална "
+            "развитие",
+            4156801.0,
+        ),
+        (
+            "724",
+            "От Европейския съюз чрез Националния план за възстановяване и устойчивост ще бъдат осигурени 1 851 211 "
+            "лева",
+            1851211.0,
+        ),
+    ],
+)
+def test_eu_shares_in_new_wordings(number, sentence, eu):
+    assert sentence in " ".join(page(number).split())  # (the page's spaces may be non-breaking)
+    assert [f.value for f in find_facts(sentence) if f.field == "amount_eu"] == [eu]
+    assert values(extract_projects(page(number)), "amount_eu") == [eu]

@@ -258,12 +258,15 @@ _EU_BEFORE = re.compile(
     r"(?<![\w-])[Ее]вропейски(?:ят)?\s+принос|(?<![\w-])[Ее]вропейските\s+средства|"
     r"Европейският\s+(?:\w+\s+){0,3}фонд(?:\s+за\s+(?:\w+\s+){1,5}?)?(?=(?:осигурява|предоставя|покрива|финансира)\s*$)|"
     r"Европейския\s+(?:\w+\s+)?фонд\s+за\s+(?:\w+\s+){1,5}?(?=(?:е|са|възлиза\s+на|в\s+размер\s+на)\s*$)|"
-    r"European\s+[Ff]und\s+for\s+Regional\s+Development|European\s+Regional\s+Development\s+Fund)"
+    r"European\s+[Ff]und\s+for\s+Regional\s+Development|European\s+Regional\s+Development\s+Fund|"
+    # round 7: "От Европейския съюз чрез Националния план за възстановяване и устойчивост ще бъдат осигурени …"
+    r"(?<![\w-])[Оо]т\s+Европейския\s+съюз[^.\d]{0,90}?\s(ще\s+бъдат\s+|са\s+|се\s+)?(осигурени|предоставени|осигуряват|предоставят))"
     r"(?:\s*(?:\([A-ZА-Я+ ]{2,12}\)|на ЕС|е|са|възлиза на|в размер на|на\s+стойност|is|amounts\s+to|with|[–:-]|"
     r"осигурява|предоставя|покрива|финансира))*\s*$"
 )
 _EU_AFTER = re.compile(
-    r"^\W{0,3}(?:лв\.?\s*)?(?:от\s+тях\s+)?(?:е\s+|са\s+|is\s+)?(?:финансиране\s+)?(?:/?предоставени\s+)?"
+    # (round 7: "От тях 4 156 801 лв. е съфинансиране от Европейския фонд за Регионално развитие")
+    r"^\W{0,3}(?:лв\.?\s*)?(?:от\s+тях\s+)?(?:е\s+|са\s+|is\s+)?(?:(?:съ)?финансиране\s+)?(?:/?предоставени\s+)?"
     r"(?:от\s+|по линия на\s+)?"
     r"(?:безвъзмездн\w+\s+финансов\w+\s+помощ\s+)?(?:от\s+)?"
     r"(ЕФРР|ЕСФ|ЕЗФРСР|[Кк]охезионния фонд|Европейския фонд за регионално развитие|"
@@ -582,6 +585,13 @@ def _sum_over_counted_items(text: str, position: int, label: re.Match | None) ->
 # "Проектът е за извършване на подготвителни дейности … Финансирането се осигурява от Програмата за развитие на
 # селските райони и е на стойност 50 хил. лв.": the financing the project gets from one source, "and is worth N" —
 # the whole project's money (a share or a grant says so: "от които", "безвъзмездн…", "съфинансиране").
+# round 7: "Община Панагюрище изпълнява проект за … Той се реализира по Програма „Развитие на регионите“ 2021–2027
+# и е на стойност 62 466 лева": the project (or "it") carried out under a programme "and is worth N" — the
+# programme named on the way does not make the amount the programme's.
+_PROJECT_UNDER_PROGRAMME_VALUE = re.compile(
+    r"(?<![\w-])(Той|Проектът)\s+се\s+(реализира|изпълнява|финансира)\s+по\s+[^.\d]{3,120}?"
+    r"(\d{4}\s*[-–]\s*\d{4}\s*(г\.\s*)?)?\s*и\s+е\s+на\s+(обща\s+)?стойност(\s+от)?\s*$"
+)
 _FINANCING_PROVIDED_VALUE = re.compile(
     r"(?<![\w-])Финансирането\s+(се\s+осигурява|е\s+осигурено|се\s+предоставя)\s+от\s+"
     r"(?![^.\d]*(безвъзмездн|съфинанс|от\s+които))[^.\d]{3,120}?\s+и\s+е\s+на\s+стойност(\s+от)?\s*$"
@@ -592,8 +602,9 @@ _FINANCING_PROVIDED_VALUE = re.compile(
 # размер 388 123,01 лв.": the label names the project's approved costs first; the grant coordinated with them
 # (one amount for both, the project funded in full) does not make the amount a grant.
 _APPROVED_COSTS_TOTAL = re.compile(
-    r"[Оо]бщата\s+стойност\s+на\s+одобрените\s+(за\s+финансиране\s+)?(допустими\s+)?разходи\s+по\s+проекта"
-    r"(\s+и\s+[^.\d]{0,90}?)?\s+(е|възлиза)(\s+в\s+размер)?(\s+на)?\s*$"
+    # round 7: "Общият размер на одобрените разходи по проекта е: 63179,50 лева без ДДС"
+    r"([Оо]бщата\s+стойност|[Оо]бщият\s+размер)\s+на\s+одобрените\s+(за\s+финансиране\s+)?(допустими\s+)?разходи\s+по\s+проекта"
+    r"(\s+и\s+[^.\d]{0,90}?)?\s+(е|възлиза)(\s+в\s+размер)?(\s+на)?\s*:?\s*$"
 )
 
 
@@ -690,6 +701,11 @@ def _money_facts(text: str) -> list[Fact]:
             and not _NOT_PROJECT_MONEY_AFTER.match(raw_after)
         ):
             facts.append(_of(m, "amount_total", value, "grant_contract_value", currency))
+            continue
+        if _PROJECT_UNDER_PROGRAMME_VALUE.search(before) and not _NOT_PROJECT_MONEY_AFTER.match(
+            raw_after
+        ):
+            facts.append(_of(m, "amount_total", value, "project_under_programme_value", currency))
             continue
         if _FINANCING_PROVIDED_VALUE.search(before):
             facts.append(_of(m, "amount_total", value, "financing_value", currency))
@@ -1275,7 +1291,13 @@ def speaks_of_project(text: str, facts: list[Fact]) -> bool:
     words on a page that is not a call, programme or plan."""
     if any(
         f.field == "project_code"
-        or f.rule in ("listed_project_value", "national_allotment", "national_financing_total")
+        or f.rule
+        in (
+            "listed_project_value",
+            "national_allotment",
+            "national_financing_total",
+            "project_under_programme_value",
+        )
         for f in facts
     ):
         return True
