@@ -248,3 +248,27 @@ def test_eu_shares_in_new_wordings(number, sentence, eu):
     assert sentence in " ".join(page(number).split())  # (the page's spaces may be non-breaking)
     assert [f.value for f in find_facts(sentence) if f.field == "amount_eu"] == [eu]
     assert values(extract_projects(page(number)), "amount_eu") == [eu]
+
+
+def test_a_deadline_counted_from_the_contracts_signing_and_its_latest_end():
+    # 724: "Ремонтът, обзавеждането и отчитането на проекта трябва да приключат до 20 месеца от подписването на
+    # договора за финансиране, но не по-късно от края на 2025 г."
+    sentence = (
+        "Ремонтът, обзавеждането и отчитането на проекта трябва да приключат до 20 месеца от подписването на "
+        "договора за финансиране, но не по-късно от края на 2025 г."
+    )
+    assert sentence in page("724")
+    found = {(f.field, f.value, f.rule) for f in find_facts(sentence)}
+    assert found == {
+        ("duration_months", 20, "deadline_from_signing"),
+        ("end_date", "2025-12-31", "until_end_of_year"),
+    }
+    records = extract_projects(page("724"))
+    assert (records[0]["duration_months"], records[0]["end_date"]) == (20, "2025-12-31")
+
+
+def test_a_works_deadline_up_to_months_is_still_no_duration():
+    # the "до N месеца" bound stays excluded where no project's deadline from its contract's signing is said
+    assert [
+        f for f in find_facts("Ремонтът ще продължи до 6 месеца.") if f.field == "duration_months"
+    ] == []

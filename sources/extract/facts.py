@@ -986,6 +986,11 @@ _DURATION_CONTEXT = re.compile(
 )
 # "Срокът за изпълнение на проекта е до 6 месеца.": the term a grant contract gives the project, stated as
 # its upper bound; the project's duration (the words must name the project itself, not a works contract).
+# round 7: "Ремонтът, обзавеждането и отчитането на проекта трябва да приключат до 20 месеца от подписването на
+# договора за финансиране": a project's deadline counted from its contract's signing is its duration.
+_DEADLINE_FROM_SIGNING = re.compile(
+    r"(?<![\w-])[Пп]роекта?\b[^.\d]{0,40}?(трябва|следва)\s+да\s+(приключ|завърш)\w*\s+(до|в\s+рамките\s+на)\s*$"
+)
 _TERM_UP_TO = re.compile(r"(?<![\w-])[Сс]рок(ът)?\s+за\s+изпълнение\s+на\s+проекта\s+е\s+до\s*$")
 _NOT_DURATION = re.compile(
     r"(удължава|удължен|удължаване|удължаването|extension|максимал|maximum|не\s+повече\s+от|"
@@ -1221,6 +1226,12 @@ def _duration_facts(text: str) -> list[Fact]:
         if _DURATION_CHANGED.search(before):
             facts.append(
                 Fact("duration_months", d.value, d.start, d.end, d.text, "duration_changed_to")
+            )
+        elif _DEADLINE_FROM_SIGNING.search(before) and re.match(
+            r"^\s*от\s+(подписването|сключването)\s+на\s+договора", text[d.end : d.end + 40]
+        ):
+            facts.append(
+                Fact("duration_months", d.value, d.start, d.end, d.text, "deadline_from_signing")
             )
         elif _TERM_UP_TO.search(before):
             facts.append(
@@ -1612,8 +1623,11 @@ _UNTIL_YEAR_END = re.compile(
     r"(?P<cue>([Пп]роект(ът|а)?\b|[Пп]родължителност\w*|[Сс]рок\w*|изпълнение\w*)[^.\d]{0,60}?"
     # "Дейностите са с общ бюджет от 179 335.45 лв. и трябва да бъдат реализирани до края на 2023 г."
     r"|(?<![\w-])(Дейностите|[Пп]роект(ът|а)?)\b(?:[^.\n]|(?<=\d)\.(?=\d)|(?<=лв)\.)"
-    r"{0,120}?(трябва|следва)\s+да\s+бъд(е|ат)\s+(реализиран|изпълнен|завършен|приключен)\w*\s+)"
-    r"\b(до|until)\s+(края|the\s+end)\s+(на|of)\s+(?P<year>(19|20)\d{2})(?!\d)"
+    r"{0,120}?(трябва|следва)\s+да\s+бъд(е|ат)\s+(реализиран|изпълнен|завършен|приключен)\w*\s+"
+    # round 7: "… на проекта трябва да приключат до 20 месеца от подписването на договора за финансиране, но
+    # не по-късно от края на 2025 г.": the latest end a deadline gives
+    r"|(?<![\w-])[Пп]роекта?\b[^.\n]{0,40}?(трябва|следва)\s+да\s+приключ\w*[^.\n]{0,120}?(?=не\s+по-късно))"
+    r"\b(до|until|не\s+по-късно\s+от)\s+(края|the\s+end)\s+(на|of)\s+(?P<year>(19|20)\d{2})(?!\d)"
 )
 
 
