@@ -24,7 +24,8 @@ PROGRAMME_CODE_REGEX = rf"^{PROGRAMME_PATTERN}$"
 #   procedure BGENERGY-2.002);
 # - interreg: Interreg V-A Romania–Bulgaria (ROBG-408), Interreg-IPA Bulgaria–Serbia/North Macedonia
 #   (CB007.2.13.091);
-# - dfz: the Rural Development Programme's contracts with ДФЗ (14/07/2/0/00810; 2007–13: 22/321/00813);
+# - dfz: the Rural Development Programme's contracts with ДФЗ (14/07/2/0/00810; 2007–13: 22/321/00813, and the
+#   ЛИДЕР measures' 48/3/3130652: МИГ / measure / seven-digit number);
 # - phare: PHARE contract numbers (BG0106.07.01-064);
 # - solidarity: EU Solidarity Fund grants (2014BG16SPO001-0019);
 # - life: the EU's LIFE programme (LIFE+ 2007–13, LIFE 2014–20), its project numbers as the
@@ -45,7 +46,7 @@ CODE_SCHEME_REGEX: dict[str, str] = {
     "eea": r"^BG(?:LD|ENERGY|ENVIRONMENT|CULTURE|INNOVATION|JUSTICE|HOME|SOCIAL|BUSINESS|RESEARCH)"
     r"-\d{1,2}\.\d{3}-\d{4}(?:-C\d{2})?$",
     "interreg": r"^(?:ROBG-\d{1,4}|CB\d{3}\.\d{1,2}\.\d{1,2}\.\d{3})$",
-    "dfz": r"^(?:\d{2}/\d{2}/\d/\d/\d{5}|\d{2}/\d{3}/\d{5})$",
+    "dfz": r"^(?:\d{2}/\d{2}/\d/\d/\d{5}|\d{2}/\d{3}/\d{5}|\d{2}/\d/\d{7})$",
     "phare": r"^BG\d{4}\.\d{2}\.\d{2}-\d{3}$",
     "solidarity": r"^\d{4}BG16SPO\d{3}-\d{4}$",
     "life": r"^LIFE\d{2} [A-Z]{2,3}/[A-Z]{2}/\d{3,6}$",

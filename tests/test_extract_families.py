@@ -253,11 +253,8 @@ def test_every_code_labelled_on_a_real_page_has_a_form_the_document_tables_accep
     assert malformed_as_printed <= projects_
     projects_ -= malformed_as_printed
     # A ДФЗ contract number of the 2007–13 ЛИДЕР measures, "№ 48/3/3130652/04.08.2014г." on unseen8's
-    # page 718 (labelled without its date, as unseen4's 08/321/01362): a real form the dfz scheme
-    # does not cover yet.
-    dfz_not_yet_accepted = {"48/3/3130652"}
-    assert dfz_not_yet_accepted <= projects_
-    projects_ -= dfz_not_yet_accepted
+    # page 718 (labelled without its date, as unseen4's 08/321/01362): accepted by the dfz scheme since round 7.
+    assert code_scheme("48/3/3130652") == "dfz"
     assert {c for c in projects_ if not re.match(ANY_SCHEME_PROJECT_CODE_REGEX, c)} == set()
     # unseen7's page 571 prints a proposal's code after the word "процедура"
     # ("процедура … BG14MFOP001-4.002-0004"): labelled as the procedure as printed, it is not

@@ -108,7 +108,7 @@ SCHEME_CODE_IN_TEXT = re.compile(
     r"(?<![\w/.])(?:"
     r"(?P<interreg>[RР][OО][BВ][GГ]\s?[-–]\s?\d{1,4})(?![\d.])"
     # a ДФЗ number may run into its contract's date ("08/321/01362/27.11.2012 г.")
-    r"|(?P<dfz>\d{2}/\d{2}/\d/\d/\d{5}|\d{2}/\d{3}/\d{5})(?!\d|/(?!\d{1,2}\.\d{1,2}\.(?:19|20)\d\d))"
+    r"|(?P<dfz>\d{2}/\d{2}/\d/\d/\d{5}|\d{2}/\d{3}/\d{5}|\d{2}/\d/\d{7})(?!\d|/(?!\d{1,2}\.\d{1,2}\.(?:19|20)\d\d))"
     r"|(?P<phare>[BВ][GГ]\s?\d{4}\.\d{2}\.\d{2}\s?[-–—]\s?\d{3})(?!\d)"
     r"|(?P<solidarity>\d{4}[BВ][GГ]16[SС][PР][OО]\d{3}-\d{4})(?!\d)"
     r"|(?P<eea>BG(?:LD|ENERGY|ENVIRONMENT|CULTURE|INNOVATION|JUSTICE|HOME|SOCIAL|BUSINESS|RESEARCH)"

@@ -110,6 +110,8 @@ _PROCEDURE_KIND_CONTEXT = re.compile(
     re.I,
 )
 _OLD_CODE = re.compile(r"BG\s?\d{3}\s?[PР][OО]\d{3}\s?/\s?[\d.\-/ ]*\d")
+# A 2007–13 scheme's number: programme / operation-call / year, no contract number after the year
+_OLD_PROCEDURE_SHAPE = re.compile(r"^BG\d{3}PO\d{3}/[\d.]+(?:-\d{1,3})?/\d{4}$")
 _INTERREG_CODE = re.compile(r"\b(CB\d{3}\.\d{1,2}\.\d{1,2}\.\d{3})\b")
 
 
@@ -127,6 +129,10 @@ def _code_facts(text: str) -> list[Fact]:
             if re.search(r"(договор|проект)\w*[^.]{0,60}$", before, re.I)
             else None
         )
+        if role == "project_code" and _OLD_PROCEDURE_SHAPE.match(value):
+            # round 7: "с проект по ОП „Регионално развитие”, мярка BG161 PO001/3.2-02/2011": a 2007–13 code
+            # ending in the call's year has no contract number, so it names the scheme, never a project
+            role = "procedure_code"
         taken.append((m.start(), m.end()))
         if role:
             facts.append(Fact(role, value, m.start(), m.end(), raw, f"{role}_2007_13_form"))
@@ -183,6 +189,14 @@ def _scheme_code_facts(text: str) -> list[Fact]:
     for m in SCHEME_CODE_IN_TEXT.finditer(text):
         code, flags = normalise_scheme_code(m.group(0))
         scheme = m.lastgroup
+        if (
+            scheme == "dfz"
+            and re.fullmatch(r"\d{2}/\d/\d{7}", code)
+            and not re.search(r"договор\w*[^.\d]{0,30}$", _window_before(text, m.start(), 60), re.I)
+        ):
+            # round 7: the ЛИДЕР form (48/3/3130652) is short enough to be some other number: only a
+            # contract's ("по договор за БФП № 48/3/3130652/04.08.2014г.")
+            continue
         if scheme == "eea" and not re.search(r"\.\d{3}-\d{4}", code):
             facts.append(
                 Fact(
@@ -244,12 +258,15 @@ _EU_BEFORE = re.compile(
     r"(?<![\w-])[Ее]вропейски(?:ят)?\s+принос|(?<![\w-])[Ее]вропейските\s+средства|"
     r"Европейският\s+(?:\w+\s+){0,3}фонд(?:\s+за\s+(?:\w+\s+){1,5}?)?(?=(?:осигурява|предоставя|покрива|финансира)\s*$)|"
     r"Европейския\s+(?:\w+\s+)?фонд\s+за\s+(?:\w+\s+){1,5}?(?=(?:е|са|възлиза\s+на|в\s+размер\s+на)\s*$)|"
-    r"European\s+[Ff]und\s+for\s+Regional\s+Development|European\s+Regional\s+Development\s+Fund)"
+    r"European\s+[Ff]und\s+for\s+Regional\s+Development|European\s+Regional\s+Development\s+Fund|"
+    # round 7: "От Европейския съюз чрез Националния план за възстановяване и устойчивост ще бъдат осигурени …"
+    r"(?<![\w-])[Оо]т\s+Европейския\s+съюз[^.\d]{0,90}?\s(ще\s+бъдат\s+|са\s+|се\s+)?(осигурени|предоставени|осигуряват|предоставят))"
     r"(?:\s*(?:\([A-ZА-Я+ ]{2,12}\)|на ЕС|е|са|възлиза на|в размер на|на\s+стойност|is|amounts\s+to|with|[–:-]|"
     r"осигурява|предоставя|покрива|финансира))*\s*$"
 )
 _EU_AFTER = re.compile(
-    r"^\W{0,3}(?:лв\.?\s*)?(?:от\s+тях\s+)?(?:е\s+|са\s+|is\s+)?(?:финансиране\s+)?(?:/?предоставени\s+)?"
+    # (round 7: "От тях 4 156 801 лв. е съфинансиране от Европейския фонд за Регионално развитие")
+    r"^\W{0,3}(?:лв\.?\s*)?(?:от\s+тях\s+)?(?:е\s+|са\s+|is\s+)?(?:(?:съ)?финансиране\s+)?(?:/?предоставени\s+)?"
     r"(?:от\s+|по линия на\s+)?"
     r"(?:безвъзмездн\w+\s+финансов\w+\s+помощ\s+)?(?:от\s+)?"
     r"(ЕФРР|ЕСФ|ЕЗФРСР|[Кк]охезионния фонд|Европейския фонд за регионално развитие|"
@@ -276,6 +293,8 @@ _NOT_PROJECT_MONEY = re.compile(
     r"\bGrant\b|собствен\w*\s+(финансов\w*\s+)?(принос|финансиране|средства|участие)|"
     r"Self finance|съфинансиране(то)?\s+(е|от)|национално\w* съфинансиране|Total paid|участието на общ|"
     r"Одобрени за финансиране|стойността на финансирането|финансирането на(?!\s+проекта\s+е)|отпуснат|"
+    # round 7: "Министерският съвет отпуска целево финансиране в размер на 710 000 лв. за община Кубрат"
+    r"отпуска\w*|"
     r"процедурата|програмата|"
     r"по програма|бюджет\w* на (програмата|процедурата|схемата|мярката|общината|организацията|субсидията|подмярката)|"
     r"[Ии]нвестиционн\w* програм|общата им стойност|общата сума|[Оо]бщият размер на "
@@ -297,13 +316,18 @@ _NOT_PROJECT_MONEY = re.compile(
     # "Общата стойност на трите проекта е …": the sum of the projects counted, not one project's total
     r"\b(двата|трите|четирите|петте|шестте|седемте|осемте|деветте|десетте|\d+-те)\s+проекта\b|"
     # "Финансирането за община Велико Търново е в размер на …": one partner's part of a shared project
-    r"[Фф]инансирането\s+за\s+(община|общината|партньор\w*|водещ\w*|организация\w*)\b)",
+    r"[Фф]инансирането\s+за\s+(община|общината|партньор\w*|водещ\w*|организация\w*)\b|"
+    # round 7: "Индикативната стойност на проекта е 22 800 лв.": a proposal's estimate, not a stated total
+    r"индикативн\w*)",
     re.I,
 )
 _NOT_PROJECT_MONEY_AFTER = re.compile(
     r"^[^\S\n]{0,2}[,:)/]?[^\S\n]{0,2}(безвъзмездн|БФП|собствен|национално съфинансиране|"
     r"от (държавния|националния|общинския) бюджет|от общината|за (целия|периода)|"
-    r"(са )?(предвидени|заделени) за)"
+    r"(са )?(предвидени|заделени) за|"
+    # round 7: "Проектът е на стойност 6,3 милиона лева в 3 оперативни програми": money spread over several
+    # programmes is a local strategy's budget, not one project's total
+    r"(в|по)\s+(\d+|две|три|четири|пет)\s+(оперативни\s+)?програми)"
 )
 _TOTAL_STRONG = re.compile(
     r"(обща(та)?\s+(му\s+)?стойност|стойност(та)?\s+на\s+(проекта|инвестицията)|общ(ият)?\s+(му\s+)?бюджет|"
@@ -360,9 +384,10 @@ _TOTAL_BEFORE_VERB = re.compile(
 # помощ с Държавен фонд „Земеделие“ на стойност 2 933 696.74 лева": the value of the project's grant contract is
 # its total (the grant words name the contract, not the amount; "в размер на" after them stays a grant).
 _GRANT_CONTRACT_VALUE = re.compile(
-    r"[Дд]оговор\w*\s*(№\s*\S+\s+)?за\s+предоставяне\s+на\s+(?P<grant>безвъзмездна\s+финансова\s+помощ|БФП)"
-    # (the contract's number may follow the grant words: "… помощ 58111-с077-268 на стойност …")
-    r"(\s+(№\s*)?[\w/-]*\d[\w/-]*)?[^.\d]{0,80}?\sна\s+стойност(\s+от)?\s*$"
+    r"[Дд]оговор\w*\s*(№\s*\S+\s+)?за\s+(предоставяне\s+на\s+)?(?P<grant>безвъзмездна\s+финансова\s+помощ|БФП)"
+    # (the contract's number may follow the grant words: "… помощ 58111-с077-268 на стойност …", and its date
+    # after a slash, round 7: "договор за БФП № 48/3/3130652/04.08.2014г. на стойност 63977,17 лв.")
+    r"(\s+(№\s*)?[\w/-]*\d[\w/-]*(/\d{1,2}\.\d{1,2}\.\d{4}\s?г?\.?)?)?[^.\d]{0,80}?\sна\s+стойност(\s+от)?\s*$"
 )
 _PROJECT_WORD = re.compile(r"проект|project|инвестици|договор", re.I)
 
@@ -465,6 +490,58 @@ def _announced_list_value(text: str, start: int) -> bool:
     return bool(_ITEM_VALUE.search(item)) and not _APPROXIMATE.search(item[-30:])
 
 
+# round 7: "проекти за водопроводите на кв. „Настан“ - 6 701 974,40 лв., с. Брезе - 4 159 725,19 лв., …",
+# "Общо 5 са обектите, които са включени във финансирането, както следва:\n1. … в с. Бисерци - 70 000 лв.\n2. …",
+# "за 2 проекта: „Изграждане на физкултурен салон в с. Кочан” – 350 000 лв., и „…” – 500 000 лв.": a paragraph
+# that speaks of projects or sites (обекти) and pairs at least two names with amounts after a dash lists each
+# project with its value. A dash after a digit is a range; a name that is a municipality or a region is an
+# allotment, not a project.
+_DASH_BEFORE_AMOUNT = re.compile(r"[^\W\d][.“”\"»]?[^\S\n]*[-–—][^\S\n]*$")
+_LISTED_ITEMS_INTRO = re.compile(r"(?<![\w-])(проект\w*|обект\w*)\b", re.I)
+# "Безвъзмездна финансова помощ - 22 023.04 лв.\nСредства от ЕЗФРСР – 19820.74 лв.", "от които от Европейски фонд
+# за регионално развитие – 1 543 430.00 лева и Национално финансиране – …": one project's money by source
+_FUNDING_ITEM = re.compile(
+    r"финансир\w*|помощ|фонд\w*|средства|съфинанс\w*|принос|бюджет\w*|от\s+които|ЕЗФРСР|ЕФРР|ЕСФ|\bЕС\b",
+    re.I,
+)
+_ALLOTMENT_ITEM = re.compile(
+    r"(?<![\w-])(общин\w*|област\w*)\s+[А-Я]\w*[^\S\n]*[-–—][^\S\n]*$", re.I
+)
+
+
+def _dash_listed_values(text: str, money: list) -> set[int]:
+    """Starts of the amounts that each end a "name – amount" item of a list of projects (see above)."""
+    dashed = [m for m in money if _DASH_BEFORE_AMOUNT.search(text[max(0, m.start - 8) : m.start])]
+    listed: set[int] = set()
+    paragraphs: dict[int, list] = {}
+    for m in dashed:
+        breaks = [b.end() for b in re.finditer(r"\n[^\S\n]*\n", text[: m.start])]
+        paragraphs.setdefault(breaks[-1] if breaks else 0, []).append(m)
+    for opening, items in paragraphs.items():
+        # the list's introduction: from the paragraph's start, or from an amount it states before the list
+        # (a sum, or one project's money by source: "Общият бюджет на проекта е 589 602 евро, от които …")
+        lead = max(
+            [opening, *(m.end for m in money if opening <= m.start and m.end <= items[0].start)]
+        )
+        if len(items) < 2 or not _LISTED_ITEMS_INTRO.search(text[lead : items[0].start]):
+            continue
+        previous_end = opening
+        for m in items:
+            segment = text[previous_end : m.start]
+            item = re.split(r"[\n:;,]", segment)[
+                -1
+            ]  # the item's own name, after its list's separator
+            if (
+                (previous_end != opening and len(segment) > 300)
+                or _ALLOTMENT_ITEM.search(item)
+                or _FUNDING_ITEM.search(item)
+            ):
+                break
+            listed.add(m.start)
+            previous_end = m.end
+    return listed
+
+
 def _listed_projects_value(text: str, start: int, end: int) -> bool:
     if _announced_list_value(text, start):
         return True
@@ -508,6 +585,13 @@ def _sum_over_counted_items(text: str, position: int, label: re.Match | None) ->
 # "Проектът е за извършване на подготвителни дейности … Финансирането се осигурява от Програмата за развитие на
 # селските райони и е на стойност 50 хил. лв.": the financing the project gets from one source, "and is worth N" —
 # the whole project's money (a share or a grant says so: "от които", "безвъзмездн…", "съфинансиране").
+# round 7: "Община Панагюрище изпълнява проект за … Той се реализира по Програма „Развитие на регионите“ 2021–2027
+# и е на стойност 62 466 лева": the project (or "it") carried out under a programme "and is worth N" — the
+# programme named on the way does not make the amount the programme's.
+_PROJECT_UNDER_PROGRAMME_VALUE = re.compile(
+    r"(?<![\w-])(Той|Проектът)\s+се\s+(реализира|изпълнява|финансира)\s+по\s+[^.\d]{3,120}?"
+    r"(\d{4}\s*[-–]\s*\d{4}\s*(г\.\s*)?)?\s*и\s+е\s+на\s+(обща\s+)?стойност(\s+от)?\s*$"
+)
 _FINANCING_PROVIDED_VALUE = re.compile(
     r"(?<![\w-])Финансирането\s+(се\s+осигурява|е\s+осигурено|се\s+предоставя)\s+от\s+"
     r"(?![^.\d]*(безвъзмездн|съфинанс|от\s+които))[^.\d]{3,120}?\s+и\s+е\s+на\s+стойност(\s+от)?\s*$"
@@ -518,8 +602,9 @@ _FINANCING_PROVIDED_VALUE = re.compile(
 # размер 388 123,01 лв.": the label names the project's approved costs first; the grant coordinated with them
 # (one amount for both, the project funded in full) does not make the amount a grant.
 _APPROVED_COSTS_TOTAL = re.compile(
-    r"[Оо]бщата\s+стойност\s+на\s+одобрените\s+(за\s+финансиране\s+)?(допустими\s+)?разходи\s+по\s+проекта"
-    r"(\s+и\s+[^.\d]{0,90}?)?\s+(е|възлиза)(\s+в\s+размер)?(\s+на)?\s*$"
+    # round 7: "Общият размер на одобрените разходи по проекта е: 63179,50 лева без ДДС"
+    r"([Оо]бщата\s+стойност|[Оо]бщият\s+размер)\s+на\s+одобрените\s+(за\s+финансиране\s+)?(допустими\s+)?разходи\s+по\s+проекта"
+    r"(\s+и\s+[^.\d]{0,90}?)?\s+(е|възлиза)(\s+в\s+размер)?(\s+на)?\s*:?\s*$"
 )
 
 
@@ -568,6 +653,7 @@ def _national_allotment(text: str, before: str, raw_after: str) -> bool:
 def _money_facts(text: str) -> list[Fact]:
     facts: list[Fact] = []
     money = find_money(text)
+    dash_listed = _dash_listed_values(text, money)
     previous_end = 0
     for m in money:
         between = text[previous_end : m.start]
@@ -616,13 +702,18 @@ def _money_facts(text: str) -> list[Fact]:
         ):
             facts.append(_of(m, "amount_total", value, "grant_contract_value", currency))
             continue
+        if _PROJECT_UNDER_PROGRAMME_VALUE.search(before) and not _NOT_PROJECT_MONEY_AFTER.match(
+            raw_after
+        ):
+            facts.append(_of(m, "amount_total", value, "project_under_programme_value", currency))
+            continue
         if _FINANCING_PROVIDED_VALUE.search(before):
             facts.append(_of(m, "amount_total", value, "financing_value", currency))
             continue
         if _APPROVED_COSTS_TOTAL.search(before):
             facts.append(_of(m, "amount_total", value, "approved_costs_total", currency))
             continue
-        if _listed_projects_value(text, m.start, m.end):
+        if _listed_projects_value(text, m.start, m.end) or m.start in dash_listed:
             facts.append(_of(m, "amount_total", value, "listed_project_value", currency))
             continue
         label = _TOTAL_STRONG.search(before)
@@ -875,7 +966,9 @@ _COUNTED_FROM = re.compile(
 )
 _RANGE_SEP = re.compile(r"^\.?\s*(г\.?|година)?\s*(–|-|—|→|до|to)\s*")
 _DURATION_CONTEXT = re.compile(
-    r"(продължителност\w*|срок(ът|а)?\s+(за|на)\s+(неговото\s+|нейното\s+|своето\s+)?(изпълнение|реализация)\w*|"
+    r"(продължителност\w*|срок(ът|а)?\s+(за|на)\s+(неговото\s+|нейното\s+|своето\s+|тяхното\s+)?(изпълнение|реализация)\w*|"
+    # round 7: "Планирания период за реализацията им е 18 месеца" (a period of carrying the projects out)
+    r"период(ът|а)?\s+(за|на)\s+(реализация|изпълнение)\w*|"
     r"[Сс]рок(ът|а)?\s+на\s+проекта|"
     # "Обектът ще се изпълнява 2 години", "трябва да приключи за 18 месеца": a duration worded as a deadline
     r"(проект\w*|обект\w*|дейностите|той|тя)[^.\d]{0,40}(ще\s+се\s+(изпълнява|реализира)\w*|"
@@ -893,6 +986,11 @@ _DURATION_CONTEXT = re.compile(
 )
 # "Срокът за изпълнение на проекта е до 6 месеца.": the term a grant contract gives the project, stated as
 # its upper bound; the project's duration (the words must name the project itself, not a works contract).
+# round 7: "Ремонтът, обзавеждането и отчитането на проекта трябва да приключат до 20 месеца от подписването на
+# договора за финансиране": a project's deadline counted from its contract's signing is its duration.
+_DEADLINE_FROM_SIGNING = re.compile(
+    r"(?<![\w-])[Пп]роекта?\b[^.\d]{0,40}?(трябва|следва)\s+да\s+(приключ|завърш)\w*\s+(до|в\s+рамките\s+на)\s*$"
+)
 _TERM_UP_TO = re.compile(r"(?<![\w-])[Сс]рок(ът)?\s+за\s+изпълнение\s+на\s+проекта\s+е\s+до\s*$")
 _NOT_DURATION = re.compile(
     r"(удължава|удължен|удължаване|удължаването|extension|максимал|maximum|не\s+повече\s+от|"
@@ -1129,6 +1227,12 @@ def _duration_facts(text: str) -> list[Fact]:
             facts.append(
                 Fact("duration_months", d.value, d.start, d.end, d.text, "duration_changed_to")
             )
+        elif _DEADLINE_FROM_SIGNING.search(before) and re.match(
+            r"^\s*от\s+(подписването|сключването)\s+на\s+договора", text[d.end : d.end + 40]
+        ):
+            facts.append(
+                Fact("duration_months", d.value, d.start, d.end, d.text, "deadline_from_signing")
+            )
         elif _TERM_UP_TO.search(before):
             facts.append(
                 Fact("duration_months", d.value, d.start, d.end, d.text, "project_term_up_to")
@@ -1198,7 +1302,13 @@ def speaks_of_project(text: str, facts: list[Fact]) -> bool:
     words on a page that is not a call, programme or plan."""
     if any(
         f.field == "project_code"
-        or f.rule in ("listed_project_value", "national_allotment", "national_financing_total")
+        or f.rule
+        in (
+            "listed_project_value",
+            "national_allotment",
+            "national_financing_total",
+            "project_under_programme_value",
+        )
         for f in facts
     ):
         return True
@@ -1266,6 +1376,12 @@ def _funding_notices(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _FUNDING_NOTICE.finditer(text)]
 
 
+# A procedure the page states: after a procedure word, or a 2007–13 scheme's number (round 7: "схема за
+# предоставяне на безвъзмездна финансова помощ BG161PО001/5-03/2013" beats BG161PO001-5.3.03 read off the
+# contract's code BG161PO001-5.3.03-0009)
+_STATED_PROCEDURE_RULES = {"procedure_after_word", "procedure_code_2007_13_form"}
+
+
 def _stated_procedure_wins(current: dict, fact: Fact) -> bool:
     """Settle a procedure stated after the word against the one read off the contract code.
 
@@ -1277,9 +1393,13 @@ def _stated_procedure_wins(current: dict, fact: Fact) -> bool:
     if fact.field != "procedure_code" or held is None or held == fact.value:
         return False
     rules = {current["evidence"]["procedure_code"]["rule"], fact.rule}
-    if rules != {"procedure_of_project_code", "procedure_after_word"}:
+    if (
+        "procedure_of_project_code" not in rules
+        or not rules & _STATED_PROCEDURE_RULES
+        or len(rules) != 2
+    ):
         return False
-    if fact.rule == "procedure_after_word":
+    if fact.rule in _STATED_PROCEDURE_RULES:
         derived = {"value": held, **current["evidence"]["procedure_code"]}
         current["procedure_code"] = fact.value
         current["evidence"]["procedure_code"] = fact.evidence()
@@ -1333,14 +1453,13 @@ def _absorb(into: dict, other: dict) -> None:
             if name in ("amount_total", "amount_eu"):
                 key = "currency" if name == "amount_total" else "currency_eu"
                 into[key] = other[key]
-        elif mine is not None and {
-            into["evidence"][name]["rule"],
-            other["evidence"][name]["rule"],
-        } == {
-            "procedure_of_project_code",
-            "procedure_after_word",
-        }:
-            if other["evidence"][name]["rule"] == "procedure_after_word":
+        elif (
+            mine is not None
+            and "procedure_of_project_code" in rules
+            and len(rules & _STATED_PROCEDURE_RULES) == 1
+            and len(rules) == 2
+        ):
+            if other["evidence"][name]["rule"] in _STATED_PROCEDURE_RULES:
                 into[name], into["evidence"][name] = theirs, other["evidence"][name]
         else:
             listed = into["candidates"].setdefault(name, [])
@@ -1504,8 +1623,11 @@ _UNTIL_YEAR_END = re.compile(
     r"(?P<cue>([Пп]роект(ът|а)?\b|[Пп]родължителност\w*|[Сс]рок\w*|изпълнение\w*)[^.\d]{0,60}?"
     # "Дейностите са с общ бюджет от 179 335.45 лв. и трябва да бъдат реализирани до края на 2023 г."
     r"|(?<![\w-])(Дейностите|[Пп]роект(ът|а)?)\b(?:[^.\n]|(?<=\d)\.(?=\d)|(?<=лв)\.)"
-    r"{0,120}?(трябва|следва)\s+да\s+бъд(е|ат)\s+(реализиран|изпълнен|завършен|приключен)\w*\s+)"
-    r"\b(до|until)\s+(края|the\s+end)\s+(на|of)\s+(?P<year>(19|20)\d{2})(?!\d)"
+    r"{0,120}?(трябва|следва)\s+да\s+бъд(е|ат)\s+(реализиран|изпълнен|завършен|приключен)\w*\s+"
+    # round 7: "… на проекта трябва да приключат до 20 месеца от подписването на договора за финансиране, но
+    # не по-късно от края на 2025 г.": the latest end a deadline gives
+    r"|(?<![\w-])[Пп]роекта?\b[^.\n]{0,40}?(трябва|следва)\s+да\s+приключ\w*[^.\n]{0,120}?(?=не\s+по-късно))"
+    r"\b(до|until|не\s+по-късно\s+от)\s+(края|the\s+end)\s+(на|of)\s+(?P<year>(19|20)\d{2})(?!\d)"
 )
 
 
@@ -1655,13 +1777,47 @@ def _projects_each_with_an_amount(text: str, facts: list[Fact]) -> list[dict]:
     return []
 
 
+# round 7: "Предстои да бъдат подписани и другите два проекта - … По думите му, срокът за тяхното изпълнение е 36
+# месеца", "Oбщата стойност на инвестицията по двата проекта е 3 015 000 лв.Планирания период за реализацията им е
+# 18 месеца": a duration said of "them" after the text counts the projects is each one's; "the other two" follow
+# at least one project the text spoke of before them (a record with no fact of its own).
+_COUNTED_PROJECTS = re.compile(
+    r"(?<![\w-])(?P<others>другите\s+)?(?P<count>двата|трите|два|три)\s+(\w+\s+)?проекта\b", re.I
+)
+_THEIR = re.compile(r"(?<![\w-])(тяхното|техния|техният|им)(?![\w-])", re.I)
+_COUNTS = {"два": 2, "двата": 2, "три": 3, "трите": 3}
+
+
+def _projects_each_with_a_duration(text: str, facts: list[Fact]) -> list[dict]:
+    """One record per counted project, each with the duration stated of them all; else none."""
+    durations = [f for f in facts if f.field == "duration_months"]
+    if len(durations) != 1 or any(f.field != "duration_months" for f in facts):
+        return []
+    duration = durations[0]
+    if not _THEIR.search(_sentence_before(text, duration.start)):
+        return []
+    counted = list(_COUNTED_PROJECTS.finditer(text, max(0, duration.start - 600), duration.start))
+    if not counted:
+        return []
+    count = _COUNTS[counted[-1]["count"].lower()]
+    records = [_new_record()] if counted[-1]["others"] else []
+    for _ in range(count):
+        record = _new_record()
+        _set(record, duration)
+        record["flags"].append(f"duration_stated_for_each_of:{count}")
+        records.append(record)
+    return records
+
+
 def extract_project_facts(text: str) -> list[dict]:
     """One record per project the text speaks of (none where it names none), with evidence for every value."""
     read = cyrillic_words(text)  # same offsets; the words the rules look for, whatever the script
     end = article_end(read)
     facts = [f for f in find_facts(text, read) if f.start < end]
-    shared = _projects_sharing_a_procedure(read, facts) or _projects_each_with_an_amount(
-        read[:end], facts
+    shared = (
+        _projects_sharing_a_procedure(read, facts)
+        or _projects_each_with_an_amount(read[:end], facts)
+        or _projects_each_with_a_duration(read[:end], facts)
     )
     if shared:
         return shared
