@@ -18,7 +18,6 @@ import shutil
 import uuid
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -33,6 +32,7 @@ from transforms.linking import (
     link_keyed,
     response_of,
 )
+from warehouse.duckdb_store import connect
 from warehouse.staging import (
     StagedTable,
     finish,
@@ -145,7 +145,9 @@ def _splice(
             f"filename = true, file_row_number = true) AS _kept{joins}"
         )
 
-    con = duckdb.connect()
+    # The warehouse's memory cap: the ORDER BY over every kept row spills past it instead of
+    # holding project_sources whole (~2.2 million rows at the register's size).
+    con = connect()
     try:
         write_part(table, scratch, 0, fresh, con)
         joins = ""
