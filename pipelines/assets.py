@@ -299,8 +299,18 @@ def project_places(
     settings: Settings, projects: StagedTable, isun_api_places: StagedTable
 ) -> dg.Output[StagedTable]:
     # A contract known from the open-data API has its places resolved already (isun_api_places,
-    # by proposal code); the others' location text is resolved here.
-    api_places = isun_api_places.to_pandas()
+    # by proposal code); the others' location text is resolved here. Each batch reads only its
+    # proposals' API places (in file order, so the merge gives the same rows), not all of them.
+    import pyarrow.compute as pc
+    import pyarrow.dataset as pads
+
+    api_dataset = pads.dataset(isun_api_places.path, format="parquet")
+
+    def api_places_of(batch: pd.DataFrame) -> pd.DataFrame:
+        codes = batch["proposal_code"].dropna().unique().tolist()
+        wanted = pc.field("proposal_code").isin(codes)
+        return api_dataset.to_table(filter=wanted).to_pandas()
+
     batches = projects.batches(
         columns=[
             "project_code",
@@ -316,7 +326,7 @@ def project_places(
     staged = stage_batches(
         settings.staging_dir,
         PROJECT_PLACES,
-        (universe_places_table(b, api_places) for b in batches),
+        (universe_places_table(b, api_places_of(b)) for b in batches),
     )
     return dg.Output(staged, metadata={"by_level": value_counts(staged, "level")})
 

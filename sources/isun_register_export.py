@@ -7,7 +7,7 @@ names, never by position, and a header without one of the expected names is a lo
 `ExportHeaderError` naming the file and what is missing: never rows of shifted values.
 
 What belongs here: finding the header, reading rows as dicts keyed by our field names, a
-streaming read (openpyxl read-only). Typing and reconciliation are `transforms.isun_bulk`.
+read with python-calamine (a maintained Rust reader). Typing and reconciliation are `transforms.isun_bulk`.
 """
 
 from __future__ import annotations
@@ -77,17 +77,32 @@ def find_header(rows: list[tuple], source: str) -> tuple[int, dict[str, int]]:
     )
 
 
+def _cell(value):
+    """A cell as openpyxl gave it, which the typing was written against: an empty cell is None
+    and a whole number an int (calamine reads every number as a float and an empty cell as "")."""
+    if value == "":
+        return None
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
+
+
 def read_export(path: Path | str, source: str | None = None) -> Iterator[dict]:
-    """Each contract row as {field: cell value}, plus `row_no` (the sheet's row number)."""
-    from openpyxl import load_workbook  # only the export needs it
+    """Each contract row as {field: cell value}, plus `row_no` (the sheet's row number).
+
+    Read with python-calamine (Rust): the sheet's cells are read into native memory once
+    (~15 columns a contract), not a Python object per cell as openpyxl's reader made, which
+    also scanned the whole sheet for its size first. Nothing is read before the first row is
+    asked for, so a file that is not an XLSX fails there (a `CalamineError`, a `ValueError`)."""
+    from python_calamine import CalamineWorkbook  # only the export needs it
 
     source = source or str(path)
-    fh = open(path, "rb")  # a file object: openpyxl refuses archive paths that lack an .xlsx suffix
-    workbook = load_workbook(fh, read_only=True, data_only=True)
+    with open(path, "rb") as fh:  # a file object: the archive's paths have no .xlsx suffix
+        workbook = CalamineWorkbook.from_filelike(fh)
     try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        head: list[tuple] = []
+        sheet = workbook.get_sheet_by_index(0)
+        rows = sheet.iter_rows()
+        head: list[list] = []
         for row in rows:
             head.append(row)
             if len(head) >= _HEADER_SCAN_ROWS:
@@ -99,15 +114,15 @@ def read_export(path: Path | str, source: str | None = None) -> Iterator[dict]:
             yield from pending
             yield from rows
 
+        fields = list(columns.items())
         for offset, row in enumerate(remaining()):
             first = _norm(row[0] if row else "")
             if first.startswith("Забележки"):
                 break
             if not any(_norm(c) for c in row):
                 break
-            record = {name: (row[i] if i < len(row) else None) for name, i in columns.items()}
-            record["row_no"] = header_at + 2 + offset
+            record = {name: (_cell(row[i]) if i < len(row) else None) for name, i in fields}
+            record["row_no"] = header_at + 2 + offset  # iter_rows starts at the sheet's row 1
             yield record
     finally:
         workbook.close()
-        fh.close()

@@ -323,6 +323,61 @@ def test_export_is_read_by_header_name_not_position(tmp_path):
     ] == "BG-RRP-4.028-0017"
 
 
+def _openpyxl_rows(path) -> list[dict]:
+    """The reference reading of an export: openpyxl, cell by cell (the reader used before calamine)."""
+    from sources.isun_register_export import find_header
+
+    with open(path, "rb") as fh:
+        rows = list(
+            load_workbook(fh, read_only=True, data_only=True)
+            .worksheets[0]
+            .iter_rows(values_only=True)
+        )
+    at, columns = find_header(rows[:60], str(path))
+    out = []
+    for offset, row in enumerate(rows[at + 1 :]):
+        if not any(str(c or "").strip() for c in row) or str(row[0] or "").startswith("Забележки"):
+            break
+        out.append({name: row[i] for name, i in columns.items()} | {"row_no": at + 2 + offset})
+    return out
+
+
+def test_the_recorded_export_reads_as_openpyxl_read_it():
+    path = "sample/isun_bulk/bodies/ExportToExcel.xlsx"
+    rows = list(read_export(path))
+    assert rows == _openpyxl_rows(path)
+    assert [[type(v) for v in r.values()] for r in rows] == [
+        [type(v) for v in r.values()] for r in _openpyxl_rows(path)
+    ]
+    first = rows[0]
+    assert (first["proposal_code"], first["amount_total"], first["amount_own"]) == (
+        "BG05SFOP001-2.009-0010",
+        45423.58,
+        0,
+    )
+    assert (first["duration_months"], first["row_no"], len(rows)) == (18, 6, 6)
+    assert type(first["amount_own"]) is int and type(first["duration_months"]) is int
+
+
+def test_an_export_below_empty_rows_keeps_its_sheet_row_numbers(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.cell(row=3, column=2, value="Проекти")  # rows 1-2 and column A empty above the data
+    for col, name in enumerate(EXPORT_COLUMNS, start=2):
+        ws.cell(row=5, column=col, value=name)
+    values = {"Номер на проектно предложение": "BG05M9OP001-1.096-0014", "Обща стойност": 10.5}
+    for col, name in enumerate(EXPORT_COLUMNS, start=2):
+        ws.cell(row=6, column=col, value=values.get(name, "x"))
+    out = io.BytesIO()
+    wb.save(out)
+    rows = list(read_export(_export_file(tmp_path, out.getvalue())))
+    assert [(r["proposal_code"], r["amount_total"], r["row_no"]) for r in rows] == [
+        ("BG05M9OP001-1.096-0014", 10.5, 6)
+    ]
+
+
 def test_a_changed_export_header_is_a_loud_failure(tmp_path):
     header = list(EXPORT_COLUMNS)
     header[header.index("Реално изплатени суми")] = "Изплатени суми"

@@ -4,6 +4,8 @@ everything, row for row and in the same order."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -91,3 +93,16 @@ def test_a_night_stages_what_linking_everything_stages(tmp_path, monkeypatch):
     linked.clear()
     link_reuse.stage_links(night_dir, TABLES, tonight, "v2")
     assert linked == [0]
+
+
+def test_linking_everything_a_few_keys_at_a_time_stages_the_same_tables(tmp_path):
+    claims = linking.key_claims(_claims(400))
+    whole = link_reuse.stage_links(tmp_path / "whole", TABLES, claims, "v1", keys_per_chunk=10**9)
+    chunked = link_reuse.stage_links(tmp_path / "chunked", TABLES, claims, "v1", keys_per_chunk=7)
+    reference = linking.link_keyed(claims)
+    assert whole["project_sources"].rows == len(reference.project_sources) > 1000
+    assert chunked["project_conflicts"].rows == len(reference.project_conflicts) > 0
+    for name in TABLES:
+        a, b = chunked[name].to_pandas(), whole[name].to_pandas()
+        assert len(list(Path(chunked[name].path).glob("*.parquet"))) > 1  # written part by part
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
