@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from records.extracted import SCORED_FIELDS
 from sources.extract.furniture import article_end, is_dateline, is_furniture_label
+from sources.extract.project_rows import project_rows
 from sources.extract.record_card import card_facts
 from transforms.amounts import round_cents, to_bgn, to_eur
 from transforms.codes import SCHEME_CODE_IN_TEXT, CodeError, normalise_scheme_code, parse_code
@@ -1809,13 +1810,57 @@ def _projects_each_with_a_duration(text: str, facts: list[Fact]) -> list[dict]:
     return records
 
 
+# round 8: "Крайният срок за завършване и на трите проекта е 30 юни 2027 г.", "проектите трябва да бъдат
+# реализирани и отчетени до края на 2026 г.": an end said once of all the listed projects is each one's.
+_OF_ALL_PROJECTS = re.compile(
+    r"(?<![\w-])(проектите|(и\s+на\s+)?(двата|трите|четирите|петте|всички(те)?)\s+(\w+\s+)?проект\w*)(?![\w-])",
+    re.I,
+)
+
+_COMPLETION = re.compile(
+    r"срок\w*\s+за\s+(завършване|изпълнение|приключване)|приключ\w*|завърш\w*", re.I
+)
+
+
+def _projects_in_rows(text: str, facts: list[Fact]) -> list[dict]:
+    """One record per item of a list of projects with their amounts (`project_rows`), each with the end stated once
+    for all of them after the list; else none (and none on a page with a project's or procedure's code)."""
+    if any(f.field in ("project_code", "procedure_code") for f in facts):
+        return []
+    rows = project_rows(text)
+    if not rows:
+        return []
+    ends = [
+        _of(d, "end_date", d.value, "end_stated_for_all_listed")
+        for d in find_all_dates(text)
+        if rows[-1].end < d.start < rows[-1].end + 400
+        and len(d.value) == 10
+        and _OF_ALL_PROJECTS.search(before := _sentence_before(text, d.start))
+        and _COMPLETION.search(before)
+    ]
+    records = []
+    for m in rows:
+        amount, currency = m.value
+        record = _new_record()
+        _set(
+            record,
+            _of(m, "amount_total", float(round_cents(amount)), "listed_project_row", currency),
+        )
+        if len({f.value for f in ends}) == 1:
+            _set(record, ends[0])
+            record["flags"].append(f"end_stated_for_all_of:{len(rows)}")
+        records.append(record)
+    return records
+
+
 def extract_project_facts(text: str) -> list[dict]:
     """One record per project the text speaks of (none where it names none), with evidence for every value."""
     read = cyrillic_words(text)  # same offsets; the words the rules look for, whatever the script
     end = article_end(read)
     facts = [f for f in find_facts(text, read) if f.start < end]
     shared = (
-        _projects_sharing_a_procedure(read, facts)
+        _projects_in_rows(read[:end], facts)
+        or _projects_sharing_a_procedure(read, facts)
         or _projects_each_with_an_amount(read[:end], facts)
         or _projects_each_with_a_duration(read[:end], facts)
     )

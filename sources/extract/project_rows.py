@@ -1,0 +1,115 @@
+"""A list of projects read as rows: one amount per item, one project per item, in page order.
+
+What belongs here: the structural reader that finds a list of several projects or sites, each with its own
+amount, before the sentence rules look at single amounts (as `record_card` reads "label: value" rows). Two
+shapes of list, whatever the wording of the items:
+
+- lines: an announcing line that speaks of projects or sites and ends in ":" ("Одобрените проекти на Община
+  Рудозем:"), then at least two lines opened by a bullet, a number or a dash, each naming a work and its amount;
+- items of one sentence, each "за <work or place> … <amount>", joined by commas, semicolons or "и" ("За подмяна
+  на водопроводната мрежа в село Лозево сумата е 9 500 000 лева, за Градище 9 184 900 лева, за Черенча …").
+
+Guards: an item whose name is a source of money (a fund, a grant, "от които"), a municipality or a region (an
+allotment), a year (a budget per year), or whose amount is approximate ("близо", "над") is no project's row,
+and a list with such an item is not read at all (a breakdown of one project's money or of a budget).
+What does not belong here: turning rows into records (facts.py) and single amounts (the sentence rules).
+"""
+
+from __future__ import annotations
+
+import re
+
+from transforms.text_values import find_money
+
+_ANNOUNCING_LINE = re.compile(r"(?<![\w-])(проект\w*|обект\w*)\b[^\n]*:[^\S\n]*$", re.I)
+_ITEM_LINE = re.compile(r"^[^\S\n]*(\d{1,2}[.)]|[•·▪*–—-])[^\S\n]*\S")
+# a source of money, a share, or an allotment to a municipality or a region: not a project's name
+_NOT_A_PROJECT = re.compile(
+    r"финансир\w*|помощ|фонд\w*|съфинанс\w*|принос|от\s+които|ЕЗФРСР|ЕФРР|ЕСФ|\bЕС\b|"
+    r"^[^\S\n]*(\d{1,2}[.)]|[•·▪*–—-])?[^\S\n]*(общин\w*|област\w*)\s+[А-Я]\w*[^\S\n]*[:–—-]",
+    re.I,
+)
+_APPROXIMATE_BEFORE = re.compile(r"(около|близо|над|почти|приблизително|до|между|към)\s*$", re.I)
+_FOR_WORK = re.compile(r"(?<![\w-])[Зз]а\s+(?!(общин|област)\w*)(?!\d)[^\W\d]")
+_NEXT_ITEM = re.compile(r"^[^\S\n]*[,;][^\S\n]*(и\s+)?|^[^\S\n]+и\s+")
+
+
+def _usable(text: str, money) -> bool:
+    return not _APPROXIMATE_BEFORE.search(
+        text[max(0, money.start - 20) : money.start]
+    ) and not re.match(r"\s*%", text[money.end : money.end + 3])
+
+
+def _line_rows(text: str) -> list:
+    """Amounts of the item lines under an announcing line, one per line (the first in each)."""
+    lines = text.split("\n")
+    offsets, position = [], 0
+    for line in lines:
+        offsets.append(position)
+        position += len(line) + 1
+    money = find_money(text)
+    for index, line in enumerate(lines):
+        # (a line that states an amount itself announces its breakdown: "Общата стойност на проекта е 774 224,43
+        # лв. от които:")
+        if not _ANNOUNCING_LINE.search(line) or find_money(line) or re.search(r"от\s+които", line):
+            continue
+        rows = []
+        for following in range(index + 1, len(lines)):
+            item = lines[following]
+            if not item.strip():
+                if rows:
+                    break
+                continue
+            if not _ITEM_LINE.match(item):
+                break
+            start, end = offsets[following], offsets[following] + len(item)
+            amounts = [m for m in money if start <= m.start and m.end <= end]
+            if not amounts:
+                break
+            name = text[start : amounts[0].start]
+            # (an item must name its work before its amount: "- 569 878,59 лв. по ОП РЧР;" names a source after it)
+            named = len(re.findall(r"[^\W\d_]", name)) >= 3
+            if not named or _NOT_A_PROJECT.search(name) or not _usable(text, amounts[0]):
+                rows = []
+                break
+            rows.append(amounts[0])
+        if len(rows) >= 2:
+            return rows
+    return []
+
+
+def _sentence_rows(text: str) -> list:
+    """Amounts of the "за <work> … <amount>" items of one sentence, where every amount in it is one."""
+    money = find_money(text)
+    sentences = [0] + [
+        m.end() for m in re.finditer(r"[.!?;]\s*\n|\n\s*\n|(?<=[а-я\d])\.\s+(?=[А-Я])", text)
+    ]
+    sentences.append(len(text))
+    for start, end in zip(sentences, sentences[1:], strict=False):
+        amounts = [m for m in money if start <= m.start and m.end <= end]
+        if len(amounts) < 2:
+            continue
+        rows, previous_end = [], start
+        for m in amounts:
+            segment = text[previous_end : m.start]
+            if previous_end != start:
+                # a later item opens right after the previous amount's separator with "за"
+                opened = _NEXT_ITEM.match(segment)
+                if not opened or not _FOR_WORK.match(segment[opened.end() :]):
+                    rows = []
+                    break
+            elif not _FOR_WORK.search(segment):
+                break
+            if _NOT_A_PROJECT.search(segment) or not _usable(text, m):
+                rows = []
+                break
+            rows.append(m)
+            previous_end = m.end
+        if len(rows) >= 2:
+            return rows
+    return []
+
+
+def project_rows(text: str) -> list:
+    """The amounts (`Found`) of a list of at least two projects, one per project in page order; else []."""
+    return _line_rows(text) or _sentence_rows(text)

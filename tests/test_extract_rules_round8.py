@@ -1,0 +1,103 @@
+"""Issue 26's eighth round: a list of projects read as rows, tuned on unseen9 (pages 729-797).
+
+Every text is a page of tests/data/extraction_devset (the number is the file) or a sentence quoted from
+one; every asserted value is the page's label in facts.jsonl, and each value read is asserted with the rule
+(evidence) that chose it.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from sources.extract import extract_projects
+from sources.extract.project_rows import project_rows
+
+pytestmark = pytest.mark.unit
+
+PAGES = Path(__file__).parent / "data" / "extraction_devset" / "pages"
+
+
+def page(number: str) -> str:
+    return (PAGES / f"{number}.txt").read_text(encoding="utf-8")
+
+
+def amounts(text: str) -> list[float]:
+    return [float(m.value[0]) for m in project_rows(text)]
+
+
+# --- rows: bullet lines under an announcing line -----------------------------------------------------------------
+
+
+def test_bullet_lines_under_an_announcing_line_are_one_project_each():
+    # 782: "Одобрените проекти на Община Рудозем:\n  • Вътрешна Водопроводната Мрежа в село Чепинци: Община Рудозем
+    # инвестира 2.54 милиона лева\n  • Благоустрояване на Лесопарка в Рудозем: Проект на стойност 2.33 милиона лева …"
+    records = extract_projects(page("782"))
+    assert [r["amount_total"] for r in records] == [
+        2540000.0,
+        2330000.0,
+        1800000.0,
+        1470000.0,
+        975000.0,
+    ]
+    assert {r["evidence"]["amount_total"]["rule"] for r in records} == {"listed_project_row"}
+
+
+def test_a_stated_sum_broken_down_by_source_is_no_list_of_projects():
+    # 059: "Общата стойност на проекта е 774 224,43 лв. от които:\n- 569 878,59 лв. по ОП РЧР;\n- 204 345,84 лв. по
+    # ОП НОИР." — one project's money by programme
+    text = (
+        "Общата стойност на проекта е 774 224,43 лв. от които:\n"
+        "- 569 878,59 лв. по ОП РЧР;\n- 204 345,84 лв. по ОП НОИР.\n"
+    )
+    assert amounts(text) == []
+    records = extract_projects(page("059"))
+    assert [r["amount_total"] for r in records] == [774224.43]
+
+
+def test_bullet_lines_naming_funds_are_no_list_of_projects():
+    # 782's announcing line, items replaced by money by source as 059 states it: a breakdown, not projects
+    text = (
+        "Одобрените проекти на Община Рудозем:\n"
+        "  • Безвъзмездна финансова помощ: 2.54 милиона лева\n"
+        "  • Съфинансиране от общината: 1.80 милиона лева.\n"
+    )
+    assert amounts(text) == []
+
+
+# --- rows: "за <work> … <amount>" items of one sentence ----------------------------------------------------------
+
+
+def test_items_for_works_in_one_sentence_each_with_its_amount():
+    # 750: "Отпуснатите средства по бюджета на община Каспичан са за реконструкция на централна градска зона –
+    # 365 204 лв., за изготвяне на технически проект … – 180 000 лв., за основен ремонт на ул. „Дунав“ … – 284 796
+    # лв. и за изграждане на Православен параклис … – 70 000 лв.;"
+    records = extract_projects(page("750"))
+    assert [r["amount_total"] for r in records] == [365204.0, 180000.0, 284796.0, 70000.0]
+
+
+def test_an_end_stated_once_for_all_the_listed_projects_is_each_ones():
+    # 787: "За подмяна на водопроводната мрежа в село Лозево сумата е 9 500 000 лева, за Градище 9 184 900 лева, за
+    # Черенча 9 300 000 лева … Крайният срок за завършване и на трите проекта е 30 юни 2027 г."; the agreements'
+    # sum 27 984 900 лева is no project's total
+    records = extract_projects(page("787"))
+    assert [(r["amount_total"], r["end_date"]) for r in records] == [
+        (9500000.0, "2027-06-30"),
+        (9184900.0, "2027-06-30"),
+        (9300000.0, "2027-06-30"),
+    ]
+    assert records[0]["evidence"]["end_date"]["rule"] == "end_stated_for_all_listed"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # allotments to municipalities: "за общините" is no work
+        "Средствата са разпределени за община Шумен 9 500 000 лева, за община Каспичан 900 000 лева.",
+        # a budget per year
+        "Бюджетът е за 2024 г. 365 204 лв., за 2025 г. 180 000 лв.",
+        # approximate amounts (789: "С малко над 3,1 млн. лв. ще се реконструират …")
+        "За ремонт на улици са над 3,1 млн. лв., за центъра около 1,9 млн. лв.",
+    ],
+)
+def test_allotments_years_or_approximate_amounts_are_no_rows(sentence):
+    assert amounts(sentence) == []
