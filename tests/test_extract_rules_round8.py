@@ -101,3 +101,26 @@ def test_an_end_stated_once_for_all_the_listed_projects_is_each_ones():
 )
 def test_allotments_years_or_approximate_amounts_are_no_rows(sentence):
     assert amounts(sentence) == []
+
+
+def test_items_stating_the_amount_before_the_work():
+    # 752: "От тях 170 хил.лв. ще бъдат инвестиране за санирането на местната Детска градина, 200 000 лв. за
+    # канализацията на ул. "Хан Аспарух" до края на август и 650 хил. лв. за ремонт и реконструкция на уличната
+    # мрежа …" (the 700 хил. лв. of the next sentences is a work the text tells apart, not read here)
+    records = extract_projects(page("752"))
+    assert [r["amount_total"] for r in records] == [170000.0, 200000.0, 650000.0]
+
+
+def test_amounts_for_works_that_are_no_items_of_one_sentence_are_no_rows():
+    # 789: "С малко над 3,1 млн. лв. ще се реконструират и ремонтират улици … Съгласно втория договор ще се довърши
+    # Центърът за настаняване от семеен тип в Ружинци на обща стойност 1,9 млн. лв." — two sentences, not a list
+    assert amounts(page("789")) == []
+
+
+def test_a_remark_on_a_sources_share_in_brackets_leaves_the_item_a_project():
+    # 747: "Ремонт на НЧ „Мита Стойчева – 1900”, с. Обединение (50% финансиране от проект „Красива България” – 95 948
+    # лв. „Водоотвеждане и ремонт на пешеходен подлез, …” – 49 856 лв. … Основен ремонт на НЧ „Отец Паисий“ – гр.
+    # Полски Тръмбеш (85% средства от НДЕФ) – 289 364 лв."
+    records = extract_projects(page("747"))
+    assert [r["amount_total"] for r in records] == [95948.0, 49856.0, 86116.0, 289364.0]
+    assert [r["start_date"] for r in records] == [None] * 4

@@ -497,7 +497,7 @@ def _announced_list_value(text: str, start: int) -> bool:
 # that speaks of projects or sites (обекти) and pairs at least two names with amounts after a dash lists each
 # project with its value. A dash after a digit is a range; a name that is a municipality or a region is an
 # allotment, not a project.
-_DASH_BEFORE_AMOUNT = re.compile(r"[^\W\d][.“”\"»]?[^\S\n]*[-–—][^\S\n]*$")
+_DASH_BEFORE_AMOUNT = re.compile(r"[^\W\d][.“”\"»)]?[^\S\n]*[-–—][^\S\n]*$")
 _LISTED_ITEMS_INTRO = re.compile(r"(?<![\w-])(проект\w*|обект\w*)\b", re.I)
 # "Безвъзмездна финансова помощ - 22 023.04 лв.\nСредства от ЕЗФРСР – 19820.74 лв.", "от които от Европейски фонд
 # за регионално развитие – 1 543 430.00 лева и Национално финансиране – …": one project's money by source
@@ -532,6 +532,9 @@ def _dash_listed_values(text: str, money: list) -> set[int]:
             item = re.split(r"[\n:;,]", segment)[
                 -1
             ]  # the item's own name, after its list's separator
+            # round 8: "Основен ремонт на НЧ „Отец Паисий“ – гр. Полски Тръмбеш (85% средства от НДЕФ) – 289 364
+            # лв.": a remark in brackets on the share a source pays does not make the item a source
+            item = re.sub(r"\(\s*\d{1,3}\s*%[^)]*\)?", " ", item)
             if (
                 (previous_end != opening and len(segment) > 300)
                 or _ALLOTMENT_ITEM.search(item)
@@ -1827,8 +1830,13 @@ def _projects_in_rows(text: str, facts: list[Fact]) -> list[dict]:
     for all of them after the list; else none (and none on a page with a project's or procedure's code)."""
     if any(f.field in ("project_code", "procedure_code") for f in facts):
         return []
-    rows = project_rows(text)
+    rows, rule = project_rows(text), "listed_project_row"
     if not rows:
+        # round 7's "name – amount" items of a paragraph that speaks of projects or sites (guards above)
+        money = find_money(text)
+        listed = _dash_listed_values(text, money)
+        rows, rule = [m for m in money if m.start in listed], "listed_project_value"
+    if len(rows) < 2:
         return []
     ends = [
         _of(d, "end_date", d.value, "end_stated_for_all_listed")
@@ -1844,7 +1852,7 @@ def _projects_in_rows(text: str, facts: list[Fact]) -> list[dict]:
         record = _new_record()
         _set(
             record,
-            _of(m, "amount_total", float(round_cents(amount)), "listed_project_row", currency),
+            _of(m, "amount_total", float(round_cents(amount)), rule, currency),
         )
         if len({f.value for f in ends}) == 1:
             _set(record, ends[0])

@@ -78,14 +78,18 @@ def _line_rows(text: str) -> list:
     return []
 
 
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence: cut at a full stop before a capital, a line that ends one, a blank line."""
+    cuts = [0] + [
+        m.end() for m in re.finditer(r"[.!?;]\s*\n|\n\s*\n|(?<=[а-я\d])\.\s+(?=[А-Я])", text)
+    ]
+    return list(zip(cuts, [*cuts[1:], len(text)], strict=False))
+
+
 def _sentence_rows(text: str) -> list:
     """Amounts of the "за <work> … <amount>" items of one sentence, where every amount in it is one."""
     money = find_money(text)
-    sentences = [0] + [
-        m.end() for m in re.finditer(r"[.!?;]\s*\n|\n\s*\n|(?<=[а-я\d])\.\s+(?=[А-Я])", text)
-    ]
-    sentences.append(len(text))
-    for start, end in zip(sentences, sentences[1:], strict=False):
+    for start, end in _sentences(text):
         amounts = [m for m in money if start <= m.start and m.end <= end]
         if len(amounts) < 2:
             continue
@@ -110,6 +114,33 @@ def _sentence_rows(text: str) -> list:
     return []
 
 
+# "От тях 170 хил.лв. ще бъдат инвестиране за санирането на местната Детска градина, 200 000 лв. за канализацията
+# на ул. "Хан Аспарух" до края на август и 650 хил. лв. за ремонт и реконструкция на уличната мрежа …": the items
+# of one sentence may state the amount first and the work after it
+_WORK_AFTER_AMOUNT = re.compile(
+    r"^[^\S\n]*(ще\s+бъдат\s+\w+\s+)?за\s+(?!(общин|област)\w*)(?!\d)[^\W\d]", re.I
+)
+_ITEM_SEPARATOR_BEFORE = re.compile(r"([,;][^\S\n]*(и\s+)?|\s+и\s+)$")
+
+
+def _sentence_rows_work_after(text: str) -> list:
+    """Amounts of the "<amount> за <work>" items of one sentence, where every amount in it is one."""
+    money = find_money(text)
+    for start, end in _sentences(text):
+        amounts = [m for m in money if start <= m.start and m.end <= end]
+        if len(amounts) < 2:
+            continue
+        ok = all(_WORK_AFTER_AMOUNT.match(text[m.end : end]) and _usable(text, m) for m in amounts)
+        segments = [text[a.end : b.start] for a, b in zip(amounts, amounts[1:], strict=False)]
+        ok = ok and all(
+            _ITEM_SEPARATOR_BEFORE.search(segment) and not _NOT_A_PROJECT.search(segment)
+            for segment in segments
+        )
+        if ok:
+            return amounts
+    return []
+
+
 def project_rows(text: str) -> list:
     """The amounts (`Found`) of a list of at least two projects, one per project in page order; else []."""
-    return _line_rows(text) or _sentence_rows(text)
+    return _line_rows(text) or _sentence_rows(text) or _sentence_rows_work_after(text)
