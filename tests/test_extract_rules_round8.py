@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from sources.extract import extract_projects
+from sources.extract.facts import find_facts
 from sources.extract.project_rows import project_rows
 
 pytestmark = pytest.mark.unit
@@ -19,6 +20,13 @@ PAGES = Path(__file__).parent / "data" / "extraction_devset" / "pages"
 
 def page(number: str) -> str:
     return (PAGES / f"{number}.txt").read_text(encoding="utf-8")
+
+
+def values(found: list, field: str) -> list:
+    """The values of `field` in records (dicts) or facts (`Fact`), in page order."""
+    if found and isinstance(found[0], dict):
+        return [r[field] for r in found if r.get(field) is not None]
+    return [f.value for f in found if f.field == field]
 
 
 def amounts(text: str) -> list[float]:
@@ -124,3 +132,48 @@ def test_a_remark_on_a_sources_share_in_brackets_leaves_the_item_a_project():
     records = extract_projects(page("747"))
     assert [r["amount_total"] for r in records] == [95948.0, 49856.0, 86116.0, 289364.0]
     assert [r["start_date"] for r in records] == [None] * 4
+
+
+# --- precision: a works contract's money and term, a builder's term, a first-sod day ----------------------------
+
+
+def test_the_value_and_term_of_the_contract_last_introduced_for_works_are_the_contractors():
+    # 778: "подписан договор № Д-120/04.08.2020 г. за изпълнение на строително-монтажни работи по проект „Закриване и
+    # рекултивация на съществуващо депо …“ … Стойността на договора е 282 187.81 лв. с вкл. ДДС … Срокът за
+    # изпълнение на договора е 9 месеца."; the project's contract code stays
+    records = extract_projects(page("778"))
+    assert [r["project_code"] for r in records] == ["BG16M1OP002-2.010-0026-C01"]
+    assert [(r["amount_total"], r["duration_months"]) for r in records] == [(None, None)]
+
+
+def test_the_value_of_the_project_contract_is_still_its_total():
+    # the same words after a grant contract introduced by its number stay the project's (a control on 778's rule)
+    text = (
+        "Община Ковачевци подписа договор № BG16M1OP002-2.010-0026-C01 за безвъзмездна финансова помощ по проект "
+        "„Закриване и рекултивация на съществуващо депо“. Стойността на договора е 282 187.81 лв."
+    )
+    assert values(find_facts(text), "amount_total") == [282187.81]
+
+
+def test_a_contract_signed_with_a_consortium_is_a_contractors():
+    # 743: "Кмета на Община Берковица г-жа Димитранка Каменова и представител на Обединение „Геостройтехмин“
+    # подписаха договор на стойност 5 530 963, 03 лв."
+    records = extract_projects(page("743"))
+    assert values(records, "amount_total") == []
+
+
+def test_the_term_for_the_works_on_sites_is_no_projects_duration():
+    # 783: "Очакваният срок за изпълнение на двата обекта е 2 месеца."; the project's code stays
+    records = extract_projects(page("783"))
+    assert values(records, "project_code") == ["BG06RDNP001-7.001-0105"]
+    assert values(records, "duration_months") == []
+    sentence = "Очакваният срок за изпълнение на двата обекта е 2 месеца."
+    assert values(find_facts(sentence), "duration_months") == []
+
+
+def test_a_start_on_the_day_of_a_first_sod_is_the_works():
+    # 758: "Поляха с борованско червено вино първата копка по проект в община Борован\n\n    Днес 14.04.2011г.
+    # започна изпълнението  на   ПРОЕКТ : …"; the project's value stays
+    records = extract_projects(page("758"))
+    assert values(records, "start_date") == []
+    assert values(records, "amount_total") == [627052.0]

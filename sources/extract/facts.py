@@ -306,6 +306,9 @@ _NOT_PROJECT_MONEY = re.compile(
     r"ще получи|получава|"
     r"усвоени|[Оо]бщо\s+\d|\d+\s+проект\w*\s+на|за ремонтите|Поръчката|обществена(та)?\s+поръчка\b|"
     # a contractor's contract, an advance or a payment: money of the works, not the project's total
+    # (round 8: "Кмета на Община Берковица … и представител на Обединение „Геостройтехмин“ подписаха договор на
+    # стойност 5 530 963, 03 лв.": a consortium of firms is a contractor)
+    r"(?<![\w-])(Обединение|ДЗЗД|[Кк]онсорциум)\s+[„\"“]|"
     r"изпълнител\w*|договор\w*\s+за\s+(строителство|доставка|инженеринг|услуга|проектиране|ремонт|"
     r"изпълнение\s+на\s+СМР|строителен\s+надзор|консулт\w*|упражняване)|аванс\w*|плащане|"
     # "проекти на обща стойност ...": the sum of several projects, not one project's total
@@ -729,6 +732,7 @@ def _money_facts(text: str) -> list[Fact]:
             or _schemes_budget(_window_before(text, m.start, 300))
             or _sum_over_counted_items(text, m.start, label)
             or _design_contract_value(text, m.start)
+            or _of_a_works_contract(text, m.start)
         ):
             continue
         if label:
@@ -1080,6 +1084,9 @@ def _date_facts(text: str) -> list[Fact]:
             continue  # a date on a line of its own is the page's (published, updated), not the project's
         elif (
             _NOT_PROJECT_DATE.search(before)
+            # round 8: "Поляха … първата копка по проект в община Борован\n\nДнес 14.04.2011г. започна
+            # изпълнението на ПРОЕКТ …": the day of a first-sod ceremony starts the works, not the project
+            or re.search(r"първа(та)?\s+копка", text[max(0, d.start - 200) : d.start], re.I)
             or _EVENT_AFTER.match(after)
             or _ACTIVITY_START_AFTER.match(after)
         ):
@@ -1213,7 +1220,33 @@ _WORKS_CONTRACT = re.compile(
 _GRANT_WORDS = re.compile(r"безвъзмездн|\bБФП\b|финансиране", re.I)
 
 
+# round 8: "… е подписан договор № Д-120/04.08.2020 г. за изпълнение на строително-монтажни работи по проект „…“ …
+# Стойността на договора е 282 187.81 лв. с вкл. ДДС … Срокът за изпълнение на договора е 9 месеца.": "the
+# contract" whose value or term a sentence states is the last contract the text introduced (by its number or its
+# purpose); where that one is for works, supplies or services, the value and the term are the contractor's.
+_OF_THE_CONTRACT = re.compile(
+    r"(?<![\w-])(стойност\w*|срок\w*\s+за\s+изпълнение)\s+на\s+договора\s+(е|възлиза)?[^\S\n]*(на\s+)?(от\s+)?$",
+    re.I,
+)
+_CONTRACT_INTRODUCED = re.compile(r"(?<![\w-])договор\w*\s+(№|за\s)", re.I)
+_WORKS_CONTRACT_INTRODUCED = re.compile(
+    r"договор\w*(\s+№\s*[^\s,]+)?(\s+от)?(\s+[\d./]+)?(\s*г\.)?\s+за\s+(изпълнение\s+на\s+)?"
+    r"(СМР|строително[-\s]монтажни|строителство|доставка|инженеринг|услуга|проектиране|строителен\s+надзор)",
+    re.I,
+)
+
+
+def _of_a_works_contract(text: str, position: int) -> bool:
+    """Whether the value or term at `position` is stated of "the contract" and that contract is for works."""
+    if not _OF_THE_CONTRACT.search(text[max(0, position - 80) : position]):
+        return False
+    introduced = list(_CONTRACT_INTRODUCED.finditer(text, max(0, position - 1200), position))
+    return bool(introduced) and bool(_WORKS_CONTRACT_INTRODUCED.match(text, introduced[-1].start()))
+
+
 def _contractors_term(text: str, position: int) -> bool:
+    if _of_a_works_contract(text, position):
+        return True
     window = text[max(0, position - 300) : position]
     # the sentence starts after a full stop followed by a capital ("лв. без ДДС" does not end one)
     cuts = list(re.finditer(r"[.!?]\s+(?=[А-ЯA-Z„\"])|\n\s*\n", window))
@@ -1221,6 +1254,14 @@ def _contractors_term(text: str, position: int) -> bool:
     if not _CONTRACT_SENTENCE.search(sentence) or _GRANT_WORDS.search(sentence):
         return False
     return bool(_WORKS_CONTRACT.search(text[max(0, position - len(sentence) - 400) : position]))
+
+
+# round 8: "Очакваният срок за изпълнение на двата обекта е 2 месеца" — the term of the works on sites (обекти:
+# streets, buildings under construction) is the builder's, not the project's.
+_WORKS_ON_SITES_TERM = re.compile(
+    r"срок\w*\s+за\s+(изпълнение|завършване|изграждане)\s+на\s+(\w+\s+){0,2}?обект\w*\s+(е|ще\s+бъде)?\s*(до\s+)?$",
+    re.I,
+)
 
 
 def _duration_facts(text: str) -> list[Fact]:
@@ -1252,6 +1293,7 @@ def _duration_facts(text: str) -> list[Fact]:
             )
             and not _NOT_DURATION.search(before)
             and not _contractors_term(text, d.start)
+            and not _WORKS_ON_SITES_TERM.search(before)
             and not re.match(
                 r"^\s*(след(?!\s+(подписване(то)?|сключване(то)?)\s+на\s+(административния\s+)?договор)"
                 r"|от\s+датата(?!\s+на\s+(подписване|сключване)))",
