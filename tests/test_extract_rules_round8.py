@@ -177,3 +177,20 @@ def test_a_start_on_the_day_of_a_first_sod_is_the_works():
     records = extract_projects(page("758"))
     assert values(records, "start_date") == []
     assert values(records, "amount_total") == [627052.0]
+
+
+def test_dash_lines_under_a_line_counting_the_projects():
+    # 785: "… Община Провадия получи финансиране за два важни проекта на обща стойност 13 658 800 лв.\n\n- Размерът на
+    # полученото финансиране е близо седем пъти по-голям от ежегодната субсидия от 2 030 000 лв. …\n\n- Основен ремонт
+    # на път VAR 1211 – … на стойност 7 965 000 лв.\n\n- Основен ремонт на път VAR 2217 – … на стойност 5 693 800 лв."
+    assert amounts(page("785")) == [7965000.0, 5693800.0]
+
+
+def test_dash_lines_fewer_or_more_than_the_projects_counted_are_no_rows():
+    # 785's lines under a count of three: the count and the items disagree, the list is not read
+    text = (
+        "Общината получи финансиране за три важни проекта на обща стойност 13 658 800 лв.\n\n"
+        "- Основен ремонт на път VAR 1211 на стойност 7 965 000 лв.\n\n"
+        "- Основен ремонт на път VAR 2217 на стойност 5 693 800 лв.\n"
+    )
+    assert amounts(text) == []

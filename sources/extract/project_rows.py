@@ -75,6 +75,46 @@ def _line_rows(text: str) -> list:
             rows.append(amounts[0])
         if len(rows) >= 2:
             return rows
+    return _counted_line_rows(text, lines, offsets, money)
+
+
+# "… Община Провадия получи финансиране за два важни проекта на обща стойност 13 658 800 лв.\n\n- Размерът на
+# полученото финансиране е близо седем пъти по-голям …\n\n- Основен ремонт на път VAR 1211 – … на стойност 7 965 000
+# лв.\n\n- Основен ремонт на път VAR 2217 – … на стойност 5 693 800 лв.": a line that counts the projects
+# announces the dash lines under it (blank lines between them); a line that is a remark (no work named, a source,
+# an approximate amount) is no item, and the list is read only where its items are as many as the count.
+_COUNTED_PROJECTS = re.compile(
+    r"(?<![\w-])(?P<count>два|две|три|четири|пет|\d)\s+(\w+\s+){0,2}?(проекта|обекта)\b", re.I
+)
+_COUNTS = {"два": 2, "две": 2, "три": 3, "четири": 4, "пет": 5}
+
+
+def _counted_line_rows(text: str, lines: list[str], offsets: list[int], money: list) -> list:
+    for index, line in enumerate(lines):
+        counted = _COUNTED_PROJECTS.search(line)
+        if not counted:
+            continue
+        word = counted["count"].lower()
+        count = int(word) if word.isdigit() else _COUNTS[word]
+        rows = []
+        for following in range(index + 1, len(lines)):
+            item = lines[following]
+            if not item.strip():
+                continue
+            if not _ITEM_LINE.match(item):
+                break
+            start, end = offsets[following], offsets[following] + len(item)
+            amounts = [m for m in money if start <= m.start and m.end <= end]
+            name = text[start : amounts[0].start] if amounts else ""
+            if (
+                amounts
+                and len(re.findall(r"[^\W\d_]", name)) >= 3
+                and not _NOT_A_PROJECT.search(name)
+                and _usable(text, amounts[0])
+            ):
+                rows.append(amounts[0])
+        if len(rows) == count >= 2:
+            return rows
     return []
 
 
