@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from records.extracted import SCORED_FIELDS
 from sources.extract.furniture import article_end, is_dateline, is_furniture_label
+from sources.extract.project_rows import project_rows
 from sources.extract.record_card import card_facts
 from transforms.amounts import round_cents, to_bgn, to_eur
 from transforms.codes import SCHEME_CODE_IN_TEXT, CodeError, normalise_scheme_code, parse_code
@@ -305,6 +306,9 @@ _NOT_PROJECT_MONEY = re.compile(
     r"ще получи|получава|"
     r"усвоени|[Оо]бщо\s+\d|\d+\s+проект\w*\s+на|за ремонтите|Поръчката|обществена(та)?\s+поръчка\b|"
     # a contractor's contract, an advance or a payment: money of the works, not the project's total
+    # (round 8: "Кмета на Община Берковица … и представител на Обединение „Геостройтехмин“ подписаха договор на
+    # стойност 5 530 963, 03 лв.": a consortium of firms is a contractor)
+    r"(?<![\w-])(Обединение|ДЗЗД|[Кк]онсорциум)\s+[„\"“]|"
     r"изпълнител\w*|договор\w*\s+за\s+(строителство|доставка|инженеринг|услуга|проектиране|ремонт|"
     r"изпълнение\s+на\s+СМР|строителен\s+надзор|консулт\w*|упражняване)|аванс\w*|плащане|"
     # "проекти на обща стойност ...": the sum of several projects, not one project's total
@@ -496,7 +500,7 @@ def _announced_list_value(text: str, start: int) -> bool:
 # that speaks of projects or sites (обекти) and pairs at least two names with amounts after a dash lists each
 # project with its value. A dash after a digit is a range; a name that is a municipality or a region is an
 # allotment, not a project.
-_DASH_BEFORE_AMOUNT = re.compile(r"[^\W\d][.“”\"»]?[^\S\n]*[-–—][^\S\n]*$")
+_DASH_BEFORE_AMOUNT = re.compile(r"[^\W\d][.“”\"»)]?[^\S\n]*[-–—][^\S\n]*$")
 _LISTED_ITEMS_INTRO = re.compile(r"(?<![\w-])(проект\w*|обект\w*)\b", re.I)
 # "Безвъзмездна финансова помощ - 22 023.04 лв.\nСредства от ЕЗФРСР – 19820.74 лв.", "от които от Европейски фонд
 # за регионално развитие – 1 543 430.00 лева и Национално финансиране – …": one project's money by source
@@ -531,6 +535,9 @@ def _dash_listed_values(text: str, money: list) -> set[int]:
             item = re.split(r"[\n:;,]", segment)[
                 -1
             ]  # the item's own name, after its list's separator
+            # round 8: "Основен ремонт на НЧ „Отец Паисий“ – гр. Полски Тръмбеш (85% средства от НДЕФ) – 289 364
+            # лв.": a remark in brackets on the share a source pays does not make the item a source
+            item = re.sub(r"\(\s*\d{1,3}\s*%[^)]*\)?", " ", item)
             if (
                 (previous_end != opening and len(segment) > 300)
                 or _ALLOTMENT_ITEM.search(item)
@@ -725,6 +732,7 @@ def _money_facts(text: str) -> list[Fact]:
             or _schemes_budget(_window_before(text, m.start, 300))
             or _sum_over_counted_items(text, m.start, label)
             or _design_contract_value(text, m.start)
+            or _of_a_works_contract(text, m.start)
         ):
             continue
         if label:
@@ -1076,6 +1084,9 @@ def _date_facts(text: str) -> list[Fact]:
             continue  # a date on a line of its own is the page's (published, updated), not the project's
         elif (
             _NOT_PROJECT_DATE.search(before)
+            # round 8: "Поляха … първата копка по проект в община Борован\n\nДнес 14.04.2011г. започна
+            # изпълнението на ПРОЕКТ …": the day of a first-sod ceremony starts the works, not the project
+            or re.search(r"първа(та)?\s+копка", text[max(0, d.start - 200) : d.start], re.I)
             or _EVENT_AFTER.match(after)
             or _ACTIVITY_START_AFTER.match(after)
         ):
@@ -1209,7 +1220,33 @@ _WORKS_CONTRACT = re.compile(
 _GRANT_WORDS = re.compile(r"безвъзмездн|\bБФП\b|финансиране", re.I)
 
 
+# round 8: "… е подписан договор № Д-120/04.08.2020 г. за изпълнение на строително-монтажни работи по проект „…“ …
+# Стойността на договора е 282 187.81 лв. с вкл. ДДС … Срокът за изпълнение на договора е 9 месеца.": "the
+# contract" whose value or term a sentence states is the last contract the text introduced (by its number or its
+# purpose); where that one is for works, supplies or services, the value and the term are the contractor's.
+_OF_THE_CONTRACT = re.compile(
+    r"(?<![\w-])(стойност\w*|срок\w*\s+за\s+изпълнение)\s+на\s+договора\s+(е|възлиза)?[^\S\n]*(на\s+)?(от\s+)?$",
+    re.I,
+)
+_CONTRACT_INTRODUCED = re.compile(r"(?<![\w-])договор\w*\s+(№|за\s)", re.I)
+_WORKS_CONTRACT_INTRODUCED = re.compile(
+    r"договор\w*(\s+№\s*[^\s,]+)?(\s+от)?(\s+[\d./]+)?(\s*г\.)?\s+за\s+(изпълнение\s+на\s+)?"
+    r"(СМР|строително[-\s]монтажни|строителство|доставка|инженеринг|услуга|проектиране|строителен\s+надзор)",
+    re.I,
+)
+
+
+def _of_a_works_contract(text: str, position: int) -> bool:
+    """Whether the value or term at `position` is stated of "the contract" and that contract is for works."""
+    if not _OF_THE_CONTRACT.search(text[max(0, position - 80) : position]):
+        return False
+    introduced = list(_CONTRACT_INTRODUCED.finditer(text, max(0, position - 1200), position))
+    return bool(introduced) and bool(_WORKS_CONTRACT_INTRODUCED.match(text, introduced[-1].start()))
+
+
 def _contractors_term(text: str, position: int) -> bool:
+    if _of_a_works_contract(text, position):
+        return True
     window = text[max(0, position - 300) : position]
     # the sentence starts after a full stop followed by a capital ("лв. без ДДС" does not end one)
     cuts = list(re.finditer(r"[.!?]\s+(?=[А-ЯA-Z„\"])|\n\s*\n", window))
@@ -1217,6 +1254,14 @@ def _contractors_term(text: str, position: int) -> bool:
     if not _CONTRACT_SENTENCE.search(sentence) or _GRANT_WORDS.search(sentence):
         return False
     return bool(_WORKS_CONTRACT.search(text[max(0, position - len(sentence) - 400) : position]))
+
+
+# round 8: "Очакваният срок за изпълнение на двата обекта е 2 месеца" — the term of the works on sites (обекти:
+# streets, buildings under construction) is the builder's, not the project's.
+_WORKS_ON_SITES_TERM = re.compile(
+    r"срок\w*\s+за\s+(изпълнение|завършване|изграждане)\s+на\s+(\w+\s+){0,2}?обект\w*\s+(е|ще\s+бъде)?\s*(до\s+)?$",
+    re.I,
+)
 
 
 def _duration_facts(text: str) -> list[Fact]:
@@ -1248,6 +1293,7 @@ def _duration_facts(text: str) -> list[Fact]:
             )
             and not _NOT_DURATION.search(before)
             and not _contractors_term(text, d.start)
+            and not _WORKS_ON_SITES_TERM.search(before)
             and not re.match(
                 r"^\s*(след(?!\s+(подписване(то)?|сключване(то)?)\s+на\s+(административния\s+)?договор)"
                 r"|от\s+датата(?!\s+на\s+(подписване|сключване)))",
@@ -1809,13 +1855,62 @@ def _projects_each_with_a_duration(text: str, facts: list[Fact]) -> list[dict]:
     return records
 
 
+# round 8: "Крайният срок за завършване и на трите проекта е 30 юни 2027 г.", "проектите трябва да бъдат
+# реализирани и отчетени до края на 2026 г.": an end said once of all the listed projects is each one's.
+_OF_ALL_PROJECTS = re.compile(
+    r"(?<![\w-])(проектите|(и\s+на\s+)?(двата|трите|четирите|петте|всички(те)?)\s+(\w+\s+)?проект\w*)(?![\w-])",
+    re.I,
+)
+
+_COMPLETION = re.compile(
+    r"срок\w*\s+за\s+(завършване|изпълнение|приключване)|приключ\w*|завърш\w*", re.I
+)
+
+
+def _projects_in_rows(text: str, facts: list[Fact]) -> list[dict]:
+    """One record per item of a list of projects with their amounts (`project_rows`), each with the end stated once
+    for all of them after the list; else none (and none on a page with a project's or procedure's code)."""
+    if any(f.field in ("project_code", "procedure_code") for f in facts):
+        return []
+    rows, rule = project_rows(text), "listed_project_row"
+    if not rows:
+        # round 7's "name – amount" items of a paragraph that speaks of projects or sites (guards above)
+        money = find_money(text)
+        listed = _dash_listed_values(text, money)
+        rows, rule = [m for m in money if m.start in listed], "listed_project_value"
+    if len(rows) < 2:
+        return []
+    ends = [
+        _of(d, "end_date", d.value, "end_stated_for_all_listed")
+        for d in find_all_dates(text)
+        if rows[-1].end < d.start < rows[-1].end + 400
+        and len(d.value) == 10
+        and _OF_ALL_PROJECTS.search(before := _sentence_before(text, d.start))
+        and _COMPLETION.search(before)
+    ]
+    records = []
+    for m in rows:
+        amount, currency = m.value
+        record = _new_record()
+        _set(
+            record,
+            _of(m, "amount_total", float(round_cents(amount)), rule, currency),
+        )
+        if len({f.value for f in ends}) == 1:
+            _set(record, ends[0])
+            record["flags"].append(f"end_stated_for_all_of:{len(rows)}")
+        records.append(record)
+    return records
+
+
 def extract_project_facts(text: str) -> list[dict]:
     """One record per project the text speaks of (none where it names none), with evidence for every value."""
     read = cyrillic_words(text)  # same offsets; the words the rules look for, whatever the script
     end = article_end(read)
     facts = [f for f in find_facts(text, read) if f.start < end]
     shared = (
-        _projects_sharing_a_procedure(read, facts)
+        _projects_in_rows(read[:end], facts)
+        or _projects_sharing_a_procedure(read, facts)
         or _projects_each_with_an_amount(read[:end], facts)
         or _projects_each_with_a_duration(read[:end], facts)
     )
