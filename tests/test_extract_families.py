@@ -249,7 +249,15 @@ def test_every_code_labelled_on_a_real_page_has_a_form_the_document_tables_accep
     # Labelled as printed, but malformed on the page itself, so no table should accept it: the
     # ПРСР code of unseen7's page 623 ("№BG06RDNP001-079.19-C01", a МИГ contract whose real form
     # is BG06RDNP001-19.NNN-NNNN-C01) has lost its proposal number and swapped its sub-measure.
-    malformed_as_printed = {"BG06RDNP001-079.19-C01"}
+    # unseen10's page 854 prints a МИГ contract with a one-digit suffix ("договор №
+    # BG06RDNP001-19.234-0004-C1", the form being …-C01), and page 827 a fund «Солидарност» project
+    # with a three-digit number ("проект 2014BG16SPO001-022/01.06.2015 г.", the form being
+    # 2014BG16SPO001-NNNN as unseen2's 2014BG16SPO001-0019): both labelled as printed.
+    malformed_as_printed = {
+        "BG06RDNP001-079.19-C01",
+        "BG06RDNP001-19.234-0004-C1",
+        "2014BG16SPO001-022",
+    }
     assert malformed_as_printed <= projects_
     projects_ -= malformed_as_printed
     # A ДФЗ contract number of the 2007–13 ЛИДЕР measures, "№ 48/3/3130652/04.08.2014г." on unseen8's
