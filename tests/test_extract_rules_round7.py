@@ -5,25 +5,13 @@ one; every asserted value is the page's label in facts.jsonl (null where the lab
 out), and each value read is asserted with the rule (evidence) that chose it.
 """
 
-from pathlib import Path
-
 import pytest
 
 from sources.extract import extract_projects
 from sources.extract.facts import find_facts
+from tests.extraction_pages import page, values
 
 pytestmark = pytest.mark.unit
-
-PAGES = Path(__file__).parent / "data" / "extraction_devset" / "pages"
-
-
-def page(number: str) -> str:
-    return (PAGES / f"{number}.txt").read_text(encoding="utf-8")
-
-
-def values(records: list[dict], field: str) -> list:
-    return [r[field] for r in records if r.get(field) is not None]
-
 
 # --- 2007–13 codes ----------------------------------------------------------------------------------------------
 

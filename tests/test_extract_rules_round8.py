@@ -5,28 +5,14 @@ one; every asserted value is the page's label in facts.jsonl, and each value rea
 (evidence) that chose it.
 """
 
-from pathlib import Path
-
 import pytest
 
 from sources.extract import extract_projects
 from sources.extract.facts import find_facts
 from sources.extract.project_rows import project_rows
+from tests.extraction_pages import page, values
 
 pytestmark = pytest.mark.unit
-
-PAGES = Path(__file__).parent / "data" / "extraction_devset" / "pages"
-
-
-def page(number: str) -> str:
-    return (PAGES / f"{number}.txt").read_text(encoding="utf-8")
-
-
-def values(found: list, field: str) -> list:
-    """The values of `field` in records (dicts) or facts (`Fact`), in page order."""
-    if found and isinstance(found[0], dict):
-        return [r[field] for r in found if r.get(field) is not None]
-    return [f.value for f in found if f.field == field]
 
 
 def amounts(text: str) -> list[float]:
