@@ -10,8 +10,8 @@ are exactly those its SHA256SUMS lists):
 
 - a table's exports (`<table>.parquet`, `.csv`, and `.xlsx` where there is one): the row
   count and two order-free sums of DuckDB's row hash over every column (`table_digest`);
-- a site download (`site/downloads/<kind>/<file>.csv|.xlsx`): the SHA-256 of its rows as
-  the page query returns them, in order (`rows_digest`).
+- a site download (`site/downloads/<kind>/<file>.csv|.xlsx`): the SHA-256 of its CSV and its
+  sheet as rendered (`warehouse.page_downloads.files_digest`).
 
 A digest also covers the code that turns rows into bytes (`WRITER_VERSION`: the source of
 the writers and the versions of DuckDB, pyarrow, XlsxWriter and openpyxl): a change there
@@ -74,13 +74,6 @@ def table_digest(con: duckdb.DuckDBPyConnection, table: Table) -> str:
     return hashlib.sha256(
         f"{WRITER_VERSION}\n{table!r}\n{described}\n{count}\n{first}\n{second}".encode()
     ).hexdigest()
-
-
-def rows_digest(header: str, rows: list[tuple]) -> str:
-    """A site download's rows (in order) under `header` (its fields)."""
-    digest = hashlib.sha256(f"{WRITER_VERSION}\n{header}\n".encode())
-    digest.update(repr(rows).encode())
-    return digest.hexdigest()
 
 
 def state_path(publish_root: Path, release_id: str) -> Path:
